@@ -1,0 +1,53 @@
+"""Plain-text views of a framework: an overview for ``cxm frameworks show`` and a printable questionnaire."""
+
+from __future__ import annotations
+
+from cxmaturity.frameworks.model import DONT_KNOW, NOT_APPLICABLE, Framework, Statement
+
+
+def describe(fw: Framework, language: str | None = None) -> str:
+    """Return a readable overview: stages with behaviors and how to advance, competencies, indicators, actions."""
+    t = lambda value: fw.text(value, language)  # noqa: E731
+    lines = [f"{t(fw.name)} ({fw.id} {fw.version})", f"Source: {t(fw.source)}", ""]
+    if fw.description:
+        lines += [t(fw.description), ""]
+    lines.append("Stages")
+    for number, stage in enumerate(fw.stages, start=1):
+        lines.append(f"  {number}. {t(stage.name)} [{stage.key}]" + (f": {t(stage.summary)}" if stage.summary else ""))
+        lines += [f"       sees: {t(b)}" for b in stage.behaviors]
+        lines += [f"       next: {t(a)}" for a in stage.advance]
+    lines += ["", "Competencies"]
+    for comp in fw.competencies:
+        track = f" (track: {comp.track})" if comp.track else ""
+        lines.append(f"  {t(comp.name)} [{comp.key}] weight {comp.weight:g}{track}")
+        for ind in comp.indicators:
+            where = f"stage {ind.stage}, scale {ind.scale}" if isinstance(ind, Statement) else "rubric"
+            lines.append(f"    - {ind.key} ({where}): {t(ind.text)}")
+    lines += ["", f"Actions ({len(fw.actions)})"]
+    for action in fw.actions:
+        cost = f", cost {action.cost:g}" if action.cost is not None else ""
+        lines.append(f"  {action.key} [{action.competency}, from {action.from_stage}; effort {action.effort:g} pm"
+                     f"{cost}, {action.duration} period(s)]: {t(action.title)}")
+    lines += ["", f"Scoring: a stage is met at fulfilment >= {fw.scoring.threshold:g}; overall = {fw.scoring.overall}"]
+    return "\n".join(lines) + "\n"
+
+
+def questionnaire_markdown(fw: Framework, language: str | None = None) -> str:
+    """Return a printable questionnaire in Markdown, one section per competency."""
+    t = lambda value: fw.text(value, language)  # noqa: E731
+    out = [f"# {t(fw.name)}", "", f"Framework {fw.id} {fw.version}. {t(fw.source)}", "",
+           "Answers are anonymous. Tick one box per question; tick *Don't know* or *Not applicable* "
+           "when that is the honest answer.", ""]
+    for number, comp in enumerate(fw.competencies, start=1):
+        out += [f"## {number}. {t(comp.name)}", ""]
+        if comp.description:
+            out += [t(comp.description), ""]
+        for ind in comp.indicators:
+            out += [f"**{ind.key}.** {t(ind.text)}", ""]
+            if isinstance(ind, Statement):
+                out += [f"- [ ] {t(o.label)}" for o in fw.scales[ind.scale].options]
+            else:
+                by_stage = {o.stage: o for o in ind.options}
+                out += [f"- [ ] {t(by_stage[s.key].text)}" for s in fw.stages]
+            out += [f"- [ ] Don't know ({DONT_KNOW})", f"- [ ] Not applicable ({NOT_APPLICABLE})", ""]
+    return "\n".join(out)
