@@ -168,6 +168,100 @@ def frameworks_schema(
     _write(json_schema_text() + "\n", out)
 
 
+# --- scoring ----------------------------------------------------------------------------------------------------
+
+
+def _answers_error(exc: Exception) -> NoReturn:
+    _fail(str(exc).splitlines())
+
+
+@app.command("score")
+def score_command(
+    answers: Annotated[Path, typer.Argument(help="Answers CSV, long or wide form (see docs/cli.md).")],
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
+    targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
+    column_map: Annotated[Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")] = None,
+    min_group_size: Annotated[int, typer.Option(min=1, help="Smallest group whose results are shown.")] = 3,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples (0 = no intervals).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed of the bootstrap, for repeatable intervals.")] = 0,
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Score a team's answers: stage and score per competency and overall, agreement, groups and gaps."""
+    from cxmaturity.answers import AnswersError
+    from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
+    from cxmaturity.answers.targets import read_targets
+    from cxmaturity.scoring import ScoringOptions, score
+
+    fw = _framework(framework)
+    try:
+        mapping = load_column_map(column_map) if column_map else None
+        responses = read_answers_csv(answers, fw, mapping)
+        wanted = read_targets(targets, fw) if targets else {}
+    except AnswersError as exc:
+        _answers_error(exc)
+    if responses.size == 0:
+        _fail(f"{answers}: no answers to score")
+    result = score(responses, ScoringOptions(min_group_size=min_group_size, bootstrap=bootstrap, seed=seed,
+                                             targets=wanted))
+    _emit_result(result, fw, fmt, out)
+
+
+def _emit_result(result, fw, fmt: TableOrJson, out: Path | None, title: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    if fmt is TableOrJson.json:
+        import json
+
+        from cxmaturity.scoring import result_to_dict
+
+        _write(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n", out)
+        return
+    from rich.console import Console
+
+    from cxmaturity.reporting.console import render_result
+
+    if out is None:
+        render_result(result, fw, Console(), title=title)
+        return
+    console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
+    render_result(result, fw, console, title=title)
+    _write(console.export_text(), out)
+
+
+@app.command("template")
+def template_command(
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
+    fmt: Annotated[TemplateFormat, typer.Option("--format", help="csv: blank answers file; md: questionnaire.")] = (
+        TemplateFormat.csv
+    ),
+    language: Annotated[str | None, typer.Option(help="Language of the questionnaire texts.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Write a blank answers file (wide CSV) or a printable questionnaire (Markdown)."""
+    fw = _framework(framework)
+    if fmt is TemplateFormat.md:
+        from cxmaturity.frameworks.describe import questionnaire_markdown
+
+        _write(questionnaire_markdown(fw, language), out)
+        return
+    _write(",".join(["respondent", "group", *fw.indicator_keys]) + "\n", out)
+
+
+@app.command("demo")
+def demo_command(
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id.")] = "xm-six-competencies",
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
+) -> None:
+    """Score a built-in framework on SYNTHETIC answers (invented respondents) to show what results look like."""
+    from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
+    from cxmaturity.scoring import ScoringOptions, score
+
+    fw = _framework(framework)
+    result = score(demo_responses(fw), ScoringOptions())
+    if fmt is TableOrJson.table:
+        typer.echo(SYNTHETIC_LABEL, err=True)
+    _emit_result(result, fw, fmt, None, title=f"{fw.text(fw.name)} - {SYNTHETIC_LABEL}")
+
+
 def main() -> None:
     """Run the CLI; unexpected failures become one line on stderr, not a stack trace."""
     try:

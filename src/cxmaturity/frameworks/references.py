@@ -40,6 +40,11 @@ def check_references(fw: Framework) -> list[Problem]:
         problems += _duplicates([(o.key, ("scales", name, "options", i, "key"))
                                  for i, o in enumerate(scale.options)], "option")
         for i, option in enumerate(scale.options):
+            if i and option.value <= scale.options[i - 1].value:
+                # Scoring and agreement rely on option order matching value order ("raising an answer").
+                problems.append(Problem(("scales", name, "options", i, "value"),
+                                        f"values must increase from option to option (list options from lowest "
+                                        f"to highest); {option.value:g} follows {scale.options[i - 1].value:g}"))
             if option.key in RESERVED_ANSWERS:
                 problems.append(Problem(("scales", name, "options", i, "key"),
                                         f"'{option.key}' is reserved for every indicator (dk = don't know, "

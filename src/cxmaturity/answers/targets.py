@@ -1,0 +1,71 @@
+"""Read target stages per competency from a YAML/JSON mapping or a two-column CSV (``competency,target``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from cxmaturity.answers.builder import AnswerProblem, AnswersError, Where
+from cxmaturity.frameworks.model import Framework
+
+
+def read_targets(path: Path, framework: Framework) -> dict[str, str]:
+    """Return ``{competency key: stage key}``; raise :class:`AnswersError` naming the line of each bad entry."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnswersError([AnswerProblem(Where(file), f"cannot read targets: {exc}")]) from None
+    entries = _csv_entries(text, file) if path.suffix.lower() == ".csv" else _yaml_entries(text, file)
+    problems: list[AnswerProblem] = []
+    competencies = [c.key for c in framework.competencies]
+    targets: dict[str, str] = {}
+    for competency, stage, where in entries:
+        if competency not in competencies:
+            problems.append(AnswerProblem(where, f"unknown competency '{competency}' (known: {', '.join(competencies)})"))
+        elif stage not in framework.stage_keys:
+            problems.append(AnswerProblem(where, f"unknown stage '{stage}' (known: {', '.join(framework.stage_keys)})"))
+        elif competency in targets:
+            problems.append(AnswerProblem(where, f"second target for '{competency}'"))
+        else:
+            targets[competency] = stage
+    if problems:
+        raise AnswersError(problems)
+    return targets
+
+
+def _csv_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["competency", "target"]:
+        raise AnswersError([AnswerProblem(Where(file, 1), "expected a header 'competency,target'")])
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 2:
+            raise AnswersError([AnswerProblem(Where(file, number), "expected two cells: competency,target")])
+        out.append((row[0].strip(), row[1].strip(), Where(file, number, "competency")))
+    return out
+
+
+def _yaml_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        data = yaml.load(text)
+    except (MarkedYAMLError, YAMLError) as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise AnswersError([AnswerProblem(Where(file, None if line is None else line + 1),
+                                          f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    if isinstance(data, dict) and "targets" in data:
+        data = data["targets"]
+    if not isinstance(data, dict):
+        raise AnswersError([AnswerProblem(Where(file, 1), "expected a mapping of competency: target stage")])
+    out = []
+    for key, value in data.items():
+        line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
+        out.append((str(key), str(value), Where(file, line)))
+    return out

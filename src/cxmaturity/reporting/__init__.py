@@ -1,0 +1,1 @@
+"""Views of results: console tables now; HTML and PDF reports and exports later."""

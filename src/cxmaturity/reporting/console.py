@@ -1,0 +1,69 @@
+"""A result as text tables for the terminal (rich), for ``cxm score`` and ``cxm demo``."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.scoring.result import Result
+
+MAX_DISCUSSION_ITEMS = 8
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def render_result(result: Result, fw: Framework, console: Console, *, title: str | None = None) -> None:
+    """Print the overall result, competencies, discussion items, groups, blind spots and gaps."""
+    stage_name = {s.key: fw.text(s.name) for s in fw.stages}
+    comp_name = {c.key: fw.text(c.name) for c in fw.competencies}
+    o = result.overall
+    interval = f" (90% interval {o.interval[0]:.2f}-{o.interval[1]:.2f})" if o.interval else ""
+    console.print(f"[bold]{title or fw.text(fw.name)}[/bold]")
+    console.print(f"{result.respondents} respondents; coverage {result.coverage:.0%}"
+                  + (" [red](low)[/red]" if result.low_coverage else ""))
+    console.print(f"Overall ({o.rule}): [bold]{stage_name[o.stage]}[/bold], score {o.score:.2f}{interval}")
+
+    table = Table("competency", "stage", "score", "90% interval", "P(stage)", "coverage", "rwg(j)", title="Competencies")
+    for c in result.competencies:
+        prob = c.stage_probabilities.get(c.stage)
+        table.add_row(
+            comp_name[c.key], stage_name[c.stage], f"{c.score:.2f}",
+            f"{c.interval[0]:.2f}-{c.interval[1]:.2f}" if c.interval else "-",
+            "-" if prob is None else f"{prob:.0%}",
+            f"{c.coverage:.0%}" + (" low" if c.low_coverage else ""),
+            _num(c.agreement.rwg),
+        )
+    console.print(table)
+    console.print(f"Weakest: {', '.join(comp_name[k] for k in result.weakest)}; "
+                  f"strongest: {', '.join(comp_name[k] for k in result.strongest)}")
+
+    if result.discussion_items:
+        items = Table("indicator", "competency", "rwg", "AD", "answers", title="Discussion items (most disputed first)")
+        for d in result.discussion_items[:MAX_DISCUSSION_ITEMS]:
+            spread = " ".join(f"{k}:{v}" for k, v in d.distribution.items() if v)
+            items.add_row(d.indicator, comp_name[d.competency], f"{d.rwg:.2f}", f"{d.ad:.2f}", spread)
+        console.print(items)
+    else:
+        console.print("No discussion items: the team agrees on every indicator.")
+
+    if result.groups:
+        groups = Table("group", "n", "overall", *[comp_name[c.key] for c in result.competencies], title="Groups")
+        for g in result.groups:
+            groups.add_row(g.group, str(g.respondents), f"{g.overall_score:.2f}",
+                           *[f"{gc.score:.2f}" for gc in g.competencies])
+        console.print(groups)
+    if result.withheld_groups:
+        console.print(f"{result.withheld_groups} group(s) withheld: fewer than "
+                      f"{result.options.min_group_size} respondents.")
+    for spot in result.blind_spots:
+        console.print(f"Blind spot: {spot.group} rates {comp_name[spot.competency]} {spot.difference:.2f} higher "
+                      f"than everyone else ({spot.group_score:.2f} vs {spot.others_score:.2f}).")
+    if result.gaps:
+        gaps = Table("competency", "score", "target", "gap", "priority", title="Gaps to target (highest priority first)")
+        for gap in result.gaps:
+            gaps.add_row(comp_name[gap.competency], f"{gap.score:.2f}", stage_name[gap.target], f"{gap.gap:.2f}",
+                         f"{gap.priority:.2f}")
+        console.print(gaps)

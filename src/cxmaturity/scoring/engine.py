@@ -1,0 +1,278 @@
+"""Score an assessment: stage and score per competency and overall, with uncertainty, agreement, groups and gaps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from cxmaturity.frameworks.model import Framework, Statement
+from cxmaturity.scoring.agreement import (
+    CompetencyAgreement,
+    IndicatorAgreement,
+    competency_agreement,
+    disagreement_order,
+    indicator_agreement,
+)
+from cxmaturity.scoring.layout import FloatArray, Layout, layout_for
+from cxmaturity.scoring.responses import (
+    DONT_KNOW_CODE,
+    IMPORTANCE_NEUTRAL,
+    NOT_APPLICABLE_CODE,
+    ResponseMatrix,
+)
+from cxmaturity.scoring.result import (
+    Agreement,
+    BlindSpot,
+    CompetencyResult,
+    DiscussionItem,
+    Gap,
+    GroupCompetency,
+    GroupResult,
+    IndicatorResult,
+    Overall,
+    Result,
+    ScoringOptions,
+)
+from cxmaturity.scoring.rules import Scores, count_answers, overall_score, scores_from_counts
+from cxmaturity.scoring.uncertainty import Uncertainty, estimate
+
+
+def _num(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _stage_of(score: float) -> int:
+    """Return the 0-based stage index of a score (floor of the score, counted from 1)."""
+    return int(math.floor(score + 1e-12)) - 1
+
+
+def validate_targets(fw: Framework, targets: dict[str, str]) -> list[str]:
+    """Return messages for targets that name an unknown competency or stage."""
+    problems = []
+    competencies = [c.key for c in fw.competencies]
+    for comp, stage in targets.items():
+        if comp not in competencies:
+            problems.append(f"unknown competency '{comp}' (known: {', '.join(competencies)})")
+        elif stage not in fw.stage_keys:
+            problems.append(f"unknown stage '{stage}' for '{comp}' (known: {', '.join(fw.stage_keys)})")
+    return problems
+
+
+def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> Result:
+    """Score every respondent's answers to ``responses.framework``."""
+    options = options or ScoringOptions()
+    fw = responses.framework
+    problems = validate_targets(fw, options.targets)
+    if problems:
+        raise ValueError("; ".join(problems))
+    layout = layout_for(fw)
+    answers = responses.answers
+    counts = count_answers(answers, layout)
+    team = scores_from_counts(counts, layout)
+    team_overall = float(overall_score(team.score, layout))
+    ind_agree = indicator_agreement(counts, layout)
+    comp_agree = competency_agreement(ind_agree, layout)
+    uncertainty = estimate(answers, layout, resamples=options.bootstrap, confidence=options.confidence,
+                           small_team=options.small_team, seed=options.seed)
+    coverage, respondents_per_comp = _coverage(answers, layout)
+    importance = _importance(responses, layout)
+    competencies = _competencies(fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp,
+                                 importance, options)
+    total_coverage = float((answers >= 0).mean()) if answers.size else 0.0
+    scores = [c.score for c in competencies]
+    groups, withheld, blind_spots = _groups(responses, layout, options)
+    overall_index = _stage_of(team_overall)
+    return Result(
+        framework=fw.id,
+        framework_version=fw.version,
+        respondents=responses.size,
+        overall=Overall(
+            stage=fw.stage_keys[overall_index],
+            stage_number=overall_index + 1,
+            score=team_overall,
+            interval=(uncertainty.overall_lower, uncertainty.overall_upper) if uncertainty else None,
+            stage_probabilities=_probabilities(fw, uncertainty.overall_stage_probabilities) if uncertainty else {},
+            rule=layout.overall,
+        ),
+        competencies=competencies,
+        weakest=tuple(c.key for c in competencies if c.score <= min(scores) + 1e-9),
+        strongest=tuple(c.key for c in competencies if c.score >= max(scores) - 1e-9),
+        coverage=total_coverage,
+        low_coverage=total_coverage < options.low_coverage,
+        indicators=_indicators(fw, answers, counts, ind_agree),
+        discussion_items=_discussion_items(fw, counts, ind_agree),
+        groups=groups,
+        withheld_groups=withheld,
+        blind_spots=blind_spots,
+        gaps=_gaps(fw, competencies, options),
+        options=options,
+    )
+
+
+def _probabilities(fw: Framework, row: FloatArray) -> dict[str, float]:
+    return {key: float(p) for key, p in zip(fw.stage_keys, row, strict=True)}
+
+
+def _coverage(answers: npt.NDArray[np.int16], layout: Layout) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """Return the share of expected answers given per competency, and how many respondents answered any of it."""
+    given = (answers >= 0).astype(np.float64)
+    member = np.zeros((layout.n_indicators, layout.n_competencies))
+    member[np.arange(layout.n_indicators), layout.indicator_competency] = 1.0
+    per_respondent = given @ member  # (n, C): answers each respondent gave in each competency
+    expected = answers.shape[0] * member.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(expected > 0, per_respondent.sum(axis=0) / np.where(expected > 0, expected, 1.0), 0.0)
+    return coverage, (per_respondent > 0).sum(axis=0)
+
+
+def _importance(responses: ResponseMatrix, layout: Layout) -> FloatArray:
+    """Return the mean importance answer per competency (NaN where nobody rated importance)."""
+    values = responses.importance
+    has = ~np.isnan(values)
+    comp = np.broadcast_to(layout.indicator_competency, values.shape)
+    total = np.bincount(comp[has], weights=values[has], minlength=layout.n_competencies)
+    n = np.bincount(comp[has], minlength=layout.n_competencies)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
+
+
+def _competencies(fw: Framework, layout: Layout, team: Scores, uncertainty: Uncertainty | None,
+                  agree: CompetencyAgreement, coverage: FloatArray, respondents: npt.NDArray[np.intp],
+                  importance: FloatArray, options: ScoringOptions) -> tuple[CompetencyResult, ...]:
+    out = []
+    for c, comp in enumerate(fw.competencies):
+        stage = int(team.stage[c])
+        out.append(CompetencyResult(
+            key=comp.key,
+            stage=fw.stage_keys[stage],
+            stage_number=stage + 1,
+            score=float(team.score[c]),
+            interval=(float(uncertainty.lower[c]), float(uncertainty.upper[c])) if uncertainty else None,
+            interval_method=uncertainty.method if uncertainty else "none",
+            stage_probabilities=_probabilities(fw, uncertainty.stage_probabilities[c]) if uncertainty else {},
+            fulfilment={key: _num(team.fulfilment[c, s]) for s, key in enumerate(fw.stage_keys) if s > 0},
+            coverage=float(coverage[c]),
+            low_coverage=bool(coverage[c] < options.low_coverage),
+            respondents=int(respondents[c]),
+            agreement=Agreement(sd=_num(agree.sd[c]), ad=_num(agree.ad[c]), rwg=_num(agree.rwg[c]),
+                                rwg_lindell=_num(agree.rwg_lindell[c])),
+            importance=_num(importance[c]),
+        ))
+    return tuple(out)
+
+
+def _distribution(fw: Framework, counts: FloatArray, i: int) -> dict[str, int]:
+    keys = fw.answer_keys(fw.indicators[i][1])
+    return {key: int(counts[i, k]) for k, key in enumerate(keys)}
+
+
+def _indicators(fw: Framework, answers: npt.NDArray[np.int16], counts: FloatArray,
+                agree: IndicatorAgreement) -> tuple[IndicatorResult, ...]:
+    dont_know = (answers == DONT_KNOW_CODE).sum(axis=0)
+    not_applicable = (answers == NOT_APPLICABLE_CODE).sum(axis=0)
+    out = []
+    for i, (comp, ind) in enumerate(fw.indicators):
+        n = int(counts[i].sum())
+        mean: float | None = None
+        if n:
+            if isinstance(ind, Statement):
+                values = np.array([o.value for o in fw.scales[ind.scale].options])
+                mean = float((counts[i, : len(values)] * values).sum() / n)
+            else:
+                mean = float(agree.mean_index[i] + 1.0)
+        out.append(IndicatorResult(
+            key=ind.key,
+            competency=comp.key,
+            answered=n,
+            dont_know=int(dont_know[i]),
+            not_applicable=int(not_applicable[i]),
+            mean=mean,
+            distribution=_distribution(fw, counts, i),
+            agreement=Agreement(sd=_num(agree.sd[i]), ad=_num(agree.ad[i]), rwg=_num(agree.rwg[i])),
+        ))
+    return tuple(out)
+
+
+def _discussion_items(fw: Framework, counts: FloatArray, agree: IndicatorAgreement) -> tuple[DiscussionItem, ...]:
+    return tuple(
+        DiscussionItem(
+            indicator=fw.indicators[i][1].key,
+            competency=fw.indicators[i][0].key,
+            answered=int(agree.n[i]),
+            sd=float(agree.sd[i]),
+            ad=float(agree.ad[i]),
+            rwg=float(agree.rwg[i]),
+            distribution=_distribution(fw, counts, i),
+        )
+        for i in disagreement_order(agree)
+    )
+
+
+def _groups(responses: ResponseMatrix, layout: Layout,
+            options: ScoringOptions) -> tuple[tuple[GroupResult, ...], int, tuple[BlindSpot, ...]]:
+    """Score each group of at least ``min_group_size`` respondents; others are withheld and only counted."""
+    fw = responses.framework
+    names = sorted({g for g in responses.groups if g})
+    if not names:
+        return (), 0, ()
+    index = {name: n for n, name in enumerate(names)}
+    member = np.array([index.get(g, -1) for g in responses.groups], dtype=np.intp)
+    sizes = np.bincount(member[member >= 0], minlength=len(names))
+    shown = [g for g in range(len(names)) if sizes[g] >= options.min_group_size]
+    m, a = layout.n_indicators, layout.max_options
+    answers = responses.answers
+    valid = (answers >= 0) & (member >= 0)[:, np.newaxis]
+    flat = member[:, np.newaxis] * (m * a) + (np.arange(m) * a)[np.newaxis, :] + answers
+    counts = np.bincount(flat[valid], minlength=len(names) * m * a).reshape(len(names), m, a).astype(np.float64)
+    total = count_answers(answers, layout)
+    group_scores = scores_from_counts(counts[shown], layout)
+    others = scores_from_counts(total[np.newaxis] - counts[shown], layout)
+    group_overall = overall_score(group_scores.score, layout)
+    results = []
+    spots = []
+    for row, g in enumerate(shown):
+        results.append(GroupResult(
+            group=names[g],
+            respondents=int(sizes[g]),
+            overall_stage=fw.stage_keys[_stage_of(float(group_overall[row]))],
+            overall_score=float(group_overall[row]),
+            competencies=tuple(
+                GroupCompetency(key=comp.key, stage=fw.stage_keys[int(group_scores.stage[row, c])],
+                                score=float(group_scores.score[row, c]))
+                for c, comp in enumerate(fw.competencies)
+            ),
+        ))
+        # Comparing with everyone else is only safe when "everyone else" is itself a large enough group.
+        if responses.size - sizes[g] < options.min_group_size:
+            continue
+        for c, comp in enumerate(fw.competencies):
+            diff = float(group_scores.score[row, c] - others.score[row, c])
+            if diff >= options.blind_spot_margin:
+                spots.append(BlindSpot(competency=comp.key, group=names[g],
+                                       group_score=float(group_scores.score[row, c]),
+                                       others_score=float(others.score[row, c]), difference=diff))
+    spots.sort(key=lambda s: -s.difference)
+    return tuple(results), len(names) - len(shown), tuple(spots)
+
+
+def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: ScoringOptions) -> tuple[Gap, ...]:
+    """Return the gaps to target, largest importance-weighted gap first.
+
+    priority = gap × weight × (mean importance / neutral importance); without importance answers the factor is 1.
+    """
+    top = len(fw.stages)
+    gaps = []
+    for comp, result in zip(fw.competencies, competencies, strict=True):
+        target = options.targets.get(comp.key) or fw.stage_keys[min(result.stage_number, top - 1)]
+        target_number = fw.stage_number(target)
+        size = max(0.0, target_number - result.score)
+        if size <= 0:
+            continue
+        factor = (result.importance / IMPORTANCE_NEUTRAL) if result.importance is not None else 1.0
+        gaps.append(Gap(competency=comp.key, score=result.score, target=target, target_number=target_number,
+                        gap=size, weight=comp.weight, importance=result.importance,
+                        priority=size * comp.weight * factor))
+    gaps.sort(key=lambda g: (-g.priority, g.competency))
+    return tuple(gaps)

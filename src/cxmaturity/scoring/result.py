@@ -1,0 +1,155 @@
+"""The result of scoring an assessment: plain, immutable values that every view (CLI, web, reports) renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """Choices that change a result; all have documented defaults (docs/scoring.md)."""
+
+    #: Groups smaller than this are not shown, so no one can be singled out.
+    min_group_size: int = 3
+    #: Bootstrap resamples over respondents for intervals and stage probabilities; 0 switches them off.
+    bootstrap: int = 1000
+    seed: int = 0
+    confidence: float = 0.90
+    #: Below this many respondents the bootstrap interval is too narrow; we widen it with a jackknife t-interval.
+    small_team: int = 15
+    #: Target stage key per competency; a competency without one targets its next stage.
+    targets: dict[str, str] = field(default_factory=dict)
+    #: A group rating a competency at least this many score points above everyone else marks a blind spot.
+    blind_spot_margin: float = 0.5
+    #: Coverage below this is flagged as low.
+    low_coverage: float = 0.7
+
+    def __post_init__(self) -> None:
+        if self.min_group_size < 1:
+            raise ValueError("min_group_size must be at least 1")
+        if self.bootstrap < 0:
+            raise ValueError("bootstrap must be 0 or more")
+        if not 0.5 <= self.confidence < 1.0:
+            raise ValueError("confidence must be between 0.5 and 1")
+
+
+@dataclass(frozen=True)
+class Agreement:
+    sd: float | None
+    ad: float | None
+    rwg: float | None
+    rwg_lindell: float | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    key: str
+    competency: str
+    answered: int
+    dont_know: int
+    not_applicable: int
+    #: Respondents' mean normalized answer (for a rubric: the mean chosen stage number).
+    mean: float | None
+    distribution: dict[str, int]
+    agreement: Agreement
+
+
+@dataclass(frozen=True)
+class CompetencyResult:
+    key: str
+    stage: str
+    stage_number: int
+    score: float
+    interval: tuple[float, float] | None
+    interval_method: str
+    stage_probabilities: dict[str, float]
+    fulfilment: dict[str, float | None]
+    coverage: float
+    low_coverage: bool
+    respondents: int
+    agreement: Agreement
+    importance: float | None
+
+
+@dataclass(frozen=True)
+class Overall:
+    stage: str
+    stage_number: int
+    score: float
+    interval: tuple[float, float] | None
+    stage_probabilities: dict[str, float]
+    rule: str
+
+
+@dataclass(frozen=True)
+class DiscussionItem:
+    indicator: str
+    competency: str
+    answered: int
+    sd: float
+    ad: float
+    rwg: float
+    distribution: dict[str, int]
+
+
+@dataclass(frozen=True)
+class GroupCompetency:
+    key: str
+    stage: str
+    score: float
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    group: str
+    respondents: int
+    overall_stage: str
+    overall_score: float
+    competencies: tuple[GroupCompetency, ...]
+
+
+@dataclass(frozen=True)
+class BlindSpot:
+    competency: str
+    group: str
+    group_score: float
+    others_score: float
+    difference: float
+
+
+@dataclass(frozen=True)
+class Gap:
+    competency: str
+    score: float
+    target: str
+    target_number: int
+    gap: float
+    weight: float
+    importance: float | None
+    priority: float
+
+
+@dataclass(frozen=True)
+class Result:
+    framework: str
+    framework_version: str
+    respondents: int
+    overall: Overall
+    competencies: tuple[CompetencyResult, ...]
+    weakest: tuple[str, ...]
+    strongest: tuple[str, ...]
+    coverage: float
+    low_coverage: bool
+    indicators: tuple[IndicatorResult, ...]
+    discussion_items: tuple[DiscussionItem, ...]
+    groups: tuple[GroupResult, ...]
+    withheld_groups: int
+    blind_spots: tuple[BlindSpot, ...]
+    gaps: tuple[Gap, ...]
+    options: ScoringOptions
+
+    def competency(self, key: str) -> CompetencyResult:
+        for comp in self.competencies:
+            if comp.key == key:
+                return comp
+        raise KeyError(key)

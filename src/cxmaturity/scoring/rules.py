@@ -1,0 +1,82 @@
+"""The scoring rules, written once over a table of answer counts and applied alike to a team, its groups and
+bootstrap resamples (any number of leading dimensions).
+
+Fulfilment of stage s in a competency
+    the mean, over the competency's stage-s evidence items that have answers, of the respondents' mean normalized
+    answer to the item; dk and na answers are not counted.
+Stage
+    the highest stage s such that every stage from the second up to s has fulfilment >= threshold; otherwise the first.
+Score
+    stage number + fulfilment of the next stage / threshold, in [1, number of stages]. The fraction is below 1
+    because the next stage is not met, so floor(score) is the stage number; the top stage scores its number. Raising an
+    answer raises fulfilments, so the score never falls: either the stage stays and the fraction grows, or the stage
+    rises and the score jumps past the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cxmaturity.scoring.layout import FloatArray, Layout
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores over leading dimensions ``...``: fulfilment (..., C, S), stage index (..., C), score (..., C)."""
+
+    fulfilment: FloatArray
+    stage: npt.NDArray[np.intp]
+    score: FloatArray
+
+
+def count_answers(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
+    """Return counts[i, k]: how many respondents chose option k of indicator i (missing, dk, na not counted)."""
+    m, a = layout.n_indicators, layout.max_options
+    valid = answers >= 0
+    flat = (np.arange(m, dtype=np.intp) * a)[np.newaxis, :] + answers
+    counts = np.bincount(flat[valid], minlength=m * a)
+    return counts.reshape(m, a).astype(np.float64)
+
+
+def item_means(counts: FloatArray, layout: Layout) -> FloatArray:
+    """Return the mean normalized answer of every evidence item, NaN where an item has no answers."""
+    per_item = counts[..., layout.evidence_indicator, :]  # (..., E, A)
+    answered = per_item.sum(axis=-1)
+    total = (per_item * layout.value).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(answered > 0, total / np.where(answered > 0, answered, 1.0), np.nan)
+
+
+def fulfilment(counts: FloatArray, layout: Layout) -> FloatArray:
+    """Return fulfilment[..., c, s]; NaN where a stage has no answered evidence (always NaN for the first stage)."""
+    means = item_means(counts, layout)
+    has = ~np.isnan(means)
+    sums = np.where(has, means, 0.0) @ layout.membership
+    n = has.astype(np.float64) @ layout.membership
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = np.where(n > 0, sums / np.where(n > 0, n, 1.0), np.nan)
+    return result.reshape(*result.shape[:-1], layout.n_competencies, layout.n_stages)
+
+
+def scores_from_counts(counts: FloatArray, layout: Layout) -> Scores:
+    """Apply the stage and score rules to counts of shape (..., indicators, options)."""
+    ful = fulfilment(counts, layout)
+    met = np.nan_to_num(ful[..., 1:], nan=0.0) >= layout.threshold  # (..., C, S-1)
+    stage = np.cumprod(met, axis=-1).sum(axis=-1).astype(np.intp)  # 0-based index of the stage reached
+    top = layout.n_stages - 1
+    nxt = np.minimum(stage + 1, top)
+    progress = np.take_along_axis(np.nan_to_num(ful, nan=0.0), nxt[..., np.newaxis], axis=-1)[..., 0]
+    fraction = np.where(stage < top, np.clip(progress / layout.threshold, 0.0, np.nextafter(1.0, 0.0)), 0.0)
+    return Scores(fulfilment=ful, stage=stage, score=stage + 1.0 + fraction)
+
+
+def overall_score(scores: FloatArray, layout: Layout) -> FloatArray:
+    """Combine competency scores (..., C) into one overall score by the framework's rule."""
+    if layout.overall == "weakest":
+        return np.asarray(scores.min(axis=-1), dtype=np.float64)
+    if layout.overall == "mean":
+        return np.asarray((scores * layout.weights).sum(axis=-1) / layout.weights.sum(), dtype=np.float64)
+    return np.asarray(np.median(scores, axis=-1), dtype=np.float64)
