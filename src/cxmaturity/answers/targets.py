@@ -6,8 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
 
 from cxmaturity.answers.builder import AnswerProblem, AnswersError, Where
 from cxmaturity.frameworks.model import Framework
@@ -53,19 +52,20 @@ def _csv_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
 
 
 def _yaml_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
-    yaml = YAML(typ="rt", pure=True)
     try:
-        data = yaml.load(text)
-    except (MarkedYAMLError, YAMLError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise AnswersError([AnswerProblem(Where(file, None if line is None else line + 1),
-                                          f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    if isinstance(data, dict) and "targets" in data:
-        data = data["targets"]
-    if not isinstance(data, dict):
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise AnswersError([AnswerProblem(Where(file, None if mark is None else mark.line + 1),
+                                          f"not valid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+    if isinstance(root, yaml.MappingNode) and any(k.value == "targets" for k, _ in root.value):
+        root = next(v for k, v in root.value if k.value == "targets")
+    if not isinstance(root, yaml.MappingNode):
         raise AnswersError([AnswerProblem(Where(file, 1), "expected a mapping of competency: target stage")])
     out = []
-    for key, value in data.items():
-        line = data.lc.key(key)[0] + 1 if hasattr(data, "lc") else None
-        out.append((str(key), str(value), Where(file, line)))
+    for key, value in root.value:
+        if not isinstance(key, yaml.ScalarNode) or not isinstance(value, yaml.ScalarNode):
+            raise AnswersError([AnswerProblem(Where(file, key.start_mark.line + 1),
+                                              "expected 'competency: stage' on this line")])
+        out.append((str(key.value), str(value.value), Where(file, key.start_mark.line + 1)))
     return out

@@ -1,8 +1,9 @@
 """Read framework YAML into plain data while remembering where every value came from.
 
-ruamel.yaml keeps line and column information on the nodes it builds; we copy the data into plain dicts, lists and
-scalars (so the models never see YAML types) and keep a map from each field path to its position in the file.
-A framework may be one file or a folder of files whose lists are concatenated in file-name order.
+PyYAML's node graph (composed by the libyaml C parser, about fifteen times faster than a pure-Python parser) keeps
+the line and column of every node; we build plain dicts, lists and scalars from it ourselves, so that duplicate keys
+are caught and every field path gets its position in the file. A framework may be one file or a folder of files
+whose lists are concatenated in file-name order.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
 
 from cxmaturity.frameworks.problems import FrameworkError, Loc, Position, Problem
 
 #: Guards against oversized input and alias bombs ("billion laughs"): aliases are expanded while copying.
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 50_000
+#: A framework is about ten levels deep; far deeper input is hostile or broken and would exhaust the stack.
+MAX_DEPTH = 64
 
 # Top-level keys whose lists several files of a folder may each contribute to.
 _LIST_KEYS = ("stages", "competencies", "actions")
@@ -49,59 +49,66 @@ class SourceMap:
         return loc in self.values
 
 
-class _Copier:
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _pos(file: str, mark: yaml.Mark | None) -> Position:
+    return Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
+
+
+class _Builder:
+    """Build plain data from YAML nodes, recording positions and rejecting duplicate keys."""
+
     def __init__(self, file: str, source_map: SourceMap) -> None:
         self.file = file
         self.map = source_map
         self.nodes = 0
+        self.scalars = yaml.constructor.SafeConstructor()
 
-    def copy(self, node: Any, loc: Loc) -> Any:
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise FrameworkError([Problem(loc, f"the file holds more than {MAX_NODES} values; is it a framework?",
-                                          position=self.map.find(loc))])
-        if isinstance(node, CommentedMap):
+            # Aliases are expanded here, so an alias bomb stops at this limit instead of exhausting memory.
+            raise FrameworkError([Problem(loc, f"the file holds more than {MAX_NODES} values (aliases included); "
+                                               "is it a framework?", position=self.map.find(loc))])
+        if len(loc) > MAX_DEPTH:
+            raise FrameworkError([Problem(loc[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep",
+                                          position=_pos(self.file, node.start_mark))])
+        if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
-            for k, value in node.items():
-                key = str(k)
-                line, col = node.lc.key(k)
-                self.map.keys[(*loc, key)] = Position(self.file, line + 1, col + 1)
-                vline, vcol = node.lc.value(k)
-                self.map.values[(*loc, key)] = Position(self.file, vline + 1, vcol + 1)
-                out[key] = self.copy(value, (*loc, key))
+            for key_node, value_node in node.value:
+                key = str(self.scalar(key_node)) if isinstance(key_node, yaml.ScalarNode) else "?"
+                if key in out:
+                    first = self.map.keys[(*loc, key)]
+                    raise FrameworkError([Problem((), f"duplicate key '{key}' (first defined on line {first.line})",
+                                                  position=_pos(self.file, key_node.start_mark))])
+                self.map.keys[(*loc, key)] = _pos(self.file, key_node.start_mark)
+                self.map.values[(*loc, key)] = _pos(self.file, value_node.start_mark)
+                out[key] = self.build(value_node, (*loc, key))
             return out
-        if isinstance(node, CommentedSeq):
+        if isinstance(node, yaml.SequenceNode):
             items = []
-            for i, value in enumerate(node):
-                line, col = node.lc.item(i)
-                self.map.values[(*loc, i)] = Position(self.file, line + 1, col + 1)
-                items.append(self.copy(value, (*loc, i)))
+            for i, item in enumerate(node.value):
+                self.map.values[(*loc, i)] = _pos(self.file, item.start_mark)
+                items.append(self.build(item, (*loc, i)))
             return items
-        if isinstance(node, bool) or node is None:
-            return node
-        if isinstance(node, int):
-            return int(node)
-        if isinstance(node, float):
-            return float(node)
-        return str(node)
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        value = self.scalars.construct_object(node)
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        return str(node.value)  # dates and other YAML types stay as written
 
 
-def _parse(text: str, file: str) -> Any:
-    yaml = YAML(typ="rt", pure=True)
+def _compose(text: str, file: str) -> yaml.Node | None:
     try:
-        return yaml.load(text)
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        first = exc.context_mark
-        pos = Position(file, mark.line + 1, mark.column + 1) if mark else None
-        name = (exc.problem or "").split('"')[1] if '"' in (exc.problem or "") else "?"
-        where = f" (first defined on line {first.line + 1})" if first else ""
-        raise FrameworkError([Problem((), f"duplicate key '{name}'{where}", position=pos)]) from None
-    except MarkedYAMLError as exc:
+        return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        pos = Position(file, mark.line + 1, mark.column + 1) if mark else None
-        raise FrameworkError([Problem((), f"YAML syntax error: {exc.problem or exc.context}", position=pos)]) from None
-    except YAMLError as exc:
+        raise FrameworkError([Problem((), f"YAML syntax error: {exc.problem or exc.context}",
+                                      position=_pos(file, mark))]) from None
+    except yaml.YAMLError as exc:
         raise FrameworkError([Problem((), f"YAML error: {exc}", position=Position(file, 1, 1))]) from None
 
 
@@ -111,12 +118,12 @@ def read_text(text: str, file: str = "<framework>") -> tuple[dict[str, Any], Sou
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
         raise FrameworkError([Problem((), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
                                       position=Position(file, 1, 1))])
-    node = _parse(text, file)
+    node = _compose(text, file)
     source_map.values[()] = Position(file, 1, 1)
-    if not isinstance(node, CommentedMap):
+    if not isinstance(node, yaml.MappingNode):
         raise FrameworkError([Problem((), "expected a mapping of framework fields (format, id, name, stages, ...)",
                                       position=Position(file, 1, 1))])
-    data = _Copier(file, source_map).copy(node, ())
+    data: dict[str, Any] = _Builder(file, source_map).build(node, ())
     return data, source_map
 
 
@@ -124,12 +131,14 @@ def _read_file(path: Path, label: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise FrameworkError([Problem((), f"cannot read file: {exc.strerror}", position=Position(label, 1, 1))]) from None
+        problem = Problem((), f"cannot read file: {exc.strerror}", position=Position(label, 1, 1))
+        raise FrameworkError([problem]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise FrameworkError([Problem((), f"not UTF-8 text (byte {exc.start})", position=Position(label, line, 1))]) from None
+        problem = Problem((), f"not UTF-8 text (byte {exc.start})", position=Position(label, line, 1))
+        raise FrameworkError([problem]) from None
 
 
 def read_path(path: Path) -> tuple[dict[str, Any], SourceMap]:
@@ -143,6 +152,7 @@ def read_path(path: Path) -> tuple[dict[str, Any], SourceMap]:
     merged_map = SourceMap(default_file=str(path))
     merged_map.values[()] = Position(str(files[0]), 1, 1)
     problems: list[Problem] = []
+    defined_in: dict[Loc, str] = {}  # top-level keys and scale names, with the file that defined them first
     for file in files:
         data, source_map = read_text(_read_file(file, str(file)), str(file))
         for key, value in data.items():
@@ -151,17 +161,22 @@ def read_path(path: Path) -> tuple[dict[str, Any], SourceMap]:
                 offset = len(merged[key])
                 merged[key] = [*merged[key], *value]
             elif key in _MAPPING_KEYS and isinstance(value, dict) and isinstance(merged.get(key), dict):
-                clash = sorted(set(value) & set(merged[key]))
-                for name in clash:
-                    problems.append(Problem((key, name), f"'{name}' is already defined in another file",
-                                            position=source_map.keys.get((key, name))))
+                for name in value:
+                    if name in merged[key]:
+                        other = defined_in[(key, name)]
+                        problems.append(Problem((key, name), f"'{name}' is already defined in {other}",
+                                                position=source_map.keys.get((key, name))))
                 merged[key] = {**merged[key], **value}
             elif key in merged:
-                problems.append(Problem((key,), "already defined in another file of this folder",
+                problems.append(Problem((key,), f"already defined in {defined_in[(key,)]}",
                                         position=source_map.keys.get((key,))))
                 continue
             else:
                 merged[key] = value
+            defined_in.setdefault((key,), file.name)
+            if key in _MAPPING_KEYS and isinstance(value, dict):
+                for name in value:
+                    defined_in.setdefault((key, name), file.name)
             _shift_into(merged_map, source_map, key, offset)
     if problems:
         raise FrameworkError(problems)

@@ -16,12 +16,7 @@ from cxmaturity.scoring.agreement import (
     indicator_agreement,
 )
 from cxmaturity.scoring.layout import FloatArray, Layout, layout_for
-from cxmaturity.scoring.responses import (
-    DONT_KNOW_CODE,
-    IMPORTANCE_NEUTRAL,
-    NOT_APPLICABLE_CODE,
-    ResponseMatrix,
-)
+from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL, ResponseMatrix
 from cxmaturity.scoring.result import (
     Agreement,
     BlindSpot,
@@ -35,7 +30,7 @@ from cxmaturity.scoring.result import (
     Result,
     ScoringOptions,
 )
-from cxmaturity.scoring.rules import Scores, count_answers, overall_score, scores_from_counts
+from cxmaturity.scoring.rules import SPECIAL_BINS, Scores, overall_score, scores_from_counts, tally
 from cxmaturity.scoring.uncertainty import Uncertainty, estimate
 
 
@@ -69,20 +64,24 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
         raise ValueError("; ".join(problems))
     layout = layout_for(fw)
     answers = responses.answers
-    counts = count_answers(answers, layout)
+    names, member = _group_index(responses)
+    by_group = tally(answers, layout, member, len(names) + 1)  # the last slot holds respondents without a group
+    everyone = by_group.sum(axis=0)
+    counts = everyone[:, SPECIAL_BINS:]
     team = scores_from_counts(counts, layout)
     team_overall = float(overall_score(team.score, layout))
     ind_agree = indicator_agreement(counts, layout)
     comp_agree = competency_agreement(ind_agree, layout)
     uncertainty = estimate(answers, layout, resamples=options.bootstrap, confidence=options.confidence,
                            small_team=options.small_team, seed=options.seed)
-    coverage, respondents_per_comp = _coverage(answers, layout)
+    coverage, respondents_per_comp = _coverage(answers, counts, layout)
     importance = _importance(responses, layout)
     competencies = _competencies(fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp,
                                  importance, options)
-    total_coverage = float((answers >= 0).mean()) if answers.size else 0.0
+    expected = answers.size
+    total_coverage = float(counts.sum() / expected) if expected else 0.0
     scores = [c.score for c in competencies]
-    groups, withheld, blind_spots = _groups(responses, layout, options)
+    groups, withheld, blind_spots = _groups(fw, names, by_group, everyone, layout, options)
     overall_index = _stage_of(team_overall)
     return Result(
         framework=fw.id,
@@ -101,7 +100,7 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
         strongest=tuple(c.key for c in competencies if c.score >= max(scores) - 1e-9),
         coverage=total_coverage,
         low_coverage=total_coverage < options.low_coverage,
-        indicators=_indicators(fw, answers, counts, ind_agree),
+        indicators=_indicators(fw, everyone, layout, ind_agree),
         discussion_items=_discussion_items(fw, counts, ind_agree),
         groups=groups,
         withheld_groups=withheld,
@@ -115,16 +114,19 @@ def _probabilities(fw: Framework, row: FloatArray) -> dict[str, float]:
     return {key: float(p) for key, p in zip(fw.stage_keys, row, strict=True)}
 
 
-def _coverage(answers: npt.NDArray[np.int16], layout: Layout) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+def _coverage(answers: npt.NDArray[np.int16], counts: FloatArray,
+              layout: Layout) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """Return the share of expected answers given per competency, and how many respondents answered any of it."""
-    given = (answers >= 0).astype(np.float64)
-    member = np.zeros((layout.n_indicators, layout.n_competencies))
-    member[np.arange(layout.n_indicators), layout.indicator_competency] = 1.0
-    per_respondent = given @ member  # (n, C): answers each respondent gave in each competency
-    expected = answers.shape[0] * member.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        coverage = np.where(expected > 0, per_respondent.sum(axis=0) / np.where(expected > 0, expected, 1.0), 0.0)
-    return coverage, (per_respondent > 0).sum(axis=0)
+    n = answers.shape[0]
+    given = np.bincount(layout.indicator_competency, weights=counts.sum(axis=-1), minlength=layout.n_competencies)
+    expected = n * np.bincount(layout.indicator_competency, minlength=layout.n_competencies)
+    coverage = given / np.maximum(expected, 1)
+    if n == 0:
+        return coverage, np.zeros(layout.n_competencies, dtype=np.intp)
+    # Indicators of a competency are contiguous in framework order, so reduceat finds each respondent's answers.
+    starts = np.flatnonzero(np.r_[True, np.diff(layout.indicator_competency) != 0])
+    answered_any = np.logical_or.reduceat(answers >= 0, starts, axis=1)
+    return coverage, answered_any.sum(axis=0).astype(np.intp)
 
 
 def _importance(responses: ResponseMatrix, layout: Layout) -> FloatArray:
@@ -165,34 +167,37 @@ def _competencies(fw: Framework, layout: Layout, team: Scores, uncertainty: Unce
 
 def _distribution(fw: Framework, counts: FloatArray, i: int) -> dict[str, int]:
     keys = fw.answer_keys(fw.indicators[i][1])
-    return {key: int(counts[i, k]) for k, key in enumerate(keys)}
+    return dict(zip(keys, counts[i, : len(keys)].astype(int).tolist(), strict=True))
 
 
-def _indicators(fw: Framework, answers: npt.NDArray[np.int16], counts: FloatArray,
+def _indicators(fw: Framework, everyone: FloatArray, layout: Layout,
                 agree: IndicatorAgreement) -> tuple[IndicatorResult, ...]:
-    dont_know = (answers == DONT_KNOW_CODE).sum(axis=0)
-    not_applicable = (answers == NOT_APPLICABLE_CODE).sum(axis=0)
-    out = []
-    for i, (comp, ind) in enumerate(fw.indicators):
-        n = int(counts[i].sum())
-        mean: float | None = None
-        if n:
-            if isinstance(ind, Statement):
-                values = np.array([o.value for o in fw.scales[ind.scale].options])
-                mean = float((counts[i, : len(values)] * values).sum() / n)
-            else:
-                mean = float(agree.mean_index[i] + 1.0)
-        out.append(IndicatorResult(
+    counts = everyone[:, SPECIAL_BINS:]
+    answered = counts.sum(axis=-1)
+    # A statement's mean is its mean option value; a rubric's is the mean stage number chosen.
+    value = np.zeros_like(counts)
+    for i, (_, ind) in enumerate(fw.indicators):
+        if isinstance(ind, Statement):
+            options = fw.scales[ind.scale].options
+            value[i, : len(options)] = [o.value for o in options]
+        else:
+            value[i, : layout.n_stages] = np.arange(1, layout.n_stages + 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (counts * value).sum(axis=-1) / answered
+    special = everyone[:, :SPECIAL_BINS].astype(int).tolist()
+    return tuple(
+        IndicatorResult(
             key=ind.key,
             competency=comp.key,
-            answered=n,
-            dont_know=int(dont_know[i]),
-            not_applicable=int(not_applicable[i]),
-            mean=mean,
+            answered=int(answered[i]),
+            dont_know=special[i][1],
+            not_applicable=special[i][0],
+            mean=_num(means[i]),
             distribution=_distribution(fw, counts, i),
             agreement=Agreement(sd=_num(agree.sd[i]), ad=_num(agree.ad[i]), rwg=_num(agree.rwg[i])),
-        ))
-    return tuple(out)
+        )
+        for i, (comp, ind) in enumerate(fw.indicators)
+    )
 
 
 def _discussion_items(fw: Framework, counts: FloatArray, agree: IndicatorAgreement) -> tuple[DiscussionItem, ...]:
@@ -210,25 +215,26 @@ def _discussion_items(fw: Framework, counts: FloatArray, agree: IndicatorAgreeme
     )
 
 
-def _groups(responses: ResponseMatrix, layout: Layout,
+def _group_index(responses: ResponseMatrix) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """Return the sorted group names and each respondent's group index (len(names) for no group)."""
+    names = sorted({g for g in responses.groups if g})
+    index = {name: n for n, name in enumerate(names)}
+    member = np.array([index.get(g, len(names)) for g in responses.groups], dtype=np.intp)
+    return names, member
+
+
+def _groups(fw: Framework, names: list[str], by_group: FloatArray, everyone: FloatArray, layout: Layout,
             options: ScoringOptions) -> tuple[tuple[GroupResult, ...], int, tuple[BlindSpot, ...]]:
     """Score each group of at least ``min_group_size`` respondents; others are withheld and only counted."""
-    fw = responses.framework
-    names = sorted({g for g in responses.groups if g})
     if not names:
         return (), 0, ()
-    index = {name: n for n, name in enumerate(names)}
-    member = np.array([index.get(g, -1) for g in responses.groups], dtype=np.intp)
-    sizes = np.bincount(member[member >= 0], minlength=len(names))
+    # Every respondent has exactly one tally entry per indicator, so any indicator's bins count the group.
+    sizes = by_group[:, 0, :].sum(axis=-1).astype(int)
+    total = int(sizes.sum())
     shown = [g for g in range(len(names)) if sizes[g] >= options.min_group_size]
-    m, a = layout.n_indicators, layout.max_options
-    answers = responses.answers
-    valid = (answers >= 0) & (member >= 0)[:, np.newaxis]
-    flat = member[:, np.newaxis] * (m * a) + (np.arange(m) * a)[np.newaxis, :] + answers
-    counts = np.bincount(flat[valid], minlength=len(names) * m * a).reshape(len(names), m, a).astype(np.float64)
-    total = count_answers(answers, layout)
-    group_scores = scores_from_counts(counts[shown], layout)
-    others = scores_from_counts(total[np.newaxis] - counts[shown], layout)
+    counts = by_group[shown][:, :, SPECIAL_BINS:]
+    group_scores = scores_from_counts(counts, layout)
+    others = scores_from_counts(everyone[np.newaxis, :, SPECIAL_BINS:] - counts, layout)
     group_overall = overall_score(group_scores.score, layout)
     results = []
     spots = []
@@ -245,7 +251,7 @@ def _groups(responses: ResponseMatrix, layout: Layout,
             ),
         ))
         # Comparing with everyone else is only safe when "everyone else" is itself a large enough group.
-        if responses.size - sizes[g] < options.min_group_size:
+        if total - sizes[g] < options.min_group_size:
             continue
         for c, comp in enumerate(fw.competencies):
             diff = float(group_scores.score[row, c] - others.score[row, c])

@@ -32,13 +32,25 @@ class Scores:
     score: FloatArray
 
 
+#: A tally keeps, per indicator, bins for "not applicable", "don't know" and "missing" before the option bins, so
+#: that one bincount over the answer codes (-3, -2, -1, 0, 1, ...) counts everything without masking.
+SPECIAL_BINS = 3
+
+
+def tally(answers: npt.NDArray[np.int16], layout: Layout, group: npt.NDArray[np.intp] | None = None,
+          n_groups: int = 1) -> FloatArray:
+    """Return counts of shape (groups, indicators, 3 + options): na, dk, missing, then each option."""
+    m, stride = layout.n_indicators, layout.max_options + SPECIAL_BINS
+    flat = (np.arange(m, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers
+    if group is not None:
+        flat += (group * (m * stride))[:, np.newaxis]
+    counts = np.bincount(flat.ravel(), minlength=n_groups * m * stride)
+    return counts.reshape(n_groups, m, stride).astype(np.float64)
+
+
 def count_answers(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
     """Return counts[i, k]: how many respondents chose option k of indicator i (missing, dk, na not counted)."""
-    m, a = layout.n_indicators, layout.max_options
-    valid = answers >= 0
-    flat = (np.arange(m, dtype=np.intp) * a)[np.newaxis, :] + answers
-    counts = np.bincount(flat[valid], minlength=m * a)
-    return counts.reshape(m, a).astype(np.float64)
+    return tally(answers, layout)[0, :, SPECIAL_BINS:]
 
 
 def item_means(counts: FloatArray, layout: Layout) -> FloatArray:
