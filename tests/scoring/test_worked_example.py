@@ -1,0 +1,65 @@
+"""The worked example of docs/scoring.md, checked to the digit (the doc and this test must agree)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxmaturity.answers.csv_reader import read_answers_csv
+from cxmaturity.frameworks import Framework
+from cxmaturity.scoring import Result, ScoringOptions, score
+from tests.scoring.conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def result(example: Framework) -> Result:
+    responses = read_answers_csv(DATA / "worked-example.csv", example)
+    return score(responses, ScoringOptions(bootstrap=0))
+
+
+def test_it_computes_fulfilment_per_stage(result: Result) -> None:
+    vision, insight = result.competencies
+    assert vision.fulfilment == {"learning": pytest.approx(0.75), "committing": pytest.approx(0.25)}
+    assert insight.fulfilment == {"learning": pytest.approx(0.6875), "committing": pytest.approx(0.25)}
+
+
+def test_it_gates_stages_and_scores(result: Result) -> None:
+    vision, insight = result.competencies
+    assert (vision.stage, round(vision.score, 4)) == ("learning", 2.3571)
+    assert (insight.stage, round(insight.score, 4)) == ("emerging", 1.9821)
+    assert (result.overall.stage, round(result.overall.score, 4)) == ("emerging", 1.9821)
+    assert result.weakest == ("insight",)
+    assert result.strongest == ("vision",)
+
+
+def test_it_measures_coverage_without_dont_know(result: Result) -> None:
+    vision, insight = result.competencies
+    assert (vision.coverage, insight.coverage, result.coverage) == (0.875, 1.0, 0.9375)
+
+
+def test_it_computes_agreement(result: Result) -> None:
+    by_key = {i.key: i.agreement for i in result.indicators}
+    assert round(by_key["vs-1"].sd or 0, 4) == 0.8165
+    assert round(by_key["vs-1"].ad or 0, 4) == 0.5
+    assert round(by_key["vs-1"].rwg or 0, 4) == 0.6667
+    assert round(by_key["vs-2"].rwg or 0, 4) == 0.5
+    assert by_key["ci-1"].rwg == 0.0
+    assert round(by_key["ci-2"].rwg or 0, 4) == 0.1667
+    assert round(by_key["ci-2"].ad or 0, 4) == 1.0
+    vision, insight = result.competencies
+    assert round(vision.agreement.rwg or 0, 4) == 0.7368
+    assert round(insight.agreement.rwg or 0, 4) == 0.1538
+
+
+def test_it_ranks_discussion_items(result: Result) -> None:
+    assert [d.indicator for d in result.discussion_items] == ["ci-1", "ci-2", "vs-2", "vs-1"]
+
+
+def test_it_ranks_gaps_by_weighted_size(result: Result) -> None:
+    gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4)) for g in result.gaps]
+    assert gaps == [("vision", "committing", 0.6429, 0.6429), ("insight", "learning", 0.0179, 0.0357)]
+
+
+def test_it_withholds_the_small_group(result: Result) -> None:
+    assert [g.group for g in result.groups] == ["leadership"]
+    assert result.withheld_groups == 1
+    assert result.blind_spots == ()  # everyone else is one person: comparing would expose them
