@@ -1,0 +1,58 @@
+"""Every built-in framework is complete: valid, free of design warnings, and a 10-20 minute survey."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxmaturity.frameworks import Statement, builtin_ids, load_builtin
+from cxmaturity.frameworks.catalog import inspect
+from cxmaturity.frameworks.lint import estimated_minutes
+
+EXPECTED = {
+    "four-competencies": ["understand", "decide", "deliver", "scale"],
+    "xm-six-competencies": ["lead", "realize", "activate", "enlighten", "respond", "disrupt"],
+    "bliss-maturity-map": ["customer-assets", "alignment", "listening", "reliability", "leadership"],
+    "yohn-cx-maturity": ["vision-strategy", "leadership-alignment", "customer-intimacy", "employee-engagement",
+                         "skills", "systems-processes"],
+}
+STAGES = {
+    "xm-six-competencies": ["investigate", "initiate", "mobilize", "scale", "embed"],
+    "bliss-maturity-map": ["commit", "unite-build", "embed", "mature", "elevate"],
+    "yohn-cx-maturity": ["emerging", "learning", "committing", "accelerating", "excelling"],
+}
+
+
+def test_it_ships_the_four_frameworks() -> None:
+    assert builtin_ids() == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("fid", sorted(EXPECTED))
+def test_it_validates_and_lints_without_warnings(fid: str) -> None:
+    framework, problems = inspect(fid)
+    assert framework is not None
+    assert [str(p) for p in problems] == []
+
+
+@pytest.mark.parametrize("fid", sorted(EXPECTED))
+def test_it_has_the_published_competencies_and_stages(fid: str) -> None:
+    fw = load_builtin(fid)
+    assert [c.key for c in fw.competencies] == EXPECTED[fid]
+    if fid in STAGES:
+        assert list(fw.stage_keys) == STAGES[fid]
+    assert len(fw.stages) == 5
+
+
+@pytest.mark.parametrize("fid", sorted(EXPECTED))
+def test_it_takes_a_respondent_10_to_20_minutes(fid: str) -> None:
+    assert 10 <= estimated_minutes(load_builtin(fid)) <= 20
+
+
+@pytest.mark.parametrize("fid", sorted(EXPECTED))
+def test_it_mixes_statements_and_rubrics_and_has_two_actions_per_transition(fid: str) -> None:
+    fw = load_builtin(fid)
+    for comp in fw.competencies:
+        kinds = {type(i) for i in comp.indicators}
+        assert Statement in kinds and len(kinds) == 2, comp.key
+        for stage in fw.stage_keys[:-1]:
+            actions = [a for a in fw.actions if a.competency == comp.key and a.from_stage == stage]
+            assert len(actions) >= 2, (comp.key, stage)
