@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_frameworks, bench_scoring  # noqa: E402
+from bench import bench_frameworks, bench_scoring
 
 LIMITS = {
     "score, agreement + groups, no bootstrap": ("ratio", 3.0),

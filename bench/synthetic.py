@@ -18,18 +18,33 @@ def synthetic_framework(competencies: int = 10, per_competency: int = 10) -> Fra
     for c in range(competencies):
         indicators: list[dict[str, Any]] = []
         for i in range(per_competency - 2):
-            indicators.append({"key": f"c{c}-s{i}", "kind": "statement", "text": f"Statement {c}.{i}",
-                               "stage": STAGES[1 + i % 4], "scale": "agree5"})
+            indicators.append(
+                {
+                    "key": f"c{c}-s{i}",
+                    "kind": "statement",
+                    "text": f"Statement {c}.{i}",
+                    "stage": STAGES[1 + i % 4],
+                    "scale": "agree5",
+                }
+            )
         for i in range(2):
-            indicators.append({"key": f"c{c}-r{i}", "kind": "rubric", "text": f"Rubric {c}.{i}",
-                               "options": [{"stage": s, "text": f"At {s}"} for s in STAGES]})
+            indicators.append(
+                {
+                    "key": f"c{c}-r{i}",
+                    "kind": "rubric",
+                    "text": f"Rubric {c}.{i}",
+                    "options": [{"stage": s, "text": f"At {s}"} for s in STAGES],
+                }
+            )
         comps.append({"key": f"c{c}", "name": f"Competency {c}", "indicators": indicators})
     data = {
-        "format": "cx-maturity/framework@1", "id": "synthetic-bench", "name": "Synthetic benchmark framework",
-        "version": "1", "source": "Generated for benchmarks (synthetic).",
+        "format": "cx-maturity/framework@1",
+        "id": "synthetic-bench",
+        "name": "Synthetic benchmark framework",
+        "version": "1",
+        "source": "Generated for benchmarks (synthetic).",
         "stages": [{"key": s, "name": s.upper()} for s in STAGES],
-        "scales": {"agree5": {"options": [{"key": str(k + 1), "label": str(k + 1), "value": k / 4}
-                                          for k in range(5)]}},
+        "scales": {"agree5": {"options": [{"key": str(k + 1), "label": str(k + 1), "value": k / 4} for k in range(5)]}},
         "competencies": comps,
     }
     return parse_framework(data)

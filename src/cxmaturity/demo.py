@@ -43,8 +43,9 @@ def demo_responses(fw: Framework, seed: int = 7) -> ResponseMatrix:
             position += rng.normal(0.0, 0.6, size=len(level))
             answers[:, i] = np.clip(np.rint(position), 0, n_options - 1).astype(np.int16)
         else:
-            answers[:, i] = np.clip(np.rint(level - 1 + rng.normal(0.0, 0.5, size=len(level))), 0,
-                                    n_stages - 1).astype(np.int16)
+            answers[:, i] = np.clip(np.rint(level - 1 + rng.normal(0.0, 0.5, size=len(level))), 0, n_stages - 1).astype(
+                np.int16
+            )
     answers[rng.random(answers.shape) < 0.04] = DONT_KNOW_CODE
     return ResponseMatrix(
         framework=fw,

@@ -12,8 +12,14 @@ EXPECTED = {
     "four-competencies": ["understand", "decide", "deliver", "scale"],
     "xm-six-competencies": ["lead", "realize", "activate", "enlighten", "respond", "disrupt"],
     "bliss-maturity-map": ["customer-assets", "alignment", "listening", "reliability", "leadership"],
-    "yohn-cx-maturity": ["vision-strategy", "leadership-alignment", "customer-intimacy", "employee-engagement",
-                         "skills", "systems-processes"],
+    "yohn-cx-maturity": [
+        "vision-strategy",
+        "leadership-alignment",
+        "customer-intimacy",
+        "employee-engagement",
+        "skills",
+        "systems-processes",
+    ],
 }
 STAGES = {
     "xm-six-competencies": ["investigate", "initiate", "mobilize", "scale", "embed"],
@@ -52,7 +58,8 @@ def test_it_mixes_statements_and_rubrics_and_has_two_actions_per_transition(fid:
     fw = load_builtin(fid)
     for comp in fw.competencies:
         kinds = {type(i) for i in comp.indicators}
-        assert Statement in kinds and len(kinds) == 2, comp.key
+        assert Statement in kinds, comp.key
+        assert len(kinds) == 2, comp.key
         for stage in fw.stage_keys[:-1]:
             actions = [a for a in fw.actions if a.competency == comp.key and a.from_stage == stage]
             assert len(actions) >= 2, (comp.key, stage)

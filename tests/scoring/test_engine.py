@@ -51,8 +51,9 @@ def test_it_uses_targets_and_importance_for_gaps(example: Framework) -> None:
     responses = build(example, builder_team)
     importance = responses.importance.copy()
     importance[:, 2:] = 5.0  # every respondent rates the insight indicators as critical
-    responses = type(responses)(responses.framework, responses.respondents, responses.groups, responses.answers,
-                                importance)
+    responses = type(responses)(
+        responses.framework, responses.respondents, responses.groups, responses.answers, importance
+    )
     result = score(responses, ScoringOptions(bootstrap=0, targets={"vision": "committing"}))
     gaps = {g.competency: g for g in result.gaps}
     assert gaps["vision"].target == "committing"
@@ -68,8 +69,9 @@ def test_it_refuses_unknown_targets(example: Framework) -> None:
 
 
 def test_it_flags_low_coverage(example: Framework) -> None:
-    result = score(build(example, {"a": ("", {"vs-1": "4", "ci-1": "dk"}), "b": ("", {"vs-1": "3"})}),
-                   ScoringOptions(bootstrap=0))
+    result = score(
+        build(example, {"a": ("", {"vs-1": "4", "ci-1": "dk"}), "b": ("", {"vs-1": "3"})}), ScoringOptions(bootstrap=0)
+    )
     assert result.low_coverage
     assert result.competencies[0].coverage == 0.5
 

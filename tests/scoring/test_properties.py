@@ -20,8 +20,13 @@ NO_BOOTSTRAP = ScoringOptions(bootstrap=0, min_group_size=2)
 
 def matrix(fw: Framework, answers: np.ndarray, groups: tuple[str, ...] | None = None) -> ResponseMatrix:
     n = answers.shape[0]
-    return ResponseMatrix(fw, tuple(f"r{i}" for i in range(n)), groups or tuple("g" + str(i % 3) for i in range(n)),
-                          answers.astype(np.int16), np.full(answers.shape, np.nan))
+    return ResponseMatrix(
+        fw,
+        tuple(f"r{i}" for i in range(n)),
+        groups or tuple("g" + str(i % 3) for i in range(n)),
+        answers.astype(np.int16),
+        np.full(answers.shape, np.nan),
+    )
 
 
 @st.composite
@@ -29,7 +34,7 @@ def teams(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> np.ndarray:
     """Random answer matrices: options, don't know, not applicable and skipped answers."""
     n = draw(st.integers(min_size, max_size))
     unit = draw(arrays(np.float64, (n, len(OPTIONS)), elements=st.floats(0, 0.999)))
-    answers = np.floor(unit * OPTIONS).astype(np.int16)
+    answers: np.ndarray = np.floor(unit * OPTIONS).astype(np.int16)
     special = draw(arrays(np.int8, (n, len(OPTIONS)), elements=st.sampled_from([0, 0, 0, 0, 1, 2, 3])))
     answers[special == 1] = DONT_KNOW_CODE
     answers[special == 2] = NOT_APPLICABLE_CODE

@@ -100,13 +100,25 @@ class ResponseBuilder:
             self._group_where.append(where)
         elif self._groups[index] != group:
             first = self._group_where[index]
-            self.error(where, f"respondent '{respondent}' is in group '{group}' here but in group "
-                              f"'{self._groups[index]}' on row {first.row}")
+            self.error(
+                where,
+                f"respondent '{respondent}' is in group '{group}' here but in group "
+                f"'{self._groups[index]}' on row {first.row}",
+            )
         return index
 
-    def add(self, respondent: str, group: str, indicator: str, answer: str, where: Where, *,
-            importance: str | None = None, comment: str | None = None,
-            importance_where: Where | None = None) -> None:
+    def add(
+        self,
+        respondent: str,
+        group: str,
+        indicator: str,
+        answer: str,
+        where: Where,
+        *,
+        importance: str | None = None,
+        comment: str | None = None,
+        importance_where: Where | None = None,
+    ) -> None:
         """Check and record one answer. An empty answer means the respondent skipped the indicator."""
         r = self.respondent(respondent, group, where)
         indicator = indicator.strip()
@@ -118,8 +130,10 @@ class ResponseBuilder:
             return
         previous = self._cells.get((r, column))
         if previous is not None:
-            self.error(where, f"second answer of respondent '{respondent.strip()}' to '{indicator}' "
-                              f"(first on row {previous.row})")
+            self.error(
+                where,
+                f"second answer of respondent '{respondent.strip()}' to '{indicator}' (first on row {previous.row})",
+            )
             return
         self._cells[(r, column)] = where
         code = self._code(indicator, answer.strip(), where)
@@ -158,8 +172,11 @@ class ResponseBuilder:
         except ValueError:
             value = math.nan
         if not (IMPORTANCE_MIN <= value <= IMPORTANCE_MAX):
-            self.error(where, f"importance must be a number from {IMPORTANCE_MIN:g} to {IMPORTANCE_MAX:g}, "
-                              f"got '{importance.strip()}'")
+            self.error(
+                where,
+                f"importance must be a number from {IMPORTANCE_MIN:g} to {IMPORTANCE_MAX:g}, "
+                f"got '{importance.strip()}'",
+            )
             return math.nan
         return value
 

@@ -25,7 +25,9 @@ def read_targets(path: Path, framework: Framework) -> dict[str, str]:
     targets: dict[str, str] = {}
     for competency, stage, where in entries:
         if competency not in competencies:
-            problems.append(AnswerProblem(where, f"unknown competency '{competency}' (known: {', '.join(competencies)})"))
+            problems.append(
+                AnswerProblem(where, f"unknown competency '{competency}' (known: {', '.join(competencies)})")
+            )
         elif stage not in framework.stage_keys:
             problems.append(AnswerProblem(where, f"unknown stage '{stage}' (known: {', '.join(framework.stage_keys)})"))
         elif competency in targets:
@@ -56,8 +58,14 @@ def _yaml_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise AnswersError([AnswerProblem(Where(file, None if mark is None else mark.line + 1),
-                                          f"not valid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+        raise AnswersError(
+            [
+                AnswerProblem(
+                    Where(file, None if mark is None else mark.line + 1),
+                    f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                )
+            ]
+        ) from None
     if isinstance(root, yaml.MappingNode) and any(k.value == "targets" for k, _ in root.value):
         root = next(v for k, v in root.value if k.value == "targets")
     if not isinstance(root, yaml.MappingNode):
@@ -65,7 +73,8 @@ def _yaml_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
     out = []
     for key, value in root.value:
         if not isinstance(key, yaml.ScalarNode) or not isinstance(value, yaml.ScalarNode):
-            raise AnswersError([AnswerProblem(Where(file, key.start_mark.line + 1),
-                                              "expected 'competency: stage' on this line")])
+            raise AnswersError(
+                [AnswerProblem(Where(file, key.start_mark.line + 1), "expected 'competency: stage' on this line")]
+            )
         out.append((str(key.value), str(value.value), Where(file, key.start_mark.line + 1)))
     return out

@@ -22,23 +22,31 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
     o = result.overall
     interval = f" (90% interval {o.interval[0]:.2f}-{o.interval[1]:.2f})" if o.interval else ""
     console.print(f"[bold]{title or fw.text(fw.name)}[/bold]")
-    console.print(f"{result.respondents} respondents; coverage {result.coverage:.0%}"
-                  + (" [red](low)[/red]" if result.low_coverage else ""))
+    console.print(
+        f"{result.respondents} respondents; coverage {result.coverage:.0%}"
+        + (" [red](low)[/red]" if result.low_coverage else "")
+    )
     console.print(f"Overall ({o.rule}): [bold]{stage_name[o.stage]}[/bold], score {o.score:.2f}{interval}")
 
-    table = Table("competency", "stage", "score", "90% interval", "P(stage)", "coverage", "rwg(j)", title="Competencies")
+    table = Table(
+        "competency", "stage", "score", "90% interval", "P(stage)", "coverage", "rwg(j)", title="Competencies"
+    )
     for c in result.competencies:
         prob = c.stage_probabilities.get(c.stage)
         table.add_row(
-            comp_name[c.key], stage_name[c.stage], f"{c.score:.2f}",
+            comp_name[c.key],
+            stage_name[c.stage],
+            f"{c.score:.2f}",
             f"{c.interval[0]:.2f}-{c.interval[1]:.2f}" if c.interval else "-",
             "-" if prob is None else f"{prob:.0%}",
             f"{c.coverage:.0%}" + (" low" if c.low_coverage else ""),
             _num(c.agreement.rwg),
         )
     console.print(table)
-    console.print(f"Weakest: {', '.join(comp_name[k] for k in result.weakest)}; "
-                  f"strongest: {', '.join(comp_name[k] for k in result.strongest)}")
+    console.print(
+        f"Weakest: {', '.join(comp_name[k] for k in result.weakest)}; "
+        f"strongest: {', '.join(comp_name[k] for k in result.strongest)}"
+    )
 
     if result.discussion_items:
         items = Table("indicator", "competency", "rwg", "AD", "answers", title="Discussion items (most disputed first)")
@@ -52,18 +60,29 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
     if result.groups:
         groups = Table("group", "n", "overall", *[comp_name[c.key] for c in result.competencies], title="Groups")
         for g in result.groups:
-            groups.add_row(g.group, str(g.respondents), f"{g.overall_score:.2f}",
-                           *[f"{gc.score:.2f}" for gc in g.competencies])
+            groups.add_row(
+                g.group, str(g.respondents), f"{g.overall_score:.2f}", *[f"{gc.score:.2f}" for gc in g.competencies]
+            )
         console.print(groups)
     if result.withheld_groups:
-        console.print(f"{result.withheld_groups} group(s) withheld: fewer than "
-                      f"{result.options.min_group_size} respondents.")
+        console.print(
+            f"{result.withheld_groups} group(s) withheld: fewer than {result.options.min_group_size} respondents."
+        )
     for spot in result.blind_spots:
-        console.print(f"Blind spot: {spot.group} rates {comp_name[spot.competency]} {spot.difference:.2f} higher "
-                      f"than everyone else ({spot.group_score:.2f} vs {spot.others_score:.2f}).")
+        console.print(
+            f"Blind spot: {spot.group} rates {comp_name[spot.competency]} {spot.difference:.2f} higher "
+            f"than everyone else ({spot.group_score:.2f} vs {spot.others_score:.2f})."
+        )
     if result.gaps:
-        gaps = Table("competency", "score", "target", "gap", "priority", title="Gaps to target (highest priority first)")
+        gaps = Table(
+            "competency", "score", "target", "gap", "priority", title="Gaps to target (highest priority first)"
+        )
         for gap in result.gaps:
-            gaps.add_row(comp_name[gap.competency], f"{gap.score:.2f}", stage_name[gap.target], f"{gap.gap:.2f}",
-                         f"{gap.priority:.2f}")
+            gaps.add_row(
+                comp_name[gap.competency],
+                f"{gap.score:.2f}",
+                stage_name[gap.target],
+                f"{gap.gap:.2f}",
+                f"{gap.priority:.2f}",
+            )
         console.print(gaps)

@@ -40,7 +40,7 @@ def _num(value: float) -> float | None:
 
 def _stage_of(score: float) -> int:
     """Return the 0-based stage index of a score (floor of the score, counted from 1)."""
-    return int(math.floor(score + 1e-12)) - 1
+    return math.floor(score + 1e-12) - 1
 
 
 def validate_targets(fw: Framework, targets: dict[str, str]) -> list[str]:
@@ -72,12 +72,19 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     team_overall = float(overall_score(team.score, layout))
     ind_agree = indicator_agreement(counts, layout)
     comp_agree = competency_agreement(ind_agree, layout)
-    uncertainty = estimate(answers, layout, resamples=options.bootstrap, confidence=options.confidence,
-                           small_team=options.small_team, seed=options.seed)
+    uncertainty = estimate(
+        answers,
+        layout,
+        resamples=options.bootstrap,
+        confidence=options.confidence,
+        small_team=options.small_team,
+        seed=options.seed,
+    )
     coverage, respondents_per_comp = _coverage(answers, counts, layout)
     importance = _importance(responses, layout)
-    competencies = _competencies(fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp,
-                                 importance, options)
+    competencies = _competencies(
+        fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp, importance, options
+    )
     expected = answers.size
     total_coverage = float(counts.sum() / expected) if expected else 0.0
     scores = [c.score for c in competencies]
@@ -114,8 +121,9 @@ def _probabilities(fw: Framework, row: FloatArray) -> dict[str, float]:
     return {key: float(p) for key, p in zip(fw.stage_keys, row, strict=True)}
 
 
-def _coverage(answers: npt.NDArray[np.int16], counts: FloatArray,
-              layout: Layout) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+def _coverage(
+    answers: npt.NDArray[np.int16], counts: FloatArray, layout: Layout
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
     """Return the share of expected answers given per competency, and how many respondents answered any of it."""
     n = answers.shape[0]
     given = np.bincount(layout.indicator_competency, weights=counts.sum(axis=-1), minlength=layout.n_competencies)
@@ -140,28 +148,42 @@ def _importance(responses: ResponseMatrix, layout: Layout) -> FloatArray:
         return np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
 
 
-def _competencies(fw: Framework, layout: Layout, team: Scores, uncertainty: Uncertainty | None,
-                  agree: CompetencyAgreement, coverage: FloatArray, respondents: npt.NDArray[np.intp],
-                  importance: FloatArray, options: ScoringOptions) -> tuple[CompetencyResult, ...]:
+def _competencies(
+    fw: Framework,
+    layout: Layout,
+    team: Scores,
+    uncertainty: Uncertainty | None,
+    agree: CompetencyAgreement,
+    coverage: FloatArray,
+    respondents: npt.NDArray[np.intp],
+    importance: FloatArray,
+    options: ScoringOptions,
+) -> tuple[CompetencyResult, ...]:
     out = []
     for c, comp in enumerate(fw.competencies):
         stage = int(team.stage[c])
-        out.append(CompetencyResult(
-            key=comp.key,
-            stage=fw.stage_keys[stage],
-            stage_number=stage + 1,
-            score=float(team.score[c]),
-            interval=(float(uncertainty.lower[c]), float(uncertainty.upper[c])) if uncertainty else None,
-            interval_method=uncertainty.method if uncertainty else "none",
-            stage_probabilities=_probabilities(fw, uncertainty.stage_probabilities[c]) if uncertainty else {},
-            fulfilment={key: _num(team.fulfilment[c, s]) for s, key in enumerate(fw.stage_keys) if s > 0},
-            coverage=float(coverage[c]),
-            low_coverage=bool(coverage[c] < options.low_coverage),
-            respondents=int(respondents[c]),
-            agreement=Agreement(sd=_num(agree.sd[c]), ad=_num(agree.ad[c]), rwg=_num(agree.rwg[c]),
-                                rwg_lindell=_num(agree.rwg_lindell[c])),
-            importance=_num(importance[c]),
-        ))
+        out.append(
+            CompetencyResult(
+                key=comp.key,
+                stage=fw.stage_keys[stage],
+                stage_number=stage + 1,
+                score=float(team.score[c]),
+                interval=(float(uncertainty.lower[c]), float(uncertainty.upper[c])) if uncertainty else None,
+                interval_method=uncertainty.method if uncertainty else "none",
+                stage_probabilities=_probabilities(fw, uncertainty.stage_probabilities[c]) if uncertainty else {},
+                fulfilment={key: _num(team.fulfilment[c, s]) for s, key in enumerate(fw.stage_keys) if s > 0},
+                coverage=float(coverage[c]),
+                low_coverage=bool(coverage[c] < options.low_coverage),
+                respondents=int(respondents[c]),
+                agreement=Agreement(
+                    sd=_num(agree.sd[c]),
+                    ad=_num(agree.ad[c]),
+                    rwg=_num(agree.rwg[c]),
+                    rwg_lindell=_num(agree.rwg_lindell[c]),
+                ),
+                importance=_num(importance[c]),
+            )
+        )
     return tuple(out)
 
 
@@ -170,8 +192,9 @@ def _distribution(fw: Framework, counts: FloatArray, i: int) -> dict[str, int]:
     return dict(zip(keys, counts[i, : len(keys)].astype(int).tolist(), strict=True))
 
 
-def _indicators(fw: Framework, everyone: FloatArray, layout: Layout,
-                agree: IndicatorAgreement) -> tuple[IndicatorResult, ...]:
+def _indicators(
+    fw: Framework, everyone: FloatArray, layout: Layout, agree: IndicatorAgreement
+) -> tuple[IndicatorResult, ...]:
     counts = everyone[:, SPECIAL_BINS:]
     answered = counts.sum(axis=-1)
     # A statement's mean is its mean option value; a rubric's is the mean stage number chosen.
@@ -223,8 +246,9 @@ def _group_index(responses: ResponseMatrix) -> tuple[list[str], npt.NDArray[np.i
     return names, member
 
 
-def _groups(fw: Framework, names: list[str], by_group: FloatArray, everyone: FloatArray, layout: Layout,
-            options: ScoringOptions) -> tuple[tuple[GroupResult, ...], int, tuple[BlindSpot, ...]]:
+def _groups(
+    fw: Framework, names: list[str], by_group: FloatArray, everyone: FloatArray, layout: Layout, options: ScoringOptions
+) -> tuple[tuple[GroupResult, ...], int, tuple[BlindSpot, ...]]:
     """Score each group of at least ``min_group_size`` respondents; others are withheld and only counted."""
     if not names:
         return (), 0, ()
@@ -239,26 +263,37 @@ def _groups(fw: Framework, names: list[str], by_group: FloatArray, everyone: Flo
     results = []
     spots = []
     for row, g in enumerate(shown):
-        results.append(GroupResult(
-            group=names[g],
-            respondents=int(sizes[g]),
-            overall_stage=fw.stage_keys[_stage_of(float(group_overall[row]))],
-            overall_score=float(group_overall[row]),
-            competencies=tuple(
-                GroupCompetency(key=comp.key, stage=fw.stage_keys[int(group_scores.stage[row, c])],
-                                score=float(group_scores.score[row, c]))
-                for c, comp in enumerate(fw.competencies)
-            ),
-        ))
+        results.append(
+            GroupResult(
+                group=names[g],
+                respondents=int(sizes[g]),
+                overall_stage=fw.stage_keys[_stage_of(float(group_overall[row]))],
+                overall_score=float(group_overall[row]),
+                competencies=tuple(
+                    GroupCompetency(
+                        key=comp.key,
+                        stage=fw.stage_keys[int(group_scores.stage[row, c])],
+                        score=float(group_scores.score[row, c]),
+                    )
+                    for c, comp in enumerate(fw.competencies)
+                ),
+            )
+        )
         # Comparing with everyone else is only safe when "everyone else" is itself a large enough group.
         if total - sizes[g] < options.min_group_size:
             continue
         for c, comp in enumerate(fw.competencies):
             diff = float(group_scores.score[row, c] - others.score[row, c])
             if diff >= options.blind_spot_margin:
-                spots.append(BlindSpot(competency=comp.key, group=names[g],
-                                       group_score=float(group_scores.score[row, c]),
-                                       others_score=float(others.score[row, c]), difference=diff))
+                spots.append(
+                    BlindSpot(
+                        competency=comp.key,
+                        group=names[g],
+                        group_score=float(group_scores.score[row, c]),
+                        others_score=float(others.score[row, c]),
+                        difference=diff,
+                    )
+                )
     spots.sort(key=lambda s: -s.difference)
     return tuple(results), len(names) - len(shown), tuple(spots)
 
@@ -277,8 +312,17 @@ def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: Sc
         if size <= 0:
             continue
         factor = (result.importance / IMPORTANCE_NEUTRAL) if result.importance is not None else 1.0
-        gaps.append(Gap(competency=comp.key, score=result.score, target=target, target_number=target_number,
-                        gap=size, weight=comp.weight, importance=result.importance,
-                        priority=size * comp.weight * factor))
+        gaps.append(
+            Gap(
+                competency=comp.key,
+                score=result.score,
+                target=target,
+                target_number=target_number,
+                gap=size,
+                weight=comp.weight,
+                importance=result.importance,
+                priority=size * comp.weight * factor,
+            )
+        )
     gaps.sort(key=lambda g: (-g.priority, g.competency))
     return tuple(gaps)

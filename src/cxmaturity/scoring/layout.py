@@ -8,8 +8,8 @@ and 0 above it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt

@@ -37,8 +37,9 @@ class Scores:
 SPECIAL_BINS = 3
 
 
-def tally(answers: npt.NDArray[np.int16], layout: Layout, group: npt.NDArray[np.intp] | None = None,
-          n_groups: int = 1) -> FloatArray:
+def tally(
+    answers: npt.NDArray[np.int16], layout: Layout, group: npt.NDArray[np.intp] | None = None, n_groups: int = 1
+) -> FloatArray:
     """Return counts of shape (groups, indicators, 3 + options): na, dk, missing, then each option."""
     m, stride = layout.n_indicators, layout.max_options + SPECIAL_BINS
     flat = (np.arange(m, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers

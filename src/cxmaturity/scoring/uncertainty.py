@@ -56,8 +56,9 @@ def _stage_probabilities(stages: npt.NDArray[np.intp], n_stages: int) -> FloatAr
     return np.asarray(hits.mean(axis=0), dtype=np.float64)
 
 
-def estimate(answers: npt.NDArray[np.int16], layout: Layout, *, resamples: int, confidence: float,
-             small_team: int, seed: int) -> Uncertainty | None:
+def estimate(
+    answers: npt.NDArray[np.int16], layout: Layout, *, resamples: int, confidence: float, small_team: int, seed: int
+) -> Uncertainty | None:
     """Return intervals and stage probabilities, or None when there are no respondents or no resamples."""
     n = answers.shape[0]
     if n == 0 or resamples == 0:
@@ -65,11 +66,20 @@ def estimate(answers: npt.NDArray[np.int16], layout: Layout, *, resamples: int, 
     top = float(layout.n_stages)
     if n == 1:
         whole = np.full(layout.n_competencies, 1.0), np.full(layout.n_competencies, top)
-        single = scores_from_counts(one_hot(answers, layout).reshape(1, layout.n_indicators, -1), layout)
+        single = scores_from_counts(
+            one_hot(answers, layout).astype(np.float64).reshape(1, layout.n_indicators, -1), layout
+        )
         probs = _stage_probabilities(single.stage, layout.n_stages)
         overall_stage = np.floor(overall_score(single.score, layout)).astype(np.intp) - 1
-        return Uncertainty(whole[0], whole[1], 1.0, top, probs,
-                           _stage_probabilities(overall_stage, layout.n_stages), "whole scale (one respondent)")
+        return Uncertainty(
+            whole[0],
+            whole[1],
+            1.0,
+            top,
+            probs,
+            _stage_probabilities(overall_stage, layout.n_stages),
+            "whole scale (one respondent)",
+        )
     rng = np.random.default_rng(seed)
     hot = one_hot(answers, layout)
     weights = _resample_weights(n, resamples, rng)
@@ -97,8 +107,9 @@ def estimate(answers: npt.NDArray[np.int16], layout: Layout, *, resamples: int, 
     )
 
 
-def _jackknife(hot: npt.NDArray[np.float32], layout: Layout,
-               confidence: float) -> tuple[FloatArray, FloatArray, float, float]:
+def _jackknife(
+    hot: npt.NDArray[np.float32], layout: Layout, confidence: float
+) -> tuple[FloatArray, FloatArray, float, float]:
     from scipy import stats
 
     n = hot.shape[0]
