@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -27,17 +27,17 @@ frameworks_app = typer.Typer(
 app.add_typer(frameworks_app, name="frameworks")
 
 
-class TableOrJson(str, Enum):
+class TableOrJson(StrEnum):
     table = "table"
     json = "json"
 
 
-class ShowFormat(str, Enum):
+class ShowFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class TemplateFormat(str, Enum):
+class TemplateFormat(StrEnum):
     csv = "csv"
     md = "md"
 
@@ -77,16 +77,18 @@ def frameworks_list(
     """List the built-in frameworks."""
     from cxmaturity.frameworks import builtin_ids, load_builtin
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for fid in builtin_ids():
         fw = load_builtin(fid)
-        rows.append({
-            "id": fw.id,
-            "name": fw.text(fw.name),
-            "version": fw.version,
-            "stages": [s.key for s in fw.stages],
-            "competencies": [c.key for c in fw.competencies],
-        })
+        rows.append(
+            {
+                "id": fw.id,
+                "name": fw.text(fw.name),
+                "version": fw.version,
+                "stages": [s.key for s in fw.stages],
+                "competencies": [c.key for c in fw.competencies],
+            }
+        )
     if fmt is TableOrJson.json:
         import json
 
@@ -180,7 +182,9 @@ def score_command(
     answers: Annotated[Path, typer.Argument(help="Answers CSV, long or wide form (see docs/cli.md).")],
     framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
     targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
-    column_map: Annotated[Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")] = None,
+    column_map: Annotated[
+        Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")
+    ] = None,
     min_group_size: Annotated[int, typer.Option(min=1, help="Smallest group whose results are shown.")] = 3,
     bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples (0 = no intervals).")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed of the bootstrap, for repeatable intervals.")] = 0,
@@ -192,6 +196,7 @@ def score_command(
     from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
     from cxmaturity.answers.targets import read_targets
     from cxmaturity.scoring import ScoringOptions, score
+    from cxmaturity.scoring.responses import MISSING
 
     fw = _framework(framework)
     try:
@@ -200,20 +205,26 @@ def score_command(
         wanted = read_targets(targets, fw) if targets else {}
     except AnswersError as exc:
         _answers_error(exc)
-    if responses.size == 0:
-        _fail(f"{answers}: no answers to score")
-    result = score(responses, ScoringOptions(min_group_size=min_group_size, bootstrap=bootstrap, seed=seed,
-                                             targets=wanted))
+    if responses.size == 0 or bool((responses.answers == MISSING).all()):
+        _fail(f"{answers}: no answers to score (every answer cell is empty)")
+    result = score(
+        responses, ScoringOptions(min_group_size=min_group_size, bootstrap=bootstrap, seed=seed, targets=wanted)
+    )
     _emit_result(result, fw, fmt, out)
 
 
-def _emit_result(result, fw, fmt: TableOrJson, out: Path | None, title: str | None = None) -> None:  # type: ignore[no-untyped-def]
+def _emit_result(  # type: ignore[no-untyped-def]  # result and fw are imported lazily
+    result, fw, fmt: TableOrJson, out: Path | None, title: str | None = None, data_label: str | None = None
+) -> None:
     if fmt is TableOrJson.json:
         import json
 
         from cxmaturity.scoring import result_to_dict
 
-        _write(json.dumps(result_to_dict(result), indent=2, ensure_ascii=False) + "\n", out)
+        data = result_to_dict(result)
+        if data_label:
+            data = {"data": data_label, **data}
+        _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out)
         return
     from rich.console import Console
 
@@ -222,8 +233,9 @@ def _emit_result(result, fw, fmt: TableOrJson, out: Path | None, title: str | No
     if out is None:
         render_result(result, fw, Console(), title=title)
         return
-    console = Console(record=True, width=120, file=open(os.devnull, "w"))  # noqa: SIM115
-    render_result(result, fw, console, title=title)
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        console = Console(record=True, width=120, file=sink)
+        render_result(result, fw, console, title=title)
     _write(console.export_text(), out)
 
 
@@ -257,9 +269,8 @@ def demo_command(
 
     fw = _framework(framework)
     result = score(demo_responses(fw), ScoringOptions())
-    if fmt is TableOrJson.table:
-        typer.echo(SYNTHETIC_LABEL, err=True)
-    _emit_result(result, fw, fmt, None, title=f"{fw.text(fw.name)} - {SYNTHETIC_LABEL}")
+    typer.echo(SYNTHETIC_LABEL, err=True)  # on stderr in both formats: JSON on stdout stays valid
+    _emit_result(result, fw, fmt, None, title=f"{fw.text(fw.name)} - {SYNTHETIC_LABEL}", data_label=SYNTHETIC_LABEL)
 
 
 def main() -> None:

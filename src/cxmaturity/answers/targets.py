@@ -40,7 +40,10 @@ def read_targets(path: Path, framework: Framework) -> dict[str, str]:
 
 
 def _csv_entries(text: str, file: str) -> list[tuple[str, str, Where]]:
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise AnswersError([AnswerProblem(Where(file), f"not valid CSV: {exc}")]) from None
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["competency", "target"]:
         raise AnswersError([AnswerProblem(Where(file, 1), "expected a header 'competency,target'")])
     out = []
