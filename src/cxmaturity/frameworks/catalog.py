@@ -49,7 +49,8 @@ def resolve(id_or_path: str) -> Framework:
 def json_schema() -> dict[str, Any]:
     """Return the JSON Schema of the framework format, for editors that validate YAML as it is written."""
     schema = Framework.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "cx-maturity framework", **schema}
+    # pydantic's own title ("Framework") must not replace ours, so it is set after the merge.
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "cx-maturity framework"}
 
 
 def json_schema_text() -> str:

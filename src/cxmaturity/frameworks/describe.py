@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from cxmaturity.frameworks.model import DONT_KNOW, NOT_APPLICABLE, Framework, Statement
+from cxmaturity.frameworks.model import DONT_KNOW, NOT_APPLICABLE, Framework, Statement, Text
 
 
 def describe(fw: Framework, language: str | None = None) -> str:
     """Return a readable overview: stages with behaviors and how to advance, competencies, indicators, actions."""
-    t = lambda value: fw.text(value, language)  # noqa: E731
+    def t(value: Text) -> str:
+        return fw.text(value, language)
+
     lines = [f"{t(fw.name)} ({fw.id} {fw.version})", f"Source: {t(fw.source)}", ""]
     if fw.description:
         lines += [t(fw.description), ""]
@@ -34,7 +36,9 @@ def describe(fw: Framework, language: str | None = None) -> str:
 
 def questionnaire_markdown(fw: Framework, language: str | None = None) -> str:
     """Return a printable questionnaire in Markdown, one section per competency."""
-    t = lambda value: fw.text(value, language)  # noqa: E731
+    def t(value: Text) -> str:
+        return fw.text(value, language)
+
     out = [f"# {t(fw.name)}", "", f"Framework {fw.id} {fw.version}. {t(fw.source)}", "",
            "Answers are anonymous. Tick one box per question; tick *Don't know* or *Not applicable* "
            "when that is the honest answer.", ""]

@@ -50,20 +50,34 @@ def _strip_tags(loc: tuple[Any, ...], data: Any) -> Loc:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+        if isinstance(node, dict | list) and _has(node, part):
             node = node[part]
             out.append(part)
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
-            node = node[part]
-            out.append(part)
-        elif isinstance(part, str) and (isinstance(node, dict) and ("kind" in node or part in {"str", "dict[str,str]"})):
-            continue  # a union member's name, not a field
-        elif isinstance(part, str) and part.startswith(("function-", "dict[", "str", "tagged-union", "constrained-")):
+        elif isinstance(part, str) and isinstance(node, dict) and part == node.get("kind"):
+            continue  # the tag of an indicator's union member, not a field
+        elif isinstance(part, str) and _is_member_name(part):
             continue
         else:
             out.append(part)
             node = None
     return tuple(out)
+
+
+def _is_member_name(part: str) -> bool:
+    """Whether ``part`` names a member of an untagged union (``Text``) or a validator wrapper, not a field."""
+    return part == "str" or part.startswith(("function-", "dict[", "tagged-union[", "constrained-"))
+
+
+def _text_branch_fits(err: ErrorDetails, data: dict[str, Any]) -> bool:
+    """Whether an error from one member of ``Text`` (string or language mapping) matches what the author wrote.
+
+    A text that fails both members gets an error from each; only the one for the shape the author chose helps.
+    """
+    raw = tuple(err["loc"])
+    for k, part in enumerate(raw):
+        if isinstance(part, str) and (part.startswith("dict[") or part == "str" or part.startswith("constrained-str")):
+            return part.startswith("dict[") == isinstance(_at(data, _strip_tags(raw[:k], data)), dict)
+    return True
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -104,9 +118,8 @@ def _fields_at(loc: Loc, data: Any) -> list[str]:
     node: Any = _inner_model(Framework)
     value: Any = data
     for part in loc:
-        if isinstance(node, _SequenceOf) and isinstance(part, int):
-            node = node.item
-        elif isinstance(node, _MappingOf) and isinstance(part, str):
+        if (isinstance(node, _SequenceOf) and isinstance(part, int)) or (
+                isinstance(node, _MappingOf) and isinstance(part, str)):
             node = node.item
         elif isinstance(node, type) and issubclass(node, BaseModel) and isinstance(part, str):
             field = node.model_fields.get(part)
@@ -115,7 +128,7 @@ def _fields_at(loc: Loc, data: Any) -> list[str]:
             node = _inner_model(field.annotation)
         else:
             return []
-        value = value[part] if isinstance(value, dict | list) and _has(value, part) else None
+        value = _at(value, (part,))
         if isinstance(node, _UnionOf):
             kind = value.get("kind") if isinstance(value, dict) else None
             node = next((m for m in node.members if _kind_of(m) == kind), None)
@@ -126,8 +139,20 @@ def _fields_at(loc: Loc, data: Any) -> list[str]:
 
 def _has(container: dict[str, Any] | list[Any], part: str | int) -> bool:
     if isinstance(container, dict):
-        return part in container
+        return isinstance(part, str) and part in container
     return isinstance(part, int) and 0 <= part < len(container)
+
+
+def _at(value: Any, loc: Loc) -> Any:
+    """Return the value at ``loc`` inside ``value``, or None where the path does not exist."""
+    for part in loc:
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
 
 
 def _kind_of(model: Any) -> str | None:
@@ -156,19 +181,56 @@ _MESSAGES: dict[str, str] = {
 def _problems_from_pydantic(errors: list[ErrorDetails], data: dict[str, Any],
                             source_map: SourceMap) -> list[Problem]:
     """Translate pydantic's errors, dropping the noise its unions and length checks add around a real error."""
-    locs = [_strip_tags(tuple(e["loc"]), data) for e in errors]
+    fitting = [e for e in errors if _text_branch_fits(e, data)] or errors
+    locs = [_strip_tags(tuple(e["loc"]), data) for e in fitting]
+    # A misspelt field is reported once, as unknown with its suggestion, not also as a missing field.
+    misspelt = set()
+    for err, loc in zip(fitting, locs, strict=True):
+        if err["type"] == "extra_forbidden" and loc:
+            hint, _ = _suggest(loc, data)
+            if hint:
+                misspelt.add((*loc[:-1], hint))
 
     def has_other_below(i: int) -> bool:
-        return any(j != i and locs[j][: len(locs[i])] == locs[i] for j in range(len(errors)))
+        return any(len(locs[j]) > len(locs[i]) and locs[j][: len(locs[i])] == locs[i] for j in range(len(locs)))
 
     kept = []
-    for i, err in enumerate(errors):
+    for i, err in enumerate(fitting):
         if err["type"] == "too_short" and has_other_below(i):
             continue  # pydantic re-counts a list after dropping its invalid items
-        if err["type"] == "string_type" and isinstance(err.get("input"), dict) and has_other_below(i):
-            continue  # a text given as a language mapping: the mapping's own error says what is wrong
+        if err["type"] == "missing" and locs[i] in misspelt:
+            continue
         kept.append(_from_pydantic(err, data, source_map))
     return kept
+
+
+def _suggest(loc: Loc, data: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Return the allowed field closest to the unknown field at ``loc`` (if any is close), and all allowed fields."""
+    allowed = _fields_at(loc[:-1], data)
+    hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    return (hint[0] if hint else None), allowed
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _constraint_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    """Word pydantic's range and length checks as a rule for the author; None for other kinds."""
+    if kind == "greater_than":
+        return f"must be greater than {_number(ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"must be at least {_number(ctx.get('ge'))}"
+    if kind == "less_than":
+        return f"must be less than {_number(ctx.get('lt'))}"
+    if kind == "less_than_equal":
+        return f"must be at most {_number(ctx.get('le'))}"
+    if kind == "string_too_short":
+        least = ctx.get("min_length")
+        return "must not be empty" if least == 1 else f"needs at least {least} characters"
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters"
+    return None
 
 
 def _from_pydantic(err: ErrorDetails, data: dict[str, Any], source_map: SourceMap) -> Problem:
@@ -177,18 +239,17 @@ def _from_pydantic(err: ErrorDetails, data: dict[str, Any], source_map: SourceMa
     ctx = err.get("ctx", {})
     if loc and loc[-1] == "[key]":
         loc = loc[:-1]
-    message = _MESSAGES.get(kind, err["msg"][:1].lower() + err["msg"][1:])
+    message = _constraint_message(kind, ctx) or _MESSAGES.get(kind, err["msg"][:1].lower() + err["msg"][1:])
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
-        allowed = _fields_at(loc[:-1], data)
-        hint = difflib.get_close_matches(name, allowed, n=1)
-        message = f"unknown field '{name}'" + (f"; did you mean '{hint[0]}'?" if hint else "")
+        hint, allowed = _suggest(loc, data) if loc else (None, [])
+        message = f"unknown field '{name}'" + (f"; did you mean '{hint}'?" if hint else "")
         if allowed:
             message += f" (allowed: {', '.join(allowed)})"
         return Problem(loc, message, position=source_map.find(loc, key=True))
     if kind == "union_tag_invalid":
-        message = f"unknown kind {err['input']!r} (expected statement or rubric)" if isinstance(
-            err.get("input"), str) else "kind must be statement or rubric"
+        message = f"unknown kind {ctx['tag']!r} (expected statement or rubric)" if "tag" in ctx else (
+            "kind must be statement or rubric")
         loc = (*loc, "kind")
     if kind == "literal_error":
         expected = ctx.get("expected", "")
@@ -196,12 +257,16 @@ def _from_pydantic(err: ErrorDetails, data: dict[str, Any], source_map: SourceMa
     if kind == "string_pattern_mismatch":
         message = f"{err['input']!r} is not valid ({_pattern_hint(str(ctx.get('pattern', '')), loc)})"
     if kind == "too_short":
-        message = f"needs at least {ctx.get('min_length')} items, has {ctx.get('actual_length')}"
+        least = ctx.get("min_length")
+        if isinstance(err.get("input"), dict):  # only a text's language mapping has a minimum size
+            message = "a language mapping needs at least one language, e.g. {en: ...}"
+        else:
+            message = f"needs at least {least} item{'' if least == 1 else 's'}, has {ctx.get('actual_length')}"
     if kind in {"missing"} and loc:
         return Problem(loc, f"missing required field '{loc[-1]}'", position=source_map.find(loc[:-1]))
     if "input" in err and kind not in {"missing", "extra_forbidden", "literal_error", "string_pattern_mismatch",
-                                       "union_tag_invalid", "union_tag_not_found"}:
-        shown = repr(err["input"])
+                                       "union_tag_invalid", "union_tag_not_found", "string_too_short"}:
+        shown = "an empty value" if err["input"] is None else repr(err["input"])
         if len(shown) <= 60 and not isinstance(err["input"], dict | list):
             message += f", got {shown}"
     return Problem(loc, message, position=source_map.find(loc))

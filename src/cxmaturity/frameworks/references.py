@@ -9,7 +9,7 @@ from cxmaturity.frameworks.problems import Loc, Problem, format_loc
 
 
 def _known(keys: Iterable[str]) -> str:
-    return ", ".join(keys)
+    return ", ".join(dict.fromkeys(keys))  # once each, even where a key is (wrongly) defined twice
 
 
 def _duplicates(items: Sequence[tuple[str, Loc]], what: str) -> list[Problem]:
@@ -50,7 +50,7 @@ def check_references(fw: Framework) -> list[Problem]:
                                         f"'{option.key}' is reserved for every indicator (dk = don't know, "
                                         "na = not applicable); choose another key"))
 
-    for ci, comp in enumerate(fw.competencies):
+    for ci in range(len(fw.competencies)):
         problems += _check_competency(fw, ci, stages)
     problems += _check_actions(fw, stages)
     return problems

@@ -8,9 +8,10 @@ whose lists are concatenated in file-name order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import yaml
 
@@ -21,6 +22,11 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NODES = 50_000
 #: A framework is about ten levels deep; far deeper input is hostile or broken and would exhaust the stack.
 MAX_DEPTH = 64
+
+#: The C parser nests its stack frames as deep as the collections (tens of thousands of levels crash the process),
+#: so input that could be nested deeper than this is first checked with the flat event stream.
+_DEPTH_SCAN_ABOVE = 2000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 # Top-level keys whose lists several files of a folder may each contribute to.
 _LIST_KEYS = ("stages", "competencies", "actions")
@@ -49,10 +55,34 @@ class SourceMap:
         return loc in self.values
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
-def _pos(file: str, mark: yaml.Mark | None) -> Position:
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]  # the C loader where libyaml is installed
+    """Booleans as YAML 1.2 has them: only true and false, so that an answer label No or an option key yes stays
+    text instead of becoming false or true (YAML 1.1's "Norway problem")."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+class _Mark(Protocol):
+    """A place in the text, as the pure-Python and the C parser both report it (counting from 0)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+
+def _pos(file: str, mark: _Mark | None) -> Position:
     return Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
 
 
@@ -77,11 +107,14 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    raise FrameworkError([Problem(loc, "YAML merge keys ('<<') are not supported; write the fields "
+                                                       "out", position=_pos(self.file, key_node.start_mark))])
                 key = str(self.scalar(key_node)) if isinstance(key_node, yaml.ScalarNode) else "?"
                 if key in out:
                     first = self.map.keys[(*loc, key)]
-                    raise FrameworkError([Problem((), f"duplicate key '{key}' (first defined on line {first.line})",
-                                                  position=_pos(self.file, key_node.start_mark))])
+                    raise FrameworkError([Problem((*loc, key), f"duplicate key '{key}' (first defined on line "
+                                                  f"{first.line})", position=_pos(self.file, key_node.start_mark))])
                 self.map.keys[(*loc, key)] = _pos(self.file, key_node.start_mark)
                 self.map.values[(*loc, key)] = _pos(self.file, value_node.start_mark)
                 out[key] = self.build(value_node, (*loc, key))
@@ -95,15 +128,40 @@ class _Builder:
         return self.scalar(node)
 
     def scalar(self, node: yaml.Node) -> Any:
-        value = self.scalars.construct_object(node)
+        try:
+            value = self.scalars.construct_object(node)
+        except yaml.constructor.ConstructorError:
+            raise FrameworkError([Problem((), f"unsupported YAML tag '{node.tag}'",
+                                          position=_pos(self.file, node.start_mark))]) from None
         if value is None or isinstance(value, bool | int | float | str):
             return value
         return str(node.value)  # dates and other YAML types stay as written
 
 
+def _check_depth(text: str, file: str) -> None:
+    """Refuse collections nested deeper than MAX_DEPTH before the recursive composer sees them."""
+    # Every collection opens with one of these characters (a bracket, a block entry's '-', a key's ':' or '?'), so
+    # their count bounds the depth: ordinary files skip the scan.
+    if sum(text.count(c) for c in "[{-:?") <= _DEPTH_SCAN_ABOVE:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FrameworkError([Problem((), f"nested more than {MAX_DEPTH} levels deep",
+                                              position=_pos(file, event.start_mark))])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _compose(text: str, file: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+        _check_depth(text, file)
+        return yaml.compose(text, Loader=_Loader)
+    except RecursionError:  # the pure-Python parser, where libyaml is missing
+        raise FrameworkError([Problem((), f"nested more than {MAX_DEPTH} levels deep",
+                                      position=Position(file, 1, 1))]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise FrameworkError([Problem((), f"YAML syntax error: {exc.problem or exc.context}",
@@ -123,8 +181,36 @@ def read_text(text: str, file: str = "<framework>") -> tuple[dict[str, Any], Sou
     if not isinstance(node, yaml.MappingNode):
         raise FrameworkError([Problem((), "expected a mapping of framework fields (format, id, name, stages, ...)",
                                       position=Position(file, 1, 1))])
+    if "*" in text and _expanded_size(node) > MAX_NODES:  # only an alias ('*name') can make the graph expand
+        raise FrameworkError([Problem((), f"the file holds more than {MAX_NODES} values (aliases included); "
+                                          "is it a framework?", position=Position(file, 1, 1))])
     data: dict[str, Any] = _Builder(file, source_map).build(node, ())
     return data, source_map
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Count the values the builder would make, capped just above MAX_NODES, without expanding any alias.
+
+    An alias bomb ("billion laughs") nests aliases so that a few hundred bytes stand for billions of values. Aliases
+    share their node, so sizes memoized per node take time in proportion to the text, not to its expansion.
+    """
+    sizes: dict[int, int] = {}
+    cap = MAX_NODES + 1
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode) or depth > MAX_DEPTH:
+            return 1  # the builder reports too deep a nesting, with its position
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a collection inside itself: the builder stops it at MAX_DEPTH
+        values = [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else node.value
+        total = 1
+        for value in values:
+            total = min(cap, total + size(value, depth + 1))
+        sizes[id(node)] = total
+        return total
+
+    return size(root, 0)
 
 
 def _read_file(path: Path, label: str) -> str:
