@@ -30,8 +30,9 @@ def builtin_path(framework_id: str) -> Path:
 def load_builtin(framework_id: str) -> Framework:
     path = builtin_path(framework_id)
     if not path.is_file():
-        raise FrameworkError([Problem((), f"no built-in framework '{framework_id}' (built in: "
-                                          f"{', '.join(builtin_ids())})")])
+        raise FrameworkError(
+            [Problem((), f"no built-in framework '{framework_id}' (built in: {', '.join(builtin_ids())})")]
+        )
     return load_framework_text(path.read_text(encoding="utf-8"), f"{framework_id}.yaml")
 
 
@@ -42,8 +43,15 @@ def resolve(id_or_path: str) -> Framework:
     path = Path(id_or_path)
     if path.exists():
         return load_framework(path)
-    raise FrameworkError([Problem((), f"'{id_or_path}' is neither a built-in framework "
-                                      f"({', '.join(builtin_ids())}) nor an existing file or folder")])
+    raise FrameworkError(
+        [
+            Problem(
+                (),
+                f"'{id_or_path}' is neither a built-in framework "
+                f"({', '.join(builtin_ids())}) nor an existing file or folder",
+            )
+        ]
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from cxmaturity.frameworks.model import DONT_KNOW, NOT_APPLICABLE, Framework, St
 
 def describe(fw: Framework, language: str | None = None) -> str:
     """Return a readable overview: stages with behaviors and how to advance, competencies, indicators, actions."""
+
     def t(value: Text) -> str:
         return fw.text(value, language)
 
@@ -28,20 +29,29 @@ def describe(fw: Framework, language: str | None = None) -> str:
     lines += ["", f"Actions ({len(fw.actions)})"]
     for action in fw.actions:
         cost = f", cost {action.cost:g}" if action.cost is not None else ""
-        lines.append(f"  {action.key} [{action.competency}, from {action.from_stage}; effort {action.effort:g} pm"
-                     f"{cost}, {action.duration} period(s)]: {t(action.title)}")
+        lines.append(
+            f"  {action.key} [{action.competency}, from {action.from_stage}; effort {action.effort:g} pm"
+            f"{cost}, {action.duration} period(s)]: {t(action.title)}"
+        )
     lines += ["", f"Scoring: a stage is met at fulfilment >= {fw.scoring.threshold:g}; overall = {fw.scoring.overall}"]
     return "\n".join(lines) + "\n"
 
 
 def questionnaire_markdown(fw: Framework, language: str | None = None) -> str:
     """Return a printable questionnaire in Markdown, one section per competency."""
+
     def t(value: Text) -> str:
         return fw.text(value, language)
 
-    out = [f"# {t(fw.name)}", "", f"Framework {fw.id} {fw.version}. {t(fw.source)}", "",
-           "Answers are anonymous. Tick one box per question; tick *Don't know* or *Not applicable* "
-           "when that is the honest answer.", ""]
+    out = [
+        f"# {t(fw.name)}",
+        "",
+        f"Framework {fw.id} {fw.version}. {t(fw.source)}",
+        "",
+        "Answers are anonymous. Tick one box per question; tick *Don't know* or *Not applicable* "
+        "when that is the honest answer.",
+        "",
+    ]
     for number, comp in enumerate(fw.competencies, start=1):
         out += [f"## {number}. {t(comp.name)}", ""]
         if comp.description:

@@ -38,22 +38,33 @@ def lint_framework(fw: Framework, source_map: SourceMap | None = None) -> list[P
     used_scales: set[str] = set()
     for ci, comp in enumerate(fw.competencies):
         if len(comp.indicators) < 2:
-            warnings.append((("competencies", ci, "indicators"),
-                             f"competency '{comp.key}' has fewer than 2 indicators; one answer is a thin basis"))
+            warnings.append(
+                (
+                    ("competencies", ci, "indicators"),
+                    f"competency '{comp.key}' has fewer than 2 indicators; one answer is a thin basis",
+                )
+            )
         if comp.description is None:
             warnings.append((("competencies", ci), f"competency '{comp.key}' has no description"))
         for ii, ind in enumerate(comp.indicators):
             if isinstance(ind, Statement):
                 used_scales.add(ind.scale)
                 if ind.stage == fw.stage_keys[0]:
-                    warnings.append((("competencies", ci, "indicators", ii, "stage"),
-                                     "a statement about the first stage changes no stage or score; "
-                                     "point it at a higher stage"))
+                    warnings.append(
+                        (
+                            ("competencies", ci, "indicators", ii, "stage"),
+                            "a statement about the first stage changes no stage or score; point it at a higher stage",
+                        )
+                    )
         for si, stage in enumerate(fw.stages[:-1]):
             if not any(a.competency == comp.key and a.from_stage == stage.key for a in fw.actions):
                 nxt = fw.stages[si + 1].key
-                warnings.append((("competencies", ci),
-                                 f"no action helps competency '{comp.key}' move from '{stage.key}' to '{nxt}'"))
+                warnings.append(
+                    (
+                        ("competencies", ci),
+                        f"no action helps competency '{comp.key}' move from '{stage.key}' to '{nxt}'",
+                    )
+                )
 
     for name in fw.scales:
         if name not in used_scales:
@@ -67,7 +78,11 @@ def lint_framework(fw: Framework, source_map: SourceMap | None = None) -> list[P
 
     minutes = estimated_minutes(fw)
     if minutes > MAX_MINUTES:
-        warnings.append((("competencies",), f"a respondent needs about {minutes:.0f} minutes; "
-                                            f"keep a survey under {MAX_MINUTES} minutes"))
+        warnings.append(
+            (
+                ("competencies",),
+                f"a respondent needs about {minutes:.0f} minutes; keep a survey under {MAX_MINUTES} minutes",
+            )
+        )
     source_map = source_map or SourceMap()
     return [Problem(loc, msg, "warning", source_map.find(loc)) for loc, msg in warnings]

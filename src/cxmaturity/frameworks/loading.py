@@ -119,7 +119,8 @@ def _fields_at(loc: Loc, data: Any) -> list[str]:
     value: Any = data
     for part in loc:
         if (isinstance(node, _SequenceOf) and isinstance(part, int)) or (
-                isinstance(node, _MappingOf) and isinstance(part, str)):
+            isinstance(node, _MappingOf) and isinstance(part, str)
+        ):
             node = node.item
         elif isinstance(node, type) and issubclass(node, BaseModel) and isinstance(part, str):
             field = node.model_fields.get(part)
@@ -178,8 +179,7 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-def _problems_from_pydantic(errors: list[ErrorDetails], data: dict[str, Any],
-                            source_map: SourceMap) -> list[Problem]:
+def _problems_from_pydantic(errors: list[ErrorDetails], data: dict[str, Any], source_map: SourceMap) -> list[Problem]:
     """Translate pydantic's errors, dropping the noise its unions and length checks add around a real error."""
     fitting = [e for e in errors if _text_branch_fits(e, data)] or errors
     locs = [_strip_tags(tuple(e["loc"]), data) for e in fitting]
@@ -248,8 +248,11 @@ def _from_pydantic(err: ErrorDetails, data: dict[str, Any], source_map: SourceMa
             message += f" (allowed: {', '.join(allowed)})"
         return Problem(loc, message, position=source_map.find(loc, key=True))
     if kind == "union_tag_invalid":
-        message = f"unknown kind {ctx['tag']!r} (expected statement or rubric)" if "tag" in ctx else (
-            "kind must be statement or rubric")
+        message = (
+            f"unknown kind {ctx['tag']!r} (expected statement or rubric)"
+            if "tag" in ctx
+            else ("kind must be statement or rubric")
+        )
         loc = (*loc, "kind")
     if kind == "literal_error":
         expected = ctx.get("expected", "")
@@ -264,8 +267,15 @@ def _from_pydantic(err: ErrorDetails, data: dict[str, Any], source_map: SourceMa
             message = f"needs at least {least} item{'' if least == 1 else 's'}, has {ctx.get('actual_length')}"
     if kind in {"missing"} and loc:
         return Problem(loc, f"missing required field '{loc[-1]}'", position=source_map.find(loc[:-1]))
-    if "input" in err and kind not in {"missing", "extra_forbidden", "literal_error", "string_pattern_mismatch",
-                                       "union_tag_invalid", "union_tag_not_found", "string_too_short"}:
+    if "input" in err and kind not in {
+        "missing",
+        "extra_forbidden",
+        "literal_error",
+        "string_pattern_mismatch",
+        "union_tag_invalid",
+        "union_tag_not_found",
+        "string_too_short",
+    }:
         shown = "an empty value" if err["input"] is None else repr(err["input"])
         if len(shown) <= 60 and not isinstance(err["input"], dict | list):
             message += f", got {shown}"
@@ -280,4 +290,3 @@ def _pattern_hint(pattern: str, loc: Loc) -> str:
     if pattern.startswith(r"^\S"):
         return "an option key has no leading or trailing spaces"
     return "a key starts with a letter or digit and uses letters, digits, '-', '_' or '.'"
-

@@ -30,25 +30,37 @@ def check_references(fw: Framework) -> list[Problem]:
     problems += _duplicates([(s.key, ("stages", i, "key")) for i, s in enumerate(fw.stages)], "stage")
     problems += _duplicates([(c.key, ("competencies", i, "key")) for i, c in enumerate(fw.competencies)], "competency")
     problems += _duplicates(
-        [(ind.key, ("competencies", ci, "indicators", ii, "key"))
-         for ci, c in enumerate(fw.competencies) for ii, ind in enumerate(c.indicators)],
+        [
+            (ind.key, ("competencies", ci, "indicators", ii, "key"))
+            for ci, c in enumerate(fw.competencies)
+            for ii, ind in enumerate(c.indicators)
+        ],
         "indicator",
     )
     problems += _duplicates([(a.key, ("actions", i, "key")) for i, a in enumerate(fw.actions)], "action")
 
     for name, scale in fw.scales.items():
-        problems += _duplicates([(o.key, ("scales", name, "options", i, "key"))
-                                 for i, o in enumerate(scale.options)], "option")
+        problems += _duplicates(
+            [(o.key, ("scales", name, "options", i, "key")) for i, o in enumerate(scale.options)], "option"
+        )
         for i, option in enumerate(scale.options):
             if i and option.value <= scale.options[i - 1].value:
                 # Scoring and agreement rely on option order matching value order ("raising an answer").
-                problems.append(Problem(("scales", name, "options", i, "value"),
-                                        f"values must increase from option to option (list options from lowest "
-                                        f"to highest); {option.value:g} follows {scale.options[i - 1].value:g}"))
+                problems.append(
+                    Problem(
+                        ("scales", name, "options", i, "value"),
+                        f"values must increase from option to option (list options from lowest "
+                        f"to highest); {option.value:g} follows {scale.options[i - 1].value:g}",
+                    )
+                )
             if option.key in RESERVED_ANSWERS:
-                problems.append(Problem(("scales", name, "options", i, "key"),
-                                        f"'{option.key}' is reserved for every indicator (dk = don't know, "
-                                        "na = not applicable); choose another key"))
+                problems.append(
+                    Problem(
+                        ("scales", name, "options", i, "key"),
+                        f"'{option.key}' is reserved for every indicator (dk = don't know, "
+                        "na = not applicable); choose another key",
+                    )
+                )
 
     for ci in range(len(fw.competencies)):
         problems += _check_competency(fw, ci, stages)
@@ -74,9 +86,13 @@ def _check_competency(fw: Framework, ci: int, stages: tuple[str, ...]) -> list[P
             evidenced.update(stages)
     for stage in stages[1:]:
         if stage not in evidenced:
-            problems.append(Problem(("competencies", ci, "indicators"),
-                                    f"no indicator for stage '{stage}' in competency '{comp.key}' "
-                                    "(every stage above the first needs at least one statement or a rubric)"))
+            problems.append(
+                Problem(
+                    ("competencies", ci, "indicators"),
+                    f"no indicator for stage '{stage}' in competency '{comp.key}' "
+                    "(every stage above the first needs at least one statement or a rubric)",
+                )
+            )
     return problems
 
 
@@ -85,17 +101,25 @@ def _check_rubric(ind: Rubric, loc: Loc, stages: tuple[str, ...]) -> list[Proble
     seen: set[str] = set()
     for oi, option in enumerate(ind.options):
         if option.stage not in stages:
-            problems.append(Problem((*loc, "options", oi, "stage"),
-                                    f"unknown stage '{option.stage}' (known: {_known(stages)})"))
+            problems.append(
+                Problem((*loc, "options", oi, "stage"), f"unknown stage '{option.stage}' (known: {_known(stages)})")
+            )
         elif option.stage in seen:
-            problems.append(Problem((*loc, "options", oi, "stage"),
-                                    f"stage '{option.stage}' has more than one option in this rubric"))
+            problems.append(
+                Problem(
+                    (*loc, "options", oi, "stage"), f"stage '{option.stage}' has more than one option in this rubric"
+                )
+            )
         seen.add(option.stage)
     missing = [s for s in stages if s not in seen]
     if missing:
-        problems.append(Problem((*loc, "options"),
-                                f"rubric has no option for stage {_known(repr(m) for m in missing)} "
-                                "(a rubric needs one option per stage)"))
+        problems.append(
+            Problem(
+                (*loc, "options"),
+                f"rubric has no option for stage {_known(repr(m) for m in missing)} "
+                "(a rubric needs one option per stage)",
+            )
+        )
     return problems
 
 
@@ -107,15 +131,22 @@ def _check_actions(fw: Framework, stages: tuple[str, ...]) -> list[Problem]:
     for ai, action in enumerate(fw.actions):
         loc: Loc = ("actions", ai)
         if action.competency not in competencies:
-            problems.append(Problem((*loc, "competency"),
-                                    f"unknown competency '{action.competency}' (known: {_known(competencies)})"))
+            problems.append(
+                Problem(
+                    (*loc, "competency"), f"unknown competency '{action.competency}' (known: {_known(competencies)})"
+                )
+            )
         if action.from_stage not in stages:
-            problems.append(Problem((*loc, "from_stage"),
-                                    f"unknown stage '{action.from_stage}' (known: {_known(stages)})"))
+            problems.append(
+                Problem((*loc, "from_stage"), f"unknown stage '{action.from_stage}' (known: {_known(stages)})")
+            )
         elif action.from_stage == stages[-1]:
-            problems.append(Problem((*loc, "from_stage"),
-                                    f"'{action.from_stage}' is the top stage: there is no next stage for this "
-                                    "action to reach"))
+            problems.append(
+                Problem(
+                    (*loc, "from_stage"),
+                    f"'{action.from_stage}' is the top stage: there is no next stage for this action to reach",
+                )
+            )
         for ri, required in enumerate(action.requires):
             if required == action.key:
                 problems.append(Problem((*loc, "requires", ri), "an action cannot require itself"))
@@ -142,9 +173,10 @@ def _check_cycles(fw: Framework) -> list[Problem]:
             if nxt not in graph:
                 continue
             if state.get(nxt) == 1:
-                cycle = [*path[path.index(nxt):], nxt]
-                problems.append(Problem(("actions", index[nxt], "requires"),
-                                        f"requires forms a cycle: {' -> '.join(cycle)}"))
+                cycle = [*path[path.index(nxt) :], nxt]
+                problems.append(
+                    Problem(("actions", index[nxt], "requires"), f"requires forms a cycle: {' -> '.join(cycle)}")
+                )
             elif nxt not in state:
                 visit(nxt, path)
         path.pop()

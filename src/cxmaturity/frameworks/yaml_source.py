@@ -99,22 +99,50 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             # Aliases are expanded here, so an alias bomb stops at this limit instead of exhausting memory.
-            raise FrameworkError([Problem(loc, f"the file holds more than {MAX_NODES} values (aliases included); "
-                                               "is it a framework?", position=self.map.find(loc))])
+            raise FrameworkError(
+                [
+                    Problem(
+                        loc,
+                        f"the file holds more than {MAX_NODES} values (aliases included); is it a framework?",
+                        position=self.map.find(loc),
+                    )
+                ]
+            )
         if len(loc) > MAX_DEPTH:
-            raise FrameworkError([Problem(loc[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep",
-                                          position=_pos(self.file, node.start_mark))])
+            raise FrameworkError(
+                [
+                    Problem(
+                        loc[:MAX_DEPTH],
+                        f"nested more than {MAX_DEPTH} levels deep",
+                        position=_pos(self.file, node.start_mark),
+                    )
+                ]
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _MERGE_TAG:
-                    raise FrameworkError([Problem(loc, "YAML merge keys ('<<') are not supported; write the fields "
-                                                       "out", position=_pos(self.file, key_node.start_mark))])
+                    raise FrameworkError(
+                        [
+                            Problem(
+                                loc,
+                                "YAML merge keys ('<<') are not supported; write the fields out",
+                                position=_pos(self.file, key_node.start_mark),
+                            )
+                        ]
+                    )
                 key = str(self.scalar(key_node)) if isinstance(key_node, yaml.ScalarNode) else "?"
                 if key in out:
                     first = self.map.keys[(*loc, key)]
-                    raise FrameworkError([Problem((*loc, key), f"duplicate key '{key}' (first defined on line "
-                                                  f"{first.line})", position=_pos(self.file, key_node.start_mark))])
+                    raise FrameworkError(
+                        [
+                            Problem(
+                                (*loc, key),
+                                f"duplicate key '{key}' (first defined on line {first.line})",
+                                position=_pos(self.file, key_node.start_mark),
+                            )
+                        ]
+                    )
                 self.map.keys[(*loc, key)] = _pos(self.file, key_node.start_mark)
                 self.map.values[(*loc, key)] = _pos(self.file, value_node.start_mark)
                 out[key] = self.build(value_node, (*loc, key))
@@ -131,8 +159,9 @@ class _Builder:
         try:
             value = self.scalars.construct_object(node)
         except yaml.constructor.ConstructorError:
-            raise FrameworkError([Problem((), f"unsupported YAML tag '{node.tag}'",
-                                          position=_pos(self.file, node.start_mark))]) from None
+            raise FrameworkError(
+                [Problem((), f"unsupported YAML tag '{node.tag}'", position=_pos(self.file, node.start_mark))]
+            ) from None
         if value is None or isinstance(value, bool | int | float | str):
             return value
         return str(node.value)  # dates and other YAML types stay as written
@@ -149,8 +178,9 @@ def _check_depth(text: str, file: str) -> None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise FrameworkError([Problem((), f"nested more than {MAX_DEPTH} levels deep",
-                                              position=_pos(file, event.start_mark))])
+                raise FrameworkError(
+                    [Problem((), f"nested more than {MAX_DEPTH} levels deep", position=_pos(file, event.start_mark))]
+                )
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -160,12 +190,14 @@ def _compose(text: str, file: str) -> yaml.Node | None:
         _check_depth(text, file)
         return yaml.compose(text, Loader=_Loader)
     except RecursionError:  # the pure-Python parser, where libyaml is missing
-        raise FrameworkError([Problem((), f"nested more than {MAX_DEPTH} levels deep",
-                                      position=Position(file, 1, 1))]) from None
+        raise FrameworkError(
+            [Problem((), f"nested more than {MAX_DEPTH} levels deep", position=Position(file, 1, 1))]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise FrameworkError([Problem((), f"YAML syntax error: {exc.problem or exc.context}",
-                                      position=_pos(file, mark))]) from None
+        raise FrameworkError(
+            [Problem((), f"YAML syntax error: {exc.problem or exc.context}", position=_pos(file, mark))]
+        ) from None
     except yaml.YAMLError as exc:
         raise FrameworkError([Problem((), f"YAML error: {exc}", position=Position(file, 1, 1))]) from None
 
@@ -174,16 +206,31 @@ def read_text(text: str, file: str = "<framework>") -> tuple[dict[str, Any], Sou
     """Parse one YAML document into plain data and its source map."""
     source_map = SourceMap(default_file=file)
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
-        raise FrameworkError([Problem((), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-                                      position=Position(file, 1, 1))])
+        raise FrameworkError(
+            [Problem((), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", position=Position(file, 1, 1))]
+        )
     node = _compose(text, file)
     source_map.values[()] = Position(file, 1, 1)
     if not isinstance(node, yaml.MappingNode):
-        raise FrameworkError([Problem((), "expected a mapping of framework fields (format, id, name, stages, ...)",
-                                      position=Position(file, 1, 1))])
+        raise FrameworkError(
+            [
+                Problem(
+                    (),
+                    "expected a mapping of framework fields (format, id, name, stages, ...)",
+                    position=Position(file, 1, 1),
+                )
+            ]
+        )
     if "*" in text and _expanded_size(node) > MAX_NODES:  # only an alias ('*name') can make the graph expand
-        raise FrameworkError([Problem((), f"the file holds more than {MAX_NODES} values (aliases included); "
-                                          "is it a framework?", position=Position(file, 1, 1))])
+        raise FrameworkError(
+            [
+                Problem(
+                    (),
+                    f"the file holds more than {MAX_NODES} values (aliases included); is it a framework?",
+                    position=Position(file, 1, 1),
+                )
+            ]
+        )
     data: dict[str, Any] = _Builder(file, source_map).build(node, ())
     return data, source_map
 
@@ -250,12 +297,18 @@ def read_path(path: Path) -> tuple[dict[str, Any], SourceMap]:
                 for name in value:
                     if name in merged[key]:
                         other = defined_in[(key, name)]
-                        problems.append(Problem((key, name), f"'{name}' is already defined in {other}",
-                                                position=source_map.keys.get((key, name))))
+                        problems.append(
+                            Problem(
+                                (key, name),
+                                f"'{name}' is already defined in {other}",
+                                position=source_map.keys.get((key, name)),
+                            )
+                        )
                 merged[key] = {**merged[key], **value}
             elif key in merged:
-                problems.append(Problem((key,), f"already defined in {defined_in[(key,)]}",
-                                        position=source_map.keys.get((key,))))
+                problems.append(
+                    Problem((key,), f"already defined in {defined_in[(key,)]}", position=source_map.keys.get((key,)))
+                )
                 continue
             else:
                 merged[key] = value
