@@ -147,7 +147,7 @@ class ResponseBuilder:
         self._values.append(code)
         self._importance.append(weight)
         if comment and comment.strip():
-            self._comments.append(Comment(indicator, self._groups[r], comment.strip()))
+            self._comments.append(Comment(indicator, self._groups[r], comment.strip(), r))
 
     def _code(self, indicator: str, answer: str, where: Where) -> int | None:
         if answer == "":

@@ -25,6 +25,8 @@ class Comment:
     indicator: str
     group: str
     text: str
+    #: Row of the respondent in the matrix; used to store the comment with its answer, never shown.
+    respondent: int = -1
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""Who may do what: every query about an organization's data goes through these checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxmaturity.services.errors import Forbidden, NotFound
+from cxmaturity.storage.tables import ROLES, Assessment, Membership, Organization
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user on whose behalf a function runs."""
+
+    user_id: int
+
+
+def role_in(db: Session, actor: Actor, organization_id: int) -> str | None:
+    return db.scalar(
+        select(Membership.role).where(
+            Membership.user_id == actor.user_id, Membership.organization_id == organization_id
+        )
+    )
+
+
+def require_role(db: Session, actor: Actor, organization_id: int, minimum: str = "viewer") -> str:
+    """Return the actor's role in the organization; raise NotFound for outsiders, Forbidden for too low a role."""
+    role = role_in(db, actor, organization_id)
+    if role is None:
+        raise NotFound("no such organization")
+    if ROLES.index(role) < ROLES.index(minimum):
+        raise Forbidden(f"this needs the {minimum} role; you are {role}")
+    return role
+
+
+def organization(db: Session, actor: Actor, organization_id: int, minimum: str = "viewer") -> Organization:
+    require_role(db, actor, organization_id, minimum)
+    org = db.get(Organization, organization_id)
+    if org is None:
+        raise NotFound("no such organization")
+    return org
+
+
+def assessment(db: Session, actor: Actor, assessment_id: int, minimum: str = "viewer") -> Assessment:
+    """Return the assessment if the actor may see it (and has at least ``minimum`` role in its organization)."""
+    found = db.get(Assessment, assessment_id)
+    if found is None or role_in(db, actor, found.organization_id) is None:
+        raise NotFound("no such assessment")
+    require_role(db, actor, found.organization_id, minimum)
+    return found
+
+
+def organizations_of(db: Session, actor: Actor) -> list[tuple[Organization, str]]:
+    rows = db.execute(
+        select(Organization, Membership.role)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == actor.user_id)
+        .order_by(Organization.name)
+    ).all()
+    return [(org, role) for org, role in rows]

@@ -1,0 +1,102 @@
+"""Accounts: sign-up, sign-in with argon2id password hashes, browser sessions and API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from cxmaturity.services import audit
+from cxmaturity.services.errors import Conflict, Invalid
+from cxmaturity.services.tokens import digest, new_token
+from cxmaturity.storage.tables import ApiToken, User, UserSession
+
+MIN_PASSWORD_LENGTH = 10
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this when the e-mail is unknown makes a failed sign-in take the same time either way.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if password.strip() != password or not password.strip():
+        raise Invalid("the password must not start or end with spaces", field="password")
+
+
+def sign_up(db: Session, email: str, password: str, name: str = "") -> User:
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
+        raise Invalid("enter a valid e-mail address", field="email")
+    check_password_rules(password)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("an account with this e-mail address exists; sign in instead", field="email")
+    user = User(email=email, name=name.strip()[:200], password_hash=_hasher.hash(password))
+    db.add(user)
+    db.flush()
+    audit.record(db, "user.sign_up", organization_id=None, user_id=user.id)
+    return user
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    """Return the user when the password matches; None otherwise (never says which part was wrong)."""
+    user = db.scalar(select(User).where(User.email == normalize_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def start_session(db: Session, user: User, days: int) -> tuple[str, UserSession]:
+    """Create a new session (a fresh token at every sign-in, so a planted cookie is never reused)."""
+    token = new_token()
+    session = UserSession(
+        token_hash=digest(token),
+        user_id=user.id,
+        csrf_token=new_token(),
+        expires_at=datetime.now(UTC) + timedelta(days=days),
+    )
+    db.add(session)
+    return token, session
+
+
+def session_for(db: Session, token: str) -> UserSession | None:
+    found = db.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    if found is None:
+        return None
+    expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=UTC)
+    if expires < datetime.now(UTC):
+        return None
+    return found
+
+
+def end_session(db: Session, token: str) -> None:
+    db.execute(delete(UserSession).where(UserSession.token_hash == digest(token)))
+
+
+def create_api_token(db: Session, user_id: int, name: str = "") -> str:
+    """Return a new API token for the user (shown once; only its digest is kept)."""
+    token = "cxm_" + new_token()
+    db.add(ApiToken(token_hash=digest(token), prefix=token[:10], name=name[:100], user_id=user_id))
+    audit.record(db, "api_token.create", organization_id=None, user_id=user_id, target=token[:10])
+    return token
+
+
+def user_for_api_token(db: Session, token: str) -> User | None:
+    found = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if found is None:
+        return None
+    found.last_used_at = func.now()
+    return db.get(User, found.user_id)

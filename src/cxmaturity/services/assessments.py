@@ -1,0 +1,386 @@
+"""Assessments: create from a framework, groups, targets, opening and closing, invitations, imports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxmaturity.answers import AnswersError
+from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, load_builtin, load_framework_text
+from cxmaturity.frameworks.loading import parse_framework
+from cxmaturity.scoring import ResponseMatrix, validate_targets
+from cxmaturity.scoring.responses import MISSING
+from cxmaturity.services import access, audit
+from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.tokens import digest, new_token
+from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, UploadedFramework
+
+MAX_GROUPS = 50
+MAX_TITLE = 300
+
+
+@dataclass(frozen=True)
+class FrameworkChoice:
+    ref: str  # "builtin:ID" or "uploaded:ROW_ID"
+    id: str
+    name: str
+    version: str
+    uploaded: bool
+
+
+def framework_choices(db: Session, actor: Actor, organization_id: int) -> list[FrameworkChoice]:
+    """Return the built-in frameworks and those uploaded to the organization."""
+    access.require_role(db, actor, organization_id, "viewer")
+    choices = []
+    for fid in builtin_ids():
+        fw = load_builtin(fid)
+        choices.append(FrameworkChoice(f"builtin:{fid}", fid, fw.text(fw.name), fw.version, False))
+    rows = db.scalars(
+        select(UploadedFramework)
+        .where(UploadedFramework.organization_id == organization_id)
+        .order_by(UploadedFramework.framework_id, UploadedFramework.version)
+    )
+    for row in rows:
+        choices.append(FrameworkChoice(f"uploaded:{row.id}", row.framework_id, row.name, row.version, True))
+    return choices
+
+
+def upload_framework(db: Session, actor: Actor, organization_id: int, filename: str, text: str) -> UploadedFramework:
+    """Validate and store a framework YAML; errors name the line and field, as the CLI's do."""
+    access.require_role(db, actor, organization_id, "facilitator")
+    name = Path(filename or "framework.yaml").name
+    try:
+        fw = load_framework_text(text, name)
+    except FrameworkError as exc:
+        raise Invalid(
+            f"{name} is not a valid framework", field="file", details=[str(p) for p in exc.problems]
+        ) from None
+    clash = db.scalar(
+        select(UploadedFramework.id).where(
+            UploadedFramework.organization_id == organization_id,
+            UploadedFramework.framework_id == fw.id,
+            UploadedFramework.version == fw.version,
+        )
+    )
+    if clash is not None:
+        raise Conflict(f"framework {fw.id} version {fw.version} is already uploaded; raise its version", field="file")
+    row = UploadedFramework(
+        organization_id=organization_id,
+        framework_id=fw.id,
+        version=fw.version,
+        name=fw.text(fw.name)[:300],
+        source_yaml=text,
+        snapshot=fw.model_dump(mode="json"),
+        uploaded_by=actor.user_id,
+    )
+    db.add(row)
+    db.flush()
+    audit.record(
+        db, "framework.upload", organization_id=organization_id, user_id=actor.user_id, target=f"{fw.id} {fw.version}"
+    )
+    return row
+
+
+def _resolve_choice(db: Session, organization_id: int, ref: str) -> Framework:
+    kind, _, value = ref.partition(":")
+    if kind == "builtin" and value in builtin_ids():
+        return load_builtin(value)
+    if kind == "uploaded" and value.isdigit():
+        row = db.get(UploadedFramework, int(value))
+        if row is not None and row.organization_id == organization_id:
+            return framework_from_snapshot(row.snapshot)
+    raise Invalid("choose a framework from the list", field="framework")
+
+
+def framework_from_snapshot(snapshot: dict[str, object]) -> Framework:
+    """Return the framework stored with an assessment (parsed once per distinct snapshot)."""
+    text = json.dumps(snapshot, sort_keys=True)
+    return _parse_snapshot(hashlib.sha256(text.encode()).hexdigest(), text)
+
+
+@lru_cache(maxsize=64)
+def _parse_snapshot(_digest: str, text: str) -> Framework:
+    return parse_framework(json.loads(text))
+
+
+def framework_of(assessment: Assessment) -> Framework:
+    return framework_from_snapshot(assessment.framework_snapshot)
+
+
+def _clean_groups(names: list[str]) -> list[str]:
+    cleaned: list[str] = []
+    for name in names:
+        name = name.strip()[:100]
+        if name and name.lower() not in {c.lower() for c in cleaned}:
+            cleaned.append(name)
+    if len(cleaned) > MAX_GROUPS:
+        raise Invalid(f"at most {MAX_GROUPS} groups", field="groups")
+    return cleaned
+
+
+def create(
+    db: Session,
+    actor: Actor,
+    organization_id: int,
+    title: str,
+    framework_ref: str,
+    *,
+    groups: list[str] | None = None,
+    min_group_size: int = 3,
+    synthetic: bool = False,
+) -> Assessment:
+    access.require_role(db, actor, organization_id, "facilitator")
+    title = title.strip()
+    if not title:
+        raise Invalid("the assessment needs a title", field="title")
+    if not 1 <= min_group_size <= 100:
+        raise Invalid("the minimum group size must be between 1 and 100", field="min_group_size")
+    fw = _resolve_choice(db, organization_id, framework_ref)
+    assessment = Assessment(
+        organization_id=organization_id,
+        title=title[:MAX_TITLE],
+        framework_id=fw.id,
+        framework_version=fw.version,
+        framework_snapshot=fw.model_dump(mode="json"),
+        status="draft",
+        targets={},
+        min_group_size=min_group_size,
+        synthetic=synthetic,
+        created_by=actor.user_id,
+    )
+    db.add(assessment)
+    db.flush()
+    for name in _clean_groups(groups or []):
+        db.add(RespondentGroup(assessment_id=assessment.id, name=name))
+    audit.record(
+        db,
+        "assessment.create",
+        organization_id=organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        framework=f"{fw.id} {fw.version}",
+    )
+    return assessment
+
+
+def add_groups(db: Session, actor: Actor, assessment_id: int, names: list[str]) -> list[RespondentGroup]:
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    existing = {g.name.lower() for g in groups(db, assessment.id)}
+    added = []
+    for name in _clean_groups(names):
+        if name.lower() in existing:
+            continue
+        group = RespondentGroup(assessment_id=assessment.id, name=name)
+        db.add(group)
+        added.append(group)
+    if len(existing) + len(added) > MAX_GROUPS:
+        raise Invalid(f"at most {MAX_GROUPS} groups", field="groups")
+    db.flush()
+    audit.record(
+        db,
+        "assessment.groups",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        added=[g.name for g in added],
+    )
+    return added
+
+
+def groups(db: Session, assessment_id: int) -> list[RespondentGroup]:
+    return list(
+        db.scalars(
+            select(RespondentGroup).where(RespondentGroup.assessment_id == assessment_id).order_by(RespondentGroup.name)
+        )
+    )
+
+
+def set_targets(db: Session, actor: Actor, assessment_id: int, targets: dict[str, str]) -> None:
+    """Set target stages; an empty value means the default (the next stage)."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    wanted = {k: v for k, v in targets.items() if v}
+    problems = validate_targets(framework_of(assessment), wanted)
+    if problems:
+        raise Invalid("; ".join(problems), field="targets")
+    assessment.targets = wanted
+    audit.record(
+        db,
+        "assessment.targets",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        targets=wanted,
+    )
+
+
+def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> Assessment:
+    """Open (draft or closed → open) or close (open → closed) an assessment."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    allowed = {"open": ("draft", "closed"), "closed": ("open",)}
+    if status not in allowed:
+        raise Invalid("status must be open or closed", field="status")
+    if assessment.status not in allowed[status]:
+        raise Conflict(f"an assessment that is {assessment.status} cannot be set to {status}")
+    assessment.status = status
+    now = datetime.now(UTC)
+    if status == "open":
+        assessment.opened_at = assessment.opened_at or now
+    else:
+        assessment.closed_at = now
+    audit.record(
+        db,
+        f"assessment.{'open' if status == 'open' else 'close'}",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+    )
+    return assessment
+
+
+def create_invitations(
+    db: Session, actor: Actor, assessment_id: int, group_id: int | None, count: int, limit: int = 1000
+) -> list[str]:
+    """Create ``count`` invitations and return their tokens (shown once: only digests are stored)."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if not 1 <= count <= limit:
+        raise Invalid(f"create between 1 and {limit} links at a time", field="count")
+    if group_id is not None and group_id not in {g.id for g in groups(db, assessment.id)}:
+        raise Invalid("choose a group of this assessment", field="group")
+    tokens = [new_token() for _ in range(count)]
+    db.add_all(Invitation(assessment_id=assessment.id, group_id=group_id, token_hash=digest(t)) for t in tokens)
+    audit.record(
+        db,
+        "invitations.create",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        count=count,
+        group=group_id,
+    )
+    return tokens
+
+
+@dataclass(frozen=True)
+class GroupRate:
+    group: str
+    invited: int
+    started: int
+    completed: int
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.invited if self.invited else 0.0
+
+
+def response_rates(db: Session, actor: Actor, assessment_id: int) -> list[GroupRate]:
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    names = {g.id: g.name for g in groups(db, assessment.id)}
+    rows = db.execute(
+        select(
+            Invitation.group_id, func.count(), func.count(Invitation.started_at), func.count(Invitation.completed_at)
+        )
+        .where(Invitation.assessment_id == assessment.id, Invitation.source == "link")
+        .group_by(Invitation.group_id)
+    ).all()
+    by_group = {gid: (n, s, c) for gid, n, s, c in rows}
+    rates = [GroupRate(name, *by_group.get(gid, (0, 0, 0))) for gid, name in names.items()]
+    if None in by_group:
+        rates.append(GroupRate("(no group)", *by_group[None]))
+    return rates
+
+
+def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str, text: str) -> int:
+    """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many."""
+    from cxmaturity.answers.csv_reader import read_answers_text
+
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if assessment.status == "closed":
+        raise Conflict("the assessment is closed; reopen it to import answers")
+    fw = framework_of(assessment)
+    try:
+        responses = read_answers_text(text, fw, Path(filename or "answers.csv").name)
+    except AnswersError as exc:
+        raise Invalid(
+            "the file has errors; nothing was imported", field="file", details=[str(p) for p in exc.problems]
+        ) from None
+    group_ids = {g.name: g.id for g in groups(db, assessment.id)}
+    for name in sorted({g for g in responses.groups if g} - set(group_ids)):
+        group = RespondentGroup(assessment_id=assessment.id, name=name[:100])
+        db.add(group)
+        db.flush()
+        group_ids[name] = group.id
+    _store_matrix(db, assessment, responses, group_ids)
+    audit.record(
+        db,
+        "answers.import",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        respondents=responses.size,
+    )
+    return responses.size
+
+
+def _store_matrix(db: Session, assessment: Assessment, responses: ResponseMatrix, group_ids: dict[str, int]) -> None:
+    fw = responses.framework
+    keys = [fw.answer_keys(ind) for _, ind in fw.indicators]
+    special = {-2: "dk", -3: "na"}
+    comments = {(c.respondent, c.indicator): c.text for c in responses.comments}
+    now = datetime.now(UTC)
+    for r in range(responses.size):
+        invitation = Invitation(
+            assessment_id=assessment.id,
+            group_id=group_ids.get(responses.groups[r]),
+            token_hash=digest(new_token()),
+            source="import",
+            started_at=now,
+            completed_at=now,
+        )
+        db.add(invitation)
+        db.flush()
+        rows = []
+        for i, ind_key in enumerate(fw.indicator_keys):
+            code = int(responses.answers[r, i])
+            comment = comments.get((r, ind_key))
+            if code == MISSING and comment is None:
+                continue
+            importance = responses.importance[r, i]
+            rows.append(
+                Answer(
+                    assessment_id=assessment.id,
+                    invitation_id=invitation.id,
+                    indicator_key=ind_key,
+                    option_key="" if code == MISSING else special.get(code) or keys[i][code],
+                    importance=None if importance != importance else int(importance),
+                    comment=comment,
+                )
+            )
+        db.add_all(rows)
+
+
+def get(db: Session, actor: Actor, assessment_id: int) -> Assessment:
+    return access.assessment(db, actor, assessment_id, "viewer")
+
+
+def list_for_organization(db: Session, actor: Actor, organization_id: int) -> list[Assessment]:
+    access.require_role(db, actor, organization_id, "viewer")
+    return list(
+        db.scalars(
+            select(Assessment)
+            .where(Assessment.organization_id == organization_id)
+            .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        )
+    )
+
+
+def require_open(assessment: Assessment) -> None:
+    if assessment.status != "open":
+        raise NotFound("this assessment is not open")

@@ -1,0 +1,157 @@
+"""What a respondent does through an invitation link: answer one competency per page, resume, finish.
+
+Answers are saved page by page in one transaction each, so closing the browser loses at most the page on screen.
+Saving a page again replaces that page's answers with the same values: a double submit changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
+from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.tokens import digest
+from cxmaturity.storage.tables import Answer, Assessment, Invitation, Organization, RespondentGroup
+
+MAX_COMMENT = 2000
+
+
+@dataclass(frozen=True)
+class Visit:
+    """An invitation with everything its pages need."""
+
+    invitation: Invitation
+    assessment: Assessment
+    organization: Organization
+    group: str | None
+    framework: Framework
+    #: Competency keys that have at least one saved answer (or were saved empty).
+    saved: frozenset[str]
+
+    @property
+    def completed(self) -> bool:
+        return self.invitation.completed_at is not None
+
+    @property
+    def closed(self) -> bool:
+        return self.assessment.status != "open"
+
+    def page_index(self, competency_key: str) -> int:
+        return [c.key for c in self.framework.competencies].index(competency_key)
+
+    def resume_page(self) -> int:
+        """Return the first page not saved yet (the last page when all are)."""
+        for number, comp in enumerate(self.framework.competencies):
+            if comp.key not in self.saved:
+                return number
+        return len(self.framework.competencies) - 1
+
+
+@dataclass
+class PageInput:
+    """What a page's form sent: per indicator an answer key (empty = skipped), an importance and a comment."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+    importance: dict[str, str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
+
+
+def visit(db: Session, token: str) -> Visit:
+    """Return the invitation's state, or NotFound for a token that does not exist (or an imported respondent)."""
+    invitation = db.scalar(
+        select(Invitation).where(Invitation.token_hash == digest(token), Invitation.source == "link")
+    )
+    if invitation is None:
+        raise NotFound("this link is not valid; check that you copied all of it")
+    assessment = db.get(Assessment, invitation.assessment_id)
+    assert assessment is not None
+    organization = db.get(Organization, assessment.organization_id)
+    assert organization is not None
+    group = db.get(RespondentGroup, invitation.group_id) if invitation.group_id else None
+    fw = framework_of(assessment)
+    saved = _saved_competencies(db, invitation, fw)
+    return Visit(invitation, assessment, organization, group.name if group else None, fw, frozenset(saved))
+
+
+def _saved_competencies(db: Session, invitation: Invitation, fw: Framework) -> set[str]:
+    keys = set(db.scalars(select(Answer.indicator_key).where(Answer.invitation_id == invitation.id)))
+    return {c.key for c in fw.competencies if any(i.key in keys for i in c.indicators)}
+
+
+def saved_answers(db: Session, v: Visit, competency: Competency) -> dict[str, Answer]:
+    keys = [i.key for i in competency.indicators]
+    rows = db.scalars(select(Answer).where(Answer.invitation_id == v.invitation.id, Answer.indicator_key.in_(keys)))
+    return {row.indicator_key: row for row in rows}
+
+
+def _check(v: Visit, competency: Competency, data: PageInput) -> list[tuple[str, str, int | None, str | None]]:
+    """Return (indicator, answer, importance, comment) rows; raise Invalid naming the first bad field."""
+    rows = []
+    for ind in competency.indicators:
+        answer = data.answers.get(ind.key, "").strip()
+        allowed = {*v.framework.answer_keys(ind), DONT_KNOW, NOT_APPLICABLE}
+        if answer and answer not in allowed:
+            raise Invalid(f"'{answer}' is not an answer to this question", field=ind.key)
+        raw_importance = data.importance.get(ind.key, "").strip()
+        importance = None
+        if raw_importance:
+            if raw_importance not in {"1", "2", "3", "4", "5"}:
+                raise Invalid("importance is a number from 1 to 5", field=f"{ind.key}:importance")
+            importance = int(raw_importance)
+        comment = data.comments.get(ind.key, "").strip()[:MAX_COMMENT] or None
+        if answer or importance is not None or comment:
+            rows.append((ind.key, answer, importance, comment))
+    return rows
+
+
+def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> Visit:
+    """Save one page; the last page also marks the invitation completed. Return the new state."""
+    v = visit(db, token)
+    if v.closed:
+        raise Conflict("this assessment is closed; what you saved before is kept")
+    if v.completed:
+        raise Conflict("you have already submitted your answers; thank you")
+    try:
+        competency = v.framework.competency(competency_key)
+    except KeyError:
+        raise NotFound("no such page") from None
+    rows = _check(v, competency, data)
+    keys = [i.key for i in competency.indicators]
+    db.execute(delete(Answer).where(Answer.invitation_id == v.invitation.id, Answer.indicator_key.in_(keys)))
+    db.add_all(
+        Answer(
+            assessment_id=v.assessment.id,
+            invitation_id=v.invitation.id,
+            indicator_key=key,
+            option_key=answer,
+            importance=importance,
+            comment=comment,
+        )
+        for key, answer, importance, comment in rows
+    )
+    now = datetime.now(UTC)
+    if v.invitation.started_at is None:
+        v.invitation.started_at = now
+    if not rows:
+        # An empty page still counts as seen, so that resuming moves past it: keep a placeholder row.
+        db.add(
+            Answer(assessment_id=v.assessment.id, invitation_id=v.invitation.id, indicator_key=keys[0], option_key="")
+        )
+    db.flush()
+    return visit(db, token)
+
+
+def finish(db: Session, token: str) -> Visit:
+    """Mark the invitation completed (used); its answers stay as saved."""
+    v = visit(db, token)
+    if v.closed:
+        raise Conflict("this assessment is closed; what you saved before is kept")
+    if not v.completed:
+        v.invitation.completed_at = datetime.now(UTC)
+        db.flush()
+    return visit(db, token)

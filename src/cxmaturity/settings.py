@@ -1,0 +1,69 @@
+"""Every setting in one place, read from the environment (prefix ``CXM_``) with safe defaults.
+
+Secrets never have a usable default: outside demo and test mode the server refuses to start without a real
+``CXM_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Values that people paste from examples; a server with one of them as its secret is not secret.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development", "test", "demo"})
+MIN_SECRET_LENGTH = 32
+
+
+def default_data_dir() -> Path:
+    """Return the per-user data folder (XDG_DATA_HOME or ~/.local/share) for the default SQLite database."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cx-maturity"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CXM_", extra="ignore")
+
+    #: SQLAlchemy URL; empty means SQLite in the data folder (``cxm --db PATH`` overrides it).
+    database_url: str = ""
+    data_dir: Path = Field(default_factory=default_data_dir)
+    #: Signs CSRF tokens for respondents; must be a long random value in production.
+    secret_key: str = ""
+    #: Demo mode (``cxm demo``) and tests may run with a generated secret; production may not.
+    demo: bool = False
+    #: Mark cookies Secure. Browsers accept Secure cookies on http://localhost and 127.0.0.1, so this stays on.
+    cookie_secure: bool = True
+    session_days: int = 14
+    #: The public address of the app, used in invitation links and e-mails.
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "cx-maturity@localhost"
+    default_min_group_size: int = 3
+    #: Upper bounds on what one request may bring in.
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_invitations_per_request: int = 1000
+
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cx-maturity.db'}"
+
+    def secret_problem(self) -> str | None:
+        """Return why the secret key is unusable outside demo mode, or None when it is fine."""
+        if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            return "CXM_SECRET_KEY is missing or a placeholder; set it to a long random value (openssl rand -hex 32)"
+        if len(self.secret_key) < MIN_SECRET_LENGTH:
+            return f"CXM_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters; use a long random value"
+        return None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,8 @@
+"""The JSON API under /api/v1, documented at /openapi.json."""
+
+from fastapi import APIRouter
+
+from cxmaturity.web.api import v1
+
+router = APIRouter()
+router.include_router(v1.router)

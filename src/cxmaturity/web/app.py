@@ -1,0 +1,52 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from cxmaturity import __version__
+from cxmaturity.settings import Settings, get_settings
+from cxmaturity.storage.database import check_migrated, make_engine, make_sessionmaker
+from cxmaturity.web import errors, security
+from cxmaturity.web.api import router as api_router
+from cxmaturity.web.pages import router as pages_router
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Return the app; it refuses to start on an unmigrated database or, outside demo mode, a placeholder secret."""
+    settings = settings or get_settings()
+    if not settings.demo and (problem := settings.secret_problem()):
+        raise RuntimeError(problem)
+    engine = engine or make_engine(settings.sqlalchemy_url())
+    check_migrated(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="cx-maturity",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    security.install(app, settings)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    return app

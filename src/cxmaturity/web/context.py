@@ -1,0 +1,102 @@
+"""Request helpers shared by every page: the unit of work, the signed-in user, CSRF and rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from cxmaturity.services import accounts
+from cxmaturity.services.access import Actor
+from cxmaturity.services.tokens import same
+from cxmaturity.settings import Settings
+from cxmaturity.storage.tables import User, UserSession
+from cxmaturity.web import security
+
+SESSION_COOKIE = "cxm_session"
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[Session]:
+    """Yield a database session that commits when the block succeeds (before any response is sent)."""
+    with request.app.state.sessions() as db, db.begin():
+        yield db
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    session: UserSession
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user.id)
+
+
+def signed_in(request: Request, db: Session) -> SignedIn | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    session = accounts.session_for(db, token)
+    if session is None:
+        return None
+    user = db.get(User, session.user_id)
+    return SignedIn(user, session) if user else None
+
+
+class SignInRequired(Exception):
+    """Raised by pages that need a signed-in user; turned into a redirect to the sign-in page."""
+
+
+def require_signed_in(request: Request, db: Session) -> SignedIn:
+    who = signed_in(request, db)
+    if who is None:
+        raise SignInRequired()
+    return who
+
+
+class CsrfFailed(Exception):
+    """A form arrived without the token of the page that showed it."""
+
+
+def check_csrf(request: Request, who: SignedIn | None, submitted: str | None) -> None:
+    if who is not None:
+        if not (submitted and same(who.session.csrf_token, submitted)):
+            raise CsrfFailed()
+    elif not security.check_anonymous_csrf(request, submitted):
+        raise CsrfFailed()
+
+
+def render(
+    request: Request, template: str, who: SignedIn | None = None, status_code: int = 200, **context: Any
+) -> Response:
+    """Render a page; forms on it get the right CSRF token (the session's, or a double-submit cookie's)."""
+    new_cookie = None
+    if who is not None:
+        csrf = who.session.csrf_token
+    else:
+        csrf, is_new = security.anonymous_csrf(request)
+        new_cookie = csrf if is_new else None
+    response = templates.TemplateResponse(
+        request, template, {"who": who, "csrf_token": csrf, **context}, status_code=status_code
+    )
+    if new_cookie:
+        security.set_csrf_cookie(response, new_cookie, settings_of(request))
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,81 @@
+"""Turn failures into pages or JSON that say what happened, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from cxmaturity.services.errors import ServiceError
+from cxmaturity.storage.database import NotMigratedError
+from cxmaturity.web.context import CsrfFailed, SignInRequired, redirect, templates
+
+log = logging.getLogger("cxmaturity.web")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, _exc: SignInRequired) -> Response:
+        return redirect(f"/signin?next={request.url.path}")
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf(request: Request, _exc: CsrfFailed) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "who": None,
+                "title": "This form has expired",
+                "message": "The page was open too long or was sent from somewhere else. "
+                "Go back, reload it and try again.",
+            },
+            status_code=403,
+        )
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        if _wants_json(request):
+            body: dict[str, object] = {"detail": exc.message}
+            if exc.field:
+                body["field"] = exc.field
+            if exc.details:
+                body["problems"] = exc.details
+            return JSONResponse(body, status_code=exc.status)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "who": None,
+                "title": "That did not work",
+                "message": exc.message,
+                "details": exc.details,
+            },
+            status_code=exc.status,
+        )
+
+    @app.exception_handler(NotMigratedError)
+    async def not_migrated(request: Request, exc: NotMigratedError) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if _wants_json(request):
+            return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "who": None,
+                "title": "Something went wrong",
+                "message": "The server could not complete this request. Nothing you saved before is lost.",
+            },
+            status_code=500,
+        )

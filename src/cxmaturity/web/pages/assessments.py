@@ -1,0 +1,5 @@
+"""Pages: assessments (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,122 @@
+"""Sign up, sign in, sign out, and the home page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from cxmaturity.services import accounts, organizations
+from cxmaturity.services.access import organizations_of
+from cxmaturity.services.errors import ServiceError
+from cxmaturity.web.context import (
+    SESSION_COOKIE,
+    check_csrf,
+    redirect,
+    render,
+    require_signed_in,
+    settings_of,
+    signed_in,
+    unit_of_work,
+)
+
+router = APIRouter()
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: an open redirect would let a phishing link bounce through this site."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+def _start(request: Request, response: Response, token: str) -> None:
+    settings = settings_of(request)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+    )
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    with unit_of_work(request) as db:
+        who = signed_in(request, db)
+        if who is None:
+            return redirect("/signin")
+        return render(
+            request,
+            "home.html",
+            who,
+            organizations=organizations_of(db, who.actor),
+            size_bands=organizations.SIZE_BANDS,
+        )
+
+
+@router.get("/signin")
+def signin_page(request: Request, next: str = "/") -> Response:
+    return render(request, "signin.html", next=_safe_next(next), email="")
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, None, csrf_token)
+    with unit_of_work(request) as db:
+        user = accounts.authenticate(db, email, password)
+        if user is None:
+            return render(
+                request,
+                "signin.html",
+                status_code=400,
+                error="E-mail or password is wrong.",
+                next=_safe_next(next),
+                email=email,
+            )
+        token, _ = accounts.start_session(db, user, settings_of(request).session_days)
+    response = redirect(_safe_next(next))
+    _start(request, response, token)
+    return response
+
+
+@router.get("/signup")
+def signup_page(request: Request) -> Response:
+    return render(request, "signup.html", name="", email="")
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1000)],
+    name: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, None, csrf_token)
+    try:
+        with unit_of_work(request) as db:
+            user = accounts.sign_up(db, email, password, name)
+            token, _ = accounts.start_session(db, user, settings_of(request).session_days)
+    except ServiceError as exc:
+        return render(request, "signup.html", status_code=exc.status, error=exc.message, name=name, email=email)
+    response = redirect("/")
+    _start(request, response, token)
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        accounts.end_session(db, request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect("/signin")
+    response.delete_cookie(SESSION_COOKIE)
+    return response

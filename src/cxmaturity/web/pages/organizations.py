@@ -1,0 +1,72 @@
+"""Organization pages: create one, see its assessments and members, add colleagues."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from cxmaturity.services import access, assessments, organizations
+from cxmaturity.services.errors import ServiceError
+from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
+
+router = APIRouter()
+
+
+@router.post("/orgs")
+def create_organization(
+    request: Request,
+    name: Annotated[str, Form(max_length=200)],
+    industry: Annotated[str, Form(max_length=100)] = "",
+    size_band: Annotated[str, Form(max_length=20)] = "",
+    region: Annotated[str, Form(max_length=100)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        org = organizations.create(db, who.actor, name, industry, size_band, region)
+    return redirect(f"/orgs/{org.id}")
+
+
+def _page(request: Request, organization_id: int, status_code: int = 200, **extra: object) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id)
+        role = access.require_role(db, who.actor, organization_id)
+        return render(
+            request,
+            "organization.html",
+            who,
+            status_code=status_code,
+            org=org,
+            role=role,
+            members=organizations.members(db, who.actor, organization_id),
+            assessments=assessments.list_for_organization(db, who.actor, organization_id),
+            **extra,
+        )
+
+
+@router.get("/orgs/{organization_id}")
+def organization_page(request: Request, organization_id: int) -> Response:
+    return _page(request, organization_id)
+
+
+@router.post("/orgs/{organization_id}/members")
+def add_member(
+    request: Request,
+    organization_id: int,
+    email: Annotated[str, Form(max_length=320)],
+    role: Annotated[str, Form(max_length=20)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            organizations.add_member(db, who.actor, organization_id, email, role)
+    except ServiceError as exc:
+        if exc.status in (403, 404) and exc.field is None:
+            raise
+        return _page(request, organization_id, status_code=exc.status, error=exc.message)
+    return redirect(f"/orgs/{organization_id}")

@@ -1,0 +1,5 @@
+"""Pages: respond (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Pages: results (to be written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from tests.web.conftest import PASSWORD, Cast, Site
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(site: Site) -> None:
+    response = site.client().get("/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin"
+
+
+def test_it_signs_in_with_a_password_and_rotates_the_session(site: Site, cast: Cast) -> None:
+    client = site.client()
+    client.cookies.set("cxm_session", "planted-by-an-attacker", domain="testserver.local")
+    response = client.submit("/signin", "/signin", {"email": cast.emails["viewer"], "password": PASSWORD})
+    assert response.status_code == 303
+    assert response.cookies.get("cxm_session") not in (None, "planted-by-an-attacker")
+    assert "Organization A" in client.get("/").text
+
+
+def test_it_refuses_a_wrong_password_without_saying_which_part(site: Site, cast: Cast) -> None:
+    response = site.client().submit(
+        "/signin", "/signin", {"email": cast.emails["viewer"], "password": "nope-nope-nope"}
+    )
+    assert response.status_code == 400
+    assert "E-mail or password is wrong." in response.text
+
+
+def test_it_rejects_a_form_without_its_csrf_token(site: Site, cast: Cast) -> None:
+    client = site.client(cast.owner)
+    response = client.post("/orgs", data={"name": "Forged"})
+    assert response.status_code == 403
+
+
+def test_it_escapes_untrusted_text(site: Site, cast: Cast) -> None:
+    client = site.client(cast.outsider)
+    response = client.submit("/", "/orgs", {"name": "<script>alert(1)</script>"})
+    page = client.get(response.headers["location"]).text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_it_hides_another_organization(site: Site, cast: Cast) -> None:
+    assert site.client(cast.outsider).get(f"/orgs/{cast.org_a}").status_code == 404
+
+
+def test_it_sets_security_headers(site: Site) -> None:
+    response = site.client().get("/signin")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-content-type-options"] == "nosniff"
