@@ -504,7 +504,7 @@ def test_it_turns_an_unexpected_error_into_one_line_and_exit_code_70(
         raise RuntimeError("boom")
 
     monkeypatch.setattr("cxmaturity.demo.demo_responses", broken)
-    monkeypatch.setattr(sys, "argv", ["cxm", "demo"])
+    monkeypatch.setattr(sys, "argv", ["cxm", "demo", "--score-only"])
     monkeypatch.delenv("CXM_DEBUG", raising=False)
     with pytest.raises(SystemExit) as caught:
         cli.main()
@@ -563,7 +563,7 @@ def test_it_refuses_a_template_of_an_unknown_framework() -> None:
 
 
 def test_it_runs_the_demo_and_says_the_data_are_synthetic() -> None:
-    result = ok(cxm("demo"))
+    result = ok(cxm("demo", "--score-only"))
     assert "SYNTHETIC" in result.stdout
     assert "SYNTHETIC" in result.stderr  # also on stderr, so it stays visible when stdout goes to a file
     fw = load_builtin("xm-six-competencies")
@@ -571,7 +571,7 @@ def test_it_runs_the_demo_and_says_the_data_are_synthetic() -> None:
 
 
 def test_it_runs_the_demo_as_json() -> None:
-    result = ok(cxm("demo", "--format", "json", "--framework", "four-competencies"))
+    result = ok(cxm("demo", "--score-only", "--format", "json", "--framework", "four-competencies"))
     data = json.loads(result.stdout)  # nothing but JSON on stdout
     assert "SYNTHETIC" in result.stderr  # the label still reaches the user
     assert data["framework"] == "four-competencies"

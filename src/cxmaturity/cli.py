@@ -258,19 +258,185 @@ def template_command(
     _write(",".join(["respondent", "group", *fw.indicator_keys]) + "\n", out)
 
 
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="SQLite file or database URL (default: CXM_DATABASE_URL, else the data folder)."),
+]
+
+
+def _database(db: str | None) -> str:
+    """Return the database URL and make it the environment's, so that server workers use the same one."""
+    from cxmaturity.settings import database_url_for, get_settings
+
+    url = database_url_for(db) or get_settings().sqlalchemy_url()
+    os.environ["CXM_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    return url
+
+
+db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(db_app, name="db")
+tokens_app = typer.Typer(help="API tokens for the JSON API.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(tokens_app, name="tokens")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the tables, or migrate them to this version of cx-maturity."""
+    from cxmaturity.storage.database import make_engine, upgrade
+
+    url = _database(db)
+    engine = make_engine(url)
+    try:
+        revision = upgrade(url, engine)
+    except Exception as exc:  # a database that cannot be reached: say which, not how the driver failed
+        _fail(f"cannot migrate {_safe_url(url)}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        engine.dispose()
+    typer.echo(f"{_safe_url(url)}: at revision {revision}")
+
+
+@db_app.command("status")
+def db_status(db: DbOption = None) -> None:
+    """Show the database's migration revision and whether it is current."""
+    from cxmaturity.storage.database import current_revision, head_revision, make_engine
+
+    url = _database(db)
+    engine = make_engine(url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    typer.echo(f"{_safe_url(url)}: revision {current or 'none'} (code needs {head})")
+    if current != head:
+        _fail("run `cxm db upgrade` to migrate", code=1)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    email: Annotated[str, typer.Option(help="E-mail of the account the token acts for.")],
+    name: Annotated[str, typer.Option(help="A label, e.g. the script that uses it.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Create an API token for an account and print it (it is shown only once)."""
+    from sqlalchemy import select
+
+    from cxmaturity.services import accounts
+    from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction
+    from cxmaturity.storage.tables import User
+
+    engine = make_engine(_database(db))
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            user = session.scalar(select(User).where(User.email == accounts.normalize_email(email)))
+            if user is None:
+                _fail(f"no account with e-mail {email}")
+            token = accounts.create_api_token(session, user.id, name)
+    finally:
+        engine.dispose()
+    typer.echo(token)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine
+
+    engine = make_engine(os.environ["CXM_DATABASE_URL"])
+    try:
+        check_migrated(engine)
+    except NotMigratedError as exc:
+        _fail(f"cxm: {exc}")
+    finally:
+        engine.dispose()
+    from cxmaturity.settings import get_settings
+
+    settings = get_settings()
+    if not settings.demo and (problem := settings.secret_problem()):
+        _fail(f"cxm: {problem}")
+    uvicorn.run("cxmaturity.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (they share nothing but the database).")] = 1,
+    db: DbOption = None,
+) -> None:
+    """Run the web app. The database must be migrated (`cxm db upgrade`) and CXM_SECRET_KEY set."""
+    _database(db)
+    _serve(host, port, workers)
+
+
 @app.command("demo")
 def demo_command(
-    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id.")] = "xm-six-competencies",
-    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Create the demo database, print, and exit.")] = False,
+    score_only: Annotated[
+        bool, typer.Option("--score-only", help="Only score SYNTHETIC answers on the terminal; no database.")
+    ] = False,
+    framework: Annotated[
+        str, typer.Option("--framework", "-f", help="Built-in framework id (with --score-only).")
+    ] = "xm-six-competencies",
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format (with --score-only).")] = (
+        TableOrJson.table
+    ),
 ) -> None:
-    """Score a built-in framework on SYNTHETIC answers (invented respondents) to show what results look like."""
-    from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
-    from cxmaturity.scoring import ScoringOptions, score
+    """Try cx-maturity on SYNTHETIC data: a demo database with a facilitator login, served in the browser."""
+    from cxmaturity.demo import SYNTHETIC_LABEL
 
-    fw = _framework(framework)
-    result = score(demo_responses(fw), ScoringOptions())
-    typer.echo(SYNTHETIC_LABEL, err=True)  # on stderr in both formats: JSON on stdout stays valid
-    _emit_result(result, fw, fmt, None, title=f"{fw.text(fw.name)} - {SYNTHETIC_LABEL}", data_label=SYNTHETIC_LABEL)
+    if score_only:
+        from cxmaturity.demo import demo_responses
+        from cxmaturity.scoring import ScoringOptions, score
+
+        fw = _framework(framework)
+        result = score(demo_responses(fw), ScoringOptions())
+        typer.echo(SYNTHETIC_LABEL, err=True)  # on stderr in both formats: JSON on stdout stays valid
+        _emit_result(result, fw, fmt, None, title=f"{fw.text(fw.name)} - {SYNTHETIC_LABEL}", data_label=SYNTHETIC_LABEL)
+        return
+    from cxmaturity.demo_site import seed
+    from cxmaturity.settings import default_data_dir
+    from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
+
+    data_dir = default_data_dir()
+    url = _database(db or str(data_dir / "demo.db"))
+    os.environ["CXM_DEMO"] = "1"
+    secret_file = data_dir / "demo-secret"
+    if not secret_file.exists():
+        import secrets
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        secret_file.chmod(0o600)
+    os.environ.setdefault("CXM_SECRET_KEY", secret_file.read_text(encoding="utf-8").strip())
+    os.environ.setdefault("CXM_COOKIE_SECURE", "0" if host not in ("127.0.0.1", "localhost") else "1")
+    address = f"http://{host}:{port}"
+    os.environ.setdefault("CXM_BASE_URL", address)
+    engine = make_engine(url)
+    try:
+        upgrade(url, engine)
+        site = seed(make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+    typer.echo(f"cx-maturity demo ({SYNTHETIC_LABEL})")
+    typer.echo(f"  database:        {_safe_url(url)}")
+    typer.echo(f"  open:            {address}/")
+    typer.echo(f"  sign in as:      {site.email}")
+    typer.echo(f"  password:        {site.password}   (new at every start)")
+    typer.echo(f"  results:         {address}/assessments/{site.closed_assessment_id}/results")
+    typer.echo(f"  respondent link: {address}/r/{site.respondent_token}")
+    if not no_serve:
+        _serve(host, port, 1)
 
 
 def main() -> None:

@@ -14,22 +14,27 @@ from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, ResponseMatrix
 
 SYNTHETIC_LABEL = "SYNTHETIC demo data (invented respondents, not a real organization)"
 
-#: Groups and their offset from the team's level: leaders tend to rate their organization higher than the front line.
+#: Groups, their offset from the team's level and their size: leaders tend to rate their organization higher than
+#: the front line does.
 DEMO_GROUPS = (("Leadership team", 0.6, 5), ("Operations", 0.0, 6), ("Front line", -0.5, 7))
+#: The web demo's closed assessment: a 12-person leadership team in four functions.
+LEADERSHIP_GROUPS = (("Executive board", 0.5, 3), ("Marketing", 0.2, 3), ("Operations", 0.0, 3),
+                     ("Customer service", -0.4, 3))
 
 
-def demo_responses(fw: Framework, seed: int = 7) -> ResponseMatrix:
-    """Return deterministic synthetic answers for ``fw``: 18 respondents in three groups."""
+def demo_responses(fw: Framework, seed: int = 7,
+                   groups: tuple[tuple[str, float, int], ...] = DEMO_GROUPS) -> ResponseMatrix:
+    """Return deterministic synthetic answers for ``fw``: by default 18 respondents in three groups."""
     rng = np.random.default_rng(seed)
     n_stages = len(fw.stages)
     team_level = rng.uniform(1.6, 3.4, size=len(fw.competencies))
     respondents: list[str] = []
-    groups: list[str] = []
+    membership: list[str] = []
     latent_rows = []
-    for name, offset, size in DEMO_GROUPS:
+    for name, offset, size in groups:
         for _ in range(size):
             respondents.append(f"synthetic-{len(respondents) + 1:03d}")
-            groups.append(name)
+            membership.append(name)
             latent_rows.append(team_level + offset + rng.normal(0.0, 0.45, size=len(fw.competencies)))
     latent = np.clip(np.array(latent_rows), 1.0, float(n_stages))
     comp_index = {c.key: i for i, c in enumerate(fw.competencies)}
@@ -50,7 +55,7 @@ def demo_responses(fw: Framework, seed: int = 7) -> ResponseMatrix:
     return ResponseMatrix(
         framework=fw,
         respondents=tuple(respondents),
-        groups=tuple(groups),
+        groups=tuple(membership),
         answers=answers,
         importance=np.where(rng.random(answers.shape) < 0.5, rng.integers(2, 6, size=answers.shape), np.nan),
     )

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         return None
 
 
+def database_url_for(db: str | None) -> str | None:
+    """Turn a ``--db`` value (a SQLAlchemy URL or a path to a SQLite file) into a URL; None when not given."""
+    if not db:
+        return None
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

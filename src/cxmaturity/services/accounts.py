@@ -31,14 +31,18 @@ def check_password_rules(password: str) -> None:
         raise Invalid("the password must not start or end with spaces", field="password")
 
 
+def hash_password(password: str) -> str:
+    check_password_rules(password)
+    return _hasher.hash(password)
+
+
 def sign_up(db: Session, email: str, password: str, name: str = "") -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
         raise Invalid("enter a valid e-mail address", field="email")
-    check_password_rules(password)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("an account with this e-mail address exists; sign in instead", field="email")
-    user = User(email=email, name=name.strip()[:200], password_hash=_hasher.hash(password))
+    user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password))
     db.add(user)
     db.flush()
     audit.record(db, "user.sign_up", organization_id=None, user_id=user.id)

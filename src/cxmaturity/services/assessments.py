@@ -317,7 +317,7 @@ def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str,
         db.add(group)
         db.flush()
         group_ids[name] = group.id
-    _store_matrix(db, assessment, responses, group_ids)
+    store_responses(db, assessment, responses, group_ids)
     audit.record(
         db,
         "answers.import",
@@ -329,7 +329,10 @@ def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str,
     return responses.size
 
 
-def _store_matrix(db: Session, assessment: Assessment, responses: ResponseMatrix, group_ids: dict[str, int]) -> None:
+def store_responses(db: Session, assessment: Assessment, responses: ResponseMatrix, group_ids: dict[str, int],
+                    source: str = "import") -> None:
+    """Store each respondent of ``responses`` as a completed invitation with its answers (no permission check:
+    callers check, e.g. import_answers, or seed their own data, e.g. the demo)."""
     fw = responses.framework
     keys = [fw.answer_keys(ind) for _, ind in fw.indicators]
     special = {-2: "dk", -3: "na"}
@@ -340,7 +343,7 @@ def _store_matrix(db: Session, assessment: Assessment, responses: ResponseMatrix
             assessment_id=assessment.id,
             group_id=group_ids.get(responses.groups[r]),
             token_hash=digest(new_token()),
-            source="import",
+            source=source,
             started_at=now,
             completed_at=now,
         )
@@ -384,3 +387,42 @@ def list_for_organization(db: Session, actor: Actor, organization_id: int) -> li
 def require_open(assessment: Assessment) -> None:
     if assessment.status != "open":
         raise NotFound("this assessment is not open")
+
+
+#: Seconds a respondent needs per indicator, on average, to read it and answer (used for "about N minutes").
+SECONDS_PER_INDICATOR = 20
+
+
+def estimated_minutes(fw: Framework) -> int:
+    """Return about how long answering the framework takes, rounded up to 5 minutes (at least 5)."""
+    seconds = len(fw.indicator_keys) * SECONDS_PER_INDICATOR
+    return max(5, 5 * -(-seconds // 300))
+
+
+def withdraw_invitations(db: Session, actor: Actor, assessment_id: int, tokens: list[str]) -> int:
+    """Delete unused invitation links (e.g. whose e-mail could not be sent); return how many were withdrawn."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if not tokens:
+        return 0
+    rows = list(
+        db.scalars(
+            select(Invitation).where(
+                Invitation.assessment_id == assessment.id,
+                Invitation.source == "link",
+                Invitation.started_at.is_(None),
+                Invitation.token_hash.in_([digest(t) for t in tokens]),
+            )
+        )
+    )
+    for row in rows:
+        db.delete(row)
+    db.flush()
+    audit.record(
+        db,
+        "invitations.withdraw",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        count=len(rows),
+    )
+    return len(rows)

@@ -19,6 +19,13 @@ from cxmaturity.services.tokens import digest
 from cxmaturity.storage.tables import Answer, Assessment, Invitation, Organization, RespondentGroup
 
 MAX_COMMENT = 2000
+#: Longest token accepted from a URL; real tokens are far shorter, so longer ones skip the database.
+MAX_TOKEN = 200
+
+NOT_FOUND_MESSAGE = "this link is not valid; check that you copied all of it"
+NOT_OPEN_MESSAGE = "this assessment is not open yet; try the link again later"
+CLOSED_MESSAGE = "this assessment is closed; what you saved before is kept"
+COMPLETED_MESSAGE = "you have already submitted your answers; thank you"
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,16 @@ class Visit:
 
     @property
     def closed(self) -> bool:
+        """True when answers cannot be saved: the assessment is a draft (not open yet) or closed."""
         return self.assessment.status != "open"
+
+    @property
+    def not_open_yet(self) -> bool:
+        return self.assessment.status == "draft"
+
+    @property
+    def pages(self) -> int:
+        return len(self.framework.competencies)
 
     def page_index(self, competency_key: str) -> int:
         return [c.key for c in self.framework.competencies].index(competency_key)
@@ -63,12 +79,28 @@ class PageInput:
 
 def visit(db: Session, token: str) -> Visit:
     """Return the invitation's state, or NotFound for a token that does not exist (or an imported respondent)."""
-    invitation = db.scalar(
-        select(Invitation).where(Invitation.token_hash == digest(token), Invitation.source == "link")
-    )
+    return _visit(db, token, lock=False)
+
+
+def _visit(db: Session, token: str, *, lock: bool) -> Visit:
+    """``lock``: hold the invitation (exclusive) and its assessment (shared) until the transaction ends.
+
+    On PostgreSQL this serializes two submits of the same page (both would otherwise delete nothing and insert twice,
+    hitting the unique constraint) and makes a save wait for a concurrent close, then see it. SQLite ignores the
+    locks; it serializes writers anyway.
+    """
+    if not token or len(token) > MAX_TOKEN:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    query = select(Invitation).where(Invitation.token_hash == digest(token), Invitation.source == "link")
+    invitation = db.scalar(query.with_for_update() if lock else query)
     if invitation is None:
-        raise NotFound("this link is not valid; check that you copied all of it")
-    assessment = db.get(Assessment, invitation.assessment_id)
+        raise NotFound(NOT_FOUND_MESSAGE)
+    if lock:
+        assessment = db.scalar(
+            select(Assessment).where(Assessment.id == invitation.assessment_id).with_for_update(read=True)
+        )
+    else:
+        assessment = db.get(Assessment, invitation.assessment_id)
     assert assessment is not None
     organization = db.get(Organization, assessment.organization_id)
     assert organization is not None
@@ -109,13 +141,23 @@ def _check(v: Visit, competency: Competency, data: PageInput) -> list[tuple[str,
     return rows
 
 
-def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> Visit:
-    """Save one page; the last page also marks the invitation completed. Return the new state."""
-    v = visit(db, token)
-    if v.closed:
-        raise Conflict("this assessment is closed; what you saved before is kept")
+def _require_answerable(v: Visit) -> None:
     if v.completed:
-        raise Conflict("you have already submitted your answers; thank you")
+        raise Conflict(COMPLETED_MESSAGE)
+    if v.not_open_yet:
+        raise Conflict(NOT_OPEN_MESSAGE)
+    if v.closed:
+        raise Conflict(CLOSED_MESSAGE)
+
+
+def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> Visit:
+    """Save one page (replacing what it held) and return the new state; ``finish`` marks the invitation completed.
+
+    Raises NotFound (token or page), Conflict (not open, closed, already completed) or Invalid (a bad answer); it
+    writes nothing before every check has passed.
+    """
+    v = _visit(db, token, lock=True)
+    _require_answerable(v)
     try:
         competency = v.framework.competency(competency_key)
     except KeyError:
@@ -147,11 +189,13 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> 
 
 
 def finish(db: Session, token: str) -> Visit:
-    """Mark the invitation completed (used); its answers stay as saved."""
-    v = visit(db, token)
-    if v.closed:
-        raise Conflict("this assessment is closed; what you saved before is kept")
-    if not v.completed:
-        v.invitation.completed_at = datetime.now(UTC)
-        db.flush()
+    """Mark the invitation completed (used); its answers stay as saved. Finishing twice changes nothing."""
+    v = _visit(db, token, lock=True)
+    if v.completed:
+        return v
+    _require_answerable(v)
+    now = datetime.now(UTC)
+    v.invitation.started_at = v.invitation.started_at or now
+    v.invitation.completed_at = now
+    db.flush()
     return visit(db, token)

@@ -1,5 +1,294 @@
-"""Pages: respond (to be written)."""
+"""Respondent pages: the invitation link's welcome page, one page per competency, and the thank-you page.
 
-from fastapi import APIRouter
+Respondents do not sign in. Their form token is derived from the invitation token (no cookie is set), the pages never
+show the facilitator's navigation, and every page is sent with ``Cache-Control: no-store`` so that answers do not
+linger in a shared computer's cache. Each POST saves its page in its own transaction before redirecting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from starlette.datastructures import FormData
+
+from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework, Statement
+from cxmaturity.frameworks.lint import estimated_minutes
+from cxmaturity.frameworks.model import Rubric
+from cxmaturity.services import respond
+from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.respond import MAX_COMMENT, PageInput, Visit
+from cxmaturity.services.tokens import same
+from cxmaturity.web import security
+from cxmaturity.web.context import CsrfFailed, redirect, settings_of, templates, unit_of_work
 
 router = APIRouter()
+
+IMPORTANCE = (
+    ("1", "1 · not important"),
+    ("2", "2"),
+    ("3", "3"),
+    ("4", "4"),
+    ("5", "5 · very important"),
+)
+ACTIONS = ("back", "next", "finish")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One indicator as a page shows it: texts in the framework's language and the answer to pre-select."""
+
+    number: int
+    key: str
+    text: str
+    help: str | None
+    options: list[tuple[str, str]]
+    answer: str
+    importance: str
+    comment: str
+    error: str | None = None
+
+
+def _options(fw: Framework, indicator: Statement | Rubric) -> list[tuple[str, str]]:
+    """Return (answer key, label) for every option: a scale's labels, or a rubric's texts in stage order."""
+    if isinstance(indicator, Statement):
+        return [(o.key, fw.text(o.label)) for o in fw.scales[indicator.scale].options]
+    ordered = sorted(indicator.options, key=lambda o: fw.stage_number(o.stage))
+    return [(o.stage, fw.text(o.text)) for o in ordered]
+
+
+def _questions(
+    fw: Framework, competency: Competency, values: PageInput, error: Invalid | None = None
+) -> list[Question]:
+    questions = []
+    for number, ind in enumerate(competency.indicators, start=1):
+        message = None
+        if error is not None and error.field is not None and error.field.split(":")[0] == ind.key:
+            message = error.message
+        questions.append(
+            Question(
+                number=number,
+                key=ind.key,
+                text=fw.text(ind.text),
+                help=fw.text(ind.help) if ind.help is not None else None,
+                options=_options(fw, ind),
+                answer=values.answers.get(ind.key, ""),
+                importance=values.importance.get(ind.key, ""),
+                comment=values.comments.get(ind.key, ""),
+                error=message,
+            )
+        )
+    return questions
+
+
+def _saved_input(db: Any, v: Visit, competency: Competency) -> PageInput:
+    saved = respond.saved_answers(db, v, competency)
+    return PageInput(
+        answers={k: a.option_key for k, a in saved.items()},
+        importance={k: str(a.importance) for k, a in saved.items() if a.importance is not None},
+        comments={k: a.comment for k, a in saved.items() if a.comment},
+    )
+
+
+def _sent_input(form: FormData, competency: Competency) -> PageInput:
+    def value(name: str) -> str:
+        raw = form.get(name)
+        return raw if isinstance(raw, str) else ""
+
+    keys = [i.key for i in competency.indicators]
+    return PageInput(
+        answers={k: value(f"answer:{k}") for k in keys},
+        importance={k: value(f"importance:{k}") for k in keys},
+        comments={k: value(f"comment:{k}") for k in keys},
+    )
+
+
+def _render(request: Request, template: str, token: str, status_code: int = 200, **context: Any) -> Response:
+    """Render a respondent page: no signed-in user, the invitation's form token, nothing cached or indexed."""
+    csrf = security.respondent_csrf(settings_of(request), token)
+    response = templates.TemplateResponse(
+        request, template, {"who": None, "csrf_token": csrf, "token": token, **context}, status_code=status_code
+    )
+    _private(response)
+    return response
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _missing(request: Request, token: str, message: str | None = None) -> Response:
+    return _render(
+        request,
+        "respond_message.html",
+        token,
+        status_code=404,
+        title="This link does not work",
+        message=message
+        or "We could not find an assessment for this link. Check that you copied the whole link from your "
+        "invitation, or ask the person who sent it to you for a new one.",
+    )
+
+
+def _state_page(request: Request, v: Visit, token: str, status_code: int) -> Response | None:
+    """Return the polite page for an invitation that cannot take answers now, or None when it can."""
+    org = v.organization.name
+    if v.completed:
+        title = "You have already submitted your answers"
+        message = f"Thank you for taking part. {org} has received your answers; there is nothing more to do."
+    elif v.not_open_yet:
+        title = "This assessment is not open yet"
+        message = f"{org} has not opened this assessment yet. Please try the link again later."
+    elif v.closed:
+        title = "This assessment is closed"
+        message = (
+            f"{org} is no longer collecting answers for this assessment. "
+            "The answers you saved before it closed are kept. Thank you for your time."
+        )
+    else:
+        return None
+    return _render(
+        request,
+        "respond_message.html",
+        token,
+        status_code=status_code,
+        title=title,
+        message=message,
+        assessment=v.assessment,
+        organization=v.organization,
+        lang=v.framework.language,
+    )
+
+
+def _competency(v: Visit, n: int) -> Competency | None:
+    return v.framework.competencies[n - 1] if 1 <= n <= v.pages else None
+
+
+def _page(
+    request: Request,
+    v: Visit,
+    token: str,
+    n: int,
+    competency: Competency,
+    values: PageInput,
+    error: Invalid | None = None,
+) -> Response:
+    fw = v.framework
+    return _render(
+        request,
+        "respond_page.html",
+        token,
+        status_code=422 if error else 200,
+        v=v,
+        n=n,
+        pages=v.pages,
+        lang=fw.language,
+        competency_name=fw.text(competency.name),
+        competency_description=fw.text(competency.description) if competency.description is not None else None,
+        questions=_questions(fw, competency, values, error),
+        importance_choices=IMPORTANCE,
+        dont_know=DONT_KNOW,
+        not_applicable=NOT_APPLICABLE,
+        max_comment=MAX_COMMENT,
+        error=error.message[:1].upper() + error.message[1:] + "." if error else None,
+    )
+
+
+async def _form(request: Request) -> FormData:
+    """The posted form: its field names (``answer:KEY``…) depend on the framework, so they are read here."""
+    return await request.form()
+
+
+@router.get("/r/{token}")
+def welcome(request: Request, token: str) -> Response:
+    with unit_of_work(request) as db:
+        try:
+            v = respond.visit(db, token)
+        except NotFound:
+            return _missing(request, token)
+        fw = v.framework
+        return _render(
+            request,
+            "respond_welcome.html",
+            token,
+            v=v,
+            lang=fw.language,
+            minutes=max(1, round(estimated_minutes(fw))),
+            framework_name=fw.text(fw.name),
+            resume=v.resume_page() + 1 if v.saved else None,
+            questions=len(fw.indicators),
+        )
+
+
+@router.get("/r/{token}/p/{n}")
+def page(request: Request, token: str, n: int) -> Response:
+    with unit_of_work(request) as db:
+        try:
+            v = respond.visit(db, token)
+        except NotFound:
+            return _missing(request, token)
+        if (state := _state_page(request, v, token, 409)) is not None:
+            return state
+        competency = _competency(v, n)
+        if competency is None:
+            return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
+        return _page(request, v, token, n, competency, _saved_input(db, v, competency))
+
+
+@router.post("/r/{token}/p/{n}")
+def save(
+    request: Request,
+    token: str,
+    n: int,
+    form: Annotated[FormData, Depends(_form)],
+    csrf_token: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "next",
+) -> Response:
+    if not (csrf_token and same(security.respondent_csrf(settings_of(request), token), csrf_token)):
+        raise CsrfFailed()
+    if action not in ACTIONS:
+        action = "next"
+    try:
+        with unit_of_work(request) as db:
+            v = respond.visit(db, token)
+            competency = _competency(v, n)
+            if competency is None and not v.closed and not v.completed:
+                return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
+            sent = _sent_input(form, competency) if competency is not None else PageInput()
+            if competency is not None:
+                v = respond.save_page(db, token, competency.key, sent)
+            if action == "finish":
+                respond.finish(db, token)
+    except NotFound:
+        return _missing(request, token)
+    except Conflict:
+        with unit_of_work(request) as db:
+            state = _state_page(request, respond.visit(db, token), token, 409)
+        assert state is not None
+        return state
+    except Invalid as exc:
+        # Nothing was written: the transaction rolled back. Show the page again with what the respondent sent.
+        with unit_of_work(request) as db:
+            v = respond.visit(db, token)
+        assert competency is not None
+        return _page(request, v, token, n, competency, sent, exc)
+    if action == "finish":
+        return _private(redirect(f"/r/{token}/done"))
+    if action == "back":
+        return _private(redirect(f"/r/{token}/p/{n - 1}" if n > 1 else f"/r/{token}"))
+    return _private(redirect(f"/r/{token}/p/{n + 1}" if n < v.pages else f"/r/{token}/p/{n}"))
+
+
+@router.get("/r/{token}/done")
+def done(request: Request, token: str) -> Response:
+    with unit_of_work(request) as db:
+        try:
+            v = respond.visit(db, token)
+        except NotFound:
+            return _missing(request, token)
+        if not v.completed:
+            return _private(redirect(f"/r/{token}"))
+        return _render(request, "respond_done.html", token, v=v, lang=v.framework.language)

@@ -1,0 +1,70 @@
+"""The web demo: a database with one organization, a facilitator login, a closed assessment answered by a
+SYNTHETIC 12-person leadership team in four groups, and an open assessment to try the respondent pages."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
+from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import transaction
+from cxmaturity.storage.tables import Assessment, Membership, Organization, User
+
+DEMO_EMAIL = "facilitator@demo.example"
+DEMO_ORGANIZATION = "Example Retail Co. (SYNTHETIC demo)"
+FRAMEWORK = "xm-six-competencies"
+
+
+@dataclass(frozen=True)
+class DemoSite:
+    email: str
+    password: str
+    organization_id: int
+    closed_assessment_id: int
+    open_assessment_id: int
+    respondent_token: str
+
+
+def seed(sessions: sessionmaker[Session]) -> DemoSite:
+    """Create the demo data, or reuse it; the facilitator gets a fresh random password and a new respondent link."""
+    password = secrets.token_urlsafe(12)
+    with transaction(sessions) as db:
+        user = db.scalar(select(User).where(User.email == DEMO_EMAIL))
+        if user is None:
+            user = accounts.sign_up(db, DEMO_EMAIL, password, "Demo facilitator")
+        else:
+            user.password_hash = accounts.hash_password(password)
+        actor = Actor(user.id)
+        org = db.scalar(select(Organization).join(Membership, Membership.organization_id == Organization.id)
+                        .where(Membership.user_id == user.id, Organization.name == DEMO_ORGANIZATION))
+        if org is None:
+            org = organizations.create(db, actor, DEMO_ORGANIZATION, "Retail", "1000-4999", "Europe")
+            closed, opened = _assessments(db, actor, org.id)
+        else:
+            found = {a.status: a for a in db.scalars(select(Assessment).where(Assessment.organization_id == org.id))}
+            closed, opened = found["closed"], found["open"]
+        group = assessments.groups(db, opened.id)[0]
+        token = assessments.create_invitations(db, actor, opened.id, group.id, 1)[0]
+        return DemoSite(DEMO_EMAIL, password, org.id, closed.id, opened.id, token)
+
+
+def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Assessment, Assessment]:
+    names = [name for name, _, _ in LEADERSHIP_GROUPS]
+    closed = assessments.create(db, actor, organization_id, f"Leadership team self-assessment ({SYNTHETIC_LABEL})",
+                                f"builtin:{FRAMEWORK}", groups=names, synthetic=True)
+    db.flush()
+    responses = demo_responses(assessments.framework_of(closed), seed=11, groups=LEADERSHIP_GROUPS)
+    group_ids = {g.name: g.id for g in assessments.groups(db, closed.id)}
+    assessments.store_responses(db, closed, responses, group_ids, source="link")
+    assessments.set_status(db, actor, closed.id, "open")
+    assessments.set_status(db, actor, closed.id, "closed")
+    opened = assessments.create(db, actor, organization_id, "Follow-up survey (try the respondent pages)",
+                                f"builtin:{FRAMEWORK}", groups=["Leadership", "Front line"], synthetic=True)
+    db.flush()
+    assessments.set_status(db, actor, opened.id, "open")
+    return closed, opened

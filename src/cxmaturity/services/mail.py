@@ -1,0 +1,175 @@
+"""Invitation e-mails through the SMTP server in the settings (``CXM_SMTP_*``).
+
+Addresses are used to send and then forgotten: nothing here stores or logs them, so answers stay anonymous.
+Port 465 means TLS from the start (SMTPS); any other port speaks plain SMTP, upgraded with STARTTLS when
+``smtp_starttls`` is set. A user name in the settings means the server wants a login.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from cxmaturity.services.errors import ServiceError
+from cxmaturity.settings import Settings
+
+#: Seconds to wait for the mail server before giving up on it.
+TIMEOUT = 15
+SMTPS_PORT = 465
+MAX_ADDRESS = 254
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
+
+
+class MailError(ServiceError):
+    """The mail server could not be used; ``sent`` messages went out before the failure (in recipient order)."""
+
+    status = 502
+
+    def __init__(self, message: str, sent: int = 0) -> None:
+        super().__init__(message, field="emails")
+        self.sent = sent
+
+
+def configured(settings: Settings) -> bool:
+    return bool(settings.smtp_host.strip())
+
+
+def valid_address(address: str) -> bool:
+    """A plausible plain ASCII address: no display name, spaces or list separators (headers stay injection-free)."""
+    return len(address) <= MAX_ADDRESS and address.isascii() and _ADDRESS.match(address) is not None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def invitation_message(
+    settings: Settings,
+    address: str,
+    link: str,
+    *,
+    inviter: str = "",
+    organization: str = "",
+    title: str = "",
+    minutes: int | None = None,
+) -> EmailMessage:
+    """Return one respondent's invitation: who invites, the link, that answers are anonymous, how long it takes."""
+    who = _one_line(inviter) or "A colleague"
+    org = _one_line(organization)
+    about = _one_line(title) or "a customer-experience maturity assessment"
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = address
+    message["Subject"] = f"Your view, please: {about}"[:200]
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
+    lines = [
+        "Hello,",
+        "",
+        f"{who}{f' at {org}' if org else ''} invites you to answer the assessment “{about}”: "
+        "a short set of statements about how the organization works for its customers.",
+        "",
+        "Open your personal link to start:",
+        "",
+        f"    {link}",
+        "",
+        "Your answers are anonymous: results are only shown for groups large enough that no one can be singled "
+        "out, and this e-mail address is not stored.",
+        f"It takes about {minutes} minutes; you can stop and come back later with the same link."
+        if minutes
+        else "You can stop and come back later with the same link.",
+        "",
+        "The link is personal: please do not forward it.",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    host, port = settings.smtp_host.strip(), settings.smtp_port
+    context = ssl.create_default_context()
+    smtp: smtplib.SMTP
+    if port == SMTPS_PORT:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=TIMEOUT)
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        if settings.smtp_starttls and port != SMTPS_PORT:
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def send_invitations(
+    settings: Settings,
+    recipients: list[tuple[str, str]],
+    *,
+    inviter: str = "",
+    organization: str = "",
+    title: str = "",
+    minutes: int | None = None,
+) -> int:
+    """Send one message per ``(address, link)``; return how many were sent, or raise :class:`MailError`."""
+    if not configured(settings):
+        raise MailError("e-mail is not set up on this server (CXM_SMTP_HOST is empty)")
+    where = f"{settings.smtp_host.strip()}:{settings.smtp_port}"
+    sent = 0
+
+    def failed(reason: str) -> MailError:
+        done = f" ({sent} of {len(recipients)} invitations were sent before that)" if sent else ""
+        return MailError(f"{reason}{done}", sent)
+
+    try:
+        smtp = _connect(settings)
+    except smtplib.SMTPAuthenticationError:
+        raise failed(
+            f"the mail server at {where} refused the user name or password (CXM_SMTP_USER, CXM_SMTP_PASSWORD)"
+        ) from None
+    except smtplib.SMTPNotSupportedError:
+        raise failed(f"the mail server at {where} does not offer STARTTLS or login") from None
+    except ssl.SSLError as exc:
+        raise failed(f"could not set up TLS with the mail server at {where}: {exc.reason or exc}") from None
+    except smtplib.SMTPException as exc:
+        raise failed(f"the mail server at {where} did not accept the connection: {_reason(exc)}") from None
+    except OSError as exc:
+        raise failed(f"could not reach the mail server at {where} ({exc.strerror or exc})") from None
+    try:
+        for address, link in recipients:
+            message = invitation_message(
+                settings, address, link, inviter=inviter, organization=organization, title=title, minutes=minutes
+            )
+            try:
+                smtp.send_message(message, from_addr=settings.mail_from, to_addrs=[address])
+            except smtplib.SMTPRecipientsRefused:
+                raise failed(f"the mail server at {where} refused the address {address}") from None
+            except smtplib.SMTPSenderRefused:
+                raise failed(
+                    f"the mail server at {where} refused the sender address {settings.mail_from} (CXM_MAIL_FROM)"
+                ) from None
+            except smtplib.SMTPException as exc:
+                raise failed(f"the mail server at {where} reported an error: {_reason(exc)}") from None
+            except OSError as exc:
+                raise failed(f"lost the connection to the mail server at {where} ({exc.strerror or exc})") from None
+            sent += 1
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+    return sent
+
+
+def _reason(exc: smtplib.SMTPException) -> str:
+    error = getattr(exc, "smtp_error", None)
+    if isinstance(error, bytes):
+        return f"{getattr(exc, 'smtp_code', '')} {error.decode('utf-8', 'replace')}".strip()
+    return str(exc) or type(exc).__name__
