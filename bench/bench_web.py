@@ -1,0 +1,325 @@
+"""Web benchmarks, each against a baseline measured in the same run.
+
+1. Saving a respondent's page (one competency, its answers) under 32 concurrent clients against ``cxm``'s app on one
+   uvicorn worker, compared with a bare Starlette endpoint inserting the same rows into the same database; on SQLite
+   and on PostgreSQL. Targets: throughput at least 35% of the baseline, p99 latency under 100 ms.
+2. The results dashboard of an assessment with 2,000 SYNTHETIC respondents: server time under 300 ms, compared with
+   scoring the same answers in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import sqlalchemy as sa
+
+from bench.row import Row
+from cxmaturity.demo import demo_responses
+from cxmaturity.frameworks import load_builtin
+from cxmaturity.scoring import ScoringOptions, score
+from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
+from cxmaturity.web.security import respondent_csrf
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 32
+REQUESTS = 2400
+TIME_LIMIT_S = 60.0
+SECRET = secrets.token_hex(32)
+FRAMEWORK = "xm-six-competencies"
+POSTGRES = os.environ.get("CXM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.seconds
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serve(module: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            module,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/healthz" if "asgi" in module else url + "/", timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{module} did not start")
+
+
+async def _drive(jobs: list[tuple[str, dict[str, str]]]) -> Load:
+    """Send every job (url, form) from CLIENTS concurrent clients; stop early at TIME_LIMIT_S."""
+    queue: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + TIME_LIMIT_S
+
+    async def client() -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(timeout=30) as http:
+            while not queue.empty() and time.perf_counter() < deadline:
+                url, form = queue.get_nowait()
+                start = time.perf_counter()
+                response = await http.post(url, data=form)
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 303:
+                    errors += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    elapsed = time.perf_counter() - start
+    ms = np.array(latencies) * 1000
+    return Load(len(latencies), elapsed, float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), errors)
+
+
+def _prepare(url: str, engine: sa.Engine, invitations: int) -> tuple[int, list[str], list[int]]:
+    """Create an open assessment with invitations for the app and invitation rows for the baseline."""
+    upgrade(url, engine)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as db:
+        user = accounts.sign_up(db, f"bench-{secrets.token_hex(4)}@example.com", "bench password 1234")
+        actor = Actor(user.id)
+        org = organizations.create(db, actor, "Benchmark organization (synthetic)")
+        assessment = assessments.create(
+            db, actor, org.id, "Benchmark (synthetic)", f"builtin:{FRAMEWORK}", groups=["All"]
+        )
+        db.flush()
+        assessments.set_status(db, actor, assessment.id, "open")
+        group = assessments.groups(db, assessment.id)[0].id
+        tokens = assessments.create_invitations(db, actor, assessment.id, group, invitations, limit=100_000)
+        baseline_tokens = assessments.create_invitations(db, actor, assessment.id, group, invitations, limit=100_000)
+    with engine.connect() as conn:
+        from cxmaturity.services.tokens import digest
+
+        ids = dict(
+            conn.execute(
+                sa.text("SELECT token_hash, id FROM invitation WHERE assessment_id = :a"), {"a": assessment.id}
+            ).all()
+        )
+    return assessment.id, tokens, [ids[digest(t)] for t in baseline_tokens]
+
+
+def _page_forms() -> list[tuple[int, dict[str, str]]]:
+    fw = load_builtin(FRAMEWORK)
+    forms = []
+    for number, comp in enumerate(fw.competencies, start=1):
+        form = {f"answer:{ind.key}": fw.answer_keys(ind)[-1] for ind in comp.indicators}
+        forms.append((number, form))
+    return forms
+
+
+def submission(backend: str) -> list[Row]:
+    schema = f"cxm_bench_{secrets.token_hex(4)}"
+    if backend == "sqlite":
+        path = ROOT / "bench" / "results" / f"bench-{secrets.token_hex(4)}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+    else:
+        admin = make_engine(POSTGRES)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
+        engine = make_engine(url)
+    pages = _page_forms()
+    invitations = REQUESTS // len(pages) + 1
+    try:
+        assessment_id, tokens, baseline_ids = _prepare(url, engine, invitations)
+        env = {"CXM_DATABASE_URL": url, "CXM_SECRET_KEY": SECRET, "BENCH_DATABASE_URL": url}
+        settings_secret = SECRET
+        app_jobs = [
+            (
+                f"/r/{token}/p/{number}",
+                {**form, "csrf_token": respondent_csrf_for(settings_secret, token), "action": "next"},
+            )
+            for token in tokens
+            for number, form in pages
+        ][:REQUESTS]
+        base_jobs = [
+            (f"/bare/{inv}/{number}", {**form, "assessment": str(assessment_id)})
+            for inv in baseline_ids
+            for number, form in pages
+        ][:REQUESTS]
+        results = {}
+        for name, module, jobs in (
+            ("baseline", "bench.bare_app:app", base_jobs),
+            ("app", "cxmaturity.web.asgi:app", app_jobs),
+        ):
+            process, base = _serve(module, env)
+            try:
+                results[name] = asyncio.run(_drive([(base + path, form) for path, form in jobs]))
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+        with engine.connect() as conn:
+            saved = conn.execute(
+                sa.text("SELECT count(*) FROM answer WHERE assessment_id = :a"), {"a": assessment_id}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            admin = make_engine(POSTGRES)
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        elif backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    base, app = results["baseline"], results["app"]
+    ratio = app.throughput / base.throughput
+    return [
+        Row(
+            f"bare Starlette insert ({backend})",
+            1 / base.throughput,
+            1.0,
+            f"{base.throughput:.0f} req/s, p99 {base.p99_ms:.0f} ms, {base.errors} errors",
+        ),
+        Row(
+            f"save a respondent page ({backend})",
+            1 / app.throughput,
+            ratio,
+            f"throughput ratio; {app.throughput:.0f} req/s (target >= 35% of baseline), p50 {app.p50_ms:.0f} ms, "
+            f"p99 {app.p99_ms:.0f} ms (target < 100), {app.errors} errors, {saved} answer rows stored",
+            ratio >= 0.35 and app.p99_ms < 100 and app.errors == 0,
+        ),
+    ]
+
+
+def respondent_csrf_for(secret: str, token: str) -> str:
+    from cxmaturity.settings import Settings
+
+    return respondent_csrf(Settings(secret_key=secret), token)
+
+
+def dashboard() -> list[Row]:
+    """Server time of the results page for 2,000 synthetic respondents, against in-memory scoring."""
+    from starlette.testclient import TestClient  # noqa: F401  (imported to fail early if missing)
+
+    path = ROOT / "bench" / "results" / f"dash-{secrets.token_hex(4)}.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    try:
+        upgrade(url, engine)
+        sessions = make_sessionmaker(engine)
+        fw = load_builtin(FRAMEWORK)
+        groups = (("Leadership", 0.5, 400), ("Marketing", 0.2, 400), ("Operations", 0.0, 600), ("Service", -0.4, 600))
+        responses = demo_responses(fw, seed=3, groups=groups)
+        with transaction(sessions) as db:
+            user = accounts.sign_up(db, "dash@example.com", "bench password 1234")
+            actor = Actor(user.id)
+            org = organizations.create(db, actor, "Dashboard benchmark (synthetic)")
+            assessment = assessments.create(
+                db,
+                actor,
+                org.id,
+                "2,000 respondents (synthetic)",
+                f"builtin:{FRAMEWORK}",
+                groups=[g for g, _, _ in groups],
+                synthetic=True,
+            )
+            db.flush()
+            ids = {g.name: g.id for g in assessments.groups(db, assessment.id)}
+            assessments.store_responses(db, assessment, responses, ids, source="link")
+            token, _ = accounts.start_session(db, user, 1)
+            assessment_id = assessment.id
+        from cxmaturity.settings import Settings
+        from cxmaturity.web.app import create_app
+
+        app = create_app(Settings(database_url=url, secret_key=SECRET), engine)
+        in_memory = _median(lambda: score(responses, ScoringOptions(seed=assessment_id)), 5)
+
+        async def page_time() -> float:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="https://testserver", cookies={"cxm_session": token}
+            ) as http:
+                times = []
+                for _ in range(6):
+                    start = time.perf_counter()
+                    response = await http.get(f"/assessments/{assessment_id}/results")
+                    times.append(time.perf_counter() - start)
+                    assert response.status_code == 200, response.status_code
+                return float(np.median(times[1:]))
+
+        server = asyncio.run(page_time())
+    finally:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    return [
+        Row("score 2,000 respondents in memory", in_memory, 1.0, "baseline: scoring with 1,000 resamples"),
+        Row(
+            "results page, 2,000 respondents",
+            server,
+            server / in_memory,
+            "target: under 300 ms server time",
+            server < 0.3,
+        ),
+    ]
+
+
+def _median(fn: object, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def run() -> list[Row]:
+    rows = dashboard()
+    rows += submission("sqlite")
+    rows += submission("postgresql")
+    return rows
