@@ -1,0 +1,47 @@
+"""The database layer on SQLite and PostgreSQL: migrations, the model they build, SQLite's settings."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from cxmaturity.storage.database import NotMigratedError, check_migrated, current_revision, head_revision, make_engine
+from cxmaturity.storage.tables import Base
+from tests.web.conftest import Site
+
+
+def test_it_migrates_to_the_head_revision(site: Site) -> None:
+    assert current_revision(site.engine) == head_revision()
+    assert check_migrated(site.engine) == head_revision()
+
+
+def test_it_builds_exactly_the_tables_the_code_declares(site: Site) -> None:
+    with site.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_it_runs_sqlite_in_wal_mode_with_a_busy_timeout(site: Site) -> None:
+    if site.backend != "sqlite":
+        return
+    with site.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_it_says_what_to_run_on_an_unmigrated_database(tmp_path: object) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/empty.db")
+    try:
+        with pytest.raises(NotMigratedError, match=r"has never been migrated; run `cxm db upgrade`"):
+            check_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+def test_it_keeps_answers_unique_per_respondent_and_indicator(site: Site) -> None:
+    with site.engine.connect() as connection:
+        unique = {tuple(u["column_names"]) for u in sa.inspect(connection).get_unique_constraints("answer")}
+    assert ("invitation_id", "indicator_key") in unique

@@ -1,0 +1,88 @@
+"""`cxm db`, `cxm tokens`, `cxm serve` and `cxm demo --no-serve` on real SQLite files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cxmaturity import cli
+from cxmaturity.services import accounts
+from cxmaturity.settings import get_settings
+from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The commands export CXM_* variables for their workers; keep them out of other tests.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    for name in ("CXM_DATABASE_URL", "CXM_DEMO", "CXM_SECRET_KEY", "CXM_BASE_URL", "CXM_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+
+
+def test_it_migrates_and_reports_the_revision(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    status = runner.invoke(cli.app, ["db", "status", "--db", str(db)])
+    assert status.exit_code == 1
+    assert "revision none" in status.output
+    upgrade = runner.invoke(cli.app, ["db", "upgrade", "--db", str(db)])
+    assert upgrade.exit_code == 0, upgrade.output
+    assert "at revision 0001" in upgrade.output
+    again = runner.invoke(cli.app, ["db", "status", "--db", str(db)])
+    assert again.exit_code == 0
+    assert "revision 0001 (code needs 0001)" in again.output
+
+
+def test_it_refuses_to_serve_an_unmigrated_database(tmp_path: Path) -> None:
+    result = runner.invoke(cli.app, ["serve", "--db", str(tmp_path / "new.db")])
+    assert result.exit_code == 1
+    assert "has never been migrated; run `cxm db upgrade`" in result.output
+
+
+def test_it_refuses_to_serve_without_a_real_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "b.db"
+    assert runner.invoke(cli.app, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    monkeypatch.setenv("CXM_SECRET_KEY", "change-me")
+    result = runner.invoke(cli.app, ["serve", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "CXM_SECRET_KEY is missing or a placeholder" in result.output
+
+
+def test_it_creates_an_api_token_for_an_account(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    assert runner.invoke(cli.app, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    engine = make_engine(f"sqlite:///{db}")
+    with transaction(make_sessionmaker(engine)) as session:
+        accounts.sign_up(session, "someone@example.com", "a long enough password")
+    result = runner.invoke(cli.app, ["tokens", "create", "--email", "Someone@Example.com", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert token.startswith("cxm_")
+    with transaction(make_sessionmaker(engine)) as session:
+        user = accounts.user_for_api_token(session, token)
+        assert user is not None
+        assert user.email == "someone@example.com"
+    engine.dispose()
+    missing = runner.invoke(cli.app, ["tokens", "create", "--email", "nobody@example.com", "--db", str(db)])
+    assert missing.exit_code == 1
+    assert "no account with e-mail nobody@example.com" in missing.output
+
+
+def test_it_seeds_the_demo_database_and_reuses_it(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    first = runner.invoke(cli.app, ["demo", "--no-serve", "--db", str(db)])
+    assert first.exit_code == 0, first.output
+    assert "SYNTHETIC" in first.output
+    assert "sign in as:      facilitator@demo.example" in first.output
+    second = runner.invoke(cli.app, ["demo", "--no-serve", "--db", str(db)])
+    assert second.exit_code == 0, second.output
+    password = second.output.split("password:")[1].split()[0]
+    engine = make_engine(f"sqlite:///{db}")
+    with transaction(make_sessionmaker(engine)) as session:
+        assert accounts.authenticate(session, "facilitator@demo.example", password) is not None
+    engine.dispose()
+    assert first.output.split("results:")[1].split()[0] == second.output.split("results:")[1].split()[0]
