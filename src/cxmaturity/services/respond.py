@@ -128,7 +128,7 @@ def _check(v: Visit, competency: Competency, data: PageInput) -> list[tuple[str,
         answer = data.answers.get(ind.key, "").strip()
         allowed = {*v.framework.answer_keys(ind), DONT_KNOW, NOT_APPLICABLE}
         if answer and answer not in allowed:
-            raise Invalid(f"'{answer}' is not an answer to this question", field=ind.key)
+            raise Invalid(f"'{answer[:40]}' is not an answer to this question", field=ind.key)
         raw_importance = data.importance.get(ind.key, "").strip()
         importance = None
         if raw_importance:

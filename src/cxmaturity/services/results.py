@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,57 +37,78 @@ class AssessmentResults:
     comments: tuple[Comment, ...]
 
 
+def _cell_codes(fw: Framework) -> dict[tuple[str, str], tuple[int, int]]:
+    """Map (indicator key, answer key) to (column, answer code) for every answer the snapshot accepts."""
+    cells: dict[tuple[str, str], tuple[int, int]] = {}
+    for column, (_, ind) in enumerate(fw.indicators):
+        for code, key in enumerate(fw.answer_keys(ind)):
+            cells[ind.key, key] = (column, code)
+        cells[ind.key, "dk"] = (column, DONT_KNOW_CODE)
+        cells[ind.key, "na"] = (column, NOT_APPLICABLE_CODE)
+        cells[ind.key, ""] = (column, MISSING)  # a page saved empty, or an importance/comment without an answer
+    return cells
+
+
 def load_responses(
     db: Session, assessment: Assessment, fw: Framework
 ) -> tuple[ResponseMatrix, list[tuple[int, str, str]]]:
-    """Return the answer matrix (respondents in invitation order) and the comments as (row, indicator, text)."""
-    groups = {
-        g.id: g.name for g in db.scalars(select(RespondentGroup).where(RespondentGroup.assessment_id == assessment.id))
-    }
-    rows = db.execute(
-        select(
-            Answer.invitation_id,
-            Invitation.group_id,
-            Answer.indicator_key,
-            Answer.option_key,
-            Answer.importance,
-            Answer.comment,
+    """Return the answer matrix (respondents in invitation order) and the comments as (row, indicator, text).
+
+    The matrix is built column-wise with numpy from plain Core rows (no ORM objects, no per-answer Python work
+    beyond one dictionary lookup): 2,000 respondents load in tens of milliseconds, which keeps the results page fast
+    with the bootstrap included. Every invitation with at least one stored row is a respondent.
+    """
+    conn = db.connection()
+    answer = Answer.__table__.c
+    rows = conn.execute(
+        select(answer.invitation_id, answer.indicator_key, answer.option_key, answer.importance).where(
+            answer.assessment_id == assessment.id
         )
-        .join(Invitation, Invitation.id == Answer.invitation_id)
-        .where(Answer.assessment_id == assessment.id)
-        .order_by(Answer.invitation_id)
     ).all()
-    column = {key: i for i, key in enumerate(fw.indicator_keys)}
-    codes = [
-        {**{k: n for n, k in enumerate(fw.answer_keys(ind))}, "dk": DONT_KNOW_CODE, "na": NOT_APPLICABLE_CODE}
-        for _, ind in fw.indicators
+    if not rows:
+        return ResponseMatrix.empty(fw), []
+    invitation_ids, indicators, options, importances = zip(*rows, strict=True)
+    cells = _cell_codes(fw)
+    columns_of = {ind.key: column for column, (_, ind) in enumerate(fw.indicators)}
+    # An answer to an indicator the snapshot does not have cannot be scored (column -1 is dropped below); an option
+    # the indicator does not have counts as missing.
+    found = [
+        cells.get(pair) or (columns_of.get(pair[0], -1), MISSING) for pair in zip(indicators, options, strict=True)
     ]
-    respondent: dict[int, int] = {}
-    group_of: list[str] = []
-    cells: list[tuple[int, int, int, float]] = []
-    comments: list[tuple[int, str, str]] = []
-    for invitation_id, group_id, indicator, option, importance, comment in rows:
-        i = column.get(indicator)
-        if i is None:
-            continue  # an answer to an indicator the snapshot does not have cannot be scored
-        r = respondent.get(invitation_id)
-        if r is None:
-            r = respondent[invitation_id] = len(group_of)
-            group_of.append(groups.get(group_id, "") if group_id else "")
-        code = codes[i].get(option, MISSING)
-        cells.append((r, i, code, math.nan if importance is None else float(importance)))
-        if comment:
-            comments.append((r, indicator, comment))
-    answers = np.full((len(group_of), len(column)), MISSING, dtype=np.int16)
+    columns = np.fromiter((c for c, _ in found), dtype=np.intp, count=len(found))
+    codes = np.fromiter((k for _, k in found), dtype=np.int16, count=len(found))
+    ids, row_of = np.unique(np.array(invitation_ids, dtype=np.int64), return_inverse=True)
+    row_of = row_of.reshape(-1)
+    answers = np.full((len(ids), len(columns_of)), MISSING, dtype=np.int16)
     importance_matrix = np.full(answers.shape, np.nan)
-    if cells:
-        arr = np.array(cells)
-        rr, ii = arr[:, 0].astype(np.intp), arr[:, 1].astype(np.intp)
-        answers[rr, ii] = arr[:, 2].astype(np.int16)
-        importance_matrix[rr, ii] = arr[:, 3]
-    matrix = ResponseMatrix(
-        fw, tuple(f"respondent-{n}" for n in range(len(group_of))), tuple(group_of), answers, importance_matrix
+    keep = columns >= 0
+    answers[row_of[keep], columns[keep]] = codes[keep]
+    importance_matrix[row_of[keep], columns[keep]] = np.array(importances, dtype=np.float64)[keep]
+
+    group_names = dict(
+        conn.execute(
+            select(RespondentGroup.id, RespondentGroup.name).where(RespondentGroup.assessment_id == assessment.id)
+        )
+        .tuples()
+        .all()
     )
+    group_of_invitation = dict(
+        conn.execute(select(Invitation.id, Invitation.group_id).where(Invitation.assessment_id == assessment.id))
+        .tuples()
+        .all()
+    )
+    groups = tuple(group_names.get(group_of_invitation.get(int(i)) or 0, "") for i in ids)
+    row_of_invitation = {int(i): r for r, i in enumerate(ids)}
+    comments = [
+        (row_of_invitation[invitation_id], indicator, text)
+        for invitation_id, indicator, text in conn.execute(
+            select(answer.invitation_id, answer.indicator_key, answer.comment).where(
+                answer.assessment_id == assessment.id, answer.comment.is_not(None), answer.comment != ""
+            )
+        ).tuples()
+        if indicator in columns_of
+    ]
+    matrix = ResponseMatrix(fw, tuple(f"respondent-{n}" for n in range(len(ids))), groups, answers, importance_matrix)
     return matrix, comments
 
 

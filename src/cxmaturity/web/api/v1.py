@@ -1,5 +1,279 @@
-"""API version 1 (to be written)."""
+"""API version 1: facilitators' endpoints (API token) and respondents' endpoints (invitation token in the path).
 
-from fastapi import APIRouter
+Every endpoint calls the application services, which check who may do what; this module only translates between
+JSON and those calls. docs/api.md describes every endpoint with examples.
+"""
 
-router = APIRouter(prefix="/api/v1")
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from cxmaturity.scoring import result_to_dict
+from cxmaturity.services import access, assessments, organizations, respond, results
+from cxmaturity.services.errors import Invalid
+from cxmaturity.web.api import schemas
+from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
+from cxmaturity.web.context import settings_of, unit_of_work
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": schemas.ErrorPublic, "description": "No API token, or not a valid one."},
+    403: {"model": schemas.ErrorPublic, "description": "Your role does not allow this."},
+    404: {"model": schemas.ErrorPublic, "description": "Not found, or not visible to you."},
+    413: {"model": schemas.ErrorPublic, "description": "The request body or text is too large."},
+    422: {"model": schemas.ErrorPublic, "description": "Input that cannot be used; `problems` lists each issue."},
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": schemas.ErrorPublic, "description": "The change conflicts with the current state."}
+}
+
+router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS)
+
+OrgId = Annotated[int, Path(description="An organization's id.")]
+AssessmentId = Annotated[int, Path(description="An assessment's id.")]
+InvitationToken = Annotated[str, Path(min_length=1, max_length=100, description="The invitation's token.")]
+
+
+def _invitation_links(request: Request, token: str) -> schemas.InvitationPublic:
+    base = settings_of(request).base_url.rstrip("/")
+    return schemas.InvitationPublic(token=token, link=f"{base}/r/{token}", api=f"{base}/api/v1/respond/{token}")
+
+
+# --- organizations ----------------------------------------------------------------------------------------------
+
+
+@router.get("/organizations", tags=["organizations"], summary="List your organizations")
+def list_organizations(request: Request, token: Token) -> list[schemas.OrganizationPublic]:
+    with acting(request, token) as (db, actor):
+        return [schemas.OrganizationPublic.of(org, role) for org, role in access.organizations_of(db, actor)]
+
+
+@router.post("/organizations", tags=["organizations"], status_code=201, summary="Create an organization")
+def create_organization(request: Request, token: Token, body: schemas.OrganizationCreate) -> schemas.OrganizationPublic:
+    with acting(request, token) as (db, actor):
+        org = organizations.create(db, actor, body.name, body.industry, body.size_band, body.region)
+        db.flush()
+        return schemas.OrganizationPublic.of(org, "owner")
+
+
+@router.get("/organizations/{organization_id}", tags=["organizations"], summary="Show an organization")
+def get_organization(request: Request, token: Token, organization_id: OrgId) -> schemas.OrganizationPublic:
+    with acting(request, token) as (db, actor):
+        org = access.organization(db, actor, organization_id)
+        return schemas.OrganizationPublic.of(org, access.require_role(db, actor, organization_id))
+
+
+@router.get(
+    "/organizations/{organization_id}/assessments", tags=["assessments"], summary="List an organization's assessments"
+)
+def list_assessments(request: Request, token: Token, organization_id: OrgId) -> list[schemas.AssessmentPublic]:
+    with acting(request, token) as (db, actor):
+        found = assessments.list_for_organization(db, actor, organization_id)
+        return [schemas.AssessmentPublic.of(a, assessments.groups(db, a.id)) for a in found]
+
+
+@router.post(
+    "/organizations/{organization_id}/assessments",
+    tags=["assessments"],
+    status_code=201,
+    summary="Create an assessment (as a draft)",
+)
+def create_assessment(
+    request: Request, token: Token, organization_id: OrgId, body: schemas.AssessmentCreate
+) -> schemas.AssessmentPublic:
+    min_group_size = body.min_group_size or settings_of(request).default_min_group_size
+    with acting(request, token) as (db, actor):
+        created = assessments.create(
+            db, actor, organization_id, body.title, body.framework, groups=body.groups, min_group_size=min_group_size
+        )
+        db.flush()
+        return schemas.AssessmentPublic.of(created, assessments.groups(db, created.id))
+
+
+@router.post(
+    "/organizations/{organization_id}/frameworks",
+    tags=["frameworks"],
+    status_code=201,
+    summary="Upload a framework (YAML)",
+    responses=CONFLICT,
+)
+def upload_framework(
+    request: Request, token: Token, organization_id: OrgId, body: schemas.FrameworkUpload
+) -> schemas.FrameworkChoicePublic:
+    check_text_size(settings_of(request), body.text)
+    with acting(request, token) as (db, actor):
+        row = assessments.upload_framework(db, actor, organization_id, body.filename, body.text)
+        return schemas.FrameworkChoicePublic(
+            ref=f"uploaded:{row.id}", id=row.framework_id, name=row.name, version=row.version, uploaded=True
+        )
+
+
+@router.get("/frameworks", tags=["frameworks"], summary="List the frameworks an organization can use")
+def list_frameworks(
+    request: Request,
+    token: Token,
+    organization_id: Annotated[int, Query(description="The organization whose uploaded frameworks to include.")],
+) -> list[schemas.FrameworkChoicePublic]:
+    with acting(request, token) as (db, actor):
+        return [schemas.FrameworkChoicePublic.of(c) for c in assessments.framework_choices(db, actor, organization_id)]
+
+
+# --- assessments ------------------------------------------------------------------------------------------------
+
+
+@router.get("/assessments/{assessment_id}", tags=["assessments"], summary="Show an assessment")
+def get_assessment(request: Request, token: Token, assessment_id: AssessmentId) -> schemas.AssessmentPublic:
+    with acting(request, token) as (db, actor):
+        found = assessments.get(db, actor, assessment_id)
+        return schemas.AssessmentPublic.of(found, assessments.groups(db, found.id))
+
+
+@router.patch(
+    "/assessments/{assessment_id}",
+    tags=["assessments"],
+    summary="Open or close an assessment, set its targets",
+    responses=CONFLICT,
+)
+def update_assessment(
+    request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AssessmentUpdate
+) -> schemas.AssessmentPublic:
+    with acting(request, token) as (db, actor):
+        # Both changes or neither: the unit of work rolls back when the second one fails.
+        if body.targets is not None:
+            assessments.set_targets(db, actor, assessment_id, dict(body.targets))
+        if body.status is not None:
+            assessments.set_status(db, actor, assessment_id, body.status)
+        found = assessments.get(db, actor, assessment_id)
+        db.flush()
+        return schemas.AssessmentPublic.of(found, assessments.groups(db, found.id))
+
+
+@router.post(
+    "/assessments/{assessment_id}/groups", tags=["assessments"], status_code=201, summary="Add respondent groups"
+)
+def add_groups(
+    request: Request, token: Token, assessment_id: AssessmentId, body: schemas.GroupsCreate
+) -> schemas.GroupsPublic:
+    with acting(request, token) as (db, actor):
+        added = assessments.add_groups(db, actor, assessment_id, body.names)
+        return schemas.GroupsPublic(
+            added=[schemas.GroupPublic.of(g) for g in added],
+            groups=[schemas.GroupPublic.of(g) for g in assessments.groups(db, assessment_id)],
+        )
+
+
+@router.post(
+    "/assessments/{assessment_id}/invitations",
+    tags=["invitations"],
+    status_code=201,
+    summary="Create invitation links (the tokens are shown only in this response)",
+)
+def create_invitations(
+    request: Request, token: Token, assessment_id: AssessmentId, body: schemas.InvitationsCreate
+) -> schemas.InvitationsPublic:
+    limit = settings_of(request).max_invitations_per_request
+    with acting(request, token) as (db, actor):
+        tokens = assessments.create_invitations(db, actor, assessment_id, body.group_id, body.count, limit)
+    return schemas.InvitationsPublic(
+        assessment_id=assessment_id,
+        group_id=body.group_id,
+        invitations=[_invitation_links(request, t) for t in tokens],
+    )
+
+
+@router.get("/assessments/{assessment_id}/response-rates", tags=["invitations"], summary="Invited, started, completed")
+def response_rates(request: Request, token: Token, assessment_id: AssessmentId) -> list[schemas.ResponseRatePublic]:
+    with acting(request, token) as (db, actor):
+        return [schemas.ResponseRatePublic.of(r) for r in assessments.response_rates(db, actor, assessment_id)]
+
+
+@router.post(
+    "/assessments/{assessment_id}/answers/import",
+    tags=["answers"],
+    status_code=201,
+    summary="Import answers from CSV (all or nothing)",
+    responses=CONFLICT,
+)
+def import_answers(
+    request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AnswersImport
+) -> schemas.ImportPublic:
+    check_text_size(settings_of(request), body.text)
+    with acting(request, token) as (db, actor):
+        count = assessments.import_answers(db, actor, assessment_id, body.filename, body.text)
+    return schemas.ImportPublic(imported=count)
+
+
+@router.get(
+    "/assessments/{assessment_id}/results",
+    tags=["results"],
+    summary="Score the answers (the JSON of cxm score --format json)",
+    response_model=schemas.ResultPublic,
+)
+def get_results(request: Request, token: Token, assessment_id: AssessmentId) -> Response:
+    with acting(request, token) as (db, actor):
+        scored = results.results(db, actor, assessment_id)
+    # Returned as is, not through the model: the shape is the CLI's, field for field.
+    return JSONResponse(result_to_dict(scored.result))
+
+
+# --- respondents ------------------------------------------------------------------------------------------------
+
+
+def _view(db: Session, token: str) -> schemas.RespondentPublic:
+    v = respond.visit(db, token)
+    saved = {comp.key: respond.saved_answers(db, v, comp) for comp in v.framework.competencies}
+    return schemas.respondent_view(v, saved)
+
+
+@router.get("/respond/{invitation_token}", tags=["respondents"], summary="An invitation's questions and answers")
+def respondent(request: Request, invitation_token: InvitationToken) -> schemas.RespondentPublic:
+    with unit_of_work(request) as db:
+        return _view(db, invitation_token)
+
+
+@router.put(
+    "/respond/{invitation_token}/pages/{competency_key}",
+    tags=["respondents"],
+    summary="Save one page (one competency); saving it again replaces it",
+    responses=CONFLICT,
+)
+def save_page(
+    request: Request,
+    invitation_token: InvitationToken,
+    competency_key: Annotated[str, Path(max_length=64, description="The page's competency key.")],
+    body: schemas.PageSave,
+) -> schemas.RespondentPublic:
+    with unit_of_work(request) as db:
+        v = respond.visit(db, invitation_token)
+        try:
+            competency = v.framework.competency(competency_key)
+        except KeyError:
+            competency = None  # save_page answers with its own "no such page"
+        if competency is not None:
+            known = {ind.key for ind in competency.indicators}
+            for part in (body.answers, body.importance, body.comments):
+                for key in part:
+                    if key not in known:
+                        raise Invalid(f"'{key}' is not a question on this page", field=key)
+        data = respond.PageInput(
+            answers=dict(body.answers),
+            importance={k: str(n) for k, n in body.importance.items() if n is not None},
+            comments=dict(body.comments),
+        )
+        respond.save_page(db, invitation_token, competency_key, data)
+        return _view(db, invitation_token)
+
+
+@router.post(
+    "/respond/{invitation_token}/finish",
+    tags=["respondents"],
+    summary="Submit the answers (after this they cannot be changed)",
+    responses=CONFLICT,
+)
+def finish(request: Request, invitation_token: InvitationToken) -> schemas.RespondentPublic:
+    with unit_of_work(request) as db:
+        respond.finish(db, invitation_token)
+        return _view(db, invitation_token)

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.pages import assessments, auth, organizations, respond, results
+from cxmaturity.web.pages import assessments, auth, health, organizations, respond, results
 
 router = APIRouter()
-for module in (auth, organizations, assessments, results, respond):
+for module in (auth, organizations, assessments, results, respond, health):
     router.include_router(module.router)

@@ -1,5 +1,509 @@
-"""Pages: assessments (to be written)."""
+"""The facilitator's assessment pages: create one, upload a framework, groups, targets, opening and closing,
+invitation links (CSV download, shown once, or e-mail), answer imports, and the live response rate.
 
-from fastapi import APIRouter
+Every change goes through ``cxmaturity.services``; this module only reads forms and chooses what to show.
+Facilitators and owners change things, viewers read, and people outside the organization get 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from cxmaturity.services import access, assessments, mail
+from cxmaturity.services.assessments import GroupRate
+from cxmaturity.services.errors import Conflict, Invalid, ServiceError
+from cxmaturity.web.context import SignedIn, check_csrf, redirect, render, require_signed_in, settings_of, unit_of_work
 
 router = APIRouter()
+
+EDITORS = ("owner", "facilitator")
+DELIVERIES = ("csv", "show", "email")
+#: Characters that make a spreadsheet read a cell as a formula; such cells get a leading apostrophe in CSV files.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_TEXT_FIELD = 200_000
+
+
+class TooLarge(ServiceError):
+    status = 413
+
+
+def _reraise(exc: ServiceError) -> bool:
+    """Errors about who may see or change what become the error page; the rest are shown beside the form."""
+    return exc.status in (403, 404) and exc.field is None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _read_upload(upload: UploadFile | None, limit: int, what: str) -> tuple[str, str]:
+    """Return the uploaded file's name and text; refuse a missing, too large or non-UTF-8 file."""
+    if upload is None or not upload.filename:
+        raise Invalid(f"choose a {what} file to upload", field="file")
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(
+            f"{upload.filename} is larger than the limit of {_size(limit)}; nothing was stored", field="file"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(f"{upload.filename} is not UTF-8 text; save it as UTF-8 and upload it again", field="file") from None
+    return upload.filename, text
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
+
+
+def _percent(rate: GroupRate) -> str:
+    return f"{round(rate.rate * 100)}%" if rate.invited else "—"
+
+
+def _rates_payload(rates: list[GroupRate]) -> dict[str, Any]:
+    total = GroupRate(
+        "All groups",
+        sum(r.invited for r in rates),
+        sum(r.started for r in rates),
+        sum(r.completed for r in rates),
+    )
+
+    def row(rate: GroupRate) -> dict[str, Any]:
+        return {
+            "group": rate.group,
+            "invited": rate.invited,
+            "started": rate.started,
+            "completed": rate.completed,
+            "rate": round(rate.rate, 4),
+            "percent": _percent(rate),
+        }
+
+    return {"groups": [row(r) for r in rates], "total": row(total)}
+
+
+def _group_id(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid("choose a group of this assessment", field="group")
+    return int(value)
+
+
+def _count(value: str, limit: int) -> int:
+    value = value.strip()
+    if not value.isdigit() or not 1 <= int(value) <= limit:
+        raise Invalid(f"enter how many links to create: a whole number from 1 to {limit}", field="count")
+    return int(value)
+
+
+def _addresses(text: str) -> list[str]:
+    """Return the addresses, one per line, without blanks and repeats; refuse lines that are not addresses."""
+    found: list[str] = []
+    seen: set[str] = set()
+    bad: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        address = line.strip()
+        if not address:
+            continue
+        if not mail.valid_address(address):
+            bad.append(f"line {number}: {address[:100]}")
+        elif address.lower() not in seen:
+            seen.add(address.lower())
+            found.append(address)
+    if bad:
+        raise Invalid("some lines are not e-mail addresses; write one address per line", field="emails", details=bad)
+    if not found:
+        raise Invalid("enter the e-mail addresses to invite, one per line", field="emails")
+    return found
+
+
+def _csv_cell(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+
+
+def _parse_targets(values: list[str]) -> dict[str, str]:
+    targets: dict[str, str] = {}
+    for value in values:
+        competency, sep, stage = value.partition("=")
+        if not sep or not competency:
+            raise Invalid(f"'{value[:80]}' is not a target: expected competency=stage", field="targets")
+        targets[competency] = stage
+    return targets
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# New assessment and framework upload
+
+
+def _new_page(
+    request: Request,
+    organization_id: int,
+    status_code: int = 200,
+    *,
+    form: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    settings = settings_of(request)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id, "facilitator")
+        choices = assessments.framework_choices(db, who.actor, organization_id)
+        values = {
+            "title": "",
+            "framework": choices[0].ref if choices else "",
+            "min_group_size": str(settings.default_min_group_size),
+            "groups": "",
+            **(form or {}),
+        }
+        return render(
+            request,
+            "assessment_new.html",
+            who,
+            status_code=status_code,
+            org=org,
+            builtin=[c for c in choices if not c.uploaded],
+            uploaded=[c for c in choices if c.uploaded],
+            form=values,
+            max_upload=_size(settings.max_upload_bytes),
+            **extra,
+        )
+
+
+@router.get("/orgs/{organization_id}/assessments/new")
+def new_assessment_page(request: Request, organization_id: int, uploaded: str = "") -> Response:
+    if uploaded.startswith("uploaded:"):
+        return _new_page(request, organization_id, form={"framework": uploaded}, just_uploaded=uploaded)
+    return _new_page(request, organization_id)
+
+
+@router.post("/orgs/{organization_id}/assessments/new")
+def create_assessment(
+    request: Request,
+    organization_id: int,
+    title: Annotated[str, Form(max_length=1000)] = "",
+    framework: Annotated[str, Form(max_length=100)] = "",
+    min_group_size: Annotated[str, Form(max_length=20)] = "",
+    groups: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    form = {"title": title, "framework": framework, "min_group_size": min_group_size, "groups": groups}
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            access.require_role(db, who.actor, organization_id, "facilitator")
+            size = min_group_size.strip()
+            if not size.isdigit():
+                raise Invalid("the minimum group size must be a whole number between 1 and 100", field="min_group_size")
+            created = assessments.create(
+                db,
+                who.actor,
+                organization_id,
+                title,
+                framework,
+                groups=groups.splitlines(),
+                min_group_size=int(size),
+            )
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _new_page(
+            request, organization_id, exc.status, form=form, failed="create", error=exc.message, details=exc.details
+        )
+    return redirect(f"/assessments/{created.id}")
+
+
+@router.post("/orgs/{organization_id}/frameworks")
+def upload_framework(
+    request: Request,
+    organization_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            access.require_role(db, who.actor, organization_id, "facilitator")
+            name, text = _read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
+            row = assessments.upload_framework(db, who.actor, organization_id, name, text)
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _new_page(request, organization_id, exc.status, failed="upload", error=exc.message, details=exc.details)
+    return redirect(f"/orgs/{organization_id}/assessments/new?uploaded=uploaded:{row.id}")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Overview
+
+
+def _overview(
+    request: Request,
+    assessment_id: int,
+    status_code: int = 200,
+    *,
+    form: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    settings = settings_of(request)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        assessment = assessments.get(db, who.actor, assessment_id)
+        role = access.require_role(db, who.actor, assessment.organization_id)
+        fw = assessments.framework_of(assessment)
+        rates = _rates_payload(assessments.response_rates(db, who.actor, assessment.id))
+        targets = dict(assessment.targets or {})
+        competencies = [
+            {
+                "key": comp.key,
+                "name": fw.text(comp.name),
+                "target": targets.get(comp.key, ""),
+            }
+            for comp in fw.competencies
+        ]
+        stages = [(stage.key, fw.text(stage.name)) for stage in fw.stages]
+        groups = assessments.groups(db, assessment.id)
+        defaults = {"group": str(groups[0].id) if groups else "", "count": "5", "delivery": "csv", "emails": ""}
+        return render(
+            request,
+            "assessment_overview.html",
+            who,
+            status_code=status_code,
+            assessment=assessment,
+            org=assessment.organization,
+            role=role,
+            can_edit=role in EDITORS,
+            framework_name=fw.text(fw.name),
+            groups=groups,
+            rates=rates,
+            competencies=competencies,
+            stages=stages,
+            stage_names=dict(stages),
+            smtp=mail.configured(settings),
+            max_invitations=settings.max_invitations_per_request,
+            max_upload=_size(settings.max_upload_bytes),
+            minutes=assessments.estimated_minutes(fw),
+            form={**defaults, **(form or {})},
+            **extra,
+        )
+
+
+@router.get("/assessments/{assessment_id}")
+def overview_page(request: Request, assessment_id: int, imported: str = "", sent: str = "") -> Response:
+    notice = None
+    if imported.isdigit():
+        notice = f"Imported the answers of {int(imported)} respondent{'s' if int(imported) != 1 else ''}."
+    elif sent.isdigit():
+        notice = f"Sent {int(sent)} invitation{'s' if int(sent) != 1 else ''} by e-mail. The addresses were not stored."
+    return _overview(request, assessment_id, notice=notice)
+
+
+@router.get("/assessments/{assessment_id}/rates.json")
+def rates_json(request: Request, assessment_id: int) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        try:
+            rates = assessments.response_rates(db, who.actor, assessment_id)
+        except ServiceError as exc:
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    return JSONResponse(_rates_payload(rates), headers={"Cache-Control": "no-store"})
+
+
+def _change(
+    request: Request, assessment_id: int, section: str, csrf_token: str, action: Callable[[Session, SignedIn], object]
+) -> Response:
+    """Run ``action(db, who)`` in a unit of work; redirect to the overview, or show the error beside the form."""
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            action(db, who)
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _overview(request, assessment_id, exc.status, failed=section, error=exc.message, details=exc.details)
+    return redirect(f"/assessments/{assessment_id}#{section}")
+
+
+@router.post("/assessments/{assessment_id}/status")
+def set_status(
+    request: Request,
+    assessment_id: int,
+    status: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    return _change(
+        request,
+        assessment_id,
+        "status",
+        csrf_token,
+        lambda db, who: assessments.set_status(db, who.actor, assessment_id, status),
+    )
+
+
+@router.post("/assessments/{assessment_id}/targets")
+def set_targets(
+    request: Request,
+    assessment_id: int,
+    target: Annotated[list[str] | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    def action(db: Session, who: SignedIn) -> None:
+        access.assessment(db, who.actor, assessment_id, "facilitator")
+        assessments.set_targets(db, who.actor, assessment_id, _parse_targets(target or []))
+
+    return _change(request, assessment_id, "targets", csrf_token, action)
+
+
+@router.post("/assessments/{assessment_id}/groups")
+def add_groups(
+    request: Request,
+    assessment_id: int,
+    groups: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    def action(db: Session, who: SignedIn) -> None:
+        access.assessment(db, who.actor, assessment_id, "facilitator")
+        names = [n for n in groups.splitlines() if n.strip()]
+        if not names:
+            raise Invalid("enter the names of the groups to add, one per line", field="groups")
+        assessments.add_groups(db, who.actor, assessment_id, names)
+
+    return _change(request, assessment_id, "groups", csrf_token, action)
+
+
+@router.post("/assessments/{assessment_id}/import")
+def import_answers(
+    request: Request,
+    assessment_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            access.assessment(db, who.actor, assessment_id, "facilitator")
+            name, text = _read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
+            count = assessments.import_answers(db, who.actor, assessment_id, name, text)
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _overview(request, assessment_id, exc.status, failed="import", error=exc.message, details=exc.details)
+    return redirect(f"/assessments/{assessment_id}?imported={count}#import")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Invitations
+
+
+@router.post("/assessments/{assessment_id}/invitations")
+def create_invitations(
+    request: Request,
+    assessment_id: int,
+    delivery: Annotated[str, Form(max_length=10)] = "csv",
+    group: Annotated[str, Form(max_length=20)] = "",
+    count: Annotated[str, Form(max_length=20)] = "",
+    emails: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    settings = settings_of(request)
+    form = {"group": group, "count": count, "delivery": delivery, "emails": emails}
+    addresses: list[str] = []
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            assessment = access.assessment(db, who.actor, assessment_id, "facilitator")
+            group_id = _group_id(group)
+            limit = settings.max_invitations_per_request
+            if delivery == "email":
+                addresses = _addresses(emails)
+                if not mail.configured(settings):
+                    raise Conflict(
+                        "e-mail is not set up on this server (CXM_SMTP_HOST is empty): download the links as a CSV "
+                        "file or show them on a page, and send them yourself",
+                        field="delivery",
+                    )
+                if len(addresses) > limit:
+                    raise Invalid(f"invite at most {limit} addresses at a time", field="emails")
+                number = len(addresses)
+            elif delivery in ("csv", "show"):
+                number = _count(count, limit)
+            else:
+                raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
+            tokens = assessments.create_invitations(db, who.actor, assessment.id, group_id, number, limit)
+            group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
+            mail_context = {
+                "inviter": f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email,
+                "organization": assessment.organization.name,
+                "title": assessment.title,
+                "minutes": assessments.estimated_minutes(assessments.framework_of(assessment)),
+            }
+        base = settings.base_url.rstrip("/")
+        links = [f"{base}/r/{token}" for token in tokens]
+        if delivery == "email":
+            try:
+                sent = mail.send_invitations(settings, list(zip(addresses, links, strict=True)), **mail_context)
+            except mail.MailError as exc:
+                # Links that never reached anyone must not count as invited.
+                with unit_of_work(request) as db:
+                    assessments.withdraw_invitations(db, who.actor, assessment_id, tokens[exc.sent :])
+                form["emails"] = "\n".join(addresses[exc.sent :])
+                raise
+            return redirect(f"/assessments/{assessment_id}?sent={sent}#invitations")
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _overview(
+            request,
+            assessment_id,
+            exc.status,
+            form=form,
+            failed="invitations",
+            error=exc.message,
+            details=exc.details,
+        )
+    if delivery == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["group", "link"])
+        writer.writerows([_csv_cell(group_name), link] for link in links)
+        filename = f"invitations-{assessment_id}-{_slug(group_name) or 'links'}.csv"
+        return Response(
+            out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        )
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        assessment = assessments.get(db, who.actor, assessment_id)
+        response = render(
+            request,
+            "assessment_links.html",
+            who,
+            assessment=assessment,
+            org=assessment.organization,
+            group_name=group_name,
+            links=links,
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response

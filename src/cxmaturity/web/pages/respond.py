@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework, Statement
@@ -43,6 +44,7 @@ class Question:
     key: str
     text: str
     help: str | None
+    rubric: bool
     options: list[tuple[str, str]]
     answer: str
     importance: str
@@ -72,6 +74,7 @@ def _questions(
                 key=ind.key,
                 text=fw.text(ind.text),
                 help=fw.text(ind.help) if ind.help is not None else None,
+                rubric=isinstance(ind, Rubric),
                 options=_options(fw, ind),
                 answer=values.answers.get(ind.key, ""),
                 importance=values.importance.get(ind.key, ""),
@@ -82,7 +85,7 @@ def _questions(
     return questions
 
 
-def _saved_input(db: Any, v: Visit, competency: Competency) -> PageInput:
+def _saved_input(db: Session, v: Visit, competency: Competency) -> PageInput:
     saved = respond.saved_answers(db, v, competency)
     return PageInput(
         answers={k: a.option_key for k, a in saved.items()},
@@ -193,8 +196,16 @@ def _page(
         dont_know=DONT_KNOW,
         not_applicable=NOT_APPLICABLE,
         max_comment=MAX_COMMENT,
-        error=error.message[:1].upper() + error.message[1:] + "." if error else None,
+        error=_summary(competency, error) if error else None,
     )
+
+
+def _summary(competency: Competency, error: Invalid) -> str:
+    """The message above the form: which question to fix, and why."""
+    keys = [i.key for i in competency.indicators]
+    key = (error.field or "").split(":")[0]
+    where = f"Question {keys.index(key) + 1}: " if key in keys else ""
+    return f"{where}{error.message}. Nothing on this page was saved yet; please correct it and try again."
 
 
 async def _form(request: Request) -> FormData:
@@ -251,35 +262,37 @@ def save(
         raise CsrfFailed()
     if action not in ACTIONS:
         action = "next"
-    try:
-        with unit_of_work(request) as db:
+    with unit_of_work(request) as db:
+        try:
             v = respond.visit(db, token)
-            competency = _competency(v, n)
-            if competency is None and not v.closed and not v.completed:
-                return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
-            sent = _sent_input(form, competency) if competency is not None else PageInput()
-            if competency is not None:
-                v = respond.save_page(db, token, competency.key, sent)
+        except NotFound:
+            return _missing(request, token)
+        if (state := _state_page(request, v, token, 409)) is not None:
+            return state
+        competency = _competency(v, n)
+    if competency is None:
+        return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
+    sent = _sent_input(form, competency)
+    try:
+        # The page is committed when this block ends, before the redirect is sent.
+        with unit_of_work(request) as db:
+            v = respond.save_page(db, token, competency.key, sent)
             if action == "finish":
-                respond.finish(db, token)
-    except NotFound:
-        return _missing(request, token)
+                v = respond.finish(db, token)
     except Conflict:
+        # Closed (or submitted in another tab) since the page was shown.
         with unit_of_work(request) as db:
             state = _state_page(request, respond.visit(db, token), token, 409)
         assert state is not None
         return state
     except Invalid as exc:
         # Nothing was written: the transaction rolled back. Show the page again with what the respondent sent.
-        with unit_of_work(request) as db:
-            v = respond.visit(db, token)
-        assert competency is not None
         return _page(request, v, token, n, competency, sent, exc)
     if action == "finish":
         return _private(redirect(f"/r/{token}/done"))
     if action == "back":
         return _private(redirect(f"/r/{token}/p/{n - 1}" if n > 1 else f"/r/{token}"))
-    return _private(redirect(f"/r/{token}/p/{n + 1}" if n < v.pages else f"/r/{token}/p/{n}"))
+    return _private(redirect(f"/r/{token}/p/{min(n + 1, v.pages)}"))
 
 
 @router.get("/r/{token}/done")
