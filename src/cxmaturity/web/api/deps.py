@@ -1,0 +1,143 @@
+"""What every API request goes through: the API token, the unit of work, and bounds on the request body.
+
+Facilitators send ``Authorization: Bearer cxm_…``; the token acts with its user's memberships. Browser sessions
+(cookies) are not accepted here: an API request carries its credential explicitly, so cross-site requests cannot
+borrow a signed-in browser's cookies and the API needs no CSRF tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from cxmaturity.services import accounts
+from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import ServiceError
+from cxmaturity.settings import Settings
+from cxmaturity.web.context import SESSION_COOKIE, settings_of, unit_of_work
+
+TOKEN_PREFIX = "cxm_"
+MAX_TOKEN_LENGTH = 200
+REALM = 'Bearer realm="cx-maturity"'
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiToken",
+    description="An API token (`cxm_…`, from `cxm tokens create --email …`); it acts with that user's roles.",
+)
+
+
+def unauthorized(message: str, *, invalid: bool = False) -> HTTPException:
+    """A 401 whose WWW-Authenticate header tells the client to send a Bearer token (RFC 6750)."""
+    challenge = f'{REALM}, error="invalid_token"' if invalid else REALM
+    return HTTPException(401, detail=message, headers={"WWW-Authenticate": challenge})
+
+
+def api_token(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+    """Return the request's Bearer token (not checked against the database yet)."""
+    if credentials is None:
+        if request.cookies.get(SESSION_COOKIE):
+            raise unauthorized(
+                "the API does not accept browser sessions; send an API token: Authorization: Bearer cxm_…"
+            )
+        raise unauthorized("this needs an API token: Authorization: Bearer cxm_…")
+    token = credentials.credentials
+    if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+        raise unauthorized("the API token is not valid", invalid=True)
+    return token
+
+
+Token = Annotated[str, Depends(api_token)]
+
+
+@contextmanager
+def acting(request: Request, token: str) -> Iterator[tuple[Session, Actor]]:
+    """Yield a unit of work and the token's user; the work commits when the block succeeds."""
+    with unit_of_work(request) as db:
+        user = accounts.user_for_api_token(db, token)
+        if user is None:
+            raise unauthorized("the API token is not valid", invalid=True)
+        yield db, Actor(user.id)
+
+
+# --- bounds on what a request may bring in ----------------------------------------------------------------------
+
+
+class TooLarge(ServiceError):
+    status = 413
+
+
+def body_limit(settings: Settings) -> int:
+    """The most bytes a request body may have: room for the largest allowed CSV or YAML text, JSON-escaped."""
+    return 4 * settings.max_upload_bytes + 1024 * 1024
+
+
+def check_text_size(settings: Settings, text: str, field: str = "text") -> None:
+    """Refuse CSV or YAML text above CXM_MAX_UPLOAD_BYTES (counted in bytes of UTF-8)."""
+    size = len(text.encode("utf-8"))
+    if size > settings.max_upload_bytes:
+        raise TooLarge(f"the text has {size} bytes; at most {settings.max_upload_bytes} bytes are allowed", field=field)
+
+
+def validation_body(errors: Any) -> dict[str, object]:
+    """Request-shape errors in the shape of every other error: detail, field and a list of problems."""
+    problems = []
+    first_field: str | None = None
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "")
+            problems.append(f"body: not valid JSON at character {loc[-1]}" + (f" ({reason})" if reason else ""))
+            continue
+        if loc and loc[0] == "body":
+            where = ".".join(loc[1:]) or "body"
+        elif len(loc) >= 2:
+            where = f"{loc[-1]} ({loc[0]})"
+        else:
+            where = ".".join(loc) or "request"
+        first_field = first_field or (loc[-1] if len(loc) > 1 else None)
+        problems.append(f"{where}: {error.get('msg', 'not valid')}")
+    body: dict[str, object] = {"detail": "the request is not valid", "problems": problems}
+    if first_field:
+        body["field"] = first_field
+    return body
+
+
+class ApiRoute(APIRoute):
+    """Refuses oversized bodies before reading them whole, reports request-shape errors like every other error,
+    and marks responses as not cacheable."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            limit = body_limit(settings_of(request))
+            too_large = TooLarge(f"the request body is larger than {limit} bytes")
+            length = request.headers.get("content-length")
+            if length is not None:
+                if not length.isdigit() or int(length) > limit:
+                    raise too_large
+            elif request.method in ("POST", "PUT", "PATCH"):
+                body = bytearray()
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > limit:
+                        raise too_large
+                request._body = bytes(body)
+            try:
+                response = await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse(validation_body(exc.errors()), status_code=422)
+            # Responses may hold secrets (invitation tokens) or personal data: never keep them in a cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+            return response
+
+        return limited

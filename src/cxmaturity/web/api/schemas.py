@@ -1,0 +1,396 @@
+"""Request and response bodies of the JSON API.
+
+``…Create`` / ``…Update`` models are what a client may send (every string and list has a bound); ``…Public`` models
+are what the API returns. Responses are always built from these models, never from database rows, so a new column
+never leaks into the API by accident.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Framework, Rubric, Statement
+from cxmaturity.services.assessments import MAX_GROUPS, MAX_TITLE, FrameworkChoice, GroupRate, framework_of
+from cxmaturity.services.respond import MAX_COMMENT, Visit
+from cxmaturity.storage.tables import Answer, Assessment, Organization, RespondentGroup
+
+#: A hard bound on CSV and YAML text in a request, whatever the settings say; the configured limit
+#: (``CXM_MAX_UPLOAD_BYTES``, 5 MiB by default) is checked as well, in bytes of UTF-8.
+MAX_TEXT_CHARS = 50 * 1024 * 1024
+#: Indicator keys per page, answers per request: far above any real framework, far below a memory problem.
+MAX_PAGE_ENTRIES = 500
+
+Name = Annotated[str, StringConstraints(max_length=100)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+AnswerKey = Annotated[str, StringConstraints(max_length=64)]
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back times without a zone; every time stored is UTC, so say so."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: A moment in time, always with its zone (UTC): ``2026-03-01T09:30:00Z``.
+Utc = Annotated[datetime, AfterValidator(_utc)]
+
+
+class _In(BaseModel):
+    """A request body: unknown fields are an error, so a typo in a field name is never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --- organizations ----------------------------------------------------------------------------------------------
+
+
+class OrganizationCreate(_In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    industry: Annotated[str, StringConstraints(max_length=100)] = ""
+    size_band: Annotated[str, Field(max_length=20, description="One of 1-49, 50-249, 250-999, 1000-4999, 5000+.")] = ""
+    region: Annotated[str, StringConstraints(max_length=100)] = ""
+
+
+class OrganizationPublic(_Out):
+    id: int
+    name: str
+    industry: str
+    size_band: str
+    region: str
+    role: Literal["viewer", "facilitator", "owner"] = Field(description="Your role in this organization.")
+    created_at: Utc
+
+    @classmethod
+    def of(cls, org: Organization, role: str) -> OrganizationPublic:
+        return cls(
+            id=org.id,
+            name=org.name,
+            industry=org.industry,
+            size_band=org.size_band,
+            region=org.region,
+            role=role,
+            created_at=org.created_at,
+        )
+
+
+# --- frameworks -------------------------------------------------------------------------------------------------
+
+
+class FrameworkUpload(_In):
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The framework's YAML.")]
+    filename: Annotated[str, Field(max_length=255, description="Named in error messages, e.g. my-model.yaml:3:5 …")] = (
+        "framework.yaml"
+    )
+
+
+class FrameworkChoicePublic(_Out):
+    ref: str = Field(description='What POST …/assessments takes as "framework": builtin:ID or uploaded:N.')
+    id: str
+    name: str
+    version: str
+    uploaded: bool
+
+    @classmethod
+    def of(cls, choice: FrameworkChoice) -> FrameworkChoicePublic:
+        return cls(ref=choice.ref, id=choice.id, name=choice.name, version=choice.version, uploaded=choice.uploaded)
+
+
+# --- assessments ------------------------------------------------------------------------------------------------
+
+
+class AssessmentCreate(_In):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)]
+    framework: Annotated[
+        str, Field(max_length=100, description="A ref from GET /api/v1/frameworks: builtin:ID or uploaded:N.")
+    ]
+    groups: Annotated[list[Name], Field(default_factory=list, max_length=MAX_GROUPS)]
+    min_group_size: Annotated[
+        int | None,
+        Field(ge=1, le=100, description="Smallest group whose results are shown; default CXM_DEFAULT_MIN_GROUP_SIZE."),
+    ] = None
+
+
+class AssessmentUpdate(_In):
+    status: Literal["open", "closed"] | None = Field(
+        default=None, description="open: draft or closed → open; closed: open → closed."
+    )
+    targets: Annotated[
+        dict[Key, AnswerKey] | None,
+        Field(
+            max_length=MAX_PAGE_ENTRIES,
+            description="Target stage per competency key; replaces all targets. An empty value means the next stage.",
+        ),
+    ] = None
+
+
+class GroupsCreate(_In):
+    names: Annotated[list[Name], Field(min_length=1, max_length=MAX_GROUPS)]
+
+
+class GroupPublic(_Out):
+    id: int
+    name: str
+
+    @classmethod
+    def of(cls, group: RespondentGroup) -> GroupPublic:
+        return cls(id=group.id, name=group.name)
+
+
+class GroupsPublic(_Out):
+    added: list[GroupPublic] = Field(description="The groups this request created (existing names are skipped).")
+    groups: list[GroupPublic] = Field(description="All groups of the assessment.")
+
+
+class FrameworkRefPublic(_Out):
+    id: str
+    version: str
+    name: str
+
+
+class AssessmentPublic(_Out):
+    id: int
+    organization_id: int
+    title: str
+    status: Literal["draft", "open", "closed"]
+    framework: FrameworkRefPublic
+    targets: dict[str, str]
+    min_group_size: int
+    synthetic: bool = Field(description="True for invented demo data, which must be labelled wherever it is shown.")
+    groups: list[GroupPublic]
+    created_at: Utc
+    opened_at: Utc | None
+    closed_at: Utc | None
+
+    @classmethod
+    def of(cls, assessment: Assessment, groups: list[RespondentGroup]) -> AssessmentPublic:
+        fw = framework_of(assessment)
+        return cls(
+            id=assessment.id,
+            organization_id=assessment.organization_id,
+            title=assessment.title,
+            status=assessment.status,
+            framework=FrameworkRefPublic(id=fw.id, version=fw.version, name=fw.text(fw.name)),
+            targets={str(k): str(v) for k, v in (assessment.targets or {}).items()},
+            min_group_size=assessment.min_group_size,
+            synthetic=assessment.synthetic,
+            groups=[GroupPublic.of(g) for g in groups],
+            created_at=assessment.created_at,
+            opened_at=assessment.opened_at,
+            closed_at=assessment.closed_at,
+        )
+
+
+# --- invitations and response rates -----------------------------------------------------------------------------
+
+
+class InvitationsCreate(_In):
+    group_id: int | None = Field(default=None, description="A group of this assessment, or null for no group.")
+    count: Annotated[int, Field(ge=1, description="How many links; at most CXM_MAX_INVITATIONS_PER_REQUEST.")] = 1
+
+
+class InvitationPublic(_Out):
+    token: str = Field(description="The respondent's secret; shown only in this response.")
+    link: str = Field(description="The page where the respondent answers.")
+    api: str = Field(description="The respondent API's address for this invitation.")
+
+
+class InvitationsPublic(_Out):
+    assessment_id: int
+    group_id: int | None
+    invitations: list[InvitationPublic]
+
+
+class ResponseRatePublic(_Out):
+    group: str
+    invited: int
+    started: int
+    completed: int
+    rate: float = Field(description="completed / invited (0 when none invited).")
+
+    @classmethod
+    def of(cls, rate: GroupRate) -> ResponseRatePublic:
+        return cls(
+            group=rate.group,
+            invited=rate.invited,
+            started=rate.started,
+            completed=rate.completed,
+            rate=round(rate.rate, 4),
+        )
+
+
+# --- answers and results ----------------------------------------------------------------------------------------
+
+
+class AnswersImport(_In):
+    text: Annotated[
+        str, Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The CSV: long or wide form, as for cxm score.")
+    ]
+    filename: Annotated[str, Field(max_length=255, description="Named in error messages.")] = "answers.csv"
+
+
+class ImportPublic(_Out):
+    imported: int = Field(description="Respondents added.")
+
+
+class ResultPublic(BaseModel):
+    """The shape of ``cxm score --format json`` (docs/cli.md); the API returns it unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["cx-maturity/result@1"]
+    framework: str
+    framework_version: str
+    respondents: int
+    overall: dict[str, Any]
+    competencies: list[dict[str, Any]]
+    weakest: list[str]
+    strongest: list[str]
+    coverage: float | None
+    low_coverage: bool
+    indicators: list[dict[str, Any]]
+    discussion_items: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    withheld_groups: int
+    blind_spots: list[dict[str, Any]]
+    gaps: list[dict[str, Any]]
+    settings: dict[str, Any]
+
+
+# --- the respondent's side --------------------------------------------------------------------------------------
+
+
+class OptionPublic(_Out):
+    key: str = Field(description="What to send as the answer: a scale option, a stage key (rubric), dk or na.")
+    label: str
+
+
+class SavedAnswerPublic(_Out):
+    answer: str | None
+    importance: int | None
+    comment: str | None
+
+
+class IndicatorPublic(_Out):
+    key: str
+    kind: Literal["statement", "rubric"]
+    text: str
+    help: str | None
+    options: list[OptionPublic]
+    saved: SavedAnswerPublic | None
+
+
+class PagePublic(_Out):
+    key: str = Field(description="The competency key: PUT …/pages/{key} saves this page.")
+    name: str
+    description: str | None
+    saved: bool
+    indicators: list[IndicatorPublic]
+
+
+class RespondentPublic(_Out):
+    assessment: str = Field(description="The assessment's title.")
+    organization: str
+    group: str | None
+    status: Literal["open", "completed", "closed"] = Field(
+        description="open: answers can be saved; completed: submitted; closed: the assessment takes no answers."
+    )
+    resume_page: str = Field(description="The key of the first page not saved yet (the last page when all are).")
+    pages: list[PagePublic]
+
+
+DONT_KNOW_LABEL = "Don't know"
+NOT_APPLICABLE_LABEL = "Not applicable"
+
+
+def _options(fw: Framework, indicator: Statement | Rubric) -> list[OptionPublic]:
+    if isinstance(indicator, Statement):
+        found = [OptionPublic(key=o.key, label=fw.text(o.label)) for o in fw.scales[indicator.scale].options]
+    else:
+        found = [OptionPublic(key=o.stage, label=fw.text(o.text)) for o in indicator.options]
+    return [
+        *found,
+        OptionPublic(key=DONT_KNOW, label=DONT_KNOW_LABEL),
+        OptionPublic(key=NOT_APPLICABLE, label=NOT_APPLICABLE_LABEL),
+    ]
+
+
+def _saved(row: Answer | None) -> SavedAnswerPublic | None:
+    if row is None or (not row.option_key and row.importance is None and not row.comment):
+        return None
+    return SavedAnswerPublic(answer=row.option_key or None, importance=row.importance, comment=row.comment)
+
+
+def respondent_view(v: Visit, saved: dict[str, dict[str, Answer]]) -> RespondentPublic:
+    """Build the respondent's view; ``saved`` holds the saved answers per competency key (see respond.saved_answers)."""
+    fw = v.framework
+    status: Literal["open", "completed", "closed"] = "completed" if v.completed else "closed" if v.closed else "open"
+    pages = []
+    for comp in fw.competencies:
+        answers = saved.get(comp.key, {})
+        pages.append(
+            PagePublic(
+                key=comp.key,
+                name=fw.text(comp.name),
+                description=fw.text(comp.description) if comp.description else None,
+                saved=comp.key in v.saved,
+                indicators=[
+                    IndicatorPublic(
+                        key=ind.key,
+                        kind=ind.kind,
+                        text=fw.text(ind.text),
+                        help=fw.text(ind.help) if ind.help else None,
+                        options=_options(fw, ind),
+                        saved=_saved(answers.get(ind.key)),
+                    )
+                    for ind in comp.indicators
+                ],
+            )
+        )
+    return RespondentPublic(
+        assessment=v.assessment.title,
+        organization=v.organization.name,
+        group=v.group,
+        status=status,
+        resume_page=fw.competencies[v.resume_page()].key,
+        pages=pages,
+    )
+
+
+class PageSave(_In):
+    answers: Annotated[
+        dict[Key, AnswerKey],
+        Field(
+            default_factory=dict,
+            max_length=MAX_PAGE_ENTRIES,
+            description="Answer per indicator key; an empty string skips it.",
+        ),
+    ]
+    importance: Annotated[
+        dict[Key, Annotated[int, Field(ge=1, le=5)] | None],
+        Field(default_factory=dict, max_length=MAX_PAGE_ENTRIES, description="Importance 1 to 5 per indicator key."),
+    ]
+    comments: Annotated[
+        dict[Key, Annotated[str, StringConstraints(max_length=MAX_COMMENT)]],
+        Field(
+            default_factory=dict,
+            max_length=MAX_PAGE_ENTRIES,
+            description=f"Comment per indicator key, at most {MAX_COMMENT} characters.",
+        ),
+    ]
+
+
+# --- errors -----------------------------------------------------------------------------------------------------
+
+
+class ErrorPublic(BaseModel):
+    """What every failed request returns (validation errors of the request's shape excepted, see docs/api.md)."""
+
+    detail: str
+    field: str | None = None
+    problems: list[str] | None = None
