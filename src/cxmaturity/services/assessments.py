@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers import AnswersError
-from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, load_builtin, load_framework_text
+from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, load_builtin, load_framework_text
 from cxmaturity.frameworks.loading import parse_framework
 from cxmaturity.scoring import ResponseMatrix, validate_targets
 from cxmaturity.scoring.responses import MISSING
@@ -329,8 +329,9 @@ def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str,
     return responses.size
 
 
-def store_responses(db: Session, assessment: Assessment, responses: ResponseMatrix, group_ids: dict[str, int],
-                    source: str = "import") -> None:
+def store_responses(
+    db: Session, assessment: Assessment, responses: ResponseMatrix, group_ids: dict[str, int], source: str = "import"
+) -> None:
     """Store each respondent of ``responses`` as a completed invitation with its answers (no permission check:
     callers check, e.g. import_answers, or seed their own data, e.g. the demo)."""
     fw = responses.framework
@@ -389,14 +390,9 @@ def require_open(assessment: Assessment) -> None:
         raise NotFound("this assessment is not open")
 
 
-#: Seconds a respondent needs per indicator, on average, to read it and answer (used for "about N minutes").
-SECONDS_PER_INDICATOR = 20
-
-
 def estimated_minutes(fw: Framework) -> int:
-    """Return about how long answering the framework takes, rounded up to 5 minutes (at least 5)."""
-    seconds = len(fw.indicator_keys) * SECONDS_PER_INDICATOR
-    return max(5, 5 * -(-seconds // 300))
+    """Return about how many minutes answering takes, as the respondent's welcome page says (at least 1)."""
+    return max(1, round(lint.estimated_minutes(fw)))
 
 
 def withdraw_invitations(db: Session, actor: Actor, assessment_id: int, tokens: list[str]) -> int:

@@ -6,11 +6,11 @@ Saving a page again replaces that page's answers with the same values: a double 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
 from cxmaturity.services.assessments import framework_of
@@ -95,19 +95,38 @@ def _visit(db: Session, token: str, *, lock: bool) -> Visit:
     invitation = db.scalar(query.with_for_update() if lock else query)
     if invitation is None:
         raise NotFound(NOT_FOUND_MESSAGE)
-    if lock:
-        assessment = db.scalar(
-            select(Assessment).where(Assessment.id == invitation.assessment_id).with_for_update(read=True)
-        )
-    else:
-        assessment = db.get(Assessment, invitation.assessment_id)
+    # The snapshot is large and never changes: load it only when the framework is not cached yet.
+    by_id = select(Assessment).where(Assessment.id == invitation.assessment_id)
+    by_id = by_id.options(defer(Assessment.framework_snapshot))
+    assessment = db.scalar(by_id.with_for_update(read=True) if lock else by_id)
     assert assessment is not None
     organization = db.get(Organization, assessment.organization_id)
     assert organization is not None
     group = db.get(RespondentGroup, invitation.group_id) if invitation.group_id else None
-    fw = framework_of(assessment)
+    fw = _framework(assessment)
     saved = _saved_competencies(db, invitation, fw)
     return Visit(invitation, assessment, organization, group.name if group else None, fw, frozenset(saved))
+
+
+_FRAMEWORKS: dict[tuple[int, int, str, str, datetime], Framework] = {}
+_FRAMEWORKS_MAX = 256
+
+
+def _framework(assessment: Assessment) -> Framework:
+    """Return the assessment's framework; snapshots never change, so it is parsed once per assessment."""
+    key = (
+        assessment.id,
+        assessment.organization_id,
+        assessment.framework_id,
+        assessment.framework_version,
+        assessment.created_at,
+    )
+    fw = _FRAMEWORKS.get(key)
+    if fw is None:
+        if len(_FRAMEWORKS) >= _FRAMEWORKS_MAX:
+            _FRAMEWORKS.clear()
+        fw = _FRAMEWORKS[key] = framework_of(assessment)
+    return fw
 
 
 def _saved_competencies(db: Session, invitation: Invitation, fw: Framework) -> set[str]:
@@ -185,7 +204,7 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> 
             Answer(assessment_id=v.assessment.id, invitation_id=v.invitation.id, indicator_key=keys[0], option_key="")
         )
     db.flush()
-    return visit(db, token)
+    return replace(v, saved=v.saved | {competency.key})
 
 
 def finish(db: Session, token: str) -> Visit:
@@ -198,4 +217,4 @@ def finish(db: Session, token: str) -> Visit:
     v.invitation.started_at = v.invitation.started_at or now
     v.invitation.completed_at = now
     db.flush()
-    return visit(db, token)
+    return v

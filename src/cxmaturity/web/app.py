@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="cx-maturity",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # the interactive docs page loads scripts from a CDN; /openapi.json is the reference
         redoc_url=None,
         openapi_url="/openapi.json",
     )

@@ -4,6 +4,8 @@ from fastapi import APIRouter
 
 from cxmaturity.web.pages import assessments, auth, health, organizations, respond, results
 
+# Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
 router = APIRouter()
-for module in (auth, organizations, assessments, results, respond, health):
-    router.include_router(module.router)
+for module in (auth, organizations, assessments, results, respond):
+    router.include_router(module.router, include_in_schema=False)
+router.include_router(health.router)

@@ -56,7 +56,9 @@ def _read_upload(upload: UploadFile | None, limit: int, what: str) -> tuple[str,
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid(f"{upload.filename} is not UTF-8 text; save it as UTF-8 and upload it again", field="file") from None
+        raise Invalid(
+            f"{upload.filename} is not UTF-8 text; save it as UTF-8 and upload it again", field="file"
+        ) from None
     return upload.filename, text
 
 
@@ -452,17 +454,21 @@ def create_invitations(
                 raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
             tokens = assessments.create_invitations(db, who.actor, assessment.id, group_id, number, limit)
             group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
-            mail_context = {
-                "inviter": f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email,
-                "organization": assessment.organization.name,
-                "title": assessment.title,
-                "minutes": assessments.estimated_minutes(assessments.framework_of(assessment)),
-            }
+            inviter = f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email
+            organization, title = assessment.organization.name, assessment.title
+            minutes = assessments.estimated_minutes(assessments.framework_of(assessment))
         base = settings.base_url.rstrip("/")
         links = [f"{base}/r/{token}" for token in tokens]
         if delivery == "email":
             try:
-                sent = mail.send_invitations(settings, list(zip(addresses, links, strict=True)), **mail_context)
+                sent = mail.send_invitations(
+                    settings,
+                    list(zip(addresses, links, strict=True)),
+                    inviter=inviter,
+                    organization=organization,
+                    title=title,
+                    minutes=minutes,
+                )
             except mail.MailError as exc:
                 # Links that never reached anyone must not count as invited.
                 with unit_of_work(request) as db:

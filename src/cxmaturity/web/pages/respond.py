@@ -262,23 +262,21 @@ def save(
         raise CsrfFailed()
     if action not in ACTIONS:
         action = "next"
-    with unit_of_work(request) as db:
-        try:
-            v = respond.visit(db, token)
-        except NotFound:
-            return _missing(request, token)
-        if (state := _state_page(request, v, token, 409)) is not None:
-            return state
-        competency = _competency(v, n)
-    if competency is None:
-        return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
-    sent = _sent_input(form, competency)
     try:
-        # The page is committed when this block ends, before the redirect is sent.
+        # One transaction: the page is committed when this block ends, before the redirect is sent.
         with unit_of_work(request) as db:
+            v = respond.visit(db, token)
+            if (state := _state_page(request, v, token, 409)) is not None:
+                return state
+            competency = _competency(v, n)
+            if competency is None:
+                return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
+            sent = _sent_input(form, competency)
             v = respond.save_page(db, token, competency.key, sent)
             if action == "finish":
                 v = respond.finish(db, token)
+    except NotFound:
+        return _missing(request, token)
     except Conflict:
         # Closed (or submitted in another tab) since the page was shown.
         with unit_of_work(request) as db:
@@ -287,7 +285,10 @@ def save(
         return state
     except Invalid as exc:
         # Nothing was written: the transaction rolled back. Show the page again with what the respondent sent.
-        return _page(request, v, token, n, competency, sent, exc)
+        with unit_of_work(request) as db:
+            v = respond.visit(db, token)
+            competency = v.framework.competencies[n - 1]
+            return _page(request, v, token, n, competency, _sent_input(form, competency), exc)
     if action == "finish":
         return _private(redirect(f"/r/{token}/done"))
     if action == "back":
