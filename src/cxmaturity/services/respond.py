@@ -77,17 +77,21 @@ class PageInput:
     comments: dict[str, str] = field(default_factory=dict)
 
 
-def visit(db: Session, token: str) -> Visit:
-    """Return the invitation's state, or NotFound for a token that does not exist (or an imported respondent)."""
-    return _visit(db, token, lock=False)
+def visit(db: Session, token: str, *, lock: bool = False) -> Visit:
+    """Return the invitation's state, or NotFound for a token that does not exist (or an imported respondent).
+
+    ``lock``: hold the invitation (exclusive) and its assessment (shared) until the transaction ends, as
+    ``save_page`` and ``finish`` do; pass such a visit to them as ``current`` to save reading it twice.
+    """
+    return _visit(db, token, lock=lock)
 
 
 def _visit(db: Session, token: str, *, lock: bool) -> Visit:
-    """``lock``: hold the invitation (exclusive) and its assessment (shared) until the transaction ends.
+    """Read an invitation's state in three queries.
 
-    On PostgreSQL this serializes two submits of the same page (both would otherwise delete nothing and insert twice,
-    hitting the unique constraint) and makes a save wait for a concurrent close, then see it. SQLite ignores the
-    locks; it serializes writers anyway.
+    With ``lock``, PostgreSQL serializes two submits of the same page (both would otherwise delete nothing and insert
+    twice, hitting the unique constraint) and makes a save wait for a concurrent close, then see it. SQLite ignores
+    the locks; it serializes writers anyway.
     """
     if not token or len(token) > MAX_TOKEN:
         raise NotFound(NOT_FOUND_MESSAGE)
@@ -95,17 +99,20 @@ def _visit(db: Session, token: str, *, lock: bool) -> Visit:
     invitation = db.scalar(query.with_for_update() if lock else query)
     if invitation is None:
         raise NotFound(NOT_FOUND_MESSAGE)
-    # The snapshot is large and never changes: load it only when the framework is not cached yet.
-    by_id = select(Assessment).where(Assessment.id == invitation.assessment_id)
-    by_id = by_id.options(defer(Assessment.framework_snapshot))
-    assessment = db.scalar(by_id.with_for_update(read=True) if lock else by_id)
-    assert assessment is not None
-    organization = db.get(Organization, assessment.organization_id)
-    assert organization is not None
-    group = db.get(RespondentGroup, invitation.group_id) if invitation.group_id else None
+    # The snapshot is large and never changes: it is loaded only when the framework is not cached yet.
+    context = (
+        select(Assessment, Organization, RespondentGroup.name)
+        .join(Organization, Organization.id == Assessment.organization_id)
+        .outerjoin(RespondentGroup, RespondentGroup.id == invitation.group_id)
+        .where(Assessment.id == invitation.assessment_id)
+        .options(defer(Assessment.framework_snapshot))
+    )
+    assessment, organization, group = db.execute(
+        context.with_for_update(read=True, of=Assessment) if lock else context
+    ).one()
     fw = _framework(assessment)
     saved = _saved_competencies(db, invitation, fw)
-    return Visit(invitation, assessment, organization, group.name if group else None, fw, frozenset(saved))
+    return Visit(invitation, assessment, organization, group, fw, frozenset(saved))
 
 
 _FRAMEWORKS: dict[tuple[int, int, str, str, datetime], Framework] = {}
@@ -169,13 +176,14 @@ def _require_answerable(v: Visit) -> None:
         raise Conflict(CLOSED_MESSAGE)
 
 
-def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> Visit:
+def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, current: Visit | None = None) -> Visit:
     """Save one page (replacing what it held) and return the new state; ``finish`` marks the invitation completed.
 
     Raises NotFound (token or page), Conflict (not open, closed, already completed) or Invalid (a bad answer); it
-    writes nothing before every check has passed.
+    writes nothing before every check has passed. ``current``: this token's ``visit(db, token, lock=True)`` taken in
+    the same transaction, if the caller has one.
     """
-    v = _visit(db, token, lock=True)
+    v = current if current is not None else _visit(db, token, lock=True)
     _require_answerable(v)
     try:
         competency = v.framework.competency(competency_key)
@@ -207,9 +215,12 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput) -> 
     return replace(v, saved=v.saved | {competency.key})
 
 
-def finish(db: Session, token: str) -> Visit:
-    """Mark the invitation completed (used); its answers stay as saved. Finishing twice changes nothing."""
-    v = _visit(db, token, lock=True)
+def finish(db: Session, token: str, *, current: Visit | None = None) -> Visit:
+    """Mark the invitation completed (used); its answers stay as saved. Finishing twice changes nothing.
+
+    ``current``: as for ``save_page``.
+    """
+    v = current if current is not None else _visit(db, token, lock=True)
     if v.completed:
         return v
     _require_answerable(v)

@@ -265,16 +265,15 @@ def save(
     try:
         # One transaction: the page is committed when this block ends, before the redirect is sent.
         with unit_of_work(request) as db:
-            v = respond.visit(db, token)
+            v = respond.visit(db, token, lock=True)
             if (state := _state_page(request, v, token, 409)) is not None:
                 return state
             competency = _competency(v, n)
             if competency is None:
                 return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
-            sent = _sent_input(form, competency)
-            v = respond.save_page(db, token, competency.key, sent)
+            v = respond.save_page(db, token, competency.key, _sent_input(form, competency), current=v)
             if action == "finish":
-                v = respond.finish(db, token)
+                v = respond.finish(db, token, current=v)
     except NotFound:
         return _missing(request, token)
     except Conflict:
