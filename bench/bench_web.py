@@ -140,7 +140,7 @@ def _prepare(url: str, engine: sa.Engine, invitations: int) -> tuple[int, list[s
     with engine.connect() as conn:
         from cxmaturity.services.tokens import digest
 
-        ids = dict(
+        ids: dict[str, int] = dict(
             conn.execute(
                 sa.text("SELECT token_hash, id FROM invitation WHERE assessment_id = :a"), {"a": assessment.id}
             ).all()
@@ -190,14 +190,14 @@ def submission(backend: str) -> list[Row]:
             for inv in baseline_ids
             for number, form in pages
         ][:REQUESTS]
-        results = {}
+        results: dict[str, Load] = {}
         for name, module, jobs in (
             ("baseline", "bench.bare_app:app", base_jobs),
             ("app", "cxmaturity.web.asgi:app", app_jobs),
         ):
-            process, base = _serve(module, env)
+            process, address = _serve(module, env)
             try:
-                results[name] = asyncio.run(_drive([(base + path, form) for path, form in jobs]))
+                results[name] = asyncio.run(_drive([(address + path, form) for path, form in jobs]))
             finally:
                 process.terminate()
                 process.wait(timeout=10)
