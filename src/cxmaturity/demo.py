@@ -18,12 +18,17 @@ SYNTHETIC_LABEL = "SYNTHETIC demo data (invented respondents, not a real organiz
 #: the front line does.
 DEMO_GROUPS = (("Leadership team", 0.6, 5), ("Operations", 0.0, 6), ("Front line", -0.5, 7))
 #: The web demo's closed assessment: a 12-person leadership team in four functions.
-LEADERSHIP_GROUPS = (("Executive board", 0.5, 3), ("Marketing", 0.2, 3), ("Operations", 0.0, 3),
-                     ("Customer service", -0.4, 3))
+LEADERSHIP_GROUPS = (
+    ("Executive board", 0.5, 3),
+    ("Marketing", 0.2, 3),
+    ("Operations", 0.0, 3),
+    ("Customer service", -0.4, 3),
+)
 
 
-def demo_responses(fw: Framework, seed: int = 7,
-                   groups: tuple[tuple[str, float, int], ...] = DEMO_GROUPS) -> ResponseMatrix:
+def demo_responses(
+    fw: Framework, seed: int = 7, groups: tuple[tuple[str, float, int], ...] = DEMO_GROUPS
+) -> ResponseMatrix:
     """Return deterministic synthetic answers for ``fw``: by default 18 respondents in three groups."""
     rng = np.random.default_rng(seed)
     n_stages = len(fw.stages)

@@ -40,8 +40,11 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
         else:
             user.password_hash = accounts.hash_password(password)
         actor = Actor(user.id)
-        org = db.scalar(select(Organization).join(Membership, Membership.organization_id == Organization.id)
-                        .where(Membership.user_id == user.id, Organization.name == DEMO_ORGANIZATION))
+        org = db.scalar(
+            select(Organization)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user.id, Organization.name == DEMO_ORGANIZATION)
+        )
         if org is None:
             org = organizations.create(db, actor, DEMO_ORGANIZATION, "Retail", "1000-4999", "Europe")
             closed, opened = _assessments(db, actor, org.id)
@@ -55,16 +58,30 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
 
 def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Assessment, Assessment]:
     names = [name for name, _, _ in LEADERSHIP_GROUPS]
-    closed = assessments.create(db, actor, organization_id, f"Leadership team self-assessment ({SYNTHETIC_LABEL})",
-                                f"builtin:{FRAMEWORK}", groups=names, synthetic=True)
+    closed = assessments.create(
+        db,
+        actor,
+        organization_id,
+        f"Leadership team self-assessment ({SYNTHETIC_LABEL})",
+        f"builtin:{FRAMEWORK}",
+        groups=names,
+        synthetic=True,
+    )
     db.flush()
     responses = demo_responses(assessments.framework_of(closed), seed=11, groups=LEADERSHIP_GROUPS)
     group_ids = {g.name: g.id for g in assessments.groups(db, closed.id)}
     assessments.store_responses(db, closed, responses, group_ids, source="link")
     assessments.set_status(db, actor, closed.id, "open")
     assessments.set_status(db, actor, closed.id, "closed")
-    opened = assessments.create(db, actor, organization_id, "Follow-up survey (try the respondent pages)",
-                                f"builtin:{FRAMEWORK}", groups=["Leadership", "Front line"], synthetic=True)
+    opened = assessments.create(
+        db,
+        actor,
+        organization_id,
+        "Follow-up survey (try the respondent pages)",
+        f"builtin:{FRAMEWORK}",
+        groups=["Leadership", "Front line"],
+        synthetic=True,
+    )
     db.flush()
     assessments.set_status(db, actor, opened.id, "open")
     return closed, opened

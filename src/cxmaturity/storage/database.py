@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -38,12 +39,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite has one writer at a time. Threads of this process queue on a Python lock, in order and without
+    # sleeping; SQLite's busy timeout (which polls with growing sleeps) is left to arbitrate between processes.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
         # A deferred transaction that reads and then writes can fail at once with "database is locked" when another
-        # writer got there first; taking the write lock up front makes writers queue on the busy timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # writer got there first; taking the write lock up front makes writers wait their turn instead.
+        writer.acquire()
+        connection.info["cxm_writer"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except Exception:
+            _release(connection)
+            raise
 
+    def _release(connection: Any) -> None:
+        if connection.info.pop("cxm_writer", False):
+            writer.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
     return engine
 
 

@@ -6,6 +6,7 @@ from cxmaturity.web.pages import assessments, auth, health, organizations, respo
 
 # Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
 router = APIRouter()
-for module in (auth, organizations, assessments, results, respond):
+# Respondent pages first: they carry most of the traffic, and routes are matched in order.
+for module in (respond, auth, organizations, assessments, results):
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)

@@ -1,0 +1,461 @@
+"""Charts of a result as Vega-Lite specifications: plain dicts, pure functions of a Result and its Framework.
+
+The web dashboard embeds these specs (rendered in the browser by vendored Vega-Lite), and the HTML/PDF reports reuse
+exactly the same definitions, so a chart looks and means the same everywhere. Every chart has a text alternative in
+the view model (``reporting.view``); a spec carries a ``description`` that becomes the chart's accessible label.
+
+The specs use only inline data (no URLs), so they render without network access and under a strict Content
+Security Policy (with Vega's expression interpreter, see ``web/static/charts.js``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.scoring.result import Result
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+
+#: Colors (WCAG AA against white where they carry text): current score, target, grid.
+CURRENT_COLOR = "#0b5cad"
+TARGET_COLOR = "#b35900"
+GRID_COLOR = "#d0d7de"
+LABEL_COLOR = "#1b1f24"
+MUTED_COLOR = "#57606a"
+#: Colors of groups in the comparison chart (a color-blind safe palette, Okabe-Ito), "Everyone" first.
+GROUP_COLORS = ("#1b1f24", "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c6d1f")
+EVERYONE = "Everyone"
+CURRENT = "Current score"
+TARGET = "Target"
+DIGITS = 4
+RADAR_SIZE = 380
+#: A radar needs at least three spokes; with fewer competencies the same data is drawn as bars.
+RADAR_MIN_COMPETENCIES = 3
+
+Spec = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its id (unique on a page), a title, a one-sentence description and the Vega-Lite spec."""
+
+    id: str
+    title: str
+    description: str
+    spec: Spec
+
+
+def _r(value: float) -> float:
+    return round(float(value), DIGITS)
+
+
+def _config() -> Spec:
+    return {
+        "font": "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif",
+        "view": {"stroke": None},
+        "axis": {"labelColor": LABEL_COLOR, "titleColor": LABEL_COLOR, "labelFontSize": 12, "titleFontSize": 12},
+        "legend": {"labelColor": LABEL_COLOR, "titleColor": LABEL_COLOR, "labelFontSize": 12, "orient": "bottom"},
+    }
+
+
+def targets(result: Result, fw: Framework) -> dict[str, str]:
+    """Return each competency's target stage key: the assessment's target, or else the next stage (the top stays)."""
+    top = len(fw.stages)
+    chosen = result.options.targets
+    return {c.key: chosen.get(c.key) or fw.stage_keys[min(c.stage_number, top - 1)] for c in result.competencies}
+
+
+def current_vs_target_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
+    """Rows of the radar: one per competency and series (current score, target stage number)."""
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    target_of = targets(result, fw)
+    n = len(result.competencies)
+    rows = []
+    for index, comp in enumerate(result.competencies):
+        angle = 2 * math.pi * index / n
+        for series, value in ((CURRENT, comp.score), (TARGET, float(fw.stage_number(target_of[comp.key])))):
+            rows.append(
+                {
+                    "competency": names[comp.key],
+                    "key": comp.key,
+                    "order": index,
+                    "series": series,
+                    "value": _r(value),
+                    "stage": fw.text(fw.stages[math.floor(value + 1e-9) - 1].name),
+                    "x": _r(value * math.sin(angle)),
+                    "y": _r(value * math.cos(angle)),
+                }
+            )
+    return rows
+
+
+def radar(result: Result, fw: Framework) -> Spec:
+    """Current score against target per competency, on one spoke per competency (rings are the stages).
+
+    The polygon coordinates are computed here, so the spec is plain x/y marks that any Vega-Lite renders alike.
+    With fewer than three competencies a radar has no area: the same data is drawn as bars instead.
+    """
+    data = current_vs_target_data(result, fw)
+    if len(result.competencies) < RADAR_MIN_COMPETENCIES:
+        return _score_bars(result, fw, data)
+    n_stages = len(fw.stages)
+    n = len(result.competencies)
+    names = [row["competency"] for row in data if row["series"] == CURRENT]
+    extent = n_stages + 1.9
+    scale = {"domain": [-extent, extent], "nice": False, "zero": False}
+    x = {"field": "x", "type": "quantitative", "scale": scale, "axis": None}
+    y = {"field": "y", "type": "quantitative", "scale": scale, "axis": None}
+    rings = [
+        {
+            "ring": stage_number,
+            "order": index,
+            "x": _r(stage_number * math.sin(2 * math.pi * index / n)),
+            "y": _r(stage_number * math.cos(2 * math.pi * index / n)),
+        }
+        for stage_number in range(1, n_stages + 1)
+        for index in range(n)
+    ]
+    spokes = [
+        {
+            "x": _r(n_stages * math.sin(2 * math.pi * index / n)),
+            "y": _r(n_stages * math.cos(2 * math.pi * index / n)),
+            "x0": 0,
+            "y0": 0,
+        }
+        for index in range(n)
+    ]
+    labels: dict[str, list[dict[str, Any]]] = {"left": [], "right": [], "center": []}
+    for index, name in enumerate(names):
+        sx, sy = math.sin(2 * math.pi * index / n), math.cos(2 * math.pi * index / n)
+        side = "center" if abs(sx) < 0.2 else ("left" if sx > 0 else "right")
+        labels[side].append(
+            {
+                "label": name,
+                "x": _r((n_stages + 0.3) * sx),
+                "y": _r((n_stages + 0.3) * sy),
+                "baseline": "middle" if side != "center" else ("bottom" if sy > 0 else "top"),
+            }
+        )
+    ring_labels = [{"label": fw.text(s.name), "x": 0, "y": float(number)} for number, s in enumerate(fw.stages, 1)]
+    color = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": [CURRENT, TARGET], "range": [CURRENT_COLOR, TARGET_COLOR]},
+    }
+    layers: list[Spec] = [
+        {
+            "data": {"values": rings},
+            "mark": {"type": "line", "interpolate": "linear-closed", "stroke": GRID_COLOR, "strokeWidth": 1},
+            "encoding": {"x": x, "y": y, "detail": {"field": "ring"}, "order": {"field": "order"}},
+        },
+        {
+            "data": {"values": spokes},
+            "mark": {"type": "rule", "stroke": GRID_COLOR, "strokeWidth": 1},
+            "encoding": {"x": x, "y": y, "x2": {"field": "x0"}, "y2": {"field": "y0"}},
+        },
+        {
+            "data": {"values": ring_labels},
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "baseline": "top",
+                "dx": 4,
+                "dy": 3,
+                "fontSize": 10,
+                "color": MUTED_COLOR,
+            },
+            "encoding": {"x": x, "y": y, "text": {"field": "label"}},
+        },
+        *(
+            {
+                "data": {"values": [row for row in rows if row["baseline"] == baseline]},
+                "mark": {"type": "text", "align": align, "baseline": baseline, "fontSize": 12, "fontWeight": 600},
+                "encoding": {"x": x, "y": y, "text": {"field": "label"}, "color": {"value": LABEL_COLOR}},
+            }
+            for align, rows in labels.items()
+            for baseline in ("middle", "bottom", "top")
+            if any(row["baseline"] == baseline for row in rows)
+        ),
+        {
+            "data": {"values": data},
+            "mark": {"type": "line", "interpolate": "linear-closed", "strokeWidth": 2.5},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "color": color,
+                "strokeDash": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": [CURRENT, TARGET], "range": [[1, 0], [6, 4]]},
+                },
+                "order": {"field": "order"},
+            },
+        },
+        {
+            "data": {"values": data},
+            "mark": {"type": "point", "filled": True, "size": 60},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "color": color,
+                "shape": {
+                    "field": "series",
+                    "type": "nominal",
+                    "title": None,
+                    "scale": {"domain": [CURRENT, TARGET], "range": ["circle", "diamond"]},
+                },
+                "tooltip": [
+                    {"field": "competency", "title": "Competency"},
+                    {"field": "series", "title": "Series"},
+                    {"field": "value", "title": "Score", "format": ".2f"},
+                    {"field": "stage", "title": "Stage"},
+                ],
+            },
+        },
+    ]
+    return {
+        "$schema": SCHEMA,
+        "description": _radar_description(result, fw),
+        "width": RADAR_SIZE,
+        "height": RADAR_SIZE,
+        "padding": 8,
+        "config": _config(),
+        "layer": layers,
+    }
+
+
+def _radar_description(result: Result, fw: Framework) -> str:
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    target_of = targets(result, fw)
+    parts = [f"{names[c.key]} {c.score:.2f} (target {fw.stage_number(target_of[c.key])})" for c in result.competencies]
+    return "Radar chart of the current score against the target stage per competency: " + "; ".join(parts) + "."
+
+
+def _score_bars(result: Result, fw: Framework, data: list[dict[str, Any]]) -> Spec:
+    n_stages = len(fw.stages)
+    return {
+        "$schema": SCHEMA,
+        "description": _radar_description(result, fw),
+        "width": RADAR_SIZE,
+        "data": {"values": data},
+        "config": _config(),
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "competency", "type": "nominal", "title": None, "sort": None},
+            "yOffset": {"field": "series", "sort": [CURRENT, TARGET]},
+            "x": {
+                "field": "value",
+                "type": "quantitative",
+                "title": "Score (1 = first stage)",
+                "scale": {"domain": [0, n_stages]},
+            },
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": [CURRENT, TARGET], "range": [CURRENT_COLOR, TARGET_COLOR]},
+            },
+            "tooltip": [
+                {"field": "competency", "title": "Competency"},
+                {"field": "series", "title": "Series"},
+                {"field": "value", "title": "Score", "format": ".2f"},
+            ],
+        },
+    }
+
+
+def fulfilment_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
+    """Cells of the heat map: competency × stage (above the first) with the stage's fulfilment (None: no evidence)."""
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    threshold = fw.scoring.threshold
+    rows = []
+    for comp in result.competencies:
+        for stage in fw.stages[1:]:
+            value = comp.fulfilment.get(stage.key)
+            rows.append(
+                {
+                    "competency": names[comp.key],
+                    "stage": fw.text(stage.name),
+                    "stage_number": fw.stage_number(stage.key),
+                    "fulfilment": None if value is None else _r(value),
+                    "label": "no evidence" if value is None else ("✓ " if value >= threshold else "") + f"{value:.0%}",
+                    "met": value is not None and value >= threshold,
+                }
+            )
+    return rows
+
+
+def heatmap(result: Result, fw: Framework) -> Spec:
+    """Competency × stage heat map of fulfilment: the share of each stage's evidence the team says is in place.
+
+    A stage is met at the framework's threshold; the competency's stage is the highest stage met with every stage
+    below it met, so a row reads left to right until the first cell below the threshold.
+    """
+    data = fulfilment_data(result, fw)
+    stages = [fw.text(s.name) for s in fw.stages[1:]]
+    competencies = [fw.text(fw.competency(c.key).name) for c in result.competencies]
+    threshold = fw.scoring.threshold
+    x = {
+        "field": "stage",
+        "type": "ordinal",
+        "sort": stages,
+        "title": "Stage",
+        "axis": {"orient": "top", "labelAngle": 0, "labelLimit": 110},
+    }
+    y = {"field": "competency", "type": "ordinal", "sort": competencies, "title": None}
+    return {
+        "$schema": SCHEMA,
+        "description": (
+            f"Heat map of how much of each stage's evidence is in place, per competency and stage (met at "
+            f"{threshold:.0%}, marked with a check): "
+            + "; ".join(f"{row['competency']} {row['stage']} {row['label']}" for row in data)
+            + "."
+        ),
+        "width": {"step": 86},
+        "height": {"step": 36},
+        "data": {"values": data},
+        "config": _config(),
+        "encoding": {"x": x, "y": y},
+        "layer": [
+            {
+                "transform": [{"filter": "datum.fulfilment == null"}],
+                "mark": {"type": "rect", "color": "#eaeef2", "stroke": "#ffffff", "strokeWidth": 2},
+            },
+            {
+                "transform": [{"filter": "datum.fulfilment != null"}],
+                "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 2},
+                "encoding": {
+                    "color": {
+                        "field": "fulfilment",
+                        "type": "quantitative",
+                        "title": "Fulfilment",
+                        "scale": {"domain": [0, 1], "scheme": "blues"},
+                        "legend": {"format": ".0%", "gradientLength": 160},
+                    },
+                    "tooltip": [
+                        {"field": "competency", "title": "Competency"},
+                        {"field": "stage", "title": "Stage"},
+                        {"field": "fulfilment", "title": "Fulfilment", "format": ".0%"},
+                        {"field": "met", "title": "Met"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 12},
+                "encoding": {
+                    "text": {"field": "label"},
+                    "color": {
+                        "condition": {"test": "datum.fulfilment != null && datum.fulfilment > 0.55", "value": "#fff"},
+                        "value": LABEL_COLOR,
+                    },
+                },
+            },
+        ],
+    }
+
+
+def group_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
+    """Scores per competency for everyone and for each group the scoring shows (large enough groups only)."""
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    rows = [
+        {"competency": names[c.key], "group": EVERYONE, "respondents": result.respondents, "score": _r(c.score)}
+        for c in result.competencies
+    ]
+    for group in result.groups:
+        rows.extend(
+            {"competency": names[gc.key], "group": group.group, "respondents": group.respondents, "score": _r(gc.score)}
+            for gc in group.competencies
+        )
+    return rows
+
+
+def group_comparison(result: Result, fw: Framework) -> Spec | None:
+    """Dot plot of each shown group's score per competency next to everyone's; None when no group is shown."""
+    if not result.groups:
+        return None
+    data = group_data(result, fw)
+    groups = [EVERYONE, *(g.group for g in result.groups)]
+    competencies = [fw.text(fw.competency(c.key).name) for c in result.competencies]
+    colors = [GROUP_COLORS[i % len(GROUP_COLORS)] for i in range(len(groups))]
+    return {
+        "$schema": SCHEMA,
+        "description": "Dot plot of the score per competency for everyone and for each group: "
+        + "; ".join(f"{row['group']} {row['competency']} {row['score']:.2f}" for row in data)
+        + ".",
+        "width": 520,
+        "height": {"step": 34},
+        "data": {"values": data},
+        "config": _config(),
+        "encoding": {
+            "y": {"field": "competency", "type": "ordinal", "sort": competencies, "title": None},
+            "x": {
+                "field": "score",
+                "type": "quantitative",
+                "title": "Score (whole part = stage)",
+                "scale": {"domain": [1, len(fw.stages)], "nice": False},
+                "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
+            },
+        },
+        "layer": [
+            {
+                "mark": {"type": "rule", "color": GRID_COLOR, "strokeWidth": 2},
+                "encoding": {"x": {"aggregate": "min", "field": "score"}, "x2": {"aggregate": "max", "field": "score"}},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 90, "opacity": 1},
+                "encoding": {
+                    "color": {
+                        "field": "group",
+                        "type": "nominal",
+                        "title": "Group",
+                        "scale": {"domain": groups, "range": colors},
+                    },
+                    "shape": {"field": "group", "type": "nominal", "scale": {"domain": groups}},
+                    "tooltip": [
+                        {"field": "group", "title": "Group"},
+                        {"field": "respondents", "title": "Respondents"},
+                        {"field": "competency", "title": "Competency"},
+                        {"field": "score", "title": "Score", "format": ".2f"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def charts(result: Result, fw: Framework) -> tuple[Chart, ...]:
+    """Every chart of the results dashboard, in page order (the group chart only when a group is shown)."""
+    threshold = fw.scoring.threshold
+    found = [
+        Chart(
+            "chart-radar",
+            "Current score and target per competency",
+            "Each spoke is a competency; rings are the stages, from the first at the centre outwards. The solid "
+            "line is the team's score, the dashed line the target stage.",
+            radar(result, fw),
+        ),
+        Chart(
+            "chart-heatmap",
+            "Fulfilment of each stage per competency",
+            f"The share of each stage's evidence that the team says is in place. A stage is met at {threshold:.0%} "
+            "(marked ✓), and a competency reaches a stage only when every stage before it is met too.",
+            heatmap(result, fw),
+        ),
+    ]
+    groups = group_comparison(result, fw)
+    if groups is not None:
+        found.append(
+            Chart(
+                "chart-groups",
+                "Scores by group",
+                "Each group's score per competency next to everyone's; only groups of at least "
+                f"{result.options.min_group_size} respondents are shown.",
+                groups,
+            )
+        )
+    return tuple(found)

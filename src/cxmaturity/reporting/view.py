@@ -1,0 +1,377 @@
+"""The results page as a typed view model: everything the dashboard (and the reports after it) shows, nothing else.
+
+``build`` turns a scored result, its framework and the respondents' comments into plain, immutable values with every
+name and text already resolved in the framework's language. Templates render only from this model, so the web page,
+the HTML report and the PDF show the same numbers, in the same order, with the same privacy rules:
+
+- groups appear only when the scoring shows them (at least ``min_group_size`` respondents); the others are counted;
+- a comment names its group only when that group is shown.
+
+Numbers stay numbers (formatting is the template's job); intervals are ``(lower, upper)`` or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cxmaturity.frameworks.model import Framework, Rubric, Statement
+from cxmaturity.reporting.charts import Chart, charts, targets
+from cxmaturity.scoring.result import Result
+
+
+class AssessmentSource(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def synthetic(self) -> bool: ...
+
+
+class CommentSource(Protocol):
+    """A respondent's comment as the results service returns it (``services.results.Comment``)."""
+
+    @property
+    def indicator(self) -> str: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+
+
+class ResultsSource(Protocol):
+    """What ``services.results.results`` returns (``AssessmentResults``), as far as the view needs it."""
+
+    @property
+    def assessment(self) -> AssessmentSource: ...
+    @property
+    def framework(self) -> Framework: ...
+    @property
+    def result(self) -> Result: ...
+    @property
+    def comments(self) -> Sequence[CommentSource]: ...
+
+
+@dataclass(frozen=True)
+class StageRef:
+    key: str
+    name: str
+    number: int
+
+
+@dataclass(frozen=True)
+class OverallView:
+    stage: StageRef
+    score: float
+    interval: tuple[float, float] | None
+    #: Probability (share of bootstrap resamples) of the overall stage; None without a bootstrap.
+    stage_probability: float | None
+    #: How the competencies combine: "weakest", "mean" or "median".
+    rule: str
+
+
+@dataclass(frozen=True)
+class StageCell:
+    """Fulfilment of one stage of one competency (None: no answered evidence) and whether it is met."""
+
+    stage: StageRef
+    fulfilment: float | None
+    met: bool
+
+
+@dataclass(frozen=True)
+class CompetencyView:
+    key: str
+    name: str
+    stage: StageRef
+    score: float
+    interval: tuple[float, float] | None
+    interval_method: str
+    stage_probability: float | None
+    coverage: float
+    low_coverage: bool
+    respondents: int
+    #: rwg(j): within-group agreement over the competency's indicators (None with fewer than two answers).
+    rwg: float | None
+    target: StageRef
+    #: Stages above the first, in order.
+    fulfilment: tuple[StageCell, ...]
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DiscussionView:
+    indicator: str
+    text: str
+    competency: str
+    answered: int
+    rwg: float
+    ad: float
+    sd: float
+    #: Every option, lowest first, with how many chose it.
+    distribution: tuple[AnswerCount, ...]
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    competency: str
+    stage: str
+    score: float
+
+
+@dataclass(frozen=True)
+class GroupView:
+    name: str
+    respondents: int
+    overall_stage: str
+    overall_score: float
+    scores: tuple[GroupScore, ...]
+
+
+@dataclass(frozen=True)
+class BlindSpotView:
+    competency: str
+    group: str
+    group_score: float
+    others_score: float
+    difference: float
+
+
+@dataclass(frozen=True)
+class CommentView:
+    indicator: str
+    indicator_text: str
+    competency: str
+    #: The group's name, only when the group is large enough to be shown; otherwise None.
+    group: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class StageGuide:
+    """What a competency's current stage looks like and how to advance from it (the framework's own words)."""
+
+    competency: str
+    description: str | None
+    stage: StageRef
+    summary: str | None
+    behaviors: tuple[str, ...]
+    next_stage: StageRef | None
+    advance: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GapView:
+    competency: str
+    score: float
+    target: StageRef
+    gap: float
+    weight: float
+    importance: float | None
+    priority: float
+
+
+@dataclass(frozen=True)
+class ResultsView:
+    title: str
+    synthetic: bool
+    framework_name: str
+    framework_version: str
+    respondents: int
+    overall: OverallView
+    coverage: float
+    low_coverage: bool
+    #: Coverage below this share is flagged as low.
+    low_coverage_threshold: float
+    #: Level of the intervals, e.g. 0.9 for 90% intervals.
+    confidence: float
+    threshold: float
+    stages: tuple[StageRef, ...]
+    competencies: tuple[CompetencyView, ...]
+    weakest: tuple[str, ...]
+    strongest: tuple[str, ...]
+    discussion: tuple[DiscussionView, ...]
+    groups: tuple[GroupView, ...]
+    withheld_groups: int
+    min_group_size: int
+    blind_spots: tuple[BlindSpotView, ...]
+    comments: tuple[CommentView, ...]
+    guides: tuple[StageGuide, ...]
+    gaps: tuple[GapView, ...]
+    charts: tuple[Chart, ...]
+
+    @property
+    def has_answers(self) -> bool:
+        return self.respondents > 0
+
+
+def _stage(fw: Framework, key: str) -> StageRef:
+    number = fw.stage_number(key)
+    return StageRef(key, fw.text(fw.stages[number - 1].name), number)
+
+
+def _cell(fw: Framework, stage: str, fulfilment: float | None) -> StageCell:
+    met = fulfilment is not None and fulfilment >= fw.scoring.threshold
+    return StageCell(_stage(fw, stage), fulfilment, met)
+
+
+def _option_labels(fw: Framework, indicator: Statement | Rubric) -> dict[str, str]:
+    if isinstance(indicator, Statement):
+        return {o.key: fw.text(o.label) for o in fw.scales[indicator.scale].options}
+    return {s.key: fw.text(s.name) for s in fw.stages}
+
+
+def build(
+    result: Result,
+    fw: Framework,
+    *,
+    title: str,
+    synthetic: bool = False,
+    comments: Iterable[CommentSource] = (),
+) -> ResultsView:
+    """Return the view model of ``result`` (scored on ``fw``) with ``comments`` from the respondents."""
+    comp_name = {c.key: fw.text(c.name) for c in fw.competencies}
+    target_of = targets(result, fw)
+    threshold = fw.scoring.threshold
+    competencies = tuple(
+        CompetencyView(
+            key=c.key,
+            name=comp_name[c.key],
+            stage=_stage(fw, c.stage),
+            score=c.score,
+            interval=c.interval,
+            interval_method=c.interval_method,
+            stage_probability=c.stage_probabilities.get(c.stage),
+            coverage=c.coverage,
+            low_coverage=c.low_coverage,
+            respondents=c.respondents,
+            rwg=c.agreement.rwg,
+            target=_stage(fw, target_of[c.key]),
+            fulfilment=tuple(_cell(fw, s.key, c.fulfilment.get(s.key)) for s in fw.stages[1:]),
+        )
+        for c in result.competencies
+    )
+    discussion = []
+    for d in result.discussion_items:
+        indicator = fw.indicator(d.indicator)
+        labels = _option_labels(fw, indicator)
+        discussion.append(
+            DiscussionView(
+                indicator=d.indicator,
+                text=fw.text(indicator.text),
+                competency=comp_name[d.competency],
+                answered=d.answered,
+                rwg=d.rwg,
+                ad=d.ad,
+                sd=d.sd,
+                distribution=tuple(AnswerCount(labels.get(k, k), n) for k, n in d.distribution.items()),
+            )
+        )
+    stage_name = {s.key: fw.text(s.name) for s in fw.stages}
+    shown = {g.group for g in result.groups}
+    groups = tuple(
+        GroupView(
+            name=g.group,
+            respondents=g.respondents,
+            overall_stage=stage_name[g.overall_stage],
+            overall_score=g.overall_score,
+            scores=tuple(GroupScore(comp_name[gc.key], stage_name[gc.stage], gc.score) for gc in g.competencies),
+        )
+        for g in result.groups
+    )
+    competency_of = {ind.key: comp.key for comp, ind in fw.indicators}
+    position = {key: n for n, key in enumerate(fw.indicator_keys)}
+    # In questionnaire order, then by text: never in the order people answered, which could point to a person.
+    ordered = sorted(
+        (c for c in comments if c.indicator in competency_of), key=lambda c: (position[c.indicator], c.text)
+    )
+    comment_views = tuple(
+        CommentView(
+            indicator=c.indicator,
+            indicator_text=fw.text(fw.indicator(c.indicator).text),
+            competency=comp_name[competency_of[c.indicator]],
+            # Belt and braces: a group name appears only when the scoring itself shows that group.
+            group=c.group if c.group in shown else None,
+            text=c.text,
+        )
+        for c in ordered
+    )
+    guides = []
+    for c in result.competencies:
+        comp = fw.competency(c.key)
+        stage = fw.stages[c.stage_number - 1]
+        next_stage = fw.stages[c.stage_number] if c.stage_number < len(fw.stages) else None
+        guides.append(
+            StageGuide(
+                competency=comp_name[c.key],
+                description=fw.text(comp.description) if comp.description else None,
+                stage=_stage(fw, stage.key),
+                summary=fw.text(stage.summary) if stage.summary else None,
+                behaviors=tuple(fw.text(b) for b in stage.behaviors),
+                next_stage=_stage(fw, next_stage.key) if next_stage else None,
+                advance=tuple(fw.text(a) for a in stage.advance),
+            )
+        )
+    o = result.overall
+    return ResultsView(
+        title=title,
+        synthetic=synthetic,
+        framework_name=fw.text(fw.name),
+        framework_version=fw.version,
+        respondents=result.respondents,
+        overall=OverallView(
+            stage=_stage(fw, o.stage),
+            score=o.score,
+            interval=o.interval,
+            stage_probability=o.stage_probabilities.get(o.stage),
+            rule=o.rule,
+        ),
+        coverage=result.coverage,
+        low_coverage=result.low_coverage,
+        low_coverage_threshold=result.options.low_coverage,
+        confidence=result.options.confidence,
+        threshold=threshold,
+        stages=tuple(_stage(fw, s.key) for s in fw.stages),
+        competencies=competencies,
+        weakest=tuple(comp_name[k] for k in result.weakest),
+        strongest=tuple(comp_name[k] for k in result.strongest),
+        discussion=tuple(discussion),
+        groups=groups,
+        withheld_groups=result.withheld_groups,
+        min_group_size=result.options.min_group_size,
+        blind_spots=tuple(
+            BlindSpotView(comp_name[b.competency], b.group, b.group_score, b.others_score, b.difference)
+            for b in result.blind_spots
+        ),
+        comments=comment_views,
+        guides=tuple(guides),
+        gaps=tuple(
+            GapView(
+                competency=comp_name[g.competency],
+                score=g.score,
+                target=_stage(fw, g.target),
+                gap=g.gap,
+                weight=g.weight,
+                importance=g.importance,
+                priority=g.priority,
+            )
+            for g in result.gaps
+        ),
+        charts=charts(result, fw),
+    )
+
+
+def of(results: ResultsSource) -> ResultsView:
+    """Return the view model of an assessment's results (``services.results.results``)."""
+    return build(
+        results.result,
+        results.framework,
+        title=results.assessment.title,
+        synthetic=bool(results.assessment.synthetic),
+        comments=results.comments,
+    )

@@ -1,0 +1,49 @@
+/* Charts of the results dashboard: renders each Vega-Lite spec of the page into its container.
+
+   The specs are JSON data blocks (<script type="application/json" id="chart-...">) written by the server from
+   cxmaturity.reporting.charts; each container names its block in data-chart. Progressive enhancement only: without
+   JavaScript (or if a chart fails) the table next to each chart shows the same numbers.
+
+   Content Security Policy: script-src 'self' without 'unsafe-eval' and style-src 'self'. So Vega runs with its
+   expression interpreter (ast: true) instead of compiling expressions with new Function, and neither vega-embed nor
+   the tooltip injects a <style> element (their styles are in style.css). */
+(function () {
+  "use strict";
+  var containers = document.querySelectorAll("[data-chart]");
+  if (!containers.length || typeof window.vegaEmbed !== "function") {
+    return;
+  }
+  var options = {
+    renderer: "svg",
+    actions: false,
+    ast: true,
+    defaultStyle: false,
+    tooltip: { disableDefaultStyle: true, theme: "light" }
+  };
+
+  Array.prototype.forEach.call(containers, function (container) {
+    var block = document.getElementById(container.getAttribute("data-chart"));
+    if (!block) {
+      return;
+    }
+    var spec;
+    try {
+      spec = JSON.parse(block.textContent);
+    } catch (err) {
+      console.error("chart " + block.id + ": the spec is not valid JSON", err);
+      return;
+    }
+    window.vegaEmbed(container, spec, options).then(function () {
+      container.classList.add("chart-rendered");
+      // The chart now shows what the table shows: fold the table away (it stays one click or key press away).
+      var figure = container.closest("figure");
+      var table = figure && figure.querySelector("details.chart-data");
+      if (table) {
+        table.open = false;
+      }
+    }).catch(function (err) {
+      container.classList.add("chart-failed");
+      console.error("chart " + block.id + " could not be drawn", err);
+    });
+  });
+})();
