@@ -18,8 +18,8 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
-import aiohttp
 import httpx
 import numpy as np
 import sqlalchemy as sa
@@ -35,8 +35,10 @@ from cxmaturity.web.security import respondent_csrf
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 32
-REQUESTS = 2400
-TIME_LIMIT_S = 60.0
+WRK_THREADS = 2
+RUN_SECONDS = 8
+#: More prepared requests than a run can send, so that every request saves a page not saved before.
+REQUESTS = 24_000
 SECRET = secrets.token_hex(32)
 FRAMEWORK = "xm-six-competencies"
 POSTGRES = os.environ.get("CXM_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -95,34 +97,37 @@ def _serve(module: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], s
     raise RuntimeError(f"{module} did not start")
 
 
-async def _drive(jobs: list[tuple[str, dict[str, str]]]) -> Load:
-    """Send every job (url, form) from CLIENTS concurrent clients; stop early at TIME_LIMIT_S."""
-    queue: asyncio.Queue[tuple[str, dict[str, str]]] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + TIME_LIMIT_S
-
-    async def client(http: aiohttp.ClientSession) -> None:
-        nonlocal errors
-        while not queue.empty() and time.perf_counter() < deadline:
-            url, form = queue.get_nowait()
-            start = time.perf_counter()
-            async with http.post(url, data=form, allow_redirects=False) as response:
-                await response.read()
-                status = response.status
-            latencies.append(time.perf_counter() - start)
-            if status != 303:
-                errors += 1
-
-    # aiohttp rather than httpx: the load generator shares the machine with the server, so it must be cheap.
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS)) as http:
-        start = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
-        elapsed = time.perf_counter() - start
-    ms = np.array(latencies) * 1000
-    return Load(len(latencies), elapsed, float(np.percentile(ms, 50)), float(np.percentile(ms, 99)), errors)
+def _drive(address: str, jobs: list[tuple[str, dict[str, str]]], seconds: int) -> Load:
+    """Send the jobs with wrk (a C load generator, so that the client takes little of the CPU) from CLIENTS
+    connections for ``seconds``; each job is sent at most once."""
+    jobs_file = ROOT / "bench" / "results" / f"jobs-{secrets.token_hex(4)}.txt"
+    jobs_file.write_text("".join(f"{path}\t{urlencode(form)}\n" for path, form in jobs), encoding="utf-8")
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                f"-t{WRK_THREADS}",
+                f"-c{CLIENTS}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(ROOT / "bench" / "wrk_jobs.lua"),
+                address,
+            ],
+            env={**os.environ, "BENCH_JOBS": str(jobs_file), "BENCH_THREADS": str(WRK_THREADS)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        jobs_file.unlink(missing_ok=True)
+    line = next(row for row in output.splitlines() if row.startswith("RESULT "))
+    requests, micros, p50, p99, bad_status, socket_errors = (int(v) for v in line.split()[1:])
+    if requests > len(jobs):
+        raise RuntimeError(f"wrk sent {requests} requests but only {len(jobs)} were prepared; prepare more")
+    # wrk counts 3xx as success; a page save answers 303, anything else is an error.
+    return Load(requests, micros / 1e6, p50 / 1000, p99 / 1000, bad_status + socket_errors)
 
 
 def _prepare(url: str, engine: sa.Engine, invitations: int) -> tuple[int, list[str], list[int]]:
@@ -201,7 +206,7 @@ def submission(backend: str) -> list[Row]:
         ):
             process, address = _serve(module, env)
             try:
-                results[name] = asyncio.run(_drive([(address + path, form) for path, form in jobs]))
+                results[name] = _drive(address, jobs, RUN_SECONDS)
             finally:
                 process.terminate()
                 process.wait(timeout=10)
@@ -247,7 +252,6 @@ def respondent_csrf_for(secret: str, token: str) -> str:
 
 def dashboard() -> list[Row]:
     """Server time of the results page for 2,000 synthetic respondents, against in-memory scoring."""
-    from starlette.testclient import TestClient  # noqa: F401  (imported to fail early if missing)
 
     path = ROOT / "bench" / "results" / f"dash-{secrets.token_hex(4)}.db"
     path.parent.mkdir(parents=True, exist_ok=True)

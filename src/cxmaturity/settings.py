@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "cx-maturity@localhost"
     default_min_group_size: int = 3
+    #: Threads per worker for requests that touch the database.
+    threads: int = Field(default=12, ge=1, le=200)
     #: Upper bounds on what one request may bring in.
     max_upload_bytes: int = 5 * 1024 * 1024
     max_invitations_per_request: int = 1000

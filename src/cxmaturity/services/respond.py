@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
-from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.assessments import framework_from_snapshot
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.tokens import digest
 from cxmaturity.storage.tables import Answer, Assessment, Invitation, Organization, RespondentGroup
@@ -90,42 +90,88 @@ def visit(db: Session, token: str, *, lock: bool = False) -> Visit:
 
 
 def _visit(db: Session, token: str, *, lock: bool) -> Visit:
-    """Read an invitation's state in three queries.
+    """Read an invitation's state in one query (two when the saved pages are wanted).
 
-    With ``lock``, PostgreSQL serializes two submits of the same page (both would otherwise delete nothing and insert
-    twice, hitting the unique constraint) and makes a save wait for a concurrent close, then see it. SQLite ignores
-    the locks; it serializes writers anyway.
+    With ``lock``, PostgreSQL serializes two submits of the same invitation (both would otherwise delete nothing and
+    insert twice, hitting the unique constraint). The assessment row is not locked, so respondents of one assessment
+    save in parallel; a save racing a close may land just after it, as if it had arrived a moment earlier. SQLite
+    ignores the lock; it serializes writers anyway.
     """
     if not token or len(token) > MAX_TOKEN:
         raise NotFound(NOT_FOUND_MESSAGE)
-    query = select(Invitation).where(Invitation.token_hash == digest(token), Invitation.source == "link")
-    invitation = db.scalar(query.with_for_update() if lock else query)
-    if invitation is None:
-        raise NotFound(NOT_FOUND_MESSAGE)
     # The snapshot is large and never changes: it is loaded only when the framework is not cached yet.
-    context = (
-        select(Assessment, Organization, RespondentGroup.name)
+    query = (
+        select(Invitation, Assessment, Organization, RespondentGroup.name)
+        .join(Assessment, Assessment.id == Invitation.assessment_id)
         .join(Organization, Organization.id == Assessment.organization_id)
-        .outerjoin(RespondentGroup, RespondentGroup.id == invitation.group_id)
-        .where(Assessment.id == invitation.assessment_id)
+        .outerjoin(RespondentGroup, RespondentGroup.id == Invitation.group_id)
+        .where(Invitation.token_hash == digest(token), Invitation.source == "link")
         .options(defer(Assessment.framework_snapshot))
     )
-    assessment, organization, group = db.execute(
-        context.with_for_update(read=True, of=Assessment) if lock else context
-    ).one()
-    fw = _framework(assessment)
     if lock:
-        # Saving a page does not need to know which other pages were saved: one query fewer on the busiest path.
-        return Visit(invitation, assessment, organization, group, fw, frozenset(), saved_known=False)
+        return _locked_visit(db, token)
+    found = db.execute(query).one_or_none()
+    if found is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    invitation, assessment, organization, group = found
+    fw = _framework(db, assessment)
     saved = _saved_competencies(db, invitation, fw)
     return Visit(invitation, assessment, organization, group, fw, frozenset(saved))
+
+
+_INVITATION = ("id", "assessment_id", "group_id", "started_at", "completed_at")
+_ASSESSMENT = (
+    "id",
+    "organization_id",
+    "title",
+    "status",
+    "framework_id",
+    "framework_version",
+    "created_at",
+    "min_group_size",
+    "synthetic",
+)
+_ORGANIZATION = ("id", "name")
+
+
+def _locked_visit(db: Session, token: str) -> Visit:
+    """The visit that starts a write, read as plain columns in one statement.
+
+    Loading three ORM entities costs more than the rest of a page save together; a write needs only these columns.
+    The objects in the returned visit are not attached to the session: writes go through explicit statements.
+    """
+    columns = (
+        *(getattr(Invitation, name) for name in _INVITATION),
+        *(getattr(Assessment, name) for name in _ASSESSMENT),
+        *(getattr(Organization, name) for name in _ORGANIZATION),
+        RespondentGroup.name,
+    )
+    query = (
+        select(*columns)
+        .select_from(Invitation)
+        .join(Assessment, Assessment.id == Invitation.assessment_id)
+        .join(Organization, Organization.id == Assessment.organization_id)
+        .outerjoin(RespondentGroup, RespondentGroup.id == Invitation.group_id)
+        .where(Invitation.token_hash == digest(token), Invitation.source == "link")
+        .with_for_update(of=Invitation)
+    )
+    row = db.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(NOT_FOUND_MESSAGE)
+    values = list(row)
+    a, b = len(_INVITATION), len(_INVITATION) + len(_ASSESSMENT)
+    invitation = Invitation(**dict(zip(_INVITATION, values[:a], strict=True)), source="link")
+    assessment = Assessment(**dict(zip(_ASSESSMENT, values[a:b], strict=True)))
+    organization = Organization(**dict(zip(_ORGANIZATION, values[b:-1], strict=True)))
+    fw = _framework(db, assessment)
+    return Visit(invitation, assessment, organization, values[-1], fw, frozenset(), saved_known=False)
 
 
 _FRAMEWORKS: dict[tuple[int, int, str, str, datetime], Framework] = {}
 _FRAMEWORKS_MAX = 256
 
 
-def _framework(assessment: Assessment) -> Framework:
+def _framework(db: Session, assessment: Assessment) -> Framework:
     """Return the assessment's framework; snapshots never change, so it is parsed once per assessment."""
     key = (
         assessment.id,
@@ -138,7 +184,8 @@ def _framework(assessment: Assessment) -> Framework:
     if fw is None:
         if len(_FRAMEWORKS) >= _FRAMEWORKS_MAX:
             _FRAMEWORKS.clear()
-        fw = _FRAMEWORKS[key] = framework_of(assessment)
+        snapshot = db.scalar(select(Assessment.framework_snapshot).where(Assessment.id == assessment.id))
+        fw = _FRAMEWORKS[key] = framework_from_snapshot(snapshot or {})
     return fw
 
 
@@ -197,13 +244,18 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, 
         raise NotFound("no such page") from None
     rows = _check(v, competency, data)
     keys = [i.key for i in competency.indicators]
-    db.execute(delete(Answer).where(Answer.invitation_id == v.invitation.id, Answer.indicator_key.in_(keys)))
     now = datetime.now(UTC)
     # An empty page still counts as seen, so that resuming moves past it: keep a placeholder row.
     stored = rows or [(keys[0], "", None, None)]
-    # One multi-row INSERT (not the ORM's unit of work): a page save is the busiest write of the app.
-    db.execute(
-        insert(Answer),
+    # Plain SQL statements on the session's connection, not the ORM's unit of work: a page save is the busiest
+    # write of the app, and these three statements are all it needs.
+    answers: Table = Answer.__table__  # type: ignore[assignment]  # declarative tables are Table objects
+    connection = db.connection()
+    connection.execute(
+        delete(answers).where(answers.c.invitation_id == v.invitation.id, answers.c.indicator_key.in_(keys))
+    )
+    connection.execute(
+        insert(answers),
         [
             {
                 "assessment_id": v.assessment.id,
@@ -218,8 +270,7 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, 
         ],
     )
     if v.invitation.started_at is None:
-        v.invitation.started_at = now
-    db.flush()
+        _mark(db, v, started_at=now)
     return replace(v, saved=v.saved | {competency.key})
 
 
@@ -233,7 +284,13 @@ def finish(db: Session, token: str, *, current: Visit | None = None) -> Visit:
         return v
     _require_answerable(v)
     now = datetime.now(UTC)
-    v.invitation.started_at = v.invitation.started_at or now
-    v.invitation.completed_at = now
-    db.flush()
+    _mark(db, v, started_at=v.invitation.started_at or now, completed_at=now)
     return v
+
+
+def _mark(db: Session, v: Visit, **times: datetime) -> None:
+    """Set the invitation's progress times, in the database and on the visit's copy of the invitation."""
+    invitations: Table = Invitation.__table__  # type: ignore[assignment]  # declarative tables are Table objects
+    db.connection().execute(update(invitations).where(invitations.c.id == v.invitation.id).values(**times))
+    for name, value in times.items():
+        setattr(v.invitation, name, value)

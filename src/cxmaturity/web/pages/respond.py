@@ -8,10 +8,11 @@ linger in a shared computer's cache. Each POST saves its page in its own transac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework, Statement
@@ -250,14 +251,23 @@ def page(request: Request, token: str, n: int) -> Response:
 
 
 @router.post("/r/{token}/p/{n}")
-def save(
-    request: Request,
-    token: str,
-    n: int,
-    form: Annotated[FormData, Depends(_form)],
-    csrf_token: Annotated[str, Form()] = "",
-    action: Annotated[str, Form()] = "next",
-) -> Response:
+async def save(request: Request, token: str, n: int) -> Response:
+    # The busiest route: the form is read here (its field names depend on the framework) and the database work runs
+    # in the thread pool, without FastAPI's per-field form handling.
+    form = await request.form()
+    csrf_token, action = form.get("csrf_token"), form.get("action")
+    return await run_in_threadpool(
+        _save,
+        request,
+        token,
+        n,
+        form,
+        csrf_token if isinstance(csrf_token, str) else "",
+        action if isinstance(action, str) else "next",
+    )
+
+
+def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str, action: str) -> Response:
     if not (csrf_token and same(security.respondent_csrf(settings_of(request), token), csrf_token)):
         raise CsrfFailed()
     if action not in ACTIONS:
