@@ -141,6 +141,8 @@ def update_assessment(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AssessmentUpdate
 ) -> schemas.AssessmentPublic:
     with acting(request, token) as (db, actor):
+        # A change needs the facilitator role even when the body asks for none.
+        access.assessment(db, actor, assessment_id, "facilitator")
         # Both changes or neither: the unit of work rolls back when the second one fails.
         if body.targets is not None:
             assessments.set_targets(db, actor, assessment_id, dict(body.targets))
