@@ -23,7 +23,11 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# The web benchmark drives the server with wrk (Debian package `wrk`), a load generator light enough to leave the CPU
+# to the server under test.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench: install wrk (apt-get install wrk) for the web benchmark"; exit 1; }
 	$(BIN)/python bench/run.py
 
 clean:
