@@ -1,5 +1,6 @@
 """Web and storage fixtures (registered in tests/conftest.py): every test runs on SQLite and on PostgreSQL,
 with a fixed cast of users.
+
 The cast: ``owner``, ``facilitator`` and ``viewer`` of organization A, ``outsider`` (owner of organization B), and
 respondents of A's open assessment (invitation tokens per group).
 """
