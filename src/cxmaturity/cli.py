@@ -42,6 +42,13 @@ class TemplateFormat(StrEnum):
     md = "md"
 
 
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ical = "ical"
+
+
 def _fail(lines: list[str] | str, code: int = 1) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
@@ -236,6 +243,164 @@ def _emit_result(  # type: ignore[no-untyped-def]  # result and fw are imported 
     with open(os.devnull, "w", encoding="utf-8") as sink:
         console = Console(record=True, width=120, file=sink)
         render_result(result, fw, console, title=title)
+    _write(console.export_text(), out)
+
+
+def _keys(text: str | None) -> frozenset[str]:
+    """Split ``a,b c`` into initiative keys."""
+    return frozenset(k for k in (text or "").replace(",", " ").split() if k)
+
+
+@app.command("plan")
+def plan_command(
+    answers: Annotated[Path, typer.Argument(help="Answers CSV, long or wide form (see docs/cli.md).")],
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
+    targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
+    column_map: Annotated[
+        Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")
+    ] = None,
+    budget: Annotated[float | None, typer.Option(min=0, help="Budget per period (default: unlimited).")] = None,
+    capacity: Annotated[
+        float | None, typer.Option(min=0, help="Person-months per period (default: unlimited).")
+    ] = None,
+    max_concurrent: Annotated[int, typer.Option(min=1, help="Most initiatives running at once.")] = 3,
+    horizon: Annotated[int, typer.Option(min=1, max=40, help="Number of periods (quarters) to plan.")] = 8,
+    must: Annotated[
+        str | None, typer.Option(help="Initiative keys that must be in the plan (comma-separated).")
+    ] = None,
+    must_not: Annotated[
+        str | None, typer.Option("--must-not", help="Initiative keys to leave out (comma-separated).")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(min=0.01, help="Seconds the optimizer may take.")] = 2.0,
+    start: Annotated[
+        str | None, typer.Option(help="First day of period 1, YYYY-MM-DD (ical; default: next quarter).")
+    ] = None,
+    fmt: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Plan initiatives over the coming periods: the most gap closure within budget, capacity and order."""
+    from cxmaturity.answers import AnswersError
+    from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
+    from cxmaturity.answers.targets import read_targets
+    from cxmaturity.planning import PlanRequest
+    from cxmaturity.planning.optimizer import make_plan
+    from cxmaturity.scoring import ScoringOptions, score
+    from cxmaturity.scoring.responses import MISSING
+
+    first_day = _start_date(start)
+    fw = _framework(framework)
+    try:
+        mapping = load_column_map(column_map) if column_map else None
+        responses = read_answers_csv(answers, fw, mapping)
+        wanted = read_targets(targets, fw) if targets else {}
+    except AnswersError as exc:
+        _answers_error(exc)
+    if responses.size == 0 or bool((responses.answers == MISSING).all()):
+        _fail(f"{answers}: no answers to score (every answer cell is empty)")
+    result = score(responses, ScoringOptions(bootstrap=0, targets=wanted))
+    request = PlanRequest(
+        targets=wanted,
+        horizon=horizon,
+        budget=budget,
+        capacity=capacity,
+        max_concurrent=max_concurrent,
+        must=_keys(must),
+        must_not=_keys(must_not),
+        time_limit=time_limit,
+    )
+    try:
+        plan = make_plan(fw, result, request)
+    except ValueError as exc:
+        _fail(f"cannot plan: {exc}")
+    if plan.status == "infeasible":
+        _fail([f"infeasible: {line}" for line in plan.explanation])
+    if fmt is PlanFormat.json:
+        import json
+
+        from cxmaturity.planning.export import plan_to_dict
+
+        _write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n", out)
+    elif fmt is PlanFormat.csv:
+        from cxmaturity.planning.export import plan_to_csv
+
+        _write(plan_to_csv(plan), out)
+    elif fmt is PlanFormat.ical:
+        from cxmaturity.planning.export import plan_to_ical
+
+        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan"), out)
+    else:
+        _emit_plan(plan, fw, out)
+
+
+def _start_date(text: str | None):  # type: ignore[no-untyped-def]  # returns datetime.date
+    from datetime import date
+
+    if text:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            _fail(f"--start: '{text}' is not a date of the form YYYY-MM-DD")
+    today = date.today()
+    month = (today.month - 1) // 3 * 3 + 4  # the first month of the next quarter
+    return date(today.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+
+def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # plan and fw imported lazily
+    from rich.console import Console
+    from rich.table import Table
+
+    def render(console: Console) -> None:
+        req = plan.request
+        limits = [
+            f"horizon {req.horizon} periods",
+            f"budget {req.budget:g}/period" if req.budget is not None else "budget unlimited",
+            f"capacity {req.capacity:g} pm/period" if req.capacity is not None else "capacity unlimited",
+            f"at most {req.max_concurrent} at once",
+        ]
+        console.print(f"{fw.text(fw.name)}: plan ({plan.summary}); " + ", ".join(limits), markup=False)
+        for line in plan.explanation:
+            console.print(line, markup=False)
+        if not plan.initiatives:
+            return
+        table = Table("periods", "key", "initiative", "competency", "step", "cost", "effort", "owner")
+        for item in plan.initiatives:
+            periods = f"{item.start}" if item.end == item.start + 1 else f"{item.start}-{item.end - 1}"
+            title = item.title + (" (quick win)" if item.quick_win else "") + (" (locked)" if item.locked else "")
+            table.add_row(
+                periods,
+                item.key,
+                title,
+                fw.text(fw.competency(item.competency).name),
+                f"{item.expected_from} -> {item.expected_to}",
+                f"{item.cost:,.0f}",
+                f"{item.effort:g}",
+                item.owner or "-",
+            )
+        console.print(table)
+        console.print("Why:", markup=False)
+        for item in plan.initiatives:
+            console.print(f"  {item.key}: {item.reason}", markup=False)
+            if item.measure:
+                console.print(f"    measure: {item.measure}", markup=False)
+        console.print("Expected stage per period:", markup=False)
+        for comp in fw.competencies:
+            runs: list[str] = []
+            row = plan.expected_stages.get(comp.key, ())
+            for period, stage in enumerate(row, start=1):
+                if period == 1 or stage != row[period - 2]:
+                    runs.append(f"{stage} from period {period}")
+            console.print(f"  {fw.text(comp.name)}: " + ", ".join(runs), markup=False)
+        totals = Table("period", "cost", "effort (pm)", "running", title="Totals per period")
+        for t in plan.totals:
+            totals.add_row(str(t.period), f"{t.cost:,.0f}", f"{t.effort:.2f}", str(t.running))
+        console.print(totals)
+
+    if out is None:
+        render(Console())
+        return
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        console = Console(record=True, width=160, file=sink)
+        render(console)
     _write(console.export_text(), out)
 
 

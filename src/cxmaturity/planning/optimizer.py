@@ -1,12 +1,1140 @@
-"""The roadmap optimizer (being written): ``make_plan(fw, result, request) -> Plan``."""
+"""The roadmap optimizer: a team's result + targets + the action catalog + limits → a scheduled, explained plan.
+
+``make_plan(fw, result, request)`` solves a 0-1 mixed-integer program with ``scipy.optimize.milp`` (HiGHS). The
+formulation, in plain words, is in docs/planning.md; in short:
+
+- ``x[i, t] = 1`` when candidate ``i`` starts in period ``t`` (only starts that let it finish within the horizon
+  exist). Each candidate starts at most once; must-do candidates exactly once; locked ones in their locked period.
+- **Value.** For a competency at stage ``s`` with score ``x`` and target stage ``T``, the step from stage ``t`` to
+  ``t + 1`` (``s <= t < T``) is worth its share of the gap ``T - x``: ``s + 1 - x`` for the first step, 1 for each
+  later one, so the shares add up to the gap. It is weighted by the competency's priority per point of gap (its
+  weight × importance / 3, as in the result's gaps) and by a weakness factor ``1 + (N - x) / (N - 1)`` (N stages) so
+  that the weakest competencies come first. Each of that step's candidates (those not on the must-not list) carries
+  an equal part. Steps already passed and steps at or beyond the target are worth 0: such candidates are chosen only
+  as must-dos, locks or prerequisites of chosen ones.
+- **Objective.** Maximize ``sum(value[i] * (1 + EARLY_BONUS * (H - t) / H) * x[i, t])``: a small bonus for starting
+  earlier (5% for a start in period 1, nothing in the last period H).
+- **Limits.** A candidate running in a period spends ``cost / duration`` of the budget and ``effort / duration`` of
+  the capacity in each period it runs; per period the sums stay within the budget and the capacity, and at most
+  ``max_concurrent`` candidates run.
+- **Order.** A prerequisite (``requires``) finishes before its successor starts; a successor whose prerequisite cannot
+  be chosen cannot be chosen. No stage is skipped: a candidate for stage ``t`` of a competency now below ``t`` starts
+  only after a candidate for stage ``t - 1`` of that competency has finished (which in turn waited for one of
+  ``t - 2``, and so on down to the current stage).
+
+Infeasible requests are diagnosed by solving again with one family of constraints relaxed at a time; the plan then
+says which constraint blocks it and what to relax, never raising.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.planning.model import Plan, PlanRequest
+from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
+from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
 from cxmaturity.scoring.result import Result
+
+#: Bonus for starting in period 1 (share of the value); it falls linearly to 0 for a start in the last period.
+EARLY_BONUS = 0.05
+#: A quick win takes at most this many person-months, one period, and works on the competency's current stage.
+QUICK_WIN_EFFORT = 1.0
+MAX_HORIZON = 40
+#: Relative tolerance of the limits (budget, capacity), against rounding in sums of cost / duration.
+TOLERANCE = 1e-9
+#: Share of the time limit given to the solver on the whole program; the rest improves its plan piece by piece.
+SOLVER_SHARE = 0.5
+#: A gap at or below this counts as optimal.
+OPTIMAL_GAP = 1e-4
+
+Family = Literal["budget", "capacity", "concurrency", "prerequisites", "lock-dates", "must"]
+Goal = Literal["value", "feasible", "min-budget", "min-capacity", "min-concurrent"]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Validation
+
+
+def validate_request(fw: Framework, result: Result, request: PlanRequest) -> None:
+    """Raise ``ValueError`` with a clear message when ``request`` (or ``result``) cannot be planned for ``fw``."""
+    if result.framework != fw.id:
+        raise ValueError(f"the result is of framework '{result.framework}', not '{fw.id}'")
+    scored = {c.key for c in result.competencies}
+    for comp in fw.competencies:
+        if comp.key not in scored:
+            raise ValueError(f"the result has no score for competency '{comp.key}'")
+    if isinstance(request.horizon, bool) or not isinstance(request.horizon, int):
+        raise ValueError("horizon must be a whole number of periods")
+    if not 1 <= request.horizon <= MAX_HORIZON:
+        raise ValueError(f"horizon must be between 1 and {MAX_HORIZON} periods, got {request.horizon}")
+    if isinstance(request.max_concurrent, bool) or not isinstance(request.max_concurrent, int):
+        raise ValueError("max_concurrent must be a whole number")
+    if request.max_concurrent < 1:
+        raise ValueError(f"max_concurrent must be at least 1, got {request.max_concurrent}")
+    for name, limit in (("budget", request.budget), ("capacity", request.capacity)):
+        if limit is not None and (not math.isfinite(limit) or limit < 0):
+            raise ValueError(f"{name} must be a number of 0 or more, got {limit}")
+    if not (math.isfinite(request.time_limit) and request.time_limit > 0):
+        raise ValueError(f"time_limit must be more than 0 seconds, got {request.time_limit}")
+    if not (math.isfinite(request.mip_gap) and 0 <= request.mip_gap < 1):
+        raise ValueError(f"mip_gap must be at least 0 and below 1, got {request.mip_gap}")
+    comps = {c.key for c in fw.competencies}
+    stages = set(fw.stage_keys)
+    for comp_key, stage in request.targets.items():
+        if comp_key not in comps:
+            raise ValueError(f"target for unknown competency '{comp_key}' (known: {', '.join(sorted(comps))})")
+        if stage not in stages:
+            raise ValueError(f"unknown target stage '{stage}' for '{comp_key}' (known: {', '.join(fw.stage_keys)})")
+    keys = {a.key for a in fw.actions}
+    for cand in request.custom:
+        if not cand.key or not cand.key.strip():
+            raise ValueError("a custom initiative needs a key")
+        if cand.key in keys:
+            raise ValueError(f"custom initiative key '{cand.key}' is already used")
+        keys.add(cand.key)
+        if cand.competency not in comps:
+            raise ValueError(f"custom initiative '{cand.key}': unknown competency '{cand.competency}'")
+        if cand.from_stage not in stages:
+            raise ValueError(f"custom initiative '{cand.key}': unknown stage '{cand.from_stage}'")
+        if isinstance(cand.duration, bool) or not isinstance(cand.duration, int) or not 1 <= cand.duration <= 40:
+            raise ValueError(f"custom initiative '{cand.key}': duration must be 1 to 40 periods")
+        for name, number in (("effort", cand.effort), ("cost", cand.cost)):
+            if not math.isfinite(number) or number < 0:
+                raise ValueError(f"custom initiative '{cand.key}': {name} must be 0 or more")
+    for cand in request.custom:
+        for req in cand.requires:
+            if req not in keys:
+                raise ValueError(f"custom initiative '{cand.key}' requires unknown initiative '{req}'")
+    for key in sorted(request.must_not):
+        if key not in keys:
+            raise ValueError(f"must-not initiative '{key}' is neither an action of {fw.id} nor a custom initiative")
+    seen: set[str] = set()
+    for lock in request.locks:
+        if lock.key in seen:
+            raise ValueError(f"initiative '{lock.key}' is locked twice")
+        seen.add(lock.key)
+        if isinstance(lock.start, bool) or not isinstance(lock.start, int):
+            raise ValueError(f"the lock of '{lock.key}' needs a whole period number")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The prepared instance
+
+
+@dataclass
+class _Problem:
+    fw: Framework
+    result: Result
+    request: PlanRequest
+    horizon: int
+    cands: tuple[Candidate, ...]
+    index: dict[str, int]
+    comp: tuple[str, ...]
+    frm: npt.NDArray[np.int64]
+    dur: npt.NDArray[np.int64]
+    cost: npt.NDArray[np.float64]
+    effort: npt.NDArray[np.float64]
+    #: Unweighted share of the gap that each candidate closes (0 outside the steps toward the target).
+    part: npt.NDArray[np.float64]
+    #: The objective's value of each candidate (part × weight × importance factor × weakness factor).
+    value: npt.NDArray[np.float64]
+    prereqs: tuple[tuple[int, ...], ...]
+    unknown_prereqs: tuple[tuple[str, ...], ...]
+    #: Candidates of the step below (``from_stage - 1``) that must finish first; None when no such gate applies.
+    gate: tuple[tuple[int, ...] | None, ...]
+    #: Not on the must-not list and short enough for the horizon.
+    allowed: npt.NDArray[np.bool_]
+    #: Allowed, with every prerequisite (and the step below) possible too.
+    eligible: npt.NDArray[np.bool_]
+    must: frozenset[int]
+    locks: dict[int, int]
+    current: dict[str, int]
+    score: dict[str, float]
+    target: dict[str, int]
+    gap: dict[str, float]
+    #: Candidates per (competency, from stage number), not counting those on the must-not list.
+    step_members: dict[tuple[str, int], tuple[int, ...]]
+    #: Worth something, forced, or (transitively) needed first by such a candidate: the only ones the solver sees.
+    relevant: npt.NDArray[np.bool_]
+    owners: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.cands)
+
+    def bonus(self, start: int) -> float:
+        return 1.0 + EARLY_BONUS * (self.horizon - start) / self.horizon
+
+    def objective(self, starts: dict[int, int]) -> float:
+        return float(sum(self.value[i] * self.bonus(t) for i, t in starts.items()))
+
+    def forced(self, must: frozenset[int] | None = None) -> frozenset[int]:
+        return (self.must if must is None else must) | frozenset(self.locks)
+
+
+def _target_of(fw: Framework, result: Result, request: PlanRequest, key: str, stage: int) -> int:
+    wanted = request.targets.get(key) or result.options.targets.get(key)
+    if wanted:
+        return fw.stage_number(wanted)
+    return min(stage + 1, len(fw.stages))
+
+
+def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int | None = None) -> _Problem:
+    horizon = request.horizon if horizon is None else horizon
+    cands = tuple(Candidate.of(fw, a) for a in fw.actions) + tuple(request.custom)
+    index = {c.key: i for i, c in enumerate(cands)}
+    n_stages = len(fw.stages)
+    current: dict[str, int] = {}
+    score: dict[str, float] = {}
+    target: dict[str, int] = {}
+    gap: dict[str, float] = {}
+    factor: dict[str, float] = {}
+    for comp in fw.competencies:
+        res = result.competency(comp.key)
+        current[comp.key] = res.stage_number
+        score[comp.key] = res.score
+        target[comp.key] = _target_of(fw, result, request, comp.key, res.stage_number)
+        gap[comp.key] = max(0.0, target[comp.key] - res.score)
+        importance = res.importance / IMPORTANCE_NEUTRAL if res.importance is not None else 1.0
+        weakness = 1.0 + (n_stages - res.score) / (n_stages - 1)
+        factor[comp.key] = comp.weight * importance * weakness
+    frm = np.array([fw.stage_number(c.from_stage) for c in cands], dtype=np.int64)
+    members: dict[tuple[str, int], list[int]] = {}
+    for i, cand in enumerate(cands):
+        if cand.key not in request.must_not:
+            members.setdefault((cand.competency, int(frm[i])), []).append(i)
+    step_members = {k: tuple(v) for k, v in members.items()}
+    part = np.zeros(len(cands))
+    value = np.zeros(len(cands))
+    for i, cand in enumerate(cands):
+        c, t = cand.competency, int(frm[i])
+        s = current[c]
+        if cand.key in request.must_not or not s <= t < target[c]:
+            continue
+        share = (s + 1 - score[c]) if t == s else 1.0
+        part[i] = max(0.0, share) / len(step_members[(c, t)])
+        value[i] = part[i] * factor[c]
+    gate: list[tuple[int, ...] | None] = []
+    for i, cand in enumerate(cands):
+        t = int(frm[i])
+        gate.append(step_members.get((cand.competency, t - 1), ()) if t > current[cand.competency] else None)
+    prereqs = tuple(tuple(index[r] for r in c.requires if r in index) for c in cands)
+    unknown = tuple(tuple(r for r in c.requires if r not in index) for c in cands)
+    dur = np.array([c.duration for c in cands], dtype=np.int64)
+    allowed = np.array([c.key not in request.must_not for c in cands], dtype=bool) & (dur <= horizon)
+    eligible = allowed.copy()
+    changed = True
+    while changed:
+        changed = False
+        for i in (int(i) for i in np.flatnonzero(eligible)):
+            g = gate[i]
+            if (
+                unknown[i]
+                or any(not eligible[j] for j in prereqs[i])
+                or (g is not None and not any(eligible[j] for j in g))
+            ):
+                eligible[i] = False
+                changed = True
+    must = frozenset(index[k] for k in request.must if k in index)
+    locks = {index[lk.key]: lk.start for lk in request.locks if lk.key in index}
+    relevant = (value > 0) | np.isin(np.arange(len(cands)), list(must | set(locks)))
+    todo = [int(i) for i in np.flatnonzero(relevant)]
+    while todo:
+        i = todo.pop()
+        for j in (*prereqs[i], *(gate[i] or ())):
+            if not relevant[j]:
+                relevant[j] = True
+                todo.append(j)
+    lock_owner = {index[lk.key]: lk.owner for lk in request.locks if lk.key in index and lk.owner}
+    owners = {i: lock_owner.get(i) or request.owners.get(c.key, "") for i, c in enumerate(cands)}
+    return _Problem(
+        fw=fw,
+        result=result,
+        request=request,
+        horizon=horizon,
+        cands=cands,
+        index=index,
+        comp=tuple(c.competency for c in cands),
+        frm=frm,
+        dur=dur,
+        cost=np.array([c.cost for c in cands], dtype=np.float64),
+        effort=np.array([c.effort for c in cands], dtype=np.float64),
+        part=part,
+        value=value,
+        prereqs=prereqs,
+        unknown_prereqs=unknown,
+        gate=tuple(gate),
+        allowed=allowed,
+        eligible=eligible,
+        must=must,
+        locks=locks,
+        current=current,
+        score=score,
+        target=target,
+        gap=gap,
+        step_members=step_members,
+        relevant=relevant,
+        owners=owners,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The mixed-integer program
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: Literal["optimal", "feasible", "infeasible", "timeout", "error"]
+    starts: dict[int, int]
+    #: The solver's objective in its own sense (plan value for goal "value", the minimized limit otherwise).
+    value: float | None = None
+    #: For goal "value": the best possible plan value the solver could prove (an upper bound).
+    bound: float | None = None
+    message: str = ""
+    #: For the linear relaxation: how much of each candidate it starts, and its mean start.
+    mass: npt.NDArray[np.float64] | None = None
+    mean_start: npt.NDArray[np.float64] | None = None
+
+
+def _solve(
+    p: _Problem,
+    *,
+    goal: Goal = "value",
+    relax: frozenset[Family] = frozenset(),
+    must: frozenset[int] | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    fixed: dict[int, int] | None = None,
+    free: npt.NDArray[np.bool_] | None = None,
+    relaxed: bool = False,
+) -> _Outcome:
+    """Build and solve the program; ``relax`` drops families of constraints, ``must`` replaces the must-do set.
+
+    For a neighbourhood search, ``fixed`` candidates keep their starts and only ``free`` ones may change (the rest
+    stay out of the plan).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
+
+    hz = p.horizon  # the number of periods
+    fixed = fixed or {}
+    usable = (p.allowed if "prerequisites" in relax else p.eligible) & p.relevant
+    if free is not None:
+        usable = usable & (free | np.isin(np.arange(p.n), list(fixed)))
+    must_set = frozenset() if "must" in relax else (p.must if must is None else must)
+    forced = must_set | frozenset(p.locks) | frozenset(fixed)
+    if any(not usable[i] for i in forced):
+        return _Outcome("infeasible", {}, message="a must-do or locked initiative cannot be scheduled at all")
+    # x[i, t] for t = 1 .. last[i], the last period in which i can start and still finish within the horizon.
+    last = np.where(usable, hz - p.dur + 1, 0).astype(np.int64)
+    first = np.concatenate(([0], np.cumsum(last)[:-1])).astype(np.int64) - 1  # column of x[i, t]: first[i] + t
+    n_x = int(last.sum())
+    items = [int(i) for i in np.flatnonzero(last > 0)]
+    vi = np.repeat(np.arange(p.n), last)
+    vt = np.concatenate([np.arange(1, k + 1) for k in last]) if n_x else np.zeros(0, dtype=np.int64)
+    # Gate sums: one column per (step, t) counting the step's candidates finished by t (no stage is skipped).
+    gate_index: dict[tuple[int, ...], int] = {}
+    if "prerequisites" not in relax:
+        for a in items:
+            g = p.gate[a]
+            if g is not None:
+                gate_index.setdefault(tuple(b for b in g if last[b] > 0), len(gate_index))
+    gate_col = n_x
+    z_col = n_x + len(gate_index) * hz
+    minimized = {"min-budget": "budget", "min-capacity": "capacity", "min-concurrent": "concurrency"}.get(goal)
+    n_vars = z_col + (1 if minimized else 0)
+    if n_vars == 0:
+        return _Outcome("optimal", {}, value=0.0, bound=0.0)
+
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+
+    def add_row(entries: list[tuple[int, float]], low: float, high: float) -> None:
+        r = len(lo)
+        for col, coef in entries:
+            rows.append(r)
+            cols.append(col)
+            vals.append(coef)
+        lo.append(low)
+        hi.append(high)
+
+    def started_by(i: int, t: int) -> list[tuple[int, float]]:
+        return [(int(first[i]) + q, 1.0) for q in range(1, min(t, int(last[i])) + 1)]
+
+    def finished_by(i: int, t: int, coef: float = -1.0) -> list[tuple[int, float]]:
+        return [(int(first[i]) + q, coef) for q in range(1, min(t - int(p.dur[i]), int(last[i])) + 1)]
+
+    # Each candidate at most once; must-do and locked ones exactly once.
+    for i in items:
+        add_row(started_by(i, hz), 1.0 if i in forced else 0.0, 1.0)
+    # Order: started-by-t of a successor <= finished-by-t of its prerequisite, or of its step's gate sum.
+    if "prerequisites" not in relax:
+        for group, k in gate_index.items():
+            for t in range(1, hz + 1):
+                entries = [(gate_col + k * hz + t - 1, 1.0)]
+                for b in group:
+                    entries += finished_by(b, t)
+                add_row(entries, -np.inf, 0.0)
+        for a in items:
+            g = p.gate[a]
+            for t in range(1, int(last[a]) + 1):
+                for b in p.prereqs[a]:
+                    add_row(started_by(a, t) + finished_by(b, t), -np.inf, 0.0)
+                if g is not None:
+                    k = gate_index[tuple(b for b in g if last[b] > 0)]
+                    add_row([*started_by(a, t), (gate_col + k * hz + t - 1, -1.0)], -np.inf, 0.0)
+    # Limits per period: what each running candidate spends per period, and how many run.
+    running: list[list[int]] = [[] for _ in range(hz + 1)]
+    for j in range(n_x):
+        for period in range(int(vt[j]), int(vt[j] + p.dur[vi[j]])):
+            running[period].append(j)
+    limits: list[tuple[Family, npt.NDArray[np.float64], float | None]] = [
+        ("budget", p.cost / p.dur, p.request.budget),
+        ("capacity", p.effort / p.dur, p.request.capacity),
+        ("concurrency", np.ones(p.n), float(p.request.max_concurrent)),
+    ]
+    for family, per_period, limit in limits:
+        if family == minimized:
+            for period in range(1, hz + 1):
+                entries = [(j, float(per_period[vi[j]])) for j in running[period]]
+                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0)
+            continue
+        if limit is None or family in relax:
+            continue
+        for period in range(1, hz + 1):
+            entries = [(j, float(per_period[vi[j]])) for j in running[period] if per_period[vi[j]] > 0]
+            if entries:
+                add_row(entries, -np.inf, limit * (1 + TOLERANCE) + TOLERANCE)
+
+    lb = np.zeros(n_vars)
+    ub = np.ones(n_vars)
+    ub[gate_col:z_col] = np.inf
+    if "lock-dates" not in relax:
+        for i, start in p.locks.items():
+            if not 1 <= start <= last[i]:
+                return _Outcome("infeasible", {}, message="a lock lies outside the horizon")
+            lb[int(first[i]) + start] = 1.0
+    for i, start in fixed.items():
+        ub[int(first[i]) + 1 : int(first[i]) + int(last[i]) + 1] = 0.0
+        if not 1 <= start <= last[i]:
+            return _Outcome("infeasible", {}, message="a fixed start lies outside the horizon")
+        lb[int(first[i]) + start] = ub[int(first[i]) + start] = 1.0
+    integrality = np.zeros(n_vars)
+    integrality[:n_x] = 0.0 if relaxed else 1.0
+    objective = np.zeros(n_vars)
+    if goal == "value":
+        objective[:n_x] = -p.value[vi] * (1.0 + EARLY_BONUS * (hz - vt) / hz)
+    elif minimized:
+        objective[z_col] = 1.0
+        ub[z_col] = np.inf
+        integrality[z_col] = 1.0 if goal == "min-concurrent" else 0.0
+    constraints = []
+    if lo:
+        matrix = coo_array((vals, (rows, cols)), shape=(len(lo), n_vars)).tocsr()
+        constraints.append(LinearConstraint(matrix, np.array(lo), np.array(hi)))
+    options = {
+        "time_limit": float(p.request.time_limit if time_limit is None else time_limit),
+        "mip_rel_gap": float(p.request.mip_gap if mip_gap is None else mip_gap),
+        "disp": False,
+        "presolve": True,
+    }
+    try:
+        res = milp(objective, integrality=integrality, bounds=Bounds(lb, ub), constraints=constraints, options=options)
+    except Exception as exc:  # a solver failure must not reach the user as a traceback
+        return _Outcome("error", {}, message=f"{type(exc).__name__}: {exc}")
+    dual = getattr(res, "mip_dual_bound", None)
+    bound = -float(dual) if goal == "value" and dual is not None and math.isfinite(dual) else None
+    if res.x is None:
+        if res.status == 2:
+            return _Outcome("infeasible", {}, message=str(res.message))
+        if res.status == 1:
+            return _Outcome("timeout", {}, bound=bound, message=str(res.message))
+        return _Outcome("error", {}, message=str(res.message))
+    x = np.asarray(res.x)
+    if relaxed:
+        mass = np.bincount(vi, weights=x[:n_x], minlength=p.n).astype(np.float64)
+        mean = np.bincount(vi, weights=x[:n_x] * vt, minlength=p.n) / np.maximum(mass, 1e-9)
+        lp_bound = -float(res.fun) if goal == "value" and res.status == 0 else None
+        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean)
+    starts = {int(vi[j]): int(vt[j]) for j in np.flatnonzero(x[:n_x] > 0.5)}
+    status: Literal["optimal", "feasible"] = "optimal" if res.status == 0 else "feasible"
+    if goal == "value":
+        value = p.objective(starts)
+        return _Outcome(status, starts, value=value, bound=max(bound if bound is not None else value, value))
+    return _Outcome(status, starts, value=float(x[z_col]) if minimized else 0.0)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Checks shared by pruning and the greedy baseline
+
+
+def _finish(p: _Problem, i: int, start: int) -> int:
+    """The first period after candidate ``i`` when it starts in ``start`` (its ``end``)."""
+    return start + int(p.dur[i])
+
+
+def _order_ok(p: _Problem, i: int, start: int, starts: dict[int, int]) -> bool:
+    """Whether ``i`` starting in ``start`` has its prerequisites and the step below finished before it."""
+    for b in p.prereqs[i]:
+        if b not in starts or _finish(p, b, starts[b]) > start:
+            return False
+    g = p.gate[i]
+    return g is None or any(b in starts and _finish(p, b, starts[b]) <= start for b in g)
+
+
+def _prune(p: _Problem, starts: dict[int, int]) -> dict[int, int]:
+    """Drop chosen candidates worth nothing that nothing needs (the solver is indifferent to them)."""
+    starts = dict(starts)
+    forced = p.forced()
+    changed = True
+    while changed:
+        changed = False
+        for z in sorted(starts, key=lambda i: -starts[i]):
+            if z in forced or p.value[z] > 0:
+                continue
+            rest = {i: t for i, t in starts.items() if i != z}
+            if all(_order_ok(p, i, t, rest) for i, t in rest.items()):
+                starts = rest
+                changed = True
+    return starts
+
+
+class _Ledger:
+    """Per-period spending of a schedule being built (for the greedy baseline)."""
+
+    def __init__(self, p: _Problem) -> None:
+        self.p = p
+        self.budget = np.zeros(p.horizon + 2)
+        self.capacity = np.zeros(p.horizon + 2)
+        self.running = np.zeros(p.horizon + 2, dtype=np.int64)
+        self.starts: dict[int, int] = {}
+
+    def fits(self, i: int, start: int) -> bool:
+        p = self.p
+        if start < 1 or start + p.dur[i] - 1 > p.horizon:
+            return False
+        span = slice(start, start + int(p.dur[i]))
+        budget, capacity = p.request.budget, p.request.capacity
+        cost, effort = p.cost[i] / p.dur[i], p.effort[i] / p.dur[i]
+        if budget is not None and cost > 0 and np.any(self.budget[span] + cost > budget * (1 + TOLERANCE) + TOLERANCE):
+            return False
+        if (
+            capacity is not None
+            and effort > 0
+            and np.any(self.capacity[span] + effort > capacity * (1 + TOLERANCE) + TOLERANCE)
+        ):
+            return False
+        return not np.any(self.running[span] + 1 > p.request.max_concurrent)
+
+    def place(self, i: int, start: int) -> None:
+        p = self.p
+        span = slice(start, start + int(p.dur[i]))
+        self.budget[span] += p.cost[i] / p.dur[i]
+        self.capacity[span] += p.effort[i] / p.dur[i]
+        self.running[span] += 1
+        self.starts[i] = start
+
+    def remove(self, i: int) -> None:
+        p = self.p
+        start = self.starts.pop(i)
+        span = slice(start, start + int(p.dur[i]))
+        self.budget[span] -= p.cost[i] / p.dur[i]
+        self.capacity[span] -= p.effort[i] / p.dur[i]
+        self.running[span] -= 1
+
+    def earliest(self, i: int) -> int | None:
+        p = self.p
+        for start in range(1, p.horizon - int(p.dur[i]) + 2):
+            if self.fits(i, start) and _order_ok(p, i, start, self.starts):
+                return start
+        return None
+
+    def schedule(self, i: int, placed: list[int], depth: int = 0) -> bool:
+        """Place ``i`` as early as it fits, after placing what it needs first; False (nothing placed) if it cannot."""
+        p = self.p
+        if i in self.starts:
+            return True
+        if not p.eligible[i] or depth > p.n:
+            return False
+        mark = len(placed)
+        ok = all(self.schedule(b, placed, depth + 1) for b in p.prereqs[i])
+        g = p.gate[i]
+        if ok and g is not None and not any(b in self.starts for b in g):
+            ranked = sorted((b for b in g if p.eligible[b]), key=lambda b: (p.effort[b] + p.cost[b] * 1e-6, b))
+            ok = any(self.schedule(b, placed, depth + 1) for b in ranked)
+        start = self.earliest(i) if ok else None
+        if start is None:
+            for j in reversed(placed[mark:]):
+                self.remove(j)
+            del placed[mark:]
+            return False
+        self.place(i, start)
+        placed.append(i)
+        return True
+
+
+def _place_forced(p: _Problem, ledger: _Ledger) -> bool:
+    """Place the locked initiatives at their dates and the must-dos first-fit; False if one cannot be placed."""
+    for i, start in sorted(p.locks.items(), key=lambda kv: kv[1]):
+        if not p.eligible[i] or not 1 <= start <= p.horizon - int(p.dur[i]) + 1:
+            return False
+        ledger.place(i, start)
+    return all(ledger.schedule(i, []) for i in sorted(p.must - set(p.locks)))
+
+
+def _greedy_starts(p: _Problem) -> dict[int, int] | None:
+    """Rank by value ÷ effort, then place each candidate (with what it needs) first-fit; None if a must-do fails."""
+    ledger = _Ledger(p)
+    if not _place_forced(p, ledger):
+        return None
+    ranked = sorted(
+        (i for i in range(p.n) if p.value[i] > 0 and p.eligible[i]),
+        key=lambda i: (-p.value[i] / max(float(p.effort[i]), 0.1), i),
+    )
+    for i in ranked:
+        ledger.schedule(i, [])
+    return _prune(p, ledger.starts)
+
+
+def _guided_starts(p: _Problem, time_limit: float) -> tuple[dict[int, int] | None, float | None]:
+    """Greedy in the order the linear relaxation suggests (most started first, then earliest); None if it fails.
+
+    Also returns the relaxation's value, an upper bound of every plan's value.
+    """
+    relaxation = _solve(p, relaxed=True, time_limit=time_limit)
+    if relaxation.mass is None or relaxation.mean_start is None:
+        return None, None
+    mass, mean = relaxation.mass, relaxation.mean_start
+    ledger = _Ledger(p)
+    if not _place_forced(p, ledger):
+        return None, relaxation.bound
+    ranked = sorted(
+        (i for i in range(p.n) if p.value[i] > 0 and p.eligible[i]),
+        key=lambda i: (float(mean[i]) if mass[i] > 0.5 else math.inf, -float(p.value[i]), i),
+    )
+    for i in ranked:
+        ledger.schedule(i, [])
+    return _prune(p, ledger.starts), relaxation.bound
+
+
+def _compact(p: _Problem, starts: dict[int, int]) -> dict[int, int]:
+    """Move every initiative to the earliest start that keeps the plan valid (earlier never delays a successor)."""
+    ledger = _Ledger(p)
+    for i, start in starts.items():
+        ledger.place(i, start)
+    for i in sorted(starts, key=lambda i: (starts[i], i)):
+        if i in p.locks:
+            continue
+        old = ledger.starts[i]
+        ledger.remove(i)
+        rest = ledger.starts
+        new = next(
+            (t for t in range(1, old) if ledger.fits(i, t) and _order_ok(p, i, t, rest)),
+            old,
+        )
+        ledger.place(i, new)
+    return dict(ledger.starts)
+
+
+def _improve(p: _Problem, starts: dict[int, int], deadline: float) -> dict[int, int]:
+    """Large-neighbourhood search: re-optimize a few competencies at a time with the rest of the plan kept fixed."""
+    comps = [c.key for c in p.fw.competencies]
+    size = 2 if len(comps) >= 6 else 1
+    rng = np.random.default_rng(0)
+    best, best_value = _compact(p, starts), p.objective(starts)
+    best_value = max(best_value, p.objective(best))
+    comp_of = np.array([comps.index(c) for c in p.comp], dtype=np.int64)
+    while (left := deadline - time.monotonic()) > 0.05 and len(comps) > size:
+        chosen = rng.choice(len(comps), size=size, replace=False)
+        free = np.isin(comp_of, chosen)
+        fixed = {i: t for i, t in best.items() if not free[i]}
+        out = _solve(p, fixed=fixed, free=free, time_limit=min(left, max(0.1, p.request.time_limit / 8)), mip_gap=0)
+        if out.status in ("optimal", "feasible"):
+            candidate = _compact(p, out.starts)
+            value = p.objective(candidate)
+            if value > best_value * (1 + 1e-9) + 1e-12:
+                best, best_value = candidate, value
+    return best
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Building the plan
+
+
+def _names(p: _Problem, comp: str) -> str:
+    return p.fw.text(p.fw.competency(comp).name)
+
+
+def _stage_name(p: _Problem, number: int) -> str:
+    return p.fw.text(p.fw.stages[number - 1].name)
+
+
+def _expected(p: _Problem, starts: dict[int, int]) -> dict[str, tuple[str, ...]]:
+    """Expected stage per competency per period: a step counts once all of its (allowed) candidates have finished."""
+    out: dict[str, tuple[str, ...]] = {}
+    top = len(p.fw.stages)
+    for comp in p.fw.competencies:
+        row = []
+        for period in range(1, p.horizon + 1):
+            stage = p.current[comp.key]
+            while stage < top:
+                members = p.step_members.get((comp.key, stage), ())
+                if not members or not all(m in starts and _finish(p, m, starts[m]) - 1 <= period for m in members):
+                    break
+                stage += 1
+            row.append(p.fw.stage_keys[stage - 1])
+        out[comp.key] = tuple(row)
+    return out
+
+
+def _totals(p: _Problem, starts: dict[int, int]) -> tuple[PeriodTotals, ...]:
+    cost = np.zeros(p.horizon + 1)
+    effort = np.zeros(p.horizon + 1)
+    running = np.zeros(p.horizon + 1, dtype=np.int64)
+    for i, start in starts.items():
+        span = slice(start, start + int(p.dur[i]))
+        cost[span] += p.cost[i] / p.dur[i]
+        effort[span] += p.effort[i] / p.dur[i]
+        running[span] += 1
+    return tuple(
+        PeriodTotals(period=t, cost=float(cost[t]), effort=float(effort[t]), running=int(running[t]))
+        for t in range(1, p.horizon + 1)
+    )
+
+
+def is_quick_win(p: _Problem, i: int) -> bool:
+    """Low effort (<= 1 person-month), one period, on the competency's current stage, toward a target above it."""
+    c = p.comp[i]
+    return bool(
+        p.effort[i] <= QUICK_WIN_EFFORT
+        and p.dur[i] == 1
+        and p.frm[i] == p.current[c]
+        and p.target[c] > p.current[c]
+        and p.cands[i].key not in p.request.must_not
+    )
+
+
+def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str]) -> tuple[str, str, str]:
+    """Return the reason sentence(s), expected_from and expected_to of chosen candidate ``i``."""
+    cand = p.cands[i]
+    c = cand.competency
+    s, t, target = p.current[c], int(p.frm[i]), p.target[c]
+    name = _names(p, c)
+    top = len(p.fw.stages)
+    here = f"{name} is at {_stage_name(p, s)} (score {p.score[c]:.2f})"
+    if target > s:
+        here += f" and aims at {_stage_name(p, target)}: a gap of {p.gap[c]:.2f}."
+    else:
+        here += f", at or above its target {_stage_name(p, target)}."
+    why: list[str] = []
+    if i in p.locks:
+        why.append("it is locked")
+    elif i in p.must:
+        why.append("it is a must-do")
+    needed_by = sorted(
+        p.cands[a].key for a in starts if i in p.prereqs[a] or (p.gate[a] is not None and i in (p.gate[a] or ()))
+    )
+    if needed_by:
+        why.append(
+            "it comes before " + ", ".join(f"'{k}'" for k in needed_by[:3]) + (" …" if len(needed_by) > 3 else "")
+        )
+    if t < s:
+        expected_from = expected_to = p.fw.stage_keys[s - 1]
+        effect = f"{name} is already past {_stage_name(p, t)}, so it adds no stage"
+    else:
+        expected_from = p.fw.stage_keys[t - 1]
+        expected_to = p.fw.stage_keys[min(t, top - 1)]
+        step = f"{_stage_name(p, t)} → {_stage_name(p, min(t + 1, top))}"
+        members = len(p.step_members.get((c, t), ()))
+        if t < target:
+            share = "the only initiative" if members == 1 else f"one of {members} initiatives"
+            effect = f"Expected to move {name} from {step}, {share} for that step"
+        else:
+            effect = f"It works on {step}, beyond the target, so it closes no gap"
+    if why:
+        effect += " (" + " and ".join(why) + ")"
+    effect += "."
+    if cand.indicators:
+        effect += " Addresses " + ", ".join(cand.indicators)
+        if discussed:
+            effect += "; the team disagrees on " + ", ".join(discussed)
+        effect += "."
+    return f"{here} {effect}", expected_from, expected_to
+
+
+def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasible"], gap: float) -> Plan:
+    disputed = {d.indicator for d in p.result.discussion_items}
+    initiatives = []
+    comp_order = {c.key: n for n, c in enumerate(p.fw.competencies)}
+    for i in sorted(starts, key=lambda i: (starts[i], comp_order[p.comp[i]], p.cands[i].key)):
+        cand = p.cands[i]
+        discussed = tuple(k for k in cand.indicators if k in disputed)
+        reason, expected_from, expected_to = _reason(p, i, starts, discussed)
+        initiatives.append(
+            Initiative(
+                key=cand.key,
+                title=cand.title,
+                competency=cand.competency,
+                from_stage=cand.from_stage,
+                start=starts[i],
+                end=_finish(p, i, starts[i]),
+                cost=float(cand.cost),
+                effort=float(cand.effort),
+                reason=reason,
+                indicators=tuple(cand.indicators),
+                discussion_items=discussed,
+                expected_from=expected_from,
+                expected_to=expected_to,
+                measure=cand.measure,
+                description=cand.description,
+                quick_win=is_quick_win(p, i),
+                owner=p.owners.get(i, ""),
+                locked=i in p.locks,
+                custom=cand.custom,
+            )
+        )
+    if not initiatives:
+        return Plan(
+            status="empty",
+            gap=0.0,
+            objective=0.0,
+            initiatives=(),
+            expected_stages=_expected(p, {}),
+            totals=_totals(p, {}),
+            explanation=tuple(_explain_empty(p)),
+            request=p.request,
+        )
+    return Plan(
+        status=status,
+        gap=gap,
+        objective=p.objective(starts),
+        initiatives=tuple(initiatives),
+        expected_stages=_expected(p, starts),
+        totals=_totals(p, starts),
+        request=p.request,
+    )
+
+
+def _infeasible(p: _Problem, sentences: Sequence[str]) -> Plan:
+    return Plan(
+        status="infeasible",
+        gap=None,
+        objective=None,
+        initiatives=(),
+        expected_stages={},
+        totals=(),
+        explanation=tuple(sentences),
+        request=p.request,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Explanations
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else f"{x:,.2f}"
+
+
+def _why_not(p: _Problem, i: int, depth: int = 0) -> str:
+    """Why candidate ``i`` cannot be chosen at all (it is not eligible)."""
+    cand = p.cands[i]
+    key = cand.key
+    if cand.key in p.request.must_not:
+        return f"'{key}' is on the must-not list"
+    if p.dur[i] > p.horizon:
+        return f"'{key}' takes {p.dur[i]} periods, more than the horizon of {p.horizon}"
+    for r in p.unknown_prereqs[i]:
+        return f"'{key}' requires '{r}', which is no known initiative"
+    for b in p.prereqs[i]:
+        if not p.eligible[b]:
+            if depth > 8:
+                return f"'{key}' requires '{p.cands[b].key}', which cannot be chosen"
+            return f"'{key}' requires {_why_not(p, b, depth + 1)}"
+    g = p.gate[i]
+    c = cand.competency
+    below = _stage_name(p, int(p.frm[i]) - 1)
+    if g is not None and not g:
+        excluded = [o.key for j, o in enumerate(p.cands) if o.competency == c and p.frm[j] == p.frm[i] - 1]
+        why = (
+            "its initiatives (" + ", ".join(f"'{k}'" for k in excluded) + ") are on the must-not list"
+            if excluded
+            else "no initiative exists for it"
+        )
+        return (
+            f"'{key}' is for stage {_stage_name(p, int(p.frm[i]))} of {_names(p, c)}, which is at "
+            f"{_stage_name(p, p.current[c])}: stage {below} must be worked on first, but {why}"
+        )
+    if g is not None:
+        first = g[0]
+        return (
+            f"'{key}' must wait for an initiative of stage {below} of {_names(p, c)} (no stage is skipped), "
+            f"and none can be chosen: {_why_not(p, first, depth + 1) if depth <= 8 else p.cands[first].key}"
+        )
+    return f"'{key}' cannot be chosen"
+
+
+def _static_problems(p: _Problem) -> list[str]:
+    """Problems visible without solving: unknown keys, contradictions, locks outside the horizon."""
+    req = p.request
+    out: list[str] = []
+    known = p.index
+    for key in sorted(req.must):
+        if key not in known:
+            out.append(
+                f"The must-do '{key}' is neither an action of {p.fw.id} nor a custom initiative: "
+                "check the key or remove it from the must-do list."
+            )
+        elif key in req.must_not:
+            out.append(f"'{key}' is both a must-do and a must-not: remove it from one of the two lists.")
+    for lock in req.locks:
+        if lock.key not in known:
+            out.append(
+                f"The locked initiative '{lock.key}' is neither an action of {p.fw.id} nor a custom initiative: "
+                "unlock it."
+            )
+            continue
+        i = known[lock.key]
+        if lock.key in req.must_not:
+            out.append(f"'{lock.key}' is locked and on the must-not list: unlock it or allow it.")
+            continue
+        d = int(p.dur[i])
+        latest = p.horizon - d + 1
+        if lock.start < 1:
+            out.append(f"The lock of '{lock.key}' starts in period {lock.start}; periods count from 1: move its start.")
+        elif lock.start > latest:
+            needed = lock.start + d - 1
+            out.append(
+                f"The lock of '{lock.key}' starts in period {lock.start} and takes {d} period(s), past the horizon "
+                f"of {p.horizon}: move its start to period {max(latest, 1)} or earlier, or extend the horizon to "
+                f"{needed}."
+                if latest >= 1
+                else f"The locked '{lock.key}' takes {d} periods, more than the horizon of {p.horizon}: extend the "
+                f"horizon to {needed} or unlock it."
+            )
+    if out:
+        return out
+    for i in sorted(p.forced(), key=lambda i: p.cands[i].key):
+        if p.eligible[i]:
+            continue
+        what = "locked initiative" if i in p.locks else "must-do"
+        key = p.cands[i].key
+        if p.dur[i] > p.horizon:
+            out.append(
+                f"The {what} '{key}' takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
+                f"horizon to {p.dur[i]} or drop it."
+            )
+        else:
+            out.append(
+                f"The {what} '{key}' cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
+                "from the list."
+            )
+    return out
+
+
+def _feasible(p: _Problem, relax: frozenset[Family] = frozenset(), must: frozenset[int] | None = None) -> bool:
+    """Whether some plan satisfies the constraints (with ``relax`` dropped and ``must`` as the must-do set)."""
+    return _solve(p, goal="feasible", relax=relax, must=must).status in ("optimal", "feasible")
+
+
+def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
+    """Which constraint blocks the request, and what to relax: solve again with one family relaxed at a time."""
+    req = p.request
+    out = ["No plan satisfies every constraint at once."]
+    found = False
+    spending: tuple[tuple[Family, Goal, str, float | None, str], ...] = (
+        ("budget", "min-budget", "budget per period", req.budget, "in money"),
+        ("capacity", "min-capacity", "capacity per period", req.capacity, "in person-months"),
+    )
+    for family, goal, label, limit, unit in spending:
+        if limit is None or not _feasible(p, relax=frozenset({family})):
+            continue
+        found = True
+        need = _solve(p, goal=goal, relax=frozenset({family}))
+        if need.status in ("optimal", "feasible") and need.value is not None:
+            out.append(
+                f"The {label} ({_number(limit)}) is too small: the must-do and locked initiatives with their "
+                f"prerequisites need {_number(need.value)} ({unit}) in some period. Raise the {label} to at least "
+                f"{_number(need.value)}, or drop a must-do."
+            )
+        else:
+            out.append(f"The {label} ({_number(limit)}) is too small: raise it, or drop a must-do.")
+    if _feasible(p, relax=frozenset({"concurrency"})):
+        found = True
+        need = _solve(p, goal="min-concurrent", relax=frozenset({"concurrency"}))
+        number = f" to at least {round(need.value)}" if need.value is not None else ""
+        out.append(
+            f"At most {req.max_concurrent} initiative(s) may run at once, too few for the must-do and locked "
+            f"initiatives and their prerequisites: raise the limit{number}."
+        )
+    if p.horizon < MAX_HORIZON:
+        longest = _prepare(fw, result, req, MAX_HORIZON)
+        if _feasible(longest):
+            found = True
+            low, high = p.horizon + 1, MAX_HORIZON
+            while low < high:
+                mid = (low + high) // 2
+                if _feasible(_prepare(fw, result, req, mid)):
+                    high = mid
+                else:
+                    low = mid + 1
+            out.append(
+                f"The horizon of {p.horizon} period(s) is too short for the must-do and locked initiatives with their "
+                f"prerequisites: extend it to {low} periods."
+            )
+    if p.locks and _feasible(p, relax=frozenset({"lock-dates"})):
+        found = True
+        keys = ", ".join(f"'{p.cands[i].key}'" for i in sorted(p.locks, key=lambda i: p.cands[i].key))
+        out.append(f"The locked start dates ({keys}) cannot all be kept: move or unlock one of them.")
+    optional = sorted(p.must - set(p.locks), key=lambda i: p.cands[i].key)
+    if optional:
+        singles = [i for i in optional if _feasible(p, must=p.must - {i})]
+        for i in singles:
+            found = True
+            out.append(f"Dropping the must-do '{p.cands[i].key}' makes a plan possible.")
+        if not singles and _feasible(p, relax=frozenset({"must"})):
+            found = True
+            keys = ", ".join(f"'{p.cands[i].key}'" for i in optional)
+            out.append(f"The must-do initiatives ({keys}) do not fit together: drop some of them.")
+    if not found:
+        if _feasible(p, relax=frozenset({"prerequisites"})):
+            out.append(
+                "The must-do and locked initiatives fit only without their prerequisites (requires and the stage "
+                "order): drop a must-do or lock, or free a prerequisite's time."
+            )
+        elif _feasible(p, relax=frozenset({"budget", "capacity", "concurrency", "lock-dates"})):
+            out.append(
+                "No single change is enough: relax several limits at once (budget, capacity, initiatives running "
+                "at once, locked dates) or drop must-do initiatives."
+            )
+        else:
+            out.append("Drop must-do or locked initiatives, or extend the horizon, to make a plan possible.")
+    return out
+
+
+def _explain_empty(p: _Problem) -> list[str]:
+    """Why the best plan holds no initiative."""
+    req = p.request
+    fw = p.fw
+    if p.n == 0:
+        return [
+            f"There is nothing to choose from: framework {fw.id} has no actions and no custom initiatives were "
+            "given. Add custom initiatives."
+        ]
+    steps = [(c, t) for c in p.current for t in range(p.current[c], p.target[c])]
+    if not steps:
+        reached = ", ".join(
+            f"{_names(p, c)} at {_stage_name(p, p.current[c])} (target {_stage_name(p, p.target[c])})"
+            for c in p.current
+        )
+        return [
+            f"Every competency is at or above its target ({reached}), so no initiative would close a gap. "
+            "Raise a target to plan further."
+        ]
+    valued = [i for i in range(p.n) if p.value[i] > 0]
+    if not valued:
+        missing = "; ".join(f"{_names(p, c)} {_stage_name(p, t)} → {_stage_name(p, t + 1)}" for c, t in steps[:4])
+        return [f"No initiative exists for the steps still to take ({missing}): add custom initiatives for them."]
+    possible = [i for i in valued if p.eligible[i]]
+    if not possible:
+        reasons = "; ".join(_why_not(p, i) for i in valued[:3])
+        return [f"None of the {len(valued)} initiatives that would close a gap can be chosen: {reasons}."]
+    out: list[str] = ["No initiative that closes a gap fits within the limits."]
+    per_cost = min(float(p.cost[i] / p.dur[i]) for i in possible)
+    per_effort = min(float(p.effort[i] / p.dur[i]) for i in possible)
+    if req.budget is not None and per_cost > req.budget:
+        out.append(
+            f"The budget per period ({_number(req.budget)}) is below what the cheapest of them spends per period "
+            f"({_number(per_cost)}): raise the budget."
+        )
+    if req.capacity is not None and per_effort > req.capacity:
+        out.append(
+            f"The capacity per period ({_number(req.capacity)} person-months) is below what the lightest of them "
+            f"needs per period ({_number(per_effort)}): raise the capacity."
+        )
+    if len(out) == 1:
+        out.append(
+            "Their prerequisites do not fit the budget, capacity, horizon or the limit of initiatives running at "
+            "once: relax one of them."
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The entry points
 
 
 def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
-    """Return the best plan for ``request`` given the team's ``result``."""
-    raise NotImplementedError("the optimizer is being written")
+    """Return the best plan for ``request`` given the team's ``result`` (see the module docstring).
+
+    Raises ``ValueError`` for malformed requests (see ``validate_request``); every other problem, such as an infeasible
+    request, is answered by a plan with status "infeasible" and an explanation.
+    """
+    validate_request(fw, result, request)
+    p = _prepare(fw, result, request)
+    static = _static_problems(p)
+    if static:
+        return _infeasible(p, static)
+    deadline = time.monotonic() + request.time_limit
+    outcome = _solve(p, time_limit=request.time_limit * SOLVER_SHARE)
+    if outcome.status == "infeasible":
+        return _infeasible(p, _diagnose(fw, result, p))
+    best: dict[int, int] | None = None
+    bounds = [outcome.bound] if outcome.bound is not None else []
+    if outcome.status == "optimal":  # the solver proved its plan within the requested gap
+        # Within that gap a (cheap) greedy plan may still be better: keep whichever is.
+        best = max((s for s in (outcome.starts, _greedy_starts(p)) if s is not None), key=p.objective)
+    else:
+        # Stopped by the time limit: keep the best of the solver's plan, the greedy one and the one the linear
+        # relaxation guides, then improve it by re-optimizing one competency at a time until the time is up.
+        guided, relaxed_bound = _guided_starts(p, max(0.05, deadline - time.monotonic()))
+        bounds += [relaxed_bound] if relaxed_bound is not None else []
+        solved = outcome.starts if outcome.status == "feasible" else None
+        found = [s for s in (solved, _greedy_starts(p), guided) if s is not None]
+        best = _improve(p, max(found, key=p.objective), deadline) if found else None
+    if best is not None:
+        starts = _prune(p, best)
+        objective = p.objective(starts)
+        bound = max(min(bounds, default=math.inf), objective)
+        gap = 0.0 if bound <= objective else min(1.0, (bound - objective) / max(abs(objective), 1e-12))
+        status: Literal["optimal", "feasible"] = "optimal" if gap <= OPTIMAL_GAP else "feasible"
+        return _plan(p, starts, status, 0.0 if status == "optimal" else gap)
+    reason = "the solver stopped at its time limit" if outcome.status == "timeout" else outcome.message
+    return _infeasible(
+        p,
+        [
+            f"No plan was found ({reason}); that does not prove that none exists.",
+            f"Raise the time limit (now {request.time_limit:g} s) or simplify the request (fewer must-do or "
+            "locked initiatives).",
+        ],
+    )
+
+
+def greedy_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
+    """The baseline: rank by value ÷ effort and schedule first-fit under the same constraints (no solver)."""
+    validate_request(fw, result, request)
+    p = _prepare(fw, result, request)
+    static = _static_problems(p)
+    if static:
+        return _infeasible(p, static)
+    starts = _greedy_starts(p)
+    if starts is None:
+        return _infeasible(p, ["The greedy ranking could not place every must-do and locked initiative."])
+    return _plan(p, starts, "feasible", 1.0)
+
+
+def action_values(fw: Framework, result: Result, request: PlanRequest) -> dict[str, float]:
+    """Return every candidate's value in the objective (before the early-start bonus), by key."""
+    validate_request(fw, result, request)
+    p = _prepare(fw, result, request)
+    return {c.key: float(p.value[i]) for i, c in enumerate(p.cands)}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.scoring.result import Result
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
@@ -459,3 +460,200 @@ def charts(result: Result, fw: Framework) -> tuple[Chart, ...]:
             )
         )
     return tuple(found)
+
+
+# --- Roadmap plans (planning.model.Plan): a Gantt chart per competency and the expected stage per period ----------
+
+#: Colors of an initiative's bar: planned, quick win, locked by the team (Okabe-Ito, with text-safe contrast).
+PLANNED = "Planned"
+QUICK_WIN = "Quick win"
+LOCKED = "Locked"
+GANTT_COLORS = {PLANNED: "#0072b2", QUICK_WIN: "#009e73", LOCKED: "#b35900"}
+GANTT_WIDTH = 520
+
+
+def _kind(initiative: Initiative) -> str:
+    return LOCKED if initiative.locked else QUICK_WIN if initiative.quick_win else PLANNED
+
+
+def gantt_data(plan: Plan, competency: str | None = None) -> list[dict[str, Any]]:
+    """One row per initiative (of one competency, or all), in the order they start."""
+    rows = []
+    chosen = [i for i in plan.initiatives if competency is None or i.competency == competency]
+    for initiative in sorted(chosen, key=lambda i: (i.start, i.end, i.key)):
+        rows.append(
+            {
+                "key": initiative.key,
+                "title": initiative.title,
+                "start": initiative.start,
+                "end": initiative.end,
+                "periods": f"{initiative.start}–{initiative.end - 1}"
+                if initiative.end - initiative.start > 1
+                else str(initiative.start),
+                "cost": _r(initiative.cost),
+                "effort": _r(initiative.effort),
+                "kind": _kind(initiative),
+                "owner": initiative.owner or "(none)",
+            }
+        )
+    return rows
+
+
+def gantt(plan: Plan, fw: Framework, competency: str) -> Spec:
+    """Timeline of one competency's initiatives: a bar per initiative from its first period up to its end.
+
+    The x axis counts periods from 1; a bar covers its periods whole (an initiative in periods 2 and 3 spans 2 to 4).
+    Locked initiatives and quick wins have their own colors.
+    """
+    horizon = plan.request.horizon
+    data = gantt_data(plan, competency)
+    name = fw.text(fw.competency(competency).name)
+    kinds = [k for k in (PLANNED, QUICK_WIN, LOCKED) if any(row["kind"] == k for row in data)] or [PLANNED]
+    x = {
+        "field": "start",
+        "type": "quantitative",
+        "title": "Period",
+        "scale": {"domain": [1, horizon + 1], "nice": False, "zero": False},
+        "axis": {"values": list(range(1, horizon + 2)), "format": "d", "grid": True, "gridColor": GRID_COLOR},
+    }
+    y = {
+        "field": "title",
+        "type": "nominal",
+        "sort": [row["title"] for row in data],
+        "title": None,
+        "axis": {"labelLimit": 240},
+    }
+    return {
+        "$schema": SCHEMA,
+        "description": f"Timeline of the initiatives for {name}: "
+        + ("; ".join(f"{row['title']} in period {row['periods']} ({row['kind'].lower()})" for row in data) or "none")
+        + ".",
+        "width": GANTT_WIDTH,
+        "height": {"step": 30},
+        "data": {"values": data},
+        "config": _config(),
+        "encoding": {"y": y},
+        "layer": [
+            {
+                "mark": {"type": "bar", "cornerRadius": 3, "height": {"band": 0.7}},
+                "encoding": {
+                    "x": x,
+                    "x2": {"field": "end"},
+                    "color": {
+                        "field": "kind",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": kinds, "range": [GANTT_COLORS[k] for k in kinds]},
+                    },
+                    "tooltip": [
+                        {"field": "title", "title": "Initiative"},
+                        {"field": "key", "title": "Key"},
+                        {"field": "periods", "title": "Periods"},
+                        {"field": "cost", "title": "Cost", "format": ",.0f"},
+                        {"field": "effort", "title": "Effort (person-months)", "format": ".1f"},
+                        {"field": "kind", "title": "Kind"},
+                        {"field": "owner", "title": "Owner"},
+                    ],
+                },
+            },
+        ],
+    }
+
+
+def expected_stage_data(plan: Plan, fw: Framework) -> list[dict[str, Any]]:
+    """Cells of the expected-stage chart: competency × period with the stage expected by the end of that period."""
+    rows = []
+    for comp in fw.competencies:
+        for period, stage in enumerate(plan.expected_stages.get(comp.key, ()), start=1):
+            rows.append(
+                {
+                    "competency": fw.text(comp.name),
+                    "period": period,
+                    "stage": fw.text(fw.stages[fw.stage_number(stage) - 1].name),
+                    "stage_number": fw.stage_number(stage),
+                }
+            )
+    return rows
+
+
+def expected_stages(plan: Plan, fw: Framework) -> Spec:
+    """Heat map of the stage each competency is expected to reach by each period, as the plan's initiatives finish."""
+    data = expected_stage_data(plan, fw)
+    competencies = [fw.text(c.name) for c in fw.competencies if c.key in plan.expected_stages]
+    n_stages = len(fw.stages)
+    return {
+        "$schema": SCHEMA,
+        "description": "Heat map of the expected stage per competency and period: "
+        + "; ".join(f"{row['competency']} period {row['period']} {row['stage']}" for row in data)
+        + ".",
+        "width": {"step": 56},
+        "height": {"step": 34},
+        "data": {"values": data},
+        "config": _config(),
+        "encoding": {
+            "x": {"field": "period", "type": "ordinal", "title": "Period", "axis": {"labelAngle": 0, "orient": "top"}},
+            "y": {"field": "competency", "type": "ordinal", "sort": competencies, "title": None},
+        },
+        "layer": [
+            {
+                "mark": {"type": "rect", "stroke": "#ffffff", "strokeWidth": 2},
+                "encoding": {
+                    "color": {
+                        "field": "stage_number",
+                        "type": "quantitative",
+                        "title": "Stage",
+                        "scale": {"domain": [1, n_stages], "scheme": "blues"},
+                        "legend": {"tickCount": n_stages, "format": "d", "gradientLength": 160},
+                    },
+                    "tooltip": [
+                        {"field": "competency", "title": "Competency"},
+                        {"field": "period", "title": "Period"},
+                        {"field": "stage", "title": "Expected stage"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "fontSize": 12},
+                "encoding": {
+                    "text": {"field": "stage_number"},
+                    "color": {
+                        "condition": {"test": f"datum.stage_number > {(n_stages + 1) / 2}", "value": "#fff"},
+                        "value": LABEL_COLOR,
+                    },
+                },
+            },
+        ],
+    }
+
+
+def plan_charts(plan: Plan, fw: Framework) -> tuple[Chart, ...]:
+    """The charts of a plan page: a timeline per competency that has initiatives, then the expected stages."""
+    found = []
+    for comp in fw.competencies:
+        if any(i.competency == comp.key for i in plan.initiatives):
+            name = fw.text(comp.name)
+            found.append(
+                Chart(
+                    gantt_id(comp.key),
+                    f"Timeline: {name}",
+                    f"The initiatives for {name} by period: each bar runs from the period it starts in to the end of "
+                    "its last period. Locked initiatives and quick wins have their own colors.",
+                    gantt(plan, fw, comp.key),
+                )
+            )
+    if plan.expected_stages:
+        found.append(
+            Chart(
+                "chart-expected-stages",
+                "Expected stage per competency and period",
+                "The stage (1 = first) each competency is expected to have reached by the end of each period, as "
+                "the plan's initiatives finish.",
+                expected_stages(plan, fw),
+            )
+        )
+    return tuple(found)
+
+
+def gantt_id(competency: str) -> str:
+    """The chart id of a competency's timeline (an id-safe form of its key: letters, digits and hyphens)."""
+    return "chart-gantt-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in competency.lower())

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("viewer", "facilitator", "owner")  # each role can do everything the roles before it can
@@ -171,3 +183,48 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(100), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanSettings(Base):
+    """What a team asks of the roadmap optimizer for one assessment (the targets are the assessment's own)."""
+
+    __tablename__ = "plan_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), unique=True)
+    #: Number of periods (quarters by default) the plan covers.
+    horizon: Mapped[int] = mapped_column(Integer, default=8)
+    #: Budget and capacity (person-months) per period; None is unlimited.
+    budget: Mapped[float | None] = mapped_column(Float, default=None)
+    capacity: Mapped[float | None] = mapped_column(Float, default=None)
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=3)
+    #: Action keys the plan must include / must leave out.
+    must: Mapped[list[str]] = mapped_column(JSON, default=list)
+    must_not: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The team's own initiatives: objects with the fields of a framework action (see services/plans.py).
+    custom: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: The first day of period 1, for the calendar export; None: the first day of the quarter after the plan.
+    start_date: Mapped[date | None] = mapped_column(Date, default=None)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlanVersion(Base):
+    """One saved plan of an assessment. Every save adds a version; versions are never changed."""
+
+    __tablename__ = "plan_version"
+    #: The unique constraint's index also serves lookups by assessment.
+    __table_args__ = (UniqueConstraint("assessment_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    #: 1, 2, 3, … per assessment.
+    number: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Who changed what, in a sentence.
+    note: Mapped[str] = mapped_column(String(500), default="")
+    #: "optimal", "feasible", "infeasible" or "empty" (the plan's status, for listings).
+    status: Mapped[str] = mapped_column(String(20))
+    #: The PlanRequest that was solved, as JSON (services/plans.py request_to_dict).
+    request: Mapped[dict[str, Any]] = mapped_column()
+    #: The resulting plan as JSON (planning/export.py plan_to_dict).
+    plan: Mapped[dict[str, Any]] = mapped_column()

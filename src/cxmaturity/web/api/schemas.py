@@ -7,7 +7,7 @@ never leaks into the API by accident.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -394,3 +394,103 @@ class ErrorPublic(BaseModel):
     detail: str
     field: str | None = None
     problems: list[str] | None = None
+
+
+# --- roadmap plans ----------------------------------------------------------------------------------------------
+
+PlanKey = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+MAX_PLAN_KEYS = 500
+
+
+class CustomInitiative(_In):
+    """One of the team's own initiatives: the fields of a framework action."""
+
+    key: PlanKey = Field(description="Unique: not a key of the framework's actions or of another own initiative.")
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    competency: Key = Field(description="The competency key it works on.")
+    from_stage: Key = Field(description="The stage key the competency must have reached for it to start.")
+    effort: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False, description="Person-months in all.")]
+    cost: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False, description="Money in all.")] = 0.0
+    duration: Annotated[int, Field(ge=1, le=40, description="Periods it runs.")]
+    requires: Annotated[list[PlanKey], Field(default_factory=list, max_length=50)]
+    indicators: Annotated[list[Key], Field(default_factory=list, max_length=50)]
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    measure: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class CustomInitiativePublic(_Out):
+    key: str
+    title: str
+    competency: str
+    from_stage: str
+    effort: float
+    cost: float
+    duration: int
+    requires: list[str]
+    indicators: list[str]
+    description: str
+    measure: str
+
+
+class PlanSettingsUpdate(_In):
+    """All the settings at once (PUT replaces them); a field left out takes its default."""
+
+    horizon: Annotated[int, Field(ge=1, le=40, description="Periods (quarters) the plan covers.")] = 8
+    budget: Annotated[
+        float | None, Field(ge=0, le=1e12, allow_inf_nan=False, description="Money per period; null: no limit.")
+    ] = None
+    capacity: Annotated[
+        float | None,
+        Field(ge=0, le=1e12, allow_inf_nan=False, description="Person-months per period; null: no limit."),
+    ] = None
+    max_concurrent: Annotated[int, Field(ge=1, le=100, description="Initiatives running at once, at most.")] = 3
+    must: Annotated[list[PlanKey], Field(default_factory=list, max_length=MAX_PLAN_KEYS)]
+    must_not: Annotated[list[PlanKey], Field(default_factory=list, max_length=MAX_PLAN_KEYS)]
+    custom: Annotated[list[CustomInitiative], Field(default_factory=list, max_length=50)]
+    start_date: date | None = Field(
+        default=None, description="The first day of period 1 (calendar export); null: the next quarter."
+    )
+
+
+class PlanSettingsPublic(_Out):
+    assessment_id: int
+    targets: dict[str, str] = Field(description="The assessment's targets (PATCH /assessments/{id} sets them).")
+    horizon: int
+    budget: float | None
+    capacity: float | None
+    max_concurrent: int
+    must: list[str]
+    must_not: list[str]
+    custom: list[CustomInitiativePublic]
+    start_date: date | None
+
+
+class PlanVersionPublic(_Out):
+    number: int
+    created_at: Utc
+    created_by: str = Field(description="The name (or e-mail) of who saved it.")
+    note: str = Field(description="Who changed what.")
+    status: Literal["optimal", "feasible", "infeasible", "empty"]
+
+
+class InitiativeUpdate(_In):
+    owner: Annotated[str | None, StringConstraints(max_length=100)] = Field(
+        default=None, description="Who owns it; an empty string clears it."
+    )
+    start: Annotated[int | None, Field(ge=1, le=40, description="Move it to start in this period; it is locked.")] = (
+        None
+    )
+    locked: bool | None = Field(
+        default=None, description="true: keep it where it is; false: let the optimizer move it."
+    )
+
+
+class PlanPublic(BaseModel):
+    """A saved plan: the JSON of ``cxm plan --format json`` plus the version it was saved as."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["optimal", "feasible", "infeasible", "empty"]
+    gap: float | None
+    initiatives: list[dict[str, Any]]
+    saved: PlanVersionPublic

@@ -12,9 +12,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, organizations, respond, results
-from cxmaturity.services.errors import Invalid
+from cxmaturity.services import access, assessments, organizations, plans, respond, results
+from cxmaturity.services.errors import Invalid, NotFound
+from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.api import schemas
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
 from cxmaturity.web.context import settings_of, unit_of_work
@@ -279,3 +281,193 @@ def finish(request: Request, invitation_token: InvitationToken) -> schemas.Respo
     with unit_of_work(request) as db:
         respond.finish(db, invitation_token)
         return _view(db, invitation_token)
+
+
+# --- roadmap plans ----------------------------------------------------------------------------------------------
+
+InitiativeKey = Annotated[str, Path(min_length=1, max_length=64, description="An initiative's key.")]
+VersionNumber = Annotated[int, Path(ge=1, description="A plan version's number (1, 2, …).")]
+
+
+def _settings_public(assessment: Assessment, current: plans.Settings) -> schemas.PlanSettingsPublic:
+    return schemas.PlanSettingsPublic(
+        assessment_id=assessment.id,
+        targets={str(k): str(v) for k, v in (assessment.targets or {}).items()},
+        horizon=current.horizon,
+        budget=current.budget,
+        capacity=current.capacity,
+        max_concurrent=current.max_concurrent,
+        must=list(current.must),
+        must_not=list(current.must_not),
+        custom=[schemas.CustomInitiativePublic(**plans.candidate_to_dict(c)) for c in current.custom],
+        start_date=current.start_date,
+    )
+
+
+def _version_public(info: plans.VersionInfo) -> schemas.PlanVersionPublic:
+    return schemas.PlanVersionPublic(
+        number=info.number,
+        created_at=info.created_at,
+        created_by=info.author,
+        note=info.note,
+        status=info.status,
+    )
+
+
+def _plan_response(saved: plans.SavedPlan, status_code: int = 200) -> Response:
+    # The plan as `cxm plan --format json` writes it, field for field, with the version it was saved as.
+    body = {**saved.data, "saved": _version_public(saved.info).model_dump(mode="json")}
+    return JSONResponse(body, status_code=status_code)
+
+
+@router.get("/assessments/{assessment_id}/plan/settings", tags=["plans"], summary="The plan settings")
+def get_plan_settings(request: Request, token: Token, assessment_id: AssessmentId) -> schemas.PlanSettingsPublic:
+    with acting(request, token) as (db, actor):
+        current = plans.settings(db, actor, assessment_id)
+        return _settings_public(assessments.get(db, actor, assessment_id), current)
+
+
+@router.put(
+    "/assessments/{assessment_id}/plan/settings",
+    tags=["plans"],
+    summary="Replace the plan settings (the next plan uses them)",
+)
+def put_plan_settings(
+    request: Request, token: Token, assessment_id: AssessmentId, body: schemas.PlanSettingsUpdate
+) -> schemas.PlanSettingsPublic:
+    new = plans.Settings(
+        horizon=body.horizon,
+        budget=body.budget,
+        capacity=body.capacity,
+        max_concurrent=body.max_concurrent,
+        must=tuple(body.must),
+        must_not=tuple(body.must_not),
+        custom=tuple(
+            Candidate(
+                key=c.key,
+                title=c.title,
+                competency=c.competency,
+                from_stage=c.from_stage,
+                effort=c.effort,
+                duration=c.duration,
+                cost=c.cost,
+                requires=tuple(c.requires),
+                indicators=tuple(c.indicators),
+                description=c.description,
+                measure=c.measure,
+                custom=True,
+            )
+            for c in body.custom
+        ),
+        start_date=body.start_date,
+    )
+    with acting(request, token) as (db, actor):
+        saved = plans.set_settings(db, actor, assessment_id, new)
+        return _settings_public(assessments.get(db, actor, assessment_id), saved)
+
+
+@router.post(
+    "/assessments/{assessment_id}/plan",
+    tags=["plans"],
+    status_code=201,
+    summary="Make a plan from the current results and save it as a new version",
+    response_model=schemas.PlanPublic,
+)
+def make_plan(request: Request, token: Token, assessment_id: AssessmentId) -> Response:
+    with acting(request, token) as (db, actor):
+        saved = plans.make(db, actor, assessment_id)
+    return _plan_response(saved, 201)
+
+
+@router.get(
+    "/assessments/{assessment_id}/plan",
+    tags=["plans"],
+    summary="The latest saved plan",
+    response_model=schemas.PlanPublic,
+)
+def get_plan(request: Request, token: Token, assessment_id: AssessmentId) -> Response:
+    with acting(request, token) as (db, actor):
+        saved = plans.latest(db, actor, assessment_id)
+    if saved is None:
+        raise NotFound("this assessment has no plan yet: POST /api/v1/assessments/{id}/plan makes one")
+    return _plan_response(saved)
+
+
+@router.get("/assessments/{assessment_id}/plan/versions", tags=["plans"], summary="Saved plan versions, newest first")
+def list_plan_versions(request: Request, token: Token, assessment_id: AssessmentId) -> list[schemas.PlanVersionPublic]:
+    with acting(request, token) as (db, actor):
+        return [_version_public(v) for v in plans.versions(db, actor, assessment_id)]
+
+
+@router.get(
+    "/assessments/{assessment_id}/plan/versions/{number}",
+    tags=["plans"],
+    summary="One saved plan version",
+    response_model=schemas.PlanPublic,
+)
+def get_plan_version(request: Request, token: Token, assessment_id: AssessmentId, number: VersionNumber) -> Response:
+    with acting(request, token) as (db, actor):
+        saved = plans.version(db, actor, assessment_id, number)
+    return _plan_response(saved)
+
+
+@router.patch(
+    "/assessments/{assessment_id}/plan/initiatives/{key}",
+    tags=["plans"],
+    summary="Set an initiative's owner, lock or move it; the plan is made again and saved as a new version",
+    response_model=schemas.PlanPublic,
+)
+def update_initiative(
+    request: Request, token: Token, assessment_id: AssessmentId, key: InitiativeKey, body: schemas.InitiativeUpdate
+) -> Response:
+    with acting(request, token) as (db, actor):
+        saved = plans.adjust(
+            db, actor, assessment_id, [plans.Change(key, owner=body.owner, locked=body.locked, start=body.start)]
+        )
+    return _plan_response(saved)
+
+
+def _plan_file(request: Request, token: str, assessment_id: int, version: int | None, kind: str) -> Response:
+    with acting(request, token) as (db, actor):
+        assessment = assessments.get(db, actor, assessment_id)
+        saved = (
+            plans.latest(db, actor, assessment_id)
+            if version is None
+            else plans.version(db, actor, assessment_id, version)
+        )
+        if saved is None:
+            raise NotFound("this assessment has no plan yet: POST /api/v1/assessments/{id}/plan makes one")
+        if kind == "csv":
+            body, media = plans.csv_text(saved), "text/csv; charset=utf-8"
+        else:
+            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            media = "text/calendar; charset=utf-8"
+    name = f"plan-{assessment_id}-v{saved.number}.{kind}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+PlanVersionQuery = Annotated[int | None, Query(ge=1, description="A version number; the latest when left out.")]
+
+
+@router.get(
+    "/assessments/{assessment_id}/plan.csv",
+    tags=["plans"],
+    summary="The plan as CSV (one row per initiative)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The CSV file."}},
+)
+def plan_csv(request: Request, token: Token, assessment_id: AssessmentId, version: PlanVersionQuery = None) -> Response:
+    return _plan_file(request, token, assessment_id, version, "csv")
+
+
+@router.get(
+    "/assessments/{assessment_id}/plan.ics",
+    tags=["plans"],
+    summary="The plan's milestones as an iCalendar file",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/calendar": {"schema": {"type": "string"}}}, "description": "The iCalendar file."}
+    },
+)
+def plan_ics(request: Request, token: Token, assessment_id: AssessmentId, version: PlanVersionQuery = None) -> Response:
+    return _plan_file(request, token, assessment_id, version, "ics")

@@ -1,0 +1,181 @@
+"""A plan as JSON (a plain dict), CSV and an iCalendar file of milestones (no I/O: each returns text or data)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from cxmaturity.planning.model import Initiative, Plan
+
+FORMAT = "cx-maturity/plan@1"
+#: Months per period: plans count in quarters.
+PERIOD_MONTHS = 3
+#: Characters that make a spreadsheet read a cell as a formula; such cells get a leading apostrophe in CSV files.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "key",
+    "title",
+    "competency",
+    "from_stage",
+    "start",
+    "end",
+    "cost",
+    "effort",
+    "quick_win",
+    "owner",
+    "locked",
+    "custom",
+    "expected_from",
+    "expected_to",
+    "indicators",
+    "discussion_items",
+    "measure",
+    "reason",
+)
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 4)
+
+
+def initiative_to_dict(item: Initiative) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "title": item.title,
+        "competency": item.competency,
+        "from_stage": item.from_stage,
+        "start": item.start,
+        "end": item.end,
+        "cost": _round(item.cost),
+        "effort": _round(item.effort),
+        "reason": item.reason,
+        "quick_win": item.quick_win,
+        "owner": item.owner,
+        "locked": item.locked,
+        "custom": item.custom,
+        "expected_from": item.expected_from,
+        "expected_to": item.expected_to,
+        "indicators": list(item.indicators),
+        "discussion_items": list(item.discussion_items),
+        "measure": item.measure,
+        "description": item.description,
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """Return the plan as JSON-ready data; stages, competencies and initiatives are given by key."""
+    req = plan.request
+    return {
+        "format": FORMAT,
+        "status": plan.status,
+        "summary": plan.summary,
+        "gap": _round(plan.gap),
+        "objective": _round(plan.objective),
+        "initiatives": [initiative_to_dict(i) for i in plan.initiatives],
+        "expected_stages": {k: list(v) for k, v in plan.expected_stages.items()},
+        "totals": [
+            {"period": t.period, "cost": _round(t.cost), "effort": _round(t.effort), "running": t.running}
+            for t in plan.totals
+        ],
+        "explanation": list(plan.explanation),
+        "settings": {
+            "horizon": req.horizon,
+            "budget": req.budget,
+            "capacity": req.capacity,
+            "max_concurrent": req.max_concurrent,
+            "targets": dict(req.targets),
+            "must": sorted(req.must),
+            "must_not": sorted(req.must_not),
+            "locks": [{"key": lk.key, "start": lk.start, "owner": lk.owner} for lk in req.locks],
+            "custom": [c.key for c in req.custom],
+            "time_limit": req.time_limit,
+            "mip_gap": req.mip_gap,
+        },
+    }
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, tuple | list):
+        text = " ".join(str(v) for v in value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def plan_to_csv(plan: Plan) -> str:
+    """Return one CSV row per initiative (UTF-8 text; list cells are space-separated keys).
+
+    Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-`` or ``@``) get a leading
+    apostrophe.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in plan.initiatives:
+        writer.writerow([_cell(getattr(item, column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` moved by ``months`` calendar months (the day of month clipped to the month's length)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, d))
+        except ValueError:
+            continue
+    raise ValueError(f"cannot move {day} by {months} months")  # pragma: no cover - 28 always exists
+
+
+def period_start(start_date: date, period: int) -> date:
+    """First day of ``period`` (counted from 1) when period 1 starts on ``start_date`` and periods are quarters."""
+    return add_months(start_date, PERIOD_MONTHS * (period - 1))
+
+
+def plan_to_ical(plan: Plan, start_date: date, title: str, stamp: datetime | None = None) -> str:
+    """Return an iCalendar file with two all-day milestones per initiative: its start and its end.
+
+    Period ``p`` starts ``3 × (p − 1)`` months after ``start_date``. The start milestone falls on the first day of the
+    initiative's first period; the end milestone on the last day of its last period (the day before period ``end``).
+    ``stamp`` (DTSTAMP, default now in UTC) is a parameter so that exports can be reproduced.
+    """
+    from icalendar import Calendar, Event, vText
+
+    stamp = stamp or datetime.now(UTC).replace(microsecond=0)
+    cal = Calendar()
+    cal.add("prodid", "-//cx-maturity//plan//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", vText(title))  # TEXT, the default type of X- properties: escaped like SUMMARY
+    seed = hashlib.sha256(f"{title}|{start_date.isoformat()}".encode()).hexdigest()[:12]
+    for item in plan.initiatives:
+        first = period_start(start_date, item.start)
+        last = period_start(start_date, item.end) - timedelta(days=1)
+        details = [item.reason]
+        if item.measure:
+            details.append(f"Measure of success: {item.measure}")
+        if item.owner:
+            details.append(f"Owner: {item.owner}")
+        details.append(f"Periods {item.start} to {item.end - 1}; cost {item.cost:g}; effort {item.effort:g} pm.")
+        for kind, day in (("start", first), ("end", last)):
+            event = Event()
+            event.add("uid", f"{seed}-{item.key}-{kind}@cx-maturity")
+            event.add("dtstamp", stamp)
+            event.add("dtstart", day)
+            event.add("dtend", day + timedelta(days=1))
+            verb = "Start" if kind == "start" else "Finish"
+            event.add("summary", f"{verb}: {item.title}")
+            event.add("description", "\n".join(details))
+            event.add("categories", [item.competency])
+            event.add("transp", "TRANSPARENT")
+            cal.add_component(event)
+    text: bytes = cal.to_ical()
+    return text.decode("utf-8")

@@ -1,0 +1,743 @@
+"""Roadmap plans of an assessment: the optimizer's settings, plans made from the current results, adjustments (locks,
+owners, start periods, the team's own initiatives) and the saved versions.
+
+- Settings (``plan_settings``, one row per assessment): horizon, budget and capacity per period, how many initiatives
+  may run at once, must-do / must-not-do keys and the team's own (custom) initiatives. The targets are the
+  assessment's own (``assessments.set_targets``). Viewers read them; facilitators and owners change them.
+- A plan is made from the answers as they are now (``services.results``) with the framework's action catalog, the
+  settings, and the locks and owners of the latest version; it is saved as a new version (``plan_version``) with the
+  request that was solved, the plan as JSON (``planning.export.plan_to_dict``) and a note saying who changed what.
+  Versions are never changed: every adjustment re-plans and saves a new one.
+- An infeasible request is saved and shown with the optimizer's explanation, like any other plan.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxmaturity.frameworks import Framework
+from cxmaturity.planning.model import Candidate, Initiative, Lock, PeriodTotals, Plan, PlanRequest
+from cxmaturity.services import access, audit, results
+from cxmaturity.services.access import Actor
+from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.errors import Invalid, NotFound
+from cxmaturity.storage.tables import Assessment, PlanSettings, PlanVersion, User
+
+DEFAULT_HORIZON = 8
+MAX_HORIZON = 40
+DEFAULT_MAX_CONCURRENT = 3
+MAX_CONCURRENT = 100
+#: Largest budget, capacity, cost or effort accepted: far above any real plan, far below float trouble.
+MAX_AMOUNT = 1e12
+MAX_CUSTOM = 50
+MAX_OWNER = 100
+MAX_TITLE = 200
+MAX_TEXT = 2000
+MAX_NOTE = 500
+#: Months per period in the calendar export (periods are quarters).
+MONTHS_PER_PERIOD = 3
+
+#: The framework format's key pattern (frameworks/model.py ``Key``).
+KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The optimizer's settings of one assessment (``None`` limits are unlimited)."""
+
+    horizon: int = DEFAULT_HORIZON
+    budget: float | None = None
+    capacity: float | None = None
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
+    must: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+    custom: tuple[Candidate, ...] = ()
+    #: The first day of period 1 (for the calendar); None: the first day of the quarter after the plan is made.
+    start_date: date | None = None
+
+
+def candidate_to_dict(c: Candidate) -> dict[str, Any]:
+    return {
+        "key": c.key,
+        "title": c.title,
+        "competency": c.competency,
+        "from_stage": c.from_stage,
+        "effort": c.effort,
+        "duration": c.duration,
+        "cost": c.cost,
+        "requires": list(c.requires),
+        "indicators": list(c.indicators),
+        "description": c.description,
+        "measure": c.measure,
+    }
+
+
+def candidate_from_dict(data: Mapping[str, Any]) -> Candidate:
+    return Candidate(
+        key=str(data["key"]),
+        title=str(data.get("title", "")),
+        competency=str(data.get("competency", "")),
+        from_stage=str(data.get("from_stage", "")),
+        effort=float(data.get("effort", 0.0)),
+        duration=int(data.get("duration", 1)),
+        cost=float(data.get("cost") or 0.0),
+        requires=tuple(str(k) for k in data.get("requires", ())),
+        indicators=tuple(str(k) for k in data.get("indicators", ())),
+        description=str(data.get("description") or ""),
+        measure=str(data.get("measure") or ""),
+        custom=True,
+    )
+
+
+def _settings_of(row: PlanSettings | None) -> Settings:
+    if row is None:
+        return Settings()
+    return Settings(
+        horizon=row.horizon,
+        budget=row.budget,
+        capacity=row.capacity,
+        max_concurrent=row.max_concurrent,
+        must=tuple(row.must or ()),
+        must_not=tuple(row.must_not or ()),
+        custom=tuple(candidate_from_dict(c) for c in row.custom or ()),
+        start_date=row.start_date,
+    )
+
+
+def _row(db: Session, assessment_id: int) -> PlanSettings | None:
+    return db.scalar(select(PlanSettings).where(PlanSettings.assessment_id == assessment_id))
+
+
+def settings(db: Session, actor: Actor, assessment_id: int) -> Settings:
+    """Return the assessment's plan settings (the defaults until someone saves them)."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    return _settings_of(_row(db, assessment.id))
+
+
+def action_keys(fw: Framework) -> tuple[str, ...]:
+    return tuple(a.key for a in fw.actions)
+
+
+def candidates(fw: Framework, current: Settings, language: str | None = None) -> list[Candidate]:
+    """Every initiative a plan may choose: the framework's actions, then the team's own."""
+    return [*(Candidate.of(fw, a, language) for a in fw.actions), *current.custom]
+
+
+def _amount(value: float | None, name: str, what: str, *, unlimited: bool) -> None:
+    if value is None:
+        if not unlimited:
+            raise Invalid(f"the {what} must be a number, 0 or more", field=name)
+        return
+    if not math.isfinite(value) or value < 0 or value > MAX_AMOUNT:
+        hint = " (leave it empty for no limit)" if unlimited else ""
+        raise Invalid(f"the {what} must be a number, 0 or more{hint}", field=name)
+
+
+def _check_custom(fw: Framework, custom: Sequence[Candidate]) -> None:
+    if len(custom) > MAX_CUSTOM:
+        raise Invalid(f"at most {MAX_CUSTOM} initiatives of your own", field="custom")
+
+    taken = set(action_keys(fw))
+    competencies = {c.key for c in fw.competencies}
+    indicators = set(fw.indicator_keys)
+    own = [c.key for c in custom]
+    known = taken | set(own)
+    seen: set[str] = set()
+    for c in custom:
+        where = f"initiative {c.key}" if c.key else "an initiative of your own"
+        if not KEY.match(c.key) or len(c.key) > 64:
+            raise Invalid(
+                "an initiative's key must start with a letter or digit and hold only letters, digits, '.', '_' or "
+                "'-' (at most 64 characters)",
+                field="key",
+            )
+        if c.key in taken:
+            raise Invalid(f"{c.key} is already an action of the framework; choose another key", field="key")
+        if c.key in seen:
+            raise Invalid(f"{c.key} is already one of your initiatives; choose another key", field="key")
+        seen.add(c.key)
+        if not c.title.strip() or len(c.title) > MAX_TITLE:
+            raise Invalid(f"{where} needs a title of 1 to {MAX_TITLE} characters", field="title")
+        if c.competency not in competencies:
+            raise Invalid(f"{where}: choose one of the framework's competencies", field="competency")
+        if c.from_stage not in fw.stage_keys:
+            raise Invalid(f"{where}: choose the stage it starts from", field="from_stage")
+        if not math.isfinite(c.effort) or not 0 <= c.effort <= MAX_AMOUNT:
+            raise Invalid(f"{where}: the effort must be 0 or more person-months", field="effort")
+        if not math.isfinite(c.cost) or not 0 <= c.cost <= MAX_AMOUNT:
+            raise Invalid(f"{where}: the cost must be 0 or more", field="cost")
+        if not 1 <= c.duration <= MAX_HORIZON:
+            raise Invalid(f"{where}: the duration must be a whole number of periods from 1 to 40", field="duration")
+        unknown = [k for k in c.requires if k not in known or k == c.key]
+        if unknown:
+            raise Invalid(f"{where} requires unknown initiatives: {', '.join(unknown)}", field="requires")
+        bad = [k for k in c.indicators if k not in indicators]
+        if bad:
+            raise Invalid(f"{where} names unknown indicators: {', '.join(bad)}", field="indicators")
+        if len(c.description) > MAX_TEXT or len(c.measure) > MAX_TEXT:
+            raise Invalid(f"{where}: description and measure have at most {MAX_TEXT} characters each", field="measure")
+
+
+def validate(fw: Framework, new: Settings) -> None:
+    """Refuse settings the optimizer cannot use, naming the field (the CLI's bounds)."""
+    if not 1 <= new.horizon <= MAX_HORIZON:
+        raise Invalid(f"the horizon must be a whole number of periods from 1 to {MAX_HORIZON}", field="horizon")
+    _amount(new.budget, "budget", "budget per period", unlimited=True)
+    _amount(new.capacity, "capacity", "capacity per period (person-months)", unlimited=True)
+    if not 1 <= new.max_concurrent <= MAX_CONCURRENT:
+        raise Invalid(
+            f"the number of initiatives at once must be a whole number from 1 to {MAX_CONCURRENT}",
+            field="max_concurrent",
+        )
+    _check_custom(fw, new.custom)
+    known = set(action_keys(fw)) | {c.key for c in new.custom}
+    for name, keys, what in (("must", new.must, "must-do"), ("must_not", new.must_not, "must-not-do")):
+        unknown = sorted({k for k in keys if k not in known})
+        if unknown:
+            raise Invalid(
+                f"unknown {what} initiatives: {', '.join(unknown)} (neither the framework's actions nor your own)",
+                field=name,
+                details=[f"{k} is not an initiative" for k in unknown],
+            )
+    both = sorted(set(new.must) & set(new.must_not))
+    if both:
+        raise Invalid(f"{', '.join(both)} cannot be both must-do and must-not-do", field="must_not")
+
+
+def _dedupe(keys: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(k.strip() for k in keys if k.strip()))
+
+
+def set_settings(db: Session, actor: Actor, assessment_id: int, new: Settings) -> Settings:
+    """Replace the assessment's plan settings (facilitator); the next plan uses them."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    fw = framework_of(assessment)
+    new = replace(new, must=_dedupe(new.must), must_not=_dedupe(new.must_not))
+    validate(fw, new)
+    row = _row(db, assessment.id)
+    before = _settings_of(row)
+    if row is None:
+        row = PlanSettings(assessment_id=assessment.id)
+        db.add(row)
+    row.horizon = new.horizon
+    row.budget = new.budget
+    row.capacity = new.capacity
+    row.max_concurrent = new.max_concurrent
+    row.must = list(new.must)
+    row.must_not = list(new.must_not)
+    row.custom = [candidate_to_dict(c) for c in new.custom]
+    row.start_date = new.start_date
+    row.updated_by = actor.user_id
+    row.updated_at = datetime.now(UTC)
+    db.flush()
+    audit.record(
+        db,
+        "plan.settings",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        changes=_changes(_settings_dict(before), _settings_dict(new)),
+    )
+    return _settings_of(row)
+
+
+def add_custom(db: Session, actor: Actor, assessment_id: int, initiative: Candidate) -> Settings:
+    """Add one of the team's own initiatives (its key must be new)."""
+    current = settings(db, actor, assessment_id)
+    return set_settings(
+        db, actor, assessment_id, replace(current, custom=(*current.custom, replace(initiative, custom=True)))
+    )
+
+
+def remove_custom(db: Session, actor: Actor, assessment_id: int, key: str) -> Settings:
+    """Remove one of the team's own initiatives, and it from the must-do and must-not-do lists."""
+    access.assessment(db, actor, assessment_id, "facilitator")
+    current = settings(db, actor, assessment_id)
+    if key not in {c.key for c in current.custom}:
+        raise NotFound(f"no initiative of your own with the key {key}")
+    needed = [c.key for c in current.custom if key in c.requires]
+    if needed:
+        raise Invalid(f"{', '.join(needed)} requires {key}; remove or change it first", field="key")
+    return set_settings(
+        db,
+        actor,
+        assessment_id,
+        replace(
+            current,
+            custom=tuple(c for c in current.custom if c.key != key),
+            must=tuple(k for k in current.must if k != key),
+            must_not=tuple(k for k in current.must_not if k != key),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Requests and plans as JSON
+
+
+def request_to_dict(request: PlanRequest, start_date: date) -> dict[str, Any]:
+    """The request as stored with a version (and the calendar's first day)."""
+    return {
+        "targets": dict(sorted(request.targets.items())),
+        "horizon": request.horizon,
+        "budget": request.budget,
+        "capacity": request.capacity,
+        "max_concurrent": request.max_concurrent,
+        "must": sorted(request.must),
+        "must_not": sorted(request.must_not),
+        "custom": [candidate_to_dict(c) for c in request.custom],
+        "locks": [{"key": lock.key, "start": lock.start} for lock in request.locks],
+        "owners": dict(sorted(request.owners.items())),
+        "start_date": start_date.isoformat(),
+    }
+
+
+def request_from_dict(data: Mapping[str, Any]) -> PlanRequest:
+    owners = {str(k): str(v) for k, v in (data.get("owners") or {}).items()}
+    return PlanRequest(
+        targets={str(k): str(v) for k, v in (data.get("targets") or {}).items()},
+        horizon=int(data.get("horizon", DEFAULT_HORIZON)),
+        budget=data.get("budget"),
+        capacity=data.get("capacity"),
+        max_concurrent=int(data.get("max_concurrent", DEFAULT_MAX_CONCURRENT)),
+        must=frozenset(data.get("must") or ()),
+        must_not=frozenset(data.get("must_not") or ()),
+        custom=tuple(candidate_from_dict(c) for c in data.get("custom") or ()),
+        locks=tuple(
+            Lock(str(lock["key"]), int(lock["start"]), owners.get(str(lock["key"]), ""))
+            for lock in data.get("locks") or ()
+        ),
+        owners=owners,
+    )
+
+
+def _initiative_from_dict(data: Mapping[str, Any]) -> Initiative:
+    def keys(name: str) -> tuple[str, ...]:
+        return tuple(str(k) for k in data.get(name) or ())
+
+    return Initiative(
+        key=str(data["key"]),
+        title=str(data.get("title") or data["key"]),
+        competency=str(data.get("competency", "")),
+        from_stage=str(data.get("from_stage", "")),
+        start=int(data["start"]),
+        end=int(data["end"]),
+        cost=float(data.get("cost") or 0.0),
+        effort=float(data.get("effort") or 0.0),
+        reason=str(data.get("reason") or ""),
+        indicators=keys("indicators"),
+        discussion_items=keys("discussion_items"),
+        expected_from=str(data.get("expected_from") or ""),
+        expected_to=str(data.get("expected_to") or ""),
+        measure=str(data.get("measure") or ""),
+        description=str(data.get("description") or ""),
+        quick_win=bool(data.get("quick_win")),
+        owner=str(data.get("owner") or ""),
+        locked=bool(data.get("locked")),
+        custom=bool(data.get("custom")),
+    )
+
+
+def plan_from_dict(data: Mapping[str, Any], request: PlanRequest) -> Plan:
+    """Rebuild a stored plan (the JSON of ``plan_to_dict``) for pages, charts and exports."""
+    expected = data.get("expected_stages") or {}
+    totals = data.get("totals") or ()
+    gap = data.get("gap")
+    objective = data.get("objective")
+    return Plan(
+        status=data.get("status", "infeasible"),
+        gap=None if gap is None else float(gap),
+        objective=None if objective is None else float(objective),
+        initiatives=tuple(_initiative_from_dict(i) for i in data.get("initiatives") or ()),
+        expected_stages={str(k): tuple(str(s) for s in v) for k, v in expected.items()},
+        totals=tuple(
+            PeriodTotals(
+                int(t["period"]), float(t.get("cost") or 0), float(t.get("effort") or 0), int(t.get("running") or 0)
+            )
+            for t in totals
+        ),
+        explanation=tuple(str(e) for e in data.get("explanation") or ()),
+        request=request,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Versions
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    number: int
+    created_at: datetime
+    author: str
+    note: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """One saved version: its plan (rebuilt from the stored JSON), that JSON and the request that was solved."""
+
+    info: VersionInfo
+    plan: Plan
+    data: dict[str, Any]
+    request: dict[str, Any]
+    start_date: date
+    locks: dict[str, int] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.info.number
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _author(db: Session, user_id: int | None) -> str:
+    user = db.get(User, user_id) if user_id is not None else None
+    if user is None:
+        return "someone (account deleted)"
+    return user.name or user.email
+
+
+def _info(db: Session, row: PlanVersion) -> VersionInfo:
+    return VersionInfo(row.number, _utc(row.created_at), _author(db, row.created_by), row.note, row.status)
+
+
+def _saved(db: Session, row: PlanVersion) -> SavedPlan:
+    request = request_from_dict(row.request)
+    start = row.request.get("start_date")
+    return SavedPlan(
+        info=_info(db, row),
+        plan=plan_from_dict(row.plan, request),
+        data=row.plan,
+        request=row.request,
+        start_date=date.fromisoformat(start) if start else next_quarter(_utc(row.created_at).date()),
+        locks={lock.key: lock.start for lock in request.locks},
+        owners=dict(request.owners),
+    )
+
+
+def _latest_row(db: Session, assessment_id: int) -> PlanVersion | None:
+    return db.scalar(
+        select(PlanVersion).where(PlanVersion.assessment_id == assessment_id).order_by(PlanVersion.number.desc())
+    )
+
+
+def versions(db: Session, actor: Actor, assessment_id: int) -> list[VersionInfo]:
+    """Every saved version, newest first."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    rows = db.scalars(
+        select(PlanVersion).where(PlanVersion.assessment_id == assessment.id).order_by(PlanVersion.number.desc())
+    )
+    return [_info(db, row) for row in rows]
+
+
+def latest(db: Session, actor: Actor, assessment_id: int) -> SavedPlan | None:
+    """The newest saved plan, or None before the first."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    row = _latest_row(db, assessment.id)
+    return None if row is None else _saved(db, row)
+
+
+def version(db: Session, actor: Actor, assessment_id: int, number: int) -> SavedPlan:
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    row = db.scalar(select(PlanVersion).where(PlanVersion.assessment_id == assessment.id, PlanVersion.number == number))
+    if row is None:
+        raise NotFound(f"this assessment has no plan version {number}")
+    return _saved(db, row)
+
+
+def next_quarter(day: date) -> date:
+    """The first day of the quarter after ``day``."""
+    quarter = (day.month - 1) // 3 + 1
+    return date(day.year + 1, 1, 1) if quarter == 4 else date(day.year, 3 * quarter + 1, 1)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Making and adjusting plans
+
+
+def _settings_dict(s: Settings) -> dict[str, Any]:
+    return {
+        "horizon": s.horizon,
+        "budget": s.budget,
+        "capacity": s.capacity,
+        "max_concurrent": s.max_concurrent,
+        "must": sorted(s.must),
+        "must_not": sorted(s.must_not),
+        "custom": [candidate_to_dict(c) for c in s.custom],
+    }
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "no limit"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"."""
+    found: list[str] = []
+    labels = {
+        "horizon": "horizon",
+        "budget": "budget",
+        "capacity": "capacity",
+        "max_concurrent": "initiatives at once",
+    }
+    for name, label in labels.items():
+        if before.get(name) != after.get(name):
+            found.append(f"{label} {_num(before.get(name))} → {_num(after.get(name))}")
+    if "targets" in after and before.get("targets") != after.get("targets"):
+        found.append("targets changed")
+    for name, label in (("must", "must-do"), ("must_not", "must-not-do")):
+        old, new = set(before.get(name) or ()), set(after.get(name) or ())
+        if new - old:
+            found.append(f"{label} + {', '.join(sorted(new - old))}")
+        if old - new:
+            found.append(f"{label} − {', '.join(sorted(old - new))}")
+    old_custom = {c["key"]: c for c in before.get("custom") or ()}
+    new_custom = {c["key"]: c for c in after.get("custom") or ()}
+    for key in new_custom.keys() - old_custom.keys():
+        found.append(f"added own initiative {key}")
+    for key in old_custom.keys() - new_custom.keys():
+        found.append(f"removed own initiative {key}")
+    for key in new_custom.keys() & old_custom.keys():
+        if new_custom[key] != old_custom[key]:
+            found.append(f"changed own initiative {key}")
+    if "locks" in after:
+        old_locks = {lock["key"]: lock["start"] for lock in before.get("locks") or ()}
+        new_locks = {lock["key"]: lock["start"] for lock in after.get("locks") or ()}
+        for key, start in sorted(new_locks.items()):
+            if key not in old_locks:
+                found.append(f"locked {key} in period {start}")
+            elif old_locks[key] != start:
+                found.append(f"moved {key} to period {start}")
+        for key in sorted(old_locks.keys() - new_locks.keys()):
+            found.append(f"unlocked {key}")
+    if "owners" in after:
+        old_owners, new_owners = before.get("owners") or {}, after.get("owners") or {}
+        for key in sorted(old_owners.keys() | new_owners.keys()):
+            if old_owners.get(key) != new_owners.get(key):
+                owner = new_owners.get(key)
+                found.append(f"owner of {key}: {owner}" if owner else f"removed the owner of {key}")
+    if "start_date" in after and before.get("start_date") != after.get("start_date"):
+        found.append(f"calendar starts {after['start_date']}")
+    return found
+
+
+def _note(author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> str:
+    if before is None:
+        # What the first plan asks for beyond the defaults.
+        defaults = request_to_dict(PlanRequest(targets=after.get("targets") or {}), date.min)
+        changes = _changes(defaults, {**after, "start_date": defaults["start_date"]})
+        text = f"{author} made the first plan" + (f" ({'; '.join(changes)})" if changes else "")
+    else:
+        changes = _changes(before, after)
+        text = f"{author}: " + "; ".join(changes) if changes else f"{author} re-planned with the same settings"
+    return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 1] + "…"
+
+
+def _solve(
+    db: Session,
+    actor: Actor,
+    assessment: Assessment,
+    current: Settings,
+    locks: Mapping[str, int],
+    owners: Mapping[str, str],
+) -> tuple[PlanRequest, Plan]:
+    from cxmaturity.planning.optimizer import make_plan
+
+    scored = results.results(db, actor, assessment.id, bootstrap=0)
+    fw = scored.framework
+    known = {c.key: c for c in candidates(fw, current)}
+    kept_owners = {k: v for k, v in owners.items() if k in known and v}
+    request = PlanRequest(
+        targets={str(k): str(v) for k, v in (assessment.targets or {}).items()},
+        horizon=current.horizon,
+        budget=current.budget,
+        capacity=current.capacity,
+        max_concurrent=current.max_concurrent,
+        must=frozenset(current.must),
+        must_not=frozenset(current.must_not),
+        custom=current.custom,
+        # Locks of initiatives that no longer exist (an own initiative removed) are dropped.
+        locks=tuple(Lock(k, s, kept_owners.get(k, "")) for k, s in sorted(locks.items()) if k in known),
+        owners=kept_owners,
+    )
+    try:
+        plan = make_plan(fw, scored.result, request)
+    except ValueError as exc:
+        # The optimizer refuses a request it cannot read (the settings' checks should have caught it).
+        raise Invalid(f"the plan could not be made: {exc}") from None
+    return request, plan
+
+
+def _save(
+    db: Session,
+    actor: Actor,
+    assessment: Assessment,
+    current: Settings,
+    locks: Mapping[str, int],
+    owners: Mapping[str, str],
+    action: str,
+) -> SavedPlan:
+    from cxmaturity.planning.export import plan_to_dict
+
+    # One new version at a time per assessment: numbers stay gapless (SQLite serializes writers anyway).
+    db.execute(select(Assessment.id).where(Assessment.id == assessment.id).with_for_update())
+    previous = _latest_row(db, assessment.id)
+    request, plan = _solve(db, actor, assessment, current, locks, owners)
+    start = current.start_date or next_quarter(datetime.now(UTC).date())
+    stored_request = request_to_dict(request, start)
+    number = (
+        db.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.assessment_id == assessment.id)) or 0
+    ) + 1
+    row = PlanVersion(
+        assessment_id=assessment.id,
+        number=number,
+        created_by=actor.user_id,
+        note=_note(_author(db, actor.user_id), None if previous is None else previous.request, stored_request),
+        status=plan.status,
+        request=stored_request,
+        plan=plan_to_dict(plan),
+    )
+    db.add(row)
+    db.flush()
+    audit.record(
+        db,
+        action,
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        version=number,
+        status=plan.status,
+        note=row.note,
+    )
+    return _saved(db, row)
+
+
+def make(db: Session, actor: Actor, assessment_id: int) -> SavedPlan:
+    """Make a plan from the current results and settings, around the latest version's locks and owners; save it."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    current = _settings_of(_row(db, assessment.id))
+    previous = _latest_row(db, assessment.id)
+    prior = request_from_dict(previous.request) if previous is not None else PlanRequest()
+    locks = {lock.key: lock.start for lock in prior.locks}
+    return _save(db, actor, assessment, current, locks, prior.owners, "plan.make")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change to one initiative. ``None`` leaves a part as it is; a new ``start`` locks it there."""
+
+    key: str
+    owner: str | None = None
+    locked: bool | None = None
+    start: int | None = None
+
+
+def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Change]) -> SavedPlan:
+    """Apply changes to initiatives (owner, lock, start), re-plan around the locks and save the new version."""
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if not changes or all(c.owner is None and c.locked is None and c.start is None for c in changes):
+        raise Invalid("nothing to change: give an owner, a start period or whether it is locked")
+    current = _settings_of(_row(db, assessment.id))
+    fw = framework_of(assessment)
+    known = {c.key: c for c in candidates(fw, current)}
+    previous = _latest_row(db, assessment.id)
+    prior = request_from_dict(previous.request) if previous is not None else PlanRequest()
+    planned = {i.key: i for i in plan_from_dict(previous.plan, prior).initiatives} if previous is not None else {}
+    locks = {lock.key: lock.start for lock in prior.locks}
+    owners = dict(prior.owners)
+    for change in changes:
+        candidate = known.get(change.key)
+        if candidate is None:
+            raise NotFound(f"there is no initiative {change.key} in this assessment's catalog")
+        if change.owner is not None:
+            owner = " ".join(change.owner.split())
+            if len(owner) > MAX_OWNER:
+                raise Invalid(f"an owner has at most {MAX_OWNER} characters", field="owner")
+            if owner:
+                owners[change.key] = owner
+            else:
+                owners.pop(change.key, None)
+        if change.start is not None:
+            if change.locked is False:
+                raise Invalid(
+                    "a moved initiative is locked at its new start; leave out locked or set it to true", field="start"
+                )
+            last = current.horizon - candidate.duration + 1
+            if last < 1:
+                raise Invalid(
+                    f"{change.key} takes {candidate.duration} periods, longer than the horizon of {current.horizon}",
+                    field="start",
+                )
+            if not 1 <= change.start <= last:
+                raise Invalid(
+                    f"{change.key} must start in a period from 1 to {last} (it takes {candidate.duration} "
+                    f"period{'s' if candidate.duration != 1 else ''} of the horizon of {current.horizon})",
+                    field="start",
+                )
+            locks[change.key] = change.start
+        elif change.locked is True and change.key not in locks:
+            if change.key not in planned:
+                raise Invalid(
+                    f"{change.key} is not in the latest plan; give the period it should start in to lock it",
+                    field="start",
+                )
+            locks[change.key] = planned[change.key].start
+        elif change.locked is False:
+            locks.pop(change.key, None)
+    return _save(db, actor, assessment, current, locks, owners, "plan.adjust")
+
+
+def lock(db: Session, actor: Actor, assessment_id: int, key: str, start: int | None = None) -> SavedPlan:
+    """Lock an initiative where it is (or at ``start``) and re-plan around it."""
+    return adjust(db, actor, assessment_id, [Change(key, locked=True, start=start)])
+
+
+def unlock(db: Session, actor: Actor, assessment_id: int, key: str) -> SavedPlan:
+    return adjust(db, actor, assessment_id, [Change(key, locked=False)])
+
+
+def move(db: Session, actor: Actor, assessment_id: int, key: str, start: int) -> SavedPlan:
+    """Move an initiative to start in ``start``; it becomes a lock."""
+    return adjust(db, actor, assessment_id, [Change(key, start=start)])
+
+
+def set_owner(db: Session, actor: Actor, assessment_id: int, key: str, owner: str) -> SavedPlan:
+    return adjust(db, actor, assessment_id, [Change(key, owner=owner)])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Downloads
+
+
+def csv_text(saved: SavedPlan) -> str:
+    """The plan as CSV (``planning.export.plan_to_csv``: formula-like cells are guarded with a leading "'")."""
+    from cxmaturity.planning.export import plan_to_csv
+
+    return plan_to_csv(saved.plan)
+
+
+def ical_text(saved: SavedPlan, title: str) -> str:
+    from cxmaturity.planning.export import plan_to_ical
+
+    return plan_to_ical(saved.plan, saved.start_date, title)

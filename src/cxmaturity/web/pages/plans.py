@@ -1,0 +1,583 @@
+"""The roadmap plan of an assessment: settings, "Make plan", the latest plan (status, initiatives by period with why,
+owners, locks and start periods, a timeline per competency, the expected stages, totals against the limits), the
+team's own initiatives, version history, and CSV / iCalendar downloads.
+
+Every change goes through ``services.plans``, which re-plans and saves a new version; this module reads forms and
+chooses what to show. Facilitators and owners change the plan, viewers read it, people outside the organization get
+404. Charts are Vega-Lite specs from ``reporting.charts``, drawn by static/charts.js; each has a table beside it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from cxmaturity.frameworks import Framework
+from cxmaturity.planning.model import Candidate, Initiative, Plan
+from cxmaturity.reporting import charts
+from cxmaturity.services import access, plans, results
+from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
+from cxmaturity.services.plans import Change, SavedPlan, Settings
+from cxmaturity.web.context import SignedIn, check_csrf, redirect, render, require_signed_in, unit_of_work
+
+router = APIRouter()
+
+EDITORS = ("owner", "facilitator")
+NO_STORE = {"Cache-Control": "private, no-store"}
+#: Notices after a change (chosen by a fixed word in the redirect, never by text from the URL).
+NOTICES = {
+    "planned": "A new plan was made and saved as a new version.",
+    "settings": "The settings were saved and a new plan was made.",
+    "adjusted": "Your changes were saved and the plan was made again around the locked initiatives.",
+    "added": "Your initiative was added and the plan was made again.",
+    "removed": "The initiative was removed and the plan was made again.",
+}
+MAX_FIELD = 4000
+
+
+async def _form(request: Request) -> FormData:
+    """The posted form: the initiatives table's field names (``owner:KEY``…) depend on the plan."""
+    return await request.form()
+
+
+Form = Annotated[FormData, Depends(_form)]
+
+
+def _text(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _reraise(exc: ServiceError) -> bool:
+    """Errors about who may see or change what become the error page; the rest are shown beside the form."""
+    return exc.status in (403, 404) and exc.field is None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Formatting and the view
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "no limit"
+    return f"{value:,.0f}" if abs(value - round(value)) < 0.005 else f"{value:,.2f}"
+
+
+def months(value: float | None) -> str:
+    if value is None:
+        return "no limit"
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def periods(start: int, end: int) -> str:
+    return str(start) if end - start <= 1 else f"{start}–{end - 1}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One initiative of the plan as the table shows it."""
+
+    key: str
+    field: str
+    title: str
+    competency: str
+    competency_key: str
+    start: int
+    end: int
+    periods: str
+    cost: str
+    effort: str
+    reason: str
+    measure: str
+    description: str
+    quick_win: bool
+    locked: bool
+    owner: str
+    custom: bool
+    expected: str
+    discussion_items: tuple[str, ...]
+    #: The periods it may start in (its whole duration within the horizon).
+    starts: tuple[int, ...]
+
+
+def field_id(key: str) -> str:
+    """An id-safe form of an initiative key, for labels (the key itself is in the field names)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", key)
+
+
+def _stage_name(fw: Framework, key: str) -> str:
+    return fw.text(fw.stages[fw.stage_number(key) - 1].name) if key in fw.stage_keys else key
+
+
+def _row(fw: Framework, plan: Plan, saved: SavedPlan, i: Initiative) -> Row:
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    duration = max(1, i.end - i.start)
+    expected = ""
+    if i.expected_from and i.expected_to and i.expected_from != i.expected_to:
+        expected = f"{_stage_name(fw, i.expected_from)} → {_stage_name(fw, i.expected_to)}"
+    return Row(
+        key=i.key,
+        field=field_id(i.key),
+        title=i.title,
+        competency=names.get(i.competency, i.competency),
+        competency_key=i.competency,
+        start=i.start,
+        end=i.end,
+        periods=periods(i.start, i.end),
+        cost=money(i.cost),
+        effort=months(i.effort),
+        reason=i.reason,
+        measure=i.measure,
+        description=i.description,
+        quick_win=i.quick_win,
+        locked=i.locked or i.key in saved.locks,
+        owner=i.owner or saved.owners.get(i.key, ""),
+        custom=i.custom,
+        expected=expected,
+        discussion_items=i.discussion_items,
+        starts=tuple(range(1, max(1, plan.request.horizon - duration + 1) + 1)),
+    )
+
+
+def _status(plan: Plan) -> str:
+    summary = plan.summary
+    if plan.status == "optimal":
+        return "Optimal"
+    if plan.status == "feasible":
+        return summary[0].upper() + summary[1:]
+    return "Infeasible" if plan.status == "infeasible" else "Nothing to plan"
+
+
+def _plan_view(fw: Framework, saved: SavedPlan, scored: results.AssessmentResults | None) -> dict[str, Any]:
+    plan = saved.plan
+    rows = [_row(fw, plan, saved, i) for i in sorted(plan.initiatives, key=lambda i: (i.start, i.competency, i.key))]
+    by_period: dict[int, list[Row]] = {}
+    for row in rows:
+        by_period.setdefault(row.start, []).append(row)
+    in_plan = {i.key for i in plan.initiatives}
+    titles = {c.key: c.title for c in plans.candidates(fw, Settings(custom=plan.request.custom))}
+    orphans = [
+        {"key": k, "field": field_id(k), "title": titles.get(k, k), "start": s}
+        for k, s in sorted(saved.locks.items())
+        if k not in in_plan
+    ]
+    request = plan.request
+    totals = [
+        {
+            "period": t.period,
+            "cost": money(t.cost),
+            "effort": months(t.effort),
+            "running": t.running,
+            "cost_share": None if not request.budget else f"{t.cost / request.budget:.0%}",
+            "effort_share": None if not request.capacity else f"{t.effort / request.capacity:.0%}",
+        }
+        for t in plan.totals
+    ]
+    now: dict[str, str] = {}
+    target: dict[str, str] = {}
+    if scored is not None:
+        target_of = charts.targets(scored.result, fw)
+        for comp in scored.result.competencies:
+            now[comp.key] = _stage_name(fw, comp.stage)
+            target[comp.key] = _stage_name(fw, target_of[comp.key])
+    expected = [
+        {
+            "name": fw.text(comp.name),
+            "now": now.get(comp.key, ""),
+            "target": target.get(comp.key, ""),
+            "stages": [
+                {"name": _stage_name(fw, s), "number": fw.stage_number(s) if s in fw.stage_keys else 0}
+                for s in plan.expected_stages.get(comp.key, ())
+            ],
+        }
+        for comp in fw.competencies
+        if comp.key in plan.expected_stages
+    ]
+    plan_charts = charts.plan_charts(plan, fw)
+    timelines = [
+        (chart, [r for r in rows if r.competency_key == comp.key])
+        for comp in fw.competencies
+        for chart in plan_charts
+        if chart.id == charts.gantt_id(comp.key)
+    ]
+    return {
+        "plan": plan,
+        "status": _status(plan),
+        "rows": rows,
+        "by_period": sorted(by_period.items()),
+        "orphans": orphans,
+        "totals": totals,
+        "limits": {
+            "budget": money(request.budget),
+            "capacity": months(request.capacity),
+            "max_concurrent": request.max_concurrent,
+        },
+        "expected": expected,
+        "periods": list(range(1, request.horizon + 1)),
+        "timelines": timelines,
+        "expected_chart": next((c for c in plan_charts if c.id == "chart-expected-stages"), None),
+    }
+
+
+def _settings_form(current: Settings) -> dict[str, str]:
+    return {
+        "horizon": str(current.horizon),
+        "budget": "" if current.budget is None else _plain(current.budget),
+        "capacity": "" if current.capacity is None else _plain(current.capacity),
+        "max_concurrent": str(current.max_concurrent),
+        "must": " ".join(current.must),
+        "must_not": " ".join(current.must_not),
+        "start_date": current.start_date.isoformat() if current.start_date else "",
+    }
+
+
+def _plain(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+CUSTOM_DEFAULTS = {
+    "key": "",
+    "title": "",
+    "competency": "",
+    "from_stage": "",
+    "effort": "1",
+    "cost": "0",
+    "duration": "1",
+    "requires": "",
+    "indicators": "",
+    "description": "",
+    "measure": "",
+}
+
+
+def _page(
+    request: Request,
+    assessment_id: int,
+    status_code: int = 200,
+    *,
+    number: int | None = None,
+    form: Mapping[str, str] | None = None,
+    custom_form: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        assessment = access.assessment(db, who.actor, assessment_id, "viewer")
+        role = access.require_role(db, who.actor, assessment.organization_id)
+        fw = framework_of(assessment)
+        current = plans.settings(db, who.actor, assessment.id)
+        latest = plans.latest(db, who.actor, assessment.id)
+        saved = latest if number is None else plans.version(db, who.actor, assessment.id, number)
+        scored = results.results(db, who.actor, assessment.id, bootstrap=0) if saved is not None else None
+        catalog = [
+            {
+                "key": c.key,
+                "title": c.title,
+                "competency": fw.text(fw.competency(c.competency).name)
+                if c.competency in {x.key for x in fw.competencies}
+                else c.competency,
+                "from_stage": _stage_name(fw, c.from_stage),
+                "effort": months(c.effort),
+                "cost": money(c.cost),
+                "duration": c.duration,
+                "requires": ", ".join(c.requires),
+                "custom": c.custom,
+            }
+            for c in plans.candidates(fw, current)
+        ]
+        response = render(
+            request,
+            "plan.html",
+            who,
+            status_code=status_code,
+            assessment=assessment,
+            organization=assessment.organization,
+            can_edit=role in EDITORS and number is None,
+            role=role,
+            saved=saved,
+            latest_number=latest.number if latest else None,
+            viewing_old=number is not None and latest is not None and number != latest.number,
+            view=_plan_view(fw, saved, scored) if saved is not None else None,
+            versions=plans.versions(db, who.actor, assessment.id),
+            settings=current,
+            limits_text={
+                "budget": money(current.budget),
+                "capacity": months(current.capacity),
+            },
+            form={**_settings_form(current), **(form or {})},
+            custom_form={**CUSTOM_DEFAULTS, **(custom_form or {})},
+            catalog=catalog,
+            competencies=[(c.key, fw.text(c.name)) for c in fw.competencies],
+            stages=[(s.key, fw.text(s.name)) for s in fw.stages],
+            own=list(current.custom),
+            max_horizon=plans.MAX_HORIZON,
+            **extra,
+        )
+    response.headers.update(NO_STORE)
+    return response
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Reading forms
+
+
+def _whole(value: str, name: str, message: str) -> int:
+    value = value.strip()
+    if not re.fullmatch(r"\d{1,6}", value):
+        raise Invalid(message, field=name)
+    return int(value)
+
+
+def _amount(value: str, name: str, message: str, *, empty: float | None = None) -> float | None:
+    value = value.strip().replace(",", "").replace(" ", "").replace("_", "")
+    if not value:
+        return empty
+    try:
+        number = float(value)
+    except ValueError:
+        raise Invalid(message, field=name) from None
+    if not math.isfinite(number):
+        raise Invalid(message, field=name)
+    return number
+
+
+def _keys(value: str) -> tuple[str, ...]:
+    return tuple(k for k in re.split(r"[\s,;]+", value) if k)
+
+
+def _settings_from(form: FormData, current: Settings) -> Settings:
+    horizon = _whole(
+        _text(form, "horizon"),
+        "horizon",
+        f"the horizon must be a whole number of periods from 1 to {plans.MAX_HORIZON}",
+    )
+    budget = _amount(
+        _text(form, "budget"),
+        "budget",
+        "the budget per period must be a number, 0 or more (leave it empty for no limit)",
+    )
+    capacity = _amount(
+        _text(form, "capacity"),
+        "capacity",
+        "the capacity per period (person-months) must be a number, 0 or more (leave it empty for no limit)",
+    )
+    at_once = _whole(
+        _text(form, "max_concurrent"),
+        "max_concurrent",
+        f"the number of initiatives at once must be a whole number from 1 to {plans.MAX_CONCURRENT}",
+    )
+    start_text = _text(form, "start_date").strip()
+    try:
+        start = date.fromisoformat(start_text) if start_text else None
+    except ValueError:
+        raise Invalid("the first period's start must be a date, e.g. 2027-01-01", field="start_date") from None
+    return replace(
+        current,
+        horizon=horizon,
+        budget=budget,
+        capacity=capacity,
+        max_concurrent=at_once,
+        must=_keys(_text(form, "must")),
+        must_not=_keys(_text(form, "must_not")),
+        start_date=start,
+    )
+
+
+def _custom_from(form: FormData) -> Candidate:
+    def number(name: str, what: str) -> float:
+        value = _amount(_text(form, name), name, f"the {what} must be a number, 0 or more", empty=0.0)
+        assert value is not None
+        return value
+
+    duration = _whole(
+        _text(form, "duration"), "duration", "the duration must be a whole number of periods from 1 to 40"
+    )
+    return Candidate(
+        key=_text(form, "key", 64).strip(),
+        title=_text(form, "title", 300).strip(),
+        competency=_text(form, "competency", 64),
+        from_stage=_text(form, "from_stage", 64),
+        effort=number("effort", "effort (person-months)"),
+        duration=duration,
+        cost=number("cost", "cost"),
+        requires=_keys(_text(form, "requires")),
+        indicators=_keys(_text(form, "indicators")),
+        description=_text(form, "description").strip(),
+        measure=_text(form, "measure").strip(),
+        custom=True,
+    )
+
+
+def _changes_from(form: FormData, saved: SavedPlan | None) -> list[Change]:
+    """Compare the initiatives table as sent with the plan it was shown from; return what changed."""
+    planned = {i.key: i for i in saved.plan.initiatives} if saved is not None else {}
+    locks = saved.locks if saved is not None else {}
+    owners = saved.owners if saved is not None else {}
+    ticked = {v for v in form.getlist("locked") if isinstance(v, str)}
+    changes: list[Change] = []
+    for key in dict.fromkeys(v for v in form.getlist("key") if isinstance(v, str)):
+        owner = " ".join(_text(form, f"owner:{key}", 200).split())
+        new_owner = owner if owner != owners.get(key, "") else None
+        shown_start = planned[key].start if key in planned else locks.get(key)
+        start_text = _text(form, f"start:{key}").strip()
+        new_start = None
+        if start_text:
+            start = _whole(start_text, "start", f"choose the period {key} starts in")
+            if start != shown_start:
+                new_start = start
+        locked: bool | None = None
+        if new_start is None and (key in ticked) != (key in locks):
+            locked = key in ticked
+        if new_owner is not None or new_start is not None or locked is not None:
+            changes.append(Change(key, owner=new_owner, locked=locked, start=new_start))
+    return changes
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Routes
+
+
+@router.get("/assessments/{assessment_id}/plan")
+def plan_page(request: Request, assessment_id: int, done: str = "") -> Response:
+    return _page(request, assessment_id, notice=NOTICES.get(done))
+
+
+@router.get("/assessments/{assessment_id}/plan/versions/{number}")
+def version_page(request: Request, assessment_id: int, number: int) -> Response:
+    return _page(request, assessment_id, number=number)
+
+
+def _change(
+    request: Request,
+    assessment_id: int,
+    sent: FormData,
+    section: str,
+    done: str,
+    action: Callable[[Session, SignedIn], object],
+    **on_error: Any,
+) -> Response:
+    """Run ``action`` (which re-plans and saves a version) in one unit of work; show errors beside the form."""
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, _text(sent, "csrf_token", 200))
+            access.assessment(db, who.actor, assessment_id, "facilitator")
+            action(db, who)
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _page(
+            request,
+            assessment_id,
+            exc.status,
+            failed=section,
+            error=exc.message,
+            details=exc.details,
+            **on_error,
+        )
+    return redirect(f"/assessments/{assessment_id}/plan?done={done}#{section}")
+
+
+@router.post("/assessments/{assessment_id}/plan")
+def make_plan(request: Request, assessment_id: int, form: Form) -> Response:
+    return _change(
+        request, assessment_id, form, "plan", "planned", lambda db, who: plans.make(db, who.actor, assessment_id)
+    )
+
+
+@router.post("/assessments/{assessment_id}/plan/settings")
+def save_settings(request: Request, assessment_id: int, form: Form) -> Response:
+    sent = {name: _text(form, name, 1000) for name in _settings_form(Settings())}
+
+    def action(db: Session, who: SignedIn) -> None:
+        current = plans.settings(db, who.actor, assessment_id)
+        plans.set_settings(db, who.actor, assessment_id, _settings_from(form, current))
+        plans.make(db, who.actor, assessment_id)
+
+    return _change(request, assessment_id, form, "settings", "settings", action, form=sent)
+
+
+@router.post("/assessments/{assessment_id}/plan/initiatives")
+def adjust(request: Request, assessment_id: int, form: Form) -> Response:
+    def action(db: Session, who: SignedIn) -> None:
+        latest = plans.latest(db, who.actor, assessment_id)
+        shown = _text(form, "version", 20)
+        if latest is None or shown != str(latest.number):
+            raise Conflict(
+                "the plan changed since this page was opened; nothing was saved. Look at the new plan and make "
+                "your changes again",
+                field="initiatives",
+            )
+        changes = _changes_from(form, latest)
+        if not changes:
+            raise Invalid(
+                "nothing was changed: set an owner, lock an initiative or choose another start period first",
+                field="initiatives",
+            )
+        plans.adjust(db, who.actor, assessment_id, changes)
+
+    return _change(request, assessment_id, form, "initiatives", "adjusted", action)
+
+
+@router.post("/assessments/{assessment_id}/plan/custom")
+def add_custom(request: Request, assessment_id: int, form: Form) -> Response:
+    sent = {name: _text(form, name, 4000) for name in CUSTOM_DEFAULTS}
+
+    def action(db: Session, who: SignedIn) -> None:
+        plans.add_custom(db, who.actor, assessment_id, _custom_from(form))
+        plans.make(db, who.actor, assessment_id)
+
+    return _change(request, assessment_id, form, "own", "added", action, custom_form=sent)
+
+
+@router.post("/assessments/{assessment_id}/plan/custom/{key}/delete")
+def remove_custom(request: Request, assessment_id: int, key: str, form: Form) -> Response:
+    def action(db: Session, who: SignedIn) -> None:
+        plans.remove_custom(db, who.actor, assessment_id, key)
+        plans.make(db, who.actor, assessment_id)
+
+    return _change(request, assessment_id, form, "own", "removed", action)
+
+
+def _download(request: Request, assessment_id: int, version: int | None, kind: str) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        assessment = access.assessment(db, who.actor, assessment_id, "viewer")
+        saved = (
+            plans.latest(db, who.actor, assessment.id)
+            if version is None
+            else plans.version(db, who.actor, assessment.id, version)
+        )
+        if saved is None:
+            raise NotFound("there is no plan yet: make one first")
+        if kind == "csv":
+            body = plans.csv_text(saved)
+            media = "text/csv; charset=utf-8"
+        else:
+            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            media = "text/calendar; charset=utf-8"
+    name = f"plan-{assessment_id}-v{saved.number}.{kind}"
+    return Response(
+        body,
+        media_type=media,
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/assessments/{assessment_id}/plan.csv")
+def plan_csv(request: Request, assessment_id: int, version: int | None = None) -> Response:
+    return _download(request, assessment_id, version, "csv")
+
+
+@router.get("/assessments/{assessment_id}/plan.ics")
+def plan_ics(request: Request, assessment_id: int, version: int | None = None) -> Response:
+    return _download(request, assessment_id, version, "ics")
