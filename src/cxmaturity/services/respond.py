@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import cast
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, defer
@@ -140,29 +142,38 @@ def _locked_visit(db: Session, token: str) -> Visit:
     Loading three ORM entities costs more than the rest of a page save together; a write needs only these columns.
     The objects in the returned visit are not attached to the session: writes go through explicit statements.
     """
+    invitations, assessments, organizations, groups = (
+        _table(Invitation),
+        _table(Assessment),
+        _table(Organization),
+        _table(RespondentGroup),
+    )
     columns = (
-        *(getattr(Invitation, name) for name in _INVITATION),
-        *(getattr(Assessment, name) for name in _ASSESSMENT),
-        *(getattr(Organization, name) for name in _ORGANIZATION),
-        RespondentGroup.name,
+        *(invitations.c[name] for name in _INVITATION),
+        *(assessments.c[name] for name in _ASSESSMENT),
+        *(organizations.c[name] for name in _ORGANIZATION),
+        groups.c.name,
     )
     query = (
         select(*columns)
-        .select_from(Invitation)
-        .join(Assessment, Assessment.id == Invitation.assessment_id)
-        .join(Organization, Organization.id == Assessment.organization_id)
-        .outerjoin(RespondentGroup, RespondentGroup.id == Invitation.group_id)
-        .where(Invitation.token_hash == digest(token), Invitation.source == "link")
-        .with_for_update(of=Invitation)
+        .select_from(invitations)
+        .join(assessments, assessments.c.id == invitations.c.assessment_id)
+        .join(organizations, organizations.c.id == assessments.c.organization_id)
+        .outerjoin(groups, groups.c.id == invitations.c.group_id)
+        .where(invitations.c.token_hash == digest(token), invitations.c.source == "link")
+        .with_for_update(of=invitations)
     )
-    row = db.execute(query).one_or_none()
+    db.flush()  # the statement below bypasses the session, which would otherwise flush pending rows first
+    row = db.connection().execute(query).one_or_none()
     if row is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     values = list(row)
     a, b = len(_INVITATION), len(_INVITATION) + len(_ASSESSMENT)
-    invitation = Invitation(**dict(zip(_INVITATION, values[:a], strict=True)), source="link")
-    assessment = Assessment(**dict(zip(_ASSESSMENT, values[a:b], strict=True)))
-    organization = Organization(**dict(zip(_ORGANIZATION, values[b:-1], strict=True)))
+    # Plain attribute holders rather than ORM instances: building instrumented objects would cost more than the
+    # query. They carry exactly the attributes a write and its error pages read.
+    invitation = cast(Invitation, SimpleNamespace(**dict(zip(_INVITATION, values[:a], strict=True)), source="link"))
+    assessment = cast(Assessment, SimpleNamespace(**dict(zip(_ASSESSMENT, values[a:b], strict=True))))
+    organization = cast(Organization, SimpleNamespace(**dict(zip(_ORGANIZATION, values[b:-1], strict=True))))
     fw = _framework(db, assessment)
     return Visit(invitation, assessment, organization, values[-1], fw, frozenset(), saved_known=False)
 
@@ -249,7 +260,7 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, 
     stored = rows or [(keys[0], "", None, None)]
     # Plain SQL statements on the session's connection, not the ORM's unit of work: a page save is the busiest
     # write of the app, and these three statements are all it needs.
-    answers: Table = Answer.__table__  # type: ignore[assignment]  # declarative tables are Table objects
+    answers = _table(Answer)
     connection = db.connection()
     connection.execute(
         delete(answers).where(answers.c.invitation_id == v.invitation.id, answers.c.indicator_key.in_(keys))
@@ -288,9 +299,14 @@ def finish(db: Session, token: str, *, current: Visit | None = None) -> Visit:
     return v
 
 
+def _table(model: type[object]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # declarative models carry their Table
+    return table
+
+
 def _mark(db: Session, v: Visit, **times: datetime) -> None:
     """Set the invitation's progress times, in the database and on the visit's copy of the invitation."""
-    invitations: Table = Invitation.__table__  # type: ignore[assignment]  # declarative tables are Table objects
+    invitations = _table(Invitation)
     db.connection().execute(update(invitations).where(invitations.c.id == v.invitation.id).values(**times))
     for name, value in times.items():
         setattr(v.invitation, name, value)
