@@ -184,6 +184,24 @@ def _answers_error(exc: Exception) -> NoReturn:
     _fail(str(exc).splitlines())
 
 
+def _read_answers(fw, answers: Path, column_map: Path | None, targets: Path | None):  # type: ignore[no-untyped-def]
+    """Return the answers (a ResponseMatrix) and the targets; every problem is one line on stderr, then exit 1."""
+    from cxmaturity.answers import AnswersError
+    from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
+    from cxmaturity.answers.targets import read_targets
+    from cxmaturity.scoring.responses import MISSING
+
+    try:
+        mapping = load_column_map(column_map) if column_map else None
+        responses = read_answers_csv(answers, fw, mapping)
+        wanted = read_targets(targets, fw) if targets else {}
+    except AnswersError as exc:
+        _answers_error(exc)
+    if responses.size == 0 or bool((responses.answers == MISSING).all()):
+        _fail(f"{answers}: no answers to score (every answer cell is empty)")
+    return responses, wanted
+
+
 @app.command("score")
 def score_command(
     answers: Annotated[Path, typer.Argument(help="Answers CSV, long or wide form (see docs/cli.md).")],
@@ -199,21 +217,10 @@ def score_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Score a team's answers: stage and score per competency and overall, agreement, groups and gaps."""
-    from cxmaturity.answers import AnswersError
-    from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
-    from cxmaturity.answers.targets import read_targets
     from cxmaturity.scoring import ScoringOptions, score
-    from cxmaturity.scoring.responses import MISSING
 
     fw = _framework(framework)
-    try:
-        mapping = load_column_map(column_map) if column_map else None
-        responses = read_answers_csv(answers, fw, mapping)
-        wanted = read_targets(targets, fw) if targets else {}
-    except AnswersError as exc:
-        _answers_error(exc)
-    if responses.size == 0 or bool((responses.answers == MISSING).all()):
-        _fail(f"{answers}: no answers to score (every answer cell is empty)")
+    responses, wanted = _read_answers(fw, answers, column_map, targets)
     result = score(
         responses, ScoringOptions(min_group_size=min_group_size, bootstrap=bootstrap, seed=seed, targets=wanted)
     )
@@ -279,24 +286,13 @@ def plan_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Plan initiatives over the coming periods: the most gap closure within budget, capacity and order."""
-    from cxmaturity.answers import AnswersError
-    from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
-    from cxmaturity.answers.targets import read_targets
     from cxmaturity.planning import PlanRequest
     from cxmaturity.planning.optimizer import make_plan
     from cxmaturity.scoring import ScoringOptions, score
-    from cxmaturity.scoring.responses import MISSING
 
     first_day = _start_date(start)
     fw = _framework(framework)
-    try:
-        mapping = load_column_map(column_map) if column_map else None
-        responses = read_answers_csv(answers, fw, mapping)
-        wanted = read_targets(targets, fw) if targets else {}
-    except AnswersError as exc:
-        _answers_error(exc)
-    if responses.size == 0 or bool((responses.answers == MISSING).all()):
-        _fail(f"{answers}: no answers to score (every answer cell is empty)")
+    responses, wanted = _read_answers(fw, answers, column_map, targets)
     result = score(responses, ScoringOptions(bootstrap=0, targets=wanted))
     request = PlanRequest(
         targets=wanted,
