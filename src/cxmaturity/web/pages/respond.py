@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.routing import BaseRoute, Route
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework, Statement
 from cxmaturity.frameworks.lint import estimated_minutes
@@ -26,6 +27,8 @@ from cxmaturity.web import security
 from cxmaturity.web.context import CsrfFailed, redirect, settings_of, templates, unit_of_work
 
 router = APIRouter()
+#: Routes mounted on the app ahead of the FastAPI routers (see ``save``).
+ROUTES: list[BaseRoute] = []
 
 IMPORTANCE = (
     ("1", "1 · not important"),
@@ -250,10 +253,14 @@ def page(request: Request, token: str, n: int) -> Response:
         return _page(request, v, token, n, competency, _saved_input(db, v, competency))
 
 
-@router.post("/r/{token}/p/{n}")
-async def save(request: Request, token: str, n: int) -> Response:
-    # The busiest route: the form is read here (its field names depend on the framework) and the database work runs
-    # in the thread pool, without FastAPI's per-field form handling.
+async def save(request: Request) -> Response:
+    """POST /r/{token}/p/{n}: save a page.
+
+    The busiest route of the app is a plain Starlette route (see ``ROUTES``): FastAPI's dependency and per-field form
+    handling would cost more than the database work. The form's field names depend on the framework anyway.
+    """
+    token: str = request.path_params["token"]
+    n: int = request.path_params["n"]
     form = await request.form()
     csrf_token, action = form.get("csrf_token"), form.get("action")
     return await run_in_threadpool(
@@ -315,3 +322,6 @@ def done(request: Request, token: str) -> Response:
         if not v.completed:
             return _private(redirect(f"/r/{token}"))
         return _render(request, "respond_done.html", token, v=v, lang=v.framework.language)
+
+
+ROUTES.append(Route("/r/{token}/p/{n:int}", save, methods=["POST"]))
