@@ -73,10 +73,6 @@ class Site:
         self.clients.append(client)
         return client
 
-    def db(self) -> Iterator[Session]:  # pragma: no cover - documented helper for tests
-        with transaction(self.sessions) as session:
-            yield session
-
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:

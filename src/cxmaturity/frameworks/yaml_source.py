@@ -51,9 +51,6 @@ class SourceMap:
                 return pos
         return None
 
-    def exists(self, loc: Loc) -> bool:
-        return loc in self.values
-
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL_TAG = "tag:yaml.org,2002:bool"

@@ -54,17 +54,6 @@ class ResponseMatrix:
     def size(self) -> int:
         return len(self.respondents)
 
-    def subset(self, mask: npt.NDArray[np.bool_]) -> ResponseMatrix:
-        """Return the respondents selected by a boolean mask (comments are not carried over)."""
-        idx = np.flatnonzero(mask)
-        return ResponseMatrix(
-            framework=self.framework,
-            respondents=tuple(self.respondents[i] for i in idx),
-            groups=tuple(self.groups[i] for i in idx),
-            answers=self.answers[idx],
-            importance=self.importance[idx],
-        )
-
     @classmethod
     def empty(cls, framework: Framework) -> ResponseMatrix:
         m = len(framework.indicator_keys)

@@ -19,7 +19,7 @@ from cxmaturity.scoring import ResponseMatrix, validate_targets
 from cxmaturity.scoring.responses import MISSING
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
-from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, UploadedFramework
 
@@ -383,11 +383,6 @@ def list_for_organization(db: Session, actor: Actor, organization_id: int) -> li
             .order_by(Assessment.created_at.desc(), Assessment.id.desc())
         )
     )
-
-
-def require_open(assessment: Assessment) -> None:
-    if assessment.status != "open":
-        raise NotFound("this assessment is not open")
 
 
 def estimated_minutes(fw: Framework) -> int:

@@ -61,9 +61,6 @@ class Visit:
     def pages(self) -> int:
         return len(self.framework.competencies)
 
-    def page_index(self, competency_key: str) -> int:
-        return [c.key for c in self.framework.competencies].index(competency_key)
-
     def resume_page(self) -> int:
         """Return the first page not saved yet (the last page when all are)."""
         assert self.saved_known, "a locked visit does not read which pages were saved"
