@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
@@ -98,6 +98,8 @@ def _visit(db: Session, token: str, *, lock: bool) -> Visit:
     """
     if not token or len(token) > MAX_TOKEN:
         raise NotFound(NOT_FOUND_MESSAGE)
+    if lock:
+        return _locked_visit(db, token)
     # The snapshot is large and never changes: it is loaded only when the framework is not cached yet.
     query = (
         select(Invitation, Assessment, Organization, RespondentGroup.name)
@@ -107,8 +109,6 @@ def _visit(db: Session, token: str, *, lock: bool) -> Visit:
         .where(Invitation.token_hash == digest(token), Invitation.source == "link")
         .options(defer(Assessment.framework_snapshot))
     )
-    if lock:
-        return _locked_visit(db, token)
     found = db.execute(query).one_or_none()
     if found is None:
         raise NotFound(NOT_FOUND_MESSAGE)
@@ -133,35 +133,50 @@ _ASSESSMENT = (
 _ORGANIZATION = ("id", "name")
 
 
+def _table(model: type[object]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # declarative models carry their Table
+    return table
+
+
+_INVITATIONS, _ASSESSMENTS, _ORGANIZATIONS, _GROUPS, _ANSWERS = (
+    _table(Invitation),
+    _table(Assessment),
+    _table(Organization),
+    _table(RespondentGroup),
+    _table(Answer),
+)
+
+# The statements of a page save, built once: constructing a statement costs more than SQLAlchemy's compiled-SQL
+# cache saves, and a page save is the busiest write of the app. Values are bound at execution.
+_LOCKED_VISIT = (
+    select(
+        *(_INVITATIONS.c[name] for name in _INVITATION),
+        *(_ASSESSMENTS.c[name] for name in _ASSESSMENT),
+        *(_ORGANIZATIONS.c[name] for name in _ORGANIZATION),
+        _GROUPS.c.name,
+    )
+    .select_from(_INVITATIONS)
+    .join(_ASSESSMENTS, _ASSESSMENTS.c.id == _INVITATIONS.c.assessment_id)
+    .join(_ORGANIZATIONS, _ORGANIZATIONS.c.id == _ASSESSMENTS.c.organization_id)
+    .outerjoin(_GROUPS, _GROUPS.c.id == _INVITATIONS.c.group_id)
+    .where(_INVITATIONS.c.token_hash == bindparam("token_hash"), _INVITATIONS.c.source == "link")
+    .with_for_update(of=_INVITATIONS)
+)
+_DELETE_PAGE = delete(_ANSWERS).where(
+    _ANSWERS.c.invitation_id == bindparam("invitation_id"),
+    _ANSWERS.c.indicator_key.in_(bindparam("keys", expanding=True)),
+)
+_INSERT_ANSWERS = insert(_ANSWERS)
+
+
 def _locked_visit(db: Session, token: str) -> Visit:
     """The visit that starts a write, read as plain columns in one statement.
 
     Loading three ORM entities costs more than the rest of a page save together; a write needs only these columns.
     The objects in the returned visit are not attached to the session: writes go through explicit statements.
     """
-    invitations, assessments, organizations, groups = (
-        _table(Invitation),
-        _table(Assessment),
-        _table(Organization),
-        _table(RespondentGroup),
-    )
-    columns = (
-        *(invitations.c[name] for name in _INVITATION),
-        *(assessments.c[name] for name in _ASSESSMENT),
-        *(organizations.c[name] for name in _ORGANIZATION),
-        groups.c.name,
-    )
-    query = (
-        select(*columns)
-        .select_from(invitations)
-        .join(assessments, assessments.c.id == invitations.c.assessment_id)
-        .join(organizations, organizations.c.id == assessments.c.organization_id)
-        .outerjoin(groups, groups.c.id == invitations.c.group_id)
-        .where(invitations.c.token_hash == digest(token), invitations.c.source == "link")
-        .with_for_update(of=invitations)
-    )
     db.flush()  # the statement below bypasses the session, which would otherwise flush pending rows first
-    row = db.connection().execute(query).one_or_none()
+    row = db.connection().execute(_LOCKED_VISIT, {"token_hash": digest(token)}).one_or_none()
     if row is None:
         raise NotFound(NOT_FOUND_MESSAGE)
     values = list(row)
@@ -257,13 +272,10 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, 
     stored = rows or [(keys[0], "", None, None)]
     # Plain SQL statements on the session's connection, not the ORM's unit of work: a page save is the busiest
     # write of the app, and these three statements are all it needs.
-    answers = _table(Answer)
     connection = db.connection()
+    connection.execute(_DELETE_PAGE, {"invitation_id": v.invitation.id, "keys": keys})
     connection.execute(
-        delete(answers).where(answers.c.invitation_id == v.invitation.id, answers.c.indicator_key.in_(keys))
-    )
-    connection.execute(
-        insert(answers),
+        _INSERT_ANSWERS,
         [
             {
                 "assessment_id": v.assessment.id,
@@ -296,14 +308,8 @@ def finish(db: Session, token: str, *, current: Visit | None = None) -> Visit:
     return v
 
 
-def _table(model: type[object]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]  # declarative models carry their Table
-    return table
-
-
 def _mark(db: Session, v: Visit, **times: datetime) -> None:
     """Set the invitation's progress times, in the database and on the visit's copy of the invitation."""
-    invitations = _table(Invitation)
-    db.connection().execute(update(invitations).where(invitations.c.id == v.invitation.id).values(**times))
+    db.connection().execute(update(_INVITATIONS).where(_INVITATIONS.c.id == v.invitation.id).values(**times))
     for name, value in times.items():
         setattr(v.invitation, name, value)
