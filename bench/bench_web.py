@@ -82,7 +82,11 @@ def _serve(module: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], s
             "warning",
             "--no-access-log",
         ],
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, (os.environ.get("PYTHONPATH"), str(ROOT)))),
+        },
         cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
