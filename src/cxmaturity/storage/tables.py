@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -49,6 +50,9 @@ class Organization(Base):
     size_band: Mapped[str] = mapped_column(String(50), default="")
     region: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Whether the organization keeps its results out of the installation's peer benchmarks. Out unless an owner
+    #: opts in (docs/benchmarks.md says why).
+    benchmark_opt_out: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class User(Base):
@@ -228,3 +232,113 @@ class PlanVersion(Base):
     request: Mapped[dict[str, Any]] = mapped_column()
     #: The resulting plan as JSON (planning/export.py plan_to_dict).
     plan: Mapped[dict[str, Any]] = mapped_column()
+
+
+# --- peer benchmarks (docs/benchmarks.md) ----------------------------------------------------------------------------
+
+
+class AssessmentResult(Base):
+    """The stored result of a closed assessment: one row overall (competency "") and one per competency.
+
+    Written when the assessment closes (and by ``cxm benchmark refresh``), removed when it is reopened; benchmarks
+    aggregate these rows in SQL instead of scoring every organization's answers again.
+    """
+
+    __tablename__ = "assessment_result"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "competency"),
+        Index("ix_assessment_result_pool", "framework_key", "synthetic", "organization_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    framework_id: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    #: Framework id, version and a digest of its structure: results are pooled only with the same questions.
+    framework_key: Mapped[str] = mapped_column(String(120))
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    closed_at: Mapped[datetime] = mapped_column()
+    #: A competency key, or "" for the overall result.
+    competency: Mapped[str] = mapped_column(String(64))
+    stage_number: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    respondents: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BenchmarkRelease(Base):
+    """One published state of a benchmark pool (a framework, real or synthetic results).
+
+    Benchmarks read only released results, and a release is made only when enough organizations changed since the
+    previous one, so that comparing two releases never isolates one organization (docs/benchmarks.md).
+    """
+
+    __tablename__ = "benchmark_release"
+    __table_args__ = (UniqueConstraint("framework_key", "synthetic", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_key: Mapped[str] = mapped_column(String(120))
+    framework_id: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    #: 1, 2, 3, … per pool.
+    number: Mapped[int] = mapped_column(Integer)
+    organizations: Mapped[int] = mapped_column(Integer)
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BenchmarkReleaseResult(Base):
+    """A released result: the organization's attributes and result as they were at the release."""
+
+    __tablename__ = "benchmark_release_result"
+    __table_args__ = (Index("ix_benchmark_release_result_release", "release_id", "competency", "score"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("benchmark_release.id", ondelete="CASCADE"))
+    #: No foreign key on purpose: removing one organization's rows between releases would reveal them by difference.
+    organization_id: Mapped[int] = mapped_column(Integer)
+    industry: Mapped[str] = mapped_column(String(100))
+    size_band: Mapped[str] = mapped_column(String(50))
+    region: Mapped[str] = mapped_column(String(100))
+    competency: Mapped[str] = mapped_column(String(64))
+    stage_number: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class BenchmarkDataset(Base):
+    """Aggregates imported from another installation's export (never answers, never organization names)."""
+
+    __tablename__ = "benchmark_dataset"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The organization that imported it and sees it; None: imported for the whole installation (``cxm benchmark
+    #: import``).
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True, default=None
+    )
+    #: The exporting installation's name and the day of the export: shown wherever the dataset is.
+    source: Mapped[str] = mapped_column(String(200))
+    source_date: Mapped[date] = mapped_column(Date)
+    framework_id: Mapped[str] = mapped_column(String(64))
+    framework_version: Mapped[str] = mapped_column(String(32))
+    framework_key: Mapped[str] = mapped_column(String(120))
+    #: The cohort's definition (industry, size band, region) and its description in words.
+    cohort: Mapped[dict[str, Any]] = mapped_column()
+    description: Mapped[str] = mapped_column(String(500))
+    organizations: Mapped[int] = mapped_column(Integer)
+    #: The file as validated (benchmarks/dataset.py), aggregates per competency and overall.
+    data: Mapped[dict[str, Any]] = mapped_column()
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferenceDistribution(Base):
+    """A published share of organizations per stage for a framework, with its citation (``cxm benchmark
+    reference``); the built-in ones ship as data files in ``cxmaturity/benchmarks/references``."""
+
+    __tablename__ = "reference_distribution"
+    __table_args__ = (UniqueConstraint("framework_id", "title"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    citation: Mapped[str] = mapped_column(Text)
+    #: The file as validated (benchmarks/reference.py): sample, year, url, share per stage key.
+    data: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
