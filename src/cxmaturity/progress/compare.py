@@ -1,0 +1,295 @@
+"""Compare two scored assessments of one framework (or of two versions of it): per competency and overall the change
+in score and stage with a verdict from the intervals (``change.py``), the indicators that moved most, and the
+discussion items that were resolved or appeared. What the two framework versions do not share is not compared
+(``versions.py``) and the comparison says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from cxmaturity.frameworks.model import Framework, Rubric
+from cxmaturity.progress.change import NOT_COMPARABLE, Difference, Estimate, Verdict, difference
+from cxmaturity.progress.versions import DEFAULT_MIN_SHARE, FrameworkDiff, diff
+from cxmaturity.scoring.result import CompetencyResult, IndicatorResult, Result
+
+DEFAULT_TOP_INDICATORS = 10
+
+
+class ComparisonError(ValueError):
+    """Two results that cannot be compared at all (different frameworks)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One scored assessment: its framework, its result, a label for people and the day its answers describe."""
+
+    framework: Framework
+    result: Result
+    label: str = ""
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    #: Share of a competency's indicators that must be unchanged in substance for it to be compared.
+    min_share: float = DEFAULT_MIN_SHARE
+    #: How many of the indicators that moved most to list.
+    top_indicators: int = DEFAULT_TOP_INDICATORS
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_share <= 1.0:
+            raise ValueError("min_share must be above 0 and at most 1")
+        if self.top_indicators < 0:
+            raise ValueError("top_indicators must be 0 or more")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A competency's (or the overall) stage and score in one assessment."""
+
+    stage: str
+    stage_number: int
+    score: float
+    interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class CompetencyChange:
+    """The change of one competency (key ``overall`` for the overall result) from before to after."""
+
+    key: str
+    before: Point | None
+    after: Point | None
+    #: ``after - before`` with its interval; None when not comparable.
+    difference: Difference | None
+    verdict: Verdict
+    #: Why the verdict is "not comparable" or has no interval (empty otherwise).
+    reason: str = ""
+
+    @property
+    def stage_change(self) -> int | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after.stage_number - self.before.stage_number
+
+
+@dataclass(frozen=True)
+class IndicatorMove:
+    """The change of an indicator's mean answer, on a 0 (lowest option) to 1 (highest option) scale."""
+
+    key: str
+    competency: str
+    before: float
+    after: float
+    #: Answers counted (dk and na not counted) in each assessment.
+    before_n: int
+    after_n: int
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+DiscussionStatus = Literal["resolved", "appeared", "persisting"]
+
+
+@dataclass(frozen=True)
+class DiscussionChange:
+    indicator: str
+    competency: str
+    status: DiscussionStatus
+    #: The team's agreement on the indicator before and after (None where fewer than two answered).
+    before_rwg: float | None
+    after_rwg: float | None
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str
+    framework_version: str
+    respondents: int
+    day: date | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    framework: str
+    before: Side
+    after: Side
+    #: Confidence level of the intervals of the differences.
+    confidence: float
+    overall: CompetencyChange
+    competencies: tuple[CompetencyChange, ...]
+    #: Indicators that moved most, largest change first.
+    indicators: tuple[IndicatorMove, ...]
+    discussion: tuple[DiscussionChange, ...]
+    versions: FrameworkDiff
+    #: What could and could not be compared, one sentence each.
+    notes: tuple[str, ...] = field(default=())
+
+    def competency(self, key: str) -> CompetencyChange:
+        for change in self.competencies:
+            if change.key == key:
+                return change
+        raise KeyError(key)
+
+
+def _point(comp: CompetencyResult) -> Point:
+    return Point(comp.stage, comp.stage_number, comp.score, comp.interval)
+
+
+def _estimate(point: Point, result: Result) -> Estimate:
+    return Estimate(point.score, point.interval, result.options.confidence)
+
+
+def _find(result: Result, key: str) -> CompetencyResult | None:
+    return next((c for c in result.competencies if c.key == key), None)
+
+
+def _change(key: str, before: Point | None, after: Point | None, b: Result, a: Result, reason: str) -> CompetencyChange:
+    if reason or before is None or after is None:
+        return CompetencyChange(key, before, after, None, NOT_COMPARABLE, reason or "not in both assessments")
+    found = difference(_estimate(before, b), _estimate(after, a))
+    note = "" if found.interval is not None else "no interval (the results were scored without a bootstrap)"
+    return CompetencyChange(key, before, after, found, found.verdict, note)
+
+
+def _answered(result: Result, key: str) -> int:
+    comp = _find(result, key)
+    return comp.respondents if comp is not None else 0
+
+
+def _normalized(fw: Framework, ind: IndicatorResult) -> float | None:
+    """An indicator's mean answer on 0..1: a statement's mean option value is already; a rubric's mean stage is not."""
+    if ind.mean is None or math.isnan(ind.mean):
+        return None
+    if isinstance(fw.indicator(ind.key), Rubric):
+        return (ind.mean - 1.0) / (len(fw.stages) - 1)
+    return ind.mean
+
+
+def compare(before: Snapshot, after: Snapshot, options: CompareOptions | None = None) -> Comparison:
+    """Compare two scored assessments of one framework; raise ComparisonError for different frameworks."""
+    options = options or CompareOptions()
+    b, a = before.result, after.result
+    if before.framework.id != after.framework.id or b.framework != a.framework:
+        raise ComparisonError(
+            f"cannot compare assessments of different frameworks: {before.label or 'before'} uses "
+            f"{before.framework.id}, {after.label or 'after'} uses {after.framework.id}"
+        )
+    versions = diff(before.framework, after.framework, options.min_share)
+    notes: list[str] = []
+    empty = [s.label or name for s, name in ((before, "before"), (after, "after")) if s.result.respondents == 0]
+
+    changes = []
+    for scope in versions.competencies:
+        old, new = _find(b, scope.key), _find(a, scope.key)
+        reason = scope.reason
+        if not reason and empty:
+            reason = f"no answers in {' and '.join(empty)}"
+        elif not reason and (_answered(b, scope.key) == 0 or _answered(a, scope.key) == 0):
+            reason = "nobody answered it in one of the two assessments"
+        changes.append(_change(scope.key, _point(old) if old else None, _point(new) if new else None, b, a, reason))
+    overall_reason = versions.overall_reason or (f"no answers in {' and '.join(empty)}" if empty else "")
+    overall = _change(
+        "overall",
+        Point(b.overall.stage, b.overall.stage_number, b.overall.score, b.overall.interval),
+        Point(a.overall.stage, a.overall.stage_number, a.overall.score, a.overall.interval),
+        b,
+        a,
+        overall_reason,
+    )
+
+    moves = _moves(before, after, versions)[: options.top_indicators]
+    discussion = _discussion(before, after, versions)
+    notes.extend(_notes(versions, changes, overall))
+    return Comparison(
+        framework=before.framework.id,
+        before=Side(before.label, before.framework.version, b.respondents, before.day),
+        after=Side(after.label, after.framework.version, a.respondents, after.day),
+        confidence=max(b.options.confidence, a.options.confidence),
+        overall=overall,
+        competencies=tuple(changes),
+        indicators=tuple(moves),
+        discussion=tuple(discussion),
+        versions=versions,
+        notes=tuple(notes),
+    )
+
+
+def _moves(before: Snapshot, after: Snapshot, versions: FrameworkDiff) -> list[IndicatorMove]:
+    old = {i.key: i for i in before.result.indicators}
+    found = []
+    for ind in after.result.indicators:
+        change = versions.indicator(ind.key)
+        if change is None or not change.comparable or ind.key not in old:
+            continue
+        was, now = _normalized(before.framework, old[ind.key]), _normalized(after.framework, ind)
+        if was is None or now is None:
+            continue
+        found.append(IndicatorMove(ind.key, ind.competency, was, now, old[ind.key].answered, ind.answered))
+    found.sort(key=lambda m: (-abs(m.change), m.key))
+    return found
+
+
+def _discussion(before: Snapshot, after: Snapshot, versions: FrameworkDiff) -> list[DiscussionChange]:
+    """Discussion items of either assessment on indicators both share unchanged in substance.
+
+    An item counts as resolved only where at least two people answered the indicator again: an item nobody answered
+    is not an agreement.
+    """
+    was = {d.indicator: d for d in before.result.discussion_items}
+    now = {d.indicator: d for d in after.result.discussion_items}
+    after_indicators = {i.key: i for i in after.result.indicators}
+    before_indicators = {i.key: i for i in before.result.indicators}
+    found = []
+    for key in [*now, *(k for k in was if k not in now)]:
+        change = versions.indicator(key)
+        if change is None or not change.comparable:
+            continue
+        old_item, new_item = was.get(key), now.get(key)
+        competency = (new_item or old_item).competency  # type: ignore[union-attr]
+        old_rwg = old_item.rwg if old_item else _rwg(before_indicators.get(key))
+        new_rwg = new_item.rwg if new_item else _rwg(after_indicators.get(key))
+        if old_item and new_item:
+            found.append(DiscussionChange(key, competency, "persisting", old_rwg, new_rwg))
+        elif new_item:
+            if before_indicators.get(key) is not None and before_indicators[key].answered >= 2:
+                found.append(DiscussionChange(key, competency, "appeared", old_rwg, new_rwg))
+        elif after_indicators.get(key) is not None and after_indicators[key].answered >= 2:
+            found.append(DiscussionChange(key, competency, "resolved", old_rwg, new_rwg))
+    order = {"resolved": 0, "appeared": 1, "persisting": 2}
+    found.sort(key=lambda d: (order[d.status], d.indicator))
+    return found
+
+
+def _rwg(ind: IndicatorResult | None) -> float | None:
+    if ind is None or ind.agreement.rwg is None or math.isnan(ind.agreement.rwg):
+        return None
+    return ind.agreement.rwg
+
+
+def _notes(versions: FrameworkDiff, changes: list[CompetencyChange], overall: CompetencyChange) -> list[str]:
+    notes = []
+    if versions.before_version != versions.after_version:
+        notes.append(f"The framework changed from version {versions.before_version} to {versions.after_version}.")
+    if versions.rules_changed:
+        notes.append("Scoring rules changed: " + "; ".join(versions.rules_changed) + ".")
+    counts = [
+        (len(versions.changed), "changed"),
+        (len(versions.added), "added"),
+        (len(versions.removed), "removed"),
+    ]
+    said = [f"{n} {word}" for n, word in counts if n]
+    if said:
+        notes.append("Indicators matched by key: " + ", ".join(said) + ".")
+    compared = [c for c in changes if c.verdict != NOT_COMPARABLE]
+    notes.append(f"Compared {len(compared)} of {len(changes)} competencies.")
+    notes.extend(f"{c.key} is not comparable: {c.reason}." for c in changes if c.verdict == NOT_COMPARABLE)
+    if overall.verdict == NOT_COMPARABLE:
+        notes.append(f"The overall result is not comparable: {overall.reason}.")
+    return notes
