@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from cxmaturity.storage.database import NotMigratedError, check_migrated, current_revision, head_revision, make_engine
+from cxmaturity.storage.database import (
+    FifoLock,
+    NotMigratedError,
+    check_migrated,
+    current_revision,
+    head_revision,
+    make_engine,
+)
 from cxmaturity.storage.tables import Base
 from tests.web.conftest import Site
 
@@ -45,3 +55,36 @@ def test_it_keeps_answers_unique_per_respondent_and_indicator(site: Site) -> Non
     with site.engine.connect() as connection:
         unique = {tuple(u["column_names"]) for u in sa.inspect(connection).get_unique_constraints("answer")}
     assert ("invitation_id", "indicator_key") in unique
+
+
+def test_the_sqlite_writer_lock_serves_waiting_threads_in_arrival_order() -> None:
+    lock = FifoLock()
+    lock.acquire()
+    served: list[int] = []
+    threads = []
+    for number in range(8):
+        thread = threading.Thread(target=_take_and_record, args=(lock, number, served))
+        thread.start()
+        threads.append(thread)
+        _wait_until(lock, number + 1)  # each waiter queued before the next starts
+    lock.release()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert served == list(range(8))
+    # Free again: a new caller gets it at once.
+    lock.acquire()
+    lock.release()
+
+
+def _take_and_record(lock: FifoLock, number: int, served: list[int]) -> None:
+    lock.acquire()
+    served.append(number)
+    time.sleep(0.001)  # give later threads every chance to overtake, as an unordered lock would let them
+    lock.release()
+
+
+def _wait_until(lock: FifoLock, waiting: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(lock._waiters) < waiting:
+        assert time.monotonic() < deadline, "a thread did not start waiting"
+        time.sleep(0.001)

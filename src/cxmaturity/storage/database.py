@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -39,9 +40,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    # SQLite has one writer at a time. Threads of this process queue on a Python lock, in order and without
+    # SQLite has one writer at a time. Threads of this process queue on a first-come, first-served lock without
     # sleeping; SQLite's busy timeout (which polls with growing sleeps) is left to arbitrate between processes.
-    writer = threading.Lock()
+    writer = FifoLock()
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
@@ -62,6 +63,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
     return engine
+
+
+class FifoLock:
+    """A lock handed to waiting threads in the order they asked for it.
+
+    ``threading.Lock`` promises no order: under load a thread can lose the race for it many times in a row, and
+    its request waits far longer than the others (the tail latency of page saves). Here each waiter blocks on its
+    own lock, and ``release`` hands ownership straight to the oldest waiter.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[threading.Lock] = deque()
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder's ``release``: this thread now holds the lock
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
