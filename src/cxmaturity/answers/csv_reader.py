@@ -23,6 +23,7 @@ from typing import NoReturn
 import yaml
 
 from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuilder, Where
+from cxmaturity.answers.formulas import QUOTE, unguard
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.scoring.responses import ResponseMatrix
 
@@ -223,8 +224,19 @@ def read_answers_text(
     text = text.removeprefix("\ufeff")
     if not text.strip():
         _fail(Where(file), "file is empty")
+    return read_records(_records(text, file), framework, file, column_map)
+
+
+def read_records(
+    records: Iterator[tuple[int, list[str]]],
+    framework: Framework,
+    file: str = "<answers>",
+    column_map: ColumnMap | None = None,
+) -> ResponseMatrix:
+    """Read answers from ``(row number, cells)`` records laid out as a CSV file is (the first record with a value is
+    the header): CSV text and XLSX sheets share every check. The caller checks the column map first."""
+    column_map = column_map or ColumnMap(file)
     builder = ResponseBuilder(framework)
-    records = _records(text, file)
     try:
         header = _read_header(_first_record(records, file), framework, column_map, builder, file)
         _read_rows(records, header, builder)
@@ -236,9 +248,11 @@ def read_answers_text(
 
 def _read_rows(records: Iterator[tuple[int, list[str]]], header: _Header, builder: ResponseBuilder) -> None:
     count = 0
-    for row, cells in records:
-        if _blank(cells):
+    for row, raw in records:
+        if _blank(raw):
             continue
+        # Exports guard formula-like text with an apostrophe (answers/formulas.py); reading removes it again.
+        cells = [unguard(cell) for cell in raw] if any(cell.startswith(QUOTE) for cell in raw) else raw
         count += 1
         if count > MAX_ROWS:
             builder.error(Where(header.file, row), f"more than {MAX_ROWS} rows of answers; split the file")

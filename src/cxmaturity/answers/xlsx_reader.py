@@ -1,0 +1,118 @@
+"""Read answers from an XLSX workbook: its ``answers`` sheet, laid out as an answers CSV file (long or wide form).
+
+Each row becomes text cells and goes through the same checks as a CSV row (``csv_reader.read_records``), so every
+problem names the file and sheet (``answers.xlsx[answers]``), the row and the column. Typed cells are turned back
+into the text a CSV file would hold: a whole number ``3`` is ``3`` (not ``3.0``), a date is ``2026-01-31``. Formula
+cells are read as the value the spreadsheet last saved for them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, NoReturn
+
+from cxmaturity.answers.builder import AnswerProblem, AnswersError, Where
+from cxmaturity.answers.csv_reader import MAX_BYTES, ColumnMap, read_records
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.scoring.responses import ResponseMatrix
+
+#: The sheet an answers export writes; a workbook with a single sheet is read whatever its name.
+ANSWERS_SHEET = "answers"
+
+
+def read_answers_xlsx(
+    path: Path, framework: Framework, column_map: ColumnMap | None = None, sheet: str | None = None
+) -> ResponseMatrix:
+    """Read the answers sheet of an XLSX file; raise :class:`AnswersError` listing every problem."""
+    file = str(path)
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)
+    except OSError as exc:
+        _fail(Where(file), f"cannot read the file: {exc.strerror or exc}")
+    return read_answers_workbook(data, framework, file, column_map, sheet)
+
+
+def read_answers_workbook(
+    data: bytes,
+    framework: Framework,
+    file: str = "<answers.xlsx>",
+    column_map: ColumnMap | None = None,
+    sheet: str | None = None,
+) -> ResponseMatrix:
+    """Read answers from the bytes of an XLSX workbook; ``file`` names the source in error messages."""
+    column_map = column_map or ColumnMap(file)
+    if column_map.entries and (problems := column_map.check(framework)):
+        raise AnswersError(problems)
+    if len(data) > MAX_BYTES:
+        _fail(Where(file), f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it into smaller files")
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and key errors alike for a file that is not a workbook
+        _fail(Where(file), f"not an XLSX workbook ({type(exc).__name__}); save the file as .xlsx or as CSV")
+    try:
+        name = _sheet_name(list(workbook.sheetnames), sheet, file)
+        label = f"{file}[{name}]"
+        try:
+            return read_records(_records(workbook[name].iter_rows(values_only=True)), framework, label, column_map)
+        except AnswersError:
+            raise
+        except Exception as exc:  # a damaged sheet fails while its rows are streamed
+            _fail(Where(label), f"the sheet cannot be read ({type(exc).__name__}: {exc})")
+    finally:
+        workbook.close()
+
+
+def _sheet_name(names: list[str], wanted: str | None, file: str) -> str:
+    if wanted is not None:
+        if wanted not in names:
+            _fail(Where(file), f"no sheet named '{wanted}' (the sheets are: {', '.join(names)})")
+        return wanted
+    if ANSWERS_SHEET in names:
+        return ANSWERS_SHEET
+    if len(names) == 1:
+        return names[0]
+    _fail(Where(file), f"no sheet named '{ANSWERS_SHEET}' (the sheets are: {', '.join(names)}); name the answers sheet")
+
+
+def _records(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
+    """Yield each row as text cells, as wide as the header: XLSX files leave out empty cells at the end of a row."""
+    width: int | None = None
+    for number, values in enumerate(rows, start=1):
+        cells = [_text(value) for value in values]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if width is None:
+            if cells:
+                width = len(cells)
+        elif len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        yield number, cells
+
+
+def _text(value: object) -> str:
+    """Return a typed cell as the text a CSV file would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _fail(where: Where, message: str) -> NoReturn:
+    raise AnswersError([AnswerProblem(where, message)])

@@ -1,0 +1,116 @@
+"""Build an export of an assessment: its typed tables, an about table, and its JSON document."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.exports.anonymity import GroupLabels, group_labels, pseudonym_order
+from cxmaturity.exports.answers_table import answers_table, comments_table
+from cxmaturity.exports.catalog import EXPORTS, ExportError
+from cxmaturity.exports.model import Cell, Column, Export, Source, Table
+from cxmaturity.exports.plan_table import plan_table
+from cxmaturity.exports.results_tables import (
+    competencies_table,
+    distributions_table,
+    groups_table,
+    indicators_table,
+    overall_table,
+)
+from cxmaturity.scoring.serialize import result_to_dict
+
+FORMAT = "cx-maturity/export@1"
+#: Exports whose JSON is the API's own document, unchanged.
+API_DOCUMENTS = ("results", "plan")
+
+ANONYMITY = (
+    "Respondents appear under pseudonyms drawn at random for this export. A group is named only when the results "
+    "show it; respondents of smaller groups and respondents without a group have an empty group."
+)
+ALL_WITHHELD = (
+    "No group is named: the respondents of groups below the minimum size (and those without a group) are fewer than "
+    "the minimum size, so naming the other groups would single them out."
+)
+FORMULAS = (
+    "Text starting with =, +, -, @, a tab or a carriage return has a leading apostrophe so that spreadsheets do not "
+    "run it; cxm score and the CSV import remove it."
+)
+
+
+def build(source: Source, name: str, rng: random.Random | None = None) -> Export:
+    """Return the export ``name`` (see ``catalog.EXPORTS``) of ``source``; ``rng`` draws the pseudonyms' order."""
+    if name not in EXPORTS:
+        raise ExportError(f"there is no export named '{name}'; the exports are {', '.join(EXPORTS)}")
+    if name == "plan" and source.plan is None:
+        raise ExportError("this assessment has no saved plan yet: make one on the plan page")
+    fw, result = source.framework, source.result
+    labels = group_labels(source.responses.groups, {g.group for g in result.groups}, result.options.min_group_size)
+    tables: list[Table] = []
+    for table in EXPORTS[name]:
+        if table == "answers":
+            order = pseudonym_order(source.responses.size, rng)
+            tables.append(answers_table(fw, source.responses, labels, order))
+        elif table == "comments":
+            tables.append(comments_table(fw, source.comments, result))
+        elif table == "overall":
+            tables.append(overall_table(fw, result))
+        elif table == "competencies":
+            tables.append(competencies_table(fw, result))
+        elif table == "indicators":
+            tables.append(indicators_table(fw, result))
+        elif table == "distributions":
+            tables.append(distributions_table(fw, result))
+        elif table == "groups":
+            tables.append(groups_table(fw, result))
+        elif table == "plan" and source.plan is not None:
+            tables.append(plan_table(source.plan))
+    about = about_table(source, labels)
+    return Export(name, tuple(tables), about, _document(name, tables, about, source), source.synthetic)
+
+
+ABOUT_COLUMNS = (Column("field", "text", "What the value is."), Column("value", "mixed", "The value."))
+
+
+def about_table(source: Source, labels: GroupLabels) -> Table:
+    """Return what the export is of and how it was made: a field-value table, the first sheet people read."""
+    fw, result = source.framework, source.result
+    rows: list[tuple[str, Cell]] = []
+    if source.synthetic:
+        rows.append(("data", SYNTHETIC_LABEL))
+    rows += [
+        ("assessment", source.title),
+        ("framework", fw.id),
+        ("framework_name", fw.text(fw.name)),
+        ("framework_version", fw.version),
+        # Spreadsheets have no time zones: the time is UTC without one.
+        ("exported_at_utc", source.exported_at.replace(tzinfo=None, microsecond=0)),
+        ("respondents", result.respondents),
+        ("min_group_size", result.options.min_group_size),
+        ("groups_named_in_answers", ", ".join(labels.kept)),
+        ("respondents_without_group_in_answers", labels.unnamed),
+        ("anonymity", ALL_WITHHELD if labels.all_withheld else ANONYMITY),
+        ("formulas", FORMULAS),
+    ]
+    return Table("about", ABOUT_COLUMNS, rows)
+
+
+def _labelled(data: dict[str, Any], synthetic: bool) -> dict[str, Any]:
+    return {"data": SYNTHETIC_LABEL, **data} if synthetic else data
+
+
+def _document(name: str, tables: list[Table], about: Table, source: Source) -> dict[str, Any]:
+    """Return the JSON: the API's own document for results and plan, else the tables' rows in an envelope."""
+    if name == "results":
+        return _labelled(result_to_dict(source.result), source.synthetic)
+    if name == "plan":
+        assert source.plan is not None
+        return _labelled(dict(source.plan.document), source.synthetic)
+    document: dict[str, Any] = {"format": FORMAT, "export": name, "about": {str(f): v for f, v in about.rows}}
+    for table in tables:
+        if table.name in ("answers", "comments"):
+            document[table.name] = table.records()
+    if name == "all":
+        document["results"] = result_to_dict(source.result)
+        document["plan"] = dict(source.plan.document) if source.plan is not None else None
+    return _labelled(document, source.synthetic)

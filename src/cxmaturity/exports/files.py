@@ -1,0 +1,97 @@
+"""Write an export as files: a CSV file per table (or a zip of them), an XLSX workbook, or a JSON document.
+
+CSV files are UTF-8 with a byte-order mark (so that Excel reads accents right) and RFC 4180 line ends; numbers are
+written in full, truth values as ``true``/``false``, dates as ISO 8601, empty cells as nothing. Text that a
+spreadsheet would run as a formula gets a leading apostrophe (``answers.formulas.guard``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import zipfile
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from cxmaturity.answers.formulas import guard
+from cxmaturity.exports.catalog import ExportError, wanted
+from cxmaturity.exports.model import Cell, Export, Table
+
+BOM = "\ufeff"
+
+
+def csv_cell(value: Cell) -> str:
+    """Return a cell as CSV text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return guard(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def table_csv(table: Table) -> bytes:
+    """Return one table as a CSV file."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(name) for name in table.header])
+    writer.writerows([csv_cell(value) for value in row] for row in table.rows)
+    return out.getvalue().encode("utf-8")
+
+
+def export_zip(export: Export, stamp: datetime | None = None) -> bytes:
+    """Return a zip with one CSV file per table and ``about.csv``; ``stamp`` dates the entries."""
+    when = (stamp or datetime(2000, 1, 1)).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table in (*export.tables, export.about):
+            entry = zipfile.ZipInfo(f"{table.name}.csv", date_time=when)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, table_csv(table))
+    return out.getvalue()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def export_json(export: Export) -> bytes:
+    return (json.dumps(export.document, ensure_ascii=False, indent=2, default=_json_default) + "\n").encode("utf-8")
+
+
+def write(export: Export, fmt: str) -> bytes:
+    """Return the export in ``fmt`` (csv, zip, xlsx or json)."""
+    wanted(export.name, fmt)
+    if fmt == "csv":
+        return table_csv(_single(export.tables, export.name))
+    if fmt == "zip":
+        return export_zip(export, _stamp(export))
+    if fmt == "xlsx":
+        from cxmaturity.exports.workbook import export_xlsx
+
+        return export_xlsx(export)
+    return export_json(export)
+
+
+def _single(tables: Iterable[Table], name: str) -> Table:
+    found = list(tables)
+    if len(found) != 1:
+        raise ExportError(f"the {name} export has {len(found)} tables and a CSV file holds one")
+    return found[0]
+
+
+def _stamp(export: Export) -> datetime | None:
+    for field, value in export.about.rows:
+        if field == "exported_at_utc" and isinstance(value, datetime):
+            return value
+    return None
