@@ -134,6 +134,11 @@ class Assessment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The assessment this one was started from ("re-assess"); its series is the organization's assessments on the
+    #: same framework id (services/progress.py). No ON DELETE action: SQLite adds this column in place (migration
+    #: 0004), and an in-place foreign key can have none that the schema check could see. Deleting an organization
+    #: removes the whole series in one statement, which the key allows.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), default=None)
     organization: Mapped[Organization] = relationship()
     groups: Mapped[list[RespondentGroup]] = relationship(order_by="RespondentGroup.name", viewonly=True)
 
@@ -232,6 +237,22 @@ class PlanVersion(Base):
     request: Mapped[dict[str, Any]] = mapped_column()
     #: The resulting plan as JSON (planning/export.py plan_to_dict).
     plan: Mapped[dict[str, Any]] = mapped_column()
+
+
+class InitiativeStatus(Base):
+    """How an initiative of an assessment's saved plan is going: planned, in progress, done or dropped.
+
+    Keyed by initiative key, not by plan version, so a status survives re-plans that keep the initiative.
+    """
+
+    __tablename__ = "initiative_status"
+    __table_args__ = (UniqueConstraint("assessment_id", "initiative_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    initiative_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- peer benchmarks (docs/benchmarks.md) ----------------------------------------------------------------------------
