@@ -11,10 +11,11 @@ Security Policy (with Vega's expression interpreter, see ``web/static/charts.js`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cxmaturity.frameworks.model import Framework
+from cxmaturity.frameworks.model import Framework, Rubric, Statement
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.scoring.result import Result
 
@@ -499,15 +500,16 @@ def gantt_data(plan: Plan, competency: str | None = None) -> list[dict[str, Any]
     return rows
 
 
-def gantt(plan: Plan, fw: Framework, competency: str) -> Spec:
-    """Timeline of one competency's initiatives: a bar per initiative from its first period up to its end.
+def gantt(plan: Plan, fw: Framework, competency: str | None = None) -> Spec:
+    """Timeline of one competency's initiatives (or, without one, the whole plan's): a bar per initiative from its
+    first period up to its end.
 
     The x axis counts periods from 1; a bar covers its periods whole (an initiative in periods 2 and 3 spans 2 to 4).
     Locked initiatives and quick wins have their own colors.
     """
     horizon = plan.request.horizon
     data = gantt_data(plan, competency)
-    name = fw.text(fw.competency(competency).name)
+    name = fw.text(fw.competency(competency).name) if competency else "the plan"
     kinds = [k for k in (PLANNED, QUICK_WIN, LOCKED) if any(row["kind"] == k for row in data)] or [PLANNED]
     x = {
         "field": "start",
@@ -657,3 +659,176 @@ def plan_charts(plan: Plan, fw: Framework) -> tuple[Chart, ...]:
 def gantt_id(competency: str) -> str:
     """The chart id of a competency's timeline (an id-safe form of its key: letters, digits and hyphens)."""
     return "chart-gantt-" + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in competency.lower())
+
+
+# --- Answer distributions (the reports): how the team answered each indicator, one chart per answer scale ---------
+
+DONT_KNOW_LABEL = "Don't know"
+NOT_APPLICABLE_LABEL = "Not applicable"
+#: Options run from light to dark (lowest to highest); "don't know" and "not applicable" are greys, not a level.
+LOW_COLOR = (0xC6, 0xDB, 0xEF)
+HIGH_COLOR = (0x08, 0x30, 0x6B)
+DONT_KNOW_COLOR = "#8c959f"
+NOT_APPLICABLE_COLOR = "#d0d7de"
+DISTRIBUTION_WIDTH = 300
+#: At most this many indicators per chart, so that a chart fits on one printed page.
+DISTRIBUTION_ROWS = 28
+#: Labels are shortened here rather than by Vega's labelLimit: measuring text to truncate it costs server-side
+#: rendering about 30 ms per label. The full texts are in the report's tables.
+INDICATOR_LABEL_CHARS = 46
+ANSWER_LABEL_CHARS = 34
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _ramp(n: int) -> list[str]:
+    """Return ``n`` colors from light to dark blue (one per option, lowest first)."""
+    colors = []
+    for i in range(n):
+        t = i / (n - 1) if n > 1 else 1.0
+        r, g, b = (round(lo + (hi - lo) * t) for lo, hi in zip(LOW_COLOR, HIGH_COLOR, strict=True))
+        colors.append(f"#{r:02x}{g:02x}{b:02x}")
+    return colors
+
+
+def answer_scale(fw: Framework, indicator: Statement | Rubric) -> tuple[str, str, list[str]]:
+    """Return the key, title and option labels (lowest first) of the scale an indicator is answered on."""
+    if isinstance(indicator, Statement):
+        scale = fw.scales[indicator.scale]
+        title = fw.text(scale.name) if scale.name else f"Statements ({indicator.scale})"
+        return f"scale-{indicator.scale}", title, [fw.text(o.label) for o in scale.options]
+    return "rubric", "Rubrics (each answer is a stage)", [fw.text(s.name) for s in fw.stages]
+
+
+def answer_distribution_data(result: Result, fw: Framework, indicators: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per indicator (of ``indicators``, all on one scale) and answer: its options, don't know, not applicable.
+
+    ``share`` is of everyone who gave that indicator an answer of any kind; skipped questions are not counted.
+    """
+    by_key = {ir.key: ir for ir in result.indicators}
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    rows = []
+    for key in indicators:
+        ir = by_key[key]
+        indicator = fw.indicator(key)
+        _, _, labels = answer_scale(fw, indicator)
+        counts = [*ir.distribution.values(), ir.dont_know, ir.not_applicable]
+        total = sum(counts)
+        label = _short(f"{key}  {fw.text(indicator.text)}", INDICATOR_LABEL_CHARS)
+        answers = [*(_short(a, ANSWER_LABEL_CHARS) for a in labels), DONT_KNOW_LABEL, NOT_APPLICABLE_LABEL]
+        for order, (answer, count) in enumerate(zip(answers, counts, strict=True)):
+            rows.append(
+                {
+                    "indicator": label,
+                    "key": key,
+                    "competency": names[ir.competency],
+                    "answer": answer,
+                    "order": order,
+                    "count": count,
+                    "share": _r(count / total) if total else 0.0,
+                }
+            )
+    return rows
+
+
+def answer_distribution(result: Result, fw: Framework, indicators: Sequence[str], title: str) -> Spec:
+    """Stacked bars of how the team answered each of ``indicators`` (all on one answer scale), lowest answer first."""
+    data = answer_distribution_data(result, fw, indicators)
+    _, _, labels = answer_scale(fw, fw.indicator(indicators[0]))
+    domain = [*(_short(a, ANSWER_LABEL_CHARS) for a in labels), DONT_KNOW_LABEL, NOT_APPLICABLE_LABEL]
+    return {
+        "$schema": SCHEMA,
+        "description": f"Stacked bars of how the team answered each indicator ({title}): "
+        + "; ".join(f"{row['key']} {row['answer']} {row['count']}" for row in data if row["count"])
+        + ".",
+        "width": DISTRIBUTION_WIDTH,
+        "height": {"step": 22},
+        "data": {"values": data},
+        "config": _config(),
+        "mark": {"type": "bar", "stroke": "#ffffff", "strokeWidth": 0.5},
+        "encoding": {
+            "y": {
+                "field": "indicator",
+                "type": "nominal",
+                "sort": list(dict.fromkeys(row["indicator"] for row in data)),
+                "title": None,
+                "axis": {"labelLimit": 0},
+            },
+            "x": {
+                "field": "share",
+                "type": "quantitative",
+                "stack": "zero",
+                "title": "Share of answers",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": ".0%", "tickCount": 5, "grid": True, "gridColor": GRID_COLOR},
+            },
+            "color": {
+                "field": "answer",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": domain, "range": [*_ramp(len(labels)), DONT_KNOW_COLOR, NOT_APPLICABLE_COLOR]},
+                "legend": {"columns": 2, "symbolType": "square", "labelLimit": 0},
+            },
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": [
+                {"field": "competency", "title": "Competency"},
+                {"field": "indicator", "title": "Indicator"},
+                {"field": "answer", "title": "Answer"},
+                {"field": "count", "title": "Answers"},
+                {"field": "share", "title": "Share", "format": ".0%"},
+            ],
+        },
+    }
+
+
+def _chunks(fw: Framework, keys: list[str]) -> list[list[str]]:
+    """Split indicator keys into runs of at most DISTRIBUTION_ROWS, breaking between competencies where possible."""
+    competency_of = {ind.key: comp.key for comp, ind in fw.indicators}
+    runs: list[list[str]] = []
+    for key in keys:
+        if runs and competency_of[runs[-1][-1]] == competency_of[key]:
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    chunks: list[list[str]] = [[]]
+    for run in runs:
+        if chunks[-1] and len(chunks[-1]) + len(run) > DISTRIBUTION_ROWS:
+            chunks.append([])
+        for key in run:
+            if len(chunks[-1]) == DISTRIBUTION_ROWS:
+                chunks.append([])
+            chunks[-1].append(key)
+    return [c for c in chunks if c]
+
+
+def answer_distribution_charts(result: Result, fw: Framework) -> tuple[Chart, ...]:
+    """How the team answered every indicator: one chart per answer scale (split to fit a page), in framework order.
+
+    Indicators on different scales (an agreement scale, a practice scale, rubrics whose answers are stages) cannot
+    share a color legend, so each scale gets its own chart.
+    """
+    scales: dict[str, tuple[str, list[str]]] = {}
+    for _, indicator in fw.indicators:
+        key, title, _ = answer_scale(fw, indicator)
+        scales.setdefault(key, (title, []))[1].append(indicator.key)
+    found = []
+    for key, (title, keys) in scales.items():
+        parts = _chunks(fw, keys)
+        for n, part in enumerate(parts, start=1):
+            suffix = f" ({n} of {len(parts)})" if len(parts) > 1 else ""
+            found.append(
+                Chart(
+                    _chart_id("chart-answers-", key) + (f"-{n}" if len(parts) > 1 else ""),
+                    f"How the team answered: {title}{suffix}",
+                    "Each bar is one indicator: the share of the team that chose each answer, lowest answer on the "
+                    "left; don't know and not applicable are grey.",
+                    answer_distribution(result, fw, part, title + suffix),
+                )
+            )
+    return tuple(found)
+
+
+def _chart_id(prefix: str, key: str) -> str:
+    return prefix + "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in key.lower())

@@ -177,6 +177,25 @@ class GapView:
 
 
 @dataclass(frozen=True)
+class IndicatorView:
+    """One indicator with how the whole team answered it (never per person, never per group)."""
+
+    key: str
+    text: str
+    competency: str
+    #: "statement" or "rubric".
+    kind: str
+    #: The stage a statement is evidence for; None for a rubric (its options are the stages).
+    stage: StageRef | None
+    answered: int
+    dont_know: int
+    not_applicable: int
+    rwg: float | None
+    #: Every option, lowest first, with how many chose it.
+    distribution: tuple[AnswerCount, ...]
+
+
+@dataclass(frozen=True)
 class ResultsView:
     title: str
     synthetic: bool
@@ -224,6 +243,30 @@ def _option_labels(fw: Framework, indicator: Statement | Rubric) -> dict[str, st
     if isinstance(indicator, Statement):
         return {o.key: fw.text(o.label) for o in fw.scales[indicator.scale].options}
     return {s.key: fw.text(s.name) for s in fw.stages}
+
+
+def indicators(result: Result, fw: Framework) -> tuple[IndicatorView, ...]:
+    """Return every indicator in questionnaire order with how the whole team answered it."""
+    comp_name = {c.key: fw.text(c.name) for c in fw.competencies}
+    found = []
+    for ir in result.indicators:
+        indicator = fw.indicator(ir.key)
+        labels = _option_labels(fw, indicator)
+        found.append(
+            IndicatorView(
+                key=ir.key,
+                text=fw.text(indicator.text),
+                competency=comp_name[ir.competency],
+                kind=indicator.kind,
+                stage=_stage(fw, indicator.stage) if isinstance(indicator, Statement) else None,
+                answered=ir.answered,
+                dont_know=ir.dont_know,
+                not_applicable=ir.not_applicable,
+                rwg=ir.agreement.rwg,
+                distribution=tuple(AnswerCount(labels.get(k, k), n) for k, n in ir.distribution.items()),
+            )
+        )
+    return tuple(found)
 
 
 def build(

@@ -1,0 +1,335 @@
+"""The executive report as a typed model: the dashboard's view model (``reporting.view``) plus what only a document
+needs (branding, the executive summary's sentences, the plan, the methodology appendix).
+
+``build`` is pure: results, framework, plan and branding in, a ``Report`` out, with every text resolved in the
+framework's language. The HTML and the PDF both render from this one model (``render_html``, ``render_pdf``), with
+the chart definitions of ``reporting.charts``, so a report shows the same numbers as the dashboard. The privacy rules
+are the view model's: groups below the minimum size are only counted, comments name a group only when it is shown,
+and no respondent identifier ever reaches the model.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.planning.model import Initiative, Plan
+from cxmaturity.reporting import charts as chart_specs
+from cxmaturity.reporting import view
+from cxmaturity.reporting.charts import Chart
+from cxmaturity.reporting.view import (
+    CommentSource,
+    CommentView,
+    CompetencyView,
+    DiscussionView,
+    GapView,
+    IndicatorView,
+    ResultsView,
+    StageGuide,
+)
+from cxmaturity.scoring.result import Result
+
+#: Media types a logo may have: raster images only, so that a logo can carry no script or external reference.
+LOGO_TYPES = ("image/png", "image/jpeg")
+#: rwg(j) below this marks a competency the team disagrees on (the dashboard's threshold).
+AGREEMENT_THRESHOLD = 0.70
+SUMMARY_ITEMS = 3
+SECTIONS = (
+    ("summary", "Executive summary"),
+    ("competencies", "Competencies"),
+    ("charts", "Charts"),
+    ("plan", "Plan"),
+    ("methodology", "Methodology"),
+)
+
+
+@dataclass(frozen=True)
+class Logo:
+    media_type: str
+    data: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.media_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass(frozen=True)
+class CompetencySection:
+    """Everything the report says about one competency."""
+
+    anchor: str
+    competency: CompetencyView
+    guide: StageGuide
+    #: One sentence: stage, score with interval, target, and a warning on coverage or agreement when due.
+    sentence: str
+    indicators: tuple[IndicatorView, ...]
+    comments: tuple[CommentView, ...]
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    key: str
+    title: str
+    competency: str
+    periods: str
+    start: int
+    cost: float
+    effort: float
+    reason: str
+    measure: str
+    owner: str
+    expected_from: str
+    expected_to: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    version: int | None
+    made_at: datetime | None
+    #: "optimal", "within 1.0% of optimal", "infeasible" or "nothing to plan".
+    summary: str
+    horizon: int
+    budget: float | None
+    capacity: float | None
+    max_concurrent: int
+    explanation: tuple[str, ...]
+    items: tuple[PlanItem, ...]
+    total_cost: float
+    total_effort: float
+
+
+@dataclass(frozen=True)
+class Methodology:
+    framework_id: str
+    framework_name: str
+    framework_version: str
+    framework_source: str
+    language: str
+    respondents: int
+    coverage: float
+    threshold: float
+    overall_rule: str
+    confidence: float
+    bootstrap: int
+    small_team: int
+    interval_methods: tuple[str, ...]
+    min_group_size: int
+    groups_shown: int
+    withheld_groups: int
+    comments: int
+    comments_without_group: int
+
+
+@dataclass(frozen=True)
+class Report:
+    view: ResultsView
+    organization: str
+    logo: Logo | None
+    language: str
+    generated_at: datetime
+    #: The SYNTHETIC label when the answers are invented (demo data); None for real answers.
+    synthetic_label: str | None
+    overall_sentence: str
+    sections: tuple[CompetencySection, ...]
+    top_gaps: tuple[GapView, ...]
+    top_discussion: tuple[DiscussionView, ...]
+    #: Results charts (radar, heat map, groups when shown), then answer distributions.
+    charts: tuple[Chart, ...]
+    plan: PlanSection | None
+    plan_charts: tuple[Chart, ...]
+    methodology: Methodology
+
+    @property
+    def headings(self) -> tuple[tuple[str, str], ...]:
+        """The top-level sections (anchor, heading) in order: the contents list."""
+        return SECTIONS
+
+    @property
+    def filename(self) -> str:
+        """A file name without extension, e.g. ``report-q3-leadership-check``."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.view.title.lower()).strip("-")[:60].strip("-")
+        return f"report-{slug}" if slug else "report"
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _interval(interval: tuple[float, float] | None, confidence: float) -> str:
+    if interval is None:
+        return ""
+    return f", {confidence:.0%} interval {interval[0]:.2f}–{interval[1]:.2f}"
+
+
+def competency_sentence(c: CompetencyView, stages: int, confidence: float) -> str:
+    """One sentence on a competency: where it stands, how sure we are, where it should go, what to watch."""
+    text = (
+        f"{c.name} is at {c.stage.name} (stage {c.stage.number} of {stages}; score {_num(c.score)}"
+        f"{_interval(c.interval, confidence)})"
+    )
+    text += "; it has reached its target" if c.score >= c.target.number else f"; target {c.target.name}"
+    cautions = []
+    if c.low_coverage:
+        cautions.append(f"only {c.coverage:.0%} of its questions were answered")
+    if c.rwg is not None and c.rwg < AGREEMENT_THRESHOLD:
+        cautions.append(f"the team disagrees (rwg {c.rwg:.2f})")
+    if cautions:
+        text += ", but " + " and ".join(cautions)
+    return text + "."
+
+
+def overall_sentence(v: ResultsView) -> str:
+    o = v.overall
+    rule = {
+        "weakest": "the stage of the weakest competency, because the competencies hold each other back",
+        "mean": "the weighted mean of the competency scores",
+        "median": "the median of the competency scores",
+    }.get(o.rule, o.rule)
+    return (
+        f"Overall stage {o.stage.name} (stage {o.stage.number} of {len(v.stages)}; score {_num(o.score)}"
+        f"{_interval(o.interval, v.confidence)}), from {v.respondents} respondent{'s' if v.respondents != 1 else ''} "
+        f"who gave {v.coverage:.0%} of the expected answers. The overall stage is {rule}."
+    )
+
+
+def _anchor(index: int) -> str:
+    return f"competency-{index}"
+
+
+def _stage_name(fw: Framework, key: str) -> str:
+    return fw.text(fw.stages[fw.stage_number(key) - 1].name) if key in fw.stage_keys else key
+
+
+def _periods(item: Initiative) -> str:
+    return str(item.start) if item.end - item.start <= 1 else f"{item.start}–{item.end - 1}"
+
+
+def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at: datetime | None = None) -> PlanSection:
+    """The plan as the report lists it: initiatives in the order they start, each with why it was chosen."""
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    items = tuple(
+        PlanItem(
+            key=i.key,
+            title=i.title,
+            competency=names.get(i.competency, i.competency),
+            periods=_periods(i),
+            start=i.start,
+            cost=i.cost,
+            effort=i.effort,
+            reason=i.reason,
+            measure=i.measure,
+            owner=i.owner,
+            expected_from=_stage_name(fw, i.expected_from) if i.expected_from else "",
+            expected_to=_stage_name(fw, i.expected_to) if i.expected_to else "",
+            kind="Locked" if i.locked else "Quick win" if i.quick_win else "Planned",
+        )
+        for i in sorted(plan.initiatives, key=lambda i: (i.start, i.end, i.key))
+    )
+    req = plan.request
+    return PlanSection(
+        version=version,
+        made_at=made_at,
+        summary=plan.summary,
+        horizon=req.horizon,
+        budget=req.budget,
+        capacity=req.capacity,
+        max_concurrent=req.max_concurrent,
+        explanation=plan.explanation,
+        items=items,
+        total_cost=sum(i.cost for i in plan.initiatives),
+        total_effort=sum(i.effort for i in plan.initiatives),
+    )
+
+
+def _plan_charts(plan: Plan, fw: Framework) -> tuple[Chart, ...]:
+    """One timeline of the whole plan (the plan page draws one per competency) and the expected stages."""
+    if not plan.initiatives:
+        return ()
+    found = [
+        Chart(
+            "chart-plan-timeline",
+            "Timeline of the plan",
+            "Each bar is an initiative, from the period it starts in to the end of its last period. Locked "
+            "initiatives and quick wins have their own colors.",
+            chart_specs.gantt(plan, fw),
+        )
+    ]
+    found.extend(chart for chart in chart_specs.plan_charts(plan, fw) if chart.id == "chart-expected-stages")
+    return tuple(found)
+
+
+def build(
+    result: Result,
+    fw: Framework,
+    *,
+    title: str,
+    organization: str,
+    generated_at: datetime,
+    synthetic_label: str | None = None,
+    comments: Iterable[CommentSource] = (),
+    plan: Plan | None = None,
+    plan_version: int | None = None,
+    plan_made_at: datetime | None = None,
+    logo: Logo | None = None,
+) -> Report:
+    """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers."""
+    if logo is not None and logo.media_type not in LOGO_TYPES:
+        raise ValueError(f"a logo must be one of {', '.join(LOGO_TYPES)}, not {logo.media_type}")
+    v = view.build(result, fw, title=title, synthetic=synthetic_label is not None, comments=comments)
+    indicators = view.indicators(result, fw)
+    sections = []
+    # The view lists competencies and their guides in the result's order.
+    for n, (c, guide) in enumerate(zip(v.competencies, v.guides, strict=True), start=1):
+        own = {ind.key for ind in fw.competency(c.key).indicators}
+        sections.append(
+            CompetencySection(
+                anchor=_anchor(n),
+                competency=c,
+                guide=guide,
+                sentence=competency_sentence(c, len(v.stages), v.confidence),
+                indicators=tuple(i for i in indicators if i.key in own),
+                comments=tuple(cm for cm in v.comments if cm.indicator in own),
+            )
+        )
+    opts = result.options
+    methodology = Methodology(
+        framework_id=fw.id,
+        framework_name=v.framework_name,
+        framework_version=v.framework_version,
+        framework_source=fw.text(fw.source),
+        language=fw.language,
+        respondents=v.respondents,
+        coverage=v.coverage,
+        threshold=v.threshold,
+        overall_rule=v.overall.rule,
+        confidence=v.confidence,
+        bootstrap=opts.bootstrap,
+        small_team=opts.small_team,
+        interval_methods=tuple(dict.fromkeys(c.interval_method for c in v.competencies if c.interval_method != "none")),
+        min_group_size=v.min_group_size,
+        groups_shown=len(v.groups),
+        withheld_groups=v.withheld_groups,
+        comments=len(v.comments),
+        comments_without_group=sum(1 for c in v.comments if c.group is None),
+    )
+    return Report(
+        view=v,
+        organization=organization,
+        logo=logo,
+        language=fw.language,
+        generated_at=generated_at,
+        synthetic_label=synthetic_label,
+        overall_sentence=overall_sentence(v),
+        sections=tuple(sections),
+        top_gaps=v.gaps[:SUMMARY_ITEMS],
+        top_discussion=v.discussion[:SUMMARY_ITEMS],
+        charts=(*v.charts, *chart_specs.answer_distribution_charts(result, fw)) if v.has_answers else (),
+        plan=None if plan is None else plan_section(plan, fw, plan_version, plan_made_at),
+        plan_charts=() if plan is None else _plan_charts(plan, fw),
+        methodology=methodology,
+    )

@@ -1,0 +1,118 @@
+"""Charts drawn on the server: the Vega-Lite specs of ``reporting.charts`` as SVG by vl-convert (no browser, no script).
+
+The reports embed these SVGs inline, so a report needs no script and no network to show its charts, and the PDF
+keeps chart text as text (searchable, and read by ``pdftotext``). The first conversion in a process starts
+vl-convert's JavaScript engine (about half a second); later ones take tens of milliseconds, mostly for measuring
+the text of axes and legends.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree
+
+from markupsafe import Markup, escape
+
+from cxmaturity.reporting.charts import Chart
+
+#: Ids inside one SVG (gradients of legends, clip paths) are made unique per chart: several SVGs share a document.
+_ID = re.compile(r'\bid="([^"]+)"')
+_REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
+#: Elements a chart's SVG must never contain: it is embedded in the report as markup.
+_FORBIDDEN_ELEMENTS = frozenset({"script", "foreignobject", "iframe", "object", "embed"})
+
+_warm_lock = threading.Lock()
+_warmed = False
+
+
+class ChartRenderError(RuntimeError):
+    """vl-convert failed on a spec, or produced markup a report must not embed."""
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart with its SVG, ready to embed (``svg`` is markup: it is inserted as is)."""
+
+    chart: Chart
+    svg: Markup
+
+    @property
+    def id(self) -> str:
+        return self.chart.id
+
+    @property
+    def title(self) -> str:
+        return self.chart.title
+
+    @property
+    def description(self) -> str:
+        return self.chart.description
+
+
+def _convert(spec: dict[str, Any]) -> str:
+    import vl_convert
+
+    # No base URL is allowed: the specs carry their data inline, and a report must never fetch anything.
+    svg: str = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    return svg
+
+
+def warm() -> None:
+    """Start vl-convert's engine once per process (later calls return at once)."""
+    global _warmed
+    if _warmed:
+        return
+    with _warm_lock:
+        if not _warmed:
+            _convert({"data": {"values": [{"x": 0}]}, "mark": "point", "encoding": {"x": {"field": "x"}}})
+            _warmed = True
+
+
+def _check(svg: str) -> None:
+    """Refuse an SVG with anything that could run or load something: scripts, foreign content, event handlers,
+    links out. Vega escapes the texts it draws; this makes sure no name or comment ever becomes markup."""
+    if not svg.startswith("<svg"):
+        raise ChartRenderError("not an SVG document")
+    try:
+        root = ElementTree.fromstring(svg)
+    except ElementTree.ParseError as exc:
+        raise ChartRenderError(f"not well-formed SVG: {exc}") from exc
+    for element in root.iter():
+        tag = str(element.tag).removeprefix(SVG_NAMESPACE).lower()
+        if tag in _FORBIDDEN_ELEMENTS:
+            raise ChartRenderError(f"a <{tag}> element")
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on") or (local == "href" and not value.startswith("#")):
+                raise ChartRenderError(f"a {local} attribute")
+
+
+def _scoped(svg: str, prefix: str) -> str:
+    svg = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+def draw(chart: Chart) -> DrawnChart:
+    """Return ``chart`` drawn as inline SVG, labelled with its description for screen readers."""
+    warm()
+    try:
+        svg = _convert(chart.spec)
+    except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
+        raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
+    try:
+        _check(svg)
+    except ChartRenderError as exc:
+        raise ChartRenderError(f"{chart.id}: the drawn chart is not plain SVG: {exc}") from exc
+    svg = _scoped(svg, chart.id)
+    label = escape(chart.description)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" data-chart-svg="{chart.id}" ', 1)
+    # Markup: vl-convert's SVG, checked above; every text in it is escaped by Vega's SVG writer.
+    return DrawnChart(chart, Markup(svg))
+
+
+def draw_all(charts: tuple[Chart, ...]) -> tuple[DrawnChart, ...]:
+    return tuple(draw(chart) for chart in charts)
