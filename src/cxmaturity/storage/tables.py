@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -50,6 +51,10 @@ class Organization(Base):
     size_band: Mapped[str] = mapped_column(String(50), default="")
     region: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: An optional logo for reports: PNG or JPEG bytes, checked by services/branding.py. Deferred: loading an
+    #: organization (every page does) never loads its logo.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(20), default=None)
     #: Whether the organization keeps its results out of the installation's peer benchmarks. Out unless an owner
     #: opts in (docs/benchmarks.md says why).
     benchmark_opt_out: Mapped[bool] = mapped_column(default=True, server_default=true())
