@@ -1,0 +1,246 @@
+"""Which cohorts may be shown, and when new results may join them (docs/benchmarks.md, "Privacy").
+
+The threat: a member of one organization asks several questions (cohorts by industry, size band and region, at
+different times) and subtracts the answers to isolate another organization. Counts (organizations per stage, how
+many score below a value) add up across cohorts, so any difference, sum or inclusion-exclusion of published
+cohorts is as good as a published cohort. The rules:
+
+1. A cohort is a framework plus whole attribute values (industry, size band, region, any mix); nothing finer.
+2. A cohort is shown only with at least k organizations besides the one asking.
+3. Point in time: cohorts are admitted coarse first, and one is admitted only if, together with those admitted
+   before it, every group the admitted cohorts cut the pool into (an "atom": the organizations that fall into the
+   same cohorts) holds at least k organizations. Every difference, sum or inclusion-exclusion of admitted cohorts
+   is a union of atoms, so none isolates fewer than k. This covers "a cohort whose complement within a coarser
+   cohort is below k", and also differences between cohorts that are not nested.
+4. Over time: benchmarks read a released state of the pool, and changes (new, replaced or withdrawn results,
+   changed attributes) are released together only where at least k of them fall into the same atom of the old and
+   new admitted cohorts; the others wait for the next release.
+
+The functions work on cells (organizations counted by industry, size band and region), never on results.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import numpy.typing as npt
+
+MIN_COHORT_FLOOR = 3
+DEFAULT_MIN_COHORT = 5
+DIMENSIONS = ("industry", "size_band", "region")
+DIMENSION_NAMES = {"industry": "industry", "size_band": "size band", "region": "region"}
+
+#: An organization's (industry, size band, region); "" where not given.
+CellKey = tuple[str, str, str]
+
+
+def check_min_cohort(k: int) -> int:
+    """Return ``k`` if it is a usable minimum cohort size; below 3 two members could subtract each other."""
+    if k < MIN_COHORT_FLOOR:
+        raise ValueError(
+            f"the minimum benchmark cohort must be at least {MIN_COHORT_FLOOR} organizations (got {k}): in a smaller "
+            "cohort an organization could work out another's result by subtracting its own"
+        )
+    return k
+
+
+@dataclass(frozen=True)
+class CohortFilter:
+    """A cohort's definition beyond its framework: whole values of the organizations' attributes (None: any)."""
+
+    industry: str | None = None
+    size_band: str | None = None
+    region: str | None = None
+
+    @classmethod
+    def of(cls, industry: str | None = None, size_band: str | None = None, region: str | None = None) -> CohortFilter:
+        """Return the filter with blank values read as "any"."""
+        return cls(*((value.strip() or None) if value else None for value in (industry, size_band, region)))
+
+    def values(self) -> tuple[str | None, str | None, str | None]:
+        return (self.industry, self.size_band, self.region)
+
+    def sort_key(self) -> tuple[int, tuple[str, ...]]:
+        """Return a key that orders filters by how many attributes they fix, then by value."""
+        return (len(self.pairs()), tuple(v or "" for v in self.values()))
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Return (dimension, value) for each attribute the filter fixes."""
+        return tuple((d, v) for d, v in zip(DIMENSIONS, self.values(), strict=True) if v is not None)
+
+    def matches(self, cell: CellKey) -> bool:
+        return all(v is None or v == c for v, c in zip(self.values(), cell, strict=True))
+
+    def coarser(self) -> list[CohortFilter]:
+        """Return every filter that fixes a proper subset of this one's attributes, the coarsest first."""
+        fixed = [i for i, v in enumerate(self.values()) if v is not None]
+        found = []
+        for size in range(len(fixed)):
+            for keep in combinations(fixed, size):
+                found.append(CohortFilter(*(v if i in keep else None for i, v in enumerate(self.values()))))
+        return found
+
+    def as_dict(self) -> dict[str, str | None]:
+        return dict(zip(DIMENSIONS, self.values(), strict=True))
+
+    def describe(self) -> str:
+        """Return the cohort in words, e.g. "industry Retail, region Europe"."""
+        if not self.pairs():
+            return "all organizations"
+        return ", ".join(f"{DIMENSION_NAMES[d]} {v}" for d, v in self.pairs())
+
+
+def _size(cells: Mapping[CellKey, int], cohort: CohortFilter) -> int:
+    return sum(n for cell, n in cells.items() if cohort.matches(cell))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    cohort: CohortFilter
+    size: int
+    #: Which cells (in the order of the cells' list) the cohort holds.
+    inside: npt.NDArray[np.bool_]
+
+
+def _candidates(keys: Sequence[CellKey], counts: npt.NDArray[np.int64]) -> list[_Candidate]:
+    """Return every cohort the cells can form, in the order they are admitted: fewer attributes first, then larger
+    cohorts, then by value (so the outcome never depends on the order of questions)."""
+    found: list[_Candidate] = []
+    columns = [np.array([cell[d] for cell in keys], dtype=object) for d in range(len(DIMENSIONS))]
+    for size in range(len(DIMENSIONS) + 1):
+        for fixed in combinations(range(len(DIMENSIONS)), size):
+            # "Not given" is no value to compare with: such cells belong to no cohort that fixes the attribute.
+            usable = np.ones(len(keys), dtype=bool)
+            for d in fixed:
+                usable &= columns[d] != ""
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for row in map(int, np.flatnonzero(usable)):
+                groups.setdefault(tuple(keys[row][d] for d in fixed), []).append(row)
+            for values, rows in groups.items():
+                inside = np.zeros(len(keys), dtype=bool)
+                inside[rows] = True
+                chosen = dict(zip(fixed, values, strict=True))
+                cohort = CohortFilter(*(chosen.get(d) for d in range(len(DIMENSIONS))))
+                found.append(_Candidate(cohort, int(counts[inside].sum()), inside))
+    found.sort(key=lambda c: (len(c.cohort.pairs()), -c.size, tuple(v or "" for v in c.cohort.values())))
+    return found
+
+
+def published_cohorts(cells: Mapping[CellKey, int], k: int) -> frozenset[CohortFilter]:
+    """Return the cohorts that may be shown (rule 3): admitted coarse first while every atom keeps k or more."""
+    check_min_cohort(k)
+    keys = sorted(cell for cell, n in cells.items() if n > 0)
+    if not keys:
+        return frozenset()
+    counts = np.array([cells[c] for c in keys], dtype=np.int64)
+    atoms = np.zeros(len(keys), dtype=np.int64)  # every cell starts in one atom: the pool
+    admitted: set[CohortFilter] = set()
+    for candidate in _candidates(keys, counts):
+        if candidate.size < k:
+            continue
+        split = _split(atoms, candidate.inside)
+        if _all_at_least(split, counts, k):
+            atoms = split
+            admitted.add(candidate.cohort)
+    return frozenset(admitted)
+
+
+def _split(atoms: npt.NDArray[np.int64], inside: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """Return atom labels refined by membership in one more cohort (relabelled 0..m-1)."""
+    _, labels = np.unique(atoms * 2 + inside, return_inverse=True)
+    return labels.reshape(-1).astype(np.int64)
+
+
+def _all_at_least(atoms: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], k: int) -> bool:
+    sizes = np.bincount(atoms, weights=counts)
+    return bool(np.all((sizes == 0) | (sizes >= k)))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a cohort is shown to the asking organization, and why not."""
+
+    shown: bool
+    #: "" when shown; "too-small": fewer than k others; "difference": it would isolate a small group by difference.
+    reason: str
+    #: Organizations in the cohort besides the asking one (0 when not shown, so that nothing leaks).
+    others: int
+
+    def message(self, k: int) -> str:
+        if self.reason == "too-small":
+            return f"Fewer than {k} other organizations are in this cohort, so nothing is shown."
+        if self.reason == "difference":
+            return (
+                f"This cohort differs from other cohorts by fewer than {k} organizations, so comparing them could "
+                "reveal those organizations: nothing is shown. Choose fewer filters."
+            )
+        return ""
+
+
+def decide(
+    cohort: CohortFilter,
+    cells: Mapping[CellKey, int],
+    k: int,
+    published: frozenset[CohortFilter],
+    asker: CellKey | None,
+) -> Decision:
+    """Return whether ``cohort`` may be shown to an organization in cell ``asker`` (None: it is not in the pool)."""
+    check_min_cohort(k)
+    others = _size(cells, cohort) - (1 if asker is not None and cohort.matches(asker) else 0)
+    if others < k:
+        return Decision(False, "too-small", 0)
+    if cohort not in published:
+        return Decision(False, "difference", 0)
+    return Decision(True, "", others)
+
+
+@dataclass(frozen=True)
+class Change:
+    """An organization whose released state differs from what it would be now: ``before`` is its cell in the
+    current release (None: not in it), ``after`` its cell now (None: it leaves, e.g. it opted out)."""
+
+    organization_id: int
+    before: CellKey | None
+    after: CellKey | None
+
+
+def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: int) -> frozenset[int]:
+    """Return the organizations whose changes may be released together (rule 4); the rest wait.
+
+    Comparing a cohort before and after a release shows the sum of the changes inside it. So every atom of the
+    cohorts admitted before and after (an organization belongs to the old ones by its old cell, to the new ones by
+    its new cell) must hold no change or at least k. Changes in atoms with fewer are held back, which changes the new
+    admitted cohorts, so this repeats until nothing more is held back.
+    """
+    check_min_cohort(k)
+    ready = {c.organization_id: c for c in changes if c.before is not None or c.after is not None}
+    old_published = sorted(published_cohorts(previous, k), key=CohortFilter.sort_key)
+    while ready:
+        new_cells = Counter({cell: n for cell, n in previous.items() if n > 0})
+        for change in ready.values():
+            if change.before is not None:
+                new_cells[change.before] -= 1
+            if change.after is not None:
+                new_cells[change.after] += 1
+        new_published = sorted(published_cohorts(+new_cells, k), key=CohortFilter.sort_key)
+        atoms = {c.organization_id: _joint_atom(c, old_published, new_published) for c in ready.values()}
+        changed_in = Counter(atoms.values())
+        held = [o for o, atom in atoms.items() if changed_in[atom] < k]
+        if not held:
+            return frozenset(ready)
+        for organization_id in held:
+            del ready[organization_id]
+    return frozenset()
+
+
+def _joint_atom(change: Change, old: Sequence[CohortFilter], new: Sequence[CohortFilter]) -> tuple[bool, ...]:
+    """Return which old cohorts the organization was in and which new ones it is in (and whether it was and is in
+    the pool at all: the pool's size is known whenever anything is shown)."""
+    before, after = change.before, change.after
+    was = (before is not None and c.matches(before) for c in old)
+    now = (after is not None and c.matches(after) for c in new)
+    return (before is not None, after is not None, *was, *now)
