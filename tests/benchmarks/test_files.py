@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from cxmaturity.benchmarks import BenchmarkFileError, builtin_references, parse_dataset, parse_reference
+from cxmaturity.benchmarks.dataset import parse_dataset
+from cxmaturity.benchmarks.problems import BenchmarkFileError
+from cxmaturity.benchmarks.reference import builtin_references, parse_reference
 from cxmaturity.frameworks import load_builtin
 
 

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxmaturity.benchmarks import CellKey, Change, CohortFilter, check_min_cohort, decide, published_cohorts, releasable
+from cxmaturity.benchmarks.limits import check_min_cohort
+from cxmaturity.benchmarks.privacy import (
+    CellKey,
+    Change,
+    CohortFilter,
+    decide,
+    published_cohorts,
+    releasable,
+)
 
 K = 5
 RETAIL_EU: CellKey = ("Retail", "250-999", "Europe")

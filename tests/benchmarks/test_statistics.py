@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from cxmaturity.benchmarks import percentile_rank, quantile_positions, quantiles, quartile_band, stage_shares
+from cxmaturity.benchmarks.statistics import percentile_rank, quantile_positions, quantiles, quartile_band, stage_shares
 
 scores = st.lists(st.floats(min_value=1.0, max_value=5.0, allow_nan=False), min_size=1, max_size=60)
 

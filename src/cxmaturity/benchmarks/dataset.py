@@ -14,8 +14,9 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cxmaturity.benchmarks.limits import MIN_COHORT_FLOOR
 from cxmaturity.benchmarks.model import Aggregate
-from cxmaturity.benchmarks.privacy import MIN_COHORT_FLOOR, CohortFilter
+from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.benchmarks.problems import BenchmarkFileError, field_problem
 
 FORMAT = "cx-maturity/benchmark-dataset@1"

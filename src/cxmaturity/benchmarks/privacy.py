@@ -29,23 +29,13 @@ from itertools import combinations
 import numpy as np
 import numpy.typing as npt
 
-MIN_COHORT_FLOOR = 3
-DEFAULT_MIN_COHORT = 5
+from cxmaturity.benchmarks.limits import check_min_cohort
+
 DIMENSIONS = ("industry", "size_band", "region")
 DIMENSION_NAMES = {"industry": "industry", "size_band": "size band", "region": "region"}
 
 #: An organization's (industry, size band, region); "" where not given.
 CellKey = tuple[str, str, str]
-
-
-def check_min_cohort(k: int) -> int:
-    """Return ``k`` if it is a usable minimum cohort size; below 3 two members could subtract each other."""
-    if k < MIN_COHORT_FLOOR:
-        raise ValueError(
-            f"the minimum benchmark cohort must be at least {MIN_COHORT_FLOOR} organizations (got {k}): in a smaller "
-            "cohort an organization could work out another's result by subtracting its own"
-        )
-    return k
 
 
 @dataclass(frozen=True)
