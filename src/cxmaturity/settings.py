@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Values that people paste from examples; a server with one of them as its secret is not secret.
@@ -48,14 +48,41 @@ class Settings(BaseSettings):
     default_min_group_size: int = 3
     #: Threads per worker for requests that touch the database.
     threads: int = Field(default=12, ge=1, le=200)
+    #: Failed sign-ins per account within the window before the account's sign-in is refused until the window
+    #: has passed; a client address may fail four times as often (several accounts behind one office address).
+    signin_max_failures: int = Field(default=5, ge=1)
+    signin_window_minutes: int = Field(default=15, ge=1)
+    #: Unknown invitation links (or API tokens) per client address within the window before it is refused.
+    link_max_failures: int = Field(default=20, ge=1)
+    link_window_minutes: int = Field(default=10, ge=1)
     #: Upper bounds on what one request may bring in.
     max_upload_bytes: int = 5 * 1024 * 1024
     max_invitations_per_request: int = 1000
+    #: Peer benchmarks show a cohort only with at least this many organizations besides the one asking (never < 3).
+    benchmark_min_cohort: int = 5
+    #: This installation's name in exported benchmark datasets; empty: the host name of CXM_BASE_URL.
+    installation_name: str = Field(default="", max_length=200)
+
+    @field_validator("benchmark_min_cohort")
+    @classmethod
+    def _min_cohort(cls, value: int) -> int:
+        from cxmaturity.benchmarks.limits import check_min_cohort
+
+        try:
+            return check_min_cohort(value)
+        except ValueError as exc:
+            raise ValueError(f"CXM_BENCHMARK_MIN_COHORT: {exc}") from None
 
     def sqlalchemy_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'cx-maturity.db'}"
+
+    def source_name(self) -> str:
+        """Return the name exported benchmark datasets give as their source."""
+        from urllib.parse import urlsplit
+
+        return self.installation_name.strip() or urlsplit(self.base_url).hostname or "cx-maturity"
 
     def secret_problem(self) -> str | None:
         """Return why the secret key is unusable outside demo mode, or None when it is fine."""
