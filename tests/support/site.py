@@ -91,6 +91,10 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         demo=False,
         base_url="https://testserver",
         data_dir=Path(tmp_path_factory.mktemp("data")),
+        # Every test client comes from one address: the suite as a whole would soon use up the limits on guessing,
+        # which tests/web/test_throttling.py checks on an app of its own.
+        signin_max_failures=100_000,
+        link_max_failures=100_000,
     )
     portal = Portal()
     site = Site(backend, create_app(settings, engine), engine, make_sessionmaker(engine), settings, portal)

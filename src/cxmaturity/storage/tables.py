@@ -199,6 +199,21 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ThrottleEvent(Base):
+    """One failed attempt (a wrong password, an unknown invitation link), counted to slow down guessing.
+
+    ``key_hash`` is a digest of what was tried from where (an account's e-mail, a client address): the table never
+    holds an address or an e-mail in clear. Rows older than the longest window are pruned as new ones arrive.
+    """
+
+    __tablename__ = "throttle_event"
+    __table_args__ = (Index("ix_throttle_event_scope_key_at", "scope", "key_hash", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PlanSettings(Base):
     """What a team asks of the roadmap optimizer for one assessment (the targets are the assessment's own)."""
 

@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from cxmaturity.services.errors import ServiceError
+from cxmaturity.services.errors import ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError
 from cxmaturity.web.context import CsrfFailed, SignInRequired, redirect, templates
 
@@ -41,13 +41,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError) -> Response:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
         if _wants_json(request):
             body: dict[str, object] = {"detail": exc.message}
             if exc.field:
                 body["field"] = exc.field
             if exc.details:
                 body["problems"] = exc.details
-            return JSONResponse(body, status_code=exc.status)
+            return JSONResponse(body, status_code=exc.status, headers=headers)
         return templates.TemplateResponse(
             request,
             "error.html",
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
                 "details": exc.details,
             },
             status_code=exc.status,
+            headers=headers,
         )
 
     @app.exception_handler(NotMigratedError)

@@ -22,6 +22,7 @@ from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.settings import Settings
+from cxmaturity.web import throttling
 from cxmaturity.web.context import SESSION_COOKIE, settings_of, unit_of_work
 
 TOKEN_PREFIX = "cxm_"
@@ -61,11 +62,25 @@ Token = Annotated[str, Depends(api_token)]
 @contextmanager
 def acting(request: Request, token: str) -> Iterator[tuple[Session, Actor]]:
     """Yield a unit of work and the token's user; the work commits when the block succeeds."""
+    if blocked := throttling.link_blocked(request):
+        raise throttling.too_many_guesses(blocked)
     with unit_of_work(request) as db:
         user = accounts.user_for_api_token(db, token)
-        if user is None:
-            raise unauthorized("the API token is not valid", invalid=True)
-        yield db, Actor(user.id)
+        if user is not None:
+            yield db, Actor(user.id)
+            return
+    # An unknown token is counted against the client's address, like an unknown invitation link.
+    with unit_of_work(request) as db:
+        blocked = throttling.link_failed(request, db)
+    if blocked:
+        raise throttling.too_many_guesses(blocked)
+    raise unauthorized("the API token is not valid", invalid=True)
+
+
+def respondent_link(request: Request) -> Iterator[None]:
+    """For the respondent endpoints: refuse a client address that tried too many unknown invitation tokens."""
+    with throttling.counting_unknown_links(request):
+        yield
 
 
 # --- bounds on what a request may bring in ----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import access, assessments, organizations, plans, respond, results
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
-from cxmaturity.web.api import schemas
+from cxmaturity.web.api import deps, schemas
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
 from cxmaturity.web.context import settings_of, unit_of_work
 
@@ -232,7 +232,12 @@ def _view(db: Session, token: str) -> schemas.RespondentPublic:
     return schemas.respondent_view(v, saved)
 
 
-@router.get("/respond/{invitation_token}", tags=["respondents"], summary="An invitation's questions and answers")
+@router.get(
+    "/respond/{invitation_token}",
+    tags=["respondents"],
+    summary="An invitation's questions and answers",
+    dependencies=[Depends(deps.respondent_link)],
+)
 def respondent(request: Request, invitation_token: InvitationToken) -> schemas.RespondentPublic:
     with unit_of_work(request) as db:
         return _view(db, invitation_token)
@@ -243,6 +248,7 @@ def respondent(request: Request, invitation_token: InvitationToken) -> schemas.R
     tags=["respondents"],
     summary="Save one page (one competency); saving it again replaces it",
     responses=CONFLICT,
+    dependencies=[Depends(deps.respondent_link)],
 )
 def save_page(
     request: Request,
@@ -276,6 +282,7 @@ def save_page(
     tags=["respondents"],
     summary="Submit the answers (after this they cannot be changed)",
     responses=CONFLICT,
+    dependencies=[Depends(deps.respondent_link)],
 )
 def finish(request: Request, invitation_token: InvitationToken) -> schemas.RespondentPublic:
     with unit_of_work(request) as db:

@@ -22,8 +22,9 @@ from cxmaturity.frameworks.model import Rubric
 from cxmaturity.services import respond
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.respond import MAX_COMMENT, PageInput, Visit
+from cxmaturity.services.throttle import Blocked
 from cxmaturity.services.tokens import same
-from cxmaturity.web import security
+from cxmaturity.web import security, throttling
 from cxmaturity.web.context import CsrfFailed, redirect, settings_of, templates, unit_of_work
 
 router = APIRouter()
@@ -140,6 +141,27 @@ def _missing(request: Request, token: str, message: str | None = None) -> Respon
     )
 
 
+def _unknown(request: Request, db: Session, token: str) -> Response:
+    """The page for a token that does not exist; counted, so that guessing links soon meets a refusal."""
+    blocked = throttling.link_failed(request, db)
+    return _too_many(request, token, blocked) if blocked else _missing(request, token)
+
+
+def _too_many(request: Request, token: str, blocked: Blocked) -> Response:
+    response = _render(
+        request,
+        "respond_message.html",
+        token,
+        status_code=429,
+        title="Too many links that do not work",
+        message=f"Many links that do not exist were opened from your network. Please wait {blocked.minutes} "
+        f"minute{'s' if blocked.minutes > 1 else ''}, then open the link from your invitation again; check that "
+        "you copied all of it.",
+    )
+    response.headers.update(throttling.retry_after(blocked))
+    return response
+
+
 def _state_page(request: Request, v: Visit, token: str, status_code: int) -> Response | None:
     """Return the polite page for an invitation that cannot take answers now, or None when it can."""
     org = v.organization.name
@@ -219,11 +241,13 @@ async def _form(request: Request) -> FormData:
 
 @router.get("/r/{token}")
 def welcome(request: Request, token: str) -> Response:
+    if blocked := throttling.link_blocked(request):
+        return _too_many(request, token, blocked)
     with unit_of_work(request) as db:
         try:
             v = respond.visit(db, token)
         except NotFound:
-            return _missing(request, token)
+            return _unknown(request, db, token)
         fw = v.framework
         return _render(
             request,
@@ -240,11 +264,13 @@ def welcome(request: Request, token: str) -> Response:
 
 @router.get("/r/{token}/p/{n}")
 def page(request: Request, token: str, n: int) -> Response:
+    if blocked := throttling.link_blocked(request):
+        return _too_many(request, token, blocked)
     with unit_of_work(request) as db:
         try:
             v = respond.visit(db, token)
         except NotFound:
-            return _missing(request, token)
+            return _unknown(request, db, token)
         if (state := _state_page(request, v, token, 409)) is not None:
             return state
         competency = _competency(v, n)
@@ -275,6 +301,8 @@ async def save(request: Request) -> Response:
 
 
 def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str, action: str) -> Response:
+    if blocked := throttling.link_blocked(request):
+        return _too_many(request, token, blocked)
     if not (csrf_token and same(security.respondent_csrf(settings_of(request), token), csrf_token)):
         raise CsrfFailed()
     if action not in ACTIONS:
@@ -292,7 +320,8 @@ def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str,
             if action == "finish":
                 v = respond.finish(db, token, current=v)
     except NotFound:
-        return _missing(request, token)
+        with unit_of_work(request) as db:
+            return _unknown(request, db, token)
     except Conflict:
         # Closed (or submitted in another tab) since the page was shown.
         with unit_of_work(request) as db:
@@ -314,11 +343,13 @@ def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str,
 
 @router.get("/r/{token}/done")
 def done(request: Request, token: str) -> Response:
+    if blocked := throttling.link_blocked(request):
+        return _too_many(request, token, blocked)
     with unit_of_work(request) as db:
         try:
             v = respond.visit(db, token)
         except NotFound:
-            return _missing(request, token)
+            return _unknown(request, db, token)
         if not v.completed:
             return _private(redirect(f"/r/{token}"))
         return _render(request, "respond_done.html", token, v=v, lang=v.framework.language)
