@@ -16,6 +16,7 @@ from cxmaturity.settings import Settings, get_settings
 from cxmaturity.storage.database import check_migrated, make_engine, make_sessionmaker
 from cxmaturity.web import errors, security
 from cxmaturity.web.api import router as api_router
+from cxmaturity.web.pages import progress as progress_pages
 from cxmaturity.web.pages import respond as respond_pages
 from cxmaturity.web.pages import router as pages_router
 
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.router.routes.extend(respond_pages.ROUTES)
     app.include_router(api_router)
     app.include_router(pages_router)
+    app.include_router(progress_pages.router, include_in_schema=False)
     return app

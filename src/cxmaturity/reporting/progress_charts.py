@@ -1,0 +1,257 @@
+"""Charts of progress over time as Vega-Lite specifications: pure functions of scored assessments (``Snapshot``s of a
+series) and of a comparison, drawn in the browser by static/charts.js and reusable by the reports.
+
+- A **trend chart** per competency (and one overall): the score of each assessment of the series on its day, with its
+  interval as a vertical bar, and the latest assessment's target stage as a dashed line.
+- A **change chart** of a comparison: per competency the earlier and the later score joined by a line, colored by
+  the verdict.
+
+Like ``reporting.charts``, the specs hold inline data only and no expressions that need ``eval``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.progress.compare import Comparison, Snapshot
+from cxmaturity.reporting.charts import (
+    CURRENT_COLOR,
+    GRID_COLOR,
+    MUTED_COLOR,
+    SCHEMA,
+    TARGET_COLOR,
+    Chart,
+    Spec,
+    _config,
+    _r,
+    targets,
+)
+
+TREND_WIDTH = 420
+TREND_HEIGHT = 200
+OVERALL = "overall"
+#: Colors of the verdicts (Okabe-Ito: green, vermillion, grey, light grey).
+VERDICT_COLORS = {
+    "improved": "#009e73",
+    "declined": "#d55e00",
+    "no clear change": MUTED_COLOR,
+    "not comparable": "#a0a7b0",
+}
+
+
+def trend_id(key: str) -> str:
+    """The chart id of a competency's trend (``overall`` for the overall score): letters, digits and hyphens."""
+    return "chart-trend-" + re.sub(r"[^A-Za-z0-9-]", "-", key)
+
+
+def trend_data(series: Sequence[Snapshot], key: str) -> list[dict[str, Any]]:
+    """One row per assessment of the series that has the competency (or, for ``overall``, every one) and a day."""
+    rows = []
+    for snap in series:
+        if snap.day is None or snap.result.respondents == 0:
+            continue
+        if key == OVERALL:
+            found = snap.result.overall
+            stage, score, interval = found.stage, found.score, found.interval
+        else:
+            comp = next((c for c in snap.result.competencies if c.key == key), None)
+            if comp is None:
+                continue
+            stage, score, interval = comp.stage, comp.score, comp.interval
+        stages = snap.framework.stage_keys
+        rows.append(
+            {
+                "assessment": snap.label,
+                "day": snap.day.isoformat(),
+                "version": snap.framework.version,
+                "respondents": snap.result.respondents,
+                "score": _r(score),
+                "stage": snap.framework.text(snap.framework.stages[stages.index(stage)].name),
+                "lower": _r(interval[0]) if interval else _r(score),
+                "upper": _r(interval[1]) if interval else _r(score),
+            }
+        )
+    return rows
+
+
+def _target_number(snap: Snapshot, key: str) -> int | None:
+    if key == OVERALL:
+        return None
+    wanted = targets(snap.result, snap.framework).get(key)
+    return snap.framework.stage_number(wanted) if wanted else None
+
+
+def trend(series: Sequence[Snapshot], key: str) -> Spec:
+    """The score of one competency (or ``overall``) across the series, with intervals and the current target."""
+    latest = series[-1]
+    fw = latest.framework
+    name = "Overall" if key == OVERALL else fw.text(fw.competency(key).name)
+    data = trend_data(series, key)
+    target = _target_number(latest, key)
+    x = {
+        "field": "day",
+        "type": "temporal",
+        "title": None,
+        "axis": {"format": "%b %Y", "labelAngle": 0, "grid": False},
+    }
+    y_scale = {"domain": [1, len(fw.stages)], "nice": False, "zero": False}
+    y = {
+        "field": "score",
+        "type": "quantitative",
+        "title": "Score (whole part = stage)",
+        "scale": y_scale,
+        "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
+    }
+    tooltip = [
+        {"field": "assessment", "title": "Assessment"},
+        {"field": "day", "type": "temporal", "title": "Day", "format": "%d %b %Y"},
+        {"field": "version", "title": "Framework version"},
+        {"field": "respondents", "title": "Respondents"},
+        {"field": "stage", "title": "Stage"},
+        {"field": "score", "title": "Score", "format": ".2f"},
+        {"field": "lower", "title": "Interval from", "format": ".2f"},
+        {"field": "upper", "title": "Interval to", "format": ".2f"},
+    ]
+    layers: list[Spec] = [
+        {
+            "mark": {"type": "rule", "color": CURRENT_COLOR, "strokeWidth": 2, "opacity": 0.45},
+            "encoding": {"x": x, "y": {**y, "field": "lower"}, "y2": {"field": "upper"}},
+        },
+        {"mark": {"type": "line", "color": CURRENT_COLOR, "strokeWidth": 2}, "encoding": {"x": x, "y": y}},
+        {
+            "mark": {"type": "point", "filled": True, "size": 80, "color": CURRENT_COLOR, "opacity": 1},
+            "encoding": {"x": x, "y": y, "tooltip": tooltip},
+        },
+    ]
+    if target is not None:
+        layers.append(
+            {
+                "data": {"values": [{"target": target, "label": f"Target: stage {target}"}]},
+                "mark": {"type": "rule", "color": TARGET_COLOR, "strokeDash": [6, 4], "strokeWidth": 2},
+                "encoding": {
+                    "y": {"field": "target", "type": "quantitative", "scale": y_scale},
+                    "tooltip": [{"field": "label", "title": "Target"}],
+                },
+            }
+        )
+    points = "; ".join(f"{row['day']} {row['score']:.2f} ({row['stage']})" for row in data) or "no answers yet"
+    return {
+        "$schema": SCHEMA,
+        "description": f"Trend of the {name} score across the series: {points}."
+        + (f" Target: stage {target}." if target is not None else ""),
+        "width": TREND_WIDTH,
+        "height": TREND_HEIGHT,
+        "data": {"values": data},
+        "config": _config(),
+        "layer": layers,
+    }
+
+
+def trend_charts(series: Sequence[Snapshot]) -> tuple[Chart, ...]:
+    """The trend charts of a series, earliest assessment first: overall, then one per competency of the latest."""
+    if not series:
+        return ()
+    fw = series[-1].framework
+    found = [
+        Chart(
+            trend_id(OVERALL),
+            "Overall",
+            "The overall score of each assessment on its day; the bar is its interval.",
+            trend(series, OVERALL),
+        )
+    ]
+    for comp in fw.competencies:
+        found.append(
+            Chart(
+                trend_id(comp.key),
+                fw.text(comp.name),
+                "The score of each assessment on its day; the bar is its interval, the dashed line the target stage.",
+                trend(series, comp.key),
+            )
+        )
+    return tuple(found)
+
+
+def change_data(comparison: Comparison, fw: Framework) -> list[dict[str, Any]]:
+    """Two rows per compared competency (earlier and later score) with the verdict."""
+    rows = []
+    for change in comparison.competencies:
+        if change.before is None or change.after is None:
+            continue
+        try:
+            name = fw.text(fw.competency(change.key).name)
+        except KeyError:
+            name = change.key
+        for when, point in (("Earlier", change.before), ("Later", change.after)):
+            rows.append(
+                {
+                    "competency": name,
+                    "when": when,
+                    "score": _r(point.score),
+                    "verdict": change.verdict,
+                    "change": _r(change.difference.change) if change.difference else None,
+                }
+            )
+    return rows
+
+
+def change(comparison: Comparison, fw: Framework) -> Spec:
+    """Earlier and later score per competency, joined by a line colored by the verdict."""
+    data = change_data(comparison, fw)
+    verdicts = [v for v in VERDICT_COLORS if any(row["verdict"] == v for row in data)] or ["no clear change"]
+    names = list(dict.fromkeys(row["competency"] for row in data))
+    y = {"field": "competency", "type": "ordinal", "sort": names, "title": None}
+    x = {
+        "field": "score",
+        "type": "quantitative",
+        "title": "Score (whole part = stage)",
+        "scale": {"domain": [1, len(fw.stages)], "nice": False},
+        "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
+    }
+    color = {
+        "field": "verdict",
+        "type": "nominal",
+        "title": "Verdict",
+        "scale": {"domain": verdicts, "range": [VERDICT_COLORS[v] for v in verdicts]},
+    }
+    described = "; ".join(
+        f"{c.key} {c.before.score:.2f} to {c.after.score:.2f} ({c.verdict})"
+        for c in comparison.competencies
+        if c.before is not None and c.after is not None
+    )
+    return {
+        "$schema": SCHEMA,
+        "description": f"Earlier and later score per competency: {described or 'nothing to compare'}.",
+        "width": 520,
+        "height": {"step": 34},
+        "data": {"values": data},
+        "config": _config(),
+        "encoding": {"y": y, "x": x},
+        "layer": [
+            {
+                "mark": {"type": "line", "strokeWidth": 3},
+                "encoding": {"detail": {"field": "competency"}, "color": color},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 90, "opacity": 1},
+                "encoding": {
+                    "color": color,
+                    "shape": {
+                        "field": "when",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": ["Earlier", "Later"]},
+                    },
+                    "tooltip": [
+                        {"field": "competency", "title": "Competency"},
+                        {"field": "when", "title": "Assessment"},
+                        {"field": "score", "title": "Score", "format": ".2f"},
+                        {"field": "verdict", "title": "Verdict"},
+                    ],
+                },
+            },
+        ],
+    }

@@ -1,0 +1,492 @@
+"""Progress as typed view models: what the series page, the compare page (and the reports' progress section) show.
+
+``build`` turns a comparison of two assessments (``services.progress.compare``) into plain, immutable values with every
+name and text resolved in the framework's language; ``series`` does the same for the assessments of a series with
+their trend charts. Templates render only from these models, so a web page and a report show the same numbers.
+
+Numbers stay numbers (formatting is the template's job); intervals are ``(lower, upper)`` or None; a forecast is
+always labelled as one (``ForecastView.text`` says "forecast").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.progress.compare import Comparison, CompetencyChange, Point, Snapshot
+from cxmaturity.progress.targets import Review
+from cxmaturity.progress.versions import CHANGE_WORDS
+from cxmaturity.reporting.charts import Chart
+from cxmaturity.reporting.charts import targets as targets_of
+from cxmaturity.reporting.progress_charts import OVERALL, change, trend_charts
+from cxmaturity.scoring.result import Result
+
+
+class AssessmentSource(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def synthetic(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
+
+
+class ScoredSource(Protocol):
+    """``services.results.AssessmentResults`` as far as the views need it."""
+
+    @property
+    def assessment(self) -> AssessmentSource: ...
+    @property
+    def framework(self) -> Framework: ...
+    @property
+    def result(self) -> Result: ...
+
+
+class StatusSource(Protocol):
+    @property
+    def changed_by(self) -> str: ...
+    @property
+    def changed_at(self) -> datetime: ...
+
+
+class ProgressSource(Protocol):
+    """``services.progress.Progress`` as far as the view needs it."""
+
+    @property
+    def before(self) -> ScoredSource: ...
+    @property
+    def after(self) -> ScoredSource: ...
+    @property
+    def comparison(self) -> Comparison: ...
+    @property
+    def review(self) -> Review: ...
+    @property
+    def statuses(self) -> Mapping[str, StatusSource]: ...
+
+
+class SeriesSource(Protocol):
+    """``services.progress.ScoredEntry``: an assessment of the series, its day and its result."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def scored(self) -> ScoredSource: ...
+
+
+@dataclass(frozen=True)
+class StageRef:
+    key: str
+    name: str
+    number: int
+
+
+@dataclass(frozen=True)
+class AssessmentRef:
+    id: int
+    title: str
+    day: date | None
+    framework_version: str
+    respondents: int
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class PointView:
+    stage: StageRef
+    score: float
+    interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    key: str
+    name: str
+    before: PointView | None
+    after: PointView | None
+    #: after - before and its interval (None when not comparable, or without intervals).
+    change: float | None
+    interval: tuple[float, float] | None
+    stage_change: int | None
+    #: "improved", "declined", "no clear change" or "not comparable".
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IndicatorMoveView:
+    key: str
+    text: str
+    competency: str
+    before: float
+    after: float
+    change: float
+    before_n: int
+    after_n: int
+
+
+@dataclass(frozen=True)
+class DiscussionChangeView:
+    indicator: str
+    text: str
+    competency: str
+    #: "resolved", "appeared" or "persisting".
+    status: str
+    before_rwg: float | None
+    after_rwg: float | None
+
+
+@dataclass(frozen=True)
+class IndicatorChangeView:
+    key: str
+    text: str
+    competency: str
+    #: What changed, in words ("text reworded", "answer scale changed", …); empty for added or removed.
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VersionsView:
+    before_version: str
+    after_version: str
+    same_version: bool
+    stages_changed: bool
+    rules_changed: tuple[str, ...]
+    changed: tuple[IndicatorChangeView, ...]
+    added: tuple[IndicatorChangeView, ...]
+    removed: tuple[IndicatorChangeView, ...]
+
+
+@dataclass(frozen=True)
+class VelocityView:
+    per_year: float
+    interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """A forecast at the competency's pace so far (never a promise)."""
+
+    reachable: bool
+    day: date | None
+    earliest: date | None
+    latest: date | None
+    text: str
+
+
+@dataclass(frozen=True)
+class TargetView:
+    competency: str
+    target: StageRef
+    chosen: bool
+    before: PointView | None
+    after: PointView | None
+    #: "reached", "missed" or "not comparable".
+    status: str
+    probability: float | None
+    verdict: str
+    velocity: VelocityView | None
+    forecast: ForecastView | None
+
+
+@dataclass(frozen=True)
+class InitiativeView:
+    key: str
+    title: str
+    competency: str
+    periods: str
+    #: "planned", "in progress", "done" or "dropped".
+    status: str
+    due: date | None
+    overdue: bool
+    verdict: str
+    #: Who set the status and when (None while it is the default "planned").
+    changed_by: str | None
+    changed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    framework_name: str
+    before: AssessmentRef
+    after: AssessmentRef
+    synthetic: bool
+    confidence: float
+    overall: ChangeView
+    competencies: tuple[ChangeView, ...]
+    indicators: tuple[IndicatorMoveView, ...]
+    discussion: tuple[DiscussionChangeView, ...]
+    versions: VersionsView
+    notes: tuple[str, ...]
+    years: float | None
+    targets: tuple[TargetView, ...]
+    initiatives: tuple[InitiativeView, ...]
+    initiative_counts: dict[str, int]
+    review_notes: tuple[str, ...]
+    charts: tuple[Chart, ...]
+
+
+def _stage(fw: Framework, key: str) -> StageRef:
+    if key in fw.stage_keys:
+        number = fw.stage_number(key)
+        return StageRef(key, fw.text(fw.stages[number - 1].name), number)
+    return StageRef(key, key, 0)
+
+
+def _point(fw: Framework, point: Point | None) -> PointView | None:
+    if point is None:
+        return None
+    return PointView(_stage(fw, point.stage), point.score, point.interval)
+
+
+def _competency_name(before: Framework, after: Framework, key: str) -> str:
+    for fw in (after, before):
+        try:
+            return fw.text(fw.competency(key).name)
+        except KeyError:
+            continue
+    return "Overall" if key == "overall" else key
+
+
+def _indicator_text(before: Framework, after: Framework, key: str) -> str:
+    for fw in (after, before):
+        try:
+            return fw.text(fw.indicator(key).text)
+        except KeyError:
+            continue
+    return key
+
+
+def _change(before: Framework, after: Framework, change: CompetencyChange) -> ChangeView:
+    d = change.difference
+    return ChangeView(
+        key=change.key,
+        name=_competency_name(before, after, change.key),
+        before=_point(before, change.before),
+        after=_point(after, change.after),
+        change=None if d is None else d.change,
+        interval=None if d is None else d.interval,
+        stage_change=change.stage_change,
+        verdict=change.verdict,
+        reason=change.reason,
+    )
+
+
+def _ref(scored: ScoredSource, day: date | None) -> AssessmentRef:
+    a = scored.assessment
+    return AssessmentRef(a.id, a.title, day, scored.framework.version, scored.result.respondents, a.synthetic)
+
+
+def build(progress: ProgressSource) -> ProgressView:
+    """The compare page's (and a report's progress section's) view of two assessments of a series."""
+    old, new = progress.before.framework, progress.after.framework
+    c, r = progress.comparison, progress.review
+    v = c.versions
+
+    def named(key: str) -> str:
+        return _competency_name(old, new, key)
+
+    def indicator_change(key: str, competency: str | None, changes: tuple[str, ...]) -> IndicatorChangeView:
+        return IndicatorChangeView(
+            key,
+            _indicator_text(old, new, key),
+            named(competency or ""),
+            tuple(CHANGE_WORDS.get(x, x) for x in changes),
+        )
+
+    targets = tuple(
+        TargetView(
+            competency=named(t.competency),
+            target=_stage(old, t.target),
+            chosen=t.chosen,
+            before=_point(old, t.before),
+            after=_point(new, t.after),
+            status=t.status,
+            probability=t.probability,
+            verdict=t.verdict,
+            velocity=None if t.velocity is None else VelocityView(t.velocity.per_year, t.velocity.interval),
+            forecast=None
+            if t.forecast is None
+            else ForecastView(
+                t.forecast.reachable, t.forecast.day, t.forecast.earliest, t.forecast.latest, t.forecast.text
+            ),
+        )
+        for t in r.targets
+    )
+    initiatives = tuple(
+        InitiativeView(
+            key=i.key,
+            title=i.title,
+            competency=named(i.competency),
+            periods=str(i.start) if i.end - i.start <= 1 else f"{i.start}–{i.end - 1}",
+            status=i.status,
+            due=i.due,
+            overdue=i.overdue,
+            verdict=i.verdict,
+            changed_by=progress.statuses[i.key].changed_by if i.key in progress.statuses else None,
+            changed_at=progress.statuses[i.key].changed_at if i.key in progress.statuses else None,
+        )
+        for i in r.initiatives
+    )
+    return ProgressView(
+        framework_name=new.text(new.name),
+        before=_ref(progress.before, c.before.day),
+        after=_ref(progress.after, c.after.day),
+        synthetic=progress.before.assessment.synthetic or progress.after.assessment.synthetic,
+        confidence=c.confidence,
+        overall=_change(old, new, c.overall),
+        competencies=tuple(_change(old, new, x) for x in c.competencies),
+        indicators=tuple(
+            IndicatorMoveView(
+                m.key,
+                _indicator_text(old, new, m.key),
+                named(m.competency),
+                m.before,
+                m.after,
+                m.change,
+                m.before_n,
+                m.after_n,
+            )
+            for m in c.indicators
+        ),
+        discussion=tuple(
+            DiscussionChangeView(
+                d.indicator,
+                _indicator_text(old, new, d.indicator),
+                named(d.competency),
+                d.status,
+                d.before_rwg,
+                d.after_rwg,
+            )
+            for d in c.discussion
+        ),
+        versions=VersionsView(
+            before_version=v.before_version,
+            after_version=v.after_version,
+            same_version=v.before_version == v.after_version,
+            stages_changed=v.stages_changed,
+            rules_changed=v.rules_changed,
+            changed=tuple(indicator_change(i.key, i.competency_after, i.changes) for i in v.changed),
+            added=tuple(indicator_change(i.key, i.competency_after, ()) for i in v.added),
+            removed=tuple(indicator_change(i.key, i.competency_before, ()) for i in v.removed),
+        ),
+        notes=c.notes,
+        years=r.years,
+        targets=targets,
+        initiatives=initiatives,
+        initiative_counts=dict(r.status_counts),
+        review_notes=r.notes,
+        charts=(Chart("chart-change", "Earlier and later score", _CHANGE_ABOUT, change(c, new)),),
+    )
+
+
+_CHANGE_ABOUT = (
+    "Each line joins a competency's earlier and later score; its color is the verdict from the two intervals."
+)
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    id: int
+    title: str
+    day: date
+    status: str
+    framework_version: str
+    respondents: int
+    overall: PointView | None
+    synthetic: bool
+    current: bool
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    title: str
+    day: date
+    stage: StageRef
+    score: float
+    interval: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """One trend chart and the same numbers as rows (the table shown without JavaScript)."""
+
+    chart: Chart
+    name: str
+    points: tuple[TrendPoint, ...]
+    #: The latest assessment's target stage for the competency (None for the overall trend).
+    target: StageRef | None
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    framework_name: str
+    rows: tuple[SeriesRow, ...]
+    #: Overall first, then one per competency of the latest assessment's framework.
+    trends: tuple[TrendView, ...]
+    synthetic: bool
+
+
+def _trend_points(entries: Sequence[SeriesSource], key: str) -> tuple[TrendPoint, ...]:
+    points = []
+    for e in entries:
+        result, fw = e.scored.result, e.scored.framework
+        if result.respondents == 0:
+            continue
+        found = result.overall if key == OVERALL else next((c for c in result.competencies if c.key == key), None)
+        if found is not None:
+            points.append(
+                TrendPoint(e.scored.assessment.title, e.day, _stage(fw, found.stage), found.score, found.interval)
+            )
+    return tuple(points)
+
+
+def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
+    """The series page's view: every assessment of the series, earliest first, and the trend charts."""
+    snaps = [Snapshot(e.scored.framework, e.scored.result, e.scored.assessment.title, e.day) for e in entries]
+    rows = tuple(
+        SeriesRow(
+            id=e.scored.assessment.id,
+            title=e.scored.assessment.title,
+            day=e.day,
+            status=e.scored.assessment.status,
+            framework_version=e.scored.framework.version,
+            respondents=e.scored.result.respondents,
+            overall=None
+            if e.scored.result.respondents == 0
+            else PointView(
+                _stage(e.scored.framework, e.scored.result.overall.stage),
+                e.scored.result.overall.score,
+                e.scored.result.overall.interval,
+            ),
+            synthetic=e.scored.assessment.synthetic,
+            current=e.scored.assessment.id == current_id,
+        )
+        for e in entries
+    )
+    trends: list[TrendView] = []
+    if entries:
+        latest = entries[-1].scored
+        fw = latest.framework
+        goals = targets_of(latest.result, fw)
+        keys = [OVERALL, *(c.key for c in fw.competencies)]
+        for key, chart in zip(keys, trend_charts(snaps), strict=True):
+            trends.append(
+                TrendView(
+                    chart,
+                    chart.title,
+                    _trend_points(entries, key),
+                    None if key == OVERALL else _stage(fw, goals[key]),
+                )
+            )
+    latest_fw = entries[-1].scored.framework if entries else None
+    return SeriesView(
+        framework_name=latest_fw.text(latest_fw.name) if latest_fw else "",
+        rows=rows,
+        trends=tuple(trends),
+        synthetic=any(row.synthetic for row in rows),
+    )
