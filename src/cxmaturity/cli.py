@@ -474,6 +474,51 @@ def db_status(db: DbOption = None) -> None:
         _fail("run `cxm db upgrade` to migrate", code=1)
 
 
+@app.command("backup")
+def backup_command(
+    out: Annotated[Path, typer.Option("--out", help="The backup file to write (a zip archive).")],
+    db: DbOption = None,
+) -> None:
+    """Back up the whole installation (every organization, assessment, answer, plan and account) to one file."""
+    from cxmaturity.storage.backup import BackupError, backup
+    from cxmaturity.storage.database import make_engine
+
+    url = _database(db)
+    engine = make_engine(url)
+    try:
+        summary = backup(engine, out)
+    except BackupError as exc:
+        _fail(f"cannot back up {_safe_url(url)}: {exc}")
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc.strerror or exc}")
+    finally:
+        engine.dispose()
+    typer.echo(f"{out}: {summary.total} rows from {_safe_url(url)} (revision {summary.revision})")
+
+
+@app.command("restore")
+def restore_command(
+    backup_file: Annotated[Path, typer.Argument(metavar="BACKUP", help="A file written by `cxm backup`.")],
+    db: DbOption = None,
+) -> None:
+    """Restore a backup into a new database (migrated first if needed); it refuses a database that holds data."""
+    from cxmaturity.storage.backup import BackupError, read_manifest, restore
+    from cxmaturity.storage.database import current_revision, head_revision, make_engine, upgrade
+
+    url = _database(db)
+    engine = make_engine(url)
+    try:
+        manifest = read_manifest(backup_file)
+        if current_revision(engine) is None and manifest["revision"] == head_revision():
+            upgrade(url, engine)
+        summary = restore(engine, backup_file)
+    except BackupError as exc:
+        _fail(f"cannot restore: {exc}")
+    finally:
+        engine.dispose()
+    typer.echo(f"{_safe_url(url)}: restored {summary.total} rows from {backup_file} (revision {summary.revision})")
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, organizations, plans, respond, results
+from cxmaturity.services import access, assessments, exports, organizations, plans, respond, results
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.api import deps, schemas
@@ -221,6 +221,45 @@ def get_results(request: Request, token: Token, assessment_id: AssessmentId) -> 
         scored = results.results(db, actor, assessment_id)
     # Returned as is, not through the model: the shape is the CLI's, field for field.
     return JSONResponse(result_to_dict(scored.result))
+
+
+ExportName = Annotated[
+    str,
+    Path(
+        max_length=100,
+        description="An export and a format: answers, comments, results, plan or all; csv, zip, xlsx or json, "
+        "e.g. `answers.csv`, `all.xlsx`.",
+    ),
+]
+_EXPORT_TYPES = {
+    "text/csv": "One table (answers, comments or plan).",
+    "application/zip": "One CSV file per table.",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "One sheet per table.",
+    "application/json": "The API's own JSON for results and plan; the tables' rows for the others.",
+}
+
+
+@router.get(
+    "/assessments/{assessment_id}/export/{filename}",
+    tags=["exports"],
+    summary="Download data: anonymized answers, comments, results, plan or all, as CSV, zip, XLSX or JSON",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary", "description": about}}
+                for media, about in _EXPORT_TYPES.items()
+            },
+            "description": "The file, as an attachment (docs/exports.md describes each table).",
+        }
+    },
+)
+def export_file(request: Request, token: Token, assessment_id: AssessmentId, filename: ExportName) -> Response:
+    with acting(request, token) as (db, actor):
+        found = exports.download_file(db, actor, assessment_id, filename)
+    file = found.file()  # written after the transaction: a large workbook needs no database
+    headers = {"Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.body, media_type=file.media_type, headers=headers)
 
 
 # --- respondents ------------------------------------------------------------------------------------------------
