@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.api import v1
+from cxmaturity.web.api import progress, v1
 
 router = APIRouter()
 router.include_router(v1.router)
+router.include_router(progress.router)
