@@ -193,7 +193,12 @@ def _read_answers(fw, answers: Path, column_map: Path | None, targets: Path | No
 
     try:
         mapping = load_column_map(column_map) if column_map else None
-        responses = read_answers_csv(answers, fw, mapping)
+        if answers.suffix.lower() == ".xlsx":
+            from cxmaturity.answers.xlsx_reader import read_answers_xlsx
+
+            responses = read_answers_xlsx(answers, fw, mapping)
+        else:
+            responses = read_answers_csv(answers, fw, mapping)
         wanted = read_targets(targets, fw) if targets else {}
     except AnswersError as exc:
         _answers_error(exc)
@@ -204,7 +209,9 @@ def _read_answers(fw, answers: Path, column_map: Path | None, targets: Path | No
 
 @app.command("score")
 def score_command(
-    answers: Annotated[Path, typer.Argument(help="Answers CSV, long or wide form (see docs/cli.md).")],
+    answers: Annotated[
+        Path, typer.Argument(help="Answers CSV (long or wide form) or XLSX (its answers sheet); see docs/cli.md.")
+    ],
     framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
     targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
     column_map: Annotated[
@@ -260,7 +267,9 @@ def _keys(text: str | None) -> frozenset[str]:
 
 @app.command("plan")
 def plan_command(
-    answers: Annotated[Path, typer.Argument(help="Answers CSV, long or wide form (see docs/cli.md).")],
+    answers: Annotated[
+        Path, typer.Argument(help="Answers CSV (long or wide form) or XLSX (its answers sheet); see docs/cli.md.")
+    ],
     framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
     targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
     column_map: Annotated[
@@ -548,6 +557,57 @@ def tokens_create(
     finally:
         engine.dispose()
     typer.echo(token)
+
+
+class ExportName(StrEnum):
+    answers = "answers"
+    comments = "comments"
+    results = "results"
+    plan = "plan"
+    all = "all"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    zip = "zip"
+    xlsx = "xlsx"
+    json = "json"
+
+
+@app.command("export")
+def export_command(
+    assessment_id: Annotated[int, typer.Argument(help="The assessment's id (in its web address).")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    table: Annotated[ExportName, typer.Option("--table", help="What to export.")] = ExportName.all,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (one table), zip, xlsx or json.")] = (
+        ExportFormat.xlsx
+    ),
+    db: DbOption = None,
+) -> None:
+    """Export an assessment's data: anonymized answers, comments, results and plan (see docs/exports.md)."""
+    from cxmaturity.services import exports
+    from cxmaturity.services.errors import ServiceError
+    from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine, make_sessionmaker
+
+    engine = make_engine(_database(db))
+    try:
+        check_migrated(engine)
+        with make_sessionmaker(engine)() as session:
+            found = exports.download_as_operator(session, assessment_id, table.value, fmt.value)
+    except (NotMigratedError, ServiceError) as exc:
+        _fail(f"cxm export: {exc}")
+    finally:
+        engine.dispose()
+    body = found.file().body
+    try:
+        out.write_bytes(body)
+    except OSError as exc:
+        _fail(f"{out}: cannot write: {exc.strerror}")
+    if found.source.synthetic:
+        from cxmaturity.demo import SYNTHETIC_LABEL
+
+        typer.echo(SYNTHETIC_LABEL, err=True)
+    typer.echo(f"{out}: {table.value} of assessment {assessment_id} as {fmt.value} ({len(body)} bytes)", err=True)
 
 
 def _serve(host: str, port: int, workers: int) -> None:

@@ -53,8 +53,8 @@ def read_answers_workbook(
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zip, XML and key errors alike for a file that is not a workbook
-        _fail(Where(file), f"not an XLSX workbook ({type(exc).__name__}); save the file as .xlsx or as CSV")
+    except Exception:  # openpyxl raises zip, XML and key errors alike for a file that is not a workbook
+        _fail(Where(file), "not an XLSX workbook; save the file as .xlsx (Excel 2007 or later) or as CSV")
     try:
         name = _sheet_name(list(workbook.sheetnames), sheet, file)
         label = f"{file}[{name}]"

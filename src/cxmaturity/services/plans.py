@@ -449,7 +449,11 @@ def versions(db: Session, actor: Actor, assessment_id: int) -> list[VersionInfo]
 
 def latest(db: Session, actor: Actor, assessment_id: int) -> SavedPlan | None:
     """The newest saved plan, or None before the first."""
-    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    return latest_of(db, access.assessment(db, actor, assessment_id, "viewer"))
+
+
+def latest_of(db: Session, assessment: Assessment) -> SavedPlan | None:
+    """The newest saved plan of an assessment the caller has already been allowed to see, or None."""
     row = _latest_row(db, assessment.id)
     return None if row is None else _saved(db, row)
 

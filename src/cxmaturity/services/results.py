@@ -158,6 +158,13 @@ def options_for(assessment: Assessment, bootstrap: int = BOOTSTRAP) -> ScoringOp
 def results(db: Session, actor: Actor, assessment_id: int, *, bootstrap: int = BOOTSTRAP) -> AssessmentResults:
     """Score the assessment's answers as they are now."""
     assessment = access.assessment(db, actor, assessment_id, "viewer")
+    return scored(db, assessment, bootstrap=bootstrap)[0]
+
+
+def scored(
+    db: Session, assessment: Assessment, *, bootstrap: int = BOOTSTRAP
+) -> tuple[AssessmentResults, ResponseMatrix]:
+    """Score an assessment the caller has already been allowed to see; also return the answers that were scored."""
     fw = framework_of(assessment)
     matrix, raw_comments = load_responses(db, assessment, fw)
     result = score(matrix, options_for(assessment, bootstrap))
@@ -176,4 +183,4 @@ def results(db: Session, actor: Actor, assessment_id: int, *, bootstrap: int = B
         # Sorted by content, not by respondent, so the order reveals nothing about who wrote what.
         key=lambda c: (c.competency, c.indicator, c.text),
     )
-    return AssessmentResults(assessment, fw, result, tuple(comments))
+    return AssessmentResults(assessment, fw, result, tuple(comments)), matrix

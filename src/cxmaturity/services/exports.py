@@ -1,0 +1,153 @@
+"""Data exports of an assessment: anonymized answers, comments, results and the saved plan as CSV, XLSX or JSON.
+
+Any member of the assessment's organization may download them (viewer role and up, as for the results); outsiders
+get "not found". The data are read and scored in the caller's transaction; the file is written afterwards
+(:meth:`Download.file`), without the database, since a workbook of thousands of respondents takes a moment.
+The anonymity rules (pseudonyms, group names only for groups the results show) are the domain's:
+``cxmaturity.exports``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cxmaturity.exports import (
+    EXPORTS,
+    MEDIA_TYPES,
+    ExportError,
+    PlanSource,
+    Source,
+    Wanted,
+    build,
+    parse_filename,
+    wanted,
+    write,
+)
+from cxmaturity.services import access, audit, plans, results
+from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import NotFound
+from cxmaturity.storage.tables import Assessment
+
+#: Exports whose numbers must be the dashboard's, intervals included; the others need only the point results.
+_WITH_INTERVALS = ("results", "all")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    media_type: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Download:
+    """An export's data, read and checked; :meth:`file` writes it."""
+
+    assessment_id: int
+    wanted: Wanted
+    source: Source
+
+    @property
+    def filename(self) -> str:
+        synthetic = "-synthetic" if self.source.synthetic else ""
+        return f"assessment-{self.assessment_id}-{self.wanted.name}{synthetic}.{self.wanted.format}"
+
+    def file(self, rng: random.Random | None = None) -> ExportFile:
+        """Write the file; ``rng`` draws the order of the pseudonyms (by default from the operating system)."""
+        export = build(self.source, self.wanted.name, rng)
+        return ExportFile(self.filename, MEDIA_TYPES[self.wanted.format], write(export, self.wanted.format))
+
+
+def parse(name: str, fmt: str) -> Wanted:
+    """Return the export and format asked for; NotFound, with what exists, for anything else."""
+    try:
+        return wanted(name, fmt)
+    except ExportError as exc:
+        raise NotFound(str(exc)) from None
+
+
+def parse_file(filename: str) -> Wanted:
+    """Return what a download name such as ``answers.csv`` asks for; NotFound, with what exists, for anything else."""
+    try:
+        return parse_filename(filename)
+    except ExportError as exc:
+        raise NotFound(str(exc)) from None
+
+
+def download(db: Session, actor: Actor, assessment_id: int, name: str, fmt: str) -> Download:
+    """Read the export ``name`` in format ``fmt`` of an assessment the actor may see (viewer and up)."""
+    return _for(db, actor, assessment_id, lambda: parse(name, fmt))
+
+
+def download_file(db: Session, actor: Actor, assessment_id: int, filename: str) -> Download:
+    """Read the export a download name (``answers.csv``, ``all.xlsx``) asks for, as :func:`download` does."""
+    return _for(db, actor, assessment_id, lambda: parse_file(filename))
+
+
+def _for(db: Session, actor: Actor, assessment_id: int, asked: Callable[[], Wanted]) -> Download:
+    # The assessment is checked before the name, so that a wrong name tells an outsider nothing either.
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    chosen = asked()
+    found = _download(db, assessment, chosen)
+    audit.record(
+        db,
+        "assessment.export",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        file=chosen.filename,
+    )
+    return found
+
+
+def download_as_operator(db: Session, assessment_id: int, name: str, fmt: str) -> Download:
+    """The same export for ``cxm export``, which reads the database with the server's own credentials (whoever can
+    run it can read the database anyway); the anonymity rules are the same."""
+    chosen = parse(name, fmt)
+    assessment = db.get(Assessment, assessment_id)
+    if assessment is None:
+        raise NotFound(f"there is no assessment {assessment_id} in this database")
+    return _download(db, assessment, chosen)
+
+
+def _download(db: Session, assessment: Assessment, chosen: Wanted) -> Download:
+    plan: PlanSource | None = None
+    if "plan" in EXPORTS[chosen.name]:
+        saved = plans.latest_of(db, assessment)
+        if saved is None and chosen.name == "plan":
+            raise NotFound("this assessment has no saved plan yet: make one on its plan page first")
+        if saved is not None:
+            plan = PlanSource(saved.plan, saved.start_date, plan_document(saved))
+    bootstrap = results.BOOTSTRAP if chosen.name in _WITH_INTERVALS else 0
+    scored, matrix = results.scored(db, assessment, bootstrap=bootstrap)
+    source = Source(
+        title=assessment.title,
+        framework=scored.framework,
+        responses=matrix,
+        result=scored.result,
+        exported_at=datetime.now(UTC),
+        comments=scored.comments,
+        plan=plan,
+        synthetic=bool(assessment.synthetic),
+    )
+    return Download(assessment.id, chosen, source)
+
+
+def plan_document(saved: plans.SavedPlan) -> dict[str, Any]:
+    """The plan's JSON as the API returns it: ``cxm plan --format json`` plus the version it was saved as."""
+    info = saved.info
+    created = info.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    version = {
+        "number": info.number,
+        "created_at": created,
+        "created_by": info.author,
+        "note": info.note,
+        "status": info.status,
+    }
+    return {**saved.data, "saved": version}
