@@ -167,3 +167,16 @@ def test_it_releases_k_changes_together_and_holds_a_lone_change_elsewhere() -> N
     assert CohortFilter("Banking") in family
     # The five Retail changes share an atom; the lone bank would be visible in the Banking cohort: it waits.
     assert releasable(released, changes, K) == frozenset(range(1, K + 1))
+
+
+def test_it_releases_new_and_replaced_results_together_when_they_add_up_to_k() -> None:
+    # Four newcomers and one re-assessment in the same cohorts: a before/after comparison shows only their sum.
+    released = {RETAIL_EU: 7}
+    changes = [Change(100 + i, None, RETAIL_EU) for i in range(K - 1)] + [Change(3, RETAIL_EU, RETAIL_EU)]
+    assert releasable(released, changes, K) == frozenset({*range(100, 100 + K - 1), 3})
+
+
+def test_it_holds_back_a_move_that_would_be_alone_in_its_new_cohort() -> None:
+    released = {RETAIL_EU: 6, BANK_EU: 6}
+    # One bank becomes a retailer: the Retail cohort would grow by exactly that organization.
+    assert releasable(released, [Change(1, BANK_EU, RETAIL_EU)], K) == frozenset()

@@ -201,10 +201,13 @@ class Change:
 def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: int) -> frozenset[int]:
     """Return the organizations whose changes may be released together (rule 4); the rest wait.
 
-    Comparing a cohort before and after a release shows the sum of the changes inside it. So every atom of the
-    cohorts admitted before and after (an organization belongs to the old ones by its old cell, to the new ones by
-    its new cell) must hold no change or at least k. Changes in atoms with fewer are held back, which changes the new
-    admitted cohorts, so this repeats until nothing more is held back.
+    What two releases reveal together is any combination of their shown cohorts' sums. Organizations that did not
+    change add the same to both, so a combination that hides them must weigh each of their atoms before (in the old
+    admitted cohorts) exactly against its atom after (in the new ones): atoms linked by unchanged organizations are
+    weighed alike. Each group of linked atoms is one thing a combination can single out, and it carries the old
+    results of the changed organizations that were in it and the new results of those now in it. So every such
+    group must hold no changed organization or at least k. Changes in smaller groups are held back; that changes
+    the new admitted cohorts, so this repeats until nothing more is held back.
     """
     check_min_cohort(k)
     ready = {c.organization_id: c for c in changes if c.before is not None or c.after is not None}
@@ -217,9 +220,21 @@ def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: in
             if change.after is not None:
                 new_cells[change.after] += 1
         new_published = sorted(published_cohorts(+new_cells, k), key=CohortFilter.sort_key)
-        atoms = {c.organization_id: _joint_atom(c, old_published, new_published) for c in ready.values()}
-        changed_in = Counter(atoms.values())
-        held = [o for o, atom in atoms.items() if changed_in[atom] < k]
+        groups = _Linked()
+        unchanged = Counter({cell: n for cell, n in previous.items() if n > 0})
+        for change in ready.values():
+            if change.before is not None:
+                unchanged[change.before] -= 1
+        for cell, n in unchanged.items():
+            if n > 0:
+                groups.link(("old", _atom(cell, old_published)), ("new", _atom(cell, new_published)))
+        touching: dict[object, set[int]] = {}
+        for o, change in ready.items():
+            if change.before is not None:
+                touching.setdefault(groups.find(("old", _atom(change.before, old_published))), set()).add(o)
+            if change.after is not None:
+                touching.setdefault(groups.find(("new", _atom(change.after, new_published))), set()).add(o)
+        held = {o for members in touching.values() if len(members) < k for o in members}
         if not held:
             return frozenset(ready)
         for organization_id in held:
@@ -227,10 +242,22 @@ def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: in
     return frozenset()
 
 
-def _joint_atom(change: Change, old: Sequence[CohortFilter], new: Sequence[CohortFilter]) -> tuple[bool, ...]:
-    """Return which old cohorts the organization was in and which new ones it is in (and whether it was and is in
-    the pool at all: the pool's size is known whenever anything is shown)."""
-    before, after = change.before, change.after
-    was = (before is not None and c.matches(before) for c in old)
-    now = (after is not None and c.matches(after) for c in new)
-    return (before is not None, after is not None, *was, *now)
+def _atom(cell: CellKey, published: Sequence[CohortFilter]) -> tuple[bool, ...]:
+    """Return which of the admitted cohorts hold the cell: cells with the same answer share an atom."""
+    return tuple(c.matches(cell) for c in published)
+
+
+class _Linked:
+    """Groups of atoms linked by unchanged organizations (union-find)."""
+
+    def __init__(self) -> None:
+        self._parent: dict[object, object] = {}
+
+    def find(self, node: object) -> object:
+        parent = self._parent.setdefault(node, node)
+        if parent != node:
+            parent = self._parent[node] = self.find(parent)
+        return parent
+
+    def link(self, a: object, b: object) -> None:
+        self._parent[self.find(a)] = self.find(b)
