@@ -444,6 +444,144 @@ def _database(db: str | None) -> str:
     return url
 
 
+# --- progress ---------------------------------------------------------------------------------------------------
+
+
+def _compare_side(arg: str, name: str, framework: str, db: str | None, engines: dict[str, Any]):  # type: ignore[no-untyped-def]  # returns Snapshot
+    """Score one side of ``cxm compare``: an answers CSV file, or (digits that name no file) a stored assessment."""
+    from cxmaturity.progress import Snapshot
+    from cxmaturity.scoring import ScoringOptions, score
+
+    path = Path(arg)
+    if path.exists() or not arg.isdigit():
+        if not path.is_file():
+            _fail(f"{arg}: no such file ({name} is an answers CSV file or a stored assessment's id)")
+        fw = _framework(framework)
+        responses, _ = _read_answers(fw, path, None, None)
+        return Snapshot(fw, score(responses, ScoringOptions()), path.name)
+    from cxmaturity.frameworks import builtin_ids
+    from cxmaturity.services.errors import ServiceError
+    from cxmaturity.services.progress import stored_snapshot
+    from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine, make_sessionmaker
+
+    if "engine" not in engines:
+        engine = make_engine(_database(db))
+        try:
+            check_migrated(engine)
+        except NotMigratedError as exc:
+            engine.dispose()
+            _fail(f"cxm compare: {exc}")
+        engines["engine"] = engine
+    with make_sessionmaker(engines["engine"])() as session:
+        try:
+            snapshot, _ = stored_snapshot(session, int(arg))
+        except ServiceError as exc:
+            _fail(f"{name}: {exc.message}")
+    wanted = _framework(framework).id if framework in builtin_ids() or Path(framework).exists() else framework
+    if snapshot.framework.id != wanted:
+        _fail(f"{name}: assessment {arg} uses the framework {snapshot.framework.id}, not {wanted}")
+    return snapshot
+
+
+@app.command("compare")
+def compare_command(
+    before: Annotated[
+        str, typer.Argument(metavar="BEFORE", help="The earlier assessment: an answers CSV file or a stored id.")
+    ],
+    after: Annotated[
+        str, typer.Argument(metavar="AFTER", help="The later assessment: an answers CSV file or a stored id.")
+    ],
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id, path to YAML, or id.")],
+    after_framework: Annotated[
+        str | None,
+        typer.Option("--after-framework", help="Framework of AFTER when it was answered on another version."),
+    ] = None,
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Compare two assessments of one framework: per competency the change in stage and score, with a verdict."""
+    from cxmaturity.progress import ComparisonError, compare, review
+
+    engines: dict[str, Any] = {}
+    try:
+        old = _compare_side(before, "BEFORE", framework, db, engines)
+        new = _compare_side(after, "AFTER", after_framework or framework, db, engines)
+    finally:
+        if "engine" in engines:
+            engines["engine"].dispose()
+    try:
+        comparison = compare(old, new)
+    except ComparisonError as exc:
+        _fail(f"cxm compare: {exc}")
+    reviewed = review(comparison, old, new)
+    if fmt is TableOrJson.json:
+        import json
+
+        from cxmaturity.progress import comparison_to_dict
+
+        _write(json.dumps(comparison_to_dict(comparison, reviewed), indent=2, ensure_ascii=False) + "\n", out)
+        return
+    _emit_comparison(comparison, reviewed, out)
+
+
+def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
+    from rich.console import Console
+    from rich.table import Table
+
+    def interval(pair: tuple[float, float] | None) -> str:
+        return "-" if pair is None else f"{pair[0]:+.2f} to {pair[1]:+.2f}"
+
+    def render(console: Console) -> None:
+        level = f"{comparison.confidence:.0%}"
+        console.print(
+            f"{comparison.framework}: {comparison.before.label} ({comparison.before.respondents} respondents) -> "
+            f"{comparison.after.label} ({comparison.after.respondents} respondents)",
+            markup=False,
+        )
+        table = Table("competency", "before", "after", "change", f"{level} interval", "verdict")
+        for c in (*comparison.competencies, comparison.overall):
+            d = c.difference
+            table.add_row(
+                c.key,
+                f"{c.before.stage} {c.before.score:.2f}" if c.before else "-",
+                f"{c.after.stage} {c.after.score:.2f}" if c.after else "-",
+                f"{d.change:+.2f}" if d else "-",
+                interval(d.interval) if d else "-",
+                c.verdict + (f" ({c.reason})" if c.reason else ""),
+            )
+        console.print(table)
+        for note in (*comparison.notes, *reviewed.notes):
+            console.print(note, markup=False)
+        if comparison.indicators:
+            moved = Table("indicator", "competency", "before", "after", "change", "answers", title="Moved most")
+            for m in comparison.indicators:
+                moved.add_row(
+                    m.key,
+                    m.competency,
+                    f"{m.before:.2f}",
+                    f"{m.after:.2f}",
+                    f"{m.change:+.2f}",
+                    f"{m.before_n} -> {m.after_n}",
+                )
+            console.print(moved)
+        for status in ("resolved", "appeared"):
+            items = [d.indicator for d in comparison.discussion if d.status == status]
+            if items:
+                console.print(f"Discussion items {status}: {', '.join(items)}", markup=False)
+        for t in reviewed.targets:
+            if t.forecast is not None:
+                console.print(f"Target {t.target} for {t.competency}: {t.forecast.text}", markup=False)
+
+    if out is None:
+        render(Console())
+        return
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        console = Console(record=True, width=140, file=sink)
+        render(console)
+    _write(console.export_text(), out)
+
+
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 tokens_app = typer.Typer(help="API tokens for the JSON API.", no_args_is_help=True, rich_markup_mode=None)
