@@ -597,6 +597,7 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("patch", "/assessments/{assessment_id}"),
         ("post", "/assessments/{assessment_id}/groups"),
         ("post", "/assessments/{assessment_id}/invitations"),
+        ("get", "/organizations/{organization_id}/audit"),
         ("get", "/assessments/{assessment_id}/response-rates"),
         ("post", "/assessments/{assessment_id}/answers/import"),
         ("get", "/assessments/{assessment_id}/results"),

@@ -57,6 +57,15 @@ class OrganizationCreate(_In):
     region: Annotated[str, StringConstraints(max_length=100)] = ""
 
 
+class AuditEventPublic(_Out):
+    id: int
+    at: Utc
+    action: str = Field(description="What was done, e.g. `assessment.status` or `membership.add`.")
+    who: str = Field(description="The account that did it (name and e-mail); empty for the system.")
+    target: str
+    detail: dict[str, Any]
+
+
 class OrganizationPublic(_Out):
     id: int
     name: str

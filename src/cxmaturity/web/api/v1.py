@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, exports, organizations, plans, respond, results
+from cxmaturity.services import access, assessments, audit, exports, organizations, plans, respond, results
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.api import deps, schemas
@@ -66,6 +66,25 @@ def get_organization(request: Request, token: Token, organization_id: OrgId) -> 
     with acting(request, token) as (db, actor):
         org = access.organization(db, actor, organization_id)
         return schemas.OrganizationPublic.of(org, access.require_role(db, actor, organization_id))
+
+
+@router.get(
+    "/organizations/{organization_id}/audit",
+    tags=["organizations"],
+    summary="The organization's audit log, newest first (facilitators and owners)",
+)
+def audit_log(
+    request: Request,
+    token: Token,
+    organization_id: OrgId,
+    limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE, description="How many events.")] = 100,
+    before: Annotated[int | None, Query(ge=1, description="Only events older than this event id (paging).")] = None,
+) -> list[schemas.AuditEventPublic]:
+    with acting(request, token) as (db, actor):
+        return [
+            schemas.AuditEventPublic(id=e.id, at=e.at, action=e.action, who=e.who, target=e.target, detail=e.detail)
+            for e in audit.events(db, actor, organization_id, limit=limit, before=before)
+        ]
 
 
 @router.get(

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
-from cxmaturity.services import access, assessments, organizations
+from cxmaturity.services import access, assessments, audit, organizations
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
 
 router = APIRouter()
+#: Events per page of the audit log.
+PAGE_SIZE = 100
 
 
 @router.post("/orgs")
@@ -50,6 +52,22 @@ def _page(request: Request, organization_id: int, status_code: int = 200, **extr
 @router.get("/orgs/{organization_id}")
 def organization_page(request: Request, organization_id: int) -> Response:
     return _page(request, organization_id)
+
+
+@router.get("/orgs/{organization_id}/audit")
+def audit_page(request: Request, organization_id: int, before: int | None = None) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        entries = audit.events(db, who.actor, organization_id, limit=PAGE_SIZE, before=before)
+        org = access.organization(db, who.actor, organization_id)
+        return render(
+            request,
+            "audit.html",
+            who,
+            org=org,
+            entries=entries,
+            older=entries[-1].id if len(entries) == PAGE_SIZE else None,
+        )
 
 
 @router.post("/orgs/{organization_id}/members")
