@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 
 from cxmaturity.benchmarks.model import OVERALL
 from cxmaturity.benchmarks.privacy import CohortFilter
-from cxmaturity.services import assessments, benchmarks
+from cxmaturity.services import assessments, benchmark_pool, benchmarks
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cxmaturity.storage.database import transaction
@@ -46,7 +46,7 @@ def test_it_stores_the_result_when_an_assessment_closes_and_drops_it_when_reopen
         assert all(1 <= score <= 3 and int(score) == stage for _, stage, score in rows)
         assessments.set_status(db, peer.owner, peer.assessment_id, "open")
         db.flush()
-        assert benchmarks.own_result(db, peer.assessment_id) == {}
+        assert benchmark_pool.own_result(db, peer.assessment_id) == {}
 
 
 def test_k_minus_one_others_show_nothing_and_k_others_show_the_cohort(site: Site) -> None:
@@ -77,7 +77,7 @@ def test_the_asking_organization_is_never_in_its_own_cohort(site: Site) -> None:
         peers = [add_peer(db, text, seed=s) for s in range(K + 2)]
     seen = shown(site, peers[0].assessment_id)
     with transaction(site.sessions) as db:
-        others = [benchmarks.own_result(db, p.assessment_id)[OVERALL][0] for p in peers[1:]]
+        others = [benchmark_pool.own_result(db, p.assessment_id)[OVERALL][0] for p in peers[1:]]
     assert seen.aggregates[0].n == len(others)
     assert seen.aggregates[0].median == pytest.approx(float(np.median(others)))
 
@@ -186,12 +186,12 @@ def test_sql_quartiles_stage_counts_and_percentiles_equal_numpys(site: Site, org
     for cohort, exclude in [(ALL, None), (CohortFilter(region="Europe"), 10_000_000), (ALL, 10_000_001)]:
         keep = np.array([cohort.matches(("Retail", "", regions[o])) and 10_000_000 + o != exclude for o in range(orgs)])
         with transaction(site.sessions) as db:
-            found = {a.competency: a for a in benchmarks.cohort_aggregates(db, release_id, cohort, exclude)}
+            found = {a.competency: a for a in benchmark_pool.cohort_aggregates(db, release_id, cohort, exclude)}
             standings = {
                 s.competency: s
-                for s in benchmarks.cohort_standings(db, release_id, cohort, exclude, peer.assessment_id)
+                for s in benchmark_pool.cohort_standings(db, release_id, cohort, exclude, peer.assessment_id)
             }
-            mine = benchmarks.own_result(db, peer.assessment_id)
+            mine = benchmark_pool.own_result(db, peer.assessment_id)
         for competency, values in scores.items():
             expected = values[keep]
             if not len(expected):

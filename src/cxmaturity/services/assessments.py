@@ -235,9 +235,9 @@ def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> As
         assessment.opened_at = assessment.opened_at or now
     else:
         assessment.closed_at = now
-    from cxmaturity.services import benchmarks  # imported here: it builds on this module
+    from cxmaturity.services import benchmark_pool  # imported here: it builds on this module
 
-    benchmarks.on_status_change(db, assessment)  # a closed assessment's result is stored for benchmarks
+    benchmark_pool.on_status_change(db, assessment)  # a closed assessment's result is stored for benchmarks
     audit.record(
         db,
         f"assessment.{'open' if status == 'open' else 'close'}",

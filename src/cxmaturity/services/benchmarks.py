@@ -1,428 +1,53 @@
-"""Peer benchmarks: stored results, released pools, cohorts aggregated in SQL, opt-out, datasets and references.
+"""Peer benchmarks, as people use them: an assessment's benchmark against a cohort, contributing or not, datasets
+exported and imported, published reference distributions.
 
-How it fits together (docs/benchmarks.md has the rules and their reasons):
-
-- When an assessment closes, its result (overall and per competency: stage number and score) is stored in
-  ``assessment_result``; reopening removes it. ``refresh`` stores them again for every closed assessment.
-- A pool is every stored result of one framework (same id, version and questions), real and SYNTHETIC apart. What
-  benchmarks read is the pool's latest *release*: the newest closed assessment of each organization that has not
-  opted out, as it was when released. A release is made when someone looks (or on refresh) and holds only changes
-  that the privacy rules let through (``benchmarks.privacy.releasable``).
-- A cohort is the release's rows filtered by whole attribute values; whether it may be shown is decided by
-  ``benchmarks.privacy.decide`` on counts per cell, and its figures are computed by the database: quartiles with
-  percentile_cont on PostgreSQL and with row_number over ordered scores on SQLite, stage counts and the asking
-  organization's percentile with GROUP BY. The asking organization is never part of its own cohort.
-
-Functions whose first argument after ``db`` is an ``actor`` check permissions; the others are the operator's (the
-command line) or are called by services that checked already.
+What may be shown is decided by ``benchmarks.privacy`` (docs/benchmarks.md has the rules and their reasons); the
+figures come from ``services.benchmark_pool``, which stores results, makes releases and aggregates in SQL. The
+asking organization is never part of its own cohort. Functions that take an ``actor`` check permissions; the others
+are the operator's (the command line).
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, cast, delete, except_, func, insert, literal, or_, select, union
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from cxmaturity.benchmarks.dataset import FORMAT, Dataset, figures, parse_dataset
 from cxmaturity.benchmarks.keys import framework_key
 from cxmaturity.benchmarks.limits import check_min_cohort
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
-from cxmaturity.benchmarks.privacy import CellKey, Change, CohortFilter, Decision, decide, published_cohorts, releasable
+from cxmaturity.benchmarks.privacy import CellKey, CohortFilter, Decision, decide, published_cohorts
 from cxmaturity.benchmarks.problems import BenchmarkFileError
 from cxmaturity.benchmarks.reference import Reference, builtin_references, parse_reference
-from cxmaturity.benchmarks.statistics import QUARTILES, interpolate, percentile_rank, quantile_positions
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin
-from cxmaturity.scoring import ScoringOptions, score
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.benchmark_pool import (
+    RELEASED,
+    RESULT,
+    Pool,
+    cohort_aggregates,
+    cohort_standings,
+    current_release,
+    own_result,
+    pools,
+    release_cells,
+    release_if_due,
+)
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
-from cxmaturity.services.results import load_responses
 from cxmaturity.storage.tables import (
     Assessment,
     AssessmentResult,
     BenchmarkDataset,
-    BenchmarkRelease,
-    BenchmarkReleaseResult,
     Organization,
     ReferenceDistribution,
 )
-
-RESULT = AssessmentResult.__table__.c
-RELEASED = BenchmarkReleaseResult.__table__.c
-ORG = Organization.__table__.c
-
-
-# --- stored per-assessment results ------------------------------------------------------------------------------
-
-
-def store_result(db: Session, assessment: Assessment) -> int:
-    """Score the closed assessment's answers and store its result (replacing an earlier one); return the rows
-    stored, 0 when nobody answered. No permission check: closing and ``refresh`` call it."""
-    forget_result(db, assessment.id)
-    fw = framework_of(assessment)
-    matrix, _ = load_responses(db, assessment, fw)
-    if matrix.size == 0:
-        return 0
-    result = score(
-        matrix,
-        ScoringOptions(min_group_size=assessment.min_group_size, bootstrap=0, targets=dict(assessment.targets or {})),
-    )
-    common = {
-        "assessment_id": assessment.id,
-        "organization_id": assessment.organization_id,
-        "framework_id": fw.id,
-        "framework_version": fw.version,
-        "framework_key": framework_key(fw),
-        "synthetic": assessment.synthetic,
-        "closed_at": assessment.closed_at or datetime.now(UTC),
-        "respondents": result.respondents,
-        "computed_at": datetime.now(UTC),
-    }
-    rows = [
-        {**common, "competency": OVERALL, "stage_number": result.overall.stage_number, "score": result.overall.score}
-    ]
-    rows += [
-        {**common, "competency": c.key, "stage_number": c.stage_number, "score": c.score} for c in result.competencies
-    ]
-    db.execute(insert(AssessmentResult), rows)
-    return len(rows)
-
-
-def forget_result(db: Session, assessment_id: int) -> None:
-    db.execute(delete(AssessmentResult).where(RESULT.assessment_id == assessment_id))
-
-
-def on_status_change(db: Session, assessment: Assessment) -> None:
-    """Store the result of an assessment that closed; drop it when the assessment is reopened."""
-    db.flush()
-    if assessment.status == "closed":
-        store_result(db, assessment)
-    else:
-        forget_result(db, assessment.id)
-
-
-@dataclass(frozen=True)
-class Refreshed:
-    stored: int
-    releases: list[tuple[str, int]]
-
-
-def refresh(db: Session, k: int, framework_id: str | None = None) -> Refreshed:
-    """Store the results of every closed assessment again (of one framework, or all), then release what may be
-    released. For the operator (``cxm benchmark refresh``): after an upgrade that changes scoring, for instance."""
-    check_min_cohort(k)
-    query = select(Assessment).where(Assessment.status == "closed").order_by(Assessment.id)
-    if framework_id:
-        query = query.where(Assessment.framework_id == framework_id)
-    stored = 0
-    for assessment in db.scalars(query):
-        stored += 1 if store_result(db, assessment) else 0
-    db.flush()
-    releases = []
-    for pool in pools(db, framework_id):
-        made = release_if_due(db, pool, k)
-        if made is not None:
-            releases.append((pool.key, made.number))
-    return Refreshed(stored, releases)
-
-
-# --- pools and releases -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Pool:
-    """The results that may be compared: one framework (id, version and questions), real or SYNTHETIC."""
-
-    key: str
-    synthetic: bool
-
-
-def pools(db: Session, framework_id: str | None = None) -> list[Pool]:
-    """Return the pools that have stored results or releases (of one framework id, or all)."""
-    found = select(RESULT.framework_key, RESULT.synthetic).distinct()
-    released = select(BenchmarkRelease.framework_key, BenchmarkRelease.synthetic).distinct()
-    if framework_id:
-        found = found.where(RESULT.framework_id == framework_id)
-        released = released.where(BenchmarkRelease.framework_id == framework_id)
-    rows = db.execute(union(found, released)).all()
-    return sorted({Pool(key, bool(synthetic)) for key, synthetic in rows}, key=lambda p: (p.key, p.synthetic))
-
-
-def current_release(db: Session, pool: Pool) -> BenchmarkRelease | None:
-    return db.scalar(
-        select(BenchmarkRelease)
-        .where(BenchmarkRelease.framework_key == pool.key, BenchmarkRelease.synthetic == pool.synthetic)
-        .order_by(BenchmarkRelease.number.desc())
-        .limit(1)
-    )
-
-
-def _wanted(pool: Pool) -> Select[Any]:
-    """Rows a release would hold now: the newest stored result of every organization that contributes."""
-    newest = func.rank().over(
-        partition_by=RESULT.organization_id, order_by=(RESULT.closed_at.desc(), RESULT.assessment_id.desc())
-    )
-    ranked = (
-        select(
-            RESULT.organization_id,
-            ORG.industry,
-            ORG.size_band,
-            ORG.region,
-            RESULT.competency,
-            RESULT.stage_number,
-            RESULT.score,
-            RESULT.framework_id,
-            RESULT.framework_version,
-            newest.label("newest"),
-        )
-        .join(Organization, ORG.id == RESULT.organization_id)
-        .where(
-            RESULT.framework_key == pool.key,
-            RESULT.synthetic == pool.synthetic,
-            ORG.benchmark_opt_out.is_(False),
-        )
-        .subquery("ranked")
-    )
-    return select(
-        ranked.c.organization_id,
-        ranked.c.industry,
-        ranked.c.size_band,
-        ranked.c.region,
-        ranked.c.competency,
-        ranked.c.stage_number,
-        ranked.c.score,
-    ).where(ranked.c.newest == 1)
-
-
-def _released(release_id: int | None) -> Select[Any]:
-    return select(
-        RELEASED.organization_id,
-        RELEASED.industry,
-        RELEASED.size_band,
-        RELEASED.region,
-        RELEASED.competency,
-        RELEASED.stage_number,
-        RELEASED.score,
-    ).where(RELEASED.release_id == (release_id if release_id is not None else -1))
-
-
-def _cells_of(db: Session, rows: Select[Any], organizations: set[int]) -> dict[int, CellKey]:
-    """Return the (industry, size band, region) of each of ``organizations`` among ``rows``."""
-    sub = rows.subquery()
-    found = db.execute(
-        select(sub.c.organization_id, sub.c.industry, sub.c.size_band, sub.c.region).where(
-            sub.c.competency == OVERALL, sub.c.organization_id.in_(sorted(organizations))
-        )
-    ).all()
-    return {int(o): (i, s, r) for o, i, s, r in found}
-
-
-def release_if_due(db: Session, pool: Pool, k: int) -> BenchmarkRelease | None:
-    """Release the pool's changes that the privacy rules let through together; return the new release, or None."""
-    check_min_cohort(k)
-    db.flush()
-    current = current_release(db, pool)
-    current_id = current.id if current is not None else None
-    wanted, released = _wanted(pool), _released(current_id)
-    differing = union(
-        select(except_(wanted, released).subquery().c.organization_id),
-        select(except_(released, wanted).subquery().c.organization_id),
-    ).subquery()
-    changed = {int(o) for (o,) in db.execute(select(differing.c.organization_id))}
-    if not changed:
-        return None
-    before = _cells_of(db, released, changed)
-    after = _cells_of(db, wanted, changed)
-    previous: dict[CellKey, int] = defaultdict(int)
-    for i, s, r, n in db.execute(
-        select(RELEASED.industry, RELEASED.size_band, RELEASED.region, func.count())
-        .where(RELEASED.release_id == (current_id or -1), RELEASED.competency == OVERALL)
-        .group_by(RELEASED.industry, RELEASED.size_band, RELEASED.region)
-    ):
-        previous[(i, s, r)] += int(n)
-    changes = [Change(o, before.get(o), after.get(o)) for o in sorted(changed)]
-    ready = releasable(previous, changes, k)
-    if not ready:
-        return None
-    return _make_release(db, pool, current, wanted, ready)
-
-
-def _make_release(
-    db: Session,
-    pool: Pool,
-    current: BenchmarkRelease | None,
-    wanted: Select[Any],
-    ready: frozenset[int],
-) -> BenchmarkRelease | None:
-    fw_id, _, rest = pool.key.partition("@")
-    version = rest.partition("#")[0]
-    try:
-        with db.begin_nested():
-            release = BenchmarkRelease(
-                framework_key=pool.key,
-                framework_id=fw_id,
-                framework_version=version,
-                synthetic=pool.synthetic,
-                number=(current.number + 1) if current is not None else 1,
-                organizations=0,
-            )
-            db.add(release)
-            db.flush()
-            columns = ["organization_id", "industry", "size_band", "region", "competency", "stage_number", "score"]
-            target = [BenchmarkReleaseResult.__table__.c[name] for name in ["release_id", *columns]]
-            if current is not None:
-                # Unchanged organizations, and those whose changes wait, keep their released rows.
-                keep_sub = _released(current.id).where(RELEASED.organization_id.not_in(sorted(ready))).subquery()
-                db.execute(
-                    insert(BenchmarkReleaseResult).from_select(
-                        target, select(literal(release.id), *(keep_sub.c[name] for name in columns))
-                    )
-                )
-            new_sub = wanted.subquery()
-            db.execute(
-                insert(BenchmarkReleaseResult).from_select(
-                    target,
-                    select(literal(release.id), *(new_sub.c[name] for name in columns)).where(
-                        new_sub.c.organization_id.in_(sorted(ready))
-                    ),
-                )
-            )
-            count = select(func.count()).where(RELEASED.release_id == release.id, RELEASED.competency == OVERALL)
-            release.organizations = int(db.scalar(count) or 0)
-            db.flush()
-    except IntegrityError:
-        return None  # another request released the same changes a moment ago
-    return release
-
-
-# --- cohorts: what may be shown, computed in SQL ----------------------------------------------------------------
-
-
-def release_cells(db: Session, release_id: int) -> dict[CellKey, int]:
-    """Return the released organizations counted by (industry, size band, region)."""
-    rows = db.execute(
-        select(RELEASED.industry, RELEASED.size_band, RELEASED.region, func.count())
-        .where(RELEASED.release_id == release_id, RELEASED.competency == OVERALL)
-        .group_by(RELEASED.industry, RELEASED.size_band, RELEASED.region)
-    )
-    return {(i, s, r): int(n) for i, s, r, n in rows}
-
-
-def _cohort_where(release_id: int, cohort: CohortFilter, exclude: int | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [RELEASED.release_id == release_id]
-    for dimension, value in cohort.pairs():
-        conditions.append(RELEASED[dimension] == value)
-    if exclude is not None:
-        conditions.append(RELEASED.organization_id != exclude)
-    return conditions
-
-
-def cohort_aggregates(db: Session, release_id: int, cohort: CohortFilter, exclude: int | None) -> list[Aggregate]:
-    """Return the cohort's n, quartiles and stage counts per competency (overall first), all computed in SQL.
-
-    No privacy check here: callers decide first (``benchmark_of``, ``export``)."""
-    where = _cohort_where(release_id, cohort, exclude)
-    stages: dict[str, dict[int, int]] = defaultdict(dict)
-    for competency, stage, n in db.execute(
-        select(RELEASED.competency, RELEASED.stage_number, func.count())
-        .where(*where)
-        .group_by(RELEASED.competency, RELEASED.stage_number)
-    ):
-        stages[competency][int(stage)] = int(n)
-    if db.get_bind().dialect.name == "postgresql":
-        quartiles = _quartiles_postgresql(db, where)
-    else:
-        quartiles = _quartiles_by_rank(db, where)
-    found = [
-        Aggregate(c, sum(stages[c].values()), *quartiles[c], dict(sorted(stages[c].items())))
-        for c in stages
-        if c in quartiles
-    ]
-    return sorted(found, key=lambda a: (a.competency != OVERALL, a.competency))
-
-
-def _quartiles_postgresql(db: Session, where: list[ColumnElement[bool]]) -> dict[str, tuple[float, float, float]]:
-    from sqlalchemy.dialects.postgresql import array
-
-    cont = func.percentile_cont(array([literal(p) for p in QUARTILES])).within_group(RELEASED.score)
-    rows = db.execute(select(RELEASED.competency, cont).where(*where).group_by(RELEASED.competency))
-    return {c: (float(q[0]), float(q[1]), float(q[2])) for c, q in rows}
-
-
-def _quartiles_by_rank(db: Session, where: list[ColumnElement[bool]]) -> dict[str, tuple[float, float, float]]:
-    """Quartiles without percentile_cont (SQLite): the database numbers the ordered scores and returns only the
-    order statistics around each quartile; they are interpolated as percentile_cont does."""
-    ranked = select(
-        RELEASED.competency,
-        RELEASED.score,
-        (func.row_number().over(partition_by=RELEASED.competency, order_by=RELEASED.score) - 1).label("rank"),
-        func.count().over(partition_by=RELEASED.competency).label("n"),
-    ).where(*where)
-    sub = ranked.subquery()
-    # CAST(p * (n - 1) AS INTEGER) is the floor of a non-negative position, as in quantile_positions.
-    near = or_(
-        *(sub.c.rank.in_([cast(p * (sub.c.n - 1), Integer), cast(p * (sub.c.n - 1), Integer) + 1]) for p in QUARTILES)
-    )
-    order: dict[str, dict[int, float]] = defaultdict(dict)
-    sizes: dict[str, int] = {}
-    for competency, value, rank, n in db.execute(
-        select(sub.c.competency, sub.c.score, sub.c.rank, sub.c.n).where(near)
-    ):
-        order[competency][int(rank)] = float(value)
-        sizes[competency] = int(n)
-    found = {}
-    for competency, values in order.items():
-        qs = []
-        for p in QUARTILES:
-            lower, upper, fraction = quantile_positions(p, sizes[competency])
-            qs.append(interpolate(values[lower], values[upper], fraction))
-        found[competency] = (qs[0], qs[1], qs[2])
-    return found
-
-
-def cohort_standings(
-    db: Session, release_id: int, cohort: CohortFilter, exclude: int | None, assessment_id: int
-) -> list[Standing]:
-    """Return the assessment's stored result per competency and its percentile in the cohort (counted in SQL)."""
-    mine = AssessmentResult.__table__.alias("mine")
-    where = _cohort_where(release_id, cohort, exclude)
-    rows = db.execute(
-        select(
-            mine.c.competency,
-            mine.c.score,
-            mine.c.stage_number,
-            func.count(RELEASED.id),
-            func.coalesce(func.sum(case((RELEASED.score < mine.c.score, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((RELEASED.score == mine.c.score, 1), else_=0)), 0),
-        )
-        .select_from(mine)
-        .join(BenchmarkReleaseResult, and_(RELEASED.competency == mine.c.competency, *where))
-        .where(mine.c.assessment_id == assessment_id)
-        .group_by(mine.c.competency, mine.c.score, mine.c.stage_number)
-    )
-    found = [
-        Standing(c, float(s), int(st), percentile_rank(int(below), int(equal), int(n)))
-        for c, s, st, n, below, equal in rows
-        if n
-    ]
-    return sorted(found, key=lambda s: (s.competency != OVERALL, s.competency))
-
-
-def own_result(db: Session, assessment_id: int) -> dict[str, tuple[float, int]]:
-    """Return the assessment's stored score and stage number per competency ("" overall)."""
-    rows = db.execute(
-        select(RESULT.competency, RESULT.score, RESULT.stage_number).where(RESULT.assessment_id == assessment_id)
-    )
-    return {c: (float(s), int(n)) for c, s, n in rows}
-
 
 # --- the benchmark of one assessment ----------------------------------------------------------------------------
 
