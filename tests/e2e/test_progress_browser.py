@@ -1,0 +1,102 @@
+"""Progress in a real browser: the facilitator re-assesses from an assessment's page, the new assessment's answers
+arrive, and the series page draws a trend chart per competency under the strict CSP; then compares the two."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cxmaturity.services import assessments
+from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import transaction
+from cxmaturity.storage.tables import Assessment
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_results_browser import _watch
+from tests.progress.support import team
+from tests.web.conftest import PASSWORD, Cast, Site
+from tests.web.progress_support import answered, series_org
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page: Any, live_url: str, email: str) -> None:
+    page.goto(f"{live_url}/signin")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_url}/")
+
+
+def _trends(page: Any) -> list[dict[str, Any]]:
+    """Per trend chart: whether it was drawn, how many points its SVG holds, and its width."""
+    page.wait_for_function(
+        """() => Array.from(document.querySelectorAll("[data-chart]"))
+            .every(box => box.classList.contains("chart-rendered") || box.classList.contains("chart-failed"))""",
+        timeout=15_000,
+    )
+    found: list[dict[str, Any]] = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-chart^="chart-trend-"]')).map(box => {
+            const svg = box.querySelector("svg");
+            return {
+                id: box.getAttribute("data-chart"),
+                rendered: box.classList.contains("chart-rendered"),
+                points: box.querySelectorAll("svg .mark-symbol path").length,
+                width: svg ? Math.round(svg.getBoundingClientRect().width) : 0,
+            };
+        })"""
+    )
+    return found
+
+
+def _answer_and_close(site: Site, cast: Cast, assessment_id: int, level: float, day: date) -> None:
+    facilitator = Actor(cast.facilitator)
+    with transaction(site.sessions) as db:
+        found = assessments.get(db, facilitator, assessment_id)
+        assessments.set_status(db, facilitator, assessment_id, "open")
+        assessments.store_responses(db, found, team(assessments.framework_of(found), 12, level, seed=9), {})
+        assessments.set_status(db, facilitator, assessment_id, "closed")
+        row = db.get(Assessment, assessment_id)
+        assert row is not None
+        row.closed_at = row.closed_at.replace(year=day.year, month=day.month, day=day.day) if row.closed_at else None
+
+
+def test_it_reassesses_and_draws_the_trend_in_the_browser(browser: Any, live_url: str, site: Site, cast: Cast) -> None:
+    org = series_org(site, cast)
+    first = answered(site, cast, org, 0.3, day=date(2025, 2, 1), seed=1, title="Baseline 2025")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = _watch(page)
+    _sign_in(page, live_url, cast.emails["facilitator"])
+
+    page.goto(f"{live_url}/assessments/{first}")
+    page.get_by_role("button", name="Re-assess: start the next assessment from this one").click()
+    page.wait_for_url(re.compile(r".*/assessments/\d+/progress\?done=reassessed$"))
+    new_id = int(re.search(r"/assessments/(\d+)/progress", page.url).group(1))  # type: ignore[union-attr]
+    assert new_id != first
+    assert "A new draft assessment was started" in page.get_by_role("status").inner_text()
+    drawn = _trends(page)
+    assert [chart["id"] for chart in drawn][:2] == ["chart-trend-overall", "chart-trend-lead"]
+    assert len(drawn) == 7
+    assert all(chart["rendered"] and chart["points"] == 1 and chart["width"] > 200 for chart in drawn), drawn
+
+    # The new assessment is answered (higher) and closed a year later: every trend now has two points.
+    _answer_and_close(site, cast, new_id, 0.8, date(2026, 2, 1))
+    page.reload()
+    drawn = _trends(page)
+    assert all(chart["rendered"] and chart["points"] == 2 for chart in drawn), drawn
+    assert page.locator("style").count() == 0
+    screenshot(page, "progress-series")
+
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(rf".*/assessments/{first}/compare/{new_id}$"))
+    assert page.get_by_role("heading", name=re.compile("Progress: Baseline 2025")).is_visible()
+    page.wait_for_selector('[data-chart="chart-change"].chart-rendered svg', timeout=15_000)
+    verdicts = page.locator("#changes-table tbody .verdict").all_inner_texts()
+    assert len(verdicts) == 6
+    assert verdicts.count("improved") >= 5
+    screenshot(page, "progress-compare")
+    assert problems == []
+    context.close()
