@@ -843,6 +843,112 @@ def demo_command(
         _serve(host, port, 1)
 
 
+class ReportFormat(StrEnum):
+    html = "html"
+    pdf = "pdf"
+
+
+class Paper(StrEnum):
+    a4 = "a4"
+    letter = "letter"
+
+
+@app.command("report")
+def report_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="ASSESSMENT_OR_ANSWERS",
+            help="A stored assessment's id (see --db), or an answers CSV file (then --framework is needed).",
+        ),
+    ],
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="html: one self-contained file; pdf: paged.")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML (answers file).")
+    ] = None,
+    paper: Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF.")] = Paper.a4,
+    targets: Annotated[
+        Path | None, typer.Option(help="Target stage per competency, YAML or CSV (answers file).")
+    ] = None,
+    column_map: Annotated[
+        Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators (answers file).")
+    ] = None,
+    min_group_size: Annotated[
+        int, typer.Option(min=1, help="Smallest group whose results are shown (answers file).")
+    ] = 3,
+    title: Annotated[str | None, typer.Option(help="The report's title (answers file; default: the file name).")] = (
+        None
+    ),
+    organization: Annotated[str, typer.Option(help="The organization's name on the report (answers file).")] = "",
+    db: DbOption = None,
+) -> None:
+    """Write the executive report (HTML or PDF) of a stored assessment or of an answers file (see docs/reports.md)."""
+    from cxmaturity.services import reports
+    from cxmaturity.services.errors import ServiceError
+
+    answers = Path(source)
+    if answers.is_file():
+        model = _report_of_answers(
+            answers, framework, targets, column_map, min_group_size, title or answers.stem, organization
+        )
+    elif source.isdigit():
+        if framework or targets or column_map or title or organization:
+            _fail("cxm report: --framework, --targets, --map, --title and --organization are for an answers file")
+        model = _report_of_assessment(int(source), db)
+    else:
+        _fail(f"{source}: no such file, and not an assessment id")
+    try:
+        file = reports.render(model, *reports.check_format(fmt.value, paper.value))
+    except ServiceError as exc:
+        _fail(f"cxm report: {exc.message}")
+    try:
+        out.write_bytes(file.content)
+    except OSError as exc:
+        _fail(f"{out}: cannot write: {exc.strerror}")
+    if model.synthetic_label:
+        typer.echo(model.synthetic_label, err=True)
+    typer.echo(f"{out}: {fmt.value} report of {model.view.title} ({len(file.content)} bytes)", err=True)
+
+
+def _report_of_assessment(assessment_id: int, db: str | None):  # type: ignore[no-untyped-def]  # returns Report
+    from cxmaturity.services import reports
+    from cxmaturity.services.errors import ServiceError
+    from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine, make_sessionmaker
+
+    engine = make_engine(_database(db))
+    try:
+        check_migrated(engine)
+        with make_sessionmaker(engine)() as session:
+            return reports.report_as_operator(session, assessment_id)
+    except (NotMigratedError, ServiceError) as exc:
+        _fail(f"cxm report: {exc}")
+    finally:
+        engine.dispose()
+
+
+def _report_of_answers(  # type: ignore[no-untyped-def]  # returns Report; imported lazily
+    answers: Path,
+    framework: str | None,
+    targets: Path | None,
+    column_map: Path | None,
+    min_group_size: int,
+    title: str,
+    organization: str,
+):
+    from datetime import UTC, datetime
+
+    from cxmaturity.reporting.report import build
+    from cxmaturity.scoring import ScoringOptions, score
+
+    if not framework:
+        _fail(f"cxm report: {answers} is an answers file: say which framework it answers with --framework")
+    fw = _framework(framework)
+    responses, wanted = _read_answers(fw, answers, column_map, targets)
+    result = score(responses, ScoringOptions(min_group_size=min_group_size, targets=wanted))
+    return build(result, fw, title=title, organization=organization, generated_at=datetime.now(UTC))
+
+
 def main() -> None:
     """Run the CLI; unexpected failures become one line on stderr, not a stack trace."""
     try:

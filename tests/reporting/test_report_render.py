@@ -5,7 +5,6 @@ one-page executive summary, and an HTML file that needs nothing outside itself."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +43,7 @@ class Rendered:
     pdf: Path
 
 
-def demo_report(fw: Framework, **kwargs: object) -> Report:
+def demo_report(fw: Framework) -> Report:
     result = score(demo_responses(fw), ScoringOptions(bootstrap=200))
     plan = make_plan(fw, result, PlanRequest())
     first = fw.competencies[0].indicators[0].key
@@ -60,18 +59,17 @@ def demo_report(fw: Framework, **kwargs: object) -> Report:
         plan_version=1,
         plan_made_at=NOW,
         logo=Logo("image/png", PNG),
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
 @pytest.fixture(scope="module", params=builtin_ids())
-def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rendered]:
+def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     fw = load_builtin(request.param)
     model = demo_report(fw)
     drawn = draw(model)
     pdf = tmp_path_factory.mktemp(fw.id) / "report.pdf"
     pdf.write_bytes(render_pdf(model, "a4", drawn))
-    yield Rendered(fw, model, drawn, render_html(model, drawn), pdf)
+    return Rendered(fw, model, drawn, render_html(model, drawn), pdf)
 
 
 def test_it_makes_an_a4_pdf_without_a_blank_page(rendered: Rendered) -> None:

@@ -59,6 +59,8 @@ def _environment() -> jinja2.Environment:
 def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper | None = None) -> str:
     """Return the report as an HTML document; with ``paper``, laid out for printing on it (the PDF's source)."""
     drawn = drawn or draw(report)
-    return _environment().get_template("report.html").render(
-        report=report, charts=drawn.results, plan_charts=drawn.plan, paper=paper
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(report=report, charts=drawn.results, plan_charts=drawn.plan, paper=paper)
     )

@@ -97,7 +97,7 @@ def _scoped(svg: str, prefix: str) -> str:
 
 
 def draw(chart: Chart) -> DrawnChart:
-    """Return ``chart`` drawn as inline SVG, labelled with its description for screen readers."""
+    """Return ``chart`` drawn as inline SVG, labelled for screen readers with its numbers in words."""
     warm()
     try:
         svg = _convert(chart.spec)
@@ -108,7 +108,8 @@ def draw(chart: Chart) -> DrawnChart:
     except ChartRenderError as exc:
         raise ChartRenderError(f"{chart.id}: the drawn chart is not plain SVG: {exc}") from exc
     svg = _scoped(svg, chart.id)
-    label = escape(chart.description)
+    # The spec's description lists the chart's numbers: the text alternative a screen reader reads out.
+    label = escape(str(chart.spec.get("description") or chart.description))
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" data-chart-svg="{chart.id}" ', 1)
     # Markup: vl-convert's SVG, checked above; every text in it is escaped by Vega's SVG writer.
     return DrawnChart(chart, Markup(svg))

@@ -6,7 +6,7 @@ JSON and those calls. docs/api.md describes every endpoint with examples.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, audit, exports, organizations, plans, respond, results
+from cxmaturity.services import access, assessments, audit, exports, organizations, plans, reports, respond, results
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.api import deps, schemas
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
 from cxmaturity.web.context import settings_of, unit_of_work
+from cxmaturity.web.pages.reports import download as report_download
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": schemas.ErrorPublic, "description": "No API token, or not a valid one."},
@@ -536,3 +537,40 @@ def plan_csv(request: Request, token: Token, assessment_id: AssessmentId, versio
 )
 def plan_ics(request: Request, token: Token, assessment_id: AssessmentId, version: PlanVersionQuery = None) -> Response:
     return _plan_file(request, token, assessment_id, version, "ics")
+
+
+# --- reports ----------------------------------------------------------------------------------------------------
+
+ReportFormatQuery = Annotated[
+    Literal["html", "pdf"],
+    Query(alias="format", description="`html`: one self-contained file; `pdf`: a paged document."),
+]
+PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML).")]
+
+
+@router.get(
+    "/assessments/{assessment_id}/report",
+    tags=["reports"],
+    summary="The executive report: results, latest plan and methodology, as HTML or PDF",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "The report, as an attachment (docs/reports.md describes its contents).",
+        },
+        503: {"model": schemas.ErrorPublic, "description": "This server cannot make PDFs (WeasyPrint's libraries)."},
+    },
+)
+def get_report(
+    request: Request,
+    token: Token,
+    assessment_id: AssessmentId,
+    fmt: ReportFormatQuery = "html",
+    paper: PaperQuery = "a4",
+) -> Response:
+    with acting(request, token) as (db, actor):
+        model = reports.report(db, actor, assessment_id)
+    return report_download(reports.render(model, fmt, paper))  # drawn after the transaction: no database needed

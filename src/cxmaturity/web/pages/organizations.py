@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
-from cxmaturity.services import access, assessments, audit, organizations
+from cxmaturity.services import access, assessments, audit, branding, organizations
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
 
@@ -45,6 +45,7 @@ def _page(request: Request, organization_id: int, status_code: int = 200, **extr
             role=role,
             members=organizations.members(db, who.actor, organization_id),
             assessments=assessments.list_for_organization(db, who.actor, organization_id),
+            logo=branding.logo(db, organization_id) if role in branding.EDITORS else None,
             **extra,
         )
 
@@ -87,4 +88,31 @@ def add_member(
         if exc.status in (403, 404) and exc.field is None:
             raise
         return _page(request, organization_id, status_code=exc.status, error=exc.message)
+    return redirect(f"/orgs/{organization_id}")
+
+
+@router.post("/orgs/{organization_id}/logo")
+def set_logo(
+    request: Request,
+    organization_id: int,
+    logo: Annotated[UploadFile | None, File()] = None,
+    remove: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Upload the organization's report logo (PNG or JPEG), or remove it."""
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            if remove:
+                branding.clear_logo(db, who.actor, organization_id)
+            else:
+                name = logo.filename if logo is not None and logo.filename else ""
+                # One byte over the limit is enough to refuse the file without reading all of a huge upload.
+                data = logo.file.read(branding.MAX_LOGO_BYTES + 1) if logo is not None and name else b""
+                branding.set_logo(db, who.actor, organization_id, data, name)
+    except ServiceError as exc:
+        if exc.status in (403, 404) and exc.field is None:
+            raise
+        return _page(request, organization_id, status_code=exc.status, logo_error=exc.message)
     return redirect(f"/orgs/{organization_id}")

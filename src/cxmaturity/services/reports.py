@@ -1,0 +1,97 @@
+"""Executive reports of a stored assessment: its results as they are now, its latest saved plan and the organization's
+branding, as one self-contained HTML file or a PDF (A4 or US Letter).
+
+Any member of the organization may make one (viewer role and up, as for the results). ``report`` reads the database;
+``render`` draws the charts and writes the document, so a web request can let its transaction go before the slow
+part. The command line reads the database directly (``report_as_operator``): whoever runs it holds the database
+itself, so no member's role applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, cast
+
+from sqlalchemy.orm import Session
+
+from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.reporting import report as reporting
+from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
+from cxmaturity.reporting.report import Report
+from cxmaturity.services import access, branding, plans, results
+from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import Invalid, NotFound, ServiceError
+from cxmaturity.storage.tables import Assessment
+
+ReportFormat = Literal["html", "pdf"]
+FORMATS: tuple[ReportFormat, ...] = ("html", "pdf")
+MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+class Unavailable(ServiceError):
+    """This installation cannot make the format asked for (PDF without WeasyPrint's system libraries)."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    content: bytes
+    media_type: str
+    #: A download name, e.g. ``report-leadership-team-2026.pdf``.
+    filename: str
+
+
+def check_format(fmt: str, paper: str = "a4") -> tuple[ReportFormat, PaperName]:
+    """Return the format and paper if both are known; raise Invalid naming the field otherwise."""
+    if fmt not in FORMATS:
+        raise Invalid(f"format must be one of {', '.join(FORMATS)}, not '{fmt[:20]}'", field="format")
+    if paper not in PAPERS:
+        raise Invalid(f"paper must be one of {', '.join(PAPERS)}, not '{paper[:20]}'", field="paper")
+    return fmt, cast(PaperName, paper)
+
+
+def _build(db: Session, assessment: Assessment) -> Report:
+    scored, _ = results.scored(db, assessment)
+    saved = plans.latest_of(db, assessment)
+    return reporting.build(
+        scored.result,
+        scored.framework,
+        title=assessment.title,
+        organization=assessment.organization.name,
+        generated_at=datetime.now(UTC),
+        synthetic_label=SYNTHETIC_LABEL if assessment.synthetic else None,
+        comments=scored.comments,
+        plan=saved.plan if saved else None,
+        plan_version=saved.number if saved else None,
+        plan_made_at=saved.info.created_at if saved else None,
+        logo=branding.logo(db, assessment.organization_id),
+    )
+
+
+def report(db: Session, actor: Actor, assessment_id: int) -> Report:
+    """Return the report model of an assessment the actor may see (viewer and up)."""
+    return _build(db, access.assessment(db, actor, assessment_id, "viewer"))
+
+
+def report_as_operator(db: Session, assessment_id: int) -> Report:
+    """Return the report model of any assessment in the database (the command line's access)."""
+    assessment = db.get(Assessment, assessment_id)
+    if assessment is None:
+        raise NotFound(f"no assessment with id {assessment_id} in this database")
+    return _build(db, assessment)
+
+
+def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
+    """Draw the charts and write the report as HTML or as a PDF on ``paper``."""
+    if fmt == "pdf":
+        from cxmaturity.reporting.render_pdf import PdfUnavailable, render_pdf
+
+        try:
+            pdf = render_pdf(model, paper, draw(model))
+        except PdfUnavailable as exc:
+            raise Unavailable(str(exc)) from exc
+        return ReportFile(pdf, MEDIA_TYPES["pdf"], f"{model.filename}.pdf")
+    html = render_html(model, draw(model))
+    return ReportFile(html.encode("utf-8"), MEDIA_TYPES["html"], f"{model.filename}.html")

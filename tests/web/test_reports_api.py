@@ -1,0 +1,65 @@
+"""GET /api/v1/assessments/{id}/report: the executive report through the API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxmaturity.services import accounts
+from cxmaturity.storage.database import transaction
+from tests.reporting import pdf_tools
+from tests.web.conftest import Cast, Site
+from tests.web.test_reports_pages import demo_assessment
+
+
+def _headers(site: Site, user_id: int) -> dict[str, str]:
+    with transaction(site.sessions) as db:
+        return {"Authorization": f"Bearer {accounts.create_api_token(db, user_id, 'reports test')}"}
+
+
+def test_it_serves_the_report_as_html_by_default_and_as_a_letter_pdf(site: Site, cast: Cast, tmp_path: Path) -> None:
+    _, assessment_id = demo_assessment(site, cast, "API Report Co")
+    client = site.client()
+    headers = _headers(site, cast.viewer)
+    html = client.get(f"/api/v1/assessments/{assessment_id}/report", headers=headers)
+    assert html.status_code == 200
+    assert html.headers["content-type"] == "text/html; charset=utf-8"
+    assert html.headers["cache-control"] == "private, no-store"
+    assert html.headers["content-disposition"].startswith('attachment; filename="report-demo-')
+    assert "API Report Co" in html.text
+    pdf = client.get(f"/api/v1/assessments/{assessment_id}/report?format=pdf&paper=letter", headers=headers)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    path = tmp_path / "api.pdf"
+    path.write_bytes(pdf.content)
+    assert pdf_tools.info(path).size == pytest.approx((612.0, 792.0), abs=0.5)
+
+
+def test_it_names_what_is_wrong_with_the_query(site: Site, cast: Cast) -> None:
+    client = site.client()
+    headers = _headers(site, cast.viewer)
+    for query, field, problem in (
+        ("format=docx", "format", "format (query): Input should be 'html' or 'pdf'"),
+        ("format=pdf&paper=a3", "paper", "paper (query): Input should be 'a4' or 'letter'"),
+    ):
+        response = client.get(f"/api/v1/assessments/{cast.assessment}/report?{query}", headers=headers)
+        assert response.status_code == 422
+        body = response.json()
+        assert (body["field"], body["problems"]) == (field, [problem])
+
+
+def test_it_keeps_reports_within_the_organization(site: Site, cast: Cast) -> None:
+    _, assessment_id = demo_assessment(site, cast, "API Report Co")
+    client = site.client()
+    outsider = client.get(f"/api/v1/assessments/{assessment_id}/report", headers=_headers(site, cast.outsider))
+    assert outsider.status_code == 404
+    assert "API Report Co" not in outsider.text
+    assert client.get(f"/api/v1/assessments/{assessment_id}/report").status_code == 401
+
+
+def test_it_documents_the_endpoint_in_the_openapi_document(site: Site) -> None:
+    document = site.client().get("/openapi.json").json()
+    operation = document["paths"]["/api/v1/assessments/{assessment_id}/report"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"assessment_id", "format", "paper"}
+    assert set(operation["responses"]["200"]["content"]) == {"text/html", "application/pdf"}
