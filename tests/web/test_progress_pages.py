@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
+import yaml
 from sqlalchemy import select
 
+from cxmaturity.frameworks import load_builtin
 from cxmaturity.services import assessments, plans
 from cxmaturity.services import progress as series_service
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Assessment, AuditEvent, InitiativeStatus, PlanSettings
+from tests.progress.support import edited, team
 from tests.web.conftest import Cast, Site
 from tests.web.progress_support import answered, series_org
 
@@ -215,3 +219,51 @@ def test_it_refuses_to_compare_across_frameworks_or_organizations(site: Site, ca
     assert site.client(cast.outsider).get(f"/assessments/{six}/compare/{elsewhere}").status_code == 404
     assert site.client(cast.outsider).get(f"/assessments/{cast.assessment}/compare/{six}").status_code == 404
     assert client.get(f"/assessments/{six}/compare/{six}").status_code == 422
+
+
+def _version_2(data: dict[str, Any]) -> None:
+    data["version"] = "2.0"
+    lead = next(c for c in data["competencies"] if c["key"] == "lead")
+    lead["indicators"][0]["text"] = "Our leaders ask about customers in every management meeting."
+    activate = next(c for c in data["competencies"] if c["key"] == "activate")
+    for ind in activate["indicators"][:3]:
+        ind["scale"] = "practice4" if ind["scale"] == "agree5" else "agree5"
+
+
+def test_it_continues_the_series_on_a_new_framework_version(site: Site, cast: Cast) -> None:
+    org = series_org(site, cast)
+    first = answered(site, cast, org, 0.3, day=JAN_2025, seed=1, title="On version 1")
+    v2 = edited(load_builtin("xm-six-competencies"), _version_2)
+    with transaction(site.sessions) as db:
+        text = yaml.safe_dump(v2.model_dump(mode="json", exclude_none=True), sort_keys=False)
+        uploaded = assessments.upload_framework(db, Actor(cast.facilitator), org, "xm-v2.yaml", text).id
+    client = site.client(cast.facilitator)
+    page = client.get(f"/assessments/{first}/progress").text
+    assert f'<option value="uploaded:{uploaded}">2.0 (uploaded)</option>' in page
+    # Another framework id is refused beside the form.
+    wrong = client.submit(
+        f"/assessments/{first}/progress", f"/assessments/{first}/reassess", {"framework": "builtin:four-competencies"}
+    )
+    assert wrong.status_code == 422
+    assert "a re-assessment continues the series on xm-six-competencies" in wrong.text
+    response = client.submit(
+        f"/assessments/{first}/progress", f"/assessments/{first}/reassess", {"framework": f"uploaded:{uploaded}"}
+    )
+    assert response.status_code == 303
+    second = int(response.headers["location"].split("/")[2])
+    with transaction(site.sessions) as db:
+        created = db.get(Assessment, second)
+        assert created is not None
+        assert created.framework_version == "2.0"
+        assessments.set_status(db, Actor(cast.facilitator), second, "open")
+        assessments.store_responses(db, created, team(v2, 12, 0.8, seed=2), {})
+        assessments.set_status(db, Actor(cast.facilitator), second, "closed")
+        created.closed_at = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    text = _text(client.get(f"/assessments/{first}/compare/{second}").text)
+    assert "The framework changed from version 1.0 to 2.0." in text
+    assert "Indicators matched by key: 4 changed." in text
+    assert "Compared 5 of 6 competencies." in text
+    assert "activate is not comparable: only 3 of its 6 indicators are unchanged in substance." in text
+    assert "Framework changes: version 1.0 → 2.0" in text
+    assert "answer scale changed" in text
+    assert "text reworded" in text
