@@ -76,8 +76,12 @@ def test_it_reassesses_from_the_overview_with_groups_targets_and_plan_settings(s
     page = client.get(response.headers["location"])
     assert page.status_code == 200
     assert "A new draft assessment was started from the previous one" in page.text
-    # The series now holds both; the draft has no answers yet.
+    # The series now holds both; the draft has no answers yet, so a comparison judges nothing.
     assert "no answers yet" in _text(page.text)
+    compared = client.get(f"/assessments/{first}/compare/{new_id}")
+    assert compared.status_code == 200
+    assert "Compared 0 of 6 competencies." in _text(compared.text)
+    assert 'class="verdict verdict-improved"' not in compared.text
 
 
 def test_it_refuses_a_reassessment_to_viewers_and_without_the_form_token(site: Site, cast: Cast) -> None:
