@@ -1,6 +1,6 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
-Usage: ``make bench`` (or ``python bench/run.py [scoring|frameworks|planning|web ...]``). Benchmarks use SYNTHETIC data.
+Usage: ``make bench`` (or ``python bench/run.py [scoring|frameworks|planning|web|exports ...]``). Benchmarks use SYNTHETIC data.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_frameworks, bench_planning, bench_scoring, bench_web
+from bench import bench_exports, bench_frameworks, bench_planning, bench_scoring, bench_web
 
 
 def main() -> int:
@@ -23,6 +23,7 @@ def main() -> int:
         ("frameworks", bench_frameworks.run),
         ("planning", bench_planning.run),
         ("web", bench_web.run),
+        ("exports", bench_exports.run),
     )
     for name, run in suites:
         if only and name not in only:

@@ -66,7 +66,7 @@ def build(source: Source, name: str, rng: random.Random | None = None) -> Export
         elif table == "plan" and source.plan is not None:
             tables.append(plan_table(source.plan))
     about = about_table(source, labels)
-    return Export(name, tuple(tables), about, _document(name, tables, about, source), source.synthetic)
+    return Export(name, tuple(tables), about, lambda: _document(name, tables, about, source), source.synthetic)
 
 
 ABOUT_COLUMNS = (Column("field", "text", "What the value is."), Column("value", "mixed", "The value."))

@@ -12,12 +12,12 @@ import io
 import json
 import math
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from cxmaturity.answers.formulas import guard
 from cxmaturity.exports.catalog import ExportError, wanted
-from cxmaturity.exports.model import Cell, Export, Table
+from cxmaturity.exports.model import Cell, Export, Kind, Table
 
 BOM = "\ufeff"
 
@@ -37,13 +37,32 @@ def csv_cell(value: Cell) -> str:
     return str(value)
 
 
+def _csv_column(values: Sequence[Cell], kind: Kind) -> Sequence[Cell]:
+    """Return a column ready for ``csv.writer``, converting each distinct value once (columns repeat few values).
+
+    The writer itself writes None as nothing, int with str() and float with repr(), as :func:`csv_cell` does.
+    """
+    distinct = set(values)
+    if kind in ("text", "key") and all(isinstance(v, str) or v is None for v in distinct):
+        changed = {v: guard(v) for v in distinct if isinstance(v, str) and guard(v) != v}
+        return [changed.get(v, v) for v in values] if changed else values  # type: ignore[arg-type]
+    if kind in ("integer", "number") and all(
+        v is None or type(v) is int or (type(v) is float and not math.isnan(v)) for v in distinct
+    ):
+        return values
+    return [csv_cell(v) for v in values]
+
+
 def table_csv(table: Table) -> bytes:
     """Return one table as a CSV file."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([csv_cell(name) for name in table.header])
-    writer.writerows([csv_cell(value) for value in row] for row in table.rows)
+    if table.rows:
+        columns = list(zip(*table.rows, strict=True))
+        ready = [_csv_column(values, column.kind) for values, column in zip(columns, table.columns, strict=True)]
+        writer.writerows(zip(*ready, strict=True))
     return out.getvalue().encode("utf-8")
 
 

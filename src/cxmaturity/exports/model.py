@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 from cxmaturity.frameworks.model import Framework
@@ -90,8 +91,13 @@ class Export:
     name: str
     tables: tuple[Table, ...]
     about: Table
-    document: dict[str, Any] = field(default_factory=dict)
+    #: Makes the JSON document; called only when JSON is written (the answers' rows as objects take a while).
+    make_document: Callable[[], dict[str, Any]] = dict
     synthetic: bool = False
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        return self.make_document()
 
     def table(self, name: str) -> Table:
         for table in (*self.tables, self.about):

@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.exports.model import Cell, Export, Table
+from cxmaturity.exports.model import Cell, Export, Kind, Table
 
 #: Excel's limit on a cell's text.
 MAX_TEXT = 32_767
@@ -48,6 +49,17 @@ def _value(value: Cell) -> Any:
     return value
 
 
+def _column(values: Sequence[Cell], kind: Kind) -> Sequence[Any]:
+    """Return a column's cell values for openpyxl, converting each distinct value once (columns repeat few values)."""
+    convert = _key if kind == "key" else _value
+    if kind in ("text", "key"):
+        distinct = set(values)
+        if all(isinstance(v, str) or v is None for v in distinct):
+            converted = {v: convert(v) for v in distinct}
+            return [converted[v] for v in values]
+    return [convert(v) for v in values]
+
+
 def _sheet(workbook: Any, table: Table) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -64,9 +76,12 @@ def _sheet(workbook: Any, table: Table) -> None:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    convert = [_key if column.kind == "key" else _value for column in table.columns]
-    for row in table.rows:
-        sheet.append([f(value) for f, value in zip(convert, row, strict=True)])
+    if not table.rows:
+        return
+    columns = list(zip(*table.rows, strict=True))
+    ready = [_column(values, column.kind) for values, column in zip(columns, table.columns, strict=True)]
+    for row in zip(*ready, strict=True):
+        sheet.append(row)
 
 
 def export_xlsx(export: Export) -> bytes:
