@@ -613,6 +613,11 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("patch", "/assessments/{assessment_id}/plan/initiatives/{key}"),
         ("get", "/assessments/{assessment_id}/plan.csv"),
         ("get", "/assessments/{assessment_id}/plan.ics"),
+        ("get", "/assessments/{assessment_id}/series"),
+        ("get", "/assessments/{assessment_id}/compare/{other_id}"),
+        ("post", "/assessments/{assessment_id}/reassess"),
+        ("get", "/assessments/{assessment_id}/initiatives"),
+        ("put", "/assessments/{assessment_id}/initiatives/{key}/status"),
     }
     found = {(m, p.removeprefix(V1)) for p, ops in paths.items() if p.startswith(V1) for m in ops}
     assert found == expected
