@@ -35,7 +35,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     get_settings.cache_clear()
 
 
-def cxm(*args: str | Path) -> Result:
+def cxm(*args: str | int | Path) -> Result:
     return runner.invoke(cli.app, [str(a) for a in args], catch_exceptions=False)
 
 
