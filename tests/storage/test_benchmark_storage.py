@@ -187,11 +187,10 @@ def test_sql_quartiles_stage_counts_and_percentiles_equal_numpys(site: Site, org
         keep = np.array([cohort.matches(("Retail", "", regions[o])) and 10_000_000 + o != exclude for o in range(orgs)])
         with transaction(site.sessions) as db:
             found = {a.competency: a for a in benchmark_pool.cohort_aggregates(db, release_id, cohort, exclude)}
-            standings = {
-                s.competency: s
-                for s in benchmark_pool.cohort_standings(db, release_id, cohort, exclude, peer.assessment_id)
-            }
             mine = benchmark_pool.own_result(db, peer.assessment_id)
+            standings = {
+                s.competency: s for s in benchmark_pool.cohort_standings(db, release_id, cohort, exclude, mine)
+            }
         for competency, values in scores.items():
             expected = values[keep]
             if not len(expected):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -123,10 +124,22 @@ def _candidates(keys: Sequence[CellKey], counts: npt.NDArray[np.int64]) -> list[
 def published_cohorts(cells: Mapping[CellKey, int], k: int) -> frozenset[CohortFilter]:
     """Return the cohorts that may be shown (rule 3): admitted coarse first while every atom keeps k or more."""
     check_min_cohort(k)
-    keys = sorted(cell for cell, n in cells.items() if n > 0)
+    return _admit(cells, k)[0]
+
+
+def _admit(cells: Mapping[CellKey, int], k: int) -> tuple[frozenset[CohortFilter], dict[CellKey, int]]:
+    """Return the admitted cohorts and each cell's atom (cells in the same atom share a number)."""
+    # A release's cells never change, and every look at it asks again: remember the last answers.
+    return _admitted(tuple(sorted((cell, n) for cell, n in cells.items() if n > 0)), k)
+
+
+@lru_cache(maxsize=256)
+def _admitted(cells: tuple[tuple[CellKey, int], ...], k: int) -> tuple[frozenset[CohortFilter], dict[CellKey, int]]:
+    keys = [cell for cell, _ in cells]
+    counts_of = dict(cells)
     if not keys:
-        return frozenset()
-    counts = np.array([cells[c] for c in keys], dtype=np.int64)
+        return frozenset(), {}
+    counts = np.array([counts_of[c] for c in keys], dtype=np.int64)
     atoms = np.zeros(len(keys), dtype=np.int64)  # every cell starts in one atom: the pool
     admitted: set[CohortFilter] = set()
     for candidate in _candidates(keys, counts):
@@ -136,7 +149,7 @@ def published_cohorts(cells: Mapping[CellKey, int], k: int) -> frozenset[CohortF
         if _all_at_least(split, counts, k):
             atoms = split
             admitted.add(candidate.cohort)
-    return frozenset(admitted)
+    return frozenset(admitted), {cell: int(atom) for cell, atom in zip(keys, atoms, strict=True)}
 
 
 def _split(atoms: npt.NDArray[np.int64], inside: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
@@ -211,7 +224,7 @@ def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: in
     """
     check_min_cohort(k)
     ready = {c.organization_id: c for c in changes if c.before is not None or c.after is not None}
-    old_published = sorted(published_cohorts(previous, k), key=CohortFilter.sort_key)
+    old_atom = _admit(previous, k)[1]
     while ready:
         new_cells = Counter({cell: n for cell, n in previous.items() if n > 0})
         for change in ready.values():
@@ -219,7 +232,7 @@ def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: in
                 new_cells[change.before] -= 1
             if change.after is not None:
                 new_cells[change.after] += 1
-        new_published = sorted(published_cohorts(+new_cells, k), key=CohortFilter.sort_key)
+        new_atom = _admit(+new_cells, k)[1]
         groups = _Linked()
         unchanged = Counter({cell: n for cell, n in previous.items() if n > 0})
         for change in ready.values():
@@ -227,24 +240,19 @@ def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: in
                 unchanged[change.before] -= 1
         for cell, n in unchanged.items():
             if n > 0:
-                groups.link(("old", _atom(cell, old_published)), ("new", _atom(cell, new_published)))
+                groups.link(("old", old_atom[cell]), ("new", new_atom[cell]))
         touching: dict[object, set[int]] = {}
         for o, change in ready.items():
             if change.before is not None:
-                touching.setdefault(groups.find(("old", _atom(change.before, old_published))), set()).add(o)
+                touching.setdefault(groups.find(("old", old_atom[change.before])), set()).add(o)
             if change.after is not None:
-                touching.setdefault(groups.find(("new", _atom(change.after, new_published))), set()).add(o)
+                touching.setdefault(groups.find(("new", new_atom[change.after])), set()).add(o)
         held = {o for members in touching.values() if len(members) < k for o in members}
         if not held:
             return frozenset(ready)
         for organization_id in held:
             del ready[organization_id]
     return frozenset()
-
-
-def _atom(cell: CellKey, published: Sequence[CohortFilter]) -> tuple[bool, ...]:
-    """Return which of the admitted cohorts hold the cell: cells with the same answer share an atom."""
-    return tuple(c.matches(cell) for c in published)
 
 
 class _Linked:

@@ -18,7 +18,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, case, cast, delete, except_, func, insert, literal, or_, select, union
+from sqlalchemy import (
+    Integer,
+    Select,
+    case,
+    cast,
+    delete,
+    except_,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -34,6 +48,7 @@ from cxmaturity.services.results import load_responses
 from cxmaturity.storage.tables import (
     Assessment,
     AssessmentResult,
+    BenchmarkPool,
     BenchmarkRelease,
     BenchmarkReleaseResult,
     Organization,
@@ -59,13 +74,14 @@ def store_result(db: Session, assessment: Assessment) -> int:
         matrix,
         ScoringOptions(min_group_size=assessment.min_group_size, bootstrap=0, targets=dict(assessment.targets or {})),
     )
+    pool = Pool(framework_key(fw), assessment.synthetic)
     common = {
         "assessment_id": assessment.id,
         "organization_id": assessment.organization_id,
         "framework_id": fw.id,
         "framework_version": fw.version,
-        "framework_key": framework_key(fw),
-        "synthetic": assessment.synthetic,
+        "framework_key": pool.key,
+        "synthetic": pool.synthetic,
         "closed_at": assessment.closed_at or datetime.now(UTC),
         "respondents": result.respondents,
         "computed_at": datetime.now(UTC),
@@ -77,11 +93,39 @@ def store_result(db: Session, assessment: Assessment) -> int:
         {**common, "competency": c.key, "stage_number": c.stage_number, "score": c.score} for c in result.competencies
     ]
     db.execute(insert(AssessmentResult), rows)
+    changed(db, pool)
     return len(rows)
 
 
 def forget_result(db: Session, assessment_id: int) -> None:
-    db.execute(delete(AssessmentResult).where(RESULT.assessment_id == assessment_id))
+    for key, synthetic in db.execute(
+        select(RESULT.framework_key, RESULT.synthetic).where(RESULT.assessment_id == assessment_id).distinct()
+    ).all():
+        db.execute(delete(AssessmentResult).where(RESULT.assessment_id == assessment_id))
+        changed(db, Pool(key, bool(synthetic)))
+
+
+def changed(db: Session, pool: Pool) -> None:
+    """Count a change in the pool, so that the next look checks it for releasable changes."""
+    counter = BenchmarkPool.__table__.c
+    where = (counter.framework_key == pool.key, counter.synthetic == pool.synthetic)
+    if db.scalar(select(counter.id).where(*where)) is None:
+        try:
+            with db.begin_nested():
+                db.execute(insert(BenchmarkPool).values(framework_key=pool.key, synthetic=pool.synthetic, version=1))
+            return
+        except IntegrityError:
+            pass  # another request counted the pool's first change a moment ago
+    db.execute(update(BenchmarkPool).where(*where).values(version=counter.version + 1))
+
+
+def organization_changed(db: Session, organization_id: int) -> None:
+    """Count a change in every pool that holds the organization's results (it opted in or out)."""
+    rows = db.execute(
+        select(RESULT.framework_key, RESULT.synthetic).where(RESULT.organization_id == organization_id).distinct()
+    ).all()
+    for key, synthetic in rows:
+        changed(db, Pool(key, bool(synthetic)))
 
 
 def on_status_change(db: Session, assessment: Assessment) -> None:
@@ -112,7 +156,7 @@ def refresh(db: Session, k: int, framework_id: str | None = None) -> Refreshed:
     db.flush()
     releases = []
     for pool in pools(db, framework_id):
-        made = release_if_due(db, pool, k)
+        made = release_if_due(db, pool, k, force=True)
         if made is not None:
             releases.append((pool.key, made.number))
     return Refreshed(stored, releases)
@@ -151,7 +195,8 @@ def current_release(db: Session, pool: Pool) -> BenchmarkRelease | None:
 
 def _wanted(pool: Pool) -> Select[Any]:
     """Rows a release would hold now: the newest stored result of every organization that contributes."""
-    newest = func.rank().over(
+    # Every row of the organization's newest closed assessment, whichever row the window sees first.
+    newest = func.first_value(RESULT.assessment_id).over(
         partition_by=RESULT.organization_id, order_by=(RESULT.closed_at.desc(), RESULT.assessment_id.desc())
     )
     ranked = (
@@ -163,8 +208,7 @@ def _wanted(pool: Pool) -> Select[Any]:
             RESULT.competency,
             RESULT.stage_number,
             RESULT.score,
-            RESULT.framework_id,
-            RESULT.framework_version,
+            RESULT.assessment_id,
             newest.label("newest"),
         )
         .join(Organization, ORG.id == RESULT.organization_id)
@@ -183,7 +227,7 @@ def _wanted(pool: Pool) -> Select[Any]:
         ranked.c.competency,
         ranked.c.stage_number,
         ranked.c.score,
-    ).where(ranked.c.newest == 1)
+    ).where(ranked.c.assessment_id == ranked.c.newest)
 
 
 def _released(release_id: int | None) -> Select[Any]:
@@ -199,20 +243,36 @@ def _released(release_id: int | None) -> Select[Any]:
 
 
 def _cells_of(db: Session, rows: Select[Any], organizations: set[int]) -> dict[int, CellKey]:
-    """Return the (industry, size band, region) of each of ``organizations`` among ``rows``."""
+    """Return the (industry, size band, region) of each of ``organizations`` among ``rows``.
+
+    One row per organization comes back and is picked here: a long IN list would be compared with every row."""
     sub = rows.subquery()
     found = db.execute(
-        select(sub.c.organization_id, sub.c.industry, sub.c.size_band, sub.c.region).where(
-            sub.c.competency == OVERALL, sub.c.organization_id.in_(sorted(organizations))
-        )
+        select(sub.c.organization_id, sub.c.industry, sub.c.size_band, sub.c.region).where(sub.c.competency == OVERALL)
     ).all()
-    return {int(o): (i, s, r) for o, i, s, r in found}
+    return {int(o): (i, s, r) for o, i, s, r in found if int(o) in organizations}
 
 
-def release_if_due(db: Session, pool: Pool, k: int) -> BenchmarkRelease | None:
-    """Release the pool's changes that the privacy rules let through together; return the new release, or None."""
+def release_if_due(db: Session, pool: Pool, k: int, *, force: bool = False) -> BenchmarkRelease | None:
+    """Release the pool's changes that the privacy rules let through together; return the new release, or None.
+
+    Skipped when nothing changed since the last check with the same k (the pool's change counter), unless forced.
+    """
     check_min_cohort(k)
     db.flush()
+    counter = BenchmarkPool.__table__.c
+    where = (counter.framework_key == pool.key, counter.synthetic == pool.synthetic)
+    state = db.execute(select(counter.version, counter.checked_version, counter.checked_k).where(*where)).first()
+    if state is not None and not force and state.checked_version == state.version and state.checked_k == k:
+        return None
+    release = _release_changes(db, pool, k)
+    if state is not None:
+        # The version seen at the start: a change counted meanwhile makes the next look check again.
+        db.execute(update(BenchmarkPool).where(*where).values(checked_version=state.version, checked_k=k))
+    return release
+
+
+def _release_changes(db: Session, pool: Pool, k: int) -> BenchmarkRelease | None:
     current = current_release(db, pool)
     current_id = current.id if current is not None else None
     wanted, released = _wanted(pool), _released(current_id)
@@ -236,24 +296,21 @@ def release_if_due(db: Session, pool: Pool, k: int) -> BenchmarkRelease | None:
     ready = releasable(previous, changes, k)
     if not ready:
         return None
-    return _make_release(db, pool, current, wanted, ready)
+    return _make_release(db, pool, current, wanted, sorted(changed - ready))
 
 
 def _make_release(
-    db: Session,
-    pool: Pool,
-    current: BenchmarkRelease | None,
-    wanted: Select[Any],
-    ready: frozenset[int],
+    db: Session, pool: Pool, current: BenchmarkRelease | None, wanted: Select[Any], held: list[int]
 ) -> BenchmarkRelease | None:
+    """Write the new release: what would be released now, except that organizations whose changes wait keep their
+    released rows (unchanged organizations have the same rows in both)."""
     fw_id, _, rest = pool.key.partition("@")
-    version = rest.partition("#")[0]
     try:
         with db.begin_nested():
             release = BenchmarkRelease(
                 framework_key=pool.key,
                 framework_id=fw_id,
-                framework_version=version,
+                framework_version=rest.partition("#")[0],
                 synthetic=pool.synthetic,
                 number=(current.number + 1) if current is not None else 1,
                 organizations=0,
@@ -262,23 +319,16 @@ def _make_release(
             db.flush()
             columns = ["organization_id", "industry", "size_band", "region", "competency", "stage_number", "score"]
             target = [BenchmarkReleaseResult.__table__.c[name] for name in ["release_id", *columns]]
-            if current is not None:
-                # Unchanged organizations, and those whose changes wait, keep their released rows.
-                keep_sub = _released(current.id).where(RELEASED.organization_id.not_in(sorted(ready))).subquery()
-                db.execute(
-                    insert(BenchmarkReleaseResult).from_select(
-                        target, select(literal(release.id), *(keep_sub.c[name] for name in columns))
-                    )
-                )
             new_sub = wanted.subquery()
-            db.execute(
-                insert(BenchmarkReleaseResult).from_select(
-                    target,
-                    select(literal(release.id), *(new_sub.c[name] for name in columns)).where(
-                        new_sub.c.organization_id.in_(sorted(ready))
-                    ),
+            fresh = select(literal(release.id), *(new_sub.c[name] for name in columns))
+            if held:
+                fresh = fresh.where(new_sub.c.organization_id.not_in(held))
+            db.execute(insert(BenchmarkReleaseResult).from_select(target, fresh))
+            if held and current is not None:
+                kept = select(literal(release.id), *(RELEASED[name] for name in columns)).where(
+                    RELEASED.release_id == current.id, RELEASED.organization_id.in_(held)
                 )
-            )
+                db.execute(insert(BenchmarkReleaseResult).from_select(target, kept))
             count = select(func.count()).where(RELEASED.release_id == release.id, RELEASED.competency == OVERALL)
             release.organizations = int(db.scalar(count) or 0)
             db.flush()
@@ -373,28 +423,26 @@ def _quartiles_by_rank(db: Session, where: list[ColumnElement[bool]]) -> dict[st
 
 
 def cohort_standings(
-    db: Session, release_id: int, cohort: CohortFilter, exclude: int | None, assessment_id: int
+    db: Session, release_id: int, cohort: CohortFilter, exclude: int | None, own: dict[str, tuple[float, int]]
 ) -> list[Standing]:
-    """Return the assessment's stored result per competency and its percentile in the cohort (counted in SQL)."""
-    mine = AssessmentResult.__table__.alias("mine")
-    where = _cohort_where(release_id, cohort, exclude)
+    """Return the percentile of an organization's scores (``own``: score and stage number per competency) in the
+    cohort: the database counts, in one pass, the cohort's scores below and equal to the organization's."""
+    if not own:
+        return []
+    mine = case({c: literal(score) for c, (score, _) in own.items()}, value=RELEASED.competency)
     rows = db.execute(
         select(
-            mine.c.competency,
-            mine.c.score,
-            mine.c.stage_number,
-            func.count(RELEASED.id),
-            func.coalesce(func.sum(case((RELEASED.score < mine.c.score, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((RELEASED.score == mine.c.score, 1), else_=0)), 0),
+            RELEASED.competency,
+            func.count(),
+            func.sum(case((RELEASED.score < mine, 1), else_=0)),
+            func.sum(case((RELEASED.score == mine, 1), else_=0)),
         )
-        .select_from(mine)
-        .join(BenchmarkReleaseResult, and_(RELEASED.competency == mine.c.competency, *where))
-        .where(mine.c.assessment_id == assessment_id)
-        .group_by(mine.c.competency, mine.c.score, mine.c.stage_number)
+        .where(*_cohort_where(release_id, cohort, exclude), RELEASED.competency.in_(sorted(own)))
+        .group_by(RELEASED.competency)
     )
     found = [
-        Standing(c, float(s), int(st), percentile_rank(int(below), int(equal), int(n)))
-        for c, s, st, n, below, equal in rows
+        Standing(c, own[c][0], own[c][1], percentile_rank(int(below), int(equal), int(n)))
+        for c, n, below, equal in rows
         if n
     ]
     return sorted(found, key=lambda s: (s.competency != OVERALL, s.competency))

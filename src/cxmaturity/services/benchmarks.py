@@ -35,6 +35,7 @@ from cxmaturity.services.benchmark_pool import (
     cohort_aggregates,
     cohort_standings,
     current_release,
+    organization_changed,
     own_result,
     pools,
     release_cells,
@@ -141,7 +142,7 @@ def benchmark_of(db: Session, assessment: Assessment, cohort: CohortFilter, k: i
         if decision.shown:
             aggregates = cohort_aggregates(db, release.id, cohort, assessment.organization_id)
             if own:
-                standings = cohort_standings(db, release.id, cohort, assessment.organization_id, assessment.id)
+                standings = cohort_standings(db, release.id, cohort, assessment.organization_id, own)
     for dimension in choices:
         value = getattr(organization, dimension)
         if value and value not in choices[dimension]:
@@ -183,6 +184,7 @@ def set_opt_out(db: Session, actor: Actor, organization_id: int, opt_out: bool) 
     org = access.organization(db, actor, organization_id, "owner")
     if org.benchmark_opt_out != opt_out:
         org.benchmark_opt_out = opt_out
+        organization_changed(db, organization_id)
         audit.record(
             db,
             "benchmark.opt_out" if opt_out else "benchmark.opt_in",

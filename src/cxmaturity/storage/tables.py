@@ -307,6 +307,21 @@ class AssessmentResult(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BenchmarkPool(Base):
+    """A change counter per benchmark pool (a framework, real or synthetic results): every stored or removed result
+    and every opt-in or opt-out counts, so looking at a benchmark checks for releasable changes only after one."""
+
+    __tablename__ = "benchmark_pool"
+    __table_args__ = (UniqueConstraint("framework_key", "synthetic"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_key: Mapped[str] = mapped_column(String(120))
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: The version and minimum cohort of the last check for releasable changes (0: never checked).
+    checked_version: Mapped[int] = mapped_column(Integer, default=0)
+    checked_k: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class BenchmarkRelease(Base):
     """One published state of a benchmark pool (a framework, real or synthetic results).
 

@@ -55,6 +55,17 @@ def upgrade() -> None:
         "ix_assessment_result_pool", "assessment_result", ["framework_key", "synthetic", "organization_id"]
     )
     op.create_table(
+        "benchmark_pool",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("framework_key", sa.String(length=120), nullable=False),
+        sa.Column("synthetic", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("checked_version", sa.Integer(), nullable=False),
+        sa.Column("checked_k", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_benchmark_pool")),
+        sa.UniqueConstraint("framework_key", "synthetic", name=op.f("uq_benchmark_pool_framework_key")),
+    )
+    op.create_table(
         "benchmark_release",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("framework_key", sa.String(length=120), nullable=False),
@@ -141,6 +152,7 @@ def downgrade() -> None:
     op.drop_index("ix_benchmark_release_result_release", table_name="benchmark_release_result")
     op.drop_table("benchmark_release_result")
     op.drop_table("benchmark_release")
+    op.drop_table("benchmark_pool")
     op.drop_index("ix_assessment_result_pool", table_name="assessment_result")
     op.drop_table("assessment_result")
     if op.get_bind().dialect.name == "sqlite":
