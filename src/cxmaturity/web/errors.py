@@ -6,8 +6,9 @@ import logging
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
-from cxmaturity.services.errors import ServiceError, TooMany
+from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError
 from cxmaturity.web.context import CsrfFailed, SignInRequired, redirect, templates
 
@@ -59,6 +60,30 @@ def install(app: FastAPI) -> None:
                 "details": exc.details,
             },
             status_code=exc.status,
+            headers=headers,
+        )
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, _exc: Exception) -> Response:
+        # A value the database cannot hold (an id past its integer range, ...): the request's fault, not the server's.
+        return await service_error(request, Invalid("a number in the request is out of range"))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_unavailable(request: Request, exc: DBAPIError) -> Response:
+        # The database went away (restarting, unreachable) or gave up on a lock. Nothing was committed by this
+        # request; the pool checks connections before use, so the app recovers as soon as the database is back.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        message = "The database is not available right now. Nothing was saved by this request; try again in a moment."
+        headers = {"Retry-After": "5"}
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=503, headers=headers)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"who": None, "title": "Please try again in a moment", "message": message},
+            status_code=503,
             headers=headers,
         )
 

@@ -35,8 +35,10 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS)
 
-OrgId = Annotated[int, Path(description="An organization's id.")]
-AssessmentId = Annotated[int, Path(description="An assessment's id.")]
+#: Ids are 32-bit integers in the database.
+ID_MAX = 2**31 - 1
+OrgId = Annotated[int, Path(ge=1, le=ID_MAX, description="An organization's id.")]
+AssessmentId = Annotated[int, Path(ge=1, le=ID_MAX, description="An assessment's id.")]
 InvitationToken = Annotated[str, Path(min_length=1, max_length=100, description="The invitation's token.")]
 
 
@@ -79,7 +81,9 @@ def audit_log(
     token: Token,
     organization_id: OrgId,
     limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE, description="How many events.")] = 100,
-    before: Annotated[int | None, Query(ge=1, description="Only events older than this event id (paging).")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=ID_MAX, description="Only events older than this event id (paging).")
+    ] = None,
 ) -> list[schemas.AuditEventPublic]:
     with acting(request, token) as (db, actor):
         return [
@@ -137,7 +141,9 @@ def upload_framework(
 def list_frameworks(
     request: Request,
     token: Token,
-    organization_id: Annotated[int, Query(description="The organization whose uploaded frameworks to include.")],
+    organization_id: Annotated[
+        int, Query(ge=1, le=ID_MAX, description="The organization whose uploaded frameworks to include.")
+    ],
 ) -> list[schemas.FrameworkChoicePublic]:
     with acting(request, token) as (db, actor):
         return [schemas.FrameworkChoicePublic.of(c) for c in assessments.framework_choices(db, actor, organization_id)]
@@ -352,7 +358,7 @@ def finish(request: Request, invitation_token: InvitationToken) -> schemas.Respo
 # --- roadmap plans ----------------------------------------------------------------------------------------------
 
 InitiativeKey = Annotated[str, Path(min_length=1, max_length=64, description="An initiative's key.")]
-VersionNumber = Annotated[int, Path(ge=1, description="A plan version's number (1, 2, …).")]
+VersionNumber = Annotated[int, Path(ge=1, le=ID_MAX, description="A plan version's number (1, 2, …).")]
 
 
 def _settings_public(assessment: Assessment, current: plans.Settings) -> schemas.PlanSettingsPublic:
