@@ -133,3 +133,12 @@ def test_it_refuses_pairs_that_are_no_series(site: Site, cast: Cast) -> None:
         _call(site, cast.viewer, "GET", f"/api/v1/assessments/{six}/compare/{cast.assessment + 10**6}").status_code
         == 404
     )
+
+
+def test_it_keeps_control_characters_out_of_a_title(site: Site, cast: Cast) -> None:
+    org = series_org(site, cast)
+    first = answered(site, cast, org, 0.5, day=JAN_2025)
+    body = {"title": "Round\x00 three\x07"}
+    response = _call(site, cast.facilitator, "POST", f"/api/v1/assessments/{first}/reassess", body)
+    assert response.status_code == 201, response.text
+    assert response.json()["title"] == "Round three"

@@ -304,7 +304,9 @@ def reassess(
     """Start a new draft assessment from an earlier one: same groups, targets and plan settings (facilitator)."""
     previous = access.assessment(db, actor, assessment_id, "facilitator")
     fw, snapshot = _framework_for(db, previous, framework_ref)
-    name = " ".join((title or "").split()) or f"{previous.title} (re-assessment {datetime.now(UTC):%Y-%m})"
+    # Control characters (NUL among them, which PostgreSQL refuses in text) have no place in a title.
+    printable = "".join(c for c in (title or "") if c.isprintable() or c.isspace())
+    name = " ".join(printable.split()) or f"{previous.title} (re-assessment {datetime.now(UTC):%Y-%m})"
     targets = {str(k): str(v) for k, v in (previous.targets or {}).items()}
     kept = {k: v for k, v in targets.items() if not validate_targets(fw, {k: v})}
     new = Assessment(
