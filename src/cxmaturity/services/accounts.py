@@ -24,15 +24,51 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_rules(password: str) -> None:
+#: Long enough to pass the length rule, yet among the first guesses of anyone who tries (keyboard rows, counting,
+#: the word "password" with digits). Compared without case, spaces or trailing digits and punctuation.
+GUESSED_FIRST = frozenset(
+    {
+        "password",
+        "passw0rd",
+        "passwort",
+        "motdepasse",
+        "qwertyuiop",
+        "qwertzuiop",
+        "azertyuiop",
+        "asdfghjkl",
+        "zxcvbnm",
+        "1qaz2wsx3edc",
+        "abcdefghij",
+        "iloveyou",
+        "letmein",
+        "welcome",
+        "administrator",
+        "changeme",
+        "customerexperience",
+        "cxmaturity",
+    }
+)
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    """Length first (it matters most), then the passwords that guessing tries first; no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if password.strip() != password or not password.strip():
         raise Invalid("the password must not start or end with spaces", field="password")
+    if len(set(password.lower())) < 5:
+        raise Invalid("the password repeats too few different characters; use a longer phrase", field="password")
+    folded = "".join(password.lower().split()).rstrip("0123456789!?.#*-_")
+    digits = "01234567890123456789"
+    if folded in GUESSED_FIRST or password in digits or password in digits[::-1]:
+        raise Invalid("this password is among the first that anyone guesses; choose another", field="password")
+    local = normalize_email(email).split("@")[0]
+    if len(local) >= 4 and local in password.lower():
+        raise Invalid("the password must not contain your e-mail address", field="password")
 
 
-def hash_password(password: str) -> str:
-    check_password_rules(password)
+def hash_password(password: str, email: str = "") -> str:
+    check_password_rules(password, email)
     return _hasher.hash(password)
 
 
@@ -42,7 +78,7 @@ def sign_up(db: Session, email: str, password: str, name: str = "") -> User:
         raise Invalid("enter a valid e-mail address", field="email")
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("an account with this e-mail address exists; sign in instead", field="email")
-    user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password))
+    user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password, email))
     db.add(user)
     db.flush()
     audit.record(db, "user.sign_up", organization_id=None, user_id=user.id)
