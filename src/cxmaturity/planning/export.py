@@ -8,13 +8,12 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from cxmaturity.answers.formulas import guard
 from cxmaturity.planning.model import Initiative, Plan
 
 FORMAT = "cx-maturity/plan@1"
 #: Months per period: plans count in quarters.
 PERIOD_MONTHS = 3
-#: Characters that make a spreadsheet read a cell as a formula; such cells get a leading apostrophe in CSV files.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "key",
     "title",
@@ -106,7 +105,7 @@ def _cell(value: object) -> str:
         text = " ".join(str(v) for v in value)
     else:
         text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return guard(text)  # a cell a spreadsheet would run as a formula gets a leading apostrophe
 
 
 def plan_to_csv(plan: Plan) -> str:

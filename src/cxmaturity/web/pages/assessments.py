@@ -17,6 +17,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from cxmaturity.answers.formulas import guard
 from cxmaturity.services import access, assessments, mail
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
@@ -26,8 +27,6 @@ router = APIRouter()
 
 EDITORS = ("owner", "facilitator")
 DELIVERIES = ("csv", "show", "email")
-#: Characters that make a spreadsheet read a cell as a formula; such cells get a leading apostrophe in CSV files.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_TEXT_FIELD = 200_000
 
 
@@ -130,10 +129,6 @@ def _addresses(text: str) -> list[str]:
     if not found:
         raise Invalid("enter the e-mail addresses to invite, one per line", field="emails")
     return found
-
-
-def _csv_cell(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def _slug(text: str) -> str:
@@ -492,7 +487,7 @@ def create_invitations(
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(["group", "link"])
-        writer.writerows([_csv_cell(group_name), link] for link in links)
+        writer.writerows([guard(group_name), link] for link in links)
         filename = f"invitations-{assessment_id}-{_slug(group_name) or 'links'}.csv"
         return Response(
             out.getvalue(),
