@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_exports, bench_frameworks, bench_planning, bench_scoring, bench_web
+from bench import bench_exports, bench_frameworks, bench_planning, bench_reports, bench_scoring, bench_web
 
 
 def main() -> int:
@@ -23,6 +23,7 @@ def main() -> int:
         ("frameworks", bench_frameworks.run),
         ("planning", bench_planning.run),
         ("web", bench_web.run),
+        ("reports", bench_reports.run),
         ("exports", bench_exports.run),
     )
     for name, run in suites:

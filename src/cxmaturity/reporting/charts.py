@@ -473,6 +473,15 @@ GANTT_COLORS = {PLANNED: "#0072b2", QUICK_WIN: "#009e73", LOCKED: "#b35900"}
 GANTT_WIDTH = 520
 
 
+#: Initiative titles on the timeline's axis are cut to this many characters (the table beside it has them in full).
+GANTT_LABEL_CHARS = 40
+
+
+def _short_label_expr(limit: int) -> str:
+    """A Vega expression that cuts an axis label to ``limit`` characters with an ellipsis."""
+    return f"length(datum.label) > {limit} ? substring(datum.label, 0, {limit - 1}) + '…' : datum.label"
+
+
 def _kind(initiative: Initiative) -> str:
     return LOCKED if initiative.locked else QUICK_WIN if initiative.quick_win else PLANNED
 
@@ -523,7 +532,9 @@ def gantt(plan: Plan, fw: Framework, competency: str | None = None) -> Spec:
         "type": "nominal",
         "sort": [row["title"] for row in data],
         "title": None,
-        "axis": {"labelLimit": 240},
+        # Shortened by character count, not by measured width (labelLimit): the same look, and server-side
+        # drawing (the reports) does not measure each long title over and over.
+        "axis": {"labelLimit": 0, "labelExpr": _short_label_expr(GANTT_LABEL_CHARS)},
     }
     return {
         "$schema": SCHEMA,
