@@ -2,11 +2,22 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.pages import assessments, auth, exports, health, organizations, plans, reports, respond, results
+from cxmaturity.web.pages import (
+    assessments,
+    auth,
+    benchmarks,
+    exports,
+    health,
+    organizations,
+    plans,
+    reports,
+    respond,
+    results,
+)
 
 # Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
 router = APIRouter()
 # Respondent pages first: they carry most of the traffic, and routes are matched in order.
-for module in (respond, auth, organizations, assessments, results, plans, exports, reports):
+for module in (respond, auth, organizations, assessments, results, plans, exports, reports, benchmarks):
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)

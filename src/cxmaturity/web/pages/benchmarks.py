@@ -1,0 +1,264 @@
+"""Peer benchmark pages: an assessment's benchmark against a cohort (filters as a GET form, charts and tables),
+the dataset download, and an organization's benchmark settings (contributing or not, imported datasets).
+
+Any member of the organization reads the benchmark; owners change whether the organization contributes, import and
+remove datasets and download a cohort as a dataset. Everything goes through ``services.benchmarks``, which checks
+roles and applies the privacy rules; this module reads forms and chooses what to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+
+from cxmaturity.benchmarks.model import OVERALL, Aggregate
+from cxmaturity.benchmarks.privacy import CohortFilter
+from cxmaturity.benchmarks.statistics import quartile_band
+from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.reporting.benchmark_charts import Series, benchmark_charts, competency_names, reference_label
+from cxmaturity.services import access, benchmarks
+from cxmaturity.services.benchmarks import Benchmark
+from cxmaturity.services.errors import Invalid, ServiceError
+from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, settings_of, unit_of_work
+
+router = APIRouter()
+
+NO_STORE = {"Cache-Control": "private, no-store"}
+NOTICES = {
+    "contributing": "Your organization now shares its results with the installation's benchmarks.",
+    "not-contributing": "Your organization no longer shares its results with the installation's benchmarks.",
+    "imported": "The dataset was imported. It is shown, with its source and date, beside matching benchmarks.",
+    "removed": "The dataset was removed.",
+}
+
+
+def _cohort(industry: str, size_band: str, region: str) -> CohortFilter:
+    return CohortFilter.of(industry[:100], size_band[:50], region[:100])
+
+
+def _query(cohort: CohortFilter) -> str:
+    from urllib.parse import urlencode
+
+    pairs = cohort.pairs()
+    return ("?" + urlencode(pairs)) if pairs else ""
+
+
+def _reraise(exc: ServiceError) -> bool:
+    return exc.status in (403, 404) and exc.field is None
+
+
+# --- the view --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One competency (or overall) as the table shows it."""
+
+    name: str
+    score: float | None
+    stage: str
+    percentile: float | None
+    cohort: Aggregate | None
+    #: Per imported dataset: its figures for this competency and where the score falls among its quartiles.
+    imported: tuple[tuple[Aggregate | None, str], ...]
+
+
+def _view(shown: Benchmark) -> dict[str, Any]:
+    fw = shown.framework
+    names = competency_names(fw)
+    stage_names = [fw.text(s.name) for s in fw.stages]
+    cohort_of = {a.competency: a for a in shown.aggregates}
+    percentile_of = {s.competency: s.percentile for s in shown.standings}
+    rows = []
+    for key, name in names.items():
+        own = shown.own.get(key)
+        imported = []
+        for dataset in shown.datasets:
+            figures = next((a for a in dataset.aggregates if a.competency == key), None)
+            band = quartile_band(own[0], figures.q1, figures.median, figures.q3) if own and figures else ""
+            imported.append((figures, band))
+        rows.append(
+            Row(
+                name=name,
+                score=own[0] if own else None,
+                stage=stage_names[own[1] - 1] if own else "",
+                percentile=percentile_of.get(key),
+                cohort=cohort_of.get(key),
+                imported=tuple(imported),
+            )
+        )
+    cohort_label = f"This installation: {shown.cohort.describe()} ({shown.decision.others} organizations)"
+    series = [Series(cohort_label, shown.aggregates)] if shown.aggregates else []
+    series += [Series(d.label, d.aggregates) for d in shown.datasets if d.same_framework]
+    overall = cohort_of.get(OVERALL)
+    distribution = [
+        {
+            "stage": stage,
+            "cohort": overall.stages.get(number, 0) if overall else None,
+            "datasets": [
+                next((a.stages.get(number, 0) for a in d.aggregates if a.competency == OVERALL), 0)
+                for d in shown.datasets
+            ],
+            "references": [r.shares.get(fw.stage_keys[number - 1], 0.0) for r in shown.references],
+        }
+        for number, stage in enumerate(stage_names, start=1)
+    ]
+    return {
+        "rows": rows,
+        "cohort_label": cohort_label,
+        "charts": benchmark_charts(fw, series, shown.standings, shown.references),
+        "distribution": distribution,
+        "reference_labels": [reference_label(r) for r in shown.references],
+        "stage_names": stage_names,
+        "overall_n": overall.n if overall else 0,
+    }
+
+
+def _page(request: Request, assessment_id: int, cohort: CohortFilter) -> Response:
+    settings = settings_of(request)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        shown = benchmarks.benchmark(db, who.actor, assessment_id, cohort, settings.benchmark_min_cohort)
+        assessment = shown.assessment
+        role = access.require_role(db, who.actor, assessment.organization_id)
+        response = render(
+            request,
+            "benchmark.html",
+            who,
+            assessment=assessment,
+            organization=assessment.organization,
+            framework_name=shown.framework.text(shown.framework.name),
+            shown=shown,
+            view=_view(shown),
+            role=role,
+            query=_query(cohort),
+            synthetic_label=SYNTHETIC_LABEL,
+        )
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/assessments/{assessment_id}/benchmark")
+def benchmark_page(
+    request: Request, assessment_id: int, industry: str = "", size_band: str = "", region: str = ""
+) -> Response:
+    return _page(request, assessment_id, _cohort(industry, size_band, region))
+
+
+@router.get("/assessments/{assessment_id}/benchmark/dataset.json")
+def benchmark_dataset(
+    request: Request, assessment_id: int, industry: str = "", size_band: str = "", region: str = ""
+) -> Response:
+    """The cohort on the page as a dataset for another installation (owners only): aggregates, no names."""
+    settings = settings_of(request)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        data = benchmarks.export_for_assessment(
+            db,
+            who.actor,
+            assessment_id,
+            _cohort(industry, size_band, region),
+            settings.benchmark_min_cohort,
+            settings.source_name(),
+            date.today(),
+        )
+    name = f"benchmark-{data['framework']['id']}-{data['date']}.json"
+    return Response(
+        benchmarks.dataset_json(data),
+        media_type="application/json",
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- an organization's benchmark settings -----------------------------------------------------------------------
+
+
+def _settings_page(request: Request, organization_id: int, status_code: int = 200, **extra: Any) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        found = benchmarks.organization_benchmarks(db, who.actor, organization_id)
+        notice = NOTICES.get(request.query_params.get("done", ""), "")
+        response = render(
+            request,
+            "benchmark_settings.html",
+            who,
+            status_code=status_code,
+            org=found.organization,
+            role=found.role,
+            found=found,
+            k=settings_of(request).benchmark_min_cohort,
+            notice=notice,
+            **extra,
+        )
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/orgs/{organization_id}/benchmarks")
+def settings_page(request: Request, organization_id: int) -> Response:
+    return _settings_page(request, organization_id)
+
+
+@router.post("/orgs/{organization_id}/benchmarks/contribution")
+def set_contribution(
+    request: Request,
+    organization_id: int,
+    contribute: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        if contribute not in ("yes", "no"):
+            access.require_role(db, who.actor, organization_id, "owner")
+            raise Invalid("choose whether your organization shares its results", field="contribute")
+        benchmarks.set_opt_out(db, who.actor, organization_id, opt_out=contribute == "no")
+    done = "contributing" if contribute == "yes" else "not-contributing"
+    return redirect(f"/orgs/{organization_id}/benchmarks?done={done}")
+
+
+def _read_upload(upload: UploadFile | None, limit: int) -> tuple[str, str]:
+    if upload is None or not upload.filename:
+        raise Invalid("choose a dataset file (JSON) to import", field="file")
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise Invalid(f"{upload.filename} is larger than {limit} bytes; nothing was imported", field="file")
+    try:
+        return upload.filename, data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(f"{upload.filename} is not UTF-8 text; nothing was imported", field="file") from None
+
+
+@router.post("/orgs/{organization_id}/benchmarks/datasets")
+def import_dataset(
+    request: Request,
+    organization_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            access.require_role(db, who.actor, organization_id, "owner")
+            name, text = _read_upload(file, settings_of(request).max_upload_bytes)
+            benchmarks.import_dataset(db, who.actor, organization_id, name, text)
+    except ServiceError as exc:
+        if _reraise(exc):
+            raise
+        return _settings_page(request, organization_id, exc.status, error=exc.message, details=exc.details)
+    return redirect(f"/orgs/{organization_id}/benchmarks?done=imported")
+
+
+@router.post("/orgs/{organization_id}/benchmarks/datasets/{dataset_id}/delete")
+def delete_dataset(
+    request: Request, organization_id: int, dataset_id: int, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        benchmarks.delete_dataset(db, who.actor, organization_id, dataset_id)
+    return redirect(f"/orgs/{organization_id}/benchmarks?done=removed")
