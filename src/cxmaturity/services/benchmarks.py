@@ -75,6 +75,8 @@ class ImportedDataset:
     #: "installation" (imported with the command line for everyone) or "organization".
     scope: str
     aggregates: tuple[Aggregate, ...]
+    #: The dataset's own stage keys, first stage first (its figures count organizations by stage number).
+    stage_keys: tuple[str, ...]
 
     @property
     def label(self) -> str:
@@ -383,6 +385,7 @@ def _imported(row: BenchmarkDataset, fw: Framework | None) -> ImportedDataset:
         synthetic=parsed.synthetic,
         scope="installation" if row.organization_id is None else "organization",
         aggregates=tuple(parsed.aggregates()),
+        stage_keys=tuple(parsed.framework.stages),
     )
 
 

@@ -6,18 +6,31 @@ JSON and those calls. docs/api.md describes every endpoint with examples.
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import access, assessments, audit, exports, organizations, plans, reports, respond, results
+from cxmaturity.services.benchmarks import (
+    benchmark,
+    dataset_json,
+    delete_dataset,
+    export_for_assessment,
+    import_dataset,
+    organization_benchmarks,
+    set_opt_out,
+)
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.api import deps, schemas
+from cxmaturity.web.api.benchmark_schemas import BenchmarkPublic, BenchmarkSettingsPublic, ContributionUpdate
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
 from cxmaturity.web.context import settings_of, unit_of_work
 from cxmaturity.web.pages.reports import download as report_download
@@ -580,3 +593,106 @@ def get_report(
     with acting(request, token) as (db, actor):
         model = reports.report(db, actor, assessment_id)
     return report_download(reports.render(model, fmt, paper))  # drawn after the transaction: no database needed
+
+
+# --- peer benchmarks (docs/benchmarks.md) -----------------------------------------------------------------------
+
+DatasetId = Annotated[int, Path(ge=1, le=ID_MAX, description="An imported dataset's id.")]
+CohortValue = Annotated[str, Query(max_length=100, description="A whole value; empty or left out: any.")]
+
+
+def _cohort_of(industry: str, size_band: str, region: str) -> CohortFilter:
+    return CohortFilter.of(industry, size_band, region)
+
+
+@router.get(
+    "/assessments/{assessment_id}/benchmark",
+    tags=["benchmarks"],
+    summary="The assessment against a cohort of other organizations (figures only where the privacy rules allow)",
+)
+def get_benchmark(
+    request: Request,
+    token: Token,
+    assessment_id: AssessmentId,
+    industry: CohortValue = "",
+    size_band: CohortValue = "",
+    region: CohortValue = "",
+) -> BenchmarkPublic:
+    k = settings_of(request).benchmark_min_cohort
+    with acting(request, token) as (db, actor):
+        return BenchmarkPublic.of(benchmark(db, actor, assessment_id, _cohort_of(industry, size_band, region), k))
+
+
+@router.get(
+    "/assessments/{assessment_id}/benchmark/dataset",
+    tags=["benchmarks"],
+    summary="The cohort as a dataset for another installation (owners; aggregates only)",
+    responses=CONFLICT,
+)
+def get_benchmark_dataset(
+    request: Request,
+    token: Token,
+    assessment_id: AssessmentId,
+    industry: CohortValue = "",
+    size_band: CohortValue = "",
+    region: CohortValue = "",
+) -> Response:
+    settings = settings_of(request)
+    cohort = _cohort_of(industry, size_band, region)
+    with acting(request, token) as (db, actor):
+        data = export_for_assessment(
+            db, actor, assessment_id, cohort, settings.benchmark_min_cohort, settings.source_name(), date.today()
+        )
+    return Response(dataset_json(data), media_type="application/json")
+
+
+@router.get(
+    "/organizations/{organization_id}/benchmarks",
+    tags=["benchmarks"],
+    summary="Whether the organization shares its results, and the datasets it sees",
+)
+def get_benchmark_settings(request: Request, token: Token, organization_id: OrgId) -> BenchmarkSettingsPublic:
+    with acting(request, token) as (db, actor):
+        return BenchmarkSettingsPublic.of(organization_benchmarks(db, actor, organization_id))
+
+
+@router.put(
+    "/organizations/{organization_id}/benchmarks",
+    tags=["benchmarks"],
+    summary="Share the organization's results with the benchmarks, or keep them out (owners)",
+)
+def put_benchmark_settings(
+    request: Request, token: Token, organization_id: OrgId, body: ContributionUpdate
+) -> BenchmarkSettingsPublic:
+    with acting(request, token) as (db, actor):
+        set_opt_out(db, actor, organization_id, body.opt_out)
+        return BenchmarkSettingsPublic.of(organization_benchmarks(db, actor, organization_id))
+
+
+@router.post(
+    "/organizations/{organization_id}/benchmarks/datasets",
+    tags=["benchmarks"],
+    status_code=201,
+    summary="Import a benchmark dataset exported by another installation (owners; the file's JSON as the body)",
+    responses=CONFLICT,
+)
+def post_benchmark_dataset(
+    request: Request, token: Token, organization_id: OrgId, body: dict[str, Any]
+) -> BenchmarkSettingsPublic:
+    text = json.dumps(body)
+    check_text_size(settings_of(request), text, field="body")
+    with acting(request, token) as (db, actor):
+        import_dataset(db, actor, organization_id, "body", text)
+        return BenchmarkSettingsPublic.of(organization_benchmarks(db, actor, organization_id))
+
+
+@router.delete(
+    "/organizations/{organization_id}/benchmarks/datasets/{dataset_id}",
+    tags=["benchmarks"],
+    status_code=204,
+    summary="Remove a dataset the organization imported (owners)",
+)
+def delete_benchmark_dataset(request: Request, token: Token, organization_id: OrgId, dataset_id: DatasetId) -> Response:
+    with acting(request, token) as (db, actor):
+        delete_dataset(db, actor, organization_id, dataset_id)
+    return Response(status_code=204)

@@ -1,0 +1,214 @@
+"""Request and response bodies of the benchmark endpoints (docs/api.md, "Peer benchmarks").
+
+Built from the service's view only: figures of cohorts that may be shown, the asking organization's own result,
+and imported datasets and published references with their labels. Never another organization's name or result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
+from cxmaturity.benchmarks.reference import Reference
+from cxmaturity.services.benchmarks import Benchmark, ImportedDataset, OrganizationBenchmarks
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+Utc = Annotated[datetime, AfterValidator(_utc)]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ContributionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    opt_out: bool = Field(description="true: keep the organization's results out of the installation's benchmarks.")
+
+
+class FiguresPublic(_Out):
+    n: int = Field(description="Organizations in the cohort (without the asking one).")
+    q1: float
+    median: float
+    q3: float
+    stages: dict[str, int] = Field(description="Organizations per stage key (stages nobody is at are left out).")
+
+    @classmethod
+    def of(cls, aggregate: Aggregate | None, keys: Sequence[str]) -> FiguresPublic | None:
+        if aggregate is None:
+            return None
+        return cls(
+            n=aggregate.n,
+            q1=aggregate.q1,
+            median=aggregate.median,
+            q3=aggregate.q3,
+            stages={keys[s - 1]: count for s, count in aggregate.stages.items() if 0 < s <= len(keys)},
+        )
+
+
+class OwnPublic(_Out):
+    score: float
+    stage: str
+    stage_number: int
+    percentile: float | None = Field(description="Mid-rank percentile in the cohort, 0-100; null when not shown.")
+
+
+class CompetencyBenchmarkPublic(_Out):
+    key: str = Field(description='A competency key, or "overall".')
+    own: OwnPublic | None
+    cohort: FiguresPublic | None
+
+
+class ReleasePublic(_Out):
+    number: int
+    released_at: Utc
+
+
+class DatasetPublic(_Out):
+    id: int
+    label: str = Field(description='"Imported: SOURCE, DATE": show it wherever the figures are shown.')
+    source: str
+    date: date
+    description: str
+    organizations: int
+    framework_version: str
+    same_framework: bool = Field(description="Exported from the same framework version and questions.")
+    synthetic: bool
+    scope: Literal["organization", "installation"]
+    competencies: list[CompetencyBenchmarkPublic]
+
+    @classmethod
+    def of(cls, dataset: ImportedDataset) -> DatasetPublic:
+        figures = [
+            CompetencyBenchmarkPublic(
+                key=a.competency or "overall", own=None, cohort=FiguresPublic.of(a, dataset.stage_keys)
+            )
+            for a in dataset.aggregates
+        ]
+        return cls(
+            id=dataset.id,
+            label=dataset.label,
+            source=dataset.source,
+            date=dataset.source_date,
+            description=dataset.description,
+            organizations=dataset.organizations,
+            framework_version=dataset.framework_version,
+            same_framework=dataset.same_framework,
+            synthetic=dataset.synthetic,
+            scope="installation" if dataset.scope == "installation" else "organization",
+            competencies=figures,
+        )
+
+
+class ReferencePublic(_Out):
+    label: str = Field(description='"Published: TITLE".')
+    title: str
+    citation: str
+    year: int
+    sample: str
+    url: str | None
+    notes: str
+    shares: dict[str, float] = Field(description="Share of organizations per stage key.")
+
+    @classmethod
+    def of(cls, reference: Reference) -> ReferencePublic:
+        return cls(
+            label=f"Published: {reference.title}",
+            title=reference.title,
+            citation=reference.citation,
+            year=reference.year,
+            sample=reference.sample,
+            url=str(reference.url) if reference.url else None,
+            notes=reference.notes,
+            shares=dict(reference.shares),
+        )
+
+
+class CohortPublic(_Out):
+    industry: str | None
+    size_band: str | None
+    region: str | None
+    description: str
+
+
+class BenchmarkPublic(_Out):
+    assessment_id: int
+    framework_id: str
+    framework_version: str
+    synthetic: bool
+    cohort: CohortPublic
+    min_cohort: int = Field(description="k: the fewest other organizations a shown cohort has.")
+    shown: bool
+    reason: Literal["too-small", "difference"] | None
+    message: str
+    release: ReleasePublic | None
+    organizations: int = Field(description="Organizations in the cohort besides yours (0 when not shown).")
+    contributes: bool = Field(description="Whether your organization shares its results.")
+    competencies: list[CompetencyBenchmarkPublic] = Field(description='"overall" first, then each competency.')
+    datasets: list[DatasetPublic]
+    references: list[ReferencePublic]
+
+    @classmethod
+    def of(cls, shown: Benchmark) -> BenchmarkPublic:
+        fw = shown.framework
+        cohort = {a.competency: a for a in shown.aggregates}
+        standing: dict[str, Standing] = {s.competency: s for s in shown.standings}
+        rows = []
+        for key in [OVERALL, *(c.key for c in fw.competencies)]:
+            own = shown.own.get(key)
+            rows.append(
+                CompetencyBenchmarkPublic(
+                    key=key or "overall",
+                    own=OwnPublic(
+                        score=own[0],
+                        stage=fw.stage_keys[own[1] - 1],
+                        stage_number=own[1],
+                        percentile=standing[key].percentile if key in standing else None,
+                    )
+                    if own
+                    else None,
+                    cohort=FiguresPublic.of(cohort.get(key), fw.stage_keys),
+                )
+            )
+        reason: Any = shown.decision.reason or None
+        return cls(
+            assessment_id=shown.assessment.id,
+            framework_id=fw.id,
+            framework_version=fw.version,
+            synthetic=shown.assessment.synthetic,
+            cohort=CohortPublic(**shown.cohort.as_dict(), description=shown.cohort.describe()),
+            min_cohort=shown.k,
+            shown=shown.decision.shown,
+            reason=reason,
+            message=shown.message,
+            release=ReleasePublic(number=shown.release.number, released_at=shown.release.released_at)
+            if shown.release
+            else None,
+            organizations=shown.decision.others,
+            contributes=shown.contributes,
+            competencies=rows,
+            datasets=[DatasetPublic.of(d) for d in shown.datasets],
+            references=[ReferencePublic.of(r) for r in shown.references],
+        )
+
+
+class BenchmarkSettingsPublic(_Out):
+    organization_id: int
+    opt_out: bool
+    datasets: list[DatasetPublic]
+
+    @classmethod
+    def of(cls, found: OrganizationBenchmarks) -> BenchmarkSettingsPublic:
+        return cls(
+            organization_id=found.organization.id,
+            opt_out=not found.contributes,
+            datasets=[DatasetPublic.of(d) for d in found.datasets],
+        )
