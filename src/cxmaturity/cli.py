@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -947,6 +949,222 @@ def _report_of_answers(  # type: ignore[no-untyped-def]  # returns Report; impor
     responses, wanted = _read_answers(fw, answers, column_map, targets)
     result = score(responses, ScoringOptions(min_group_size=min_group_size, targets=wanted))
     return build(result, fw, title=title, organization=organization, generated_at=datetime.now(UTC))
+
+
+# --- peer benchmarks (docs/benchmarks.md) -----------------------------------------------------------------------
+
+benchmark_app = typer.Typer(
+    help="Peer benchmarks: compare an assessment with other organizations, datasets, reference distributions.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(benchmark_app, name="benchmark")
+
+IndustryOption = Annotated[str, typer.Option("--industry", help="Cohort: this industry only (a whole value).")]
+SizeBandOption = Annotated[str, typer.Option("--size-band", help="Cohort: this size band only, e.g. 250-999.")]
+RegionOption = Annotated[str, typer.Option("--region", help="Cohort: this region only (a whole value).")]
+
+
+@contextmanager
+def _operator(db: str | None, command: str) -> Iterator[tuple[Any, int]]:
+    """Yield a database session (committed on success) and the minimum cohort; problems become one line."""
+    from pydantic import ValidationError
+
+    from cxmaturity.services.errors import ServiceError
+    from cxmaturity.settings import get_settings
+    from cxmaturity.storage.database import (
+        NotMigratedError,
+        check_migrated,
+        make_engine,
+        make_sessionmaker,
+        transaction,
+    )
+
+    url = _database(db)
+    try:
+        k = get_settings().benchmark_min_cohort
+    except ValidationError as exc:
+        _fail([f"cxm {command}: {error['msg'].removeprefix('Value error, ')}" for error in exc.errors()])
+    engine = make_engine(url)
+    try:
+        check_migrated(engine)
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session, k
+    except (NotMigratedError, ServiceError) as exc:
+        lines = [f"cxm {command}: {getattr(exc, 'message', None) or exc}"]
+        _fail(lines + list(getattr(exc, "details", [])))
+    finally:
+        engine.dispose()
+
+
+@benchmark_app.command("show")
+def benchmark_show(
+    assessment_id: Annotated[int, typer.Argument(help="The assessment's id (in its web address).")],
+    industry: IndustryOption = "",
+    size_band: SizeBandOption = "",
+    region: RegionOption = "",
+    fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
+    db: DbOption = None,
+) -> None:
+    """Compare a closed assessment with a cohort of other organizations (privacy rules as on the web page)."""
+    from cxmaturity.benchmarks.privacy import CohortFilter
+    from cxmaturity.services import benchmarks
+    from cxmaturity.storage.tables import Assessment
+    from cxmaturity.web.api.benchmark_schemas import BenchmarkPublic
+
+    with _operator(db, "benchmark show") as (session, k):
+        assessment = session.get(Assessment, assessment_id)
+        if assessment is None:
+            _fail(f"cxm benchmark show: no assessment {assessment_id}")
+        shown = benchmarks.benchmark_of(session, assessment, CohortFilter.of(industry, size_band, region), k)
+        body = BenchmarkPublic.of(shown)
+    if assessment.synthetic:
+        from cxmaturity.demo import SYNTHETIC_LABEL
+
+        typer.echo(SYNTHETIC_LABEL, err=True)
+    if fmt is TableOrJson.json:
+        typer.echo(body.model_dump_json(indent=2))
+        return
+    _emit_benchmark(body)
+
+
+def _emit_benchmark(body) -> None:  # type: ignore[no-untyped-def]  # a BenchmarkPublic, imported lazily
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    release = f"release {body.release.number} of {body.release.released_at:%Y-%m-%d}" if body.release else "no release"
+    console.print(
+        f"{body.framework_id} {body.framework_version}: assessment {body.assessment_id} against "
+        f"{body.cohort.description} ({body.organizations} other organizations, {release}, k = {body.min_cohort})",
+        markup=False,
+        soft_wrap=True,
+    )
+    if not body.shown:
+        console.print(body.message, markup=False, soft_wrap=True)
+    table = Table("competency", "your score", "stage", "percentile", "median", "Q1", "Q3", "n")
+
+    def num(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    for row in body.competencies:
+        own, cohort = row.own, row.cohort
+        table.add_row(
+            row.key,
+            num(own.score if own else None),
+            own.stage if own else "-",
+            f"{own.percentile:.0f}" if own and own.percentile is not None else "-",
+            num(cohort.median if cohort else None),
+            num(cohort.q1 if cohort else None),
+            num(cohort.q3 if cohort else None),
+            str(cohort.n) if cohort else "-",
+        )
+    console.print(table)
+    for dataset in body.datasets:
+        overall = dataset.competencies[0].cohort if dataset.competencies else None
+        figures = f"overall median {overall.median:.2f} ({overall.q1:.2f}-{overall.q3:.2f})" if overall else ""
+        console.print(
+            f"{dataset.label}: {dataset.description}, {dataset.organizations} organizations, {figures}",
+            markup=False,
+            soft_wrap=True,
+        )
+    for reference in body.references:
+        shares = ", ".join(f"{key} {share:.0%}" for key, share in reference.shares.items())
+        console.print(
+            f"{reference.label} ({reference.year}): {shares}. {reference.citation}", markup=False, soft_wrap=True
+        )
+
+
+@benchmark_app.command("export")
+def benchmark_export(
+    framework: Annotated[str, typer.Option("--framework", "-f", help="The framework id of the results to export.")],
+    out: Annotated[Path, typer.Option("--out", help="The dataset file (JSON) to write.")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="The framework version, when results of several are stored.")
+    ] = None,
+    industry: IndustryOption = "",
+    size_band: SizeBandOption = "",
+    region: RegionOption = "",
+    synthetic: Annotated[bool, typer.Option("--synthetic", help="Export the SYNTHETIC results' pool instead.")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="The installation's name in the file (default: CXM_INSTALLATION_NAME)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a cohort's aggregates as a dataset for another installation: no answers, no organization names."""
+    from datetime import date
+
+    from cxmaturity.benchmarks.privacy import CohortFilter
+    from cxmaturity.services import benchmarks
+    from cxmaturity.settings import get_settings
+
+    with _operator(db, "benchmark export") as (session, k):
+        name = source or get_settings().source_name()
+        cohort = CohortFilter.of(industry, size_band, region)
+        data = benchmarks.export_pool(session, framework, version, cohort, k, name, date.today(), synthetic)
+    _write(benchmarks.dataset_json(data), out)
+    if synthetic:
+        from cxmaturity.demo import SYNTHETIC_LABEL
+
+        typer.echo(SYNTHETIC_LABEL, err=True)
+    typer.echo(f"{out}: {data['cohort']['description']}, {data['organizations']} organizations", err=True)
+
+
+@benchmark_app.command("import")
+def benchmark_import(
+    file: Annotated[Path, typer.Argument(help="A dataset file (JSON) exported by another installation.")],
+    organization: Annotated[
+        int | None, typer.Option("--organization", help="Import for this organization only (default: everyone).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a benchmark dataset; it is shown beside benchmarks of its framework, labelled with source and date."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    from cxmaturity.services import benchmarks
+
+    with _operator(db, "benchmark import") as (session, _k):
+        row = benchmarks.import_dataset(session, None, organization, str(file), text)
+        label = f"Imported: {row.source}, {row.source_date.isoformat()}"
+        scope = f"organization {organization}" if organization is not None else "the whole installation"
+        typer.echo(f"{label} ({row.description}, {row.organizations} organizations) for {scope}")
+
+
+@benchmark_app.command("refresh")
+def benchmark_refresh(
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Only the results of this framework id.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Store every closed assessment's result again, then release the changes the privacy rules allow."""
+    from cxmaturity.services import benchmark_pool
+
+    with _operator(db, "benchmark refresh") as (session, k):
+        done = benchmark_pool.refresh(session, k, framework)
+    typer.echo(f"stored the results of {done.stored} closed assessments")
+    for key, number in done.releases:
+        typer.echo(f"{key}: release {number}")
+
+
+@benchmark_app.command("reference")
+def benchmark_reference(
+    file: Annotated[Path, typer.Argument(help="A reference distribution (YAML or JSON) with its citation.")],
+    db: DbOption = None,
+) -> None:
+    """Attach a published stage distribution to a framework, shown beside its benchmarks with the citation."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    from cxmaturity.services import benchmarks
+
+    with _operator(db, "benchmark reference") as (session, _k):
+        row = benchmarks.add_reference(session, str(file), text)
+        typer.echo(f"{row.framework_id}: Published: {row.title}")
 
 
 def main() -> None:

@@ -22,6 +22,8 @@ from cxmaturity.benchmarks.problems import BenchmarkFileError, field_problem
 FORMAT = "cx-maturity/benchmark-dataset@1"
 MAX_COMPETENCIES = 100
 MAX_STAGES = 20
+#: Scores in a file are rounded to this many decimals: finer digits mean nothing and only identify.
+DIGITS = 4
 Key = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -125,9 +127,9 @@ def figures(aggregate: Aggregate, stage_keys: list[str]) -> dict[str, Any]:
     """Return one aggregate as the file writes it (stage counts by key, in stage order)."""
     return {
         "n": aggregate.n,
-        "q1": aggregate.q1,
-        "median": aggregate.median,
-        "q3": aggregate.q3,
+        "q1": round(aggregate.q1, DIGITS),
+        "median": round(aggregate.median, DIGITS),
+        "q3": round(aggregate.q3, DIGITS),
         "stages": {stage_keys[s - 1]: aggregate.stages[s] for s in sorted(aggregate.stages)},
     }
 

@@ -301,8 +301,8 @@ def _dataset(
             {"key": c.key, **figures(by_key[c.key], stage_keys)} for c in fw.competencies if c.key in by_key
         ],
     }
-    # What leaves the installation is exactly what an import accepts.
-    return Dataset.model_validate(data).model_dump(mode="json")
+    Dataset.model_validate(data)  # what leaves the installation is exactly what an import accepts
+    return data
 
 
 def dataset_json(data: dict[str, Any]) -> str:

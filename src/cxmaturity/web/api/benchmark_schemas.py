@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from cxmaturity.benchmarks.dataset import DIGITS
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
 from cxmaturity.benchmarks.reference import Reference
 from cxmaturity.services.benchmarks import Benchmark, ImportedDataset, OrganizationBenchmarks
@@ -47,9 +48,9 @@ class FiguresPublic(_Out):
             return None
         return cls(
             n=aggregate.n,
-            q1=aggregate.q1,
-            median=aggregate.median,
-            q3=aggregate.q3,
+            q1=round(aggregate.q1, DIGITS),
+            median=round(aggregate.median, DIGITS),
+            q3=round(aggregate.q3, DIGITS),
             stages={keys[s - 1]: count for s, count in aggregate.stages.items() if 0 < s <= len(keys)},
         )
 
@@ -171,7 +172,7 @@ class BenchmarkPublic(_Out):
                         score=own[0],
                         stage=fw.stage_keys[own[1] - 1],
                         stage_number=own[1],
-                        percentile=standing[key].percentile if key in standing else None,
+                        percentile=round(standing[key].percentile, 1) if key in standing else None,
                     )
                     if own
                     else None,
