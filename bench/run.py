@@ -1,6 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
-Usage: ``make bench`` (or ``python bench/run.py [scoring|frameworks|planning|web|exports ...]``). Benchmarks use SYNTHETIC data.
+Usage: ``make bench`` (or ``python bench/run.py [scoring|frameworks|planning|web|reports|exports|benchmarks ...]``).
+Benchmarks use SYNTHETIC data.
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_exports, bench_frameworks, bench_planning, bench_reports, bench_scoring, bench_web
+from bench import (
+    bench_benchmarks,
+    bench_exports,
+    bench_frameworks,
+    bench_planning,
+    bench_reports,
+    bench_scoring,
+    bench_web,
+)
 
 
 def main() -> int:
@@ -25,6 +34,7 @@ def main() -> int:
         ("web", bench_web.run),
         ("reports", bench_reports.run),
         ("exports", bench_exports.run),
+        ("benchmarks", bench_benchmarks.run),
     )
     for name, run in suites:
         if only and name not in only:
