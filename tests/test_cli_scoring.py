@@ -162,9 +162,12 @@ def test_it_lists_discussion_items_most_disputed_first() -> None:
 
 def test_it_reports_groups_blind_spots_gaps_and_settings() -> None:
     data = score_json()
-    assert [(g["group"], g["respondents"]) for g in data["groups"]] == [("leadership", 3)]
-    assert data["groups"][0]["competencies"][0] == {"key": "vision", "stage": "learning", "score": 2.5357}
-    assert data["withheld_groups"] == 1  # front line has one respondent, fewer than the default 3
+    # Front line has one respondent, fewer than the default 3; leadership would leave exactly that one person out.
+    assert data["groups"] == []
+    assert data["withheld_groups"] == 2
+    shown = score_json(WORKED, "--min-group-size", "1")["groups"]
+    assert [(g["group"], g["respondents"]) for g in shown] == [("front line", 1), ("leadership", 3)]
+    assert shown[1]["competencies"][0] == {"key": "vision", "stage": "learning", "score": 2.5357}
     assert data["blind_spots"] == []
     assert [(g["competency"], g["target"], g["gap"]) for g in data["gaps"]] == [
         ("vision", "committing", 0.6429),
@@ -208,7 +211,7 @@ def test_it_prints_a_table_with_competency_names() -> None:
         assert text in out
     assert "4 respondents" in out
     assert "Discussion items" in out
-    assert "1 group(s) withheld" in out
+    assert "2 group(s) withheld" in out
     assert result.stderr == ""
 
 
@@ -325,7 +328,8 @@ def test_it_refuses_a_missing_targets_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("size", "shown", "withheld"),
-    [("1", ["front line", "leadership"], 0), ("3", ["leadership"], 1), ("4", [], 2)],
+    # At 3, leadership alone would be shown, but the team minus leadership is the two of the front line.
+    [("1", ["front line", "leadership"], 0), ("3", [], 2), ("4", [], 2)],
 )
 def test_it_withholds_groups_below_the_minimum_size(size: str, shown: list[str], withheld: int) -> None:
     data = score_json(WORKED, "--min-group-size", size)

@@ -21,8 +21,15 @@ def example() -> Framework:
 
 @pytest.fixture(scope="session")
 def worked(example: Framework) -> Result:
-    """The worked example: Vision 2.3571 (Learning), Insight 1.9821 (Emerging); leadership (3) shown, front line not."""
+    """The worked example: Vision 2.3571 (Learning), Insight 1.9821 (Emerging); no group shown (see ``grouped``)."""
     return score(read_answers_csv(DATA / "worked-example.csv", example), ScoringOptions(bootstrap=0))
+
+
+@pytest.fixture(scope="session")
+def grouped(example: Framework) -> Result:
+    """The worked example plus two respondents without a group: leadership (3) is shown, front line (1) is not,
+    and the four left out of the shown group are enough to keep the front-line respondent hidden."""
+    return score(read_answers_csv(DATA / "grouped-example.csv", example), ScoringOptions(bootstrap=0))
 
 
 @pytest.fixture(scope="session")

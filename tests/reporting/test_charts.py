@@ -100,16 +100,16 @@ def test_it_maps_fulfilment_per_competency_and_stage(worked: Result, example: Fr
     assert "met at 70%" in spec["description"]
 
 
-def test_it_shows_only_groups_the_scoring_shows(worked: Result, example: Framework) -> None:
-    spec = charts.group_comparison(worked, example)
+def test_it_shows_only_groups_the_scoring_shows(grouped: Result, example: Framework) -> None:
+    spec = charts.group_comparison(grouped, example)
     assert spec is not None
     _assert_vega_lite_shaped(spec)
     groups = {(row["group"], row["competency"]): row["score"] for row in _rows(spec)}
     assert groups == {
-        ("Everyone", "Vision and strategy"): 2.3571,
-        ("Everyone", "Customer insight"): 1.9821,
-        ("leadership", "Vision and strategy"): round(worked.groups[0].competencies[0].score, 4),
-        ("leadership", "Customer insight"): round(worked.groups[0].competencies[1].score, 4),
+        ("Everyone", "Vision and strategy"): round(grouped.competencies[0].score, 4),
+        ("Everyone", "Customer insight"): round(grouped.competencies[1].score, 4),
+        ("leadership", "Vision and strategy"): round(grouped.groups[0].competencies[0].score, 4),
+        ("leadership", "Customer insight"): round(grouped.groups[0].competencies[1].score, 4),
     }
     assert "front line" not in json.dumps(spec)
 

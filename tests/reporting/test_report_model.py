@@ -90,10 +90,10 @@ def test_it_groups_each_competencys_indicators_and_comments(worked: Result, exam
     assert (first.dont_know, first.not_applicable) == (ir.dont_know, ir.not_applicable)
 
 
-def test_it_counts_withheld_groups_and_never_names_them(worked: Result, example: Framework) -> None:
-    """The worked example's front line has two respondents: below the minimum of three, so only counted."""
+def test_it_counts_withheld_groups_and_never_names_them(grouped: Result, example: Framework) -> None:
+    """The front line has one respondent: below the minimum of three, so only counted."""
     comments = [Comment("vs-1", "vs", "front line", "From the floor.")]
-    r = _report(worked, example, comments=comments)
+    r = _report(grouped, example, comments=comments)
     assert [g.name for g in r.view.groups] == ["leadership"]
     assert r.methodology.withheld_groups == 1
     assert r.methodology.groups_shown == 1

@@ -168,7 +168,7 @@ def test_it_labels_the_answers_of_discussion_items(worked: Result, example: Fram
 
 
 def test_it_shows_only_groups_the_scoring_shows_and_names_them_in_comments_only_then(
-    worked: Result, example: Framework
+    grouped: Result, example: Framework
 ) -> None:
     comments = [
         FakeComment("vs-1", "front line", "Only one person could have written this."),
@@ -176,7 +176,7 @@ def test_it_shows_only_groups_the_scoring_shows_and_names_them_in_comments_only_
         FakeComment("ci-1", None, "An <em>unattributed</em> remark."),
         FakeComment("gone", "leadership", "An answer to an indicator the framework no longer has."),
     ]
-    v = view.build(worked, example, title="t", comments=comments)
+    v = view.build(grouped, example, title="t", comments=comments)
     assert [g.name for g in v.groups] == ["leadership"]
     assert (v.withheld_groups, v.min_group_size) == (1, 3)
     assert v.groups[0].respondents == 3

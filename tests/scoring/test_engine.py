@@ -39,11 +39,33 @@ def test_it_finds_a_blind_spot(example: Framework) -> None:
 
 
 def test_it_withholds_groups_below_the_minimum(example: Framework) -> None:
+    team = (
+        {f"lead{i}": ("leaders", HIGH) for i in range(2)}
+        | {f"staff{i}": ("staff", LOW) for i in range(4)}
+        | {f"ops{i}": ("operations", LOW) for i in range(5)}
+    )
+    result = score(build(example, team), ScoringOptions(bootstrap=0))
+    # Leaders (2) are below the minimum. Showing staff and operations would leave exactly the two leaders as "the
+    # team minus the shown groups", so the smaller of the two is withheld too.
+    assert [g.group for g in result.groups] == ["operations"]
+    assert result.withheld_groups == 2
+    assert "leaders" not in str(result_to_dict(result)["groups"])
+
+
+def test_it_never_shows_groups_whose_complement_is_a_small_group(example: Framework) -> None:
     team = {f"lead{i}": ("leaders", HIGH) for i in range(2)} | {f"staff{i}": ("staff", LOW) for i in range(4)}
     result = score(build(example, team), ScoringOptions(bootstrap=0))
-    assert [g.group for g in result.groups] == ["staff"]
-    assert result.withheld_groups == 1
-    assert "leaders" not in str(result_to_dict(result)["groups"])
+    # Team minus staff would be the two leaders: no group can be shown.
+    assert result.groups == ()
+    assert result.withheld_groups == 2
+    assert result.blind_spots == ()
+
+
+def test_it_shows_every_group_when_all_are_large_enough(example: Framework) -> None:
+    team = {f"lead{i}": ("leaders", HIGH) for i in range(3)} | {f"staff{i}": ("staff", LOW) for i in range(4)}
+    result = score(build(example, team), ScoringOptions(bootstrap=0))
+    assert [g.group for g in result.groups] == ["leaders", "staff"]
+    assert result.withheld_groups == 0
 
 
 def test_it_uses_targets_and_importance_for_gaps(example: Framework) -> None:

@@ -59,7 +59,8 @@ def test_it_ranks_gaps_by_weighted_size(result: Result) -> None:
     assert gaps == [("vision", "committing", 0.6429, 0.6429), ("insight", "learning", 0.0179, 0.0357)]
 
 
-def test_it_withholds_the_small_group(result: Result) -> None:
-    assert [g.group for g in result.groups] == ["leadership"]
-    assert result.withheld_groups == 1
-    assert result.blind_spots == ()  # everyone else is one person: comparing would expose them
+def test_it_withholds_the_small_group_and_its_complement(result: Result) -> None:
+    # Leadership is large enough, but the team minus leadership is the one front-line respondent.
+    assert result.groups == ()
+    assert result.withheld_groups == 2
+    assert result.blind_spots == ()

@@ -182,18 +182,21 @@ def test_it_serves_the_result_as_json_in_the_shape_of_the_cli(site: Site, cast: 
 
 def test_it_never_names_a_group_below_the_minimum_size(site: Site, cast: Cast) -> None:
     suffix = secrets.token_hex(3)
-    big, duo = f"Crowd-{suffix}", f"Duo-{suffix}"
+    big, trio, duo = f"Crowd-{suffix}", f"Trio-{suffix}", f"Duo-{suffix}"
     filled = fill(
         site,
         cast,
-        {big: (4, 0.7), duo: (2, 0.2)},
+        {big: (4, 0.7), trio: (3, 0.4), duo: (2, 0.2)},
         comments={big: f"Crowd remark {suffix}", duo: f"Duo remark {suffix}"},
     )
     client = site.client(cast.viewer)
     page = client.get(f"/assessments/{filled.id}/results").text
     data = client.get(f"/assessments/{filled.id}/results.json").text
-    assert duo not in page
-    assert duo not in data
+    # The duo is too small. The trio is large enough, but with the crowd shown too, the team minus both would be
+    # the duo: the smaller of the two is withheld as well.
+    for hidden in (duo, trio):
+        assert hidden not in page
+        assert hidden not in data
     assert big in page
     assert big in data
     # The pair's comment is shown, but without its group; the crowd's comment names the crowd.
@@ -203,9 +206,9 @@ def test_it_never_names_a_group_below_the_minimum_size(site: Site, cast: Cast) -
     assert "comment-group" not in duo_item
     crowd_item = next(li for li in comments.split("<li>") if f"Crowd remark {suffix}" in li)
     assert f'<span class="comment-group">{big}</span>' in crowd_item
-    assert "1 group withheld for having fewer." in page
+    assert "2 groups withheld: too small, or shown they would single out the few left over." in page
     assert "Groups are shown only with at least 3 respondents" in page
-    assert _json(data)["withheld_groups"] == 1
+    assert _json(data)["withheld_groups"] == 2
     assert [g["group"] for g in _json(data)["groups"]] == [big]
 
 

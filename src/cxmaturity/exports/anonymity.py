@@ -4,12 +4,13 @@ Respondent ids, invitations and the order people answered in never reach an expo
 ``R0001``, ``R0002``, … in an order drawn at random for each export (so neither the order nor the pseudonym says
 who answered first, and two exports do not share pseudonyms).
 
-Group names follow the dashboard's rule and one more. A row names its group only when the results show that group
-(at least the minimum group size). Respondents of smaller groups and respondents without a group get an empty group:
-they are *withheld*, not merged into a pseudo-group, because a named "other" group would be a group the results do
-not show, and re-importing the file would make it one. The withheld respondents must themselves be too many to single
-anyone out: if they are fewer than the minimum size (say one person in a small group, everyone else in large ones),
-naming the other groups would isolate their rows, so the export names no group at all.
+Group names follow the dashboard's rule. A row names its group only when the results show that group. Respondents
+of other groups and respondents without a group get an empty group: they are *withheld*, not merged into a
+pseudo-group, because a named "other" group would be a group the results do not show, and re-importing the file
+would make it one. The scoring shows groups only when the respondents it leaves out are none or at least the minimum
+size (complementary suppression, docs/scoring.md), so the unnamed rows never isolate anyone. This module checks
+that rule again for any set of shown groups it is given: if the unnamed respondents would be fewer than the minimum,
+it names no group at all.
 """
 
 from __future__ import annotations

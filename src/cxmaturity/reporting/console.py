@@ -66,7 +66,8 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
         console.print(groups)
     if result.withheld_groups:
         console.print(
-            f"{result.withheld_groups} group(s) withheld: fewer than {result.options.min_group_size} respondents."
+            f"{result.withheld_groups} group(s) withheld: fewer than {result.options.min_group_size} respondents, "
+            "or shown they would single out the few left over."
         )
     for spot in result.blind_spots:
         console.print(

@@ -246,6 +246,21 @@ def _group_index(responses: ResponseMatrix) -> tuple[list[str], npt.NDArray[np.i
     return names, member
 
 
+def _shown_groups(sizes: npt.NDArray[np.int_], groups: int, min_size: int) -> list[int]:
+    """Return the groups (of the first ``groups`` sizes; the last counts respondents without a group) that may be
+    shown: each of at least ``min_size`` respondents, and together leaving out nobody or at least ``min_size``.
+
+    Without the second rule, the team's result minus the shown groups' would describe the few respondents left out
+    (a small group, or those without one). The smallest shown groups are then withheld too, until the rest is
+    large enough (complementary suppression).
+    """
+    shown = sorted((g for g in range(groups) if sizes[g] >= min_size), key=lambda g: (sizes[g], g))
+    total = int(sizes.sum())
+    while shown and 0 < total - int(sizes[shown].sum()) < min_size:
+        shown.pop(0)
+    return sorted(shown)
+
+
 def _groups(
     fw: Framework, names: list[str], by_group: FloatArray, everyone: FloatArray, layout: Layout, options: ScoringOptions
 ) -> tuple[tuple[GroupResult, ...], int, tuple[BlindSpot, ...]]:
@@ -255,7 +270,7 @@ def _groups(
     # Every respondent has exactly one tally entry per indicator, so any indicator's bins count the group.
     sizes = by_group[:, 0, :].sum(axis=-1).astype(int)
     total = int(sizes.sum())
-    shown = [g for g in range(len(names)) if sizes[g] >= options.min_group_size]
+    shown = _shown_groups(sizes, len(names), options.min_group_size)
     counts = by_group[shown][:, :, SPECIAL_BINS:]
     group_scores = scores_from_counts(counts, layout)
     others = scores_from_counts(everyone[np.newaxis, :, SPECIAL_BINS:] - counts, layout)
