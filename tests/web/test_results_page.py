@@ -187,7 +187,7 @@ def test_it_never_names_a_group_below_the_minimum_size(site: Site, cast: Cast) -
         site,
         cast,
         {big: (4, 0.7), trio: (3, 0.4), duo: (2, 0.2)},
-        comments={big: f"Crowd remark {suffix}", duo: f"Duo remark {suffix}"},
+        comments={big: f"Crowd remark {suffix}", duo: f"Duo remark {suffix}", trio: f"Trio remark {suffix}"},
     )
     client = site.client(cast.viewer)
     page = client.get(f"/assessments/{filled.id}/results").text
@@ -204,6 +204,8 @@ def test_it_never_names_a_group_below_the_minimum_size(site: Site, cast: Cast) -
     comments = page.split('id="comments"')[1].split("</section>")[0]
     duo_item = next(li for li in comments.split("<li>") if f"Duo remark {suffix}" in li)
     assert "comment-group" not in duo_item
+    trio_item = next(li for li in comments.split("<li>") if f"Trio remark {suffix}" in li)
+    assert "comment-group" not in trio_item
     crowd_item = next(li for li in comments.split("<li>") if f"Crowd remark {suffix}" in li)
     assert f'<span class="comment-group">{big}</span>' in crowd_item
     assert "2 groups withheld: too small, or shown they would single out the few left over." in page

@@ -168,15 +168,13 @@ def scored(
     fw = framework_of(assessment)
     matrix, raw_comments = load_responses(db, assessment, fw)
     result = score(matrix, options_for(assessment, bootstrap))
-    sizes: dict[str, int] = {}
-    for g in matrix.groups:
-        sizes[g] = sizes.get(g, 0) + 1
+    # A comment names its group only when the results show that group (large enough, and not withheld to protect
+    # the few left over).
+    shown = {g.group for g in result.groups}
     competency_of = {ind.key: comp.key for comp, ind in fw.indicators}
     comments = sorted(
         (
-            Comment(
-                indicator, competency_of[indicator], g if g and sizes[g] >= assessment.min_group_size else None, text
-            )
+            Comment(indicator, competency_of[indicator], g if g in shown else None, text)
             for r, indicator, text in raw_comments
             for g in [matrix.groups[r]]
         ),
