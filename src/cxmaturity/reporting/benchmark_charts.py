@@ -46,7 +46,7 @@ def _config() -> Spec:
             "labelFontSize": 12,
             "orient": "bottom",
             "direction": "vertical",
-            "labelLimit": 480,
+            "labelLimit": 320,
         },
     }
 
@@ -110,6 +110,8 @@ def quartile_chart(fw: Framework, series: Sequence[Series], standings: Sequence[
         "$schema": SCHEMA,
         "description": "The middle half of each cohort's scores per competency, its median, and your score.",
         "width": 420,
+        # A fixed height (a band step would conflict with the offset of several cohorts within a band).
+        "height": max(160, len(names) * 30 * max(1, len(labels))),
         "data": {"values": quartile_data(fw, series, standings)},
         "config": _config(),
         "encoding": {"y": y, "color": color},
