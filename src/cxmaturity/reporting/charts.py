@@ -474,7 +474,7 @@ GANTT_WIDTH = 520
 
 
 #: Initiative titles on the timeline's axis are cut to this many characters (the table beside it has them in full).
-GANTT_LABEL_CHARS = 40
+GANTT_LABEL_CHARS = 34
 
 
 def _short_label_expr(limit: int) -> str:
@@ -686,7 +686,7 @@ DISTRIBUTION_WIDTH = 300
 DISTRIBUTION_ROWS = 28
 #: Labels are shortened here rather than by Vega's labelLimit: measuring text to truncate it costs server-side
 #: rendering about 30 ms per label. The full texts are in the report's tables.
-INDICATOR_LABEL_CHARS = 46
+INDICATOR_LABEL_CHARS = 32
 ANSWER_LABEL_CHARS = 34
 
 
