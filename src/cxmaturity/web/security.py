@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
-from starlette.datastructures import MutableHeaders
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxmaturity.services.tokens import new_token, same, sign
@@ -46,7 +47,64 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def body_limit(settings: Settings) -> int:
+    """The most bytes a request body may have: room for the largest allowed CSV or YAML text, JSON-escaped."""
+    return 4 * settings.max_upload_bytes + 1024 * 1024
+
+
+class BodyLimit:
+    """Pure ASGI middleware refusing request bodies above ``body_limit`` with 413, before the app reads them.
+
+    Every route is covered, pages included: Starlette reads a URL-encoded form whole, so without this a single
+    request could make a worker hold any amount of memory. A body without Content-Length is read here up to the limit
+    and then handed on as it came.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope["app"].state.settings)  # read per request: the settings may be changed at run time
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > limit:
+                await self._refuse(scope, receive, send, limit)
+                return
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        queued = iter(messages)
+
+        async def replay() -> Message:
+            return next(queued, None) or await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        message = f"the request body is larger than {limit} bytes"
+        response: Response
+        if scope["path"].startswith("/api/"):
+            response = JSONResponse({"detail": message}, status_code=413)
+        else:
+            response = PlainTextResponse(f"This request is too large: {message}. Nothing was saved.", status_code=413)
+        await response(scope, receive, send)
+
+
 def install(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
 
 

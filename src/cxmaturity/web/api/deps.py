@@ -23,7 +23,7 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.settings import Settings
 from cxmaturity.web import throttling
-from cxmaturity.web.context import SESSION_COOKIE, settings_of, unit_of_work
+from cxmaturity.web.context import SESSION_COOKIE, unit_of_work
 
 TOKEN_PREFIX = "cxm_"
 MAX_TOKEN_LENGTH = 200
@@ -90,11 +90,6 @@ class TooLarge(ServiceError):
     status = 413
 
 
-def body_limit(settings: Settings) -> int:
-    """The most bytes a request body may have: room for the largest allowed CSV or YAML text, JSON-escaped."""
-    return 4 * settings.max_upload_bytes + 1024 * 1024
-
-
 def check_text_size(settings: Settings, text: str, field: str = "text") -> None:
     """Refuse CSV or YAML text above CXM_MAX_UPLOAD_BYTES (counted in bytes of UTF-8)."""
     size = len(text.encode("utf-8"))
@@ -127,26 +122,13 @@ def validation_body(errors: Any) -> dict[str, object]:
 
 
 class ApiRoute(APIRoute):
-    """Refuses oversized bodies before reading them whole, reports request-shape errors like every other error,
-    and marks responses as not cacheable."""
+    """Reports request-shape errors like every other error, and marks responses as not cacheable (bodies above the
+    size limit never get this far: security.BodyLimit refuses them for every route)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def limited(request: Request) -> Response:
-            limit = body_limit(settings_of(request))
-            too_large = TooLarge(f"the request body is larger than {limit} bytes")
-            length = request.headers.get("content-length")
-            if length is not None:
-                if not length.isdigit() or int(length) > limit:
-                    raise too_large
-            elif request.method in ("POST", "PUT", "PATCH"):
-                body = bytearray()
-                async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
-                        raise too_large
-                request._body = bytes(body)
             try:
                 response = await handler(request)
             except RequestValidationError as exc:
