@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 from pathlib import Path
 
 import httpx
@@ -207,3 +208,14 @@ def test_it_lets_only_facilitators_and_owners_change_the_logo(site: Site, cast: 
     viewer_page = site.client(cast.viewer).get(f"/orgs/{cast.org_a}").text
     assert "Report logo" not in viewer_page
     assert "Report logo" in site.client(cast.owner).get(f"/orgs/{cast.org_a}").text
+
+
+def test_it_says_so_when_this_server_cannot_make_pdfs(site: Site, cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without WeasyPrint (here: its import fails, as without the package) a PDF is a clear 503; HTML still works."""
+    _, assessment_id = demo_assessment(site, cast, "No PDF Co")
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    viewer = site.client(cast.viewer)
+    response = viewer.get(f"/assessments/{assessment_id}/report.pdf")
+    assert response.status_code == 503
+    assert "PDF reports need WeasyPrint and the Pango library" in response.text
+    assert viewer.get(f"/assessments/{assessment_id}/report.html").status_code == 200
