@@ -618,6 +618,12 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("post", "/assessments/{assessment_id}/reassess"),
         ("get", "/assessments/{assessment_id}/initiatives"),
         ("put", "/assessments/{assessment_id}/initiatives/{key}/status"),
+        ("get", "/assessments/{assessment_id}/benchmark"),
+        ("get", "/assessments/{assessment_id}/benchmark/dataset"),
+        ("get", "/organizations/{organization_id}/benchmarks"),
+        ("put", "/organizations/{organization_id}/benchmarks"),
+        ("post", "/organizations/{organization_id}/benchmarks/datasets"),
+        ("delete", "/organizations/{organization_id}/benchmarks/datasets/{dataset_id}"),
     }
     found = {(m, p.removeprefix(V1)) for p, ops in paths.items() if p.startswith(V1) for m in ops}
     assert found == expected

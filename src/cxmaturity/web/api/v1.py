@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
@@ -627,6 +628,7 @@ def get_benchmark(
     "/assessments/{assessment_id}/benchmark/dataset",
     tags=["benchmarks"],
     summary="The cohort as a dataset for another installation (owners; aggregates only)",
+    response_model=Dataset,
     responses=CONFLICT,
 )
 def get_benchmark_dataset(
@@ -689,10 +691,11 @@ def post_benchmark_dataset(
 @router.delete(
     "/organizations/{organization_id}/benchmarks/datasets/{dataset_id}",
     tags=["benchmarks"],
-    status_code=204,
     summary="Remove a dataset the organization imported (owners)",
 )
-def delete_benchmark_dataset(request: Request, token: Token, organization_id: OrgId, dataset_id: DatasetId) -> Response:
+def delete_benchmark_dataset(
+    request: Request, token: Token, organization_id: OrgId, dataset_id: DatasetId
+) -> BenchmarkSettingsPublic:
     with acting(request, token) as (db, actor):
         delete_dataset(db, actor, organization_id, dataset_id)
-    return Response(status_code=204)
+        return BenchmarkSettingsPublic.of(organization_benchmarks(db, actor, organization_id))
