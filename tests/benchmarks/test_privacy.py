@@ -139,7 +139,7 @@ def test_it_is_the_same_whatever_order_the_cells_come_in() -> None:
 
 
 def joins(cells: dict[CellKey, int], start: int = 1) -> list[Change]:
-    found = []
+    found: list[Change] = []
     for cell, n in cells.items():
         for _ in range(n):
             found.append(Change(start + len(found), None, cell))

@@ -7,6 +7,7 @@ Numbers come from the cited publication only: the format has a ``notes`` field t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, Self
@@ -47,7 +48,7 @@ class Reference(BaseModel):
             raise ValueError(f"the shares add up to {total:.2f}; a distribution adds up to 1 (give every stage)")
         return self
 
-    def check_stages(self, stage_keys: list[str]) -> list[str]:
+    def check_stages(self, stage_keys: Sequence[str]) -> list[str]:
         """Return problems with the stage keys against the framework's (every stage, no other)."""
         problems = [f"shares.{k}: the framework has no stage {k!r}" for k in self.shares if k not in stage_keys]
         missing = [k for k in stage_keys if k not in self.shares]

@@ -51,9 +51,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment_result")),
         sa.UniqueConstraint("assessment_id", "competency", name=op.f("uq_assessment_result_assessment_id")),
     )
-    op.create_index(
-        "ix_assessment_result_pool", "assessment_result", ["framework_key", "synthetic", "organization_id"]
-    )
+    op.create_index("ix_assessment_result_pool", "assessment_result", ["framework_key", "synthetic", "organization_id"])
     op.create_table(
         "benchmark_pool",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -76,9 +74,7 @@ def upgrade() -> None:
         sa.Column("organizations", sa.Integer(), nullable=False),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_benchmark_release")),
-        sa.UniqueConstraint(
-            "framework_key", "synthetic", "number", name=op.f("uq_benchmark_release_framework_key")
-        ),
+        sa.UniqueConstraint("framework_key", "synthetic", "number", name=op.f("uq_benchmark_release_framework_key")),
     )
     op.create_table(
         "benchmark_release_result",
