@@ -1,0 +1,217 @@
+"""Who may do what, generated from the role table in docs/security.md, on SQLite and PostgreSQL.
+
+Every route of the app must be in the table (a new route fails this test until it is documented), and each member of
+the cast (owner, facilitator and viewer of an organization, a member of another organization, a respondent holding an
+invitation of the organization, an anonymous visitor) is allowed exactly what the table says:
+
+- a member the table allows is never turned away (401, 403, 404, or sent to sign in);
+- a member the table does not allow is always turned away, and for a read also never sees the organization's data.
+
+A change (POST, PUT, PATCH, DELETE) is sent with a harmless form that fills the usual fields, so the permission check,
+not a missing field, decides; an API change whose body does not validate answers 422 to everyone, which then says
+nothing, so for those the test only requires that no one is let through who should not be. The routes run against an
+organization of their own, so the changes they make never reach the data other tests rely on.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cxmaturity.demo import demo_responses
+from cxmaturity.frameworks import load_builtin
+from cxmaturity.services import accounts, assessments, organizations, plans
+from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import transaction
+from cxmaturity.storage.tables import Membership
+from tests.web.client import WebClient
+from tests.web.conftest import Cast, Site
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
+ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/[^`]*)` \| (\w[\w ]*?) \|")
+MEMBERS = ("owner", "facilitator", "viewer", "outsider", "respondent", "anonymous")
+ALLOWED = {
+    "anyone": set(MEMBERS),
+    "signed in": {"owner", "facilitator", "viewer", "outsider"},
+    "invitation": {"respondent"},
+    "viewer": {"owner", "facilitator", "viewer"},
+    "facilitator": {"owner", "facilitator"},
+    "owner": {"owner"},
+}
+#: A form that fills the fields the app's forms ask for, with values that change little.
+FORM = {
+    "name": "Matrix",
+    "email": "nobody@example.com",
+    "role": "viewer",
+    "status": "open",
+    "title": "Matrix",
+    "framework": "builtin:four-competencies",
+    "groups": "Extra",
+    "count": "1",
+    "delivery": "csv",
+    "text": "",
+    "action": "next",
+    "enabled": "1",
+    "contribute": "1",
+}
+#: Text only the matrix organization's pages hold.
+SECRET = "Matrix organization"
+
+
+def documented() -> dict[tuple[str, str], str]:
+    table: dict[tuple[str, str], str] = {}
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if found := ROW.match(line):
+            method, path, access = found.groups()
+            assert access in ALLOWED, f"docs/security.md: unknown access '{access}' for {method} {path}"
+            assert (method, path) not in table, f"docs/security.md lists {method} {path} twice"
+            table[method, path] = access
+    return table
+
+
+def app_routes(site: Site) -> set[tuple[str, str]]:
+    found = set()
+    for route in site.app.router.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        for entry in list(contexts()) if contexts else [route]:
+            path = getattr(entry, "path_format", None) or getattr(entry, "path", None)
+            for method in getattr(entry, "methods", None) or ():
+                if method != "HEAD" and path and not path.startswith("/static"):
+                    found.add((method, path))
+    return found
+
+
+@dataclass
+class World:
+    competency: str
+    organization: int
+    assessment: int
+    other: int
+    invitations: list[str]
+    api_tokens: dict[str, str]
+    clients: dict[str, WebClient]
+    csrf: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def world(site: Site, cast: Cast) -> World:
+    fw = load_builtin("four-competencies")
+    owner = Actor(cast.owner)
+    with transaction(site.sessions) as db:
+        org = organizations.create(db, owner, SECRET, "Retail", "250-999", "Europe")
+        db.flush()
+        db.add(Membership(user_id=cast.facilitator, organization_id=org.id, role="facilitator"))
+        db.add(Membership(user_id=cast.viewer, organization_id=org.id, role="viewer"))
+        ids = []
+        for title in ("Matrix assessment", "Matrix earlier assessment"):
+            created = assessments.create(db, owner, org.id, title, "builtin:four-competencies", groups=["All"])
+            db.flush()
+            group = {g.name: g.id for g in assessments.groups(db, created.id)}
+            assessments.store_responses(db, created, demo_responses(fw, seed=2, groups=(("All", 0.0, 5),)), group)
+            assessments.set_status(db, owner, created.id, "open")
+            ids.append(created.id)
+        plans.make(db, owner, ids[0])
+        invitations = assessments.create_invitations(db, owner, ids[0], None, 200)
+        api_tokens = {
+            member: accounts.create_api_token(db, user, "role matrix")
+            for member, user in (
+                ("owner", cast.owner),
+                ("facilitator", cast.facilitator),
+                ("viewer", cast.viewer),
+                ("outsider", cast.outsider),
+            )
+        }
+    users = {"owner": cast.owner, "facilitator": cast.facilitator, "viewer": cast.viewer, "outsider": cast.outsider}
+    clients = {member: site.client(users.get(member)) for member in MEMBERS}
+    csrf = {member: clients[member].csrf("/" if member in users else "/signin") for member in MEMBERS}
+    return World(fw.competencies[0].key, org.id, ids[0], ids[1], invitations, api_tokens, clients, csrf)
+
+
+def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
+    values = {
+        "organization_id": str(world.organization),
+        "assessment_id": str(world.assessment),
+        "other_id": str(world.other),
+        "number": "1",
+        "filename": "answers.csv",
+        "n": "1",
+        "key": "nothing-by-this-key",
+        "dataset_id": "999999",
+        "competency_key": world.competency,
+    }
+    # Only the respondent holds a real invitation; everyone else tries a token that does not exist.
+    token = next(used) if member == "respondent" else secrets.token_urlsafe(16)
+    values["token"] = values["invitation_token"] = token
+
+    def fill(match: re.Match[str]) -> str:
+        return values[match.group(1).split(":")[0]]
+
+    url = re.sub(r"\{([^}]+)\}", fill, path)
+    return url + f"?organization_id={world.organization}" if path == "/api/v1/frameworks" else url
+
+
+def _send(world: World, member: str, method: str, path: str, url: str) -> httpx.Response:
+    client = world.clients[member]
+    if path.startswith("/api/"):
+        headers = {"Authorization": f"Bearer {world.api_tokens[member]}"} if member in world.api_tokens else {}
+        body: dict[str, object] | None = None if method == "GET" else {}
+        return client.request(method, url, headers=headers, json=body)
+    csrf = world.csrf[member]
+    if method == "POST" and path.startswith("/r/") and member == "respondent":
+        csrf = client.csrf(url)  # a respondent's form token comes from their own page
+    data = None if method == "GET" else {**FORM, "csrf_token": csrf}
+    return client.request(method, url, data=data)
+
+
+#: What the app answers when the caller may not see the organization, assessment or invitation the path names
+#: (exactly what it answers when none exists). Other 404s (no such dataset, say) come after the permission check.
+HIDDEN = ("no such organization", "no such assessment", "this link is not valid", "could not find an assessment")
+
+
+def _turned_away(response: httpx.Response) -> bool:
+    if response.status_code in (401, 403, 429):
+        return True
+    if response.status_code == 404:
+        text = response.text.lower()
+        return any(phrase in text for phrase in HIDDEN) or text in ('{"detail":"not found"}', "not found")
+    # Sent to sign in. (Signing out, a POST, also ends on the sign-in page: that is not being turned away.)
+    location = response.headers.get("location", "") if response.status_code == 303 else ""
+    return location.startswith("/signin?next=") or (location == "/signin" and response.request.method == "GET")
+
+
+def test_every_route_is_in_the_role_table(site: Site) -> None:
+    table, routes = set(documented()), app_routes(site)
+    assert routes - table == set(), "routes missing from the role table in docs/security.md"
+    assert table - routes == set(), "docs/security.md lists routes the app does not have"
+
+
+def test_each_member_is_allowed_exactly_what_the_table_says(site: Site, world: World) -> None:
+    table = documented()
+    tokens = iter(world.invitations)
+    wrong: list[str] = []
+    # Reads first, then changes: a change (closing the assessment, say) must not decide a later read.
+    # Signing out goes last: it ends the member's session for every request after it.
+    ordered = sorted(
+        table.items(), key=lambda item: (item[0][1] == "/signout", item[0][0] != "GET", item[0][1], item[0][0])
+    )
+    for (method, path), access in ordered:
+        for member in MEMBERS:
+            url = _url(path, world, member, tokens)
+            response = _send(world, member, method, path, url)
+            status = response.status_code
+            if status >= 500:
+                wrong.append(f"{member} {method} {url}: server error {status}")
+            elif member in ALLOWED[access]:
+                if _turned_away(response):
+                    wrong.append(f"{member} {method} {path} ({access}): turned away with {status}")
+            elif not (_turned_away(response) or (method != "GET" and status == 422)):
+                wrong.append(f"{member} {method} {path} ({access}): let through with {status}")
+            elif SECRET in response.text:
+                wrong.append(f"{member} {method} {path}: turned away, but the answer names the organization")
+    assert not wrong, "\n".join(wrong)
