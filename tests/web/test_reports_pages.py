@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from cxmaturity.demo import DEMO_GROUPS, SYNTHETIC_LABEL, demo_responses
-from cxmaturity.services import assessments, organizations, plans
+from cxmaturity.services import assessments, organizations, plans, results
 from cxmaturity.services.access import Actor
 from cxmaturity.services.branding import MAX_LOGO_BYTES
 from cxmaturity.storage.database import transaction
@@ -114,9 +114,15 @@ def test_it_never_names_or_scores_a_group_below_the_minimum_size(site: Site, cas
     filled = fill(
         site,
         cast,
-        {"Leadership": (4, 0.8), "Zeta crew": (2, 0.2)},
+        {"Leadership": (4, 0.8), "Operations": (4, 0.5), "Zeta crew": (2, 0.2)},
         comments={"Zeta crew": "Only the two of us know this."},
     )
+    with site.sessions() as db:
+        result = results.results(db, Actor(cast.viewer), filled.id).result
+    shown = [g.group for g in result.groups]
+    assert shown  # a group is compared, so the chart and table below are checked with something in them
+    assert "Zeta crew" not in shown
+    withheld = f"{result.withheld_groups} group{'s' if result.withheld_groups != 1 else ''} withheld"
     viewer = site.client(cast.viewer)
     html = viewer.get(f"/assessments/{filled.id}/report.html").text
     response = viewer.get(f"/assessments/{filled.id}/report.pdf")
@@ -126,14 +132,16 @@ def test_it_never_names_or_scores_a_group_below_the_minimum_size(site: Site, cas
     for document in (html, text):
         assert "Zeta" not in document
         assert "Only the two of us know this." in document  # the comment, without its group
-        assert "1 group withheld" in document
+        assert withheld in document
         assert "respondent-" not in document
         for tokens in filled.tokens.values():
             for token in tokens:
                 assert token not in document
-    # Only the shown group is scored on its own: in the groups table and in the chart's marks.
-    assert re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">\d+</td>', html) == ["Leadership"]
-    assert set(re.findall(r"[Gg]roup: ([^;\"]+)", html)) == {"Everyone", "Leadership"}
+    # Only shown groups are scored on their own: in the groups table and in the chart's marks.
+    assert re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">\d+</td>', html) == shown
+    marks = re.findall(r'aria-label="Score \(whole part = stage\): [^"]*; Group: ([^;"]+);', html)
+    assert set(marks) == {"Everyone", *shown}
+    assert len(marks) == len(FW.competencies) * (1 + len(shown))
     assert "Respondents: 2;" not in html
 
 
