@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,8 +16,9 @@ from cxmaturity.benchmarks.privacy import (
     Change,
     CohortFilter,
     decide,
+    plan_release,
     published_cohorts,
-    releasable,
+    valid_cohorts,
 )
 
 K = 5
@@ -146,37 +148,180 @@ def joins(cells: dict[CellKey, int], start: int = 1) -> list[Change]:
     return found
 
 
+def released(previous: dict[CellKey, int], changes: list[Change], k: int = K) -> frozenset[int]:
+    """The organizations whose changes the next release holds (the previous one showed its admitted cohorts)."""
+    plan = plan_release(previous, published_cohorts(previous, k), changes, k)
+    return plan.organizations if plan is not None else frozenset()
+
+
 def test_it_releases_nothing_before_k_organizations_and_everything_at_k() -> None:
-    assert releasable({}, joins({RETAIL_EU: K - 1}), K) == frozenset()
-    assert releasable({}, joins({RETAIL_EU: K}), K) == frozenset(range(1, K + 1))
+    assert plan_release({}, frozenset(), joins({RETAIL_EU: K - 1}), K) is None
+    plan = plan_release({}, frozenset(), joins({RETAIL_EU: K}), K)
+    assert plan is not None
+    assert plan.organizations == frozenset(range(1, K + 1))
+    assert CohortFilter() in plan.cohorts
 
 
 def test_it_holds_back_one_new_result_so_that_two_releases_do_not_reveal_it() -> None:
-    released = {RETAIL_EU: 6}
-    assert releasable(released, [Change(99, None, RETAIL_EU)], K) == frozenset()
+    before = {RETAIL_EU: 6}
+    assert released(before, [Change(99, None, RETAIL_EU)]) == frozenset()
     # A re-assessment (same cell, new result) and a withdrawal are held back alike.
-    assert releasable(released, [Change(1, RETAIL_EU, RETAIL_EU)], K) == frozenset()
-    assert releasable(released, [Change(1, RETAIL_EU, None)], K) == frozenset()
+    assert released(before, [Change(1, RETAIL_EU, RETAIL_EU)]) == frozenset()
+    assert released(before, [Change(1, RETAIL_EU, None)]) == frozenset()
 
 
 def test_it_releases_k_changes_together_and_holds_a_lone_change_elsewhere() -> None:
-    released = {RETAIL_EU: 6, BANK_EU: 6}
+    before = {RETAIL_EU: 6, BANK_EU: 6}
     changes = [Change(i, RETAIL_EU, RETAIL_EU) for i in range(1, K + 1)] + [Change(50, BANK_EU, BANK_EU)]
-    family = published_cohorts(released, K)
+    family = published_cohorts(before, K)
     assert CohortFilter("Retail") in family
     assert CohortFilter("Banking") in family
     # The five Retail changes share an atom; the lone bank would be visible in the Banking cohort: it waits.
-    assert releasable(released, changes, K) == frozenset(range(1, K + 1))
+    assert released(before, changes) == frozenset(range(1, K + 1))
 
 
 def test_it_releases_new_and_replaced_results_together_when_they_add_up_to_k() -> None:
     # Four newcomers and one re-assessment in the same cohorts: a before/after comparison shows only their sum.
-    released = {RETAIL_EU: 7}
     changes = [Change(100 + i, None, RETAIL_EU) for i in range(K - 1)] + [Change(3, RETAIL_EU, RETAIL_EU)]
-    assert releasable(released, changes, K) == frozenset({*range(100, 100 + K - 1), 3})
+    assert released({RETAIL_EU: 7}, changes) == frozenset({*range(100, 100 + K - 1), 3})
 
 
 def test_it_holds_back_a_move_that_would_be_alone_in_its_new_cohort() -> None:
-    released = {RETAIL_EU: 6, BANK_EU: 6}
     # One bank becomes a retailer: the Retail cohort would grow by exactly that organization.
-    assert releasable(released, [Change(1, BANK_EU, RETAIL_EU)], K) == frozenset()
+    assert released({RETAIL_EU: 6, BANK_EU: 6}, [Change(1, BANK_EU, RETAIL_EU)]) == frozenset()
+
+
+def test_a_cohort_shown_for_the_first_time_cannot_set_one_organization_against_the_newcomers() -> None:
+    """Before: nine retailers and one bank, shown only as "everyone". After: one more retailer and four more banks,
+    enough to show Retail. Retail after minus everyone before would be the new retailer minus the old bank. So the
+    release keeps showing "everyone" only, and Retail is shown once the banks it leaves out are at least k."""
+    before = {RETAIL_EU: 9, BANK_EU: 1}
+    assert published_cohorts(before, K) == frozenset({CohortFilter(), *_same_as_all(before)})
+    changes = [Change(100, None, RETAIL_EU), *(Change(200 + i, None, BANK_EU) for i in range(4))]
+    assert CohortFilter("Retail") in published_cohorts({RETAIL_EU: 10, BANK_EU: 5}, K)
+    plan = plan_release(before, published_cohorts(before, K), changes, K)
+    assert plan is not None
+    assert plan.organizations == frozenset({100, 200, 201, 202, 203})
+    assert CohortFilter("Retail") not in plan.cohorts
+    # The next release may show Retail: five banks now stand apart from it.
+    after = {RETAIL_EU: 10, BANK_EU: 5}
+    later = plan_release(after, plan.cohorts, [Change(300 + i, None, RETAIL_EU) for i in range(K)], K)
+    assert later is not None
+    assert CohortFilter("Retail") in later.cohorts
+
+
+def _same_as_all(cells: dict[CellKey, int]) -> set[CohortFilter]:
+    """Admitted cohorts that hold every organization (they reveal nothing "everyone" does not)."""
+    total = sum(cells.values())
+    return {c for c in published_cohorts(cells, K) if size(cells, c) == total}
+
+
+# --- the guarantee, checked by linear algebra on small random pools -------------------------------------------
+
+SMALL_CELLS = [(i, s, "X") for i in ("A", "B") for s in ("S", "M")] + [("A", "S", "Y")]
+
+
+def _smallest_revealed(
+    previous: list[CellKey],
+    changes: dict[int, tuple[CellKey | None, CellKey | None]],
+    old: frozenset[CohortFilter],
+    new: frozenset[CohortFilter],
+    k: int,
+) -> int | None:
+    """The fewest organizations (below k) that a non-zero combination of the shown sums, before and after, depends
+    on; None when every such combination depends on k or more.
+
+    Unknowns: one result per unchanged organization, an old and a new result per changed one. Each shown cohort is
+    a row summing the results in it. A combination depending only on the organizations T exists when some mix of
+    rows is zero on every other unknown but not on T's.
+    """
+    orgs = list(range(len(previous))) + [o for o in changes if o >= len(previous)]
+    columns: dict[tuple[int, str], int] = {}
+    for o in orgs:
+        if o in changes:
+            was, now = changes[o]
+            if was is not None:
+                columns[o, "old"] = len(columns)
+            if now is not None:
+                columns[o, "new"] = len(columns)
+        else:
+            columns[o, "same"] = len(columns)
+    rows = []
+    for cohort in old:
+        row = np.zeros(len(columns))
+        for o in orgs:
+            cell = changes[o][0] if o in changes else previous[o]
+            if cell is not None and cohort.matches(cell):
+                row[columns[o, "old" if o in changes else "same"]] = 1
+        rows.append(row)
+    for cohort in new:
+        row = np.zeros(len(columns))
+        for o in orgs:
+            cell = changes[o][1] if o in changes else previous[o]
+            if cell is not None and cohort.matches(cell):
+                row[columns[o, "new" if o in changes else "same"]] = 1
+        rows.append(row)
+    if not rows:
+        return None
+    matrix = np.array(rows)
+    for size_t in range(1, k):
+        for group in combinations(orgs, size_t):
+            inside = [c for (o, _), c in columns.items() if o in group]
+            outside = [c for (o, _), c in columns.items() if o not in group]
+            # Mixes of rows that vanish outside the group: the null space of the outside columns' transpose.
+            blocked = matrix[:, outside].T if outside else np.zeros((0, len(rows)))
+            _, sing, vt = np.linalg.svd(blocked) if blocked.size else (None, np.zeros(0), np.eye(len(rows)))
+            rank = int((sing > 1e-9).sum())
+            free = vt[rank:].T
+            if free.size and np.abs(matrix[:, inside].T @ free).max() > 1e-9:
+                return size_t
+    return None
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.data(),
+    k=st.integers(min_value=3, max_value=4),
+)
+def test_no_combination_of_two_releases_depends_on_fewer_than_k_organizations(data: st.DataObject, k: int) -> None:
+    previous: list[CellKey] = data.draw(st.lists(st.sampled_from(SMALL_CELLS), min_size=0, max_size=7))
+    cell_or_none = st.one_of(st.none(), st.sampled_from(SMALL_CELLS))
+    changes: dict[int, tuple[CellKey | None, CellKey | None]] = {}
+    for o in data.draw(st.sets(st.integers(0, max(0, len(previous) - 1)), max_size=len(previous))):
+        changes[o] = (previous[o], data.draw(cell_or_none))
+    for extra in range(data.draw(st.integers(0, 4))):
+        changes[len(previous) + extra] = (None, data.draw(st.sampled_from(SMALL_CELLS)))
+    before = Counter(previous)
+    old = published_cohorts(before, k)
+    plan = plan_release(before, old, [Change(o, b, a) for o, (b, a) in changes.items()], k)
+    if plan is None:
+        return
+    assert valid_cohorts(_cells_after(previous, changes, plan.organizations), plan.cohorts, k)
+    released_changes = {o: changes[o] for o in plan.organizations}
+    assert _smallest_revealed(previous, released_changes, old, plan.cohorts, k) is None
+
+
+def _cells_after(
+    previous: list[CellKey], changes: dict[int, tuple[CellKey | None, CellKey | None]], ready: frozenset[int]
+) -> Counter[CellKey]:
+    cells = Counter(previous)
+    for o in ready:
+        was, now = changes[o]
+        if was is not None:
+            cells[was] -= 1
+        if now is not None:
+            cells[now] += 1
+    return +cells
+
+
+def test_the_check_finds_the_leak_of_showing_a_new_cohort_too_early() -> None:
+    """The linear-algebra check above is not blind: had the release shown Retail in the example of
+    test_a_cohort_shown_for_the_first_time…, two organizations (the new retailer and the old bank) would stand out."""
+    previous: list[CellKey] = [RETAIL_EU] * 9 + [BANK_EU]
+    changes: dict[int, tuple[CellKey | None, CellKey | None]] = {10: (None, RETAIL_EU)}
+    changes.update({11 + i: (None, BANK_EU) for i in range(4)})
+    old = published_cohorts(Counter(previous), K)
+    eager = published_cohorts(_cells_after(previous, changes, frozenset(changes)), K)
+    assert CohortFilter("Retail") in eager
+    assert _smallest_revealed(previous, changes, old, eager, K) == 2
+    assert _smallest_revealed(previous, changes, old, old, K) is None

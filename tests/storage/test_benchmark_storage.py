@@ -156,6 +156,7 @@ def _random_release(site: Site, rng: np.random.Generator, orgs: int) -> tuple[in
             synthetic=True,
             number=1,
             organizations=orgs,
+            min_cohort=K,
         )
         db.add(release)
         db.flush()

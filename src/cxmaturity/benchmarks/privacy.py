@@ -211,20 +211,55 @@ class Change:
     after: CellKey | None
 
 
-def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: int) -> frozenset[int]:
-    """Return the organizations whose changes may be released together (rule 4); the rest wait.
+@dataclass(frozen=True)
+class Release:
+    """What the next release holds: whose changes join now, and which cohorts may be shown from it."""
 
-    What two releases reveal together is any combination of their shown cohorts' sums. Organizations that did not
-    change add the same to both, so a combination that hides them must weigh each of their atoms before (in the old
-    admitted cohorts) exactly against its atom after (in the new ones): atoms linked by unchanged organizations are
-    weighed alike. Each group of linked atoms is one thing a combination can single out, and it carries the old
-    results of the changed organizations that were in it and the new results of those now in it. So every such
-    group must hold no changed organization or at least k. Changes in smaller groups are held back; that changes
-    the new admitted cohorts, so this repeats until nothing more is held back.
+    organizations: frozenset[int]
+    cohorts: frozenset[CohortFilter]
+
+
+def valid_cohorts(cells: Mapping[CellKey, int], cohorts: frozenset[CohortFilter], k: int) -> bool:
+    """Return whether ``cohorts`` satisfy rule 3 on ``cells``: every atom they cut the pool into holds k or more."""
+    check_min_cohort(k)
+    if not cohorts:
+        return True
+    ordered = sorted(cohorts, key=CohortFilter.sort_key)
+    sizes: Counter[tuple[bool, ...]] = Counter()
+    for cell, n in cells.items():
+        if n > 0:
+            sizes[_signature(cell, ordered)] += n
+    return all(n >= k for n in sizes.values()) and sum(sizes.values()) >= k
+
+
+def plan_release(
+    previous: Mapping[CellKey, int],
+    shown_before: frozenset[CohortFilter],
+    changes: Sequence[Change],
+    k: int,
+) -> Release | None:
+    """Return the changes that may be released together and the cohorts the new release may show (rule 4), or None
+    when nothing may be released yet.
+
+    What two releases reveal together is any combination of the sums over the cohorts shown before (``shown_before``,
+    on ``previous``) and after. Such a combination weighs each atom before and each atom after; an organization that
+    did not change counts with the weight of its atom before plus that of its atom after, a changed one with its old
+    atom's weight on its old result and its new atom's weight on its new result. Two conditions keep every
+    combination that is not zero spread over at least k organizations:
+
+    - atoms before and after that unchanged organizations connect form groups, and each group holds no changed
+      organization or at least k (a combination that cancels the unchanged ones weighs a whole group alike);
+    - unchanged organizations that share an atom before and an atom after number at least k, unless those two atoms
+      share no unchanged organization with any other atom (otherwise a combination can keep a few of them apart,
+      e.g. "Retail now" minus "everyone before" when Retail is shown for the first time: the newcomers in Retail
+      minus the one organization that is not in Retail).
+
+    The new release shows the cohorts admitted on its own cells when they meet both conditions, else the cohorts
+    shown before (when they still hold k per atom); changes that break both are held back, and the check repeats.
     """
     check_min_cohort(k)
     ready = {c.organization_id: c for c in changes if c.before is not None or c.after is not None}
-    old_atom = _admit(previous, k)[1]
+    before = frozenset(shown_before)
     while ready:
         new_cells = Counter({cell: n for cell, n in previous.items() if n > 0})
         for change in ready.values():
@@ -232,27 +267,69 @@ def releasable(previous: Mapping[CellKey, int], changes: Sequence[Change], k: in
                 new_cells[change.before] -= 1
             if change.after is not None:
                 new_cells[change.after] += 1
-        new_atom = _admit(+new_cells, k)[1]
-        groups = _Linked()
-        unchanged = Counter({cell: n for cell, n in previous.items() if n > 0})
-        for change in ready.values():
-            if change.before is not None:
-                unchanged[change.before] -= 1
-        for cell, n in unchanged.items():
-            if n > 0:
-                groups.link(("old", old_atom[cell]), ("new", new_atom[cell]))
-        touching: dict[object, set[int]] = {}
-        for o, change in ready.items():
-            if change.before is not None:
-                touching.setdefault(groups.find(("old", old_atom[change.before])), set()).add(o)
-            if change.after is not None:
-                touching.setdefault(groups.find(("new", new_atom[change.after])), set()).add(o)
-        held = {o for members in touching.values() if len(members) < k for o in members}
-        if not held:
-            return frozenset(ready)
-        for organization_id in held:
+        new_cells = +new_cells
+        options = [published_cohorts(new_cells, k)]
+        if before != options[0] and valid_cohorts(new_cells, before, k):
+            options.append(before)
+        least: set[int] | None = None
+        for cohorts in options:
+            held = _held_back(previous, before, cohorts, list(ready.values()), k)
+            if not held:
+                return Release(frozenset(ready), cohorts)
+            if least is None or len(held) < len(least):
+                least = held
+        assert least  # every option held something back
+        for organization_id in least:
             del ready[organization_id]
-    return frozenset()
+    return None
+
+
+def _held_back(
+    previous: Mapping[CellKey, int],
+    old: frozenset[CohortFilter],
+    new: frozenset[CohortFilter],
+    ready: Sequence[Change],
+    k: int,
+) -> set[int]:
+    """Return the changes that break a condition of ``plan_release`` when the new release shows ``new``."""
+    old_order = sorted(old, key=CohortFilter.sort_key)
+    new_order = sorted(new, key=CohortFilter.sort_key)
+    unchanged = Counter({cell: n for cell, n in previous.items() if n > 0})
+    for change in ready:
+        if change.before is not None:
+            unchanged[change.before] -= 1
+    groups = _Linked()
+    shared: Counter[tuple[object, object]] = Counter()
+    partners: dict[object, set[object]] = {}
+    for cell, n in unchanged.items():
+        if n > 0:
+            was, now = ("old", _signature(cell, old_order)), ("new", _signature(cell, new_order))
+            groups.link(was, now)
+            shared[was, now] += n
+            partners.setdefault(was, set()).add(now)
+            partners.setdefault(now, set()).add(was)
+    touching: dict[object, set[int]] = {}
+    for change in ready:
+        if change.before is not None:
+            touching.setdefault(groups.find(("old", _signature(change.before, old_order))), set()).add(
+                change.organization_id
+            )
+        if change.after is not None:
+            touching.setdefault(groups.find(("new", _signature(change.after, new_order))), set()).add(
+                change.organization_id
+            )
+    held = {o for members in touching.values() if len(members) < k for o in members}
+    for (old_atom, new_atom), n in shared.items():
+        if n < k and (len(partners[old_atom]) > 1 or len(partners[new_atom]) > 1):
+            # Holding back the changes of the group may not be enough (the split may come from elsewhere): then
+            # every change is held back under this choice of cohorts.
+            held |= touching.get(groups.find(old_atom), set()) or {c.organization_id for c in ready}
+    return held
+
+
+def _signature(cell: CellKey, ordered: Sequence[CohortFilter]) -> tuple[bool, ...]:
+    """Return which of the cohorts hold the cell: cells with the same answer share an atom."""
+    return tuple(c.matches(cell) for c in ordered)
 
 
 class _Linked:

@@ -40,7 +40,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from cxmaturity.benchmarks.keys import framework_key
 from cxmaturity.benchmarks.limits import check_min_cohort
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
-from cxmaturity.benchmarks.privacy import CellKey, Change, CohortFilter, releasable
+from cxmaturity.benchmarks.privacy import (
+    CellKey,
+    Change,
+    CohortFilter,
+    plan_release,
+    published_cohorts,
+    valid_cohorts,
+)
 from cxmaturity.benchmarks.statistics import QUARTILES, interpolate, percentile_rank, quantile_positions
 from cxmaturity.scoring import ScoringOptions, score
 from cxmaturity.services.assessments import framework_of
@@ -293,14 +300,21 @@ def _release_changes(db: Session, pool: Pool, k: int) -> BenchmarkRelease | None
     ):
         previous[(i, s, r)] += int(n)
     changes = [Change(o, before.get(o), after.get(o)) for o in sorted(changed)]
-    ready = releasable(previous, changes, k)
-    if not ready:
+    shown_before = shown_cohorts(current, previous, k) if current is not None else frozenset()
+    plan = plan_release(previous, shown_before, changes, k)
+    if plan is None:
         return None
-    return _make_release(db, pool, current, wanted, sorted(changed - ready))
+    return _make_release(db, pool, current, wanted, sorted(changed - plan.organizations), plan.cohorts, k)
 
 
 def _make_release(
-    db: Session, pool: Pool, current: BenchmarkRelease | None, wanted: Select[Any], held: list[int]
+    db: Session,
+    pool: Pool,
+    current: BenchmarkRelease | None,
+    wanted: Select[Any],
+    held: list[int],
+    cohorts: frozenset[CohortFilter],
+    k: int,
 ) -> BenchmarkRelease | None:
     """Write the new release: what would be released now, except that organizations whose changes wait keep their
     released rows (unchanged organizations have the same rows in both)."""
@@ -314,6 +328,8 @@ def _make_release(
                 synthetic=pool.synthetic,
                 number=(current.number + 1) if current is not None else 1,
                 organizations=0,
+                cohorts=[c.as_dict() for c in sorted(cohorts, key=CohortFilter.sort_key)],
+                min_cohort=k,
             )
             db.add(release)
             db.flush()
@@ -335,6 +351,13 @@ def _make_release(
     except IntegrityError:
         return None  # another request released the same changes a moment ago
     return release
+
+
+def shown_cohorts(release: BenchmarkRelease, cells: dict[CellKey, int], k: int) -> frozenset[CohortFilter]:
+    """Return the cohorts the release may show: those chosen when it was made (rule 4 keeps them consistent with
+    the release before), or, should k have been raised since, those admitted on its cells for the new k."""
+    chosen = frozenset(CohortFilter.of(**c) for c in release.cohorts)
+    return chosen if valid_cohorts(cells, chosen, k) else published_cohorts(cells, k)
 
 
 # --- cohorts: what may be shown, computed in SQL ----------------------------------------------------------------

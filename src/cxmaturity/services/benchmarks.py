@@ -21,7 +21,7 @@ from cxmaturity.benchmarks.dataset import FORMAT, Dataset, figures, parse_datase
 from cxmaturity.benchmarks.keys import framework_key
 from cxmaturity.benchmarks.limits import check_min_cohort
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
-from cxmaturity.benchmarks.privacy import CellKey, CohortFilter, Decision, decide, published_cohorts
+from cxmaturity.benchmarks.privacy import CellKey, CohortFilter, Decision, decide
 from cxmaturity.benchmarks.problems import BenchmarkFileError
 from cxmaturity.benchmarks.reference import Reference, builtin_references, parse_reference
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin
@@ -40,6 +40,7 @@ from cxmaturity.services.benchmark_pool import (
     pools,
     release_cells,
     release_if_due,
+    shown_cohorts,
 )
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.storage.tables import (
@@ -134,7 +135,7 @@ def benchmark_of(db: Session, assessment: Assessment, cohort: CohortFilter, k: i
     choices: dict[str, list[str]] = {d: [] for d in ("industry", "size_band", "region")}
     if release is not None:
         cells = release_cells(db, release.id)
-        published = published_cohorts(cells, k)
+        published = shown_cohorts(release, cells, k)
         asker = _cell_in_release(db, release.id, assessment.organization_id)
         decision = decide(cohort, cells, k, published, asker)
         for shown in published:
@@ -252,7 +253,7 @@ def export_pool(
     if release is None:
         raise Conflict(f"nothing is released for {pool.key} yet: fewer than {k} organizations share results")
     cells = release_cells(db, release.id)
-    decision = decide(cohort, cells, k, published_cohorts(cells, k), None)
+    decision = decide(cohort, cells, k, shown_cohorts(release, cells, k), None)
     if not decision.shown:
         raise Conflict(decision.message(k))
     fw = _framework_for_pool(db, pool)

@@ -339,6 +339,9 @@ class BenchmarkRelease(Base):
     #: 1, 2, 3, … per pool.
     number: Mapped[int] = mapped_column(Integer)
     organizations: Mapped[int] = mapped_column(Integer)
+    #: The cohorts this release may show (industry, size band, region; null: any), chosen when it was made, and k.
+    cohorts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    min_cohort: Mapped[int] = mapped_column(Integer)
     released_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -72,6 +72,8 @@ def upgrade() -> None:
         sa.Column("synthetic", sa.Boolean(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("organizations", sa.Integer(), nullable=False),
+        sa.Column("cohorts", sa.JSON(), nullable=False),
+        sa.Column("min_cohort", sa.Integer(), nullable=False),
         sa.Column("released_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_benchmark_release")),
         sa.UniqueConstraint("framework_key", "synthetic", "number", name=op.f("uq_benchmark_release_framework_key")),
