@@ -12,9 +12,9 @@ cohorts is as good as a published cohort. The rules:
    same cohorts) holds at least k organizations. Every difference, sum or inclusion-exclusion of admitted cohorts
    is a union of atoms, so none isolates fewer than k. This covers "a cohort whose complement within a coarser
    cohort is below k", and also differences between cohorts that are not nested.
-4. Over time: benchmarks read a released state of the pool, and changes (new, replaced or withdrawn results,
-   changed attributes) are released together only where at least k of them fall into the same atom of the old and
-   new admitted cohorts; the others wait for the next release.
+4. Over time: benchmarks read a released state of the pool with the cohorts it may show, and a release is made only
+   when no combination of its sums with those of the release before depends on fewer than k organizations
+   (``plan_release``); changes that would break this (new, replaced or withdrawn results, changed attributes) wait.
 
 The functions work on cells (organizations counted by industry, size band and region), never on results.
 """

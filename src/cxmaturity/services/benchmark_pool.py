@@ -5,7 +5,7 @@
 - A pool is every stored result of one framework (same id, version and questions), real and SYNTHETIC apart. What
   benchmarks read is the pool's latest *release*: the newest closed assessment of each organization that has not
   opted out, as it was when released. A release holds only the changes that the privacy rules let through
-  (``benchmarks.privacy.releasable``); the others wait for a later one.
+  (``benchmarks.privacy.plan_release``), with the cohorts it may show; the others wait for a later one.
 - A cohort's figures are computed by the database: quartiles with percentile_cont on PostgreSQL and with row_number
   over ordered scores on SQLite, stage counts and percentiles with GROUP BY. Nothing here checks permissions or
   privacy: ``services.benchmarks`` decides what may be shown before asking for figures.
@@ -357,6 +357,8 @@ def shown_cohorts(release: BenchmarkRelease, cells: dict[CellKey, int], k: int) 
     """Return the cohorts the release may show: those chosen when it was made (rule 4 keeps them consistent with
     the release before), or, should k have been raised since, those admitted on its cells for the new k."""
     chosen = frozenset(CohortFilter.of(**c) for c in release.cohorts)
+    if release.min_cohort == k:
+        return chosen  # checked when the release was made, on the same cells, which never change
     return chosen if valid_cohorts(cells, chosen, k) else published_cohorts(cells, k)
 
 
