@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,15 +44,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     # SQLite has one writer at a time. Threads of this process queue on a first-come, first-served lock without
-    # sleeping; SQLite's busy timeout (which polls with growing sleeps) is left to arbitrate between processes.
+    # sleeping; the thread at the head of the queue then takes a lock shared with the other processes that use the
+    # file (server workers, the command line), whose waiters the kernel wakes the moment it is free. SQLite's own
+    # busy timeout polls with sleeps of up to 100 ms: a process that writes without pause would take the database
+    # back between those polls, every time, until the others gave up with "database is locked".
     writer = FifoLock()
+    between_processes = ProcessLock(Path(f"{parsed.database}-lock")) if _is_file(parsed.database) else None
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
         # A deferred transaction that reads and then writes can fail at once with "database is locked" when another
         # writer got there first; taking the write lock up front makes writers wait their turn instead.
         writer.acquire()
-        connection.info["cxm_writer"] = True
+        connection.info[_WRITER] = (
+            between_processes.acquire(SQLITE_BUSY_TIMEOUT_MS / 1000) if between_processes else None
+        )
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except Exception:
@@ -57,12 +66,109 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             raise
 
     def _release(connection: Any) -> None:
-        if connection.info.pop("cxm_writer", False):
+        if _WRITER in connection.info:
+            held = connection.info.pop(_WRITER)
+            if held is not None:
+                held.release()
             writer.release()
 
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
+    @event.listens_for(engine, "commit")
+    def _commit(connection: Any) -> None:
+        # SQLAlchemy announces a commit before making it; the locks are handed on only once it is made, so that
+        # the next writer never meets a transaction that is still ending (and sleeps in SQLite's busy handler).
+        # SQLAlchemy's own commit that follows finds no transaction open and does nothing; when this one fails,
+        # that one fails again and reports the error as usual.
+        try:
+            connection.connection.dbapi_connection.commit()
+        except Exception:  # reported by SQLAlchemy's own attempt, just after this
+            pass
+        finally:
+            _release(connection)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(connection: Any) -> None:
+        try:
+            connection.connection.dbapi_connection.rollback()
+        except Exception:  # a connection already closed or invalidated: SQLAlchemy's own rollback deals with it
+            pass
+        finally:
+            _release(connection)
+
     return engine
+
+
+_WRITER = "cxm_writer"
+
+
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file::memory:")
+
+
+class ProcessLock:
+    """An exclusive lock between the processes that use one SQLite file: ``flock`` on a file beside it.
+
+    The kernel releases it when its holder ends, even by ``kill -9``. Each ``acquire`` opens the lock file anew, so
+    that an abandoned wait (below) never shares its lock with a later one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def acquire(self, timeout: float) -> Held | None:
+        """Take the lock, waiting at most ``timeout`` seconds; None when it could not be had (then SQLite's busy
+        timeout arbitrates, as without this lock) or the lock file cannot be opened (a read-only folder)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return Held(fd)
+        except BlockingIOError:
+            return Held(fd) if _wait_for_lock(fd, timeout) else None
+        except OSError:
+            os.close(fd)
+            return None
+
+
+@dataclass
+class Held:
+    """A held ``ProcessLock``: closing its file releases it."""
+
+    fd: int
+
+    def release(self) -> None:
+        os.close(self.fd)
+
+
+def _wait_for_lock(fd: int, timeout: float) -> bool:
+    """Block on ``fd``'s lock in a helper thread (a blocking ``flock`` has no timeout) for at most ``timeout``
+    seconds. After a timeout the helper closes ``fd`` as soon as the lock is granted, or the file is closed now if
+    waiting failed."""
+    decided = threading.Lock()
+    granted = threading.Event()
+    outcome: dict[str, bool] = {}
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            ok = True
+        except OSError:
+            ok = False
+        with decided:
+            if "abandoned" in outcome or not ok:
+                os.close(fd)
+            else:
+                outcome["granted"] = True
+            granted.set()
+
+    threading.Thread(target=wait, name="sqlite-writer-lock", daemon=True).start()
+    granted.wait(timeout)
+    with decided:
+        if outcome.get("granted"):
+            return True
+        outcome["abandoned"] = True
+        return False
 
 
 class FifoLock:
