@@ -294,6 +294,20 @@ def _held_back(
     """Return the changes that break a condition of ``plan_release`` when the new release shows ``new``."""
     old_order = sorted(old, key=CohortFilter.sort_key)
     new_order = sorted(new, key=CohortFilter.sort_key)
+    # Thousands of changes fall into a few hundred cells: each cell's atoms are worked out once.
+    old_atoms: dict[CellKey, tuple[bool, ...]] = {}
+    new_atoms: dict[CellKey, tuple[bool, ...]] = {}
+
+    def was_in(cell: CellKey) -> tuple[str, tuple[bool, ...]]:
+        if cell not in old_atoms:
+            old_atoms[cell] = _signature(cell, old_order)
+        return ("old", old_atoms[cell])
+
+    def is_in(cell: CellKey) -> tuple[str, tuple[bool, ...]]:
+        if cell not in new_atoms:
+            new_atoms[cell] = _signature(cell, new_order)
+        return ("new", new_atoms[cell])
+
     unchanged = Counter({cell: n for cell, n in previous.items() if n > 0})
     for change in ready:
         if change.before is not None:
@@ -303,7 +317,7 @@ def _held_back(
     partners: dict[object, set[object]] = {}
     for cell, n in unchanged.items():
         if n > 0:
-            was, now = ("old", _signature(cell, old_order)), ("new", _signature(cell, new_order))
+            was, now = was_in(cell), is_in(cell)
             groups.link(was, now)
             shared[was, now] += n
             partners.setdefault(was, set()).add(now)
@@ -311,13 +325,9 @@ def _held_back(
     touching: dict[object, set[int]] = {}
     for change in ready:
         if change.before is not None:
-            touching.setdefault(groups.find(("old", _signature(change.before, old_order))), set()).add(
-                change.organization_id
-            )
+            touching.setdefault(groups.find(was_in(change.before)), set()).add(change.organization_id)
         if change.after is not None:
-            touching.setdefault(groups.find(("new", _signature(change.after, new_order))), set()).add(
-                change.organization_id
-            )
+            touching.setdefault(groups.find(is_in(change.after)), set()).add(change.organization_id)
     held = {o for members in touching.values() if len(members) < k for o in members}
     for (old_atom, new_atom), n in shared.items():
         if n < k and (len(partners[old_atom]) > 1 or len(partners[new_atom]) > 1):
