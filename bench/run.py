@@ -1,6 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
-Usage: ``make bench`` (or ``python bench/run.py [scoring|frameworks|planning|web|reports|exports|benchmarks ...]``).
+Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring frameworks planning web reports exports
+benchmarks load faults).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -15,7 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import (
     bench_benchmarks,
     bench_exports,
+    bench_faults,
     bench_frameworks,
+    bench_load,
     bench_planning,
     bench_reports,
     bench_scoring,
@@ -35,6 +38,8 @@ def main() -> int:
         ("reports", bench_reports.run),
         ("exports", bench_exports.run),
         ("benchmarks", bench_benchmarks.run),
+        ("load", bench_load.run),
+        ("faults", bench_faults.run),
     )
     for name, run in suites:
         if only and name not in only:
