@@ -601,6 +601,8 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("get", "/assessments/{assessment_id}/response-rates"),
         ("post", "/assessments/{assessment_id}/answers/import"),
         ("get", "/assessments/{assessment_id}/results"),
+        ("get", "/assessments/{assessment_id}/report"),
+        ("get", "/assessments/{assessment_id}/export/{filename}"),
         ("get", "/respond/{invitation_token}"),
         ("put", "/respond/{invitation_token}/pages/{competency_key}"),
         ("post", "/respond/{invitation_token}/finish"),
@@ -631,7 +633,8 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         operation = paths[path][method]
         assert operation["tags"], path
         success = next(code for code in operation["responses"] if code.startswith("2"))
-        if not path.endswith((".csv", ".ics")):  # downloads are text files, not JSON models
+        downloads = path.endswith((".csv", ".ics", "/report")) or "/export/" in path
+        if not downloads:  # downloads are files (CSV, iCalendar, HTML, PDF, XLSX), not JSON models
             assert "$ref" in json.dumps(operation["responses"][success]), (method, path)
         respondent = path.startswith(f"{V1}/respond/")
         assert ("security" in operation) is not respondent, (method, path)
