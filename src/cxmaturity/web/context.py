@@ -6,15 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import ServiceError
 from cxmaturity.services.tokens import same
 from cxmaturity.settings import Settings
 from cxmaturity.storage.tables import User, UserSession
@@ -100,3 +102,25 @@ def render(
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+# --- forms whose field names depend on the data (``owner:KEY``, ``status:KEY``…) -----------------------------------
+
+
+async def _posted_form(request: Request) -> FormData:
+    return await request.form()
+
+
+#: The posted form as a dependency, for pages whose fields are named after plan initiatives or indicators.
+PostedForm = Annotated[FormData, Depends(_posted_form)]
+
+
+def form_text(form: FormData, name: str, limit: int) -> str:
+    """A field's text, cut to ``limit`` characters ("" when it is missing or a file)."""
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def is_access_error(exc: ServiceError) -> bool:
+    """Errors about who may see or change what: shown as the error page; the rest are shown beside the form."""
+    return exc.status in (403, 404) and exc.field is None

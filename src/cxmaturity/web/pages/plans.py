@@ -14,9 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -27,7 +27,17 @@ from cxmaturity.services import access, plans, results
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
 from cxmaturity.services.plans import Change, SavedPlan, Settings
-from cxmaturity.web.context import SignedIn, check_csrf, redirect, render, require_signed_in, unit_of_work
+from cxmaturity.web.context import (
+    PostedForm,
+    SignedIn,
+    check_csrf,
+    form_text,
+    is_access_error,
+    redirect,
+    render,
+    require_signed_in,
+    unit_of_work,
+)
 
 router = APIRouter()
 
@@ -44,22 +54,8 @@ NOTICES = {
 MAX_FIELD = 4000
 
 
-async def _form(request: Request) -> FormData:
-    """The posted form: the initiatives table's field names (``owner:KEY``…) depend on the plan."""
-    return await request.form()
-
-
-Form = Annotated[FormData, Depends(_form)]
-
-
 def _text(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
-    value = form.get(name)
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def _reraise(exc: ServiceError) -> bool:
-    """Errors about who may see or change what become the error page; the rest are shown beside the form."""
-    return exc.status in (403, 404) and exc.field is None
+    return form_text(form, name, limit)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -473,7 +469,7 @@ def _change(
             access.assessment(db, who.actor, assessment_id, "facilitator")
             action(db, who)
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _page(
             request,
@@ -488,14 +484,14 @@ def _change(
 
 
 @router.post("/assessments/{assessment_id}/plan")
-def make_plan(request: Request, assessment_id: int, form: Form) -> Response:
+def make_plan(request: Request, assessment_id: int, form: PostedForm) -> Response:
     return _change(
         request, assessment_id, form, "plan", "planned", lambda db, who: plans.make(db, who.actor, assessment_id)
     )
 
 
 @router.post("/assessments/{assessment_id}/plan/settings")
-def save_settings(request: Request, assessment_id: int, form: Form) -> Response:
+def save_settings(request: Request, assessment_id: int, form: PostedForm) -> Response:
     sent = {name: _text(form, name, 1000) for name in _settings_form(Settings())}
 
     def action(db: Session, who: SignedIn) -> None:
@@ -507,7 +503,7 @@ def save_settings(request: Request, assessment_id: int, form: Form) -> Response:
 
 
 @router.post("/assessments/{assessment_id}/plan/initiatives")
-def adjust(request: Request, assessment_id: int, form: Form) -> Response:
+def adjust(request: Request, assessment_id: int, form: PostedForm) -> Response:
     def action(db: Session, who: SignedIn) -> None:
         latest = plans.latest(db, who.actor, assessment_id)
         shown = _text(form, "version", 20)
@@ -529,7 +525,7 @@ def adjust(request: Request, assessment_id: int, form: Form) -> Response:
 
 
 @router.post("/assessments/{assessment_id}/plan/custom")
-def add_custom(request: Request, assessment_id: int, form: Form) -> Response:
+def add_custom(request: Request, assessment_id: int, form: PostedForm) -> Response:
     sent = {name: _text(form, name, 4000) for name in CUSTOM_DEFAULTS}
 
     def action(db: Session, who: SignedIn) -> None:
@@ -540,7 +536,7 @@ def add_custom(request: Request, assessment_id: int, form: Form) -> Response:
 
 
 @router.post("/assessments/{assessment_id}/plan/custom/{key}/delete")
-def remove_custom(request: Request, assessment_id: int, key: str, form: Form) -> Response:
+def remove_custom(request: Request, assessment_id: int, key: str, form: PostedForm) -> Response:
     def action(db: Session, who: SignedIn) -> None:
         plans.remove_custom(db, who.actor, assessment_id, key)
         plans.make(db, who.actor, assessment_id)

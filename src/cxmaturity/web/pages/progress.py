@@ -8,9 +8,9 @@ same numbers. Viewers read, facilitators and owners re-assess and set statuses, 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 
 from cxmaturity.progress import INITIATIVE_STATUSES
@@ -18,7 +18,16 @@ from cxmaturity.reporting import progress_view
 from cxmaturity.services import access, plans
 from cxmaturity.services import progress as series_service
 from cxmaturity.services.errors import Invalid, ServiceError
-from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
+from cxmaturity.web.context import (
+    PostedForm,
+    check_csrf,
+    form_text,
+    is_access_error,
+    redirect,
+    render,
+    require_signed_in,
+    unit_of_work,
+)
 
 router = APIRouter()
 
@@ -33,22 +42,8 @@ NOTICES = {
 MAX_FIELD = 300
 
 
-async def _form(request: Request) -> FormData:
-    """The posted form: the status table's field names (``status:KEY``) depend on the plan."""
-    return await request.form()
-
-
-Form = Annotated[FormData, Depends(_form)]
-
-
 def _text(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
-    value = form.get(name)
-    return value[:limit] if isinstance(value, str) else ""
-
-
-def _reraise(exc: ServiceError) -> bool:
-    """Errors about who may see or change what become the error page; the rest are shown beside the form."""
-    return exc.status in (403, 404) and exc.field is None
+    return form_text(form, name, limit)
 
 
 def _series_page(request: Request, assessment_id: int, status_code: int = 200, **extra: Any) -> Response:
@@ -144,7 +139,7 @@ def compare_page(request: Request, assessment_id: int, other_id: int) -> Respons
 
 
 @router.post("/assessments/{assessment_id}/reassess")
-def reassess(request: Request, assessment_id: int, form: Form) -> Response:
+def reassess(request: Request, assessment_id: int, form: PostedForm) -> Response:
     try:
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
@@ -158,7 +153,7 @@ def reassess(request: Request, assessment_id: int, form: Form) -> Response:
             )
             new_id = created.id
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _series_page(
             request, assessment_id, exc.status, failed="reassess", error=exc.message, details=exc.details
@@ -167,7 +162,7 @@ def reassess(request: Request, assessment_id: int, form: Form) -> Response:
 
 
 @router.post("/assessments/{assessment_id}/initiatives")
-def set_statuses(request: Request, assessment_id: int, form: Form) -> Response:
+def set_statuses(request: Request, assessment_id: int, form: PostedForm) -> Response:
     """The initiatives table: every ``status:KEY`` field sent; only changed statuses are saved (and audited)."""
     try:
         with unit_of_work(request) as db:
@@ -186,7 +181,7 @@ def set_statuses(request: Request, assessment_id: int, form: Form) -> Response:
                 if status != (current[key].status if key in current else "planned"):
                     series_service.set_initiative_status(db, who.actor, assessment_id, key, status)
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _series_page(
             request, assessment_id, exc.status, failed="initiatives", error=exc.message, details=exc.details
