@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
-from cxmaturity.services.errors import ServiceError
+from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.services.tokens import same
 from cxmaturity.settings import Settings
 from cxmaturity.storage.tables import User, UserSession
@@ -124,3 +124,39 @@ def form_text(form: FormData, name: str, limit: int) -> str:
 def is_access_error(exc: ServiceError) -> bool:
     """Errors about who may see or change what: shown as the error page; the rest are shown beside the form."""
     return exc.status in (403, 404) and exc.field is None
+
+
+# --- uploaded files ------------------------------------------------------------------------------------------------
+
+
+class TooLarge(ServiceError):
+    """A file or text above the size limit."""
+
+    status = 413
+
+
+def read_upload(upload: UploadFile | None, limit: int, what: str) -> tuple[str, str]:
+    """Return the uploaded file's name and text; refuse a missing, too large or non-UTF-8 file."""
+    if upload is None or not upload.filename:
+        raise Invalid(f"choose a {what} file to upload", field="file")
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(
+            f"{upload.filename} is larger than the limit of {size_text(limit)}; nothing was stored", field="file"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid(
+            f"{upload.filename} is not UTF-8 text; save it as UTF-8 and upload it again", field="file"
+        ) from None
+    return upload.filename, text
+
+
+def size_text(n: int) -> str:
+    """A size in bytes as people read it: 5 MB, 512 KB."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"

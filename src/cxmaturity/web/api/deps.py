@@ -20,10 +20,9 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
-from cxmaturity.services.errors import ServiceError
 from cxmaturity.settings import Settings
 from cxmaturity.web import throttling
-from cxmaturity.web.context import SESSION_COOKIE, unit_of_work
+from cxmaturity.web.context import SESSION_COOKIE, TooLarge, unit_of_work
 
 TOKEN_PREFIX = "cxm_"
 MAX_TOKEN_LENGTH = 200
@@ -84,10 +83,6 @@ def respondent_link(request: Request) -> Iterator[None]:
 
 
 # --- bounds on what a request may bring in ----------------------------------------------------------------------
-
-
-class TooLarge(ServiceError):
-    status = 413
 
 
 def check_text_size(settings: Settings, text: str, field: str = "text") -> None:

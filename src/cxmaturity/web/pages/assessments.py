@@ -21,52 +21,24 @@ from cxmaturity.answers.formulas import guard
 from cxmaturity.services import access, assessments, mail
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
-from cxmaturity.web.context import SignedIn, check_csrf, redirect, render, require_signed_in, settings_of, unit_of_work
+from cxmaturity.web.context import (
+    SignedIn,
+    check_csrf,
+    is_access_error,
+    read_upload,
+    redirect,
+    render,
+    require_signed_in,
+    settings_of,
+    size_text,
+    unit_of_work,
+)
 
 router = APIRouter()
 
 EDITORS = ("owner", "facilitator")
 DELIVERIES = ("csv", "show", "email")
 MAX_TEXT_FIELD = 200_000
-
-
-class TooLarge(ServiceError):
-    status = 413
-
-
-def _reraise(exc: ServiceError) -> bool:
-    """Errors about who may see or change what become the error page; the rest are shown beside the form."""
-    return exc.status in (403, 404) and exc.field is None
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Helpers
-
-
-def _read_upload(upload: UploadFile | None, limit: int, what: str) -> tuple[str, str]:
-    """Return the uploaded file's name and text; refuse a missing, too large or non-UTF-8 file."""
-    if upload is None or not upload.filename:
-        raise Invalid(f"choose a {what} file to upload", field="file")
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise TooLarge(
-            f"{upload.filename} is larger than the limit of {_size(limit)}; nothing was stored", field="file"
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid(
-            f"{upload.filename} is not UTF-8 text; save it as UTF-8 and upload it again", field="file"
-        ) from None
-    return upload.filename, text
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):g} MB"
-    if n >= 1024:
-        return f"{n / 1024:g} KB"
-    return f"{n} bytes"
 
 
 def _percent(rate: GroupRate) -> str:
@@ -178,7 +150,7 @@ def _new_page(
             builtin=[c for c in choices if not c.uploaded],
             uploaded=[c for c in choices if c.uploaded],
             form=values,
-            max_upload=_size(settings.max_upload_bytes),
+            max_upload=size_text(settings.max_upload_bytes),
             **extra,
         )
 
@@ -219,7 +191,7 @@ def create_assessment(
                 min_group_size=int(size),
             )
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _new_page(
             request, organization_id, exc.status, form=form, failed="create", error=exc.message, details=exc.details
@@ -239,10 +211,10 @@ def upload_framework(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
-            name, text = _read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
+            name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
             row = assessments.upload_framework(db, who.actor, organization_id, name, text)
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _new_page(request, organization_id, exc.status, failed="upload", error=exc.message, details=exc.details)
     return redirect(f"/orgs/{organization_id}/assessments/new?uploaded=uploaded:{row.id}")
@@ -296,7 +268,7 @@ def _overview(
             stage_names=dict(stages),
             smtp=mail.configured(settings),
             max_invitations=settings.max_invitations_per_request,
-            max_upload=_size(settings.max_upload_bytes),
+            max_upload=size_text(settings.max_upload_bytes),
             minutes=assessments.estimated_minutes(fw),
             form={**defaults, **(form or {})},
             **extra,
@@ -334,7 +306,7 @@ def _change(
             check_csrf(request, who, csrf_token)
             action(db, who)
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _overview(request, assessment_id, exc.status, failed=section, error=exc.message, details=exc.details)
     return redirect(f"/assessments/{assessment_id}#{section}")
@@ -399,10 +371,10 @@ def import_answers(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
-            name, text = _read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
+            name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
             count = assessments.import_answers(db, who.actor, assessment_id, name, text)
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _overview(request, assessment_id, exc.status, failed="import", error=exc.message, details=exc.details)
     return redirect(f"/assessments/{assessment_id}?imported={count}#import")
@@ -472,7 +444,7 @@ def create_invitations(
                 raise
             return redirect(f"/assessments/{assessment_id}?sent={sent}#invitations")
     except ServiceError as exc:
-        if _reraise(exc):
+        if is_access_error(exc):
             raise
         return _overview(
             request,

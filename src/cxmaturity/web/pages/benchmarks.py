@@ -22,7 +22,15 @@ from cxmaturity.reporting.benchmark_charts import Series, benchmark_charts, comp
 from cxmaturity.services import access, benchmarks
 from cxmaturity.services.benchmarks import Benchmark
 from cxmaturity.services.errors import Invalid, ServiceError
-from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, settings_of, unit_of_work
+from cxmaturity.web.context import (
+    check_csrf,
+    read_upload,
+    redirect,
+    render,
+    require_signed_in,
+    settings_of,
+    unit_of_work,
+)
 
 router = APIRouter()
 
@@ -220,18 +228,6 @@ def set_contribution(
     return redirect(f"/orgs/{organization_id}/benchmarks?done={done}")
 
 
-def _read_upload(upload: UploadFile | None, limit: int) -> tuple[str, str]:
-    if upload is None or not upload.filename:
-        raise Invalid("choose a dataset file (JSON) to import", field="file")
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise Invalid(f"{upload.filename} is larger than {limit} bytes; nothing was imported", field="file")
-    try:
-        return upload.filename, data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid(f"{upload.filename} is not UTF-8 text; nothing was imported", field="file") from None
-
-
 @router.post("/orgs/{organization_id}/benchmarks/datasets")
 def import_dataset(
     request: Request,
@@ -244,7 +240,7 @@ def import_dataset(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "owner")
-            name, text = _read_upload(file, settings_of(request).max_upload_bytes)
+            name, text = read_upload(file, settings_of(request).max_upload_bytes, "dataset (JSON)")
             benchmarks.import_dataset(db, who.actor, organization_id, name, text)
     except ServiceError as exc:
         if _reraise(exc):
