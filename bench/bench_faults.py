@@ -3,7 +3,7 @@
 1. ``kill -9`` of one of the two server workers once 40% of the pages are saved (PostgreSQL). No acknowledged answer
    may be lost; respondents whose request failed open their link again, must be offered the first page not saved,
    and finish; uvicorn's supervisor must start a new worker. Ratio: throughput from the kill until the new worker
-   serves, against the throughput before the kill.
+   serves, against the throughput in as long a time just before the kill.
 2. PostgreSQL restarted (stopped, 2 s down, started) once 30% of the pages are saved. This needs a PostgreSQL of its
    own (never the shared one): a cluster made with initdb in a temporary folder, deleted afterwards. Requests during
    the outage must get the 503 page that says nothing was saved (no 500, no broken connection), respondents wait as
@@ -232,15 +232,18 @@ def run() -> list[Row]:
     rows = []
     kill = kill_worker()
     run_, problems = kill.checked.run, kill.checked.problems
-    before = run_.throughput_between(0, kill.killed_at)
+    # Throughput while one worker served alone, against as long a time just before the kill (the run's first
+    # seconds, when respondents are still arriving, would flatter the comparison).
     replaced = kill.replaced_at if kill.replaced_at is not None else run_.seconds
+    alone = replaced - kill.killed_at
+    before = run_.throughput_between(max(0.0, kill.killed_at - alone), kill.killed_at)
     during = run_.throughput_between(kill.killed_at, replaced)
     rows.append(
         Row(
             "kill -9 a worker: until a new one serves",
             kill.replacement_seconds or float("nan"),
             during / before,
-            f"throughput from the kill until the new worker serves against before it ({during:.0f} vs "
+            f"throughput from the kill until the new worker serves against as long before it ({during:.0f} vs "
             f"{before:.0f} req/s); {kill.failed_at_kill} requests broken by the kill, "
             f"{sum(r.resumed for r in run_.respondents)} resumptions, all {len(run_.finished)} finished; "
             f"{_lost(kill.checked.count)}, {kill.checked.count.unacknowledged_pages} pages stored unacknowledged"
