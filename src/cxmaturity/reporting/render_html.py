@@ -39,10 +39,13 @@ class DrawnCharts:
 
     results: tuple[svg.DrawnChart, ...]
     plan: tuple[svg.DrawnChart, ...]
+    progress: tuple[svg.DrawnChart, ...] = ()
 
 
 def draw(report: Report) -> DrawnCharts:
-    return DrawnCharts(svg.draw_all(report.charts), svg.draw_all(report.plan_charts))
+    return DrawnCharts(
+        svg.draw_all(report.charts), svg.draw_all(report.plan_charts), svg.draw_all(report.progress_charts)
+    )
 
 
 @cache
@@ -62,5 +65,11 @@ def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper |
     return (
         _environment()
         .get_template("report.html")
-        .render(report=report, charts=drawn.results, plan_charts=drawn.plan, paper=paper)
+        .render(
+            report=report,
+            charts=drawn.results,
+            plan_charts=drawn.plan,
+            progress_charts=drawn.progress,
+            paper=paper,
+        )
     )

@@ -21,6 +21,7 @@ from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.reporting import charts as chart_specs
 from cxmaturity.reporting import view
 from cxmaturity.reporting.charts import Chart
+from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.view import (
     CommentSource,
     CommentView,
@@ -43,6 +44,7 @@ SECTIONS = (
     ("competencies", "Competencies"),
     ("charts", "Charts"),
     ("plan", "Plan"),
+    ("progress", "Progress"),
     ("methodology", "Methodology"),
 )
 
@@ -143,11 +145,17 @@ class Report:
     plan: PlanSection | None
     plan_charts: tuple[Chart, ...]
     methodology: Methodology
+    #: The comparison with the previous assessment of the series; None for the first of a series.
+    progress: ProgressView | None = None
+
+    @property
+    def progress_charts(self) -> tuple[Chart, ...]:
+        return () if self.progress is None else self.progress.charts
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
         """The top-level sections (anchor, heading) in order: the contents list."""
-        return SECTIONS
+        return tuple(s for s in SECTIONS if s[0] != "progress" or self.progress is not None)
 
     @property
     def filename(self) -> str:
@@ -276,8 +284,10 @@ def build(
     plan_version: int | None = None,
     plan_made_at: datetime | None = None,
     logo: Logo | None = None,
+    progress: ProgressView | None = None,
 ) -> Report:
-    """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers."""
+    """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
+    compares it with the previous assessment of its series."""
     if logo is not None and logo.media_type not in LOGO_TYPES:
         raise ValueError(f"a logo must be one of {', '.join(LOGO_TYPES)}, not {logo.media_type}")
     v = view.build(result, fw, title=title, synthetic=synthetic_label is not None, comments=comments)
@@ -332,4 +342,5 @@ def build(
         plan=None if plan is None else plan_section(plan, fw, plan_version, plan_made_at),
         plan_charts=() if plan is None else _plan_charts(plan, fw),
         methodology=methodology,
+        progress=progress,
     )

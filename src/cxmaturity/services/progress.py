@@ -220,9 +220,30 @@ def compare(
     """Compare assessment ``before_id`` with the later ``after_id`` (viewer and up on both; 404 otherwise)."""
     before = access.assessment(db, actor, before_id, "viewer")
     after = access.assessment(db, actor, after_id, "viewer")
+    return compare_stored(db, before, after, bootstrap=bootstrap)
+
+
+def previous_of(db: Session, assessment: Assessment) -> Assessment | None:
+    """The assessment this one was re-assessed from, else the one just before it in its series (by day), or None
+    for the first (no permission check: callers hold the assessment already, and its series is its own
+    organization's)."""
+    if assessment.previous_id is not None:
+        linked = db.get(Assessment, assessment.previous_id)
+        if linked is not None and linked.organization_id == assessment.organization_id:
+            return linked
+    entries = _series_of(db, assessment)
+    ids = [e.assessment.id for e in entries]
+    at = ids.index(assessment.id) if assessment.id in ids else 0
+    return entries[at - 1].assessment if at > 0 else None
+
+
+def compare_stored(
+    db: Session, before: Assessment, after: Assessment, *, bootstrap: int = results.BOOTSTRAP
+) -> Progress:
+    """Compare two assessments the caller may already see (``compare`` checks permissions first)."""
     _check_same_series(before, after)
-    scored_before = results.results(db, actor, before.id, bootstrap=bootstrap)
-    scored_after = results.results(db, actor, after.id, bootstrap=bootstrap)
+    scored_before = results.scored(db, before, bootstrap=bootstrap)[0]
+    scored_after = results.scored(db, after, bootstrap=bootstrap)[0]
     days = _days(db, [before, after])
     old = Snapshot(scored_before.framework, scored_before.result, before.title, days[before.id])
     new = Snapshot(scored_after.framework, scored_after.result, after.title, days[after.id])
@@ -230,7 +251,7 @@ def compare(
         comparison = domain.compare(old, new)
     except ComparisonError as exc:  # the checks above make this unreachable for stored assessments
         raise Invalid(str(exc), field="after") from None
-    saved = plans.latest(db, actor, before.id)
+    saved = plans.latest_of(db, before)
     statuses = _statuses(db, before.id)
     reviewed = domain.review(
         comparison,

@@ -16,7 +16,9 @@ from typing import Literal, cast
 from sqlalchemy.orm import Session
 
 from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.reporting import progress_view
 from cxmaturity.reporting import report as reporting
+from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
 from cxmaturity.reporting.report import Report
 from cxmaturity.services import access, branding, plans, results
@@ -52,6 +54,22 @@ def check_format(fmt: str, paper: str = "a4") -> tuple[ReportFormat, PaperName]:
     return fmt, cast(PaperName, paper)
 
 
+def _progress(db: Session, assessment: Assessment) -> ProgressView | None:
+    """The comparison with the previous assessment of the series, when there is one with answers to compare."""
+    from cxmaturity.services import progress  # imported here: it builds on the results service, as this does
+
+    earlier = progress.previous_of(db, assessment)
+    if earlier is None:
+        return None
+    try:
+        compared = progress.compare_stored(db, earlier, assessment)
+    except (ServiceError, ValueError):
+        return None  # nothing comparable (no answers yet, say): the report simply has no progress section
+    if compared.before.result.respondents == 0 or compared.after.result.respondents == 0:
+        return None
+    return progress_view.build(compared)
+
+
 def _build(db: Session, assessment: Assessment) -> Report:
     scored, _ = results.scored(db, assessment)
     saved = plans.latest_of(db, assessment)
@@ -67,6 +85,7 @@ def _build(db: Session, assessment: Assessment) -> Report:
         plan_version=saved.number if saved else None,
         plan_made_at=saved.info.created_at if saved else None,
         logo=branding.logo(db, assessment.organization_id),
+        progress=_progress(db, assessment),
     )
 
 
