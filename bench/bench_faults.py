@@ -1,7 +1,8 @@
 """Faults under load: 500 SYNTHETIC respondents complete the survey (as in bench_load.py) while something breaks.
 
-1. ``kill -9`` of one of the two server workers once 40% of the pages are saved (PostgreSQL). No acknowledged answer
-   may be lost; respondents whose request failed open their link again, must be offered the first page not saved,
+1. ``kill -9`` of one of the two server workers once 40% of the pages are saved (PostgreSQL): the one holding more
+   connections, stopped for half a second first so that requests are in flight on it. No acknowledged answer may be
+   lost; respondents whose request failed open their link again, must be offered the first page not saved,
    and finish; uvicorn's supervisor must start a new worker. Ratio: throughput from the kill until the new worker
    serves, against the throughput in as long a time just before the kill.
 2. PostgreSQL restarted (stopped, 2 s down, started) once 30% of the pages are saved. This needs a PostgreSQL of its
@@ -40,6 +41,8 @@ from bench.survey import Count
 DOWNTIME = 2.0
 #: How much longer than the database the app may take to serve again.
 RECOVERY_SLACK = 2.0
+#: Seconds the worker is stopped (SIGSTOP) before it is killed, so that requests are in flight on it.
+FREEZE = 0.5
 #: Seconds within which the supervisor must have a new worker serving.
 REPLACEMENT_LIMIT = 30.0
 #: Pages the second SQLite writer has to save: more than it can save while the respondents answer.
@@ -47,19 +50,33 @@ WRITER_TOKENS_PER_RESPONDENT = 4
 
 
 @dataclass(frozen=True)
+class Killing:
+    """What the fault did, in ``time.perf_counter()`` seconds."""
+
+    victim: int
+    #: Client connections the victim held when it was chosen.
+    connections: int
+    frozen: float
+    killed: float
+    #: When a new worker's app had started; None if none came.
+    replaced: float | None
+
+
+@dataclass(frozen=True)
 class Kill:
     checked: Checked
-    victim: int
-    #: Seconds since the run began.
-    killed_at: float
-    #: When the new worker's app had started; None if none came.
-    replaced_at: float | None
-    failed_at_kill: int
+    killing: Killing | None
     workers_after: int
 
     @property
     def replacement_seconds(self) -> float | None:
-        return None if self.replaced_at is None else self.replaced_at - self.killed_at
+        k = self.killing
+        return None if k is None or k.replaced is None else k.replaced - k.killed
+
+    @property
+    def broken(self) -> int:
+        """Requests that got no answer: those the killed worker held (no other request fails in this run)."""
+        return len(self.checked.run.failures)
 
 
 def kill_worker(
@@ -76,31 +93,41 @@ def kill_worker(
             server.stop()
         count = surveys.count(survey, run.acknowledged, run.finished)
     problems = check(run, count, faults=True)
-    victim, killed, replaced = run.fault_result if isinstance(run.fault_result, tuple) else (0, 0.0, None)
-    killed_at = killed - run.started
-    replaced_at = None if replaced is None else replaced - run.started
-    if not victim:
+    killing = run.fault_result if isinstance(run.fault_result, Killing) else None
+    if killing is None:
         problems.append("the worker was never killed: the run ended first")
-    if replaced_at is None or replaced_at - killed_at > REPLACEMENT_LIMIT:
+    elif killing.replaced is None:
         problems.append(f"no new worker served within {REPLACEMENT_LIMIT:.0f} s of the kill")
     if workers_after != 2:
         problems.append(f"{workers_after} workers at the end instead of 2")
-    return Kill(Checked(run, count, problems), victim, killed_at, replaced_at, len(run.failures), workers_after)
+    unclear = [e for e in run.failures if e.status is not None]
+    if unclear:
+        problems.append(f"{len(unclear)} error responses, e.g. {unclear[0].problem}")
+    return Kill(Checked(run, count, problems), killing, workers_after)
 
 
-def _killer(server: Server) -> Callable[[Run], tuple[int, float, float | None]]:
-    def fault(_run: Run) -> tuple[int, float, float | None]:
+def _killer(server: Server) -> Callable[[Run], Killing]:
+    def fault(_run: Run) -> Killing:
         before = server.worker_pids()
-        victim = before[0]
+        # The worker holding more connections: the kernel hands new connections to whichever worker accepts
+        # first, and a worker may hold few or none at a given moment.
+        held = server.connections()
+        victim = max(before, key=lambda pid: held.get(pid, 0))
+        # Killed at a random instant, a worker sometimes has no request in flight, and the kill tests nothing.
+        # Frozen for a moment first, it certainly has: the requests its connections carry meanwhile wait in it.
+        frozen = time.perf_counter()
+        os.kill(victim, signal.SIGSTOP)
+        time.sleep(FREEZE)
         killed = time.perf_counter()
         os.kill(victim, signal.SIGKILL)
         # uvicorn's supervisor looks at its workers every 0.5 s and starts a new one for a dead one.
-        while time.perf_counter() < killed + REPLACEMENT_LIMIT * 2:
+        replaced = None
+        while replaced is None and time.perf_counter() < killed + REPLACEMENT_LIMIT:
             started = server.started_workers()
             if any(pid not in before and pid in started for pid in server.worker_pids()):
-                return victim, killed, time.perf_counter()
+                replaced = time.perf_counter()
             time.sleep(0.05)
-        return victim, killed, None
+        return Killing(victim, held.get(victim, 0), frozen, killed, replaced)
 
     return fault
 
@@ -231,26 +258,29 @@ def _lost(count: Count) -> str:
 def run() -> list[Row]:
     rows = []
     kill = kill_worker()
-    run_, problems = kill.checked.run, kill.checked.problems
-    # Throughput while one worker served alone, against as long a time just before the kill (the run's first
-    # seconds, when respondents are still arriving, would flatter the comparison).
-    replaced = kill.replaced_at if kill.replaced_at is not None else run_.seconds
-    alone = replaced - kill.killed_at
-    before = run_.throughput_between(max(0.0, kill.killed_at - alone), kill.killed_at)
-    during = run_.throughput_between(kill.killed_at, replaced)
-    rows.append(
-        Row(
-            "kill -9 a worker: until a new one serves",
-            kill.replacement_seconds or float("nan"),
-            during / before,
-            f"throughput from the kill until the new worker serves against as long before it ({during:.0f} vs "
-            f"{before:.0f} req/s); {kill.failed_at_kill} requests broken by the kill, "
-            f"{sum(r.resumed for r in run_.respondents)} resumptions, all {len(run_.finished)} finished; "
-            f"{_lost(kill.checked.count)}, {kill.checked.count.unacknowledged_pages} pages stored unacknowledged"
-            + _problems(problems),
-            not problems,
+    run_, problems, killing = kill.checked.run, kill.checked.problems, kill.killing
+    if killing is None or killing.replaced is None:
+        rows.append(Row("kill -9 a worker", float("nan"), float("nan"), _problems(problems), False))
+    else:
+        # Throughput while one worker served alone, against as long a time just before the freeze (the run's first
+        # seconds, when respondents are still arriving, would flatter the comparison).
+        alone = killing.replaced - killing.killed
+        start = killing.frozen - run_.started
+        before = run_.throughput_between(max(0.0, start - alone), start)
+        during = run_.throughput_between(killing.killed - run_.started, killing.replaced - run_.started)
+        rows.append(
+            Row(
+                "kill -9 a worker: until a new one serves",
+                alone,
+                during / before,
+                f"throughput from the kill until the new worker serves against as long before it ({during:.0f} vs "
+                f"{before:.0f} req/s); the worker held {killing.connections} connections, {kill.broken} requests "
+                f"broken, {sum(r.resumed for r in run_.respondents)} resumptions, all {len(run_.finished)} finished; "
+                f"{_lost(kill.checked.count)}, {kill.checked.count.unacknowledged_pages} pages stored unacknowledged"
+                + _problems(problems),
+                not problems,
+            )
         )
-    )
     if postgres_bin() is None:
         rows.append(Row("restart PostgreSQL", float("nan"), float("nan"), "skipped: no PostgreSQL server binaries"))
     else:

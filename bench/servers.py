@@ -60,6 +60,26 @@ class Server:
                 pids.append(int(pid))
         return pids
 
+    def connections(self) -> dict[int, int]:
+        """Open client connections per worker: its sockets that are established connections to the server's port."""
+        port = int(self.url.rsplit(":", 1)[1])
+        established = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(FileNotFoundError), open(table, encoding="ascii") as lines:
+                for line in list(lines)[1:]:
+                    fields = line.split()
+                    if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 01: ESTABLISHED
+                        established.add(fields[9])
+        found = {}
+        for pid in self.worker_pids():
+            inodes = []
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    with contextlib.suppress(FileNotFoundError):
+                        inodes.append(os.readlink(fd))
+            found[pid] = sum(1 for link in inodes if link.startswith("socket:[") and link[8:-1] in established)
+        return found
+
     def started_workers(self) -> list[int]:
         """Workers whose app finished starting, in the order the log reports them."""
         started: list[int] = []
