@@ -131,10 +131,10 @@ def run() -> list[Row]:
             crowd.seconds,
             crowd.throughput / alone.throughput,
             f"throughput against one at a time; {crowd.throughput:.0f} req/s, {crowd.saves_per_second:.0f} saves/s, "
-            f"{len(crowd.failures)} failed; {count.stored_rows} answers stored for {count.expected_rows} "
-            f"acknowledged ({crowd.saves} saves of {len(crowd.respondents) * survey_pages}), {count.lost} lost, "
-            f"{count.duplicated} duplicated; {count.completed} completed"
-            + (f"; PROBLEMS: {'; '.join(problems)}" if problems else ""),
+            f"client used {crowd.client_cpu / crowd.seconds:.0%} of a core, {len(crowd.failures)} failed; "
+            f"{count.stored_rows} answers stored for {count.expected_rows} acknowledged ({crowd.saves} saves of "
+            f"{len(crowd.respondents) * survey_pages}), {count.lost} lost, {count.duplicated} duplicated; "
+            f"{count.completed} completed" + (f"; PROBLEMS: {'; '.join(problems)}" if problems else ""),
             not problems,
         )
     )
