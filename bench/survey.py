@@ -42,13 +42,13 @@ def postgres_schema(server_url: str) -> Iterator[str]:
 
 @contextmanager
 def sqlite_file(folder: Path) -> Iterator[str]:
-    """Yield the URL of a new SQLite file in ``folder``; the file (and its WAL) is deleted afterwards."""
+    """Yield the URL of a new SQLite file in ``folder``; the file (its WAL, its lock file) is deleted afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"load-{secrets.token_hex(4)}.db"
     try:
         yield f"sqlite:///{path}"
     finally:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-lock"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
