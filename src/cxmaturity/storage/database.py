@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if sys.platform != "win32":
+    import fcntl
 
 #: How long a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -101,7 +104,9 @@ _WRITER = "cxm_writer"
 
 
 def _is_file(database: str | None) -> bool:
-    return bool(database) and database != ":memory:" and not str(database).startswith("file::memory:")
+    """Whether the database is a file other processes may open (where ``flock`` exists to share it)."""
+    in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
+    return not in_memory and sys.platform != "win32"
 
 
 class ProcessLock:
@@ -142,9 +147,9 @@ class Held:
 
 
 def _wait_for_lock(fd: int, timeout: float) -> bool:
-    """Block on ``fd``'s lock in a helper thread (a blocking ``flock`` has no timeout) for at most ``timeout``
-    seconds. After a timeout the helper closes ``fd`` as soon as the lock is granted, or the file is closed now if
-    waiting failed."""
+    """Wait at most ``timeout`` seconds for ``fd``'s lock, blocking in a helper thread (a blocking ``flock`` has no
+    timeout); return whether it was granted in time. When it was not, the helper closes ``fd`` once its wait ends
+    (the lock granted late, or the wait failed)."""
     decided = threading.Lock()
     granted = threading.Event()
     outcome: dict[str, bool] = {}
