@@ -10,13 +10,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from cxmaturity.storage.database import make_engine
+from cxmaturity.storage.database import ProcessLock, make_engine
 
 #: Writes transactions of 20 ms back to back until told to stop (or for LIMIT seconds), then prints how many.
 HOG = """
 import sys, time
 from pathlib import Path
-from cxmaturity.storage.database import make_engine
+from cxmaturity.storage.database import ProcessLock, make_engine
 engine = make_engine(sys.argv[1])
 ready, stop, end, made = Path(sys.argv[2]), Path(sys.argv[3]), time.monotonic() + float(sys.argv[4]), 0
 while not stop.exists() and time.monotonic() < end:
@@ -63,3 +63,17 @@ def test_a_process_that_writes_without_pause_lets_another_write_in_turn(tmp_path
     assert max(waits) < 1.0, waits
     assert counts == {"hog": made, "turn": 10}
     assert made >= 1
+
+
+def test_the_lock_between_processes_waits_no_longer_than_asked_and_leaks_nothing(tmp_path: Path) -> None:
+    lock = ProcessLock(tmp_path / "db-lock")
+    holder = lock.acquire(1.0)
+    assert holder is not None
+    began = time.monotonic()
+    assert lock.acquire(0.2) is None  # another open file of the same lock file conflicts, as another process would
+    assert 0.2 <= time.monotonic() - began < 2.0
+    holder.release()
+    # The abandoned wait gets the lock once it is free and lets it go at once: the next one is served.
+    again = lock.acquire(2.0)
+    assert again is not None
+    again.release()
