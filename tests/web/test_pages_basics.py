@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import httpx
+
 from tests.web.conftest import PASSWORD, Cast, Site
 
 
@@ -45,7 +47,22 @@ def test_it_hides_another_organization(site: Site, cast: Cast) -> None:
 
 
 def test_it_sets_security_headers(site: Site) -> None:
-    response = site.client().get("/signin")
-    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    response = site.client().get("/signin")  # the test client speaks https, as a deployment behind TLS does
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_it_sends_hsts_only_over_tls(site: Site) -> None:
+    response = site.portal.portal.call(_get_over_http, site)
+    assert response.status_code == 200
+    assert "strict-transport-security" not in response.headers
+
+
+async def _get_over_http(site: Site) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://testserver") as client:
+        return await client.get("/signin")
