@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     default_min_group_size: int = 3
     #: Threads per worker for requests that touch the database.
     threads: int = Field(default=12, ge=1, le=200)
+    #: Threads per worker saving respondents' pages, a pool of their own: a few keep the database and the
+    #: interpreter busy without queueing behind one another (more only lengthen the slowest saves), and slow pages
+    #: (reports, plans) on the main pool never hold up a respondent.
+    save_threads: int = Field(default=3, ge=1, le=64)
     #: Failed sign-ins per account within the window before the account's sign-in is refused until the window
     #: has passed; a client address may fail four times as often (several accounts behind one office address).
     signin_max_failures: int = Field(default=5, ge=1)

@@ -170,6 +170,15 @@ def test_it_saves_each_page_and_resumes_at_the_first_unsaved_page(site: Site, ca
     assert _checked(later.get(f"/r/{token}/p/2").text, FW.competencies[1].indicators[0].key) is None
 
 
+def test_page_saves_run_on_their_own_small_thread_pool(site: Site, cast: Cast) -> None:
+    (token,) = _invite(site, cast)
+    response = site.client().post(f"/r/{token}/p/1", data=_form(site, token, **_first_options(FW, 0)))
+    assert response.status_code == 303
+    limiter = site.app.state.save_limiter
+    assert limiter.total_tokens == site.settings.save_threads == 3
+    assert limiter.borrowed_tokens == 0  # every save gave its thread back
+
+
 def test_it_moves_back_and_saves_an_empty_page_as_seen(site: Site, cast: Cast) -> None:
     (token,) = _invite(site, cast)
     client = site.client()

@@ -8,11 +8,12 @@ linger in a shared computer's cache. Each POST saves its page in its own transac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.routing import BaseRoute, Route
 
@@ -289,7 +290,7 @@ async def save(request: Request) -> Response:
     n: int = request.path_params["n"]
     form = await request.form()
     csrf_token, action = form.get("csrf_token"), form.get("action")
-    return await run_in_threadpool(
+    work = partial(
         _save,
         request,
         token,
@@ -298,6 +299,16 @@ async def save(request: Request) -> Response:
         csrf_token if isinstance(csrf_token, str) else "",
         action if isinstance(action, str) else "next",
     )
+    return await anyio.to_thread.run_sync(work, limiter=_save_limiter(request))
+
+
+def _save_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The page saves' own thread pool (``CXM_SAVE_THREADS``), made on first use in the app's event loop."""
+    state = request.app.state
+    limiter: anyio.CapacityLimiter | None = getattr(state, "save_limiter", None)
+    if limiter is None:
+        limiter = state.save_limiter = anyio.CapacityLimiter(settings_of(request).save_threads)
+    return limiter
 
 
 def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str, action: str) -> Response:
