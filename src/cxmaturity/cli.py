@@ -209,16 +209,21 @@ def _read_answers(fw, answers: Path, column_map: Path | None, targets: Path | No
     return responses, wanted
 
 
+# Options that several commands share, declared once so their help reads the same everywhere.
+AnswersArgument = Annotated[
+    Path, typer.Argument(help="Answers CSV (long or wide form) or XLSX (its answers sheet); see docs/cli.md.")
+]
+FrameworkOption = Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")]
+TargetsOption = Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")]
+MapOption = Annotated[Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")]
+
+
 @app.command("score")
 def score_command(
-    answers: Annotated[
-        Path, typer.Argument(help="Answers CSV (long or wide form) or XLSX (its answers sheet); see docs/cli.md.")
-    ],
-    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
-    targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
-    column_map: Annotated[
-        Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")
-    ] = None,
+    answers: AnswersArgument,
+    framework: FrameworkOption,
+    targets: TargetsOption = None,
+    column_map: MapOption = None,
     min_group_size: Annotated[int, typer.Option(min=1, help="Smallest group whose results are shown.")] = 3,
     bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples (0 = no intervals).")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed of the bootstrap, for repeatable intervals.")] = 0,
@@ -269,14 +274,10 @@ def _keys(text: str | None) -> frozenset[str]:
 
 @app.command("plan")
 def plan_command(
-    answers: Annotated[
-        Path, typer.Argument(help="Answers CSV (long or wide form) or XLSX (its answers sheet); see docs/cli.md.")
-    ],
-    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
-    targets: Annotated[Path | None, typer.Option(help="Target stage per competency (YAML or CSV).")] = None,
-    column_map: Annotated[
-        Path | None, typer.Option("--map", help="Maps a survey tool's headers to indicators.")
-    ] = None,
+    answers: AnswersArgument,
+    framework: FrameworkOption,
+    targets: TargetsOption = None,
+    column_map: MapOption = None,
     budget: Annotated[float | None, typer.Option(min=0, help="Budget per period (default: unlimited).")] = None,
     capacity: Annotated[
         float | None, typer.Option(min=0, help="Person-months per period (default: unlimited).")
@@ -413,7 +414,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
 
 @app.command("template")
 def template_command(
-    framework: Annotated[str, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML.")],
+    framework: FrameworkOption,
     fmt: Annotated[TemplateFormat, typer.Option("--format", help="csv: blank answers file; md: questionnaire.")] = (
         TemplateFormat.csv
     ),
