@@ -226,7 +226,7 @@ def submission(backend: str) -> list[Row]:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
         elif backend == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-lock"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
     base, app = results["baseline"], results["app"]
     ratio = app.throughput / base.throughput
@@ -307,7 +307,7 @@ def dashboard() -> list[Row]:
         server = asyncio.run(page_time())
     finally:
         engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-lock"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     return [
         Row("score 2,000 respondents in memory", in_memory, 1.0, "baseline: scoring with 1,000 resamples"),
