@@ -1,16 +1,23 @@
-# Every target sets up .venv/ first, so a fresh checkout needs nothing but Python 3.11+ and make.
+# Every target sets up .venv/ first, so a fresh checkout needs nothing but Python 3.11+ and make. What it installs
+# comes from requirements.lock (exact versions with hashes), so a fresh clone gets exactly what CI tested; `make lock`
+# refreshes the lock on purpose.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-resolve every dependency to the newest versions pyproject.toml allows; commit the result after `make test`.
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet --universal --generate-hashes --python-version 3.11 --extra dev \
+		pyproject.toml requirements-build.in -o requirements.lock
 
 run: $(STAMP)
 	$(BIN)/cxm demo

@@ -170,8 +170,19 @@ def _check_depth(text: str, file: str) -> None:
     # their count bounds the depth: ordinary files skip the scan.
     if sum(text.count(c) for c in "[{-:?") <= _DEPTH_SCAN_ABOVE:
         return
+    try:
+        _scan_depth(text, file, _Loader)
+    except yaml.YAMLError:
+        # libyaml reads ahead while a flow collection could still be a key, and newer releases stop at their own
+        # nesting limit before handing us the events. The pure-Python parser reads at most 1,024 characters ahead, so
+        # on this (error) path it finds the depth where it is first exceeded, in our words; other errors go on.
+        _scan_depth(text, file, yaml.SafeLoader)
+        raise
+
+
+def _scan_depth(text: str, file: str, loader: type[yaml.SafeLoader]) -> None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
