@@ -43,6 +43,10 @@ def _stage_of(score: float) -> int:
     return math.floor(score + 1e-12) - 1
 
 
+def _stage_key(fw: Framework, score: float) -> str | None:
+    return None if math.isnan(score) else fw.stage_keys[_stage_of(score)]
+
+
 def validate_targets(fw: Framework, targets: dict[str, str]) -> list[str]:
     """Return messages for targets that name an unknown competency or stage."""
     problems = []
@@ -63,6 +67,18 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     if problems:
         raise ValueError("; ".join(problems))
     layout = layout_for(fw)
+    # A respondent without a single usable answer (all dk, na or missing) is no evidence: they count nowhere, not in
+    # n, not in a group's size, not in the small-team rules.
+    usable = np.asarray((responses.answers >= 0).any(axis=1), dtype=np.bool_)
+    excluded = int((~usable).sum())
+    if excluded:
+        responses = ResponseMatrix(
+            fw,
+            tuple(r for r, keep in zip(responses.respondents, usable, strict=True) if keep),
+            tuple(g for g, keep in zip(responses.groups, usable, strict=True) if keep),
+            responses.answers[usable],
+            responses.importance[usable],
+        )
     answers = responses.answers
     names, member = _group_index(responses)
     by_group = tally(answers, layout, member, len(names) + 1)  # the last slot holds respondents without a group
@@ -82,29 +98,36 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     )
     coverage, respondents_per_comp = _coverage(answers, counts, layout)
     importance = _importance(responses, layout)
+    levels = respondent_levels(answers, layout)
+    overall_level = _overall_level(levels, layout)
     competencies = _competencies(
-        fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp, importance, options
+        fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp, importance, levels, options
     )
     expected = answers.size
     total_coverage = float(counts.sum() / expected) if expected else 0.0
-    scores = [c.score for c in competencies]
+    scores = [c.score for c in competencies if c.score is not None]
     groups, withheld, blind_spots = _groups(fw, names, by_group, everyone, layout, options)
-    overall_index = _stage_of(team_overall)
+    scored = not math.isnan(team_overall)
+    overall_index = _stage_of(team_overall) if scored else None
     return Result(
         framework=fw.id,
         framework_version=fw.version,
         respondents=responses.size,
         overall=Overall(
-            stage=fw.stage_keys[overall_index],
-            stage_number=overall_index + 1,
-            score=team_overall,
-            interval=(uncertainty.overall_lower, uncertainty.overall_upper) if uncertainty else None,
-            stage_probabilities=_probabilities(fw, uncertainty.overall_stage_probabilities) if uncertainty else {},
+            stage=fw.stage_keys[overall_index] if overall_index is not None else None,
+            stage_number=overall_index + 1 if overall_index is not None else None,
+            score=team_overall if scored else None,
+            interval=(uncertainty.overall_lower, uncertainty.overall_upper) if uncertainty and scored else None,
+            stage_probabilities=_probabilities(fw, uncertainty.overall_stage_probabilities)
+            if uncertainty and scored
+            else {},
             rule=layout.overall,
+            respondent_mean=_num(overall_level[0]),
+            respondent_sd=_num(overall_level[1]),
         ),
         competencies=competencies,
-        weakest=tuple(c.key for c in competencies if c.score <= min(scores) + 1e-9),
-        strongest=tuple(c.key for c in competencies if c.score >= max(scores) - 1e-9),
+        weakest=tuple(c.key for c in competencies if c.score is not None and c.score <= min(scores) + 1e-9),
+        strongest=tuple(c.key for c in competencies if c.score is not None and c.score >= max(scores) - 1e-9),
         coverage=total_coverage,
         low_coverage=total_coverage < options.low_coverage,
         indicators=_indicators(fw, everyone, layout, ind_agree),
@@ -114,6 +137,8 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
         blind_spots=blind_spots,
         gaps=_gaps(fw, competencies, options),
         options=options,
+        not_assessed=tuple(c.key for c in competencies if c.score is None),
+        excluded_respondents=excluded,
     )
 
 
@@ -157,20 +182,28 @@ def _competencies(
     coverage: FloatArray,
     respondents: npt.NDArray[np.intp],
     importance: FloatArray,
+    levels: FloatArray,
     options: ScoringOptions,
 ) -> tuple[CompetencyResult, ...]:
     out = []
+    level_mean, level_sd = _mean_sd(levels)
     for c, comp in enumerate(fw.competencies):
+        assessed = bool(team.assessed[c])
         stage = int(team.stage[c])
+        known = uncertainty is not None and assessed
         out.append(
             CompetencyResult(
                 key=comp.key,
-                stage=fw.stage_keys[stage],
-                stage_number=stage + 1,
-                score=float(team.score[c]),
-                interval=(float(uncertainty.lower[c]), float(uncertainty.upper[c])) if uncertainty else None,
-                interval_method=uncertainty.method if uncertainty else "none",
-                stage_probabilities=_probabilities(fw, uncertainty.stage_probabilities[c]) if uncertainty else {},
+                stage=fw.stage_keys[stage] if assessed else None,
+                stage_number=stage + 1 if assessed else None,
+                score=float(team.score[c]) if assessed else None,
+                interval=(float(uncertainty.lower[c]), float(uncertainty.upper[c]))
+                if uncertainty is not None and assessed
+                else None,
+                interval_method=uncertainty.method if known and uncertainty is not None else "none",
+                stage_probabilities=_probabilities(fw, uncertainty.stage_probabilities[c])
+                if uncertainty is not None and assessed
+                else {},
                 fulfilment={key: _num(team.fulfilment[c, s]) for s, key in enumerate(fw.stage_keys) if s > 0},
                 coverage=float(coverage[c]),
                 low_coverage=bool(coverage[c] < options.low_coverage),
@@ -182,9 +215,56 @@ def _competencies(
                     rwg_lindell=_num(agree.rwg_lindell[c]),
                 ),
                 importance=_num(importance[c]),
+                respondent_mean=_num(level_mean[c]),
+                respondent_sd=_num(level_sd[c]),
             )
         )
     return tuple(out)
+
+
+def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
+    """Return (respondents, C): each respondent's mean normalized answer over a competency's evidence items they
+    answered (a rubric counts once per stage it evidences), NaN where they answered none of it."""
+    n = answers.shape[0]
+    a = layout.max_options
+    # Per (indicator, option) cell: the summed value it gives each competency's evidence and how many items it feeds.
+    cell = layout.evidence_indicator[:, np.newaxis] * a + np.arange(a)[np.newaxis, :]
+    sums = np.zeros((layout.n_indicators * a, layout.n_competencies))
+    items = np.zeros_like(sums)
+    comp = np.broadcast_to(layout.evidence_competency[:, np.newaxis], cell.shape)
+    np.add.at(sums, (cell.ravel(), comp.ravel()), layout.value.ravel())
+    np.add.at(items, (cell.ravel(), comp.ravel()), 1.0)
+    rows, cols = np.nonzero(answers >= 0)
+    flat = cols * a + answers[rows, cols]
+    total = np.zeros((n, layout.n_competencies))
+    count = np.zeros_like(total)
+    np.add.at(total, rows, sums[flat])
+    np.add.at(count, rows, items[flat])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+
+
+def _mean_sd(levels: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return the mean and sample SD over respondents (axis 0) of values that may be NaN."""
+    has = ~np.isnan(levels)
+    n = has.sum(axis=0)
+    values = np.where(has, levels, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, values.sum(axis=0) / np.where(n > 0, n, 1), np.nan)
+        sq = np.where(has, (levels - mean) ** 2, 0.0).sum(axis=0)
+        sd = np.where(n > 1, np.sqrt(sq / np.where(n > 1, n - 1, 1)), np.nan)
+    return mean, sd
+
+
+def _overall_level(levels: FloatArray, layout: Layout) -> tuple[float, float]:
+    """Return the mean and SD over respondents of each one's weighted mean level over the competencies they answered."""
+    has = ~np.isnan(levels)
+    weights = np.where(has, layout.weights, 0.0)
+    total = weights.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_respondent = np.where(total > 0, (np.nan_to_num(levels) * weights).sum(axis=1) / total, np.nan)
+    mean, sd = _mean_sd(per_respondent[:, np.newaxis])
+    return float(mean[0]), float(sd[0])
 
 
 def _distribution(fw: Framework, counts: FloatArray, i: int) -> dict[str, int]:
@@ -282,13 +362,15 @@ def _groups(
             GroupResult(
                 group=names[g],
                 respondents=int(sizes[g]),
-                overall_stage=fw.stage_keys[_stage_of(float(group_overall[row]))],
-                overall_score=float(group_overall[row]),
+                overall_stage=_stage_key(fw, float(group_overall[row])),
+                overall_score=_num(float(group_overall[row])),
                 competencies=tuple(
                     GroupCompetency(
                         key=comp.key,
-                        stage=fw.stage_keys[int(group_scores.stage[row, c])],
-                        score=float(group_scores.score[row, c]),
+                        stage=fw.stage_keys[int(group_scores.stage[row, c])]
+                        if group_scores.assessed[row, c]
+                        else None,
+                        score=_num(float(group_scores.score[row, c])),
                     )
                     for c, comp in enumerate(fw.competencies)
                 ),
@@ -299,7 +381,7 @@ def _groups(
             continue
         for c, comp in enumerate(fw.competencies):
             diff = float(group_scores.score[row, c] - others.score[row, c])
-            if diff >= options.blind_spot_margin:
+            if not math.isnan(diff) and diff >= options.blind_spot_margin:
                 spots.append(
                     BlindSpot(
                         competency=comp.key,
@@ -321,6 +403,8 @@ def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: Sc
     top = len(fw.stages)
     gaps = []
     for comp, result in zip(fw.competencies, competencies, strict=True):
+        if result.score is None or result.stage_number is None:
+            continue  # not assessed: no evidence of a gap either way
         target = options.targets.get(comp.key) or fw.stage_keys[min(result.stage_number, top - 1)]
         target_number = fw.stage_number(target)
         size = max(0.0, target_number - result.score)

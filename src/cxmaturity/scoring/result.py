@@ -39,6 +39,8 @@ class Agreement:
     ad: float | None
     rwg: float | None
     rwg_lindell: float | None = None
+    #: More spread than random answers would give (answers piled at both ends): two camps, not a blur.
+    polarised: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,12 @@ class IndicatorResult:
 
 @dataclass(frozen=True)
 class CompetencyResult:
+    """One competency's result. Without any usable answer it is *not assessed*: no stage, score or interval."""
+
     key: str
-    stage: str
-    stage_number: int
-    score: float
+    stage: str | None
+    stage_number: int | None
+    score: float | None
     interval: tuple[float, float] | None
     interval_method: str
     stage_probabilities: dict[str, float]
@@ -69,16 +73,28 @@ class CompetencyResult:
     respondents: int
     agreement: Agreement
     importance: float | None
+    #: Mean and sample SD over respondents of each respondent's mean normalized answer to the competency's evidence:
+    #: the summary of every answer that progress verdicts compare (docs/progress.md).
+    respondent_mean: float | None = None
+    respondent_sd: float | None = None
+
+    @property
+    def assessed(self) -> bool:
+        return self.score is not None
 
 
 @dataclass(frozen=True)
 class Overall:
-    stage: str
-    stage_number: int
-    score: float
+    """The overall result over the assessed competencies; None throughout when none is assessed."""
+
+    stage: str | None
+    stage_number: int | None
+    score: float | None
     interval: tuple[float, float] | None
     stage_probabilities: dict[str, float]
     rule: str
+    respondent_mean: float | None = None
+    respondent_sd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,21 +106,22 @@ class DiscussionItem:
     ad: float
     rwg: float
     distribution: dict[str, int]
+    polarised: bool = False
 
 
 @dataclass(frozen=True)
 class GroupCompetency:
     key: str
-    stage: str
-    score: float
+    stage: str | None
+    score: float | None
 
 
 @dataclass(frozen=True)
 class GroupResult:
     group: str
     respondents: int
-    overall_stage: str
-    overall_score: float
+    overall_stage: str | None
+    overall_score: float | None
     competencies: tuple[GroupCompetency, ...]
 
 
@@ -127,6 +144,8 @@ class Gap:
     weight: float
     importance: float | None
     priority: float
+    #: The overall rule is "weakest" and this competency sets the overall stage: it leads the gaps.
+    holds_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,9 +166,32 @@ class Result:
     blind_spots: tuple[BlindSpot, ...]
     gaps: tuple[Gap, ...]
     options: ScoringOptions
+    #: Competencies without any usable answer, left out of the overall (keys, framework order).
+    not_assessed: tuple[str, ...] = ()
+    #: Respondents whose every answer was don't know, not applicable or missing; not counted anywhere else.
+    excluded_respondents: int = 0
+
+    @property
+    def scorable(self) -> bool:
+        """Whether any competency has usable answers (otherwise there is nothing to show as a result)."""
+        return self.overall.score is not None
 
     def competency(self, key: str) -> CompetencyResult:
         for comp in self.competencies:
             if comp.key == key:
                 return comp
         raise KeyError(key)
+
+
+class NotScorable(ValueError):
+    """Answers that give no evidence at all: nothing may be shown as a stage."""
+
+
+def require_scorable(result: Result, source: str) -> Result:
+    """Return ``result``, or raise NotScorable naming ``source`` when no competency has a usable answer."""
+    if not result.scorable:
+        raise NotScorable(
+            f"{source}: no usable answer to score: every answer is don't know, not applicable or missing"
+            + (f" ({result.excluded_respondents} respondents)" if result.excluded_respondents else "")
+        )
+    return result

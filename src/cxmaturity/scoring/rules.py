@@ -15,6 +15,7 @@ Score
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,11 +26,15 @@ from cxmaturity.scoring.layout import FloatArray, Layout
 
 @dataclass(frozen=True)
 class Scores:
-    """Scores over leading dimensions ``...``: fulfilment (..., C, S), stage index (..., C), score (..., C)."""
+    """Scores over leading dimensions ``...``: fulfilment (..., C, S), stage index (..., C), score (..., C).
+
+    Where a competency is not assessed its stage index is -1 and its score NaN."""
 
     fulfilment: FloatArray
     stage: npt.NDArray[np.intp]
     score: FloatArray
+    #: (..., C): whether any of the competency's evidence was answered.
+    assessed: npt.NDArray[np.bool_]
 
 
 #: A tally keeps, per indicator, bins for "not applicable", "don't know" and "missing" before the option bins, so
@@ -76,20 +81,46 @@ def fulfilment(counts: FloatArray, layout: Layout) -> FloatArray:
 
 def scores_from_counts(counts: FloatArray, layout: Layout) -> Scores:
     """Apply the stage and score rules to counts of shape (..., indicators, options)."""
-    ful = fulfilment(counts, layout)
+    return scores_from_fulfilment(fulfilment(counts, layout), layout)
+
+
+def scores_from_fulfilment(ful: FloatArray, layout: Layout) -> Scores:
+    """Apply the stage and score rules to fulfilments of shape (..., C, S).
+
+    A competency none of whose stages has answered evidence is *not assessed*: stage -1 and score NaN, so that it
+    can neither be mistaken for the first stage nor pull an overall score down.
+    """
+    assessed = np.asarray(~np.isnan(ful[..., 1:]).all(axis=-1), dtype=np.bool_)
     met = np.nan_to_num(ful[..., 1:], nan=0.0) >= layout.threshold  # (..., C, S-1)
     stage = np.cumprod(met, axis=-1).sum(axis=-1).astype(np.intp)  # 0-based index of the stage reached
     top = layout.n_stages - 1
     nxt = np.minimum(stage + 1, top)
     progress = np.take_along_axis(np.nan_to_num(ful, nan=0.0), nxt[..., np.newaxis], axis=-1)[..., 0]
     fraction = np.where(stage < top, np.clip(progress / layout.threshold, 0.0, np.nextafter(1.0, 0.0)), 0.0)
-    return Scores(fulfilment=ful, stage=stage, score=stage + 1.0 + fraction)
+    return Scores(
+        fulfilment=ful,
+        stage=np.where(assessed, stage, -1).astype(np.intp),
+        score=np.where(assessed, stage + 1.0 + fraction, np.nan),
+        assessed=assessed,
+    )
 
 
 def overall_score(scores: FloatArray, layout: Layout) -> FloatArray:
-    """Combine competency scores (..., C) into one overall score by the framework's rule."""
+    """Combine competency scores (..., C) into one overall score by the framework's rule.
+
+    Competencies that are not assessed (NaN) are left out; with none assessed the overall is NaN too.
+    """
+    assessed = ~np.isnan(scores)
     if layout.overall == "weakest":
-        return np.asarray(scores.min(axis=-1), dtype=np.float64)
+        # fmin skips NaN without the warning nanmin gives for a row that is all NaN.
+        return np.asarray(np.fmin.reduce(scores, axis=-1), dtype=np.float64)
     if layout.overall == "mean":
-        return np.asarray((scores * layout.weights).sum(axis=-1) / layout.weights.sum(), dtype=np.float64)
-    return np.asarray(np.median(scores, axis=-1), dtype=np.float64)
+        weights = np.where(assessed, layout.weights, 0.0)
+        total = weights.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(
+                np.where(total > 0, (np.nan_to_num(scores) * weights).sum(axis=-1) / total, np.nan), dtype=np.float64
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN row has no median: NaN is the answer
+        return np.asarray(np.nanmedian(scores, axis=-1), dtype=np.float64)
