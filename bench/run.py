@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
-Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring frameworks planning web reports exports
-benchmarks load faults).
+Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
+exports benchmarks load faults).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -19,6 +19,7 @@ from bench import (
     bench_faults,
     bench_frameworks,
     bench_load,
+    bench_method,
     bench_planning,
     bench_reports,
     bench_scoring,
@@ -32,6 +33,7 @@ def main() -> int:
     only = set(sys.argv[1:])
     suites = (
         ("scoring", bench_scoring.run),
+        ("method", bench_method.run),
         ("frameworks", bench_frameworks.run),
         ("planning", bench_planning.run),
         ("web", bench_web.run),

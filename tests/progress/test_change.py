@@ -1,4 +1,5 @@
-"""The verdict rule on one difference: MOVER interval from the two intervals, symmetric and monotone."""
+"""The verdict rule on one difference: from the respondents' levels (P(rise)), or the MOVER interval of the score
+change where a result has no levels; symmetric and monotone."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxmaturity.progress.change import Estimate, difference
+from cxmaturity.progress.change import Estimate, Evidence, difference, probability_of_rise
 
 scores = st.floats(min_value=1.0, max_value=5.0, allow_nan=False)
 reach = st.floats(min_value=0.0, max_value=1.5, allow_nan=False)
@@ -72,5 +73,71 @@ def test_it_is_symmetric(before: Estimate, after: Estimate) -> None:
 def test_it_never_calls_a_higher_after_score_worse(before: Estimate, after: Estimate, lift: float) -> None:
     assert after.interval is not None
     raised = Estimate(after.score + lift, (after.interval[0] + lift, after.interval[1] + lift), after.confidence)
+    rank = {"declined": 0, "no clear change": 1, "improved": 2}
+    assert rank[difference(before, raised).verdict] >= rank[difference(before, after).verdict]
+
+
+# The verdict from the evidence: respondents' levels in both assessments (docs/progress.md, worked example).
+
+levels = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+spreads = st.one_of(st.none(), st.floats(min_value=0.0, max_value=0.5, allow_nan=False))
+counts = st.integers(min_value=1, max_value=40)
+
+
+@st.composite
+def evidenced(draw: st.DrawFn) -> Estimate:
+    score = draw(scores)
+    n = draw(counts)
+    sd = None if n == 1 else draw(spreads)
+    return Estimate(score, (score - draw(reach), score + draw(reach)), 0.9, Evidence(draw(levels), sd, n, 0.15))
+
+
+def test_it_reproduces_the_worked_example_of_the_verdict() -> None:
+    before = Evidence(0.40, 0.12, 8, 0.15)
+    assert probability_of_rise(before, Evidence(0.55, 0.15, 8, 0.15)) == pytest.approx(0.9774, abs=5e-5)
+    assert probability_of_rise(before, Evidence(0.50, 0.15, 8, 0.15)) == pytest.approx(0.9168, abs=5e-5)
+    rise = difference(Estimate(2.3, (1.9, 2.8), 0.9, before), Estimate(2.9, (2.4, 3.4), 0.9, Evidence(0.55, 0.15, 8)))
+    assert rise.verdict == "improved"
+    assert rise.probability is not None
+    assert rise.probability > 0.95
+    # The MOVER interval of the score change holds zero, yet every answer says the team rose.
+    assert rise.interval is not None
+    assert rise.interval[0] < 0
+
+
+def test_it_never_calls_a_change_against_the_score() -> None:
+    found = difference(
+        Estimate(3.2, (3.0, 3.4), 0.9, Evidence(0.4, 0.1, 10)), Estimate(3.1, None, 0.9, Evidence(0.7, 0.1, 10))
+    )
+    assert found.probability is not None
+    assert found.probability > 0.99
+    assert found.verdict == "no clear change"
+
+
+def test_it_gives_two_people_who_agree_twice_no_certainty() -> None:
+    found = probability_of_rise(Evidence(0.5, 0.0, 2, 0.15), Evidence(0.6, 0.0, 2, 0.15))
+    assert 0.5 < found < 0.95
+
+
+@given(evidenced(), evidenced())
+def test_it_is_symmetric_with_evidence(before: Estimate, after: Estimate) -> None:
+    forward, backward = difference(before, after), difference(after, before)
+    swap = {"improved": "declined", "declined": "improved", "no clear change": "no clear change"}
+    assert backward.verdict == swap[forward.verdict]
+    assert forward.probability is not None
+    assert backward.probability is not None
+    assert backward.probability == pytest.approx(1.0 - forward.probability, abs=1e-9)
+
+
+@given(evidenced(), evidenced(), st.floats(min_value=0.0, max_value=0.5))
+def test_it_never_calls_a_higher_after_level_worse(before: Estimate, after: Estimate, lift: float) -> None:
+    assert after.evidence is not None
+    assert after.interval is not None
+    raised = Estimate(
+        after.score + lift,
+        (after.interval[0] + lift, after.interval[1] + lift),
+        0.9,
+        Evidence(after.evidence.mean + lift, after.evidence.sd, after.evidence.n, after.evidence.prior_sd),
+    )
     rank = {"declined": 0, "no clear change": 1, "improved": 2}
     assert rank[difference(before, raised).verdict] >= rank[difference(before, after).verdict]

@@ -17,19 +17,6 @@ def test_it_reaches_the_top_stage_with_the_top_score(example: Framework) -> None
     assert result.gaps == ()
 
 
-def test_it_gives_one_respondent_the_whole_scale_as_interval(example: Framework) -> None:
-    result = score(build(example, {"a": ("", HIGH)}))
-    assert all(c.interval == (1.0, 3.0) for c in result.competencies)
-    assert result.competencies[0].interval_method == "whole scale (one respondent)"
-
-
-def test_it_widens_small_team_intervals_with_a_jackknife(example: Framework) -> None:
-    team = {f"r{i}": ("", HIGH if i % 2 else LOW) for i in range(6)}
-    result = score(build(example, team))
-    assert "jackknife" in result.competencies[0].interval_method
-    assert "n = 6" in result.competencies[0].interval_method
-
-
 def test_it_finds_a_blind_spot(example: Framework) -> None:
     team = {f"lead{i}": ("leaders", HIGH) for i in range(3)} | {f"staff{i}": ("staff", LOW) for i in range(3)}
     result = score(build(example, team), ScoringOptions(bootstrap=0))

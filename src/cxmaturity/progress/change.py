@@ -1,19 +1,29 @@
-"""The verdict on a change of score between two assessments, from the two results' own intervals.
+"""The verdict on a change between two assessments, from every answer of both, with how sure it is.
 
-Each result carries an interval of its score (a bootstrap over respondents, widened by a jackknife t-interval for
-small teams: ``scoring/uncertainty.py``). The two assessments are independent samples of respondents, so the interval
-of the difference ``after - before`` is recovered from the two intervals by MOVER, the method of variance estimates
-recovery (Zou & Donner 2008; Newcombe 1998 for proportions):
+Two assessments are independent samples of respondents (anonymous: nobody can be matched). A gated score is a
+discontinuous summary of the answers, so two intervals of it carry little of the evidence: a team can rise a whole
+stage while both intervals are wide. The verdict therefore compares the evidence itself: each respondent's *level* in a
+competency, their mean normalized answer over all of its evidence items (``CompetencyResult.respondent_mean`` and
+``respondent_sd`` summarise it). The probability that the team's level rose is the posterior probability that the
+after population's mean level exceeds the before one's, under the model that gives the result's intervals (normal
+respondent levels, flat prior on the means, the weak prior on their spread of ``scoring/uncertainty.py``: NU0
+pseudo-respondents who vary by SIGMA0). The two means' posteriors are Student t; their difference is approximated by
+Welch's t with Satterthwaite's degrees of freedom (Welch 1947), the classical answer to the Behrens–Fisher problem:
 
-    lower = d - sqrt((after - after_lower)^2 + (before_upper - before)^2)
-    upper = d + sqrt((after_upper - after)^2 + (before - before_lower)^2)
+    v = ((n - 1) s² + NU0 σ0²) / (n - 1 + NU0)                (each assessment; σ0 = SIGMA0 / sqrt(K) for a level
+                                                               that averages K stage values)
+    se² = v_after / n_after + v_before / n_before
+    P(rise) = T_df((mean_after - mean_before) / se)
 
-with ``d = after - before``. It keeps each interval's own asymmetry (scores near the ends of the scale have lopsided
-intervals) and, unlike "the intervals do not overlap", it is not needlessly strict. The verdict is "improved" when the
-whole interval of the difference lies above zero, "declined" when it lies below, and "no clear change" otherwise.
+The verdict is "improved" when P(rise) is at least DECISIVE and the score did not fall, "declined" when P(rise) is at
+most 1 - DECISIVE and the score did not rise, and "no clear change" otherwise; P(rise) is stated beside it. Swapping
+before and after turns P into 1 - P and the score change into its negative, so "improved" and "declined" swap
+exactly. ``bench/bench_method.py`` measures its power and false alarms by simulation (docs/progress.md).
 
-Swapping before and after turns ``(d, lower, upper)`` into ``(-d, -upper, -lower)``, so "improved" and "declined" swap
-exactly; raising the after score (with its interval) can only move the verdict towards "improved".
+The interval of the score change shown beside it is recovered from the two results' own intervals by MOVER (Zou &
+Donner 2008): lower = d - sqrt((after - after_lower)² + (before_upper - before)²), upper = d + sqrt((after_upper -
+after)² + (before - before_lower)²), d = after - before. It describes the score; the verdict rests on the evidence.
+Results without respondent levels (none answered) fall back on that interval: "improved" when it lies above zero.
 """
 
 from __future__ import annotations
@@ -22,6 +32,10 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Literal
+
+from scipy import stats
+
+from cxmaturity.scoring.uncertainty import NU0, SIGMA0
 
 Verdict = Literal["improved", "declined", "no clear change", "not comparable"]
 IMPROVED: Verdict = "improved"
@@ -32,6 +46,21 @@ VERDICTS: tuple[Verdict, ...] = (IMPROVED, DECLINED, NO_CLEAR_CHANGE, NOT_COMPAR
 
 #: Differences closer to zero than this are rounding, not change.
 EPSILON = 1e-9
+#: The probability of a rise (or of a fall) that a verdict of change needs: at most a 10% chance of calling a change
+#: (either way) when nothing changed, the error the 90% intervals accept.
+DECISIVE = 0.95
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Respondents' levels in one assessment: their mean, sample SD (None for one respondent) and count."""
+
+    mean: float
+    sd: float | None
+    n: int
+    #: The prior's spread of one respondent's level: SIGMA0 over the square root of the number of stage values the
+    #: level averages (a pseudo-respondent varies by SIGMA0 on each of them, independently).
+    prior_sd: float = SIGMA0
 
 
 @dataclass(frozen=True)
@@ -41,16 +70,19 @@ class Estimate:
     score: float
     interval: tuple[float, float] | None
     confidence: float
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
 class Difference:
-    """``after - before`` with its interval at ``confidence`` and the verdict the interval supports."""
+    """``after - before`` with its interval at ``confidence``, the verdict and the probability that the level rose."""
 
     change: float
     interval: tuple[float, float] | None
     confidence: float
     verdict: Verdict
+    #: Posterior probability that the team's level rose (None where a side has no respondent levels).
+    probability: float | None = None
 
 
 def _z(confidence: float) -> float:
@@ -69,20 +101,48 @@ def _distances(estimate: Estimate, confidence: float) -> tuple[float, float]:
 
 
 def difference(before: Estimate, after: Estimate) -> Difference:
-    """Return the change from ``before`` to ``after`` with its MOVER interval and verdict.
+    """Return the change from ``before`` to ``after``: MOVER interval of the score change, P(rise) and the verdict.
 
     The two intervals are brought to the higher of their two confidence levels (the more cautious one) assuming
-    normal-shaped tails. Without an interval on either side nothing can be said: "no clear change".
+    normal-shaped tails.
     """
     change = after.score - before.score
     confidence = max(before.confidence, after.confidence)
-    if before.interval is None or after.interval is None:
+    interval = None
+    if before.interval is not None and after.interval is not None:
+        before_down, before_up = _distances(before, confidence)
+        after_down, after_up = _distances(after, confidence)
+        interval = (change - math.hypot(after_down, before_up), change + math.hypot(after_up, before_down))
+    if before.evidence is not None and after.evidence is not None:
+        probability = probability_of_rise(before.evidence, after.evidence)
+        return Difference(change, interval, confidence, verdict_from(probability, change), probability)
+    if interval is None:
         return Difference(change, None, confidence, NO_CLEAR_CHANGE)
-    before_down, before_up = _distances(before, confidence)
-    after_down, after_up = _distances(after, confidence)
-    lower = change - math.hypot(after_down, before_up)
-    upper = change + math.hypot(after_up, before_down)
-    return Difference(change, (lower, upper), confidence, verdict_of(lower, upper))
+    return Difference(change, interval, confidence, verdict_of(*interval))
+
+
+def probability_of_rise(before: Evidence, after: Evidence) -> float:
+    """Return the posterior probability that the after population's mean level exceeds the before one's."""
+
+    def share(side: Evidence) -> tuple[float, float]:
+        sq = (side.n - 1) * (side.sd or 0.0) ** 2
+        df = side.n - 1 + NU0
+        return (sq + NU0 * side.prior_sd**2) / df / side.n, df
+
+    var_b, df_b = share(before)
+    var_a, df_a = share(after)
+    se2 = var_a + var_b
+    df = se2**2 / (var_a**2 / df_a + var_b**2 / df_b)
+    return float(stats.t.cdf((after.mean - before.mean) / math.sqrt(se2), df))
+
+
+def verdict_from(probability: float, change: float) -> Verdict:
+    """Return the verdict a probability of rise supports, never against the direction of the score change."""
+    if probability >= DECISIVE and change > -EPSILON:
+        return IMPROVED
+    if probability <= 1.0 - DECISIVE and change < EPSILON:
+        return DECLINED
+    return NO_CLEAR_CHANGE
 
 
 def verdict_of(lower: float, upper: float) -> Verdict:

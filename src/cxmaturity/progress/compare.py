@@ -12,9 +12,10 @@ from datetime import date
 from typing import Literal
 
 from cxmaturity.frameworks.model import Framework, Rubric
-from cxmaturity.progress.change import NOT_COMPARABLE, Difference, Estimate, Verdict, difference
+from cxmaturity.progress.change import NOT_COMPARABLE, Difference, Estimate, Evidence, Verdict, difference
 from cxmaturity.progress.versions import DEFAULT_MIN_SHARE, FrameworkDiff, diff
 from cxmaturity.scoring.result import CompetencyResult, IndicatorResult, Result
+from cxmaturity.scoring.uncertainty import SIGMA0
 
 DEFAULT_TOP_INDICATORS = 10
 
@@ -55,6 +56,8 @@ class Point:
     stage_number: int
     score: float
     interval: tuple[float, float] | None
+    #: Respondents' levels behind the score, which the verdict compares (None without any).
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -138,12 +141,30 @@ class Comparison:
         raise KeyError(key)
 
 
-def _point(comp: CompetencyResult) -> Point:
-    return Point(comp.stage, comp.stage_number, comp.score, comp.interval)
+def _evidence(mean: float | None, sd: float | None, n: int, values: int) -> Evidence | None:
+    """Respondents' levels, each the mean of about ``values`` stage values (which sets the prior's spread)."""
+    return None if mean is None or n < 1 else Evidence(mean, sd, n, SIGMA0 / math.sqrt(max(values, 1)))
+
+
+def _point(fw: Framework, comp: CompetencyResult) -> Point | None:
+    """Return the competency's point, or None when it is not assessed."""
+    if comp.stage is None or comp.stage_number is None or comp.score is None:
+        return None
+    evidence = _evidence(comp.respondent_mean, comp.respondent_sd, comp.respondents, len(fw.stages) - 1)
+    return Point(comp.stage, comp.stage_number, comp.score, comp.interval, evidence)
+
+
+def _overall_point(fw: Framework, result: Result) -> Point | None:
+    o = result.overall
+    if o.stage is None or o.stage_number is None or o.score is None:
+        return None
+    values = (len(fw.stages) - 1) * (len(result.competencies) - len(result.not_assessed))
+    evidence = _evidence(o.respondent_mean, o.respondent_sd, result.respondents, values)
+    return Point(o.stage, o.stage_number, o.score, o.interval, evidence)
 
 
 def _estimate(point: Point, result: Result) -> Estimate:
-    return Estimate(point.score, point.interval, result.options.confidence)
+    return Estimate(point.score, point.interval, result.options.confidence, point.evidence)
 
 
 def _find(result: Result, key: str) -> CompetencyResult | None:
@@ -154,7 +175,7 @@ def _change(key: str, before: Point | None, after: Point | None, b: Result, a: R
     if reason or before is None or after is None:
         return CompetencyChange(key, before, after, None, NOT_COMPARABLE, reason or "not in both assessments")
     found = difference(_estimate(before, b), _estimate(after, a))
-    note = "" if found.interval is not None else "no interval (the results were scored without a bootstrap)"
+    note = "" if found.interval is not None else "no interval (the results were scored without uncertainty)"
     return CompetencyChange(key, before, after, found, found.verdict, note)
 
 
@@ -193,15 +214,14 @@ def compare(before: Snapshot, after: Snapshot, options: CompareOptions | None = 
             reason = f"no answers in {' and '.join(empty)}"
         elif not reason and (_answered(b, scope.key) == 0 or _answered(a, scope.key) == 0):
             reason = "nobody answered it in one of the two assessments"
-        changes.append(_change(scope.key, _point(old) if old else None, _point(new) if new else None, b, a, reason))
+        old_point = _point(before.framework, old) if old else None
+        new_point = _point(after.framework, new) if new else None
+        if not reason and old and new and (old_point is None or new_point is None):
+            reason = "not assessed (no usable answers) in one of the two assessments"
+        changes.append(_change(scope.key, old_point, new_point, b, a, reason))
     overall_reason = versions.overall_reason or (f"no answers in {' and '.join(empty)}" if empty else "")
     overall = _change(
-        "overall",
-        Point(b.overall.stage, b.overall.stage_number, b.overall.score, b.overall.interval),
-        Point(a.overall.stage, a.overall.stage_number, a.overall.score, a.overall.interval),
-        b,
-        a,
-        overall_reason,
+        "overall", _overall_point(before.framework, b), _overall_point(after.framework, a), b, a, overall_reason
     )
 
     moves = _moves(before, after, versions)[: options.top_indicators]

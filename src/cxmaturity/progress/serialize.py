@@ -51,6 +51,7 @@ def change_to_dict(change: CompetencyChange) -> dict[str, Any]:
         "verdict": change.verdict,
         "change": None if d is None else _n(d.change),
         "interval": None if d is None else _pair(d.interval),
+        "probability_improved": None if d is None else _n(d.probability),
         "stage_change": change.stage_change,
         "reason": change.reason,
     }

@@ -179,7 +179,9 @@ def review(
     chosen = before.result.options.targets
     outcomes = []
     for comp in before.result.competencies:
-        target = chosen.get(comp.key) or fw_before.stage_keys[min(comp.stage_number, top - 1)]
+        if comp.stage_number is None and comp.key not in chosen:
+            continue  # not assessed before and no target chosen: there is no "next stage" to aim at
+        target = chosen.get(comp.key) or fw_before.stage_keys[min(comp.stage_number or 1, top - 1)]
         number = fw_before.stage_number(target)
         change = next((c for c in comparison.competencies if c.key == comp.key), None)
         after_comp = next((c for c in after.result.competencies if c.key == comp.key), None)

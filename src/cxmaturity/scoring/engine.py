@@ -31,7 +31,7 @@ from cxmaturity.scoring.result import (
     ScoringOptions,
 )
 from cxmaturity.scoring.rules import SPECIAL_BINS, Scores, overall_score, scores_from_counts, tally
-from cxmaturity.scoring.uncertainty import Uncertainty, estimate
+from cxmaturity.scoring.uncertainty import Uncertainty, estimate, evidence_means
 
 
 def _num(value: float) -> float | None:
@@ -89,12 +89,7 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     ind_agree = indicator_agreement(counts, layout)
     comp_agree = competency_agreement(ind_agree, layout)
     uncertainty = estimate(
-        answers,
-        layout,
-        resamples=options.bootstrap,
-        confidence=options.confidence,
-        small_team=options.small_team,
-        seed=options.seed,
+        answers, team.fulfilment, layout, draws=options.bootstrap, confidence=options.confidence, seed=options.seed
     )
     coverage, respondents_per_comp = _coverage(answers, counts, layout)
     importance = _importance(responses, layout)
@@ -225,23 +220,7 @@ def _competencies(
 def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
     """Return (respondents, C): each respondent's mean normalized answer over a competency's evidence items they
     answered (a rubric counts once per stage it evidences), NaN where they answered none of it."""
-    n = answers.shape[0]
-    a = layout.max_options
-    # Per (indicator, option) cell: the summed value it gives each competency's evidence and how many items it feeds.
-    cell = layout.evidence_indicator[:, np.newaxis] * a + np.arange(a)[np.newaxis, :]
-    sums = np.zeros((layout.n_indicators * a, layout.n_competencies))
-    items = np.zeros_like(sums)
-    comp = np.broadcast_to(layout.evidence_competency[:, np.newaxis], cell.shape)
-    np.add.at(sums, (cell.ravel(), comp.ravel()), layout.value.ravel())
-    np.add.at(items, (cell.ravel(), comp.ravel()), 1.0)
-    rows, cols = np.nonzero(answers >= 0)
-    flat = cols * a + answers[rows, cols]
-    total = np.zeros((n, layout.n_competencies))
-    count = np.zeros_like(total)
-    np.add.at(total, rows, sums[flat])
-    np.add.at(count, rows, items[flat])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+    return evidence_means(answers, layout, layout.evidence_competency, layout.n_competencies)
 
 
 def _mean_sd(levels: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -367,9 +346,7 @@ def _groups(
                 competencies=tuple(
                     GroupCompetency(
                         key=comp.key,
-                        stage=fw.stage_keys[int(group_scores.stage[row, c])]
-                        if group_scores.assessed[row, c]
-                        else None,
+                        stage=fw.stage_keys[int(group_scores.stage[row, c])] if group_scores.assessed[row, c] else None,
                         score=_num(float(group_scores.score[row, c])),
                     )
                     for c, comp in enumerate(fw.competencies)

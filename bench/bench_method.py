@@ -1,0 +1,186 @@
+"""The method suite: does the scoring method keep its promises at the team sizes people really have?
+
+A simulation study (``bench/method_study.py``; SYNTHETIC populations whose true result is known exactly), per team
+size n in SIZES, REPLICATIONS teams from each family of populations, scored by the product's ``score``:
+
+* coverage of the 90% intervals, per competency and overall (target 0.87 to 0.93 at every n);
+* expected calibration error of the stage probabilities (top-label ECE, 10 bins; target at most 0.05 at every n);
+* the progress verdict (``progress.compare`` on two independently drawn waves): its power for a true one-stage rise
+  with 8 ordinary respondents per wave and for a two-stage rise with 6 respondents per wave in two camps (target at
+  least 0.95), and its false alarms when nothing changed (target at most 0.10 per competency), each beside Welch's
+  t-test on respondents' competency means at the 5% level in the same run (the baseline).
+
+Reproduce with ``python bench/run.py method`` (docs/scoring.md, section 6, and docs/progress.md hold the tables).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from bench.method_study import FAMILIES, Population, expected_calibration_error, population
+from bench.row import Row
+from cxmaturity.frameworks.catalog import load_builtin
+from cxmaturity.progress.change import IMPROVED, NO_CLEAR_CHANGE
+from cxmaturity.progress.compare import Snapshot, compare
+from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
+from cxmaturity.scoring.engine import respondent_levels
+from cxmaturity.scoring.layout import layout_for
+
+FRAMEWORK = "xm-six-competencies"
+SIZES = (3, 5, 8, 15, 30, 100)
+#: Teams per family and size (CXM_METHOD_REPLICATIONS to change it; the published tables use 400).
+REPLICATIONS = int(os.environ.get("CXM_METHOD_REPLICATIONS", "400"))
+OPTIONS = ScoringOptions()
+COVERAGE = (0.87, 0.93)
+MAX_ECE = 0.05
+MIN_POWER = 0.95
+MAX_FALSE_ALARMS = 0.10
+
+
+@dataclass(frozen=True)
+class SizeRow:
+    n: int
+    coverage: float
+    overall_coverage: float
+    ece: float
+    by_family: dict[str, float]
+
+
+def calibration(n: int, replications: int, seed: int) -> SizeRow:
+    fw = load_builtin(FRAMEWORK)
+    rng = np.random.default_rng(seed)
+    covered: list[bool] = []
+    overall: list[bool] = []
+    confidence: list[float] = []
+    correct: list[bool] = []
+    by_family: dict[str, list[bool]] = {f: [] for f in FAMILIES}
+    for _ in range(replications):
+        for family in FAMILIES:
+            pop = population(fw, family, rng)
+            true_scores, true_overall, true_stages = pop.truth()
+            result = score(pop.team(n, rng), OPTIONS)
+            for c, comp in enumerate(result.competencies):
+                assert comp.interval is not None
+                hit = comp.interval[0] - 1e-9 <= true_scores[c] <= comp.interval[1] + 1e-9
+                covered.append(hit)
+                by_family[family].append(hit)
+                probabilities = np.array(list(comp.stage_probabilities.values()))
+                confidence.append(float(probabilities.max()))
+                correct.append(bool(probabilities.argmax() == true_stages[c]))
+            assert result.overall.interval is not None
+            overall.append(result.overall.interval[0] - 1e-9 <= true_overall <= result.overall.interval[1] + 1e-9)
+    return SizeRow(
+        n,
+        float(np.mean(covered)),
+        float(np.mean(overall)),
+        expected_calibration_error(np.array(confidence), np.array(correct)),
+        {f: float(np.mean(v)) for f, v in by_family.items()},
+    )
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    label: str
+    rate: float
+    baseline: float
+    target: str
+    ok: bool
+
+
+def _welch_rejects(before: ResponseMatrix, after: ResponseMatrix, rising: bool) -> list[bool]:
+    """Welch's t-test (5%, two-sided) on respondents' competency means: rejected in the direction asked for."""
+    layout = layout_for(before.framework)
+    b, a = respondent_levels(before.answers, layout), respondent_levels(after.answers, layout)
+    out = []
+    for c in range(layout.n_competencies):
+        test = stats.ttest_ind(a[:, c], b[:, c], equal_var=False, nan_policy="omit")
+        significant = bool(test.pvalue < 0.05)
+        out.append(significant and (test.statistic > 0 if rising else True))
+    return out
+
+
+def verdicts(label: str, family: str, n: int, rise: float, replications: int, seed: int) -> tuple[float, float]:
+    """Return the share of competencies with the verdict expected for ``rise`` (improved, or any change when there is
+    none: the false-alarm rate) and the same share for Welch's t-test."""
+    fw = load_builtin(FRAMEWORK)
+    rng = np.random.default_rng(seed)
+    hits: list[bool] = []
+    baseline: list[bool] = []
+    for _ in range(replications):
+        before_pop = population(fw, family, rng)
+        after_pop: Population = before_pop.shifted(rise)
+        before, after = before_pop.team(n, rng), after_pop.team(n, rng)
+        first: Result = score(before, OPTIONS)
+        second: Result = score(after, OPTIONS)
+        comparison = compare(Snapshot(fw, first, "before"), Snapshot(fw, second, "after"))
+        for change in comparison.competencies:
+            hits.append(change.verdict == IMPROVED if rise > 0 else change.verdict != NO_CLEAR_CHANGE)
+        baseline.extend(_welch_rejects(before, after, rising=rise > 0))
+    return float(np.mean(hits)), float(np.mean(baseline))
+
+
+def study(replications: int = REPLICATIONS) -> tuple[list[SizeRow], list[VerdictRow]]:
+    sizes = [calibration(n, replications, seed=n) for n in SIZES]
+    cases = (
+        ("power, one-stage rise, 8 ordinary per wave", "mid-stage", 8, 1.0, True),
+        ("power, two-stage rise, 6 in two camps per wave", "two camps", 6, 2.0, True),
+        ("false alarms, no change, 8 ordinary per wave", "mid-stage", 8, 0.0, False),
+        ("false alarms, no change, 5 random-profile per wave", "random", 5, 0.0, False),
+        ("false alarms, no change, 6 in two camps per wave", "two camps", 6, 0.0, False),
+    )
+    rows = []
+    for k, (label, family, n, rise, power) in enumerate(cases):
+        rate, base = verdicts(label, family, n, rise, replications, seed=1000 + k)
+        ok = rate >= MIN_POWER if power else rate <= MAX_FALSE_ALARMS
+        rows.append(VerdictRow(label, rate, base, f">= {MIN_POWER}" if power else f"<= {MAX_FALSE_ALARMS}", ok))
+    return sizes, rows
+
+
+def table(sizes: list[SizeRow], rows: list[VerdictRow]) -> str:
+    """Return the study as the Markdown tables docs/scoring.md and docs/progress.md show."""
+    head = "| n | coverage, competencies | coverage, overall | ECE | " + " | ".join(FAMILIES) + " |"
+    lines = [head, "|" + "---|" * (4 + len(FAMILIES))]
+    for s in sizes:
+        fam = " | ".join(f"{s.by_family[f]:.3f}" for f in FAMILIES)
+        lines.append(f"| {s.n} | {s.coverage:.3f} | {s.overall_coverage:.3f} | {s.ece:.3f} | {fam} |")
+    lines += ["", "| verdict check | rate | Welch t-test (5%) | target |", "|---|---|---|---|"]
+    lines += [f"| {r.label} | {r.rate:.3f} | {r.baseline:.3f} | {r.target} |" for r in rows]
+    return "\n".join(lines)
+
+
+def run() -> list[Row]:
+    start = time.perf_counter()
+    sizes, verdict_rows = study()
+    seconds = time.perf_counter() - start
+    print(f"  {REPLICATIONS} teams per family and size, framework {FRAMEWORK} (SYNTHETIC populations)")
+    print("\n".join("    " + line for line in table(sizes, verdict_rows).splitlines()), flush=True)
+    out = []
+    for s in sizes:
+        cover_ok = all(COVERAGE[0] <= v <= COVERAGE[1] for v in (s.coverage, s.overall_coverage))
+        out.append(
+            Row(
+                f"n = {s.n}: 90% interval coverage",
+                seconds,
+                s.coverage / 0.90,
+                f"ratio to 0.90; competencies {s.coverage:.3f}, overall {s.overall_coverage:.3f} (0.87-0.93)",
+                cover_ok,
+            )
+        )
+        out.append(
+            Row(
+                f"n = {s.n}: calibration (ECE)",
+                seconds,
+                s.ece / MAX_ECE,
+                f"ECE {s.ece:.3f} (<= 0.05)",
+                s.ece <= MAX_ECE,
+            )
+        )
+    for r in verdict_rows:
+        ratio = r.rate / r.baseline if r.baseline else float("nan")
+        out.append(Row(r.label, seconds, ratio, f"{r.rate:.3f} ({r.target}); Welch t-test {r.baseline:.3f}", r.ok))
+    return out

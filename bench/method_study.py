@@ -1,0 +1,171 @@
+"""A simulation study of the scoring method: teams drawn from populations whose true result is known exactly.
+
+Each population is a built-in framework with a true *level* per competency and a latent-scale model of how people
+answer (SYNTHETIC):
+
+* a respondent's latent answer to a statement of stage t in competency c is ``BETA * (level_c - t) + OFFSET + d_i + u_r
+  + e_ri``, cut at the option boundaries (..., -0.5, 0.5, ...) of its scale; ``d_i`` is the indicator's own
+  difficulty, ``u_r`` the respondent's leniency, shared by all their answers (respondent-level correlation), and
+  ``e_ri`` noise;
+* for a rubric, the stage chosen is ``level_c + RUBRIC_OFFSET + d_i + (u_r + e_ri) / BETA`` rounded down, within the
+  stages;
+* in a *two-camp* team the leniency is +CAMP or -CAMP, half the population each.
+
+Because the latent terms are normal (or a two-part normal mixture), every option's probability in the population is
+a normal CDF difference, so the population's fulfilments, stages and scores (the *truth*) are computed exactly with
+the product's own stage rule. Teams of n are drawn from the population and scored by ``cxmaturity.scoring.score``.
+
+Families of populations (each drawn afresh in every replication):
+* ``mid-stage``: every competency halfway through a stage;
+* ``near threshold``: every competency's true score just below a whole stage (its next stage's fulfilment just under
+  the threshold): the hardest case for a gated score;
+* ``random``: random levels and indicator difficulties;
+* ``two camps``: mid-stage levels, the team split into two camps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+from cxmaturity.frameworks import Framework
+from cxmaturity.frameworks.model import Statement
+from cxmaturity.scoring import ResponseMatrix
+from cxmaturity.scoring.layout import FloatArray, layout_for
+from cxmaturity.scoring.rules import overall_score, scores_from_fulfilment
+
+#: Latent units per stage for statements; OFFSET puts a statement of stage t at the threshold for level t.
+BETA = 1.5
+OFFSET = 0.85
+RUBRIC_OFFSET = 0.5
+#: Standard deviations of leniency and noise (latent units), and a camp's distance from the middle.
+LENIENCY = 0.5
+NOISE = 0.9
+CAMP = 1.0
+CAMP_NOISE = 0.6
+FAMILIES = ("mid-stage", "near threshold", "random", "two camps")
+
+
+@dataclass(frozen=True)
+class Population:
+    """How a population answers: latent means per indicator, spread, and the truth that follows."""
+
+    framework: Framework
+    levels: FloatArray  # (C,)
+    difficulty: FloatArray  # (indicators,)
+    two_camps: bool
+
+    def _latent_means(self) -> FloatArray:
+        fw = self.framework
+        comp_index = {c.key: n for n, c in enumerate(fw.competencies)}
+        means = np.zeros(len(fw.indicators))
+        for i, (comp, ind) in enumerate(fw.indicators):
+            level = self.levels[comp_index[comp.key]]
+            if isinstance(ind, Statement):
+                means[i] = BETA * (level - fw.stage_number(ind.stage)) + OFFSET + self.difficulty[i]
+            else:
+                means[i] = BETA * (level + RUBRIC_OFFSET + self.difficulty[i])
+        return means
+
+    def _cuts(self) -> FloatArray:
+        """Option boundaries on the latent scale of each indicator (rubrics: stage numbers, scaled by BETA), padded
+        with +inf to the widest scale: (indicators, max options - 1)."""
+        return _cuts(self.framework)
+
+    def option_probabilities(self) -> FloatArray:
+        """Return (indicators, max options): the population's probability of each option (exact; 0 for padding)."""
+        means = self._latent_means()[:, np.newaxis]
+        cuts = self._cuts()
+        if self.two_camps:
+            cdf = 0.5 * (
+                stats.norm.cdf(cuts, means + CAMP, CAMP_NOISE) + stats.norm.cdf(cuts, means - CAMP, CAMP_NOISE)
+            )
+        else:
+            cdf = stats.norm.cdf(cuts, means, float(np.hypot(LENIENCY, NOISE)))
+        ones = np.ones((len(means), 1))
+        return np.diff(np.concatenate([0.0 * ones, cdf, ones], axis=1), axis=1)
+
+    def truth(self) -> tuple[FloatArray, float, npt.NDArray[np.intp]]:
+        """Return the true score per competency, the true overall score and the true stage index per competency."""
+        layout = layout_for(self.framework)
+        probs = self.option_probabilities()
+        item = (probs[layout.evidence_indicator] * layout.value).sum(axis=-1)
+        sums = item @ layout.membership
+        n = np.ones_like(item) @ layout.membership
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ful = np.where(n > 0, sums / np.where(n > 0, n, 1.0), np.nan)
+        scores = scores_from_fulfilment(ful.reshape(layout.n_competencies, layout.n_stages), layout)
+        return scores.score, float(overall_score(scores.score, layout)), scores.stage
+
+    def team(self, n: int, rng: np.random.Generator) -> ResponseMatrix:
+        """Draw a team of ``n`` respondents from the population."""
+        fw = self.framework
+        means = self._latent_means()
+        if self.two_camps:
+            leniency = np.where(rng.random(n) < 0.5, CAMP, -CAMP)
+            noise = CAMP_NOISE
+        else:
+            leniency = rng.normal(0.0, LENIENCY, n)
+            noise = NOISE
+        latent = means[np.newaxis, :] + leniency[:, np.newaxis] + rng.normal(0.0, noise, (n, len(means)))
+        answers = (latent[:, :, np.newaxis] > self._cuts()[np.newaxis, :, :]).sum(axis=-1).astype(np.int16)
+        names = tuple(f"r{k}" for k in range(n))
+        return ResponseMatrix(fw, names, ("",) * n, answers, np.full(answers.shape, np.nan))
+
+    def shifted(self, stages: float) -> Population:
+        """Return the same population with every competency ``stages`` stages higher."""
+        return Population(self.framework, self.levels + stages, self.difficulty, self.two_camps)
+
+
+def _cuts(fw: Framework) -> FloatArray:
+    rows = []
+    for _, ind in fw.indicators:
+        if isinstance(ind, Statement):
+            a = len(fw.scales[ind.scale].options)
+            rows.append(np.arange(1, a) - a / 2.0)
+        else:
+            rows.append(BETA * np.arange(2, len(fw.stages) + 1, dtype=np.float64))
+    width = layout_for(fw).max_options - 1
+    return np.array([np.concatenate([r, np.full(width - len(r), np.inf)]) for r in rows])
+
+
+def _levels_for_scores(fw: Framework, targets: FloatArray, difficulty: FloatArray) -> FloatArray:
+    """Return the levels at which each competency's true score is its target (bisection on all competencies at once:
+    a competency's score depends on its own level only, and rises with it)."""
+    lo, hi = np.full(len(targets), -2.0), np.full(len(targets), 8.0)
+    for _ in range(30):
+        mid = (lo + hi) / 2.0
+        true_scores, _, _ = Population(fw, mid, difficulty, False).truth()
+        below = true_scores < targets
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2.0
+
+
+def population(fw: Framework, family: str, rng: np.random.Generator) -> Population:
+    """Draw a population of ``family``."""
+    c, m = len(fw.competencies), len(fw.indicators)
+    top = len(fw.stages)
+    if family == "random":
+        return Population(fw, rng.uniform(0.5, top + 0.3, c), rng.normal(0.0, 0.4, m), False)
+    difficulty = rng.normal(0.0, 0.15, m)
+    if family == "near threshold":
+        # Just below a whole stage: the next stage's fulfilment sits just under the threshold.
+        targets = rng.integers(2, top + 1, c) - rng.uniform(0.01, 0.06, c)
+        return Population(fw, _levels_for_scores(fw, targets, difficulty), difficulty, False)
+    levels = rng.integers(1, top, c) + rng.uniform(0.3, 0.7, c)
+    return Population(fw, levels, difficulty, family == "two camps")
+
+
+def expected_calibration_error(confidence: FloatArray, correct: npt.NDArray[np.bool_], bins: int = 10) -> float:
+    """Top-label ECE (Guo et al. 2017): sum over equal-width confidence bins of |mean confidence - accuracy|,
+    weighted by the share of predictions in the bin."""
+    which = np.minimum((confidence * bins).astype(np.intp), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            total += inside.mean() * abs(float(confidence[inside].mean()) - float(correct[inside].mean()))
+    return total
