@@ -54,9 +54,10 @@ def test_it_ranks_discussion_items(result: Result) -> None:
     assert [d.indicator for d in result.discussion_items] == ["ci-1", "ci-2", "vs-2", "vs-1"]
 
 
-def test_it_ranks_gaps_by_weighted_size(result: Result) -> None:
-    gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4)) for g in result.gaps]
-    assert gaps == [("vision", "committing", 0.6429, 0.6429), ("insight", "learning", 0.0179, 0.0357)]
+def test_it_puts_the_competency_that_holds_the_overall_back_first(result: Result) -> None:
+    # Insight sets the overall stage (rule "weakest"): it leads although its priority is the smaller one.
+    gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4), g.holds_back) for g in result.gaps]
+    assert gaps == [("insight", "learning", 0.0179, 0.0357, True), ("vision", "committing", 0.6429, 0.6429, False)]
 
 
 def test_it_withholds_the_small_group_and_its_complement(result: Result) -> None:
