@@ -420,10 +420,9 @@ def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: Sc
     """Return the gaps to target: those that hold the overall stage back first, then by importance-weighted size.
 
     priority = gap × weight × (mean importance / neutral importance); without importance answers the factor is 1.
-    A competency that holds the overall stage back (``holding_back``) always shows a gap: its target is at least the
-    overall's next stage (its own next stage), even where a target file sets it lower, since the overall cannot rise
-    without it; and it leads the list whatever its priority, because a gap of 0.02 there is all that stands between
-    the team and its next overall stage.
+    A competency that holds the overall stage back (``holding_back``) leads the list whatever its priority: its
+    default target, its next stage, is the overall's next stage too, and a gap of 0.02 there is all that stands
+    between the team and that stage. A target set at or below its stage is the team's choice: no gap, as for any.
     """
     top = len(fw.stages)
     back = set(holding_back(fw, competencies, fw.scoring.overall))
@@ -432,8 +431,6 @@ def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: Sc
         if result.score is None or result.stage_number is None:
             continue  # not assessed: no evidence of a gap either way
         target = options.targets.get(comp.key) or fw.stage_keys[min(result.stage_number, top - 1)]
-        if comp.key in back and fw.stage_number(target) <= result.stage_number:
-            target = fw.stage_keys[result.stage_number]  # the overall's next stage
         target_number = fw.stage_number(target)
         size = max(0.0, target_number - result.score)
         if size <= 0:
