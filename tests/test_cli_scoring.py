@@ -21,6 +21,7 @@ from typer.testing import CliRunner, Result
 from cxmaturity import cli
 from cxmaturity.cli import app
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin, load_framework
+from cxmaturity.scoring.agreement import NULL_DISTRIBUTION
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = DATA / "example.yaml"
@@ -132,7 +133,14 @@ def test_it_scores_the_worked_example_as_json(example: Framework) -> None:
     assert (insight["stage"], insight["score"]) == ("emerging", 1.9821)
     assert vision["coverage"] == 0.875
     assert insight["coverage"] == 1.0
-    assert vision["agreement"] == {"sd": 0.9082, "ad": 0.5833, "rwg": 0.7368, "rwg_lindell": 0.5833}
+    assert vision["agreement"] == {
+        "sd": 0.9082,
+        "ad": 0.5833,
+        "rwg": 0.7368,
+        "rwg_lindell": 0.5833,
+        "polarised": False,
+        "rwg_out_of_range": False,
+    }
     for comp in data["competencies"]:
         assert {"key", "stage", "score", "interval", "stage_probabilities", "coverage", "agreement"} <= comp.keys()
         assert {"sd", "ad", "rwg"} <= comp["agreement"].keys()
@@ -157,6 +165,7 @@ def test_it_lists_discussion_items_most_disputed_first() -> None:
         "ad": 0.5,
         "rwg": 0.0,
         "distribution": {"emerging": 1, "learning": 2, "committing": 1},
+        "polarised": False,
     }
 
 
@@ -169,11 +178,19 @@ def test_it_reports_groups_blind_spots_gaps_and_settings() -> None:
     assert [(g["group"], g["respondents"]) for g in shown] == [("front line", 1), ("leadership", 3)]
     assert shown[1]["competencies"][0] == {"key": "vision", "stage": "learning", "score": 2.5357}
     assert data["blind_spots"] == []
-    assert [(g["competency"], g["target"], g["gap"]) for g in data["gaps"]] == [
-        ("vision", "committing", 0.6429),
-        ("insight", "learning", 0.0179),
+    # Insight sets the overall stage (rule "weakest"): it holds the overall back and leads the gaps.
+    assert [(g["competency"], g["target"], g["gap"], g["holds_back"]) for g in data["gaps"]] == [
+        ("insight", "learning", 0.0179, True),
+        ("vision", "committing", 0.6429, False),
     ]
-    assert data["settings"] == {"min_group_size": 3, "bootstrap": 0, "seed": 0, "confidence": 0.9, "targets": {}}
+    assert data["settings"] == {
+        "min_group_size": 3,
+        "bootstrap": 0,
+        "seed": 0,
+        "confidence": 0.9,
+        "targets": {},
+        "agreement": {"null": NULL_DISTRIBUTION, "rwg_cutoff": 0.7},
+    }
     indicators = {i["key"]: i for i in data["indicators"]}
     assert indicators["vs-2"]["dont_know"] == 1
     assert indicators["vs-1"]["distribution"] == {"1": 0, "2": 0, "3": 1, "4": 2, "5": 1}
@@ -256,6 +273,7 @@ def test_it_reads_targets_from_yaml(tmp_path: Path) -> None:
             "weight": 2.0,
             "importance": None,
             "priority": 2.0357,
+            "holds_back": True,
         }
     ]
 
@@ -266,7 +284,8 @@ def test_it_reads_targets_from_a_plain_yaml_mapping_and_from_csv(tmp_path: Path)
     from_yaml, from_csv = score_json(WORKED, "--targets", plain), score_json(WORKED, "--targets", table)
     assert from_yaml["settings"]["targets"] == from_csv["settings"]["targets"] == {"vision": "committing"}
     assert from_yaml["gaps"] == from_csv["gaps"]
-    assert [g["target"] for g in from_csv["gaps"]] == ["committing", "learning"]  # insight: its next stage
+    # insight (its next stage) holds the overall back, so it comes first.
+    assert [g["target"] for g in from_csv["gaps"]] == ["learning", "committing"]
 
 
 @pytest.mark.parametrize(

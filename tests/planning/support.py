@@ -14,6 +14,7 @@ from typing import Any
 
 from cxmaturity.frameworks import Framework
 from cxmaturity.planning import Candidate, Plan, PlanRequest
+from cxmaturity.planning.optimizer import lead_starts
 from cxmaturity.scoring.result import (
     Agreement,
     CompetencyResult,
@@ -277,10 +278,12 @@ def schedules(fw: Framework, request: PlanRequest) -> Iterator[dict[str, int]]:
 
 
 def brute_force(fw: Framework, res: Result, request: PlanRequest) -> float | None:
-    """The best objective over every valid schedule, or None when no schedule is valid."""
+    """The best objective over every valid schedule that starts the lead (what holds the overall stage back, placed
+    first: ``lead_starts``) where the optimizer fixes it, or None when no schedule is valid."""
     best: float | None = None
+    lead = lead_starts(fw, res, request)
     for starts in schedules(fw, request):
-        if violations(fw, res, request, starts):
+        if any(starts.get(k) != t for k, t in lead.items()) or violations(fw, res, request, starts):
             continue
         value = objective(fw, res, request, starts)
         if best is None or value > best:

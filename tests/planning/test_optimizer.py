@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,41 @@ def ladder() -> Framework:
             {"key": "b1", "competency": "beta", "from_stage": "emerging", "effort": 1, "duration": 1},
         ],
     )
+
+
+def test_the_competency_that_holds_the_overall_back_is_lifted_first() -> None:
+    # Alpha at 1.98 sets the overall stage (rule "weakest"), 0.02 below Learning; beta's gap is far larger. By value
+    # alone beta's initiatives (worth 40 times more) would take the single slot first and alpha would come last.
+    fw = framework(
+        STAGES,
+        [("alpha", 1.0), ("beta", 2.0)],
+        [
+            {"key": "a1", "competency": "alpha", "from_stage": "emerging", "effort": 3, "duration": 2},
+            {"key": "b2", "competency": "beta", "from_stage": "learning", "effort": 1, "duration": 1},
+            {"key": "b3", "competency": "beta", "from_stage": "committing", "effort": 1, "duration": 1},
+        ],
+    )
+    res = result(fw, {"alpha": 1.98, "beta": 2.2})
+    request = PlanRequest(targets={"beta": "accelerating"}, horizon=4, max_concurrent=1)
+    values = action_values(fw, res, request)
+    assert values["b2"] > 30 * values["a1"]
+    plan = make_plan(fw, res, request)
+    check_plan(fw, res, request, plan)
+    assert [(i.key, i.start) for i in plan.initiatives] == [("a1", 1), ("b2", 3), ("b3", 4)]
+    assert "holds the overall stage back" in by_key(plan, "a1").reason
+    assert "holds the overall stage back" not in by_key(plan, "b2").reason
+    # The greedy baseline keeps the same rule.
+    assert next(i.key for i in greedy_plan(fw, res, request).initiatives) == "a1"
+
+
+def test_a_lead_does_not_apply_to_a_mean_overall_rule() -> None:
+    fw = ladder()
+    res = result(fw, {"alpha": 1.98, "beta": 1.2})
+    res = replace(res, overall=replace(res.overall, rule="mean"))
+    plan = make_plan(fw, res, PlanRequest(horizon=2, max_concurrent=1))
+    # Both at Emerging; without the weakest rule nothing holds the overall back, so value decides: beta's 0.8.
+    assert keys(plan) == ["b1", "a1"]
+    assert all("holds the overall stage back" not in i.reason for i in plan.initiatives)
 
 
 def test_no_stage_is_skipped() -> None:

@@ -90,6 +90,7 @@ def test_it_pins_the_fields_of_the_view_model() -> None:
         "rwg",
         "target",
         "fulfilment",
+        "polarised",
     ]
     assert _fields(view.DiscussionView) == [
         "indicator",
@@ -100,6 +101,7 @@ def test_it_pins_the_fields_of_the_view_model() -> None:
         "ad",
         "sd",
         "distribution",
+        "polarised",
     ]
     assert _fields(view.GroupView) == ["name", "respondents", "overall_stage", "overall_score", "scores"]
     assert _fields(view.BlindSpotView) == ["competency", "group", "group_score", "others_score", "difference"]
@@ -113,7 +115,16 @@ def test_it_pins_the_fields_of_the_view_model() -> None:
         "next_stage",
         "advance",
     ]
-    assert _fields(view.GapView) == ["competency", "score", "target", "gap", "weight", "importance", "priority"]
+    assert _fields(view.GapView) == [
+        "competency",
+        "score",
+        "target",
+        "gap",
+        "weight",
+        "importance",
+        "priority",
+        "holds_back",
+    ]
     assert _fields(StageRef) == ["key", "name", "number"]
     assert _fields(StageCell) == ["stage", "fulfilment", "met"]
 
@@ -146,8 +157,11 @@ def test_it_resolves_the_worked_example(worked: Result, example: Framework) -> N
     )
     assert insight.fulfilment[0].met is False  # 0.6875: only just below the threshold
     assert (v.weakest, v.strongest) == (("Customer insight",), ("Vision and strategy",))
-    assert [g.competency for g in v.gaps] == ["Vision and strategy", "Customer insight"]
-    assert v.gaps[0].target.name == "Committing"
+    assert [(g.competency, g.holds_back) for g in v.gaps] == [
+        ("Customer insight", True),
+        ("Vision and strategy", False),
+    ]
+    assert [g.target.name for g in v.gaps] == ["Learning", "Committing"]
 
 
 def test_it_labels_the_answers_of_discussion_items(worked: Result, example: Framework) -> None:

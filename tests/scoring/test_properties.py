@@ -94,8 +94,52 @@ def test_it_finds_full_agreement_in_a_unanimous_team(one: np.ndarray, size: int)
     for indicator in result.indicators:
         if indicator.answered >= 2:
             assert indicator.agreement.rwg == 1.0
+        assert not indicator.agreement.polarised
     for comp in result.competencies:
         assert comp.agreement.rwg in (None, 1.0)
+        assert comp.agreement.rwg_lindell in (None, 1.0)
+        assert (comp.agreement.rwg is None) == (comp.agreement.rwg_lindell is None)
+        assert not comp.agreement.polarised
+        assert not comp.agreement.rwg_out_of_range
+
+
+@settings(max_examples=60, deadline=None)
+@given(teams(min_size=2))
+def test_it_keeps_agreement_in_its_published_ranges(answers: np.ndarray) -> None:
+    result = score(matrix(FRAMEWORK, answers), NO_BOOTSTRAP)
+    for comp in result.competencies:
+        a = comp.agreement
+        if a.rwg is None or a.rwg_lindell is None:
+            continue
+        assert 0.0 <= a.rwg <= 1.0
+        assert -1.0 <= a.rwg_lindell <= 1.0
+        # Polarised exactly when r*wg(j) < 0, and then rwg(j) is reported as 0 (out of range).
+        assert a.polarised == (a.rwg_lindell < 0)
+        assert a.polarised == a.rwg_out_of_range
+        if a.polarised:
+            assert a.rwg == 0.0
+    for indicator in result.indicators:
+        rwg = indicator.agreement.rwg
+        assert rwg is None or 0.0 <= rwg <= 1.0
+        assert not indicator.agreement.polarised or rwg == 0.0
+    for item in result.discussion_items:
+        assert item.polarised == next(i.agreement.polarised for i in result.indicators if i.key == item.indicator)
+
+
+@settings(max_examples=40, deadline=None)
+@given(teams(min_size=2))
+def test_it_measures_agreement_whatever_the_order_of_respondents(answers: np.ndarray) -> None:
+    order = np.random.default_rng(1).permutation(answers.shape[0])
+    a = score(matrix(FRAMEWORK, answers), NO_BOOTSTRAP)
+    b = score(matrix(FRAMEWORK, answers[order]), NO_BOOTSTRAP)
+    # Counts are summed in a different order only where floats could differ; compare to the last digit shown.
+    for x, y in zip(a.competencies + a.indicators, b.competencies + b.indicators, strict=True):  # type: ignore[operator]
+        ax, bx = x.agreement, y.agreement
+        assert (ax.polarised, ax.rwg_out_of_range) == (bx.polarised, bx.rwg_out_of_range)
+        for u, v in ((ax.rwg, bx.rwg), (ax.rwg_lindell, bx.rwg_lindell), (ax.sd, bx.sd), (ax.ad, bx.ad)):
+            assert (u is None) == (v is None)
+            assert u is None or v is None or math.isclose(u, v, rel_tol=1e-12, abs_tol=1e-12)
+    assert a.discussion_items == b.discussion_items
 
 
 @settings(max_examples=40, deadline=None)

@@ -54,9 +54,10 @@ def test_it_ranks_discussion_items(result: Result) -> None:
     assert [d.indicator for d in result.discussion_items] == ["ci-1", "ci-2", "vs-2", "vs-1"]
 
 
-def test_it_ranks_gaps_by_weighted_size(result: Result) -> None:
-    gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4)) for g in result.gaps]
-    assert gaps == [("vision", "committing", 0.6429, 0.6429), ("insight", "learning", 0.0179, 0.0357)]
+def test_it_puts_the_competency_that_holds_the_overall_back_first(result: Result) -> None:
+    # Insight sets the overall stage (rule "weakest"): it leads although its priority is the smaller one.
+    gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4), g.holds_back) for g in result.gaps]
+    assert gaps == [("insight", "learning", 0.0179, 0.0357, True), ("vision", "committing", 0.6429, 0.6429, False)]
 
 
 def test_it_withholds_the_small_group_and_its_complement(result: Result) -> None:
@@ -64,3 +65,45 @@ def test_it_withholds_the_small_group_and_its_complement(result: Result) -> None
     assert result.groups == ()
     assert result.withheld_groups == 2
     assert result.blind_spots == ()
+
+
+def test_it_computes_lindell_on_the_worked_example(result: Result) -> None:
+    vision, insight = result.competencies
+    assert round(vision.agreement.rwg_lindell or 0, 4) == 0.5833
+    assert round(insight.agreement.rwg_lindell or 0, 4) == 0.0833
+    # ci-1 is exactly as spread as the uniform null (ratio 1): no agreement, but not polarised.
+    assert not any(i.agreement.polarised for i in result.indicators)
+    assert not vision.agreement.polarised
+    assert not insight.agreement.polarised
+
+
+@pytest.fixture(scope="module")
+def split(example: Framework) -> Result:
+    responses = read_answers_csv(DATA / "worked-example-split.csv", example)
+    return score(responses, ScoringOptions(bootstrap=0))
+
+
+def test_it_reports_the_split_team_as_polarised(split: Result) -> None:
+    vision, insight = split.competencies
+    by_key = {i.key: i.agreement for i in split.indicators}
+    # vs-1: positions 0, 0, 4, 4; s² = 16/3 = 5.3333, ratio 2.6667 > 1.
+    assert round((by_key["vs-1"].sd or 0) ** 2, 4) == 5.3333
+    assert by_key["vs-1"].rwg == 0.0
+    assert by_key["vs-1"].polarised
+    assert by_key["vs-2"].rwg == 1.0
+    # Vision: r̄ = (2.6667 + 0) / 2 = 1.3333; the formula gives 2 × (-0.3333) / (2 × (-0.3333) + 1.3333) = -1.
+    assert vision.agreement.rwg == 0.0
+    assert vision.agreement.rwg_out_of_range
+    assert round(vision.agreement.rwg_lindell or 0, 4) == -0.3333
+    assert vision.agreement.polarised
+    assert (insight.agreement.rwg, insight.agreement.rwg_lindell, insight.agreement.polarised) == (1.0, 1.0, False)
+    assert [(d.indicator, d.rwg, d.polarised) for d in split.discussion_items] == [("vs-1", 0.0, True)]
+
+
+def test_it_scores_the_split_team_and_leads_with_what_holds_it_back(split: Result) -> None:
+    vision, insight = split.competencies
+    assert (vision.stage, round(vision.score or 0, 4)) == ("emerging", 1.7143)
+    assert (insight.stage, round(insight.score or 0, 4)) == ("learning", 2.0)
+    assert (split.overall.stage, round(split.overall.score or 0, 4)) == ("emerging", 1.7143)
+    gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4), g.holds_back) for g in split.gaps]
+    assert gaps == [("vision", "learning", 0.2857, 0.2857, True), ("insight", "committing", 1.0, 2.0, False)]

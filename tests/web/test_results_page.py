@@ -140,9 +140,14 @@ def test_it_shows_overall_and_competency_results(site: Site, cast: Cast) -> None
     lead_stage = FW.stages[result.competency("lead").stage_number - 1]
     assert FW.text(lead_stage.behaviors[0]) in page
     assert FW.text(lead_stage.advance[0]) in page
-    # Gaps in priority order.
-    gap_rows = re.findall(r'<tr><td class="num">(\d+)</td><th scope="row">(.*?)</th>', page)
-    assert [name for _, name in gap_rows] == [FW.text(FW.competency(g.competency).name) for g in result.gaps]
+    # Gaps in the result's order: what holds the overall back first (and marked so), then by priority.
+    gap_rows = re.findall(
+        r'<tr><td class="num">(\d+)</td><th scope="row">(.*?)( <span class="flag">holds the overall back</span>)?</th>',
+        page,
+    )
+    assert [name for _, name, _ in gap_rows] == [FW.text(FW.competency(g.competency).name) for g in result.gaps]
+    assert [bool(flag) for _, _, flag in gap_rows] == [g.holds_back for g in result.gaps]
+    assert any(g.holds_back for g in result.gaps)
 
 
 def test_it_lists_discussion_items_with_their_answers(site: Site, cast: Cast) -> None:
@@ -156,7 +161,9 @@ def test_it_lists_discussion_items_with_their_answers(site: Site, cast: Cast) ->
     assert FW.text(indicator.text) in page
     section = page.split('id="discussion"')[1].split("</section>")[0]
     item = section.split("<li>")[1]
-    assert f"rwg {first.rwg:.2f} · AD {first.ad:.2f}" in section
+    # Half at each end of the scale: more split than random answering, so rwg reads 0 and the item is polarised.
+    assert first.polarised
+    assert f'rwg {first.rwg:.2f} <span class="flag">polarised</span> · AD {first.ad:.2f}' in section
     for key, count in first.distribution.items():
         label = dict(zip(FW.answer_keys(indicator), _labels(indicator), strict=True))[key]
         assert f'<span class="count">{count}</span> {label}' in section

@@ -93,7 +93,8 @@ def competency_columns(fw: Framework) -> tuple[Column, ...]:
         Column("sd", "number", "Standard deviation of the answers (pooled over indicators)."),
         Column("ad", "number", "Average deviation of the answers."),
         Column("rwg", "number", "rwg(j): within-group agreement, 1 = everyone alike."),
-        Column("rwg_lindell", "number", "Lindell's r*wg(j)."),
+        Column("rwg_lindell", "number", "Lindell's r*wg(j), -1 to 1."),
+        Column("polarised", "boolean", "Two camps: r*wg(j) below 0; rwg(j) is then 0, out of range."),
         Column("importance", "number", "Mean importance answer (1-5); empty without any."),
         Column("weight", "number", "The competency's weight in the framework."),
         Column("target", "text", "The target stage's key (the assessment's target, else the next stage)."),
@@ -134,6 +135,7 @@ def competencies_table(fw: Framework, result: Result) -> Table:
                 _num(c.agreement.ad),
                 _num(c.agreement.rwg),
                 _num(c.agreement.rwg_lindell),
+                c.agreement.polarised,
                 _num(c.importance),
                 fw.competency(c.key).weight,
                 target,
@@ -159,6 +161,7 @@ INDICATOR_COLUMNS = (
     Column("sd", "number", "Standard deviation of the answers."),
     Column("ad", "number", "Average deviation of the answers."),
     Column("rwg", "number", "rwg: within-group agreement, 1 = everyone alike."),
+    Column("polarised", "boolean", "Two camps: more spread than random answers; rwg is then 0, out of range."),
     Column("discussion_rank", "integer", "Place among the discussion items (1 = most divided); empty if not one."),
 )
 
@@ -181,6 +184,7 @@ def indicators_table(fw: Framework, result: Result) -> Table:
                 _num(ind_result.agreement.sd),
                 _num(ind_result.agreement.ad),
                 _num(ind_result.agreement.rwg),
+                ind_result.agreement.polarised,
                 rank.get(ind_result.key),
             )
         )

@@ -21,6 +21,12 @@ formulation, in plain words, is in docs/planning.md; in short:
   be chosen cannot be chosen. No stage is skipped: a candidate for stage ``t`` of a competency now below ``t`` starts
   only after a candidate for stage ``t - 1`` of that competency has finished (which in turn waited for one of
   ``t - 2``, and so on down to the current stage).
+- **First what holds the overall back.** Under the ``weakest`` overall rule, the competencies at the overall stage
+  hold it back (``scoring.engine.holding_back``): the overall cannot rise until each of them does. Their step to the
+  next stage (with what it needs first) is placed before anything else, each at the earliest start the locks and the
+  limits allow (``lead_starts``), and the program optimizes the rest around it. The weakness factor alone cannot do
+  this: a competency at 1.98 has a step worth 0.02, and it came last. A target set at or below today's stage is the
+  team's choice and is kept: that competency then has no step to lift and no lead.
 
 Infeasible requests are diagnosed by solving again with one family of constraints relaxed at a time; the plan then
 says which constraint blocks it and what to relax, never raising.
@@ -39,6 +45,7 @@ import numpy.typing as npt
 
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
+from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
 from cxmaturity.scoring.result import Result
 
@@ -164,6 +171,10 @@ class _Problem:
     #: Worth something, forced, or (transitively) needed first by such a candidate: the only ones the solver sees.
     relevant: npt.NDArray[np.bool_]
     owners: dict[int, str] = field(default_factory=dict)
+    #: Competencies that hold the overall stage back (weakest rule): their next step is planned first.
+    back: tuple[str, ...] = ()
+    #: Fixed starts of that step's candidates and what they need first (see ``lead_starts``); empty when none.
+    lead: dict[int, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -196,8 +207,15 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
     target: dict[str, int] = {}
     gap: dict[str, float] = {}
     factor: dict[str, float] = {}
+    back = holding_back(fw, result.competencies, result.overall.rule)
     for comp in fw.competencies:
         res = result.competency(comp.key)
+        if res.stage_number is None or res.score is None:
+            # Not assessed: no evidence of a gap, so nothing of it is worth planning (it stays out of the gaps too);
+            # its candidates are chosen only as must-dos, locks or prerequisites, gated from the first stage.
+            current[comp.key], score[comp.key], target[comp.key], gap[comp.key] = 1, 1.0, 1, 0.0
+            factor[comp.key] = 0.0
+            continue
         current[comp.key] = res.stage_number
         score[comp.key] = res.score
         target[comp.key] = _target_of(fw, result, request, comp.key, res.stage_number)
@@ -282,6 +300,7 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
         step_members=step_members,
         relevant=relevant,
         owners=owners,
+        back=back,
     )
 
 
@@ -324,7 +343,7 @@ def _solve(
     from scipy.sparse import coo_array
 
     hz = p.horizon  # the number of periods
-    fixed = fixed or {}
+    fixed = {**p.lead, **(fixed or {})}
     usable = (p.allowed if "prerequisites" in relax else p.eligible) & p.relevant
     if free is not None:
         usable = usable & (free | np.isin(np.arange(p.n), list(fixed)))
@@ -584,12 +603,47 @@ class _Ledger:
 
 
 def _place_forced(p: _Problem, ledger: _Ledger) -> bool:
-    """Place the locked initiatives at their dates and the must-dos first-fit; False if one cannot be placed."""
+    """Place the locked initiatives at their dates, the lead (``p.lead``) at its starts and the must-dos first-fit;
+    False if one cannot be placed."""
     for i, start in sorted(p.locks.items(), key=lambda kv: kv[1]):
         if not p.eligible[i] or not 1 <= start <= p.horizon - int(p.dur[i]) + 1:
             return False
         ledger.place(i, start)
+    for i, start in sorted(p.lead.items(), key=lambda kv: (kv[1], kv[0])):
+        if i not in ledger.starts:
+            ledger.place(i, start)
     return all(ledger.schedule(i, []) for i in sorted(p.must - set(p.locks)))
+
+
+def _lead(p: _Problem) -> dict[int, int]:
+    """Return fixed starts for the step that lifts each competency holding the overall back to its next stage.
+
+    After the locks, each of that step's candidates (with its prerequisites and the step below first) is placed at
+    its earliest start that fits the limits; the must-dos must still fit first-fit after them, otherwise (and when
+    nothing holds the overall back) there is no lead and the plan follows the values alone.
+    """
+    members = [i for c in p.back for i in p.step_members.get((c, p.current[c]), ()) if p.eligible[i] and p.value[i] > 0]
+    if not members:
+        return {}
+    ledger = _Ledger(p)
+    for i, start in p.locks.items():
+        if not p.eligible[i] or not 1 <= start <= p.horizon - int(p.dur[i]) + 1:
+            return {}
+        ledger.place(i, start)
+    # Between several competencies that hold the overall back, the more valuable step (weight, importance) first.
+    for i in sorted(members, key=lambda i: (-float(p.value[i]), float(p.effort[i]), i)):
+        ledger.schedule(i, [])
+    lead = {i: t for i, t in ledger.starts.items() if i not in p.locks}
+    if not all(ledger.schedule(i, []) for i in sorted(p.must - set(p.locks))):
+        return {}
+    return lead
+
+
+def lead_starts(fw: Framework, result: Result, request: PlanRequest) -> dict[str, int]:
+    """Return the starts the plan fixes first, by key: the step that lifts what holds the overall back."""
+    validate_request(fw, result, request)
+    p = _prepare(fw, result, request)
+    return {p.cands[i].key: t for i, t in _lead(p).items()}
 
 
 def _greedy_starts(p: _Problem) -> dict[int, int] | None:
@@ -736,6 +790,8 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
         here += f" and aims at {_stage_name(p, target)}: a gap of {p.gap[c]:.2f}."
     else:
         here += f", at or above its target {_stage_name(p, target)}."
+    if c in p.back:
+        here += " It holds the overall stage back (the overall is its weakest competency), so it is lifted first."
     why: list[str] = []
     if i in p.locks:
         why.append("it is locked")
@@ -1085,9 +1141,11 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
     static = _static_problems(p)
     if static:
         return _infeasible(p, static)
+    p.lead = _lead(p)
     deadline = time.monotonic() + request.time_limit
     outcome = _solve(p, time_limit=request.time_limit * SOLVER_SHARE)
     if outcome.status == "infeasible":
+        p.lead = {}  # a diagnosis asks what the constraints alone need, without the lead's chosen starts
         return _infeasible(p, _diagnose(fw, result, p))
     best: dict[int, int] | None = None
     bounds = [outcome.bound] if outcome.bound is not None else []
@@ -1127,6 +1185,7 @@ def greedy_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
     static = _static_problems(p)
     if static:
         return _infeasible(p, static)
+    p.lead = _lead(p)
     starts = _greedy_starts(p)
     if starts is None:
         return _infeasible(p, ["The greedy ranking could not place every must-do and locked initiative."])

@@ -40,7 +40,7 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
             f"{c.interval[0]:.2f}-{c.interval[1]:.2f}" if c.interval else "-",
             "-" if prob is None else f"{prob:.0%}",
             f"{c.coverage:.0%}" + (" low" if c.low_coverage else ""),
-            _num(c.agreement.rwg),
+            _num(c.agreement.rwg) + (" polarised" if c.agreement.polarised else ""),
         )
     console.print(table)
     console.print(
@@ -52,7 +52,8 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
         items = Table("indicator", "competency", "rwg", "AD", "answers", title="Discussion items (most disputed first)")
         for d in result.discussion_items[:MAX_DISCUSSION_ITEMS]:
             spread = " ".join(f"{k}:{v}" for k, v in d.distribution.items() if v)
-            items.add_row(d.indicator, comp_name[d.competency], f"{d.rwg:.2f}", f"{d.ad:.2f}", spread)
+            rwg = f"{d.rwg:.2f}" + (" polarised" if d.polarised else "")
+            items.add_row(d.indicator, comp_name[d.competency], rwg, f"{d.ad:.2f}", spread)
         console.print(items)
     else:
         console.print("No discussion items: the team agrees on every indicator.")
@@ -76,11 +77,16 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
         )
     if result.gaps:
         gaps = Table(
-            "competency", "score", "target", "gap", "priority", title="Gaps to target (highest priority first)"
+            "competency",
+            "score",
+            "target",
+            "gap",
+            "priority",
+            title="Gaps to target (what holds the overall back first, then by priority)",
         )
         for gap in result.gaps:
             gaps.add_row(
-                comp_name[gap.competency],
+                comp_name[gap.competency] + (" (holds the overall back)" if gap.holds_back else ""),
                 f"{gap.score:.2f}",
                 stage_name[gap.target],
                 f"{gap.gap:.2f}",

@@ -184,7 +184,9 @@ def competency_sentence(c: CompetencyView, stages: int, confidence: float) -> st
     cautions = []
     if c.low_coverage:
         cautions.append(f"only {c.coverage:.0%} of its questions were answered")
-    if c.rwg is not None and c.rwg < AGREEMENT_THRESHOLD:
+    if c.polarised:
+        cautions.append("the team is in two camps (polarised)")
+    elif c.rwg is not None and c.rwg < AGREEMENT_THRESHOLD:
         cautions.append(f"the team disagrees (rwg {c.rwg:.2f})")
     if cautions:
         text += ", but " + " and ".join(cautions)

@@ -96,6 +96,8 @@ class CompetencyView:
     target: StageRef
     #: Stages above the first, in order.
     fulfilment: tuple[StageCell, ...]
+    #: r*wg(j) < 0: the team is in two camps over this competency (rwg(j) then reads 0, out of range).
+    polarised: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class DiscussionView:
     sd: float
     #: Every option, lowest first, with how many chose it.
     distribution: tuple[AnswerCount, ...]
+    #: Answers pile up at both ends: two camps.
+    polarised: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,8 @@ class GapView:
     weight: float
     importance: float | None
     priority: float
+    #: The overall rule is "weakest" and this competency holds the overall stage back: it leads the gaps.
+    holds_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,8 @@ class IndicatorView:
     rwg: float | None
     #: Every option, lowest first, with how many chose it.
     distribution: tuple[AnswerCount, ...]
+    #: Answers pile up at both ends (s²/sigma²_EU > 1): two camps; rwg reads 0, out of range.
+    polarised: bool = False
 
 
 @dataclass(frozen=True)
@@ -264,6 +272,7 @@ def indicators(result: Result, fw: Framework) -> tuple[IndicatorView, ...]:
                 not_applicable=ir.not_applicable,
                 rwg=ir.agreement.rwg,
                 distribution=tuple(AnswerCount(labels.get(k, k), n) for k, n in ir.distribution.items()),
+                polarised=ir.agreement.polarised,
             )
         )
     return tuple(found)
@@ -296,6 +305,7 @@ def build(
             rwg=c.agreement.rwg,
             target=_stage(fw, target_of[c.key]),
             fulfilment=tuple(_cell(fw, s.key, c.fulfilment.get(s.key)) for s in fw.stages[1:]),
+            polarised=c.agreement.polarised,
         )
         for c in result.competencies
     )
@@ -313,6 +323,7 @@ def build(
                 ad=d.ad,
                 sd=d.sd,
                 distribution=tuple(AnswerCount(labels.get(k, k), n) for k, n in d.distribution.items()),
+                polarised=d.polarised,
             )
         )
     stage_name = {s.key: fw.text(s.name) for s in fw.stages}
@@ -402,6 +413,7 @@ def build(
                 weight=g.weight,
                 importance=g.importance,
                 priority=g.priority,
+                holds_back=g.holds_back,
             )
             for g in result.gaps
         ),

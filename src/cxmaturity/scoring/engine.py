@@ -208,6 +208,8 @@ def _competencies(
                     ad=_num(agree.ad[c]),
                     rwg=_num(agree.rwg[c]),
                     rwg_lindell=_num(agree.rwg_lindell[c]),
+                    polarised=bool(agree.polarised[c]),
+                    rwg_out_of_range=bool(agree.rwg_out_of_range[c]),
                 ),
                 importance=_num(importance[c]),
                 respondent_mean=_num(level_mean[c]),
@@ -276,7 +278,13 @@ def _indicators(
             not_applicable=special[i][0],
             mean=_num(means[i]),
             distribution=_distribution(fw, counts, i),
-            agreement=Agreement(sd=_num(agree.sd[i]), ad=_num(agree.ad[i]), rwg=_num(agree.rwg[i])),
+            agreement=Agreement(
+                sd=_num(agree.sd[i]),
+                ad=_num(agree.ad[i]),
+                rwg=_num(agree.rwg[i]),
+                polarised=bool(agree.polarised[i]),
+                rwg_out_of_range=bool(agree.polarised[i]),
+            ),
         )
         for i, (comp, ind) in enumerate(fw.indicators)
     )
@@ -292,6 +300,7 @@ def _discussion_items(fw: Framework, counts: FloatArray, agree: IndicatorAgreeme
             ad=float(agree.ad[i]),
             rwg=float(agree.rwg[i]),
             distribution=_distribution(fw, counts, i),
+            polarised=bool(agree.polarised[i]),
         )
         for i in disagreement_order(agree)
     )
@@ -372,12 +381,30 @@ def _groups(
     return tuple(results), len(names) - len(shown), tuple(spots)
 
 
+def holding_back(fw: Framework, competencies: tuple[CompetencyResult, ...], rule: str) -> tuple[str, ...]:
+    """Return the competencies that hold the overall stage back: under the ``weakest`` rule, every assessed competency
+    at the overall stage when that is below the top, because the overall cannot reach its next stage until each of
+    them does (the weakest competency is always among them). Other rules have none: no single competency sets them.
+    """
+    stages = [c.stage_number for c in competencies if c.stage_number is not None]
+    if rule != "weakest" or not stages:
+        return ()
+    overall = min(stages)
+    if overall >= len(fw.stages):
+        return ()
+    return tuple(c.key for c in competencies if c.stage_number == overall)
+
+
 def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: ScoringOptions) -> tuple[Gap, ...]:
-    """Return the gaps to target, largest importance-weighted gap first.
+    """Return the gaps to target: those that hold the overall stage back first, then by importance-weighted size.
 
     priority = gap × weight × (mean importance / neutral importance); without importance answers the factor is 1.
+    A competency that holds the overall stage back (``holding_back``) leads the list whatever its priority: its
+    default target, its next stage, is the overall's next stage too, and a gap of 0.02 there is all that stands
+    between the team and that stage. A target set at or below its stage is the team's choice: no gap, as for any.
     """
     top = len(fw.stages)
+    back = set(holding_back(fw, competencies, fw.scoring.overall))
     gaps = []
     for comp, result in zip(fw.competencies, competencies, strict=True):
         if result.score is None or result.stage_number is None:
@@ -398,7 +425,8 @@ def _gaps(fw: Framework, competencies: tuple[CompetencyResult, ...], options: Sc
                 weight=comp.weight,
                 importance=result.importance,
                 priority=size * comp.weight * factor,
+                holds_back=comp.key in back,
             )
         )
-    gaps.sort(key=lambda g: (-g.priority, g.competency))
+    gaps.sort(key=lambda g: (not g.holds_back, -g.priority, g.competency))
     return tuple(gaps)

@@ -39,8 +39,12 @@ class Agreement:
     ad: float | None
     rwg: float | None
     rwg_lindell: float | None = None
-    #: More spread than random answers would give (answers piled at both ends): two camps, not a blur.
+    #: More spread than random answers would give (answers piled at both ends): two camps, not a blur. For an
+    #: indicator s²/sigma²_EU > 1; for a competency r*wg(j) < 0 (docs/scoring.md section 7).
     polarised: bool = False
+    #: The published rwg / rwg(j) formula left [0, 1] here; the value is reported as 0 (no agreement), and shown as
+    #: out of range.
+    rwg_out_of_range: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class DiscussionItem:
     ad: float
     rwg: float
     distribution: dict[str, int]
+    #: Answers pile up at both ends (s²/sigma²_EU > 1): the team is in two camps on this indicator.
     polarised: bool = False
 
 

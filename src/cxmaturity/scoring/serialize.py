@@ -6,6 +6,7 @@ import dataclasses
 import math
 from typing import Any
 
+from cxmaturity.scoring.agreement import NULL_DISTRIBUTION, RWG_CUTOFF
 from cxmaturity.scoring.result import Result
 
 #: Numbers are rounded for reading; the engine keeps full precision.
@@ -32,5 +33,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "seed": options["seed"],
         "confidence": options["confidence"],
         "targets": options["targets"],
+        # How agreement is measured, so a reader of the JSON knows what rwg = 0 and "polarised" are relative to.
+        "agreement": {"null": NULL_DISTRIBUTION, "rwg_cutoff": RWG_CUTOFF},
     }
     return {"format": "cx-maturity/result@1", **_clean(data)}
