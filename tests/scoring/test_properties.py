@@ -48,7 +48,7 @@ def scores(result: Result) -> list[float | None]:
 
 
 def no_lower(before: float | None, after: float | None) -> bool:
-    """Whether ``after`` is not below ``before``; both must be assessed alike (an answer's value changed, not its use)."""
+    """Whether ``after`` is not below ``before``; both assessed alike (an answer's value changed, not its use)."""
     if before is None or after is None:
         return before is None and after is None
     return before <= after + 1e-12
