@@ -31,7 +31,7 @@ from cxmaturity.scoring.result import (
     ScoringOptions,
 )
 from cxmaturity.scoring.rules import SPECIAL_BINS, Scores, overall_score, scores_from_counts, tally
-from cxmaturity.scoring.uncertainty import Uncertainty, estimate, evidence_means
+from cxmaturity.scoring.uncertainty import Uncertainty, estimate
 
 
 def _num(value: float) -> float | None:
@@ -221,8 +221,25 @@ def _competencies(
 
 def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
     """Return (respondents, C): each respondent's mean normalized answer over a competency's evidence items they
-    answered (a rubric counts once per stage it evidences), NaN where they answered none of it."""
-    return evidence_means(answers, layout, layout.evidence_competency, layout.n_competencies)
+    answered (a rubric counts once per stage it evidences), NaN where they answered none of it.
+
+    Worked per indicator rather than per evidence item, to stay a small share of scoring without uncertainty: an
+    answer adds the summed value of the indicator's items for the option chosen, and counts as that many items.
+    """
+    n, m = answers.shape
+    a = layout.max_options
+    summed = np.zeros(m * a)
+    np.add.at(summed, (layout.evidence_indicator[:, np.newaxis] * a + np.arange(a)).ravel(), layout.value.ravel())
+    per_item = np.bincount(layout.evidence_indicator, minlength=m).astype(np.float64)
+    answered = answers >= 0
+    value = np.where(answered, summed[np.arange(m) * a + np.where(answered, answers, 0)], 0.0)
+    items = np.where(answered, per_item, 0.0)
+    # Indicators of a competency are contiguous in framework order, so reduceat sums each competency's columns.
+    starts = np.flatnonzero(np.r_[True, np.diff(layout.indicator_competency) != 0])
+    total = np.add.reduceat(value, starts, axis=1) if n else np.zeros((0, layout.n_competencies))
+    count = np.add.reduceat(items, starts, axis=1) if n else np.zeros((0, layout.n_competencies))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
 
 
 def _mean_sd(levels: FloatArray) -> tuple[FloatArray, FloatArray]:
