@@ -3,8 +3,10 @@
 1. Saving a respondent's page (one competency, its answers) under 32 concurrent clients against ``cxm``'s app on one
    uvicorn worker, compared with a bare Starlette endpoint inserting the same rows into the same database; on SQLite
    and on PostgreSQL. Targets: throughput at least 35% of the baseline, p99 latency under 100 ms.
-2. The results dashboard of an assessment with 2,000 SYNTHETIC respondents: server time under 300 ms, compared with
-   scoring the same answers in memory.
+2. The results dashboard of an assessment with 2,000 SYNTHETIC respondents, on SQLite and on PostgreSQL, compared with
+   scoring the same answers in memory: the first open right after closing and a later open both read the result the
+   close stored (targets: first open under 300 ms server time and within 1.2x of a later open); the first view after
+   a change of the answers scores them (shown, no target).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -28,7 +31,7 @@ from bench.row import Row
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import load_builtin
 from cxmaturity.scoring import ScoringOptions, score
-from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.services import accounts, assessments, organizations, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
 from cxmaturity.web.security import respondent_csrf
@@ -254,12 +257,43 @@ def respondent_csrf_for(secret: str, token: str) -> str:
     return respondent_csrf(Settings(secret_key=secret), token)
 
 
-def dashboard() -> list[Row]:
-    """Server time of the results page for 2,000 synthetic respondents, against in-memory scoring."""
+def _database(backend: str, name: str) -> tuple[str, Callable[[], None]]:
+    """Return the URL of an empty database on ``backend`` and a function that removes it."""
+    if backend == "sqlite":
+        path = ROOT / "bench" / "results" / f"{name}-{secrets.token_hex(4)}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
 
-    path = ROOT / "bench" / "results" / f"dash-{secrets.token_hex(4)}.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{path}"
+        def remove_file() -> None:
+            for suffix in ("", "-wal", "-shm", "-lock"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+
+        return f"sqlite:///{path}", remove_file
+    schema = f"cxm_bench_{secrets.token_hex(4)}"
+    admin = make_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+
+    def drop_schema() -> None:
+        admin = make_engine(POSTGRES)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{POSTGRES}?options=-csearch_path%3D{schema}", drop_schema
+
+
+#: Rounds of closing (and reopening) the assessment; each gives one first open.
+CLOSINGS = 5
+#: Later opens measured after each first open.
+LATER = 2
+
+
+def dashboard(backend: str) -> list[Row]:
+    """Server time of the results page for 2,000 synthetic respondents, against in-memory scoring: the first open
+    right after closing (the result was stored by the close), a later open, and the first view after a change of the
+    answers (which scores them)."""
+    url, remove = _database(backend, "dash")
     engine = make_engine(url)
     try:
         upgrade(url, engine)
@@ -283,6 +317,7 @@ def dashboard() -> list[Row]:
             db.flush()
             ids = {g.name: g.id for g in assessments.groups(db, assessment.id)}
             assessments.store_responses(db, assessment, responses, ids, source="link")
+            assessments.set_status(db, actor, assessment.id, "open")
             token, _ = accounts.start_session(db, user, 1)
             assessment_id = assessment.id
         from cxmaturity.settings import Settings
@@ -291,32 +326,79 @@ def dashboard() -> list[Row]:
         app = create_app(Settings(database_url=url, secret_key=SECRET), engine)
         in_memory = _median(lambda: score(responses, ScoringOptions(seed=assessment_id)), 5)
 
-        async def page_time() -> float:
+        def elsewhere(action: str) -> None:
+            """Close, reopen or only score the assessment in another process, as a facilitator's request on another
+            worker would. Both a first and a later open follow such a step, so that they meet the same CPU caches
+            and database caches, and their difference is only what the stored result saves."""
+            script = (
+                "import sys\n"
+                "from cxmaturity.services import assessments, results\n"
+                "from cxmaturity.services.access import Actor\n"
+                "from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction\n"
+                "engine = make_engine(sys.argv[1])\n"
+                "actor, assessment_id, action = Actor(int(sys.argv[2])), int(sys.argv[3]), sys.argv[4]\n"
+                "with transaction(make_sessionmaker(engine)) as db:\n"
+                "    if action == 'score':\n"
+                "        found = assessments.get(db, actor, assessment_id)\n"
+                "        results.score_now(db, found, bootstrap=results.BOOTSTRAP)\n"
+                "    else:\n"
+                "        assessments.set_status(db, actor, assessment_id, action)\n"
+                "engine.dispose()\n"
+            )
+            subprocess.run(
+                [sys.executable, "-c", script, url, str(actor.user_id), str(assessment_id), action], check=True
+            )
+
+        def change_answers() -> None:
+            with transaction(sessions) as db:
+                revisions.bump(db, assessment_id)  # as a respondent's page save does
+
+        async def page_times() -> tuple[list[float], list[float], list[float]]:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
                 transport=transport, base_url="https://testserver", cookies={"cxm_session": token}
             ) as http:
-                times = []
-                for _ in range(6):
+
+                async def page() -> float:
                     start = time.perf_counter()
                     response = await http.get(f"/assessments/{assessment_id}/results")
-                    times.append(time.perf_counter() - start)
+                    elapsed = time.perf_counter() - start
                     assert response.status_code == 200, response.status_code
-                return float(np.median(times[1:]))
+                    return elapsed
 
-        server = asyncio.run(page_time())
+                await page()  # warms the process (templates, framework parsing), as a running server is warm
+                first, later, changed = [], [], []
+                for _ in range(CLOSINGS):
+                    elsewhere("closed")
+                    first.append(await page())
+                    for _ in range(LATER):
+                        elsewhere("score")
+                        later.append(await page())
+                    elsewhere("open")
+                    change_answers()
+                    changed.append(await page())
+                return first, later, changed
+
+        first_times, later_times, changed_times = asyncio.run(page_times())
     finally:
         engine.dispose()
-        for suffix in ("", "-wal", "-shm", "-lock"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        remove()
+    first, later, changed = (float(np.median(t)) for t in (first_times, later_times, changed_times))
     return [
-        Row("score 2,000 respondents in memory", in_memory, 1.0, "baseline: scoring with 1,000 resamples"),
+        Row(f"score 2,000 respondents in memory ({backend})", in_memory, 1.0, "baseline: scoring, 1,000 resamples"),
         Row(
-            "results page, 2,000 respondents",
-            server,
-            server / in_memory,
-            "target: under 300 ms server time",
-            server < 0.3,
+            f"results page, first open after closing ({backend})",
+            first,
+            first / in_memory,
+            f"target: under 300 ms server time and within 1.2x of a later open ({first / later:.2f}x)",
+            first < 0.3 and first <= 1.2 * later,
+        ),
+        Row(f"results page, later open ({backend})", later, later / in_memory, "the stored result, as above"),
+        Row(
+            f"results page, first view after a change ({backend})",
+            changed,
+            changed / in_memory,
+            "scores the answers and stores the result (no target: once per change)",
         ),
     ]
 
@@ -331,7 +413,8 @@ def _median(fn: object, repeat: int) -> float:
 
 
 def run() -> list[Row]:
-    rows = dashboard()
+    rows = dashboard("sqlite")
+    rows += dashboard("postgresql")
     rows += submission("sqlite")
     rows += submission("postgresql")
     return rows

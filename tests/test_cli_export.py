@@ -71,7 +71,7 @@ def _stored_result(db: Path, assessment_id: int) -> dict[str, Any]:
     with make_sessionmaker(engine)() as session:
         assessment = session.get(Assessment, assessment_id)
         assert assessment is not None
-        data = result_to_dict(results.scored(session, assessment, bootstrap=0)[0].result)
+        data = result_to_dict(results.score_now(session, assessment, bootstrap=0).result)
     engine.dispose()
     return data
 

@@ -69,7 +69,7 @@ def _group_ids(site: Site, assessment_id: int) -> dict[str, int]:
 
 def _respondents(site: Site, cast: Cast, assessment_id: int) -> int:
     with site.sessions() as db:
-        return results.results(db, Actor(cast.viewer), assessment_id, bootstrap=20).result.respondents
+        return results.results(db, Actor(cast.viewer), assessment_id).result.respondents
 
 
 def _links(site: Site, client: WebClient, assessment_id: int, group_id: int | str, count: int) -> list[str]:

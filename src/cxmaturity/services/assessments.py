@@ -17,7 +17,7 @@ from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, 
 from cxmaturity.frameworks.loading import parse_framework
 from cxmaturity.scoring import ResponseMatrix, validate_targets
 from cxmaturity.scoring.responses import MISSING
-from cxmaturity.services import access, audit
+from cxmaturity.services import access, audit, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
@@ -184,6 +184,7 @@ def add_groups(db: Session, actor: Actor, assessment_id: int, names: list[str]) 
     if len(existing) + len(added) > MAX_GROUPS:
         raise Invalid(f"at most {MAX_GROUPS} groups", field="groups")
     db.flush()
+    revisions.bump(db, assessment.id)
     audit.record(
         db,
         "assessment.groups",
@@ -211,6 +212,7 @@ def set_targets(db: Session, actor: Actor, assessment_id: int, targets: dict[str
     if problems:
         raise Invalid("; ".join(problems), field="targets")
     assessment.targets = wanted
+    revisions.bump(db, assessment.id)
     audit.record(
         db,
         "assessment.targets",
@@ -235,8 +237,11 @@ def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> As
         assessment.opened_at = assessment.opened_at or now
     else:
         assessment.closed_at = now
-    from cxmaturity.services import benchmark_pool  # imported here: it builds on this module
+    # Imported here: both build on this module.
+    from cxmaturity.services import benchmark_pool, results
 
+    if status == "closed":
+        results.refresh(db, assessment)  # scored now, so that the first look at the results is as fast as any
     benchmark_pool.on_status_change(db, assessment)  # a closed assessment's result is stored for benchmarks
     audit.record(
         db,
@@ -371,6 +376,7 @@ def store_responses(
                 )
             )
         db.add_all(rows)
+    revisions.bump(db, assessment.id)
 
 
 def get(db: Session, actor: Actor, assessment_id: int) -> Assessment:
@@ -411,6 +417,8 @@ def withdraw_invitations(db: Session, actor: Actor, assessment_id: int, tokens: 
     for row in rows:
         db.delete(row)
     db.flush()
+    if rows:
+        revisions.bump(db, assessment.id)
     audit.record(
         db,
         "invitations.withdraw",

@@ -49,9 +49,7 @@ from cxmaturity.benchmarks.privacy import (
     valid_cohorts,
 )
 from cxmaturity.benchmarks.statistics import QUARTILES, interpolate, percentile_rank, quantile_positions
-from cxmaturity.scoring import ScoringOptions, score
-from cxmaturity.services.assessments import framework_of
-from cxmaturity.services.results import load_responses
+from cxmaturity.services.results import results_of
 from cxmaturity.storage.tables import (
     Assessment,
     AssessmentResult,
@@ -73,14 +71,10 @@ def store_result(db: Session, assessment: Assessment) -> int:
     """Score the closed assessment's answers and store its result (replacing an earlier one); return the rows
     stored, 0 when nobody answered. No permission check: closing and ``refresh`` call it."""
     forget_result(db, assessment.id)
-    fw = framework_of(assessment)
-    matrix, _ = load_responses(db, assessment, fw)
-    if matrix.size == 0:
+    found = results_of(db, assessment)
+    fw, result = found.framework, found.result
+    if result.respondents == 0:
         return 0
-    result = score(
-        matrix,
-        ScoringOptions(min_group_size=assessment.min_group_size, bootstrap=0, targets=dict(assessment.targets or {})),
-    )
     pool = Pool(framework_key(fw), assessment.synthetic)
     common = {
         "assessment_id": assessment.id,

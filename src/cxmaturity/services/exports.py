@@ -34,9 +34,6 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import NotFound
 from cxmaturity.storage.tables import Assessment
 
-#: Exports whose numbers must be the dashboard's, intervals included; the others need only the point results.
-_WITH_INTERVALS = ("results", "all")
-
 
 @dataclass(frozen=True)
 class ExportFile:
@@ -124,8 +121,7 @@ def _download(db: Session, assessment: Assessment, chosen: Wanted) -> Download:
             raise NotFound("this assessment has no saved plan yet: make one on its plan page first")
         if saved is not None:
             plan = PlanSource(saved.plan, saved.start_date, plan_document(saved))
-    bootstrap = results.BOOTSTRAP if chosen.name in _WITH_INTERVALS else 0
-    scored, matrix = results.scored(db, assessment, bootstrap=bootstrap)
+    scored, matrix = results.with_answers(db, assessment)
     source = Source(
         title=assessment.title,
         framework=scored.framework,

@@ -568,7 +568,7 @@ def _solve(
 ) -> tuple[PlanRequest, Plan]:
     from cxmaturity.planning.optimizer import make_plan
 
-    scored = results.results(db, actor, assessment.id, bootstrap=0)
+    scored = results.results(db, actor, assessment.id)
     fw = scored.framework
     known = {c.key: c for c in candidates(fw, current)}
     kept_owners = {k: v for k, v in owners.items() if k in known and v}

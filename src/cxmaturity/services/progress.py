@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from cxmaturity import progress as domain
 from cxmaturity.frameworks import Framework
 from cxmaturity.progress import INITIATIVE_STATUSES, Comparison, ComparisonError, Review, Snapshot
-from cxmaturity.scoring import Result, score, validate_targets
+from cxmaturity.scoring import Result, validate_targets
 from cxmaturity.services import access, assessments, audit, plans, results
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import FrameworkChoice, framework_of
@@ -94,12 +94,10 @@ class ScoredEntry:
         return self.entry.day
 
 
-def series_results(
-    db: Session, actor: Actor, assessment_id: int, *, bootstrap: int = results.BOOTSTRAP
-) -> list[ScoredEntry]:
-    """Every assessment of the series scored as it is now (for trend charts), earliest first."""
+def series_results(db: Session, actor: Actor, assessment_id: int) -> list[ScoredEntry]:
+    """Every assessment of the series with its results as they are now (for trend charts), earliest first."""
     return [
-        ScoredEntry(entry, results.results(db, actor, entry.assessment.id, bootstrap=bootstrap))
+        ScoredEntry(entry, results.results(db, actor, entry.assessment.id))
         for entry in series(db, actor, assessment_id)
     ]
 
@@ -214,13 +212,11 @@ def _check_same_series(before: Assessment, after: Assessment) -> None:
         )
 
 
-def compare(
-    db: Session, actor: Actor, before_id: int, after_id: int, *, bootstrap: int = results.BOOTSTRAP
-) -> Progress:
+def compare(db: Session, actor: Actor, before_id: int, after_id: int) -> Progress:
     """Compare assessment ``before_id`` with the later ``after_id`` (viewer and up on both; 404 otherwise)."""
     before = access.assessment(db, actor, before_id, "viewer")
     after = access.assessment(db, actor, after_id, "viewer")
-    return compare_stored(db, before, after, bootstrap=bootstrap)
+    return compare_stored(db, before, after)
 
 
 def previous_of(db: Session, assessment: Assessment) -> Assessment | None:
@@ -237,13 +233,11 @@ def previous_of(db: Session, assessment: Assessment) -> Assessment | None:
     return entries[at - 1].assessment if at > 0 else None
 
 
-def compare_stored(
-    db: Session, before: Assessment, after: Assessment, *, bootstrap: int = results.BOOTSTRAP
-) -> Progress:
+def compare_stored(db: Session, before: Assessment, after: Assessment) -> Progress:
     """Compare two assessments the caller may already see (``compare`` checks permissions first)."""
     _check_same_series(before, after)
-    scored_before = results.scored(db, before, bootstrap=bootstrap)[0]
-    scored_after = results.scored(db, after, bootstrap=bootstrap)[0]
+    scored_before = results.results_of(db, before)
+    scored_after = results.results_of(db, after)
     days = _days(db, [before, after])
     old = Snapshot(scored_before.framework, scored_before.result, before.title, days[before.id])
     new = Snapshot(scored_after.framework, scored_after.result, after.title, days[after.id])
@@ -371,7 +365,7 @@ def reassess(
 # The command line
 
 
-def stored_snapshot(db: Session, assessment_id: int, *, bootstrap: int = results.BOOTSTRAP) -> tuple[Snapshot, int]:
+def stored_snapshot(db: Session, assessment_id: int) -> tuple[Snapshot, int]:
     """Score a stored assessment for ``cxm compare``; return it and how many respondents answered.
 
     The command line works with the database's own access (like ``cxm tokens create``), so no actor is checked.
@@ -379,7 +373,7 @@ def stored_snapshot(db: Session, assessment_id: int, *, bootstrap: int = results
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"there is no assessment {assessment_id} in this database")
-    fw = framework_of(assessment)
-    matrix, _ = results.load_responses(db, assessment, fw)
-    result: Result = score(matrix, results.options_for(assessment, bootstrap))
-    return Snapshot(fw, result, f"#{assessment.id} {assessment.title}", day_of(db, assessment)), matrix.size
+    found = results.results_of(db, assessment)
+    result: Result = found.result
+    title = f"#{assessment.id} {assessment.title}"
+    return Snapshot(found.framework, result, title, day_of(db, assessment)), result.respondents

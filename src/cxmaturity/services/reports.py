@@ -71,7 +71,7 @@ def _progress(db: Session, assessment: Assessment) -> ProgressView | None:
 
 
 def _build(db: Session, assessment: Assessment) -> Report:
-    scored, _ = results.scored(db, assessment)
+    scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
     return reporting.build(
         scored.result,

@@ -15,6 +15,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
+from cxmaturity.services import revisions
 from cxmaturity.services.assessments import framework_from_snapshot
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.tokens import digest
@@ -291,6 +292,8 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, 
     )
     if v.invitation.started_at is None:
         _mark(db, v, started_at=now)
+    # Last, just before the commit: on PostgreSQL the counter's row stays locked until then (services/revisions.py).
+    revisions.bump(connection, v.assessment.id)
     return replace(v, saved=v.saved | {competency.key})
 
 
@@ -305,6 +308,7 @@ def finish(db: Session, token: str, *, current: Visit | None = None) -> Visit:
     _require_answerable(v)
     now = datetime.now(UTC)
     _mark(db, v, started_at=v.invitation.started_at or now, completed_at=now)
+    revisions.bump(db, v.assessment.id)
     return v
 
 

@@ -1,25 +1,54 @@
-"""Results of a stored assessment: answers from the database into the scoring engine."""
+"""Results of a stored assessment: answers from the database into the scoring engine, and the stored result.
+
+An assessment's result is computed once per change of its answers (``services.revisions``), not once per look: the
+first reader after a change scores and stores it (``stored_result``), later readers rebuild it from there, and
+closing an assessment stores it at once. docs/architecture.md, "Stored results".
+"""
 
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, bindparam, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from cxmaturity.frameworks import Framework
 from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
-from cxmaturity.services import access
+from cxmaturity.scoring.serialize import from_full_data, result_from_dict, result_to_full_dict, to_full_data
+from cxmaturity.services import access, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
-from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup
+from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, StoredResult
 
 BOOTSTRAP = 1000
+#: The scoring method's version. Raise it with any change that moves a number of a result (the engine, its defaults,
+#: the comments' rules here); stored results of another method are scored again. Changes to the shape of Result and
+#: to the scoring package's code are caught without it (``_method``).
+SCORING_METHOD = 1
+
+
+def _method() -> str:
+    """Name the method by the version above and a digest of the scoring package's code (the engine and the shape of
+    Result), so that a release that scores in any way differently never serves a result stored by another."""
+    digest = hashlib.sha256(str(SCORING_METHOD).encode())
+    package = resources.files("cxmaturity.scoring")
+    for name in sorted(p.name for p in package.iterdir() if p.name.endswith(".py")):
+        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
+    return f"{SCORING_METHOD}-{digest.hexdigest()[:16]}"
+
+
+METHOD = _method()
 
 
 @dataclass(frozen=True)
@@ -146,28 +175,128 @@ def _build(
     return matrix, comments
 
 
-def options_for(assessment: Assessment, bootstrap: int = BOOTSTRAP) -> ScoringOptions:
+def options_for(assessment: Assessment) -> ScoringOptions:
     return ScoringOptions(
         min_group_size=assessment.min_group_size,
-        bootstrap=bootstrap,
+        bootstrap=BOOTSTRAP,
         seed=assessment.id,
         targets=dict(assessment.targets or {}),
     )
 
 
-def results(db: Session, actor: Actor, assessment_id: int, *, bootstrap: int = BOOTSTRAP) -> AssessmentResults:
-    """Score the assessment's answers as they are now."""
+def results(db: Session, actor: Actor, assessment_id: int) -> AssessmentResults:
+    """Return the results of the assessment's answers as they are now (viewer and up; others get NotFound)."""
     assessment = access.assessment(db, actor, assessment_id, "viewer")
-    return scored(db, assessment, bootstrap=bootstrap)[0]
+    return results_of(db, assessment)
 
 
-def scored(
-    db: Session, assessment: Assessment, *, bootstrap: int = BOOTSTRAP
-) -> tuple[AssessmentResults, ResponseMatrix]:
-    """Score an assessment the caller has already been allowed to see; also return the answers that were scored."""
+def results_of(db: Session, assessment: Assessment) -> AssessmentResults:
+    """Return the results of an assessment the caller has already been allowed to see, as its answers are now.
+
+    Every reader of results comes here (pages, API, reports, exports, progress, plans, benchmarks, the command
+    line): the stored result when it was computed at the current answers revision by this scoring method, else the
+    answers scored now and stored for the next reader.
+    """
+    db.flush()  # pending rows of this session (an import, say) are part of "now"
+    # The revision is read before the answers. PostgreSQL's statements each see the latest commits, so a save that
+    # lands in between is scored but labelled with the older revision: the next view scores again, never the reverse.
+    revision = revisions.current(db, assessment.id)
+    row = db.connection().execute(_STORED, {"assessment_id": assessment.id}).one_or_none()
+    if row is not None and row.revision == revision and row.method == METHOD:
+        found = _from_stored(assessment, row.data)
+        if found is not None:
+            return found
+    fresh = _score(db, assessment, BOOTSTRAP)[0]
+    store(db, assessment.id, revision, fresh)
+    return fresh
+
+
+def refresh(db: Session, assessment: Assessment) -> AssessmentResults:
+    """Score the assessment now and store the result (closing calls it, so the first view after is fast)."""
+    db.flush()
+    revision = revisions.current(db, assessment.id)
+    fresh = _score(db, assessment, BOOTSTRAP)[0]
+    store(db, assessment.id, revision, fresh)
+    return fresh
+
+
+def with_answers(db: Session, assessment: Assessment) -> tuple[AssessmentResults, ResponseMatrix]:
+    """Return the results (as ``results_of``) and the answer matrix they come from, for exports of the answers."""
+    found = results_of(db, assessment)
+    matrix, _ = load_responses(db, assessment, found.framework)
+    return found, matrix
+
+
+_STORED_TABLE: Table = StoredResult.__table__  # type: ignore[assignment]  # declarative models carry their Table
+_STORED = select(_STORED_TABLE.c.revision, _STORED_TABLE.c.method, _STORED_TABLE.c.data).where(
+    _STORED_TABLE.c.assessment_id == bindparam("assessment_id")
+)
+
+
+def _stored_data(found: AssessmentResults) -> dict[str, Any]:
+    return {
+        "result": result_to_full_dict(found.result),
+        "comments": [to_full_data(c) for c in found.comments],
+    }
+
+
+def _from_stored(assessment: Assessment, data: dict[str, Any]) -> AssessmentResults | None:
+    """Rebuild stored results; None when they cannot be trusted, so that they are scored again."""
+    try:
+        result = result_from_dict(data["result"])
+        comments = tuple(from_full_data(Comment, c) for c in data["comments"])
+    except (KeyError, TypeError, ValueError):
+        return None  # written by a release whose shape this one does not know
+    # Settings that change a result are part of it: a change that did not move the revision is still never served.
+    if result.options != options_for(assessment):
+        return None
+    return AssessmentResults(assessment, framework_of(assessment), result, comments)
+
+
+def store(db: Session, assessment_id: int, revision: int, found: AssessmentResults) -> None:
+    """Store results computed at ``revision``, unless a newer revision's are stored already.
+
+    One statement (an upsert), so two first views at once leave one row: on PostgreSQL the second waits for the
+    first's commit and then replaces its row with the same result; SQLite runs one writer at a time anyway.
+    """
+    connection = db.connection()
+    values = {
+        "assessment_id": assessment_id,
+        "revision": revision,
+        "method": METHOD,
+        "data": _stored_data(found),
+        "computed_at": datetime.now(UTC),
+    }
+    connection.execute(_UPSERT[connection.dialect.name], values)
+
+
+def _upsert(statement: postgresql.Insert | sqlite.Insert) -> Insert:
+    table = _STORED_TABLE
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.assessment_id],
+        set_={"revision": new.revision, "method": new.method, "data": new.data, "computed_at": new.computed_at},
+        where=or_(table.c.revision <= new.revision, table.c.method != new.method),
+    )
+
+
+_UPSERT = {
+    "postgresql": _upsert(postgresql.insert(_STORED_TABLE)),
+    "sqlite": _upsert(sqlite.insert(_STORED_TABLE)),
+}
+
+
+def score_now(db: Session, assessment: Assessment, *, bootstrap: int) -> AssessmentResults:
+    """Score the answers as they are now with another number of resamples, storing nothing (for checks that
+    compare the stored result with a fresh one)."""
+    return _score(db, assessment, bootstrap)[0]
+
+
+def _score(db: Session, assessment: Assessment, bootstrap: int) -> tuple[AssessmentResults, ResponseMatrix]:
     fw = framework_of(assessment)
     matrix, raw_comments = load_responses(db, assessment, fw)
-    result = score(matrix, options_for(assessment, bootstrap))
+    options = replace(options_for(assessment), bootstrap=bootstrap)
+    result = score(matrix, options)
     # A comment names its group only when the results show that group (large enough, and not withheld to protect
     # the few left over).
     shown = {g.group for g in result.groups}

@@ -401,3 +401,36 @@ class ReferenceDistribution(Base):
     #: The file as validated (benchmarks/reference.py): sample, year, url, share per stage key.
     data: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- stored results (services/results.py) ----------------------------------------------------------------------------
+
+
+class AnswersRevision(Base):
+    """A change counter per assessment: every write that can change its result adds one (answers saved, imported or
+    removed, targets, groups). No row: nothing has changed since the assessment was created (revision 0).
+
+    A table of its own, two integers wide, because a page save bumps it: SQLite rewrites a whole row on update, and
+    the assessment's row holds the framework snapshot and the stored result's row a large JSON document.
+    """
+
+    __tablename__ = "answers_revision"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class StoredResult(Base):
+    """An assessment's scored result as it was at one answers revision, so that looking at it does not score again.
+
+    Served only while ``revision`` is the assessment's current one and ``method`` the code's scoring method
+    (``services.results.METHOD``); otherwise it is computed again and replaced.
+    """
+
+    __tablename__ = "stored_result"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    #: The scoring method that computed it (``services.results.METHOD``).
+    method: Mapped[str] = mapped_column(String(40))
+    #: The result at full precision (scoring/serialize.py ``result_to_full_dict``) and the comments it shows.
+    data: Mapped[dict[str, Any]] = mapped_column()
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

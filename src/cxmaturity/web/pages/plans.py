@@ -273,7 +273,7 @@ def _page(
         current = plans.settings(db, who.actor, assessment.id)
         latest = plans.latest(db, who.actor, assessment.id)
         saved = latest if number is None else plans.version(db, who.actor, assessment.id, number)
-        scored = results.results(db, who.actor, assessment.id, bootstrap=0) if saved is not None else None
+        scored = results.results(db, who.actor, assessment.id) if saved is not None else None
         catalog = [
             {
                 "key": c.key,
