@@ -132,7 +132,13 @@ def test_it_scores_the_worked_example_as_json(example: Framework) -> None:
     assert (insight["stage"], insight["score"]) == ("emerging", 1.9821)
     assert vision["coverage"] == 0.875
     assert insight["coverage"] == 1.0
-    assert vision["agreement"] == {"sd": 0.9082, "ad": 0.5833, "rwg": 0.7368, "rwg_lindell": 0.5833}
+    assert vision["agreement"] == {
+        "sd": 0.9082,
+        "ad": 0.5833,
+        "rwg": 0.7368,
+        "rwg_lindell": 0.5833,
+        "polarised": False,
+    }
     for comp in data["competencies"]:
         assert {"key", "stage", "score", "interval", "stage_probabilities", "coverage", "agreement"} <= comp.keys()
         assert {"sd", "ad", "rwg"} <= comp["agreement"].keys()
@@ -157,6 +163,7 @@ def test_it_lists_discussion_items_most_disputed_first() -> None:
         "ad": 0.5,
         "rwg": 0.0,
         "distribution": {"emerging": 1, "learning": 2, "committing": 1},
+        "polarised": False,
     }
 
 
@@ -256,6 +263,7 @@ def test_it_reads_targets_from_yaml(tmp_path: Path) -> None:
             "weight": 2.0,
             "importance": None,
             "priority": 2.0357,
+            "holds_back": False,
         }
     ]
 

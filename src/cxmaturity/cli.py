@@ -532,6 +532,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
     from rich.console import Console
     from rich.table import Table
 
+    from cxmaturity.scoring.display import score_text
+
     def interval(pair: tuple[float, float] | None) -> str:
         return "-" if pair is None else f"{pair[0]:+.2f} to {pair[1]:+.2f}"
 
@@ -547,8 +549,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
             d = c.difference
             table.add_row(
                 c.key,
-                f"{c.before.stage} {c.before.score:.2f}" if c.before else "-",
-                f"{c.after.stage} {c.after.score:.2f}" if c.after else "-",
+                f"{c.before.stage} {score_text(c.before.score)}" if c.before else "-",
+                f"{c.after.stage} {score_text(c.after.score)}" if c.after else "-",
                 f"{d.change:+.2f}" if d else "-",
                 interval(d.interval) if d else "-",
                 c.verdict + (f" ({c.reason})" if c.reason else ""),

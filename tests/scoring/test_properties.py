@@ -42,8 +42,16 @@ def teams(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> np.ndarray:
     return answers
 
 
-def scores(result: Result) -> list[float]:
+def scores(result: Result) -> list[float | None]:
+    """Every competency's score and the overall's; None where not assessed (no usable answer)."""
     return [c.score for c in result.competencies] + [result.overall.score]
+
+
+def _not_lower(before: float | int | None, after: float | int | None) -> bool:
+    """Raising an answer keeps a competency assessed (the answer was usable before too) and never lowers it."""
+    if before is None or after is None:
+        return before is None and after is None
+    return before <= after + 1e-12
 
 
 @settings(max_examples=60, deadline=None)
@@ -56,8 +64,10 @@ def test_it_never_lowers_a_score_when_an_answer_rises(answers: np.ndarray, data:
     before, after = answers.copy(), answers.copy()
     before[r, i], after[r, i] = low, high
     old, new = score(matrix(FRAMEWORK, before), NO_BOOTSTRAP), score(matrix(FRAMEWORK, after), NO_BOOTSTRAP)
-    assert all(b <= a + 1e-12 for b, a in zip(scores(old), scores(new), strict=True))
-    assert all(o.stage_number <= n.stage_number for o, n in zip(old.competencies, new.competencies, strict=True))
+    assert all(_not_lower(b, a) for b, a in zip(scores(old), scores(new), strict=True))
+    assert all(
+        _not_lower(o.stage_number, n.stage_number) for o, n in zip(old.competencies, new.competencies, strict=True)
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -79,10 +89,18 @@ def test_it_keeps_scores_in_range_and_floor_equal_to_stage(answers: np.ndarray) 
     result = score(matrix(FRAMEWORK, answers), NO_BOOTSTRAP)
     top = len(FRAMEWORK.stages)
     for comp in result.competencies:
+        if comp.score is None or comp.stage_number is None:
+            # Not assessed: nothing that could be read as a stage.
+            assert (comp.stage, comp.stage_number, comp.interval, comp.stage_probabilities) == (None, None, None, {})
+            assert comp.key in result.not_assessed
+            continue
         assert 1.0 <= comp.score <= top
         assert math.floor(comp.score) == comp.stage_number
         assert FRAMEWORK.stage_keys[comp.stage_number - 1] == comp.stage
-    assert 1.0 <= result.overall.score <= top
+    if result.overall.score is not None:
+        assert 1.0 <= result.overall.score <= top
+    else:
+        assert result.not_assessed == tuple(c.key for c in result.competencies)
 
 
 @settings(max_examples=40, deadline=None)
@@ -113,6 +131,7 @@ def test_it_ignores_added_dont_know_answers(answers: np.ndarray, data: st.DataOb
     after = score(matrix(FRAMEWORK, more), NO_BOOTSTRAP)
     assert scores(before) == scores(after)
     assert [c.stage for c in before.competencies] == [c.stage for c in after.competencies]
+    assert after.respondents == before.respondents  # n counts usable answers only
 
 
 @settings(max_examples=15, deadline=None)
@@ -120,6 +139,9 @@ def test_it_ignores_added_dont_know_answers(answers: np.ndarray, data: st.DataOb
 def test_it_gives_intervals_around_the_score_and_probabilities_that_sum_to_one(answers: np.ndarray) -> None:
     result = score(matrix(FRAMEWORK, answers), ScoringOptions(bootstrap=200))
     for comp in result.competencies:
+        if not comp.assessed:
+            assert comp.interval is None
+            continue
         assert comp.interval is not None
         low, high = comp.interval
         assert 1.0 <= low <= high <= len(FRAMEWORK.stages)

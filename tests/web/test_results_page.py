@@ -298,7 +298,7 @@ def test_it_labels_synthetic_results(site: Site, cast: Cast) -> None:
 def test_it_says_so_before_anyone_answered(site: Site, cast: Cast) -> None:
     filled = fill(site, cast, {})
     page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
-    assert "No answers yet." in page
+    assert "No usable answers yet." in page
     assert "vega" not in page
     assert site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").json()["respondents"] == 0
 

@@ -14,7 +14,7 @@ from typing import Literal
 from cxmaturity.frameworks.model import Framework, Rubric
 from cxmaturity.progress.change import NOT_COMPARABLE, Difference, Estimate, Verdict, difference
 from cxmaturity.progress.versions import DEFAULT_MIN_SHARE, FrameworkDiff, diff
-from cxmaturity.scoring.result import CompetencyResult, IndicatorResult, Result
+from cxmaturity.scoring.result import CompetencyResult, IndicatorResult, Overall, Result
 
 DEFAULT_TOP_INDICATORS = 10
 
@@ -138,7 +138,10 @@ class Comparison:
         raise KeyError(key)
 
 
-def _point(comp: CompetencyResult) -> Point:
+def _point(comp: CompetencyResult | Overall | None) -> Point | None:
+    # Not assessed (no usable answer): there is no point to compare, so the change is "not comparable".
+    if comp is None or comp.stage is None or comp.stage_number is None or comp.score is None:
+        return None
     return Point(comp.stage, comp.stage_number, comp.score, comp.interval)
 
 
@@ -193,12 +196,12 @@ def compare(before: Snapshot, after: Snapshot, options: CompareOptions | None = 
             reason = f"no answers in {' and '.join(empty)}"
         elif not reason and (_answered(b, scope.key) == 0 or _answered(a, scope.key) == 0):
             reason = "nobody answered it in one of the two assessments"
-        changes.append(_change(scope.key, _point(old) if old else None, _point(new) if new else None, b, a, reason))
+        changes.append(_change(scope.key, _point(old), _point(new), b, a, reason))
     overall_reason = versions.overall_reason or (f"no answers in {' and '.join(empty)}" if empty else "")
     overall = _change(
         "overall",
-        Point(b.overall.stage, b.overall.stage_number, b.overall.score, b.overall.interval),
-        Point(a.overall.stage, a.overall.stage_number, a.overall.score, a.overall.interval),
+        _point(b.overall),
+        _point(a.overall),
         b,
         a,
         overall_reason,

@@ -367,9 +367,7 @@ def _groups(
                 competencies=tuple(
                     GroupCompetency(
                         key=comp.key,
-                        stage=fw.stage_keys[int(group_scores.stage[row, c])]
-                        if group_scores.assessed[row, c]
-                        else None,
+                        stage=fw.stage_keys[int(group_scores.stage[row, c])] if group_scores.assessed[row, c] else None,
                         score=_num(float(group_scores.score[row, c])),
                     )
                     for c, comp in enumerate(fw.competencies)
