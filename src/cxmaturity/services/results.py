@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from cxmaturity.frameworks import Framework
 from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
+from cxmaturity.scoring.result import NotScorable, require_scorable
 from cxmaturity.services import access
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.errors import Invalid
 from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup
 
 BOOTSTRAP = 1000
@@ -159,6 +161,20 @@ def results(db: Session, actor: Actor, assessment_id: int, *, bootstrap: int = B
     """Score the assessment's answers as they are now."""
     assessment = access.assessment(db, actor, assessment_id, "viewer")
     return scored(db, assessment, bootstrap=bootstrap)[0]
+
+
+def scorable_results(db: Session, actor: Actor, assessment_id: int, *, bootstrap: int = BOOTSTRAP) -> AssessmentResults:
+    """Score the assessment's answers where a result itself is asked for (the JSON of the API and the results page);
+    raise Invalid (422) when there is no usable answer at all, so that nothing is shown as a stage without evidence.
+
+    Pages that show the results read ``results`` instead and say "no usable answers yet" (``ResultsView.has_answers``).
+    """
+    found = results(db, actor, assessment_id, bootstrap=bootstrap)
+    try:
+        require_scorable(found.result, f"assessment {assessment_id} ({found.assessment.title})")
+    except NotScorable as exc:
+        raise Invalid(str(exc)) from exc
+    return found
 
 
 def scored(
