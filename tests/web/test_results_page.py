@@ -53,11 +53,15 @@ def fill(
     targets: dict[str, str] | None = None,
     synthetic: bool = False,
     dont_know: bool = False,
+    unknown: tuple[str, ...] = (),
+    know_nothing: dict[str, int] | None = None,
 ) -> Filled:
     """Create an open assessment in organization A and answer it through the respondent services.
 
     ``groups`` maps a group name to (respondents, level 0..1); each respondent varies a little around the level.
     ``comments`` maps a group name to a comment its first respondent writes on the first question.
+    ``unknown`` names competencies everyone answers with don't know; ``know_nothing`` adds, per group, respondents
+    who answer don't know to every question.
     """
     title = f"Results test {secrets.token_hex(4)}"
     facilitator = Actor(cast.facilitator)
@@ -72,6 +76,8 @@ def fill(
         assessments.set_status(db, facilitator, created.id, "open")
         group_ids = {g.name: g.id for g in assessments.groups(db, created.id)}
         for name, (count, level) in groups.items():
+            if not count:
+                continue
             tokens = assessments.create_invitations(db, facilitator, created.id, group_ids[name], count)
             filled.tokens[name] = tokens
             for r, token in enumerate(tokens):
@@ -79,10 +85,18 @@ def fill(
                 for comp in FW.competencies:
                     page = PageInput()
                     for n, ind in enumerate(comp.indicators):
-                        page.answers[ind.key] = "dk" if dont_know and n % 2 == 0 else _answer(ind, mine - 0.05 * n)
+                        dk = (dont_know and n % 2 == 0) or comp.key in unknown
+                        page.answers[ind.key] = "dk" if dk else _answer(ind, mine - 0.05 * n)
                         page.importance[ind.key] = str(2 + (r + n) % 4)
                     if comments and name in comments and r == 0 and comp is FW.competencies[0]:
                         page.comments[comp.indicators[0].key] = comments[name]
+                    respond.save_page(db, token, comp.key, page)
+                respond.finish(db, token)
+        for name, count in (know_nothing or {}).items():
+            for token in assessments.create_invitations(db, facilitator, created.id, group_ids[name], count):
+                for comp in FW.competencies:
+                    page = PageInput()
+                    page.answers.update({ind.key: "dk" for ind in comp.indicators})
                     respond.save_page(db, token, comp.key, page)
                 respond.finish(db, token)
     return filled
@@ -303,7 +317,42 @@ def test_it_says_so_before_anyone_answered(site: Site, cast: Cast) -> None:
     page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
     assert "No usable answers yet." in page
     assert "vega" not in page
-    assert site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").json()["respondents"] == 0
+    refused = site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        f"assessment {filled.id} ({filled.title}): no usable answer to score: every answer is don't know, "
+        "not applicable or missing"
+    )
+
+
+def test_it_shows_no_stage_when_everyone_answered_dont_know(site: Site, cast: Cast) -> None:
+    filled = fill(site, cast, {"Team": (0, 0.5)}, know_nothing={"Team": 3})
+    page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
+    assert "No usable answers yet." in page
+    assert "answered, but only with don't know or not applicable" in page
+    assert "Overall stage" not in page
+    assert site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").status_code == 422
+
+
+def test_it_shows_a_competency_nobody_could_answer_as_not_assessed(site: Site, cast: Cast) -> None:
+    filled = fill(site, cast, {"North": (3, 0.7), "South": (2, 0.3)}, unknown=("lead",), know_nothing={"South": 2})
+    result = _scored(site, cast, filled.id).result
+    # The respondents who knew nothing count nowhere: not in n, and South (2 who answered) is too small to show.
+    assert (result.respondents, result.excluded_respondents) == (5, 2)
+    assert "South" not in {g.group for g in result.groups}
+    assert result.not_assessed == ("lead",)
+    page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
+    assert "Not assessed (no usable answers): Lead; left out of the overall." in page
+    row = re.search(r'<th scope="row">Lead</th>\s*<td>(.*?)</td>\s*<td class="num">(.*?)</td>', page, re.S)
+    assert row is not None
+    assert row.groups() == ('<em class="not-assessed">not assessed</em>', "–")
+    assert "Lead</strong>" not in page.split('id="gaps-heading"')[1].split("</section>")[0]
+    assert "2 more answered only don't know or not applicable" in page
+    data = site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").json()
+    lead = next(c for c in data["competencies"] if c["key"] == "lead")
+    assert (lead["stage"], lead["score"], lead["interval"]) == (None, None, None)
+    assert data["overall"]["score"] == min(c["score"] for c in data["competencies"] if c["score"] is not None)
+    assert "lead" not in [g["competency"] for g in data["gaps"]]
 
 
 def _bulk_answers(site: Site, cast: Cast, respondents: int) -> int:
