@@ -418,7 +418,7 @@ class TrendView:
     chart: Chart
     name: str
     points: tuple[TrendPoint, ...]
-    #: The latest assessment's target stage for the competency (None for the overall trend).
+    #: The latest assessment's target stage for the competency (None for the overall, or when it has none).
     target: StageRef | None
 
 
@@ -483,7 +483,7 @@ def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
                     chart,
                     chart.title,
                     _trend_points(entries, key),
-                    None if key == OVERALL else _stage(fw, goals[key]),
+                    None if key == OVERALL or key not in goals else _stage(fw, goals[key]),
                 )
             )
     latest_fw = entries[-1].scored.framework if entries else None
