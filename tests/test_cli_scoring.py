@@ -480,7 +480,7 @@ def test_it_names_the_row_and_column_of_a_bad_answer(tmp_path: Path, content: st
         ),
         (
             "respondent,group,vs-1,ci-1\nr1,g,,\nr2,g,,\n",
-            ": no usable answer to score: every answer is don't know, not applicable or missing",
+            ": no usable answer to score: every answer is don't know, not applicable or missing (2 respondents)",
         ),
     ],
 )
