@@ -88,7 +88,12 @@ def planning_instance(seed: int) -> tuple[Framework, Result, PlanRequest]:
     """Return a generated framework, a scored synthetic team and a request with binding limits."""
     fw = planning_framework(seed)
     result = score(demo_responses(fw, seed=seed), ScoringOptions(bootstrap=0))
-    targets = {c.key: STAGES[min(c.stage_number + 1, len(STAGES) - 1)] for c in result.competencies}
+    # Synthetic teams answer every question, so every competency is assessed (has a stage number).
+    targets = {
+        c.key: STAGES[min(c.stage_number + 1, len(STAGES) - 1)]
+        for c in result.competencies
+        if c.stage_number is not None
+    }
     request = PlanRequest(
         targets=targets,
         horizon=PERIODS,

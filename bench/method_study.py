@@ -141,7 +141,7 @@ def _levels_for_scores(fw: Framework, targets: FloatArray, difficulty: FloatArra
         true_scores, _, _ = Population(fw, mid, difficulty, False).truth()
         below = true_scores < targets
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return (lo + hi) / 2.0
+    return np.asarray((lo + hi) / 2.0, dtype=np.float64)
 
 
 def population(fw: Framework, family: str, rng: np.random.Generator) -> Population:

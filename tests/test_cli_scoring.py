@@ -489,7 +489,10 @@ def test_it_names_the_row_and_column_of_a_bad_answer(tmp_path: Path, content: st
             b"respondent,vs-1\nr\xe9,4\n",
             ": file is not UTF-8: byte 0xE9 on line 2 cannot be read; save the file as UTF-8",
         ),
-        ("respondent,group,vs-1,ci-1\nr1,g,,\nr2,g,,\n", ": no answers to score (every answer cell is empty)"),
+        (
+            "respondent,group,vs-1,ci-1\nr1,g,,\nr2,g,,\n",
+            ": no usable answer to score: every answer is don't know, not applicable or missing (2 respondents)",
+        ),
     ],
 )
 def test_it_names_the_row_of_a_bad_file(tmp_path: Path, content: str | bytes, expected: str) -> None:

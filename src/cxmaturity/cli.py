@@ -191,7 +191,6 @@ def _read_answers(fw, answers: Path, column_map: Path | None, targets: Path | No
     from cxmaturity.answers import AnswersError
     from cxmaturity.answers.csv_reader import load_column_map, read_answers_csv
     from cxmaturity.answers.targets import read_targets
-    from cxmaturity.scoring.responses import MISSING
 
     try:
         mapping = load_column_map(column_map) if column_map else None
@@ -204,9 +203,19 @@ def _read_answers(fw, answers: Path, column_map: Path | None, targets: Path | No
         wanted = read_targets(targets, fw) if targets else {}
     except AnswersError as exc:
         _answers_error(exc)
-    if responses.size == 0 or bool((responses.answers == MISSING).all()):
-        _fail(f"{answers}: no answers to score (every answer cell is empty)")
     return responses, wanted
+
+
+def _score_file(responses, options, source: Path):  # type: ignore[no-untyped-def]  # scoring is imported lazily
+    """Return the result of a file's answers; a file without any usable answer (empty, or nothing but don't know,
+    not applicable and empty cells) is refused, naming the file, instead of being shown as a stage."""
+    from cxmaturity.scoring import score
+    from cxmaturity.scoring.result import NotScorable, require_scorable
+
+    try:
+        return require_scorable(score(responses, options), str(source))
+    except NotScorable as exc:
+        _fail(str(exc))
 
 
 # Options that several commands share, declared once so their help reads the same everywhere.
@@ -231,12 +240,14 @@ def score_command(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Score a team's answers: stage and score per competency and overall, agreement, groups and gaps."""
-    from cxmaturity.scoring import ScoringOptions, score
+    from cxmaturity.scoring import ScoringOptions
 
     fw = _framework(framework)
     responses, wanted = _read_answers(fw, answers, column_map, targets)
-    result = score(
-        responses, ScoringOptions(min_group_size=min_group_size, bootstrap=bootstrap, seed=seed, targets=wanted)
+    result = _score_file(
+        responses,
+        ScoringOptions(min_group_size=min_group_size, bootstrap=bootstrap, seed=seed, targets=wanted),
+        answers,
     )
     _emit_result(result, fw, fmt, out)
 
@@ -300,12 +311,12 @@ def plan_command(
     """Plan initiatives over the coming periods: the most gap closure within budget, capacity and order."""
     from cxmaturity.planning import PlanRequest
     from cxmaturity.planning.optimizer import make_plan
-    from cxmaturity.scoring import ScoringOptions, score
+    from cxmaturity.scoring import ScoringOptions
 
     first_day = _start_date(start)
     fw = _framework(framework)
     responses, wanted = _read_answers(fw, answers, column_map, targets)
-    result = score(responses, ScoringOptions(bootstrap=0, targets=wanted))
+    result = _score_file(responses, ScoringOptions(bootstrap=0, targets=wanted), answers)
     request = PlanRequest(
         targets=wanted,
         horizon=horizon,
@@ -453,7 +464,7 @@ def _database(db: str | None) -> str:
 def _compare_side(arg: str, name: str, framework: str, db: str | None, engines: dict[str, Any]):  # type: ignore[no-untyped-def]  # returns Snapshot
     """Score one side of ``cxm compare``: an answers CSV file, or (digits that name no file) a stored assessment."""
     from cxmaturity.progress import Snapshot
-    from cxmaturity.scoring import ScoringOptions, score
+    from cxmaturity.scoring import ScoringOptions
 
     path = Path(arg)
     if path.exists() or not arg.isdigit():
@@ -461,7 +472,7 @@ def _compare_side(arg: str, name: str, framework: str, db: str | None, engines: 
             _fail(f"{arg}: no such file ({name} is an answers CSV file or a stored assessment's id)")
         fw = _framework(framework)
         responses, _ = _read_answers(fw, path, None, None)
-        return Snapshot(fw, score(responses, ScoringOptions()), path.name)
+        return Snapshot(fw, _score_file(responses, ScoringOptions(), path), path.name)
     from cxmaturity.frameworks import builtin_ids
     from cxmaturity.services.errors import ServiceError
     from cxmaturity.services.progress import stored_snapshot
@@ -532,6 +543,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
     from rich.console import Console
     from rich.table import Table
 
+    from cxmaturity.scoring.display import score_text
+
     def interval(pair: tuple[float, float] | None) -> str:
         return "-" if pair is None else f"{pair[0]:+.2f} to {pair[1]:+.2f}"
 
@@ -547,8 +560,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
             d = c.difference
             table.add_row(
                 c.key,
-                f"{c.before.stage} {c.before.score:.2f}" if c.before else "-",
-                f"{c.after.stage} {c.after.score:.2f}" if c.after else "-",
+                f"{c.before.stage} {score_text(c.before.score)}" if c.before else "-",
+                f"{c.after.stage} {score_text(c.after.score)}" if c.after else "-",
                 f"{d.change:+.2f}" if d else "-",
                 interval(d.interval) if d else "-",
                 c.verdict + (f" ({c.reason})" if c.reason else ""),
@@ -942,13 +955,13 @@ def _report_of_answers(  # type: ignore[no-untyped-def]  # returns Report; impor
     from datetime import UTC, datetime
 
     from cxmaturity.reporting.report import build
-    from cxmaturity.scoring import ScoringOptions, score
+    from cxmaturity.scoring import ScoringOptions
 
     if not framework:
         _fail(f"cxm report: {answers} is an answers file: say which framework it answers with --framework")
     fw = _framework(framework)
     responses, wanted = _read_answers(fw, answers, column_map, targets)
-    result = score(responses, ScoringOptions(min_group_size=min_group_size, targets=wanted))
+    result = _score_file(responses, ScoringOptions(min_group_size=min_group_size, targets=wanted), answers)
     return build(result, fw, title=title, organization=organization, generated_at=datetime.now(UTC))
 
 

@@ -22,6 +22,7 @@ from cxmaturity.scoring import ResponseMatrix, ScoringOptions
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
 from cxmaturity.scoring.serialize import result_to_dict
 from tests.exports.conftest import Note, source_of
+from tests.support.values import known
 
 
 def _records(export: Export, table: str) -> list[dict[str, Any]]:
@@ -137,7 +138,9 @@ def test_results_tables_hold_the_scored_numbers(xm: Framework, demo: ResponseMat
     overall = _records(export, "overall")[0]
     assert overall["score"] == data["overall"]["score"]
     assert (overall["lower"], overall["upper"]) == tuple(data["overall"]["interval"])
-    assert overall["respondents"] == 18
+    # The demo's respondent who answered nothing is no evidence: counted apart, not in n.
+    assert (overall["respondents"], overall["excluded_respondents"]) == (17, 1)
+    assert overall["not_assessed"] == ""
     assert overall["bootstrap"] == 200
     competencies = _records(export, "competencies")
     for row, comp in zip(competencies, data["competencies"], strict=True):
@@ -160,7 +163,7 @@ def test_results_tables_hold_the_scored_numbers(xm: Framework, demo: ResponseMat
     assert all(counts[i.key] == i.answered for i in result.indicators)
     groups = _records(export, "groups")
     assert [(g["group"], g["respondents"]) for g in groups] == [(g.group, g.respondents) for g in result.groups]
-    assert groups[0][xm.competencies[0].key] == round(result.groups[0].competencies[0].score, 4)
+    assert groups[0][xm.competencies[0].key] == round(known(result.groups[0].competencies[0].score), 4)
 
 
 def test_distributions_name_each_option_with_its_value(xm: Framework, demo: ResponseMatrix) -> None:
@@ -190,7 +193,7 @@ def test_the_about_table_labels_synthetic_data_and_the_time(xm: Framework, demo:
     assert about[0] == ("data", SYNTHETIC_LABEL)
     values = _about(build(source_of(xm, demo), "answers"))
     assert values["exported_at_utc"] == datetime(2026, 3, 4, 5, 6, 7)
-    assert values["respondents"] == 18
+    assert values["respondents"] == 17  # the respondent who answered nothing is not counted
     real = _about(build(source_of(xm, demo, synthetic=False), "answers"))
     assert "data" not in real
 

@@ -23,6 +23,7 @@ from cxmaturity.scoring.result import (
     Result,
     ScoringOptions,
 )
+from tests.support.values import known
 
 TOL = 1e-6
 EARLY = 0.05
@@ -93,7 +94,7 @@ def result(
         )
         for c in fw.competencies
     )
-    low = min(comps, key=lambda c: c.score)
+    low = min(comps, key=lambda c: known(c.score))
     items = tuple(
         DiscussionItem(indicator=k, competency=k.rsplit("-", 1)[0], answered=3, sd=1, ad=1, rwg=0, distribution={})
         for k in discussed
@@ -105,7 +106,7 @@ def result(
         overall=Overall(low.stage, low.stage_number, low.score, None, {}, "weakest"),
         competencies=comps,
         weakest=(low.key,),
-        strongest=(max(comps, key=lambda c: c.score).key,),
+        strongest=(max(comps, key=lambda c: known(c.score)).key,),
         coverage=1.0,
         low_coverage=False,
         indicators=(),
@@ -152,7 +153,7 @@ def items(fw: Framework, request: PlanRequest) -> dict[str, Item]:
 
 def target(fw: Framework, res: Result, request: PlanRequest, comp: str) -> int:
     wanted = request.targets.get(comp) or res.options.targets.get(comp)
-    stage = res.competency(comp).stage_number
+    stage = known(res.competency(comp).stage_number)
     return fw.stage_number(wanted) if wanted else min(stage + 1, len(fw.stages))
 
 
@@ -163,15 +164,16 @@ def values(fw: Framework, res: Result, request: PlanRequest) -> dict[str, float]
     out = dict.fromkeys(cands, 0.0)
     for comp in fw.competencies:
         r = res.competency(comp.key)
+        score, stage = known(r.score), known(r.stage_number)
         imp = r.importance / 3 if r.importance is not None else 1.0
-        factor = comp.weight * imp * (1 + (n - r.score) / (n - 1))
-        for t in range(r.stage_number, target(fw, res, request, comp.key)):
+        factor = comp.weight * imp * (1 + (n - score) / (n - 1))
+        for t in range(stage, target(fw, res, request, comp.key)):
             members = [
                 k
                 for k, it in cands.items()
                 if it.competency == comp.key and it.stage == t and k not in request.must_not
             ]
-            share = (r.stage_number + 1 - r.score) if t == r.stage_number else 1.0
+            share = (stage + 1 - score) if t == stage else 1.0
             for k in members:
                 out[k] = share / len(members) * factor
     return out
@@ -201,7 +203,7 @@ def violations(fw: Framework, res: Result, request: PlanRequest, starts: dict[st
             if r not in starts or end[r] > t:
                 problems.append(f"{k}: prerequisite {r} not finished before period {t}")
         it = cands[k]
-        current = res.competency(it.competency).stage_number
+        current = known(res.competency(it.competency).stage_number)
         if it.stage > current and not any(
             cands[o].competency == it.competency and cands[o].stage == it.stage - 1 and end[o] <= t
             for o in starts
@@ -255,7 +257,7 @@ def check_plan(fw: Framework, res: Result, request: PlanRequest, plan: Plan) -> 
         assert len(row) == request.horizon
         numbers = [fw.stage_number(s) for s in row]
         assert numbers == sorted(numbers), "an expected stage goes down"
-        assert numbers[0] >= res.competency(comp).stage_number
+        assert numbers[0] >= known(res.competency(comp).stage_number)
 
 
 def schedules(fw: Framework, request: PlanRequest) -> Iterator[dict[str, int]]:

@@ -14,6 +14,7 @@ from cxmaturity.planning import Lock, Plan, PlanRequest
 from cxmaturity.planning.optimizer import action_values, greedy_plan, make_plan
 from cxmaturity.scoring import Result, ScoringOptions, score
 from tests.planning.support import check_plan, custom, framework, result
+from tests.support.values import known
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 STAGES = ("emerging", "learning", "committing", "accelerating")
@@ -43,10 +44,10 @@ def by_key(plan: Plan, key: str):  # type: ignore[no-untyped-def]
 def test_the_worked_example_values_follow_the_documented_formula(example: Framework, worked: Result) -> None:
     values = action_values(example, worked, PlanRequest())
     # Vision: score 2.3571 of 3 stages, target Committing: share 3 − 2.3571, weakness 1 + (3 − 2.3571) / 2.
-    vision = worked.competency("vision").score
+    vision = known(worked.competency("vision").score)
     assert values["a-vision-2"] == pytest.approx((3 - vision) * (1 + (3 - vision) / 2))
     # Insight (weight 2): score 1.9821, target Learning: share 2 − 1.9821.
-    insight = worked.competency("insight").score
+    insight = known(worked.competency("insight").score)
     assert values["a-insight-1"] == pytest.approx((2 - insight) * 2 * (1 + (3 - insight) / 2))
     # Passed steps and steps at or beyond the target are worth nothing.
     assert values["a-vision-1"] == 0.0

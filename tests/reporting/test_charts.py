@@ -14,6 +14,7 @@ import pytest
 from cxmaturity.frameworks import Framework
 from cxmaturity.reporting import charts
 from cxmaturity.scoring import Result
+from tests.support.values import known
 
 VENDOR = Path(charts.__file__).resolve().parents[1] / "web" / "static" / "vendor"
 MARKS = {"arc", "area", "bar", "line", "point", "rect", "rule", "text", "tick", "circle", "square", "trail"}
@@ -73,12 +74,12 @@ def test_it_draws_a_radar_with_the_assessment_targets(demo: Result, xm: Framewor
     assert len(rows) == 2 * len(xm.competencies)
     lead = {row["series"]: row for row in rows if row["key"] == "lead"}
     assert lead["Target"]["value"] == 5.0  # the explicit target: Embed
-    assert lead["Current score"]["value"] == round(demo.competency("lead").score, 4)
+    assert lead["Current score"]["value"] == round(known(demo.competency("lead").score), 4)
     # Lead is the first spoke, straight up; the others follow clockwise at equal angles.
     assert (lead["Target"]["x"], lead["Target"]["y"]) == (0.0, 5.0)
     realize = next(row for row in rows if row["key"] == "realize" and row["series"] == "Current score")
     angle = 2 * math.pi / len(xm.competencies)
-    score = demo.competency("realize").score
+    score = known(demo.competency("realize").score)
     assert realize["x"] == pytest.approx(score * math.sin(angle), abs=1e-4)
     assert realize["y"] == pytest.approx(score * math.cos(angle), abs=1e-4)
     labels = [row["label"] for row in _rows(spec) if "label" in row]
@@ -106,10 +107,10 @@ def test_it_shows_only_groups_the_scoring_shows(grouped: Result, example: Framew
     _assert_vega_lite_shaped(spec)
     groups = {(row["group"], row["competency"]): row["score"] for row in _rows(spec)}
     assert groups == {
-        ("Everyone", "Vision and strategy"): round(grouped.competencies[0].score, 4),
-        ("Everyone", "Customer insight"): round(grouped.competencies[1].score, 4),
-        ("leadership", "Vision and strategy"): round(grouped.groups[0].competencies[0].score, 4),
-        ("leadership", "Customer insight"): round(grouped.groups[0].competencies[1].score, 4),
+        ("Everyone", "Vision and strategy"): round(known(grouped.competencies[0].score), 4),
+        ("Everyone", "Customer insight"): round(known(grouped.competencies[1].score), 4),
+        ("leadership", "Vision and strategy"): round(known(grouped.groups[0].competencies[0].score), 4),
+        ("leadership", "Customer insight"): round(known(grouped.groups[0].competencies[1].score), 4),
     }
     assert "front line" not in json.dumps(spec)
 

@@ -14,7 +14,9 @@ from cxmaturity.planning.optimizer import make_plan
 from cxmaturity.reporting import charts, report, view
 from cxmaturity.reporting.report import Logo
 from cxmaturity.scoring import Result, ScoringOptions, score
+from cxmaturity.scoring.display import score_text
 from cxmaturity.services.results import Comment
+from tests.support.values import known
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -45,12 +47,13 @@ def test_it_says_one_sentence_per_competency_with_its_interval_and_target(demo: 
     lead = r.sections[0]
     c = lead.competency
     assert c.interval is not None
+    stage = known(c.stage)
     assert lead.sentence.startswith(
-        f"{c.name} is at {c.stage.name} (stage {c.stage.number} of 5; score {c.score:.2f}, 90% interval "
+        f"{c.name} is at {stage.name} (stage {stage.number} of 5; score {score_text(c.score)}, 90% interval "
         f"{c.interval[0]:.2f}–{c.interval[1]:.2f}); target Embed"  # the explicit target of the demo fixture
     )
     assert lead.sentence.endswith(".")
-    assert r.overall_sentence.startswith(f"Overall stage {r.view.overall.stage.name} (stage ")
+    assert r.overall_sentence.startswith(f"Overall stage {known(r.view.overall.stage).name} (stage ")
     assert "from 18 respondents" in r.overall_sentence
 
 

@@ -178,6 +178,6 @@ def test_it_reports_an_assessment_nobody_answered_yet() -> None:
     model = reporting.build(result, fw, title="Not yet", organization="Example Co", generated_at=NOW)
     assert model.charts == ()
     html = render_html(model)
-    assert "No answers yet" in html
+    assert "No usable answers yet" in html
     assert "<svg" not in html
     assert "No plan has been saved" in html

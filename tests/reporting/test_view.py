@@ -19,7 +19,8 @@ from cxmaturity.reporting.view import (
     StageCell,
     StageRef,
 )
-from cxmaturity.scoring import Result
+from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
+from tests.support.values import known
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ def test_it_pins_the_fields_of_the_view_model() -> None:
         "guides",
         "gaps",
         "charts",
+        "not_assessed",
+        "excluded_respondents",
     ]
     assert _fields(OverallView) == ["stage", "score", "interval", "stage_probability", "rule"]
     assert _fields(CompetencyView) == [
@@ -142,7 +145,7 @@ def test_it_resolves_the_worked_example(worked: Result, example: Framework) -> N
         0.7,
     )
     vision, insight = v.competencies
-    assert (vision.name, vision.stage.name, round(vision.score, 4), vision.interval) == (
+    assert (vision.name, known(vision.stage).name, round(known(vision.score), 4), vision.interval) == (
         "Vision and strategy",
         "Learning",
         2.3571,
@@ -225,8 +228,11 @@ def test_it_describes_the_current_stage_and_how_to_advance(demo: Result, xm: Fra
     v = view.build(demo, xm, title="Demo", synthetic=True)
     assert v.synthetic is True
     lead = v.guides[0]
-    stage = xm.stages[demo.competency("lead").stage_number - 1]
+    number = demo.competency("lead").stage_number
+    assert number is not None
+    stage = xm.stages[number - 1]
     assert lead.competency == "Lead"
+    assert lead.stage is not None
     assert lead.stage.key == stage.key
     assert lead.behaviors == tuple(xm.text(b) for b in stage.behaviors)
     assert lead.advance == tuple(xm.text(a) for a in stage.advance)
@@ -249,9 +255,15 @@ def test_it_builds_from_what_the_results_service_returns(demo: Result, xm: Frame
     assert v == view.build(demo, xm, title="Q3 check", synthetic=True, comments=source.comments)
 
 
-def test_it_has_no_answers_without_respondents(worked: Result, example: Framework) -> None:
-    empty = dataclasses.replace(worked, respondents=0)
-    assert view.build(empty, example, title="t").has_answers is False
+def test_it_has_no_answers_without_a_usable_answer(worked: Result, example: Framework) -> None:
+    empty = score(ResponseMatrix.empty(example), ScoringOptions(bootstrap=0))
+    nothing = view.build(empty, example, title="t")
+    assert (nothing.has_answers, nothing.overall.stage, nothing.overall.score, nothing.charts) == (
+        False,
+        None,
+        None,
+        (),
+    )
     assert view.build(worked, example, title="t").has_answers is True
 
 

@@ -43,12 +43,12 @@ def teams(draw: st.DrawFn, min_size: int = 1, max_size: int = 12) -> np.ndarray:
 
 
 def scores(result: Result) -> list[float | None]:
-    """Competency and overall scores; None where not assessed (no usable answer)."""
+    """Every competency's score and the overall's; None where not assessed (no usable answer)."""
     return [c.score for c in result.competencies] + [result.overall.score]
 
 
-def no_lower(before: float | None, after: float | None) -> bool:
-    """Whether ``after`` is not below ``before``; both assessed alike (an answer's value changed, not its use)."""
+def _not_lower(before: float | int | None, after: float | int | None) -> bool:
+    """Raising an answer keeps a competency assessed (the answer was usable before too) and never lowers it."""
     if before is None or after is None:
         return before is None and after is None
     return before <= after + 1e-12
@@ -64,9 +64,9 @@ def test_it_never_lowers_a_score_when_an_answer_rises(answers: np.ndarray, data:
     before, after = answers.copy(), answers.copy()
     before[r, i], after[r, i] = low, high
     old, new = score(matrix(FRAMEWORK, before), NO_BOOTSTRAP), score(matrix(FRAMEWORK, after), NO_BOOTSTRAP)
-    assert all(no_lower(b, a) for b, a in zip(scores(old), scores(new), strict=True))
+    assert all(_not_lower(b, a) for b, a in zip(scores(old), scores(new), strict=True))
     assert all(
-        no_lower(o.stage_number, n.stage_number) for o, n in zip(old.competencies, new.competencies, strict=True)
+        _not_lower(o.stage_number, n.stage_number) for o, n in zip(old.competencies, new.competencies, strict=True)
     )
 
 
@@ -89,19 +89,18 @@ def test_it_keeps_scores_in_range_and_floor_equal_to_stage(answers: np.ndarray) 
     result = score(matrix(FRAMEWORK, answers), NO_BOOTSTRAP)
     top = len(FRAMEWORK.stages)
     for comp in result.competencies:
-        if comp.score is None:
-            assert comp.stage is None
-            assert comp.stage_number is None
+        if comp.score is None or comp.stage_number is None:
+            # Not assessed: nothing that could be read as a stage.
+            assert (comp.stage, comp.stage_number, comp.interval, comp.stage_probabilities) == (None, None, None, {})
             assert comp.key in result.not_assessed
             continue
         assert 1.0 <= comp.score <= top
         assert math.floor(comp.score) == comp.stage_number
         assert FRAMEWORK.stage_keys[comp.stage_number - 1] == comp.stage
-    if result.overall.score is None:
-        assert not result.scorable
-        assert len(result.not_assessed) == len(FRAMEWORK.competencies)
-    else:
+    if result.overall.score is not None:
         assert 1.0 <= result.overall.score <= top
+    else:
+        assert result.not_assessed == tuple(c.key for c in result.competencies)
 
 
 @settings(max_examples=40, deadline=None)
@@ -152,7 +151,7 @@ def test_it_measures_agreement_whatever_the_order_of_respondents(answers: np.nda
     a = score(matrix(FRAMEWORK, answers), NO_BOOTSTRAP)
     b = score(matrix(FRAMEWORK, answers[order]), NO_BOOTSTRAP)
     # Counts are summed in a different order only where floats could differ; compare to the last digit shown.
-    for x, y in zip(a.competencies + a.indicators, b.competencies + b.indicators, strict=True):  # type: ignore[operator]
+    for x, y in zip(a.competencies + a.indicators, b.competencies + b.indicators, strict=True):
         ax, bx = x.agreement, y.agreement
         assert (ax.polarised, ax.rwg_out_of_range) == (bx.polarised, bx.rwg_out_of_range)
         for u, v in ((ax.rwg, bx.rwg), (ax.rwg_lindell, bx.rwg_lindell), (ax.sd, bx.sd), (ax.ad, bx.ad)):
@@ -176,6 +175,7 @@ def test_it_ignores_added_dont_know_answers(answers: np.ndarray, data: st.DataOb
     after = score(matrix(FRAMEWORK, more), NO_BOOTSTRAP)
     assert scores(before) == scores(after)
     assert [c.stage for c in before.competencies] == [c.stage for c in after.competencies]
+    assert after.respondents == before.respondents  # n counts usable answers only
 
 
 @settings(max_examples=15, deadline=None)
@@ -183,7 +183,8 @@ def test_it_ignores_added_dont_know_answers(answers: np.ndarray, data: st.DataOb
 def test_it_gives_intervals_around_the_score_and_probabilities_that_sum_to_one(answers: np.ndarray) -> None:
     result = score(matrix(FRAMEWORK, answers), ScoringOptions(bootstrap=200))
     for comp in result.competencies:
-        if comp.score is None:
+        if not comp.assessed:
+            assert comp.interval is None
             continue
         assert comp.interval is not None
         low, high = comp.interval

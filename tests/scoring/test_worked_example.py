@@ -8,6 +8,7 @@ from cxmaturity.answers.csv_reader import read_answers_csv
 from cxmaturity.frameworks import Framework
 from cxmaturity.scoring import Result, ScoringOptions, score
 from tests.scoring.conftest import DATA
+from tests.support.values import known
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +25,9 @@ def test_it_computes_fulfilment_per_stage(result: Result) -> None:
 
 def test_it_gates_stages_and_scores(result: Result) -> None:
     vision, insight = result.competencies
-    assert (vision.stage, round(vision.score, 4)) == ("learning", 2.3571)
-    assert (insight.stage, round(insight.score, 4)) == ("emerging", 1.9821)
-    assert (result.overall.stage, round(result.overall.score, 4)) == ("emerging", 1.9821)
+    assert (vision.stage, round(known(vision.score), 4)) == ("learning", 2.3571)
+    assert (insight.stage, round(known(insight.score), 4)) == ("emerging", 1.9821)
+    assert (result.overall.stage, round(known(result.overall.score), 4)) == ("emerging", 1.9821)
     assert result.weakest == ("insight",)
     assert result.strongest == ("vision",)
 

@@ -44,6 +44,8 @@ RESULT_KEYS = {
     "blind_spots",
     "gaps",
     "settings",
+    "not_assessed",
+    "excluded_respondents",
 }
 
 
@@ -261,8 +263,9 @@ def test_it_runs_an_assessment_from_creation_to_results(site: Site, cast: Cast) 
     assert created["framework"] == {"id": FW.id, "version": FW.version, "name": FW.text(FW.name)}
     listed = ok(facilitator.get(f"/organizations/{cast.org_a}/assessments"))
     assert aid in {a["id"] for a in listed}
-    empty = ok(facilitator.get(f"/assessments/{aid}/results"))
-    assert (empty["respondents"], empty["low_coverage"]) == (0, True)
+    # Nothing to score yet: refused, rather than shown as the first stage.
+    empty = ok(facilitator.get(f"/assessments/{aid}/results"), 422)
+    assert empty["detail"].endswith("no usable answer to score: every answer is don't know, not applicable or missing")
 
     groups = ok(facilitator.post(f"/assessments/{aid}/groups", {"names": ["Marketing", "sales"]}), 201)
     assert [g["name"] for g in groups["added"]] == ["Marketing"]

@@ -443,7 +443,11 @@ def test_it_plans_an_assessment_without_answers(site: Site, cast: Cast) -> None:
         db.flush()
         assessment_id = created.id
     facilitator = site.client(cast.facilitator)
-    _make(facilitator, assessment_id)
+    url = f"/assessments/{assessment_id}/plan"
+    # Nothing is assessed yet, so there is no gap to plan for: refused with the reason, never planned from stage 1.
+    response = facilitator.submit(url, url)
+    assert response.status_code == 422, response.text
+    assert "no competency is assessed (no usable answer)" in response.text
     page = _page(facilitator, assessment_id)
-    assert "Version 1" in page
+    assert "Version 1" not in page
     assert "Traceback" not in page

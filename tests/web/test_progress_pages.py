@@ -77,7 +77,7 @@ def test_it_reassesses_from_the_overview_with_groups_targets_and_plan_settings(s
     assert page.status_code == 200
     assert "A new draft assessment was started from the previous one" in page.text
     # The series now holds both; the draft has no answers yet, so a comparison judges nothing.
-    assert "no answers yet" in _text(page.text)
+    assert "not assessed: no usable answers yet" in _text(page.text)
     compared = client.get(f"/assessments/{first}/compare/{new_id}")
     assert compared.status_code == 200
     assert "Compared 0 of 6 competencies." in _text(compared.text)

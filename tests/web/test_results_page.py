@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from cxmaturity.frameworks import load_builtin
 from cxmaturity.reporting.charts import charts
+from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING
 from cxmaturity.scoring.serialize import result_to_dict
 from cxmaturity.services import assessments, respond, results
@@ -22,6 +23,7 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.respond import PageInput
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Answer, Invitation
+from tests.support.values import known
 from tests.web.conftest import Cast, Site
 
 FW = load_builtin("xm-six-competencies")
@@ -51,11 +53,15 @@ def fill(
     targets: dict[str, str] | None = None,
     synthetic: bool = False,
     dont_know: bool = False,
+    unknown: tuple[str, ...] = (),
+    know_nothing: dict[str, int] | None = None,
 ) -> Filled:
     """Create an open assessment in organization A and answer it through the respondent services.
 
     ``groups`` maps a group name to (respondents, level 0..1); each respondent varies a little around the level.
     ``comments`` maps a group name to a comment its first respondent writes on the first question.
+    ``unknown`` names competencies everyone answers with don't know; ``know_nothing`` adds, per group, respondents
+    who answer don't know to every question.
     """
     title = f"Results test {secrets.token_hex(4)}"
     facilitator = Actor(cast.facilitator)
@@ -70,6 +76,8 @@ def fill(
         assessments.set_status(db, facilitator, created.id, "open")
         group_ids = {g.name: g.id for g in assessments.groups(db, created.id)}
         for name, (count, level) in groups.items():
+            if not count:
+                continue
             tokens = assessments.create_invitations(db, facilitator, created.id, group_ids[name], count)
             filled.tokens[name] = tokens
             for r, token in enumerate(tokens):
@@ -77,10 +85,18 @@ def fill(
                 for comp in FW.competencies:
                     page = PageInput()
                     for n, ind in enumerate(comp.indicators):
-                        page.answers[ind.key] = "dk" if dont_know and n % 2 == 0 else _answer(ind, mine - 0.05 * n)
+                        dk = (dont_know and n % 2 == 0) or comp.key in unknown
+                        page.answers[ind.key] = "dk" if dk else _answer(ind, mine - 0.05 * n)
                         page.importance[ind.key] = str(2 + (r + n) % 4)
                     if comments and name in comments and r == 0 and comp is FW.competencies[0]:
                         page.comments[comp.indicators[0].key] = comments[name]
+                    respond.save_page(db, token, comp.key, page)
+                respond.finish(db, token)
+        for name, count in (know_nothing or {}).items():
+            for token in assessments.create_invitations(db, facilitator, created.id, group_ids[name], count):
+                for comp in FW.competencies:
+                    page = PageInput()
+                    page.answers.update({ind.key: "dk" for ind in comp.indicators})
                     respond.save_page(db, token, comp.key, page)
                 respond.finish(db, token)
     return filled
@@ -108,8 +124,8 @@ def test_it_shows_overall_and_competency_results(site: Site, cast: Cast) -> None
     assert f"Results: {filled.title}" in page
     o = result.overall
     stage_name = {s.key: FW.text(s.name) for s in FW.stages}
-    assert f'<p class="kpi-value">{stage_name[o.stage]}</p>' in page
-    assert f'<p class="kpi-value">{o.score:.2f}</p>' in page
+    assert f'<p class="kpi-value">{stage_name[known(o.stage)]}</p>' in page
+    assert f'<p class="kpi-value">{score_text(o.score)}</p>' in page
     assert o.interval is not None
     assert f"90% interval {o.interval[0]:.2f} to {o.interval[1]:.2f}" in page
     assert '<p class="kpi-value">7</p>' in page  # respondents
@@ -121,11 +137,12 @@ def test_it_shows_overall_and_competency_results(site: Site, cast: Cast) -> None
         row = re.search(rf'<th scope="row">{name}</th>\s*<td>(.*?)</td>(.*?)</tr>', page, re.S)
         assert row, name
         cells = re.findall(r'<td class="num">(.*?)</td>', row.group(2))
-        assert row.group(1) == stage_name[c.stage]
+        stage = known(c.stage)
+        assert row.group(1) == stage_name[stage]
         assert cells == [
-            f"{c.score:.2f}",
+            score_text(c.score),
             f"{c.interval[0]:.2f} to {c.interval[1]:.2f}",
-            f"{c.stage_probabilities[c.stage]:.0%}",
+            f"{c.stage_probabilities[stage]:.0%}",
             f"{c.coverage:.0%}",
             f"{c.agreement.rwg:.2f}",
         ]
@@ -137,7 +154,7 @@ def test_it_shows_overall_and_competency_results(site: Site, cast: Cast) -> None
     assert "Fine." in page
     assert '<span class="comment-group">North</span>' in page
     # Stage descriptions of the current stage, and how to advance, in the framework's words.
-    lead_stage = FW.stages[result.competency("lead").stage_number - 1]
+    lead_stage = FW.stages[known(result.competency("lead").stage_number) - 1]
     assert FW.text(lead_stage.behaviors[0]) in page
     assert FW.text(lead_stage.advance[0]) in page
     # Gaps in the result's order: what holds the overall back first (and marked so), then by priority.
@@ -305,9 +322,44 @@ def test_it_labels_synthetic_results(site: Site, cast: Cast) -> None:
 def test_it_says_so_before_anyone_answered(site: Site, cast: Cast) -> None:
     filled = fill(site, cast, {})
     page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
-    assert "No answers yet." in page
+    assert "No usable answers yet." in page
     assert "vega" not in page
-    assert site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").json()["respondents"] == 0
+    refused = site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        f"assessment {filled.id} ({filled.title}): no usable answer to score: every answer is don't know, "
+        "not applicable or missing"
+    )
+
+
+def test_it_shows_no_stage_when_everyone_answered_dont_know(site: Site, cast: Cast) -> None:
+    filled = fill(site, cast, {"Team": (0, 0.5)}, know_nothing={"Team": 3})
+    page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
+    assert "No usable answers yet." in page
+    assert "answered, but only with don't know or not applicable" in page
+    assert "Overall stage" not in page
+    assert site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").status_code == 422
+
+
+def test_it_shows_a_competency_nobody_could_answer_as_not_assessed(site: Site, cast: Cast) -> None:
+    filled = fill(site, cast, {"North": (3, 0.7), "South": (2, 0.3)}, unknown=("lead",), know_nothing={"South": 2})
+    result = _scored(site, cast, filled.id).result
+    # The respondents who knew nothing count nowhere: not in n, and South (2 who answered) is too small to show.
+    assert (result.respondents, result.excluded_respondents) == (5, 2)
+    assert "South" not in {g.group for g in result.groups}
+    assert result.not_assessed == ("lead",)
+    page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
+    assert "Not assessed (no usable answers): Lead; left out of the overall." in page
+    row = re.search(r'<th scope="row">Lead</th>\s*<td>(.*?)</td>\s*<td class="num">(.*?)</td>', page, re.S)
+    assert row is not None
+    assert row.groups() == ('<em class="not-assessed">not assessed</em>', "–")
+    assert "Lead</strong>" not in page.split('id="gaps-heading"')[1].split("</section>")[0]
+    assert "2 more answered only don't know or not applicable" in page
+    data = site.client(cast.viewer).get(f"/assessments/{filled.id}/results.json").json()
+    lead = next(c for c in data["competencies"] if c["key"] == "lead")
+    assert (lead["stage"], lead["score"], lead["interval"]) == (None, None, None)
+    assert data["overall"]["score"] == min(c["score"] for c in data["competencies"] if c["score"] is not None)
+    assert "lead" not in [g["competency"] for g in data["gaps"]]
 
 
 def _bulk_answers(site: Site, cast: Cast, respondents: int) -> int:

@@ -1,7 +1,9 @@
 """The results as tables: overall, per competency, per indicator, the answer distributions and the shown groups.
 
-The numbers are the scored result's (``scoring.result``), rounded like the API's JSON (``scoring.serialize``);
-stage names and texts are in the framework's language. Only the groups the results show have a row.
+The numbers are the scored result's (``scoring.result``), rounded like the API's JSON (``scoring.serialize``): scores
+are floored so that none reads as the next stage. Stage names and texts are in the framework's language. Only the
+groups the results show have a row. A competency that is not assessed (no usable answer) has ``assessed`` false and
+empty stage, score, interval and gap cells.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 from cxmaturity.exports.model import Cell, Column, Table
 from cxmaturity.frameworks.model import Framework, Statement
 from cxmaturity.reporting.charts import targets
+from cxmaturity.scoring.display import floor_score
 from cxmaturity.scoring.result import Result
 from cxmaturity.scoring.serialize import DIGITS
 
@@ -19,19 +22,26 @@ def _num(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), DIGITS)
 
 
+def _score(value: float | None) -> float | None:
+    """A score cell: floored, never rounded up into the next stage."""
+    return None if value is None or math.isnan(value) else floor_score(float(value), DIGITS)
+
+
 def _interval(interval: tuple[float, float] | None) -> tuple[float | None, float | None]:
     return (None, None) if interval is None else (_num(interval[0]), _num(interval[1]))
 
 
-def _stage_name(fw: Framework, key: str) -> str:
-    return fw.text(fw.stages[fw.stage_number(key) - 1].name)
+def _stage_name(fw: Framework, key: str | None) -> str | None:
+    return None if key is None else fw.text(fw.stages[fw.stage_number(key) - 1].name)
 
 
 OVERALL_COLUMNS = (
     Column("framework", "text", "The framework's id."),
     Column("framework_version", "text", "The framework's version."),
-    Column("respondents", "integer", "Respondents who answered at least one page."),
-    Column("stage", "text", "The overall stage's key."),
+    Column("respondents", "integer", "Respondents with at least one usable answer (not dk, na or skipped)."),
+    Column("excluded_respondents", "integer", "Respondents who answered only dk or na: not counted anywhere."),
+    Column("not_assessed", "text", "Keys of the competencies without any usable answer, left out of the overall."),
+    Column("stage", "text", "The overall stage's key; empty when no competency is assessed."),
     Column("stage_number", "integer", "The overall stage's number, from 1."),
     Column("stage_name", "text", "The overall stage's name."),
     Column("score", "number", "The overall score, from 1 to the number of stages."),
@@ -56,13 +66,15 @@ def overall_table(fw: Framework, result: Result) -> Table:
         result.framework,
         result.framework_version,
         result.respondents,
+        result.excluded_respondents,
+        " ".join(result.not_assessed),
         o.stage,
         o.stage_number,
         _stage_name(fw, o.stage),
-        _num(o.score),
+        _score(o.score),
         lower,
         upper,
-        _num(o.stage_probabilities.get(o.stage)),
+        _num(o.stage_probabilities.get(o.stage)) if o.stage is not None else None,
         o.rule,
         _num(result.coverage),
         result.low_coverage,
@@ -79,6 +91,7 @@ def competency_columns(fw: Framework) -> tuple[Column, ...]:
     return (
         Column("competency", "text", "The competency's key."),
         Column("name", "text", "The competency's name."),
+        Column("assessed", "boolean", "False when nobody gave a usable answer: stage, score, interval and gap empty."),
         Column("stage", "text", "The stage's key."),
         Column("stage_number", "integer", "The stage's number, from 1."),
         Column("stage_name", "text", "The stage's name."),
@@ -97,10 +110,10 @@ def competency_columns(fw: Framework) -> tuple[Column, ...]:
         Column("polarised", "boolean", "Two camps: r*wg(j) below 0; rwg(j) is then 0, out of range."),
         Column("importance", "number", "Mean importance answer (1-5); empty without any."),
         Column("weight", "number", "The competency's weight in the framework."),
-        Column("target", "text", "The target stage's key (the assessment's target, else the next stage)."),
+        Column("target", "text", "The target stage's key (the assessment's target, else the next stage); empty: none."),
         Column("target_number", "integer", "The target stage's number."),
-        Column("gap", "number", "Target stage number minus score; 0 once reached."),
-        Column("priority", "number", "gap x weight x importance / 3; 0 once reached."),
+        Column("gap", "number", "Target stage number minus score; 0 once reached; empty when not assessed."),
+        Column("priority", "number", "gap x weight x importance / 3; 0 once reached; empty when not assessed."),
         *(
             Column(f"fulfilment_{s.key}", "number", "Weighted share of the stage's evidence met; empty: none.")
             for s in fw.stages[1:]
@@ -115,19 +128,22 @@ def competencies_table(fw: Framework, result: Result) -> Table:
     for c in result.competencies:
         lower, upper = _interval(c.interval)
         gap = gap_of.get(c.key)
-        target = target_of[c.key]
+        target = target_of.get(c.key)
+        # Not assessed: no gap either way (empty), never a gap of 0 that would read as "reached".
+        no_gap = 0.0 if c.assessed else None
         rows.append(
             (
                 c.key,
                 fw.text(fw.competency(c.key).name),
+                c.assessed,
                 c.stage,
                 c.stage_number,
                 _stage_name(fw, c.stage),
-                _num(c.score),
+                _score(c.score),
                 lower,
                 upper,
                 c.interval_method,
-                _num(c.stage_probabilities.get(c.stage)),
+                _num(c.stage_probabilities.get(c.stage)) if c.stage is not None else None,
                 _num(c.coverage),
                 c.low_coverage,
                 c.respondents,
@@ -139,9 +155,9 @@ def competencies_table(fw: Framework, result: Result) -> Table:
                 _num(c.importance),
                 fw.competency(c.key).weight,
                 target,
-                fw.stage_number(target),
-                _num(gap.gap) if gap else 0.0,
-                _num(gap.priority) if gap else 0.0,
+                fw.stage_number(target) if target is not None else None,
+                _num(gap.gap) if gap else no_gap,
+                _num(gap.priority) if gap else no_gap,
                 *(_num(c.fulfilment.get(s.key)) for s in fw.stages[1:]),
             )
         )
@@ -218,7 +234,10 @@ def group_columns(fw: Framework) -> tuple[Column, ...]:
         Column("respondents", "integer", "Respondents in the group."),
         Column("overall_stage", "text", "The group's overall stage key."),
         Column("overall_score", "number", "The group's overall score."),
-        *(Column(c.key, "number", "The group's score on this competency.") for c in fw.competencies),
+        *(
+            Column(c.key, "number", "The group's score on this competency; empty without a usable answer.")
+            for c in fw.competencies
+        ),
     )
 
 
@@ -231,8 +250,8 @@ def groups_table(fw: Framework, result: Result) -> Table:
                 g.group,
                 g.respondents,
                 g.overall_stage,
-                _num(g.overall_score),
-                *(_num(score_of.get(c.key)) for c in fw.competencies),
+                _score(g.overall_score),
+                *(_score(score_of.get(c.key)) for c in fw.competencies),
             )
         )
     return Table("groups", group_columns(fw), rows)

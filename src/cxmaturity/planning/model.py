@@ -124,7 +124,7 @@ class Plan:
     #: Expected stage key per competency for each period 1..horizon (after the initiatives finishing by then).
     expected_stages: dict[str, tuple[str, ...]]
     totals: tuple[PeriodTotals, ...]
-    #: For an infeasible request: which constraint blocks it and what to relax, one sentence each.
+    #: Why the plan is infeasible or empty, and which competencies it leaves out as not assessed; one sentence each.
     explanation: tuple[str, ...] = ()
     request: PlanRequest = field(default_factory=PlanRequest)
 

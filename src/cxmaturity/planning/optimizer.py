@@ -45,6 +45,7 @@ import numpy.typing as npt
 
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
+from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
 from cxmaturity.scoring.result import Result
@@ -77,6 +78,17 @@ def validate_request(fw: Framework, result: Result, request: PlanRequest) -> Non
     for comp in fw.competencies:
         if comp.key not in scored:
             raise ValueError(f"the result has no score for competency '{comp.key}'")
+    if not result.scorable:
+        raise ValueError("no competency is assessed (no usable answer), so there is no gap to plan for")
+    unassessed = set(result.not_assessed)
+    competency_of = {a.key: a.competency for a in fw.actions} | {c.key: c.competency for c in request.custom}
+    forced = sorted(request.must | {lk.key for lk in request.locks})
+    for key in forced:
+        if competency_of.get(key) in unassessed:
+            raise ValueError(
+                f"initiative '{key}' is for competency '{competency_of[key]}', which is not assessed (no usable "
+                "answers): it has no stage to plan from"
+            )
     if isinstance(request.horizon, bool) or not isinstance(request.horizon, int):
         raise ValueError("horizon must be a whole number of periods")
     if not 1 <= request.horizon <= MAX_HORIZON:
@@ -199,7 +211,9 @@ def _target_of(fw: Framework, result: Result, request: PlanRequest, key: str, st
 
 def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int | None = None) -> _Problem:
     horizon = request.horizon if horizon is None else horizon
-    cands = tuple(Candidate.of(fw, a) for a in fw.actions) + tuple(request.custom)
+    # A competency that is not assessed has no stage and no gap: none of its actions is a candidate.
+    assessed = {c.key for c in result.competencies if c.assessed}
+    cands = tuple(c for c in (*(Candidate.of(fw, a) for a in fw.actions), *request.custom) if c.competency in assessed)
     index = {c.key: i for i, c in enumerate(cands)}
     n_stages = len(fw.stages)
     current: dict[str, int] = {}
@@ -738,6 +752,8 @@ def _expected(p: _Problem, starts: dict[int, int]) -> dict[str, tuple[str, ...]]
     out: dict[str, tuple[str, ...]] = {}
     top = len(p.fw.stages)
     for comp in p.fw.competencies:
+        if comp.key not in p.current:
+            continue  # not assessed: no stage to expect
         row = []
         for period in range(1, p.horizon + 1):
             stage = p.current[comp.key]
@@ -785,7 +801,7 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
     s, t, target = p.current[c], int(p.frm[i]), p.target[c]
     name = _names(p, c)
     top = len(p.fw.stages)
-    here = f"{name} is at {_stage_name(p, s)} (score {p.score[c]:.2f})"
+    here = f"{name} is at {_stage_name(p, s)} (score {score_text(p.score[c])})"
     if target > s:
         here += f" and aims at {_stage_name(p, target)}: a gap of {p.gap[c]:.2f}."
     else:
@@ -828,6 +844,14 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
     return f"{here} {effect}", expected_from, expected_to
 
 
+def _not_assessed(p: _Problem) -> list[str]:
+    """The sentence every plan carries when it leaves competencies out because nobody could answer them."""
+    if not p.result.not_assessed:
+        return []
+    names = ", ".join(_names(p, k) for k in p.result.not_assessed)
+    return [f"Not assessed (no usable answers): {names}; no gap and no initiative is planned for it."]
+
+
 def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasible"], gap: float) -> Plan:
     disputed = {d.indicator for d in p.result.discussion_items}
     initiatives = []
@@ -867,7 +891,7 @@ def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasi
             initiatives=(),
             expected_stages=_expected(p, {}),
             totals=_totals(p, {}),
-            explanation=tuple(_explain_empty(p)),
+            explanation=(*_not_assessed(p), *_explain_empty(p)),
             request=p.request,
         )
     return Plan(
@@ -877,6 +901,7 @@ def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasi
         initiatives=tuple(initiatives),
         expected_stages=_expected(p, starts),
         totals=_totals(p, starts),
+        explanation=tuple(_not_assessed(p)),
         request=p.request,
     )
 
@@ -889,7 +914,7 @@ def _infeasible(p: _Problem, sentences: Sequence[str]) -> Plan:
         initiatives=(),
         expected_stages={},
         totals=(),
-        explanation=tuple(sentences),
+        explanation=(*sentences, *_not_assessed(p)),
         request=p.request,
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from cxmaturity.progress.compare import Comparison, CompetencyChange, Point, Side
 from cxmaturity.progress.targets import Forecast, Review, TargetOutcome, Velocity
+from cxmaturity.scoring.display import floor_score
 
 FORMAT = "cx-maturity/comparison@1"
 #: Numbers are rounded for reading, as in a result's JSON.
@@ -17,6 +18,11 @@ DIGITS = 4
 
 def _n(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(value, DIGITS)
+
+
+def _score(value: float | None) -> float | None:
+    """A score is floored, never rounded up into the next stage (scoring/display.py)."""
+    return None if value is None or math.isnan(value) else floor_score(value, DIGITS)
 
 
 def _pair(pair: tuple[float, float] | None) -> list[float | None] | None:
@@ -30,7 +36,7 @@ def _day(day: date | None) -> str | None:
 def _point(point: Point | None) -> dict[str, Any] | None:
     if point is None:
         return None
-    return {"stage": point.stage, "score": _n(point.score), "interval": _pair(point.interval)}
+    return {"stage": point.stage, "score": _score(point.score), "interval": _pair(point.interval)}
 
 
 def _side(side: Side) -> dict[str, Any]:

@@ -179,8 +179,10 @@ def review(
     chosen = before.result.options.targets
     outcomes = []
     for comp in before.result.competencies:
-        if comp.stage_number is None and comp.key not in chosen:
-            continue  # not assessed before and no target chosen: there is no "next stage" to aim at
+        if comp.key not in chosen and comp.stage_number is None:
+            # Not assessed earlier: no stage to take the next one from, so no default target to review.
+            notes.append(f"{comp.key} was not assessed in the earlier assessment: no default target.")
+            continue
         target = chosen.get(comp.key) or fw_before.stage_keys[min(comp.stage_number or 1, top - 1)]
         number = fw_before.stage_number(target)
         change = next((c for c in comparison.competencies if c.key == comp.key), None)

@@ -17,7 +17,8 @@ from typing import Any
 
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
 from cxmaturity.planning.model import Initiative, Plan
-from cxmaturity.scoring.result import Result
+from cxmaturity.scoring.display import NOT_ASSESSED, score_text
+from cxmaturity.scoring.result import CompetencyResult, Result
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
@@ -64,24 +65,47 @@ def _config() -> Spec:
 
 
 def targets(result: Result, fw: Framework) -> dict[str, str]:
-    """Return each competency's target stage key: the assessment's target, or else the next stage (the top stays)."""
+    """Return each competency's target stage key: the assessment's target, or else the next stage (the top stays).
+
+    A competency that is not assessed has no stage to go on from: it has a target only when the team chose one.
+    """
     top = len(fw.stages)
     chosen = result.options.targets
-    return {c.key: chosen.get(c.key) or fw.stage_keys[min(c.stage_number, top - 1)] for c in result.competencies}
+    found = {}
+    for c in result.competencies:
+        target = chosen.get(c.key) or (
+            fw.stage_keys[min(c.stage_number, top - 1)] if c.stage_number is not None else None
+        )
+        if target is not None:
+            found[c.key] = target
+    return found
+
+
+def _label(fw: Framework, comp: CompetencyResult) -> str:
+    """A competency's name on a chart axis, marked when it is not assessed (so no empty spot reads as a low one)."""
+    name = fw.text(fw.competency(comp.key).name)
+    return name if comp.assessed else f"{name} ({NOT_ASSESSED})"
 
 
 def current_vs_target_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
-    """Rows of the radar: one per competency and series (current score, target stage number)."""
-    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    """Rows of the radar: one per competency and series (current score, target stage number); a competency that is
+    not assessed has no current row, and a target row only when the team chose one."""
     target_of = targets(result, fw)
     n = len(result.competencies)
     rows = []
     for index, comp in enumerate(result.competencies):
         angle = 2 * math.pi * index / n
-        for series, value in ((CURRENT, comp.score), (TARGET, float(fw.stage_number(target_of[comp.key])))):
+        target = target_of.get(comp.key)
+        series_values = (
+            (CURRENT, comp.score),
+            (TARGET, float(fw.stage_number(target)) if target is not None else None),
+        )
+        for series, value in series_values:
+            if value is None:
+                continue
             rows.append(
                 {
-                    "competency": names[comp.key],
+                    "competency": _label(fw, comp),
                     "key": comp.key,
                     "order": index,
                     "series": series,
@@ -105,7 +129,7 @@ def radar(result: Result, fw: Framework) -> Spec:
         return _score_bars(result, fw, data)
     n_stages = len(fw.stages)
     n = len(result.competencies)
-    names = [row["competency"] for row in data if row["series"] == CURRENT]
+    names = [_label(fw, c) for c in result.competencies]
     extent = n_stages + 1.9
     scale = {"domain": [-extent, extent], "nice": False, "zero": False}
     x = {"field": "x", "type": "quantitative", "scale": scale, "axis": None}
@@ -234,7 +258,11 @@ def radar(result: Result, fw: Framework) -> Spec:
 def _radar_description(result: Result, fw: Framework) -> str:
     names = {c.key: fw.text(c.name) for c in fw.competencies}
     target_of = targets(result, fw)
-    parts = [f"{names[c.key]} {c.score:.2f} (target {fw.stage_number(target_of[c.key])})" for c in result.competencies]
+    parts = []
+    for c in result.competencies:
+        target = target_of.get(c.key)
+        aim = f" (target {fw.stage_number(target)})" if target is not None else ""
+        parts.append(f"{names[c.key]} {score_text(c.score, missing=NOT_ASSESSED)}{aim}")
     return "Radar chart of the current score against the target stage per competency: " + "; ".join(parts) + "."
 
 
@@ -248,7 +276,12 @@ def _score_bars(result: Result, fw: Framework, data: list[dict[str, Any]]) -> Sp
         "config": _config(),
         "mark": {"type": "bar"},
         "encoding": {
-            "y": {"field": "competency", "type": "nominal", "title": None, "sort": None},
+            "y": {
+                "field": "competency",
+                "type": "nominal",
+                "title": None,
+                "sort": [_label(fw, c) for c in result.competencies],
+            },
             "yOffset": {"field": "series", "sort": [CURRENT, TARGET]},
             "x": {
                 "field": "value",
@@ -273,19 +306,19 @@ def _score_bars(result: Result, fw: Framework, data: list[dict[str, Any]]) -> Sp
 
 def fulfilment_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
     """Cells of the heat map: competency × stage (above the first) with the stage's fulfilment (None: no evidence)."""
-    names = {c.key: fw.text(c.name) for c in fw.competencies}
     threshold = fw.scoring.threshold
     rows = []
     for comp in result.competencies:
+        empty = "no evidence" if comp.assessed else NOT_ASSESSED
         for stage in fw.stages[1:]:
-            value = comp.fulfilment.get(stage.key)
+            value = comp.fulfilment.get(stage.key) if comp.assessed else None
             rows.append(
                 {
-                    "competency": names[comp.key],
+                    "competency": _label(fw, comp),
                     "stage": fw.text(stage.name),
                     "stage_number": fw.stage_number(stage.key),
                     "fulfilment": None if value is None else _r(value),
-                    "label": "no evidence" if value is None else ("✓ " if value >= threshold else "") + f"{value:.0%}",
+                    "label": empty if value is None else ("✓ " if value >= threshold else "") + f"{value:.0%}",
                     "met": value is not None and value >= threshold,
                 }
             )
@@ -300,7 +333,7 @@ def heatmap(result: Result, fw: Framework) -> Spec:
     """
     data = fulfilment_data(result, fw)
     stages = [fw.text(s.name) for s in fw.stages[1:]]
-    competencies = [fw.text(fw.competency(c.key).name) for c in result.competencies]
+    competencies = [_label(fw, c) for c in result.competencies]
     threshold = fw.scoring.threshold
     x = {
         "field": "stage",
@@ -363,15 +396,17 @@ def heatmap(result: Result, fw: Framework) -> Spec:
 
 def group_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
     """Scores per competency for everyone and for each group the scoring shows (large enough groups only)."""
-    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    label = {c.key: _label(fw, c) for c in result.competencies}
     rows = [
-        {"competency": names[c.key], "group": EVERYONE, "respondents": result.respondents, "score": _r(c.score)}
+        {"competency": label[c.key], "group": EVERYONE, "respondents": result.respondents, "score": _r(c.score)}
         for c in result.competencies
+        if c.score is not None
     ]
     for group in result.groups:
         rows.extend(
-            {"competency": names[gc.key], "group": group.group, "respondents": group.respondents, "score": _r(gc.score)}
+            {"competency": label[gc.key], "group": group.group, "respondents": group.respondents, "score": _r(gc.score)}
             for gc in group.competencies
+            if gc.score is not None
         )
     return rows
 
@@ -382,12 +417,12 @@ def group_comparison(result: Result, fw: Framework) -> Spec | None:
         return None
     data = group_data(result, fw)
     groups = [EVERYONE, *(g.group for g in result.groups)]
-    competencies = [fw.text(fw.competency(c.key).name) for c in result.competencies]
+    competencies = [_label(fw, c) for c in result.competencies]
     colors = [GROUP_COLORS[i % len(GROUP_COLORS)] for i in range(len(groups))]
     return {
         "$schema": SCHEMA,
         "description": "Dot plot of the score per competency for everyone and for each group: "
-        + "; ".join(f"{row['group']} {row['competency']} {row['score']:.2f}" for row in data)
+        + "; ".join(f"{row['group']} {row['competency']} {score_text(row['score'])}" for row in data)
         + ".",
         "width": 520,
         "height": {"step": 34},

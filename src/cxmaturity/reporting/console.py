@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.scoring.display import NOT_ASSESSED, not_assessed_note, score_text
 from cxmaturity.scoring.result import Result
 
 MAX_DISCUSSION_ITEMS = 8
@@ -22,21 +23,32 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
     o = result.overall
     interval = f" (90% interval {o.interval[0]:.2f}-{o.interval[1]:.2f})" if o.interval else ""
     console.print(f"[bold]{title or fw.text(fw.name)}[/bold]")
+    excluded = (
+        f" ({result.excluded_respondents} more answered only don't know or not applicable and are not counted)"
+        if result.excluded_respondents
+        else ""
+    )
     console.print(
-        f"{result.respondents} respondents; coverage {result.coverage:.0%}"
+        f"{result.respondents} respondents{excluded}; coverage {result.coverage:.0%}"
         + (" [red](low)[/red]" if result.low_coverage else "")
     )
-    console.print(f"Overall ({o.rule}): [bold]{stage_name[o.stage]}[/bold], score {o.score:.2f}{interval}")
+    if o.stage is None:
+        console.print(f"Overall ({o.rule}): {NOT_ASSESSED} (no usable answer)")
+    else:
+        console.print(f"Overall ({o.rule}): [bold]{stage_name[o.stage]}[/bold], score {score_text(o.score)}{interval}")
+    note = not_assessed_note(comp_name[k] for k in result.not_assessed)
+    if note:
+        console.print(note, markup=False)
 
     table = Table(
         "competency", "stage", "score", "90% interval", "P(stage)", "coverage", "rwg(j)", title="Competencies"
     )
     for c in result.competencies:
-        prob = c.stage_probabilities.get(c.stage)
+        prob = c.stage_probabilities.get(c.stage) if c.stage is not None else None
         table.add_row(
             comp_name[c.key],
-            stage_name[c.stage],
-            f"{c.score:.2f}",
+            stage_name[c.stage] if c.stage is not None else NOT_ASSESSED,
+            score_text(c.score),
             f"{c.interval[0]:.2f}-{c.interval[1]:.2f}" if c.interval else "-",
             "-" if prob is None else f"{prob:.0%}",
             f"{c.coverage:.0%}" + (" low" if c.low_coverage else ""),
@@ -62,7 +74,10 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
         groups = Table("group", "n", "overall", *[comp_name[c.key] for c in result.competencies], title="Groups")
         for g in result.groups:
             groups.add_row(
-                g.group, str(g.respondents), f"{g.overall_score:.2f}", *[f"{gc.score:.2f}" for gc in g.competencies]
+                g.group,
+                str(g.respondents),
+                score_text(g.overall_score),
+                *[score_text(gc.score) for gc in g.competencies],
             )
         console.print(groups)
     if result.withheld_groups:
@@ -73,7 +88,7 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
     for spot in result.blind_spots:
         console.print(
             f"Blind spot: {spot.group} rates {comp_name[spot.competency]} {spot.difference:.2f} higher "
-            f"than everyone else ({spot.group_score:.2f} vs {spot.others_score:.2f})."
+            f"than everyone else ({score_text(spot.group_score)} vs {score_text(spot.others_score)})."
         )
     if result.gaps:
         gaps = Table(
@@ -87,7 +102,7 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
         for gap in result.gaps:
             gaps.add_row(
                 comp_name[gap.competency] + (" (holds the overall back)" if gap.holds_back else ""),
-                f"{gap.score:.2f}",
+                score_text(gap.score),
                 stage_name[gap.target],
                 f"{gap.gap:.2f}",
                 f"{gap.priority:.2f}",

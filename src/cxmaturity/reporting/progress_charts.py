@@ -29,6 +29,7 @@ from cxmaturity.reporting.charts import (
     _r,
     targets,
 )
+from cxmaturity.scoring.display import score_text
 
 TREND_WIDTH = 420
 TREND_HEIGHT = 200
@@ -48,10 +49,11 @@ def trend_id(key: str) -> str:
 
 
 def trend_data(series: Sequence[Snapshot], key: str) -> list[dict[str, Any]]:
-    """One row per assessment of the series that has the competency (or, for ``overall``, every one) and a day."""
+    """One row per assessment of the series that has the competency (or, for ``overall``, every one) and a day; an
+    assessment where it is not assessed (no usable answer) has no point, never one at the first stage."""
     rows = []
     for snap in series:
-        if snap.day is None or snap.result.respondents == 0:
+        if snap.day is None or not snap.result.scorable:
             continue
         if key == OVERALL:
             found = snap.result.overall
@@ -61,6 +63,8 @@ def trend_data(series: Sequence[Snapshot], key: str) -> list[dict[str, Any]]:
             if comp is None:
                 continue
             stage, score, interval = comp.stage, comp.score, comp.interval
+        if stage is None or score is None:
+            continue
         stages = snap.framework.stage_keys
         rows.append(
             {
@@ -137,7 +141,7 @@ def trend(series: Sequence[Snapshot], key: str) -> Spec:
                 },
             }
         )
-    points = "; ".join(f"{row['day']} {row['score']:.2f} ({row['stage']})" for row in data) or "no answers yet"
+    points = "; ".join(f"{row['day']} {score_text(row['score'])} ({row['stage']})" for row in data) or "no answers yet"
     return {
         "$schema": SCHEMA,
         "description": f"Trend of the {name} score across the series: {points}."
@@ -218,7 +222,7 @@ def change(comparison: Comparison, fw: Framework) -> Spec:
         "scale": {"domain": verdicts, "range": [VERDICT_COLORS[v] for v in verdicts]},
     }
     described = "; ".join(
-        f"{c.key} {c.before.score:.2f} to {c.after.score:.2f} ({c.verdict})"
+        f"{c.key} {score_text(c.before.score)} to {score_text(c.after.score)} ({c.verdict})"
         for c in comparison.competencies
         if c.before is not None and c.after is not None
     )

@@ -418,7 +418,7 @@ class TrendView:
     chart: Chart
     name: str
     points: tuple[TrendPoint, ...]
-    #: The latest assessment's target stage for the competency (None for the overall trend).
+    #: The latest assessment's target stage for the competency (None for the overall, or when it has none).
     target: StageRef | None
 
 
@@ -435,14 +435,23 @@ def _trend_points(entries: Sequence[SeriesSource], key: str) -> tuple[TrendPoint
     points = []
     for e in entries:
         result, fw = e.scored.result, e.scored.framework
-        if result.respondents == 0:
+        if not result.scorable:
             continue
         found = result.overall if key == OVERALL else next((c for c in result.competencies if c.key == key), None)
-        if found is not None:
+        # Not assessed there (no usable answer): no point, rather than one at the first stage.
+        if found is not None and found.stage is not None and found.score is not None:
             points.append(
                 TrendPoint(e.scored.assessment.title, e.day, _stage(fw, found.stage), found.score, found.interval)
             )
     return tuple(points)
+
+
+def _overall_point(result: Result, fw: Framework) -> PointView | None:
+    """The overall stage and score of an assessment; None when it has no usable answer (shown as not assessed)."""
+    o = result.overall
+    if o.stage is None or o.score is None:
+        return None
+    return PointView(_stage(fw, o.stage), o.score, o.interval)
 
 
 def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
@@ -456,13 +465,7 @@ def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
             status=e.scored.assessment.status,
             framework_version=e.scored.framework.version,
             respondents=e.scored.result.respondents,
-            overall=None
-            if e.scored.result.respondents == 0
-            else PointView(
-                _stage(e.scored.framework, e.scored.result.overall.stage),
-                e.scored.result.overall.score,
-                e.scored.result.overall.interval,
-            ),
+            overall=_overall_point(e.scored.result, e.scored.framework),
             synthetic=e.scored.assessment.synthetic,
             current=e.scored.assessment.id == current_id,
         )
@@ -480,7 +483,7 @@ def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
                     chart,
                     chart.title,
                     _trend_points(entries, key),
-                    None if key == OVERALL else _stage(fw, goals[key]),
+                    None if key == OVERALL or key not in goals else _stage(fw, goals[key]),
                 )
             )
     latest_fw = entries[-1].scored.framework if entries else None

@@ -14,6 +14,7 @@ import jinja2
 
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.report import Report
+from cxmaturity.scoring.display import score_text
 
 PaperName = Literal["a4", "letter"]
 
@@ -50,13 +51,15 @@ def draw(report: Report) -> DrawnCharts:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("cxmaturity.reporting", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["score_text"] = score_text
+    return env
 
 
 def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper | None = None) -> str:

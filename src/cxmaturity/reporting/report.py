@@ -32,6 +32,7 @@ from cxmaturity.reporting.view import (
     ResultsView,
     StageGuide,
 )
+from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.result import Result
 
 #: Media types a logo may have: raster images only, so that a logo can carry no script or external reference.
@@ -164,10 +165,6 @@ class Report:
         return f"report-{slug}" if slug else "report"
 
 
-def _num(value: float) -> str:
-    return f"{value:.2f}"
-
-
 def _interval(interval: tuple[float, float] | None, confidence: float) -> str:
     if interval is None:
         return ""
@@ -176,11 +173,17 @@ def _interval(interval: tuple[float, float] | None, confidence: float) -> str:
 
 def competency_sentence(c: CompetencyView, stages: int, confidence: float) -> str:
     """One sentence on a competency: where it stands, how sure we are, where it should go, what to watch."""
+    if c.stage is None or c.score is None:
+        return (
+            f"{c.name} is not assessed: nobody gave a usable answer to its questions (every answer was don't know, "
+            "not applicable or missing), so it has no stage, no gap and is left out of the overall."
+        )
     text = (
-        f"{c.name} is at {c.stage.name} (stage {c.stage.number} of {stages}; score {_num(c.score)}"
+        f"{c.name} is at {c.stage.name} (stage {c.stage.number} of {stages}; score {score_text(c.score)}"
         f"{_interval(c.interval, confidence)})"
     )
-    text += "; it has reached its target" if c.score >= c.target.number else f"; target {c.target.name}"
+    if c.target is not None:
+        text += "; it has reached its target" if c.score >= c.target.number else f"; target {c.target.name}"
     cautions = []
     if c.low_coverage:
         cautions.append(f"only {c.coverage:.0%} of its questions were answered")
@@ -200,10 +203,13 @@ def overall_sentence(v: ResultsView) -> str:
         "mean": "the weighted mean of the competency scores",
         "median": "the median of the competency scores",
     }.get(o.rule, o.rule)
+    if o.stage is None:
+        return "No usable answers yet: nothing can be shown as a stage until someone answers a question."
+    note = f" {v.not_assessed_note}" if v.not_assessed_note else ""
     return (
-        f"Overall stage {o.stage.name} (stage {o.stage.number} of {len(v.stages)}; score {_num(o.score)}"
+        f"Overall stage {o.stage.name} (stage {o.stage.number} of {len(v.stages)}; score {score_text(o.score)}"
         f"{_interval(o.interval, v.confidence)}), from {v.respondents} respondent{'s' if v.respondents != 1 else ''} "
-        f"who gave {v.coverage:.0%} of the expected answers. The overall stage is {rule}."
+        f"who gave {v.coverage:.0%} of the expected answers. The overall stage is {rule}.{note}"
     )
 
 

@@ -5,7 +5,10 @@ name and text already resolved in the framework's language. Templates render onl
 the HTML report and the PDF show the same numbers, in the same order, with the same privacy rules:
 
 - groups appear only when the scoring shows them (at least ``min_group_size`` respondents); the others are counted;
-- a comment names its group only when that group is shown.
+- a comment names its group only when that group is shown;
+- a competency without any usable answer is *not assessed*: no stage, score, interval or target, and named in the
+  note beside the overall (``not_assessed_note``); a result without any usable answer is not scorable
+  (``has_answers`` is False) and shows no stage at all.
 
 Numbers stay numbers (formatting is the template's job); intervals are ``(lower, upper)`` or None.
 """
@@ -18,6 +21,7 @@ from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
 from cxmaturity.reporting.charts import Chart, charts, targets
+from cxmaturity.scoring.display import not_assessed_note
 from cxmaturity.scoring.result import Result
 
 
@@ -61,8 +65,10 @@ class StageRef:
 
 @dataclass(frozen=True)
 class OverallView:
-    stage: StageRef
-    score: float
+    """The overall result over the assessed competencies; stage and score are None when none is assessed."""
+
+    stage: StageRef | None
+    score: float | None
     interval: tuple[float, float] | None
     #: Probability (share of bootstrap resamples) of the overall stage; None without a bootstrap.
     stage_probability: float | None
@@ -81,10 +87,12 @@ class StageCell:
 
 @dataclass(frozen=True)
 class CompetencyView:
+    """One competency; stage, score, interval and (unless the team chose one) target are None when not assessed."""
+
     key: str
     name: str
-    stage: StageRef
-    score: float
+    stage: StageRef | None
+    score: float | None
     interval: tuple[float, float] | None
     interval_method: str
     stage_probability: float | None
@@ -93,11 +101,15 @@ class CompetencyView:
     respondents: int
     #: rwg(j): within-group agreement over the competency's indicators (None with fewer than two answers).
     rwg: float | None
-    target: StageRef
+    target: StageRef | None
     #: Stages above the first, in order.
     fulfilment: tuple[StageCell, ...]
     #: r*wg(j) < 0: the team is in two camps over this competency (rwg(j) then reads 0, out of range).
     polarised: bool = False
+
+    @property
+    def assessed(self) -> bool:
+        return self.score is not None
 
 
 @dataclass(frozen=True)
@@ -123,17 +135,19 @@ class DiscussionView:
 
 @dataclass(frozen=True)
 class GroupScore:
+    """A group's stage name and score for one competency; None where the group gave it no usable answer."""
+
     competency: str
-    stage: str
-    score: float
+    stage: str | None
+    score: float | None
 
 
 @dataclass(frozen=True)
 class GroupView:
     name: str
     respondents: int
-    overall_stage: str
-    overall_score: float
+    overall_stage: str | None
+    overall_score: float | None
     scores: tuple[GroupScore, ...]
 
 
@@ -158,11 +172,12 @@ class CommentView:
 
 @dataclass(frozen=True)
 class StageGuide:
-    """What a competency's current stage looks like and how to advance from it (the framework's own words)."""
+    """What a competency's current stage looks like and how to advance from it (the framework's own words); for a
+    competency that is not assessed only its description (stage None, nothing to advance from)."""
 
     competency: str
     description: str | None
-    stage: StageRef
+    stage: StageRef | None
     summary: str | None
     behaviors: tuple[str, ...]
     next_stage: StageRef | None
@@ -231,10 +246,20 @@ class ResultsView:
     guides: tuple[StageGuide, ...]
     gaps: tuple[GapView, ...]
     charts: tuple[Chart, ...]
+    #: Names of the competencies without any usable answer (framework order), left out of the overall.
+    not_assessed: tuple[str, ...] = ()
+    #: Respondents whose every answer was don't know, not applicable or missing: not counted in ``respondents``.
+    excluded_respondents: int = 0
 
     @property
     def has_answers(self) -> bool:
-        return self.respondents > 0
+        """Whether there is anything to show as a result: at least one usable answer (``Result.scorable``)."""
+        return self.overall.score is not None
+
+    @property
+    def not_assessed_note(self) -> str | None:
+        """The note shown wherever the overall is: which competencies it leaves out and why; None if none."""
+        return not_assessed_note(self.not_assessed)
 
 
 def _stage(fw: Framework, key: str) -> StageRef:
@@ -294,16 +319,16 @@ def build(
         CompetencyView(
             key=c.key,
             name=comp_name[c.key],
-            stage=_stage(fw, c.stage),
+            stage=_stage(fw, c.stage) if c.stage is not None else None,
             score=c.score,
             interval=c.interval,
             interval_method=c.interval_method,
-            stage_probability=c.stage_probabilities.get(c.stage),
+            stage_probability=c.stage_probabilities.get(c.stage) if c.stage is not None else None,
             coverage=c.coverage,
             low_coverage=c.low_coverage,
             respondents=c.respondents,
             rwg=c.agreement.rwg,
-            target=_stage(fw, target_of[c.key]),
+            target=_stage(fw, target_of[c.key]) if c.key in target_of else None,
             fulfilment=tuple(_cell(fw, s.key, c.fulfilment.get(s.key)) for s in fw.stages[1:]),
             polarised=c.agreement.polarised,
         )
@@ -332,9 +357,12 @@ def build(
         GroupView(
             name=g.group,
             respondents=g.respondents,
-            overall_stage=stage_name[g.overall_stage],
+            overall_stage=stage_name[g.overall_stage] if g.overall_stage is not None else None,
             overall_score=g.overall_score,
-            scores=tuple(GroupScore(comp_name[gc.key], stage_name[gc.stage], gc.score) for gc in g.competencies),
+            scores=tuple(
+                GroupScore(comp_name[gc.key], stage_name[gc.stage] if gc.stage is not None else None, gc.score)
+                for gc in g.competencies
+            ),
         )
         for g in result.groups
     )
@@ -358,6 +386,19 @@ def build(
     guides = []
     for c in result.competencies:
         comp = fw.competency(c.key)
+        if c.stage_number is None:
+            guides.append(
+                StageGuide(
+                    competency=comp_name[c.key],
+                    description=fw.text(comp.description) if comp.description else None,
+                    stage=None,
+                    summary=None,
+                    behaviors=(),
+                    next_stage=None,
+                    advance=(),
+                )
+            )
+            continue
         stage = fw.stages[c.stage_number - 1]
         next_stage = fw.stages[c.stage_number] if c.stage_number < len(fw.stages) else None
         guides.append(
@@ -379,10 +420,10 @@ def build(
         framework_version=fw.version,
         respondents=result.respondents,
         overall=OverallView(
-            stage=_stage(fw, o.stage),
+            stage=_stage(fw, o.stage) if o.stage is not None else None,
             score=o.score,
             interval=o.interval,
-            stage_probability=o.stage_probabilities.get(o.stage),
+            stage_probability=o.stage_probabilities.get(o.stage) if o.stage is not None else None,
             rule=o.rule,
         ),
         coverage=result.coverage,
@@ -417,7 +458,9 @@ def build(
             )
             for g in result.gaps
         ),
-        charts=charts(result, fw),
+        charts=charts(result, fw) if result.scorable else (),
+        not_assessed=tuple(comp_name[k] for k in result.not_assessed),
+        excluded_respondents=result.excluded_respondents,
     )
 
 

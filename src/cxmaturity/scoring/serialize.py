@@ -9,17 +9,22 @@ import typing
 from typing import Any
 
 from cxmaturity.scoring.agreement import NULL_DISTRIBUTION, RWG_CUTOFF
+from cxmaturity.scoring.display import floor_score
 from cxmaturity.scoring.result import Result
 
 #: Numbers are rounded for reading; the engine keeps full precision.
 DIGITS = 4
+#: Fields that hold a score (whole part = stage): floored, so 2.99996 stays 2.9999 and never reads as stage 3.
+SCORE_FIELDS = frozenset({"score", "overall_score", "group_score", "others_score"})
 
 
-def _clean(value: Any) -> Any:
+def _clean(value: Any, *, score: bool = False) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, DIGITS)
+        if math.isnan(value):
+            return None
+        return floor_score(value, DIGITS) if score else round(value, DIGITS)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: _clean(v, score=k in SCORE_FIELDS) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from cxmaturity.answers import AnswersError
 from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, load_builtin, load_framework_text
 from cxmaturity.frameworks.loading import parse_framework
-from cxmaturity.scoring import ResponseMatrix, validate_targets
+from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score, validate_targets
 from cxmaturity.scoring.responses import MISSING
+from cxmaturity.scoring.result import NotScorable, require_scorable
 from cxmaturity.services import access, audit, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Invalid
@@ -319,6 +320,12 @@ def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str,
         raise Invalid(
             "the file has errors; nothing was imported", field="file", details=[str(p) for p in exc.problems]
         ) from None
+    # The scoring's own rule decides what is usable: a file of nothing but don't know, not applicable and empty
+    # cells is no evidence, so it is refused like an empty one rather than stored as respondents who count nowhere.
+    try:
+        require_scorable(score(responses, ScoringOptions(bootstrap=0)), Path(filename or "answers.csv").name)
+    except NotScorable as exc:
+        raise Invalid(f"{exc}; nothing was imported", field="file") from None
     group_ids = {g.name: g.id for g in groups(db, assessment.id)}
     for name in sorted({g for g in responses.groups if g} - set(group_ids)):
         group = RespondentGroup(assessment_id=assessment.id, name=name[:100])

@@ -87,13 +87,25 @@ def store_result(db: Session, assessment: Assessment) -> int:
         "respondents": result.respondents,
         "computed_at": datetime.now(UTC),
     }
-    rows = [
-        {**common, "competency": OVERALL, "stage_number": result.overall.stage_number, "score": result.overall.score}
-    ]
+    # Only what was assessed enters the pool: a competency (or overall) without a usable answer is no evidence and
+    # must never be compared with peers as the first stage.
+    rows = []
+    if result.overall.stage_number is not None:
+        rows.append(
+            {
+                **common,
+                "competency": OVERALL,
+                "stage_number": result.overall.stage_number,
+                "score": result.overall.score,
+            }
+        )
     rows += [
-        {**common, "competency": c.key, "stage_number": c.stage_number, "score": c.score} for c in result.competencies
+        {**common, "competency": c.key, "stage_number": c.stage_number, "score": c.score}
+        for c in result.competencies
+        if c.stage_number is not None
     ]
-    db.execute(insert(AssessmentResult), rows)
+    if rows:
+        db.execute(insert(AssessmentResult), rows)
     changed(db, pool)
     return len(rows)
 

@@ -65,7 +65,7 @@ def _progress(db: Session, assessment: Assessment) -> ProgressView | None:
         compared = progress.compare_stored(db, earlier, assessment)
     except (ServiceError, ValueError):
         return None  # nothing comparable (no answers yet, say): the report simply has no progress section
-    if compared.before.result.respondents == 0 or compared.after.result.respondents == 0:
+    if not (compared.before.result.scorable and compared.after.result.scorable):
         return None
     return progress_view.build(compared)
 

@@ -25,10 +25,12 @@ from sqlalchemy.sql.dml import Insert
 from cxmaturity.frameworks import Framework
 from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
+from cxmaturity.scoring.result import NotScorable, require_scorable
 from cxmaturity.scoring.serialize import from_full_data, result_from_dict, result_to_full_dict, to_full_data
 from cxmaturity.services import access, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.errors import Invalid
 from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, StoredResult
 
 BOOTSTRAP = 1000
@@ -188,6 +190,20 @@ def results(db: Session, actor: Actor, assessment_id: int) -> AssessmentResults:
     """Return the results of the assessment's answers as they are now (viewer and up; others get NotFound)."""
     assessment = access.assessment(db, actor, assessment_id, "viewer")
     return results_of(db, assessment)
+
+
+def scorable_results(db: Session, actor: Actor, assessment_id: int) -> AssessmentResults:
+    """Return the results where a result itself is asked for (the JSON of the API and the results page); raise
+    Invalid (422) when there is no usable answer at all, so that nothing is shown as a stage without evidence.
+
+    Pages that show the results read ``results`` instead and say "no usable answers yet" (``ResultsView.has_answers``).
+    """
+    found = results(db, actor, assessment_id)
+    try:
+        require_scorable(found.result, f"assessment {assessment_id} ({found.assessment.title})")
+    except NotScorable as exc:
+        raise Invalid(str(exc)) from exc
+    return found
 
 
 def results_of(db: Session, assessment: Assessment) -> AssessmentResults:

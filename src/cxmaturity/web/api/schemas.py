@@ -269,6 +269,14 @@ class ResultPublic(BaseModel):
     blind_spots: list[dict[str, Any]]
     gaps: list[dict[str, Any]]
     settings: dict[str, Any]
+    #: Competencies without any usable answer: their stage, stage_number, score and interval are null, and they are
+    #: left out of the overall and the gaps (docs/scoring.md, "Not assessed").
+    not_assessed: list[str] = Field(
+        default_factory=list, description="Keys of the competencies without a usable answer (stage and score null)."
+    )
+    excluded_respondents: int = Field(
+        0, description="Respondents who answered only don't know or not applicable; not counted in respondents."
+    )
 
 
 # --- the respondent's side --------------------------------------------------------------------------------------

@@ -258,7 +258,7 @@ def import_answers(
 )
 def get_results(request: Request, token: Token, assessment_id: AssessmentId) -> Response:
     with acting(request, token) as (db, actor):
-        scored = results.results(db, actor, assessment_id)
+        scored = results.scorable_results(db, actor, assessment_id)
     # Returned as is, not through the model: the shape is the CLI's, field for field.
     return JSONResponse(result_to_dict(scored.result))
 

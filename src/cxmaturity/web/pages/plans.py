@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 from cxmaturity.frameworks import Framework
 from cxmaturity.planning.model import Candidate, Initiative, Plan
 from cxmaturity.reporting import charts
+from cxmaturity.scoring.display import NOT_ASSESSED
 from cxmaturity.services import access, plans, results
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -183,8 +184,8 @@ def _plan_view(fw: Framework, saved: SavedPlan, scored: results.AssessmentResult
     if scored is not None:
         target_of = charts.targets(scored.result, fw)
         for comp in scored.result.competencies:
-            now[comp.key] = _stage_name(fw, comp.stage)
-            target[comp.key] = _stage_name(fw, target_of[comp.key])
+            now[comp.key] = _stage_name(fw, comp.stage) if comp.stage is not None else NOT_ASSESSED
+            target[comp.key] = _stage_name(fw, target_of[comp.key]) if comp.key in target_of else "–"
     expected = [
         {
             "name": fw.text(comp.name),

@@ -46,7 +46,7 @@ def results_json(request: Request, assessment_id: int) -> Response:
     try:
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
-            scored = results.results(db, who.actor, assessment_id)
+            scored = results.scorable_results(db, who.actor, assessment_id)
     except ServiceError as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=NO_STORE)
     data = result_to_dict(scored.result)
