@@ -234,7 +234,9 @@ def score_command(
     targets: TargetsOption = None,
     column_map: MapOption = None,
     min_group_size: Annotated[int, typer.Option(min=1, help="Smallest group whose results are shown.")] = 3,
-    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples (0 = no intervals).")] = 1000,
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="Posterior draws for intervals and stage probabilities (0 = none).")
+    ] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed of the bootstrap, for repeatable intervals.")] = 0,
     fmt: Annotated[TableOrJson, typer.Option("--format", help="Output format.")] = TableOrJson.table,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
@@ -555,7 +557,7 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
             f"{comparison.after.label} ({comparison.after.respondents} respondents)",
             markup=False,
         )
-        table = Table("competency", "before", "after", "change", f"{level} interval", "verdict")
+        table = Table("competency", "before", "after", "change", f"{level} interval", "verdict", "P(rise)")
         for c in (*comparison.competencies, comparison.overall):
             d = c.difference
             table.add_row(
@@ -565,6 +567,7 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
                 f"{d.change:+.2f}" if d else "-",
                 interval(d.interval) if d else "-",
                 c.verdict + (f" ({c.reason})" if c.reason else ""),
+                f"{d.probability:.2f}" if d is not None and d.probability is not None else "-",
             )
         console.print(table)
         for note in (*comparison.notes, *reviewed.notes):

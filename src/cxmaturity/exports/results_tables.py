@@ -47,7 +47,7 @@ OVERALL_COLUMNS = (
     Column("score", "number", "The overall score, from 1 to the number of stages."),
     Column("lower", "number", "Lower end of the score's interval; empty without one."),
     Column("upper", "number", "Upper end of the score's interval; empty without one."),
-    Column("stage_probability", "number", "Share of resamples at the overall stage; empty without resampling."),
+    Column("stage_probability", "number", "Share of posterior draws at the overall stage; empty without draws."),
     Column("rule", "text", "How the competencies combine: weakest, mean or median."),
     Column("coverage", "number", "Share of the expected answers that were given."),
     Column("low_coverage", "boolean", "Whether coverage is below the low-coverage threshold."),
@@ -55,7 +55,7 @@ OVERALL_COLUMNS = (
     Column("withheld_groups", "integer", "Groups below the minimum size: counted, not shown."),
     Column("min_group_size", "integer", "The smallest group that is shown."),
     Column("confidence", "number", "Level of the intervals, e.g. 0.9."),
-    Column("bootstrap", "integer", "Bootstrap resamples behind the intervals (0: none)."),
+    Column("bootstrap", "integer", "Posterior draws behind the intervals (0: none)."),
 )
 
 
@@ -99,7 +99,7 @@ def competency_columns(fw: Framework) -> tuple[Column, ...]:
         Column("lower", "number", "Lower end of the score's interval; empty without one."),
         Column("upper", "number", "Upper end of the score's interval; empty without one."),
         Column("interval_method", "text", "How the interval was computed."),
-        Column("stage_probability", "number", "Share of resamples at this stage; empty without resampling."),
+        Column("stage_probability", "number", "Share of posterior draws at this stage; empty without draws."),
         Column("coverage", "number", "Share of the competency's expected answers that were given."),
         Column("low_coverage", "boolean", "Whether coverage is below the low-coverage threshold."),
         Column("respondents", "integer", "Respondents who answered any of its indicators."),

@@ -66,7 +66,7 @@ class TargetOutcome:
     before: Point | None
     after: Point | None
     status: TargetStatus
-    #: Share of the later assessment's bootstrap resamples at or above the target stage (None without bootstrap).
+    #: Share of the later assessment's posterior draws at or above the target stage (None without draws).
     probability: float | None
     verdict: Verdict
     velocity: Velocity | None

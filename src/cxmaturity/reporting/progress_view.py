@@ -115,6 +115,8 @@ class ChangeView:
     #: "improved", "declined", "no clear change" or "not comparable".
     verdict: str
     reason: str
+    #: The probability that the team's level rose, from every answer of both (None when not comparable).
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,7 @@ def _change(before: Framework, after: Framework, change: CompetencyChange) -> Ch
         stage_change=change.stage_change,
         verdict=change.verdict,
         reason=change.reason,
+        probability=None if d is None else d.probability,
     )
 
 
@@ -385,7 +388,7 @@ def build(progress: ProgressSource) -> ProgressView:
 
 
 _CHANGE_ABOUT = (
-    "Each line joins a competency's earlier and later score; its color is the verdict from the two intervals."
+    "Each line joins a competency's earlier and later score; its color is the verdict from every answer of both."
 )
 
 

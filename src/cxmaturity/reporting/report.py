@@ -119,7 +119,6 @@ class Methodology:
     overall_rule: str
     confidence: float
     bootstrap: int
-    small_team: int
     interval_methods: tuple[str, ...]
     min_group_size: int
     groups_shown: int
@@ -327,7 +326,6 @@ def build(
         overall_rule=v.overall.rule,
         confidence=v.confidence,
         bootstrap=opts.bootstrap,
-        small_team=opts.small_team,
         interval_methods=tuple(dict.fromkeys(c.interval_method for c in v.competencies if c.interval_method != "none")),
         min_group_size=v.min_group_size,
         groups_shown=len(v.groups),

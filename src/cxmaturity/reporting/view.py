@@ -70,7 +70,7 @@ class OverallView:
     stage: StageRef | None
     score: float | None
     interval: tuple[float, float] | None
-    #: Probability (share of bootstrap resamples) of the overall stage; None without a bootstrap.
+    #: Probability (share of posterior draws) of the overall stage; None without draws.
     stage_probability: float | None
     #: How the competencies combine: "weakest", "mean" or "median".
     rule: str

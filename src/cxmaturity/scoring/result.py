@@ -11,12 +11,11 @@ class ScoringOptions:
 
     #: Groups smaller than this are not shown, so no one can be singled out.
     min_group_size: int = 3
-    #: Bootstrap resamples over respondents for intervals and stage probabilities; 0 switches them off.
+    #: Draws from the posterior of the fulfilments for intervals and stage probabilities (scoring/uncertainty.py); 0
+    #: switches them off. (Named ``bootstrap`` as the CLI option and stored settings are.)
     bootstrap: int = 1000
     seed: int = 0
     confidence: float = 0.90
-    #: Below this many respondents the bootstrap interval is too narrow; we widen it with a jackknife t-interval.
-    small_team: int = 15
     #: Target stage key per competency; a competency without one targets its next stage.
     targets: dict[str, str] = field(default_factory=dict)
     #: A group rating a competency at least this many score points above everyone else marks a blind spot.

@@ -1,5 +1,5 @@
 """The scoring rules, written once over a table of answer counts and applied alike to a team, its groups and
-bootstrap resamples (any number of leading dimensions).
+posterior draws (any number of leading dimensions).
 
 Fulfilment of stage s in a competency
     the mean, over the competency's stage-s evidence items that have answers, of the respondents' mean normalized

@@ -303,7 +303,7 @@ _UPSERT = {
 
 
 def score_now(db: Session, assessment: Assessment, *, bootstrap: int) -> AssessmentResults:
-    """Score the answers as they are now with another number of resamples, storing nothing (for checks that
+    """Score the answers as they are now with another number of posterior draws, storing nothing (for checks that
     compare the stored result with a fresh one)."""
     return _score(db, assessment, bootstrap)[0]
 
