@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
+from bench.method_study import Population
 
+from cxmaturity.frameworks import load_builtin
 from cxmaturity.progress import ComparisonError, Snapshot, compare, comparison_to_dict
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
 from tests.progress.support import FW, edited, snap, team
@@ -125,3 +128,21 @@ def test_it_writes_the_json_the_cli_and_api_share() -> None:
     assert first["verdict"] == "improved"
     assert first["before"]["stage"] in FW.stage_keys
     assert data["overall"]["key"] == "overall"
+
+
+def test_it_calls_a_three_stage_rise_of_a_split_team_of_eight_improved() -> None:
+    """Lead from about 2 to about 5 with 8 respondents in two camps each time: every answer says it rose."""
+    fw = load_builtin("xm-six-competencies")
+    rng = np.random.default_rng(5)
+    levels = np.full(len(fw.competencies), 2.0)
+    before_pop = Population(fw, levels, np.zeros(len(fw.indicators)), two_camps=True)
+    after_pop = before_pop.shifted(3.0)
+    before = score(before_pop.team(8, rng), ScoringOptions())
+    after = score(after_pop.team(8, rng), ScoringOptions())
+    lead = compare(Snapshot(fw, before, "2025"), Snapshot(fw, after, "2026")).competency("lead")
+    assert lead.stage_change is not None
+    assert lead.stage_change >= 2
+    assert lead.verdict == "improved"
+    assert lead.difference is not None
+    assert lead.difference.probability is not None
+    assert lead.difference.probability > 0.99
