@@ -206,7 +206,7 @@ def test_it_gives_intervals_and_stage_probabilities_by_default(example: Framewor
         probabilities = part["stage_probabilities"]
         assert set(probabilities) <= set(example.stage_keys)
         assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-3)
-    assert "1000 resamples" in competency(data, "vision")["interval_method"]
+    assert "1000 draws" in competency(data, "vision")["interval_method"]
 
 
 def test_it_repeats_intervals_with_the_same_seed() -> None:

@@ -146,7 +146,7 @@ def test_it_shows_overall_and_competency_results(site: Site, cast: Cast) -> None
             f"{c.coverage:.0%}",
             f"{c.agreement.rwg:.2f}",
         ]
-    assert "Intervals: wider of bootstrap percentile (1000 resamples) and jackknife t (n = 7)." in page
+    assert "Intervals: posterior of the fulfilments (multivariate t, n - 1 + 1 df), 1000 draws." in page
     assert "<td>Embed (5)</td>" in page  # the assessment's target for Lead
     # Both groups are large enough: compared by name, in the table and the chart.
     assert '<th scope="row">North</th><td class="num">4</td>' in page

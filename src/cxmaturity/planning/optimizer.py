@@ -225,10 +225,6 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
     for comp in fw.competencies:
         res = result.competency(comp.key)
         if res.stage_number is None or res.score is None:
-            # Not assessed: no evidence of a gap, so nothing of it is worth planning (it stays out of the gaps too);
-            # its candidates are chosen only as must-dos, locks or prerequisites, gated from the first stage.
-            current[comp.key], score[comp.key], target[comp.key], gap[comp.key] = 1, 1.0, 1, 0.0
-            factor[comp.key] = 0.0
             continue
         current[comp.key] = res.stage_number
         score[comp.key] = res.score
