@@ -4,7 +4,9 @@ links and API tokens per address. These tests run their own app with small limit
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import delete
@@ -120,3 +122,59 @@ def test_failures_are_stored_as_digests_not_as_addresses_or_e_mails(strict: Site
         stored = [(row.scope, row.key_hash) for row in db.query(ThrottleEvent)]
     assert stored
     assert all(email not in key and "127.0.0.1" not in key and len(key) == 64 for _, key in stored)
+
+
+def test_concurrent_wrong_passwords_are_checked_no_more_often_than_the_limit(strict: Site) -> None:
+    # Finding 3 of issue 12: check, hash, record with nothing in between let 27 of 60 concurrent attempts through a
+    # limit of 5 on PostgreSQL. Each attempt has its own client (a browser of its own) and its own database
+    # connection in the app's request threads; a barrier releases them together.
+    email = _new_user(strict)
+    attempts = 40
+    clients = [strict.client() for _ in range(attempts)]
+    tokens = [client.csrf("/signin") for client in clients]
+    start = threading.Barrier(attempts)
+
+    def attempt(index: int) -> int:
+        start.wait()
+        data = {"email": email, "password": "wrong password!", "csrf_token": tokens[index]}
+        return clients[index].post("/signin", data=data).status_code
+
+    with ThreadPoolExecutor(attempts) as pool:
+        statuses = list(pool.map(attempt, range(attempts)))
+    assert statuses.count(400) == LIMIT
+    assert statuses.count(429) == attempts - LIMIT
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out_of_a_browser_they_signed_in_with(
+    strict: Site,
+) -> None:
+    # Finding 6 of issue 12: anyone could lock an account's owner out for 15 minutes with a few wrong passwords.
+    email = _new_user(strict)
+    owner = strict.client()
+    assert _sign_in(owner, email, PASSWORD) == 303
+    attacker = strict.client()
+    assert [_sign_in(attacker, email, "wrong password!") for _ in range(LIMIT + 1)] == [400] * LIMIT + [429]
+    # The owner's browser still signs in; a new browser, even with the right password, waits like the attacker.
+    assert _sign_in(owner, email, PASSWORD) == 303
+    assert _sign_in(strict.client(), email, PASSWORD) == 429
+    assert _sign_in(attacker, email, PASSWORD) == 429
+
+
+def test_a_known_browser_has_a_limit_of_its_own_and_is_known_to_one_account_only(strict: Site) -> None:
+    email, other = _new_user(strict), _new_user(strict)
+    owner = strict.client()
+    assert _sign_in(owner, email, PASSWORD) == 303
+    device = owner.cookies.get("cxm_device", path="/signin")
+    assert device
+    assert [_sign_in(owner, email, "wrong password!") for _ in range(LIMIT + 1)] == [400] * LIMIT + [429]
+    assert _sign_in(owner, email, PASSWORD) == 429
+    # The cookie names its account: it neither unlocks another account nor survives being forged.
+    for _ in range(LIMIT):
+        _sign_in(strict.client(), other, "wrong password!")
+    assert _sign_in(owner, other, PASSWORD) == 429
+    user_id, token, signature = device.split(".")
+    forged = strict.client()
+    forged.cookies.set("cxm_device", f"{user_id}.{token}.{'0' * len(signature)}", domain="testserver.local")
+    for _ in range(LIMIT):
+        _sign_in(strict.client(), email, "wrong password!")
+    assert _sign_in(forged, email, PASSWORD) == 429

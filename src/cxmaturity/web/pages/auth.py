@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from cxmaturity.services import accounts, organizations
 from cxmaturity.services.access import organizations_of
 from cxmaturity.services.errors import ServiceError
-from cxmaturity.web import throttling
+from cxmaturity.web import known_devices, throttling
 from cxmaturity.web.context import (
     SESSION_COOKIE,
     check_csrf,
@@ -70,24 +70,26 @@ def signin(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, None, csrf_token)
+    # The attempt is counted before the password is checked, in a transaction of its own: a locked account costs no
+    # password hashing, concurrent attempts cannot slip past the limit, and the answer is the same whether the
+    # account exists or not.
     with unit_of_work(request) as db:
-        # Checked before the password: a locked account costs no password hashing, and the answer is the same
-        # whether the account exists or not.
-        if blocked := throttling.signin_blocked(request, db, email):
-            response = render(
-                request,
-                "signin.html",
-                status_code=429,
-                error=f"Too many failed sign-ins. Try again in {blocked.minutes} minute"
-                f"{'s' if blocked.minutes > 1 else ''}.",
-                next=_safe_next(next),
-                email=email,
-            )
-            response.headers.update(throttling.retry_after(blocked))
-            return response
+        attempt = throttling.start_signin(request, db, email)
+    if blocked := attempt.blocked:
+        response = render(
+            request,
+            "signin.html",
+            status_code=429,
+            error=f"Too many failed sign-ins. Try again in {blocked.minutes} minute"
+            f"{'s' if blocked.minutes > 1 else ''}.",
+            next=_safe_next(next),
+            email=email,
+        )
+        response.headers.update(throttling.retry_after(blocked))
+        return response
+    with unit_of_work(request) as db:
         user = accounts.authenticate(db, email, password)
         if user is None:
-            throttling.signin_failed(request, db, email)
             return render(
                 request,
                 "signin.html",
@@ -96,10 +98,12 @@ def signin(
                 next=_safe_next(next),
                 email=email,
             )
-        throttling.signin_succeeded(request, db, email)
+        throttling.signin_succeeded(db, attempt)
         token, _ = accounts.start_session(db, user, settings_of(request).session_days)
+        device = known_devices.cookie_for(settings_of(request), user)
     response = redirect(_safe_next(next))
     _start(request, response, token)
+    known_devices.remember(response, settings_of(request), device)
     return response
 
 
