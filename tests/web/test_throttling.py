@@ -178,3 +178,42 @@ def test_a_known_browser_has_a_limit_of_its_own_and_is_known_to_one_account_only
     for _ in range(LIMIT):
         _sign_in(strict.client(), email, "wrong password!")
     assert _sign_in(forged, email, PASSWORD) == 429
+
+
+def _guess_links(client: WebClient, forwarded_for: list[str]) -> list[int]:
+    return [
+        client.get(f"/r/{secrets.token_urlsafe(16)}", headers={"X-Forwarded-For": address}).status_code
+        for address in forwarded_for
+    ]
+
+
+def test_a_forwarded_address_is_not_believed_by_default(strict: Site) -> None:
+    # Finding 5 of issue 12: rotating X-Forwarded-For gave every guess an address of its own.
+    addresses = [f"203.0.113.{n}" for n in range(LIMIT + 2)]
+    assert _guess_links(strict.client(), addresses) == [404] * (LIMIT - 1) + [429] * 3
+
+
+def test_a_forwarded_address_is_believed_from_a_trusted_proxy_only(strict: Site) -> None:
+    settings = strict.settings.model_copy(update={"trusted_proxies": "127.0.0.1, 10.0.0.0/8"})
+    behind_proxy = Site(
+        strict.backend, create_app(settings, strict.engine), strict.engine, strict.sessions, settings, strict.portal
+    )
+    client = behind_proxy.client()
+    strict.clients.append(client)
+    # The test client connects from 127.0.0.1, a trusted proxy: each visitor it forwards is counted on their own.
+    assert _guess_links(client, [f"203.0.113.{n}" for n in range(LIMIT + 2)]) == [404] * (LIMIT + 2)
+    # One visitor, whatever it puts in front of the proxy's entry, is still one visitor.
+    spoofed = [f"198.51.100.{n}, 192.0.2.7" for n in range(LIMIT + 1)]
+    assert _guess_links(client, spoofed) == [404] * (LIMIT - 1) + [429] * 2
+
+
+def test_a_blocked_address_still_serves_valid_api_tokens(strict: Site, cast: Cast) -> None:
+    with transaction(strict.sessions) as db:
+        token = accounts.create_api_token(db, cast.owner)
+    client = strict.client()
+    unknown = {"Authorization": f"Bearer cxm_{secrets.token_urlsafe(24)}"}
+    assert [client.get("/api/v1/organizations", headers=unknown).status_code for _ in range(LIMIT)][-1] == 429
+    assert client.get(f"/r/{secrets.token_urlsafe(16)}").status_code == 429
+    response = client.get("/api/v1/organizations", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert client.get("/api/v1/organizations", headers=unknown).status_code == 429

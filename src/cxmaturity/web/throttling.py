@@ -23,7 +23,7 @@ ADDRESS_FACTOR = 4
 
 
 def client_address(request: Request) -> str:
-    """The client's address as the server sees it (behind a proxy, run uvicorn with --proxy-headers)."""
+    """The client's address: the peer's, or what a proxy in CXM_TRUSTED_PROXIES forwarded (web/app.py)."""
     return request.client.host if request.client else "unknown"
 
 
