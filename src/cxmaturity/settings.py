@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     #: Unknown invitation links (or API tokens) per client address within the window before it is refused.
     link_max_failures: int = Field(default=20, ge=1)
     link_window_minutes: int = Field(default=10, ge=1)
+    #: Sign-ups per client address within the window (every attempt counts, whatever its outcome).
+    signup_max_per_address: int = Field(default=10, ge=1)
+    signup_window_minutes: int = Field(default=60, ge=1)
     #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks, separated by
     #: commas ("127.0.0.1", "10.0.0.0/8"). None by default: any local process could otherwise claim to be any
     #: client, and rotate the header past every per-address limit.

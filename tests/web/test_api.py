@@ -659,7 +659,7 @@ def test_it_refuses_a_nul_character_in_text_naming_the_field(site: Site, cast: C
     refused = Api(site.client(), None).put(f"/respond/{token}/pages/{comp.key}", body)
     assert refused.status_code == 422, refused.text
     assert refused.json()["field"] == "comment"
-    assert "NUL" in refused.json()["detail"] and "comment" in refused.json()["detail"]
+    assert refused.json()["detail"].startswith("comment: text may not contain the NUL character")
     assert _saved_rows(site, token) == []
     owner = api(site, cast.owner)
     named = owner.post("/organizations", {"name": "Nul\x00Corp"})

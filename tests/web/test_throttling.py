@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from sqlalchemy import delete
 
@@ -25,7 +26,9 @@ LIMIT = 3
 @pytest.fixture
 def strict(site: Site) -> Iterator[Site]:
     """The site's database behind an app whose limits are LIMIT failures; failures are forgotten afterwards."""
-    settings = site.settings.model_copy(update={"signin_max_failures": LIMIT, "link_max_failures": LIMIT})
+    settings = site.settings.model_copy(
+        update={"signin_max_failures": LIMIT, "link_max_failures": LIMIT, "signup_max_per_address": LIMIT}
+    )
     app = create_app(settings, site.engine)
     strict_site = Site(site.backend, app, site.engine, site.sessions, settings, site.portal)
     yield strict_site
@@ -217,3 +220,31 @@ def test_a_blocked_address_still_serves_valid_api_tokens(strict: Site, cast: Cas
     response = client.get("/api/v1/organizations", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert client.get("/api/v1/organizations", headers=unknown).status_code == 429
+
+
+def _sign_up(client: WebClient, email: str) -> httpx.Response:
+    return client.submit("/signup", "/signup", {"email": email, "password": PASSWORD, "name": "Someone"})
+
+
+def test_sign_up_answers_alike_whether_or_not_the_address_has_an_account(strict: Site) -> None:
+    # Finding 4 of issue 12: sign-up said "an account with this e-mail address exists".
+    known, new = _new_user(strict), f"new-{secrets.token_hex(4)}@example.com"
+    answers = [_sign_up(strict.client(), email) for email in (known, new)]
+    assert [(a.status_code, a.headers["location"]) for a in answers] == [(303, "/signin?signed_up=1")] * 2
+    assert [sorted(a.cookies.keys()) for a in answers] == [[], []]
+    page = strict.client().get("/signin?signed_up=1").text
+    assert "If this e-mail address had no account, it has one now." in page
+    # The new account signs in as usual; the known one keeps its own password.
+    assert _sign_in(strict.client(), new, PASSWORD) == 303
+    with transaction(strict.sessions) as db:
+        assert accounts.authenticate(db, known, PASSWORD) is not None
+
+
+def test_sign_up_is_limited_per_address(strict: Site) -> None:
+    # Finding 4 of issue 12: 8 anonymous threads created 137 accounts in 15 s.
+    client = strict.client()
+    statuses = [_sign_up(client, f"many-{secrets.token_hex(4)}@example.com").status_code for _ in range(LIMIT + 1)]
+    assert statuses == [303] * LIMIT + [429]
+    refused = _sign_up(client, f"late-{secrets.token_hex(4)}@example.com")
+    assert "Too many sign-ups from your network" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0

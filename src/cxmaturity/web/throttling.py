@@ -35,6 +35,14 @@ def _signin_limits(settings: Settings) -> tuple[Limit, Limit]:
     )
 
 
+def start_signup(request: Request, db: Session) -> Blocked | None:
+    """Count a sign-up attempt from the client's address, atomically; return the block when it has used up its own."""
+    settings = settings_of(request)
+    limit = Limit("signup-from", settings.signup_max_per_address, timedelta(minutes=settings.signup_window_minutes))
+    blocked, _ = throttle.reserve(db, limit, client_address(request))
+    return blocked
+
+
 def link_limit(settings: Settings) -> Limit:
     return Limit("link", settings.link_max_failures, timedelta(minutes=settings.link_window_minutes))
 

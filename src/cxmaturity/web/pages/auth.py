@@ -56,9 +56,13 @@ def home(request: Request) -> Response:
         )
 
 
+#: What sign-up answers, whether the address was new or had an account already (sign-up must not tell which).
+SIGNED_UP = "If this e-mail address had no account, it has one now. Sign in with it and your password."
+
+
 @router.get("/signin")
-def signin_page(request: Request, next: str = "/") -> Response:
-    return render(request, "signin.html", next=_safe_next(next), email="")
+def signin_page(request: Request, next: str = "/", signed_up: bool = False) -> Response:
+    return render(request, "signin.html", next=_safe_next(next), email="", notice=SIGNED_UP if signed_up else None)
 
 
 @router.post("/signin")
@@ -121,15 +125,21 @@ def signup(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, None, csrf_token)
+    with unit_of_work(request) as db:
+        blocked = throttling.start_signup(request, db)
+    if blocked:
+        unit = "minute" if blocked.minutes == 1 else "minutes"
+        error = f"Too many sign-ups from your network. Try again in {blocked.minutes} {unit}."
+        response = render(request, "signup.html", status_code=429, error=error, name=name, email=email)
+        response.headers.update(throttling.retry_after(blocked))
+        return response
     try:
         with unit_of_work(request) as db:
-            user = accounts.sign_up(db, email, password, name)
-            token, _ = accounts.start_session(db, user, settings_of(request).session_days)
-    except ServiceError as exc:
+            accounts.register(db, email, password, name)
+    except ServiceError as exc:  # rules about the address's form and the password, never about its owner
         return render(request, "signup.html", status_code=exc.status, error=exc.message, name=name, email=email)
-    response = redirect("/")
-    _start(request, response, token)
-    return response
+    # The same answer for a new address and a known one: no session is started, the new account signs in as usual.
+    return redirect("/signin?signed_up=1")
 
 
 @router.post("/signout")
