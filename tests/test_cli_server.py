@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
+import httpx
 import pytest
+from bench.servers import serve
 from typer.testing import CliRunner
 
 from cxmaturity import cli
@@ -87,3 +90,21 @@ def test_it_seeds_the_demo_database_and_reuses_it(tmp_path: Path) -> None:
         assert accounts.authenticate(session, "facilitator@demo.example", password) is not None
     engine.dispose()
     assert first.output.split("results:")[1].split()[0] == second.output.split("results:")[1].split()[0]
+
+
+def test_served_limits_ignore_a_forwarded_address_from_an_untrusted_peer(tmp_path: Path) -> None:
+    # Finding 5 of issue 12: `cxm serve` believed X-Forwarded-For from any local peer, so a client that sent a new
+    # address with every request never reached a per-address limit.
+    db = tmp_path / "served.db"
+    assert runner.invoke(cli.app, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    server = serve(str(db), 1, tmp_path / "serve.log", {"CXM_LINK_MAX_FAILURES": "3", "CXM_COOKIE_SECURE": "false"})
+    try:
+        statuses = [
+            httpx.get(
+                f"{server.url}/r/{secrets.token_urlsafe(16)}", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+            ).status_code
+            for n in range(5)
+        ]
+    finally:
+        server.stop()
+    assert statuses == [404, 404, 429, 429, 429]

@@ -11,8 +11,10 @@ import typer.main
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from cxmaturity.cli import app
+from cxmaturity.settings import Settings
 
 CLI_DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+DEPLOYMENT_DOC = CLI_DOC.parent / "deployment.md"
 
 
 Command = TyperCommand | TyperGroup
@@ -68,3 +70,9 @@ def test_it_documents_every_option(doc: str, command: str, option: str) -> None:
     assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", doc), (
         f"docs/cli.md does not mention the option {option} of 'cxm {command}'"
     )
+
+
+@pytest.mark.parametrize("setting", sorted(Settings.model_fields))
+def test_it_documents_every_setting(setting: str) -> None:
+    variable = f"CXM_{setting.upper()}"
+    assert f"`{variable}`" in DEPLOYMENT_DOC.read_text(encoding="utf-8"), f"docs/deployment.md does not list {variable}"

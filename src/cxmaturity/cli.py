@@ -784,7 +784,9 @@ def _serve(host: str, port: int, workers: int) -> None:
     settings = get_settings()
     if not settings.demo and (problem := settings.secret_problem()):
         _fail(f"cxm: {problem}")
-    uvicorn.run("cxmaturity.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True, log_level="info")
+    # Forwarded headers are believed only from CXM_TRUSTED_PROXIES, by the app itself (web/app.py): uvicorn's own
+    # default would believe any process on 127.0.0.1.
+    uvicorn.run("cxmaturity.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=False, log_level="info")
 
 
 @app.command("serve")

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     #: Unknown invitation links (or API tokens) per client address within the window before it is refused.
     link_max_failures: int = Field(default=20, ge=1)
     link_window_minutes: int = Field(default=10, ge=1)
+    #: Sign-ups per client address within the window (every attempt counts, whatever its outcome).
+    signup_max_per_address: int = Field(default=10, ge=1)
+    signup_window_minutes: int = Field(default=60, ge=1)
+    #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks, separated by
+    #: commas ("127.0.0.1", "10.0.0.0/8"). None by default: any local process could otherwise claim to be any
+    #: client, and rotate the header past every per-address limit.
+    trusted_proxies: str = ""
     #: Upper bounds on what one request may bring in.
     max_upload_bytes: int = 5 * 1024 * 1024
     max_invitations_per_request: int = 1000
@@ -76,6 +83,22 @@ class Settings(BaseSettings):
             return check_min_cohort(value)
         except ValueError as exc:
             raise ValueError(f"CXM_BENCHMARK_MIN_COHORT: {exc}") from None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        import ipaddress
+
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"CXM_TRUSTED_PROXIES: {entry!r} is not an address or network") from None
+        return value
+
+    def proxy_list(self) -> list[str]:
+        """Return CXM_TRUSTED_PROXIES as a list (empty: no forwarded header is believed)."""
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -650,3 +650,22 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         document["components"]["schemas"]
     )
     assert "/healthz" in paths
+
+
+def test_it_refuses_a_nul_character_in_text_naming_the_field(site: Site, cast: Cast) -> None:
+    # Findings 9 and 10 of issue 12: PostgreSQL answered "a number in the request is out of range" to a NUL in a
+    # comment, and SQLite stored NUL characters in names.
+    token = _invite(site, cast)
+    comp = FW.competencies[0]
+    first = comp.indicators[0]
+    body = {"answers": {first.key: "dk"}, "comments": {first.key: "before\x00after"}}
+    refused = Api(site.client(), None).put(f"/respond/{token}/pages/{comp.key}", body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "comment"
+    assert refused.json()["detail"].startswith("comment: text may not contain the NUL character")
+    assert _saved_rows(site, token) == []
+    owner = api(site, cast.owner)
+    named = owner.post("/organizations", {"name": "Nul\x00Corp"})
+    assert named.status_code == 422, named.text
+    assert named.json()["field"] == "name"
+    assert all("\x00" not in o["name"] for o in ok(owner.get("/organizations")))

@@ -139,6 +139,8 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "assessment_id": str(world.assessment),
         "other_id": str(world.other),
         "number": "1",
+        # The most sensitive export: viewers may download it (docs/security.md, "Viewers and the anonymized answers
+        # export"), so the table's "viewer" for the export routes is checked with this file.
         "filename": "answers.csv",
         "n": "1",
         "key": "nothing-by-this-key",

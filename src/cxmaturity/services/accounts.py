@@ -85,6 +85,25 @@ def sign_up(db: Session, email: str, password: str, name: str = "") -> User:
     return user
 
 
+def register(db: Session, email: str, password: str, name: str = "") -> User | None:
+    """Create an account for sign-up, or return None when the address has one already.
+
+    Unlike :func:`sign_up` it does not say so: the password is hashed either way (the same work, so the same time),
+    and the caller answers both alike, so that sign-up cannot be used to find out who has an account.
+    """
+    email = normalize_email(email)
+    if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
+        raise Invalid("enter a valid e-mail address", field="email")
+    password_hash = hash_password(password, email)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        return None
+    user = User(email=email, name=name.strip()[:200], password_hash=password_hash)
+    db.add(user)
+    db.flush()
+    audit.record(db, "user.sign_up", organization_id=None, user_id=user.id)
+    return user
+
+
 def authenticate(db: Session, email: str, password: str) -> User | None:
     """Return the user when the password matches; None otherwise (never says which part was wrong)."""
     user = db.scalar(select(User).where(User.email == normalize_email(email)))

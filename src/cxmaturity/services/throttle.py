@@ -6,6 +6,10 @@ limits make it visibly so, and keep a flood of wrong passwords from tying up the
 Failures are rows in the database, so every worker of an installation sees the same counts. A worker also remembers
 the keys it found blocked until their block ends: the busy paths (a respondent's pages) then refuse a blocked client
 without a query, and pay nothing extra for everyone else.
+
+Sign-in attempts are *reserved* before the password is checked (``reserve``): counting and recording happen under one
+lock per key, so concurrent attempts, even on several workers, can never all see the count below the limit. The
+reservation stands as a failure unless the attempt succeeds and releases it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from cxmaturity.services.tokens import digest
@@ -103,6 +107,41 @@ def fail(db: Session, limit: Limit, key: str) -> Blocked | None:
     # Keep the table small: failures older than a day count for nothing (every window is shorter).
     db.execute(delete(ThrottleEvent).where(ThrottleEvent.at < now - timedelta(days=1)))
     return check(db, limit, key)
+
+
+def _lock(db: Session, hashed: str) -> None:
+    """Serialize counting for one key until the transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock on the key (READ COMMITTED would let concurrent transactions each
+    count the others' uncommitted attempts as absent). SQLite: every transaction already holds the write lock
+    (storage/database.py begins them IMMEDIATE), so there is nothing more to take.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(bytes.fromhex(hashed[:16]), "big", signed=True)
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def reserve(db: Session, limit: Limit, key: str) -> tuple[Blocked | None, int | None]:
+    """Atomically check ``key`` and count one attempt; return the block (nothing counted) or the attempt's id.
+
+    The attempt counts as a failure until ``release`` takes it back; commit before doing the slow work (hashing a
+    password) so that the lock is held only for the count.
+    """
+    hashed = _hash(limit, key)
+    _lock(db, hashed)
+    if blocked := check(db, limit, key):
+        return blocked, None
+    now = _now()
+    event = ThrottleEvent(scope=limit.scope, key_hash=hashed, at=now)
+    db.add(event)
+    db.flush()
+    db.execute(delete(ThrottleEvent).where(ThrottleEvent.at < now - timedelta(days=1)))
+    return None, event.id
+
+
+def release(db: Session, attempt: int) -> None:
+    """Take back an attempt ``reserve`` counted (it succeeded)."""
+    db.execute(delete(ThrottleEvent).where(ThrottleEvent.id == attempt))
 
 
 def clear(db: Session, limit: Limit, key: str) -> None:

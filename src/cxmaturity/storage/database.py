@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -20,6 +21,45 @@ from sqlalchemy.orm import Session, sessionmaker
 if sys.platform != "win32":
     import fcntl
 
+
+class NulInText(ValueError):
+    """Text with a NUL character (U+0000) on its way into the database; ``field`` names the column it was for.
+
+    PostgreSQL cannot store it (its driver refuses with an error that says nothing about which value), and SQLite
+    would store it, to cut the text short in other programs that read it: neither database gets one.
+    """
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field}: text may not contain the NUL character (\\x00)")
+        self.field = field
+
+
+_BIND_SUFFIX = re.compile(r"(?:_+m?\d+)+$")
+
+
+def _bind_name(key: object, context: Any) -> str:
+    """The column a statement parameter is for: its bind name without SQLAlchemy's numbering (``name_1``)."""
+    if isinstance(key, int):  # SQLite's positional parameters: their names are in the compiled statement
+        # (a batch of several rows in one statement repeats them, row after row)
+        names = getattr(getattr(context, "compiled", None), "positiontup", None) or ()
+        key = names[key % len(names)] if names else "text"
+    return _BIND_SUFFIX.sub("", str(key)) or "text"
+
+
+def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    # One row, several rows (executemany), or several rows flattened into one statement (insertmanyvalues).
+    many = (
+        executemany
+        and isinstance(parameters, list | tuple)
+        and isinstance(next(iter(parameters), None), Mapping | list | tuple)
+    )
+    for row in parameters if many else (parameters,):
+        values = row.items() if isinstance(row, Mapping) else enumerate(row or ())
+        for key, value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise NulInText(_bind_name(key, context))
+
+
 #: How long a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -28,12 +68,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Return an engine; SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE write transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
     )
+
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

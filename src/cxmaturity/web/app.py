@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cxmaturity import __version__
 from cxmaturity.settings import Settings, get_settings
@@ -57,4 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api_router)
     app.include_router(pages_router)
     app.include_router(progress_pages.router, include_in_schema=False)
+    if proxies := settings.proxy_list():
+        # Outermost, so that every limit and log sees the client the proxy saw, never what a client claims.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
-from cxmaturity.storage.database import NotMigratedError
+from cxmaturity.storage.database import NotMigratedError, NulInText
 from cxmaturity.web.context import CsrfFailed, SignInRequired, redirect, templates
 
 log = logging.getLogger("cxmaturity.web")
@@ -62,6 +62,10 @@ def install(app: FastAPI) -> None:
             status_code=exc.status,
             headers=headers,
         )
+
+    @app.exception_handler(NulInText)
+    async def nul_in_text(request: Request, exc: NulInText) -> Response:
+        return await service_error(request, Invalid(str(exc), field=exc.field))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

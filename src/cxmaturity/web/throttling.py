@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import Request
@@ -14,6 +15,7 @@ from cxmaturity.services.accounts import normalize_email
 from cxmaturity.services.errors import NotFound, TooMany
 from cxmaturity.services.throttle import Blocked, Limit
 from cxmaturity.settings import Settings
+from cxmaturity.web import known_devices
 from cxmaturity.web.context import settings_of, unit_of_work
 
 #: How many times more often one client address may fail to sign in than one account.
@@ -21,7 +23,7 @@ ADDRESS_FACTOR = 4
 
 
 def client_address(request: Request) -> str:
-    """The client's address as the server sees it (behind a proxy, run uvicorn with --proxy-headers)."""
+    """The client's address: the peer's, or what a proxy in CXM_TRUSTED_PROXIES forwarded (web/app.py)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -33,24 +35,59 @@ def _signin_limits(settings: Settings) -> tuple[Limit, Limit]:
     )
 
 
+def start_signup(request: Request, db: Session) -> Blocked | None:
+    """Count a sign-up attempt from the client's address, atomically; return the block when it has used up its own."""
+    settings = settings_of(request)
+    limit = Limit("signup-from", settings.signup_max_per_address, timedelta(minutes=settings.signup_window_minutes))
+    blocked, _ = throttle.reserve(db, limit, client_address(request))
+    return blocked
+
+
 def link_limit(settings: Settings) -> Limit:
     return Limit("link", settings.link_max_failures, timedelta(minutes=settings.link_window_minutes))
 
 
-def signin_blocked(request: Request, db: Session, email: str) -> Blocked | None:
+@dataclass(frozen=True)
+class SignInAttempt:
+    """A sign-in attempt reserved against its limits before the password is checked (or the block that refused it).
+
+    ``attempts`` are the reserved failures, taken back if the password is right; ``account_key`` is what the
+    account's failures are counted under: the e-mail, or the known device the request came from (see
+    web/known_devices.py).
+    """
+
+    blocked: Blocked | None
+    attempts: tuple[int, ...] = ()
+    account_limit: Limit | None = None
+    account_key: str = ""
+
+
+def start_signin(request: Request, db: Session, email: str) -> SignInAttempt:
+    """Reserve an attempt for the account (or this known device of it) and for the client address, atomically.
+
+    From a browser the account signed in with before, failures count against that device alone: an attacker who
+    used up the account's failures elsewhere cannot lock its owner out of the browser they always use.
+    """
     account, address = _signin_limits(settings_of(request))
-    return throttle.check(db, account, normalize_email(email)) or throttle.check(db, address, client_address(request))
+    limit, key = account, normalize_email(email)
+    if device := known_devices.recognized(request, db, email):
+        limit, key = Limit("signin-device", account.failures, account.window), device
+    blocked, mine = throttle.reserve(db, limit, key)
+    if blocked or mine is None:
+        return SignInAttempt(blocked)
+    blocked, from_address = throttle.reserve(db, address, client_address(request))
+    if blocked or from_address is None:
+        throttle.release(db, mine)
+        return SignInAttempt(blocked)
+    return SignInAttempt(None, (mine, from_address), limit, key)
 
 
-def signin_failed(request: Request, db: Session, email: str) -> None:
-    account, address = _signin_limits(settings_of(request))
-    throttle.fail(db, account, normalize_email(email))
-    throttle.fail(db, address, client_address(request))
-
-
-def signin_succeeded(request: Request, db: Session, email: str) -> None:
-    account, _ = _signin_limits(settings_of(request))
-    throttle.clear(db, account, normalize_email(email))
+def signin_succeeded(db: Session, attempt: SignInAttempt) -> None:
+    """Take back the attempt's reservations and forget the failures of what it signed in through."""
+    for reserved in attempt.attempts:
+        throttle.release(db, reserved)
+    if attempt.account_limit is not None:
+        throttle.clear(db, attempt.account_limit, attempt.account_key)
 
 
 def link_blocked(request: Request) -> Blocked | None:

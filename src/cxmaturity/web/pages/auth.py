@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from cxmaturity.services import accounts, organizations
 from cxmaturity.services.access import organizations_of
 from cxmaturity.services.errors import ServiceError
-from cxmaturity.web import throttling
+from cxmaturity.web import known_devices, throttling
 from cxmaturity.web.context import (
     SESSION_COOKIE,
     check_csrf,
@@ -56,9 +56,13 @@ def home(request: Request) -> Response:
         )
 
 
+#: What sign-up answers, whether the address was new or had an account already (sign-up must not tell which).
+SIGNED_UP = "If this e-mail address had no account, it has one now. Sign in with it and your password."
+
+
 @router.get("/signin")
-def signin_page(request: Request, next: str = "/") -> Response:
-    return render(request, "signin.html", next=_safe_next(next), email="")
+def signin_page(request: Request, next: str = "/", signed_up: bool = False) -> Response:
+    return render(request, "signin.html", next=_safe_next(next), email="", notice=SIGNED_UP if signed_up else None)
 
 
 @router.post("/signin")
@@ -70,24 +74,26 @@ def signin(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, None, csrf_token)
+    # The attempt is counted before the password is checked, in a transaction of its own: a locked account costs no
+    # password hashing, concurrent attempts cannot slip past the limit, and the answer is the same whether the
+    # account exists or not.
     with unit_of_work(request) as db:
-        # Checked before the password: a locked account costs no password hashing, and the answer is the same
-        # whether the account exists or not.
-        if blocked := throttling.signin_blocked(request, db, email):
-            response = render(
-                request,
-                "signin.html",
-                status_code=429,
-                error=f"Too many failed sign-ins. Try again in {blocked.minutes} minute"
-                f"{'s' if blocked.minutes > 1 else ''}.",
-                next=_safe_next(next),
-                email=email,
-            )
-            response.headers.update(throttling.retry_after(blocked))
-            return response
+        attempt = throttling.start_signin(request, db, email)
+    if blocked := attempt.blocked:
+        response = render(
+            request,
+            "signin.html",
+            status_code=429,
+            error=f"Too many failed sign-ins. Try again in {blocked.minutes} minute"
+            f"{'s' if blocked.minutes > 1 else ''}.",
+            next=_safe_next(next),
+            email=email,
+        )
+        response.headers.update(throttling.retry_after(blocked))
+        return response
+    with unit_of_work(request) as db:
         user = accounts.authenticate(db, email, password)
         if user is None:
-            throttling.signin_failed(request, db, email)
             return render(
                 request,
                 "signin.html",
@@ -96,10 +102,12 @@ def signin(
                 next=_safe_next(next),
                 email=email,
             )
-        throttling.signin_succeeded(request, db, email)
+        throttling.signin_succeeded(db, attempt)
         token, _ = accounts.start_session(db, user, settings_of(request).session_days)
+        device = known_devices.cookie_for(settings_of(request), user)
     response = redirect(_safe_next(next))
     _start(request, response, token)
+    known_devices.remember(response, settings_of(request), device)
     return response
 
 
@@ -117,15 +125,21 @@ def signup(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, None, csrf_token)
+    with unit_of_work(request) as db:
+        blocked = throttling.start_signup(request, db)
+    if blocked:
+        unit = "minute" if blocked.minutes == 1 else "minutes"
+        error = f"Too many sign-ups from your network. Try again in {blocked.minutes} {unit}."
+        response = render(request, "signup.html", status_code=429, error=error, name=name, email=email)
+        response.headers.update(throttling.retry_after(blocked))
+        return response
     try:
         with unit_of_work(request) as db:
-            user = accounts.sign_up(db, email, password, name)
-            token, _ = accounts.start_session(db, user, settings_of(request).session_days)
-    except ServiceError as exc:
+            accounts.register(db, email, password, name)
+    except ServiceError as exc:  # rules about the address's form and the password, never about its owner
         return render(request, "signup.html", status_code=exc.status, error=exc.message, name=name, email=email)
-    response = redirect("/")
-    _start(request, response, token)
-    return response
+    # The same answer for a new address and a known one: no session is started, the new account signs in as usual.
+    return redirect("/signin?signed_up=1")
 
 
 @router.post("/signout")
