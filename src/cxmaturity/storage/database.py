@@ -8,14 +8,15 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 if sys.platform != "win32":
@@ -71,8 +72,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
         event.listen(engine, "before_cursor_execute", _refuse_nul)
         return engine
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path is not None and parsed.query.get("mode") != "ro":
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
     )
@@ -96,7 +98,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # busy timeout polls with sleeps of up to 100 ms: a process that writes without pause would take the database
     # back between those polls, every time, until the others gave up with "database is locked".
     writer = FifoLock()
-    between_processes = ProcessLock(Path(f"{parsed.database}-lock")) if _is_file(parsed.database) else None
+    between_processes = ProcessLock(Path(f"{path}-lock")) if path is not None and sys.platform != "win32" else None
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
@@ -123,12 +125,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _commit(connection: Any) -> None:
         # SQLAlchemy announces a commit before making it; the locks are handed on only once it is made, so that
         # the next writer never meets a transaction that is still ending (and sleeps in SQLite's busy handler).
-        # SQLAlchemy's own commit that follows finds no transaction open and does nothing; when this one fails,
-        # that one fails again and reports the error as usual.
+        # SQLAlchemy's own commit that follows finds no transaction open and does nothing. A failed COMMIT must be
+        # raised here: after SQLITE_FULL or an I/O error SQLite has already rolled the transaction back, so a second
+        # attempt would find nothing to commit and succeed, and the request would acknowledge what was never stored.
+        dbapi_connection = connection.connection.dbapi_connection
         try:
-            connection.connection.dbapi_connection.commit()
-        except Exception:  # reported by SQLAlchemy's own attempt, just after this
-            pass
+            dbapi_connection.commit()
+        except Exception as error:
+            # A COMMIT that failed with the transaction still open (SQLITE_BUSY) is ended before the locks are
+            # handed on; should that fail too, the commit's error is the one to report.
+            with suppress(Exception):
+                dbapi_connection.rollback()
+            # Wrapped as SQLAlchemy wraps driver errors: OperationalError for a full disk, a read-only file, I/O.
+            raise DBAPIError.instance(
+                "COMMIT", None, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+            ) from error
         finally:
             _release(connection)
 
@@ -147,10 +158,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 _WRITER = "cxm_writer"
 
 
-def _is_file(database: str | None) -> bool:
-    """Whether the database is a file other processes may open (where ``flock`` exists to share it)."""
-    in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-    return not in_memory and sys.platform != "win32"
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite database URL (also ``sqlite:///file:PATH?mode=ro&uri=true``); None when in memory."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.query.get("uri") == "true" and database.startswith("file:"):
+        if parsed.query.get("mode") == "memory":
+            return None
+        database = database.removeprefix("file:")
+    in_memory = not database or database.startswith((":memory:", "file::memory:"))
+    return None if in_memory else Path(database)
 
 
 class ProcessLock:

@@ -76,9 +76,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def database_unavailable(request: Request, exc: DBAPIError) -> Response:
-        # The database went away (restarting, unreachable) or gave up on a lock. Nothing was committed by this
-        # request; the pool checks connections before use, so the app recovers as soon as the database is back.
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        # The database went away (restarting, unreachable), gave up on a lock, or could not commit (a full disk, a
+        # read-only file, an I/O error): nothing was committed by this request. The pool checks connections before
+        # use, so the app recovers as soon as the database is back. Logged here once, with the driver's own words.
+        log.warning("database unavailable on %s %s, nothing saved: %s", request.method, request.url.path, exc.orig)
         message = "The database is not available right now. Nothing was saved by this request; try again in a moment."
         headers = {"Retry-After": "5"}
         if _wants_json(request):
