@@ -92,3 +92,20 @@ def test_it_reports_an_unreachable_postgresql() -> None:
     finally:
         engine.dispose()
     assert (status, body["status"], body["database"]) == (503, "error", "unreachable")
+
+
+def test_it_reports_a_read_only_postgresql() -> None:
+    from bench.survey import postgres_schema
+
+    from tests.web.conftest import POSTGRES_URL
+
+    with postgres_schema(POSTGRES_URL) as url:
+        upgrade(url)
+        # Every transaction read-only, as on a standby or with default_transaction_read_only set.
+        engine = make_engine(f"{url}%20-cdefault_transaction_read_only%3Don")
+        try:
+            status, body = health.check(engine)
+        finally:
+            engine.dispose()
+    assert (status, body["status"], body["database"]) == (503, "error", "unwritable")
+    assert body["migration"] == {"current": head_revision(), "head": head_revision()}

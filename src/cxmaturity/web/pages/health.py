@@ -87,6 +87,7 @@ def unwritable(engine: Engine) -> str | None:
     if engine.dialect.name != "sqlite":
         try:
             with engine.connect() as connection:
+                connection.execute(text("SET LOCAL lock_timeout = '2s'"))  # a migration holds the row: do not hang
                 connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
                 connection.rollback()
         except Exception as exc:
