@@ -70,7 +70,7 @@ def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Asses
     db.flush()
     responses = demo_responses(assessments.framework_of(closed), seed=11, groups=LEADERSHIP_GROUPS)
     group_ids = {g.name: g.id for g in assessments.groups(db, closed.id)}
-    assessments.store_responses(db, closed, responses, group_ids, source="link")
+    assessments.store_responses(db, closed, responses, group_ids, source="link", held=False)
     assessments.set_status(db, actor, closed.id, "open")
     assessments.set_status(db, actor, closed.id, "closed")
     opened = assessments.create(

@@ -77,6 +77,7 @@ def test_it_pins_the_fields_of_the_view_model() -> None:
         "charts",
         "not_assessed",
         "excluded_respondents",
+        "groups_counted",
     ]
     assert _fields(OverallView) == ["stage", "score", "interval", "stage_probability", "rule"]
     assert _fields(CompetencyView) == [

@@ -78,7 +78,8 @@ def fill(
         for name, (count, level) in groups.items():
             if not count:
                 continue
-            tokens = assessments.create_invitations(db, facilitator, created.id, group_ids[name], count)
+            # Links the app e-mailed: only such respondents make a group large enough to be shown.
+            tokens = assessments.create_invitations(db, facilitator, created.id, group_ids[name], count, emailed=True)
             filled.tokens[name] = tokens
             for r, token in enumerate(tokens):
                 mine = level + 0.12 * ((r % 3) - 1)
@@ -93,7 +94,9 @@ def fill(
                     respond.save_page(db, token, comp.key, page)
                 respond.finish(db, token)
         for name, count in (know_nothing or {}).items():
-            for token in assessments.create_invitations(db, facilitator, created.id, group_ids[name], count):
+            for token in assessments.create_invitations(
+                db, facilitator, created.id, group_ids[name], count, emailed=True
+            ):
                 for comp in FW.competencies:
                     page = PageInput()
                     page.answers.update({ind.key: "dk" for ind in comp.indicators})

@@ -10,7 +10,9 @@ pseudo-group, because a named "other" group would be a group the results do not 
 would make it one. The scoring shows groups only when the respondents it leaves out are none or at least the minimum
 size (complementary suppression, docs/scoring.md), so the unnamed rows never isolate anyone. This module checks
 that rule again for any set of shown groups it is given: if the unnamed respondents would be fewer than the minimum,
-it names no group at all.
+it names no group at all. Both checks count only the respondents that count towards a group's size
+(``ResponseMatrix.counts_for_groups``): answers the facilitator entered, imported or could have entered never lift a
+group into view.
 """
 
 from __future__ import annotations
@@ -36,15 +38,19 @@ class GroupLabels:
     all_withheld: bool
 
 
-def group_labels(groups: Sequence[str], shown: Collection[str], min_group_size: int) -> GroupLabels:
-    """Return each respondent's group label for an export, given the groups the results show."""
+def group_labels(
+    groups: Sequence[str], shown: Collection[str], min_group_size: int, counted: Sequence[bool] | None = None
+) -> GroupLabels:
+    """Return each respondent's group label for an export, given the groups the results show and which respondents
+    count towards a group's size (all when ``counted`` is None)."""
     sizes = Counter(groups)
-    kept = {g for g in shown if g and sizes[g] >= min_group_size}
-    unnamed = sum(n for g, n in sizes.items() if g not in kept)
-    all_withheld = bool(kept) and 0 < unnamed < min_group_size
+    counts = Counter(g for g, n in zip(groups, counted, strict=True) if n) if counted is not None else sizes
+    kept = {g for g in shown if g and counts[g] >= min_group_size}
+    left_out = sum(n for g, n in counts.items() if g not in kept)
+    all_withheld = bool(kept) and 0 < left_out < min_group_size
     if all_withheld:
         kept = set()
-        unnamed = len(groups)
+    unnamed = sum(n for g, n in sizes.items() if g not in kept)
     named_groups = {g for g in sizes if g}
     return GroupLabels(
         labels=tuple(g if g in kept else "" for g in groups),

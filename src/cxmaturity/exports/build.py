@@ -18,6 +18,7 @@ from cxmaturity.exports.results_tables import (
     indicators_table,
     overall_table,
 )
+from cxmaturity.scoring.responses import IMPORTED
 from cxmaturity.scoring.serialize import result_to_dict
 
 FORMAT = "cx-maturity/export@1"
@@ -32,6 +33,10 @@ ALL_WITHHELD = (
     "No group is named: the respondents of groups below the minimum size (and those without a group) are fewer than "
     "the minimum size, so naming the other groups would single them out."
 )
+IMPORTED_ONLY = (
+    "Every respondent was imported: groups are counted by the imported rows, so this file is as anonymous as the "
+    "imported survey was, and no more."
+)
 FORMULAS = (
     "Text starting with =, +, -, @, a tab or a carriage return has a leading apostrophe so that spreadsheets do not "
     "run it; cxm score and the CSV import remove it."
@@ -45,7 +50,9 @@ def build(source: Source, name: str, rng: random.Random | None = None) -> Export
     if name == "plan" and source.plan is None:
         raise ExportError("this assessment has no saved plan yet: make one on the plan page")
     fw, result = source.framework, source.result
-    labels = group_labels(source.responses.groups, {g.group for g in result.groups}, result.options.min_group_size)
+    responses = source.responses
+    shown = {g.group for g in result.groups}
+    labels = group_labels(responses.groups, shown, result.options.min_group_size, list(responses.counts_for_groups()))
     tables: list[Table] = []
     for table in EXPORTS[name]:
         if table == "answers":
@@ -90,6 +97,7 @@ def about_table(source: Source, labels: GroupLabels) -> Table:
         ("groups_named_in_answers", ", ".join(labels.kept)),
         ("respondents_without_group_in_answers", labels.unnamed),
         ("anonymity", ALL_WITHHELD if labels.all_withheld else ANONYMITY),
+        *([("groups_counted", IMPORTED_ONLY)] if result.groups_counted == IMPORTED else []),
         ("formulas", FORMULAS),
     ]
     return Table("about", ABOUT_COLUMNS, rows)

@@ -250,6 +250,8 @@ class ResultsView:
     not_assessed: tuple[str, ...] = ()
     #: Respondents whose every answer was don't know, not applicable or missing: not counted in ``respondents``.
     excluded_respondents: int = 0
+    #: "independent" or "imported": whose number lets a group be shown (``Result.groups_counted``).
+    groups_counted: str = "independent"
 
     @property
     def has_answers(self) -> bool:
@@ -460,6 +462,7 @@ def build(
         ),
         charts=charts(result, fw) if result.scorable else (),
         not_assessed=tuple(comp_name[k] for k in result.not_assessed),
+        groups_counted=result.groups_counted,
         excluded_respondents=result.excluded_respondents,
     )
 

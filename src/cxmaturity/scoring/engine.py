@@ -16,7 +16,7 @@ from cxmaturity.scoring.agreement import (
     indicator_agreement,
 )
 from cxmaturity.scoring.layout import FloatArray, Layout, layout_for
-from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL, ResponseMatrix
+from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL, IMPORTED, INDEPENDENT, ResponseMatrix
 from cxmaturity.scoring.result import (
     Agreement,
     BlindSpot,
@@ -71,6 +71,10 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     # n, not in a group's size, not in the small-team rules.
     usable = np.asarray((responses.answers >= 0).any(axis=1), dtype=np.bool_)
     excluded = int((~usable).sum())
+    # Decided before the unusable are dropped: a respondent with nothing but don't know may still have commented, and
+    # imported rows must not count as "every respondent" while that comment exists.
+    counts_for_groups = responses.counts_for_groups()[usable]
+    imports_only = responses.imports_only
     if excluded:
         responses = ResponseMatrix(
             fw,
@@ -101,7 +105,8 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     expected = answers.size
     total_coverage = float(counts.sum() / expected) if expected else 0.0
     scores = [c.score for c in competencies if c.score is not None]
-    groups, withheld, blind_spots = _groups(fw, names, by_group, everyone, layout, options)
+    counted = np.bincount(member[counts_for_groups], minlength=len(names) + 1)
+    groups, withheld, blind_spots = _groups(fw, names, by_group, everyone, counted, layout, options)
     scored = not math.isnan(team_overall)
     overall_index = _stage_of(team_overall) if scored else None
     return Result(
@@ -134,6 +139,7 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
         options=options,
         not_assessed=tuple(c.key for c in competencies if c.score is None),
         excluded_respondents=excluded,
+        groups_counted=IMPORTED if imports_only else INDEPENDENT,
     )
 
 
@@ -347,15 +353,26 @@ def _shown_groups(sizes: npt.NDArray[np.int_], groups: int, min_size: int) -> li
 
 
 def _groups(
-    fw: Framework, names: list[str], by_group: FloatArray, everyone: FloatArray, layout: Layout, options: ScoringOptions
+    fw: Framework,
+    names: list[str],
+    by_group: FloatArray,
+    everyone: FloatArray,
+    counted: npt.NDArray[np.int_],
+    layout: Layout,
+    options: ScoringOptions,
 ) -> tuple[tuple[GroupResult, ...], int, tuple[BlindSpot, ...]]:
-    """Score each group of at least ``min_group_size`` respondents; others are withheld and only counted."""
+    """Score each group of at least ``min_group_size`` counted respondents; others are withheld and only counted.
+
+    ``counted`` holds, per group (the last: respondents without one), the respondents that count towards its size
+    (``ResponseMatrix.counts_for_groups``): every rule that decides what is shown uses these sizes, while a shown
+    group's scores and respondent count include all its members.
+    """
     if not names:
         return (), 0, ()
     # Every respondent has exactly one tally entry per indicator, so any indicator's bins count the group.
     sizes = by_group[:, 0, :].sum(axis=-1).astype(int)
-    total = int(sizes.sum())
-    shown = _shown_groups(sizes, len(names), options.min_group_size)
+    total = int(counted.sum())
+    shown = _shown_groups(counted, len(names), options.min_group_size)
     counts = by_group[shown][:, :, SPECIAL_BINS:]
     group_scores = scores_from_counts(counts, layout)
     others = scores_from_counts(everyone[np.newaxis, :, SPECIAL_BINS:] - counts, layout)
@@ -380,7 +397,7 @@ def _groups(
             )
         )
         # Comparing with everyone else is only safe when "everyone else" is itself a large enough group.
-        if total - sizes[g] < options.min_group_size:
+        if total - counted[g] < options.min_group_size:
             continue
         for c, comp in enumerate(fw.competencies):
             diff = float(group_scores.score[row, c] - others.score[row, c])

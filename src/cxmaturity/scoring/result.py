@@ -174,6 +174,10 @@ class Result:
     not_assessed: tuple[str, ...] = ()
     #: Respondents whose every answer was don't know, not applicable or missing; not counted anywhere else.
     excluded_respondents: int = 0
+    #: Whose number lets a group be shown: "independent" (respondents whose link the app e-mailed; answers the
+    #: facilitator entered, imported or could have entered never count) or "imported" (every respondent was imported,
+    #: so the imported rows count: no anonymity beyond what the imported survey gave). docs/scoring.md section 8.
+    groups_counted: str = "independent"
 
     @property
     def scorable(self) -> bool:

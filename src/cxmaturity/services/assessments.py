@@ -255,16 +255,30 @@ def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> As
 
 
 def create_invitations(
-    db: Session, actor: Actor, assessment_id: int, group_id: int | None, count: int, limit: int = 1000
+    db: Session,
+    actor: Actor,
+    assessment_id: int,
+    group_id: int | None,
+    count: int,
+    limit: int = 1000,
+    *,
+    emailed: bool = False,
 ) -> list[str]:
-    """Create ``count`` invitations and return their tokens (shown once: only digests are stored)."""
+    """Create ``count`` invitations and return their tokens (shown once: only digests are stored).
+
+    ``emailed`` is for links the caller sends by e-mail itself and never shows the facilitator; any other link is
+    held: the facilitator could answer it himself, so it never lifts a group into view (docs/security.md).
+    """
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if not 1 <= count <= limit:
         raise Invalid(f"create between 1 and {limit} links at a time", field="count")
     if group_id is not None and group_id not in {g.id for g in groups(db, assessment.id)}:
         raise Invalid("choose a group of this assessment", field="group")
     tokens = [new_token() for _ in range(count)]
-    db.add_all(Invitation(assessment_id=assessment.id, group_id=group_id, token_hash=digest(t)) for t in tokens)
+    db.add_all(
+        Invitation(assessment_id=assessment.id, group_id=group_id, token_hash=digest(t), held=not emailed)
+        for t in tokens
+    )
     audit.record(
         db,
         "invitations.create",
@@ -273,6 +287,7 @@ def create_invitations(
         target=str(assessment.id),
         count=count,
         group=group_id,
+        delivery="email" if emailed else "held",
     )
     return tokens
 
@@ -345,10 +360,17 @@ def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str,
 
 
 def store_responses(
-    db: Session, assessment: Assessment, responses: ResponseMatrix, group_ids: dict[str, int], source: str = "import"
+    db: Session,
+    assessment: Assessment,
+    responses: ResponseMatrix,
+    group_ids: dict[str, int],
+    source: str = "import",
+    *,
+    held: bool = True,
 ) -> None:
     """Store each respondent of ``responses`` as a completed invitation with its answers (no permission check:
-    callers check, e.g. import_answers, or seed their own data, e.g. the demo)."""
+    callers check, e.g. import_answers, or seed their own data, e.g. the demo, whose synthetic respondents no
+    facilitator held: ``held=False``)."""
     fw = responses.framework
     keys = [fw.answer_keys(ind) for _, ind in fw.indicators]
     special = {-2: "dk", -3: "na"}
@@ -360,6 +382,7 @@ def store_responses(
             group_id=group_ids.get(responses.groups[r]),
             token_hash=digest(new_token()),
             source=source,
+            held=held,
             started_at=now,
             completed_at=now,
         )

@@ -24,7 +24,14 @@ from sqlalchemy.sql.dml import Insert
 
 from cxmaturity.frameworks import Framework
 from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
-from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
+from cxmaturity.scoring.responses import (
+    DONT_KNOW_CODE,
+    HELD,
+    IMPORTED,
+    INDEPENDENT,
+    MISSING,
+    NOT_APPLICABLE_CODE,
+)
 from cxmaturity.scoring.result import NotScorable, require_scorable
 from cxmaturity.scoring.serialize import from_full_data, result_from_dict, result_to_full_dict, to_full_data
 from cxmaturity.services import access, revisions
@@ -37,7 +44,7 @@ BOOTSTRAP = 1000
 #: The scoring method's version. Raise it with any change that moves a number of a result (the engine, its defaults,
 #: the comments' rules here); stored results of another method are scored again. Changes to the shape of Result and
 #: to the scoring package's code are caught without it (``_method``).
-SCORING_METHOD = 1
+SCORING_METHOD = 2
 
 
 def _method() -> str:
@@ -158,10 +165,17 @@ def _build(
             select(RespondentGroup.id, RespondentGroup.name).where(RespondentGroup.assessment_id == assessment.id)
         ).all()
     )
-    group_of_invitation: dict[int, int | None] = dict(
-        conn.execute(select(Invitation.id, Invitation.group_id).where(Invitation.assessment_id == assessment.id)).all()
-    )
+    group_of_invitation: dict[int, int | None] = {}
+    provenance_of_invitation: dict[int, str] = {}
+    for invitation_id, group_id, source, held in conn.execute(
+        select(Invitation.id, Invitation.group_id, Invitation.source, Invitation.held).where(
+            Invitation.assessment_id == assessment.id
+        )
+    ):
+        group_of_invitation[invitation_id] = group_id
+        provenance_of_invitation[invitation_id] = provenance_of(source, held)
     groups = tuple(group_names.get(group_of_invitation.get(int(i)) or 0, "") for i in ids)
+    provenance = tuple(provenance_of_invitation[int(i)] for i in ids)
     row_of_invitation = {int(i): r for r, i in enumerate(ids)}
     known = set(fw.indicator_keys)
     comments = [
@@ -173,8 +187,16 @@ def _build(
         )
         if indicator in known
     ]
-    matrix = ResponseMatrix(fw, tuple(f"respondent-{n}" for n in range(len(ids))), groups, answers, importance_matrix)
+    respondents = tuple(f"respondent-{n}" for n in range(len(ids)))
+    matrix = ResponseMatrix(fw, respondents, groups, answers, importance_matrix, provenance=provenance)
     return matrix, comments
+
+
+def provenance_of(source: str, held: bool) -> str:
+    """Return the provenance of an invitation's answers (scoring.responses): imported, held or independent."""
+    if source == "import":
+        return IMPORTED
+    return HELD if held else INDEPENDENT
 
 
 def options_for(assessment: Assessment) -> ScoringOptions:

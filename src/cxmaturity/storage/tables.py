@@ -166,6 +166,10 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: "link" for invitations, "import" for respondents whose answers came from a CSV file.
     source: Mapped[str] = mapped_column(String(10), default="link")
+    #: False only for a link the app e-mailed itself. True when the facilitator saw the link (shown on a page,
+    #: downloaded as CSV, returned by the API) or supplied the answers (an import): he could have answered it himself,
+    #: so it never counts towards the size that lets a group be shown (services/results.py ``provenance_of``).
+    held: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)

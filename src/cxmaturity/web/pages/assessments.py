@@ -419,7 +419,10 @@ def create_invitations(
                 number = _count(count, limit)
             else:
                 raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
-            tokens = assessments.create_invitations(db, who.actor, assessment.id, group_id, number, limit)
+            # Only links the app e-mails stay unseen by the facilitator; shown and downloaded ones are held by him.
+            tokens = assessments.create_invitations(
+                db, who.actor, assessment.id, group_id, number, limit, emailed=delivery == "email"
+            )
             group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
             inviter = f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email
             organization, title = assessment.organization.name, assessment.title
