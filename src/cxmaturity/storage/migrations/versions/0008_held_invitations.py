@@ -1,11 +1,8 @@
 """no padding: whether the facilitator held an invitation's link (and so could have answered it himself)
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-25 09:00:00
-
-Numbered 0009, not 0008, because another branch adds an 0008; whichever lands second sets its down_revision to the
-other's, so that the history stays one line.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
