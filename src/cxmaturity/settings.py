@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     #: interpreter busy without queueing behind one another (more only lengthen the slowest saves), and slow pages
     #: (reports, plans) on the main pool never hold up a respondent.
     save_threads: int = Field(default=3, ge=1, le=64)
+    #: Reports, exports, framework uploads and answer imports per worker at once (web/heavy.py), on threads of their
+    #: own; at most ``heavy_queue`` more wait for a turn, and any further one is answered 503 with Retry-After.
+    heavy_threads: int = Field(default=2, ge=1, le=64)
+    heavy_queue: int = Field(default=8, ge=0, le=1000)
     #: Failed sign-ins per account within the window before the account's sign-in is refused until the window
     #: has passed; a client address may fail four times as often (several accounts behind one office address).
     signin_max_failures: int = Field(default=5, ge=1)
@@ -69,6 +73,11 @@ class Settings(BaseSettings):
     #: Upper bounds on what one request may bring in.
     max_upload_bytes: int = 5 * 1024 * 1024
     max_invitations_per_request: int = 1000
+    #: Most indicators in an uploaded framework (the built-in ones have 60 to 100); reports, results and exports
+    #: grow with them.
+    max_framework_indicators: int = Field(default=500, ge=1)
+    #: Most values (respondents x indicators of the framework) in one answers import.
+    max_import_values: int = Field(default=200_000, ge=1)
     #: Peer benchmarks show a cohort only with at least this many organizations besides the one asking (never < 3).
     benchmark_min_cohort: int = 5
     #: This installation's name in exported benchmark datasets; empty: the host name of CXM_BASE_URL.

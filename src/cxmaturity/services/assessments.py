@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers import AnswersError
-from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, load_builtin, load_framework_text
+from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, load_builtin
 from cxmaturity.frameworks.loading import parse_framework
+from cxmaturity.frameworks.yaml_source import read_text
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score, validate_targets
 from cxmaturity.scoring.responses import MISSING
 from cxmaturity.scoring.result import NotScorable, require_scorable
@@ -25,6 +26,9 @@ from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, UploadedFramework
 
 MAX_GROUPS = 50
+#: Defaults of CXM_MAX_FRAMEWORK_INDICATORS and CXM_MAX_IMPORT_VALUES (settings.py).
+MAX_FRAMEWORK_INDICATORS = 500
+MAX_IMPORT_VALUES = 200_000
 MAX_TITLE = 300
 
 
@@ -54,12 +58,31 @@ def framework_choices(db: Session, actor: Actor, organization_id: int) -> list[F
     return choices
 
 
-def upload_framework(db: Session, actor: Actor, organization_id: int, filename: str, text: str) -> UploadedFramework:
-    """Validate and store a framework YAML; errors name the line and field, as the CLI's do."""
+def upload_framework(
+    db: Session,
+    actor: Actor,
+    organization_id: int,
+    filename: str,
+    text: str,
+    *,
+    max_indicators: int = MAX_FRAMEWORK_INDICATORS,
+) -> UploadedFramework:
+    """Validate and store a framework YAML; errors name the line and field, as the CLI's do.
+
+    A framework of more than ``max_indicators`` indicators is refused before its fields are checked: every report,
+    result and export of an assessment grows with them (8,000 indicators took a worker to 1.5 GB).
+    """
     access.require_role(db, actor, organization_id, "facilitator")
     name = Path(filename or "framework.yaml").name
     try:
-        fw = load_framework_text(text, name)
+        data, source_map = read_text(text, name)
+        if (count := count_indicators(data)) > max_indicators:
+            raise Invalid(
+                f"{name} has {count} indicators; a framework may have at most {max_indicators} "
+                "(CXM_MAX_FRAMEWORK_INDICATORS)",
+                field="file",
+            )
+        fw = parse_framework(data, source_map)
     except FrameworkError as exc:
         raise Invalid(
             f"{name} is not a valid framework", field="file", details=[str(p) for p in exc.problems]
@@ -321,8 +344,30 @@ def response_rates(db: Session, actor: Actor, assessment_id: int) -> list[GroupR
     return rates
 
 
-def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str, text: str) -> int:
-    """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many."""
+def count_indicators(data: object) -> int:
+    """The indicators of a framework's plain data, counted before its fields are checked (0 for other shapes)."""
+    competencies = data.get("competencies") if isinstance(data, dict) else None
+    if not isinstance(competencies, list):
+        return 0
+    return sum(
+        len(c["indicators"]) for c in competencies if isinstance(c, dict) and isinstance(c.get("indicators"), list)
+    )
+
+
+def import_answers(
+    db: Session,
+    actor: Actor,
+    assessment_id: int,
+    filename: str,
+    text: str,
+    *,
+    max_values: int = MAX_IMPORT_VALUES,
+) -> int:
+    """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many.
+
+    At most ``max_values`` answers (respondents x indicators of the framework) are imported at once; scoring and
+    storing them grows with their number.
+    """
     from cxmaturity.answers.csv_reader import read_answers_text
 
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
@@ -335,6 +380,14 @@ def import_answers(db: Session, actor: Actor, assessment_id: int, filename: str,
         raise Invalid(
             "the file has errors; nothing was imported", field="file", details=[str(p) for p in exc.problems]
         ) from None
+    values = len(responses.respondents) * len(fw.indicator_keys)
+    if values > max_values:
+        raise Invalid(
+            f"{Path(filename or 'answers.csv').name} holds {len(responses.respondents)} respondents x "
+            f"{len(fw.indicator_keys)} indicators = {values} answers; at most {max_values} may be imported at once "
+            "(CXM_MAX_IMPORT_VALUES): split the file",
+            field="file",
+        )
     # The scoring's own rule decides what is usable: a file of nothing but don't know, not applicable and empty
     # cells is no evidence, so it is refused like an empty one rather than stored as respondents who count nowhere.
     try:

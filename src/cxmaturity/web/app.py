@@ -15,7 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from cxmaturity import __version__
 from cxmaturity.settings import Settings, get_settings
 from cxmaturity.storage.database import check_migrated, make_engine, make_sessionmaker
-from cxmaturity.web import errors, security
+from cxmaturity.web import errors, heavy, security
 from cxmaturity.web.api import router as api_router
 from cxmaturity.web.pages import progress as progress_pages
 from cxmaturity.web.pages import respond as respond_pages
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Request threads share one interpreter lock: a few more than the connections a worker really uses keeps
         # the database busy without threads queueing for the lock while they hold a transaction open.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        # Heavy requests (reports, exports, uploads) have threads of their own on top: at most CXM_HEAVY_THREADS of
+        # them run at once (web/heavy.py), so they never take a thread that a page view or a sign-in would have had.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads + settings.heavy_threads
         yield
         engine.dispose()
 
@@ -51,6 +53,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    # Inside the body limit: a request refused as too large never waits for a turn.
+    app.add_middleware(heavy.HeavyRequests, slots=settings.heavy_threads, queue=settings.heavy_queue)
     security.install(app, settings)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -145,7 +145,14 @@ def upload_framework(
 ) -> schemas.FrameworkChoicePublic:
     check_text_size(settings_of(request), body.text)
     with acting(request, token) as (db, actor):
-        row = assessments.upload_framework(db, actor, organization_id, body.filename, body.text)
+        row = assessments.upload_framework(
+            db,
+            actor,
+            organization_id,
+            body.filename,
+            body.text,
+            max_indicators=settings_of(request).max_framework_indicators,
+        )
         return schemas.FrameworkChoicePublic(
             ref=f"uploaded:{row.id}", id=row.framework_id, name=row.name, version=row.version, uploaded=True
         )
@@ -246,7 +253,9 @@ def import_answers(
 ) -> schemas.ImportPublic:
     check_text_size(settings_of(request), body.text)
     with acting(request, token) as (db, actor):
-        count = assessments.import_answers(db, actor, assessment_id, body.filename, body.text)
+        count = assessments.import_answers(
+            db, actor, assessment_id, body.filename, body.text, max_values=settings_of(request).max_import_values
+        )
     return schemas.ImportPublic(imported=count)
 
 

@@ -212,7 +212,9 @@ def upload_framework(
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
             name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
-            row = assessments.upload_framework(db, who.actor, organization_id, name, text)
+            row = assessments.upload_framework(
+                db, who.actor, organization_id, name, text, max_indicators=settings_of(request).max_framework_indicators
+            )
     except ServiceError as exc:
         if is_access_error(exc):
             raise
@@ -372,7 +374,9 @@ def import_answers(
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
             name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
-            count = assessments.import_answers(db, who.actor, assessment_id, name, text)
+            count = assessments.import_answers(
+                db, who.actor, assessment_id, name, text, max_values=settings_of(request).max_import_values
+            )
     except ServiceError as exc:
         if is_access_error(exc):
             raise
