@@ -11,7 +11,7 @@ Measured, each in its own transaction as a request runs it, with the median of s
 
 - the benchmark of one organization against all organizations and against one size band, through the same service
   the page, the API and ``cxm benchmark show`` call (permission check, the change check, the cohorts that may be
-  shown, quartiles, stage counts and percentiles in SQL); target: under 1 s;
+  shown, quartiles, stage counts in SQL, the position from the quartiles); target: under 1 s;
 - the baseline, in the same run: a plain ``percentile_cont`` query for the quartiles per competency over the same
   stored results;
 - for scale: the first look (which makes the release of 5,000 organizations), closing one assessment (scoring its

@@ -53,7 +53,7 @@ def test_it_shows_a_cohort_as_a_table_and_as_json(tmp_path: Path) -> None:
     table = cxm("benchmark", "show", peers[0].assessment_id, "--db", db)
     assert table.exit_code == 0, table.output
     assert f"against all organizations ({K} other organizations, release 1" in table.output
-    assert "percentile" in table.output
+    assert "position" in table.output
     shown = cxm("benchmark", "show", peers[0].assessment_id, "--format", "json", "--region", "Europe", "--db", db)
     body = json.loads(shown.stdout)
     assert body["shown"] is True

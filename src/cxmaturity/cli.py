@@ -1061,7 +1061,7 @@ def _emit_benchmark(body) -> None:  # type: ignore[no-untyped-def]  # a Benchmar
     )
     if not body.shown:
         console.print(body.message, markup=False, soft_wrap=True)
-    table = Table("competency", "your score", "stage", "percentile", "median", "Q1", "Q3", "n")
+    table = Table("competency", "your score", "stage", "position", "median", "Q1", "Q3", "n")
 
     def num(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}"
@@ -1072,7 +1072,7 @@ def _emit_benchmark(body) -> None:  # type: ignore[no-untyped-def]  # a Benchmar
             row.key,
             num(own.score if own else None),
             own.stage if own else "-",
-            f"{own.percentile:.0f}" if own and own.percentile is not None else "-",
+            own.position if own and own.position is not None else "-",
             num(cohort.median if cohort else None),
             num(cohort.q1 if cohort else None),
             num(cohort.q3 if cohort else None),

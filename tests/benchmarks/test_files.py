@@ -38,7 +38,8 @@ def problems(data: object, file: str = "peers.json") -> list[str]:
 def test_it_reads_a_dataset_into_aggregates() -> None:
     parsed = parse_dataset(json.dumps(dataset()))
     overall, vision = parsed.aggregates()
-    assert (overall.competency, overall.n, overall.median, overall.stages) == ("", 6, 1.8, {1: 3, 2: 3})
+    # The file's median 1.8 is shown as this installation publishes its own: on the grid of a quarter point.
+    assert (overall.competency, overall.n, overall.median, overall.stages) == ("", 6, 1.75, {1: 3, 2: 3})
     assert (vision.competency, vision.stages) == ("vision", {1: 2, 2: 4})
     assert parsed.cohort.filter().describe() == "industry Retail"
 

@@ -35,7 +35,7 @@ def test_it_shows_the_cohort_with_k_others_and_its_charts(site: Site) -> None:
     assert page.status_code == 200, page.text
     assert page.headers["cache-control"] == "private, no-store"
     assert f"This installation: all organizations ({K} organizations)" in page.text
-    assert "Percentile" in page.text
+    assert "Your position" in page.text
     charts = dict(DATA_BLOCK.findall(page.text))
     assert set(charts) == {"chart-benchmark-quartiles", "chart-benchmark-stages"}
     spec = json.loads(charts["chart-benchmark-quartiles"])

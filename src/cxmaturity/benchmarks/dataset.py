@@ -18,6 +18,7 @@ from cxmaturity.benchmarks.limits import MIN_COHORT_FLOOR
 from cxmaturity.benchmarks.model import Aggregate
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.benchmarks.problems import BenchmarkFileError, field_problem
+from cxmaturity.benchmarks.statistics import coarse_score
 
 FORMAT = "cx-maturity/benchmark-dataset@1"
 MAX_COMPETENCIES = 100
@@ -113,12 +114,14 @@ class Dataset(_Strict):
         return self
 
     def aggregates(self) -> list[Aggregate]:
-        """Return the figures as aggregates, overall ("") first, stages by number."""
+        """Return the figures as aggregates, overall ("") first, stages by number; the quartiles coarsened as this
+        installation publishes its own (a file from an older version may carry exact ones)."""
         number = {key: i + 1 for i, key in enumerate(self.framework.stages)}
 
         def of(key: str, f: Figures) -> Aggregate:
             stages = {number[s]: n for s, n in f.stages.items() if n}
-            return Aggregate(key, f.n, f.q1, f.median, f.q3, dict(sorted(stages.items())))
+            quartiles = (coarse_score(f.q1), coarse_score(f.median), coarse_score(f.q3))
+            return Aggregate(key, f.n, *quartiles, dict(sorted(stages.items())))
 
         return [of("", self.overall), *(of(c.key, c) for c in self.competencies)]
 

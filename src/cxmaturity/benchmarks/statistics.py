@@ -1,4 +1,5 @@
-"""The math on aggregates: quantiles as SQL's percentile_cont computes them, percentiles, stage shares.
+"""The math on aggregates: quantiles as SQL's percentile_cont computes them, their coarse published values, the
+quarter a score falls in, stage shares.
 
 The services let the database sort and count; these functions turn its order statistics and counts into the
 published figures, with one definition everywhere (PostgreSQL, SQLite, the exported datasets and the tests).
@@ -11,6 +12,13 @@ from collections.abc import Mapping, Sequence
 
 #: Lower quartile, median, upper quartile.
 QUARTILES = (0.25, 0.5, 0.75)
+
+#: Published quartiles are rounded to this grid of score points (docs/benchmarks.md, "Coarse figures"). Scores run
+#: from 1 to the number of stages, so every whole score is on the grid and rounding keeps q1 <= median <= q3.
+SCORE_GRID = 0.25
+
+#: Where a score falls among a cohort's published quartiles, lowest first: the only position a benchmark reports.
+BANDS = ("lowest quarter", "second quarter", "third quarter", "top quarter")
 
 
 def quantile_positions(p: float, n: int) -> tuple[int, int, float]:
@@ -41,28 +49,26 @@ def quantiles(values: Sequence[float], ps: Sequence[float] = QUARTILES) -> tuple
     return tuple(found)
 
 
-def percentile_rank(below: int, equal: int, n: int) -> float:
-    """Return the mid-rank percentile (0-100) of a score with ``below`` cohort values under it and ``equal`` equal
-    to it: ties count half, so a score equal to everyone's sits at 50, not at 0 or 100."""
-    if n < 1:
-        raise ValueError("a percentile needs a cohort of at least one")
-    if below < 0 or equal < 0 or below + equal > n:
-        raise ValueError("below and equal must be counts within the cohort")
-    return 100.0 * (below + 0.5 * equal) / n
-
-
 def stage_shares(counts: Mapping[int, int], stages: int) -> dict[int, float]:
     """Return the share of organizations at each stage number 1..``stages`` (0 where nobody is)."""
     total = sum(counts.values())
     return {s: (counts.get(s, 0) / total if total else 0.0) for s in range(1, stages + 1)}
 
 
+def coarse_score(value: float) -> float:
+    """Return ``value`` rounded to the nearest point of the ``SCORE_GRID`` (halves up): what a benchmark publishes
+    of a quantile, so that no published figure is a member's exact score."""
+    steps = math.floor(value / SCORE_GRID + 0.5 + 1e-9)
+    return steps * SCORE_GRID
+
+
 def quartile_band(score: float, q1: float, median: float, q3: float) -> str:
-    """Return where a score falls among a cohort's quartiles, in words (for cohorts known only by quartiles)."""
+    """Return where a score falls among a cohort's (published) quartiles, in words: one of ``BANDS``. It depends
+    on the quartiles only, so asking it for many chosen scores reveals nothing beyond them."""
     if score < q1:
-        return "lowest quarter"
+        return BANDS[0]
     if score < median:
-        return "second quarter"
+        return BANDS[1]
     if score <= q3:
-        return "third quarter"
-    return "top quarter"
+        return BANDS[2]
+    return BANDS[3]

@@ -87,7 +87,7 @@ def quartile_data(fw: Framework, series: Sequence[Series], standings: Sequence[S
                     "order": order.index(st.competency),
                     "series": OWN,
                     "score": round(st.score, DIGITS),
-                    "percentile": round(st.percentile),
+                    "position": st.position,
                 }
             )
     return rows
@@ -150,7 +150,7 @@ def quartile_chart(fw: Framework, series: Sequence[Series], standings: Sequence[
                     "tooltip": [
                         {"field": "competency", "title": "Competency"},
                         {"field": "score", "title": "Your score", "format": ".2f"},
-                        {"field": "percentile", "title": "Percentile"},
+                        {"field": "position", "title": "Your position"},
                     ],
                 },
             },

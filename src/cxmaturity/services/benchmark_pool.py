@@ -7,8 +7,8 @@
   opted out, as it was when released. A release holds only the changes that the privacy rules let through
   (``benchmarks.privacy.plan_release``), with the cohorts it may show; the others wait for a later one.
 - A cohort's figures are computed by the database: quartiles with percentile_cont on PostgreSQL and with row_number
-  over ordered scores on SQLite, stage counts and percentiles with GROUP BY. Nothing here checks permissions or
-  privacy: ``services.benchmarks`` decides what may be shown before asking for figures.
+  over ordered scores on SQLite (published coarsened), stage counts with GROUP BY. Nothing here checks permissions
+  or privacy: ``services.benchmarks`` decides what may be shown before asking for figures.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     Select,
-    case,
     cast,
     delete,
     except_,
@@ -39,7 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from cxmaturity.benchmarks.keys import framework_key
 from cxmaturity.benchmarks.limits import check_min_cohort
-from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
+from cxmaturity.benchmarks.model import OVERALL, Aggregate
 from cxmaturity.benchmarks.privacy import (
     CellKey,
     Change,
@@ -48,7 +47,7 @@ from cxmaturity.benchmarks.privacy import (
     published_cohorts,
     valid_cohorts,
 )
-from cxmaturity.benchmarks.statistics import QUARTILES, interpolate, percentile_rank, quantile_positions
+from cxmaturity.benchmarks.statistics import QUARTILES, coarse_score, interpolate, quantile_positions
 from cxmaturity.services.results import results_of
 from cxmaturity.storage.tables import (
     Assessment,
@@ -406,8 +405,17 @@ def cohort_aggregates(db: Session, release_id: int, cohort: CohortFilter, exclud
         quartiles = _quartiles_postgresql(db, where)
     else:
         quartiles = _quartiles_by_rank(db, where)
+    # The quartiles leave the database only coarsened (docs/benchmarks.md, "Coarse figures"): every page, answer,
+    # command and dataset file shows these, and the organization's position is computed from them.
     found = [
-        Aggregate(c, sum(stages[c].values()), *quartiles[c], dict(sorted(stages[c].items())))
+        Aggregate(
+            c,
+            sum(stages[c].values()),
+            coarse_score(quartiles[c][0]),
+            coarse_score(quartiles[c][1]),
+            coarse_score(quartiles[c][2]),
+            dict(sorted(stages[c].items())),
+        )
         for c in stages
         if c in quartiles
     ]
@@ -451,32 +459,6 @@ def _quartiles_by_rank(db: Session, where: list[ColumnElement[bool]]) -> dict[st
             qs.append(interpolate(values[lower], values[upper], fraction))
         found[competency] = (qs[0], qs[1], qs[2])
     return found
-
-
-def cohort_standings(
-    db: Session, release_id: int, cohort: CohortFilter, exclude: int | None, own: dict[str, tuple[float, int]]
-) -> list[Standing]:
-    """Return the percentile of an organization's scores (``own``: score and stage number per competency) in the
-    cohort: the database counts, in one pass, the cohort's scores below and equal to the organization's."""
-    if not own:
-        return []
-    mine = case({c: literal(score) for c, (score, _) in own.items()}, value=RELEASED.competency)
-    rows = db.execute(
-        select(
-            RELEASED.competency,
-            func.count(),
-            func.sum(case((RELEASED.score < mine, 1), else_=0)),
-            func.sum(case((RELEASED.score == mine, 1), else_=0)),
-        )
-        .where(*_cohort_where(release_id, cohort, exclude), RELEASED.competency.in_(sorted(own)))
-        .group_by(RELEASED.competency)
-    )
-    found = [
-        Standing(c, own[c][0], own[c][1], percentile_rank(int(below), int(equal), int(n)))
-        for c, n, below, equal in rows
-        if n
-    ]
-    return sorted(found, key=lambda s: (s.competency != OVERALL, s.competency))
 
 
 def own_result(db: Session, assessment_id: int) -> dict[str, tuple[float, int]]:

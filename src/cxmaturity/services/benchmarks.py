@@ -21,6 +21,7 @@ from cxmaturity.benchmarks.dataset import FORMAT, Dataset, figures, parse_datase
 from cxmaturity.benchmarks.keys import framework_key
 from cxmaturity.benchmarks.limits import check_min_cohort
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
+from cxmaturity.benchmarks.model import standings as places
 from cxmaturity.benchmarks.privacy import CellKey, CohortFilter, Decision, decide
 from cxmaturity.benchmarks.problems import BenchmarkFileError
 from cxmaturity.benchmarks.reference import Reference, builtin_references, parse_reference
@@ -33,7 +34,6 @@ from cxmaturity.services.benchmark_pool import (
     RESULT,
     Pool,
     cohort_aggregates,
-    cohort_standings,
     current_release,
     organization_changed,
     own_result,
@@ -96,7 +96,8 @@ class Benchmark:
     release: ReleaseInfo | None
     #: The cohort's figures (empty unless shown), overall first.
     aggregates: tuple[Aggregate, ...]
-    #: The assessment's own result and percentiles (empty unless shown and the assessment is closed).
+    #: The assessment's own result and its position among the published quartiles (empty unless shown and the
+    #: assessment is closed).
     standings: tuple[Standing, ...]
     #: The assessment's own stored result per competency, shown even when the cohort is not.
     own: dict[str, tuple[float, int]]
@@ -144,8 +145,7 @@ def benchmark_of(db: Session, assessment: Assessment, cohort: CohortFilter, k: i
                     choices[dimension].append(value)
         if decision.shown:
             aggregates = cohort_aggregates(db, release.id, cohort, assessment.organization_id)
-            if own:
-                standings = cohort_standings(db, release.id, cohort, assessment.organization_id, own)
+            standings = places(own, aggregates)
     for dimension in choices:
         value = getattr(organization, dimension)
         if value and value not in choices[dimension]:

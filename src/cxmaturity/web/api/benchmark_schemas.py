@@ -59,7 +59,10 @@ class OwnPublic(_Out):
     score: float
     stage: str
     stage_number: int
-    percentile: float | None = Field(description="Mid-rank percentile in the cohort, 0-100; null when not shown.")
+    position: str | None = Field(
+        description="Where the score falls among the cohort's published quartiles: lowest quarter, second quarter, "
+        "third quarter or top quarter; null when not shown. Never an exact percentile (docs/benchmarks.md)."
+    )
 
 
 class CompetencyBenchmarkPublic(_Out):
@@ -172,7 +175,7 @@ class BenchmarkPublic(_Out):
                         score=own[0],
                         stage=fw.stage_keys[own[1] - 1],
                         stage_number=own[1],
-                        percentile=round(standing[key].percentile, 1) if key in standing else None,
+                        position=standing[key].position if key in standing else None,
                     )
                     if own
                     else None,

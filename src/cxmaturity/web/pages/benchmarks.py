@@ -68,7 +68,8 @@ class Row:
     name: str
     score: float | None
     stage: str
-    percentile: float | None
+    #: Where the score falls among the cohort's published quartiles ("" when not shown).
+    position: str
     cohort: Aggregate | None
     #: Per imported dataset: its figures for this competency and where the score falls among its quartiles.
     imported: tuple[tuple[Aggregate | None, str], ...]
@@ -79,7 +80,7 @@ def _view(shown: Benchmark) -> dict[str, Any]:
     names = competency_names(fw)
     stage_names = [fw.text(s.name) for s in fw.stages]
     cohort_of = {a.competency: a for a in shown.aggregates}
-    percentile_of = {s.competency: s.percentile for s in shown.standings}
+    position_of = {s.competency: s.position for s in shown.standings}
     rows = []
     for key, name in names.items():
         own = shown.own.get(key)
@@ -93,7 +94,7 @@ def _view(shown: Benchmark) -> dict[str, Any]:
                 name=name,
                 score=own[0] if own else None,
                 stage=stage_names[own[1] - 1] if own else "",
-                percentile=percentile_of.get(key),
+                position=position_of.get(key, ""),
                 cohort=cohort_of.get(key),
                 imported=tuple(imported),
             )
