@@ -46,7 +46,7 @@ def demo_assessment(site: Site, cast: Cast, organization: str, *, plan: bool = F
         )
         db.flush()
         group_ids = {g.name: g.id for g in assessments.groups(db, created.id)}
-        assessments.store_responses(db, created, demo_responses(FW), group_ids, source="link")
+        assessments.store_responses(db, created, demo_responses(FW), group_ids, source="link", held=False)
         if plan:
             plans.make(db, actor, created.id)
         return org.id, created.id
