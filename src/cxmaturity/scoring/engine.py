@@ -230,20 +230,23 @@ def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatAr
     answered (a rubric counts once per stage it evidences), NaN where they answered none of it.
 
     Worked per indicator rather than per evidence item, to stay a small share of scoring without uncertainty: an
-    answer adds the summed value of the indicator's items for the option chosen, and counts as that many items.
+    answer adds the summed value of the indicator's items for the option chosen, and counts as that many items. Both
+    come from one lookup over the same (indicator, code) cells as ``tally``, where dk, na and missing are worth 0.
     """
     n, m = answers.shape
-    a = layout.max_options
-    summed = np.zeros(m * a)
-    np.add.at(summed, (layout.evidence_indicator[:, np.newaxis] * a + np.arange(a)).ravel(), layout.value.ravel())
-    per_item = np.bincount(layout.evidence_indicator, minlength=m).astype(np.float64)
-    answered = answers >= 0
-    value = np.where(answered, summed[np.arange(m) * a + np.where(answered, answers, 0)], 0.0)
-    items = np.where(answered, per_item, 0.0)
+    stride = layout.max_options + SPECIAL_BINS
+    summed = np.zeros(m * stride)
+    cells = layout.evidence_indicator[:, np.newaxis] * stride + SPECIAL_BINS + np.arange(layout.max_options)
+    np.add.at(summed, cells.ravel(), layout.value.ravel())
+    per_item = np.zeros(m * stride)
+    per_item.reshape(m, stride)[:, SPECIAL_BINS:] = np.bincount(layout.evidence_indicator, minlength=m)[:, np.newaxis]
+    flat = (np.arange(m, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers
+    if n == 0:
+        return np.zeros((0, layout.n_competencies))
     # Indicators of a competency are contiguous in framework order, so reduceat sums each competency's columns.
     starts = np.flatnonzero(np.r_[True, np.diff(layout.indicator_competency) != 0])
-    total = np.add.reduceat(value, starts, axis=1) if n else np.zeros((0, layout.n_competencies))
-    count = np.add.reduceat(items, starts, axis=1) if n else np.zeros((0, layout.n_competencies))
+    total = np.add.reduceat(summed[flat], starts, axis=1)
+    count = np.add.reduceat(per_item[flat], starts, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
 
