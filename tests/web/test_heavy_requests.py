@@ -15,15 +15,17 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from cxmaturity.services import accounts
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import User
+from cxmaturity.storage.tables import Answer, User
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
 from cxmaturity.web.heavy import HEAVY_ROUTES, is_heavy
 from tests.web.client import WebClient
 from tests.web.conftest import Cast, Site
+from tests.web.test_api import Api, answers_csv, new_assessment, ok
 from tests.web.test_reports_pages import demo_assessment
 
 REPORTS = 24
@@ -147,3 +149,26 @@ def test_a_framework_over_the_indicator_limit_is_refused_quickly_with_the_limit_
     assert f"at most {limit}" in detail
     assert "CXM_MAX_FRAMEWORK_INDICATORS" in detail
     assert seconds < 5.0
+
+
+def test_an_import_over_the_answer_limit_is_refused_with_the_limit_named_and_nothing_stored(
+    site: Site, cast: Cast
+) -> None:
+    # 8 respondents x 37 indicators = 296 answers, one over a limit of 295.
+    settings = site.settings.model_copy(update={"max_import_values": 295})
+    with transaction(site.sessions) as db:
+        token = accounts.create_api_token(db, cast.facilitator, "tests")
+    facilitator = Api(WebClient(create_app(settings, site.engine), site.portal.portal), token)
+    created = new_assessment(facilitator, cast)
+    response = facilitator.post(f"/assessments/{created['id']}/answers/import", {"text": answers_csv(8)})
+    assert response.status_code == 422, response.text[:300]
+    detail = response.json()["detail"]
+    assert "= 296 answers" in detail
+    assert "at most 295" in detail
+    assert "CXM_MAX_IMPORT_VALUES" in detail
+    with transaction(site.sessions) as db:
+        stored = db.scalar(select(func.count()).select_from(Answer).where(Answer.assessment_id == created["id"]))
+    assert stored == 0
+    assert ok(facilitator.post(f"/assessments/{created['id']}/answers/import", {"text": answers_csv(7)}), 201) == {
+        "imported": 7
+    }
