@@ -309,6 +309,7 @@ def _indicators(
                 ad=_num(agree.ad[i]),
                 rwg=_num(agree.rwg[i]),
                 polarised=bool(agree.polarised[i]),
+                # One indicator's rwg leaves [0, 1] exactly when its variance exceeds the null's: when it is polarised.
                 rwg_out_of_range=bool(agree.polarised[i]),
             ),
         )
