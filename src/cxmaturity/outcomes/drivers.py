@@ -38,7 +38,7 @@ MIN_RESPONSES = 30
 COLLINEAR_R2 = 0.99
 BOOTSTRAP = 1000
 #: Resamples per matrix product: bounds the memory of the weights block (chunk x n x 8 bytes).
-CHUNK = 25
+CHUNK = 50
 
 Quadrant = Literal["priority", "strength", "maintain", "secondary"]
 
@@ -212,24 +212,32 @@ def bootstrap_weights(data: FloatArray, resamples: int, seed: int, chunk: int = 
     outcome last), seeded: the same seed gives the same resamples.
 
     Each block of ``chunk`` resamples draws its respondents (``rng.integers``), counts them per respondent into a
-    weights matrix W (chunk x n) and forms the resamples' sums ``W @ data`` and cross-products ``W @ products``
-    (products: each respondent's pairwise products of centred values, upper triangle).
+    weights matrix W (chunk x n) and forms every resample's means of the centred values and of their pairwise
+    products (upper triangle) as one matrix product ``W @ [values | products] / n``.
+
+    The product runs in single precision, four to eight times faster than double: its rounding error is of order
+    √n · 2⁻²⁴ of a typical term before the division by n, some 10⁻¹⁰ of a variance at n = 100,000, while the
+    bootstrap's own spread of a covariance is of order 1/√n (10⁻³ there). The correlation matrices and their
+    eigendecompositions are computed in double precision.
     """
     n, q = data.shape
     rng = np.random.default_rng(seed)
     centred = data - data.mean(axis=0)
     upper_i, upper_j = np.triu_indices(q)
-    products = centred[:, upper_i] * centred[:, upper_j]  # n x q(q+1)/2
+    stats_ = np.empty((n, q + len(upper_i)), dtype=np.float32)
+    stats_[:, :q] = centred
+    stats_[:, q:] = centred[:, upper_i] * centred[:, upper_j]
     out = np.empty((resamples, q - 1), dtype=np.float64)
+    offsets = (np.arange(chunk, dtype=np.int64) * n)[:, np.newaxis]
     for start in range(0, resamples, chunk):
         size = min(chunk, resamples - start)
         draws = rng.integers(0, n, size=(size, n), dtype=np.int64)
-        draws += (np.arange(size, dtype=np.int64) * n)[:, np.newaxis]
-        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
-        sums = counts @ centred / n  # resample means (size x q)
-        cross = counts @ products / n  # resample means of products (size x q(q+1)/2)
+        draws += offsets[:size]
+        counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float32)
+        moments = (counts @ stats_).astype(np.float64) / n
+        means, cross = moments[:, :q], moments[:, q:]
         cov = np.empty((size, q, q), dtype=np.float64)
-        cov[:, upper_i, upper_j] = cross - sums[:, upper_i] * sums[:, upper_j]
+        cov[:, upper_i, upper_j] = cross - means[:, upper_i] * means[:, upper_j]
         cov[:, upper_j, upper_i] = cov[:, upper_i, upper_j]
         diag = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
         with np.errstate(divide="ignore", invalid="ignore"):

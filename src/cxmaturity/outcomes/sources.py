@@ -172,7 +172,18 @@ class Suggestion:
 
 _ID_NAMES = ("responseid", "respondent id", "response id", "response_id", "respondent_id", "respondent", "id")
 _DATE_NAMES = ("recordeddate", "enddate", "end date", "timestamp", "submitted_at", "submitted at", "date", "startdate")
-_SEGMENT_WORDS = ("segment", "region", "country", "channel", "market", "tier", "customer type", "business unit")
+#: Names of a segment column, matched whole: "channel" alone would also match "DistributionChannel" (Qualtrics
+#: metadata) and "Which channels did you use?".
+_SEGMENT_NAMES = (
+    "segment",
+    "customer segment",
+    "region",
+    "country",
+    "market",
+    "tier",
+    "customer type",
+    "business unit",
+)
 _NPS_WORDS = ("recommend", "nps")
 _CSAT_WORDS = ("satisf", "csat")
 _CES_WORDS = ("easy", "effort", "easier", "ces")
@@ -208,11 +219,7 @@ def suggest_from(layout: SurveyLayout, values: Sequence[Sequence[CellValue]]) ->
     by_name("submitted_at", _DATE_NAMES, "when the response was submitted")
     if layout.tool == "qualtrics":
         by_name("finished", ("finished",), "Qualtrics marks complete responses True or 1")
-    for c in layout.columns:
-        if any(w in _norm(c.name) for w in _SEGMENT_WORDS) and c.name not in chosen.values():
-            chosen["segment"] = c.name
-            reasons["segment"] = f"'{c.name}': names a customer segment"
-            break
+    by_name("segment", _SEGMENT_NAMES, "names a customer segment")
     date_format = ISO
     if chosen.get("submitted_at"):
         column = layout.find(chosen["submitted_at"] or "")
