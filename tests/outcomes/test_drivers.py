@@ -134,7 +134,7 @@ def test_it_leaves_out_incomplete_responses() -> None:
 
 def test_it_refuses_too_few_complete_responses() -> None:
     x, y = _data(1, n=25, p=2)
-    with pytest.raises(DriversError, match="at least 30 complete responses.*25 of 25"):
+    with pytest.raises(DriversError, match=r"at least 30 complete responses.*25 of 25"):
         analyze(y, x, ["a", "b"])
 
 
@@ -148,7 +148,7 @@ def test_it_names_a_constant_driver() -> None:
 def test_it_names_near_collinear_drivers() -> None:
     x, y = _data(1, n=200, p=3)
     x[:, 2] = x[:, 0] + 1e-3 * np.random.default_rng(0).normal(size=200)
-    with pytest.raises(DriversError, match="near-collinear: '(billing|app)'.*with '(billing|app)'"):
+    with pytest.raises(DriversError, match=r"near-collinear: '(billing|app)'.*with '(billing|app)'"):
         analyze(y, x, ["billing", "support", "app"])
 
 

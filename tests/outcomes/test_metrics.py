@@ -132,6 +132,7 @@ def test_it_reproduces_the_change_worked_example() -> None:
     assert result.interval == pytest.approx(
         (35.0 - stats.t.ppf(0.95, df) * math.sqrt(se2), 35.0 + stats.t.ppf(0.95, df) * math.sqrt(se2))
     )
+    assert result.probability is not None
     assert round(result.probability, 4) == 0.9845
     assert result.interval is not None
     assert (round(result.interval[0], 4), round(result.interval[1], 4)) == (8.4603, 61.5397)
@@ -156,8 +157,10 @@ def _response(i: int, month: int, segment: str | None, score: int) -> SurveyResp
 
 
 def test_it_breaks_down_by_month_and_segment_and_withholds_small_segments() -> None:
-    responses = [_response(i, 1 + i % 2, "North" if i < 20 else ("South" if i < 38 else "Islands"), (i * 7) % 11)
-                 for i in range(40)]
+    responses = [
+        _response(i, 1 + i % 2, "North" if i < 20 else ("South" if i < 38 else "Islands"), (i * 7) % 11)
+        for i in range(40)
+    ]
     summary = summarize(responses, options=SummaryOptions(min_segment_size=3))
     assert list(summary.metrics) == ["nps"]
     metric = summary.metrics["nps"]
