@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from cxmaturity.outcomes.blas import single_thread
 from cxmaturity.outcomes.metrics import CONFIDENCE
 
 FloatArray = npt.NDArray[np.float64]
@@ -151,7 +152,8 @@ def analyze(
     intervals: list[tuple[float, float] | None] = [None] * p
     share_intervals: list[tuple[float, float] | None] = [None] * p
     if resamples > 0:
-        boot = bootstrap_weights(data, resamples, seed)
+        with single_thread():  # outcomes/blas.py: threads only spin on busy cores
+            boot = bootstrap_weights(data, resamples, seed)
         tail = 100.0 * (1.0 - confidence) / 2.0
         lo, hi = np.nanpercentile(boot, [tail, 100.0 - tail], axis=0)
         totals = boot.sum(axis=1, keepdims=True)

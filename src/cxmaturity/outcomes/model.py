@@ -160,7 +160,8 @@ class SurveyResponse:
 
     def period(self) -> str | None:
         """Return the calendar month of the response (``2026-03``), or None without a date."""
-        return None if self.submitted_at is None else f"{self.submitted_at:%Y-%m}"
+        day = self.submitted_at
+        return None if day is None else f"{day.year:04d}-{day.month:02d}"
 
 
 @dataclass(frozen=True, slots=True)
