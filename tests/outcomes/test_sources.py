@@ -250,3 +250,27 @@ def test_it_reads_numbers_and_labelled_numbers(cell: str | int | None, value: fl
 def test_it_refuses_text_without_a_number() -> None:
     with pytest.raises(ValueError, match="not a number"):
         number("Very satisfied")
+
+
+def test_it_reads_the_legacy_two_row_qualtrics_export(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "legacy.csv",
+        "ResponseID,StartDate,Finished,Q1\nResponse ID,Start Date,Finished,How likely are you to recommend us?\n"
+        "R_1,2026-03-01 10:00:00,1,9\nR_2,2026-03-02 10:00:00,0,\n",
+    )
+    suggestion = suggest_mapping(path)
+    assert (suggestion.layout.tool, suggestion.layout.header_rows) == ("qualtrics", 2)
+    reader = SurveyReader(path, suggestion.mapping)
+    assert [(r.response_id, r.nps) for r in reader] == [("R_1", 9)]
+    assert reader.partial == 1
+
+
+def test_it_samples_rows_and_suggests_the_format_of_a_chosen_date_column() -> None:
+    from cxmaturity.outcomes.sources import sample, suggest_date_format
+
+    rows = sample(MONKEY, limit=2)
+    assert len(rows) == 2
+    assert rows[0][0] == "114238650101"
+    assert suggest_date_format(MONKEY, "Start Date") == "%m/%d/%Y %I:%M:%S %p"
+    assert suggest_date_format(MONKEY, "no such column") is None

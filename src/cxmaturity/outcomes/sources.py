@@ -282,6 +282,27 @@ def suggest_from(layout: SurveyLayout, values: Sequence[Sequence[CellValue]]) ->
     return Suggestion(layout, mapping, reasons)
 
 
+def sample(path: Path, layout: SurveyLayout | None = None, limit: int = SAMPLE_ROWS) -> list[list[str]]:
+    """Return the first ``limit`` answer rows as text, one cell per column of the layout (for an upload preview)."""
+    layout = layout or inspect_survey(path)
+    out = []
+    for r in islice(rows(path), layout.header_rows, layout.header_rows + limit):
+        out.append([text(r.cells[c.index]) if c.index < len(r.cells) else "" for c in layout.columns])
+    return out
+
+
+def suggest_date_format(path: Path, column: str, layout: SurveyLayout | None = None) -> str | None:
+    """Return the first of :data:`DATE_FORMATS` that reads every sampled date of ``column``, or None."""
+    layout = layout or inspect_survey(path)
+    found = layout.find(column)
+    if found is None:
+        return None
+    cells: list[CellValue] = []
+    for r in islice(rows(path), layout.header_rows, layout.header_rows + SAMPLE_ROWS):
+        cells.append(r.cells[found.index] if found.index < len(r.cells) else None)
+    return _date_format(cells)
+
+
 def _whole_numbers(cells: Sequence[CellValue]) -> tuple[int, int] | None:
     """Return the lowest and highest of the cells when every non-empty one is a whole number (and some are)."""
     seen: list[int] = []
@@ -561,6 +582,8 @@ __all__ = [
     "layout_of",
     "mapping_with",
     "read_survey",
+    "sample",
+    "suggest_date_format",
     "suggest_from",
     "suggest_mapping",
 ]
