@@ -17,6 +17,7 @@ column also by its ImportId (``QID1``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -377,23 +378,24 @@ class SurveyReader:
         columns = self._columns()
         if self.problems:
             return
-        ids = _IdLog() if "response_id" in columns else None
+        ids = _IdLog()
         plan = _Plan(columns, self.mapping)
         for r in islice(rows(self.path), self.layout.header_rows, None):
             self.rows += 1
             response = self._response(r, plan)
             if response is None:
                 continue
-            if ids is not None:
-                ids.add(response.response_id, r.number)
+            ids.add(response.response_id, r.number)
             self.read += 1
             yield response
-        if ids is not None:
-            for row, first in ids.repeats():
-                self.problems.add(
-                    Where(self.file, row, columns["response_id"].name),
-                    f"repeats the response id of row {first}: a response is counted once",
-                )
+        for row, first in ids.repeats():
+            if "response_id" in columns:
+                where = Where(self.file, row, columns["response_id"].name)
+                message = f"repeats the response id of row {first}: a response is counted once"
+            else:
+                where = Where(self.file, row)
+                message = f"repeats row {first} cell for cell (the file has no response id column): counted once"
+            self.problems.add(where, message)
 
     def _response(self, r: Row, plan: _Plan) -> SurveyResponse | None:
         """Return the row's response, or None when it is unfinished (and skipped) or has a problem (recorded).
@@ -419,8 +421,9 @@ class SurveyReader:
             if not finished and not plan.include_partial:
                 self.partial += 1
                 return None
-        response_id = str(r.number)
-        if plan.response_id >= 0:
+        if plan.response_id < 0:
+            response_id = fingerprint(cells)
+        else:
             cell = cells[plan.response_id] if plan.response_id < width else None
             response_id = cell.strip() if type(cell) is str else text(cell)
             if not response_id:
@@ -487,6 +490,13 @@ class SurveyReader:
         shown = int(found) if found is not None and found.is_integer() else found
         self._problem(r, plan, role, f"{shown} is not on the {what} scale {low}-{high}")
         return None
+
+
+def fingerprint(cells: Sequence[CellValue]) -> str:
+    """Return the id of a response from a file without a response id column (Google Forms): a hash of all of its
+    cells (``#`` and 16 hex digits), so that the same row imported again is recognized, wherever it stands."""
+    joined = "\x1f".join(text(c) for c in cells)
+    return "#" + hashlib.blake2b(joined.encode("utf-8"), digest_size=8).hexdigest()
 
 
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
