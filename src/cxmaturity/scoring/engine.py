@@ -99,7 +99,9 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     levels = respondent_levels(answers, layout)
     coverage, respondents_per_comp = _coverage(counts, levels, layout)
     importance = _importance(responses, layout)
-    overall_level = _overall_level(levels, layout)
+    overall_levels = _overall_levels(levels, layout)
+    overall_mean, overall_sd = _mean_sd(overall_levels)
+    overall_angle_mean, overall_angle_sd = _mean_sd(angular(overall_levels))
     competencies = _competencies(
         fw, layout, team, uncertainty, comp_agree, coverage, respondents_per_comp, importance, levels, options
     )
@@ -124,8 +126,10 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
             if uncertainty and scored
             else {},
             rule=layout.overall,
-            respondent_mean=_num(overall_level[0]),
-            respondent_sd=_num(overall_level[1]),
+            respondent_mean=_num(overall_mean[0]),
+            respondent_sd=_num(overall_sd[0]),
+            respondent_angle_mean=_num(overall_angle_mean[0]),
+            respondent_angle_sd=_num(overall_angle_sd[0]),
         ),
         competencies=competencies,
         weakest=tuple(c.key for c in competencies if c.score is not None and c.score <= min(scores) + 1e-9),
@@ -187,6 +191,7 @@ def _competencies(
 ) -> tuple[CompetencyResult, ...]:
     out = []
     level_mean, level_sd = _mean_sd(levels)
+    angle_mean, angle_sd = _mean_sd(angular(levels))
     for c, comp in enumerate(fw.competencies):
         assessed = bool(team.assessed[c])
         stage = int(team.stage[c])
@@ -219,37 +224,52 @@ def _competencies(
                 importance=_num(importance[c]),
                 respondent_mean=_num(level_mean[c]),
                 respondent_sd=_num(level_sd[c]),
+                respondent_angle_mean=_num(angle_mean[c]),
+                respondent_angle_sd=_num(angle_sd[c]),
             )
         )
     return tuple(out)
 
 
 def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
-    """Return (respondents, C): each respondent's mean normalized answer over a competency's evidence items they
-    answered (a rubric counts once per stage it evidences), NaN where they answered none of it.
+    """Return (respondents, C): each respondent's *level* in each competency, the mean over the competency's
+    indicators they answered of their normalized answer (NaN where they answered none of it).
 
-    Worked per indicator rather than per evidence item, to stay a small share of scoring without uncertainty: an
-    answer adds the summed value of the indicator's items for the option chosen, and counts as that many items. Both
-    come from one lookup over the same (indicator, code) cells as ``tally``, where dk, na and missing are worth 0.
+    Every answer counts once: a statement's normalized option value, a rubric's stage as a share of the way up,
+    (stage - 1) / (stages - 1), which is the mean of the rubric's evidence items. (The scoring rules count a rubric
+    once per stage it evidences because they judge each stage; a respondent's level weighs their answers, and a
+    rubric is one answer, not four.)
     """
     n, m = answers.shape
     if n == 0:
         return np.zeros((0, layout.n_competencies))
     stride = layout.max_options + SPECIAL_BINS
-    # One table holds both numbers of a cell, the summed value as the real part and the item count as the imaginary
-    # part, so that one gather and one sum do the work of two (complex addition adds each part exactly as alone).
-    table = np.zeros(m * stride, dtype=np.complex128)
-    cells = layout.evidence_indicator[:, np.newaxis] * stride + SPECIAL_BINS + np.arange(layout.max_options)
-    np.add.at(table.real, cells.ravel(), layout.value.ravel())
+    # One table holds both numbers of a cell, the answer's normalized value as the real part and 1 (an answer) as the
+    # imaginary part, so one gather and one sum do the work of two (complex addition adds each part exactly as alone).
+    # Cells of dk, na and missing are 0 + 0i: neither value nor answer.
     items = np.bincount(layout.evidence_indicator, minlength=m)
-    table.reshape(m, stride).imag[:, SPECIAL_BINS:] = items[:, np.newaxis]
+    table = np.zeros((m, stride), dtype=np.complex128)
+    np.add.at(table.real[:, SPECIAL_BINS:], layout.evidence_indicator, layout.value)
+    table.real[:, SPECIAL_BINS:] /= items[:, np.newaxis]
+    table.imag[:, SPECIAL_BINS:] = np.arange(layout.max_options) < layout.options[:, np.newaxis]
     flat = (np.arange(m, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers
     # Indicators of a competency are contiguous in framework order, so reduceat sums each competency's columns.
     starts = np.flatnonzero(np.r_[True, np.diff(layout.indicator_competency) != 0])
-    summed = np.add.reduceat(table[flat], starts, axis=1)
+    summed = np.add.reduceat(table.ravel()[flat], starts, axis=1)
     total, count = summed.real, summed.imag
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.where(count > 0, count, 1.0), np.nan)
+
+
+def angular(levels: FloatArray) -> FloatArray:
+    """Return 2 asin(sqrt(level)), the angular (arcsine square-root) transformation of levels in [0, 1].
+
+    On a bounded scale the spread of levels shrinks towards its ends (everyone near "always" agrees), so a change near
+    an end looks small against the spread in the middle. The transformation evens the spread out (Bartlett 1947;
+    Anscombe 1948: a proportion's variance p(1 - p)/k becomes about 1/k), so that a change of the same strength of
+    evidence reads the same anywhere on the scale. Its slope is 2 in the middle of the scale.
+    """
+    return np.asarray(2.0 * np.arcsin(np.sqrt(np.clip(levels, 0.0, 1.0))), dtype=np.float64)
 
 
 def _mean_sd(levels: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -264,15 +284,14 @@ def _mean_sd(levels: FloatArray) -> tuple[FloatArray, FloatArray]:
     return mean, sd
 
 
-def _overall_level(levels: FloatArray, layout: Layout) -> tuple[float, float]:
-    """Return the mean and SD over respondents of each one's weighted mean level over the competencies they answered."""
+def _overall_levels(levels: FloatArray, layout: Layout) -> FloatArray:
+    """Return (respondents, 1): each respondent's weighted mean level over the competencies they answered."""
     has = ~np.isnan(levels)
     weights = np.where(has, layout.weights, 0.0)
     total = weights.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_respondent = np.where(total > 0, (np.nan_to_num(levels) * weights).sum(axis=1) / total, np.nan)
-    mean, sd = _mean_sd(per_respondent[:, np.newaxis])
-    return float(mean[0]), float(sd[0])
+    return per_respondent[:, np.newaxis]
 
 
 def _distributions(fw: Framework, counts: FloatArray) -> list[dict[str, int]]:
