@@ -390,15 +390,16 @@ class _Header:
         )
 
     def _read_wide(self, builder: ResponseBuilder, row: int, cells: list[str], respondent: str, group: str) -> None:
+        r = builder.row_of(respondent)
         for columns in self.wide:
             answer, importance, comment = (
                 cells[c.index] if c else "" for c in (columns.answer, columns.importance, columns.comment)
             )
             if not (answer.strip() or importance.strip() or comment.strip()):
                 continue  # an empty cell is a question the respondent skipped, not an error
-            builder.add(
+            builder.add_for(
+                r,
                 respondent,
-                group,
                 columns.key,
                 self.column_map.value(answer),
                 Where(self.file, row, columns.first.name),

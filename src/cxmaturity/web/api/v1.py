@@ -18,7 +18,18 @@ from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, audit, exports, organizations, plans, reports, respond, results
+from cxmaturity.services import (
+    access,
+    assessments,
+    audit,
+    exports,
+    imports,
+    organizations,
+    plans,
+    reports,
+    respond,
+    results,
+)
 from cxmaturity.services.benchmarks import (
     benchmark,
     dataset_json,
@@ -252,10 +263,17 @@ def import_answers(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AnswersImport
 ) -> schemas.ImportPublic:
     check_text_size(settings_of(request), body.text)
-    with acting(request, token) as (db, actor):
-        count = assessments.import_answers(
-            db, actor, assessment_id, body.filename, body.text, max_values=settings_of(request).max_import_values
-        )
+    with acting(request, token, write=False) as (_db, actor):
+        pass
+    # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
+    count = imports.import_answers(
+        request.app.state.sessions,
+        actor,
+        assessment_id,
+        body.filename,
+        body.text,
+        max_values=settings_of(request).max_import_values,
+    )
     return schemas.ImportPublic(imported=count)
 
 
