@@ -647,7 +647,8 @@ def get_benchmark(
     region: CohortValue = "",
 ) -> BenchmarkPublic:
     k = settings_of(request).benchmark_min_cohort
-    with acting(request, token) as (db, actor):
+    # A look at a benchmark may release the pool's waiting changes first (benchmark_pool.release_if_due): a write.
+    with acting(request, token, write=True) as (db, actor):
         return BenchmarkPublic.of(benchmark(db, actor, assessment_id, _cohort_of(industry, size_band, region), k))
 
 
@@ -668,7 +669,7 @@ def get_benchmark_dataset(
 ) -> Response:
     settings = settings_of(request)
     cohort = _cohort_of(industry, size_band, region)
-    with acting(request, token) as (db, actor):
+    with acting(request, token, write=True) as (db, actor):  # may release the pool's waiting changes first
         data = export_for_assessment(
             db, actor, assessment_id, cohort, settings.benchmark_min_cohort, settings.source_name(), date.today()
         )
