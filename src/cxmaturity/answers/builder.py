@@ -7,6 +7,7 @@ so a half-valid file is never scored.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -24,6 +25,16 @@ from cxmaturity.scoring.responses import (
 )
 
 MAX_PROBLEMS = 50
+
+#: Importance cells as most files write them: whole numbers of the range (and none), read without parsing.
+_WHOLE: dict[str, float] = {
+    "": math.nan,
+    **{str(v): float(v) for v in range(int(IMPORTANCE_MIN), int(IMPORTANCE_MAX) + 1)},
+}
+
+#: Per indicator of a wide file: its key, the indexes of its answer, importance and comment cells (-1: none), the
+#: names of its answer and importance columns, and how an answer cell becomes an option key.
+WidePlan = tuple[tuple[str, int, int, int, str, str, Callable[[str], str]], ...]
 
 
 class Where(NamedTuple):
@@ -181,6 +192,46 @@ class ResponseBuilder:
         self._importance.append(weight)
         if comment and comment.strip():
             self._comments.append(Comment(indicator, self._groups[r], comment.strip(), r))
+
+    def add_row(
+        self, r: int, respondent: str, file: str, row: int, cells: Sequence[str], plan: WidePlan, *, exact: bool
+    ) -> None:
+        """Check and record a wide row's answers (``plan``: where each indicator's cells are), as ``add_for`` would
+        one by one. The common case (an option key as it stands, when ``exact``: no column map renames answers;
+        an importance that is a whole number) takes no detour."""
+        codes_of, column_of = self._codes, self._column
+        for indicator, answer_at, importance_at, comment_at, answer_name, importance_name, mapped in plan:
+            answer = cells[answer_at] if answer_at >= 0 else ""
+            importance = cells[importance_at] if importance_at >= 0 else ""
+            comment = cells[comment_at] if comment_at >= 0 else ""
+            if not (answer.strip() or importance.strip() or comment.strip()):
+                continue  # an empty cell is a question the respondent skipped, not an error
+            column = column_of[indicator]
+            key = (r, column)
+            if key in self._cells:
+                self.add_for(r, respondent, indicator, mapped(answer), Where(file, row, answer_name))
+                continue
+            code = codes_of[indicator].get(answer) if exact else None
+            weight = _WHOLE.get(importance)
+            if code is None or weight is None or comment:
+                where = Where(file, row, answer_name)
+                importance_where = Where(file, row, importance_name) if importance_at >= 0 else None
+                self.add_for(
+                    r,
+                    respondent,
+                    indicator,
+                    mapped(answer),
+                    where,
+                    importance=importance if importance_at >= 0 else None,
+                    comment=comment if comment_at >= 0 else None,
+                    importance_where=importance_where,
+                )
+                continue
+            self._cells[key] = Where(file, row, answer_name)
+            self._rows.append(r)
+            self._cols.append(column)
+            self._values.append(code)
+            self._importance.append(weight)
 
     def _code(self, indicator: str, answer: str, where: Where) -> int | None:
         if answer == "":

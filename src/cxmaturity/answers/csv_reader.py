@@ -22,7 +22,7 @@ from typing import NoReturn
 
 import yaml
 
-from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuilder, Where
+from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuilder, Where, WidePlan
 from cxmaturity.answers.formulas import QUOTE, unguard
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.scoring.responses import ResponseMatrix
@@ -389,8 +389,27 @@ class _Header:
             importance_where=self.where(row, IMPORTANCE),
         )
 
+    @cached_property
+    def plan(self) -> WidePlan:
+        """Where each indicator's cells are in a wide row, for ``ResponseBuilder.add_row``."""
+        return tuple(
+            (
+                c.key,
+                c.answer.index if c.answer else -1,
+                c.importance.index if c.importance else -1,
+                c.comment.index if c.comment else -1,
+                c.first.name,
+                c.importance.name if c.importance else "",
+                self.column_map.value,
+            )
+            for c in self.wide
+        )
+
     def _read_wide(self, builder: ResponseBuilder, row: int, cells: list[str], respondent: str, group: str) -> None:
         r = builder.row_of(respondent)
+        if r is not None:
+            builder.add_row(r, respondent, self.file, row, cells, self.plan, exact=not self.column_map.values)
+            return
         for columns in self.wide:
             answer, importance, comment = (
                 cells[c.index] if c else "" for c in (columns.answer, columns.importance, columns.comment)

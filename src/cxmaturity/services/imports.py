@@ -47,7 +47,7 @@ from cxmaturity.storage.tables import PENDING_IMPORT, Answer, Invitation, Respon
 PENDING = PENDING_IMPORT
 IMPORTED = "import"
 #: Answers written per transaction: on SQLite a batch holds the writer lock for some tens of milliseconds.
-BATCH_ANSWERS = 20_000
+BATCH_ANSWERS = 5_000
 #: Invitations updated or deleted per statement (well under SQLite's limit of bound parameters).
 ID_CHUNK = 2_000
 #: Pending rows older than this belong to an import whose process died; the next import deletes them.
