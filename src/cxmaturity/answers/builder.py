@@ -88,7 +88,8 @@ class ResponseBuilder:
         self._respondents: dict[str, int] = {}
         self._groups: list[str] = []
         self._group_where: list[Where] = []
-        self._cells: dict[tuple[int, int], Where] = {}
+        #: The row each (respondent, indicator) was answered on, to name it when a second answer comes.
+        self._cells: dict[tuple[int, int], int | None] = {}
         self._rows: list[int] = []
         self._cols: list[int] = []
         self._values: list[int] = []
@@ -172,14 +173,14 @@ class ResponseBuilder:
             return
         if r is None:
             return
-        previous = self._cells.get((r, column))
-        if previous is not None:
+        if (r, column) in self._cells:
+            previous = self._cells[(r, column)]
             self.error(
                 where,
-                f"second answer of respondent '{respondent.strip()}' to '{indicator}' (first on row {previous.row})",
+                f"second answer of respondent '{respondent.strip()}' to '{indicator}' (first on row {previous})",
             )
             return
-        self._cells[(r, column)] = where
+        self._cells[(r, column)] = where.row
         code = self._code(indicator, answer.strip(), where)
         if code is None:
             return
@@ -227,7 +228,7 @@ class ResponseBuilder:
                     importance_where=importance_where,
                 )
                 continue
-            self._cells[key] = Where(file, row, answer_name)
+            self._cells[key] = row
             self._rows.append(r)
             self._cols.append(column)
             self._values.append(code)

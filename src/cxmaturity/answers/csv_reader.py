@@ -252,7 +252,8 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], header: _Header, builde
         if _blank(raw):
             continue
         # Exports guard formula-like text with an apostrophe (answers/formulas.py); reading removes it again.
-        cells = [unguard(cell) for cell in raw] if any(cell.startswith(QUOTE) for cell in raw) else raw
+        guarded = QUOTE in "".join(raw) and any(cell.startswith(QUOTE) for cell in raw)
+        cells = [unguard(cell) for cell in raw] if guarded else raw
         count += 1
         if count > MAX_ROWS:
             builder.error(Where(header.file, row), f"more than {MAX_ROWS} rows of answers; split the file")
@@ -578,7 +579,7 @@ def _first_record(records: Iterator[tuple[int, list[str]]], file: str) -> tuple[
 
 
 def _blank(cells: list[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
+    return not "".join(cells).strip()
 
 
 def _norm(name: str) -> str:

@@ -217,18 +217,21 @@ def _write(
     # Recorded before the answers: should they fail, these rows are deleted again.
     written.invitations.extend(ids)
     rows = _answer_rows(assessment_id, responses, batch, ids, now)
+    # Straight to the driver, in the transaction SQLAlchemy began: no statement events per row (the texts were
+    # checked for NUL characters before the first batch, in _checked).
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     if connection.dialect.name == "postgresql":
-        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY answer ({', '.join(_ANSWER_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     else:
-        # The driver's executemany with the time as SQLAlchemy stores it on SQLite: no conversion per row.
+        # The time as SQLAlchemy stores it on SQLite, so that no adapter runs per row.
         stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        connection.exec_driver_sql(
+        cursor.executemany(
             f"INSERT INTO answer ({', '.join(_ANSWER_COLUMNS)}) VALUES ({', '.join('?' * len(_ANSWER_COLUMNS))})",
             [(*row[:-1], stamp) for row in rows],
         )
+    cursor.close()
 
 
 def _answer_rows(
