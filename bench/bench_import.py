@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -213,10 +214,18 @@ def _mark(engine: sa.Engine) -> str:
     return "?" if engine.dialect.name == "sqlite" else "%s"
 
 
-def _timed(fn: Callable[[], httpx.Response]) -> tuple[float, httpx.Response]:
+def _cpu(pid: int) -> float:
+    """CPU seconds a process has used (user and system): what a run costs whatever else the machine is doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(fn: Callable[[], httpx.Response], pid: int) -> tuple[float, httpx.Response, float]:
+    """Wall seconds, the response, and the server's CPU seconds meanwhile."""
+    cpu = _cpu(pid)
     start = time.perf_counter()
     response = fn()
-    return time.perf_counter() - start, response
+    return time.perf_counter() - start, response, _cpu(pid) - cpu
 
 
 def one_database(backend: str) -> list[Row]:
@@ -231,7 +240,9 @@ def one_database(backend: str) -> list[Row]:
     notes: dict[str, str] = {}
     try:
         seeded = _seed(url, engine)
+        cpu = time.process_time()
         bare = bare_insert(engine, seeded.scratch, fw, RESPONDENTS)
+        bare_cpu = time.process_time() - cpu  # SQLite works in this process; PostgreSQL's work is not counted
         env = {
             "CXM_DATABASE_URL": url,
             "CXM_SECRET_KEY": SECRET,
@@ -249,21 +260,23 @@ def one_database(backend: str) -> list[Row]:
             ):
                 time.sleep(3)
                 respondent.phase = "refused"
-                refused, answer = _timed(
-                    lambda: client.post(f"{api}/answers/import", json={"filename": "bad.csv", "text": bad})
+                refused, answer, cpu = _timed(
+                    lambda: client.post(f"{api}/answers/import", json={"filename": "bad.csv", "text": bad}),
+                    process.pid,
                 )
-                notes["refused"] = f"HTTP {answer.status_code}"
+                notes["refused"] = f"HTTP {answer.status_code}, server CPU {cpu:.1f} s"
                 respondent.phase = "import"
-                imported, answer = _timed(
-                    lambda: client.post(f"{api}/answers/import", json={"filename": "big.csv", "text": text})
+                imported, answer, cpu = _timed(
+                    lambda: client.post(f"{api}/answers/import", json={"filename": "big.csv", "text": text}),
+                    process.pid,
                 )
-                notes["import"] = f"HTTP {answer.status_code} {answer.text[:80]}"
+                notes["import"] = f"HTTP {answer.status_code} {answer.text[:40]}, server CPU {cpu:.1f} s"
                 respondent.phase = "reads"
                 reads = []
                 for _ in range(3):
-                    seconds, answer = _timed(lambda: client.get(f"{api}/results"))
+                    seconds, answer, _ = _timed(lambda: client.get(f"{api}/results"), process.pid)
                     reads.append(f"results {seconds:.1f} s ({answer.status_code})")
-                seconds, answer = _timed(lambda: client.get(f"{api}/export/answers.xlsx"))
+                seconds, answer, _ = _timed(lambda: client.get(f"{api}/export/answers.xlsx"), process.pid)
                 reads.append(f"answers.xlsx {seconds:.1f} s ({answer.status_code}, {len(answer.content) >> 10} KiB)")
                 notes["reads"] = "; ".join(reads)
                 respondent.phase = "after"
@@ -284,7 +297,9 @@ def one_database(backend: str) -> list[Row]:
             f"bare bulk insert {RESPONDENTS:,} x 37 ({backend})",
             bare,
             1.0,
-            f"{'executemany' if backend == 'sqlite' else 'COPY'}, one transaction",
+            f"{'executemany' if backend == 'sqlite' else 'COPY'}, one transaction, "
+            f"this process's CPU {bare_cpu:.1f} s; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
         ),
         Row(
             f"import {size:.1f} MB via the API ({backend})",

@@ -263,7 +263,9 @@ def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> As
     from cxmaturity.services import benchmark_pool, results
 
     if status == "closed":
-        results.refresh(db, assessment)  # scored now, so that the first look at the results is as fast as any
+        # Stored now, so that the first look at the results is as fast as any; callers that hold SQLite's writer
+        # lock score it before (results.warm), and it is only read here.
+        results.results_of(db, assessment)
     benchmark_pool.on_status_change(db, assessment)  # a closed assessment's result is stored for benchmarks
     audit.record(
         db,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -121,7 +122,10 @@ def import_answers(
                 respondents=responses.size,
             )
     except BaseException:
-        _discard(sessions, written)
+        # Should deleting fail as well (the database gone), the pending rows stay unseen until the next import
+        # into the assessment deletes them (_discard_stale); the first error is the one to report.
+        with suppress(Exception):
+            _discard(sessions, written)
         raise
     return responses.size
 

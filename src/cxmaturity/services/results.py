@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Table, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from cxmaturity.frameworks import Framework
@@ -37,8 +37,8 @@ from cxmaturity.scoring.serialize import from_full_data, result_from_dict, resul
 from cxmaturity.services import access, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
-from cxmaturity.services.errors import Invalid
-from cxmaturity.storage.database import apart, read_only
+from cxmaturity.services.errors import Invalid, ServiceError
+from cxmaturity.storage.database import apart, read_only, reading
 from cxmaturity.storage.tables import (
     PENDING_IMPORT,
     Answer,
@@ -263,6 +263,14 @@ def results_of(db: Session, assessment: Assessment) -> AssessmentResults:
     fresh = _score(db, assessment, BOOTSTRAP)[0]
     store(db, assessment.id, revision, fresh)
     return fresh
+
+
+def warm(sessions: sessionmaker[Session], actor: Actor, assessment_id: int) -> None:
+    """Score and store the assessment's result holding no writer lock (a reading transaction, then a short write),
+    so that a change that needs it next (closing) finds it stored rather than scoring while it holds the lock.
+    Errors are left to that change to report."""
+    with suppress(ServiceError), reading(sessions) as db:
+        results(db, actor, assessment_id)
 
 
 def refresh(db: Session, assessment: Assessment) -> AssessmentResults:

@@ -200,6 +200,10 @@ def get_assessment(request: Request, token: Token, assessment_id: AssessmentId) 
 def update_assessment(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AssessmentUpdate
 ) -> schemas.AssessmentPublic:
+    if body.status == "closed":
+        with acting(request, token, write=False) as (_db, reader):
+            pass
+        results.warm(request.app.state.sessions, reader, assessment_id)  # scored before the writer lock is taken
     with acting(request, token) as (db, actor):
         # A change needs the facilitator role even when the body asks for none.
         access.assessment(db, actor, assessment_id, "facilitator")

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.services import access, assessments, imports, mail
+from cxmaturity.services import access, assessments, imports, mail, results
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.web.context import (
@@ -321,6 +321,11 @@ def set_status(
     status: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    if status == "closed":
+        with unit_of_work(request, write=False) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+        results.warm(request.app.state.sessions, who.actor, assessment_id)  # scored before the writer lock
     return _change(
         request,
         assessment_id,
