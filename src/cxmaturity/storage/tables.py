@@ -156,6 +156,10 @@ class RespondentGroup(Base):
     name: Mapped[str] = mapped_column(String(100))
 
 
+#: The source of an imported respondent's invitation until its whole import is written.
+PENDING_IMPORT = "importing"
+
+
 class Invitation(Base):
     """One respondent's access. Only the token's SHA-256 is stored; the link is shown (or sent) once."""
 
@@ -164,7 +168,8 @@ class Invitation(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("respondent_group.id", ondelete="SET NULL"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: "link" for invitations, "import" for respondents whose answers came from a CSV file.
+    #: "link" for invitations, "import" for respondents whose answers came from a CSV file, PENDING_IMPORT while
+    #: such an import is being written (services/imports.py): no reader counts those.
     source: Mapped[str] = mapped_column(String(10), default="link")
     #: False only for a link the app e-mailed itself. True when the facilitator saw the link (shown on a page,
     #: downloaded as CSV, returned by the API) or supplied the answers (an import): he could have answered it himself,

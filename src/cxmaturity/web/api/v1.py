@@ -18,7 +18,18 @@ from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, audit, exports, organizations, plans, reports, respond, results
+from cxmaturity.services import (
+    access,
+    assessments,
+    audit,
+    exports,
+    imports,
+    organizations,
+    plans,
+    reports,
+    respond,
+    results,
+)
 from cxmaturity.services.benchmarks import (
     benchmark,
     dataset_json,
@@ -189,6 +200,10 @@ def get_assessment(request: Request, token: Token, assessment_id: AssessmentId) 
 def update_assessment(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AssessmentUpdate
 ) -> schemas.AssessmentPublic:
+    if body.status == "closed":
+        with acting(request, token, write=False) as (_db, reader):
+            pass
+        results.warm(request.app.state.sessions, reader, assessment_id)  # scored before the writer lock is taken
     with acting(request, token) as (db, actor):
         # A change needs the facilitator role even when the body asks for none.
         access.assessment(db, actor, assessment_id, "facilitator")
@@ -252,10 +267,17 @@ def import_answers(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AnswersImport
 ) -> schemas.ImportPublic:
     check_text_size(settings_of(request), body.text)
-    with acting(request, token) as (db, actor):
-        count = assessments.import_answers(
-            db, actor, assessment_id, body.filename, body.text, max_values=settings_of(request).max_import_values
-        )
+    with acting(request, token, write=False) as (_db, actor):
+        pass
+    # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
+    count = imports.import_answers(
+        request.app.state.sessions,
+        actor,
+        assessment_id,
+        body.filename,
+        body.text,
+        max_values=settings_of(request).max_import_values,
+    )
     return schemas.ImportPublic(imported=count)
 
 
@@ -629,7 +651,8 @@ def get_benchmark(
     region: CohortValue = "",
 ) -> BenchmarkPublic:
     k = settings_of(request).benchmark_min_cohort
-    with acting(request, token) as (db, actor):
+    # A look at a benchmark may release the pool's waiting changes first (benchmark_pool.release_if_due): a write.
+    with acting(request, token, write=True) as (db, actor):
         return BenchmarkPublic.of(benchmark(db, actor, assessment_id, _cohort_of(industry, size_band, region), k))
 
 
@@ -650,7 +673,7 @@ def get_benchmark_dataset(
 ) -> Response:
     settings = settings_of(request)
     cohort = _cohort_of(industry, size_band, region)
-    with acting(request, token) as (db, actor):
+    with acting(request, token, write=True) as (db, actor):  # may release the pool's waiting changes first
         data = export_for_assessment(
             db, actor, assessment_id, cohort, settings.benchmark_min_cohort, settings.source_name(), date.today()
         )
