@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks load faults).
+exports benchmarks load heavy faults).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -18,6 +18,7 @@ from bench import (
     bench_exports,
     bench_faults,
     bench_frameworks,
+    bench_heavy,
     bench_load,
     bench_method,
     bench_planning,
@@ -41,6 +42,7 @@ def main() -> int:
         ("exports", bench_exports.run),
         ("benchmarks", bench_benchmarks.run),
         ("load", bench_load.run),
+        ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),
     )
     for name, run in suites:
