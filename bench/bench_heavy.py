@@ -4,8 +4,8 @@ Phase 1, idle (the baseline, same server, same run): ``/healthz`` and a responde
 Phase 2, heavy: the same probes while 30 clients keep asking for the HTML report (retrying 1 s after a 503, sooner
 than the Retry-After of 5 s asks) and 4 keep uploading a 1.2 MB framework that is refused (over the indicator
 limit, after it was parsed). Target: p99 of both probes under 300 ms.
-Phase 3, slow clients: 1,000 connections that send a request's headers one byte every few seconds (slowloris) stay
-open while ``/healthz`` and sign-in (a password check, argon2id) are probed, against the same probes idle.
+Phase 3, slow clients: 1,000 connections that send a request's headers one byte every 5 s (slowloris) stay open while
+``/healthz`` and sign-in (a password check, argon2id) are probed, against the same probes without them.
 
 Data are SYNTHETIC (bench/survey.py). The PostgreSQL run uses a schema of its own on ``CXM_BENCH_POSTGRES_URL``.
 """
@@ -45,8 +45,9 @@ SLOW_CLIENTS = 1000
 #: Seconds of each phase.
 PHASE = 20.0
 P99_TARGET_MS = 300
-#: Sign-in checks a password with argon2id on purpose (tens of ms of CPU): its target is relative to idle.
-SIGNIN_TARGET_RATIO = 3.0
+#: With slow clients, /healthz and sign-in (argon2id: a deliberate fraction of a second of CPU) are held to the same
+#: probes without them, in the same run: what they cost must not depend on how many idle connections are open.
+SLOW_TARGET_RATIO = 2.0
 PASSWORD = "heavy run password 1234"
 
 
@@ -290,10 +291,13 @@ def measure(backend: str, url: str) -> list[Row]:
         Row(
             f"{backend}: /healthz, {SLOW_CLIENTS} slow clients",
             p99(crowd.healthz) / 1000,
-            p99(crowd.healthz) / p99(idle.healthz),
-            f"p99 {p99(crowd.healthz):.0f} ms against idle {p99(idle.healthz):.0f} ms (target < {P99_TARGET_MS}); "
-            f"{opened} slow connections held open" + (f"; failures {crowd.failures[:3]}" if crowd.failures else ""),
-            p99(crowd.healthz) < P99_TARGET_MS and opened >= SLOW_CLIENTS * 0.95 and not crowd.failures,
+            p99(crowd.healthz) / p99(alone.healthz),
+            f"p99 {p99(crowd.healthz):.0f} ms against {p99(alone.healthz):.0f} ms beside the same sign-ins without "
+            f"them (target < {SLOW_TARGET_RATIO:g} x); {opened} slow connections held open"
+            + (f"; failures {crowd.failures[:3]}" if crowd.failures else ""),
+            p99(crowd.healthz) < SLOW_TARGET_RATIO * p99(alone.healthz)
+            and opened >= SLOW_CLIENTS * 0.95
+            and not crowd.failures,
         )
     )
     rows.append(
@@ -302,8 +306,8 @@ def measure(backend: str, url: str) -> list[Row]:
             p99(crowd.signins) / 1000,
             p99(crowd.signins) / p99(alone.signins),
             f"p99 {p99(crowd.signins):.0f} ms over {len(crowd.signins)} sign-ins against idle {p99(alone.signins):.0f} "
-            f"ms (target < {SIGNIN_TARGET_RATIO:g} x idle)",
-            bool(crowd.signins) and p99(crowd.signins) < SIGNIN_TARGET_RATIO * p99(alone.signins),
+            f"ms (target < {SLOW_TARGET_RATIO:g} x)",
+            bool(crowd.signins) and p99(crowd.signins) < SLOW_TARGET_RATIO * p99(alone.signins),
         )
     )
     return rows
