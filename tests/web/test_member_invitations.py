@@ -250,3 +250,22 @@ def test_it_changes_only_members_roles(site: Site, cast: Cast) -> None:
     response = owner.submit(f"/orgs/{org}", f"/orgs/{org}/members", {"email": cast.emails["owner"], "role": "viewer"})
     assert response.status_code == 409
     assert _role(site, cast.owner, org) == "owner"
+
+
+def test_one_account_sends_at_most_its_hourly_number_of_invitations(site: Site, cast: Cast) -> None:
+    # Anyone may create organizations, so the limit of pending invitations per organization alone would not stop an
+    # account from sending mail in bulk through the server.
+    sender, _ = _account(site)
+    with transaction(site.sessions) as db:
+        orgs = [organizations.create(db, Actor(sender), f"Sender {n}").id for n in range(2)]
+    limit = member_invitations.SENDER_LIMIT.failures
+    with transaction(site.sessions) as db:
+        for n in range(limit):
+            member_invitations.invite(db, Actor(sender), orgs[n % 2], f"bulk-{n}@example.com", "viewer")
+    client = site.client(sender)
+    response = client.submit(
+        f"/orgs/{orgs[0]}", f"/orgs/{orgs[0]}/member-invitations", {"email": "one-more@example.com", "role": "viewer"}
+    )
+    assert response.status_code == 429
+    assert f"you sent {limit} invitations within an hour" in response.text
+    assert response.headers["retry-after"].isdigit()

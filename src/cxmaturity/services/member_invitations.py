@@ -15,10 +15,11 @@ from email.message import EmailMessage
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cxmaturity.services import audit, mail
+from cxmaturity.services import audit, mail, throttle
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.accounts import normalize_email
-from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.errors import Conflict, Invalid, NotFound, TooMany
+from cxmaturity.services.throttle import Limit
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.settings import Settings
 from cxmaturity.storage.tables import ROLES, MemberInvitation, Membership, Organization, User
@@ -27,6 +28,8 @@ from cxmaturity.storage.tables import ROLES, MemberInvitation, Membership, Organ
 VALID_DAYS = 7
 #: Pending invitations per organization: enough for any team, too few to make the server a spam relay.
 MAX_PENDING = 50
+#: Invitations one account may send per hour, over all its organizations (anyone may create organizations).
+SENDER_LIMIT = Limit("member-invite", 50, timedelta(hours=1))
 #: What an invitation link that cannot be used answers, whatever the reason (unknown, used, revoked, expired).
 NOT_VALID = "this link is not valid: the invitation was used, declined, revoked or has expired"
 
@@ -81,6 +84,12 @@ def invite(db: Session, actor: Actor, organization_id: int, email: str, role: st
         raise Invalid("enter a valid e-mail address", field="email")
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+    blocked, _ = throttle.reserve(db, SENDER_LIMIT, str(actor.user_id))
+    if blocked:
+        raise TooMany(
+            f"you sent {SENDER_LIMIT.failures} invitations within an hour; try again in {blocked.minutes} minutes",
+            retry_after=blocked.seconds,
+        )
     member = db.scalar(
         select(User.id)
         .join(Membership, Membership.user_id == User.id)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from cxmaturity.services import access, assessments, audit, branding, member_invitations, organizations
-from cxmaturity.services.errors import ServiceError
+from cxmaturity.services.errors import ServiceError, TooMany
 from cxmaturity.storage.tables import ROLES
 from cxmaturity.web import joining
 from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
@@ -94,7 +94,10 @@ def invite_member(
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        return _page(request, organization_id, status_code=exc.status, error=exc.message)
+        response = _page(request, organization_id, status_code=exc.status, error=exc.message)
+        if isinstance(exc, TooMany):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return _page(request, organization_id, invited=sent)
 
 
