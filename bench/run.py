@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes load faults import).
+exports benchmarks outcomes load heavy faults import).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -19,6 +19,7 @@ from bench import (
     bench_faults,
     bench_frameworks,
     bench_import,
+    bench_heavy,
     bench_load,
     bench_method,
     bench_outcomes,
@@ -44,6 +45,7 @@ def main() -> int:
         ("benchmarks", bench_benchmarks.run),
         ("outcomes", bench_outcomes.run),
         ("load", bench_load.run),
+        ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),
         ("import", bench_import.run),
     )

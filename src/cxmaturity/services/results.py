@@ -194,6 +194,9 @@ def _build(
     provenance = tuple(provenance_of_invitation[int(i)] for i in ids)
     row_of_invitation = {int(i): r for r, i in enumerate(ids)}
     known = set(fw.indicator_keys)
+    # Each statement reads the database as it is when it runs (PostgreSQL's READ COMMITTED): a respondent who saved
+    # a first page since the answers were read has comments but no row in the matrix yet. Such comments wait for the
+    # next read, as their answers do (a report under load answered 500 with a KeyError before).
     comments = [
         (row_of_invitation[invitation_id], indicator, text)
         for invitation_id, indicator, text in conn.execute(
@@ -201,7 +204,7 @@ def _build(
                 answer.assessment_id == assessment.id, answer.comment.is_not(None), answer.comment != ""
             )
         )
-        if indicator in known and invitation_id not in pending
+        if indicator in known and invitation_id in row_of_invitation
     ]
     respondents = tuple(f"respondent-{n}" for n in range(len(ids)))
     matrix = ResponseMatrix(fw, respondents, groups, answers, importance_matrix, provenance=provenance)

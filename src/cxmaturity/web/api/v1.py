@@ -24,6 +24,7 @@ from cxmaturity.services import (
     audit,
     exports,
     imports,
+    member_invitations,
     organizations,
     plans,
     reports,
@@ -41,6 +42,7 @@ from cxmaturity.services.benchmarks import (
 )
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
+from cxmaturity.web import joining
 from cxmaturity.web.api import deps, schemas
 from cxmaturity.web.api.benchmark_schemas import BenchmarkPublic, BenchmarkSettingsPublic, ContributionUpdate
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
@@ -115,6 +117,109 @@ def audit_log(
             schemas.AuditEventPublic(id=e.id, at=e.at, action=e.action, who=e.who, target=e.target, detail=e.detail)
             for e in audit.events(db, actor, organization_id, limit=limit, before=before)
         ]
+
+
+MemberInvitationId = Annotated[int, Path(ge=1, le=ID_MAX, description="A pending invitation's id.")]
+JoinToken = Annotated[str, Path(min_length=1, max_length=100, description="The token of an invitation to join.")]
+
+
+def _pending(db: Session, actor: access.Actor, organization_id: int) -> list[schemas.MemberInvitationPublic]:
+    return [
+        schemas.MemberInvitationPublic(
+            id=p.id, email=p.email, role=p.role, created_at=p.created_at, expires_at=p.expires_at
+        )
+        for p in member_invitations.pending(db, actor, organization_id)
+    ]
+
+
+@router.post(
+    "/organizations/{organization_id}/member-invitations",
+    tags=["members"],
+    status_code=202,
+    summary="Invite an e-mail address to join with a role (owners); the same answer whether or not it has an account",
+    responses=CONFLICT,
+)
+def invite_member(
+    request: Request, token: Token, organization_id: OrgId, body: schemas.MemberInvitationCreate
+) -> schemas.MemberInvitationSent:
+    with acting(request, token) as (_db, actor):
+        pass
+    sent = joining.invite(request, actor, organization_id, body.email, body.role)
+    return schemas.MemberInvitationSent(
+        email=sent.email,
+        role=sent.role,
+        expires_at=sent.expires_at,
+        delivery="link" if sent.link else "email",
+        link=sent.link,
+    )
+
+
+@router.get(
+    "/organizations/{organization_id}/member-invitations",
+    tags=["members"],
+    summary="Pending invitations to join, newest first (owners)",
+)
+def list_member_invitations(
+    request: Request, token: Token, organization_id: OrgId
+) -> list[schemas.MemberInvitationPublic]:
+    with acting(request, token) as (db, actor):
+        return _pending(db, actor, organization_id)
+
+
+@router.delete(
+    "/organizations/{organization_id}/member-invitations/{invitation_id}",
+    tags=["members"],
+    summary="Revoke a pending invitation (owners); returns the invitations still pending",
+)
+def revoke_member_invitation(
+    request: Request, token: Token, organization_id: OrgId, invitation_id: MemberInvitationId
+) -> list[schemas.MemberInvitationPublic]:
+    with acting(request, token) as (db, actor):
+        member_invitations.revoke(db, actor, organization_id, invitation_id)
+        db.flush()
+        return _pending(db, actor, organization_id)
+
+
+def _offer(offer: member_invitations.Offer) -> schemas.MemberInvitationOffer:
+    return schemas.MemberInvitationOffer(
+        organization_id=offer.organization_id,
+        organization=offer.organization,
+        role=offer.role,
+        invited_by=offer.inviter,
+        email=offer.email,
+        expires_at=offer.expires_at,
+    )
+
+
+@router.get("/member-invitations/{join_token}", tags=["members"], summary="What an invitation to join offers")
+def member_invitation(request: Request, token: Token, join_token: JoinToken) -> schemas.MemberInvitationOffer:
+    with acting(request, token) as (db, actor):
+        return _offer(member_invitations.offer(db, actor, join_token))
+
+
+@router.post(
+    "/member-invitations/{join_token}/accept",
+    tags=["members"],
+    summary="Accept an invitation: the token's account joins the organization with the invited role",
+)
+def accept_member_invitation(request: Request, token: Token, join_token: JoinToken) -> schemas.OrganizationPublic:
+    with acting(request, token) as (db, actor):
+        membership = member_invitations.accept(db, actor, join_token)
+        db.flush()
+        org = access.organization(db, actor, membership.organization_id)
+        return schemas.OrganizationPublic.of(org, membership.role)
+
+
+@router.post(
+    "/member-invitations/{join_token}/decline",
+    tags=["members"],
+    summary="Decline an invitation: no membership is made and the link stops working",
+)
+def decline_member_invitation(request: Request, token: Token, join_token: JoinToken) -> schemas.MemberInvitationOffer:
+    with acting(request, token) as (db, actor):
+        offer = member_invitations.offer(db, actor, join_token)
+        member_invitations.decline(db, actor, join_token)
+        return _offer(offer)
 
 
 @router.get(
