@@ -23,10 +23,6 @@ from cxmaturity.outcomes.problems import OutcomesError, Problem
 #: One cell: text from a CSV file; text, a number, a date or None from a workbook.
 CellValue = str | int | float | datetime | date | time | bool | None
 
-#: Longest cell accepted (a quoted multi-line question text is long; a runaway quote is longer).
-csv.field_size_limit(10 * 1024 * 1024)
-
-
 class FileError(OutcomesError):
     """A file that cannot be read at all (missing, not text, not a workbook)."""
 
