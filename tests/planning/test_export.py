@@ -81,7 +81,7 @@ def test_json_has_every_documented_field(plan: Plan) -> None:
     for item in data["initiatives"]:
         assert set(item) == INITIATIVE_KEYS
     first = data["initiatives"][0]
-    assert first["end"] == first["start"] + 1
+    assert first["end"] > first["start"]
     assert data["expected_stages"]["vision"][-1] == "committing"
     assert [t["period"] for t in data["totals"]] == list(range(1, 9))
 

@@ -43,8 +43,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from cxmaturity.frameworks.model import Framework
+from cxmaturity.frameworks.model import Framework, Statement
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
+from cxmaturity.planning.wording import competency_name, indicator_text, listing, quoted, stage_name
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
@@ -187,6 +188,10 @@ class _Problem:
     back: tuple[str, ...] = ()
     #: Fixed starts of that step's candidates and what they need first (see ``lead_starts``); empty when none.
     lead: dict[int, int] = field(default_factory=dict)
+    #: Candidates for a stage already reached whose own indicators do not say otherwise: in place, not planned.
+    done: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Candidates for a stage already reached that their own indicators say are not in place: those indicators.
+    contradicted: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -249,11 +254,13 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
         share = (s + 1 - score[c]) if t == s else 1.0
         part[i] = max(0.0, share) / len(step_members[(c, t)])
         value[i] = part[i] * factor[c]
+    done, contradicted = _reached(fw, result, cands, frm, current)
     gate: list[tuple[int, ...] | None] = []
     for i, cand in enumerate(cands):
         t = int(frm[i])
         gate.append(step_members.get((cand.competency, t - 1), ()) if t > current[cand.competency] else None)
-    prereqs = tuple(tuple(index[r] for r in c.requires if r in index) for c in cands)
+    # A prerequisite already in place (its stage reached) is no longer waited for.
+    prereqs = tuple(tuple(index[r] for r in c.requires if r in index and not done[index[r]]) for c in cands)
     unknown = tuple(tuple(r for r in c.requires if r not in index) for c in cands)
     dur = np.array([c.duration for c in cands], dtype=np.int64)
     allowed = np.array([c.key not in request.must_not for c in cands], dtype=bool) & (dur <= horizon)
@@ -311,7 +318,47 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
         relevant=relevant,
         owners=owners,
         back=back,
+        done=done,
+        contradicted=contradicted,
     )
+
+
+def _reached(
+    fw: Framework,
+    result: Result,
+    cands: Sequence[Candidate],
+    frm: npt.NDArray[np.int64],
+    current: dict[str, int],
+) -> tuple[npt.NDArray[np.bool_], dict[int, tuple[str, ...]]]:
+    """Return which candidates count as done, and the indicators that say otherwise for the rest of those below.
+
+    A candidate for a stage its competency has already passed (``from_stage`` below the current stage) counts as done:
+    it uses no capacity and nothing waits for it. Unless the answers on its own indicators say it is not in place: a
+    statement whose mean answer is below the stage threshold, or a rubric whose mean chosen stage is below the stage
+    the action leads to. Such a candidate stays a prerequisite, and its reason names those indicators.
+    """
+    means = {r.key: r.mean for r in result.indicators}
+    kinds = {ind.key: ind for _, ind in fw.indicators}
+    threshold = fw.scoring.threshold
+    done = np.zeros(len(cands), dtype=bool)
+    contradicted: dict[int, tuple[str, ...]] = {}
+    for i, cand in enumerate(cands):
+        t = int(frm[i])
+        if t >= current[cand.competency]:
+            continue
+        against = []
+        for key in cand.indicators:
+            ind, mean = kinds.get(key), means.get(key)
+            if ind is None or mean is None or math.isnan(mean):
+                continue
+            limit = threshold if isinstance(ind, Statement) else t + 1
+            if mean < limit:
+                against.append(key)
+        if against:
+            contradicted[i] = tuple(against)
+        else:
+            done[i] = True
+    return done, contradicted
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -547,6 +594,7 @@ class _Ledger:
         self.capacity = np.zeros(p.horizon + 2)
         self.running = np.zeros(p.horizon + 2, dtype=np.int64)
         self.starts: dict[int, int] = {}
+        self.visiting: set[int] = set()
 
     def fits(self, i: int, start: int) -> bool:
         p = self.p
@@ -593,14 +641,18 @@ class _Ledger:
         p = self.p
         if i in self.starts:
             return True
-        if not p.eligible[i] or depth > p.n:
+        # A candidate already being placed further up (a requirement that leads back to it through the step
+        # below) cannot come before itself.
+        if not p.eligible[i] or depth > p.n or i in self.visiting:
             return False
         mark = len(placed)
+        self.visiting.add(i)
         ok = all(self.schedule(b, placed, depth + 1) for b in p.prereqs[i])
         g = p.gate[i]
         if ok and g is not None and not any(b in self.starts for b in g):
             ranked = sorted((b for b in g if p.eligible[b]), key=lambda b: (p.effort[b] + p.cost[b] * 1e-6, b))
             ok = any(self.schedule(b, placed, depth + 1) for b in ranked)
+        self.visiting.discard(i)
         start = self.earliest(i) if ok else None
         if start is None:
             for j in reversed(placed[mark:]):
@@ -736,11 +788,11 @@ def _improve(p: _Problem, starts: dict[int, int], deadline: float) -> dict[int, 
 
 
 def _names(p: _Problem, comp: str) -> str:
-    return p.fw.text(p.fw.competency(comp).name)
+    return competency_name(p.fw, comp)
 
 
 def _stage_name(p: _Problem, number: int) -> str:
-    return p.fw.text(p.fw.stages[number - 1].name)
+    return stage_name(p.fw, number)
 
 
 def _expected(p: _Problem, starts: dict[int, int]) -> dict[str, tuple[str, ...]]:
@@ -791,7 +843,10 @@ def is_quick_win(p: _Problem, i: int) -> bool:
 
 
 def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str]) -> tuple[str, str, str]:
-    """Return the reason sentence(s), expected_from and expected_to of chosen candidate ``i``."""
+    """Return the reason sentence(s), expected_from and expected_to of chosen candidate ``i``.
+
+    In plain words: competency, stage and initiative names and statement texts, never keys.
+    """
     cand = p.cands[i]
     c = cand.competency
     s, t, target = p.current[c], int(p.frm[i]), p.target[c]
@@ -810,19 +865,26 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
     elif i in p.must:
         why.append("it is a must-do")
     needed_by = sorted(
-        p.cands[a].key for a in starts if i in p.prereqs[a] or (p.gate[a] is not None and i in (p.gate[a] or ()))
+        (a for a in starts if i in p.prereqs[a] or (p.gate[a] is not None and i in (p.gate[a] or ()))),
+        key=lambda a: (starts[a], p.cands[a].title),
     )
     if needed_by:
-        why.append(
-            "it comes before " + ", ".join(f"'{k}'" for k in needed_by[:3]) + (" …" if len(needed_by) > 3 else "")
-        )
+        shown = ", ".join(_t(p, a) for a in needed_by[:3]) + (" …" if len(needed_by) > 3 else "")
+        why.append(f"{shown} {'needs' if len(needed_by) == 1 else 'need'} it first")
     if t < s:
         expected_from = expected_to = p.fw.stage_keys[s - 1]
-        effect = f"{name} is already past {_stage_name(p, t)}, so it adds no stage"
+        effect = f"It belongs to stage {_stage_name(p, t)}, which {name} has already passed, so it adds no stage"
+        against = p.contradicted.get(i, ())
+        if against:
+            effect += (
+                "; but the answers on "
+                + listing([indicator_text(p.fw, k) for k in against])
+                + " say it is not in place yet"
+            )
     else:
         expected_from = p.fw.stage_keys[t - 1]
         expected_to = p.fw.stage_keys[min(t, top - 1)]
-        step = f"{_stage_name(p, t)} → {_stage_name(p, min(t + 1, top))}"
+        step = f"{_stage_name(p, t)} to {_stage_name(p, min(t + 1, top))}"
         members = len(p.step_members.get((c, t), ()))
         if t < target:
             share = "the only initiative" if members == 1 else f"one of {members} initiatives"
@@ -833,9 +895,9 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
         effect += " (" + " and ".join(why) + ")"
     effect += "."
     if cand.indicators:
-        effect += " Addresses " + ", ".join(cand.indicators)
+        effect += " It addresses " + listing([indicator_text(p.fw, k) for k in cand.indicators])
         if discussed:
-            effect += "; the team disagrees on " + ", ".join(discussed)
+            effect += "; the team disagrees on " + listing([indicator_text(p.fw, k) for k in discussed])
         effect += "."
     return f"{here} {effect}", expected_from, expected_to
 
@@ -923,42 +985,56 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else f"{x:,.2f}"
 
 
+def _t(p: _Problem, i: int) -> str:
+    """Candidate ``i`` as a reader knows it: its quoted title."""
+    return quoted(p.cands[i].title)
+
+
+def _typed(p: _Problem, key: str) -> str:
+    """A key from the request: the initiative's quoted title when it exists, else the key as typed."""
+    return _t(p, p.index[key]) if key in p.index else f"'{key}'"
+
+
+def _fw_name(p: _Problem) -> str:
+    return p.fw.text(p.fw.name)
+
+
 def _why_not(p: _Problem, i: int, depth: int = 0) -> str:
     """Why candidate ``i`` cannot be chosen at all (it is not eligible)."""
     cand = p.cands[i]
-    key = cand.key
+    title = _t(p, i)
     if cand.key in p.request.must_not:
-        return f"'{key}' is on the must-not list"
+        return f"{title} is on the must-not list"
     if p.dur[i] > p.horizon:
-        return f"'{key}' takes {p.dur[i]} periods, more than the horizon of {p.horizon}"
+        return f"{title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}"
     for r in p.unknown_prereqs[i]:
-        return f"'{key}' requires '{r}', which is no known initiative"
+        return f"{title} requires '{r}', which is no initiative of this plan"
     for b in p.prereqs[i]:
         if not p.eligible[b]:
             if depth > 8:
-                return f"'{key}' requires '{p.cands[b].key}', which cannot be chosen"
-            return f"'{key}' requires {_why_not(p, b, depth + 1)}"
+                return f"{title} requires {_t(p, b)}, which cannot be chosen"
+            return f"{title} requires {_why_not(p, b, depth + 1)}"
     g = p.gate[i]
     c = cand.competency
     below = _stage_name(p, int(p.frm[i]) - 1)
     if g is not None and not g:
-        excluded = [o.key for j, o in enumerate(p.cands) if o.competency == c and p.frm[j] == p.frm[i] - 1]
+        excluded = [j for j, o in enumerate(p.cands) if o.competency == c and p.frm[j] == p.frm[i] - 1]
         why = (
-            "its initiatives (" + ", ".join(f"'{k}'" for k in excluded) + ") are on the must-not list"
+            "its initiatives (" + ", ".join(_t(p, j) for j in excluded) + ") are on the must-not list"
             if excluded
             else "no initiative exists for it"
         )
         return (
-            f"'{key}' is for stage {_stage_name(p, int(p.frm[i]))} of {_names(p, c)}, which is at "
+            f"{title} is for stage {_stage_name(p, int(p.frm[i]))} of {_names(p, c)}, which is at "
             f"{_stage_name(p, p.current[c])}: stage {below} must be worked on first, but {why}"
         )
     if g is not None:
         first = g[0]
         return (
-            f"'{key}' must wait for an initiative of stage {below} of {_names(p, c)} (no stage is skipped), "
-            f"and none can be chosen: {_why_not(p, first, depth + 1) if depth <= 8 else p.cands[first].key}"
+            f"{title} must wait for an initiative of stage {below} of {_names(p, c)} (no stage is skipped), "
+            f"and none can be chosen: {_why_not(p, first, depth + 1) if depth <= 8 else _t(p, first)}"
         )
-    return f"'{key}' cannot be chosen"
+    return f"{title} cannot be chosen"
 
 
 def _static_problems(p: _Problem) -> list[str]:
@@ -969,34 +1045,35 @@ def _static_problems(p: _Problem) -> list[str]:
     for key in sorted(req.must):
         if key not in known:
             out.append(
-                f"The must-do '{key}' is neither an action of {p.fw.id} nor a custom initiative: "
-                "check the key or remove it from the must-do list."
+                f"The must-do '{key}' is neither an action of {_fw_name(p)} nor one of your own initiatives: "
+                "check it or remove it from the must-do list."
             )
         elif key in req.must_not:
-            out.append(f"'{key}' is both a must-do and a must-not: remove it from one of the two lists.")
+            out.append(f"{_typed(p, key)} is both a must-do and a must-not: remove it from one of the two lists.")
     for lock in req.locks:
         if lock.key not in known:
             out.append(
-                f"The locked initiative '{lock.key}' is neither an action of {p.fw.id} nor a custom initiative: "
-                "unlock it."
+                f"The locked initiative '{lock.key}' is neither an action of {_fw_name(p)} nor one of your own "
+                "initiatives: unlock it."
             )
             continue
         i = known[lock.key]
+        title = _t(p, i)
         if lock.key in req.must_not:
-            out.append(f"'{lock.key}' is locked and on the must-not list: unlock it or allow it.")
+            out.append(f"{title} is locked and on the must-not list: unlock it or allow it.")
             continue
         d = int(p.dur[i])
         latest = p.horizon - d + 1
         if lock.start < 1:
-            out.append(f"The lock of '{lock.key}' starts in period {lock.start}; periods count from 1: move its start.")
+            out.append(f"The lock of {title} starts in period {lock.start}; periods count from 1: move its start.")
         elif lock.start > latest:
             needed = lock.start + d - 1
             out.append(
-                f"The lock of '{lock.key}' starts in period {lock.start} and takes {d} period(s), past the horizon "
+                f"The lock of {title} starts in period {lock.start} and takes {d} period(s), past the horizon "
                 f"of {p.horizon}: move its start to period {max(latest, 1)} or earlier, or extend the horizon to "
                 f"{needed}."
                 if latest >= 1
-                else f"The locked '{lock.key}' takes {d} periods, more than the horizon of {p.horizon}: extend the "
+                else f"The locked {title} takes {d} periods, more than the horizon of {p.horizon}: extend the "
                 f"horizon to {needed} or unlock it."
             )
     if out:
@@ -1005,17 +1082,32 @@ def _static_problems(p: _Problem) -> list[str]:
         if p.eligible[i]:
             continue
         what = "locked initiative" if i in p.locks else "must-do"
-        key = p.cands[i].key
+        title = _t(p, i)
         if p.dur[i] > p.horizon:
             out.append(
-                f"The {what} '{key}' takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
+                f"The {what} {title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
                 f"horizon to {p.dur[i]} or drop it."
             )
         else:
             out.append(
-                f"The {what} '{key}' cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
+                f"The {what} {title} cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
                 "from the list."
             )
+    return out + _lock_order(p)
+
+
+def _lock_order(p: _Problem) -> list[str]:
+    """Locked starts that break an order by themselves: a locked initiative starting before a locked prerequisite
+    (or the step below, when all of that step's candidates are locked) has finished. Named, with the period to pick."""
+    out: list[str] = []
+    for a, start in sorted(p.locks.items(), key=lambda kv: (kv[1], p.cands[kv[0]].key)):
+        for b in p.prereqs[a]:
+            if b in p.locks and p.locks[b] + int(p.dur[b]) > start:
+                out.append(
+                    f"{_t(p, a)} is locked to start in period {start}, but it requires {_t(p, b)}, which is locked "
+                    f"to run until period {p.locks[b] + int(p.dur[b]) - 1}: start it in period "
+                    f"{p.locks[b] + int(p.dur[b])} or later, or move {_t(p, b)} earlier."
+                )
     return out
 
 
@@ -1071,17 +1163,17 @@ def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
             )
     if p.locks and _feasible(p, relax=frozenset({"lock-dates"})):
         found = True
-        keys = ", ".join(f"'{p.cands[i].key}'" for i in sorted(p.locks, key=lambda i: p.cands[i].key))
+        keys = listing([_t(p, i) for i in sorted(p.locks, key=lambda i: p.cands[i].key)])
         out.append(f"The locked start dates ({keys}) cannot all be kept: move or unlock one of them.")
     optional = sorted(p.must - set(p.locks), key=lambda i: p.cands[i].key)
     if optional:
         singles = [i for i in optional if _feasible(p, must=p.must - {i})]
         for i in singles:
             found = True
-            out.append(f"Dropping the must-do '{p.cands[i].key}' makes a plan possible.")
+            out.append(f"Dropping the must-do {_t(p, i)} makes a plan possible.")
         if not singles and _feasible(p, relax=frozenset({"must"})):
             found = True
-            keys = ", ".join(f"'{p.cands[i].key}'" for i in optional)
+            keys = listing([_t(p, i) for i in optional])
             out.append(f"The must-do initiatives ({keys}) do not fit together: drop some of them.")
     if not found:
         if _feasible(p, relax=frozenset({"prerequisites"})):
@@ -1105,8 +1197,8 @@ def _explain_empty(p: _Problem) -> list[str]:
     fw = p.fw
     if p.n == 0:
         return [
-            f"There is nothing to choose from: framework {fw.id} has no actions and no custom initiatives were "
-            "given. Add custom initiatives."
+            f"There is nothing to choose from: the framework {_fw_name(p)} has no actions and you have no "
+            "initiatives of your own. Add some of your own."
         ]
     steps = [(c, t) for c in p.current for t in range(p.current[c], p.target[c])]
     if not steps:
