@@ -338,7 +338,7 @@ def plan_command(
     if fmt is PlanFormat.json:
         import json
 
-        from cxmaturity.planning.export import plan_to_dict
+        from cxmaturity.planning.serialize import plan_to_dict
 
         _write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n", out)
     elif fmt is PlanFormat.csv:

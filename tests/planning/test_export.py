@@ -14,8 +14,9 @@ from icalendar import Calendar
 from cxmaturity.answers.csv_reader import read_answers_csv
 from cxmaturity.frameworks import Framework, load_framework
 from cxmaturity.planning import Plan, PlanRequest
-from cxmaturity.planning.export import CSV_COLUMNS, add_months, period_start, plan_to_csv, plan_to_dict, plan_to_ical
+from cxmaturity.planning.export import CSV_COLUMNS, add_months, period_start, plan_to_csv, plan_to_ical
 from cxmaturity.planning.optimizer import make_plan
+from cxmaturity.planning.serialize import plan_to_dict
 from cxmaturity.scoring import Result, ScoringOptions, score
 from tests.planning.support import custom
 

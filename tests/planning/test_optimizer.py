@@ -95,7 +95,7 @@ def test_the_worked_example_plan(example: Framework, unsure: Result) -> None:
     assert "gap of 0.64" in vision2.reason
     assert vision2.discussion_items == ("vs-2",)
     assert vision2.measure == "Next year's plan holds CX targets."
-    # a-vision-1 is worth nothing itself (Vision is past Emerging) but the team's answers say it is not in place, and a-vision-2 needs it.
+    # a-vision-1 adds no stage (Vision is past Emerging), but its answers say it is not in place; a-vision-2 needs it.
     vision1 = by_key(plan, "a-vision-1")
     assert "“Put CX targets in the plan” needs it first" in vision1.reason
     assert "which Vision and strategy has already passed" in vision1.reason

@@ -219,24 +219,21 @@ def test_it_saves_every_change_as_a_new_version_and_never_changes_old_ones(site:
     assert facilitator.get(f"/assessments/{assessment_id}/plan/versions/9").status_code == 404
 
 
-def test_it_explains_an_infeasible_plan(site: Site, cast: Cast) -> None:
+def test_it_refuses_settings_no_plan_satisfies_beside_the_form(site: Site, cast: Cast) -> None:
     assessment_id = _answered(site, cast)
     facilitator = site.client(cast.facilitator)
     url = f"/assessments/{assessment_id}/plan"
+    assert facilitator.submit(url, url, {}).status_code == 303
     response = facilitator.submit(url, f"{url}/settings", {**SETTINGS, "budget": "0", "must": "a-ld-2a"})
-    assert response.status_code == 303, response.text
-    saved = _latest(site, cast, assessment_id)
-    assert saved.plan.status == "infeasible"
-    assert saved.plan.explanation
-    page = facilitator.get(response.headers["location"]).text
-    assert 'id="plan-status">Infeasible</strong>' in page
-    assert "No plan satisfies every constraint." in page
-    explanation = page[page.index('id="plan-explanation"') :]
-    assert "budget" in explanation
+    assert response.status_code == 422, response.text
+    page = response.text
+    assert "No plan satisfies this change, so nothing was saved and the current plan stays as it is." in page
+    assert "budget" in page[page.index("No plan satisfies this change") :]
     assert "Traceback" not in page
-    assert "The settings were saved and a new plan was made." in page
     with site.sessions() as db:
-        assert [v.status for v in plans.versions(db, Actor(cast.viewer), assessment_id)] == ["infeasible"]
+        assert [v.status for v in plans.versions(db, Actor(cast.viewer), assessment_id)] != ["infeasible"]
+        assert len(plans.versions(db, Actor(cast.viewer), assessment_id)) == 1
+        assert plans.settings(db, Actor(cast.viewer), assessment_id).must == ()
 
 
 def test_it_refuses_settings_it_cannot_use_beside_the_form(site: Site, cast: Cast) -> None:

@@ -1194,7 +1194,6 @@ def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
 def _explain_empty(p: _Problem) -> list[str]:
     """Why the best plan holds no initiative."""
     req = p.request
-    fw = p.fw
     if p.n == 0:
         return [
             f"There is nothing to choose from: the framework {_fw_name(p)} has no actions and you have no "
@@ -1310,3 +1309,78 @@ def action_values(fw: Framework, result: Result, request: PlanRequest) -> dict[s
     validate_request(fw, result, request)
     p = _prepare(fw, result, request)
     return {c.key: float(p.value[i]) for i, c in enumerate(p.cands)}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The periods an initiative may be locked to start in without breaking an order by itself.
+
+    ``earliest`` waits for its prerequisites (and the step below) to be able to finish, counting locked ones at their
+    locked periods; ``latest`` lets it finish within the horizon and before a locked initiative that requires it.
+    ``why_earliest`` / ``why_latest`` name the dependency or limit that sets each bound ("" for the horizon's own
+    ends). A window says nothing of the budget, capacity or running-at-once limits: the re-plan checks those.
+    """
+
+    earliest: int
+    latest: int
+    why_earliest: str = ""
+    why_latest: str = ""
+
+
+def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[str, Window]:
+    """Return, by key, the window of every candidate that can be chosen at all (see ``Window``).
+
+    The locks of ``request`` are those of the plan being edited; a candidate's own lock is left out of its window,
+    because moving it replaces that lock.
+    """
+    validate_request(fw, result, request)
+    p = _prepare(fw, result, request)
+    memo: dict[int, tuple[int, str]] = {}
+
+    def finish(b: int, depth: int) -> tuple[int, str]:
+        """The first period after ``b`` at the earliest, and why it cannot be sooner."""
+        if b in p.locks:
+            return p.locks[b] + int(p.dur[b]), f"it is locked to start in period {p.locks[b]}"
+        start, _ = earliest(b, depth + 1)
+        return start + int(p.dur[b]), ""
+
+    def earliest(i: int, depth: int = 0) -> tuple[int, str]:
+        if i in memo:
+            return memo[i]
+        memo[i] = (1, "")  # a cycle (through the step below) counts as no wait; the solver refuses it anyway
+        best, why = 1, ""
+        if depth <= p.n:
+            for b in p.prereqs[i]:
+                end, how = finish(b, depth)
+                if end > best:
+                    took = f"takes {p.dur[b]} period{'s' if p.dur[b] != 1 else ''}"
+                    detail = f"{how} and {took}" if how else f"it {took}"
+                    best = end
+                    why = f"it requires {_t(p, b)}, which can finish by period {end - 1} at the earliest ({detail})"
+            g = p.gate[i]
+            if g:
+                options = [(finish(b, depth)[0], b) for b in g if p.eligible[b]]
+                if options:
+                    end, b = min(options)
+                    if end > best:
+                        best = end
+                        why = (
+                            f"no stage is skipped: an initiative of stage {_stage_name(p, int(p.frm[i]) - 1)} of "
+                            f"{_names(p, p.comp[i])} must finish first, at the earliest by period {end - 1} "
+                            f"({_t(p, b)})"
+                        )
+        memo[i] = (best, why)
+        return memo[i]
+
+    out: dict[str, Window] = {}
+    for i in range(p.n):
+        if not p.eligible[i]:
+            continue
+        start, why = earliest(i)
+        latest, why_latest = p.horizon - int(p.dur[i]) + 1, ""
+        for a, locked in p.locks.items():
+            if i in p.prereqs[a] and locked - int(p.dur[i]) < latest:
+                latest = locked - int(p.dur[i])
+                why_latest = f"{_t(p, a)} requires it and is locked to start in period {locked}"
+        out[p.cands[i].key] = Window(start, latest, why, why_latest)
+    return out

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
+from cxmaturity.planning.serialize import candidate_to_dict
 from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import access, assessments, audit, exports, organizations, plans, reports, respond, results
 from cxmaturity.services.benchmarks import (
@@ -394,7 +395,7 @@ def _settings_public(assessment: Assessment, current: plans.Settings) -> schemas
         max_concurrent=current.max_concurrent,
         must=list(current.must),
         must_not=list(current.must_not),
-        custom=[schemas.CustomInitiativePublic(**plans.candidate_to_dict(c)) for c in current.custom],
+        custom=[schemas.CustomInitiativePublic(**candidate_to_dict(c)) for c in current.custom],
         start_date=current.start_date,
     )
 
@@ -425,7 +426,7 @@ def get_plan_settings(request: Request, token: Token, assessment_id: AssessmentI
 @router.put(
     "/assessments/{assessment_id}/plan/settings",
     tags=["plans"],
-    summary="Replace the plan settings (the next plan uses them)",
+    summary="Replace the plan settings; a plan already made is made again with them (refused if none fits)",
 )
 def put_plan_settings(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.PlanSettingsUpdate
