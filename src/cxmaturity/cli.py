@@ -538,14 +538,25 @@ def compare_command(
 
         _write(json.dumps(comparison_to_dict(comparison, reviewed), indent=2, ensure_ascii=False) + "\n", out)
         return
-    _emit_comparison(comparison, reviewed, out)
+    _emit_comparison(comparison, reviewed, new.framework, out)
 
 
-def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
+def _emit_comparison(comparison, reviewed, fw, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
     from rich.console import Console
     from rich.table import Table
 
+    from cxmaturity.planning.wording import competency_name, stage_name
     from cxmaturity.scoring.display import score_text
+
+    # Rows and cells by name (the JSON keeps keys): a reader of the table never needs a framework's keys.
+    def name(key: str) -> str:
+        return "Overall" if key == "overall" else competency_name(fw, key)
+
+    def indicator(key: str) -> str:
+        try:
+            return fw.text(fw.indicator(key).text)
+        except KeyError:
+            return key
 
     def interval(pair: tuple[float, float] | None) -> str:
         return "-" if pair is None else f"{pair[0]:+.2f} to {pair[1]:+.2f}"
@@ -561,9 +572,9 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
         for c in (*comparison.competencies, comparison.overall):
             d = c.difference
             table.add_row(
-                c.key,
-                f"{c.before.stage} {score_text(c.before.score)}" if c.before else "-",
-                f"{c.after.stage} {score_text(c.after.score)}" if c.after else "-",
+                name(c.key),
+                f"{stage_name(fw, c.before.stage)} {score_text(c.before.score)}" if c.before else "-",
+                f"{stage_name(fw, c.after.stage)} {score_text(c.after.score)}" if c.after else "-",
                 f"{d.change:+.2f}" if d else "-",
                 interval(d.interval) if d else "-",
                 c.verdict + (f" ({c.reason})" if c.reason else ""),
@@ -576,8 +587,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
             moved = Table("indicator", "competency", "before", "after", "change", "answers", title="Moved most")
             for m in comparison.indicators:
                 moved.add_row(
-                    m.key,
-                    m.competency,
+                    indicator(m.key),
+                    name(m.competency),
                     f"{m.before:.2f}",
                     f"{m.after:.2f}",
                     f"{m.change:+.2f}",
@@ -585,12 +596,14 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
                 )
             console.print(moved)
         for status in ("resolved", "appeared"):
-            items = [d.indicator for d in comparison.discussion if d.status == status]
+            items = [indicator(d.indicator) for d in comparison.discussion if d.status == status]
             if items:
-                console.print(f"Discussion items {status}: {', '.join(items)}", markup=False)
+                console.print(f"Discussion items {status}: {'; '.join(items)}", markup=False)
         for t in reviewed.targets:
             if t.forecast is not None:
-                console.print(f"Target {t.target} for {t.competency}: {t.forecast.text}", markup=False)
+                console.print(
+                    f"Target {stage_name(fw, t.target)} for {name(t.competency)}: {t.forecast.text}", markup=False
+                )
 
     if out is None:
         render(Console())

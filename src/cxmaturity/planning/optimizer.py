@@ -377,6 +377,8 @@ class _Outcome:
     #: For the linear relaxation: how much of each candidate it starts, and its mean start.
     mass: npt.NDArray[np.float64] | None = None
     mean_start: npt.NDArray[np.float64] | None = None
+    #: For the linear relaxation: how much of each candidate starts in each period (rows: candidates, columns: 0..H).
+    share: npt.NDArray[np.float64] | None = None
 
 
 def _solve(
@@ -390,6 +392,7 @@ def _solve(
     fixed: dict[int, int] | None = None,
     free: npt.NDArray[np.bool_] | None = None,
     relaxed: bool = False,
+    span: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
 ) -> _Outcome:
     """Build and solve the program; ``relax`` drops families of constraints, ``must`` replaces the must-do set.
 
@@ -500,6 +503,11 @@ def _solve(
             if not 1 <= start <= last[i]:
                 return _Outcome("infeasible", {}, message="a lock lies outside the horizon")
             lb[int(first[i]) + start] = 1.0
+    if span is not None:
+        # Only starts within [lowest, highest] per candidate (a restricted search; forced ones keep every start).
+        lowest, highest = span
+        out = ((vt < lowest[vi]) | (vt > highest[vi])) & ~np.isin(vi, list(forced))
+        ub[:n_x][out] = 0.0
     for i, start in fixed.items():
         ub[int(first[i]) + 1 : int(first[i]) + int(last[i]) + 1] = 0.0
         if not 1 <= start <= last[i]:
@@ -541,7 +549,9 @@ def _solve(
         mass = np.bincount(vi, weights=x[:n_x], minlength=p.n).astype(np.float64)
         mean = np.bincount(vi, weights=x[:n_x] * vt, minlength=p.n) / np.maximum(mass, 1e-9)
         lp_bound = -float(res.fun) if goal == "value" and res.status == 0 else None
-        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean)
+        share = np.zeros((p.n, hz + 1))
+        np.add.at(share, (vi, vt), x[:n_x])
+        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean, share=share)
     starts = {int(vi[j]): int(vt[j]) for j in np.flatnonzero(x[:n_x] > 0.5)}
     status: Literal["optimal", "feasible"] = "optimal" if res.status == 0 else "feasible"
     if goal == "value":
