@@ -554,7 +554,7 @@ def _emit_comparison(comparison, reviewed, fw, out: Path | None) -> None:  # typ
 
     def indicator(key: str) -> str:
         try:
-            return fw.text(fw.indicator(key).text)
+            return str(fw.text(fw.indicator(key).text))
         except KeyError:
             return key
 
