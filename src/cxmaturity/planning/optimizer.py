@@ -411,32 +411,29 @@ def _solve(
     forced = must_set | frozenset(p.locks) | frozenset(fixed)
     if any(not usable[i] for i in forced):
         return _Outcome("infeasible", {}, message="a must-do or locked initiative cannot be scheduled at all")
-    # x[i, t] for t = 1 .. last[i], the last period in which i can start and still finish within the horizon.
+    # z[i, t] = 1 when i has started by period t (t = 1 .. last[i], the last period in which i can start and still
+    # finish within the horizon); i starts in t when z[i, t] − z[i, t − 1] = 1. This cumulative ("step") form needs
+    # two coefficients per order or running term where start variables need up to H, and the solver's branching on
+    # "started by t" splits the schedule evenly; its linear relaxation is the same.
     last = np.where(usable, hz - p.dur + 1, 0).astype(np.int64)
-    first = np.concatenate(([0], np.cumsum(last)[:-1])).astype(np.int64) - 1  # column of x[i, t]: first[i] + t
+    first = np.concatenate(([0], np.cumsum(last)[:-1])).astype(np.int64) - 1  # column of z[i, t]: first[i] + t
     n_x = int(last.sum())
-    items = [int(i) for i in np.flatnonzero(last > 0)]
     vi = np.repeat(np.arange(p.n), last)
     vt = np.concatenate([np.arange(1, k + 1) for k in last]) if n_x else np.zeros(0, dtype=np.int64)
-    # Gate sums: one column per (step, t) counting the step's candidates finished by t (no stage is skipped).
-    gate_index: dict[tuple[int, ...], int] = {}
-    if "prerequisites" not in relax:
-        for a in items:
-            g = p.gate[a]
-            if g is not None:
-                gate_index.setdefault(tuple(b for b in g if last[b] > 0), len(gate_index))
-    gate_col = n_x
-    z_col = n_x + len(gate_index) * hz
+    z_col = n_x
     minimized = {"min-budget": "budget", "min-capacity": "capacity", "min-concurrent": "concurrency"}.get(goal)
     n_vars = z_col + (1 if minimized else 0)
     if n_vars == 0:
         return _Outcome("optimal", {}, value=0.0, bound=0.0)
+    items = [int(i) for i in np.flatnonzero(last > 0)]
 
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
+    lb = np.zeros(n_vars)
+    ub = np.ones(n_vars)
 
     def add_row(entries: list[tuple[int, float]], low: float, high: float) -> None:
         r = len(lo)
@@ -447,77 +444,103 @@ def _solve(
         lo.append(low)
         hi.append(high)
 
-    def started_by(i: int, t: int) -> list[tuple[int, float]]:
-        return [(int(first[i]) + q, 1.0) for q in range(1, min(t, int(last[i])) + 1)]
+    def col(i: int, t: int) -> int | None:
+        """The column of "i started by t" (None when t < 1: not started; t past its last start: by its last)."""
+        if t < 1 or last[i] == 0:
+            return None
+        return int(first[i]) + min(t, int(last[i]))
 
-    def finished_by(i: int, t: int, coef: float = -1.0) -> list[tuple[int, float]]:
-        return [(int(first[i]) + q, coef) for q in range(1, min(t - int(p.dur[i]), int(last[i])) + 1)]
-
-    # Each candidate at most once; must-do and locked ones exactly once.
+    # Started by t implies started by t + 1; must-do and locked ones start (the last column is 1).
     for i in items:
-        add_row(started_by(i, hz), 1.0 if i in forced else 0.0, 1.0)
-    # Order: started-by-t of a successor <= finished-by-t of its prerequisite, or of its step's gate sum.
+        for t in range(1, int(last[i])):
+            add_row([(int(first[i]) + t, 1.0), (int(first[i]) + t + 1, -1.0)], -np.inf, 0.0)
+        if i in forced:
+            lb[int(first[i]) + int(last[i])] = 1.0
+    # Order: i started by t needs each prerequisite b started by t − dur[b] (so finished by t), and one of the step
+    # below's candidates likewise.
     if "prerequisites" not in relax:
-        for group, k in gate_index.items():
-            for t in range(1, hz + 1):
-                entries = [(gate_col + k * hz + t - 1, 1.0)]
-                for b in group:
-                    entries += finished_by(b, t)
-                add_row(entries, -np.inf, 0.0)
         for a in items:
             g = p.gate[a]
             for t in range(1, int(last[a]) + 1):
+                here = int(first[a]) + t
                 for b in p.prereqs[a]:
-                    add_row(started_by(a, t) + finished_by(b, t), -np.inf, 0.0)
+                    c = col(b, t - int(p.dur[b]))
+                    if c is None:
+                        ub[here] = 0.0
+                    else:
+                        add_row([(here, 1.0), (c, -1.0)], -np.inf, 0.0)
                 if g is not None:
-                    k = gate_index[tuple(b for b in g if last[b] > 0)]
-                    add_row([*started_by(a, t), (gate_col + k * hz + t - 1, -1.0)], -np.inf, 0.0)
-    # Limits per period: what each running candidate spends per period, and how many run.
-    running: list[list[int]] = [[] for _ in range(hz + 1)]
-    for j in range(n_x):
-        for period in range(int(vt[j]), int(vt[j] + p.dur[vi[j]])):
-            running[period].append(j)
+                    below = [(c, -1.0) for b in g if (c := col(b, t - int(p.dur[b]))) is not None]
+                    if below:
+                        add_row([(here, 1.0), *below], -np.inf, 0.0)
+                    else:
+                        ub[here] = 0.0
+    # Limits per period: i runs in period τ when it started by τ but not by τ − dur[i].
     limits: list[tuple[Family, npt.NDArray[np.float64], float | None]] = [
         ("budget", p.cost / p.dur, p.request.budget),
         ("capacity", p.effort / p.dur, p.request.capacity),
         ("concurrency", np.ones(p.n), float(p.request.max_concurrent)),
     ]
     for family, per_period, limit in limits:
-        if family == minimized:
-            for period in range(1, hz + 1):
-                entries = [(j, float(per_period[vi[j]])) for j in running[period]]
-                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0)
-            continue
-        if limit is None or family in relax:
+        if family != minimized and (limit is None or family in relax):
             continue
         for period in range(1, hz + 1):
-            entries = [(j, float(per_period[vi[j]])) for j in running[period] if per_period[vi[j]] > 0]
-            if entries:
-                add_row(entries, -np.inf, limit * (1 + TOLERANCE) + TOLERANCE)
+            entries: list[tuple[int, float]] = []
+            for i in items:
+                w = float(per_period[i])
+                if w <= 0 and family != minimized:
+                    continue
+                now = col(i, period)
+                if now is None:
+                    continue
+                entries.append((now, w))
+                before = col(i, period - int(p.dur[i]))
+                if before is not None:
+                    entries.append((before, -w))
+            if family == minimized:
+                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0)
+            elif entries:
+                add_row(entries, -np.inf, float(limit or 0.0) * (1 + TOLERANCE) + TOLERANCE)
 
-    lb = np.zeros(n_vars)
-    ub = np.ones(n_vars)
-    ub[gate_col:z_col] = np.inf
+    def pin(i: int, start: int) -> None:
+        """Start ``i`` in ``start``: not started before, started by then."""
+        ub[int(first[i]) + 1 : int(first[i]) + start] = 0.0
+        lb[int(first[i]) + start] = 1.0
+
     if "lock-dates" not in relax:
         for i, start in p.locks.items():
             if not 1 <= start <= last[i]:
                 return _Outcome("infeasible", {}, message="a lock lies outside the horizon")
-            lb[int(first[i]) + start] = 1.0
+            pin(i, start)
+    for i, start in fixed.items():
+        if not 1 <= start <= last[i]:
+            return _Outcome("infeasible", {}, message="a fixed start lies outside the horizon")
+        pin(i, start)
     if span is not None:
         # Only starts within [lowest, highest] per candidate (a restricted search; forced ones keep every start).
         lowest, highest = span
-        out = ((vt < lowest[vi]) | (vt > highest[vi])) & ~np.isin(vi, list(forced))
-        ub[:n_x][out] = 0.0
-    for i, start in fixed.items():
-        ub[int(first[i]) + 1 : int(first[i]) + int(last[i]) + 1] = 0.0
-        if not 1 <= start <= last[i]:
-            return _Outcome("infeasible", {}, message="a fixed start lies outside the horizon")
-        lb[int(first[i]) + start] = ub[int(first[i]) + start] = 1.0
+        for i in items:
+            if i in forced:
+                continue
+            low, high = int(lowest[i]), min(int(highest[i]), int(last[i]))
+            if high < max(low, 1):
+                ub[int(first[i]) + 1 : int(first[i]) + int(last[i]) + 1] = 0.0
+                continue
+            ub[int(first[i]) + 1 : int(first[i]) + low] = 0.0
+            if high < last[i]:
+                add_row([(int(first[i]) + int(last[i]), 1.0), (int(first[i]) + high, -1.0)], -np.inf, 0.0)
+    if np.any(lb > ub):
+        return _Outcome("infeasible", {}, message="a locked or fixed start breaks an order")
     integrality = np.zeros(n_vars)
     integrality[:n_x] = 0.0 if relaxed else 1.0
     objective = np.zeros(n_vars)
     if goal == "value":
-        objective[:n_x] = -p.value[vi] * (1.0 + EARLY_BONUS * (hz - vt) / hz)
+        # Σ c[t] · (z[t] − z[t − 1]) = Σ (c[t] − c[t + 1]) · z[t] + c[last] · z[last], c = −value × early bonus.
+        per_start = -p.value[vi] * (1.0 + EARLY_BONUS * (hz - vt) / hz)
+        following = np.zeros(n_x)
+        following[:-1] = per_start[1:]
+        is_last = vt == last[vi]
+        objective[:n_x] = per_start - np.where(is_last, 0.0, following)
     elif minimized:
         objective[z_col] = 1.0
         ub[z_col] = np.inf
@@ -544,20 +567,29 @@ def _solve(
         if res.status == 1:
             return _Outcome("timeout", {}, bound=bound, message=str(res.message))
         return _Outcome("error", {}, message=str(res.message))
-    x = np.asarray(res.x)
+    z = np.asarray(res.x)[:n_x]
+    previous = np.zeros(n_x)
+    previous[1:] = z[:-1]
+    previous[vt == 1] = 0.0
+    x = np.clip(z - previous, 0.0, 1.0)  # how much of i starts in t
     if relaxed:
-        mass = np.bincount(vi, weights=x[:n_x], minlength=p.n).astype(np.float64)
-        mean = np.bincount(vi, weights=x[:n_x] * vt, minlength=p.n) / np.maximum(mass, 1e-9)
+        mass = np.bincount(vi, weights=x, minlength=p.n).astype(np.float64)
+        mean = np.bincount(vi, weights=x * vt, minlength=p.n) / np.maximum(mass, 1e-9)
         lp_bound = -float(res.fun) if goal == "value" and res.status == 0 else None
         share = np.zeros((p.n, hz + 1))
-        np.add.at(share, (vi, vt), x[:n_x])
-        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean, share=share)
-    starts = {int(vi[j]): int(vt[j]) for j in np.flatnonzero(x[:n_x] > 0.5)}
+        np.add.at(share, (vi, vt), x)
+        return _Outcome(
+            "feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean, share=share
+        )
+    starts: dict[int, int] = {}
+    for j in np.flatnonzero(z > 0.5):
+        i = int(vi[j])
+        starts[i] = min(starts.get(i, hz + 1), int(vt[j]))
     status: Literal["optimal", "feasible"] = "optimal" if res.status == 0 else "feasible"
     if goal == "value":
         value = p.objective(starts)
         return _Outcome(status, starts, value=value, bound=max(bound if bound is not None else value, value))
-    return _Outcome(status, starts, value=float(x[z_col]) if minimized else 0.0)
+    return _Outcome(status, starts, value=float(res.x[z_col]) if minimized else 0.0)
 
 
 # --------------------------------------------------------------------------------------------------------------------
