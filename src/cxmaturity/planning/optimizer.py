@@ -59,7 +59,7 @@ MAX_HORIZON = 40
 #: Relative tolerance of the limits (budget, capacity), against rounding in sums of cost / duration.
 TOLERANCE = 1e-9
 #: Share of the time limit given to the solver on the whole program; the rest improves its plan piece by piece.
-SOLVER_SHARE = 0.5
+SOLVER_SHARE = 0.7
 #: A gap at or below this counts as optimal.
 OPTIMAL_GAP = 1e-4
 
@@ -937,10 +937,13 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
         effect += " (" + " and ".join(why) + ")"
     effect += "."
     if cand.indicators:
-        effect += " It addresses " + listing([indicator_text(p.fw, k) for k in cand.indicators])
-        if discussed:
-            effect += "; the team disagrees on " + listing([indicator_text(p.fw, k) for k in discussed])
-        effect += "."
+        addresses = " It addresses " + listing([indicator_text(p.fw, k) for k in cand.indicators])
+        if discussed and set(discussed) == set(cand.indicators):
+            addresses += ", on which the team disagrees"
+        elif discussed:
+            addresses += "; the team disagrees on " + listing([indicator_text(p.fw, k) for k in discussed])
+        # A quoted statement may end in its own full stop: no second one after the closing quote.
+        effect += addresses + ("" if addresses.endswith(".”") else ".")
     return f"{here} {effect}", expected_from, expected_to
 
 
