@@ -578,9 +578,7 @@ def _solve(
         lp_bound = -float(res.fun) if goal == "value" and res.status == 0 else None
         share = np.zeros((p.n, hz + 1))
         np.add.at(share, (vi, vt), x)
-        return _Outcome(
-            "feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean, share=share
-        )
+        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean, share=share)
     starts: dict[int, int] = {}
     for j in np.flatnonzero(z > 0.5):
         i = int(vi[j])
