@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from cxmaturity.frameworks import Framework
+from cxmaturity.planning.optimizer import Window
 from cxmaturity.services import plans, progress
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid
@@ -22,7 +24,7 @@ def _planned(site: Site, cast: Cast) -> tuple[int, plans.SavedPlan]:
     return assessment_id, saved
 
 
-def _waiting(site: Site, cast: Cast, assessment_id: int, saved: plans.SavedPlan) -> tuple[str, plans.Window]:
+def _waiting(site: Site, cast: Cast, assessment_id: int, saved: plans.SavedPlan) -> tuple[str, Window]:
     """An initiative of the plan that waits for a prerequisite, and its start window."""
     with site.sessions() as db:
         windows = plans.start_windows(db, Actor(cast.viewer), assessment_id, saved)
@@ -87,12 +89,14 @@ def test_a_change_no_plan_satisfies_is_refused_and_the_plan_owners_and_locks_sta
     assert unlocked.owners == {first.key: "Ana Lima", second.key: "Bo Chen"}
 
 
-def _framework(site: Site, assessment_id: int):  # type: ignore[no-untyped-def]
+def _framework(site: Site, assessment_id: int) -> Framework:
     from cxmaturity.services.assessments import framework_of
     from cxmaturity.storage.tables import Assessment
 
     with site.sessions() as db:
-        return framework_of(db.get(Assessment, assessment_id))
+        assessment = db.get(Assessment, assessment_id)
+        assert assessment is not None
+        return framework_of(assessment)
 
 
 def test_a_reassessment_carries_the_plan_forward_with_its_statuses(site: Site, cast: Cast) -> None:
@@ -108,7 +112,8 @@ def test_a_reassessment_carries_the_plan_forward_with_its_statuses(site: Site, c
         carried = plans.latest(db, owner, new_id)
         statuses = progress.initiative_statuses(db, owner, new_id)
         before = plans.latest(db, owner, assessment_id)
-    assert carried is not None and before is not None
+    assert carried is not None
+    assert before is not None
     assert carried.number == 1
     assert "carried the plan forward" in carried.info.note
     assert [i.key for i in carried.plan.initiatives] == [i.key for i in before.plan.initiatives]
