@@ -348,7 +348,8 @@ def plan_command(
     elif fmt is PlanFormat.ical:
         from cxmaturity.planning.export import plan_to_ical
 
-        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan"), out)
+        names = {c.key: fw.text(c.name) for c in fw.competencies}
+        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan", competency_names=names), out)
     else:
         _emit_plan(plan, fw, out)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from cxmaturity.answers.formulas import guard
@@ -77,13 +78,21 @@ def period_start(start_date: date, period: int) -> date:
     return add_months(start_date, PERIOD_MONTHS * (period - 1))
 
 
-def plan_to_ical(plan: Plan, start_date: date, title: str, stamp: datetime | None = None) -> str:
+def plan_to_ical(
+    plan: Plan,
+    start_date: date,
+    title: str,
+    stamp: datetime | None = None,
+    competency_names: Mapping[str, str] | None = None,
+) -> str:
     """Return an iCalendar file with two all-day milestones per initiative: its start and its end.
 
     Period ``p`` starts ``3 × (p − 1)`` months after ``start_date``. The start milestone falls on the first day of the
     initiative's first period; the end milestone on the last day of its last period (the day before period ``end``).
-    ``stamp`` (DTSTAMP, default now in UTC) is a parameter so that exports can be reproduced.
+    ``stamp`` (DTSTAMP, default now in UTC) is a parameter so that exports can be reproduced. Each event's category
+    is its competency's name from ``competency_names`` (a calendar is read by people; the key where none is given).
     """
+    names = competency_names or {}
     from icalendar import Calendar, Event, vText
 
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
@@ -111,7 +120,7 @@ def plan_to_ical(plan: Plan, start_date: date, title: str, stamp: datetime | Non
             verb = "Start" if kind == "start" else "Finish"
             event.add("summary", f"{verb}: {item.title}")
             event.add("description", "\n".join(details))
-            event.add("categories", [item.competency])
+            event.add("categories", [names.get(item.competency, item.competency)])
             event.add("transp", "TRANSPARENT")
             cal.add_component(event)
     text: bytes = cal.to_ical()

@@ -740,10 +740,12 @@ def csv_text(saved: SavedPlan) -> str:
     return plan_to_csv(saved.plan)
 
 
-def ical_text(saved: SavedPlan, title: str) -> str:
+def ical_text(saved: SavedPlan, title: str, fw: Framework) -> str:
+    """The plan as an iCalendar file: milestones named by title, filed under the competency's name."""
     from cxmaturity.planning.export import plan_to_ical
 
-    return plan_to_ical(saved.plan, saved.start_date, title)
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    return plan_to_ical(saved.plan, saved.start_date, title, competency_names=names)
 
 
 def start_windows(db: Session, actor: Actor, assessment_id: int, saved: SavedPlan) -> dict[str, Window]:

@@ -536,7 +536,9 @@ def _plan_file(request: Request, token: str, assessment_id: int, version: int | 
         if kind == "csv":
             body, media = plans.csv_text(saved), "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            body = plans.ical_text(
+                saved, f"{assessment.title}: plan version {saved.number}", assessments.framework_of(assessment)
+            )
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -392,7 +392,7 @@ def _download(request: Request, assessment_id: int, version: int | None, kind: s
             body = plans.csv_text(saved)
             media = "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}", framework_of(assessment))
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(
