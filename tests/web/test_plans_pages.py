@@ -149,9 +149,10 @@ def test_it_keeps_locks_and_owners_when_it_plans_again(site: Site, cast: Cast) -
     assert placed[chosen.key].owner == "Ana Lima"
     assert placed[other.key].start == other.start
     note = second.info.note
-    assert f"moved {chosen.key} to period {new_start}" in note or f"locked {chosen.key} in period {new_start}" in note
-    assert f"locked {other.key} in period {other.start}" in note
-    assert f"owner of {chosen.key}: Ana Lima" in note
+    moved = (f"moved “{chosen.title}” to period {new_start}", f"locked “{chosen.title}” in period {new_start}")
+    assert any(phrase in note for phrase in moved)
+    assert f"locked “{other.title}” in period {other.start}" in note
+    assert f"owner of “{chosen.title}”: Ana Lima" in note
     page = facilitator.get(response.headers["location"]).text
     assert "Your changes were saved and the plan was made again around the locked initiatives." in page
     assert f'name="owner:{chosen.key}" value="Ana Lima"' in page
@@ -179,7 +180,7 @@ def test_it_keeps_locks_and_owners_when_it_plans_again(site: Site, cast: Cast) -
     fourth = _latest(site, cast, assessment_id)
     assert fourth.locks == {chosen.key: new_start}
     assert fourth.owners == {chosen.key: "Ana Lima"}
-    assert f"unlocked {other.key}" in fourth.info.note
+    assert f"unlocked “{other.title}”" in fourth.info.note
 
 
 def test_it_saves_every_change_as_a_new_version_and_never_changes_old_ones(site: Site, cast: Cast) -> None:
@@ -200,7 +201,7 @@ def test_it_saves_every_change_as_a_new_version_and_never_changes_old_ones(site:
     assert again.data == first.data
     assert again.request == first.request
     assert versions[0].note == "Facilitator re-planned with the same settings"
-    assert versions[1].note == f"Facilitator: owner of {key}: Bo"
+    assert versions[1].note == f"Facilitator: owner of “{first.plan.initiatives[0].title}”: Bo"
     assert versions[2].note == "Facilitator made the first plan"
     with site.sessions() as db:
         events = db.scalars(
@@ -285,7 +286,7 @@ def test_it_adds_and_removes_an_own_initiative(site: Site, cast: Cast) -> None:
     with site.sessions() as db:
         current = plans.settings(db, Actor(cast.viewer), assessment_id)
     assert [c.key for c in current.custom] == ["own-crm-cleanup"]
-    assert "added own initiative own-crm-cleanup" in _latest(site, cast, assessment_id).info.note
+    assert "added own initiative “Clean up the CRM's customer records”" in _latest(site, cast, assessment_id).info.note
     # As a must-do it is planned.
     response = facilitator.submit(url, f"{url}/settings", {**SETTINGS, "must": "own-crm-cleanup"})
     assert response.status_code == 303, response.text

@@ -402,9 +402,17 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"."""
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> list[str]:
+    """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"; initiatives by
+    their quoted titles where ``titles`` knows them."""
     found: list[str] = []
+
+    def named(key: str) -> str:
+        return f"“{titles[key]}”" if titles and key in titles else key
+
+    def all_named(keys: Iterable[str]) -> str:
+        return ", ".join(named(k) for k in sorted(keys))
+
     labels = {
         "horizon": "horizon",
         "budget": "budget",
@@ -419,47 +427,49 @@ def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     for name, label in (("must", "must-do"), ("must_not", "must-not-do")):
         old, new = set(before.get(name) or ()), set(after.get(name) or ())
         if new - old:
-            found.append(f"{label} + {', '.join(sorted(new - old))}")
+            found.append(f"{label} + {all_named(new - old)}")
         if old - new:
-            found.append(f"{label} − {', '.join(sorted(old - new))}")
+            found.append(f"{label} − {all_named(old - new)}")
     old_custom = {c["key"]: c for c in before.get("custom") or ()}
     new_custom = {c["key"]: c for c in after.get("custom") or ()}
     for key in new_custom.keys() - old_custom.keys():
-        found.append(f"added own initiative {key}")
+        found.append(f"added own initiative {named(key)}")
     for key in old_custom.keys() - new_custom.keys():
-        found.append(f"removed own initiative {key}")
+        found.append(f"removed own initiative {named(key)}")
     for key in new_custom.keys() & old_custom.keys():
         if new_custom[key] != old_custom[key]:
-            found.append(f"changed own initiative {key}")
+            found.append(f"changed own initiative {named(key)}")
     if "locks" in after:
         old_locks = {lock["key"]: lock["start"] for lock in before.get("locks") or ()}
         new_locks = {lock["key"]: lock["start"] for lock in after.get("locks") or ()}
         for key, start in sorted(new_locks.items()):
             if key not in old_locks:
-                found.append(f"locked {key} in period {start}")
+                found.append(f"locked {named(key)} in period {start}")
             elif old_locks[key] != start:
-                found.append(f"moved {key} to period {start}")
+                found.append(f"moved {named(key)} to period {start}")
         for key in sorted(old_locks.keys() - new_locks.keys()):
-            found.append(f"unlocked {key}")
+            found.append(f"unlocked {named(key)}")
     if "owners" in after:
         old_owners, new_owners = before.get("owners") or {}, after.get("owners") or {}
         for key in sorted(old_owners.keys() | new_owners.keys()):
             if old_owners.get(key) != new_owners.get(key):
                 owner = new_owners.get(key)
-                found.append(f"owner of {key}: {owner}" if owner else f"removed the owner of {key}")
+                found.append(f"owner of {named(key)}: {owner}" if owner else f"removed the owner of {named(key)}")
     if "start_date" in after and before.get("start_date") != after.get("start_date"):
         found.append(f"calendar starts {after['start_date']}")
     return found
 
 
-def _note(author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> str:
+def _note(
+    author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any], titles: Mapping[str, str] | None = None
+) -> str:
     if before is None:
         # What the first plan asks for beyond the defaults.
         defaults = request_to_dict(PlanRequest(targets=after.get("targets") or {}), date.min)
-        changes = _changes(defaults, {**after, "start_date": defaults["start_date"]})
+        changes = _changes(defaults, {**after, "start_date": defaults["start_date"]}, titles)
         text = f"{author} made the first plan" + (f" ({'; '.join(changes)})" if changes else "")
     else:
-        changes = _changes(before, after)
+        changes = _changes(before, after, titles)
         text = f"{author}: " + "; ".join(changes) if changes else f"{author} re-planned with the same settings"
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 1] + "…"
 
@@ -540,7 +550,12 @@ def _save(
         assessment_id=assessment.id,
         number=number,
         created_by=actor.user_id,
-        note=_note(_author(db, actor.user_id), None if previous is None else previous.request, stored_request),
+        note=_note(
+            _author(db, actor.user_id),
+            None if previous is None else previous.request,
+            stored_request,
+            {c.key: c.title for c in candidates(framework_of(assessment), current)},
+        ),
         status=plan.status,
         request=stored_request,
         plan=plan_to_dict(plan),
