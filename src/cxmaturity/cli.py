@@ -384,6 +384,8 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
             console.print(line, markup=False)
         if not plan.initiatives:
             return
+        from cxmaturity.planning.wording import stage_name
+
         table = Table("periods", "key", "initiative", "competency", "step", "cost", "effort", "owner")
         for item in plan.initiatives:
             periods = f"{item.start}" if item.end == item.start + 1 else f"{item.start}-{item.end - 1}"
@@ -393,7 +395,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
                 item.key,
                 title,
                 fw.text(fw.competency(item.competency).name),
-                f"{item.expected_from} -> {item.expected_to}",
+                f"{stage_name(fw, item.expected_from)} -> {stage_name(fw, item.expected_to)}",
                 f"{item.cost:,.0f}",
                 f"{item.effort:g}",
                 item.owner or "-",
@@ -401,7 +403,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
         console.print(table)
         console.print("Why:", markup=False)
         for item in plan.initiatives:
-            console.print(f"  {item.key}: {item.reason}", markup=False)
+            console.print(f"  {item.title}: {item.reason}", markup=False)
             if item.measure:
                 console.print(f"    measure: {item.measure}", markup=False)
         console.print("Expected stage per period:", markup=False)
@@ -410,7 +412,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
             row = plan.expected_stages.get(comp.key, ())
             for period, stage in enumerate(row, start=1):
                 if period == 1 or stage != row[period - 2]:
-                    runs.append(f"{stage} from period {period}")
+                    runs.append(f"{stage_name(fw, stage)} from period {period}")
             console.print(f"  {fw.text(comp.name)}: " + ", ".join(runs), markup=False)
         totals = Table("period", "cost", "effort (pm)", "running", title="Totals per period")
         for t in plan.totals:
