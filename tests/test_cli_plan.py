@@ -72,7 +72,7 @@ def test_it_plans_the_worked_example_as_json() -> None:
     assert data["format"] == "cx-maturity/plan@1"
     assert (data["status"], data["summary"], data["gap"]) == ("optimal", "optimal", 0.0)
     assert [(i["key"], i["competency"], i["start"], i["end"]) for i in data["initiatives"]] == [
-        # a-vision-1 is in place (Vision is past its stage and its statement's answers agree): a-vision-2 starts at once.
+        # a-vision-1 is in place (Vision is past its stage, its answers agree): a-vision-2 starts at once.
         ("a-vision-2", "vision", 1, 3),
         ("a-insight-1", "insight", 1, 2),
     ]
