@@ -4,7 +4,10 @@
 formulation, in plain words, is in docs/planning.md; in short:
 
 - ``x[i, t] = 1`` when candidate ``i`` starts in period ``t`` (only starts that let it finish within the horizon
-  exist). Each candidate starts at most once; must-do candidates exactly once; locked ones in their locked period.
+  exist), written cumulatively as ``z[i, t]`` = "started by t" (see ``_solve``). Each candidate starts at most once;
+  must-do candidates exactly once; locked ones in their locked period.
+- **Already in place.** A candidate for a stage its competency has passed counts as done (no capacity, nothing waits
+  for it) unless the answers on its own indicators say otherwise (``_reached``).
 - **Value.** For a competency at stage ``s`` with score ``x`` and target stage ``T``, the step from stage ``t`` to
   ``t + 1`` (``s <= t < T``) is worth its share of the gap ``T - x``: ``s + 1 - x`` for the first step, 1 for each
   later one, so the shares add up to the gap. It is weighted by the competency's priority per point of gap (its
@@ -29,7 +32,9 @@ formulation, in plain words, is in docs/planning.md; in short:
   team's choice and is kept: that competency then has no step to lift and no lead.
 
 Infeasible requests are diagnosed by solving again with one family of constraints relaxed at a time; the plan then
-says which constraint blocks it and what to relax, never raising.
+says which constraint blocks it and what to relax, never raising. Reasons and explanations name things by their
+names, titles and statement texts (``planning.wording``), never by keys. ``start_windows`` says which start periods
+an order allows each candidate, for editors that must offer only moves that can be kept.
 """
 
 from __future__ import annotations
@@ -377,8 +382,6 @@ class _Outcome:
     #: For the linear relaxation: how much of each candidate it starts, and its mean start.
     mass: npt.NDArray[np.float64] | None = None
     mean_start: npt.NDArray[np.float64] | None = None
-    #: For the linear relaxation: how much of each candidate starts in each period (rows: candidates, columns: 0..H).
-    share: npt.NDArray[np.float64] | None = None
 
 
 def _solve(
@@ -392,7 +395,6 @@ def _solve(
     fixed: dict[int, int] | None = None,
     free: npt.NDArray[np.bool_] | None = None,
     relaxed: bool = False,
-    span: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
 ) -> _Outcome:
     """Build and solve the program; ``relax`` drops families of constraints, ``must`` replaces the must-do set.
 
@@ -516,19 +518,6 @@ def _solve(
         if not 1 <= start <= last[i]:
             return _Outcome("infeasible", {}, message="a fixed start lies outside the horizon")
         pin(i, start)
-    if span is not None:
-        # Only starts within [lowest, highest] per candidate (a restricted search; forced ones keep every start).
-        lowest, highest = span
-        for i in items:
-            if i in forced:
-                continue
-            low, high = int(lowest[i]), min(int(highest[i]), int(last[i]))
-            if high < max(low, 1):
-                ub[int(first[i]) + 1 : int(first[i]) + int(last[i]) + 1] = 0.0
-                continue
-            ub[int(first[i]) + 1 : int(first[i]) + low] = 0.0
-            if high < last[i]:
-                add_row([(int(first[i]) + int(last[i]), 1.0), (int(first[i]) + high, -1.0)], -np.inf, 0.0)
     if np.any(lb > ub):
         return _Outcome("infeasible", {}, message="a locked or fixed start breaks an order")
     integrality = np.zeros(n_vars)
@@ -576,9 +565,7 @@ def _solve(
         mass = np.bincount(vi, weights=x, minlength=p.n).astype(np.float64)
         mean = np.bincount(vi, weights=x * vt, minlength=p.n) / np.maximum(mass, 1e-9)
         lp_bound = -float(res.fun) if goal == "value" and res.status == 0 else None
-        share = np.zeros((p.n, hz + 1))
-        np.add.at(share, (vi, vt), x)
-        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean, share=share)
+        return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean)
     starts: dict[int, int] = {}
     for j in np.flatnonzero(z > 0.5):
         i = int(vi[j])
