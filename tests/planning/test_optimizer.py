@@ -11,7 +11,7 @@ from cxmaturity.answers.csv_reader import read_answers_csv
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import Framework, load_builtin, load_framework
 from cxmaturity.planning import Lock, Plan, PlanRequest
-from cxmaturity.planning.optimizer import action_values, greedy_plan, make_plan
+from cxmaturity.planning.optimizer import action_values, greedy_plan, make_plan, start_windows
 from cxmaturity.scoring import Result, ScoringOptions, score
 from tests.planning.support import check_plan, custom, framework, result
 from tests.support.values import known
@@ -449,3 +449,22 @@ def test_a_tiny_time_limit_still_gives_a_valid_plan_with_its_gap() -> None:
     assert plan.gap is not None
     assert 0.0 <= plan.gap <= 1.0
     assert plan.summary in ("optimal", f"within {plan.gap:.1%} of optimal")
+
+
+# --- start windows (what the plan editor offers) ------------------------------------------------------------------
+
+
+def test_start_windows_follow_prerequisites_and_locked_successors(example: Framework, unsure: Result) -> None:
+    request = PlanRequest(locks=(Lock("a-vision-1", 2), Lock("a-insight-2", 3)))
+    windows = start_windows(example, unsure, request)
+    vision2 = windows["a-vision-2"]
+    assert (vision2.earliest, vision2.latest) == (3, 7)  # it takes two periods of eight
+    assert vision2.why_earliest == (
+        "it requires “Write the customer promise”, which can finish by period 2 at the earliest (it is locked to "
+        "start in period 2 and takes 1 period)"
+    )
+    survey = windows["a-insight-1"]
+    assert (survey.earliest, survey.latest) == (1, 2)
+    assert survey.why_latest == "“Build a listening program” requires it and is locked to start in period 3"
+    # With no answer saying otherwise, the promise (of a stage Vision has passed) is in place: nothing to wait for.
+    assert start_windows(example, replace(unsure, indicators=()), PlanRequest())["a-vision-2"].earliest == 1
