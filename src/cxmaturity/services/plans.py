@@ -711,7 +711,7 @@ def _check_moves(
         start = locks[key]
         title = f"“{titles[key]}”"
         if window is None:
-            return  # it cannot be chosen at all: the re-plan explains why
+            continue  # it cannot be chosen at all: the re-plan explains why
         if start < window.earliest:
             raise Invalid(
                 f"{title} cannot start in period {start}: {window.why_earliest}. Choose period {window.earliest} "
