@@ -175,8 +175,8 @@ def test_it_changes_initiatives_and_plans_around_the_locks(site: Site, cast: Cas
     assert placed[first["key"]]["start"] == new_start
     assert placed[first["key"]]["end"] == new_start + duration
     assert plan["saved"]["number"] == 2
-    assert f"moved {first['key']} to period {new_start}" in plan["saved"]["note"] or (
-        f"locked {first['key']} in period {new_start}" in plan["saved"]["note"]
+    assert f"moved “{first['title']}” to period {new_start}" in plan["saved"]["note"] or (
+        f"locked “{first['title']}” in period {new_start}" in plan["saved"]["note"]
     )
 
     response = api("PATCH", f"{url}/{second['key']}", {"locked": True})
@@ -195,8 +195,8 @@ def test_it_changes_initiatives_and_plans_around_the_locks(site: Site, cast: Cas
 
     response = api("PATCH", f"{url}/{first['key']}", {"locked": False, "owner": ""})
     assert response.status_code == 200
-    assert f"unlocked {first['key']}" in response.json()["saved"]["note"]
-    assert f"removed the owner of {first['key']}" in response.json()["saved"]["note"]
+    assert f"unlocked “{first['title']}”" in response.json()["saved"]["note"]
+    assert f"removed the owner of “{first['title']}”" in response.json()["saved"]["note"]
 
     # Errors: an unknown key, nothing to change, a start beyond the horizon, moving while unlocking.
     response = api("PATCH", f"{url}/no-such-thing", {"owner": "X"})
