@@ -339,7 +339,7 @@ def plan_command(
     if fmt is PlanFormat.json:
         import json
 
-        from cxmaturity.planning.export import plan_to_dict
+        from cxmaturity.planning.serialize import plan_to_dict
 
         _write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n", out)
     elif fmt is PlanFormat.csv:
@@ -349,7 +349,8 @@ def plan_command(
     elif fmt is PlanFormat.ical:
         from cxmaturity.planning.export import plan_to_ical
 
-        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan"), out)
+        names = {c.key: fw.text(c.name) for c in fw.competencies}
+        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan", competency_names=names), out)
     else:
         _emit_plan(plan, fw, out)
 
@@ -384,6 +385,8 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
             console.print(line, markup=False)
         if not plan.initiatives:
             return
+        from cxmaturity.planning.wording import stage_name
+
         table = Table("periods", "key", "initiative", "competency", "step", "cost", "effort", "owner")
         for item in plan.initiatives:
             periods = f"{item.start}" if item.end == item.start + 1 else f"{item.start}-{item.end - 1}"
@@ -393,7 +396,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
                 item.key,
                 title,
                 fw.text(fw.competency(item.competency).name),
-                f"{item.expected_from} -> {item.expected_to}",
+                f"{stage_name(fw, item.expected_from)} -> {stage_name(fw, item.expected_to)}",
                 f"{item.cost:,.0f}",
                 f"{item.effort:g}",
                 item.owner or "-",
@@ -401,7 +404,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
         console.print(table)
         console.print("Why:", markup=False)
         for item in plan.initiatives:
-            console.print(f"  {item.key}: {item.reason}", markup=False)
+            console.print(f"  {item.title}: {item.reason}", markup=False)
             if item.measure:
                 console.print(f"    measure: {item.measure}", markup=False)
         console.print("Expected stage per period:", markup=False)
@@ -410,7 +413,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
             row = plan.expected_stages.get(comp.key, ())
             for period, stage in enumerate(row, start=1):
                 if period == 1 or stage != row[period - 2]:
-                    runs.append(f"{stage} from period {period}")
+                    runs.append(f"{stage_name(fw, stage)} from period {period}")
             console.print(f"  {fw.text(comp.name)}: " + ", ".join(runs), markup=False)
         totals = Table("period", "cost", "effort (pm)", "running", title="Totals per period")
         for t in plan.totals:
@@ -539,14 +542,25 @@ def compare_command(
 
         _write(json.dumps(comparison_to_dict(comparison, reviewed), indent=2, ensure_ascii=False) + "\n", out)
         return
-    _emit_comparison(comparison, reviewed, out)
+    _emit_comparison(comparison, reviewed, new.framework, out)
 
 
-def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
+def _emit_comparison(comparison, reviewed, fw, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
     from rich.console import Console
     from rich.table import Table
 
+    from cxmaturity.planning.wording import competency_name, stage_name
     from cxmaturity.scoring.display import score_text
+
+    # Rows and cells by name (the JSON keeps keys): a reader of the table never needs a framework's keys.
+    def name(key: str) -> str:
+        return "Overall" if key == "overall" else competency_name(fw, key)
+
+    def indicator(key: str) -> str:
+        try:
+            return str(fw.text(fw.indicator(key).text))
+        except KeyError:
+            return key
 
     def interval(pair: tuple[float, float] | None) -> str:
         return "-" if pair is None else f"{pair[0]:+.2f} to {pair[1]:+.2f}"
@@ -562,9 +576,9 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
         for c in (*comparison.competencies, comparison.overall):
             d = c.difference
             table.add_row(
-                c.key,
-                f"{c.before.stage} {score_text(c.before.score)}" if c.before else "-",
-                f"{c.after.stage} {score_text(c.after.score)}" if c.after else "-",
+                name(c.key),
+                f"{stage_name(fw, c.before.stage)} {score_text(c.before.score)}" if c.before else "-",
+                f"{stage_name(fw, c.after.stage)} {score_text(c.after.score)}" if c.after else "-",
                 f"{d.change:+.2f}" if d else "-",
                 interval(d.interval) if d else "-",
                 c.verdict + (f" ({c.reason})" if c.reason else ""),
@@ -577,8 +591,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
             moved = Table("indicator", "competency", "before", "after", "change", "answers", title="Moved most")
             for m in comparison.indicators:
                 moved.add_row(
-                    m.key,
-                    m.competency,
+                    indicator(m.key),
+                    name(m.competency),
                     f"{m.before:.2f}",
                     f"{m.after:.2f}",
                     f"{m.change:+.2f}",
@@ -586,12 +600,14 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
                 )
             console.print(moved)
         for status in ("resolved", "appeared"):
-            items = [d.indicator for d in comparison.discussion if d.status == status]
+            items = [indicator(d.indicator) for d in comparison.discussion if d.status == status]
             if items:
-                console.print(f"Discussion items {status}: {', '.join(items)}", markup=False)
+                console.print(f"Discussion items {status}: {'; '.join(items)}", markup=False)
         for t in reviewed.targets:
             if t.forecast is not None:
-                console.print(f"Target {t.target} for {t.competency}: {t.forecast.text}", markup=False)
+                console.print(
+                    f"Target {stage_name(fw, t.target)} for {name(t.competency)}: {t.forecast.text}", markup=False
+                )
 
     if out is None:
         render(Console())

@@ -283,9 +283,9 @@ class PlanVersion(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     #: "optimal", "feasible", "infeasible" or "empty" (the plan's status, for listings).
     status: Mapped[str] = mapped_column(String(20))
-    #: The PlanRequest that was solved, as JSON (services/plans.py request_to_dict).
+    #: The PlanRequest that was solved, as JSON (planning/serialize.py request_to_dict).
     request: Mapped[dict[str, Any]] = mapped_column()
-    #: The resulting plan as JSON (planning/export.py plan_to_dict).
+    #: The resulting plan as JSON (planning/serialize.py plan_to_dict).
     plan: Mapped[dict[str, Any]] = mapped_column()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
+from cxmaturity.planning.serialize import candidate_to_dict
 from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import (
     access,
@@ -521,7 +522,7 @@ def _settings_public(assessment: Assessment, current: plans.Settings) -> schemas
         max_concurrent=current.max_concurrent,
         must=list(current.must),
         must_not=list(current.must_not),
-        custom=[schemas.CustomInitiativePublic(**plans.candidate_to_dict(c)) for c in current.custom],
+        custom=[schemas.CustomInitiativePublic(**candidate_to_dict(c)) for c in current.custom],
         start_date=current.start_date,
     )
 
@@ -552,7 +553,7 @@ def get_plan_settings(request: Request, token: Token, assessment_id: AssessmentI
 @router.put(
     "/assessments/{assessment_id}/plan/settings",
     tags=["plans"],
-    summary="Replace the plan settings (the next plan uses them)",
+    summary="Replace the plan settings; a plan already made is made again with them (refused if none fits)",
 )
 def put_plan_settings(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.PlanSettingsUpdate
@@ -662,7 +663,9 @@ def _plan_file(request: Request, token: str, assessment_id: int, version: int | 
         if kind == "csv":
             body, media = plans.csv_text(saved), "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            body = plans.ical_text(
+                saved, f"{assessment.title}: plan version {saved.number}", assessments.framework_of(assessment)
+            )
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
