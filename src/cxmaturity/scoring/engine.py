@@ -31,7 +31,7 @@ from cxmaturity.scoring.result import (
     Result,
     ScoringOptions,
 )
-from cxmaturity.scoring.rules import SPECIAL_BINS, Scores, overall_score, scores_from_counts, tally
+from cxmaturity.scoring.rules import SPECIAL_BINS, Scores, answer_cells, overall_score, scores_from_counts, tally
 from cxmaturity.scoring.uncertainty import Uncertainty, estimate
 
 
@@ -86,7 +86,8 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
         )
     answers = responses.answers
     names, member = _group_index(responses)
-    by_group = tally(answers, layout, member, len(names) + 1)  # the last slot holds respondents without a group
+    cells = answer_cells(answers, layout)
+    by_group = tally(answers, layout, member, len(names) + 1, cells=cells)  # the last slot: respondents without a group
     everyone = by_group.sum(axis=0)
     counts = everyone[:, SPECIAL_BINS:]
     team = scores_from_counts(counts, layout)
@@ -96,7 +97,7 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
     uncertainty = estimate(
         answers, team.fulfilment, layout, draws=options.bootstrap, confidence=options.confidence, seed=options.seed
     )
-    levels = respondent_levels(answers, layout)
+    levels = respondent_levels(answers, layout, cells=cells)
     coverage, respondents_per_comp = _coverage(counts, levels, layout)
     importance = _importance(responses, layout)
     overall_levels = _overall_levels(levels, layout)
@@ -169,10 +170,9 @@ def _importance(responses: ResponseMatrix, layout: Layout) -> FloatArray:
     """Return the mean importance answer per competency (NaN where nobody rated importance)."""
     values = responses.importance
     has = ~np.isnan(values)
-    # Per indicator first (dense column sums), then per competency: no gather of the answered cells.
-    per_indicator = np.where(has, values, 0.0).sum(axis=0)
-    total = np.bincount(layout.indicator_competency, weights=per_indicator, minlength=layout.n_competencies)
-    n = np.bincount(layout.indicator_competency, weights=has.sum(axis=0), minlength=layout.n_competencies)
+    comp = np.broadcast_to(layout.indicator_competency, values.shape)
+    total = np.bincount(comp[has], weights=values[has], minlength=layout.n_competencies)
+    n = np.bincount(comp[has], minlength=layout.n_competencies)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
 
@@ -231,14 +231,16 @@ def _competencies(
     return tuple(out)
 
 
-def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
+def respondent_levels(
+    answers: npt.NDArray[np.int16], layout: Layout, *, cells: npt.NDArray[np.intp] | None = None
+) -> FloatArray:
     """Return (respondents, C): each respondent's *level* in each competency, the mean over the competency's
     indicators they answered of their normalized answer (NaN where they answered none of it).
 
     Every answer counts once: a statement's normalized option value, a rubric's stage as a share of the way up,
     (stage - 1) / (stages - 1), which is the mean of the rubric's evidence items. (The scoring rules count a rubric
     once per stage it evidences because they judge each stage; a respondent's level weighs their answers, and a
-    rubric is one answer, not four.)
+    rubric is one answer, not four.) ``cells`` may hold ``answer_cells(answers, layout)`` when the caller has it.
     """
     n, m = answers.shape
     if n == 0:
@@ -252,7 +254,7 @@ def respondent_levels(answers: npt.NDArray[np.int16], layout: Layout) -> FloatAr
     np.add.at(table.real[:, SPECIAL_BINS:], layout.evidence_indicator, layout.value)
     table.real[:, SPECIAL_BINS:] /= items[:, np.newaxis]
     table.imag[:, SPECIAL_BINS:] = np.arange(layout.max_options) < layout.options[:, np.newaxis]
-    flat = (np.arange(m, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers
+    flat = answer_cells(answers, layout) if cells is None else cells
     # Indicators of a competency are contiguous in framework order, so reduceat sums each competency's columns.
     starts = np.flatnonzero(np.r_[True, np.diff(layout.indicator_competency) != 0])
     summed = np.add.reduceat(table.ravel()[flat], starts, axis=1)

@@ -52,7 +52,7 @@ BOOTSTRAP = 1000
 #: The scoring method's version. Raise it with any change that moves a number of a result (the engine, its defaults,
 #: the comments' rules here); stored results of another method are scored again. Changes to the shape of Result and
 #: to the scoring package's code are caught without it (``_method``).
-SCORING_METHOD = 2
+SCORING_METHOD = 3
 
 
 def _method() -> str:
