@@ -49,10 +49,13 @@ def _statement(key: str, stage: str) -> str:
 
 
 #: The clean example with a second indicator for every stage that had one.
-COMPLETE = CLEAN.replace(
-    "      - key: vs-2\n", _statement("vs-1b", "learning") + _statement("vs-2b", "committing") + "      - key: vs-2\n"
-).replace("  - key: insight\n", "  - key: insight\n").replace(
-    "actions:\n", _statement("ci-3", "committing") + "actions:\n", 1
+COMPLETE = (
+    CLEAN.replace(
+        "      - key: vs-2\n",
+        _statement("vs-1b", "learning") + _statement("vs-2b", "committing") + "      - key: vs-2\n",
+    )
+    .replace("  - key: insight\n", "  - key: insight\n")
+    .replace("actions:\n", _statement("ci-3", "committing") + "actions:\n", 1)
 )
 
 
@@ -102,7 +105,8 @@ def test_it_warns_about_missing_descriptions_of_competencies_and_actions() -> No
 
 
 def test_it_gives_warnings_as_problems_of_severity_warning() -> None:
-    [problem] = [p for p in lint(mutate(("    summary: CX depends on a few enthusiasts.\n", ""))) if SINGLE not in p.message]
+    found = lint(mutate(("    summary: CX depends on a few enthusiasts.\n", "")))
+    [problem] = [p for p in found if SINGLE not in p.message]
     assert problem.severity == "warning"
     assert problem.path == "stages[0]"
     assert problem.message == "stage 'emerging' has no summary"

@@ -31,7 +31,8 @@ def test_it_loads_tracks_and_finds_a_competencys_track() -> None:
     fw = load_framework_text(with_tracks(TWO))
     assert [t.key for t in fw.tracks] == ["direction", "listening"]
     track = fw.track_of("insight")
-    assert track is not None and track.key == "listening"
+    assert track is not None
+    assert track.key == "listening"
 
 
 def test_it_has_no_tracks_unless_the_framework_declares_them() -> None:
