@@ -79,7 +79,7 @@ def test_it_rolls_a_track_up_by_the_frameworks_overall_rule(rule: str) -> None:
     assert readiness.score == pytest.approx(expected)
     assert readiness.stage_number == math.floor(expected)
     assert readiness.interval is not None
-    assert readiness.interval[0] <= readiness.score <= readiness.interval[1] + 1e-9
+    assert readiness.interval[0] <= expected <= readiness.interval[1] + 1e-9
     assert sum(readiness.stage_probabilities.values()) == pytest.approx(1.0)
 
 
