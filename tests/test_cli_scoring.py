@@ -606,6 +606,21 @@ def test_it_runs_the_demo_as_json() -> None:
     assert all(c["interval"] is not None for c in data["competencies"])
 
 
+def test_it_scores_yohns_tracks_in_json_and_in_the_table() -> None:
+    result = ok(cxm("demo", "--score-only", "--format", "json", "--framework", "yohn-cx-maturity"))
+    data = json.loads(result.stdout)
+    tracks = data["tracks"]
+    assert [t["key"] for t in tracks] == ["vision-strategy", "leadership-alignment", "organizational-readiness"]
+    readiness = tracks[2]
+    scores = [c["score"] for c in data["competencies"] if c["key"] in readiness["competencies"]]
+    assert readiness["score"] == min(scores)
+    assert readiness["interval"][0] <= readiness["score"] <= readiness["interval"][1]
+    assert sum(readiness["stage_probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    table = ok(cxm("demo", "--score-only", "--framework", "yohn-cx-maturity")).stdout
+    assert "Tracks" in table
+    assert "Organizational Readiness" in table
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # frameworks list
 
