@@ -26,7 +26,13 @@ from cxmaturity.scoring.agreement import NULL_DISTRIBUTION
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = DATA / "example.yaml"
 WORKED = DATA / "worked-example.csv"
-BUILTINS = ("bliss-maturity-map", "four-competencies", "xm-six-competencies", "yohn-cx-maturity")
+BUILTINS = (
+    "bliss-maturity-map",
+    "cx-core-competency",
+    "four-competencies",
+    "xm-six-competencies",
+    "yohn-cx-maturity",
+)
 LONG_HEADER = "respondent,group,indicator,answer,importance,comment\n"
 
 #: The worked example in wide form: the same answers as tests/data/worked-example.csv.
@@ -511,7 +517,7 @@ def test_it_lists_every_problem_up_to_fifty(tmp_path: Path) -> None:
 def test_it_refuses_an_unknown_framework() -> None:
     lines = input_error(cxm("score", "--framework", "no-such-model", WORKED))
     assert lines == [
-        "'no-such-model' is neither a built-in framework (bliss-maturity-map, four-competencies, "
+        "'no-such-model' is neither a built-in framework (bliss-maturity-map, cx-core-competency, four-competencies, "
         "xm-six-competencies, yohn-cx-maturity) nor an existing file or folder"
     ]
 
