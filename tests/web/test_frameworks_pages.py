@@ -132,3 +132,26 @@ def test_an_outsider_cannot_browse_the_organizations_frameworks(site: Site, cast
     client = site.client(cast.outsider)
     for path in ("", "/compare", "/builtin/four-competencies"):
         assert client.get(f"/orgs/{cast.org_a}/frameworks{path}").status_code == 404
+
+
+def test_the_results_page_and_its_json_show_a_result_per_track(site: Site, cast: Cast) -> None:
+    from cxmaturity.demo import demo_responses
+
+    fw = load_builtin("yohn-cx-maturity")
+    owner = Actor(cast.owner)
+    with transaction(site.sessions) as db:
+        title = f"Tracks {secrets.token_hex(3)}"
+        created = assessments.create(db, owner, cast.org_a, title, "builtin:yohn-cx-maturity")
+        db.flush()
+        assessments.store_responses(db, created, demo_responses(fw, groups=(("", 0.0, 6),)), {})
+        assessment_id = created.id
+    client = site.client(cast.viewer)
+    page = client.get(f"/assessments/{assessment_id}/results")
+    assert page.status_code == 200
+    section = _text(page)[_text(page).index('id="tracks-heading"') :]
+    section = section[: section.index("</section>")]
+    for track in fw.tracks:
+        assert f'<th scope="row">{fw.text(track.name)}</th>' in section
+    data = client.get(f"/assessments/{assessment_id}/results.json").json()
+    assert [t["key"] for t in data["tracks"]] == [t.key for t in fw.tracks]
+    assert all(t["interval"] is not None for t in data["tracks"])
