@@ -586,6 +586,23 @@ def test_it_scores_a_filled_in_template(tmp_path: Path) -> None:
     assert all(c["coverage"] == 1.0 for c in data["competencies"])
 
 
+def test_it_writes_the_quick_evaluation_with_one_rubric_per_competency() -> None:
+    fw = load_builtin("cx-core-competency")
+    rubrics = [next(i.key for i in c.indicators if i.kind == "rubric") for c in fw.competencies]
+    result = ok(cxm("template", "--framework", "cx-core-competency", "--quick"))
+    assert result.stdout == ",".join(["respondent", "group", *rubrics]) + "\n"
+    assert "Quick evaluation: one question per competency" in result.stderr
+    form = ok(cxm("template", "--framework", "cx-core-competency", "--quick", "--format", "md")).stdout
+    assert "Quick evaluation: one question per competency, about 4 minutes." in form
+    assert [line.split(".**")[0][2:] for line in form.splitlines() if line.startswith("**")] == rubrics
+
+
+def test_it_names_the_competencies_a_quick_evaluation_leaves_out() -> None:
+    result = ok(cxm("template", "--framework", EXAMPLE, "--quick"))
+    assert result.stdout == "respondent,group,ci-1\n"
+    assert "Left out (no rubric to ask): vision." in result.stderr
+
+
 def test_it_refuses_a_template_of_an_unknown_framework() -> None:
     assert input_error(cxm("template", "-f", "nope"))[0].startswith("'nope' is neither a built-in framework")
 
