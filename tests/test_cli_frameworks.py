@@ -199,6 +199,16 @@ def test_it_shows_a_framework_as_text() -> None:
     assert "Scoring: a stage is met at fulfilment >= 0.7; overall = weakest" in lines
 
 
+def test_it_shows_a_frameworks_tracks() -> None:
+    lines = cxm("frameworks", "show", "yohn-cx-maturity").stdout.splitlines()
+    assert "Tracks (rolled up by the overall rule, weakest)" in lines
+    assert (
+        "  Organizational Readiness [organizational-readiness]: customer-intimacy, employee-engagement, skills, "
+        "systems-processes"
+    ) in lines
+    assert "  Skills [skills] weight 1 (track: Organizational Readiness)" in lines
+
+
 def test_it_shows_texts_in_the_language_asked_for(tmp_path: Path) -> None:
     text = TEXT.replace("name: Example CX maturity model", "name: {en: Example model, de: Beispielmodell}")
     path = write(tmp_path, "languages.yaml", text)
