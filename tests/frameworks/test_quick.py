@@ -78,3 +78,9 @@ def test_one_persons_quick_answers_give_a_stage_per_competency_with_wide_interva
         assert found.interval[1] - found.interval[0] > 1.0
         assert max(found.stage_probabilities.values()) < 0.9
     assert [t.key for t in result.tracks] == ["infrastructure", "realism"]
+
+
+def test_the_quick_form_has_an_id_of_its_own() -> None:
+    form = quick_form(load_builtin("xm-six-competencies")).framework
+    assert form.id == "xm-six-competencies-quick"
+    assert form.version == load_builtin("xm-six-competencies").version

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from cxmaturity.frameworks import builtin_ids, load_builtin
 from cxmaturity.frameworks.quick import quick_form
-from tests.web.conftest import Site
+from tests.web.conftest import Cast, Site
 
 
 def _answers(fid: str, stage: str) -> dict[str, str]:
@@ -81,3 +81,36 @@ def test_each_client_address_may_score_a_limited_number(site: Site) -> None:
     assert refused.status_code == 429
     assert "Too many quick evaluations from your network" in refused.text
     assert int(refused.headers["retry-after"]) > 0
+
+
+def test_a_facilitator_runs_the_quick_evaluation_as_an_assessment_and_reads_pooled_results(
+    site: Site, cast: Cast
+) -> None:
+    import secrets
+
+    from cxmaturity.services import assessments, results
+    from cxmaturity.services.access import Actor
+    from cxmaturity.storage.database import transaction
+
+    client = site.client(cast.facilitator)
+    page = client.get(f"/orgs/{cast.org_a}/assessments/new?framework=quick%3Acx-core-competency")
+    assert '<option value="quick:cx-core-competency" selected>' in page.text
+    title = f"Quick look {secrets.token_hex(3)}"
+    new = f"/orgs/{cast.org_a}/assessments/new"
+    created = client.submit(new, new, {"title": title, "framework": "quick:cx-core-competency", "min_group_size": "3"})
+    assert created.status_code == 303
+    assessment_id = int(created.headers["location"].rsplit("/", 1)[1])
+    form = quick_form(load_builtin("cx-core-competency")).framework
+    with transaction(site.sessions) as db:
+        assessment = assessments.get(db, Actor(cast.facilitator), assessment_id)
+        assert (assessment.framework_id, len(assessments.framework_of(assessment).indicators)) == (
+            "cx-core-competency-quick",
+            6,
+        )
+        from cxmaturity.demo import demo_responses
+
+        assessments.store_responses(db, assessment, demo_responses(form, groups=(("", 0.0, 4),)), {})
+    with site.sessions() as db:
+        scored = results.results(db, Actor(cast.viewer), assessment_id)
+        assert scored.result.respondents == 4
+        assert [c.key for c in scored.result.competencies] == [c.key for c in form.competencies]

@@ -18,6 +18,8 @@ from cxmaturity.frameworks.problems import FrameworkError, Problem
 
 #: A quick evaluation asks at most this many questions (about five minutes at 40 seconds a rubric).
 MAX_QUESTIONS = 12
+#: Added to the framework's id to make the quick form's.
+QUICK_SUFFIX = "-quick"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def quick_form(fw: Framework) -> QuickForm:
     keys = {c.key for c in kept}
     indicators = {c.indicators[0].key for c in kept}
     data = fw.model_dump(mode="python", exclude_none=True)
+    # An id of its own, so that a quick result is never pooled, benchmarked or compared as a full one.
+    data["id"] = f"{fw.id[: 64 - len(QUICK_SUFFIX)]}{QUICK_SUFFIX}"
     data["competencies"] = [c.model_dump(mode="python", exclude_none=True) for c in kept]
     data["tracks"] = [
         {**t, "competencies": [k for k in t["competencies"] if k in keys]}

@@ -148,6 +148,7 @@ def _new_page(
             status_code=status_code,
             org=org,
             builtin=[c for c in choices if not c.uploaded],
+            quick=[(f"quick:{c.id}", c.name) for c in choices if not c.uploaded],
             uploaded=[c for c in choices if c.uploaded],
             form=values,
             max_upload=size_text(settings.max_upload_bytes),
