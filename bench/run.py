@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks load faults).
+exports benchmarks outcomes load heavy faults import).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -18,8 +18,11 @@ from bench import (
     bench_exports,
     bench_faults,
     bench_frameworks,
+    bench_heavy,
+    bench_import,
     bench_load,
     bench_method,
+    bench_outcomes,
     bench_planning,
     bench_reports,
     bench_scoring,
@@ -40,8 +43,11 @@ def main() -> int:
         ("reports", bench_reports.run),
         ("exports", bench_exports.run),
         ("benchmarks", bench_benchmarks.run),
+        ("outcomes", bench_outcomes.run),
         ("load", bench_load.run),
+        ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),
+        ("import", bench_import.run),
     )
     for name, run in suites:
         if only and name not in only:
