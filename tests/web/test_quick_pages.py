@@ -29,6 +29,8 @@ def test_anyone_sees_a_quick_form_of_one_question_per_competency(site: Site) -> 
         rubric = next(i for i in comp.indicators if i.kind == "rubric")
         assert fw.text(rubric.text) in text
     assert page.headers["cache-control"] == "private, no-store"
+    # The form posts back to the framework's own address (the quick form's id ends in -quick).
+    assert 'action="/quick/cx-core-competency"' in page.text
 
 
 def test_a_person_sees_a_stage_per_competency_with_its_uncertainty_and_nothing_is_stored(site: Site) -> None:
@@ -46,6 +48,7 @@ def test_a_person_sees_a_stage_per_competency_with_its_uncertainty_and_nothing_i
     assert table.count("<td>Committing</td>") == len(fw.competencies)
     assert "Organizational Readiness" in text  # its tracks
     assert "To reach Accelerating:" in text
+    assert 'href="/quick/yohn-cx-maturity">Answer again' in result.text
     with site.engine.connect() as conn:
         after = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in ("answer", "assessment")}
     assert after == before
