@@ -14,7 +14,13 @@ EXAMPLE = Path(__file__).parent / "data" / "example.yaml"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 EXAMPLE_WARNINGS = [
     f"{EXAMPLE}:31:5 competencies[0]: warning: competency 'vision' has no description",
+    f"{EXAMPLE}:34:7 competencies[0].indicators: warning: stage 'learning' of competency 'vision' rests on a single "
+    "indicator ('vs-1'); add a statement about it or a rubric",
+    f"{EXAMPLE}:34:7 competencies[0].indicators: warning: stage 'committing' of competency 'vision' rests on a "
+    "single indicator ('vs-2'); add a statement about it or a rubric",
     f"{EXAMPLE}:44:5 competencies[1]: warning: competency 'insight' has no description",
+    f"{EXAMPLE}:48:7 competencies[1].indicators: warning: stage 'committing' of competency 'insight' rests on a "
+    "single indicator ('ci-1'); add a statement about it or a rubric",
     f"{EXAMPLE}:61:5 actions[0]: warning: action 'a-vision-1' has no description",
     f"{EXAMPLE}:70:5 actions[1]: warning: action 'a-vision-2' has no description",
     f"{EXAMPLE}:79:5 actions[2]: warning: action 'a-insight-1' has no description",
@@ -47,11 +53,18 @@ def broken_errors(path: Path) -> list[str]:
 
 
 def complete(folder: Path) -> Path:
-    """Write the example with the descriptions whose absence the linter points out."""
+    """Write the example with the descriptions and second indicators whose absence the linter points out."""
+
+    def statement(key: str, stage: str) -> str:
+        return f"      - {{key: {key}, kind: statement, text: Another one., stage: {stage}, scale: agree5}}\n"
+
+    second = statement("vs-1b", "learning") + statement("vs-2b", "committing")
     text = (
         TEXT.replace("    name: Vision and strategy\n", "    name: Vision and strategy\n    description: Direction.\n")
         .replace("    name: Customer insight\n", "    name: Customer insight\n    description: Listening.\n")
         .replace("    title: ", "    description: Why and how.\n    title: ")
+        .replace("      - key: vs-2\n", second + "      - key: vs-2\n")
+        .replace("actions:\n", statement("ci-3", "committing") + "actions:\n", 1)
     )
     return write(folder, "complete.yaml", text)
 
@@ -123,14 +136,14 @@ def test_it_reports_a_yaml_syntax_error(tmp_path: Path) -> None:
 def test_it_lints_with_warnings_on_stderr_and_exits_0() -> None:
     result = cxm("frameworks", "lint", EXAMPLE)
     assert result.exit_code == 0
-    assert result.stdout == f"{EXAMPLE}: valid, 6 warning(s)\n"
+    assert result.stdout == f"{EXAMPLE}: valid, 9 warning(s)\n"
     assert result.stderr.splitlines() == EXAMPLE_WARNINGS
 
 
 def test_it_fails_a_strict_lint_on_warnings() -> None:
     result = cxm("frameworks", "lint", "--strict", EXAMPLE)
     assert result.exit_code == 1
-    assert result.stdout == f"{EXAMPLE}: valid, 6 warning(s)\n"
+    assert result.stdout == f"{EXAMPLE}: valid, 9 warning(s)\n"
     assert result.stderr.splitlines() == EXAMPLE_WARNINGS
 
 
@@ -184,6 +197,16 @@ def test_it_shows_a_framework_as_text() -> None:
     assert "  2. Learning [learning]: Teams experiment and measure at touchpoints." in lines
     assert "    - ci-1 (rubric): Which best describes how you listen to customers?" in lines
     assert "Scoring: a stage is met at fulfilment >= 0.7; overall = weakest" in lines
+
+
+def test_it_shows_a_frameworks_tracks() -> None:
+    lines = cxm("frameworks", "show", "yohn-cx-maturity").stdout.splitlines()
+    assert "Tracks (rolled up by the overall rule, weakest)" in lines
+    assert (
+        "  Organizational Readiness [organizational-readiness]: customer-intimacy, employee-engagement, skills, "
+        "systems-processes"
+    ) in lines
+    assert "  Skills [skills] weight 1 (track: Organizational Readiness)" in lines
 
 
 def test_it_shows_texts_in_the_language_asked_for(tmp_path: Path) -> None:

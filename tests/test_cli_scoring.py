@@ -26,7 +26,13 @@ from cxmaturity.scoring.agreement import NULL_DISTRIBUTION
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = DATA / "example.yaml"
 WORKED = DATA / "worked-example.csv"
-BUILTINS = ("bliss-maturity-map", "four-competencies", "xm-six-competencies", "yohn-cx-maturity")
+BUILTINS = (
+    "bliss-maturity-map",
+    "cx-core-competency",
+    "four-competencies",
+    "xm-six-competencies",
+    "yohn-cx-maturity",
+)
 LONG_HEADER = "respondent,group,indicator,answer,importance,comment\n"
 
 #: The worked example in wide form: the same answers as tests/data/worked-example.csv.
@@ -511,7 +517,7 @@ def test_it_lists_every_problem_up_to_fifty(tmp_path: Path) -> None:
 def test_it_refuses_an_unknown_framework() -> None:
     lines = input_error(cxm("score", "--framework", "no-such-model", WORKED))
     assert lines == [
-        "'no-such-model' is neither a built-in framework (bliss-maturity-map, four-competencies, "
+        "'no-such-model' is neither a built-in framework (bliss-maturity-map, cx-core-competency, four-competencies, "
         "xm-six-competencies, yohn-cx-maturity) nor an existing file or folder"
     ]
 
@@ -580,6 +586,23 @@ def test_it_scores_a_filled_in_template(tmp_path: Path) -> None:
     assert all(c["coverage"] == 1.0 for c in data["competencies"])
 
 
+def test_it_writes_the_quick_evaluation_with_one_rubric_per_competency() -> None:
+    fw = load_builtin("cx-core-competency")
+    rubrics = [next(i.key for i in c.indicators if i.kind == "rubric") for c in fw.competencies]
+    result = ok(cxm("template", "--framework", "cx-core-competency", "--quick"))
+    assert result.stdout == ",".join(["respondent", "group", *rubrics]) + "\n"
+    assert "Quick evaluation: one question per competency" in result.stderr
+    form = ok(cxm("template", "--framework", "cx-core-competency", "--quick", "--format", "md")).stdout
+    assert "Quick evaluation: one question per competency, about 4 minutes." in form
+    assert [line.split(".**")[0][2:] for line in form.splitlines() if line.startswith("**")] == rubrics
+
+
+def test_it_names_the_competencies_a_quick_evaluation_leaves_out() -> None:
+    result = ok(cxm("template", "--framework", EXAMPLE, "--quick"))
+    assert result.stdout == "respondent,group,ci-1\n"
+    assert "Left out (no rubric to ask): vision." in result.stderr
+
+
 def test_it_refuses_a_template_of_an_unknown_framework() -> None:
     assert input_error(cxm("template", "-f", "nope"))[0].startswith("'nope' is neither a built-in framework")
 
@@ -604,6 +627,21 @@ def test_it_runs_the_demo_as_json() -> None:
     assert data["respondents"] == 18
     assert {g["group"] for g in data["groups"]} == {"Leadership team", "Operations", "Front line"}
     assert all(c["interval"] is not None for c in data["competencies"])
+
+
+def test_it_scores_yohns_tracks_in_json_and_in_the_table() -> None:
+    result = ok(cxm("demo", "--score-only", "--format", "json", "--framework", "yohn-cx-maturity"))
+    data = json.loads(result.stdout)
+    tracks = data["tracks"]
+    assert [t["key"] for t in tracks] == ["vision-strategy", "leadership-alignment", "organizational-readiness"]
+    readiness = tracks[2]
+    scores = [c["score"] for c in data["competencies"] if c["key"] in readiness["competencies"]]
+    assert readiness["score"] == min(scores)
+    assert readiness["interval"][0] <= readiness["score"] <= readiness["interval"][1]
+    assert sum(readiness["stage_probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    table = ok(cxm("demo", "--score-only", "--framework", "yohn-cx-maturity")).stdout
+    assert "Tracks" in table
+    assert "Organizational Readiness" in table
 
 
 # --------------------------------------------------------------------------------------------------------------------

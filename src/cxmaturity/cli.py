@@ -437,14 +437,38 @@ def template_command(
     ),
     language: Annotated[str | None, typer.Option(help="Language of the questionnaire texts.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="The quick evaluation: one question (the rubric) per competency.")
+    ] = False,
 ) -> None:
     """Write a blank answers file (wide CSV) or a printable questionnaire (Markdown)."""
     fw = _framework(framework)
+    note = ""
+    if quick:
+        from cxmaturity.frameworks import FrameworkError
+        from cxmaturity.frameworks.quick import quick_form
+
+        try:
+            form = quick_form(fw)
+        except FrameworkError as exc:
+            _fail([p.message for p in exc.problems])
+        fw = form.framework
+        minutes = max(1, round(form.minutes))
+        note = (
+            f"Quick evaluation: one question per competency, about {minutes} minute{'s' if minutes > 1 else ''}. One "
+            "question cannot place a competency precisely: read the result as a first look, with its wide "
+            "intervals, and use the full questionnaire for a real assessment.\n"
+        )
+        if form.left_out:
+            note += f"Left out (no rubric to ask): {', '.join(form.left_out)}.\n"
     if fmt is TemplateFormat.md:
         from cxmaturity.frameworks.describe import questionnaire_markdown
 
-        _write(questionnaire_markdown(fw, language), out)
+        text = questionnaire_markdown(fw, language)
+        _write(text.replace("\n\n", "\n\n" + note + "\n", 1) if note else text, out)
         return
+    if note:
+        typer.echo(note, err=True, nl=False)
     _write(",".join(["respondent", "group", *fw.indicator_keys]) + "\n", out)
 
 

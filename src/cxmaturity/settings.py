@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     #: Sign-ups per client address within the window (every attempt counts, whatever its outcome).
     signup_max_per_address: int = Field(default=10, ge=1)
     signup_window_minutes: int = Field(default=60, ge=1)
+    #: Public quick evaluations scored per client address within the window (each is scored with posterior draws).
+    quick_max_per_address: int = Field(default=30, ge=1)
+    quick_window_minutes: int = Field(default=60, ge=1)
     #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: addresses or networks, separated by
     #: commas ("127.0.0.1", "10.0.0.0/8"). None by default: any local process could otherwise claim to be any
     #: client, and rotate the header past every per-address limit.

@@ -17,6 +17,7 @@ from cxmaturity.exports.results_tables import (
     DISTRIBUTION_COLUMNS,
     INDICATOR_COLUMNS,
     OVERALL_COLUMNS,
+    TRACK_COLUMNS,
     competency_columns,
     group_columns,
 )
@@ -51,6 +52,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "comments": COMMENT_COLUMNS,
     "overall": OVERALL_COLUMNS,
     "competencies": competency_columns(FW),
+    "tracks": TRACK_COLUMNS,
     "indicators": INDICATOR_COLUMNS,
     "distributions": DISTRIBUTION_COLUMNS,
     "groups": group_columns(FW),

@@ -217,3 +217,27 @@ def test_it_refuses_what_it_cannot_export(xm: Framework, demo: ResponseMatrix) -
     with pytest.raises(ExportError, match="no export named 'everything'"):
         build(source, "everything")
     assert "plan" not in [t.name for t in build(source, "all").tables]
+
+
+def test_the_tracks_table_holds_each_tracks_scored_numbers() -> None:
+    from cxmaturity.demo import demo_responses
+    from cxmaturity.frameworks import load_builtin
+
+    yohn = load_builtin("yohn-cx-maturity")
+    source = source_of(yohn, demo_responses(yohn), ScoringOptions(bootstrap=200))
+    data = result_to_dict(source.result)
+    rows = _records(build(source, "results"), "tracks")
+    assert [row["name"] for row in rows] == [
+        "Vision and Strategy",
+        "Leadership and Alignment",
+        "Organizational Readiness",
+    ]
+    for row, track in zip(rows, data["tracks"], strict=True):
+        assert (row["track"], row["stage"], row["score"]) == (track["key"], track["stage"], track["score"])
+        assert (row["lower"], row["upper"]) == tuple(track["interval"])
+        assert row["stage_probability"] == track["stage_probabilities"][track["stage"]]
+    assert rows[2]["competencies"] == "customer-intimacy employee-engagement skills systems-processes"
+
+
+def test_the_tracks_table_is_empty_without_tracks(xm: Framework, demo: ResponseMatrix) -> None:
+    assert _records(build(source_of(xm, demo), "results"), "tracks") == []

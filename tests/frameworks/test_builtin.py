@@ -9,6 +9,7 @@ from cxmaturity.frameworks.catalog import inspect
 from cxmaturity.frameworks.lint import estimated_minutes
 
 EXPECTED = {
+    "cx-core-competency": ["horizontal", "mandate", "embedded-experts", "decision-rights", "focus", "candour"],
     "four-competencies": ["understand", "decide", "deliver", "scale"],
     "xm-six-competencies": ["lead", "realize", "activate", "enlighten", "respond", "disrupt"],
     "bliss-maturity-map": ["customer-assets", "alignment", "listening", "reliability", "leadership"],
@@ -22,13 +23,14 @@ EXPECTED = {
     ],
 }
 STAGES = {
+    "cx-core-competency": ["siloed", "championed", "shared", "embedded", "second-nature"],
     "xm-six-competencies": ["investigate", "initiate", "mobilize", "scale", "embed"],
     "bliss-maturity-map": ["commit", "unite-build", "embed", "mature", "elevate"],
     "yohn-cx-maturity": ["emerging", "learning", "committing", "accelerating", "excelling"],
 }
 
 
-def test_it_ships_the_four_frameworks() -> None:
+def test_it_ships_the_five_frameworks() -> None:
     assert builtin_ids() == sorted(EXPECTED)
 
 
@@ -63,3 +65,33 @@ def test_it_mixes_statements_and_rubrics_and_has_two_actions_per_transition(fid:
         for stage in fw.stage_keys[:-1]:
             actions = [a for a in fw.actions if a.competency == comp.key and a.from_stage == stage]
             assert len(actions) >= 2, (comp.key, stage)
+
+
+def test_the_core_competency_framework_says_its_stages_are_its_own() -> None:
+    fw = load_builtin("cx-core-competency")
+    source = fw.text(fw.source)
+    assert "Siegel+Gale" in source
+    assert "The article names no stages" in source
+    assert fw.description is not None
+    assert "The article names no stages" in fw.text(fw.description)
+    assert [(t.key, t.competencies) for t in fw.tracks] == [
+        ("infrastructure", ("horizontal", "mandate", "embedded-experts", "decision-rights")),
+        ("realism", ("focus", "candour")),
+    ]
+
+
+def test_the_core_competency_framework_asks_after_each_kind_of_embedded_expert() -> None:
+    fw = load_builtin("cx-core-competency")
+    texts = " ".join(fw.text(i.text) for i in fw.competency("embedded-experts").indicators)
+    for expertise in ("user experience", "content strategy", "plain-language writing", "interaction design"):
+        assert expertise in texts
+
+
+def test_the_core_competency_actions_have_prerequisites_across_competencies() -> None:
+    fw = load_builtin("cx-core-competency")
+    competency = {a.key: a.competency for a in fw.actions}
+    crossing = [(a.key, r) for a in fw.actions for r in a.requires if competency[r] != a.competency]
+    # The leadership immersion workshop comes before the changes that need the whole executive team behind them.
+    assert ("a-ex-2a", "a-md-2a") in crossing
+    assert ("a-dr-2a", "a-md-2a") in crossing
+    assert len(crossing) >= 5

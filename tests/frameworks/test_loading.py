@@ -18,7 +18,9 @@ from cxmaturity.frameworks.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, MAX_NOD
 EXAMPLE = Path(__file__).parents[1] / "data" / "example.yaml"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 
-TOP_FIELDS = "format, id, name, version, source, description, language, stages, scales, competencies, actions, scoring"
+TOP_FIELDS = (
+    "format, id, name, version, source, description, language, stages, scales, competencies, tracks, actions, scoring"
+)
 
 
 def mutate(*changes: tuple[str, str]) -> str:

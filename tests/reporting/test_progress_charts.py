@@ -91,6 +91,7 @@ def test_the_view_model_holds_what_the_pages_and_reports_show() -> None:
         "after",
         "synthetic",
         "confidence",
+        "decisive",
         "overall",
         "competencies",
         "indicators",

@@ -181,3 +181,13 @@ def test_it_reports_an_assessment_nobody_answered_yet() -> None:
     assert "No usable answers yet" in html
     assert "<svg" not in html
     assert "No plan has been saved" in html
+
+
+def test_it_shows_a_result_per_track_where_the_framework_has_tracks() -> None:
+    yohn = render_html(demo_report(load_builtin("yohn-cx-maturity")))
+    section = yohn[yohn.index('id="tracks-heading"') :]
+    section = section[: section.index("</table>")]
+    for name in ("Vision and Strategy", "Leadership and Alignment", "Organizational Readiness"):
+        assert f'<th scope="row">{name}</th>' in section
+    assert "Customer intimacy, Employee engagement, Skills, Systems and processes" in section
+    assert 'id="tracks-heading"' not in render_html(demo_report(load_builtin("xm-six-competencies")))

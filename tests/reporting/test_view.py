@@ -78,6 +78,18 @@ def test_it_pins_the_fields_of_the_view_model() -> None:
         "not_assessed",
         "excluded_respondents",
         "groups_counted",
+        "tracks",
+    ]
+    assert _fields(view.TrackView) == [
+        "key",
+        "name",
+        "description",
+        "competencies",
+        "stage",
+        "score",
+        "interval",
+        "stage_probability",
+        "not_assessed",
     ]
     assert _fields(OverallView) == ["stage", "score", "interval", "stage_probability", "rule"]
     assert _fields(CompetencyView) == [
@@ -271,3 +283,18 @@ def test_it_has_no_answers_without_a_usable_answer(worked: Result, example: Fram
 @pytest.mark.parametrize("frozen", [ResultsView, CompetencyView, CommentView])
 def test_it_is_immutable(frozen: Any) -> None:
     assert frozen.__dataclass_params__.frozen
+
+
+def test_it_shows_yohns_three_tracks_with_names_and_intervals() -> None:
+    from cxmaturity.demo import demo_responses
+    from cxmaturity.frameworks import load_builtin
+
+    fw = load_builtin("yohn-cx-maturity")
+    result = score(demo_responses(fw), ScoringOptions(bootstrap=200))
+    shown = view.build(result, fw, title="Demo").tracks
+    assert [t.name for t in shown] == ["Vision and Strategy", "Leadership and Alignment", "Organizational Readiness"]
+    readiness = shown[2]
+    assert readiness.competencies == ("Customer intimacy", "Employee engagement", "Skills", "Systems and processes")
+    assert readiness.stage is not None
+    assert readiness.interval is not None
+    assert readiness.score == min(c.score for c in view.build(result, fw, title="Demo").competencies[2:] if c.score)

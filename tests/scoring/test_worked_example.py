@@ -108,3 +108,29 @@ def test_it_scores_the_split_team_and_leads_with_what_holds_it_back(split: Resul
     assert (split.overall.stage, round(split.overall.score or 0, 4)) == ("emerging", 1.7143)
     gaps = [(g.competency, g.target, round(g.gap, 4), round(g.priority, 4), g.holds_back) for g in split.gaps]
     assert gaps == [("vision", "learning", 0.2857, 0.2857, True), ("insight", "committing", 1.0, 2.0, False)]
+
+
+def _with_tracks(example: Framework, tracks: str, rule: str = "weakest") -> Framework:
+    from cxmaturity.frameworks import load_framework_text
+
+    text = (DATA / "example.yaml").read_text(encoding="utf-8")
+    return load_framework_text(text.replace("actions:\n", tracks + f"scoring: {{overall: {rule}}}\nactions:\n", 1))
+
+
+def test_it_rolls_tracks_up_as_the_doc_says(example: Framework) -> None:
+    # docs/scoring.md, section 5b.
+    two = _with_tracks(
+        example,
+        "tracks:\n  - {key: direction, name: Direction, competencies: [vision]}\n"
+        "  - {key: listening, name: Listening, competencies: [insight]}\n",
+    )
+    result = score(read_answers_csv(DATA / "worked-example.csv", two), ScoringOptions(bootstrap=0))
+    assert [(t.key, t.stage, round(known(t.score), 4)) for t in result.tracks] == [
+        ("direction", "learning", 2.3571),
+        ("listening", "emerging", 1.9821),
+    ]
+    one = "tracks:\n  - {key: both, name: Both, competencies: [vision, insight]}\n"
+    for rule, expected in (("weakest", ("emerging", 1.9821)), ("mean", ("learning", 2.1071))):
+        fw = _with_tracks(example, one, rule)
+        [track] = score(read_answers_csv(DATA / "worked-example.csv", fw), ScoringOptions(bootstrap=0)).tracks
+        assert (track.stage, round(known(track.score), 4)) == expected

@@ -96,6 +96,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         signin_max_failures=100_000,
         link_max_failures=100_000,
         signup_max_per_address=100_000,
+        quick_max_per_address=100_000,
     )
     portal = Portal()
     site = Site(backend, create_app(settings, engine), engine, make_sessionmaker(engine), settings, portal)

@@ -34,6 +34,7 @@ RESULT_KEYS = {
     "respondents",
     "overall",
     "competencies",
+    "tracks",
     "weakest",
     "strongest",
     "coverage",

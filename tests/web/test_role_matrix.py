@@ -168,6 +168,11 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "dataset_id": "999999",
         "invitation_id": "999999",
         "competency_key": world.competency,
+        # The framework browser's page of a built-in framework.
+        "kind": "builtin",
+        "value": "four-competencies",
+        # The public quick evaluation of a built-in framework.
+        "framework_id": "four-competencies",
     }
     # Only the respondent holds a real invitation; everyone else tries a token that does not exist.
     token = next(used) if member == "respondent" else secrets.token_urlsafe(16)

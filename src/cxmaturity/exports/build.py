@@ -17,6 +17,7 @@ from cxmaturity.exports.results_tables import (
     groups_table,
     indicators_table,
     overall_table,
+    tracks_table,
 )
 from cxmaturity.scoring.responses import IMPORTED
 from cxmaturity.scoring.serialize import result_to_dict
@@ -64,6 +65,8 @@ def build(source: Source, name: str, rng: random.Random | None = None) -> Export
             tables.append(overall_table(fw, result))
         elif table == "competencies":
             tables.append(competencies_table(fw, result))
+        elif table == "tracks":
+            tables.append(tracks_table(fw, result))
         elif table == "indicators":
             tables.append(indicators_table(fw, result))
         elif table == "distributions":

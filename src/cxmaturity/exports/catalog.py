@@ -9,9 +9,19 @@ from dataclasses import dataclass
 EXPORTS: dict[str, tuple[str, ...]] = {
     "answers": ("answers",),
     "comments": ("comments",),
-    "results": ("overall", "competencies", "indicators", "distributions", "groups"),
+    "results": ("overall", "competencies", "tracks", "indicators", "distributions", "groups"),
     "plan": ("plan",),
-    "all": ("answers", "comments", "overall", "competencies", "indicators", "distributions", "groups", "plan"),
+    "all": (
+        "answers",
+        "comments",
+        "overall",
+        "competencies",
+        "tracks",
+        "indicators",
+        "distributions",
+        "groups",
+        "plan",
+    ),
 }
 #: ``csv`` is one table; ``zip`` holds one CSV file per table; ``xlsx`` one sheet per table; ``json`` one document.
 FORMATS = ("csv", "zip", "xlsx", "json")

@@ -88,6 +88,49 @@ def overall_table(fw: Framework, result: Result) -> Table:
     return Table("overall", OVERALL_COLUMNS, [row])
 
 
+TRACK_COLUMNS = (
+    Column("track", "text", "The track's key."),
+    Column("name", "text", "The track's name."),
+    Column("competencies", "text", "Keys of the track's competencies, space-separated."),
+    Column("assessed", "boolean", "False when none of its competencies is assessed: stage, score and interval empty."),
+    Column("not_assessed", "text", "Keys of its competencies without any usable answer, left out of its score."),
+    Column("stage", "text", "The track's stage key."),
+    Column("stage_number", "integer", "The stage's number, from 1."),
+    Column("stage_name", "text", "The stage's name."),
+    Column("score", "number", "The track's score: the overall rule over its competencies."),
+    Column("lower", "number", "Lower end of the score's interval; empty without one."),
+    Column("upper", "number", "Upper end of the score's interval; empty without one."),
+    Column("stage_probability", "number", "Share of posterior draws at this stage; empty without draws."),
+    Column("rule", "text", "How its competencies combine: weakest, mean or median."),
+)
+
+
+def tracks_table(fw: Framework, result: Result) -> Table:
+    """One row per track, in the framework's order; no rows when the framework has no tracks."""
+    names = {t.key: fw.text(t.name) for t in fw.tracks}
+    rows: list[tuple[Cell, ...]] = []
+    for t in result.tracks:
+        lower, upper = _interval(t.interval)
+        rows.append(
+            (
+                t.key,
+                names.get(t.key, t.key),
+                " ".join(t.competencies),
+                t.score is not None,
+                " ".join(t.not_assessed),
+                t.stage,
+                t.stage_number,
+                _stage_name(fw, t.stage),
+                _score(t.score),
+                lower,
+                upper,
+                _num(t.stage_probabilities.get(t.stage)) if t.stage is not None else None,
+                t.rule,
+            )
+        )
+    return Table("tracks", TRACK_COLUMNS, rows)
+
+
 def competency_columns(fw: Framework) -> tuple[Column, ...]:
     return (
         Column("competency", "text", "The competency's key."),

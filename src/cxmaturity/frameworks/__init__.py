@@ -13,6 +13,7 @@ from cxmaturity.frameworks.model import (
     Scale,
     Stage,
     Statement,
+    Track,
     localize,
 )
 from cxmaturity.frameworks.problems import FrameworkError, Position, Problem
@@ -30,6 +31,7 @@ __all__ = [
     "Scale",
     "Stage",
     "Statement",
+    "Track",
     "builtin_ids",
     "json_schema",
     "lint_framework",

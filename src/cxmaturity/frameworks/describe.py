@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from cxmaturity.frameworks.model import DONT_KNOW, NOT_APPLICABLE, Framework, Statement, Text
+from cxmaturity.frameworks.model import DONT_KNOW, NOT_APPLICABLE, Framework, Rubric, Statement, Text
+
+
+def answer_options(fw: Framework, indicator: Statement | Rubric, language: str | None = None) -> list[tuple[str, str]]:
+    """Return (answer key, label) for every option as a respondent sees them: a scale's labels in order, or a
+    rubric's descriptions in stage order (don't know and not applicable not included)."""
+    if isinstance(indicator, Statement):
+        return [(o.key, fw.text(o.label, language)) for o in fw.scales[indicator.scale].options]
+    ordered = sorted(indicator.options, key=lambda o: fw.stage_number(o.stage))
+    return [(o.stage, fw.text(o.text, language)) for o in ordered]
 
 
 def describe(fw: Framework, language: str | None = None) -> str:
@@ -19,9 +28,14 @@ def describe(fw: Framework, language: str | None = None) -> str:
         lines.append(f"  {number}. {t(stage.name)} [{stage.key}]" + (f": {t(stage.summary)}" if stage.summary else ""))
         lines += [f"       sees: {t(b)}" for b in stage.behaviors]
         lines += [f"       next: {t(a)}" for a in stage.advance]
+    if fw.tracks:
+        lines += ["", f"Tracks (rolled up by the overall rule, {fw.scoring.overall})"]
+        for group in fw.tracks:
+            lines.append(f"  {t(group.name)} [{group.key}]: {', '.join(group.competencies)}")
     lines += ["", "Competencies"]
     for comp in fw.competencies:
-        track = f" (track: {comp.track})" if comp.track else ""
+        home = fw.track_of(comp.key)
+        track = f" (track: {t(home.name)})" if home else (f" (track label: {comp.track})" if comp.track else "")
         lines.append(f"  {t(comp.name)} [{comp.key}] weight {comp.weight:g}{track}")
         for ind in comp.indicators:
             where = f"stage {ind.stage}, scale {ind.scale}" if isinstance(ind, Statement) else "rubric"
@@ -58,10 +72,6 @@ def questionnaire_markdown(fw: Framework, language: str | None = None) -> str:
             out += [t(comp.description), ""]
         for ind in comp.indicators:
             out += [f"**{ind.key}.** {t(ind.text)}", ""]
-            if isinstance(ind, Statement):
-                out += [f"- [ ] {t(o.label)}" for o in fw.scales[ind.scale].options]
-            else:
-                by_stage = {o.stage: o for o in ind.options}
-                out += [f"- [ ] {t(by_stage[s.key].text)}" for s in fw.stages]
+            out += [f"- [ ] {label}" for _, label in answer_options(fw, ind, language)]
             out += [f"- [ ] Don't know ({DONT_KNOW})", f"- [ ] Not applicable ({NOT_APPLICABLE})", ""]
     return "\n".join(out)

@@ -23,6 +23,27 @@ def estimated_minutes(fw: Framework) -> float:
     return seconds / 60
 
 
+def _single_evidence(fw: Framework, ci: int) -> list[tuple[tuple[str | int, ...], str]]:
+    """Warn for each stage above the first that rests on one indicator in competency ``ci``.
+
+    A rubric evidences every stage, a statement its own; a stage with one indicator turns on one question's answers,
+    so a single misread question moves the stage. (A competency with one indicator already has its own warning.)
+    """
+    comp = fw.competencies[ci]
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for stage in fw.stages[1:]:
+        evidence = [i for i in comp.indicators if not isinstance(i, Statement) or i.stage == stage.key]
+        if len(evidence) == 1:
+            out.append(
+                (
+                    ("competencies", ci, "indicators"),
+                    f"stage '{stage.key}' of competency '{comp.key}' rests on a single indicator "
+                    f"('{evidence[0].key}'); add a statement about it or a rubric",
+                )
+            )
+    return out
+
+
 def lint_framework(fw: Framework, source_map: SourceMap | None = None) -> list[Problem]:
     """Return design warnings for a valid framework."""
     warnings: list[tuple[tuple[str | int, ...], str]] = []
@@ -46,6 +67,16 @@ def lint_framework(fw: Framework, source_map: SourceMap | None = None) -> list[P
             )
         if comp.description is None:
             warnings.append((("competencies", ci), f"competency '{comp.key}' has no description"))
+        if comp.track is not None and not fw.tracks:
+            warnings.append(
+                (
+                    ("competencies", ci, "track"),
+                    f"competency '{comp.key}' has the track label '{comp.track}' but the framework declares no "
+                    "tracks; add a 'tracks' section for results per track",
+                )
+            )
+        if len(comp.indicators) >= 2:
+            warnings += _single_evidence(fw, ci)
         for ii, ind in enumerate(comp.indicators):
             if isinstance(ind, Statement):
                 used_scales.add(ind.scale)

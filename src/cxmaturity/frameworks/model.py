@@ -91,9 +91,20 @@ class Competency(_Model):
     key: Key
     name: Text
     description: Text | None = None
+    #: A free label kept from the format's first release; results per track come from ``Framework.tracks``, and when
+    #: a framework has tracks the label must name the competency's own track (references.py).
     track: str | None = None
     weight: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
     indicators: Annotated[tuple[Indicator, ...], Field(min_length=1)]
+
+
+class Track(_Model):
+    """A group of competencies (a development track, a dimension) that gets a result of its own."""
+
+    key: Key
+    name: Text
+    description: Text | None = None
+    competencies: Annotated[tuple[Key, ...], Field(min_length=1)]
 
 
 class Action(_Model):
@@ -130,6 +141,7 @@ class Framework(_Model):
     stages: Annotated[tuple[Stage, ...], Field(min_length=3)]
     scales: dict[Key, Scale] = Field(default_factory=dict)
     competencies: Annotated[tuple[Competency, ...], Field(min_length=1)]
+    tracks: tuple[Track, ...] = ()
     actions: tuple[Action, ...] = ()
     scoring: Scoring = Scoring()
 
@@ -155,6 +167,10 @@ class Framework(_Model):
             if ind.key == key:
                 return ind
         raise KeyError(key)
+
+    def track_of(self, competency: str) -> Track | None:
+        """Return the track that lists ``competency``, or None (the framework has no tracks)."""
+        return next((t for t in self.tracks if competency in t.competencies), None)
 
     def competency(self, key: str) -> Competency:
         for comp in self.competencies:

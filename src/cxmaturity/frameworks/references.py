@@ -38,6 +38,7 @@ def check_references(fw: Framework) -> list[Problem]:
         "indicator",
     )
     problems += _duplicates([(a.key, ("actions", i, "key")) for i, a in enumerate(fw.actions)], "action")
+    problems += _duplicates([(t.key, ("tracks", i, "key")) for i, t in enumerate(fw.tracks)], "track")
 
     for name, scale in fw.scales.items():
         problems += _duplicates(
@@ -65,6 +66,53 @@ def check_references(fw: Framework) -> list[Problem]:
     for ci in range(len(fw.competencies)):
         problems += _check_competency(fw, ci, stages)
     problems += _check_actions(fw, stages)
+    problems += _check_tracks(fw)
+    return problems
+
+
+def _check_tracks(fw: Framework) -> list[Problem]:
+    """Tracks split the competencies: each competency in exactly one track, when the framework has any."""
+    if not fw.tracks:
+        return []
+    problems: list[Problem] = []
+    competencies = [c.key for c in fw.competencies]
+    home: dict[str, tuple[str, Loc]] = {}
+    for ti, track in enumerate(fw.tracks):
+        for ki, key in enumerate(track.competencies):
+            loc: Loc = ("tracks", ti, "competencies", ki)
+            if key not in competencies:
+                problems.append(Problem(loc, f"unknown competency '{key}' (known: {_known(competencies)})"))
+            elif key in home:
+                first, first_loc = home[key]
+                where = "this track" if first == track.key else f"track '{first}'"
+                problems.append(
+                    Problem(
+                        loc,
+                        f"competency '{key}' is already in {where} (at {format_loc(first_loc)}); "
+                        "a competency belongs to one track",
+                    )
+                )
+            else:
+                home[key] = (track.key, loc)
+    for ci, comp in enumerate(fw.competencies):
+        if comp.key not in home:
+            problems.append(
+                Problem(
+                    ("competencies", ci, "key"),
+                    f"competency '{comp.key}' is in no track (known tracks: {_known(t.key for t in fw.tracks)}); "
+                    "when a framework has tracks, every competency belongs to one",
+                )
+            )
+        elif comp.track is not None:
+            track = fw.tracks[[t.key for t in fw.tracks].index(home[comp.key][0])]
+            if comp.track not in (track.key, fw.text(track.name)):
+                problems.append(
+                    Problem(
+                        ("competencies", ci, "track"),
+                        f"the label '{comp.track}' does not name the track that lists this competency "
+                        f"('{track.key}'); remove the label or make it '{track.key}'",
+                    )
+                )
     return problems
 
 

@@ -29,7 +29,7 @@ _DEPTH_SCAN_ABOVE = 2000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 # Top-level keys whose lists several files of a folder may each contribute to.
-_LIST_KEYS = ("stages", "competencies", "actions")
+_LIST_KEYS = ("stages", "competencies", "tracks", "actions")
 _MAPPING_KEYS = ("scales",)
 
 

@@ -55,6 +55,20 @@ def render_result(result: Result, fw: Framework, console: Console, *, title: str
             _num(c.agreement.rwg) + (" polarised" if c.agreement.polarised else ""),
         )
     console.print(table)
+    if result.tracks:
+        names = {t.key: fw.text(t.name) for t in fw.tracks}
+        tracks = Table("track", "competencies", "stage", "score", "90% interval", "P(stage)", title="Tracks")
+        for t in result.tracks:
+            prob = t.stage_probabilities.get(t.stage) if t.stage is not None else None
+            tracks.add_row(
+                names.get(t.key, t.key),
+                ", ".join(comp_name.get(k, k) for k in t.competencies),
+                stage_name[t.stage] if t.stage is not None else NOT_ASSESSED,
+                score_text(t.score),
+                f"{t.interval[0]:.2f}-{t.interval[1]:.2f}" if t.interval else "-",
+                "-" if prob is None else f"{prob:.0%}",
+            )
+        console.print(tracks)
     console.print(
         f"Weakest: {', '.join(comp_name[k] for k in result.weakest)}; "
         f"strongest: {', '.join(comp_name[k] for k in result.strongest)}"

@@ -113,6 +113,29 @@ class CompetencyView:
 
 
 @dataclass(frozen=True)
+class TrackView:
+    """One track: its competencies rolled up by the overall rule (docs/scoring.md, section 5b); stage, score and
+    interval are None when none of its competencies is assessed."""
+
+    key: str
+    name: str
+    description: str | None
+    #: Names of the track's competencies, in framework order.
+    competencies: tuple[str, ...]
+    stage: StageRef | None
+    score: float | None
+    interval: tuple[float, float] | None
+    #: Probability (share of the posterior draws) of the track's stage; None without draws.
+    stage_probability: float | None
+    #: Names of the track's competencies without any usable answer, left out of its score.
+    not_assessed: tuple[str, ...] = ()
+
+    @property
+    def assessed(self) -> bool:
+        return self.score is not None
+
+
+@dataclass(frozen=True)
 class AnswerCount:
     label: str
     count: int
@@ -252,6 +275,8 @@ class ResultsView:
     excluded_respondents: int = 0
     #: "independent" or "imported": whose number lets a group be shown (``Result.groups_counted``).
     groups_counted: str = "independent"
+    #: One per track of the framework (empty when it has none).
+    tracks: tuple[TrackView, ...] = ()
 
     @property
     def has_answers(self) -> bool:
@@ -278,6 +303,28 @@ def _option_labels(fw: Framework, indicator: Statement | Rubric) -> dict[str, st
     if isinstance(indicator, Statement):
         return {o.key: fw.text(o.label) for o in fw.scales[indicator.scale].options}
     return {s.key: fw.text(s.name) for s in fw.stages}
+
+
+def tracks(result: Result, fw: Framework) -> tuple[TrackView, ...]:
+    """Return each track's result with its names resolved in the framework's language."""
+    comp_name = {c.key: fw.text(c.name) for c in fw.competencies}
+    found = []
+    for t in result.tracks:
+        track = next((x for x in fw.tracks if x.key == t.key), None)
+        found.append(
+            TrackView(
+                key=t.key,
+                name=fw.text(track.name) if track else t.key,
+                description=fw.text(track.description) if track and track.description else None,
+                competencies=tuple(comp_name.get(k, k) for k in t.competencies),
+                stage=_stage(fw, t.stage) if t.stage is not None else None,
+                score=t.score,
+                interval=t.interval,
+                stage_probability=t.stage_probabilities.get(t.stage) if t.stage is not None else None,
+                not_assessed=tuple(comp_name.get(k, k) for k in t.not_assessed),
+            )
+        )
+    return tuple(found)
 
 
 def indicators(result: Result, fw: Framework) -> tuple[IndicatorView, ...]:
@@ -464,6 +511,7 @@ def build(
         not_assessed=tuple(comp_name[k] for k in result.not_assessed),
         groups_counted=result.groups_counted,
         excluded_respondents=result.excluded_respondents,
+        tracks=tracks(result, fw),
     )
 
 

@@ -30,8 +30,17 @@ from cxmaturity.scoring.result import (
     Overall,
     Result,
     ScoringOptions,
+    TrackResult,
 )
-from cxmaturity.scoring.rules import SPECIAL_BINS, Scores, answer_cells, overall_score, scores_from_counts, tally
+from cxmaturity.scoring.rules import (
+    SPECIAL_BINS,
+    Scores,
+    answer_cells,
+    overall_score,
+    scores_from_counts,
+    tally,
+    track_scores,
+)
 from cxmaturity.scoring.uncertainty import Uncertainty, estimate
 
 
@@ -147,7 +156,38 @@ def score(responses: ResponseMatrix, options: ScoringOptions | None = None) -> R
         not_assessed=tuple(c.key for c in competencies if c.score is None),
         excluded_respondents=excluded,
         groups_counted=IMPORTED if imports_only else INDEPENDENT,
+        tracks=_tracks(fw, layout, team, uncertainty),
     )
+
+
+def _tracks(fw: Framework, layout: Layout, team: Scores, uncertainty: Uncertainty | None) -> tuple[TrackResult, ...]:
+    """Return each track's result: its score by the overall rule over its competencies, and its interval and stage
+    probabilities from the posterior draws that gave the competencies theirs."""
+    scores = track_scores(team.score, layout)
+    out = []
+    for t, track in enumerate(fw.tracks):
+        value = float(scores[t])
+        scored = not math.isnan(value)
+        index = _stage_of(value) if scored else None
+        known = uncertainty is not None and scored
+        out.append(
+            TrackResult(
+                key=track.key,
+                competencies=track.competencies,
+                stage=fw.stage_keys[index] if index is not None else None,
+                stage_number=index + 1 if index is not None else None,
+                score=value if scored else None,
+                interval=(float(uncertainty.track_lower[t]), float(uncertainty.track_upper[t]))
+                if known and uncertainty is not None
+                else None,
+                stage_probabilities=_probabilities(fw, uncertainty.track_stage_probabilities[t])
+                if known and uncertainty is not None
+                else {},
+                rule=layout.overall,
+                not_assessed=tuple(fw.competencies[c].key for c in layout.tracks[t] if not team.assessed[c]),
+            )
+        )
+    return tuple(out)
 
 
 def _probabilities(fw: Framework, row: FloatArray) -> dict[str, float]:

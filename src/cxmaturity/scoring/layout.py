@@ -44,6 +44,8 @@ class Layout:
     weights: FloatArray
     threshold: float
     overall: str
+    #: Competency indices of each track, in the framework's track order (empty without tracks).
+    tracks: tuple[IntArray, ...] = ()
 
 
 # Frameworks are immutable but hold dicts, so they cannot key an lru_cache; we key by identity and let the entry
@@ -116,4 +118,5 @@ def _build(fw: Framework) -> Layout:
         weights=np.array([c.weight for c in fw.competencies]),
         threshold=fw.scoring.threshold,
         overall=fw.scoring.overall,
+        tracks=tuple(np.array([comp_index[k] for k in t.competencies], dtype=np.intp) for t in fw.tracks),
     )

@@ -108,6 +108,24 @@ class Overall:
 
 
 @dataclass(frozen=True)
+class TrackResult:
+    """A track's result: the overall rule applied to its competencies (docs/scoring.md, section 5b). Its interval and
+    stage probabilities come from the same posterior draws as the competencies'. None throughout when none of its
+    competencies is assessed."""
+
+    key: str
+    competencies: tuple[str, ...]
+    stage: str | None
+    stage_number: int | None
+    score: float | None
+    interval: tuple[float, float] | None
+    stage_probabilities: dict[str, float]
+    rule: str
+    #: The track's competencies without any usable answer, left out of its score.
+    not_assessed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DiscussionItem:
     indicator: str
     competency: str
@@ -185,6 +203,8 @@ class Result:
     #: facilitator entered, imported or could have entered never count) or "imported" (every respondent was imported,
     #: so the imported rows count: no anonymity beyond what the imported survey gave). docs/scoring.md section 8.
     groups_counted: str = "independent"
+    #: One result per track of the framework, in its order (empty when the framework has no tracks).
+    tracks: tuple[TrackResult, ...] = ()
 
     @property
     def scorable(self) -> bool:
@@ -195,6 +215,12 @@ class Result:
         for comp in self.competencies:
             if comp.key == key:
                 return comp
+        raise KeyError(key)
+
+    def track(self, key: str) -> TrackResult:
+        for track in self.tracks:
+            if track.key == key:
+                return track
         raise KeyError(key)
 
 

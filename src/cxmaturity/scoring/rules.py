@@ -124,12 +124,26 @@ def overall_score(scores: FloatArray, layout: Layout) -> FloatArray:
 
     Competencies that are not assessed (NaN) are left out; with none assessed the overall is NaN too.
     """
+    return combine(scores, layout.weights, layout.overall)
+
+
+def track_scores(scores: FloatArray, layout: Layout) -> FloatArray:
+    """Return each track's score (..., T): the overall rule applied to the track's own competencies (docs/scoring.md,
+    section 5b). Not-assessed competencies are left out, as from the overall; a track with none assessed is NaN."""
+    columns = [combine(scores[..., t], layout.weights[t], layout.overall) for t in layout.tracks]
+    if not columns:
+        return np.zeros((*scores.shape[:-1], 0))
+    return np.stack(columns, axis=-1)
+
+
+def combine(scores: FloatArray, weights: FloatArray, rule: str) -> FloatArray:
+    """Combine scores (..., K) with their weights (K,) by ``rule`` (weakest, mean or median), skipping NaN."""
     assessed = ~np.isnan(scores)
-    if layout.overall == "weakest":
+    if rule == "weakest":
         # fmin skips NaN without the warning nanmin gives for a row that is all NaN.
         return np.asarray(np.fmin.reduce(scores, axis=-1), dtype=np.float64)
-    if layout.overall == "mean":
-        weights = np.where(assessed, layout.weights, 0.0)
+    if rule == "mean":
+        weights = np.where(assessed, weights, 0.0)
         total = weights.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(

@@ -32,13 +32,13 @@ false alarms by simulation at n = 3 to 100 (docs/scoring.md, section 6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from cxmaturity.scoring.layout import FloatArray, Layout
-from cxmaturity.scoring.rules import overall_score, scores_from_fulfilment
+from cxmaturity.scoring.rules import overall_score, scores_from_fulfilment, track_scores
 
 #: Prior: this many pseudo-respondents (a fraction of one: weak) ...
 NU0 = 1.0
@@ -48,9 +48,10 @@ SIGMA0 = 0.3
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """Intervals (lower, upper) per competency and overall, and stage probabilities (C, S) and (S,).
+    """Intervals (lower, upper) per competency, per track and overall, and stage probabilities (C, S), (T, S) and
+    (S,), all from the same draws.
 
-    NaN (and zero probabilities) for a competency that is not assessed.
+    NaN (and zero probabilities) for a competency or track that is not assessed.
     """
 
     lower: FloatArray
@@ -60,6 +61,9 @@ class Uncertainty:
     stage_probabilities: FloatArray
     overall_stage_probabilities: FloatArray
     method: str
+    track_lower: FloatArray = field(default_factory=lambda: np.zeros(0))
+    track_upper: FloatArray = field(default_factory=lambda: np.zeros(0))
+    track_stage_probabilities: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 def stage_values(answers: npt.NDArray[np.int16], layout: Layout) -> FloatArray:
@@ -128,16 +132,20 @@ def estimate(
     drawn[:, known] = np.clip(centre[known] + normal * shrink, 0.0, 1.0)
     scores = scores_from_fulfilment(drawn.reshape(draws, layout.n_competencies, layout.n_stages), layout)
     overall = overall_score(scores.score, layout)
+    tracks = track_scores(scores.score, layout)
 
     alpha = (1.0 - confidence) / 2.0
     lower, upper = _quantiles(scores.score, alpha)
     o_lower, o_upper = _quantiles(overall[:, np.newaxis], alpha)
+    t_lower, t_upper = _quantiles(tracks, alpha)
     if layout.overall == "weakest" and not np.isnan(upper).all():
         # The weakest of several noisy competencies is lower than the weakest true one: drawn minima lean low, and the
         # truth would lie above their upper quantile too often. The true overall is at most any competency's true
         # score, so the lowest of the competencies' own upper limits bounds it from above at the stated confidence.
         o_upper = np.array([np.fmin.reduce(upper)])
-    overall_stage = np.where(np.isnan(overall), -1, np.floor(np.nan_to_num(overall, nan=1.0))).astype(np.intp) - 1
+        # A track under "weakest" is the same minimum over fewer competencies, and gets the same bound.
+        t_upper = np.array([np.fmin.reduce(upper[t]) for t in layout.tracks])
+    overall_stage = _stage_index(overall)
     return Uncertainty(
         lower=lower,
         upper=upper,
@@ -146,7 +154,15 @@ def estimate(
         stage_probabilities=_stage_probabilities(scores.stage, layout.n_stages),
         overall_stage_probabilities=_stage_probabilities(overall_stage, layout.n_stages),
         method=f"posterior of the fulfilments (multivariate t, n - 1 + {NU0:g} df), {draws} draws",
+        track_lower=t_lower,
+        track_upper=t_upper,
+        track_stage_probabilities=_stage_probabilities(_stage_index(tracks), layout.n_stages),
     )
+
+
+def _stage_index(scores: FloatArray) -> npt.NDArray[np.intp]:
+    """Return the 0-based stage of each drawn score, negative where it is NaN (counted at no stage)."""
+    return np.where(np.isnan(scores), -1, np.floor(np.nan_to_num(scores, nan=1.0))).astype(np.intp) - 1
 
 
 def _cholesky(matrix: FloatArray) -> FloatArray:

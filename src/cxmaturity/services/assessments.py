@@ -115,6 +115,11 @@ def _resolve_choice(db: Session, organization_id: int, ref: str) -> Framework:
     kind, _, value = ref.partition(":")
     if kind == "builtin" and value in builtin_ids():
         return load_builtin(value)
+    if kind == "quick" and value in builtin_ids():
+        # The quick evaluation run as an assessment: invitations and pooled results as for any other.
+        from cxmaturity.frameworks.quick import quick_form
+
+        return quick_form(load_builtin(value)).framework
     if kind == "uploaded" and value.isdigit():
         row = db.get(UploadedFramework, int(value))
         if row is not None and row.organization_id == organization_id:

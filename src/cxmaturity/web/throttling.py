@@ -44,6 +44,14 @@ def start_signup(request: Request, db: Session) -> Blocked | None:
     return blocked
 
 
+def start_quick(request: Request, db: Session) -> Blocked | None:
+    """Count a public quick evaluation from the client's address; return the block when it has used up its own."""
+    settings = settings_of(request)
+    limit = Limit("quick-from", settings.quick_max_per_address, timedelta(minutes=settings.quick_window_minutes))
+    blocked, _ = throttle.reserve(db, limit, client_address(request))
+    return blocked
+
+
 def link_limit(settings: Settings) -> Limit:
     return Limit("link", settings.link_max_failures, timedelta(minutes=settings.link_window_minutes))
 

@@ -7,10 +7,12 @@ from cxmaturity.web.pages import (
     auth,
     benchmarks,
     exports,
+    frameworks,
     health,
     joining,
     organizations,
     plans,
+    quick,
     reports,
     respond,
     results,
@@ -19,6 +21,19 @@ from cxmaturity.web.pages import (
 # Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
 router = APIRouter()
 # Respondent pages first: they carry most of the traffic, and routes are matched in order.
-for module in (respond, auth, joining, organizations, assessments, results, plans, exports, reports, benchmarks):
+for module in (
+    respond,
+    quick,
+    auth,
+    joining,
+    organizations,
+    assessments,
+    frameworks,
+    results,
+    plans,
+    exports,
+    reports,
+    benchmarks,
+):
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)

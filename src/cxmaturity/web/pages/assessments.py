@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -148,6 +148,7 @@ def _new_page(
             status_code=status_code,
             org=org,
             builtin=[c for c in choices if not c.uploaded],
+            quick=[(f"quick:{c.id}", c.name) for c in choices if not c.uploaded],
             uploaded=[c for c in choices if c.uploaded],
             form=values,
             max_upload=size_text(settings.max_upload_bytes),
@@ -156,9 +157,17 @@ def _new_page(
 
 
 @router.get("/orgs/{organization_id}/assessments/new")
-def new_assessment_page(request: Request, organization_id: int, uploaded: str = "") -> Response:
+def new_assessment_page(
+    request: Request,
+    organization_id: int,
+    uploaded: Annotated[str, Query(max_length=100)] = "",
+    framework: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
     if uploaded.startswith("uploaded:"):
         return _new_page(request, organization_id, form={"framework": uploaded}, just_uploaded=uploaded)
+    if framework:
+        # Chosen in the framework browser; a ref that is not in the list simply selects nothing.
+        return _new_page(request, organization_id, form={"framework": framework})
     return _new_page(request, organization_id)
 
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.routing import BaseRoute, Route
 
-from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework, Statement
+from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
+from cxmaturity.frameworks.describe import answer_options
 from cxmaturity.frameworks.lint import estimated_minutes
 from cxmaturity.frameworks.model import Rubric
 from cxmaturity.services import respond
@@ -58,14 +59,6 @@ class Question:
     error: str | None = None
 
 
-def _options(fw: Framework, indicator: Statement | Rubric) -> list[tuple[str, str]]:
-    """Return (answer key, label) for every option: a scale's labels, or a rubric's texts in stage order."""
-    if isinstance(indicator, Statement):
-        return [(o.key, fw.text(o.label)) for o in fw.scales[indicator.scale].options]
-    ordered = sorted(indicator.options, key=lambda o: fw.stage_number(o.stage))
-    return [(o.stage, fw.text(o.text)) for o in ordered]
-
-
 def _questions(
     fw: Framework, competency: Competency, values: PageInput, error: Invalid | None = None
 ) -> list[Question]:
@@ -81,7 +74,7 @@ def _questions(
                 text=fw.text(ind.text),
                 help=fw.text(ind.help) if ind.help is not None else None,
                 rubric=isinstance(ind, Rubric),
-                options=_options(fw, ind),
+                options=answer_options(fw, ind),
                 answer=values.answers.get(ind.key, ""),
                 importance=values.importance.get(ind.key, ""),
                 comment=values.comments.get(ind.key, ""),

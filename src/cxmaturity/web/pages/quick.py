@@ -1,0 +1,129 @@
+"""The public quick evaluation of a built-in framework: one question per competency, answered by anyone with the
+link (no account, no invitation, nothing stored), and the person's stage per competency with its uncertainty.
+
+Scoring runs posterior draws, so each client address may score a limited number of forms per window
+(CXM_QUICK_MAX_PER_ADDRESS); the form is protected by the anonymous double-submit CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
+
+from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, builtin_ids, load_builtin
+from cxmaturity.frameworks.describe import answer_options
+from cxmaturity.frameworks.quick import QuickForm
+from cxmaturity.reporting import view
+from cxmaturity.services import quick
+from cxmaturity.services.errors import Invalid
+from cxmaturity.web import throttling
+from cxmaturity.web.context import SignedIn, check_csrf, render, signed_in, unit_of_work
+
+router = APIRouter()
+
+#: One person's answers and result: never kept by a shared cache or the browser's history.
+NO_STORE = {"Cache-Control": "private, no-store"}
+MAX_FIELD = 100
+
+
+def _questions(form: QuickForm, answers: dict[str, str]) -> list[dict[str, Any]]:
+    fw = form.framework
+    return [
+        {
+            "number": n,
+            "key": ind.key,
+            "competency": fw.text(comp.name),
+            "text": fw.text(ind.text),
+            "options": answer_options(fw, ind),
+            "answer": answers.get(ind.key, ""),
+        }
+        for n, (comp, ind) in enumerate(fw.indicators, start=1)
+    ]
+
+
+def _who(request: Request) -> SignedIn | None:
+    """The signed-in user, if any: their forms carry their session's token; anyone else's the anonymous one."""
+    with unit_of_work(request) as db:
+        return signed_in(request, db)
+
+
+def _form_page(
+    request: Request,
+    who: SignedIn | None,
+    form: QuickForm,
+    answers: dict[str, str],
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    fw = form.framework
+    response = render(
+        request,
+        "quick.html",
+        who,
+        status_code=status_code,
+        framework_id=form.source.id,
+        framework_name=fw.text(fw.name),
+        questions=_questions(form, answers),
+        minutes=max(1, round(form.minutes)),
+        left_out=[fw.text(form.source.competency(k).name) for k in form.left_out],
+        dont_know=DONT_KNOW,
+        not_applicable=NOT_APPLICABLE,
+        **extra,
+    )
+    response.headers.update(NO_STORE)
+    return response
+
+
+@router.get("/quick")
+def quick_index(request: Request) -> Response:
+    frameworks = [(fid, load_builtin(fid)) for fid in builtin_ids()]
+    return render(
+        request, "quick_index.html", _who(request), frameworks=[(fid, fw.text(fw.name)) for fid, fw in frameworks]
+    )
+
+
+@router.get("/quick/{framework_id}")
+def quick_page(request: Request, framework_id: str) -> Response:
+    return _form_page(request, _who(request), quick.form(framework_id), {})
+
+
+@router.post("/quick/{framework_id}")
+async def quick_submit(request: Request, framework_id: str) -> Response:
+    form_data = await request.form()
+    values = {k: str(v)[:MAX_FIELD] for k, v in form_data.items() if isinstance(v, str)}
+    # The database and the posterior draws run on a worker thread, never on the event loop.
+    return await anyio.to_thread.run_sync(_submit, request, framework_id, values)
+
+
+def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Response:
+    who = _who(request)
+    check_csrf(request, who, values.get("csrf_token", ""))
+    form = quick.form(framework_id)
+    answers = {k.removeprefix("answer:"): v for k, v in values.items() if k.startswith("answer:")}
+    with unit_of_work(request) as db:
+        blocked = throttling.start_quick(request, db)
+    if blocked:
+        unit = "minute" if blocked.minutes == 1 else "minutes"
+        error = f"Too many quick evaluations from your network. Try again in {blocked.minutes} {unit}."
+        response = _form_page(request, who, form, answers, 429, error=error)
+        response.headers.update(throttling.retry_after(blocked))
+        return response
+    try:
+        scored = quick.evaluate(framework_id, answers)
+    except Invalid as exc:
+        return _form_page(request, who, form, answers, exc.status, error=exc.message, details=exc.details)
+    fw = scored.form.framework
+    results = view.build(scored.result, fw, title=f"Quick evaluation: {fw.text(fw.name)}")
+    response = render(
+        request,
+        "quick_result.html",
+        who,
+        framework_id=scored.form.source.id,
+        framework_name=fw.text(fw.name),
+        v=results,
+        draws=quick.DRAWS,
+    )
+    response.headers.update(NO_STORE)
+    return response
