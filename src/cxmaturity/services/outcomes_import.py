@@ -1,0 +1,286 @@
+"""Importing survey responses: streamed, checked in full before anything is written, then written all at once.
+
+Two steps, so that a large file never holds the database's write lock while it is being read:
+
+1. ``prepare_survey`` reads the responses (a stream from the outcomes readers), checks what the reader cannot see
+   one row at a time (a response id that repeats), and parks the normalized rows in a temporary file in batches.
+   Memory stays flat: a batch, and 16 bytes per response for the repeat check. No transaction is open.
+2. ``store_survey`` writes the parked rows in one transaction (``services/outcomes_store.py`` upserts them by
+   response id): all of them or, should anything fail, none.
+
+A file with any problem stores nothing, and its problems name file, row and column.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Any, Protocol
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxmaturity.services import access, audit
+from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import Invalid
+from cxmaturity.services.outcomes_store import ResponseRow, count_responses, upsert_responses
+from cxmaturity.storage.database import transaction
+from cxmaturity.storage.tables import OutcomeSource
+
+#: Responses per batch, parked and written together: large enough that per-statement costs vanish, small enough to
+#: keep memory flat (a few MB).
+BATCH = 5_000
+#: Problems listed before the rest are only counted.
+MAX_PROBLEMS = 50
+
+
+class ResponseLike(Protocol):
+    """What the import needs of a survey response (``cxmaturity.outcomes.model.SurveyResponse`` has it)."""
+
+    @property
+    def response_id(self) -> str: ...
+    @property
+    def row(self) -> int: ...
+    @property
+    def submitted_at(self) -> datetime | None: ...
+    @property
+    def segment(self) -> str | None: ...
+    @property
+    def nps(self) -> int | None: ...
+    @property
+    def csat(self) -> int | None: ...
+    @property
+    def ces(self) -> int | None: ...
+    @property
+    def drivers(self) -> Mapping[str, float | None]: ...
+
+
+@dataclass(frozen=True)
+class SurveyFile:
+    """Where the responses come from, as the source's row records it."""
+
+    file_name: str
+    tool: str
+    #: The column mapping used, as JSON-ready data.
+    mapping: dict[str, Any]
+    #: The column that holds the response id (named in the problem of a repeated id); None when the file has none.
+    id_column: str | None
+    csat_scale: int | None = None
+    ces_scale: int | None = None
+
+
+@dataclass
+class Spool:
+    """Normalized rows parked in a temporary file between the check and the write, ``BATCH`` at a time."""
+
+    batch: int = BATCH
+    count: int = 0
+    _file: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile(prefix="cxm-import-"))  # noqa: SIM115 - closed by close()
+    _pending: list[tuple[int, ResponseRow]] = field(default_factory=list)
+
+    def add(self, line: int, row: ResponseRow) -> None:
+        self._pending.append((line, row))
+        self.count += 1
+        if len(self._pending) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending = []
+
+    def batches(self) -> Iterator[list[tuple[int, ResponseRow]]]:
+        """Yield the parked rows (with the file line each came from), batch by batch, in the order added."""
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)
+            except EOFError:
+                return
+
+    def rows(self) -> Iterator[list[ResponseRow]]:
+        for batch in self.batches():
+            yield [row for _, row in batch]
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class RepeatCheck:
+    """Finds response ids that occur twice, in 16 bytes per response: a hash and a line number each.
+
+    Hashes that match are confirmed on the ids themselves (read back from the spool), so a hash collision is never
+    reported as a repeat.
+    """
+
+    def __init__(self) -> None:
+        self._hashes: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+        self._current: list[int] = []
+
+    def add(self, response_id: str) -> None:
+        self._current.append(hash(response_id))
+        if len(self._current) >= BATCH:
+            self._hashes.append(np.array(self._current, dtype=np.int64))
+            self._current = []
+
+    def repeats(self, spool: Spool) -> list[tuple[str, int, int]]:
+        """Return (response id, line, first line) of each repeated response id, in file order."""
+        hashes = np.concatenate([*self._hashes, np.array(self._current, dtype=np.int64)])
+        if hashes.size < 2:
+            return []
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        same = ordered[1:] == ordered[:-1]
+        if not same.any():
+            return []
+        suspects = set(ordered[1:][same].tolist())
+        first: dict[str, int] = {}
+        found: list[tuple[str, int, int]] = []
+        for batch in spool.batches():
+            for line, row in batch:
+                if hash(row[0]) in suspects:
+                    if row[0] in first:
+                        found.append((row[0], line, first[row[0]]))
+                    else:
+                        first[row[0]] = line
+        return found
+
+
+@dataclass
+class Prepared:
+    """A checked file, parked and ready to be written."""
+
+    source: SurveyFile
+    spool: Spool
+
+    @property
+    def responses(self) -> int:
+        return self.spool.count
+
+    def close(self) -> None:
+        self.spool.close()
+
+
+def row_of(response: ResponseLike, source: SurveyFile, id_prefix: str = "") -> ResponseRow:
+    """The stored row of a response: the outcome answers with their scales, the driver answers as JSON."""
+    answers = {k: v for k, v in response.drivers.items() if v is not None} or None
+    return (
+        id_prefix + response.response_id,
+        response.submitted_at,
+        (response.segment or "")[:100],
+        response.nps,
+        response.csat,
+        source.csat_scale if response.csat is not None else None,
+        response.ces,
+        source.ces_scale if response.ces is not None else None,
+        answers,
+    )
+
+
+def prepare_survey(responses: Iterable[ResponseLike], source: SurveyFile, id_prefix: str = "") -> Prepared:
+    """Read and check every response and park it; raise Invalid (nothing parked) listing the problems.
+
+    ``id_prefix`` is put before every response id: for a file without a response id column the reader numbers the
+    rows, and the prefix (a digest of the file) keeps those numbers apart from another file's, while the same file
+    imported again gets the same ids and is counted once.
+    """
+    spool = Spool()
+    repeats = RepeatCheck()
+    try:
+        for response in responses:
+            row = row_of(response, source, id_prefix)
+            repeats.add(row[0])
+            spool.add(response.row, row)
+        found = repeats.repeats(spool)
+    except BaseException:
+        spool.close()
+        raise
+    if found:
+        spool.close()
+        column = f" column '{source.id_column}'" if source.id_column else ""
+        details = [
+            f"{source.file_name}:{line}{column}: response id '{rid[len(id_prefix) :]}' repeats the one on line {first}"
+            for rid, line, first in found[:MAX_PROBLEMS]
+        ]
+        if len(found) > MAX_PROBLEMS:
+            details.append(f"(and {len(found) - MAX_PROBLEMS} more repeated response ids)")
+        raise Invalid(
+            f"{source.file_name} has {len(found)} repeated response id(s); nothing was imported",
+            field="file",
+            details=details,
+        )
+    return Prepared(source, spool)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import stored: ``added`` new responses, ``replaced`` ones an earlier import had (same response id)."""
+
+    source_id: int
+    file_name: str
+    tool: str
+    responses: int
+    added: int
+    replaced: int
+
+
+def store_survey(
+    db: Session, actor: Actor | None, organization_id: int, prepared: Prepared, *, synthetic: bool = False
+) -> ImportSummary:
+    """Write a prepared file's responses for the organization in the caller's transaction; ``actor`` None: the
+    system (the demo) writes without a permission check."""
+    if actor is not None:
+        access.require_role(db, actor, organization_id, "facilitator")
+    src = prepared.source
+    source = OutcomeSource(
+        organization_id=organization_id,
+        kind="survey",
+        file_name=src.file_name[:300],
+        tool=src.tool,
+        mapping=src.mapping,
+        rows=prepared.responses,
+        synthetic=synthetic,
+        imported_by=actor.user_id if actor else None,
+    )
+    db.add(source)
+    db.flush()
+    before = count_responses(db, organization_id)
+    upsert_responses(db, organization_id, source.id, prepared.spool.rows())
+    added = count_responses(db, organization_id) - before
+    source.added, source.replaced = added, prepared.responses - added
+    audit.record(
+        db,
+        "outcomes.import",
+        organization_id=organization_id,
+        user_id=actor.user_id if actor else None,
+        target=source.file_name,
+        kind="survey",
+        responses=prepared.responses,
+        added=added,
+    )
+    return ImportSummary(source.id, source.file_name, source.tool, prepared.responses, added, source.replaced)
+
+
+def import_survey(
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    organization_id: int,
+    responses: Iterable[ResponseLike],
+    source: SurveyFile,
+    *,
+    id_prefix: str = "",
+    synthetic: bool = False,
+) -> ImportSummary:
+    """Check the actor may import, read and park the responses with no transaction open, then store them in one."""
+    with transaction(sessions) as db:
+        access.require_role(db, actor, organization_id, "facilitator")
+    prepared = prepare_survey(responses, source, id_prefix)
+    try:
+        with transaction(sessions) as db:
+            return store_survey(db, actor, organization_id, prepared, synthetic=synthetic)
+    finally:
+        prepared.close()
