@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid
-from cxmaturity.services.outcomes_store import ResponseRow, count_responses, upsert_responses
+from cxmaturity.services.outcomes_store import StoredRow, count_responses, stored_row, upsert_responses
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import OutcomeSource
 
@@ -79,9 +79,9 @@ class Spool:
     batch: int = BATCH
     count: int = 0
     _file: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile(prefix="cxm-import-"))  # noqa: SIM115 - closed by close()
-    _pending: list[tuple[int, ResponseRow]] = field(default_factory=list)
+    _pending: list[tuple[int, StoredRow]] = field(default_factory=list)
 
-    def add(self, line: int, row: ResponseRow) -> None:
+    def add(self, line: int, row: StoredRow) -> None:
         self._pending.append((line, row))
         self.count += 1
         if len(self._pending) >= self.batch:
@@ -92,7 +92,7 @@ class Spool:
             pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self._pending = []
 
-    def batches(self) -> Iterator[list[tuple[int, ResponseRow]]]:
+    def batches(self) -> Iterator[list[tuple[int, StoredRow]]]:
         """Yield the parked rows (with the file line each came from), batch by batch, in the order added."""
         self._flush()
         self._file.seek(0)
@@ -102,7 +102,7 @@ class Spool:
             except EOFError:
                 return
 
-    def rows(self) -> Iterator[list[ResponseRow]]:
+    def rows(self) -> Iterator[list[StoredRow]]:
         for batch in self.batches():
             yield [row for _, row in batch]
 
@@ -165,19 +165,18 @@ class Prepared:
         self.spool.close()
 
 
-def row_of(response: ResponseLike, source: SurveyFile, id_prefix: str = "") -> ResponseRow:
+def row_of(response: ResponseLike, source: SurveyFile, id_prefix: str = "") -> StoredRow:
     """The stored row of a response: the outcome answers with their scales, the driver answers as JSON."""
-    answers = {k: v for k, v in response.drivers.items() if v is not None} or None
-    return (
+    return stored_row(
         id_prefix + response.response_id,
         response.submitted_at,
         (response.segment or "")[:100],
         response.nps,
         response.csat,
-        source.csat_scale if response.csat is not None else None,
+        source.csat_scale,
         response.ces,
-        source.ces_scale if response.ces is not None else None,
-        answers,
+        source.ces_scale,
+        {k: v for k, v in response.drivers.items() if v is not None},
     )
 
 

@@ -7,8 +7,9 @@ PostgreSQL copies each batch into a temporary table with ``COPY`` and moves it w
 CONFLICT``, several times faster than parameterized inserts.
 
 Reading: metrics are computed from *tallies* (how many respondents gave each answer, ``outcomes.metrics``), so the
-database only counts: ``GROUP BY period, segment, answer``. The period of a timestamp is written once as a SQLAlchemy
-construct (:class:`PeriodOf`) that compiles to ``strftime`` on SQLite and ``date_trunc``/``to_char`` on PostgreSQL.
+database only counts: ``GROUP BY month, segment, answer``. The month is a stored column rather than an expression
+(``strftime`` on SQLite, ``date_trunc`` on PostgreSQL): grouping by an expression makes SQLite sort every row, while a
+stored column is grouped in the order of an index that holds every column the count reads.
 """
 
 from __future__ import annotations
@@ -19,29 +20,70 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import String, func, select
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql._typing import _ColumnExpressionArgument
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from cxmaturity.storage.tables import SurveyResponse
 
 Period = Literal["month", "quarter", "year"]
 PERIODS: tuple[Period, ...] = ("month", "quarter", "year")
 
-#: The stored columns of a survey response after the key, in the order of a row tuple (``ResponseRow``).
-VALUE_COLUMNS = ("submitted_at", "segment", "nps", "csat", "csat_scale", "ces", "ces_scale", "answers")
-#: (response id, submitted at, segment, nps, csat, csat scale, ces, ces scale, other answers or None).
-ResponseRow = tuple[
-    str, datetime | None, str, int | None, int | None, int | None, int | None, int | None, dict[str, Any] | None
+#: The stored columns of a survey response after the organization and source, in the order of a ``StoredRow``.
+COLUMNS = (
+    "response_id",
+    "submitted_at",
+    "month",
+    "segment",
+    "nps",
+    "csat",
+    "csat_scale",
+    "ces",
+    "ces_scale",
+    "answers",
+)
+#: A response as the database takes it, converted once while the file is checked (outside any transaction):
+#: response id, submitted at as ``YYYY-MM-DD HH:MM:SS.ffffff`` (how SQLAlchemy stores a datetime on SQLite, and
+#: timestamp input on PostgreSQL), month, segment, nps, csat, csat scale, ces, ces scale, other answers as JSON text.
+StoredRow = tuple[
+    str, str | None, str | None, str, int | None, int | None, int | None, int | None, int | None, str | None
 ]
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def stored_row(
+    response_id: str,
+    submitted_at: datetime | None,
+    segment: str,
+    nps: int | None,
+    csat: int | None,
+    csat_scale: int | None,
+    ces: int | None,
+    ces_scale: int | None,
+    answers: dict[str, float] | None,
+) -> StoredRow:
+    """Return the row the database stores for one response."""
+    moment = None if submitted_at is None else submitted_at.isoformat(" ", "microseconds")
+    return (
+        response_id,
+        moment,
+        None if moment is None else moment[:7],
+        segment,
+        nps,
+        csat,
+        csat_scale if csat is not None else None,
+        ces,
+        ces_scale if ces is not None else None,
+        None if not answers else _JSON.encode(answers),
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------------------------------
+
+#: Pages of SQLite's cache (negative: KiB) while an import writes: the default 2 MB cannot hold the indexes' working
+#: set, and inserting a million responses in date order into an index sorted by month then spends most of its time
+#: re-reading pages. A fixed size, so an import's memory stays flat whatever the file's size.
+SQLITE_IMPORT_CACHE_KIB = 131_072
 
 
 def count_responses(db: Session, organization_id: int) -> int:
@@ -52,70 +94,68 @@ def count_responses(db: Session, organization_id: int) -> int:
     return int(found or 0)
 
 
-def upsert_responses(
-    db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[ResponseRow]]
-) -> None:
+def upsert_responses(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]) -> None:
     """Store every batch of rows for the organization under ``source_id``, replacing rows with the same response id.
 
     Runs inside the caller's transaction: nothing is visible to others until it commits, and nothing is kept if it
     rolls back.
     """
     if db.get_bind().dialect.name == "postgresql":
-        _copy_upsert(db, organization_id, source_id, batches)
+        _copy_upsert(db, int(organization_id), int(source_id), batches)
     else:
-        _executemany_upsert(db, organization_id, source_id, batches)
+        _executemany_upsert(db, int(organization_id), int(source_id), batches)
 
 
-def _executemany_upsert(
-    db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[ResponseRow]]
-) -> None:
-    statement = sqlite.insert(SurveyResponse)
-    statement = statement.on_conflict_do_update(
-        index_elements=["organization_id", "response_id"],
-        set_={c: statement.excluded[c] for c in ("source_id", *VALUE_COLUMNS)},
+#: Columns an import replaces when a response id is already stored.
+_REPLACED = ("source_id", *COLUMNS[1:])
+
+
+def _executemany_upsert(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]) -> None:
+    # The driver's own executemany, with the two ids written into the statement (integers, checked above): the rows
+    # were converted to what SQLite stores while the file was checked, so SQLAlchemy's per-value processing (a third
+    # of the time) has nothing left to do.
+    statement = (
+        f"INSERT INTO survey_response (organization_id, source_id, {', '.join(COLUMNS)}) "
+        f"VALUES ({organization_id}, {source_id}, {', '.join('?' * len(COLUMNS))}) "
+        f"ON CONFLICT (organization_id, response_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in _REPLACED)
     )
-    keys = ("response_id", *VALUE_COLUMNS)
     connection = db.connection()
-    for batch in batches:
-        if batch:
-            rows = [
-                {"organization_id": organization_id, "source_id": source_id, **dict(zip(keys, row, strict=True))}
-                for row in batch
-            ]
-            connection.execute(statement, rows)
+    (default_cache,) = connection.exec_driver_sql("PRAGMA cache_size").one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        for batch in batches:
+            if batch:
+                connection.exec_driver_sql(statement, list(batch))
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
 
 
-#: The columns copied into the temporary table, in COPY order.
-_COPY_COLUMNS = ("response_id", *VALUE_COLUMNS)
-
-
-def _copy_upsert(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[ResponseRow]]) -> None:
+def _copy_upsert(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]) -> None:
     cursor = db.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    columns = ", ".join(COLUMNS)
     try:
         # A temporary table per transaction, dropped at its end: concurrent imports never see each other's rows.
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS cxm_survey_import ("
-            "response_id varchar(200), submitted_at timestamp, segment varchar(100), nps smallint, csat smallint, "
-            "csat_scale smallint, ces smallint, ces_scale smallint, answers text) ON COMMIT DROP"
+            "response_id varchar(200), submitted_at timestamp, month varchar(7), segment varchar(100), nps smallint, "
+            "csat smallint, csat_scale smallint, ces smallint, ces_scale smallint, answers text) ON COMMIT DROP"
         )
-        columns = ", ".join(_COPY_COLUMNS)
-        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in ("source_id", *VALUE_COLUMNS))
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _REPLACED)
         for batch in batches:
             if not batch:
                 continue
             cursor.execute("TRUNCATE cxm_survey_import")
             with cursor.copy(f"COPY cxm_survey_import ({columns}) FROM STDIN") as copy:
                 for row in batch:
-                    answers = row[8]
-                    copy.write_row((*row[:8], None if answers is None else json.dumps(answers)))
+                    copy.write_row(row)
             # DISTINCT ON keeps one row per response id should a batch repeat one (the import refuses such files;
             # this keeps the statement from failing on "cannot affect row a second time" all the same).
             cursor.execute(
                 f"INSERT INTO survey_response (organization_id, source_id, {columns}) "
-                f"SELECT DISTINCT ON (response_id) %s, %s, response_id, submitted_at, segment, nps, csat, csat_scale, "
-                f"ces, ces_scale, answers::json FROM cxm_survey_import "
-                f"ON CONFLICT (organization_id, response_id) DO UPDATE SET {assignments}",
-                (organization_id, source_id),
+                f"SELECT DISTINCT ON (response_id) {organization_id}, {source_id}, response_id, submitted_at, month, "
+                f"segment, nps, csat, csat_scale, ces, ces_scale, answers::json FROM cxm_survey_import "
+                f"ON CONFLICT (organization_id, response_id) DO UPDATE SET {assignments}"
             )
     finally:
         cursor.close()
@@ -124,40 +164,13 @@ def _copy_upsert(db: Session, organization_id: int, source_id: int, batches: Ite
 # --- reading ---------------------------------------------------------------------------------------------------------
 
 
-class PeriodOf(FunctionElement[str]):
-    """The period a timestamp falls in, as text: ``2026-03`` (month), ``2026-Q1`` (quarter) or ``2026`` (year).
-
-    One construct, compiled per database (below), so every query that buckets by period says it the same way.
-    """
-
-    type = String()
-    name = "period_of"
-    inherit_cache = True
-    # The period is part of the statement's cache key: a month query must never reuse a quarter query's SQL.
-    _traverse_internals = [*FunctionElement._traverse_internals, ("period", InternalTraversal.dp_string)]  # noqa: RUF012
-
-    def __init__(self, column: _ColumnExpressionArgument[Any], period: Period) -> None:
-        if period not in PERIODS:
-            raise ValueError(f"period must be one of {', '.join(PERIODS)}")
-        self.period = period
-        super().__init__(column)
-
-
-@compiles(PeriodOf, "sqlite")
-def _period_sqlite(element: PeriodOf, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    if element.period == "month":
-        return f"strftime('%Y-%m', {column})"
-    if element.period == "year":
-        return f"strftime('%Y', {column})"
-    return f"(strftime('%Y', {column}) || '-Q' || ((CAST(strftime('%m', {column}) AS INTEGER) + 2) / 3))"
-
-
-@compiles(PeriodOf, "postgresql")
-def _period_postgresql(element: PeriodOf, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    pattern = {"month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}[element.period]
-    return f"to_char(date_trunc('{element.period}', {column}), '{pattern}')"
+def period_of(month: str | None, period: Period) -> str | None:
+    """The period a month (``2026-03``) falls in: the month itself, ``2026-Q1`` or ``2026``."""
+    if month is None or period == "month":
+        return month
+    if period == "year":
+        return month[:4]
+    return f"{month[:4]}-Q{(int(month[5:7]) + 2) // 3}"
 
 
 @dataclass(frozen=True)
@@ -170,36 +183,49 @@ class AnswerCount:
     count: int
 
 
+Metric = Literal["nps", "csat", "ces"]
+
+
 def answer_counts(
     db: Session,
     organization_id: int,
-    metric: Literal["nps", "csat", "ces"],
+    metric: Metric,
     period: Period = "month",
     *,
     scale: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[AnswerCount]:
-    """Return the organization's answers to ``metric`` counted per period, segment and answer (one GROUP BY).
+    """Return the organization's answers to ``metric`` counted per period, segment and answer.
 
-    ``scale`` keeps only CSAT or CES answers asked on that scale (an organization may hold both a 1-5 and a 1-7
-    question). Responses without a date count in period None. ``since``/``until`` bound ``submitted_at`` (until
-    exclusive).
+    The database counts per month, segment and answer in the order of ``ix_survey_response_tally`` (for NPS the
+    index's own order; CSAT and CES group by every outcome column, which keeps that order); months are then summed
+    into quarters or years here. ``scale`` keeps only CSAT or CES answers asked on that scale (an organization may
+    hold a 1-5 and a 1-7 question). Responses without a date count in period None. ``since`` and ``until`` are months
+    (``2026-01``), both included.
     """
-    answer = getattr(SurveyResponse, metric)
-    bucket = PeriodOf(SurveyResponse.submitted_at, period).label("period")
+    t = SurveyResponse
+    answer = getattr(t, metric)
+    if metric == "nps":
+        keys: tuple[Any, ...] = (t.month, t.segment, t.nps)
+    else:
+        keys = (t.month, t.segment, t.nps, t.csat, t.csat_scale, t.ces, t.ces_scale)
     query = (
-        select(bucket, SurveyResponse.segment, answer, func.count().label("n"))
-        .where(SurveyResponse.organization_id == organization_id, answer.is_not(None))
-        .group_by(bucket, SurveyResponse.segment, answer)
+        select(t.month, t.segment, answer, func.count())
+        .where(t.organization_id == organization_id, answer.is_not(None))
+        .group_by(*keys)
     )
     if scale is not None and metric != "nps":
-        query = query.where(getattr(SurveyResponse, f"{metric}_scale") == scale)
+        query = query.where(getattr(t, f"{metric}_scale") == scale)
     if since is not None:
-        query = query.where(SurveyResponse.submitted_at >= since)
+        query = query.where(t.month >= since)
     if until is not None:
-        query = query.where(SurveyResponse.submitted_at < until)
-    return [AnswerCount(p, s, int(a), int(n)) for p, s, a, n in db.execute(query)]
+        query = query.where(t.month <= until)
+    counts: dict[tuple[str | None, str, int], int] = {}
+    for month, segment, value, n in db.execute(query):
+        key = (period_of(month, period), segment, int(value))
+        counts[key] = counts.get(key, 0) + int(n)
+    return [AnswerCount(p, s, a, n) for (p, s, a), n in counts.items()]
 
 
 def scales_in_use(db: Session, organization_id: int, metric: Literal["csat", "ces"]) -> list[tuple[int, int]]:

@@ -171,6 +171,7 @@ def upgrade() -> None:
         sa.Column("response_id", sa.String(length=200), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=False),
         sa.Column("submitted_at", sa.DateTime(), nullable=True),
+        sa.Column("month", sa.String(length=7), nullable=True),
         sa.Column("segment", sa.String(length=100), nullable=False),
         sa.Column("nps", sa.SmallInteger(), nullable=True),
         sa.Column("csat", sa.SmallInteger(), nullable=True),
@@ -193,9 +194,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("organization_id", "response_id", name=op.f("pk_survey_response")),
     )
     op.create_index(
-        "ix_survey_response_organization_submitted",
+        "ix_survey_response_tally",
         "survey_response",
-        ["organization_id", "submitted_at"],
+        ["organization_id", "month", "segment", "nps", "csat", "csat_scale", "ces", "ces_scale"],
         unique=False,
     )
     op.create_index("ix_survey_response_source", "survey_response", ["source_id"], unique=False)
