@@ -12,7 +12,7 @@ Measured, each import in a fresh process (its resident high-water mark is the me
   memory (the peak at 1,000,000 responses against the peak at 100,000);
 - the baseline, in the same run: a bare bulk insert of the same rows into the same table (``executemany`` of tuples
   on SQLite, ``COPY`` on PostgreSQL), with no reading, checking or upserting;
-- NPS by month x segment over the 1,000,000 stored responses (``services.outcomes.nps_table``: the SQL GROUP BY of
+- NPS by month x segment over the 1,000,000 stored responses (``services.outcomes.nps_summary``: the SQL GROUP BY of
   period, segment and answer, then the intervals); target: under 1 s; baseline: a plain SQL read of the three columns
   counted with numpy (``np.unique`` on month x segment x answer).
 
@@ -40,6 +40,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from bench.row import Row
+from cxmaturity.outcomes import ColumnMapping
 from cxmaturity.services import accounts, organizations
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
@@ -132,7 +133,9 @@ def _import(url: str, schema: str | None, user_id: int, organization_id: int, pa
     engine = _engine(url, schema)
     sessions = make_sessionmaker(engine)
     start = time.perf_counter()
-    summary = outcomes.import_survey_file(sessions, Actor(user_id), organization_id, Path(path), mapping())
+    summary = outcomes.import_survey_file(
+        sessions, Actor(user_id), organization_id, Path(path), ColumnMapping.from_dict(mapping())
+    )
     seconds = time.perf_counter() - start
     engine.dispose()
     return seconds, _resident_peak_mb(), summary.added
@@ -202,8 +205,8 @@ def _aggregation(url: str, schema: str | None, user_id: int, organization_id: in
 
     def service() -> None:
         with sessions() as db:
-            table = outcomes.nps_table(db, Actor(user_id), organization_id, "month")
-        cells.append(len(table.cells))
+            found = outcomes.nps_summary(db, Actor(user_id), organization_id, "month")
+        cells.append(len(found.by_period_segment) if found else 0)
 
     month = "strftime('%Y-%m', submitted_at)" if schema is None else "to_char(submitted_at, 'YYYY-MM')"
 

@@ -2,9 +2,9 @@
 
 Two steps, so that a large file never holds the database's write lock while it is being read:
 
-1. ``prepare_survey`` reads the responses (a stream from the outcomes readers), checks what the reader cannot see
-   one row at a time (a response id that repeats), and parks the normalized rows in a temporary file in batches.
-   Memory stays flat: a batch, and 16 bytes per response for the repeat check. No transaction is open.
+1. ``prepare_survey`` reads the responses (a stream from the outcomes reader, which checks every cell and finds
+   repeated response ids) and parks them, converted to what the database stores, in a temporary file in batches.
+   Memory stays flat: a batch, and the reader's 16 bytes per response for the repeat check. No transaction is open.
 2. ``store_survey`` writes the parked rows in one transaction (``services/outcomes_store.py`` upserts them by
    response id): all of them or, should anything fail, none.
 
@@ -18,16 +18,16 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any, Protocol
 
-import numpy as np
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from cxmaturity.outcomes.problems import ProblemLog
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.outcomes_store import StoredRow, count_responses, stored_row, upsert_responses
-from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import OutcomeSource
 
 #: Responses per batch, parked and written together: large enough that per-statement costs vanish, small enough to
@@ -110,46 +110,6 @@ class Spool:
         self._file.close()
 
 
-class RepeatCheck:
-    """Finds response ids that occur twice, in 16 bytes per response: a hash and a line number each.
-
-    Hashes that match are confirmed on the ids themselves (read back from the spool), so a hash collision is never
-    reported as a repeat.
-    """
-
-    def __init__(self) -> None:
-        self._hashes: list[np.ndarray[Any, np.dtype[np.int64]]] = []
-        self._current: list[int] = []
-
-    def add(self, response_id: str) -> None:
-        self._current.append(hash(response_id))
-        if len(self._current) >= BATCH:
-            self._hashes.append(np.array(self._current, dtype=np.int64))
-            self._current = []
-
-    def repeats(self, spool: Spool) -> list[tuple[str, int, int]]:
-        """Return (response id, line, first line) of each repeated response id, in file order."""
-        hashes = np.concatenate([*self._hashes, np.array(self._current, dtype=np.int64)])
-        if hashes.size < 2:
-            return []
-        order = np.argsort(hashes, kind="stable")
-        ordered = hashes[order]
-        same = ordered[1:] == ordered[:-1]
-        if not same.any():
-            return []
-        suspects = set(ordered[1:][same].tolist())
-        first: dict[str, int] = {}
-        found: list[tuple[str, int, int]] = []
-        for batch in spool.batches():
-            for line, row in batch:
-                if hash(row[0]) in suspects:
-                    if row[0] in first:
-                        found.append((row[0], line, first[row[0]]))
-                    else:
-                        first[row[0]] = line
-        return found
-
-
 @dataclass
 class Prepared:
     """A checked file, parked and ready to be written."""
@@ -180,38 +140,47 @@ def row_of(response: ResponseLike, source: SurveyFile, id_prefix: str = "") -> S
     )
 
 
-def prepare_survey(responses: Iterable[ResponseLike], source: SurveyFile, id_prefix: str = "") -> Prepared:
-    """Read and check every response and park it; raise Invalid (nothing parked) listing the problems.
+def problem_lines(problems: ProblemLog, path: Path, file_name: str) -> list[str]:
+    """The problems of a file, one line each, naming the file as the user knows it (not the temporary copy)."""
+    lines = [str(p).replace(str(path), file_name, 1) for p in problems.problems]
+    if problems.count > len(problems.problems):
+        lines.append(f"(and {problems.count - len(problems.problems)} more problems)")
+    return lines
+
+
+def refuse(problems: ProblemLog, path: Path, file_name: str) -> Invalid:
+    """The error of a file with problems: nothing of it is stored."""
+    return Invalid(
+        f"{file_name} has {problems.count} problem(s); nothing was imported",
+        field="file",
+        details=problem_lines(problems, path, file_name),
+    )
+
+
+def prepare_survey(
+    responses: Iterable[ResponseLike],
+    source: SurveyFile,
+    problems: ProblemLog,
+    path: Path,
+    id_prefix: str = "",
+) -> Prepared:
+    """Read every response (the reader checks each cell, and repeated response ids at the end) and park it; raise
+    Invalid, with nothing parked, when the reader found any problem.
 
     ``id_prefix`` is put before every response id: for a file without a response id column the reader numbers the
     rows, and the prefix (a digest of the file) keeps those numbers apart from another file's, while the same file
     imported again gets the same ids and is counted once.
     """
     spool = Spool()
-    repeats = RepeatCheck()
     try:
         for response in responses:
-            row = row_of(response, source, id_prefix)
-            repeats.add(row[0])
-            spool.add(response.row, row)
-        found = repeats.repeats(spool)
+            spool.add(response.row, row_of(response, source, id_prefix))
     except BaseException:
         spool.close()
         raise
-    if found:
+    if problems:
         spool.close()
-        column = f" column '{source.id_column}'" if source.id_column else ""
-        details = [
-            f"{source.file_name}:{line}{column}: response id '{rid[len(id_prefix) :]}' repeats the one on line {first}"
-            for rid, line, first in found[:MAX_PROBLEMS]
-        ]
-        if len(found) > MAX_PROBLEMS:
-            details.append(f"(and {len(found) - MAX_PROBLEMS} more repeated response ids)")
-        raise Invalid(
-            f"{source.file_name} has {len(found)} repeated response id(s); nothing was imported",
-            field="file",
-            details=details,
-        )
+        raise refuse(problems, path, source.file_name)
     return Prepared(source, spool)
 
 
@@ -225,6 +194,8 @@ class ImportSummary:
     responses: int
     added: int
     replaced: int
+    #: Responses the file marks as not finished, left out (``ColumnMapping.include_partial`` keeps them).
+    partial: int = 0
 
 
 def store_survey(
@@ -262,24 +233,3 @@ def store_survey(
         added=added,
     )
     return ImportSummary(source.id, source.file_name, source.tool, prepared.responses, added, source.replaced)
-
-
-def import_survey(
-    sessions: sessionmaker[Session],
-    actor: Actor,
-    organization_id: int,
-    responses: Iterable[ResponseLike],
-    source: SurveyFile,
-    *,
-    id_prefix: str = "",
-    synthetic: bool = False,
-) -> ImportSummary:
-    """Check the actor may import, read and park the responses with no transaction open, then store them in one."""
-    with transaction(sessions) as db:
-        access.require_role(db, actor, organization_id, "facilitator")
-    prepared = prepare_survey(responses, source, id_prefix)
-    try:
-        with transaction(sessions) as db:
-            return store_survey(db, actor, organization_id, prepared, synthetic=synthetic)
-    finally:
-        prepared.close()

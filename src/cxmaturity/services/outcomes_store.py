@@ -110,7 +110,9 @@ def upsert_responses(db: Session, organization_id: int, source_id: int, batches:
 _REPLACED = ("source_id", *COLUMNS[1:])
 
 
-def _executemany_upsert(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]) -> None:
+def _executemany_upsert(
+    db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]
+) -> None:
     # The driver's own executemany, with the two ids written into the statement (integers, checked above): the rows
     # were converted to what SQLite stores while the file was checked, so SQLAlchemy's per-value processing (a third
     # of the time) has nothing left to do.
