@@ -87,8 +87,10 @@ def test_a_file_with_errors_stores_nothing_and_each_problem_names_file_row_and_c
         _import(site, cast, org, _file(tmp_path, lines, "bad.csv"))
     details = caught.value.details
     assert len(details) == 2
-    assert details[0].startswith("bad.csv:3 column 'Satisfaction'") and "7" in details[0]
-    assert details[1].startswith("bad.csv:4 column 'ResponseId'") and "row 2" in details[1]
+    assert details[0].startswith("bad.csv:3 column 'Satisfaction'")
+    assert "7" in details[0]
+    assert details[1].startswith("bad.csv:4 column 'ResponseId'")
+    assert "row 2" in details[1]
     assert str(tmp_path) not in " ".join(details)
     with site.sessions() as db:
         assert count_responses(db, org) == 0
@@ -174,8 +176,8 @@ def test_the_summary_matches_the_file_read_directly_and_withholds_small_segments
     direct = summarize_tallies(tallies, SummaryOptions(min_segment_size=5))
     assert stored.responses == direct.responses == 42
     for metric in ("nps", "csat", "ces"):
-        assert stored.metrics[metric].overall == direct.metrics[metric].overall  # type: ignore[index]
-        assert stored.metrics[metric].by_period == direct.metrics[metric].by_period  # type: ignore[index]
+        assert stored.metrics[metric].overall == direct.metrics[metric].overall
+        assert stored.metrics[metric].by_period == direct.metrics[metric].by_period
     shown = {c.segment: c.withheld for c in stored.metrics["nps"].by_segment}
     # South (2 responses) is below 5; North alone would then reveal South by difference, so both are withheld.
     assert shown == {"North": True, "South": True}
