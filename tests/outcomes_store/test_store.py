@@ -12,6 +12,7 @@ from cxmaturity.outcomes import ColumnMapping
 from cxmaturity.services import organizations, outcomes
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Forbidden, Invalid, NotFound
+from cxmaturity.services.outcomes_import import ImportSummary
 from cxmaturity.services.outcomes_store import answer_counts, count_responses
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import OutcomeSource, SurveyResponse
@@ -43,7 +44,7 @@ def _file(tmp_path: Path, lines: list[str], name: str = "export.csv") -> Path:
     return path
 
 
-def _import(site: Site, cast: Cast, org: int, path: Path) -> outcomes.ImportSummary:
+def _import(site: Site, cast: Cast, org: int, path: Path) -> ImportSummary:
     return outcomes.import_survey_file(site.sessions, Actor(cast.facilitator), org, path, MAPPING)
 
 

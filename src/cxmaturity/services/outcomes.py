@@ -425,7 +425,8 @@ class AssetView:
     customers: int
 
 
-def _customers(db: Session, organization_id: int) -> Iterator[CustomerRecord]:
+def customers_of(db: Session, organization_id: int) -> Iterator[CustomerRecord]:
+    """The organization's customers as the outcomes package reads them (no permission check: callers check)."""
     rows = db.execute(
         select(Customer.customer_key, Customer.start_date, Customer.end_date, Customer.value, Customer.segment).where(
             Customer.organization_id == organization_id
@@ -441,7 +442,7 @@ def asset(db: Session, actor: Actor, organization_id: int, first: date, last: da
     (at the start plus gained) is withheld."""
     org = access.organization(db, actor, organization_id, "viewer")
     try:
-        found = customer_asset(_customers(db, organization_id), first, last)
+        found = customer_asset(customers_of(db, organization_id), first, last)
     except ValueError as exc:
         raise Invalid(str(exc), field="to") from None
     shown = {
