@@ -88,7 +88,7 @@ def _invalid(exc: OutcomesError, path: Path, file_name: str) -> Invalid:
     )
 
 
-# --- survey files -----------------------------------------------------------------------------------------------------
+# --- survey files -------------------------------------------------------------------------------------------------
 
 
 def suggest(path: Path, file_name: str | None = None) -> Suggestion:
@@ -275,7 +275,7 @@ def import_odata_file(
     return _store_records(sessions, actor, organization_id, "operational", name, vars(columns).copy(), rows, synthetic)
 
 
-# --- sources and saved mappings ---------------------------------------------------------------------------------------
+# --- sources and saved mappings -----------------------------------------------------------------------------------
 
 
 def sources(db: Session, actor: Actor, organization_id: int) -> list[OutcomeSource]:
@@ -351,7 +351,7 @@ def delete_mapping(db: Session, actor: Actor, organization_id: int, mapping_id: 
     db.delete(found)
 
 
-# --- metrics ----------------------------------------------------------------------------------------------------------
+# --- metrics ------------------------------------------------------------------------------------------------------
 
 
 def _latest_survey_mapping(db: Session, organization_id: int) -> dict[str, Any]:
@@ -413,7 +413,7 @@ def set_min_segment_size(db: Session, actor: Actor, organization_id: int, size: 
     org.min_segment_size = size
 
 
-# --- customer asset ---------------------------------------------------------------------------------------------------
+# --- customer asset -----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -454,7 +454,7 @@ def asset(db: Session, actor: Actor, organization_id: int, first: date, last: da
     return AssetView(replace(found, by_segment=shown), len(found.by_segment) - len(shown), total)
 
 
-# --- key drivers ------------------------------------------------------------------------------------------------------
+# --- key drivers --------------------------------------------------------------------------------------------------
 
 
 def driver_columns(db: Session, actor: Actor, organization_id: int) -> list[str]:
@@ -507,7 +507,7 @@ def drivers(
         raise Invalid(str(exc), field="drivers") from None
 
 
-# --- watched metrics and operational series ---------------------------------------------------------------------------
+# --- watched metrics and operational series -----------------------------------------------------------------------
 
 
 def operational_metrics(db: Session, actor: Actor, organization_id: int) -> list[str]:

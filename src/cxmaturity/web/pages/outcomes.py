@@ -1,0 +1,376 @@
+"""Customer outcome pages: the outcomes of an organization (metrics by period and segment with intervals, imports),
+uploading a file (preview, column mapping suggested and confirmed, saved for reuse), the customer asset, key drivers,
+and the executive scorecard with its downloads.
+
+An uploaded file waits in the data folder (``outcome-uploads/``) between the preview and the import, under a random
+name that only the uploading organization's pages know; the import removes it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+
+from cxmaturity.exports.scorecard import FORMATS, write_scorecard
+from cxmaturity.outcomes import ColumnMapping, MappingError
+from cxmaturity.outcomes.records import preview
+from cxmaturity.outcomes.serialize import drivers_to_dict
+from cxmaturity.services import access, outcomes, scorecard
+from cxmaturity.services.errors import Invalid, NotFound, ServiceError
+from cxmaturity.web.context import (
+    PostedForm,
+    TooLarge,
+    check_csrf,
+    form_text,
+    is_access_error,
+    redirect,
+    render,
+    require_signed_in,
+    settings_of,
+    size_text,
+    unit_of_work,
+)
+
+router = APIRouter()
+
+#: Roles of a survey mapping the upload form offers, with their labels.
+ROLES = (
+    ("response_id", "Response id"),
+    ("submitted_at", "Date"),
+    ("segment", "Segment"),
+    ("nps", "NPS: likelihood to recommend (0-10)"),
+    ("csat", "CSAT: satisfaction"),
+    ("ces", "CES: effort"),
+    ("finished", "Finished (True/False)"),
+)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_SUFFIXES = (".csv", ".xlsx", ".txt")
+
+
+def _uploads(request: Request) -> Path:
+    folder = settings_of(request).data_dir / "outcome-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pending(request: Request, organization_id: int, token: str) -> Path:
+    """The waiting upload of this organization named by ``token`` (NotFound for any other)."""
+    if not _TOKEN.fullmatch(token):
+        raise NotFound("no such upload; upload the file again", field="file")
+    for suffix in _SUFFIXES:
+        path = _uploads(request) / f"{organization_id}-{token}{suffix}"
+        if path.exists():
+            return path
+    raise NotFound("no such upload (it was imported or has expired); upload the file again", field="file")
+
+
+def _save_upload(request: Request, organization_id: int, upload: UploadFile | None) -> tuple[Path, str, str]:
+    """Keep an uploaded file for the preview; return its path, token and original name."""
+    if upload is None or not upload.filename:
+        raise Invalid("choose a file to upload", field="file")
+    name = Path(upload.filename).name[:200]
+    suffix = Path(name).suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise Invalid(f"{name}: upload a CSV or XLSX file", field="file")
+    limit = settings_of(request).max_upload_bytes
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(
+            f"{name} is larger than the limit of {size_text(limit)}; nothing was stored "
+            "(import larger files with `cxm outcomes import`)",
+            field="file",
+        )
+    _sweep(_uploads(request))
+    token = secrets.token_urlsafe(18)
+    path = _uploads(request) / f"{organization_id}-{token}{suffix}"
+    path.write_bytes(data)
+    return path, token, name
+
+
+def _sweep(folder: Path, hours: int = 24) -> None:
+    """Remove uploads nobody imported within a day."""
+    cutoff = datetime.now(UTC).timestamp() - hours * 3600
+    for old in folder.glob("*-*.*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
+
+
+# --- the outcomes page -------------------------------------------------------------------------------------------
+
+
+def _page(request: Request, organization_id: int, status_code: int = 200, **extra: object) -> Response:
+    period = request.query_params.get("period", "quarter")
+    if period not in ("month", "quarter", "year"):
+        period = "quarter"
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id)
+        role = access.require_role(db, who.actor, organization_id)
+        return render(
+            request,
+            "outcomes.html",
+            who,
+            status_code=status_code,
+            org=org,
+            role=role,
+            period=period,
+            summary=outcomes.summary(db, who.actor, organization_id, period),  # type: ignore[arg-type]
+            sources=outcomes.sources(db, who.actor, organization_id),
+            mappings=outcomes.mappings(db, who.actor, organization_id),
+            watched=outcomes.watched(db, who.actor, organization_id),
+            operational=outcomes.operational_metrics(db, who.actor, organization_id),
+            metric_keys=outcomes.METRIC_KEYS,
+            **extra,
+        )
+
+
+@router.get("/orgs/{organization_id}/outcomes")
+def outcomes_page(request: Request, organization_id: int, imported: str = "") -> Response:
+    return _page(request, organization_id, notice=f"Imported {imported[:300]}." if imported else "")
+
+
+@router.post("/orgs/{organization_id}/outcomes/upload")
+def upload(
+    request: Request,
+    organization_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+    kind: Annotated[str, Form(max_length=20)] = "survey",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Keep the file and show its preview: for a survey, the tool recognized and the mapping suggested to confirm;
+    a customer list or O-data file is imported at once (its columns are named by convention)."""
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            access.require_role(db, who.actor, organization_id, "facilitator")
+        if kind not in outcomes.KINDS:
+            raise Invalid(f"choose what the file holds: {', '.join(outcomes.KINDS)}", field="kind")
+        path, token, name = _save_upload(request, organization_id, file)
+        if kind != "survey":
+            try:
+                sessions = request.app.state.sessions
+                if kind == "customers":
+                    done = outcomes.import_customers_file(sessions, who.actor, organization_id, path, file_name=name)
+                else:
+                    done = outcomes.import_odata_file(sessions, who.actor, organization_id, path, file_name=name)
+            finally:
+                path.unlink(missing_ok=True)
+            return _imported(organization_id, f"{name}: {done.added} new, {done.replaced} replaced")
+        return _preview(request, organization_id, token, name)
+    except ServiceError as exc:
+        if is_access_error(exc):
+            raise
+        return _page(request, organization_id, exc.status, error=exc.message, details=exc.details)
+
+
+def _preview(
+    request: Request,
+    organization_id: int,
+    token: str,
+    name: str,
+    mapping: ColumnMapping | None = None,
+    status_code: int = 200,
+    **extra: object,
+) -> Response:
+    path = _pending(request, organization_id, token)
+    suggestion = outcomes.suggest(path, name)
+    header, first_rows = preview(path, 8)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id, "facilitator")
+        saved = outcomes.mappings(db, who.actor, organization_id)
+        return render(
+            request,
+            "outcomes_preview.html",
+            who,
+            status_code=status_code,
+            org=org,
+            token=token,
+            name=name,
+            layout=suggestion.layout,
+            reasons=suggestion.reasons,
+            mapping=mapping or suggestion.mapping,
+            roles=ROLES,
+            header=header,
+            rows=first_rows,
+            saved=saved,
+            **extra,
+        )
+
+
+def _mapping_from_form(form: PostedForm) -> ColumnMapping:
+    values: dict[str, object] = {}
+    for role, _ in ROLES:
+        chosen = form_text(form, role, 300)
+        values[role] = chosen or None
+    values["drivers"] = [v for v in form.getlist("drivers") if isinstance(v, str) and v][:50]
+    values["date_format"] = form_text(form, "date_format", 40).strip() or "iso"
+    values["include_partial"] = form_text(form, "include_partial", 5) == "1"
+    values["ces_high_is_easy"] = form_text(form, "ces_direction", 10) != "effort"
+    for scale in ("csat_scale", "ces_scale"):
+        text = form_text(form, scale, 2)
+        values[scale] = int(text) if text.isdigit() else (5 if scale == "csat_scale" else 7)
+    try:
+        return ColumnMapping.from_dict(values)
+    except MappingError as exc:
+        raise Invalid(f"column mapping: {exc}", field="mapping") from None
+
+
+@router.post("/orgs/{organization_id}/outcomes/import")
+def import_upload(request: Request, organization_id: int, form: PostedForm) -> Response:
+    """Import a previewed survey file with the mapping the user confirmed (and save the mapping when named)."""
+    token = form_text(form, "token", 80)
+    name = form_text(form, "name", 200) or "survey.csv"
+    mapping: ColumnMapping | None = None
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, form_text(form, "csrf_token", 200))
+            access.require_role(db, who.actor, organization_id, "facilitator")
+            saved_id = form_text(form, "use_mapping", 12)
+            if saved_id.isdigit():
+                mapping = outcomes.saved_mapping(db, who.actor, organization_id, int(saved_id))
+        path = _pending(request, organization_id, token)
+        if mapping is not None:  # "use this saved mapping": show it for confirmation, import nothing yet
+            return _preview(request, organization_id, token, name, mapping, notice="The saved mapping is filled in.")
+        mapping = _mapping_from_form(form)
+        done = outcomes.import_survey_file(
+            request.app.state.sessions, who.actor, organization_id, path, mapping, file_name=name
+        )
+        path.unlink(missing_ok=True)
+        save_as = form_text(form, "save_as", 100).strip()
+        if save_as:
+            with unit_of_work(request) as db:
+                outcomes.save_mapping(db, who.actor, organization_id, save_as, mapping)
+    except ServiceError as exc:
+        if is_access_error(exc):
+            raise
+        if exc.field == "file" and exc.status == 404:
+            return _page(request, organization_id, exc.status, error=exc.message)
+        return _preview(
+            request, organization_id, token, name, mapping, exc.status, error=exc.message, details=exc.details
+        )
+    skipped = f", {done.partial} unfinished skipped" if done.partial else ""
+    return _imported(
+        organization_id, f"{name}: {done.responses} responses ({done.added} new, {done.replaced} replaced{skipped})"
+    )
+
+
+def _imported(organization_id: int, what: str) -> Response:
+    return redirect(f"/orgs/{organization_id}/outcomes?imported={quote(what[:300])}")
+
+
+@router.post("/orgs/{organization_id}/outcomes/sources/{source_id}/delete")
+def delete_source(
+    request: Request, organization_id: int, source_id: int, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        outcomes.delete_source(db, who.actor, organization_id, source_id)
+    return redirect(f"/orgs/{organization_id}/outcomes")
+
+
+@router.post("/orgs/{organization_id}/outcomes/watched")
+def watch(
+    request: Request,
+    organization_id: int,
+    metric: Annotated[str, Form(max_length=220)],
+    label: Annotated[str, Form(max_length=200)] = "",
+    direction: Annotated[str, Form(max_length=10)] = "higher",
+    remove: Annotated[str, Form(max_length=5)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            if remove:
+                outcomes.unwatch(db, who.actor, organization_id, metric)
+            else:
+                outcomes.watch(db, who.actor, organization_id, metric, label, direction != "lower")
+    except ServiceError as exc:
+        if is_access_error(exc):
+            raise
+        return _page(request, organization_id, exc.status, error=exc.message)
+    return redirect(f"/orgs/{organization_id}/outcomes#watched")
+
+
+# --- asset, drivers, scorecard -----------------------------------------------------------------------------------
+
+
+def _day(text: str, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        raise Invalid(f"'{text[:20]}' is not a date (YYYY-MM-DD)", field="from") from None
+
+
+@router.get("/orgs/{organization_id}/outcomes/asset")
+def asset_page(request: Request, organization_id: int) -> Response:
+    today = date.today()
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id)
+        error = ""
+        try:
+            last = _day(request.query_params.get("to", ""), today)
+            first = _day(request.query_params.get("from", ""), last - timedelta(days=365))
+            view = outcomes.asset(db, who.actor, organization_id, first, last)
+        except Invalid as exc:
+            error, view = exc.message, None
+            first, last = today - timedelta(days=365), today
+        return render(request, "outcomes_asset.html", who, org=org, view=view, first=first, last=last, error=error)
+
+
+@router.get("/orgs/{organization_id}/outcomes/drivers")
+def drivers_page(request: Request, organization_id: int) -> Response:
+    outcome = request.query_params.get("outcome", "nps")
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id)
+        error, analysis = "", None
+        try:
+            found = outcomes.drivers(db, who.actor, organization_id, outcome, resamples=1000)
+            analysis = drivers_to_dict(found)
+        except Invalid as exc:
+            error = exc.message
+        return render(request, "outcomes_drivers.html", who, org=org, outcome=outcome, analysis=analysis, error=error)
+
+
+@router.get("/orgs/{organization_id}/scorecard")
+def scorecard_page(request: Request, organization_id: int) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        card = scorecard.scorecard(db, who.actor, organization_id)
+        org = access.organization(db, who.actor, organization_id)
+        return render(request, "scorecard.html", who, org=org, card=card, formats=FORMATS)
+
+
+@router.get("/orgs/{organization_id}/scorecard.{fmt}")
+def scorecard_download(request: Request, organization_id: int, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        raise NotFound("no such download")
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        card = scorecard.scorecard(db, who.actor, organization_id)
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+    return Response(
+        write_scorecard(card, fmt, datetime.now(UTC)),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="scorecard-{organization_id}.{fmt}"'},
+    )
