@@ -40,7 +40,6 @@ HEAVY_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/orgs/{organization_id}/outcomes/upload"),
     ("POST", "/orgs/{organization_id}/outcomes/import"),
     ("GET", "/orgs/{organization_id}/outcomes/drivers"),
-    ("GET", "/orgs/{organization_id}/scorecard.{fmt}"),
     ("POST", "/api/v1/organizations/{organization_id}/outcomes/imports"),
     ("GET", "/api/v1/organizations/{organization_id}/outcomes/drivers"),
 )
