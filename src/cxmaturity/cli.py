@@ -1283,7 +1283,7 @@ def outcomes_summary(
     file: SurveyArgument,
     nps: Annotated[str | None, typer.Option("--nps", help="NPS column, answers 0-10 (default: suggested).")] = None,
     csat: Annotated[str | None, typer.Option("--csat", help="CSAT column (default: suggested).")] = None,
-    ces: Annotated[str | None, typer.Option("--ces", help="CES column (default: suggested).")] = None,
+    ces: Annotated[str | None, typer.Option("--ces", help='CES column (default: suggested; "" for none).')] = None,
     period: Annotated[
         str | None, typer.Option("--period", help="Date column whose month is the period (default: suggested).")
     ] = None,

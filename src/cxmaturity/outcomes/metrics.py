@@ -169,7 +169,8 @@ def wilson(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[floa
     denominator = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or n successes a bound is exactly 0 or 1; floating point would leave it a hair off.
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def top_box(scale: int) -> int:

@@ -405,15 +405,22 @@ class SurveyReader:
         def scaled(role: str, low: int, high: int, what: str) -> int | None:
             if role not in cell_of.roles:
                 return None
+            cell = cell_of(r, role)
             try:
-                return whole(cell_of(r, role), low, high)
-            except ValueError as exc:
-                self.problems.add(where(role), f"{exc} of {what}")
+                return whole(cell, low, high)
+            except ValueError:
+                try:
+                    value = number(cell)
+                except ValueError:
+                    self.problems.add(where(role), f"'{text(cell)}' is not a number on the {what} scale {low}-{high}")
+                    return None
+                shown = int(value) if value is not None and value.is_integer() else value
+                self.problems.add(where(role), f"{shown} is not on the {what} scale {low}-{high}")
                 return None
 
-        nps = scaled("nps", 0, 10, "NPS (0-10)")
-        csat = scaled("csat", 1, m.csat_scale, f"CSAT (1-{m.csat_scale})")
-        ces = scaled("ces", 1, m.ces_scale, f"CES (1-{m.ces_scale})")
+        nps = scaled("nps", 0, 10, "NPS")
+        csat = scaled("csat", 1, m.csat_scale, "CSAT")
+        ces = scaled("ces", 1, m.ces_scale, "CES")
         drivers: dict[str, float | None] = {}
         for column in m.drivers:
             role = f"driver:{column}"
@@ -490,11 +497,13 @@ def read_survey(path: Path, mapping: ColumnMapping, max_problems: int = MAX_PROB
 
 
 def mapping_with(suggested: ColumnMapping, **overrides: object) -> ColumnMapping:
-    """Return ``suggested`` with the roles in ``overrides`` replaced (None values leave a role as suggested)."""
-    changes = {k: v for k, v in overrides.items() if v is not None}
-    data = suggested.to_dict() | changes
-    if "drivers" in changes:
-        data["drivers"] = list(changes["drivers"])  # type: ignore[call-overload]  # a sequence of column names
+    """Return ``suggested`` with the roles in ``overrides`` replaced: None leaves a role as suggested, an empty text
+    clears it (the file has no such column)."""
+    data = suggested.to_dict()
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        data[key] = None if value == "" else (list(value) if isinstance(value, tuple | list) else value)
     return ColumnMapping.from_dict(data)
 
 
