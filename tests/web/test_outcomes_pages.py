@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from pathlib import Path
 
 from cxmaturity.services import organizations
 from cxmaturity.services.access import Actor
@@ -151,3 +152,23 @@ def test_the_scorecard_downloads_hold_the_same_numbers(site: Site, cast: Cast) -
     assert xlsx.content[:2] == b"PK"
     page = client.get(f"/orgs/{org}/scorecard")
     assert 'id="scorecard-metrics"' in page.text
+
+
+def test_the_report_has_a_customer_outcomes_section_once_the_organization_holds_outcomes(
+    site: Site, cast: Cast, tmp_path: Path
+) -> None:
+    from cxmaturity.outcomes import ColumnMapping
+    from cxmaturity.services import outcomes
+    from tests.web.test_reports_pages import demo_assessment
+
+    org, assessment = demo_assessment(site, cast, f"Outcomes report {secrets.token_hex(3)}")
+    viewer = site.client(cast.viewer)
+    before = viewer.get(f"/assessments/{assessment}/report.html").text
+    assert 'id="outcomes"' not in before
+    path = tmp_path / "survey.csv"
+    path.write_text(SURVEY, encoding="utf-8")
+    mapping = ColumnMapping(response_id="ResponseId", submitted_at="Date", nps="How likely are you to recommend us?")
+    outcomes.import_survey_file(site.sessions, Actor(cast.facilitator), org, path, mapping)
+    after = viewer.get(f"/assessments/{assessment}/report.html").text
+    assert '<section id="outcomes"' in after
+    assert "2026-Q1" in after
