@@ -543,7 +543,7 @@ def operational_series(
     return [(p, total / n, n) for p, (total, n) in sorted(sums.items())]
 
 
-def _check_metric(key: str) -> str:
+def check_metric(key: str) -> str:
     if key in METRIC_KEYS or (key.startswith("operational:") and len(key) > len("operational:")):
         return key[:220]
     raise Invalid(f"a metric is one of {', '.join(METRIC_KEYS)} or operational:NAME", field="metric")
@@ -559,7 +559,7 @@ def watch(
 ) -> WatchedMetric:
     """Add a metric to the organization's "key customer behaviors to watch" (shown on its scorecard)."""
     access.require_role(db, actor, organization_id, "facilitator")
-    key = _check_metric(metric.strip())
+    key = check_metric(metric.strip())
     found = db.scalar(
         select(WatchedMetric).where(WatchedMetric.organization_id == organization_id, WatchedMetric.metric == key)
     )

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cxmaturity.outcomes import customer_asset
+from cxmaturity.outcomes import CesResult, OutcomeSummary, customer_asset
 from cxmaturity.reporting.scorecard import (
     METRIC_NAMES,
     METRIC_UNITS,
@@ -87,6 +87,47 @@ def _asset_series(db: Session, organization_id: int, today: date) -> dict[str, l
     return out
 
 
+def _line(
+    db: Session,
+    actor: Actor,
+    organization_id: int,
+    key: str,
+    label: str,
+    higher: bool,
+    summary: OutcomeSummary,
+    asset_series: dict[str, list[tuple[str, float, int]]],
+) -> MetricLine:
+    name = label or METRIC_NAMES.get(key, key.removeprefix("operational:"))
+    if key in ("nps", "csat", "ces"):
+        return survey_line(key, name, higher, summary.metrics.get(key))  # type: ignore[call-overload]
+    if key in asset_series:
+        return series_line(key, name, METRIC_UNITS[key], higher, asset_series[key])
+    series = outcomes.operational_series(db, actor, organization_id, key.removeprefix("operational:"), "quarter")
+    return series_line(key, name, "value", higher, series)
+
+
+def metric_line(
+    db: Session, actor: Actor, organization_id: int, key: str, label: str = "", today: date | None = None
+) -> MetricLine:
+    """One metric by quarter, as the scorecard shows it (for a plan initiative's success measure)."""
+    access.require_role(db, actor, organization_id, "viewer")
+    summary = (
+        outcomes.summary(db, actor, organization_id, "quarter", metrics=(key,))
+        if key in ("nps", "csat", "ces")
+        else OutcomeSummary(0)
+    )
+    assets = _asset_series(db, organization_id, today or date.today()) if not key.startswith("operational:") else {}
+    return _line(db, actor, organization_id, key, label, _higher_is_better(key, summary), summary, assets)
+
+
+def _higher_is_better(key: str, summary: OutcomeSummary) -> bool:
+    """Whether a rise of a metric is good news: not for churn, nor for CES asked as "how much effort"."""
+    if key == "churn":
+        return False
+    found = summary.metrics.get("ces") if key == "ces" else None
+    return not (found is not None and isinstance(found.overall, CesResult) and not found.overall.high_is_easy)
+
+
 def scorecard(db: Session, actor: Actor, organization_id: int, today: date | None = None) -> Scorecard:
     """The organization's scorecard: maturity per competency with its interval, the watched metrics by quarter
     (NPS, CSAT and CES with theirs, and a verdict on the last change), the customer asset over the last year."""
@@ -101,22 +142,14 @@ def scorecard(db: Session, actor: Actor, organization_id: int, today: date | Non
     notes = []
     if not chosen:
         # Until the organization chooses, show what it has: the survey metrics answered and the customer asset.
-        chosen = [(m, "", m != "ces") for m in ("nps", "csat", "ces") if m in summary.metrics]
+        chosen = [(m, "", _higher_is_better(m, summary)) for m in ("nps", "csat", "ces") if m in summary.metrics]
         if has_customers:
             chosen += [("customers", "", True), ("retention", "", True)]
         if chosen:
             notes.append("No metrics chosen to watch yet: showing every outcome metric the organization holds.")
-    lines: list[MetricLine] = []
-    for key, label, higher in chosen:
-        name = label or METRIC_NAMES.get(key, key.removeprefix("operational:"))
-        if key in ("nps", "csat", "ces"):
-            lines.append(survey_line(key, name, higher, summary.metrics.get(key)))  # type: ignore[call-overload]
-        elif key in asset_series:
-            lines.append(series_line(key, name, METRIC_UNITS[key], higher, asset_series[key]))
-        else:
-            metric = key.removeprefix("operational:")
-            series = outcomes.operational_series(db, actor, organization_id, metric, "quarter")
-            lines.append(series_line(key, name, "value", higher, series))
+    lines = [
+        _line(db, actor, organization_id, key, label, higher, summary, asset_series) for key, label, higher in chosen
+    ]
     asset_line = None
     if has_customers:
         view = outcomes.asset(db, actor, organization_id, today - timedelta(days=365), today)

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cxmaturity.outcomes.serialize import asset_to_dict, drivers_to_dict, summary_to_dict
 from cxmaturity.reporting.scorecard import to_dict
-from cxmaturity.services import outcomes, scorecard
+from cxmaturity.services import initiative_metrics, outcomes, scorecard
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.outcomes_import import ImportSummary
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
-from cxmaturity.web.api.v1 import ERRORS, ID_MAX, OrgId
+from cxmaturity.web.api.v1 import ERRORS, ID_MAX, AssessmentId, InitiativeKey, OrgId
 from cxmaturity.web.context import settings_of
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["outcomes"])
@@ -257,3 +257,55 @@ def unwatch(
 def get_scorecard(request: Request, token: Token, organization_id: OrgId) -> dict[str, Any]:
     with acting(request, token) as (db, actor):
         return to_dict(scorecard.scorecard(db, actor, organization_id))
+
+
+# --- plan initiatives' success measures -------------------------------------------------------------------------------
+
+
+class InitiativeMetricBody(_In):
+    metric: Annotated[str, Field(max_length=220, description="nps, csat, ces, customers, … or operational:NAME")]
+    target: float = Field(allow_inf_nan=False)
+    baseline: float | None = Field(default=None, allow_inf_nan=False, description="Absent: the value when planned.")
+
+
+def _metric_view(v: initiative_metrics.InitiativeMetricView) -> dict[str, Any]:
+    return {
+        "initiative": v.initiative_key,
+        "title": v.title,
+        "metric": v.metric,
+        "label": v.label,
+        "baseline": v.baseline,
+        "baseline_set": v.baseline_set,
+        "target": v.target,
+        "current": v.current,
+        "current_period": v.current_period,
+        "moved": v.moved,
+        "progress": v.progress,
+    }
+
+
+@router.get("/assessments/{assessment_id}/plan/metrics", summary="Initiatives' success measures and their metrics")
+def plan_metrics(request: Request, token: Token, assessment_id: AssessmentId) -> list[dict[str, Any]]:
+    with acting(request, token) as (db, actor):
+        return [_metric_view(v) for v in initiative_metrics.views(db, actor, assessment_id)]
+
+
+@router.put(
+    "/assessments/{assessment_id}/plan/initiatives/{key}/metric",
+    summary="Tie an initiative's success measure to a metric with a baseline and a target",
+)
+def set_plan_metric(
+    request: Request, token: Token, assessment_id: AssessmentId, key: InitiativeKey, body: InitiativeMetricBody
+) -> list[dict[str, Any]]:
+    with acting(request, token) as (db, actor):
+        initiative_metrics.set_metric(db, actor, assessment_id, key, body.metric, body.target, body.baseline)
+        return [_metric_view(v) for v in initiative_metrics.views(db, actor, assessment_id)]
+
+
+@router.delete(
+    "/assessments/{assessment_id}/plan/initiatives/{key}/metric", status_code=204, summary="Untie a success measure"
+)
+def remove_plan_metric(request: Request, token: Token, assessment_id: AssessmentId, key: InitiativeKey) -> Response:
+    with acting(request, token) as (db, actor):
+        initiative_metrics.remove_metric(db, actor, assessment_id, key)
+    return Response(status_code=204)

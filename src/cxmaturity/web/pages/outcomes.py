@@ -374,3 +374,35 @@ def scorecard_download(request: Request, organization_id: int, fmt: str) -> Resp
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="scorecard-{organization_id}.{fmt}"'},
     )
+
+
+@router.post("/assessments/{assessment_id}/plan/metrics")
+def set_plan_metric(request: Request, assessment_id: int, form: PostedForm) -> Response:
+    """Tie a plan initiative's success measure to a metric with a target (and a baseline)."""
+    from cxmaturity.services import initiative_metrics
+
+    def number(name: str) -> float | None:
+        text = form_text(form, name, 40).strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            raise Invalid(f"the {name} must be a number, not '{text}'", field=name) from None
+
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, form_text(form, "csrf_token", 200))
+        target = number("target")
+        if target is None:
+            raise Invalid("give the target the metric should reach", field="target")
+        initiative_metrics.set_metric(
+            db,
+            who.actor,
+            assessment_id,
+            form_text(form, "initiative", 64),
+            form_text(form, "metric", 220),
+            target,
+            number("baseline"),
+        )
+    return redirect(f"/assessments/{assessment_id}/plan#success-measures")
