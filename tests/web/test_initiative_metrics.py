@@ -39,7 +39,7 @@ def test_it_ties_an_initiative_to_nps_and_shows_how_it_moved(site: Site, cast: C
     api = Api(site, cast.facilitator)
     found = api(
         "PUT",
-        f"/assessments/{assessment}/plan/initiatives/{key}/metric",
+        f"/assessments/{assessment}/success-measures/{key}",
         {"metric": "nps", "target": 60, "baseline": 0},
     )
     assert found.status_code == 200, found.text
@@ -51,8 +51,8 @@ def test_it_ties_an_initiative_to_nps_and_shows_how_it_moved(site: Site, cast: C
     assert row["progress"] == pytest.approx(100 / 60)
     page = site.client(cast.viewer).get(f"/assessments/{assessment}/plan")
     assert 'id="initiative-metrics"' in page.text
-    assert api("DELETE", f"/assessments/{assessment}/plan/initiatives/{key}/metric").status_code == 204
-    assert api("GET", f"/assessments/{assessment}/plan/metrics").json() == []
+    assert api("DELETE", f"/assessments/{assessment}/success-measures/{key}").status_code == 204
+    assert api("GET", f"/assessments/{assessment}/success-measures").json() == []
 
 
 def test_viewers_cannot_tie_and_unknown_initiatives_are_refused(site: Site, cast: Cast, tmp_path: Path) -> None:

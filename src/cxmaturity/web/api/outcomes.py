@@ -284,14 +284,14 @@ def _metric_view(v: initiative_metrics.InitiativeMetricView) -> dict[str, Any]:
     }
 
 
-@router.get("/assessments/{assessment_id}/plan/metrics", summary="Initiatives' success measures and their metrics")
+@router.get("/assessments/{assessment_id}/success-measures", summary="Initiatives' success measures and their metrics")
 def plan_metrics(request: Request, token: Token, assessment_id: AssessmentId) -> list[dict[str, Any]]:
     with acting(request, token) as (db, actor):
         return [_metric_view(v) for v in initiative_metrics.views(db, actor, assessment_id)]
 
 
 @router.put(
-    "/assessments/{assessment_id}/plan/initiatives/{key}/metric",
+    "/assessments/{assessment_id}/success-measures/{key}",
     summary="Tie an initiative's success measure to a metric with a baseline and a target",
 )
 def set_plan_metric(
@@ -303,7 +303,7 @@ def set_plan_metric(
 
 
 @router.delete(
-    "/assessments/{assessment_id}/plan/initiatives/{key}/metric", status_code=204, summary="Untie a success measure"
+    "/assessments/{assessment_id}/success-measures/{key}", status_code=204, summary="Untie a success measure"
 )
 def remove_plan_metric(request: Request, token: Token, assessment_id: AssessmentId, key: InitiativeKey) -> Response:
     with acting(request, token) as (db, actor):
