@@ -859,6 +859,7 @@ def demo_command(
     typer.echo(f"  sign in as:      {site.email}")
     typer.echo(f"  password:        {site.password}   (new at every start)")
     typer.echo(f"  results:         {address}/assessments/{site.closed_assessment_id}/results")
+    typer.echo(f"  scorecard:       {address}/orgs/{site.organization_id}/scorecard")
     typer.echo(f"  respondent link: {address}/r/{site.respondent_token}")
     if not no_serve:
         _serve(host, port, 1)

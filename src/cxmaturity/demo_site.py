@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity import demo_outcomes
 from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
-from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.services import accounts, assessments, organizations, outcomes
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Assessment, Membership, Organization, User
@@ -47,7 +47,6 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
             .join(Membership, Membership.organization_id == Organization.id)
             .where(Membership.user_id == user.id, Organization.name == DEMO_ORGANIZATION)
         )
-        new = org is None
         if org is None:
             org = organizations.create(db, actor, DEMO_ORGANIZATION, "Retail", "1000-4999", "Europe")
             closed, opened = _assessments(db, actor, org.id)
@@ -57,8 +56,11 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
         group = assessments.groups(db, opened.id)[0]
         token = assessments.create_invitations(db, actor, opened.id, group.id, 1)[0]
         site = DemoSite(DEMO_EMAIL, password, org.id, closed.id, opened.id, token)
-    if new:
-        # After the commit: the imports take their own transactions (checked first, then written all at once).
+    with sessions() as db:
+        has_outcomes = outcomes.has_data(db, site.organization_id)
+    if not has_outcomes:
+        # After the commit: the imports take their own transactions (checked first, then written all at once). A demo
+        # database made before outcomes existed gets them too.
         demo_outcomes.seed(sessions, actor, site.organization_id)
     return site
 
