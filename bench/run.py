@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes-store load faults).
+exports benchmarks outcomes outcomes-store load faults).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -20,6 +20,7 @@ from bench import (
     bench_frameworks,
     bench_load,
     bench_method,
+    bench_outcomes,
     bench_outcomes_store,
     bench_planning,
     bench_reports,
@@ -41,6 +42,7 @@ def main() -> int:
         ("reports", bench_reports.run),
         ("exports", bench_exports.run),
         ("benchmarks", bench_benchmarks.run),
+        ("outcomes", bench_outcomes.run),
         ("outcomes-store", bench_outcomes_store.run),
         ("load", bench_load.run),
         ("faults", bench_faults.run),

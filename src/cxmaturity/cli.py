@@ -1237,6 +1237,10 @@ def _survey_mapping(  # type: ignore[no-untyped-def]  # returns (Suggestion, Col
                 _fail(f"{mapping_file}: cannot read: {exc.strerror}")
             except MappingError as exc:
                 _fail(f"{mapping_file}: {exc}")
+        if overrides.get("submitted_at") and not overrides.get("date_format"):
+            from cxmaturity.outcomes.sources import suggest_date_format
+
+            overrides = {**overrides, "date_format": suggest_date_format(file, overrides["submitted_at"])}
         return suggestion, mapping_with(base, **overrides)
     except OutcomesError as exc:
         _outcomes_error(exc)

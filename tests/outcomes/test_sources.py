@@ -97,8 +97,12 @@ def test_it_recognizes_google_forms_and_its_timestamp_format() -> None:
     assert m.ces is not None
     assert m.ces.startswith("How easy was it")
     responses = read_survey(GOOGLE, m)
-    # No id column: the row number identifies a response (the header takes two lines: a quoted line break).
-    assert [r.response_id for r in responses[:2]] == ["3", "4"]
+    # No id column: a hash of the row's cells identifies a response, wherever the row stands in the file.
+    assert all(r.response_id.startswith("#") and len(r.response_id) == 17 for r in responses)
+    assert len({r.response_id for r in responses}) == len(responses)
+    assert responses[0].row == 3  # the header takes two lines: a quoted line break
+    again = read_survey(GOOGLE, m)
+    assert [r.response_id for r in again] == [r.response_id for r in responses]
     assert responses[2].period() == "2026-01"
 
 
@@ -250,3 +254,37 @@ def test_it_reads_numbers_and_labelled_numbers(cell: str | int | None, value: fl
 def test_it_refuses_text_without_a_number() -> None:
     with pytest.raises(ValueError, match="not a number"):
         number("Very satisfied")
+
+
+def test_it_reads_the_legacy_two_row_qualtrics_export(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "legacy.csv",
+        "ResponseID,StartDate,Finished,Q1\nResponse ID,Start Date,Finished,How likely are you to recommend us?\n"
+        "R_1,2026-03-01 10:00:00,1,9\nR_2,2026-03-02 10:00:00,0,\n",
+    )
+    suggestion = suggest_mapping(path)
+    assert (suggestion.layout.tool, suggestion.layout.header_rows) == ("qualtrics", 2)
+    reader = SurveyReader(path, suggestion.mapping)
+    assert [(r.response_id, r.nps) for r in reader] == [("R_1", 9)]
+    assert reader.partial == 1
+
+
+def test_it_samples_rows_and_suggests_the_format_of_a_chosen_date_column() -> None:
+    from cxmaturity.outcomes.sources import sample, suggest_date_format
+
+    rows = sample(MONKEY, limit=2)
+    assert len(rows) == 2
+    assert rows[0][0] == "114238650101"
+    assert suggest_date_format(MONKEY, "Start Date") == "%m/%d/%Y %I:%M:%S %p"
+    assert suggest_date_format(MONKEY, "no such column") is None
+
+
+def test_a_file_without_ids_counts_a_repeated_row_once(tmp_path: Path) -> None:
+    path = _write(tmp_path, "forms.csv", "Timestamp,nps\n3/1/2026 9:00:00,9\n3/1/2026 9:00:01,9\n3/1/2026 9:00:00,9\n")
+    mapping = ColumnMapping(submitted_at="Timestamp", date_format="%m/%d/%Y %H:%M:%S", nps="nps")
+    with pytest.raises(OutcomesError) as caught:
+        read_survey(path, mapping)
+    assert str(caught.value) == (
+        f"{path}:4: repeats row 2 cell for cell (the file has no response id column): counted once"
+    )

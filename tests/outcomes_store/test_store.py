@@ -66,17 +66,21 @@ def test_it_counts_a_file_imported_twice_once_and_keeps_the_later_values(
         assert stored.source_id == again.source_id
 
 
-def test_a_file_without_response_ids_counts_once_when_imported_again(site: Site, cast: Cast, tmp_path: Path) -> None:
+def test_a_cumulative_export_without_response_ids_adds_only_its_new_rows(
+    site: Site, cast: Cast, tmp_path: Path
+) -> None:
     org = _new_org(site, cast)
     path = tmp_path / "forms.csv"
-    path.write_text("Recommend\n9\n3\n10\n", encoding="utf-8")
+    path.write_text("Timestamp,Recommend\n2026/01/05 10:00:00,9\n2026/01/05 10:01:00,3\n", encoding="utf-8")
     mapping = ColumnMapping(nps="Recommend")
     for _ in range(2):
         outcomes.import_survey_file(site.sessions, Actor(cast.facilitator), org, path, mapping)
-    path.write_text("Recommend\n9\n3\n10\n7\n", encoding="utf-8")  # another file: other responses
-    outcomes.import_survey_file(site.sessions, Actor(cast.facilitator), org, path, mapping)
+    with path.open("a", encoding="utf-8") as handle:  # the next export holds the same rows and one more
+        handle.write("2026/01/06 09:00:00,10\n")
+    later = outcomes.import_survey_file(site.sessions, Actor(cast.facilitator), org, path, mapping)
+    assert (later.added, later.replaced) == (1, 2)
     with site.sessions() as db:
-        assert count_responses(db, org) == 7
+        assert count_responses(db, org) == 3
 
 
 def test_a_file_with_errors_stores_nothing_and_each_problem_names_file_row_and_column(

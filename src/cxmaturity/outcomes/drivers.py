@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from cxmaturity.outcomes.blas import single_thread
 from cxmaturity.outcomes.metrics import CONFIDENCE
 
 FloatArray = npt.NDArray[np.float64]
@@ -37,8 +38,10 @@ MIN_RESPONSES = 30
 #: partners' would be split arbitrarily.
 COLLINEAR_R2 = 0.99
 BOOTSTRAP = 1000
-#: Resamples per matrix product: bounds the memory of the weights block (chunk x n x 8 bytes).
+#: Resamples per matrix product, and the most drawn indices held at once (8 bytes each, twice: the draws and their
+#: counts): 50 resamples of 100,000 responses, or fewer of more.
 CHUNK = 50
+MAX_DRAWS = 5_000_000
 
 Quadrant = Literal["priority", "strength", "maintain", "secondary"]
 
@@ -151,7 +154,8 @@ def analyze(
     intervals: list[tuple[float, float] | None] = [None] * p
     share_intervals: list[tuple[float, float] | None] = [None] * p
     if resamples > 0:
-        boot = bootstrap_weights(data, resamples, seed)
+        with single_thread():  # outcomes/blas.py: threads only spin on busy cores
+            boot = bootstrap_weights(data, resamples, seed)
         tail = 100.0 * (1.0 - confidence) / 2.0
         lo, hi = np.nanpercentile(boot, [tail, 100.0 - tail], axis=0)
         totals = boot.sum(axis=1, keepdims=True)
@@ -221,6 +225,7 @@ def bootstrap_weights(data: FloatArray, resamples: int, seed: int, chunk: int = 
     eigendecompositions are computed in double precision.
     """
     n, q = data.shape
+    chunk = max(1, min(chunk, MAX_DRAWS // n))
     rng = np.random.default_rng(seed)
     centred = data - data.mean(axis=0)
     upper_i, upper_j = np.triu_indices(q)

@@ -87,8 +87,9 @@ def _csv_rows(path: Path) -> Iterator[Row]:
         start = 1
         try:
             for cells in reader:
-                if any(c.strip() for c in cells):
-                    yield Row(start, list(cells))
+                # A row of empty cells (",,,") is skipped like an empty line; csv.reader gives a fresh list per row.
+                if any(cells) and (len(cells) > 1 or cells[0].strip()):
+                    yield Row(start, cells)  # type: ignore[arg-type]  # list[str] is a list of cell values
                 start = reader.line_num + 1
         except UnicodeDecodeError:
             raise FileError(file, "is not UTF-8 text (near this row); save or export it as CSV UTF-8", start) from None

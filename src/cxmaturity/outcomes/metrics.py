@@ -371,8 +371,16 @@ class Tallies:
         self.responses += 1
         key = (response.period(), response.segment)
         for metric, answer in (("nps", response.nps), ("csat", response.csat), ("ces", response.ces)):
-            if answer is not None:
-                self.add_counts(metric, key, {answer: 1})  # type: ignore[arg-type]  # the literal tuple's metric
+            if answer is None:
+                continue
+            cells = self._cells[metric]  # type: ignore[index]  # the literal tuple's metric
+            cell = cells.get(key)
+            if cell is None:
+                cell = cells[key] = [0] * self._sizes[metric]  # type: ignore[index]
+            index = answer - self._lows[metric]  # type: ignore[index]
+            if not 0 <= index < len(cell):
+                raise ValueError(f"{answer} is not on the {metric} scale")
+            cell[index] += 1
 
     def add_counts(self, metric: Metric, key: Key, counts: Mapping[int, int]) -> None:
         """Add ``answer -> count`` for a (period, segment) cell (an answer off the scale raises ValueError)."""

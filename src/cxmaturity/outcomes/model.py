@@ -40,7 +40,8 @@ class ColumnMapping:
     Columns are named as :func:`cxmaturity.outcomes.sources.inspect_survey` names them (``SurveyColumn.name``): the
     column id for Qualtrics (``Q1``), the question text for Google Forms and plain files, and ``question - option``
     for SurveyMonkey columns under one question. ``None`` means the file has no such column. A response id column is
-    optional: without one the row number identifies a response (and re-imports cannot be recognized).
+    optional: without one a response is identified by a hash of all of its cells (``sources.fingerprint``), so a row
+    imported again is still recognized.
     """
 
     response_id: str | None = None
@@ -160,7 +161,8 @@ class SurveyResponse:
 
     def period(self) -> str | None:
         """Return the calendar month of the response (``2026-03``), or None without a date."""
-        return None if self.submitted_at is None else f"{self.submitted_at:%Y-%m}"
+        day = self.submitted_at
+        return None if day is None else f"{day.year:04d}-{day.month:02d}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ drivers, and the metrics an organization watches. Every function checks the acto
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -68,15 +67,6 @@ KINDS = ("survey", "customers", "operational")
 METRIC_KEYS = ("nps", "csat", "ces", "customers", "customer_value", "retention", "churn")
 #: Rows per statement when customers and O-data are written.
 _CHUNK = 2_000
-
-
-def file_digest(path: Path) -> str:
-    """The first 16 hex digits of the file's SHA-256 (ids for the responses of a file without a response id)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _invalid(exc: OutcomesError, path: Path, file_name: str) -> Invalid:
@@ -140,8 +130,9 @@ def import_survey_file(
         mapping.csat_scale if mapping.csat else None,
         mapping.ces_scale if mapping.ces else None,
     )
-    prefix = "" if mapping.response_id else f"{file_digest(path)}:"
-    prepared = prepare_survey(reader, source, reader.problems, path, prefix)
+    # Without a response id column the reader identifies a response by a hash of its cells, so a cumulative export
+    # (Google Forms) imported again adds only its new rows.
+    prepared = prepare_survey(reader, source, reader.problems, path)
     try:
         with transaction(sessions) as db:
             summary = store_survey(db, actor, organization_id, prepared, synthetic=synthetic)

@@ -167,9 +167,8 @@ def prepare_survey(
     """Read every response (the reader checks each cell, and repeated response ids at the end) and park it; raise
     Invalid, with nothing parked, when the reader found any problem.
 
-    ``id_prefix`` is put before every response id: for a file without a response id column the reader numbers the
-    rows, and the prefix (a digest of the file) keeps those numbers apart from another file's, while the same file
-    imported again gets the same ids and is counted once.
+    ``id_prefix`` is put before every response id (none by default: the reader's ids are the tool's own, or a hash of
+    the row's cells for a file without a response id column).
     """
     spool = Spool()
     try:
