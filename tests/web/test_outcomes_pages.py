@@ -172,3 +172,21 @@ def test_the_report_has_a_customer_outcomes_section_once_the_organization_holds_
     after = viewer.get(f"/assessments/{assessment}/report.html").text
     assert '<section id="outcomes"' in after
     assert "2026-Q1" in after
+
+
+def test_an_owner_raises_the_minimum_segment_size_and_a_facilitator_cannot(site: Site, cast: Cast) -> None:
+    org = _org(site, cast)  # the facilitator created it: owner there
+    owner = site.client(cast.facilitator)
+    csrf = _csrf(owner.get(f"/orgs/{org}/outcomes").text)
+    done = owner.post(f"/orgs/{org}/outcomes/min-segment-size", data={"csrf_token": csrf, "size": "12"})
+    assert done.status_code == 303
+    assert (
+        'id="min-segment-size" name="size" type="number" min="1" max="1000" value="12"'
+        in owner.get(f"/orgs/{org}/outcomes").text
+    )
+    facilitator = site.client(cast.facilitator)
+    csrf_a = _csrf(facilitator.get(f"/orgs/{cast.org_a}/outcomes").text)
+    refused = facilitator.post(
+        f"/orgs/{cast.org_a}/outcomes/min-segment-size", data={"csrf_token": csrf_a, "size": "2"}
+    )
+    assert refused.status_code == 403

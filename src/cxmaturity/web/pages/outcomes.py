@@ -281,6 +281,27 @@ def delete_source(
     return redirect(f"/orgs/{organization_id}/outcomes")
 
 
+@router.post("/orgs/{organization_id}/outcomes/min-segment-size")
+def set_min_segment_size(
+    request: Request,
+    organization_id: int,
+    size: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            if not size.strip().isdigit():
+                raise Invalid("the minimum segment size is a whole number", field="size")
+            outcomes.set_min_segment_size(db, who.actor, organization_id, int(size))
+    except ServiceError as exc:
+        if is_access_error(exc):
+            raise
+        return _page(request, organization_id, exc.status, error=exc.message)
+    return redirect(f"/orgs/{organization_id}/outcomes")
+
+
 @router.post("/orgs/{organization_id}/outcomes/watched")
 def watch(
     request: Request,
