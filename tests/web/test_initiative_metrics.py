@@ -49,8 +49,10 @@ def test_it_ties_an_initiative_to_nps_and_shows_how_it_moved(site: Site, cast: C
     assert row["current"] == 100.0  # every 2026 response is a promoter
     assert row["moved"] == 100.0
     assert row["progress"] == pytest.approx(100 / 60)
-    page = site.client(cast.viewer).get(f"/assessments/{assessment}/plan")
-    assert 'id="initiative-metrics"' in page.text
+    for where in ("plan", "progress"):
+        page = site.client(cast.viewer).get(f"/assessments/{assessment}/{where}")
+        assert 'id="initiative-metrics"' in page.text, where
+        assert "+100.0" in page.text, where
     assert api("DELETE", f"/assessments/{assessment}/success-measures/{key}").status_code == 204
     assert api("GET", f"/assessments/{assessment}/success-measures").json() == []
 
