@@ -145,6 +145,8 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "n": "1",
         "key": "nothing-by-this-key",
         "dataset_id": "999999",
+        "source_id": "999999",
+        "fmt": "json",
         "competency_key": world.competency,
     }
     # Only the respondent holds a real invitation; everyone else tries a token that does not exist.

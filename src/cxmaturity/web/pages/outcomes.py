@@ -292,6 +292,7 @@ def set_min_segment_size(
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
+            access.require_role(db, who.actor, organization_id, "owner")
             if not size.strip().isdigit():
                 raise Invalid("the minimum segment size is a whole number", field="size")
             outcomes.set_min_segment_size(db, who.actor, organization_id, int(size))
@@ -414,6 +415,7 @@ def set_plan_metric(request: Request, assessment_id: int, form: PostedForm) -> R
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         check_csrf(request, who, form_text(form, "csrf_token", 200))
+        access.assessment(db, who.actor, assessment_id, "facilitator")
         target = number("target")
         if target is None:
             raise Invalid("give the target the metric should reach", field="target")
