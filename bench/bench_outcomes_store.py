@@ -9,7 +9,8 @@ Measured, each import in a fresh process (its resident high-water mark is the me
 - the import through the service every entry point calls (``services.outcomes_import``): the file read and
   checked by the outcomes reader in a streaming pass with no transaction open, the rows parked, then written in one
   transaction with upserts on the response id; targets: under 60 s on SQLite, under 30 s on PostgreSQL, with flat
-  memory (the peak at 1,000,000 responses against the peak at 100,000);
+  memory (the peak at 1,000,000 responses against the peak at 100,000; on SQLite the import raises the page cache to
+  a fixed 128 MB while it writes, which a million responses fill and a hundred thousand do not);
 - the baseline, in the same run: a bare bulk insert of the same rows into the same table (``executemany`` of tuples
   on SQLite, ``COPY`` on PostgreSQL), with no reading, checking or upserting;
 - NPS by month x segment over the 1,000,000 stored responses (``services.outcomes.nps_summary``: the SQL GROUP BY of
