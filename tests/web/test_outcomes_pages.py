@@ -190,3 +190,36 @@ def test_an_owner_raises_the_minimum_segment_size_and_a_facilitator_cannot(site:
         f"/orgs/{cast.org_a}/outcomes/min-segment-size", data={"csrf_token": csrf_a, "size": "2"}
     )
     assert refused.status_code == 403
+
+
+def test_a_saved_mapping_fills_in_the_next_upload(site: Site, cast: Cast, tmp_path: Path) -> None:
+    from cxmaturity.outcomes import ColumnMapping
+    from cxmaturity.services import outcomes
+
+    org = _org(site, cast)
+    with transaction(site.sessions) as db:
+        saved = outcomes.save_mapping(
+            db, Actor(cast.facilitator), org, "Segments as CSAT", ColumnMapping(nps="Support", segment="ResponseId")
+        )
+        saved_id = saved.id
+    client = site.client(cast.facilitator)
+    csrf = _csrf(client.get(f"/orgs/{org}/outcomes").text)
+    preview = client.post(
+        f"/orgs/{org}/outcomes/upload",
+        data={"csrf_token": csrf, "kind": "survey"},
+        files={"file": ("export.csv", SURVEY.encode(), "text/csv")},
+    )
+    assert "Segments as CSAT" in preview.text
+    filled = client.post(
+        f"/orgs/{org}/outcomes/import",
+        data={
+            "csrf_token": csrf,
+            "token": _hidden(preview.text, "token"),
+            "name": "export.csv",
+            "use_mapping": str(saved_id),
+        },
+    )
+    assert filled.status_code == 200
+    assert "The saved mapping is filled in." in filled.text
+    assert re.search(r'<select id="map-nps"[^>]*>.*?value="Support" selected', filled.text, re.S)
+    assert "No survey responses yet" in client.get(f"/orgs/{org}/outcomes").text  # nothing imported by filling in
