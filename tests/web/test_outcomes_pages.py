@@ -223,3 +223,22 @@ def test_a_saved_mapping_fills_in_the_next_upload(site: Site, cast: Cast, tmp_pa
     assert "The saved mapping is filled in." in filled.text
     assert re.search(r'<select id="map-nps"[^>]*>.*?value="Support" selected', filled.text, re.S)
     assert "No survey responses yet" in client.get(f"/orgs/{org}/outcomes").text  # nothing imported by filling in
+
+
+def test_an_upload_waits_in_the_database_for_its_own_organization_only(site: Site, cast: Cast) -> None:
+    org, other = _org(site, cast), _org(site, cast)
+    client = site.client(cast.facilitator)
+    csrf = _csrf(client.get(f"/orgs/{org}/outcomes").text)
+    preview = client.post(
+        f"/orgs/{org}/outcomes/upload",
+        data={"csrf_token": csrf, "kind": "survey"},
+        files={"file": ("../../etc/export.csv", SURVEY.encode(), "text/csv")},
+    )
+    token = _hidden(preview.text, "token")
+    assert "Check the columns of export.csv" in preview.text
+    # The same facilitator, through another organization's page: that organization holds no such upload.
+    elsewhere = client.post(
+        f"/orgs/{other}/outcomes/import", data={"csrf_token": csrf, "token": token, "nps": "Support"}
+    )
+    assert elsewhere.status_code == 404
+    assert "no such upload" in elsewhere.text

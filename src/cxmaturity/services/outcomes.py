@@ -8,9 +8,10 @@ drivers, and the metrics an organization watches. Every function checks the acto
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +53,14 @@ from cxmaturity.services.outcomes_import import (
     store_survey,
 )
 from cxmaturity.services.outcomes_store import Period, answer_counts, count_responses, scales_in_use
+from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import (
     Customer,
     OperationalValue,
     OutcomeMapping,
     OutcomeSource,
+    OutcomeUpload,
     SurveyResponse,
     WatchedMetric,
 )
@@ -600,3 +603,62 @@ def has_data(db: Session, organization_id: int) -> bool:
 
 def sources_of(items: Iterable[OutcomeSource], kind: str) -> list[OutcomeSource]:
     return [s for s in items if s.kind == kind]
+
+
+# --- uploads waiting for their import -------------------------------------------------------------------------------
+
+#: Hours an upload waits for its import before it is removed.
+UPLOAD_HOURS = 24
+_UNSAFE_NAME = re.compile(r"[^\w.\- ]")
+
+
+def safe_file_name(name: str, default: str = "export.csv") -> str:
+    """The name a file is known by in messages, safe to use as a file name (any folder or odd character gone)."""
+    found = _UNSAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip("._ ")
+    return found[:200] or default
+
+
+def keep_upload(db: Session, actor: Actor, organization_id: int, file_name: str, data: bytes) -> str:
+    """Keep an uploaded file for its preview and import; return the token that names it (shown to the uploader)."""
+    access.require_role(db, actor, organization_id, "facilitator")
+    cutoff = datetime.now(UTC) - timedelta(hours=UPLOAD_HOURS)
+    db.execute(delete(OutcomeUpload).where(OutcomeUpload.created_at < cutoff))
+    token = new_token()
+    db.add(
+        OutcomeUpload(
+            organization_id=organization_id,
+            token_hash=digest(token),
+            file_name=safe_file_name(file_name),
+            data=data,
+            created_by=actor.user_id,
+        )
+    )
+    return token
+
+
+def _upload(db: Session, organization_id: int, token: str) -> OutcomeUpload:
+    found = db.scalar(
+        select(OutcomeUpload).where(
+            OutcomeUpload.token_hash == digest(token), OutcomeUpload.organization_id == organization_id
+        )
+    )
+    if found is None:
+        raise NotFound("no such upload (it was imported or has expired); upload the file again", field="file")
+    return found
+
+
+def fetch_upload(db: Session, actor: Actor, organization_id: int, token: str, folder: Path) -> tuple[Path, str]:
+    """Write a waiting upload into ``folder`` (the caller's temporary folder); return its path and name.
+
+    The caller reads it after its transaction has ended: an import takes transactions of its own.
+    """
+    access.require_role(db, actor, organization_id, "facilitator")
+    found = _upload(db, organization_id, token)
+    path = folder / found.file_name
+    path.write_bytes(found.data)
+    return path, found.file_name
+
+
+def drop_upload(db: Session, actor: Actor, organization_id: int, token: str) -> None:
+    access.require_role(db, actor, organization_id, "facilitator")
+    db.delete(_upload(db, organization_id, token))

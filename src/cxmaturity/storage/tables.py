@@ -519,6 +519,23 @@ class SurveyResponse(Base):
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
+class OutcomeUpload(Base):
+    """An uploaded outcome file waiting between its preview and its import (removed by the import, or after a day).
+
+    In the database rather than on a worker's disk: the preview and the import may be served by different workers.
+    Only the SHA-256 of the random token that names it is stored.
+    """
+
+    __tablename__ = "outcome_upload"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutcomeMapping(Base):
     """A named column mapping an organization saved to reuse with the next export of the same survey."""
 

@@ -7,7 +7,6 @@ of ``cxm outcomes summary|drivers|asset --format json`` (docs/cli.md); the score
 
 from __future__ import annotations
 
-import re
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path as FilePath
@@ -91,15 +90,6 @@ class WatchBody(_In):
     higher_is_better: bool = True
 
 
-def _file_name(filename: str) -> str:
-    """The name a file is known by in messages, safe to use as a file name here (any path or odd character gone)."""
-    name = _UNSAFE.sub("_", FilePath(filename.replace("\\", "/")).name).strip("._")
-    return name[:200] or "export.csv"
-
-
-_UNSAFE = re.compile(r"[^\w.\- ]")
-
-
 def _temporary(text: str, name: str) -> tempfile.TemporaryDirectory[str]:
     folder = tempfile.TemporaryDirectory(prefix="cxm-api-")
     (FilePath(folder.name) / name).write_text(text, encoding="utf-8", errors="replace")
@@ -111,7 +101,7 @@ def suggest(request: Request, token: Token, organization_id: OrgId, body: Outcom
     check_text_size(settings_of(request), body.text)
     with acting(request, token) as (db, actor):
         outcomes.sources(db, actor, organization_id)  # the permission check: viewers may ask
-    name = _file_name(body.filename)
+    name = outcomes.safe_file_name(body.filename)
     with _temporary(body.text, name) as folder:
         found = outcomes.suggest(FilePath(folder) / name, name)
     return {
@@ -138,7 +128,7 @@ def import_file(request: Request, token: Token, organization_id: OrgId, body: Ou
             if not found:
                 raise Invalid(f"no saved mapping named '{body.mapping_name}'", field="mapping_name")
             saved = outcomes.mapping_from(found[0].mapping)
-    name = _file_name(body.filename)
+    name = outcomes.safe_file_name(body.filename)
     with _temporary(body.text, name) as folder:
         path = FilePath(folder) / name
         if body.kind == "customers":

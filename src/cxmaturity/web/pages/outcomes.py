@@ -2,14 +2,13 @@
 uploading a file (preview, column mapping suggested and confirmed, saved for reuse), the customer asset, key drivers,
 and the executive scorecard with its downloads.
 
-An uploaded file waits in the data folder (``outcome-uploads/``) between the preview and the import, under a random
-name that only the uploading organization's pages know; the import removes it.
+An uploaded survey file waits in the database between the preview and the import (any worker may serve either),
+named by a random token only the uploader's pages know; the import removes it.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -49,34 +48,15 @@ ROLES = (
     ("ces", "CES: effort"),
     ("finished", "Finished (True/False)"),
 )
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _SUFFIXES = (".csv", ".xlsx", ".txt")
 
 
-def _uploads(request: Request) -> Path:
-    folder = settings_of(request).data_dir / "outcome-uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _pending(request: Request, organization_id: int, token: str) -> Path:
-    """The waiting upload of this organization named by ``token`` (NotFound for any other)."""
-    if not _TOKEN.fullmatch(token):
-        raise NotFound("no such upload; upload the file again", field="file")
-    for suffix in _SUFFIXES:
-        path = _uploads(request) / f"{organization_id}-{token}{suffix}"
-        if path.exists():
-            return path
-    raise NotFound("no such upload (it was imported or has expired); upload the file again", field="file")
-
-
-def _save_upload(request: Request, organization_id: int, upload: UploadFile | None) -> tuple[Path, str, str]:
-    """Keep an uploaded file for the preview; return its path, token and original name."""
+def _read_upload(request: Request, upload: UploadFile | None) -> tuple[str, bytes]:
+    """The uploaded file's name and bytes; refuse a missing, too large or unknown kind of file."""
     if upload is None or not upload.filename:
         raise Invalid("choose a file to upload", field="file")
-    name = Path(upload.filename).name[:200]
-    suffix = Path(name).suffix.lower()
-    if suffix not in _SUFFIXES:
+    name = outcomes.safe_file_name(upload.filename)
+    if Path(name).suffix.lower() not in _SUFFIXES:
         raise Invalid(f"{name}: upload a CSV or XLSX file", field="file")
     limit = settings_of(request).max_upload_bytes
     data = upload.file.read(limit + 1)
@@ -86,22 +66,7 @@ def _save_upload(request: Request, organization_id: int, upload: UploadFile | No
             "(import larger files with `cxm outcomes import`)",
             field="file",
         )
-    _sweep(_uploads(request))
-    token = secrets.token_urlsafe(18)
-    path = _uploads(request) / f"{organization_id}-{token}{suffix}"
-    path.write_bytes(data)
-    return path, token, name
-
-
-def _sweep(folder: Path, hours: int = 24) -> None:
-    """Remove uploads nobody imported within a day."""
-    cutoff = datetime.now(UTC).timestamp() - hours * 3600
-    for old in folder.glob("*-*.*"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except OSError:
-            pass
+    return name, data
 
 
 # --- the outcomes page -------------------------------------------------------------------------------------------
@@ -153,20 +118,21 @@ def upload(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
-        if kind not in outcomes.KINDS:
-            raise Invalid(f"choose what the file holds: {', '.join(outcomes.KINDS)}", field="kind")
-        path, token, name = _save_upload(request, organization_id, file)
+            if kind not in outcomes.KINDS:
+                raise Invalid(f"choose what the file holds: {', '.join(outcomes.KINDS)}", field="kind")
+            name, data = _read_upload(request, file)
+            token = outcomes.keep_upload(db, who.actor, organization_id, name, data) if kind == "survey" else ""
         if kind != "survey":
-            try:
-                sessions = request.app.state.sessions
+            sessions = request.app.state.sessions
+            with tempfile.TemporaryDirectory(prefix="cxm-upload-") as folder:
+                path = Path(folder) / name
+                path.write_bytes(data)
                 if kind == "customers":
                     done = outcomes.import_customers_file(sessions, who.actor, organization_id, path, file_name=name)
                 else:
                     done = outcomes.import_odata_file(sessions, who.actor, organization_id, path, file_name=name)
-            finally:
-                path.unlink(missing_ok=True)
             return _imported(organization_id, f"{name}: {done.added} new, {done.replaced} replaced")
-        return _preview(request, organization_id, token, name)
+        return _preview(request, organization_id, token)
     except ServiceError as exc:
         if is_access_error(exc):
             raise
@@ -177,35 +143,35 @@ def _preview(
     request: Request,
     organization_id: int,
     token: str,
-    name: str,
     mapping: ColumnMapping | None = None,
     status_code: int = 200,
     **extra: object,
 ) -> Response:
-    path = _pending(request, organization_id, token)
-    suggestion = outcomes.suggest(path, name)
-    header, first_rows = preview(path, 8)
-    with unit_of_work(request) as db:
-        who = require_signed_in(request, db)
-        org = access.organization(db, who.actor, organization_id, "facilitator")
-        saved = outcomes.mappings(db, who.actor, organization_id)
-        return render(
-            request,
-            "outcomes_preview.html",
-            who,
-            status_code=status_code,
-            org=org,
-            token=token,
-            name=name,
-            layout=suggestion.layout,
-            reasons=suggestion.reasons,
-            mapping=mapping or suggestion.mapping,
-            roles=ROLES,
-            header=header,
-            rows=first_rows,
-            saved=saved,
-            **extra,
-        )
+    with tempfile.TemporaryDirectory(prefix="cxm-upload-") as folder:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            org = access.organization(db, who.actor, organization_id, "facilitator")
+            path, name = outcomes.fetch_upload(db, who.actor, organization_id, token, Path(folder))
+            saved = outcomes.mappings(db, who.actor, organization_id)
+        suggestion = outcomes.suggest(path, name)
+        header, first_rows = preview(path, 8)
+    return render(
+        request,
+        "outcomes_preview.html",
+        who,
+        status_code=status_code,
+        org=org,
+        token=token,
+        name=name,
+        layout=suggestion.layout,
+        reasons=suggestion.reasons,
+        mapping=mapping or suggestion.mapping,
+        roles=ROLES,
+        header=header,
+        rows=first_rows,
+        saved=saved,
+        **extra,
+    )
 
 
 def _mapping_from_form(form: PostedForm) -> ColumnMapping:
@@ -230,7 +196,6 @@ def _mapping_from_form(form: PostedForm) -> ColumnMapping:
 def import_upload(request: Request, organization_id: int, form: PostedForm) -> Response:
     """Import a previewed survey file with the mapping the user confirmed (and save the mapping when named)."""
     token = form_text(form, "token", 80)
-    name = form_text(form, "name", 200) or "survey.csv"
     mapping: ColumnMapping | None = None
     try:
         with unit_of_work(request) as db:
@@ -240,26 +205,26 @@ def import_upload(request: Request, organization_id: int, form: PostedForm) -> R
             saved_id = form_text(form, "use_mapping", 12)
             if saved_id.isdigit():
                 mapping = outcomes.saved_mapping(db, who.actor, organization_id, int(saved_id))
-        path = _pending(request, organization_id, token)
         if mapping is not None:  # "use this saved mapping": show it for confirmation, import nothing yet
-            return _preview(request, organization_id, token, name, mapping, notice="The saved mapping is filled in.")
+            return _preview(request, organization_id, token, mapping, notice="The saved mapping is filled in.")
         mapping = _mapping_from_form(form)
-        done = outcomes.import_survey_file(
-            request.app.state.sessions, who.actor, organization_id, path, mapping, file_name=name
-        )
-        path.unlink(missing_ok=True)
-        save_as = form_text(form, "save_as", 100).strip()
-        if save_as:
+        with tempfile.TemporaryDirectory(prefix="cxm-upload-") as folder:
             with unit_of_work(request) as db:
+                path, name = outcomes.fetch_upload(db, who.actor, organization_id, token, Path(folder))
+            done = outcomes.import_survey_file(
+                request.app.state.sessions, who.actor, organization_id, path, mapping, file_name=name
+            )
+        with unit_of_work(request) as db:
+            outcomes.drop_upload(db, who.actor, organization_id, token)
+            save_as = form_text(form, "save_as", 100).strip()
+            if save_as:
                 outcomes.save_mapping(db, who.actor, organization_id, save_as, mapping)
     except ServiceError as exc:
         if is_access_error(exc):
             raise
         if exc.field == "file" and exc.status == 404:
             return _page(request, organization_id, exc.status, error=exc.message)
-        return _preview(
-            request, organization_id, token, name, mapping, exc.status, error=exc.message, details=exc.details
-        )
+        return _preview(request, organization_id, token, mapping, exc.status, error=exc.message, details=exc.details)
     skipped = f", {done.partial} unfinished skipped" if done.partial else ""
     return _imported(
         organization_id, f"{name}: {done.responses} responses ({done.added} new, {done.replaced} replaced{skipped})"

@@ -200,6 +200,31 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_survey_response_source", "survey_response", ["source_id"], unique=False)
+    op.create_table(
+        "outcome_upload",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("file_name", sa.String(length=300), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["user_account.id"],
+            name=op.f("fk_outcome_upload_created_by_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_outcome_upload_organization_id_organization"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcome_upload")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_outcome_upload_token_hash")),
+    )
+    op.create_index(op.f("ix_outcome_upload_organization_id"), "outcome_upload", ["organization_id"], unique=False)
     op.add_column("organization", sa.Column("min_segment_size", sa.Integer(), server_default="5", nullable=False))
 
 
@@ -214,5 +239,6 @@ def downgrade() -> None:
         "watched_metric",
         "outcome_source",
         "outcome_mapping",
+        "outcome_upload",
     ):
         op.drop_table(table)
