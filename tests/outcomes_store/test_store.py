@@ -186,3 +186,13 @@ def test_the_summary_matches_the_file_read_directly_and_withholds_small_segments
     shown = {c.segment: c.withheld for c in stored.metrics["nps"].by_segment}
     # South (2 responses) is below 5; North alone would then reveal South by difference, so both are withheld.
     assert shown == {"North": True, "South": True}
+
+
+def test_a_nul_character_is_refused_by_line_and_nothing_is_stored(site: Site, cast: Cast, tmp_path: Path) -> None:
+    org = _new_org(site, cast)
+    path = _file(tmp_path, ["A,2026-01-05,North,9,4,6,3", "B\x00C,2026-01-05,North\x00,9,4,6,3"], "nul.csv")
+    with pytest.raises(Invalid) as caught:
+        _import(site, cast, org, path)
+    assert any(d.startswith("nul.csv:3") for d in caught.value.details), caught.value.details
+    with site.sessions() as db:
+        assert count_responses(db, org) == 0

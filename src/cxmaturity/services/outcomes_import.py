@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from cxmaturity.answers.builder import Where
 from cxmaturity.outcomes.problems import ProblemLog
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
@@ -173,7 +174,15 @@ def prepare_survey(
     spool = Spool()
     try:
         for response in responses:
-            spool.add(response.row, row_of(response, source, id_prefix))
+            row = row_of(response, source, id_prefix)
+            # PostgreSQL cannot store the NUL character and COPY would fail on it mid-import: refuse it here, by line.
+            if "\x00" in row[0] or "\x00" in row[3] or (row[9] is not None and "\\u0000" in row[9]):
+                problems.add(
+                    Where(source.file_name, response.row),
+                    "the response id, segment or a driver's name holds the NUL character, which cannot be stored",
+                )
+                continue
+            spool.add(response.row, row)
     except BaseException:
         spool.close()
         raise
