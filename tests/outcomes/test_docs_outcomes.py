@@ -13,8 +13,8 @@ STATED = [
     "**[-13.8188, 39.9058]**",  # NPS, test_metrics.py
     "**[73.7672%, 90.7422%]**",  # Wilson, test_metrics.py
     "**[4.1549, 6.1308]**",  # CES, test_metrics.py
-    "P(improved) = **0.9845**",  # change, test_metrics.py
-    "**[8.4603, 61.5397]**",
+    "P(improved) = **0.9794**",  # change, test_metrics.py
+    "**[6.5450, 59.6243]**",
     "ε₁ = c²β₁² + s²β₂² = **0.286667**",  # relative weights, test_drivers.py
     "**0.086667**",
     "**0.373333**",

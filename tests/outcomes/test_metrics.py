@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,23 +121,23 @@ def test_it_reproduces_the_change_worked_example() -> None:
     result = change(tally_of("nps", january), tally_of("nps", february), labels=("2026-01", "2026-02"))
     assert result.difference == pytest.approx(35.0)
     assert result.verdict == "improved"
-    # Independently: Welch with the pseudo-respondents of the NPS interval on each side.
+    # Independently: Welch on the means and variances with the pseudo-respondents of the NPS interval on each side.
     sides = []
     for p, d, n in ((14, 12, 40), (28, 8, 50)):
         m = n + 3
         mean = (p + 0.75 - d - 0.75) / m
         var = 1e4 * ((p + 0.75) / m + (d + 0.75) / m - mean**2) / m
-        sides.append((var, m - 1))
-    se2 = sides[0][0] + sides[1][0]
-    df = se2**2 / (sides[0][0] ** 2 / sides[0][1] + sides[1][0] ** 2 / sides[1][1])
-    assert result.probability == pytest.approx(stats.t.cdf(35.0 / math.sqrt(se2), df))
-    assert result.interval == pytest.approx(
-        (35.0 - stats.t.ppf(0.95, df) * math.sqrt(se2), 35.0 + stats.t.ppf(0.95, df) * math.sqrt(se2))
-    )
+        sides.append((100 * mean, var, m - 1))
+    tested = sides[1][0] - sides[0][0]
+    se2 = sides[0][1] + sides[1][1]
+    df = se2**2 / (sides[0][1] ** 2 / sides[0][2] + sides[1][1] ** 2 / sides[1][2])
+    half = stats.t.ppf(0.95, df) * math.sqrt(se2)
+    assert result.probability == pytest.approx(stats.t.cdf(tested / math.sqrt(se2), df))
+    assert result.interval == pytest.approx((tested - half, tested + half))
     assert result.probability is not None
-    assert round(result.probability, 4) == 0.9845
+    assert round(result.probability, 4) == 0.9794
     assert result.interval is not None
-    assert (round(result.interval[0], 4), round(result.interval[1], 4)) == (8.4603, 61.5397)
+    assert (round(result.interval[0], 4), round(result.interval[1], 4)) == (6.545, 59.6243)
 
 
 def test_a_lower_effort_score_is_an_improvement_when_high_means_effort() -> None:
@@ -204,3 +206,25 @@ def test_tallies_of_different_scales_do_not_add() -> None:
         _ = tally_of("csat", [5], 5) + tally_of("csat", [5], 7)
     assert (tally_of("nps", [1]) + tally_of("nps", [10])).n == 2
     assert isinstance(tally_of("nps", []), Tally)
+
+
+@pytest.mark.parametrize(("population", "n"), [((0.2, 0.3, 0.5), 5), ((0.4, 0.3, 0.3), 10), ((0.2, 0.3, 0.5), 30)])
+def test_it_keeps_false_alarms_near_the_stated_rate(population: tuple[float, float, float], n: int) -> None:
+    """Pairs of samples of one population: a verdict of change in at most about 10% of them (two 5% tails)."""
+    rng = np.random.default_rng(0)
+    pairs = 1500
+
+    def tally(counts: npt.NDArray[np.int64]) -> Tally:
+        return tally_of("nps", [0] * int(counts[0]) + [7] * int(counts[1]) + [10] * int(counts[2]))
+
+    a = rng.multinomial(n, population, size=pairs)
+    b = rng.multinomial(n, population, size=pairs)
+    alarms = sum(change(tally(x), tally(y)).verdict != "no clear change" for x, y in zip(a, b, strict=True))
+    assert alarms / pairs <= 0.115
+    true_nps = 100 * (population[2] - population[0])
+    covered = 0
+    for x in a:
+        result = nps(tally(x))
+        assert result is not None
+        covered += result.interval[0] <= true_nps <= result.interval[1]
+    assert 0.85 <= covered / pairs <= 0.97

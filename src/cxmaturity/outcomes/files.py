@@ -178,9 +178,6 @@ def whole(cell: CellValue, low: int, high: int) -> int | None:
     return int(value)
 
 
-_ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-
-
 def moment(cell: CellValue, date_format: str) -> datetime | None:
     """Return a cell's date and time read with ``date_format`` (``iso`` or a strptime format); a workbook's own
     date cells are taken as they are. None for an empty cell; ValueError naming the format otherwise."""
