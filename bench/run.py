@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes outcomes-store load faults).
+exports benchmarks outcomes outcomes-store load heavy faults import).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -18,6 +18,8 @@ from bench import (
     bench_exports,
     bench_faults,
     bench_frameworks,
+    bench_heavy,
+    bench_import,
     bench_load,
     bench_method,
     bench_outcomes,
@@ -45,7 +47,9 @@ def main() -> int:
         ("outcomes", bench_outcomes.run),
         ("outcomes-store", bench_outcomes_store.run),
         ("load", bench_load.run),
+        ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),
+        ("import", bench_import.run),
     )
     for name, run in suites:
         if only and name not in only:

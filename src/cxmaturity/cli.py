@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -767,6 +768,22 @@ def export_command(
     typer.echo(f"{out}: {table.value} of assessment {assessment_id} as {fmt.value} ({len(body)} bytes)", err=True)
 
 
+def _raise_open_files_limit() -> None:
+    """Let the server (and its workers, which inherit it) hold as many connections as the system allows.
+
+    Every open connection takes a file descriptor. Under the usual soft limit of 1,024, 1,100 idle or slow clients
+    (slowloris) took them all: the server could no longer accept or open its database, and ``/healthz`` failed. The
+    hard limit is what an unprivileged process may raise itself to (bench/bench_heavy.py holds 1,000 slow clients).
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -784,6 +801,7 @@ def _serve(host: str, port: int, workers: int) -> None:
     settings = get_settings()
     if not settings.demo and (problem := settings.secret_problem()):
         _fail(f"cxm: {problem}")
+    _raise_open_files_limit()
     # Forwarded headers are believed only from CXM_TRUSTED_PROXIES, by the app itself (web/app.py): uvicorn's own
     # default would believe any process on 127.0.0.1.
     uvicorn.run("cxmaturity.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=False, log_level="info")
