@@ -54,7 +54,7 @@ from cxmaturity.services.outcomes_import import (
 )
 from cxmaturity.services.outcomes_store import Period, answer_counts, count_responses, scales_in_use
 from cxmaturity.services.tokens import digest, new_token
-from cxmaturity.storage.database import transaction
+from cxmaturity.storage.database import reading, transaction
 from cxmaturity.storage.tables import (
     Customer,
     OperationalValue,
@@ -117,7 +117,7 @@ def import_survey_file(
     A response id already stored for the organization is replaced by the file's (a re-imported file counts once).
     """
     name = file_name or path.name
-    with transaction(sessions) as db:
+    with reading(sessions) as db:  # the check never takes SQLite's writer lock
         access.require_role(db, actor, organization_id, "facilitator")
     try:
         reader = SurveyReader(path, mapping)
@@ -219,7 +219,7 @@ def import_customers_file(
     """Import a CRM customer list; a customer id already stored is replaced (its end date or value may have moved)."""
     name = file_name or path.name
     columns = columns or CustomerColumns()
-    with transaction(sessions) as db:
+    with reading(sessions) as db:  # the check never takes SQLite's writer lock
         access.require_role(db, actor, organization_id, "facilitator")
     log = ProblemLog()
     try:
@@ -254,7 +254,7 @@ def import_odata_file(
     date and segment is replaced."""
     name = file_name or path.name
     columns = columns or ODataColumns()
-    with transaction(sessions) as db:
+    with reading(sessions) as db:  # the check never takes SQLite's writer lock
         access.require_role(db, actor, organization_id, "facilitator")
     log = ProblemLog()
     try:
