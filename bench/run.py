@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes load heavy faults import).
+exports benchmarks outcomes outcomes-store load heavy faults import).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -23,6 +23,7 @@ from bench import (
     bench_load,
     bench_method,
     bench_outcomes,
+    bench_outcomes_store,
     bench_planning,
     bench_reports,
     bench_scoring,
@@ -44,6 +45,7 @@ def main() -> int:
         ("exports", bench_exports.run),
         ("benchmarks", bench_benchmarks.run),
         ("outcomes", bench_outcomes.run),
+        ("outcomes-store", bench_outcomes_store.run),
         ("load", bench_load.run),
         ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),

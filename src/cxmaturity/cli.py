@@ -917,6 +917,7 @@ def demo_command(
     typer.echo(f"  sign in as:      {site.email}")
     typer.echo(f"  password:        {site.password}   (new at every start)")
     typer.echo(f"  results:         {address}/assessments/{site.closed_assessment_id}/results")
+    typer.echo(f"  scorecard:       {address}/orgs/{site.organization_id}/scorecard")
     typer.echo(f"  respondent link: {address}/r/{site.respondent_token}")
     if not no_serve:
         _serve(host, port, 1)
@@ -1550,6 +1551,95 @@ def _iso_day(text: str, option: str):  # type: ignore[no-untyped-def]  # returns
         return date.fromisoformat(text)
     except ValueError:
         _fail(f"cxm outcomes: {option} {text!r} is not a date (YYYY-MM-DD)", code=2)
+
+
+@outcomes_app.command("import")
+def outcomes_import(
+    file: Annotated[Path, typer.Argument(help="A survey export, a customer list or an O-data file (CSV or XLSX).")],
+    organization: Annotated[int, typer.Option("--organization", help="The organization's id.")],
+    email: Annotated[str, typer.Option("--email", help="The account that imports (a facilitator or owner).")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="What the file holds: survey, customers or operational.")
+    ] = "survey",
+    nps: Annotated[str | None, typer.Option("--nps", help="NPS column, answers 0-10 (default: suggested).")] = None,
+    csat: Annotated[str | None, typer.Option("--csat", help="CSAT column (default: suggested).")] = None,
+    ces: Annotated[str | None, typer.Option("--ces", help="CES column (default: suggested).")] = None,
+    period: Annotated[str | None, typer.Option("--period", help="Date column (default: suggested).")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Segment column (default: suggested).")] = None,
+    response_id: IdOption = None,
+    date_format: DateFormatOption = None,
+    csat_scale: Annotated[int | None, typer.Option("--csat-scale", help="Top of the CSAT scale: 5 or 7.")] = None,
+    ces_scale: Annotated[int | None, typer.Option("--ces-scale", help="Top of the CES scale: 5 or 7.")] = None,
+    ces_high_is_effort: Annotated[
+        bool, typer.Option("--ces-high-is-effort", help="A high CES answer means much effort (default: easy).")
+    ] = False,
+    include_partial: PartialOption = False,
+    mapping: MappingOption = None,
+    save_mapping: Annotated[
+        str | None, typer.Option("--save-mapping", help="Save the survey mapping used under this name.")
+    ] = None,
+    synthetic: Annotated[bool, typer.Option("--synthetic", help="Label the data SYNTHETIC (demos, tests).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Import a file into an organization's stored outcomes: checked in full first, then stored all at once; a
+    response or customer already stored is replaced, never counted twice."""
+    from sqlalchemy import select
+
+    from cxmaturity.services import outcomes
+    from cxmaturity.services.access import Actor
+    from cxmaturity.services.errors import ServiceError
+    from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine, make_sessionmaker
+    from cxmaturity.storage.tables import User
+
+    if kind not in ("survey", "customers", "operational"):
+        _fail(f"cxm outcomes import: --kind must be survey, customers or operational, not {kind!r}", code=2)
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    engine = make_engine(_database(db))
+    try:
+        check_migrated(engine)
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:
+            user_id = session.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            _fail(f"cxm outcomes import: no account with the e-mail address {email}")
+        actor = Actor(user_id)
+        if kind == "customers":
+            done = outcomes.import_customers_file(sessions, actor, organization, file, synthetic=synthetic)
+        elif kind == "operational":
+            done = outcomes.import_odata_file(sessions, actor, organization, file, synthetic=synthetic)
+        else:
+            overrides: dict[str, Any] = {
+                "nps": nps,
+                "csat": csat,
+                "ces": ces,
+                "submitted_at": period,
+                "segment": segment,
+                "response_id": response_id,
+                "date_format": date_format,
+                "csat_scale": csat_scale,
+                "ces_scale": ces_scale,
+                "ces_high_is_easy": False if ces_high_is_effort else None,
+                "include_partial": True if include_partial else None,
+            }
+            _, chosen = _survey_mapping(file, mapping, overrides)
+            done = outcomes.import_survey_file(sessions, actor, organization, file, chosen, synthetic=synthetic)
+            if save_mapping:
+                from cxmaturity.storage.database import transaction
+
+                with transaction(sessions) as session:
+                    outcomes.save_mapping(session, actor, organization, save_mapping, chosen)
+    except NotMigratedError as exc:
+        _fail(f"cxm outcomes import: {exc}")
+    except ServiceError as exc:
+        _fail([f"cxm outcomes import: {exc.message}", *exc.details])
+    finally:
+        engine.dispose()
+    skipped = f", {done.partial} unfinished skipped" if done.partial else ""
+    typer.echo(
+        f"{file}: {done.responses} rows ({done.tool}), {done.added} new, {done.replaced} replaced{skipped} "
+        f"(import {done.source_id})"
+    )
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """The web demo: a database with one organization, a facilitator login, a closed assessment answered by a
-SYNTHETIC 12-person leadership team in four groups, and an open assessment to try the respondent pages."""
+SYNTHETIC 12-person leadership team in four groups, an open assessment to try the respondent pages, and SYNTHETIC
+customer outcomes (a survey, customers, operational metrics: demo_outcomes.py) for its scorecard."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cxmaturity import demo_outcomes
 from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
-from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.services import accounts, assessments, organizations, outcomes
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Assessment, Membership, Organization, User
@@ -53,7 +55,14 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
             closed, opened = found["closed"], found["open"]
         group = assessments.groups(db, opened.id)[0]
         token = assessments.create_invitations(db, actor, opened.id, group.id, 1)[0]
-        return DemoSite(DEMO_EMAIL, password, org.id, closed.id, opened.id, token)
+        site = DemoSite(DEMO_EMAIL, password, org.id, closed.id, opened.id, token)
+    with sessions() as db:
+        has_outcomes = outcomes.has_data(db, site.organization_id)
+    if not has_outcomes:
+        # After the commit: the imports take their own transactions (checked first, then written all at once). A demo
+        # database made before outcomes existed gets them too.
+        demo_outcomes.seed(sessions, actor, site.organization_id)
+    return site
 
 
 def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Assessment, Assessment]:

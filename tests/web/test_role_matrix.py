@@ -166,6 +166,8 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "n": "1",
         "key": "nothing-by-this-key",
         "dataset_id": "999999",
+        "source_id": "999999",
+        "fmt": "json",
         "invitation_id": "999999",
         "competency_key": world.competency,
         # The framework browser's page of a built-in framework.

@@ -23,6 +23,7 @@ from cxmaturity.outcomes.problems import OutcomesError, Problem
 #: One cell: text from a CSV file; text, a number, a date or None from a workbook.
 CellValue = str | int | float | datetime | date | time | bool | None
 
+
 class FileError(OutcomesError):
     """A file that cannot be read at all (missing, not text, not a workbook)."""
 

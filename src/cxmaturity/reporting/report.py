@@ -23,6 +23,7 @@ from cxmaturity.reporting import charts as chart_specs
 from cxmaturity.reporting import view
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
+from cxmaturity.reporting.scorecard import Scorecard
 from cxmaturity.reporting.view import (
     CommentSource,
     CommentView,
@@ -47,6 +48,7 @@ SECTIONS = (
     ("charts", "Charts"),
     ("plan", "Plan"),
     ("progress", "Progress"),
+    ("outcomes", "Customer outcomes"),
     ("methodology", "Methodology"),
 )
 
@@ -148,6 +150,9 @@ class Report:
     methodology: Methodology
     #: The comparison with the previous assessment of the series; None for the first of a series.
     progress: ProgressView | None = None
+    #: The organization's executive CX scorecard (outcome metrics and customer asset beside maturity); None when the
+    #: organization holds no outcome data.
+    scorecard: Scorecard | None = None
 
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
@@ -156,7 +161,10 @@ class Report:
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
         """The top-level sections (anchor, heading) in order: the contents list."""
-        return tuple(s for s in SECTIONS if s[0] != "progress" or self.progress is not None)
+        missing = {"progress"} if self.progress is None else set()
+        if self.scorecard is None:
+            missing.add("outcomes")
+        return tuple(s for s in SECTIONS if s[0] not in missing)
 
     @property
     def filename(self) -> str:
@@ -289,6 +297,7 @@ def build(
     plan_made_at: datetime | None = None,
     logo: Logo | None = None,
     progress: ProgressView | None = None,
+    scorecard: Scorecard | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
     compares it with the previous assessment of its series."""
@@ -346,4 +355,5 @@ def build(
         plan_charts=() if plan is None else _plan_charts(plan, fw),
         methodology=methodology,
         progress=progress,
+        scorecard=scorecard,
     )

@@ -21,6 +21,7 @@ from cxmaturity.reporting import report as reporting
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
 from cxmaturity.reporting.report import Report
+from cxmaturity.reporting.scorecard import Scorecard
 from cxmaturity.services import access, branding, plans, results
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
@@ -70,7 +71,17 @@ def _progress(db: Session, assessment: Assessment) -> ProgressView | None:
     return progress_view.build(compared)
 
 
-def _build(db: Session, assessment: Assessment) -> Report:
+def _scorecard(db: Session, actor: Actor | None, assessment: Assessment) -> Scorecard | None:
+    """The organization's scorecard for the report's outcomes section, when it holds outcome data and a member asks
+    (the command line's operator report has no member whose view to show, and leaves the section out)."""
+    from cxmaturity.services import outcomes, scorecard
+
+    if actor is None or not outcomes.has_data(db, assessment.organization_id):
+        return None
+    return scorecard.scorecard(db, actor, assessment.organization_id)
+
+
+def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> Report:
     scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
     return reporting.build(
@@ -86,12 +97,13 @@ def _build(db: Session, assessment: Assessment) -> Report:
         plan_made_at=saved.info.created_at if saved else None,
         logo=branding.logo(db, assessment.organization_id),
         progress=_progress(db, assessment),
+        scorecard=_scorecard(db, actor, assessment),
     )
 
 
 def report(db: Session, actor: Actor, assessment_id: int) -> Report:
     """Return the report model of an assessment the actor may see (viewer and up)."""
-    return _build(db, access.assessment(db, actor, assessment_id, "viewer"))
+    return _build(db, access.assessment(db, actor, assessment_id, "viewer"), actor)
 
 
 def report_as_operator(db: Session, assessment_id: int) -> Report:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -58,6 +59,8 @@ class Organization(Base):
     #: Whether the organization keeps its results out of the installation's peer benchmarks. Out unless an owner
     #: opts in (docs/benchmarks.md says why).
     benchmark_opt_out: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: The smallest segment whose outcome metrics are shown (customers, survey responses), as for groups.
+    min_segment_size: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
 
 
 class User(Base):
@@ -464,3 +467,189 @@ class StoredResult(Base):
     #: The result at full precision (scoring/serialize.py ``result_to_full_dict``) and the comments it shows.
     data: Mapped[dict[str, Any]] = mapped_column()
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- customer outcomes (services/outcomes*.py, docs/outcomes.md) -----------------------------------------------------
+
+
+class OutcomeSource(Base):
+    """One imported file of outcome data: survey responses, a customer list or operational metrics (O-data).
+
+    Every stored survey response, customer and operational value points to the import that last wrote it; removing
+    an import removes what it wrote.
+    """
+
+    __tablename__ = "outcome_source"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    #: "survey", "customers" or "operational".
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300))
+    #: The tool the file came from as recognized (or stated): qualtrics, surveymonkey, google_forms, csv, xlsx.
+    tool: Mapped[str] = mapped_column(String(30))
+    #: The column mapping the import used, as JSON (the outcomes package's mapping, with the scales chosen).
+    mapping: Mapped[dict[str, Any]] = mapped_column()
+    #: Data rows read from the file, rows stored new, rows that replaced an earlier import's row with the same key.
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+    #: SYNTHETIC data (the demo) is labelled wherever it is shown.
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyResponse(Base):
+    """One survey response, normalized: the outcome questions on their scales and the other numeric answers.
+
+    Keyed by organization and the survey tool's response id, so a file imported twice is counted once (the later
+    import replaces the row). A narrow row on purpose: NPS by month x segment is a GROUP BY over millions of these,
+    and ``ix_survey_response_tally`` holds every column it reads in the order it groups by, so the database walks
+    that index once, in order, without sorting (services/outcomes_store.py).
+    """
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        Index(
+            "ix_survey_response_tally",
+            "organization_id",
+            "month",
+            "segment",
+            "nps",
+            "csat",
+            "csat_scale",
+            "ces",
+            "ces_scale",
+        ),
+        Index("ix_survey_response_source", "source_id"),
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
+    response_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("outcome_source.id", ondelete="CASCADE"))
+    #: As the file gave it, without a time zone: survey tools export local times, and a month is the file's month.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=False), default=None)
+    #: ``submitted_at``'s month (``2026-03``), written with it. Stored rather than computed in the query: SQLite
+    #: sorts every row to group by an expression (1.7 s for a million responses here) but groups a stored column
+    #: in index order (0.1 s); quarters and years are sums of months.
+    month: Mapped[str | None] = mapped_column(String(7), default=None)
+    #: "" when the file has no segment column or the row leaves it empty.
+    segment: Mapped[str] = mapped_column(String(100), default="")
+    #: Likelihood to recommend, 0-10.
+    nps: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    csat: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    #: The CSAT question's number of points (5 or 7).
+    csat_scale: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    ces: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    ces_scale: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    #: The other numeric answers (driver questions such as touchpoint ratings) by the mapping's name for them.
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class OutcomeUpload(Base):
+    """An uploaded outcome file waiting between its preview and its import (removed by the import, or after a day).
+
+    In the database rather than on a worker's disk: the preview and the import may be served by different workers.
+    Only the SHA-256 of the random token that names it is stored.
+    """
+
+    __tablename__ = "outcome_upload"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutcomeMapping(Base):
+    """A named column mapping an organization saved to reuse with the next export of the same survey."""
+
+    __tablename__ = "outcome_mapping"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    #: "survey", "customers" or "operational".
+    kind: Mapped[str] = mapped_column(String(20))
+    mapping: Mapped[dict[str, Any]] = mapped_column()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Customer(Base):
+    """A customer from a CRM export, for the customer asset: when they came, when they left, what they are worth."""
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "customer_key"),
+        Index("ix_customer_source", "source_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("outcome_source.id", ondelete="CASCADE"))
+    #: The CRM's customer id.
+    customer_key: Mapped[str] = mapped_column(String(200))
+    segment: Mapped[str] = mapped_column(String(100), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    #: None while the customer stays.
+    end_date: Mapped[date | None] = mapped_column(Date, default=None)
+    #: Value per year (revenue or margin, in the organization's currency).
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class OperationalValue(Base):
+    """One dated value of an operational metric (O-data), e.g. complaints per 1,000 orders in a month."""
+
+    __tablename__ = "operational_value"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "metric", "on_date", "segment"),
+        Index("ix_operational_value_source", "source_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("outcome_source.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(200))
+    on_date: Mapped[date] = mapped_column(Date)
+    #: "" for the whole organization.
+    segment: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[float] = mapped_column(Float)
+
+
+class WatchedMetric(Base):
+    """A metric an organization chose to watch ("key customer behaviors to watch"), shown on its scorecard.
+
+    ``metric`` is a metric key: ``nps``, ``csat``, ``ces``, ``customers``, ``customer_value``, ``retention``,
+    ``churn``, or ``operational:NAME`` for an O-data series.
+    """
+
+    __tablename__ = "watched_metric"
+    __table_args__ = (UniqueConstraint("organization_id", "metric"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(220))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    #: Whether a rise is good news (False for complaints, effort, churn).
+    higher_is_better: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InitiativeMetric(Base):
+    """A plan initiative's success measure tied to a metric, with the value it starts from and the one it aims at.
+
+    Keyed by initiative key like ``InitiativeStatus``, so the link survives re-plans that keep the initiative.
+    """
+
+    __tablename__ = "initiative_metric"
+    __table_args__ = (UniqueConstraint("assessment_id", "initiative_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    initiative_key: Mapped[str] = mapped_column(String(64))
+    #: A metric key, as in ``WatchedMetric``.
+    metric: Mapped[str] = mapped_column(String(220))
+    #: None: the metric's value over the period before the plan starts, computed when shown.
+    baseline: Mapped[float | None] = mapped_column(Float, default=None)
+    target: Mapped[float] = mapped_column(Float)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -37,6 +37,11 @@ HEAVY_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", "/api/v1/assessments/{assessment_id}/export/{filename}"),
     ("POST", "/api/v1/organizations/{organization_id}/frameworks"),
     ("POST", "/api/v1/assessments/{assessment_id}/answers/import"),
+    ("POST", "/orgs/{organization_id}/outcomes/upload"),
+    ("POST", "/orgs/{organization_id}/outcomes/import"),
+    ("GET", "/orgs/{organization_id}/outcomes/drivers"),
+    ("POST", "/api/v1/organizations/{organization_id}/outcomes/imports"),
+    ("GET", "/api/v1/organizations/{organization_id}/outcomes/drivers"),
 )
 
 

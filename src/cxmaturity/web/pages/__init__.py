@@ -11,6 +11,7 @@ from cxmaturity.web.pages import (
     health,
     joining,
     organizations,
+    outcomes,
     plans,
     quick,
     reports,
@@ -34,6 +35,7 @@ for module in (
     exports,
     reports,
     benchmarks,
+    outcomes,
 ):
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)

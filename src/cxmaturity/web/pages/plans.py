@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from cxmaturity.planning.model import Candidate
 from cxmaturity.reporting import plan_view
-from cxmaturity.services import access, plans, progress, results
+from cxmaturity.services import access, initiative_metrics, outcomes, plans, progress, results
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
 from cxmaturity.services.plans import Change, SavedPlan, Settings
@@ -148,6 +148,11 @@ def _page(
             stages=[(s.key, fw.text(s.name)) for s in fw.stages],
             own=list(current.custom),
             max_horizon=plans.MAX_HORIZON,
+            initiative_metrics=initiative_metrics.views(db, who.actor, assessment.id) if saved is not None else [],
+            metric_choices=[
+                *outcomes.METRIC_KEYS,
+                *(f"operational:{m}" for m in outcomes.operational_metrics(db, who.actor, assessment.organization_id)),
+            ],
             **extra,
         )
     response.headers.update(NO_STORE)

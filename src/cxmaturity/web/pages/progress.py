@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from cxmaturity.progress import INITIATIVE_STATUSES
 from cxmaturity.reporting import progress_view
-from cxmaturity.services import access, plans
+from cxmaturity.services import access, initiative_metrics, plans
 from cxmaturity.services import progress as series_service
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
@@ -91,6 +91,7 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
             plan_number=saved.number if saved is not None else None,
             initiatives=initiatives,
             statuses=INITIATIVE_STATUSES,
+            initiative_metrics=initiative_metrics.views(db, who.actor, assessment.id) if saved is not None else [],
             **extra,
         )
     response.headers.update(NO_STORE)

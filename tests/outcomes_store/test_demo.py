@@ -1,0 +1,42 @@
+"""The demo holds SYNTHETIC customer outcomes, labelled, so that a new user sees the scorecard with ``make run``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from cxmaturity.demo_site import seed
+from cxmaturity.services import scorecard
+from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
+from cxmaturity.storage.tables import OutcomeSource, User
+
+
+def test_the_demo_scorecard_shows_maturity_outcomes_and_the_asset_labelled_synthetic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = make_engine(url)
+    upgrade(url, engine)
+    sessions = make_sessionmaker(engine)
+    site = seed(sessions)
+    seed(sessions)  # a second start reuses the data: nothing is imported twice
+    with sessions() as db:
+        kinds = sorted(s.kind for s in db.scalars(select(OutcomeSource)))
+        assert kinds == ["customers", "operational", "survey"]
+        assert all(s.synthetic for s in db.scalars(select(OutcomeSource)))
+        user = db.scalar(select(User.id).where(User.email == site.email))
+        assert user is not None
+        card = scorecard.scorecard(db, Actor(user), site.organization_id, today=date.today())
+    engine.dispose()
+    assert card.synthetic
+    assert len(card.maturity) == 1
+    assert card.maturity[0].competencies
+    keys = [line.key for line in card.metrics]
+    assert keys[:4] == ["nps", "csat", "ces", "retention"]
+    assert any(k.startswith("operational:") for k in keys)
+    nps = card.metrics[0]
+    assert len(nps.points) >= 8
+    assert all(p.interval is not None for p in nps.points)
+    assert card.asset is not None
+    assert card.asset.withheld_segments == 0
