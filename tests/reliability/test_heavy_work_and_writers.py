@@ -29,7 +29,7 @@ from tests.web.test_api import answers_csv
 from tests.web.test_results_page import FW, Filled, fill
 
 #: How long the slowed-down work takes, and how quickly a respondent's save must get through meanwhile.
-SLOW = 2.0
+SLOW = 1.5
 QUICK = 0.6
 
 
