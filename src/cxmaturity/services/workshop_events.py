@@ -58,6 +58,11 @@ class Hub:
             with contextlib.suppress(RuntimeError):  # the loop has closed: its stream is gone
                 loop.call_soon_threadsafe(woken.set)
 
+    def watched(self) -> list[int]:
+        """The workshops that have a subscriber in this process."""
+        with self._lock:
+            return list(self._watchers)
+
     def watchers(self, workshop_id: int) -> int:
         with self._lock:
             return len(self._watchers.get(workshop_id, ()))

@@ -7,6 +7,7 @@ facilitator's state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,11 +159,23 @@ def _commitment(c: WorkshopCommitment) -> State:
     }
 
 
-def for_facilitator(db: Session, actor: Actor, workshop_id: int) -> State:
+RoomOf = Callable[[Session, Workshop], State]
+
+
+def for_presenter(db: Session, actor: Actor, workshop_id: int, room_of: RoomOf | None = None) -> State:
+    """What the projector shows: the room's state and the join code (never private commitments)."""
+    workshop = workshops.get(db, actor, workshop_id)
+    access.assessment(db, actor, workshop.assessment_id, "facilitator")
+    state = dict((room_of or room)(db, workshop))
+    state["join_code"] = workshop.join_code if workshops.is_live(workshop) else None
+    return state
+
+
+def for_facilitator(db: Session, actor: Actor, workshop_id: int, room_of: RoomOf | None = None) -> State:
     """The room's state plus what only the facilitator sees: the join code, the expiry, private commitments."""
     workshop = workshops.get(db, actor, workshop_id)
     access.assessment(db, actor, workshop.assessment_id, "facilitator")
-    state = room(db, workshop)
+    state = dict((room_of or room)(db, workshop))
     state["join_code"] = workshop.join_code if workshops.is_live(workshop) else None
     state["expires_at"] = workshops.utc(workshop.expires_at).isoformat()
     state["commitments"] = [_commitment(c) for c in workshops.commitments(db, workshop.id, private=True)]
@@ -173,13 +186,13 @@ def for_facilitator(db: Session, actor: Actor, workshop_id: int) -> State:
     return state
 
 
-def for_participant(db: Session, token: str | None) -> State | None:
+def for_participant(db: Session, token: str | None, room_of: RoomOf | None = None) -> State | None:
     """The room's state plus the participant's own vote in the round on screen (theirs only); None: unknown token."""
     found = workshops.participant(db, token)
     if found is None:
         return None
     who, workshop = found
-    state = room(db, workshop)
+    state = dict((room_of or room)(db, workshop))
     mine = None
     if state["item"] is not None and workshop.current_item_id is not None:
         item = db.get(WorkshopItem, workshop.current_item_id)

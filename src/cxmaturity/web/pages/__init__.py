@@ -13,11 +13,12 @@ from cxmaturity.web.pages import (
     reports,
     respond,
     results,
+    workshops,
 )
 
 # Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
 router = APIRouter()
 # Respondent pages first: they carry most of the traffic, and routes are matched in order.
-for module in (respond, auth, organizations, assessments, results, plans, exports, reports, benchmarks):
+for module in (respond, auth, organizations, assessments, results, plans, exports, reports, benchmarks, workshops):
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)
