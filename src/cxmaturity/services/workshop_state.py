@@ -8,7 +8,7 @@ facilitator's state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -324,3 +324,8 @@ def record_of(db: Session, assessment: Assessment) -> Record | None:
 def record(db: Session, actor: Actor, assessment_id: int) -> Record | None:
     """The record of the assessment's latest workshop (viewer and up)."""
     return record_of(db, access.assessment(db, actor, assessment_id, "viewer"))
+
+
+def record_to_dict(found: Record) -> dict[str, Any]:
+    """The record as JSON (the API's and the JSON export's shape)."""
+    return asdict(found)
