@@ -216,8 +216,9 @@ def join_form(request: Request, code: str = "") -> Response:
 
 @router.post("/join")
 def join(request: Request, code: str = Form(""), csrf_token: str = Form("")) -> Response:
+    # A signed-in member may join too (from the same browser): their forms carry the session's token.
     with unit_of_work(request) as db:
-        check_csrf(request, None, csrf_token)
+        check_csrf(request, signed_in(request, db), csrf_token)
     try:
         with throttling.counting_unknown_links(request), unit_of_work(request) as db:
             token, _ = workshops.join(db, code[:40])
@@ -236,7 +237,9 @@ def room(request: Request) -> Response:
         state = workshop_state.for_participant(db, request.cookies.get(PARTICIPANT_COOKIE), live.room_state)
         if state is None:
             return redirect("/join")
-        response = render(request, "workshop_room.html", None, state=state, today=workshops.today().isoformat())
+        response = render(
+            request, "workshop_room.html", signed_in(request, db), state=state, today=workshops.today().isoformat()
+        )
     response.headers.update(NO_STORE)
     return response
 
@@ -247,7 +250,7 @@ def participant_act(request: Request, form: PostedForm) -> Response:
     token = request.cookies.get(PARTICIPANT_COOKIE)
     try:
         with unit_of_work(request) as db:
-            check_csrf(request, None, fields.get("csrf_token"))
+            check_csrf(request, signed_in(request, db), fields.get("csrf_token"))
             if workshops.participant(db, token) is None:
                 if not _wants_json(request):
                     return redirect("/join")
