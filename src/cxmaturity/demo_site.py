@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
+from cxmaturity.demo_workshop import run_synthetic_workshop
 from cxmaturity.services import accounts, assessments, organizations
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
@@ -73,6 +74,7 @@ def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Asses
     assessments.store_responses(db, closed, responses, group_ids, source="link", held=False)
     assessments.set_status(db, actor, closed.id, "open")
     assessments.set_status(db, actor, closed.id, "closed")
+    run_synthetic_workshop(db, actor, closed)
     opened = assessments.create(
         db,
         actor,
