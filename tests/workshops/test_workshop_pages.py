@@ -150,6 +150,13 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
     assert "Call ten customers" in record
     assert "As surveyed and as agreed" in record
     assert "We saw it" in record
+    # The report's workshop section: as surveyed beside as agreed, the agreed answer, the public commitment.
+    report = facilitator.get(f"/assessments/{team.assessment}/report.html").text
+    assert '<h2 id="workshop-heading">Workshop</h2>' in report
+    assert "as agreed" in report
+    assert "We saw it" in report
+    assert "Call ten customers" in report
+    assert "Open a customer room" in report
     # The code died with the workshop.
     late_joiner = site.client()
     gone = late_joiner.post("/join", data={"code": code.group(1), "csrf_token": late_joiner.csrf("/join")})

@@ -32,6 +32,7 @@ from cxmaturity.reporting.view import (
     ResultsView,
     StageGuide,
 )
+from cxmaturity.reporting.workshop_view import WorkshopSection
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.result import Result
 
@@ -46,6 +47,7 @@ SECTIONS = (
     ("charts", "Charts"),
     ("plan", "Plan"),
     ("progress", "Progress"),
+    ("workshop", "Workshop"),
     ("methodology", "Methodology"),
 )
 
@@ -147,6 +149,8 @@ class Report:
     methodology: Methodology
     #: The comparison with the previous assessment of the series; None for the first of a series.
     progress: ProgressView | None = None
+    #: The latest workshop's record with the result as agreed; None when no workshop was run.
+    workshop: WorkshopSection | None = None
 
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
@@ -155,7 +159,8 @@ class Report:
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
         """The top-level sections (anchor, heading) in order: the contents list."""
-        return tuple(s for s in SECTIONS if s[0] != "progress" or self.progress is not None)
+        optional = {"progress": self.progress, "workshop": self.workshop}
+        return tuple(s for s in SECTIONS if s[0] not in optional or optional[s[0]] is not None)
 
     @property
     def filename(self) -> str:
@@ -292,6 +297,7 @@ def build(
     plan_made_at: datetime | None = None,
     logo: Logo | None = None,
     progress: ProgressView | None = None,
+    workshop: WorkshopSection | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
     compares it with the previous assessment of its series."""
@@ -349,4 +355,5 @@ def build(
         plan_charts=() if plan is None else _plan_charts(plan, fw),
         methodology=methodology,
         progress=progress,
+        workshop=workshop,
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ class Hub:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._watchers: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+        self._versions: dict[int, int] = {}
 
     def subscribe(self, workshop_id: int) -> asyncio.Event:
         """Return an event that is set whenever the workshop changes (the caller clears it)."""
@@ -50,10 +51,21 @@ class Hub:
                 watchers.discard(entry)
             if not watchers:
                 self._watchers.pop(workshop_id, None)
+                self._versions.pop(workshop_id, None)
 
-    def publish(self, workshop_ids: Iterable[int]) -> None:
+    def version(self, workshop_id: int) -> int:
+        """The newest version announced for the workshop in this process (0: none yet)."""
         with self._lock:
-            targets = [w for wid in workshop_ids for w in self._watchers.get(wid, ())]
+            return self._versions.get(workshop_id, 0)
+
+    def publish(self, versions: Mapping[int, int]) -> None:
+        """Wake the workshops' subscribers; a version of 0 (unknown) makes them read the current one."""
+        with self._lock:
+            for wid, version in versions.items():
+                # Unknown: one above what is known, so the streams look, and read what the database has.
+                known = self._versions.get(wid, 0)
+                self._versions[wid] = max(known, version) if version else known + 1
+            targets = [w for wid in versions for w in self._watchers.get(wid, ())]
         for loop, woken in targets:
             with contextlib.suppress(RuntimeError):  # the loop has closed: its stream is gone
                 loop.call_soon_threadsafe(woken.set)
@@ -73,8 +85,8 @@ hub = Hub()
 
 def announce(db: Session, workshop_id: int, version: int) -> None:
     """Announce the workshop's new version when ``db``'s transaction commits (and never if it rolls back)."""
-    pending: set[int] = db.info.setdefault(_PENDING, set())
-    pending.add(workshop_id)
+    pending: dict[int, int] = db.info.setdefault(_PENDING, {})
+    pending[workshop_id] = max(version, pending.get(workshop_id, 0))
     if db.get_bind().dialect.name == "postgresql":
         # Transactional: PostgreSQL delivers it to every listener at commit, and drops it on rollback.
         db.execute(

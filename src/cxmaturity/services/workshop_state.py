@@ -28,6 +28,7 @@ from cxmaturity.storage.tables import (
     WorkshopVote,
 )
 from cxmaturity.workshops import apply_agreed, distribution, vote_options
+from cxmaturity.workshops.record import Record, RecordAgreed, RecordCommitment, RecordItem, RecordStep
 
 State = dict[str, Any]
 
@@ -159,47 +160,90 @@ def _commitment(c: WorkshopCommitment) -> State:
     }
 
 
-RoomOf = Callable[[Session, Workshop], State]
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything any screen of the workshop may show at one version, read once (``snapshot``); each screen's view
+    is cut from it without another query. ``votes`` (participant id to option, the current round) never leaves the
+    server: each participant gets only their own entry."""
+
+    version: int
+    room: State
+    join_code: str | None
+    expires_at: str
+    all_commitments: tuple[State, ...]
+    agreed_answers: tuple[State | None, ...]
+    votes: dict[int, str]
+
+    def presenter(self) -> State:
+        """What the projector shows: the room's state and the join code (never private commitments)."""
+        return {**self.room, "join_code": self.join_code}
+
+    def facilitator(self) -> State:
+        """The room's state plus what only the facilitator sees: join code, expiry, private commitments."""
+        return {
+            **self.room,
+            "join_code": self.join_code,
+            "expires_at": self.expires_at,
+            "commitments": list(self.all_commitments),
+            "agreed_answers": list(self.agreed_answers),
+        }
+
+    def participant(self, participant_id: int) -> State:
+        """The room's state plus the participant's own vote in the round on screen (theirs only)."""
+        return {**self.room, "me": {"vote": self.votes.get(participant_id)}}
 
 
-def for_presenter(db: Session, actor: Actor, workshop_id: int, room_of: RoomOf | None = None) -> State:
-    """What the projector shows: the room's state and the join code (never private commitments)."""
+def snapshot(db: Session, workshop: Workshop) -> Snapshot:
+    """Read the workshop's snapshot at its current version."""
+    state = room(db, workshop)
+    votes: dict[int, str] = {}
+    if workshop.current_item_id is not None:
+        item = db.get(WorkshopItem, workshop.current_item_id)
+        if item is not None and item.round:
+            rows = db.execute(
+                select(WorkshopVote.participant_id, WorkshopVote.option_key).where(
+                    WorkshopVote.item_id == item.id, WorkshopVote.round == item.round
+                )
+            )
+            votes = {int(participant): str(option) for participant, option in rows}
+    fw = framework_of(workshops.assessment_of(db, workshop))
+    return Snapshot(
+        version=int(state["version"]),
+        room=state,
+        join_code=workshop.join_code if workshops.is_live(workshop) else None,
+        expires_at=workshops.utc(workshop.expires_at).isoformat(),
+        all_commitments=tuple(_commitment(c) for c in workshops.commitments(db, workshop.id, private=True)),
+        agreed_answers=tuple(_agreed(fw, a) for a in workshops.agreed_answers(db, workshop.assessment_id)),
+        votes=votes,
+    )
+
+
+SnapshotOf = Callable[[Session, Workshop], Snapshot]
+
+
+def _facilitated(db: Session, actor: Actor, workshop_id: int) -> Workshop:
     workshop = workshops.get(db, actor, workshop_id)
     access.assessment(db, actor, workshop.assessment_id, "facilitator")
-    state = dict((room_of or room)(db, workshop))
-    state["join_code"] = workshop.join_code if workshops.is_live(workshop) else None
-    return state
+    return workshop
 
 
-def for_facilitator(db: Session, actor: Actor, workshop_id: int, room_of: RoomOf | None = None) -> State:
-    """The room's state plus what only the facilitator sees: the join code, the expiry, private commitments."""
-    workshop = workshops.get(db, actor, workshop_id)
-    access.assessment(db, actor, workshop.assessment_id, "facilitator")
-    state = dict((room_of or room)(db, workshop))
-    state["join_code"] = workshop.join_code if workshops.is_live(workshop) else None
-    state["expires_at"] = workshops.utc(workshop.expires_at).isoformat()
-    state["commitments"] = [_commitment(c) for c in workshops.commitments(db, workshop.id, private=True)]
-    state["agreed_answers"] = [
-        _agreed(framework_of(workshops.assessment_of(db, workshop)), a)
-        for a in workshops.agreed_answers(db, workshop.assessment_id)
-    ]
-    return state
+def for_presenter(db: Session, actor: Actor, workshop_id: int, snapshot_of: SnapshotOf | None = None) -> State:
+    """The presenter view's state (facilitator role)."""
+    return (snapshot_of or snapshot)(db, _facilitated(db, actor, workshop_id)).presenter()
 
 
-def for_participant(db: Session, token: str | None, room_of: RoomOf | None = None) -> State | None:
-    """The room's state plus the participant's own vote in the round on screen (theirs only); None: unknown token."""
+def for_facilitator(db: Session, actor: Actor, workshop_id: int, snapshot_of: SnapshotOf | None = None) -> State:
+    """The control view's state (facilitator role)."""
+    return (snapshot_of or snapshot)(db, _facilitated(db, actor, workshop_id)).facilitator()
+
+
+def for_participant(db: Session, token: str | None, snapshot_of: SnapshotOf | None = None) -> State | None:
+    """A participant's state; None for an unknown token."""
     found = workshops.participant(db, token)
     if found is None:
         return None
     who, workshop = found
-    state = dict((room_of or room)(db, workshop))
-    mine = None
-    if state["item"] is not None and workshop.current_item_id is not None:
-        item = db.get(WorkshopItem, workshop.current_item_id)
-        if item is not None and item.round:
-            mine = workshops.my_vote(db, who.id, item)
-    state["me"] = {"vote": mine}
-    return state
+    return (snapshot_of or snapshot)(db, workshop).participant(who.id)
 
 
 # --- as agreed --------------------------------------------------------------------------------------------------------
@@ -218,58 +262,6 @@ def as_agreed(db: Session, assessment: Assessment) -> Result | None:
 
 
 # --- the record -------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordItem:
-    title: str
-    kind: str
-    indicator: str | None
-    skipped: bool
-    #: Revealed rounds only, each a distribution over the options (an unrevealed round is never shown).
-    rounds: tuple[dict[str, int], ...]
-
-
-@dataclass(frozen=True)
-class RecordAgreed:
-    indicator: str
-    question: str
-    option: str
-    label: str
-    rationale: str
-    evidence: str
-
-
-@dataclass(frozen=True)
-class RecordCommitment:
-    who: str
-    what: str
-    by_when: str
-
-
-@dataclass(frozen=True)
-class RecordStep:
-    title: str
-    competency: str
-    owner: str
-    in_plan: bool
-
-
-@dataclass(frozen=True)
-class Record:
-    """A workshop as the report and the exports show it. Private commitments are counted, never shown."""
-
-    workshop_id: int
-    status: str
-    started_at: str
-    finished_at: str | None
-    participants: int
-    items: tuple[RecordItem, ...]
-    agreed: tuple[RecordAgreed, ...]
-    definition: str
-    commitments: tuple[RecordCommitment, ...]
-    private_commitments: int
-    next_steps: tuple[RecordStep, ...]
 
 
 def record_of(db: Session, assessment: Assessment) -> Record | None:

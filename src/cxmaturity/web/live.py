@@ -1,15 +1,20 @@
 """Live workshop screens: server-sent event streams, and the PostgreSQL listener that feeds them across workers.
 
-A stream first sends the room's state as it is now (so a screen that reconnects or reloads is where the room is),
-then waits on this process's hub (``services.workshop_events``). When woken it waits ``COALESCE`` seconds so that a
-burst of changes (thirty votes in a second) becomes one update, reads the workshop's version and, if it is newer than
-the one sent last, sends the state at that version. Each event's ``id`` is the version. The room's shared state is
-read once per version per worker and kept in a small cache; a participant's stream adds only their own vote.
+A stream first sends the screen's state as it is now (so a screen that reconnects or reloads is where the room is),
+then waits on this process's hub (``services.workshop_events``), which also knows the newest version announced. When
+woken it waits ``COALESCE`` seconds so that a burst of changes (thirty votes in a second) becomes one update, and, if
+the announced version is newer than the one it sent last, sends the state at that version. Each event's ``id`` is
+the version.
 
-On PostgreSQL a daemon thread per worker LISTENs on ``workshop_events.CHANNEL`` and passes every notification to
-the hub, so a change made through another worker reaches this worker's screens within milliseconds of the commit.
-A stream ends after ``MAX_STREAM`` seconds or when the workshop ends; the browser's EventSource reconnects by itself
-(``retry``), and gets the current state first.
+Everything the screens of a workshop show at one version is read once per worker (``workshop_state.snapshot``,
+kept in ``snapshots``): one stream reads it, the others wait for it and cut their own view from it (a participant's
+adds only their own vote). So a change costs one read per worker, not one per screen; on SQLite, where every
+transaction takes the one writer lock, reads per screen would queue behind one another and the writes.
+
+On PostgreSQL a daemon thread per worker LISTENs on ``workshop_events.CHANNEL`` and passes every notification (with
+its version) to the hub, so a change made through another worker reaches this worker's screens within milliseconds
+of the commit. A stream ends after ``MAX_STREAM`` seconds or when the workshop ends; the browser's EventSource
+reconnects by itself (``retry``) and gets the current state first.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response, StreamingResponse
 
 from cxmaturity.services import workshop_state
 from cxmaturity.services.workshop_events import CHANNEL, hub
+from cxmaturity.services.workshop_state import Snapshot
 from cxmaturity.storage.tables import Workshop
 
 log = logging.getLogger(__name__)
@@ -46,40 +52,67 @@ RETRY_MS = 1000
 State = dict[str, Any]
 
 
-class RoomCache:
-    """The room's shared state per (database, workshop, version): read once per worker, whoever asks."""
+class Snapshots:
+    """Workshop snapshots per (database, workshop, version), read once per worker however many screens ask."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 128) -> None:
         self._lock = threading.Lock()
-        self._states: OrderedDict[tuple[int, int, int], State] = OrderedDict()
+        self._reading: dict[tuple[int, int], threading.Lock] = {}
+        self._found: OrderedDict[tuple[int, int, int], Snapshot] = OrderedDict()
         self._size = size
 
-    def get(self, db: Session, workshop: Workshop) -> State:
-        key = (id(db.get_bind()), workshop.id, workshop.version)
+    def _get(self, key: tuple[int, int, int]) -> Snapshot | None:
         with self._lock:
-            found = self._states.get(key)
+            found = self._found.get(key)
             if found is not None:
-                self._states.move_to_end(key)
-                return found
-        state = workshop_state.room(db, workshop)
+                self._found.move_to_end(key)
+            return found
+
+    def _put(self, key: tuple[int, int, int], found: Snapshot) -> None:
         with self._lock:
-            self._states[key] = state
-            while len(self._states) > self._size:
-                self._states.popitem(last=False)
-        return state
+            self._found[key] = found
+            while len(self._found) > self._size:
+                self._found.popitem(last=False)
+
+    def of(self, db: Session, workshop: Workshop) -> Snapshot:
+        """The workshop's snapshot at its version (as ``workshop_state.snapshot``), from the cache when read before."""
+        key = (id(db.get_bind()), workshop.id, workshop.version)
+        found = self._get(key)
+        if found is None:
+            found = workshop_state.snapshot(db, workshop)
+            self._put(key, found)
+        return found
+
+    def at_least(self, sessions: sessionmaker[Session], workshop_id: int, version: int) -> Snapshot | None:
+        """A snapshot of at least ``version`` (None: the workshop is gone). One caller per workshop reads it; the
+        others wait and take what it read."""
+        bind = id(sessions.kw.get("bind"))
+        found = self._get((bind, workshop_id, version))
+        if found is not None:
+            return found
+        with self._lock:
+            reading = self._reading.setdefault((bind, workshop_id), threading.Lock())
+        with reading:
+            found = self._get((bind, workshop_id, version))
+            if found is not None:
+                return found
+            with sessions() as db:
+                workshop = db.get(Workshop, workshop_id)
+                if workshop is None:
+                    return None
+                found = workshop_state.snapshot(db, workshop)
+            self._put((bind, workshop_id, found.version), found)
+            if found.version > version:
+                self._put((bind, workshop_id, version), found)
+            return found
 
 
-rooms = RoomCache()
+snapshots = Snapshots()
 
 
-def room_state(db: Session, workshop: Workshop) -> State:
-    """The room's state at the workshop's version, from this worker's cache when it was read before."""
-    return rooms.get(db, workshop)
-
-
-def _version(sessions: sessionmaker[Session], workshop_id: int) -> int | None:
-    with sessions() as db:
-        return db.scalar(select(Workshop.version).where(Workshop.id == workshop_id))
+def snapshot_of(db: Session, workshop: Workshop) -> Snapshot:
+    """The snapshot at the workshop's version, through this worker's cache (pages and the API use it too)."""
+    return snapshots.of(db, workshop)
 
 
 def _message(state: State) -> bytes:
@@ -88,27 +121,25 @@ def _message(state: State) -> bytes:
 
 
 def stream(
-    sessions: sessionmaker[Session], engine: Engine, workshop_id: int, load: Callable[[Session], State | None]
+    sessions: sessionmaker[Session],
+    engine: Engine,
+    workshop_id: int,
+    first: State,
+    view: Callable[[Snapshot], State],
 ) -> Response:
-    """A server-sent event stream of one screen's state of the workshop (``load`` reads it, None: no longer
-    allowed, which ends the stream)."""
+    """A server-sent event stream of one screen: ``first`` (the state read when it connected), then ``view`` of
+    each newer snapshot. The caller has checked who may watch."""
     ensure_listener(engine)
-
-    def read() -> State | None:
-        with sessions() as db:
-            return load(db)
 
     async def events() -> AsyncIterator[bytes]:
         woken = hub.subscribe(workshop_id)
         try:
             yield f"retry: {RETRY_MS}\n\n".encode()
-            state = await anyio.to_thread.run_sync(read)
-            if state is None:
-                return
-            yield _message(state)
-            sent = int(state["version"])
+            yield _message(first)
+            sent = int(first["version"])
+            status = first["status"]
             ends = time.monotonic() + MAX_STREAM
-            while state["status"] == "running" and time.monotonic() < ends:
+            while status == "running" and time.monotonic() < ends:
                 try:
                     await asyncio.wait_for(woken.wait(), timeout=KEEPALIVE)
                 except TimeoutError:
@@ -116,15 +147,16 @@ def stream(
                     continue
                 await asyncio.sleep(COALESCE)
                 woken.clear()
-                version = await anyio.to_thread.run_sync(_version, sessions, workshop_id)
-                if version is None or version <= sent:
+                announced = hub.version(workshop_id)
+                if announced <= sent:
                     continue
-                state = await anyio.to_thread.run_sync(read)
-                if state is None:
+                found = await anyio.to_thread.run_sync(snapshots.at_least, sessions, workshop_id, announced)
+                if found is None:
                     return
-                if int(state["version"]) > sent:
+                if found.version > sent:
+                    state = view(found)
                     yield _message(state)
-                    sent = int(state["version"])
+                    sent, status = found.version, state["status"]
         finally:
             hub.unsubscribe(workshop_id, woken)
 
@@ -174,11 +206,11 @@ def _listen(target: str, ready: threading.Event) -> None:
                 ready.set()
                 delay = 0.5
                 # After a reconnect every workshop may have changed unseen: wake every stream to check its version.
-                hub.publish(hub.watched())
+                hub.publish(dict.fromkeys(hub.watched(), 0))
                 for note in conn.notifies():
-                    workshop, _, _version = note.payload.partition(":")
+                    workshop, _, version = note.payload.partition(":")
                     if workshop.isdigit():
-                        hub.publish([int(workshop)])
+                        hub.publish({int(workshop): int(version) if version.isdigit() else 0})
         except Exception:  # the database went away: reconnect, and say so once per attempt
             log.warning("workshop listener lost its PostgreSQL connection; reconnecting", exc_info=True)
             ready.set()

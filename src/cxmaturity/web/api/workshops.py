@@ -98,7 +98,7 @@ def start(request: Request, token: Token, assessment_id: AssessmentId) -> State:
 def state(request: Request, token: Token, assessment_id: AssessmentId) -> State:
     with acting(request, token) as (db, actor):
         access.assessment(db, actor, assessment_id, "facilitator")
-        return workshop_state.for_facilitator(db, actor, _running(db, assessment_id).id, live.room_state)
+        return workshop_state.for_facilitator(db, actor, _running(db, assessment_id).id, live.snapshot_of)
 
 
 @router.post(
@@ -144,7 +144,7 @@ def join(request: Request, body: JoinRequest) -> State:
 @router.get("/join/state", summary="The room's state as a participant sees it")
 def participant_state(request: Request, participant: ParticipantToken = None) -> State:
     with unit_of_work(request) as db:
-        found = workshop_state.for_participant(db, participant, live.room_state)
+        found = workshop_state.for_participant(db, participant, live.snapshot_of)
     if found is None:
         raise NotFound("you have not joined a workshop with this token; join with POST /api/v1/join")
     return found

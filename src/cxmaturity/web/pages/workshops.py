@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from cxmaturity.services import access, workshop_state, workshops
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import NotFound, ServiceError
+from cxmaturity.services.workshop_state import Snapshot
 from cxmaturity.storage.tables import Workshop
 from cxmaturity.web import live, throttling
 from cxmaturity.web.context import (
@@ -66,13 +67,12 @@ def control(request: Request, assessment_id: int) -> Response:
         who = require_signed_in(request, db)
         assessment = access.assessment(db, who.actor, assessment_id, "facilitator")
         running = _running(db, assessment.id)
-        state = live.room_state  # the control view reads the room through this worker's cache
         context: dict[str, Any] = {
             "assessment": assessment,
             "organization": assessment.organization,
             "workshop": running,
             "latest": workshops.latest_of(db, assessment.id),
-            "state": workshop_state.for_facilitator(db, who.actor, running.id, state) if running else None,
+            "state": workshop_state.for_facilitator(db, who.actor, running.id, live.snapshot_of) if running else None,
             "join_url": join_url(request),
         }
         fw = framework_of(assessment)
@@ -121,7 +121,7 @@ def present(request: Request, assessment_id: int) -> Response:
         running = _running(db, assessment.id)
         if running is None:
             return redirect(f"/assessments/{assessment_id}/workshop")
-        state = workshop_state.for_presenter(db, who.actor, running.id, live.room_state)
+        state = workshop_state.for_presenter(db, who.actor, running.id, live.snapshot_of)
         code = running.join_code
         response = render(
             request,
@@ -139,22 +139,18 @@ def present(request: Request, assessment_id: int) -> Response:
 @router.get("/assessments/{assessment_id}/workshop/events")
 def facilitator_events(request: Request, assessment_id: int, view: str = "control") -> Response:
     """The control or presenter view's live state (204 when no workshop runs: the browser stops asking)."""
+    present = view == "present"
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         access.assessment(db, who.actor, assessment_id, "facilitator")
         running = _running(db, assessment_id)
         if running is None:
             return Response(status_code=204)
-        workshop_id, actor = running.id, who.actor
-    read = workshop_state.for_presenter if view == "present" else workshop_state.for_facilitator
-
-    def load(db: Any) -> dict[str, Any] | None:
-        try:
-            return read(db, actor, workshop_id, live.room_state)
-        except ServiceError:
-            return None  # the facilitator lost the role meanwhile: the stream ends
-
-    return live.stream(request.app.state.sessions, request.app.state.engine, workshop_id, load)
+        read = workshop_state.for_presenter if present else workshop_state.for_facilitator
+        first = read(db, who.actor, running.id, live.snapshot_of)
+        workshop_id = running.id
+    cut = Snapshot.presenter if present else Snapshot.facilitator
+    return live.stream(request.app.state.sessions, request.app.state.engine, workshop_id, first, cut)
 
 
 @router.get("/assessments/{assessment_id}/workshop/record")
@@ -234,7 +230,7 @@ def join(request: Request, code: str = Form(""), csrf_token: str = Form("")) -> 
 @router.get("/join/room")
 def room(request: Request) -> Response:
     with unit_of_work(request) as db:
-        state = workshop_state.for_participant(db, request.cookies.get(PARTICIPANT_COOKIE), live.room_state)
+        state = workshop_state.for_participant(db, request.cookies.get(PARTICIPANT_COOKIE), live.snapshot_of)
         if state is None:
             return redirect("/join")
         response = render(
@@ -273,9 +269,10 @@ def participant_events(request: Request) -> Response:
         found = workshops.participant(db, token)
         if found is None:
             return Response(status_code=204)
-        workshop_id = found[1].id
+        who, workshop = found
+        first = live.snapshot_of(db, workshop).participant(who.id)
 
-    def load(db: Any) -> dict[str, Any] | None:
-        return workshop_state.for_participant(db, token, live.room_state)
+    def view(snap: Snapshot) -> dict[str, Any]:
+        return snap.participant(who.id)
 
-    return live.stream(request.app.state.sessions, request.app.state.engine, workshop_id, load)
+    return live.stream(request.app.state.sessions, request.app.state.engine, workshop.id, first, view)
