@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks load faults).
+exports benchmarks load faults workshop).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -24,6 +24,7 @@ from bench import (
     bench_reports,
     bench_scoring,
     bench_web,
+    bench_workshop,
 )
 
 
@@ -42,6 +43,7 @@ def main() -> int:
         ("benchmarks", bench_benchmarks.run),
         ("load", bench_load.run),
         ("faults", bench_faults.run),
+        ("workshop", bench_workshop.run),
     )
     for name, run in suites:
         if only and name not in only:

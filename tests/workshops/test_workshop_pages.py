@@ -3,7 +3,9 @@ commit; bad input gets a clear message and changes nothing; hidden votes are in 
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
 
@@ -157,6 +159,20 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
     assert "We saw it" in report
     assert "Call ten customers" in report
     assert "Open a customer room" in report
+    # The exports: the "all" export holds the record (JSON) and its tables (a sheet each).
+    everything = facilitator.get(f"/assessments/{team.assessment}/export/all.json")
+    assert everything.status_code == 200
+    record_json = everything.json()["workshop"]
+    assert record_json["agreed"][0]["rationale"] == "We saw it"
+    assert [c["what"] for c in record_json["commitments"]] == ["Call ten customers"]
+    assert sum(record_json["items"][1]["rounds"][0].values()) == 3
+    book = facilitator.get(f"/assessments/{team.assessment}/export/all.zip")
+    assert book.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(book.content)) as archive:
+        names = archive.namelist()
+        votes = archive.read(next(n for n in names if "workshop_votes" in n)).decode("utf-8-sig")
+    assert any("workshop_agreed" in n for n in names)
+    assert "Round" not in votes  # counts per option and round, nothing per person
     # The code died with the workshop.
     late_joiner = site.client()
     gone = late_joiner.post("/join", data={"code": code.group(1), "csrf_token": late_joiner.csrf("/join")})
