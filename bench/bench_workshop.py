@@ -91,11 +91,25 @@ class Screen:
     #: When the first event of the current connection arrived, and its state.
     first: tuple[float, dict[str, object]] | None = None
     events: int = 0
+    reconnects: int = 0
+    drops: int = 0
 
 
 async def watch(client: httpx.AsyncClient, screen: Screen, stop: asyncio.Event) -> None:
-    """Read the participant's stream until ``stop``; note reveals and the first state."""
+    """Read the participant's stream until ``stop``, reconnecting as a browser's EventSource does (after the
+    stream's ``retry``, one second) when the server ends it; note reveals and the first state."""
     screen.first = None
+    while not stop.is_set():
+        try:
+            await _read(client, screen, stop)
+        except httpx.HTTPError:
+            screen.drops += 1
+        if not stop.is_set():
+            screen.reconnects += 1
+            await asyncio.sleep(1.0)
+
+
+async def _read(client: httpx.AsyncClient, screen: Screen, stop: asyncio.Event) -> None:
     async with client.stream("GET", "/join/events", headers={"Cookie": f"cxm_workshop={screen.token}"}) as response:
         data = ""
         async for line in response.aiter_lines():
@@ -319,9 +333,15 @@ def run() -> list[Row]:
     if twice:
         problems.append(f"{twice} votes counted twice")
     if outcome.votes.refused or outcome.votes.failed or outcome.storm_votes.refused or outcome.storm_votes.failed:
+        reasons = [
+            *outcome.votes.refused,
+            *outcome.votes.failed,
+            *outcome.storm_votes.refused,
+            *outcome.storm_votes.failed,
+        ]
         problems.append(
             f"{len(outcome.votes.refused) + len(outcome.storm_votes.refused)} votes refused, "
-            f"{len(outcome.votes.failed) + len(outcome.storm_votes.failed)} failed"
+            f"{len(outcome.votes.failed) + len(outcome.storm_votes.failed)} failed, e.g. {reasons[0]}"
         )
     if outcome.storm_first_ok != PARTICIPANTS:
         problems.append(f"only {outcome.storm_first_ok} of {PARTICIPANTS} reconnected screens saw the open round first")

@@ -13,7 +13,7 @@ transaction takes the one writer lock, reads per screen would queue behind one a
 
 On PostgreSQL a daemon thread per worker LISTENs on ``workshop_events.CHANNEL`` and passes every notification (with
 its version) to the hub, so a change made through another worker reaches this worker's screens within milliseconds
-of the commit. A stream ends after ``MAX_STREAM`` seconds or when the workshop ends; the browser's EventSource
+of the commit. A stream ends after about ``MAX_STREAM`` seconds or when the workshop ends; the browser's EventSource
 reconnects by itself (``retry``) and gets the current state first.
 """
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -44,8 +45,10 @@ log = logging.getLogger(__name__)
 COALESCE = 0.15
 #: Seconds between keep-alive comments (proxies close idle connections).
 KEEPALIVE = 15.0
-#: Seconds a stream lasts before the browser is asked to reconnect (it gets the current state again).
-MAX_STREAM = 300.0
+#: Seconds a stream lasts before the browser is asked to reconnect (it gets the current state again), give or take
+#: ``MAX_STREAM_JITTER`` of it at random, so that a room's streams do not all reconnect in the same second.
+MAX_STREAM = 1800.0
+MAX_STREAM_JITTER = 0.2
 #: Milliseconds the browser waits before reconnecting a dropped stream.
 RETRY_MS = 1000
 
@@ -138,7 +141,7 @@ def stream(
             yield _message(first)
             sent = int(first["version"])
             status = first["status"]
-            ends = time.monotonic() + MAX_STREAM
+            ends = time.monotonic() + MAX_STREAM * (1 - MAX_STREAM_JITTER * random.random())
             while status == "running" and time.monotonic() < ends:
                 try:
                     await asyncio.wait_for(woken.wait(), timeout=KEEPALIVE)
