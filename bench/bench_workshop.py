@@ -145,6 +145,8 @@ async def facilitate(client: httpx.AsyncClient, setup: Setup, action: str, **fie
 @dataclass
 class Votes:
     acknowledged: int = 0
+    #: Votes sent again after the connection dropped before the answer.
+    retried: int = 0
     refused: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
@@ -156,20 +158,28 @@ async def vote_all(
     gate = asyncio.Semaphore(IN_FLIGHT)
 
     async def one(n: int, screen: Screen) -> None:
+        body = {"action": "vote", "item_id": item, "round": round_, "option": options[n % len(options)]}
         async with gate:
-            try:
-                response = await client.post(
-                    "/api/v1/join/actions",
-                    headers={"X-Participant-Token": screen.token},
-                    json={"action": "vote", "item_id": item, "round": round_, "option": options[n % len(options)]},
-                )
-            except httpx.HTTPError as exc:
-                votes.failed.append(repr(exc))
+            # A phone whose connection drops before the answer sends the vote again, as the page's script would on
+            # a retry: a vote that was stored the first time is then refused as a second one, so it counts once.
+            for attempt in (1, 2):
+                try:
+                    response = await client.post(
+                        "/api/v1/join/actions", headers={"X-Participant-Token": screen.token}, json=body
+                    )
+                except httpx.TransportError as exc:
+                    if attempt == 2:
+                        votes.failed.append(repr(exc))
+                        return
+                    votes.retried += 1
+                    continue
+                if response.status_code == 200:
+                    votes.acknowledged += 1
+                elif attempt == 2 and response.status_code == 409 and "already" in response.text:
+                    votes.acknowledged += 1  # the first attempt was stored
+                else:
+                    votes.refused.append(f"{response.status_code} {response.text[:120]}")
                 return
-            if response.status_code == 200:
-                votes.acknowledged += 1
-            else:
-                votes.refused.append(f"{response.status_code} {response.text[:120]}")
 
     await asyncio.gather(*(one(n, s) for n, s in enumerate(screens)))
     return votes
@@ -262,6 +272,7 @@ async def drive(setup: Setup, server: Server) -> Outcome:
             options = [o["key"] for o in current["options"]]
             got = await vote_all(client, screens, item, round_, options)
             votes.acknowledged += got.acknowledged
+            votes.retried += got.retried
             votes.refused += got.refused
             votes.failed += got.failed
             await facilitate(client, setup, "reveal", item_id=item)
@@ -360,7 +371,8 @@ def run() -> list[Row]:
             f"{PARTICIPANTS} x {ITEMS} votes, counted in the database",
             0.0,
             1.0,
-            f"{stored} stored for {acknowledged} acknowledged in {len(expected)} rounds, {twice} twice"
+            f"{stored} stored for {acknowledged} acknowledged in {len(expected)} rounds, {twice} twice; "
+            f"{outcome.votes.retried + outcome.storm_votes.retried} sent again after a dropped connection"
             + (f"; PROBLEMS: {'; '.join(problems)}" if problems else ""),
             not problems,
         ),
