@@ -6,13 +6,14 @@ error (the strict CSP included) anywhere."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ARTIFACTS, screenshot
 from tests.e2e.test_results_browser import _watch
-from tests.web.conftest import PASSWORD, Cast, Site
+from tests.web.conftest import PASSWORD, POSTGRES_URL, Cast, Site
 from tests.workshops.support import answered_assessment
 
 pytestmark = pytest.mark.browser
@@ -31,11 +32,38 @@ def _sign_in(page: Any, live_url: str, email: str) -> None:
 
 def test_a_live_workshop_with_eight_phones(browser: Any, live_url: str, site: Site, cast: Cast) -> None:
     team = answered_assessment(site, cast, "Browser workshop team")
-    base = f"{live_url}/assessments/{team.assessment}/workshop"
+    run_workshop(browser, live_url, team.assessment, cast.emails["facilitator"])
+
+
+def test_a_live_workshop_on_postgresql_with_two_workers(browser: Any, site: Site, cast: Cast) -> None:
+    """The same session against `cxm serve --workers 2` on PostgreSQL: the phones' streams are spread over both
+    workers, so every update reaches the other worker's phones through LISTEN/NOTIFY."""
+    if site.backend != "postgresql":
+        pytest.skip("the two-worker run is on PostgreSQL")
+    from bench.servers import serve
+
+    team = answered_assessment(site, cast, "Two-worker workshop team")
+    with site.engine.connect() as conn:
+        schema = str(conn.exec_driver_sql("SHOW search_path").scalar())
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    server = serve(url, 2, ARTIFACTS / "workshop-two-workers.log", env={"CXM_BASE_URL": "http://127.0.0.1"})
+    try:
+        spread = run_workshop(browser, server.url, team.assessment, cast.emails["facilitator"], server.connections)
+    finally:
+        server.stop()
+    assert len(spread) == 2
+    assert min(spread.values()) >= 1, f"every phone's stream went to one worker: {spread}"
+
+
+def run_workshop(
+    browser: Any, live_url: str, assessment: int, email: str, connections: Callable[[], dict[int, int]] | None = None
+) -> dict[int, int]:
+    """Run the whole session; return the open connections per worker once every phone is connected (when known)."""
+    base = f"{live_url}/assessments/{assessment}/workshop"
     desk = browser.new_context(viewport={"width": 1280, "height": 900})
     control = desk.new_page()
     problems = _watch(control)
-    _sign_in(control, live_url, cast.emails["facilitator"])
+    _sign_in(control, live_url, email)
     control.goto(base)
     control.get_by_role("button", name="Start a workshop").click()
     control.wait_for_selector("[data-live=connected]")
@@ -61,6 +89,7 @@ def test_a_live_workshop_with_eight_phones(browser: Any, live_url: str, site: Si
         phone.wait_for_selector("[data-live=connected]")
         phones.append(phone)
     control.wait_for_function(f"document.getElementById('ws-participants').textContent === '{PHONES}'")
+    spread = connections() if connections is not None else {}
 
     # The facilitator shows the first discussion item and opens a vote: phones get the choices without reloading.
     control.locator("#ws-agenda li:not(.ws-current) form button", has_text="Show").first.click()
@@ -117,7 +146,7 @@ def test_a_live_workshop_with_eight_phones(browser: Any, live_url: str, site: Si
     screenshot(phones[0], "workshop-phone")
 
     plan = desk.new_page()
-    plan.goto(f"{live_url}/assessments/{team.assessment}/plan")
+    plan.goto(f"{live_url}/assessments/{assessment}/plan")
     assert plan.locator("text=Open a customer room").count() >= 1
     assert plan.locator("text=COO").count() >= 1
     record = desk.new_page()
@@ -125,7 +154,7 @@ def test_a_live_workshop_with_eight_phones(browser: Any, live_url: str, site: Si
     assert record.locator("text=The complaint data shows it").count() == 1
     assert record.locator("text=Join ten customer calls").count() == 1
     # The report is a download: fetched with the facilitator's cookies.
-    report = desk.request.get(f"{live_url}/assessments/{team.assessment}/report.html").text()
+    report = desk.request.get(f"{live_url}/assessments/{assessment}/report.html").text()
     assert "The complaint data shows it" in report
     assert "Open a customer room" in report
     assert "Join ten customer calls" in report
@@ -137,3 +166,4 @@ def test_a_live_workshop_with_eight_phones(browser: Any, live_url: str, site: Si
     desk.close()
     for phone in phones:
         phone.context.close()
+    return spread
