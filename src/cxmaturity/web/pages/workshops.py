@@ -263,12 +263,13 @@ def participant_act(request: Request, form: PostedForm) -> Response:
 
 @router.get("/join/events")
 def participant_events(request: Request) -> Response:
-    """The participant's live state (204 without a valid participant cookie: the browser stops asking)."""
+    """The participant's live state (204 without a valid participant cookie or once the workshop has ended: the
+    browser stops asking)."""
     token = request.cookies.get(PARTICIPANT_COOKIE)
     with unit_of_work(request) as db:
         found = workshops.participant(db, token)
-        if found is None:
-            return Response(status_code=204)
+        if found is None or not workshops.is_live(found[1]):
+            return Response(status_code=204)  # nothing will change any more: the page shows the final state
         who, workshop = found
         first = live.snapshot_of(db, workshop).participant(who.id)
 

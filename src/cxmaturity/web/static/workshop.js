@@ -269,10 +269,8 @@
   var source = new EventSource(root.getAttribute("data-events"));
   source.addEventListener("state", function (event) {
     draw(JSON.parse(event.data));
-    root.setAttribute("data-live", "connected");
-    if (current && current.status !== "running") {
-      source.close();
-    }
+    /* When the workshop ends the server ends the stream; the browser's one retry then gets 204 and stops. */
+    root.setAttribute("data-live", current && current.status !== "running" ? "ended" : "connected");
   });
   source.addEventListener("error", function () {
     root.setAttribute("data-live", "reconnecting");
