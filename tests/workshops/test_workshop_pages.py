@@ -184,3 +184,44 @@ def test_event_streams_answer_204_without_a_running_workshop(site: Site, cast: C
     facilitator = site.client(cast.facilitator)
     fresh = answered_assessment(site, cast, "No workshop yet")
     assert facilitator.get(f"/assessments/{fresh.assessment}/workshop/events").status_code == 204
+
+
+def test_the_next_assessments_progress_page_shows_which_commitments_were_kept(
+    site: Site, cast: Cast, team: Answered
+) -> None:
+    from cxmaturity.services import assessments, workshops
+    from cxmaturity.storage.database import transaction
+    from cxmaturity.storage.tables import Assessment
+
+    with transaction(site.sessions) as db:
+        for running in workshops.of_assessment(db, team.facilitator, team.assessment):
+            if running.status == "running":
+                workshops.finish(db, team.facilitator, running.id)
+        workshop = workshops.start(db, team.facilitator, team.assessment)
+        db.flush()
+        workshops.commit(db, team.facilitator, workshop.id, "Anna", "Visit five stores", "2099-01-31", "public")
+        workshops.commit(db, team.facilitator, workshop.id, "", "Read every complaint", "2099-01-31", "private")
+        workshops.finish(db, team.facilitator, workshop.id)
+        later = assessments.create(
+            db, team.facilitator, cast.org_a, "Workshop pages team, a year on", "builtin:xm-six-competencies"
+        )
+        db.flush()
+        row = db.get(Assessment, later.id)
+        assert row is not None
+        row.previous_id = team.assessment
+        later_id = later.id
+    facilitator = site.client(cast.facilitator)
+    page = f"/assessments/{later_id}/progress"
+    shown = facilitator.get(page).text
+    assert "Commitments from the last workshop" in shown
+    assert "Read every complaint" in shown  # private ones: facilitators only
+    ids = re.findall(r'name="kept:(\d+)"', shown)
+    assert len(ids) == 2
+    saved = facilitator.submit(page, f"/assessments/{later_id}/commitments", {f"kept:{ids[0]}": "yes"})
+    assert saved.status_code == 303
+    viewer = site.client(cast.viewer).get(page).text
+    assert "Visit five stores" in viewer
+    assert "Read every complaint" not in viewer
+    assert "kept" in viewer.split("Visit five stores", 1)[1][:400]
+    bad = facilitator.submit(page, f"/assessments/{later_id}/commitments", {"kept:999999": "yes"})
+    assert bad.status_code == 422

@@ -582,6 +582,52 @@ def commitments(db: Session, workshop_id: int, *, private: bool) -> list[Worksho
     return list(db.scalars(query.order_by(WorkshopCommitment.by_when, WorkshopCommitment.id)))
 
 
+@dataclass(frozen=True)
+class Review:
+    """A commitment of the previous assessment's workshop, to be reviewed at this re-assessment."""
+
+    id: int
+    who: str
+    what: str
+    by_when: date
+    public: bool
+    kept: bool | None
+
+
+def to_review(db: Session, actor: Actor, assessment_id: int) -> list[Review]:
+    """The commitments made in the latest workshop of the assessment this one was started from (re-assess), with
+    whether they were kept; private ones only for facilitators (they were kept to the facilitator)."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    if assessment.previous_id is None:
+        return []
+    workshop = latest_of(db, assessment.previous_id)
+    if workshop is None:
+        return []
+    role = access.require_role(db, actor, assessment.organization_id)
+    private = role in ("facilitator", "owner")
+    return [
+        Review(c.id, c.who, c.what, c.by_when, c.public, c.kept)
+        for c in commitments(db, workshop.id, private=private)
+    ]
+
+
+def mark_kept(db: Session, actor: Actor, assessment_id: int, kept: dict[int, bool | None]) -> int:
+    """Record which of the previous workshop's commitments were kept (True), not kept (False) or not yet known
+    (None), at this re-assessment (facilitator); return how many changed. Ids not under review are refused."""
+    access.assessment(db, actor, assessment_id, "facilitator")
+    reviewed = {r.id for r in to_review(db, actor, assessment_id)}
+    unknown = sorted(set(kept) - reviewed)
+    if unknown:
+        raise Invalid(f"commitment {unknown[0]} is not one of the previous workshop's", field="kept")
+    changed = 0
+    for commitment_id, value in kept.items():
+        row = db.get(WorkshopCommitment, commitment_id)
+        if row is not None and row.kept != value:
+            row.kept = value
+            changed += 1
+    return changed
+
+
 def add_next_step(
     db: Session, actor: Actor, workshop_id: int, title: str, competency: str, owner: str, duration: int = 1
 ) -> WorkshopNextStep:

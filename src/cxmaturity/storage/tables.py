@@ -379,6 +379,8 @@ class WorkshopCommitment(Base):
     what: Mapped[str] = mapped_column(String(500))
     by_when: Mapped[date] = mapped_column(Date)
     public: Mapped[bool] = mapped_column(default=True)
+    #: Whether it was kept, as the facilitator recorded at the next re-assessment (None: not yet known).
+    kept: Mapped[bool | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -108,6 +108,7 @@ def upgrade() -> None:
         sa.Column("what", sa.String(length=500), nullable=False),
         sa.Column("by_when", sa.Date(), nullable=False),
         sa.Column("public", sa.Boolean(), nullable=False),
+        sa.Column("kept", sa.Boolean(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _fk("workshop_commitment", "workshop_id", "workshop", "CASCADE"),
         _fk("workshop_commitment", "participant_id", "workshop_participant", "SET NULL"),
