@@ -10,7 +10,10 @@ size n in SIZES, REPLICATIONS teams from each family of populations, scored by t
   least 0.95), and its false alarms when nothing changed (target at most 0.10 per competency), each beside Welch's
   t-test on respondents' competency means at the 5% level in the same run (the baseline).
 
-Reproduce with ``python bench/run.py method`` (docs/scoring.md, section 6, and docs/progress.md hold the tables).
+Each rate comes with its Monte-Carlo standard error (in brackets), taken over replications (teams, or pairs of
+waves) because the competencies of one team are not independent; the ECE's comes from resampling teams (bootstrap,
+200 resamples). Reproduce with ``python bench/run.py method`` (docs/scoring.md, section 6, and docs/progress.md hold
+the tables); ``CXM_METHOD_SEED`` shifts every seed, to check that a result does not hang on one draw of the teams.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats
 
 from bench.method_study import FAMILIES, Population, expected_calibration_error, population
@@ -29,12 +33,14 @@ from cxmaturity.progress.change import IMPROVED, NO_CLEAR_CHANGE
 from cxmaturity.progress.compare import Snapshot, compare
 from cxmaturity.scoring import ResponseMatrix, Result, ScoringOptions, score
 from cxmaturity.scoring.engine import respondent_levels
-from cxmaturity.scoring.layout import layout_for
+from cxmaturity.scoring.layout import FloatArray, layout_for
 
 FRAMEWORK = "xm-six-competencies"
 SIZES = (3, 5, 8, 15, 30, 100)
 #: Teams per family and size (CXM_METHOD_REPLICATIONS to change it; the published tables use 400).
 REPLICATIONS = int(os.environ.get("CXM_METHOD_REPLICATIONS", "400"))
+#: Added to every seed of the study (0 for the published tables).
+SEED = int(os.environ.get("CXM_METHOD_SEED", "0"))
 OPTIONS = ScoringOptions()
 COVERAGE = (0.87, 0.93)
 MAX_ECE = 0.05
@@ -49,6 +55,28 @@ class SizeRow:
     overall_coverage: float
     ece: float
     by_family: dict[str, float]
+    #: Monte-Carlo standard errors of coverage, overall coverage and ECE.
+    coverage_se: float = 0.0
+    overall_se: float = 0.0
+    ece_se: float = 0.0
+
+
+def clustered_se(values: list[bool], clusters: int) -> float:
+    """Return the standard error of the mean of ``values``, split evenly into ``clusters`` replications in order,
+    from the spread of the replications' own means (values within one replication are not independent)."""
+    means = np.asarray(values, dtype=np.float64).reshape(clusters, -1).mean(axis=1)
+    return float(means.std(ddof=1) / np.sqrt(clusters)) if clusters > 1 else float("nan")
+
+
+def bootstrap_ece_se(confidence: FloatArray, correct: npt.NDArray[np.bool_], teams: int, resamples: int = 200) -> float:
+    """Return the standard error of the ECE from resampling whole teams (each holds the same number of predictions)."""
+    rng = np.random.default_rng(0)
+    conf, hit = confidence.reshape(teams, -1), correct.reshape(teams, -1)
+    found = []
+    for _ in range(resamples):
+        pick = rng.integers(0, teams, teams)
+        found.append(expected_calibration_error(conf[pick].ravel(), hit[pick].ravel()))
+    return float(np.std(found, ddof=1))
 
 
 def calibration(n: int, replications: int, seed: int) -> SizeRow:
@@ -74,12 +102,16 @@ def calibration(n: int, replications: int, seed: int) -> SizeRow:
                 correct.append(bool(probabilities.argmax() == true_stages[c]))
             assert result.overall.interval is not None
             overall.append(result.overall.interval[0] - 1e-9 <= true_overall <= result.overall.interval[1] + 1e-9)
+    teams = replications * len(FAMILIES)
     return SizeRow(
         n,
         float(np.mean(covered)),
         float(np.mean(overall)),
         expected_calibration_error(np.array(confidence), np.array(correct)),
         {f: float(np.mean(v)) for f, v in by_family.items()},
+        clustered_se(covered, teams),
+        clustered_se(overall, teams),
+        bootstrap_ece_se(np.array(confidence), np.array(correct), teams),
     )
 
 
@@ -90,27 +122,35 @@ class VerdictRow:
     baseline: float
     target: str
     ok: bool
+    #: Monte-Carlo standard error of ``rate``, and Welch's test at 5% one-sided each way (10% in all).
+    rate_se: float = 0.0
+    one_sided: float = 0.0
 
 
-def _welch_rejects(before: ResponseMatrix, after: ResponseMatrix, rising: bool) -> list[bool]:
-    """Welch's t-test (5%, two-sided) on respondents' competency means: rejected in the direction asked for."""
+def _welch_rejects(before: ResponseMatrix, after: ResponseMatrix, rising: bool, level: float) -> list[bool]:
+    """Welch's t-test (two-sided at ``level``) on respondents' competency levels: rejected in the direction asked
+    for (any direction when nothing changed)."""
     layout = layout_for(before.framework)
     b, a = respondent_levels(before.answers, layout), respondent_levels(after.answers, layout)
     out = []
     for c in range(layout.n_competencies):
         test = stats.ttest_ind(a[:, c], b[:, c], equal_var=False, nan_policy="omit")
-        significant = bool(test.pvalue < 0.05)
+        significant = bool(test.pvalue < level)
         out.append(significant and (test.statistic > 0 if rising else True))
     return out
 
 
-def verdicts(label: str, family: str, n: int, rise: float, replications: int, seed: int) -> tuple[float, float]:
+def verdicts(
+    label: str, family: str, n: int, rise: float, replications: int, seed: int
+) -> tuple[float, float, float, float]:
     """Return the share of competencies with the verdict expected for ``rise`` (improved, or any change when there is
-    none: the false-alarm rate) and the same share for Welch's t-test."""
+    none: the false-alarm rate), its standard error, and the same share for Welch's t-test at 5% two-sided and at 5%
+    one-sided each way."""
     fw = load_builtin(FRAMEWORK)
     rng = np.random.default_rng(seed)
     hits: list[bool] = []
     baseline: list[bool] = []
+    one_sided: list[bool] = []
     for _ in range(replications):
         before_pop = population(fw, family, rng)
         after_pop: Population = before_pop.shifted(rise)
@@ -120,12 +160,13 @@ def verdicts(label: str, family: str, n: int, rise: float, replications: int, se
         comparison = compare(Snapshot(fw, first, "before"), Snapshot(fw, second, "after"))
         for change in comparison.competencies:
             hits.append(change.verdict == IMPROVED if rise > 0 else change.verdict != NO_CLEAR_CHANGE)
-        baseline.extend(_welch_rejects(before, after, rising=rise > 0))
-    return float(np.mean(hits)), float(np.mean(baseline))
+        baseline.extend(_welch_rejects(before, after, rising=rise > 0, level=0.05))
+        one_sided.extend(_welch_rejects(before, after, rising=rise > 0, level=0.10))
+    return float(np.mean(hits)), clustered_se(hits, replications), float(np.mean(baseline)), float(np.mean(one_sided))
 
 
 def study(replications: int = REPLICATIONS) -> tuple[list[SizeRow], list[VerdictRow]]:
-    sizes = [calibration(n, replications, seed=n) for n in SIZES]
+    sizes = [calibration(n, replications, seed=SEED + n) for n in SIZES]
     cases = (
         ("power, one-stage rise, 8 ordinary per wave", "mid-stage", 8, 1.0, True),
         ("power, two-stage rise, 6 in two camps per wave", "two camps", 6, 2.0, True),
@@ -135,9 +176,10 @@ def study(replications: int = REPLICATIONS) -> tuple[list[SizeRow], list[Verdict
     )
     rows = []
     for k, (label, family, n, rise, power) in enumerate(cases):
-        rate, base = verdicts(label, family, n, rise, replications, seed=1000 + k)
+        rate, se, base, one_sided = verdicts(label, family, n, rise, replications, seed=SEED + 1000 + k)
         ok = rate >= MIN_POWER if power else rate <= MAX_FALSE_ALARMS
-        rows.append(VerdictRow(label, rate, base, f">= {MIN_POWER}" if power else f"<= {MAX_FALSE_ALARMS}", ok))
+        target = f">= {MIN_POWER}" if power else f"<= {MAX_FALSE_ALARMS}"
+        rows.append(VerdictRow(label, rate, base, target, ok, se, one_sided))
     return sizes, rows
 
 
@@ -147,9 +189,19 @@ def table(sizes: list[SizeRow], rows: list[VerdictRow]) -> str:
     lines = [head, "|" + "---|" * (4 + len(FAMILIES))]
     for s in sizes:
         fam = " | ".join(f"{s.by_family[f]:.3f}" for f in FAMILIES)
-        lines.append(f"| {s.n} | {s.coverage:.3f} | {s.overall_coverage:.3f} | {s.ece:.3f} | {fam} |")
-    lines += ["", "| verdict check | rate | Welch t-test (5%) | target |", "|---|---|---|---|"]
-    lines += [f"| {r.label} | {r.rate:.3f} | {r.baseline:.3f} | {r.target} |" for r in rows]
+        lines.append(
+            f"| {s.n} | {s.coverage:.3f} ({s.coverage_se:.3f}) | {s.overall_coverage:.3f} ({s.overall_se:.3f}) "
+            f"| {s.ece:.3f} ({s.ece_se:.3f}) | {fam} |"
+        )
+    lines += [
+        "",
+        "| verdict check | rate | Welch t-test, 5% two-sided | Welch t-test, 5% each way | target |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.label} | {r.rate:.3f} ({r.rate_se:.3f}) | {r.baseline:.3f} | {r.one_sided:.3f} | {r.target} |"
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -157,7 +209,8 @@ def run() -> list[Row]:
     start = time.perf_counter()
     sizes, verdict_rows = study()
     seconds = time.perf_counter() - start
-    print(f"  {REPLICATIONS} teams per family and size, framework {FRAMEWORK} (SYNTHETIC populations)")
+    print(f"  {REPLICATIONS} teams per family and size, seed offset {SEED}, framework {FRAMEWORK}")
+    print("  (SYNTHETIC populations; Monte-Carlo standard errors in brackets)")
     print("\n".join("    " + line for line in table(sizes, verdict_rows).splitlines()), flush=True)
     out = []
     for s in sizes:

@@ -1,14 +1,20 @@
-"""Roadmap optimizer against a greedy ranking on SYNTHETIC instances, measured in the same run.
+"""Roadmap optimizer against a greedy ranking and a long-run reference on SYNTHETIC instances, in the same run.
 
 Each instance: a generated framework of 10 competencies × 5 stages with 300 candidate actions (random effort, cost,
 duration and prerequisites), a generated team result (synthetic answers scored as usual), targets two stages up, and
-12 periods with binding budget, capacity and concurrency limits. The optimizer (scipy's HiGHS, 2 s time limit, 1%
-gap) is compared with the greedy baseline (value ÷ effort ranking, scheduled first-fit under the same constraints).
+12 periods with binding budget, capacity and concurrency limits. The optimizer (scipy's HiGHS, 5 s time limit, 1%
+gap) is compared with the greedy baseline (value ÷ effort ranking, scheduled first-fit under the same constraints)
+and with the same optimizer given ``CXM_BENCH_PLAN_REFERENCE`` seconds (default 60): the best plan and the best
+bound found with that much time stand in for the unlimited-time optimum (an optimum proven within that time is said
+so). The target: a proven gap under 2% within 5 s. Wall time on a shared machine is noisy, so the CPU seconds the
+process used are reported beside it.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +30,9 @@ STAGES = ("s1", "s2", "s3", "s4", "s5")
 COMPETENCIES = 10
 ACTIONS = 300
 PERIODS = 12
-TIME_LIMIT = 2.0
+TIME_LIMIT = 5.0
+TARGET_GAP = 0.02
+REFERENCE_LIMIT = float(os.environ.get("CXM_BENCH_PLAN_REFERENCE", "60"))
 SEEDS = (1, 2, 3, 4, 5)
 
 
@@ -106,10 +114,11 @@ def planning_instance(seed: int) -> tuple[Framework, Result, PlanRequest]:
     return fw, result, request
 
 
-def _timed(fn: Any) -> tuple[Plan, float]:
-    start = time.perf_counter()
+def _timed(fn: Any) -> tuple[Plan, float, float]:
+    """Run ``fn``; return its plan, the wall seconds and the CPU seconds this process used."""
+    start, cpu = time.perf_counter(), time.process_time()
     plan = fn()
-    return plan, time.perf_counter() - start
+    return plan, time.perf_counter() - start, time.process_time() - cpu
 
 
 def builtin_row() -> Row:
@@ -120,7 +129,7 @@ def builtin_row() -> Row:
     result = score(demo_responses(fw), ScoringOptions(bootstrap=0))
     request = PlanRequest(budget=60_000.0, capacity=8.0, time_limit=TIME_LIMIT)
     greedy = greedy_plan(fw, result, request)
-    plan, seconds = _timed(lambda: make_plan(fw, result, request))
+    plan, seconds, _ = _timed(lambda: make_plan(fw, result, request))
     ratio = (plan.objective or 0.0) / max(greedy.objective or 0.0, 1e-12)
     gap = plan.gap if plan.gap is not None else float("nan")
     return Row(
@@ -128,8 +137,8 @@ def builtin_row() -> Row:
         seconds,
         ratio,
         f"48 actions, budget 60,000 and 8 pm per period; {plan.summary} (gap {gap:.1%}); "
-        "target: ratio >= 1, within 1% in under 2 s",
-        ratio >= 1.0 - 1e-9 and gap <= 0.01 and seconds < 2.0,
+        "target: ratio >= 1, within 1% in under 5 s",
+        ratio >= 1.0 - 1e-9 and gap <= 0.01 and seconds < TIME_LIMIT,
     )
 
 
@@ -140,21 +149,30 @@ def run() -> list[Row]:
     make_plan(warm_fw, warm_result, PlanRequest(horizon=2, time_limit=0.5))  # imports scipy's solver once
     for seed in SEEDS:
         fw, result, request = planning_instance(seed)
-        greedy, greedy_s = _timed(lambda: greedy_plan(fw, result, request))  # noqa: B023
-        plan, plan_s = _timed(lambda: make_plan(fw, result, request))  # noqa: B023
+        greedy, greedy_s, _ = _timed(lambda: greedy_plan(fw, result, request))  # noqa: B023
+        plan, plan_s, plan_cpu = _timed(lambda: make_plan(fw, result, request))  # noqa: B023
+        long = replace(request, time_limit=REFERENCE_LIMIT, mip_gap=1e-4)
+        reference, _, reference_cpu = _timed(lambda: make_plan(fw, result, long))  # noqa: B023
         greedy_times.append(greedy_s)
-        ratio = (plan.objective or 0.0) / max(greedy.objective or 0.0, 1e-12)
+        value = plan.objective or 0.0
+        ratio = value / max(greedy.objective or 0.0, 1e-12)
         gap = plan.gap if plan.gap is not None else float("nan")
-        # The target: at least the greedy objective, and either within 1% of optimal in under 2 s or the gap reported.
-        within = plan.gap is not None and plan.gap <= 0.01 and plan_s < 2.0
-        ok = ratio >= 1.0 - 1e-9 and plan.status in ("optimal", "feasible") and (within or plan.gap is not None)
+        best = max(reference.objective or 0.0, value)
+        # The tightest proven bound of either run bounds the optimum; the loss against it is what is proven.
+        bounds = [x.objective * (1 + x.gap) for x in (plan, reference) if x.objective is not None and x.gap is not None]
+        bound = min(bounds) if bounds else float("nan")
+        proven = "optimum proven" if reference.status == "optimal" else f"reference gap {reference.gap or 0:.1%}"
+        ok = ratio >= 1.0 - 1e-9 and plan.status in ("optimal", "feasible") and gap < TARGET_GAP
         rows.append(
             Row(
                 f"instance {seed}: optimizer, {plan.status}",
                 plan_s,
                 ratio,
-                f"ratio = objective / greedy's; gap {gap:.1%}, {len(plan.initiatives)} initiatives "
-                f"(greedy {len(greedy.initiatives)}); target: ratio >= 1, within 1% in 2 s or gap reported",
+                f"ratio = objective / greedy's; proven gap {gap:.1%} ({plan_cpu:.1f} CPU s); "
+                f"{value / best:.1%} of the best plan found in {REFERENCE_LIMIT:g} s ({proven}, "
+                f"{reference_cpu:.0f} CPU s); {1 - value / bound:.1%} below the best bound; "
+                f"{len(plan.initiatives)} initiatives (greedy {len(greedy.initiatives)}); "
+                f"target: ratio >= 1 and a proven gap under {TARGET_GAP:.0%} in {TIME_LIMIT:g} s",
                 ok,
             )
         )

@@ -1,6 +1,6 @@
 """Workshop: 300 SYNTHETIC participants in one live workshop on PostgreSQL with ``cxm serve --workers 2``.
 
-Each participant joins by code (``POST /api/v1/join``) and keeps a server-sent event stream open (``/join/events``),
+Each participant joins by code (``POST /api/v1/join``) and keeps a server-sent event stream open (``/workshop/events``),
 spread by the kernel over both workers. For each of 10 agenda items the facilitator's tool (API token) shows it and
 opens a vote, every participant votes once (32 requests in flight), and the facilitator reveals it; each stream notes
 when the revealed distribution reaches it. Measured: the time from the reveal being stored (its answer) to each of the
@@ -110,7 +110,7 @@ async def watch(client: httpx.AsyncClient, screen: Screen, stop: asyncio.Event) 
 
 
 async def _read(client: httpx.AsyncClient, screen: Screen, stop: asyncio.Event) -> None:
-    async with client.stream("GET", "/join/events", headers={"Cookie": f"cxm_workshop={screen.token}"}) as response:
+    async with client.stream("GET", "/workshop/events", headers={"Cookie": f"cxm_workshop={screen.token}"}) as response:
         data = ""
         async for line in response.aiter_lines():
             if stop.is_set():

@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks load faults workshop).
+exports benchmarks outcomes load heavy faults import workshop).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -18,8 +18,11 @@ from bench import (
     bench_exports,
     bench_faults,
     bench_frameworks,
+    bench_heavy,
+    bench_import,
     bench_load,
     bench_method,
+    bench_outcomes,
     bench_planning,
     bench_reports,
     bench_scoring,
@@ -41,8 +44,11 @@ def main() -> int:
         ("reports", bench_reports.run),
         ("exports", bench_exports.run),
         ("benchmarks", bench_benchmarks.run),
+        ("outcomes", bench_outcomes.run),
         ("load", bench_load.run),
+        ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),
+        ("import", bench_import.run),
         ("workshop", bench_workshop.run),
     )
     for name, run in suites:

@@ -88,7 +88,18 @@ def test_it_prints_a_table(files: dict[str, Path], tmp_path: Path) -> None:
         _run("compare", "-f", "xm-six-competencies", str(files["low"]), str(files["high"]), "--out", str(out)).exit_code
         == 0
     )
-    assert "overall" in out.read_text(encoding="utf-8")
+    assert "Overall" in out.read_text(encoding="utf-8")
+
+
+def test_its_table_names_competencies_and_stages_not_keys(files: dict[str, Path]) -> None:
+    result = _run("compare", "-f", "xm-six-competencies", str(files["low"]), str(files["high"]))
+    assert result.exit_code == 0
+    for comp in FW.competencies:
+        assert FW.text(comp.name) in result.stdout
+    rows = [line for line in result.stdout.splitlines() if "│" in line]
+    cells = {cell.strip().split(" ")[0] for line in rows for cell in line.split("│")}
+    assert not cells & set(KEYS), "a row is labelled by a competency key"
+    assert not cells & set(FW.stage_keys), "a cell shows a stage key"
 
 
 def test_it_names_a_missing_file_and_exits_1(files: dict[str, Path], tmp_path: Path) -> None:

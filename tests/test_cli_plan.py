@@ -72,9 +72,9 @@ def test_it_plans_the_worked_example_as_json() -> None:
     assert data["format"] == "cx-maturity/plan@1"
     assert (data["status"], data["summary"], data["gap"]) == ("optimal", "optimal", 0.0)
     assert [(i["key"], i["competency"], i["start"], i["end"]) for i in data["initiatives"]] == [
-        ("a-vision-1", "vision", 1, 2),
+        # a-vision-1 is in place (Vision is past its stage, its answers agree): a-vision-2 starts at once.
+        ("a-vision-2", "vision", 1, 3),
         ("a-insight-1", "insight", 1, 2),
-        ("a-vision-2", "vision", 2, 4),
     ]
     for item in data["initiatives"]:
         assert {"key", "competency", "start", "end", "cost", "effort", "reason"} <= set(item)
@@ -108,18 +108,21 @@ def test_the_table_shows_initiatives_reasons_stages_and_totals() -> None:
     assert "a-vision-2" in out
     assert "Why:" in out
     assert "gap of 0.64" in out
-    assert "Vision and strategy: learning from period 1, committing from period 3" in out
+    assert "Vision and strategy: Learning from period 1, Committing from period 2" in out
+    assert "Put CX targets in the plan: Vision and strategy is at Learning" in out
+    assert "Learning -> Committing" in out
     assert "Totals per period" in out
 
 
 def test_csv_and_ical_formats(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(ok(cxm("plan", "-f", EXAMPLE, WORKED, "--format", "csv")).stdout)))
-    assert [r["key"] for r in rows] == ["a-vision-1", "a-insight-1", "a-vision-2"]
+    assert [r["key"] for r in rows] == ["a-vision-2", "a-insight-1"]
     target = tmp_path / "plan.ics"
     ok(cxm("plan", "-f", EXAMPLE, WORKED, "--format", "ical", "--start", "2027-01-01", "--out", target))
     cal = Calendar.from_ical(target.read_text(encoding="utf-8"))
     events = cal.events
-    assert len(events) == 6
+    assert len(events) == 4
+    assert {str(c) for e in events for c in e.categories} <= {"Vision and strategy", "Customer insight"}
     assert min(e.start for e in events).isoformat() == "2027-01-01"
 
 

@@ -6,6 +6,7 @@ answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -338,7 +339,7 @@ def plan_command(
     if fmt is PlanFormat.json:
         import json
 
-        from cxmaturity.planning.export import plan_to_dict
+        from cxmaturity.planning.serialize import plan_to_dict
 
         _write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n", out)
     elif fmt is PlanFormat.csv:
@@ -348,7 +349,8 @@ def plan_command(
     elif fmt is PlanFormat.ical:
         from cxmaturity.planning.export import plan_to_ical
 
-        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan"), out)
+        names = {c.key: fw.text(c.name) for c in fw.competencies}
+        _write(plan_to_ical(plan, first_day, f"{fw.text(fw.name)} plan", competency_names=names), out)
     else:
         _emit_plan(plan, fw, out)
 
@@ -383,6 +385,8 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
             console.print(line, markup=False)
         if not plan.initiatives:
             return
+        from cxmaturity.planning.wording import stage_name
+
         table = Table("periods", "key", "initiative", "competency", "step", "cost", "effort", "owner")
         for item in plan.initiatives:
             periods = f"{item.start}" if item.end == item.start + 1 else f"{item.start}-{item.end - 1}"
@@ -392,7 +396,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
                 item.key,
                 title,
                 fw.text(fw.competency(item.competency).name),
-                f"{item.expected_from} -> {item.expected_to}",
+                f"{stage_name(fw, item.expected_from)} -> {stage_name(fw, item.expected_to)}",
                 f"{item.cost:,.0f}",
                 f"{item.effort:g}",
                 item.owner or "-",
@@ -400,7 +404,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
         console.print(table)
         console.print("Why:", markup=False)
         for item in plan.initiatives:
-            console.print(f"  {item.key}: {item.reason}", markup=False)
+            console.print(f"  {item.title}: {item.reason}", markup=False)
             if item.measure:
                 console.print(f"    measure: {item.measure}", markup=False)
         console.print("Expected stage per period:", markup=False)
@@ -409,7 +413,7 @@ def _emit_plan(plan, fw, out: Path | None) -> None:  # type: ignore[no-untyped-d
             row = plan.expected_stages.get(comp.key, ())
             for period, stage in enumerate(row, start=1):
                 if period == 1 or stage != row[period - 2]:
-                    runs.append(f"{stage} from period {period}")
+                    runs.append(f"{stage_name(fw, stage)} from period {period}")
             console.print(f"  {fw.text(comp.name)}: " + ", ".join(runs), markup=False)
         totals = Table("period", "cost", "effort (pm)", "running", title="Totals per period")
         for t in plan.totals:
@@ -538,14 +542,25 @@ def compare_command(
 
         _write(json.dumps(comparison_to_dict(comparison, reviewed), indent=2, ensure_ascii=False) + "\n", out)
         return
-    _emit_comparison(comparison, reviewed, out)
+    _emit_comparison(comparison, reviewed, new.framework, out)
 
 
-def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
+def _emit_comparison(comparison, reviewed, fw, out: Path | None) -> None:  # type: ignore[no-untyped-def]  # imported lazily
     from rich.console import Console
     from rich.table import Table
 
+    from cxmaturity.planning.wording import competency_name, stage_name
     from cxmaturity.scoring.display import score_text
+
+    # Rows and cells by name (the JSON keeps keys): a reader of the table never needs a framework's keys.
+    def name(key: str) -> str:
+        return "Overall" if key == "overall" else competency_name(fw, key)
+
+    def indicator(key: str) -> str:
+        try:
+            return str(fw.text(fw.indicator(key).text))
+        except KeyError:
+            return key
 
     def interval(pair: tuple[float, float] | None) -> str:
         return "-" if pair is None else f"{pair[0]:+.2f} to {pair[1]:+.2f}"
@@ -561,9 +576,9 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
         for c in (*comparison.competencies, comparison.overall):
             d = c.difference
             table.add_row(
-                c.key,
-                f"{c.before.stage} {score_text(c.before.score)}" if c.before else "-",
-                f"{c.after.stage} {score_text(c.after.score)}" if c.after else "-",
+                name(c.key),
+                f"{stage_name(fw, c.before.stage)} {score_text(c.before.score)}" if c.before else "-",
+                f"{stage_name(fw, c.after.stage)} {score_text(c.after.score)}" if c.after else "-",
                 f"{d.change:+.2f}" if d else "-",
                 interval(d.interval) if d else "-",
                 c.verdict + (f" ({c.reason})" if c.reason else ""),
@@ -576,8 +591,8 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
             moved = Table("indicator", "competency", "before", "after", "change", "answers", title="Moved most")
             for m in comparison.indicators:
                 moved.add_row(
-                    m.key,
-                    m.competency,
+                    indicator(m.key),
+                    name(m.competency),
                     f"{m.before:.2f}",
                     f"{m.after:.2f}",
                     f"{m.change:+.2f}",
@@ -585,12 +600,14 @@ def _emit_comparison(comparison, reviewed, out: Path | None) -> None:  # type: i
                 )
             console.print(moved)
         for status in ("resolved", "appeared"):
-            items = [d.indicator for d in comparison.discussion if d.status == status]
+            items = [indicator(d.indicator) for d in comparison.discussion if d.status == status]
             if items:
-                console.print(f"Discussion items {status}: {', '.join(items)}", markup=False)
+                console.print(f"Discussion items {status}: {'; '.join(items)}", markup=False)
         for t in reviewed.targets:
             if t.forecast is not None:
-                console.print(f"Target {t.target} for {t.competency}: {t.forecast.text}", markup=False)
+                console.print(
+                    f"Target {stage_name(fw, t.target)} for {name(t.competency)}: {t.forecast.text}", markup=False
+                )
 
     if out is None:
         render(Console())
@@ -767,6 +784,22 @@ def export_command(
     typer.echo(f"{out}: {table.value} of assessment {assessment_id} as {fmt.value} ({len(body)} bytes)", err=True)
 
 
+def _raise_open_files_limit() -> None:
+    """Let the server (and its workers, which inherit it) hold as many connections as the system allows.
+
+    Every open connection takes a file descriptor. Under the usual soft limit of 1,024, 1,100 idle or slow clients
+    (slowloris) took them all: the server could no longer accept or open its database, and ``/healthz`` failed. The
+    hard limit is what an unprivileged process may raise itself to (bench/bench_heavy.py holds 1,000 slow clients).
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -784,6 +817,7 @@ def _serve(host: str, port: int, workers: int) -> None:
     settings = get_settings()
     if not settings.demo and (problem := settings.secret_problem()):
         _fail(f"cxm: {problem}")
+    _raise_open_files_limit()
     # Forwarded headers are believed only from CXM_TRUSTED_PROXIES, by the app itself (web/app.py): uvicorn's own
     # default would believe any process on 127.0.0.1.
     uvicorn.run("cxmaturity.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=False, log_level="info")
@@ -1184,6 +1218,314 @@ def benchmark_reference(
     with _operator(db, "benchmark reference") as (session, _k):
         row = benchmarks.add_reference(session, str(file), text)
         typer.echo(f"{row.framework_id}: Published: {row.title}")
+
+
+# --- outcomes -----------------------------------------------------------------------------------------------------
+
+outcomes_app = typer.Typer(
+    help="Customer outcomes from imported files: NPS, CSAT and CES with intervals, key drivers, the customer asset.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(outcomes_app, name="outcomes")
+
+SurveyArgument = Annotated[
+    Path, typer.Argument(help="Survey export: Qualtrics, SurveyMonkey or Google Forms CSV, or a plain CSV/XLSX.")
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping", help="A saved column mapping (JSON, as 'cxm outcomes inspect' prints); options override it."
+    ),
+]
+IdOption = Annotated[str | None, typer.Option("--id", help="Response id column (default: suggested).")]
+DateFormatOption = Annotated[
+    str | None, typer.Option("--date-format", help="How dates are written: iso or a strptime format like %d/%m/%Y.")
+]
+PartialOption = Annotated[
+    bool, typer.Option("--include-partial", help="Count responses the file marks as not finished.")
+]
+
+
+def _outcomes_error(exc: Exception) -> NoReturn:
+    """Print an outcome file's problems, one per line (file, row, column: message), and exit 1."""
+    _fail(str(exc).splitlines())
+
+
+def _survey_mapping(  # type: ignore[no-untyped-def]  # returns (Suggestion, ColumnMapping); imported lazily
+    file: Path, mapping_file: Path | None, overrides: dict[str, Any]
+):
+    """Return the file's suggestion and the mapping to read it with: the saved mapping (or the suggestion) with
+    the options given on the command line."""
+    from cxmaturity.outcomes import ColumnMapping, MappingError, OutcomesError, suggest_mapping
+    from cxmaturity.outcomes.sources import mapping_with
+
+    try:
+        suggestion = suggest_mapping(file)
+        base = suggestion.mapping
+        if mapping_file is not None:
+            try:
+                base = ColumnMapping.from_json(mapping_file.read_text(encoding="utf-8-sig"))
+            except OSError as exc:
+                _fail(f"{mapping_file}: cannot read: {exc.strerror}")
+            except MappingError as exc:
+                _fail(f"{mapping_file}: {exc}")
+        if overrides.get("submitted_at") and not overrides.get("date_format"):
+            from cxmaturity.outcomes.sources import suggest_date_format
+
+            overrides = {**overrides, "date_format": suggest_date_format(file, overrides["submitted_at"])}
+        return suggestion, mapping_with(base, **overrides)
+    except OutcomesError as exc:
+        _outcomes_error(exc)
+    except MappingError as exc:
+        _fail(f"{file}: {exc}")
+
+
+def _json_out(data: dict[str, Any], out: Path | None) -> None:
+    import json
+
+    _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out)
+
+
+@outcomes_app.command("inspect")
+def outcomes_inspect(
+    file: SurveyArgument,
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="Output format.")] = ShowFormat.text,
+) -> None:
+    """Recognize a survey file's tool and columns and suggest which column is NPS, CSAT, CES, date and segment."""
+    suggestion, _ = _survey_mapping(file, None, {})
+    layout = suggestion.layout
+    if fmt is ShowFormat.json:
+        columns = [
+            {"name": c.name, "label": c.label, **({"import_id": c.import_id} if c.import_id else {})}
+            for c in layout.columns
+        ]
+        data = {
+            "source": str(file),
+            "tool": layout.tool,
+            "header_rows": layout.header_rows,
+            "columns": columns,
+            "mapping": suggestion.mapping.to_dict(),
+            "reasons": suggestion.reasons,
+        }
+        _json_out(data, None)
+        return
+    typer.echo(f"{file}: {layout.tool} export, {layout.header_rows} header row(s), {len(layout.columns)} columns")
+    for role, reason in suggestion.reasons.items():
+        typer.echo(f"  {role:<13} {reason}")
+    typer.echo("Save the mapping with --format json and pass it back with --mapping.")
+
+
+@outcomes_app.command("summary")
+def outcomes_summary(
+    file: SurveyArgument,
+    nps: Annotated[str | None, typer.Option("--nps", help="NPS column, answers 0-10 (default: suggested).")] = None,
+    csat: Annotated[str | None, typer.Option("--csat", help="CSAT column (default: suggested).")] = None,
+    ces: Annotated[str | None, typer.Option("--ces", help='CES column (default: suggested; "" for none).')] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Date column whose month is the period (default: suggested).")
+    ] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Segment column (default: suggested).")] = None,
+    response_id: IdOption = None,
+    date_format: DateFormatOption = None,
+    csat_scale: Annotated[int | None, typer.Option("--csat-scale", help="Top of the CSAT scale: 5 or 7.")] = None,
+    ces_scale: Annotated[int | None, typer.Option("--ces-scale", help="Top of the CES scale: 5 or 7.")] = None,
+    ces_high_is_effort: Annotated[
+        bool, typer.Option("--ces-high-is-effort", help="A high CES answer means much effort (default: easy).")
+    ] = False,
+    include_partial: PartialOption = False,
+    mapping: MappingOption = None,
+    min_segment_size: Annotated[
+        int, typer.Option("--min-segment-size", min=1, help="Smallest segment whose metrics are shown.")
+    ] = 3,
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="Output format.")] = ShowFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """NPS, CSAT and CES of a survey export with 90% intervals, by month and segment, and month-to-month changes."""
+    from cxmaturity.outcomes import OutcomesError, Scales, SummaryOptions, SurveyReader, Tallies, summarize_tallies
+    from cxmaturity.outcomes.serialize import summary_to_dict
+
+    overrides: dict[str, Any] = {
+        "nps": nps,
+        "csat": csat,
+        "ces": ces,
+        "submitted_at": period,
+        "segment": segment,
+        "response_id": response_id,
+        "date_format": date_format,
+        "csat_scale": csat_scale,
+        "ces_scale": ces_scale,
+        "ces_high_is_easy": False if ces_high_is_effort else None,
+        "include_partial": True if include_partial else None,
+    }
+    _, chosen = _survey_mapping(file, mapping, overrides)
+    if not chosen.metric_columns():
+        _fail(f"{file}: no NPS, CSAT or CES column found; name one with --nps, --csat or --ces")
+    tallies = Tallies(Scales(chosen.csat_scale, chosen.ces_scale, chosen.ces_high_is_easy))
+    try:
+        reader = SurveyReader(file, chosen)
+        for response in reader:
+            tallies.add(response)
+        reader.problems.check()
+    except OutcomesError as exc:
+        _outcomes_error(exc)
+    summary = summarize_tallies(tallies, SummaryOptions(min_segment_size=min_segment_size))
+    data = summary_to_dict(summary, str(file), reader.layout.tool, chosen, reader.partial)
+    if fmt is ShowFormat.json:
+        _json_out(data, out)
+        return
+    _write(_summary_text(data), out)
+
+
+def _summary_text(data: dict[str, Any]) -> str:
+    names = {"nps": "NPS", "csat": "CSAT %", "ces": "CES"}
+    lines = [
+        f"{data['source']} ({data['tool']}): {data['responses']} responses"
+        + (f", {data['partial_skipped']} not finished left out" if data["partial_skipped"] else "")
+    ]
+
+    def one(label: str, m: dict[str, Any]) -> str:
+        if m.get("withheld"):
+            return f"  {label:<22} withheld (n = {m['n']})"
+        interval = m["interval"]
+        shown = f"{interval[0]:.1f} to {interval[1]:.1f}" if interval else "no interval"
+        extra = ""
+        if "promoters" in m:
+            extra = f"  promoters {m['promoters']}, passives {m['passives']}, detractors {m['detractors']}"
+        return f"  {label:<22} {m['value']:7.1f}  (90%: {shown})  n = {m['n']}{extra}"
+
+    for metric in ("nps", "csat", "ces"):
+        if metric not in data:
+            continue
+        m = data[metric]
+        lines.append(f"{names[metric]}")
+        lines.append(one("all", m))
+        lines.extend(one(c["period"], c) for c in m["by_period"] if "period" in c)
+        lines.extend(one(c["segment"], c) for c in m["by_segment"])
+        for c in m["changes"]:
+            lines.append(f"  {c['from']} -> {c['to']}: {c['difference']:+.1f}, {c['verdict']}")
+    return "\n".join(lines) + "\n"
+
+
+@outcomes_app.command("drivers")
+def outcomes_drivers(
+    file: SurveyArgument,
+    outcome: Annotated[str, typer.Option("--outcome", help="The outcome column (e.g. likelihood to recommend).")],
+    drivers: Annotated[str, typer.Option("--drivers", help="Driver columns, separated by commas.")],
+    response_id: IdOption = None,
+    include_partial: PartialOption = False,
+    resamples: Annotated[int, typer.Option("--resamples", min=0, help="Bootstrap resamples (0 = none).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the bootstrap.")] = 0,
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="Output format.")] = ShowFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Key drivers of an outcome: Johnson's relative weights (summing to R²) with bootstrap 90% intervals."""
+    import math
+
+    from cxmaturity.outcomes import DriversError, OutcomesError, SurveyReader, analyze
+    from cxmaturity.outcomes.serialize import drivers_to_dict
+
+    names = [d.strip() for d in drivers.split(",") if d.strip()]
+    if not names:
+        _fail("cxm outcomes drivers: name the driver columns with --drivers COL,COL,...")
+    if outcome in names or len(set(names)) != len(names):
+        _fail("cxm outcomes drivers: each driver column is named once, and the outcome is not among them")
+    suggestion, _ = _survey_mapping(file, None, {})
+    from cxmaturity.outcomes import ColumnMapping
+
+    chosen = ColumnMapping(
+        response_id=response_id or suggestion.mapping.response_id,
+        finished=suggestion.mapping.finished,
+        include_partial=include_partial,
+        drivers=(outcome, *names),
+    )
+    y: list[float] = []
+    x: list[list[float]] = []
+    try:
+        reader = SurveyReader(file, chosen)
+        for response in reader:
+            values = [response.drivers[c] for c in (outcome, *names)]
+            y.append(math.nan if values[0] is None else values[0])
+            x.append([math.nan if v is None else v for v in values[1:]])
+        reader.problems.check()
+        analysis = analyze(y, x, names, outcome, resamples=resamples, seed=seed)
+    except OutcomesError as exc:
+        _outcomes_error(exc)
+    except DriversError as exc:
+        _fail(f"{file}: {exc}")
+    data = drivers_to_dict(analysis, str(file))
+    if fmt is ShowFormat.json:
+        _json_out(data, out)
+        return
+    lines = [f"{file}: key drivers of '{outcome}', n = {data['n']}, R² = {data['r2']:.3f}"]
+    for d in data["drivers"]:
+        interval = d["interval"]
+        shown = f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "no interval"
+        lines.append(
+            f"  {d['column']:<30} weight {d['weight']:.3f} (90%: {shown})  share {100 * d['share']:5.1f}%  "
+            f"{d['quadrant']}"
+        )
+    _write("\n".join(lines) + "\n", out)
+
+
+@outcomes_app.command("asset")
+def outcomes_asset(
+    file: Annotated[Path, typer.Argument(help="Customer list (CSV or XLSX): id, start, end, value per year.")],
+    first: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    last: Annotated[str, typer.Option("--to", help="Last day of the period (YYYY-MM-DD).")],
+    segment: Annotated[str | None, typer.Option("--segment", help="Segment column (default: 'segment').")] = None,
+    customer_id: Annotated[str | None, typer.Option("--id", help="Customer id column.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Start date column.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="End date column (empty: still a customer).")] = None,
+    value: Annotated[str | None, typer.Option("--value", help="Value per year column.")] = None,
+    date_format: DateFormatOption = None,
+    fmt: Annotated[ShowFormat, typer.Option("--format", help="Output format.")] = ShowFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """The customer asset over a period: customers and value at start and end, gained, lost, retention, churn."""
+    from cxmaturity.outcomes import AssetError, CustomerColumns, OutcomesError, customer_asset, iter_customers
+    from cxmaturity.outcomes.problems import ProblemLog
+    from cxmaturity.outcomes.serialize import asset_to_dict
+
+    first_day = _iso_day(first, "--from")
+    last_day = _iso_day(last, "--to")
+    columns = CustomerColumns(customer_id, start, end, value, segment, date_format or "iso")
+    log = ProblemLog()
+    try:
+        asset = customer_asset(iter_customers(file, columns, log), first_day, last_day)
+        log.check()
+    except OutcomesError as exc:
+        _outcomes_error(exc)
+    except AssetError as exc:
+        _fail(f"cxm outcomes asset: {exc}")
+    data = asset_to_dict(asset, str(file))
+    if fmt is ShowFormat.json:
+        _json_out(data, out)
+        return
+    lines = [f"{file}: customer asset from {data['from']} to {data['to']}"]
+
+    def rows(label: str, f: dict[str, Any]) -> None:
+        rate = "" if f["retention_rate"] is None else f", retention {f['retention_rate']:.1%}"
+        churn = "" if f["churn_rate"] is None else f", churn {f['churn_rate']:.1%}"
+        lines.append(
+            f"  {label:<16} start {f['start']['customers']} ({f['start']['value']:,.0f}), end {f['end']['customers']}"
+            f" ({f['end']['value']:,.0f}), gained {f['gained']['customers']}, lost {f['lost']['customers']}{rate}"
+            f"{churn}"
+        )
+
+    rows("all", data)
+    for seg in data["by_segment"]:
+        rows(seg["segment"], seg)
+    _write("\n".join(lines) + "\n", out)
+
+
+def _iso_day(text: str, option: str):  # type: ignore[no-untyped-def]  # returns datetime.date
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"cxm outcomes: {option} {text!r} is not a date (YYYY-MM-DD)", code=2)
 
 
 def main() -> None:

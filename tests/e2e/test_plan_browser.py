@@ -91,7 +91,8 @@ def test_it_makes_locks_and_replans_in_the_browser(browser: Any, live_url: str, 
     assert locked.get_by_label("Starts in period").input_value() == start
     assert locked.locator(".tag-locked").is_visible()
     assert page.locator("#versions-table tbody tr").count() == 2
-    assert f"locked {key} in period {start}" in page.locator("#versions-table tbody tr").first.inner_text()
+    title = locked.locator(".initiative-title strong").inner_text()
+    assert f"locked “{title}” in period {start}" in page.locator("#versions-table tbody tr").first.inner_text()
 
     # Plan again: the lock and the owner hold, and the timeline shows the locked bar.
     page.get_by_role("button", name="Make plan again").click()

@@ -85,7 +85,7 @@ def run_workshop(
         phone.goto(f"{live_url}/join")
         phone.get_by_label("Code").fill(code.lower() if n % 2 else code)
         phone.get_by_role("button", name="Join").click()
-        phone.wait_for_url(f"{live_url}/join/room")
+        phone.wait_for_url(f"{live_url}/workshop/room")
         phone.wait_for_selector("[data-live=connected]")
         phones.append(phone)
     control.wait_for_function(f"document.getElementById('ws-participants').textContent === '{PHONES}'")

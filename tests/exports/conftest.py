@@ -14,8 +14,8 @@ from cxmaturity.demo import demo_responses
 from cxmaturity.exports import PlanSource, Source
 from cxmaturity.frameworks import Framework, load_builtin
 from cxmaturity.planning import PlanRequest
-from cxmaturity.planning.export import plan_to_dict
 from cxmaturity.planning.optimizer import make_plan
+from cxmaturity.planning.serialize import plan_to_dict
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
 from cxmaturity.scoring.responses import MISSING, NOT_APPLICABLE_CODE
 

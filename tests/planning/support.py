@@ -185,9 +185,33 @@ def objective(fw: Framework, res: Result, request: PlanRequest, starts: dict[str
     return sum(v[k] * (1 + EARLY * (h - t) / h) for k, t in starts.items())
 
 
+def in_place(fw: Framework, res: Result, request: PlanRequest) -> set[str]:
+    """Candidates already done: for a stage below the competency's current one, and no answer on their own indicators
+    says otherwise (a statement's mean below the threshold, a rubric's mean stage below the stage it leads to)."""
+    means = {r.key: r.mean for r in res.indicators}
+    kinds = {ind.key: ind.kind for _, ind in fw.indicators}
+    custom = {c.key: c.indicators for c in request.custom}
+    out: set[str] = set()
+    for k, it in items(fw, request).items():
+        if it.stage >= known(res.competency(it.competency).stage_number):
+            continue
+        own = custom[k] if k in custom else next(a.indicators for a in fw.actions if a.key == k)
+        against = False
+        for ind in own:
+            mean = means.get(ind)
+            if mean is None or math.isnan(mean):
+                continue
+            limit = fw.scoring.threshold if kinds[ind] == "statement" else it.stage + 1
+            against = against or mean < limit
+        if not against:
+            out.add(k)
+    return out
+
+
 def violations(fw: Framework, res: Result, request: PlanRequest, starts: dict[str, int]) -> list[str]:
     """Every constraint that the schedule ``starts`` (key → first period) breaks."""
     cands = items(fw, request)
+    done = in_place(fw, res, request)
     problems: list[str] = []
     h = request.horizon
     end = {k: t + cands[k].duration for k, t in starts.items()}
@@ -200,7 +224,7 @@ def violations(fw: Framework, res: Result, request: PlanRequest, starts: dict[st
         if t < 1 or end[k] - 1 > h:
             problems.append(f"{k}: runs outside the horizon ({t}..{end[k] - 1})")
         for r in cands[k].requires:
-            if r not in starts or end[r] > t:
+            if r not in done and (r not in starts or end[r] > t):
                 problems.append(f"{k}: prerequisite {r} not finished before period {t}")
         it = cands[k]
         current = known(res.competency(it.competency).stage_number)

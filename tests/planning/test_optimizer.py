@@ -11,7 +11,7 @@ from cxmaturity.answers.csv_reader import read_answers_csv
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import Framework, load_builtin, load_framework
 from cxmaturity.planning import Lock, Plan, PlanRequest
-from cxmaturity.planning.optimizer import action_values, greedy_plan, make_plan
+from cxmaturity.planning.optimizer import action_values, greedy_plan, make_plan, start_windows
 from cxmaturity.scoring import Result, ScoringOptions, score
 from tests.planning.support import check_plan, custom, framework, result
 from tests.support.values import known
@@ -28,6 +28,14 @@ def example() -> Framework:
 @pytest.fixture(scope="module")
 def worked(example: Framework) -> Result:
     return score(read_answers_csv(DATA / "worked-example.csv", example), ScoringOptions(bootstrap=0))
+
+
+@pytest.fixture(scope="module")
+def unsure(worked: Result) -> Result:
+    """The worked example with the answers on "We have a written description…" (vs-1) below the threshold: the team
+    is at Learning in Vision, yet its own answers say the customer promise (a-vision-1) is not written yet."""
+    low = tuple(replace(i, mean=0.5) if i.key == "vs-1" else i for i in worked.indicators)
+    return replace(worked, indicators=low)
 
 
 def keys(plan: Plan) -> list[str]:
@@ -56,8 +64,21 @@ def test_the_worked_example_values_follow_the_documented_formula(example: Framew
     assert values["a-insight-1"] == pytest.approx(0.0539, abs=1e-4)
 
 
-def test_the_worked_example_plan(example: Framework, worked: Result) -> None:
+def test_an_action_for_a_stage_already_reached_counts_as_done(example: Framework, worked: Result) -> None:
+    # Vision is at Learning and the answers on a-vision-1's own statement (vs-1, mean 0.75) meet the threshold 0.7:
+    # the customer promise is in place, so a-vision-2 neither waits for it nor shares capacity with it.
     request = PlanRequest()
+    plan = make_plan(example, worked, request)
+    check_plan(example, worked, request, plan)
+    assert [(i.key, i.start, i.end) for i in plan.initiatives] == [("a-vision-2", 1, 3), ("a-insight-1", 1, 2)]
+    assert "needs it first" not in by_key(plan, "a-vision-2").reason
+    # Even on a budget of 0 (a-vision-1 costs 5,000), a-vision-2 (no cost) can be planned.
+    assert keys(make_plan(example, worked, PlanRequest(budget=0.0))) == ["a-vision-2", "a-insight-1"]
+
+
+def test_the_worked_example_plan(example: Framework, unsure: Result) -> None:
+    request = PlanRequest()
+    worked = unsure
     plan = make_plan(example, worked, request)
     check_plan(example, worked, request, plan)
     assert plan.status == "optimal"
@@ -74,9 +95,12 @@ def test_the_worked_example_plan(example: Framework, worked: Result) -> None:
     assert "gap of 0.64" in vision2.reason
     assert vision2.discussion_items == ("vs-2",)
     assert vision2.measure == "Next year's plan holds CX targets."
-    # a-vision-1 is worth nothing itself (Vision is past Emerging) but comes before a-vision-2.
+    # a-vision-1 adds no stage (Vision is past Emerging), but its answers say it is not in place; a-vision-2 needs it.
     vision1 = by_key(plan, "a-vision-1")
-    assert "comes before 'a-vision-2'" in vision1.reason
+    assert "“Put CX targets in the plan” needs it first" in vision1.reason
+    assert "which Vision and strategy has already passed" in vision1.reason
+    assert "the answers on “We have a written description" in vision1.reason
+    assert "say it is not in place yet" in vision1.reason
     assert vision1.expected_from == vision1.expected_to == "learning"
     assert plan.expected_stages == {
         "vision": ("learning",) * 2 + ("committing",) * 6,
@@ -210,7 +234,7 @@ def test_requires_orders_across_competencies() -> None:
     plan = make_plan(fw, res, request)
     check_plan(fw, res, request, plan)
     assert [(i.key, i.start) for i in plan.initiatives] == [("b1", 1), ("a1", 3)]
-    assert "comes before 'a1'" in by_key(plan, "b1").reason
+    assert "(“A1” needs it first)" in by_key(plan, "b1").reason
     assert "beyond the target" in by_key(plan, "b1").reason
 
 
@@ -272,7 +296,7 @@ def test_a_must_do_whose_prerequisites_exceed_the_budget(example: Framework, wor
     text = " ".join(plan.explanation)
     assert "budget per period (10,000) is too small" in text
     assert "13,333" in text
-    assert "Dropping the must-do 'a-insight-2'" in text
+    assert "Dropping the must-do “Build a listening program”" in text
 
 
 @pytest.mark.parametrize(
@@ -292,7 +316,7 @@ def test_a_must_do_whose_prerequisites_exceed_the_budget(example: Framework, wor
         (PlanRequest(horizon=2, must=frozenset({"a-insight-2"})), "takes 3 periods, more than the horizon of 2"),
         (
             PlanRequest(must=frozenset({"a-vision-2"}), must_not=frozenset({"a-vision-1"})),
-            "requires 'a-vision-1' is on the must-not list",
+            "requires “Write the customer promise” is on the must-not list",
         ),
         (
             PlanRequest(horizon=3, must=frozenset({"a-insight-2", "a-vision-2"}), max_concurrent=1),
@@ -300,7 +324,7 @@ def test_a_must_do_whose_prerequisites_exceed_the_budget(example: Framework, wor
         ),
         (
             PlanRequest(locks=(Lock("a-vision-2", 1),)),
-            "The locked start dates ('a-vision-2') cannot all be kept",
+            "The locked start dates (“Put CX targets in the plan”) cannot all be kept",
         ),
         (PlanRequest(capacity=1.0, must=frozenset({"a-vision-2"})), "Raise the capacity per period to at least 2"),
         (
@@ -310,9 +334,9 @@ def test_a_must_do_whose_prerequisites_exceed_the_budget(example: Framework, wor
     ],
 )
 def test_infeasible_requests_say_what_blocks_them(
-    example: Framework, worked: Result, request_: PlanRequest, expected: str
+    example: Framework, unsure: Result, request_: PlanRequest, expected: str
 ) -> None:
-    plan = make_plan(example, worked, request_)
+    plan = make_plan(example, unsure, request_)
     assert plan.status == "infeasible"
     assert any(expected in line for line in plan.explanation), plan.explanation
 
@@ -338,7 +362,8 @@ def test_targets_at_or_below_today_are_nothing_to_plan(example: Framework, worke
     assert "Every competency is at or above its target" in plan.explanation[0]
 
 
-def test_a_zero_budget_plans_only_what_costs_nothing(example: Framework, worked: Result) -> None:
+def test_a_zero_budget_plans_only_what_costs_nothing(example: Framework, unsure: Result) -> None:
+    worked = unsure
     request = PlanRequest(budget=0.0)
     plan = make_plan(example, worked, request)
     check_plan(example, worked, request, plan)
@@ -424,3 +449,22 @@ def test_a_tiny_time_limit_still_gives_a_valid_plan_with_its_gap() -> None:
     assert plan.gap is not None
     assert 0.0 <= plan.gap <= 1.0
     assert plan.summary in ("optimal", f"within {plan.gap:.1%} of optimal")
+
+
+# --- start windows (what the plan editor offers) ------------------------------------------------------------------
+
+
+def test_start_windows_follow_prerequisites_and_locked_successors(example: Framework, unsure: Result) -> None:
+    request = PlanRequest(locks=(Lock("a-vision-1", 2), Lock("a-insight-2", 3)))
+    windows = start_windows(example, unsure, request)
+    vision2 = windows["a-vision-2"]
+    assert (vision2.earliest, vision2.latest) == (3, 7)  # it takes two periods of eight
+    assert vision2.why_earliest == (
+        "it requires “Write the customer promise”, which can finish by period 2 at the earliest (it is locked to "
+        "start in period 2 and takes 1 period)"
+    )
+    survey = windows["a-insight-1"]
+    assert (survey.earliest, survey.latest) == (1, 2)
+    assert survey.why_latest == "“Build a listening program” requires it and is locked to start in period 3"
+    # With no answer saying otherwise, the promise (of a stage Vision has passed) is in place: nothing to wait for.
+    assert start_windows(example, replace(unsure, indicators=()), PlanRequest())["a-vision-2"].earliest == 1

@@ -3,11 +3,15 @@ change where a result has no levels; symmetric and monotone."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxmaturity.progress.change import Estimate, Evidence, difference, probability_of_rise
+from cxmaturity.progress.change import DECISIVE, Estimate, Evidence, difference, probability_of_rise
+from cxmaturity.scoring.engine import angular
 
 scores = st.floats(min_value=1.0, max_value=5.0, allow_nan=False)
 reach = st.floats(min_value=0.0, max_value=1.5, allow_nan=False)
@@ -93,13 +97,23 @@ def evidenced(draw: st.DrawFn) -> Estimate:
 
 
 def test_it_reproduces_the_worked_example_of_the_verdict() -> None:
-    before = Evidence(0.40, 0.12, 8, 0.15)
-    assert probability_of_rise(before, Evidence(0.55, 0.15, 8, 0.15)) == pytest.approx(0.9774, abs=5e-5)
-    assert probability_of_rise(before, Evidence(0.50, 0.15, 8, 0.15)) == pytest.approx(0.9168, abs=5e-5)
-    rise = difference(Estimate(2.3, (1.9, 2.8), 0.9, before), Estimate(2.9, (2.4, 3.4), 0.9, Evidence(0.55, 0.15, 8)))
+    prior = 2 * 0.3 / math.sqrt(6)
+    assert prior == pytest.approx(0.2449, abs=5e-5)
+    assert float(angular(np.array(0.4))) == pytest.approx(1.369, abs=5e-4)
+    before = Evidence(1.40, 0.30, 8, prior)
+    assert probability_of_rise(before, Evidence(1.75, 0.35, 8, prior)) == pytest.approx(0.9788, abs=5e-5)
+    assert probability_of_rise(before, Evidence(1.65, 0.35, 8, prior)) == pytest.approx(0.9327, abs=5e-5)
+    after = Evidence(1.75, 0.35, 8, prior)
+    rise = difference(Estimate(2.3, (1.9, 2.8), 0.9, before), Estimate(2.9, (2.4, 3.4), 0.9, after))
     assert rise.verdict == "improved"
     assert rise.probability is not None
-    assert rise.probability > 0.95
+    assert rise.probability > DECISIVE
+    assert (
+        difference(
+            before=Estimate(2.3, None, 0.9, before), after=Estimate(2.9, None, 0.9, Evidence(1.65, 0.35, 8, prior))
+        ).verdict
+        == "no clear change"
+    )
     # The MOVER interval of the score change holds zero, yet every answer says the team rose.
     assert rise.interval is not None
     assert rise.interval[0] < 0

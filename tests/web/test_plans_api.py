@@ -175,8 +175,8 @@ def test_it_changes_initiatives_and_plans_around_the_locks(site: Site, cast: Cas
     assert placed[first["key"]]["start"] == new_start
     assert placed[first["key"]]["end"] == new_start + duration
     assert plan["saved"]["number"] == 2
-    assert f"moved {first['key']} to period {new_start}" in plan["saved"]["note"] or (
-        f"locked {first['key']} in period {new_start}" in plan["saved"]["note"]
+    assert f"moved “{first['title']}” to period {new_start}" in plan["saved"]["note"] or (
+        f"locked “{first['title']}” in period {new_start}" in plan["saved"]["note"]
     )
 
     response = api("PATCH", f"{url}/{second['key']}", {"locked": True})
@@ -195,8 +195,8 @@ def test_it_changes_initiatives_and_plans_around_the_locks(site: Site, cast: Cas
 
     response = api("PATCH", f"{url}/{first['key']}", {"locked": False, "owner": ""})
     assert response.status_code == 200
-    assert f"unlocked {first['key']}" in response.json()["saved"]["note"]
-    assert f"removed the owner of {first['key']}" in response.json()["saved"]["note"]
+    assert f"unlocked “{first['title']}”" in response.json()["saved"]["note"]
+    assert f"removed the owner of “{first['title']}”" in response.json()["saved"]["note"]
 
     # Errors: an unknown key, nothing to change, a start beyond the horizon, moving while unlocking.
     response = api("PATCH", f"{url}/no-such-thing", {"owner": "X"})
@@ -208,25 +208,33 @@ def test_it_changes_initiatives_and_plans_around_the_locks(site: Site, cast: Cas
     response = api("PATCH", f"{url}/{first['key']}", {"start": 9 - duration + 1})
     assert response.status_code == 422
     assert response.json()["field"] == "start"
-    assert response.json()["detail"].startswith(f"{first['key']} must start in a period from 1 to {9 - duration}")
+    assert response.json()["detail"].startswith(f"“{first['title']}” must start in a period from 1 to {9 - duration}")
     response = api("PATCH", f"{url}/{first['key']}", {"start": 2, "locked": False})
     assert response.status_code == 422
     assert api("GET", f"/assessments/{assessment_id}/plan/versions").json()[0]["number"] == 5
 
 
-def test_it_answers_an_infeasible_request_with_an_explanation(site: Site, cast: Cast) -> None:
+def test_it_refuses_settings_no_plan_satisfies_and_keeps_the_plan(site: Site, cast: Cast) -> None:
     assessment_id = _answered(site, cast)
     api = Api(site, cast.facilitator)
+    made = api("POST", f"/assessments/{assessment_id}/plan")
+    assert made.status_code == 201
+    # Saving settings makes the plan again, from the API as from the page; one that no plan satisfies is refused.
     response = api("PUT", f"/assessments/{assessment_id}/plan/settings", {"budget": 0, "must": ["a-ld-2a"]})
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("No plan satisfies this change, so nothing was saved and the current plan stays")
+    assert "budget" in detail
+    assert "a-ld-2a" not in detail  # initiatives are named by their titles
+    assert api("GET", f"/assessments/{assessment_id}/plan/settings").json()["must"] == []
+    versions = api("GET", f"/assessments/{assessment_id}/plan/versions").json()
+    assert [v["status"] for v in versions] == [made.json()["status"]]
+    # Settings that fit are saved and re-plan at once (version 2).
+    response = api("PUT", f"/assessments/{assessment_id}/plan/settings", {"horizon": 6})
     assert response.status_code == 200, response.text
-    response = api("POST", f"/assessments/{assessment_id}/plan")
-    assert response.status_code == 201
-    plan = response.json()
-    assert plan["status"] == "infeasible"
-    assert plan["initiatives"] == []
-    assert plan["explanation"]
-    assert any("budget" in sentence for sentence in plan["explanation"])
-    assert plan["saved"]["status"] == "infeasible"
+    latest = api("GET", f"/assessments/{assessment_id}/plan").json()
+    assert latest["saved"]["number"] == 2
+    assert latest["settings"]["horizon"] == 6
 
 
 def test_it_downloads_the_plan(site: Site, cast: Cast) -> None:

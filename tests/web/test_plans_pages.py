@@ -149,9 +149,10 @@ def test_it_keeps_locks_and_owners_when_it_plans_again(site: Site, cast: Cast) -
     assert placed[chosen.key].owner == "Ana Lima"
     assert placed[other.key].start == other.start
     note = second.info.note
-    assert f"moved {chosen.key} to period {new_start}" in note or f"locked {chosen.key} in period {new_start}" in note
-    assert f"locked {other.key} in period {other.start}" in note
-    assert f"owner of {chosen.key}: Ana Lima" in note
+    moved = (f"moved “{chosen.title}” to period {new_start}", f"locked “{chosen.title}” in period {new_start}")
+    assert any(phrase in note for phrase in moved)
+    assert f"locked “{other.title}” in period {other.start}" in note
+    assert f"owner of “{chosen.title}”: Ana Lima" in note
     page = facilitator.get(response.headers["location"]).text
     assert "Your changes were saved and the plan was made again around the locked initiatives." in page
     assert f'name="owner:{chosen.key}" value="Ana Lima"' in page
@@ -179,7 +180,7 @@ def test_it_keeps_locks_and_owners_when_it_plans_again(site: Site, cast: Cast) -
     fourth = _latest(site, cast, assessment_id)
     assert fourth.locks == {chosen.key: new_start}
     assert fourth.owners == {chosen.key: "Ana Lima"}
-    assert f"unlocked {other.key}" in fourth.info.note
+    assert f"unlocked “{other.title}”" in fourth.info.note
 
 
 def test_it_saves_every_change_as_a_new_version_and_never_changes_old_ones(site: Site, cast: Cast) -> None:
@@ -200,7 +201,7 @@ def test_it_saves_every_change_as_a_new_version_and_never_changes_old_ones(site:
     assert again.data == first.data
     assert again.request == first.request
     assert versions[0].note == "Facilitator re-planned with the same settings"
-    assert versions[1].note == f"Facilitator: owner of {key}: Bo"
+    assert versions[1].note == f"Facilitator: owner of “{first.plan.initiatives[0].title}”: Bo"
     assert versions[2].note == "Facilitator made the first plan"
     with site.sessions() as db:
         events = db.scalars(
@@ -219,24 +220,21 @@ def test_it_saves_every_change_as_a_new_version_and_never_changes_old_ones(site:
     assert facilitator.get(f"/assessments/{assessment_id}/plan/versions/9").status_code == 404
 
 
-def test_it_explains_an_infeasible_plan(site: Site, cast: Cast) -> None:
+def test_it_refuses_settings_no_plan_satisfies_beside_the_form(site: Site, cast: Cast) -> None:
     assessment_id = _answered(site, cast)
     facilitator = site.client(cast.facilitator)
     url = f"/assessments/{assessment_id}/plan"
+    assert facilitator.submit(url, url, {}).status_code == 303
     response = facilitator.submit(url, f"{url}/settings", {**SETTINGS, "budget": "0", "must": "a-ld-2a"})
-    assert response.status_code == 303, response.text
-    saved = _latest(site, cast, assessment_id)
-    assert saved.plan.status == "infeasible"
-    assert saved.plan.explanation
-    page = facilitator.get(response.headers["location"]).text
-    assert 'id="plan-status">Infeasible</strong>' in page
-    assert "No plan satisfies every constraint." in page
-    explanation = page[page.index('id="plan-explanation"') :]
-    assert "budget" in explanation
+    assert response.status_code == 422, response.text
+    page = response.text
+    assert "No plan satisfies this change, so nothing was saved and the current plan stays as it is." in page
+    assert "budget" in page[page.index("No plan satisfies this change") :]
     assert "Traceback" not in page
-    assert "The settings were saved and a new plan was made." in page
     with site.sessions() as db:
-        assert [v.status for v in plans.versions(db, Actor(cast.viewer), assessment_id)] == ["infeasible"]
+        assert [v.status for v in plans.versions(db, Actor(cast.viewer), assessment_id)] != ["infeasible"]
+        assert len(plans.versions(db, Actor(cast.viewer), assessment_id)) == 1
+        assert plans.settings(db, Actor(cast.viewer), assessment_id).must == ()
 
 
 def test_it_refuses_settings_it_cannot_use_beside_the_form(site: Site, cast: Cast) -> None:
@@ -288,7 +286,7 @@ def test_it_adds_and_removes_an_own_initiative(site: Site, cast: Cast) -> None:
     with site.sessions() as db:
         current = plans.settings(db, Actor(cast.viewer), assessment_id)
     assert [c.key for c in current.custom] == ["own-crm-cleanup"]
-    assert "added own initiative own-crm-cleanup" in _latest(site, cast, assessment_id).info.note
+    assert "added own initiative “Clean up the CRM's customer records”" in _latest(site, cast, assessment_id).info.note
     # As a must-do it is planned.
     response = facilitator.submit(url, f"{url}/settings", {**SETTINGS, "must": "own-crm-cleanup"})
     assert response.status_code == 303, response.text

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pytest
 import sqlalchemy as sa
 
 from cxmaturity.frameworks import load_builtin
@@ -477,3 +478,47 @@ def test_it_loads_every_stored_answer_into_the_matrix(site: Site, cast: Cast) ->
                 assert matrix.answers[row, column] == code, (row, ind.key)
                 assert matrix.importance[row, column] == 2 + (r + n) % 4
     assert comments == [(2, FW.competencies[0].indicators[0].key, "Hmm.")]
+
+
+def test_a_comment_saved_while_the_answers_are_read_waits_for_the_next_read(site: Site, cast: Cast) -> None:
+    # Found by bench/bench_heavy.py on PostgreSQL: a report read the answers, a respondent saved a first page with a
+    # comment, and the report's next statement (READ COMMITTED: a fresh snapshot) found a comment of an invitation
+    # with no row in the matrix: 500 KeyError.
+    if site.backend != "postgresql":
+        pytest.skip("SQLite reads the whole transaction as of its first statement")
+    filled = fill(site, cast, {"North": (2, 0.5)})
+    with transaction(site.sessions) as db:
+        (late,) = assessments.create_invitations(db, Actor(cast.facilitator), filled.id, None, 1)
+        late_id = respond.visit(db, late).invitation.id
+    first = FW.indicator_keys[0]
+    saved: list[bool] = []
+    with site.sessions() as db:
+        assessment = assessments.get(db, Actor(cast.viewer), filled.id)
+        connection = db.connection()
+
+        def save_between(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not saved and "answer.comment IS NOT NULL" in statement:
+                saved.append(True)
+                with site.engine.begin() as other:  # another request, committed before the comments are read
+                    other.execute(
+                        sa.insert(Answer).values(
+                            assessment_id=filled.id,
+                            invitation_id=late_id,
+                            indicator_key=first,
+                            option_key=FW.answer_keys(FW.indicator(first))[0],
+                            comment="Saved in between",
+                        )
+                    )
+
+        sa.event.listen(connection, "before_cursor_execute", save_between)
+        try:
+            matrix, comments = results.load_responses(db, assessment, FW)
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", save_between)
+    assert saved == [True]
+    assert len(matrix.respondents) == 2
+    assert all(text != "Saved in between" for _, _, text in comments)
+    with site.sessions() as db:  # the next read has the respondent and the comment
+        matrix, comments = results.load_responses(db, assessments.get(db, Actor(cast.viewer), filled.id), FW)
+    assert len(matrix.respondents) == 3
+    assert (2, first, "Saved in between") in comments

@@ -26,7 +26,7 @@ import pytest
 
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import load_builtin
-from cxmaturity.services import accounts, assessments, organizations, plans
+from cxmaturity.services import accounts, assessments, member_invitations, organizations, plans
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Membership
@@ -40,6 +40,8 @@ ALLOWED = {
     "anyone": set(MEMBERS),
     "signed in": {"owner", "facilitator", "viewer", "outsider"},
     "invitation": {"respondent"},
+    # Each signed-in member holds a fresh link of an invitation to join an organization of its own (see ``world``).
+    "join link": {"owner", "facilitator", "viewer", "outsider"},
     "viewer": {"owner", "facilitator", "viewer"},
     "facilitator": {"owner", "facilitator"},
     "owner": {"owner"},
@@ -97,6 +99,8 @@ class World:
     api_tokens: dict[str, str]
     clients: dict[str, WebClient]
     csrf: dict[str, str]
+    #: Per member, tokens of pending invitations to join a separate organization (each use takes a fresh one).
+    join_tokens: dict[str, Iterator[str]]
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +134,24 @@ def world(site: Site, cast: Cast) -> World:
     users = {"owner": cast.owner, "facilitator": cast.facilitator, "viewer": cast.viewer, "outsider": cast.outsider}
     clients = {member: site.client(users.get(member)) for member in MEMBERS}
     csrf = {member: clients[member].csrf("/" if member in users else "/signin") for member in MEMBERS}
-    return World(fw.competencies[0].key, org.id, ids[0], ids[1], invitations, api_tokens, clients, csrf)
+    join_tokens = {member: iter(tokens) for member, tokens in _join_tokens(site).items()}
+    return World(fw.competencies[0].key, org.id, ids[0], ids[1], invitations, api_tokens, clients, csrf, join_tokens)
+
+
+def _join_tokens(site: Site, each: int = 6) -> dict[str, list[str]]:
+    """Links to join an organization no member of the cast belongs to, so accepting one grants nothing elsewhere."""
+    with transaction(site.sessions) as db:
+        host = accounts.sign_up(db, f"join-host-{secrets.token_hex(4)}@example.com", "a long enough phrase here")
+        db.flush()
+        org = organizations.create(db, Actor(host.id), "Join host")
+        db.flush()
+        return {
+            member: [
+                member_invitations.invite(db, Actor(host.id), org.id, f"{member}-{n}@example.com", "viewer").token
+                for n in range(each)
+            ]
+            for member in ALLOWED["join link"]
+        }
 
 
 def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
@@ -145,11 +166,15 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "n": "1",
         "key": "nothing-by-this-key",
         "dataset_id": "999999",
+        "invitation_id": "999999",
         "competency_key": world.competency,
     }
     # Only the respondent holds a real invitation; everyone else tries a token that does not exist.
     token = next(used) if member == "respondent" else secrets.token_urlsafe(16)
     values["token"] = values["invitation_token"] = token
+    # Signed-in members hold a real link to join; the respondent and the anonymous visitor try one that does not exist.
+    holds = "join_token" in path and member in ALLOWED["join link"]
+    values["join_token"] = next(world.join_tokens[member]) if holds else secrets.token_urlsafe(16)
 
     def fill(match: re.Match[str]) -> str:
         return values[match.group(1).split(":")[0]]

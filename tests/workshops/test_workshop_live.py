@@ -103,7 +103,7 @@ def test_a_phone_sees_each_change_within_a_second_and_no_hidden_vote(site: Site,
     with transaction(site.sessions) as db:
         token, _ = workshops.join(db, code)
         other, _ = workshops.join(db, code)
-    phone = Reader(f"{server}/join/events", {"cxm_workshop": token})
+    phone = Reader(f"{server}/workshop/events", {"cxm_workshop": token})
     try:
         first = phone.wait_for(1)
         assert first["item"] is None
@@ -136,7 +136,7 @@ def test_a_phone_sees_each_change_within_a_second_and_no_hidden_vote(site: Site,
         assert isinstance(current, dict)
         assert current["votes"][option] == 1
         # Reconnecting (a reload) starts from the room's state as it is now.
-        again = Reader(f"{server}/join/events", {"cxm_workshop": token})
+        again = Reader(f"{server}/workshop/events", {"cxm_workshop": token})
         try:
             assert again.wait_for(1)["version"] == state["version"]
         finally:

@@ -37,8 +37,8 @@ def _phone(site: Site, code: str) -> tuple[WebClient, str]:
     csrf = phone.csrf("/join")
     joined = phone.post("/join", data={"code": code, "csrf_token": csrf})
     assert joined.status_code == 303, joined.text
-    assert joined.headers["location"] == "/join/room"
-    return phone, phone.csrf("/join/room")
+    assert joined.headers["location"] == "/workshop/room"
+    return phone, phone.csrf("/workshop/room")
 
 
 def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered) -> None:
@@ -67,25 +67,25 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
     phones = [_phone(site, code.group(1).lower()) for _ in range(3)]
     assert _act(facilitator, team, csrf, "show", item_id=items[1])["status"] == 200
     assert _act(facilitator, team, csrf, "open_vote", item_id=items[1])["status"] == 200
-    room = phones[0][0].get("/join/room").text
+    room = phones[0][0].get("/workshop/room").text
     options = re.findall(r'name="option" value="([^"]+)"', room)
     assert len(options) >= 2
     for n, (phone, token) in enumerate(phones):
         voted = phone.post(
-            "/join/room",
+            "/workshop/room",
             data={"csrf_token": token, "action": "vote", "item_id": items[1], "round": 1, "option": options[n % 2]},
             headers=JSON,
         )
         assert voted.status_code == 200, voted.text
     again = phones[0][0].post(
-        "/join/room",
+        "/workshop/room",
         data={"csrf_token": phones[0][1], "action": "vote", "item_id": items[1], "round": 1, "option": options[1]},
         headers=JSON,
     )
     assert again.status_code == 409
     assert "voted in this round already" in again.json()["detail"]
     # Hidden before the reveal: no page shows how anyone voted, only how many.
-    for html in (facilitator.get(page).text, phones[1][0].get("/join/room").text):
+    for html in (facilitator.get(page).text, phones[1][0].get("/workshop/room").text):
         assert "Votes in round" not in html
         assert "3 of 3 voted" in html
     assert _act(facilitator, team, csrf, "reveal", item_id=items[1])["status"] == 200
@@ -102,12 +102,12 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
         facilitator, team, csrf, "agree", indicator=indicator.group(1), option=options[0], rationale="We saw it"
     )
     assert good["status"] == 200
-    assert "Agreed:" in phones[2][0].get("/join/room").text
+    assert "Agreed:" in phones[2][0].get("/workshop/room").text
 
     # A vote after the room moved on.
     _act(facilitator, team, csrf, "show", item_id=items[2])
     late = phones[2][0].post(
-        "/join/room",
+        "/workshop/room",
         data={"csrf_token": phones[2][1], "action": "vote", "item_id": items[1], "round": 1, "option": options[0]},
         headers=JSON,
     )
@@ -115,7 +115,7 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
     assert "moved on" in late.json()["detail"]
 
     commit = phones[0][0].post(
-        "/join/room",
+        "/workshop/room",
         data={
             "csrf_token": phones[0][1],
             "action": "commit",
@@ -180,7 +180,7 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
 
 
 def test_event_streams_answer_204_without_a_running_workshop(site: Site, cast: Cast) -> None:
-    assert site.client().get("/join/events").status_code == 204
+    assert site.client().get("/workshop/events").status_code == 204
     facilitator = site.client(cast.facilitator)
     fresh = answered_assessment(site, cast, "No workshop yet")
     assert facilitator.get(f"/assessments/{fresh.assessment}/workshop/events").status_code == 204

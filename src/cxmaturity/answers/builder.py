@@ -7,7 +7,9 @@ so a half-valid file is never scored.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,10 +26,23 @@ from cxmaturity.scoring.responses import (
 
 MAX_PROBLEMS = 50
 
+#: Importance cells as most files write them: whole numbers of the range (and none), read without parsing.
+_WHOLE: dict[str, float] = {
+    "": math.nan,
+    **{str(v): float(v) for v in range(int(IMPORTANCE_MIN), int(IMPORTANCE_MAX) + 1)},
+}
 
-@dataclass(frozen=True)
-class Where:
-    """Where an answer came from: a file, a 1-based row (the header is row 1) and a column name."""
+#: Per indicator of a wide file: its key, the indexes of its answer, importance and comment cells (-1: none), the
+#: names of its answer and importance columns, and how an answer cell becomes an option key.
+WidePlan = tuple[tuple[str, int, int, int, str, str, Callable[[str], str]], ...]
+
+
+class Where(NamedTuple):
+    """Where an answer came from: a file, a 1-based row (the header is row 1) and a column name.
+
+    A named tuple, not a dataclass: a large file makes one per answer (666,000 for 18,000 respondents x 37), and a
+    tuple is made several times faster.
+    """
 
     file: str = "<answers>"
     row: int | None = None
@@ -73,7 +88,8 @@ class ResponseBuilder:
         self._respondents: dict[str, int] = {}
         self._groups: list[str] = []
         self._group_where: list[Where] = []
-        self._cells: dict[tuple[int, int], Where] = {}
+        #: The row each (respondent, indicator) was answered on, to name it when a second answer comes.
+        self._cells: dict[tuple[int, int], int | None] = {}
         self._rows: list[int] = []
         self._cols: list[int] = []
         self._values: list[int] = []
@@ -121,6 +137,35 @@ class ResponseBuilder:
     ) -> None:
         """Check and record one answer. An empty answer means the respondent skipped the indicator."""
         r = self.respondent(respondent, group, where)
+        self.add_for(
+            r,
+            respondent,
+            indicator,
+            answer,
+            where,
+            importance=importance,
+            comment=comment,
+            importance_where=importance_where,
+        )
+
+    def row_of(self, respondent: str) -> int | None:
+        """Return the row index of a respondent registered before (None when it was not)."""
+        return self._respondents.get(respondent.strip())
+
+    def add_for(
+        self,
+        r: int | None,
+        respondent: str,
+        indicator: str,
+        answer: str,
+        where: Where,
+        *,
+        importance: str | None = None,
+        comment: str | None = None,
+        importance_where: Where | None = None,
+    ) -> None:
+        """Check and record one answer of the respondent registered at row ``r`` (None: not registered, its problem
+        already reported); readers of one row per respondent call it to register the respondent only once."""
         indicator = indicator.strip()
         column = self._column.get(indicator)
         if column is None:
@@ -128,14 +173,14 @@ class ResponseBuilder:
             return
         if r is None:
             return
-        previous = self._cells.get((r, column))
-        if previous is not None:
+        if (r, column) in self._cells:
+            previous = self._cells[(r, column)]
             self.error(
                 where,
-                f"second answer of respondent '{respondent.strip()}' to '{indicator}' (first on row {previous.row})",
+                f"second answer of respondent '{respondent.strip()}' to '{indicator}' (first on row {previous})",
             )
             return
-        self._cells[(r, column)] = where
+        self._cells[(r, column)] = where.row
         code = self._code(indicator, answer.strip(), where)
         if code is None:
             return
@@ -148,6 +193,46 @@ class ResponseBuilder:
         self._importance.append(weight)
         if comment and comment.strip():
             self._comments.append(Comment(indicator, self._groups[r], comment.strip(), r))
+
+    def add_row(
+        self, r: int, respondent: str, file: str, row: int, cells: Sequence[str], plan: WidePlan, *, exact: bool
+    ) -> None:
+        """Check and record a wide row's answers (``plan``: where each indicator's cells are), as ``add_for`` would
+        one by one. The common case (an option key as it stands, when ``exact``: no column map renames answers;
+        an importance that is a whole number) takes no detour."""
+        codes_of, column_of = self._codes, self._column
+        for indicator, answer_at, importance_at, comment_at, answer_name, importance_name, mapped in plan:
+            answer = cells[answer_at] if answer_at >= 0 else ""
+            importance = cells[importance_at] if importance_at >= 0 else ""
+            comment = cells[comment_at] if comment_at >= 0 else ""
+            if not (answer.strip() or importance.strip() or comment.strip()):
+                continue  # an empty cell is a question the respondent skipped, not an error
+            column = column_of[indicator]
+            key = (r, column)
+            if key in self._cells:
+                self.add_for(r, respondent, indicator, mapped(answer), Where(file, row, answer_name))
+                continue
+            code = codes_of[indicator].get(answer) if exact else None
+            weight = _WHOLE.get(importance)
+            if code is None or weight is None or comment:
+                where = Where(file, row, answer_name)
+                importance_where = Where(file, row, importance_name) if importance_at >= 0 else None
+                self.add_for(
+                    r,
+                    respondent,
+                    indicator,
+                    mapped(answer),
+                    where,
+                    importance=importance if importance_at >= 0 else None,
+                    comment=comment if comment_at >= 0 else None,
+                    importance_where=importance_where,
+                )
+                continue
+            self._cells[key] = row
+            self._rows.append(r)
+            self._cols.append(column)
+            self._values.append(code)
+            self._importance.append(weight)
 
     def _code(self, indicator: str, answer: str, where: Where) -> int | None:
         if answer == "":

@@ -22,7 +22,7 @@ from typing import NoReturn
 
 import yaml
 
-from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuilder, Where
+from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuilder, Where, WidePlan
 from cxmaturity.answers.formulas import QUOTE, unguard
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.scoring.responses import ResponseMatrix
@@ -252,7 +252,8 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], header: _Header, builde
         if _blank(raw):
             continue
         # Exports guard formula-like text with an apostrophe (answers/formulas.py); reading removes it again.
-        cells = [unguard(cell) for cell in raw] if any(cell.startswith(QUOTE) for cell in raw) else raw
+        guarded = QUOTE in "".join(raw) and any(cell.startswith(QUOTE) for cell in raw)
+        cells = [unguard(cell) for cell in raw] if guarded else raw
         count += 1
         if count > MAX_ROWS:
             builder.error(Where(header.file, row), f"more than {MAX_ROWS} rows of answers; split the file")
@@ -389,16 +390,36 @@ class _Header:
             importance_where=self.where(row, IMPORTANCE),
         )
 
+    @cached_property
+    def plan(self) -> WidePlan:
+        """Where each indicator's cells are in a wide row, for ``ResponseBuilder.add_row``."""
+        return tuple(
+            (
+                c.key,
+                c.answer.index if c.answer else -1,
+                c.importance.index if c.importance else -1,
+                c.comment.index if c.comment else -1,
+                c.first.name,
+                c.importance.name if c.importance else "",
+                self.column_map.value,
+            )
+            for c in self.wide
+        )
+
     def _read_wide(self, builder: ResponseBuilder, row: int, cells: list[str], respondent: str, group: str) -> None:
+        r = builder.row_of(respondent)
+        if r is not None:
+            builder.add_row(r, respondent, self.file, row, cells, self.plan, exact=not self.column_map.values)
+            return
         for columns in self.wide:
             answer, importance, comment = (
                 cells[c.index] if c else "" for c in (columns.answer, columns.importance, columns.comment)
             )
             if not (answer.strip() or importance.strip() or comment.strip()):
                 continue  # an empty cell is a question the respondent skipped, not an error
-            builder.add(
+            builder.add_for(
+                r,
                 respondent,
-                group,
                 columns.key,
                 self.column_map.value(answer),
                 Where(self.file, row, columns.first.name),
@@ -558,7 +579,7 @@ def _first_record(records: Iterator[tuple[int, list[str]]], file: str) -> tuple[
 
 
 def _blank(cells: list[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
+    return not "".join(cells).strip()
 
 
 def _norm(name: str) -> str:

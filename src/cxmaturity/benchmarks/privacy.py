@@ -332,9 +332,33 @@ def _held_back(
     for (old_atom, new_atom), n in shared.items():
         if n < k and (len(partners[old_atom]) > 1 or len(partners[new_atom]) > 1):
             # Holding back the changes of the group may not be enough (the split may come from elsewhere): then
-            # every change is held back under this choice of cohorts.
-            held |= touching.get(groups.find(old_atom), set()) or {c.organization_id for c in ready}
+            # every change is held back under this choice of cohorts (and with no change to hold back, the
+            # choice itself fails: SPLIT stands for it).
+            held |= touching.get(groups.find(old_atom), set()) or {c.organization_id for c in ready} or {SPLIT}
     return held
+
+
+#: What ``_held_back`` reports when cohorts split unchanged organizations into too few and no change is to blame.
+SPLIT = -1
+
+
+def compatible(
+    earlier: Mapping[CellKey, int],
+    shown_earlier: frozenset[CohortFilter],
+    changes: Sequence[Change],
+    cohorts: frozenset[CohortFilter],
+    k: int,
+) -> bool:
+    """Return whether a release showing ``cohorts`` keeps rule 4 against an *earlier* release, not only the last.
+
+    ``earlier`` and ``shown_earlier`` are that release's cells and cohorts, ``changes`` every organization whose
+    released state differs between it and the new release. Releases are kept (a dataset file is a dated copy of
+    one), so any of them can be combined with the new one: two releases that each passed against the one before can
+    together with a third isolate an organization (tests/storage/test_benchmark_differencing.py).
+    """
+    check_min_cohort(k)
+    ready = [c for c in changes if c.before is not None or c.after is not None]
+    return not _held_back(earlier, shown_earlier, cohorts, ready, k)
 
 
 def _signature(cell: CellKey, ordered: Sequence[CohortFilter]) -> tuple[bool, ...]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from cxmaturity.exports.model import Cell, Column, Kind, PlanSource, Table
-from cxmaturity.planning.export import CSV_COLUMNS, initiative_to_dict, period_start
+from cxmaturity.planning.export import CSV_COLUMNS, period_start
+from cxmaturity.planning.serialize import initiative_to_dict
 
 _KINDS: dict[str, Kind] = {
     "start": "integer",

@@ -12,6 +12,7 @@ import math
 
 from cxmaturity.exports.model import Cell, Column, Table
 from cxmaturity.frameworks.model import Framework, Statement
+from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting.charts import targets
 from cxmaturity.scoring.display import floor_score
 from cxmaturity.scoring.result import Result
@@ -32,7 +33,7 @@ def _interval(interval: tuple[float, float] | None) -> tuple[float | None, float
 
 
 def _stage_name(fw: Framework, key: str | None) -> str | None:
-    return None if key is None else fw.text(fw.stages[fw.stage_number(key) - 1].name)
+    return None if key is None else stage_name(fw, key)
 
 
 OVERALL_COLUMNS = (

@@ -1,17 +1,16 @@
-"""A plan as JSON (a plain dict), CSV and an iCalendar file of milestones (no I/O: each returns text or data)."""
+"""A plan as CSV and as an iCalendar file of milestones (no I/O: each returns text). Its JSON is in ``serialize``."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.planning.model import Initiative, Plan
+from cxmaturity.planning.model import Plan
 
-FORMAT = "cx-maturity/plan@1"
 #: Months per period: plans count in quarters.
 PERIOD_MONTHS = 3
 CSV_COLUMNS = (
@@ -34,66 +33,6 @@ CSV_COLUMNS = (
     "measure",
     "reason",
 )
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(float(x), 4)
-
-
-def initiative_to_dict(item: Initiative) -> dict[str, Any]:
-    return {
-        "key": item.key,
-        "title": item.title,
-        "competency": item.competency,
-        "from_stage": item.from_stage,
-        "start": item.start,
-        "end": item.end,
-        "cost": _round(item.cost),
-        "effort": _round(item.effort),
-        "reason": item.reason,
-        "quick_win": item.quick_win,
-        "owner": item.owner,
-        "locked": item.locked,
-        "custom": item.custom,
-        "expected_from": item.expected_from,
-        "expected_to": item.expected_to,
-        "indicators": list(item.indicators),
-        "discussion_items": list(item.discussion_items),
-        "measure": item.measure,
-        "description": item.description,
-    }
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """Return the plan as JSON-ready data; stages, competencies and initiatives are given by key."""
-    req = plan.request
-    return {
-        "format": FORMAT,
-        "status": plan.status,
-        "summary": plan.summary,
-        "gap": _round(plan.gap),
-        "objective": _round(plan.objective),
-        "initiatives": [initiative_to_dict(i) for i in plan.initiatives],
-        "expected_stages": {k: list(v) for k, v in plan.expected_stages.items()},
-        "totals": [
-            {"period": t.period, "cost": _round(t.cost), "effort": _round(t.effort), "running": t.running}
-            for t in plan.totals
-        ],
-        "explanation": list(plan.explanation),
-        "settings": {
-            "horizon": req.horizon,
-            "budget": req.budget,
-            "capacity": req.capacity,
-            "max_concurrent": req.max_concurrent,
-            "targets": dict(req.targets),
-            "must": sorted(req.must),
-            "must_not": sorted(req.must_not),
-            "locks": [{"key": lk.key, "start": lk.start, "owner": lk.owner} for lk in req.locks],
-            "custom": [c.key for c in req.custom],
-            "time_limit": req.time_limit,
-            "mip_gap": req.mip_gap,
-        },
-    }
 
 
 def _cell(value: object) -> str:
@@ -139,13 +78,21 @@ def period_start(start_date: date, period: int) -> date:
     return add_months(start_date, PERIOD_MONTHS * (period - 1))
 
 
-def plan_to_ical(plan: Plan, start_date: date, title: str, stamp: datetime | None = None) -> str:
+def plan_to_ical(
+    plan: Plan,
+    start_date: date,
+    title: str,
+    stamp: datetime | None = None,
+    competency_names: Mapping[str, str] | None = None,
+) -> str:
     """Return an iCalendar file with two all-day milestones per initiative: its start and its end.
 
     Period ``p`` starts ``3 × (p − 1)`` months after ``start_date``. The start milestone falls on the first day of the
     initiative's first period; the end milestone on the last day of its last period (the day before period ``end``).
-    ``stamp`` (DTSTAMP, default now in UTC) is a parameter so that exports can be reproduced.
+    ``stamp`` (DTSTAMP, default now in UTC) is a parameter so that exports can be reproduced. Each event's category
+    is its competency's name from ``competency_names`` (a calendar is read by people; the key where none is given).
     """
+    names = competency_names or {}
     from icalendar import Calendar, Event, vText
 
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
@@ -173,7 +120,7 @@ def plan_to_ical(plan: Plan, start_date: date, title: str, stamp: datetime | Non
             verb = "Start" if kind == "start" else "Finish"
             event.add("summary", f"{verb}: {item.title}")
             event.add("description", "\n".join(details))
-            event.add("categories", [item.competency])
+            event.add("categories", [names.get(item.competency, item.competency)])
             event.add("transp", "TRANSPARENT")
             cal.add_component(event)
     text: bytes = cal.to_ical()

@@ -4,7 +4,10 @@
 formulation, in plain words, is in docs/planning.md; in short:
 
 - ``x[i, t] = 1`` when candidate ``i`` starts in period ``t`` (only starts that let it finish within the horizon
-  exist). Each candidate starts at most once; must-do candidates exactly once; locked ones in their locked period.
+  exist), written cumulatively as ``z[i, t]`` = "started by t" (see ``_solve``). Each candidate starts at most once;
+  must-do candidates exactly once; locked ones in their locked period.
+- **Already in place.** A candidate for a stage its competency has passed counts as done (no capacity, nothing waits
+  for it) unless the answers on its own indicators say otherwise (``_reached``).
 - **Value.** For a competency at stage ``s`` with score ``x`` and target stage ``T``, the step from stage ``t`` to
   ``t + 1`` (``s <= t < T``) is worth its share of the gap ``T - x``: ``s + 1 - x`` for the first step, 1 for each
   later one, so the shares add up to the gap. It is weighted by the competency's priority per point of gap (its
@@ -29,7 +32,9 @@ formulation, in plain words, is in docs/planning.md; in short:
   team's choice and is kept: that competency then has no step to lift and no lead.
 
 Infeasible requests are diagnosed by solving again with one family of constraints relaxed at a time; the plan then
-says which constraint blocks it and what to relax, never raising.
+says which constraint blocks it and what to relax, never raising. Reasons and explanations name things by their
+names, titles and statement texts (``planning.wording``), never by keys. ``start_windows`` says which start periods
+an order allows each candidate, for editors that must offer only moves that can be kept.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from cxmaturity.frameworks.model import Framework
+from cxmaturity.frameworks.model import Framework, Statement
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
+from cxmaturity.planning.wording import competency_name, indicator_text, listing, quoted, stage_name
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
@@ -58,7 +64,7 @@ MAX_HORIZON = 40
 #: Relative tolerance of the limits (budget, capacity), against rounding in sums of cost / duration.
 TOLERANCE = 1e-9
 #: Share of the time limit given to the solver on the whole program; the rest improves its plan piece by piece.
-SOLVER_SHARE = 0.5
+SOLVER_SHARE = 0.7
 #: A gap at or below this counts as optimal.
 OPTIMAL_GAP = 1e-4
 
@@ -187,6 +193,10 @@ class _Problem:
     back: tuple[str, ...] = ()
     #: Fixed starts of that step's candidates and what they need first (see ``lead_starts``); empty when none.
     lead: dict[int, int] = field(default_factory=dict)
+    #: Candidates for a stage already reached whose own indicators do not say otherwise: in place, not planned.
+    done: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Candidates for a stage already reached that their own indicators say are not in place: those indicators.
+    contradicted: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -249,11 +259,13 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
         share = (s + 1 - score[c]) if t == s else 1.0
         part[i] = max(0.0, share) / len(step_members[(c, t)])
         value[i] = part[i] * factor[c]
+    done, contradicted = _reached(fw, result, cands, frm, current)
     gate: list[tuple[int, ...] | None] = []
     for i, cand in enumerate(cands):
         t = int(frm[i])
         gate.append(step_members.get((cand.competency, t - 1), ()) if t > current[cand.competency] else None)
-    prereqs = tuple(tuple(index[r] for r in c.requires if r in index) for c in cands)
+    # A prerequisite already in place (its stage reached) is no longer waited for.
+    prereqs = tuple(tuple(index[r] for r in c.requires if r in index and not done[index[r]]) for c in cands)
     unknown = tuple(tuple(r for r in c.requires if r not in index) for c in cands)
     dur = np.array([c.duration for c in cands], dtype=np.int64)
     allowed = np.array([c.key not in request.must_not for c in cands], dtype=bool) & (dur <= horizon)
@@ -311,7 +323,47 @@ def _prepare(fw: Framework, result: Result, request: PlanRequest, horizon: int |
         relevant=relevant,
         owners=owners,
         back=back,
+        done=done,
+        contradicted=contradicted,
     )
+
+
+def _reached(
+    fw: Framework,
+    result: Result,
+    cands: Sequence[Candidate],
+    frm: npt.NDArray[np.int64],
+    current: dict[str, int],
+) -> tuple[npt.NDArray[np.bool_], dict[int, tuple[str, ...]]]:
+    """Return which candidates count as done, and the indicators that say otherwise for the rest of those below.
+
+    A candidate for a stage its competency has already passed (``from_stage`` below the current stage) counts as done:
+    it uses no capacity and nothing waits for it. Unless the answers on its own indicators say it is not in place: a
+    statement whose mean answer is below the stage threshold, or a rubric whose mean chosen stage is below the stage
+    the action leads to. Such a candidate stays a prerequisite, and its reason names those indicators.
+    """
+    means = {r.key: r.mean for r in result.indicators}
+    kinds = {ind.key: ind for _, ind in fw.indicators}
+    threshold = fw.scoring.threshold
+    done = np.zeros(len(cands), dtype=bool)
+    contradicted: dict[int, tuple[str, ...]] = {}
+    for i, cand in enumerate(cands):
+        t = int(frm[i])
+        if t >= current[cand.competency]:
+            continue
+        against = []
+        for key in cand.indicators:
+            ind, mean = kinds.get(key), means.get(key)
+            if ind is None or mean is None or math.isnan(mean):
+                continue
+            limit = threshold if isinstance(ind, Statement) else t + 1
+            if mean < limit:
+                against.append(key)
+        if against:
+            contradicted[i] = tuple(against)
+        else:
+            done[i] = True
+    return done, contradicted
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -361,32 +413,29 @@ def _solve(
     forced = must_set | frozenset(p.locks) | frozenset(fixed)
     if any(not usable[i] for i in forced):
         return _Outcome("infeasible", {}, message="a must-do or locked initiative cannot be scheduled at all")
-    # x[i, t] for t = 1 .. last[i], the last period in which i can start and still finish within the horizon.
+    # z[i, t] = 1 when i has started by period t (t = 1 .. last[i], the last period in which i can start and still
+    # finish within the horizon); i starts in t when z[i, t] − z[i, t − 1] = 1. This cumulative ("step") form needs
+    # two coefficients per order or running term where start variables need up to H, and the solver's branching on
+    # "started by t" splits the schedule evenly; its linear relaxation is the same.
     last = np.where(usable, hz - p.dur + 1, 0).astype(np.int64)
-    first = np.concatenate(([0], np.cumsum(last)[:-1])).astype(np.int64) - 1  # column of x[i, t]: first[i] + t
+    first = np.concatenate(([0], np.cumsum(last)[:-1])).astype(np.int64) - 1  # column of z[i, t]: first[i] + t
     n_x = int(last.sum())
-    items = [int(i) for i in np.flatnonzero(last > 0)]
     vi = np.repeat(np.arange(p.n), last)
     vt = np.concatenate([np.arange(1, k + 1) for k in last]) if n_x else np.zeros(0, dtype=np.int64)
-    # Gate sums: one column per (step, t) counting the step's candidates finished by t (no stage is skipped).
-    gate_index: dict[tuple[int, ...], int] = {}
-    if "prerequisites" not in relax:
-        for a in items:
-            g = p.gate[a]
-            if g is not None:
-                gate_index.setdefault(tuple(b for b in g if last[b] > 0), len(gate_index))
-    gate_col = n_x
-    z_col = n_x + len(gate_index) * hz
+    z_col = n_x
     minimized = {"min-budget": "budget", "min-capacity": "capacity", "min-concurrent": "concurrency"}.get(goal)
     n_vars = z_col + (1 if minimized else 0)
     if n_vars == 0:
         return _Outcome("optimal", {}, value=0.0, bound=0.0)
+    items = [int(i) for i in np.flatnonzero(last > 0)]
 
     rows: list[int] = []
     cols: list[int] = []
     vals: list[float] = []
     lo: list[float] = []
     hi: list[float] = []
+    lb = np.zeros(n_vars)
+    ub = np.ones(n_vars)
 
     def add_row(entries: list[tuple[int, float]], low: float, high: float) -> None:
         r = len(lo)
@@ -397,72 +446,90 @@ def _solve(
         lo.append(low)
         hi.append(high)
 
-    def started_by(i: int, t: int) -> list[tuple[int, float]]:
-        return [(int(first[i]) + q, 1.0) for q in range(1, min(t, int(last[i])) + 1)]
+    def col(i: int, t: int) -> int | None:
+        """The column of "i started by t" (None when t < 1: not started; t past its last start: by its last)."""
+        if t < 1 or last[i] == 0:
+            return None
+        return int(first[i]) + min(t, int(last[i]))
 
-    def finished_by(i: int, t: int, coef: float = -1.0) -> list[tuple[int, float]]:
-        return [(int(first[i]) + q, coef) for q in range(1, min(t - int(p.dur[i]), int(last[i])) + 1)]
-
-    # Each candidate at most once; must-do and locked ones exactly once.
+    # Started by t implies started by t + 1; must-do and locked ones start (the last column is 1).
     for i in items:
-        add_row(started_by(i, hz), 1.0 if i in forced else 0.0, 1.0)
-    # Order: started-by-t of a successor <= finished-by-t of its prerequisite, or of its step's gate sum.
+        for t in range(1, int(last[i])):
+            add_row([(int(first[i]) + t, 1.0), (int(first[i]) + t + 1, -1.0)], -np.inf, 0.0)
+        if i in forced:
+            lb[int(first[i]) + int(last[i])] = 1.0
+    # Order: i started by t needs each prerequisite b started by t − dur[b] (so finished by t), and one of the step
+    # below's candidates likewise.
     if "prerequisites" not in relax:
-        for group, k in gate_index.items():
-            for t in range(1, hz + 1):
-                entries = [(gate_col + k * hz + t - 1, 1.0)]
-                for b in group:
-                    entries += finished_by(b, t)
-                add_row(entries, -np.inf, 0.0)
         for a in items:
             g = p.gate[a]
             for t in range(1, int(last[a]) + 1):
+                here = int(first[a]) + t
                 for b in p.prereqs[a]:
-                    add_row(started_by(a, t) + finished_by(b, t), -np.inf, 0.0)
+                    c = col(b, t - int(p.dur[b]))
+                    if c is None:
+                        ub[here] = 0.0
+                    else:
+                        add_row([(here, 1.0), (c, -1.0)], -np.inf, 0.0)
                 if g is not None:
-                    k = gate_index[tuple(b for b in g if last[b] > 0)]
-                    add_row([*started_by(a, t), (gate_col + k * hz + t - 1, -1.0)], -np.inf, 0.0)
-    # Limits per period: what each running candidate spends per period, and how many run.
-    running: list[list[int]] = [[] for _ in range(hz + 1)]
-    for j in range(n_x):
-        for period in range(int(vt[j]), int(vt[j] + p.dur[vi[j]])):
-            running[period].append(j)
+                    below = [(c, -1.0) for b in g if (c := col(b, t - int(p.dur[b]))) is not None]
+                    if below:
+                        add_row([(here, 1.0), *below], -np.inf, 0.0)
+                    else:
+                        ub[here] = 0.0
+    # Limits per period: i runs in period τ when it started by τ but not by τ − dur[i].
     limits: list[tuple[Family, npt.NDArray[np.float64], float | None]] = [
         ("budget", p.cost / p.dur, p.request.budget),
         ("capacity", p.effort / p.dur, p.request.capacity),
         ("concurrency", np.ones(p.n), float(p.request.max_concurrent)),
     ]
     for family, per_period, limit in limits:
-        if family == minimized:
-            for period in range(1, hz + 1):
-                entries = [(j, float(per_period[vi[j]])) for j in running[period]]
-                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0)
-            continue
-        if limit is None or family in relax:
+        if family != minimized and (limit is None or family in relax):
             continue
         for period in range(1, hz + 1):
-            entries = [(j, float(per_period[vi[j]])) for j in running[period] if per_period[vi[j]] > 0]
-            if entries:
-                add_row(entries, -np.inf, limit * (1 + TOLERANCE) + TOLERANCE)
+            entries: list[tuple[int, float]] = []
+            for i in items:
+                w = float(per_period[i])
+                if w <= 0 and family != minimized:
+                    continue
+                now = col(i, period)
+                if now is None:
+                    continue
+                entries.append((now, w))
+                before = col(i, period - int(p.dur[i]))
+                if before is not None:
+                    entries.append((before, -w))
+            if family == minimized:
+                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0)
+            elif entries:
+                add_row(entries, -np.inf, float(limit or 0.0) * (1 + TOLERANCE) + TOLERANCE)
 
-    lb = np.zeros(n_vars)
-    ub = np.ones(n_vars)
-    ub[gate_col:z_col] = np.inf
+    def pin(i: int, start: int) -> None:
+        """Start ``i`` in ``start``: not started before, started by then."""
+        ub[int(first[i]) + 1 : int(first[i]) + start] = 0.0
+        lb[int(first[i]) + start] = 1.0
+
     if "lock-dates" not in relax:
         for i, start in p.locks.items():
             if not 1 <= start <= last[i]:
                 return _Outcome("infeasible", {}, message="a lock lies outside the horizon")
-            lb[int(first[i]) + start] = 1.0
+            pin(i, start)
     for i, start in fixed.items():
-        ub[int(first[i]) + 1 : int(first[i]) + int(last[i]) + 1] = 0.0
         if not 1 <= start <= last[i]:
             return _Outcome("infeasible", {}, message="a fixed start lies outside the horizon")
-        lb[int(first[i]) + start] = ub[int(first[i]) + start] = 1.0
+        pin(i, start)
+    if np.any(lb > ub):
+        return _Outcome("infeasible", {}, message="a locked or fixed start breaks an order")
     integrality = np.zeros(n_vars)
     integrality[:n_x] = 0.0 if relaxed else 1.0
     objective = np.zeros(n_vars)
     if goal == "value":
-        objective[:n_x] = -p.value[vi] * (1.0 + EARLY_BONUS * (hz - vt) / hz)
+        # Σ c[t] · (z[t] − z[t − 1]) = Σ (c[t] − c[t + 1]) · z[t] + c[last] · z[last], c = −value × early bonus.
+        per_start = -p.value[vi] * (1.0 + EARLY_BONUS * (hz - vt) / hz)
+        following = np.zeros(n_x)
+        following[:-1] = per_start[1:]
+        is_last = vt == last[vi]
+        objective[:n_x] = per_start - np.where(is_last, 0.0, following)
     elif minimized:
         objective[z_col] = 1.0
         ub[z_col] = np.inf
@@ -489,18 +556,25 @@ def _solve(
         if res.status == 1:
             return _Outcome("timeout", {}, bound=bound, message=str(res.message))
         return _Outcome("error", {}, message=str(res.message))
-    x = np.asarray(res.x)
+    z = np.asarray(res.x)[:n_x]
+    previous = np.zeros(n_x)
+    previous[1:] = z[:-1]
+    previous[vt == 1] = 0.0
+    x = np.clip(z - previous, 0.0, 1.0)  # how much of i starts in t
     if relaxed:
-        mass = np.bincount(vi, weights=x[:n_x], minlength=p.n).astype(np.float64)
-        mean = np.bincount(vi, weights=x[:n_x] * vt, minlength=p.n) / np.maximum(mass, 1e-9)
+        mass = np.bincount(vi, weights=x, minlength=p.n).astype(np.float64)
+        mean = np.bincount(vi, weights=x * vt, minlength=p.n) / np.maximum(mass, 1e-9)
         lp_bound = -float(res.fun) if goal == "value" and res.status == 0 else None
         return _Outcome("feasible", {}, value=-float(res.fun), bound=lp_bound, mass=mass, mean_start=mean)
-    starts = {int(vi[j]): int(vt[j]) for j in np.flatnonzero(x[:n_x] > 0.5)}
+    starts: dict[int, int] = {}
+    for j in np.flatnonzero(z > 0.5):
+        i = int(vi[j])
+        starts[i] = min(starts.get(i, hz + 1), int(vt[j]))
     status: Literal["optimal", "feasible"] = "optimal" if res.status == 0 else "feasible"
     if goal == "value":
         value = p.objective(starts)
         return _Outcome(status, starts, value=value, bound=max(bound if bound is not None else value, value))
-    return _Outcome(status, starts, value=float(x[z_col]) if minimized else 0.0)
+    return _Outcome(status, starts, value=float(res.x[z_col]) if minimized else 0.0)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -547,6 +621,7 @@ class _Ledger:
         self.capacity = np.zeros(p.horizon + 2)
         self.running = np.zeros(p.horizon + 2, dtype=np.int64)
         self.starts: dict[int, int] = {}
+        self.visiting: set[int] = set()
 
     def fits(self, i: int, start: int) -> bool:
         p = self.p
@@ -593,14 +668,18 @@ class _Ledger:
         p = self.p
         if i in self.starts:
             return True
-        if not p.eligible[i] or depth > p.n:
+        # A candidate already being placed further up (a requirement that leads back to it through the step
+        # below) cannot come before itself.
+        if not p.eligible[i] or depth > p.n or i in self.visiting:
             return False
         mark = len(placed)
+        self.visiting.add(i)
         ok = all(self.schedule(b, placed, depth + 1) for b in p.prereqs[i])
         g = p.gate[i]
         if ok and g is not None and not any(b in self.starts for b in g):
             ranked = sorted((b for b in g if p.eligible[b]), key=lambda b: (p.effort[b] + p.cost[b] * 1e-6, b))
             ok = any(self.schedule(b, placed, depth + 1) for b in ranked)
+        self.visiting.discard(i)
         start = self.earliest(i) if ok else None
         if start is None:
             for j in reversed(placed[mark:]):
@@ -736,11 +815,11 @@ def _improve(p: _Problem, starts: dict[int, int], deadline: float) -> dict[int, 
 
 
 def _names(p: _Problem, comp: str) -> str:
-    return p.fw.text(p.fw.competency(comp).name)
+    return competency_name(p.fw, comp)
 
 
 def _stage_name(p: _Problem, number: int) -> str:
-    return p.fw.text(p.fw.stages[number - 1].name)
+    return stage_name(p.fw, number)
 
 
 def _expected(p: _Problem, starts: dict[int, int]) -> dict[str, tuple[str, ...]]:
@@ -791,7 +870,10 @@ def is_quick_win(p: _Problem, i: int) -> bool:
 
 
 def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str]) -> tuple[str, str, str]:
-    """Return the reason sentence(s), expected_from and expected_to of chosen candidate ``i``."""
+    """Return the reason sentence(s), expected_from and expected_to of chosen candidate ``i``.
+
+    In plain words: competency, stage and initiative names and statement texts, never keys.
+    """
     cand = p.cands[i]
     c = cand.competency
     s, t, target = p.current[c], int(p.frm[i]), p.target[c]
@@ -810,19 +892,26 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
     elif i in p.must:
         why.append("it is a must-do")
     needed_by = sorted(
-        p.cands[a].key for a in starts if i in p.prereqs[a] or (p.gate[a] is not None and i in (p.gate[a] or ()))
+        (a for a in starts if i in p.prereqs[a] or (p.gate[a] is not None and i in (p.gate[a] or ()))),
+        key=lambda a: (starts[a], p.cands[a].title),
     )
     if needed_by:
-        why.append(
-            "it comes before " + ", ".join(f"'{k}'" for k in needed_by[:3]) + (" …" if len(needed_by) > 3 else "")
-        )
+        shown = ", ".join(_t(p, a) for a in needed_by[:3]) + (" …" if len(needed_by) > 3 else "")
+        why.append(f"{shown} {'needs' if len(needed_by) == 1 else 'need'} it first")
     if t < s:
         expected_from = expected_to = p.fw.stage_keys[s - 1]
-        effect = f"{name} is already past {_stage_name(p, t)}, so it adds no stage"
+        effect = f"It belongs to stage {_stage_name(p, t)}, which {name} has already passed, so it adds no stage"
+        against = p.contradicted.get(i, ())
+        if against:
+            effect += (
+                "; but the answers on "
+                + listing([indicator_text(p.fw, k) for k in against])
+                + " say it is not in place yet"
+            )
     else:
         expected_from = p.fw.stage_keys[t - 1]
         expected_to = p.fw.stage_keys[min(t, top - 1)]
-        step = f"{_stage_name(p, t)} → {_stage_name(p, min(t + 1, top))}"
+        step = f"{_stage_name(p, t)} to {_stage_name(p, min(t + 1, top))}"
         members = len(p.step_members.get((c, t), ()))
         if t < target:
             share = "the only initiative" if members == 1 else f"one of {members} initiatives"
@@ -833,10 +922,13 @@ def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str
         effect += " (" + " and ".join(why) + ")"
     effect += "."
     if cand.indicators:
-        effect += " Addresses " + ", ".join(cand.indicators)
-        if discussed:
-            effect += "; the team disagrees on " + ", ".join(discussed)
-        effect += "."
+        addresses = " It addresses " + listing([indicator_text(p.fw, k) for k in cand.indicators])
+        if discussed and set(discussed) == set(cand.indicators):
+            addresses += ", on which the team disagrees"
+        elif discussed:
+            addresses += "; the team disagrees on " + listing([indicator_text(p.fw, k) for k in discussed])
+        # A quoted statement may end in its own full stop: no second one after the closing quote.
+        effect += addresses + ("" if addresses.endswith(".”") else ".")
     return f"{here} {effect}", expected_from, expected_to
 
 
@@ -923,42 +1015,56 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else f"{x:,.2f}"
 
 
+def _t(p: _Problem, i: int) -> str:
+    """Candidate ``i`` as a reader knows it: its quoted title."""
+    return quoted(p.cands[i].title)
+
+
+def _typed(p: _Problem, key: str) -> str:
+    """A key from the request: the initiative's quoted title when it exists, else the key as typed."""
+    return _t(p, p.index[key]) if key in p.index else f"'{key}'"
+
+
+def _fw_name(p: _Problem) -> str:
+    return p.fw.text(p.fw.name)
+
+
 def _why_not(p: _Problem, i: int, depth: int = 0) -> str:
     """Why candidate ``i`` cannot be chosen at all (it is not eligible)."""
     cand = p.cands[i]
-    key = cand.key
+    title = _t(p, i)
     if cand.key in p.request.must_not:
-        return f"'{key}' is on the must-not list"
+        return f"{title} is on the must-not list"
     if p.dur[i] > p.horizon:
-        return f"'{key}' takes {p.dur[i]} periods, more than the horizon of {p.horizon}"
+        return f"{title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}"
     for r in p.unknown_prereqs[i]:
-        return f"'{key}' requires '{r}', which is no known initiative"
+        return f"{title} requires '{r}', which is no initiative of this plan"
     for b in p.prereqs[i]:
         if not p.eligible[b]:
             if depth > 8:
-                return f"'{key}' requires '{p.cands[b].key}', which cannot be chosen"
-            return f"'{key}' requires {_why_not(p, b, depth + 1)}"
+                return f"{title} requires {_t(p, b)}, which cannot be chosen"
+            return f"{title} requires {_why_not(p, b, depth + 1)}"
     g = p.gate[i]
     c = cand.competency
     below = _stage_name(p, int(p.frm[i]) - 1)
     if g is not None and not g:
-        excluded = [o.key for j, o in enumerate(p.cands) if o.competency == c and p.frm[j] == p.frm[i] - 1]
+        excluded = [j for j, o in enumerate(p.cands) if o.competency == c and p.frm[j] == p.frm[i] - 1]
         why = (
-            "its initiatives (" + ", ".join(f"'{k}'" for k in excluded) + ") are on the must-not list"
+            "its initiatives (" + ", ".join(_t(p, j) for j in excluded) + ") are on the must-not list"
             if excluded
             else "no initiative exists for it"
         )
         return (
-            f"'{key}' is for stage {_stage_name(p, int(p.frm[i]))} of {_names(p, c)}, which is at "
+            f"{title} is for stage {_stage_name(p, int(p.frm[i]))} of {_names(p, c)}, which is at "
             f"{_stage_name(p, p.current[c])}: stage {below} must be worked on first, but {why}"
         )
     if g is not None:
         first = g[0]
         return (
-            f"'{key}' must wait for an initiative of stage {below} of {_names(p, c)} (no stage is skipped), "
-            f"and none can be chosen: {_why_not(p, first, depth + 1) if depth <= 8 else p.cands[first].key}"
+            f"{title} must wait for an initiative of stage {below} of {_names(p, c)} (no stage is skipped), "
+            f"and none can be chosen: {_why_not(p, first, depth + 1) if depth <= 8 else _t(p, first)}"
         )
-    return f"'{key}' cannot be chosen"
+    return f"{title} cannot be chosen"
 
 
 def _static_problems(p: _Problem) -> list[str]:
@@ -969,34 +1075,35 @@ def _static_problems(p: _Problem) -> list[str]:
     for key in sorted(req.must):
         if key not in known:
             out.append(
-                f"The must-do '{key}' is neither an action of {p.fw.id} nor a custom initiative: "
-                "check the key or remove it from the must-do list."
+                f"The must-do '{key}' is neither an action of {_fw_name(p)} nor one of your own initiatives: "
+                "check it or remove it from the must-do list."
             )
         elif key in req.must_not:
-            out.append(f"'{key}' is both a must-do and a must-not: remove it from one of the two lists.")
+            out.append(f"{_typed(p, key)} is both a must-do and a must-not: remove it from one of the two lists.")
     for lock in req.locks:
         if lock.key not in known:
             out.append(
-                f"The locked initiative '{lock.key}' is neither an action of {p.fw.id} nor a custom initiative: "
-                "unlock it."
+                f"The locked initiative '{lock.key}' is neither an action of {_fw_name(p)} nor one of your own "
+                "initiatives: unlock it."
             )
             continue
         i = known[lock.key]
+        title = _t(p, i)
         if lock.key in req.must_not:
-            out.append(f"'{lock.key}' is locked and on the must-not list: unlock it or allow it.")
+            out.append(f"{title} is locked and on the must-not list: unlock it or allow it.")
             continue
         d = int(p.dur[i])
         latest = p.horizon - d + 1
         if lock.start < 1:
-            out.append(f"The lock of '{lock.key}' starts in period {lock.start}; periods count from 1: move its start.")
+            out.append(f"The lock of {title} starts in period {lock.start}; periods count from 1: move its start.")
         elif lock.start > latest:
             needed = lock.start + d - 1
             out.append(
-                f"The lock of '{lock.key}' starts in period {lock.start} and takes {d} period(s), past the horizon "
+                f"The lock of {title} starts in period {lock.start} and takes {d} period(s), past the horizon "
                 f"of {p.horizon}: move its start to period {max(latest, 1)} or earlier, or extend the horizon to "
                 f"{needed}."
                 if latest >= 1
-                else f"The locked '{lock.key}' takes {d} periods, more than the horizon of {p.horizon}: extend the "
+                else f"The locked {title} takes {d} periods, more than the horizon of {p.horizon}: extend the "
                 f"horizon to {needed} or unlock it."
             )
     if out:
@@ -1005,17 +1112,32 @@ def _static_problems(p: _Problem) -> list[str]:
         if p.eligible[i]:
             continue
         what = "locked initiative" if i in p.locks else "must-do"
-        key = p.cands[i].key
+        title = _t(p, i)
         if p.dur[i] > p.horizon:
             out.append(
-                f"The {what} '{key}' takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
+                f"The {what} {title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
                 f"horizon to {p.dur[i]} or drop it."
             )
         else:
             out.append(
-                f"The {what} '{key}' cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
+                f"The {what} {title} cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
                 "from the list."
             )
+    return out + _lock_order(p)
+
+
+def _lock_order(p: _Problem) -> list[str]:
+    """Locked starts that break an order by themselves: a locked initiative starting before a locked prerequisite
+    (or the step below, when all of that step's candidates are locked) has finished. Named, with the period to pick."""
+    out: list[str] = []
+    for a, start in sorted(p.locks.items(), key=lambda kv: (kv[1], p.cands[kv[0]].key)):
+        for b in p.prereqs[a]:
+            if b in p.locks and p.locks[b] + int(p.dur[b]) > start:
+                out.append(
+                    f"{_t(p, a)} is locked to start in period {start}, but it requires {_t(p, b)}, which is locked "
+                    f"to run until period {p.locks[b] + int(p.dur[b]) - 1}: start it in period "
+                    f"{p.locks[b] + int(p.dur[b])} or later, or move {_t(p, b)} earlier."
+                )
     return out
 
 
@@ -1071,17 +1193,17 @@ def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
             )
     if p.locks and _feasible(p, relax=frozenset({"lock-dates"})):
         found = True
-        keys = ", ".join(f"'{p.cands[i].key}'" for i in sorted(p.locks, key=lambda i: p.cands[i].key))
+        keys = listing([_t(p, i) for i in sorted(p.locks, key=lambda i: p.cands[i].key)])
         out.append(f"The locked start dates ({keys}) cannot all be kept: move or unlock one of them.")
     optional = sorted(p.must - set(p.locks), key=lambda i: p.cands[i].key)
     if optional:
         singles = [i for i in optional if _feasible(p, must=p.must - {i})]
         for i in singles:
             found = True
-            out.append(f"Dropping the must-do '{p.cands[i].key}' makes a plan possible.")
+            out.append(f"Dropping the must-do {_t(p, i)} makes a plan possible.")
         if not singles and _feasible(p, relax=frozenset({"must"})):
             found = True
-            keys = ", ".join(f"'{p.cands[i].key}'" for i in optional)
+            keys = listing([_t(p, i) for i in optional])
             out.append(f"The must-do initiatives ({keys}) do not fit together: drop some of them.")
     if not found:
         if _feasible(p, relax=frozenset({"prerequisites"})):
@@ -1102,11 +1224,10 @@ def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
 def _explain_empty(p: _Problem) -> list[str]:
     """Why the best plan holds no initiative."""
     req = p.request
-    fw = p.fw
     if p.n == 0:
         return [
-            f"There is nothing to choose from: framework {fw.id} has no actions and no custom initiatives were "
-            "given. Add custom initiatives."
+            f"There is nothing to choose from: the framework {_fw_name(p)} has no actions and you have no "
+            "initiatives of your own. Add some of your own."
         ]
     steps = [(c, t) for c in p.current for t in range(p.current[c], p.target[c])]
     if not steps:
@@ -1218,3 +1339,78 @@ def action_values(fw: Framework, result: Result, request: PlanRequest) -> dict[s
     validate_request(fw, result, request)
     p = _prepare(fw, result, request)
     return {c.key: float(p.value[i]) for i, c in enumerate(p.cands)}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The periods an initiative may be locked to start in without breaking an order by itself.
+
+    ``earliest`` waits for its prerequisites (and the step below) to be able to finish, counting locked ones at their
+    locked periods; ``latest`` lets it finish within the horizon and before a locked initiative that requires it.
+    ``why_earliest`` / ``why_latest`` name the dependency or limit that sets each bound ("" for the horizon's own
+    ends). A window says nothing of the budget, capacity or running-at-once limits: the re-plan checks those.
+    """
+
+    earliest: int
+    latest: int
+    why_earliest: str = ""
+    why_latest: str = ""
+
+
+def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[str, Window]:
+    """Return, by key, the window of every candidate that can be chosen at all (see ``Window``).
+
+    The locks of ``request`` are those of the plan being edited; a candidate's own lock is left out of its window,
+    because moving it replaces that lock.
+    """
+    validate_request(fw, result, request)
+    p = _prepare(fw, result, request)
+    memo: dict[int, tuple[int, str]] = {}
+
+    def finish(b: int, depth: int) -> tuple[int, str]:
+        """The first period after ``b`` at the earliest, and why it cannot be sooner."""
+        if b in p.locks:
+            return p.locks[b] + int(p.dur[b]), f"it is locked to start in period {p.locks[b]}"
+        start, _ = earliest(b, depth + 1)
+        return start + int(p.dur[b]), ""
+
+    def earliest(i: int, depth: int = 0) -> tuple[int, str]:
+        if i in memo:
+            return memo[i]
+        memo[i] = (1, "")  # a cycle (through the step below) counts as no wait; the solver refuses it anyway
+        best, why = 1, ""
+        if depth <= p.n:
+            for b in p.prereqs[i]:
+                end, how = finish(b, depth)
+                if end > best:
+                    took = f"takes {p.dur[b]} period{'s' if p.dur[b] != 1 else ''}"
+                    detail = f"{how} and {took}" if how else f"it {took}"
+                    best = end
+                    why = f"it requires {_t(p, b)}, which can finish by period {end - 1} at the earliest ({detail})"
+            g = p.gate[i]
+            if g:
+                options = [(finish(b, depth)[0], b) for b in g if p.eligible[b]]
+                if options:
+                    end, b = min(options)
+                    if end > best:
+                        best = end
+                        why = (
+                            f"no stage is skipped: an initiative of stage {_stage_name(p, int(p.frm[i]) - 1)} of "
+                            f"{_names(p, p.comp[i])} must finish first, at the earliest by period {end - 1} "
+                            f"({_t(p, b)})"
+                        )
+        memo[i] = (best, why)
+        return memo[i]
+
+    out: dict[str, Window] = {}
+    for i in range(p.n):
+        if not p.eligible[i]:
+            continue
+        start, why = earliest(i)
+        latest, why_latest = p.horizon - int(p.dur[i]) + 1, ""
+        for a, locked in p.locks.items():
+            if i in p.prereqs[a] and locked - int(p.dur[i]) < latest:
+                latest = locked - int(p.dur[i])
+                why_latest = f"{_t(p, a)} requires it and is locked to start in period {locked}"
+        out[p.cands[i].key] = Window(start, latest, why, why_latest)
+    return out

@@ -3,15 +3,22 @@
 Two assessments are independent samples of respondents (anonymous: nobody can be matched). A gated score is a
 discontinuous summary of the answers, so two intervals of it carry little of the evidence: a team can rise a whole
 stage while both intervals are wide. The verdict therefore compares the evidence itself: each respondent's *level* in a
-competency, their mean normalized answer over all of its evidence items (``CompetencyResult.respondent_mean`` and
-``respondent_sd`` summarise it). The probability that the team's level rose is the posterior probability that the
-after population's mean level exceeds the before one's, under the model that gives the result's intervals (normal
-respondent levels, flat prior on the means, the weak prior on their spread of ``scoring/uncertainty.py``: NU0
-pseudo-respondents who vary by SIGMA0). The two means' posteriors are Student t; their difference is approximated by
-Welch's t with Satterthwaite's degrees of freedom (Welch 1947), the classical answer to the Behrens–Fisher problem:
+competency, their mean normalized answer over its indicators (``scoring.engine.respondent_levels``), taken on the
+angular scale a = 2 asin(sqrt(level)) (``scoring.engine.angular``; ``CompetencyResult.respondent_angle_mean`` and
+``respondent_angle_sd`` summarise it). Levels live on a bounded scale, where the spread shrinks towards the ends: a
+team moving from "mostly always" to "always" shows a small change against a small spread, and on the raw scale the
+prior's spread (below), sized for the middle, would drown it. The angular transformation evens the spread out
+(Bartlett 1947; Anscombe 1948), so the same prior fits everywhere.
 
-    v = ((n - 1) s² + NU0 σ0²) / (n - 1 + NU0)                (each assessment; σ0 = SIGMA0 / sqrt(K) for a level
-                                                               that averages K stage values)
+The probability that the team's level rose is the posterior probability that the after population's mean angular
+level exceeds the before one's under the model of the result's intervals (``scoring/uncertainty.py``): normal
+respondent values, a flat prior on the means and a weak prior on their spread, NU0 pseudo-respondents who answer with
+spread SIGMA0 (the spread of an answer drawn at random from the 0-1 scale), which on the angular scale is about
+ANGULAR_SLOPE * SIGMA0 per answer. The two means' posteriors are Student t; their difference is approximated by
+Welch's t with Satterthwaite's degrees of freedom (Welch 1947), the classical answer to the Behrens-Fisher problem:
+
+    v = ((n - 1) s² + NU0 σ0²) / (n - 1 + NU0)                (each assessment; σ0 = ANGULAR_SLOPE SIGMA0 / sqrt(K)
+                                                               for a level that averages K answers)
     se² = v_after / n_after + v_before / n_before
     P(rise) = T_df((mean_after - mean_before) / se)
 
@@ -46,21 +53,27 @@ VERDICTS: tuple[Verdict, ...] = (IMPROVED, DECLINED, NO_CLEAR_CHANGE, NOT_COMPAR
 
 #: Differences closer to zero than this are rounding, not change.
 EPSILON = 1e-9
-#: The probability of a rise (or of a fall) that a verdict of change needs: at most a 10% chance of calling a change
-#: (either way) when nothing changed, the error the 90% intervals accept.
-DECISIVE = 0.95
+#: The probability of a rise (or of a fall) that a verdict of change needs. Under the model, at most 6% of verdicts on
+#: pure noise read a change (3% each way); the product promises at most 10%, and the rest is the margin for what the
+#: model simplifies: levels of a handful of people are bounded, discrete and may fall in two camps, which makes the
+#: t approximation run above its nominal rate (measured by bench/bench_method.py; docs/progress.md).
+DECISIVE = 0.97
+#: The slope of the angular transformation 2 asin(sqrt(x)) in the middle of the scale: it turns the prior's spread of
+#: an answer on the 0-1 scale (SIGMA0) into its spread on the angular scale.
+ANGULAR_SLOPE = 2.0
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """Respondents' levels in one assessment: their mean, sample SD (None for one respondent) and count."""
+    """Respondents' levels in one assessment on the angular scale: their mean, sample SD (None for one respondent)
+    and count."""
 
     mean: float
     sd: float | None
     n: int
-    #: The prior's spread of one respondent's level: SIGMA0 over the square root of the number of stage values the
-    #: level averages (a pseudo-respondent varies by SIGMA0 on each of them, independently).
-    prior_sd: float = SIGMA0
+    #: The prior's spread of one respondent's angular level: ANGULAR_SLOPE * SIGMA0 over the square root of the
+    #: number of answers the level averages (a pseudo-respondent varies by SIGMA0 on each of them, independently).
+    prior_sd: float = 2.0 * SIGMA0
 
 
 @dataclass(frozen=True)

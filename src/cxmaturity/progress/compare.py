@@ -12,7 +12,15 @@ from datetime import date
 from typing import Literal
 
 from cxmaturity.frameworks.model import Framework, Rubric
-from cxmaturity.progress.change import NOT_COMPARABLE, Difference, Estimate, Evidence, Verdict, difference
+from cxmaturity.progress.change import (
+    ANGULAR_SLOPE,
+    NOT_COMPARABLE,
+    Difference,
+    Estimate,
+    Evidence,
+    Verdict,
+    difference,
+)
 from cxmaturity.progress.versions import DEFAULT_MIN_SHARE, FrameworkDiff, diff
 from cxmaturity.scoring.result import CompetencyResult, IndicatorResult, Result
 from cxmaturity.scoring.uncertainty import SIGMA0
@@ -141,16 +149,19 @@ class Comparison:
         raise KeyError(key)
 
 
-def _evidence(mean: float | None, sd: float | None, n: int, values: int) -> Evidence | None:
-    """Respondents' levels, each the mean of about ``values`` stage values (which sets the prior's spread)."""
-    return None if mean is None or n < 1 else Evidence(mean, sd, n, SIGMA0 / math.sqrt(max(values, 1)))
+def _evidence(mean: float | None, sd: float | None, n: int, answers: int) -> Evidence | None:
+    """Respondents' levels on the angular scale, each the mean of about ``answers`` answers (which sets the prior's
+    spread: SIGMA0 per answer, times the transformation's slope of 2 in the middle of the scale)."""
+    return None if mean is None or n < 1 else Evidence(mean, sd, n, ANGULAR_SLOPE * SIGMA0 / math.sqrt(max(answers, 1)))
 
 
 def _point(fw: Framework, comp: CompetencyResult) -> Point | None:
     """Return the competency's point, or None when it is not assessed."""
     if comp.stage is None or comp.stage_number is None or comp.score is None:
         return None
-    evidence = _evidence(comp.respondent_mean, comp.respondent_sd, comp.respondents, len(fw.stages) - 1)
+    evidence = _evidence(
+        comp.respondent_angle_mean, comp.respondent_angle_sd, comp.respondents, len(fw.competency(comp.key).indicators)
+    )
     return Point(comp.stage, comp.stage_number, comp.score, comp.interval, evidence)
 
 
@@ -158,8 +169,8 @@ def _overall_point(fw: Framework, result: Result) -> Point | None:
     o = result.overall
     if o.stage is None or o.stage_number is None or o.score is None:
         return None
-    values = (len(fw.stages) - 1) * (len(result.competencies) - len(result.not_assessed))
-    evidence = _evidence(o.respondent_mean, o.respondent_sd, result.respondents, values)
+    answers = sum(len(c.indicators) for c in fw.competencies if c.key not in result.not_assessed)
+    evidence = _evidence(o.respondent_angle_mean, o.respondent_angle_sd, result.respondents, answers)
     return Point(o.stage, o.stage_number, o.score, o.interval, evidence)
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.progress.change import DECISIVE
 from cxmaturity.progress.compare import Comparison, CompetencyChange, Point, Snapshot
 from cxmaturity.progress.targets import Review
 from cxmaturity.progress.versions import CHANGE_WORDS
@@ -218,6 +219,8 @@ class ProgressView:
     after: AssessmentRef
     synthetic: bool
     confidence: float
+    #: The P(rise) a verdict of change needs (``progress.change.DECISIVE``); 1 - decisive for a decline.
+    decisive: float
     overall: ChangeView
     competencies: tuple[ChangeView, ...]
     indicators: tuple[IndicatorMoveView, ...]
@@ -341,6 +344,7 @@ def build(progress: ProgressSource) -> ProgressView:
         after=_ref(progress.after, c.after.day),
         synthetic=progress.before.assessment.synthetic or progress.after.assessment.synthetic,
         confidence=c.confidence,
+        decisive=DECISIVE,
         overall=_change(old, new, c.overall),
         competencies=tuple(_change(old, new, x) for x in c.competencies),
         indicators=tuple(

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.planning.model import Initiative, Plan
+from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
 from cxmaturity.reporting import view
 from cxmaturity.reporting.charts import Chart
@@ -221,10 +222,6 @@ def _anchor(index: int) -> str:
     return f"competency-{index}"
 
 
-def _stage_name(fw: Framework, key: str) -> str:
-    return fw.text(fw.stages[fw.stage_number(key) - 1].name) if key in fw.stage_keys else key
-
-
 def _periods(item: Initiative) -> str:
     return str(item.start) if item.end - item.start <= 1 else f"{item.start}–{item.end - 1}"
 
@@ -244,8 +241,8 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
             reason=i.reason,
             measure=i.measure,
             owner=i.owner,
-            expected_from=_stage_name(fw, i.expected_from) if i.expected_from else "",
-            expected_to=_stage_name(fw, i.expected_to) if i.expected_to else "",
+            expected_from=stage_name(fw, i.expected_from) if i.expected_from else "",
+            expected_to=stage_name(fw, i.expected_to) if i.expected_to else "",
             kind="Locked" if i.locked else "Quick win" if i.quick_win else "Planned",
         )
         for i in sorted(plan.initiatives, key=lambda i: (i.start, i.end, i.key))

@@ -36,6 +36,9 @@ class Layout:
     evidence_competency: IntArray
     #: value[e, k]: the normalized value that option k of the item's indicator counts for the item (0 for padding).
     value: FloatArray
+    #: mean_value[i, k]: what option k of indicator i counts for in the indicator's mean answer: a statement's option
+    #: value, a rubric's stage number (0 for padding).
+    mean_value: FloatArray
     #: membership[e, c * n_stages + s] = 1 when evidence item e evidences stage s of competency c.
     membership: FloatArray
     weights: FloatArray
@@ -89,6 +92,12 @@ def _build(fw: Framework) -> Layout:
     value = np.zeros((len(rows), max_options))
     for e, row in enumerate(rows):
         value[e, : len(row)] = row
+    mean_value = np.zeros((len(options), max_options))
+    for i, (_, ind) in enumerate(fw.indicators):
+        if isinstance(ind, Statement):
+            mean_value[i, : options[i]] = [o.value for o in fw.scales[ind.scale].options]
+        else:
+            mean_value[i, :n_stages] = np.arange(1, n_stages + 1)
     membership = np.zeros((len(rows), len(fw.competencies) * n_stages))
     membership[np.arange(len(rows)), np.array(ev_comp) * n_stages + np.array(ev_stage)] = 1.0
     return Layout(
@@ -102,6 +111,7 @@ def _build(fw: Framework) -> Layout:
         evidence_stage=np.array(ev_stage, dtype=np.intp),
         evidence_competency=np.array(ev_comp, dtype=np.intp),
         value=value,
+        mean_value=mean_value,
         membership=membership,
         weights=np.array([c.weight for c in fw.competencies]),
         threshold=fw.scoring.threshold,

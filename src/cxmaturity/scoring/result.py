@@ -76,10 +76,14 @@ class CompetencyResult:
     respondents: int
     agreement: Agreement
     importance: float | None
-    #: Mean and sample SD over respondents of each respondent's mean normalized answer to the competency's evidence:
-    #: the summary of every answer that progress verdicts compare (docs/progress.md).
+    #: Mean and sample SD over respondents of each respondent's level: their mean normalized answer over the
+    #: competency's indicators (``engine.respondent_levels``), the summary of every answer.
     respondent_mean: float | None = None
     respondent_sd: float | None = None
+    #: The same over the levels' angular transformation 2 asin(sqrt(level)) (``engine.angular``): what progress
+    #: verdicts compare (docs/progress.md).
+    respondent_angle_mean: float | None = None
+    respondent_angle_sd: float | None = None
 
     @property
     def assessed(self) -> bool:
@@ -96,8 +100,11 @@ class Overall:
     interval: tuple[float, float] | None
     stage_probabilities: dict[str, float]
     rule: str
+    #: As for a competency, over each respondent's weighted mean level over the competencies they answered.
     respondent_mean: float | None = None
     respondent_sd: float | None = None
+    respondent_angle_mean: float | None = None
+    respondent_angle_sd: float | None = None
 
 
 @dataclass(frozen=True)

@@ -42,14 +42,28 @@ class Scores:
 SPECIAL_BINS = 3
 
 
+def answer_cells(answers: npt.NDArray[np.int16], layout: Layout) -> npt.NDArray[np.intp]:
+    """Return (respondents, indicators): the cell of each answer in a flattened (indicator, 3 + options) table."""
+    stride = layout.max_options + SPECIAL_BINS
+    return (np.arange(layout.n_indicators, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers
+
+
 def tally(
-    answers: npt.NDArray[np.int16], layout: Layout, group: npt.NDArray[np.intp] | None = None, n_groups: int = 1
+    answers: npt.NDArray[np.int16],
+    layout: Layout,
+    group: npt.NDArray[np.intp] | None = None,
+    n_groups: int = 1,
+    *,
+    cells: npt.NDArray[np.intp] | None = None,
 ) -> FloatArray:
-    """Return counts of shape (groups, indicators, 3 + options): na, dk, missing, then each option."""
+    """Return counts of shape (groups, indicators, 3 + options): na, dk, missing, then each option.
+
+    ``cells`` may hold ``answer_cells(answers, layout)`` when the caller has it (it is not changed).
+    """
     m, stride = layout.n_indicators, layout.max_options + SPECIAL_BINS
-    flat = (np.arange(m, dtype=np.intp) * stride + SPECIAL_BINS)[np.newaxis, :] + answers
+    flat = answer_cells(answers, layout) if cells is None else cells
     if group is not None:
-        flat += (group * (m * stride))[:, np.newaxis]
+        flat = flat + (group * (m * stride))[:, np.newaxis]
     counts = np.bincount(flat.ravel(), minlength=n_groups * m * stride)
     return counts.reshape(n_groups, m, stride).astype(np.float64)
 

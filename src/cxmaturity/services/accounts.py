@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cxmaturity.services import audit
 from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
+from cxmaturity.storage.database import apart, read_only
 from cxmaturity.storage.tables import ApiToken, User, UserSession
 
 MIN_PASSWORD_LENGTH = 10
@@ -157,5 +158,22 @@ def user_for_api_token(db: Session, token: str) -> User | None:
     found = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
     if found is None:
         return None
-    found.last_used_at = func.now()
+    if not read_only(db):
+        found.last_used_at = func.now()
+    elif (
+        found.last_used_at is None
+        or _naive(found.last_used_at) < datetime.now(UTC).replace(tzinfo=None) - LAST_USED_STEP
+    ):
+        # A reading request may not write in its own transaction (on SQLite it would wait for the writer lock):
+        # the time is recorded by a short write of its own, at most once per LAST_USED_STEP.
+        with apart(db) as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=func.now()))
     return db.get(User, found.user_id)
+
+
+#: How finely reading requests record when an API token was last used.
+LAST_USED_STEP = timedelta(minutes=1)
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

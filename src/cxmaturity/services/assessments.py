@@ -12,13 +12,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cxmaturity.answers import AnswersError
 from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, load_builtin
 from cxmaturity.frameworks.loading import parse_framework
 from cxmaturity.frameworks.yaml_source import read_text
-from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score, validate_targets
+from cxmaturity.scoring import ResponseMatrix, validate_targets
 from cxmaturity.scoring.responses import MISSING
-from cxmaturity.scoring.result import NotScorable, require_scorable
 from cxmaturity.services import access, audit, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Invalid
@@ -265,7 +263,9 @@ def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> As
     from cxmaturity.services import benchmark_pool, results
 
     if status == "closed":
-        results.refresh(db, assessment)  # scored now, so that the first look at the results is as fast as any
+        # Stored now, so that the first look at the results is as fast as any; callers that hold SQLite's writer
+        # lock score it before (results.warm), and it is only read here.
+        results.results_of(db, assessment)
     benchmark_pool.on_status_change(db, assessment)  # a closed assessment's result is stored for benchmarks
     audit.record(
         db,
@@ -352,64 +352,6 @@ def count_indicators(data: object) -> int:
     return sum(
         len(c["indicators"]) for c in competencies if isinstance(c, dict) and isinstance(c.get("indicators"), list)
     )
-
-
-def import_answers(
-    db: Session,
-    actor: Actor,
-    assessment_id: int,
-    filename: str,
-    text: str,
-    *,
-    max_values: int = MAX_IMPORT_VALUES,
-) -> int:
-    """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many.
-
-    At most ``max_values`` answers (respondents x indicators of the framework) are imported at once; scoring and
-    storing them grows with their number.
-    """
-    from cxmaturity.answers.csv_reader import read_answers_text
-
-    assessment = access.assessment(db, actor, assessment_id, "facilitator")
-    if assessment.status == "closed":
-        raise Conflict("the assessment is closed; reopen it to import answers")
-    fw = framework_of(assessment)
-    try:
-        responses = read_answers_text(text, fw, Path(filename or "answers.csv").name)
-    except AnswersError as exc:
-        raise Invalid(
-            "the file has errors; nothing was imported", field="file", details=[str(p) for p in exc.problems]
-        ) from None
-    values = len(responses.respondents) * len(fw.indicator_keys)
-    if values > max_values:
-        raise Invalid(
-            f"{Path(filename or 'answers.csv').name} holds {len(responses.respondents)} respondents x "
-            f"{len(fw.indicator_keys)} indicators = {values} answers; at most {max_values} may be imported at once "
-            "(CXM_MAX_IMPORT_VALUES): split the file",
-            field="file",
-        )
-    # The scoring's own rule decides what is usable: a file of nothing but don't know, not applicable and empty
-    # cells is no evidence, so it is refused like an empty one rather than stored as respondents who count nowhere.
-    try:
-        require_scorable(score(responses, ScoringOptions(bootstrap=0)), Path(filename or "answers.csv").name)
-    except NotScorable as exc:
-        raise Invalid(f"{exc}; nothing was imported", field="file") from None
-    group_ids = {g.name: g.id for g in groups(db, assessment.id)}
-    for name in sorted({g for g in responses.groups if g} - set(group_ids)):
-        group = RespondentGroup(assessment_id=assessment.id, name=name[:100])
-        db.add(group)
-        db.flush()
-        group_ids[name] = group.id
-    store_responses(db, assessment, responses, group_ids)
-    audit.record(
-        db,
-        "answers.import",
-        organization_id=assessment.organization_id,
-        user_id=actor.user_id,
-        target=str(assessment.id),
-        respondents=responses.size,
-    )
-    return responses.size
 
 
 def store_responses(

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.services import access
 from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import apart, read_only
 from cxmaturity.storage.tables import AuditEvent, User
 
 #: The most events one page of the log shows.
@@ -20,6 +21,20 @@ MAX_PAGE = 500
 def record(
     db: Session, action: str, *, organization_id: int | None, user_id: int | None, target: str = "", **detail: Any
 ) -> None:
+    """Record an event with the caller's transaction; a reading one (an export, say) has it written apart, at once."""
+    if read_only(db):
+        with apart(db) as connection:
+            connection.execute(
+                insert(AuditEvent).values(
+                    organization_id=organization_id,
+                    user_id=user_id,
+                    action=action,
+                    target=target,
+                    detail=detail,
+                    at=datetime.now(UTC),
+                )
+            )
+        return
     db.add(AuditEvent(organization_id=organization_id, user_id=user_id, action=action, target=target, detail=detail))
 
 

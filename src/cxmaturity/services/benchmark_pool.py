@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +43,7 @@ from cxmaturity.benchmarks.privacy import (
     CellKey,
     Change,
     CohortFilter,
+    compatible,
     plan_release,
     published_cohorts,
     valid_cohorts,
@@ -309,7 +310,67 @@ def _release_changes(db: Session, pool: Pool, k: int) -> BenchmarkRelease | None
     plan = plan_release(previous, shown_before, changes, k)
     if plan is None:
         return None
-    return _make_release(db, pool, current, wanted, sorted(changed - plan.organizations), plan.cohorts, k)
+    cohorts: frozenset[CohortFilter] | None = plan.cohorts
+    if current is not None:
+        released_now = {c.organization_id: c for c in changes if c.organization_id in plan.organizations}
+        new_cells: Counter[CellKey] = Counter(previous)
+        for change in released_now.values():
+            if change.before is not None:
+                new_cells[change.before] -= 1
+            if change.after is not None:
+                new_cells[change.after] += 1
+        new_cells = +new_cells
+        options = [plan.cohorts]
+        if shown_before != plan.cohorts and valid_cohorts(new_cells, shown_before, k):
+            now = [c for c in changes if c.organization_id in plan.organizations]
+            if compatible(previous, shown_before, now, shown_before, k):
+                options.append(shown_before)
+        cohorts = next((c for c in options if _fits_history(db, pool, current, released_now, c, k)), None)
+    if cohorts is None:
+        return None  # every choice would isolate someone against an earlier release: wait for more changes
+    return _make_release(db, pool, current, wanted, sorted(changed - plan.organizations), cohorts, k)
+
+
+def _fits_history(
+    db: Session,
+    pool: Pool,
+    current: BenchmarkRelease,
+    released_now: dict[int, Change],
+    cohorts: frozenset[CohortFilter],
+    k: int,
+) -> bool:
+    """Whether the new release (the current one plus ``released_now``, showing ``cohorts``) keeps rule 4 against every
+    release before the current one (``plan_release`` checked the current one): any kept release, or a dataset file
+    exported from it, can be combined with the new one."""
+    older = db.scalars(
+        select(BenchmarkRelease)
+        .where(
+            BenchmarkRelease.framework_key == pool.key,
+            BenchmarkRelease.synthetic == pool.synthetic,
+            BenchmarkRelease.number < current.number,
+        )
+        .order_by(BenchmarkRelease.number.desc())
+    ).all()
+    if not older:
+        return True
+    current_rows = _released(current.id)
+    for earlier in older:
+        earlier_rows = _released(earlier.id)
+        differing = union(
+            select(except_(earlier_rows, current_rows).subquery().c.organization_id),
+            select(except_(current_rows, earlier_rows).subquery().c.organization_id),
+        ).subquery()
+        since = {int(o) for (o,) in db.execute(select(differing.c.organization_id))} | set(released_now)
+        at_earlier = _cells_of(db, earlier_rows, since)
+        at_current = _cells_of(db, current_rows, since)
+        changes = [
+            Change(o, at_earlier.get(o), released_now[o].after if o in released_now else at_current.get(o))
+            for o in sorted(since)
+        ]
+        cells = release_cells(db, earlier.id)
+        if not compatible(cells, shown_cohorts(earlier, cells, k), changes, cohorts, k):
+            return False
+    return True
 
 
 def _make_release(

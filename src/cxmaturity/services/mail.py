@@ -1,6 +1,8 @@
-"""Invitation e-mails through the SMTP server in the settings (``CXM_SMTP_*``).
+"""Invitation e-mails through the SMTP server in the settings (``CXM_SMTP_*``): respondents' links, and invitations
+to join an organization.
 
-Addresses are used to send and then forgotten: nothing here stores or logs them, so answers stay anonymous.
+Addresses are used to send and then forgotten: nothing here stores or logs them, so answers stay anonymous (an
+invitation to join keeps its address in its own row, services/member_invitations.py, so owners can revoke it).
 Port 465 means TLS from the start (SMTPS); any other port speaks plain SMTP, upgraded with STARTTLS when
 ``smtp_starttls`` is set. A user name in the settings means the server wants a login.
 """
@@ -60,12 +62,7 @@ def invitation_message(
     who = _one_line(inviter) or "A colleague"
     org = _one_line(organization)
     about = _one_line(title) or "a customer-experience maturity assessment"
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = address
-    message["Subject"] = f"Your view, please: {about}"[:200]
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
+    message = _new_message(settings, address, f"Your view, please: {about}"[:200])
     lines = [
         "Hello,",
         "",
@@ -109,6 +106,39 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
+def member_invitation_message(
+    settings: Settings, address: str, link: str, *, inviter: str, organization: str, role: str, days: int
+) -> EmailMessage:
+    """Return the invitation to join an organization: who invites, as what, the link, and when it expires."""
+    who = _one_line(inviter) or "A colleague"
+    org = _one_line(organization)
+    message = _new_message(settings, address, f"Join {org} on cx-maturity"[:200])
+    lines = [
+        "Hello,",
+        "",
+        f"{who} invites you to join {org} on cx-maturity as {_one_line(role)}.",
+        "",
+        "Open this link, sign in (or create an account with any address), and accept or decline:",
+        "",
+        f"    {link}",
+        "",
+        f"The link works once and expires in {days} days. If you did not expect this, ignore this message: "
+        "nothing happens unless you accept.",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def _new_message(settings: Settings, address: str, subject: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = address
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
+    return message
+
+
 def send_invitations(
     settings: Settings,
     recipients: list[tuple[str, str]],
@@ -119,13 +149,26 @@ def send_invitations(
     minutes: int | None = None,
 ) -> int:
     """Send one message per ``(address, link)``; return how many were sent, or raise :class:`MailError`."""
+    return send(
+        settings,
+        [
+            invitation_message(
+                settings, address, link, inviter=inviter, organization=organization, title=title, minutes=minutes
+            )
+            for address, link in recipients
+        ],
+    )
+
+
+def send(settings: Settings, messages: list[EmailMessage]) -> int:
+    """Send each message to its ``To`` address; return how many were sent, or raise :class:`MailError`."""
     if not configured(settings):
         raise MailError("e-mail is not set up on this server (CXM_SMTP_HOST is empty)")
     where = f"{settings.smtp_host.strip()}:{settings.smtp_port}"
     sent = 0
 
     def failed(reason: str) -> MailError:
-        done = f" ({sent} of {len(recipients)} invitations were sent before that)" if sent else ""
+        done = f" ({sent} of {len(messages)} invitations were sent before that)" if sent else ""
         return MailError(f"{reason}{done}", sent)
 
     try:
@@ -143,10 +186,8 @@ def send_invitations(
     except OSError as exc:
         raise failed(f"could not reach the mail server at {where} ({exc.strerror or exc})") from None
     try:
-        for address, link in recipients:
-            message = invitation_message(
-                settings, address, link, inviter=inviter, organization=organization, title=title, minutes=minutes
-            )
+        for message in messages:
+            address = str(message["To"])
             try:
                 smtp.send_message(message, from_addr=settings.mail_from, to_addrs=[address])
             except smtplib.SMTPRecipientsRefused:

@@ -1,14 +1,14 @@
-"""Organizations and their members."""
+"""Organizations and their members (who join by invitation: services/member_invitations.py)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.services import audit
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.accounts import normalize_email
-from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.storage.tables import ROLES, Membership, Organization, User
 
 SIZE_BANDS = ("", "1-49", "50-249", "250-999", "1000-4999", "5000+")
@@ -43,26 +43,37 @@ def members(db: Session, actor: Actor, organization_id: int) -> list[tuple[User,
     return [(user, role) for user, role in rows]
 
 
-def add_member(db: Session, actor: Actor, organization_id: int, email: str, role: str) -> Membership:
-    """Give an existing account a role in the organization (owners only)."""
+def set_role(db: Session, actor: Actor, organization_id: int, email: str, role: str) -> Membership:
+    """Change a member's role (owners only). New members join by an invitation they accept (member_invitations.py)."""
     require_role(db, actor, organization_id, "owner")
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
-    user = db.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
-        raise NotFound("no account with this e-mail address; ask your colleague to sign up first", field="email")
-    existing = db.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.organization_id == organization_id)
+    address = normalize_email(email)
+    # Only members are looked up, so the answer tells nothing about accounts outside the organization.
+    membership = db.scalar(
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(User.email == address, Membership.organization_id == organization_id)
     )
-    if existing is not None:
-        if existing.role == role:
-            raise Conflict(f"{user.email} is already {role}", field="email")
-        existing.role = role
-        membership = existing
-    else:
-        membership = Membership(user_id=user.id, organization_id=organization_id, role=role)
-        db.add(membership)
+    if membership is None:
+        raise Invalid("no member of this organization has this e-mail address; invite them instead", field="email")
+    if membership.role == role:
+        raise Conflict(f"{address} is already {role}", field="email")
+    if membership.role == "owner" and _owners(db, organization_id) == 1:
+        raise Conflict("the organization needs an owner; make someone else owner first", field="role")
+    membership.role = role
     audit.record(
-        db, "membership.set", organization_id=organization_id, user_id=actor.user_id, target=user.email, role=role
+        db, "membership.set", organization_id=organization_id, user_id=actor.user_id, target=address, role=role
     )
     return membership
+
+
+def _owners(db: Session, organization_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.organization_id == organization_id, Membership.role == "owner")
+        )
+        or 0
+    )

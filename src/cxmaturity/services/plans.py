@@ -6,9 +6,16 @@ owners, start periods, the team's own initiatives) and the saved versions.
   assessment's own (``assessments.set_targets``). Viewers read them; facilitators and owners change them.
 - A plan is made from the answers as they are now (``services.results``) with the framework's action catalog, the
   settings, and the locks and owners of the latest version; it is saved as a new version (``plan_version``) with the
-  request that was solved, the plan as JSON (``planning.export.plan_to_dict``) and a note saying who changed what.
+  request that was solved, the plan as JSON (``planning.serialize``) and a note saying who changed what.
   Versions are never changed: every adjustment re-plans and saves a new one.
-- An infeasible request is saved and shown with the optimizer's explanation, like any other plan.
+- Every change goes through this module, from the pages, the API and the command line alike: saving settings, adding
+  or removing an own initiative, locking, moving or giving an owner to an initiative. Each makes the plan again
+  (when there is one) and saves it as a new version.
+- A change whose re-plan fails (no plan satisfies it) is refused (``Invalid``, with the optimizer's explanation as
+  the message): nothing of it is saved, and the current plan, its owners and its locks stay as they are. A move
+  to a start period that a prerequisite (or the step below) or a locked successor rules out is refused before
+  solving, naming that dependency (``planning.optimizer.start_windows``).
+- A re-assessment carries the latest plan forward (``carry_forward``), with each initiative's status.
 """
 
 from __future__ import annotations
@@ -24,7 +31,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import Framework
-from cxmaturity.planning.model import Candidate, Initiative, Lock, PeriodTotals, Plan, PlanRequest
+from cxmaturity.planning.model import Candidate, Lock, Plan, PlanRequest
+from cxmaturity.planning.optimizer import Window
+from cxmaturity.planning.serialize import (
+    candidate_from_dict,
+    candidate_to_dict,
+    plan_from_dict,
+    plan_to_dict,
+    request_from_dict,
+    request_to_dict,
+)
 from cxmaturity.services import access, audit, results
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
@@ -66,39 +82,6 @@ class Settings:
     custom: tuple[Candidate, ...] = ()
     #: The first day of period 1 (for the calendar); None: the first day of the quarter after the plan is made.
     start_date: date | None = None
-
-
-def candidate_to_dict(c: Candidate) -> dict[str, Any]:
-    return {
-        "key": c.key,
-        "title": c.title,
-        "competency": c.competency,
-        "from_stage": c.from_stage,
-        "effort": c.effort,
-        "duration": c.duration,
-        "cost": c.cost,
-        "requires": list(c.requires),
-        "indicators": list(c.indicators),
-        "description": c.description,
-        "measure": c.measure,
-    }
-
-
-def candidate_from_dict(data: Mapping[str, Any]) -> Candidate:
-    return Candidate(
-        key=str(data["key"]),
-        title=str(data.get("title", "")),
-        competency=str(data.get("competency", "")),
-        from_stage=str(data.get("from_stage", "")),
-        effort=float(data.get("effort", 0.0)),
-        duration=int(data.get("duration", 1)),
-        cost=float(data.get("cost") or 0.0),
-        requires=tuple(str(k) for k in data.get("requires", ())),
-        indicators=tuple(str(k) for k in data.get("indicators", ())),
-        description=str(data.get("description") or ""),
-        measure=str(data.get("measure") or ""),
-        custom=True,
-    )
 
 
 def _settings_of(row: PlanSettings | None) -> Settings:
@@ -221,7 +204,20 @@ def _dedupe(keys: Iterable[str]) -> tuple[str, ...]:
 
 
 def set_settings(db: Session, actor: Actor, assessment_id: int, new: Settings) -> Settings:
-    """Replace the assessment's plan settings (facilitator); the next plan uses them."""
+    """Replace the assessment's plan settings (facilitator) and make the plan (again) with them, as soon as there are
+    answers to plan from (a draft without answers only keeps the settings).
+
+    A plan that fails refuses the settings too (``Invalid``, nothing saved): a plan and the settings it shows never
+    disagree. Pages, the API and the command line all save settings here.
+    """
+    stored = _store_settings(db, actor, assessment_id, new)
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if _latest_row(db, assessment.id) is not None or results.results_of(db, assessment).result.scorable:
+        make(db, actor, assessment_id)
+    return stored
+
+
+def _store_settings(db: Session, actor: Actor, assessment_id: int, new: Settings) -> Settings:
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     fw = framework_of(assessment)
     new = replace(new, must=_dedupe(new.must), must_not=_dedupe(new.must_not))
@@ -254,7 +250,7 @@ def set_settings(db: Session, actor: Actor, assessment_id: int, new: Settings) -
 
 
 def add_custom(db: Session, actor: Actor, assessment_id: int, initiative: Candidate) -> Settings:
-    """Add one of the team's own initiatives (its key must be new)."""
+    """Add one of the team's own initiatives (its key must be new); the plan, if any, is made again."""
     current = settings(db, actor, assessment_id)
     return set_settings(
         db, actor, assessment_id, replace(current, custom=(*current.custom, replace(initiative, custom=True)))
@@ -262,7 +258,7 @@ def add_custom(db: Session, actor: Actor, assessment_id: int, initiative: Candid
 
 
 def remove_custom(db: Session, actor: Actor, assessment_id: int, key: str) -> Settings:
-    """Remove one of the team's own initiatives, and it from the must-do and must-not-do lists."""
+    """Remove one of the team's own initiatives, and it from the must-do and must-not-do lists; re-plan, if any."""
     access.assessment(db, actor, assessment_id, "facilitator")
     current = settings(db, actor, assessment_id)
     if key not in {c.key for c in current.custom}:
@@ -280,96 +276,6 @@ def remove_custom(db: Session, actor: Actor, assessment_id: int, key: str) -> Se
             must=tuple(k for k in current.must if k != key),
             must_not=tuple(k for k in current.must_not if k != key),
         ),
-    )
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Requests and plans as JSON
-
-
-def request_to_dict(request: PlanRequest, start_date: date) -> dict[str, Any]:
-    """The request as stored with a version (and the calendar's first day)."""
-    return {
-        "targets": dict(sorted(request.targets.items())),
-        "horizon": request.horizon,
-        "budget": request.budget,
-        "capacity": request.capacity,
-        "max_concurrent": request.max_concurrent,
-        "must": sorted(request.must),
-        "must_not": sorted(request.must_not),
-        "custom": [candidate_to_dict(c) for c in request.custom],
-        "locks": [{"key": lock.key, "start": lock.start} for lock in request.locks],
-        "owners": dict(sorted(request.owners.items())),
-        "start_date": start_date.isoformat(),
-    }
-
-
-def request_from_dict(data: Mapping[str, Any]) -> PlanRequest:
-    owners = {str(k): str(v) for k, v in (data.get("owners") or {}).items()}
-    return PlanRequest(
-        targets={str(k): str(v) for k, v in (data.get("targets") or {}).items()},
-        horizon=int(data.get("horizon", DEFAULT_HORIZON)),
-        budget=data.get("budget"),
-        capacity=data.get("capacity"),
-        max_concurrent=int(data.get("max_concurrent", DEFAULT_MAX_CONCURRENT)),
-        must=frozenset(data.get("must") or ()),
-        must_not=frozenset(data.get("must_not") or ()),
-        custom=tuple(candidate_from_dict(c) for c in data.get("custom") or ()),
-        locks=tuple(
-            Lock(str(lock["key"]), int(lock["start"]), owners.get(str(lock["key"]), ""))
-            for lock in data.get("locks") or ()
-        ),
-        owners=owners,
-    )
-
-
-def _initiative_from_dict(data: Mapping[str, Any]) -> Initiative:
-    def keys(name: str) -> tuple[str, ...]:
-        return tuple(str(k) for k in data.get(name) or ())
-
-    return Initiative(
-        key=str(data["key"]),
-        title=str(data.get("title") or data["key"]),
-        competency=str(data.get("competency", "")),
-        from_stage=str(data.get("from_stage", "")),
-        start=int(data["start"]),
-        end=int(data["end"]),
-        cost=float(data.get("cost") or 0.0),
-        effort=float(data.get("effort") or 0.0),
-        reason=str(data.get("reason") or ""),
-        indicators=keys("indicators"),
-        discussion_items=keys("discussion_items"),
-        expected_from=str(data.get("expected_from") or ""),
-        expected_to=str(data.get("expected_to") or ""),
-        measure=str(data.get("measure") or ""),
-        description=str(data.get("description") or ""),
-        quick_win=bool(data.get("quick_win")),
-        owner=str(data.get("owner") or ""),
-        locked=bool(data.get("locked")),
-        custom=bool(data.get("custom")),
-    )
-
-
-def plan_from_dict(data: Mapping[str, Any], request: PlanRequest) -> Plan:
-    """Rebuild a stored plan (the JSON of ``plan_to_dict``) for pages, charts and exports."""
-    expected = data.get("expected_stages") or {}
-    totals = data.get("totals") or ()
-    gap = data.get("gap")
-    objective = data.get("objective")
-    return Plan(
-        status=data.get("status", "infeasible"),
-        gap=None if gap is None else float(gap),
-        objective=None if objective is None else float(objective),
-        initiatives=tuple(_initiative_from_dict(i) for i in data.get("initiatives") or ()),
-        expected_stages={str(k): tuple(str(s) for s in v) for k, v in expected.items()},
-        totals=tuple(
-            PeriodTotals(
-                int(t["period"]), float(t.get("cost") or 0), float(t.get("effort") or 0), int(t.get("running") or 0)
-            )
-            for t in totals
-        ),
-        explanation=tuple(str(e) for e in data.get("explanation") or ()),
-        request=request,
     )
 
 
@@ -496,9 +402,17 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"."""
+def _changes(before: Mapping[str, Any], after: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> list[str]:
+    """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"; initiatives by
+    their quoted titles where ``titles`` knows them."""
     found: list[str] = []
+
+    def named(key: str) -> str:
+        return f"“{titles[key]}”" if titles and key in titles else key
+
+    def all_named(keys: Iterable[str]) -> str:
+        return ", ".join(named(k) for k in sorted(keys))
+
     labels = {
         "horizon": "horizon",
         "budget": "budget",
@@ -513,64 +427,61 @@ def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     for name, label in (("must", "must-do"), ("must_not", "must-not-do")):
         old, new = set(before.get(name) or ()), set(after.get(name) or ())
         if new - old:
-            found.append(f"{label} + {', '.join(sorted(new - old))}")
+            found.append(f"{label} + {all_named(new - old)}")
         if old - new:
-            found.append(f"{label} − {', '.join(sorted(old - new))}")
+            found.append(f"{label} − {all_named(old - new)}")
     old_custom = {c["key"]: c for c in before.get("custom") or ()}
     new_custom = {c["key"]: c for c in after.get("custom") or ()}
     for key in new_custom.keys() - old_custom.keys():
-        found.append(f"added own initiative {key}")
+        found.append(f"added own initiative {named(key)}")
     for key in old_custom.keys() - new_custom.keys():
-        found.append(f"removed own initiative {key}")
+        found.append(f"removed own initiative {named(key)}")
     for key in new_custom.keys() & old_custom.keys():
         if new_custom[key] != old_custom[key]:
-            found.append(f"changed own initiative {key}")
+            found.append(f"changed own initiative {named(key)}")
     if "locks" in after:
         old_locks = {lock["key"]: lock["start"] for lock in before.get("locks") or ()}
         new_locks = {lock["key"]: lock["start"] for lock in after.get("locks") or ()}
         for key, start in sorted(new_locks.items()):
             if key not in old_locks:
-                found.append(f"locked {key} in period {start}")
+                found.append(f"locked {named(key)} in period {start}")
             elif old_locks[key] != start:
-                found.append(f"moved {key} to period {start}")
+                found.append(f"moved {named(key)} to period {start}")
         for key in sorted(old_locks.keys() - new_locks.keys()):
-            found.append(f"unlocked {key}")
+            found.append(f"unlocked {named(key)}")
     if "owners" in after:
         old_owners, new_owners = before.get("owners") or {}, after.get("owners") or {}
         for key in sorted(old_owners.keys() | new_owners.keys()):
             if old_owners.get(key) != new_owners.get(key):
                 owner = new_owners.get(key)
-                found.append(f"owner of {key}: {owner}" if owner else f"removed the owner of {key}")
+                found.append(f"owner of {named(key)}: {owner}" if owner else f"removed the owner of {named(key)}")
     if "start_date" in after and before.get("start_date") != after.get("start_date"):
         found.append(f"calendar starts {after['start_date']}")
     return found
 
 
-def _note(author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> str:
+def _note(
+    author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any], titles: Mapping[str, str] | None = None
+) -> str:
     if before is None:
         # What the first plan asks for beyond the defaults.
         defaults = request_to_dict(PlanRequest(targets=after.get("targets") or {}), date.min)
-        changes = _changes(defaults, {**after, "start_date": defaults["start_date"]})
+        changes = _changes(defaults, {**after, "start_date": defaults["start_date"]}, titles)
         text = f"{author} made the first plan" + (f" ({'; '.join(changes)})" if changes else "")
     else:
-        changes = _changes(before, after)
+        changes = _changes(before, after, titles)
         text = f"{author}: " + "; ".join(changes) if changes else f"{author} re-planned with the same settings"
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 1] + "…"
 
 
-def _solve(
-    db: Session,
-    actor: Actor,
+def _request(
     assessment: Assessment,
     current: Settings,
     locks: Mapping[str, int],
     owners: Mapping[str, str],
-) -> tuple[PlanRequest, Plan]:
-    from cxmaturity.planning.optimizer import make_plan
-
-    scored = results.results(db, actor, assessment.id)
-    fw = scored.framework
-    known = {c.key: c for c in candidates(fw, current)}
+    known: Mapping[str, str],
+) -> tuple[PlanRequest, dict[str, str]]:
+    """The request for the settings, locks and owners; locks and owners of unknown initiatives are dropped."""
     kept_owners = {k: v for k, v in owners.items() if k in known and v}
     request = PlanRequest(
         targets={str(k): str(v) for k, v in (assessment.targets or {}).items()},
@@ -585,6 +496,22 @@ def _solve(
         locks=tuple(Lock(k, s, kept_owners.get(k, "")) for k, s in sorted(locks.items()) if k in known),
         owners=kept_owners,
     )
+    return request, kept_owners
+
+
+def _solve(
+    db: Session,
+    actor: Actor,
+    assessment: Assessment,
+    current: Settings,
+    locks: Mapping[str, int],
+    owners: Mapping[str, str],
+) -> tuple[PlanRequest, Plan]:
+    from cxmaturity.planning.optimizer import make_plan
+
+    scored = results.results(db, actor, assessment.id)
+    fw = scored.framework
+    request, _ = _request(assessment, current, locks, owners, {c.key: c.title for c in candidates(fw, current)})
     try:
         plan = make_plan(fw, scored.result, request)
     except ValueError as exc:
@@ -602,12 +529,18 @@ def _save(
     owners: Mapping[str, str],
     action: str,
 ) -> SavedPlan:
-    from cxmaturity.planning.export import plan_to_dict
-
     # One new version at a time per assessment: numbers stay gapless (SQLite serializes writers anyway).
     db.execute(select(Assessment.id).where(Assessment.id == assessment.id).with_for_update())
     previous = _latest_row(db, assessment.id)
     request, plan = _solve(db, actor, assessment, current, locks, owners)
+    if plan.status == "infeasible":
+        # A failed plan never becomes the plan: the caller's unit of work rolls back whatever this change wrote.
+        kept = "the current plan stays as it is" if previous is not None else "no plan was saved"
+        raise Invalid(
+            f"No plan satisfies this change, so nothing was saved and {kept}. " + " ".join(plan.explanation),
+            field="plan",
+            details=list(plan.explanation),
+        )
     start = current.start_date or next_quarter(datetime.now(UTC).date())
     stored_request = request_to_dict(request, start)
     number = (
@@ -617,7 +550,12 @@ def _save(
         assessment_id=assessment.id,
         number=number,
         created_by=actor.user_id,
-        note=_note(_author(db, actor.user_id), None if previous is None else previous.request, stored_request),
+        note=_note(
+            _author(db, actor.user_id),
+            None if previous is None else previous.request,
+            stored_request,
+            {c.key: c.title for c in candidates(framework_of(assessment), current)},
+        ),
         status=plan.status,
         request=stored_request,
         plan=plan_to_dict(plan),
@@ -647,6 +585,44 @@ def make(db: Session, actor: Actor, assessment_id: int) -> SavedPlan:
     return _save(db, actor, assessment, current, locks, prior.owners, "plan.make")
 
 
+def carry_forward(db: Session, actor: Actor, previous: Assessment, new: Assessment) -> SavedPlan | None:
+    """Start a re-assessment's plan from the previous assessment's latest one (facilitator of both).
+
+    The new assessment's version 1 is that plan as it was, without initiatives its framework version no longer has
+    (its locks and owners follow), so the team sees where it stands until the new answers make a new plan. None when
+    the previous assessment has no plan, or only a failed one.
+    """
+    access.assessment(db, actor, previous.id, "facilitator")
+    access.assessment(db, actor, new.id, "facilitator")
+    row = _latest_row(db, previous.id)
+    if row is None or row.status == "infeasible" or _latest_row(db, new.id) is not None:
+        return None
+    current = _settings_of(_row(db, new.id))
+    known = {c.key for c in candidates(framework_of(new), current)}
+    plan = {**row.plan, "initiatives": [i for i in row.plan.get("initiatives") or () if i.get("key") in known]}
+    request = {
+        **row.request,
+        "custom": [candidate_to_dict(c) for c in current.custom],
+        "locks": [lock for lock in row.request.get("locks") or () if lock.get("key") in known],
+        "owners": {k: v for k, v in (row.request.get("owners") or {}).items() if k in known},
+        "must": list(current.must),
+        "must_not": list(current.must_not),
+    }
+    author = _author(db, actor.user_id)
+    carried = PlanVersion(
+        assessment_id=new.id,
+        number=1,
+        created_by=actor.user_id,
+        note=f"{author} carried the plan forward from {previous.title} (version {row.number})"[:MAX_NOTE],
+        status=row.status,
+        request=request,
+        plan=plan,
+    )
+    db.add(carried)
+    db.flush()
+    return _saved(db, carried)
+
+
 @dataclass(frozen=True)
 class Change:
     """A change to one initiative. ``None`` leaves a part as it is; a new ``start`` locks it there."""
@@ -670,6 +646,7 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
     planned = {i.key: i for i in plan_from_dict(previous.plan, prior).initiatives} if previous is not None else {}
     locks = {lock.key: lock.start for lock in prior.locks}
     owners = dict(prior.owners)
+    moved: list[str] = []
     for change in changes:
         candidate = known.get(change.key)
         if candidate is None:
@@ -683,6 +660,7 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
             else:
                 owners.pop(change.key, None)
         if change.start is not None:
+            title = f"“{candidate.title}”"
             if change.locked is False:
                 raise Invalid(
                     "a moved initiative is locked at its new start; leave out locked or set it to true", field="start"
@@ -690,16 +668,17 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
             last = current.horizon - candidate.duration + 1
             if last < 1:
                 raise Invalid(
-                    f"{change.key} takes {candidate.duration} periods, longer than the horizon of {current.horizon}",
+                    f"{title} takes {candidate.duration} periods, longer than the horizon of {current.horizon}",
                     field="start",
                 )
             if not 1 <= change.start <= last:
                 raise Invalid(
-                    f"{change.key} must start in a period from 1 to {last} (it takes {candidate.duration} "
+                    f"{title} must start in a period from 1 to {last} (it takes {candidate.duration} "
                     f"period{'s' if candidate.duration != 1 else ''} of the horizon of {current.horizon})",
                     field="start",
                 )
             locks[change.key] = change.start
+            moved.append(change.key)
         elif change.locked is True and change.key not in locks:
             if change.key not in planned:
                 raise Invalid(
@@ -709,7 +688,42 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
             locks[change.key] = planned[change.key].start
         elif change.locked is False:
             locks.pop(change.key, None)
+    if moved:
+        _check_moves(db, actor, assessment, current, locks, moved)
     return _save(db, actor, assessment, current, locks, owners, "plan.adjust")
+
+
+def _check_moves(
+    db: Session, actor: Actor, assessment: Assessment, current: Settings, locks: Mapping[str, int], moved: Sequence[str]
+) -> None:
+    """Refuse a move that an order rules out by itself, naming the prerequisite, step or locked successor."""
+    from cxmaturity.planning.optimizer import start_windows
+
+    scored = results.results(db, actor, assessment.id)
+    titles = {c.key: c.title for c in candidates(scored.framework, current)}
+    for key in moved:
+        others = {k: v for k, v in locks.items() if k != key}
+        request, _ = _request(assessment, current, others, {}, titles)
+        try:
+            window = start_windows(scored.framework, scored.result, request).get(key)
+        except ValueError as exc:
+            raise Invalid(f"the plan could not be made: {exc}") from None
+        start = locks[key]
+        title = f"“{titles[key]}”"
+        if window is None:
+            continue  # it cannot be chosen at all: the re-plan explains why
+        if start < window.earliest:
+            raise Invalid(
+                f"{title} cannot start in period {start}: {window.why_earliest}. Choose period {window.earliest} "
+                "or later, or move what it waits for first.",
+                field="start",
+            )
+        if start > window.latest:
+            why = window.why_latest or f"it must finish within the horizon of {current.horizon} periods"
+            raise Invalid(
+                f"{title} cannot start in period {start}: {why}. Choose period {window.latest} or earlier.",
+                field="start",
+            )
 
 
 def lock(db: Session, actor: Actor, assessment_id: int, key: str, start: int | None = None) -> SavedPlan:
@@ -741,7 +755,21 @@ def csv_text(saved: SavedPlan) -> str:
     return plan_to_csv(saved.plan)
 
 
-def ical_text(saved: SavedPlan, title: str) -> str:
+def ical_text(saved: SavedPlan, title: str, fw: Framework) -> str:
+    """The plan as an iCalendar file: milestones named by title, filed under the competency's name."""
     from cxmaturity.planning.export import plan_to_ical
 
-    return plan_to_ical(saved.plan, saved.start_date, title)
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    return plan_to_ical(saved.plan, saved.start_date, title, competency_names=names)
+
+
+def start_windows(db: Session, actor: Actor, assessment_id: int, saved: SavedPlan) -> dict[str, Window]:
+    """The start periods each initiative of ``saved`` may be moved to (``planning.optimizer.start_windows``), from
+    the answers as they are now; empty when the answers cannot be planned from."""
+    from cxmaturity.planning.optimizer import start_windows as windows
+
+    scored = results.results(db, actor, assessment_id)
+    try:
+        return windows(scored.framework, scored.result, saved.plan.request)
+    except ValueError:
+        return {}

@@ -347,6 +347,22 @@ def reassess(
         settings_kept = carried is not None
         if carried is not None:
             plans.set_settings(db, actor, new.id, carried)
+    saved = plans.carry_forward(db, actor, previous, new)
+    if saved is not None:
+        # Each initiative keeps how it is going: a plan carried forward shows what is done and what is under way.
+        planned = {i.key for i in saved.plan.initiatives}
+        for key, entry in _statuses(db, previous.id).items():
+            if key in planned:
+                db.add(
+                    InitiativeStatus(
+                        assessment_id=new.id,
+                        initiative_key=key,
+                        status=entry.status,
+                        changed_by=actor.user_id,
+                        changed_at=entry.changed_at,
+                    )
+                )
+        db.flush()
     audit.record(
         db,
         "assessment.reassess",
@@ -357,6 +373,7 @@ def reassess(
         framework=f"{fw.id} {fw.version}",
         targets_dropped=sorted(set(targets) - set(kept)),
         plan_settings="none" if settings_kept is None else "kept" if settings_kept else "reset",
+        plan="carried forward" if saved is not None else "none",
     )
     return new
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Table, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from cxmaturity.frameworks import Framework
@@ -37,14 +37,22 @@ from cxmaturity.scoring.serialize import from_full_data, result_from_dict, resul
 from cxmaturity.services import access, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
-from cxmaturity.services.errors import Invalid
-from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, StoredResult
+from cxmaturity.services.errors import Invalid, ServiceError
+from cxmaturity.storage.database import apart, read_only, reading
+from cxmaturity.storage.tables import (
+    PENDING_IMPORT,
+    Answer,
+    Assessment,
+    Invitation,
+    RespondentGroup,
+    StoredResult,
+)
 
 BOOTSTRAP = 1000
 #: The scoring method's version. Raise it with any change that moves a number of a result (the engine, its defaults,
 #: the comments' rules here); stored results of another method are scored again. Changes to the shape of Result and
 #: to the scoring package's code are caught without it (``_method``).
-SCORING_METHOD = 2
+SCORING_METHOD = 3
 
 
 def _method() -> str:
@@ -138,6 +146,23 @@ def _build(
     result.close()
     if not raw:
         return ResponseMatrix.empty(fw), []
+    group_of_invitation: dict[int, int | None] = {}
+    provenance_of_invitation: dict[int, str] = {}
+    pending: set[int] = set()
+    for invitation_id, group_id, source, held in conn.execute(
+        select(Invitation.id, Invitation.group_id, Invitation.source, Invitation.held).where(
+            Invitation.assessment_id == assessment.id
+        )
+    ):
+        if source == PENDING_IMPORT:
+            pending.add(invitation_id)
+        group_of_invitation[invitation_id] = group_id
+        provenance_of_invitation[invitation_id] = provenance_of(source, held)
+    if pending:
+        # Respondents of an import still being written (services/imports.py): all of it appears at once, or none.
+        raw = [row for row in raw if row[0] not in pending]
+        if not raw:
+            return ResponseMatrix.empty(fw), []
     invitation_ids, indicators, options, importances = zip(*raw, strict=True)
     cells = _cell_codes(fw)
     packed = list(map(cells.get, zip(indicators, options, strict=True)))
@@ -165,19 +190,13 @@ def _build(
             select(RespondentGroup.id, RespondentGroup.name).where(RespondentGroup.assessment_id == assessment.id)
         ).all()
     )
-    group_of_invitation: dict[int, int | None] = {}
-    provenance_of_invitation: dict[int, str] = {}
-    for invitation_id, group_id, source, held in conn.execute(
-        select(Invitation.id, Invitation.group_id, Invitation.source, Invitation.held).where(
-            Invitation.assessment_id == assessment.id
-        )
-    ):
-        group_of_invitation[invitation_id] = group_id
-        provenance_of_invitation[invitation_id] = provenance_of(source, held)
     groups = tuple(group_names.get(group_of_invitation.get(int(i)) or 0, "") for i in ids)
     provenance = tuple(provenance_of_invitation[int(i)] for i in ids)
     row_of_invitation = {int(i): r for r, i in enumerate(ids)}
     known = set(fw.indicator_keys)
+    # Each statement reads the database as it is when it runs (PostgreSQL's READ COMMITTED): a respondent who saved
+    # a first page since the answers were read has comments but no row in the matrix yet. Such comments wait for the
+    # next read, as their answers do (a report under load answered 500 with a KeyError before).
     comments = [
         (row_of_invitation[invitation_id], indicator, text)
         for invitation_id, indicator, text in conn.execute(
@@ -185,7 +204,7 @@ def _build(
                 answer.assessment_id == assessment.id, answer.comment.is_not(None), answer.comment != ""
             )
         )
-        if indicator in known
+        if indicator in known and invitation_id in row_of_invitation
     ]
     respondents = tuple(f"respondent-{n}" for n in range(len(ids)))
     matrix = ResponseMatrix(fw, respondents, groups, answers, importance_matrix, provenance=provenance)
@@ -194,7 +213,7 @@ def _build(
 
 def provenance_of(source: str, held: bool) -> str:
     """Return the provenance of an invitation's answers (scoring.responses): imported, held or independent."""
-    if source == "import":
+    if source in ("import", PENDING_IMPORT):
         return IMPORTED
     return HELD if held else INDEPENDENT
 
@@ -249,6 +268,14 @@ def results_of(db: Session, assessment: Assessment) -> AssessmentResults:
     return fresh
 
 
+def warm(sessions: sessionmaker[Session], actor: Actor, assessment_id: int) -> None:
+    """Score and store the assessment's result holding no writer lock (a reading transaction, then a short write),
+    so that a change that needs it next (closing) finds it stored rather than scoring while it holds the lock.
+    Errors are left to that change to report."""
+    with suppress(ServiceError), reading(sessions) as db:
+        results(db, actor, assessment_id)
+
+
 def refresh(db: Session, assessment: Assessment) -> AssessmentResults:
     """Score the assessment now and store the result (closing calls it, so the first view after is fast)."""
     db.flush()
@@ -297,7 +324,6 @@ def store(db: Session, assessment_id: int, revision: int, found: AssessmentResul
     One statement (an upsert), so two first views at once leave one row: on PostgreSQL the second waits for the
     first's commit and then replaces its row with the same result; SQLite runs one writer at a time anyway.
     """
-    connection = db.connection()
     values = {
         "assessment_id": assessment_id,
         "revision": revision,
@@ -305,6 +331,13 @@ def store(db: Session, assessment_id: int, revision: int, found: AssessmentResul
         "data": _stored_data(found),
         "computed_at": datetime.now(UTC),
     }
+    if read_only(db):
+        # A reader scored the answers of its snapshot with no writer lock held; storing them is a short write of its
+        # own. Should a newer revision's result be stored meanwhile, the upsert leaves it.
+        with apart(db) as connection:
+            connection.execute(_UPSERT[connection.dialect.name], values)
+        return
+    connection = db.connection()
     connection.execute(_UPSERT[connection.dialect.name], values)
 
 

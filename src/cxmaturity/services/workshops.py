@@ -606,8 +606,7 @@ def to_review(db: Session, actor: Actor, assessment_id: int) -> list[Review]:
     role = access.require_role(db, actor, assessment.organization_id)
     private = role in ("facilitator", "owner")
     return [
-        Review(c.id, c.who, c.what, c.by_when, c.public, c.kept)
-        for c in commitments(db, workshop.id, private=private)
+        Review(c.id, c.who, c.what, c.by_when, c.public, c.kept) for c in commitments(db, workshop.id, private=private)
     ]
 
 

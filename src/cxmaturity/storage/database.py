@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,6 +64,21 @@ def _refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, cont
 #: How long a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
+#: The execution option that marks a connection's transactions as reads only (``reading``).
+READ_ONLY = "cxm_read_only"
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A statement that writes, sent in a transaction opened for reading only: a bug of the caller, which must
+    write in a transaction of its own (``transaction``). Raised on both databases, so tests on either find it."""
+
+
+def _refuse_writes(conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+    if conn.get_execution_options().get(READ_ONLY) and (
+        context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    ):
+        raise WriteInReadTransaction(f"a write in a transaction opened for reading: {statement[:80]}")
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Return an engine; SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE write transactions."""
@@ -71,6 +86,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
         event.listen(engine, "before_cursor_execute", _refuse_nul)
+        event.listen(engine, "before_cursor_execute", _refuse_writes)
         return engine
     path = sqlite_path(url)
     if path is not None and parsed.query.get("mode") != "ro":
@@ -80,6 +96,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
 
     event.listen(engine, "before_cursor_execute", _refuse_nul)
+    event.listen(engine, "before_cursor_execute", _refuse_writes)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -102,6 +119,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # Reads only: a deferred transaction reads one snapshot of the database (WAL) and never waits for the
+            # writer, nor makes a writer wait, however long the caller computes or renders while it is open.
+            connection.exec_driver_sql("BEGIN")
+            return
         # A deferred transaction that reads and then writes can fail at once with "database is locked" when another
         # writer got there first; taking the write lock up front makes writers wait their turn instead.
         writer.acquire()
@@ -274,9 +296,37 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Yield a session that commits on success and rolls back on any error."""
+    """Yield a session that commits on success and rolls back on any error.
+
+    On SQLite it holds the database's one writer lock from its first statement to its end: parse, validate, score
+    and render before it or in a ``reading`` session, never inside it.
+    """
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a session for reads only: on SQLite it never takes the writer lock, so that a long read (results, a
+    report, an export) never holds up a respondent's save. A statement that writes in it raises
+    WriteInReadTransaction."""
+    with factory(execution_options={READ_ONLY: True}) as session, session.begin():
+        yield session
+
+
+def read_only(session: Session) -> bool:
+    """Return whether the session was opened by ``reading``."""
+    return bool(session.execution_options.get(READ_ONLY))
+
+
+@contextmanager
+def apart(session: Session) -> Iterator[Connection]:
+    """Yield a connection in a write transaction of its own, beside ``session`` (which may be reading): for a short
+    write that a reading request makes (a result it computed, when an API token was used), committed at once."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.begin() as connection:
+        yield connection
 
 
 def migrations_dir() -> Path:

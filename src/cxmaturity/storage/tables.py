@@ -81,6 +81,27 @@ class Membership(Base):
     organization: Mapped[Organization] = relationship()
 
 
+class MemberInvitation(Base):
+    """An owner's invitation of an e-mail address to join the organization with a role, until it is accepted.
+
+    Membership exists only once the invited person, signed in, accepts: nothing is granted without consent, and the
+    invitation looks the same whether or not the address has an account. Only the token's SHA-256 is stored; the row
+    is deleted when the invitation is accepted, declined or revoked (single use).
+    """
+
+    __tablename__ = "member_invitation"
+    __table_args__ = (UniqueConstraint("organization_id", "email"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    #: The address invited, kept so that owners can see and revoke pending invitations.
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class UserSession(Base):
     """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
 
@@ -156,6 +177,10 @@ class RespondentGroup(Base):
     name: Mapped[str] = mapped_column(String(100))
 
 
+#: The source of an imported respondent's invitation until its whole import is written.
+PENDING_IMPORT = "importing"
+
+
 class Invitation(Base):
     """One respondent's access. Only the token's SHA-256 is stored; the link is shown (or sent) once."""
 
@@ -164,7 +189,8 @@ class Invitation(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("respondent_group.id", ondelete="SET NULL"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: "link" for invitations, "import" for respondents whose answers came from a CSV file.
+    #: "link" for invitations, "import" for respondents whose answers came from a CSV file, PENDING_IMPORT while
+    #: such an import is being written (services/imports.py): no reader counts those.
     source: Mapped[str] = mapped_column(String(10), default="link")
     #: False only for a link the app e-mailed itself. True when the facilitator saw the link (shown on a page,
     #: downloaded as CSV, returned by the API) or supplied the answers (an import): he could have answered it himself,
@@ -257,9 +283,9 @@ class PlanVersion(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     #: "optimal", "feasible", "infeasible" or "empty" (the plan's status, for listings).
     status: Mapped[str] = mapped_column(String(20))
-    #: The PlanRequest that was solved, as JSON (services/plans.py request_to_dict).
+    #: The PlanRequest that was solved, as JSON (planning/serialize.py request_to_dict).
     request: Mapped[dict[str, Any]] = mapped_column()
-    #: The resulting plan as JSON (planning/export.py plan_to_dict).
+    #: The resulting plan as JSON (planning/serialize.py plan_to_dict).
     plan: Mapped[dict[str, Any]] = mapped_column()
 
 

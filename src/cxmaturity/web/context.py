@@ -20,6 +20,7 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.services.tokens import same
 from cxmaturity.settings import Settings
+from cxmaturity.storage.database import reading
 from cxmaturity.storage.tables import User, UserSession
 from cxmaturity.web import security
 
@@ -33,9 +34,24 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
+#: Methods whose requests only read: their unit of work never takes SQLite's writer lock (storage/database.py).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 @contextmanager
-def unit_of_work(request: Request) -> Iterator[Session]:
-    """Yield a database session that commits when the block succeeds (before any response is sent)."""
+def unit_of_work(request: Request, *, write: bool | None = None) -> Iterator[Session]:
+    """Yield a database session that commits when the block succeeds (before any response is sent).
+
+    A GET or HEAD reads only (unless ``write``): results, reports and exports are computed and rendered while it is
+    open, and on SQLite a reading transaction never holds up a writer. Other methods write, taking the writer lock
+    from their first statement: they parse and check their input before it, or open the unit of work late.
+    """
+    if write is None:
+        write = request.method not in READ_METHODS
+    if not write:
+        with reading(request.app.state.sessions) as db:
+            yield db
+        return
     with request.app.state.sessions() as db, db.begin():
         yield db
 

@@ -15,6 +15,7 @@ from cxmaturity.services.accounts import normalize_email
 from cxmaturity.services.errors import NotFound, TooMany
 from cxmaturity.services.throttle import Blocked, Limit
 from cxmaturity.settings import Settings
+from cxmaturity.storage.database import read_only
 from cxmaturity.web import known_devices
 from cxmaturity.web.context import settings_of, unit_of_work
 
@@ -97,6 +98,10 @@ def link_blocked(request: Request) -> Blocked | None:
 
 def link_failed(request: Request, db: Session) -> Blocked | None:
     """Count an unknown invitation link or API token from the client's address; return the block it starts."""
+    if read_only(db):
+        # Counted atomically under the writer lock, in a transaction of its own beside the reading request's.
+        with unit_of_work(request, write=True) as own:
+            return throttle.fail(own, link_limit(settings_of(request)), client_address(request))
     return throttle.fail(db, link_limit(settings_of(request)), client_address(request))
 
 
@@ -123,7 +128,7 @@ def counting_unknown_links(request: Request) -> Iterator[None]:
         yield
     except NotFound:
         # Counted in a transaction of its own: the block's transaction has been rolled back.
-        with unit_of_work(request) as db:
+        with unit_of_work(request, write=True) as db:
             blocked = link_failed(request, db)
         if blocked:
             raise too_many_guesses(blocked) from None

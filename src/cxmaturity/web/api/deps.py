@@ -59,14 +59,15 @@ Token = Annotated[str, Depends(api_token)]
 
 
 @contextmanager
-def acting(request: Request, token: str) -> Iterator[tuple[Session, Actor]]:
-    """Yield a unit of work and the token's user; the work commits when the block succeeds.
+def acting(request: Request, token: str, *, write: bool | None = None) -> Iterator[tuple[Session, Actor]]:
+    """Yield a unit of work and the token's user; the work commits when the block succeeds. It reads only for a GET
+    or HEAD (or ``write=False``), as ``unit_of_work`` decides.
 
     A valid token is served even from an address blocked for guessing: a token is a credential of its own, and a
     neighbour behind the same address who guessed must not cut off an integration. Only unknown tokens are refused
     (and counted) there.
     """
-    with unit_of_work(request) as db:
+    with unit_of_work(request, write=write) as db:
         user = accounts.user_for_api_token(db, token)
         if user is not None:
             yield db, Actor(user.id)
@@ -74,7 +75,7 @@ def acting(request: Request, token: str) -> Iterator[tuple[Session, Actor]]:
     if blocked := throttling.link_blocked(request):
         raise throttling.too_many_guesses(blocked)
     # An unknown token is counted against the client's address, like an unknown invitation link.
-    with unit_of_work(request) as db:
+    with unit_of_work(request, write=True) as db:
         blocked = throttling.link_failed(request, db)
     if blocked:
         raise throttling.too_many_guesses(blocked)

@@ -57,6 +57,43 @@ class OrganizationCreate(_In):
     region: Annotated[str, StringConstraints(max_length=100)] = ""
 
 
+class MemberInvitationCreate(_In):
+    email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
+    role: Literal["viewer", "facilitator", "owner"] = Field(description="The role the person gets on accepting.")
+
+
+class MemberInvitationSent(_Out):
+    """The same answer whether or not the address has an account."""
+
+    email: str
+    role: str
+    expires_at: Utc
+    delivery: Literal["email", "link"] = Field(
+        description="`email`: the link was e-mailed to the address. `link`: this server sends no e-mail; hand over "
+        "`link` yourself (shown only in this response)."
+    )
+    link: str | None = None
+
+
+class MemberInvitationPublic(_Out):
+    id: int
+    email: str
+    role: str
+    created_at: Utc
+    expires_at: Utc
+
+
+class MemberInvitationOffer(_Out):
+    """What an invitation link offers the signed-in person."""
+
+    organization_id: int
+    organization: str
+    role: str
+    invited_by: str = Field(description="The owner who invited (name and e-mail).")
+    email: str = Field(description="The address invited.")
+    expires_at: Utc
+
+
 class AuditEventPublic(_Out):
     id: int
     at: Utc

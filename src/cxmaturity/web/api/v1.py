@@ -17,8 +17,21 @@ from sqlalchemy.orm import Session
 from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.planning.model import Candidate
+from cxmaturity.planning.serialize import candidate_to_dict
 from cxmaturity.scoring import result_to_dict
-from cxmaturity.services import access, assessments, audit, exports, organizations, plans, reports, respond, results
+from cxmaturity.services import (
+    access,
+    assessments,
+    audit,
+    exports,
+    imports,
+    member_invitations,
+    organizations,
+    plans,
+    reports,
+    respond,
+    results,
+)
 from cxmaturity.services.benchmarks import (
     benchmark,
     dataset_json,
@@ -30,6 +43,7 @@ from cxmaturity.services.benchmarks import (
 )
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
+from cxmaturity.web import joining
 from cxmaturity.web.api import deps, schemas
 from cxmaturity.web.api.benchmark_schemas import BenchmarkPublic, BenchmarkSettingsPublic, ContributionUpdate
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
@@ -104,6 +118,109 @@ def audit_log(
             schemas.AuditEventPublic(id=e.id, at=e.at, action=e.action, who=e.who, target=e.target, detail=e.detail)
             for e in audit.events(db, actor, organization_id, limit=limit, before=before)
         ]
+
+
+MemberInvitationId = Annotated[int, Path(ge=1, le=ID_MAX, description="A pending invitation's id.")]
+JoinToken = Annotated[str, Path(min_length=1, max_length=100, description="The token of an invitation to join.")]
+
+
+def _pending(db: Session, actor: access.Actor, organization_id: int) -> list[schemas.MemberInvitationPublic]:
+    return [
+        schemas.MemberInvitationPublic(
+            id=p.id, email=p.email, role=p.role, created_at=p.created_at, expires_at=p.expires_at
+        )
+        for p in member_invitations.pending(db, actor, organization_id)
+    ]
+
+
+@router.post(
+    "/organizations/{organization_id}/member-invitations",
+    tags=["members"],
+    status_code=202,
+    summary="Invite an e-mail address to join with a role (owners); the same answer whether or not it has an account",
+    responses=CONFLICT,
+)
+def invite_member(
+    request: Request, token: Token, organization_id: OrgId, body: schemas.MemberInvitationCreate
+) -> schemas.MemberInvitationSent:
+    with acting(request, token) as (_db, actor):
+        pass
+    sent = joining.invite(request, actor, organization_id, body.email, body.role)
+    return schemas.MemberInvitationSent(
+        email=sent.email,
+        role=sent.role,
+        expires_at=sent.expires_at,
+        delivery="link" if sent.link else "email",
+        link=sent.link,
+    )
+
+
+@router.get(
+    "/organizations/{organization_id}/member-invitations",
+    tags=["members"],
+    summary="Pending invitations to join, newest first (owners)",
+)
+def list_member_invitations(
+    request: Request, token: Token, organization_id: OrgId
+) -> list[schemas.MemberInvitationPublic]:
+    with acting(request, token) as (db, actor):
+        return _pending(db, actor, organization_id)
+
+
+@router.delete(
+    "/organizations/{organization_id}/member-invitations/{invitation_id}",
+    tags=["members"],
+    summary="Revoke a pending invitation (owners); returns the invitations still pending",
+)
+def revoke_member_invitation(
+    request: Request, token: Token, organization_id: OrgId, invitation_id: MemberInvitationId
+) -> list[schemas.MemberInvitationPublic]:
+    with acting(request, token) as (db, actor):
+        member_invitations.revoke(db, actor, organization_id, invitation_id)
+        db.flush()
+        return _pending(db, actor, organization_id)
+
+
+def _offer(offer: member_invitations.Offer) -> schemas.MemberInvitationOffer:
+    return schemas.MemberInvitationOffer(
+        organization_id=offer.organization_id,
+        organization=offer.organization,
+        role=offer.role,
+        invited_by=offer.inviter,
+        email=offer.email,
+        expires_at=offer.expires_at,
+    )
+
+
+@router.get("/member-invitations/{join_token}", tags=["members"], summary="What an invitation to join offers")
+def member_invitation(request: Request, token: Token, join_token: JoinToken) -> schemas.MemberInvitationOffer:
+    with acting(request, token) as (db, actor):
+        return _offer(member_invitations.offer(db, actor, join_token))
+
+
+@router.post(
+    "/member-invitations/{join_token}/accept",
+    tags=["members"],
+    summary="Accept an invitation: the token's account joins the organization with the invited role",
+)
+def accept_member_invitation(request: Request, token: Token, join_token: JoinToken) -> schemas.OrganizationPublic:
+    with acting(request, token) as (db, actor):
+        membership = member_invitations.accept(db, actor, join_token)
+        db.flush()
+        org = access.organization(db, actor, membership.organization_id)
+        return schemas.OrganizationPublic.of(org, membership.role)
+
+
+@router.post(
+    "/member-invitations/{join_token}/decline",
+    tags=["members"],
+    summary="Decline an invitation: no membership is made and the link stops working",
+)
+def decline_member_invitation(request: Request, token: Token, join_token: JoinToken) -> schemas.MemberInvitationOffer:
+    with acting(request, token) as (db, actor):
+        offer = member_invitations.offer(db, actor, join_token)
+        member_invitations.decline(db, actor, join_token)
+        return _offer(offer)
 
 
 @router.get(
@@ -189,6 +306,10 @@ def get_assessment(request: Request, token: Token, assessment_id: AssessmentId) 
 def update_assessment(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AssessmentUpdate
 ) -> schemas.AssessmentPublic:
+    if body.status == "closed":
+        with acting(request, token, write=False) as (_db, reader):
+            pass
+        results.warm(request.app.state.sessions, reader, assessment_id)  # scored before the writer lock is taken
     with acting(request, token) as (db, actor):
         # A change needs the facilitator role even when the body asks for none.
         access.assessment(db, actor, assessment_id, "facilitator")
@@ -252,10 +373,17 @@ def import_answers(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AnswersImport
 ) -> schemas.ImportPublic:
     check_text_size(settings_of(request), body.text)
-    with acting(request, token) as (db, actor):
-        count = assessments.import_answers(
-            db, actor, assessment_id, body.filename, body.text, max_values=settings_of(request).max_import_values
-        )
+    with acting(request, token, write=False) as (_db, actor):
+        pass
+    # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
+    count = imports.import_answers(
+        request.app.state.sessions,
+        actor,
+        assessment_id,
+        body.filename,
+        body.text,
+        max_values=settings_of(request).max_import_values,
+    )
     return schemas.ImportPublic(imported=count)
 
 
@@ -394,7 +522,7 @@ def _settings_public(assessment: Assessment, current: plans.Settings) -> schemas
         max_concurrent=current.max_concurrent,
         must=list(current.must),
         must_not=list(current.must_not),
-        custom=[schemas.CustomInitiativePublic(**plans.candidate_to_dict(c)) for c in current.custom],
+        custom=[schemas.CustomInitiativePublic(**candidate_to_dict(c)) for c in current.custom],
         start_date=current.start_date,
     )
 
@@ -425,7 +553,7 @@ def get_plan_settings(request: Request, token: Token, assessment_id: AssessmentI
 @router.put(
     "/assessments/{assessment_id}/plan/settings",
     tags=["plans"],
-    summary="Replace the plan settings (the next plan uses them)",
+    summary="Replace the plan settings; a plan already made is made again with them (refused if none fits)",
 )
 def put_plan_settings(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.PlanSettingsUpdate
@@ -535,7 +663,9 @@ def _plan_file(request: Request, token: str, assessment_id: int, version: int | 
         if kind == "csv":
             body, media = plans.csv_text(saved), "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            body = plans.ical_text(
+                saved, f"{assessment.title}: plan version {saved.number}", assessments.framework_of(assessment)
+            )
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -629,7 +759,8 @@ def get_benchmark(
     region: CohortValue = "",
 ) -> BenchmarkPublic:
     k = settings_of(request).benchmark_min_cohort
-    with acting(request, token) as (db, actor):
+    # A look at a benchmark may release the pool's waiting changes first (benchmark_pool.release_if_due): a write.
+    with acting(request, token, write=True) as (db, actor):
         return BenchmarkPublic.of(benchmark(db, actor, assessment_id, _cohort_of(industry, size_band, region), k))
 
 
@@ -650,7 +781,7 @@ def get_benchmark_dataset(
 ) -> Response:
     settings = settings_of(request)
     cohort = _cohort_of(industry, size_band, region)
-    with acting(request, token) as (db, actor):
+    with acting(request, token, write=True) as (db, actor):  # may release the pool's waiting changes first
         data = export_for_assessment(
             db, actor, assessment_id, cohort, settings.benchmark_min_cohort, settings.source_name(), date.today()
         )

@@ -8,6 +8,7 @@ from cxmaturity.web.pages import (
     benchmarks,
     exports,
     health,
+    joining,
     organizations,
     plans,
     reports,
@@ -19,6 +20,7 @@ from cxmaturity.web.pages import (
 # Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
 router = APIRouter()
 # Respondent pages first: they carry most of the traffic, and routes are matched in order.
-for module in (respond, auth, organizations, assessments, results, plans, exports, reports, benchmarks, workshops):
+PAGES = (respond, auth, joining, organizations, assessments, results, plans, exports, reports, benchmarks, workshops)
+for module in PAGES:
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.services import access, assessments, mail
+from cxmaturity.services import access, assessments, imports, mail, results
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.web.context import (
@@ -321,6 +321,11 @@ def set_status(
     status: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    if status == "closed":
+        with unit_of_work(request, write=False) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+        results.warm(request.app.state.sessions, who.actor, assessment_id)  # scored before the writer lock
     return _change(
         request,
         assessment_id,
@@ -369,14 +374,20 @@ def import_answers(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        with unit_of_work(request) as db:
+        with unit_of_work(request, write=False) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
-            name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
-            count = assessments.import_answers(
-                db, who.actor, assessment_id, name, text, max_values=settings_of(request).max_import_values
-            )
+        name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
+        # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
+        count = imports.import_answers(
+            request.app.state.sessions,
+            who.actor,
+            assessment_id,
+            name,
+            text,
+            max_values=settings_of(request).max_import_values,
+        )
     except ServiceError as exc:
         if is_access_error(exc):
             raise

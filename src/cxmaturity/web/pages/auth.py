@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
@@ -112,8 +113,8 @@ def signin(
 
 
 @router.get("/signup")
-def signup_page(request: Request) -> Response:
-    return render(request, "signup.html", name="", email="")
+def signup_page(request: Request, next: str = "/") -> Response:
+    return render(request, "signup.html", name="", email="", next=_safe_next(next))
 
 
 @router.post("/signup")
@@ -123,23 +124,28 @@ def signup(
     password: Annotated[str, Form(max_length=1000)],
     name: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     check_csrf(request, None, csrf_token)
+    next = _safe_next(next)
     with unit_of_work(request) as db:
         blocked = throttling.start_signup(request, db)
     if blocked:
         unit = "minute" if blocked.minutes == 1 else "minutes"
         error = f"Too many sign-ups from your network. Try again in {blocked.minutes} {unit}."
-        response = render(request, "signup.html", status_code=429, error=error, name=name, email=email)
+        response = render(request, "signup.html", status_code=429, error=error, name=name, email=email, next=next)
         response.headers.update(throttling.retry_after(blocked))
         return response
     try:
         with unit_of_work(request) as db:
             accounts.register(db, email, password, name)
     except ServiceError as exc:  # rules about the address's form and the password, never about its owner
-        return render(request, "signup.html", status_code=exc.status, error=exc.message, name=name, email=email)
+        return render(
+            request, "signup.html", status_code=exc.status, error=exc.message, name=name, email=email, next=next
+        )
     # The same answer for a new address and a known one: no session is started, the new account signs in as usual.
-    return redirect("/signin?signed_up=1")
+    # An invited person who signed up comes back to the invitation after signing in.
+    return redirect("/signin?signed_up=1" + (f"&next={quote(next, safe='/')}" if next != "/" else ""))
 
 
 @router.post("/signout")

@@ -128,7 +128,8 @@ def _view(shown: Benchmark) -> dict[str, Any]:
 
 def _page(request: Request, assessment_id: int, cohort: CohortFilter) -> Response:
     settings = settings_of(request)
-    with unit_of_work(request) as db:
+    # A look at a benchmark may release the pool's waiting changes first (benchmark_pool.release_if_due): a write.
+    with unit_of_work(request, write=True) as db:
         who = require_signed_in(request, db)
         shown = benchmarks.benchmark(db, who.actor, assessment_id, cohort, settings.benchmark_min_cohort)
         assessment = shown.assessment
@@ -163,7 +164,7 @@ def benchmark_dataset(
 ) -> Response:
     """The cohort on the page as a dataset for another installation (owners only): aggregates, no names."""
     settings = settings_of(request)
-    with unit_of_work(request) as db:
+    with unit_of_work(request, write=True) as db:  # may release the pool's waiting changes first
         who = require_signed_in(request, db)
         data = benchmarks.export_for_assessment(
             db,

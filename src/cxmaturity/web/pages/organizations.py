@@ -1,4 +1,4 @@
-"""Organization pages: create one, see its assessments and members, add colleagues."""
+"""Organization pages: create one, see its assessments and members, invite colleagues."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
-from cxmaturity.services import access, assessments, audit, branding, organizations
-from cxmaturity.services.errors import ServiceError
+from cxmaturity.services import access, assessments, audit, branding, member_invitations, organizations
+from cxmaturity.services.errors import ServiceError, TooMany
+from cxmaturity.storage.tables import ROLES
+from cxmaturity.web import joining
 from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
 
 router = APIRouter()
@@ -46,6 +48,9 @@ def _page(request: Request, organization_id: int, status_code: int = 200, **extr
             members=organizations.members(db, who.actor, organization_id),
             assessments=assessments.list_for_organization(db, who.actor, organization_id),
             logo=branding.logo(db, organization_id) if role in branding.EDITORS else None,
+            pending=member_invitations.pending(db, who.actor, organization_id) if role == "owner" else [],
+            roles=ROLES,
+            valid_days=member_invitations.VALID_DAYS,
             **extra,
         )
 
@@ -71,23 +76,60 @@ def audit_page(request: Request, organization_id: int, before: int | None = None
         )
 
 
-@router.post("/orgs/{organization_id}/members")
-def add_member(
+@router.post("/orgs/{organization_id}/member-invitations")
+def invite_member(
     request: Request,
     organization_id: int,
     email: Annotated[str, Form(max_length=320)],
     role: Annotated[str, Form(max_length=20)],
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    """Invite an address; the answer is the same whether or not it has an account (services/member_invitations.py)."""
     try:
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
-            organizations.add_member(db, who.actor, organization_id, email, role)
+            actor = who.actor
+        sent = joining.invite(request, actor, organization_id, email, role)
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        return _page(request, organization_id, status_code=exc.status, error=exc.message)
+        response = _page(request, organization_id, status_code=exc.status, error=exc.message)
+        if isinstance(exc, TooMany):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return _page(request, organization_id, invited=sent)
+
+
+@router.post("/orgs/{organization_id}/member-invitations/{invitation_id}/revoke")
+def revoke_invitation(
+    request: Request, organization_id: int, invitation_id: int, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        member_invitations.revoke(db, who.actor, organization_id, invitation_id)
+    return redirect(f"/orgs/{organization_id}")
+
+
+@router.post("/orgs/{organization_id}/members")
+def set_member_role(
+    request: Request,
+    organization_id: int,
+    email: Annotated[str, Form(max_length=320)],
+    role: Annotated[str, Form(max_length=20)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Change a member's role (new members join by invitation)."""
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            organizations.set_role(db, who.actor, organization_id, email, role)
+    except ServiceError as exc:
+        if exc.status in (403, 404) and exc.field is None:
+            raise
+        return _page(request, organization_id, status_code=exc.status, role_error=exc.message)
     return redirect(f"/orgs/{organization_id}")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -20,11 +20,9 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from cxmaturity.frameworks import Framework
-from cxmaturity.planning.model import Candidate, Initiative, Plan
-from cxmaturity.reporting import charts
-from cxmaturity.scoring.display import NOT_ASSESSED
-from cxmaturity.services import access, plans, results
+from cxmaturity.planning.model import Candidate
+from cxmaturity.reporting import plan_view
+from cxmaturity.services import access, plans, progress, results
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
 from cxmaturity.services.plans import Change, SavedPlan, Settings
@@ -47,7 +45,7 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 #: Notices after a change (chosen by a fixed word in the redirect, never by text from the URL).
 NOTICES = {
     "planned": "A new plan was made and saved as a new version.",
-    "settings": "The settings were saved and a new plan was made.",
+    "settings": "The settings were saved and the plan was made again with them.",
     "adjusted": "Your changes were saved and the plan was made again around the locked initiatives.",
     "added": "Your initiative was added and the plan was made again.",
     "removed": "The initiative was removed and the plan was made again.",
@@ -60,169 +58,7 @@ def _text(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# Formatting and the view
-
-
-def money(value: float | None) -> str:
-    if value is None:
-        return "no limit"
-    return f"{value:,.0f}" if abs(value - round(value)) < 0.005 else f"{value:,.2f}"
-
-
-def months(value: float | None) -> str:
-    if value is None:
-        return "no limit"
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
-
-
-def periods(start: int, end: int) -> str:
-    return str(start) if end - start <= 1 else f"{start}–{end - 1}"
-
-
-@dataclass(frozen=True)
-class Row:
-    """One initiative of the plan as the table shows it."""
-
-    key: str
-    field: str
-    title: str
-    competency: str
-    competency_key: str
-    start: int
-    end: int
-    periods: str
-    cost: str
-    effort: str
-    reason: str
-    measure: str
-    description: str
-    quick_win: bool
-    locked: bool
-    owner: str
-    custom: bool
-    expected: str
-    discussion_items: tuple[str, ...]
-    #: The periods it may start in (its whole duration within the horizon).
-    starts: tuple[int, ...]
-
-
-def field_id(key: str) -> str:
-    """An id-safe form of an initiative key, for labels (the key itself is in the field names)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", key)
-
-
-def _stage_name(fw: Framework, key: str) -> str:
-    return fw.text(fw.stages[fw.stage_number(key) - 1].name) if key in fw.stage_keys else key
-
-
-def _row(fw: Framework, plan: Plan, saved: SavedPlan, i: Initiative) -> Row:
-    names = {c.key: fw.text(c.name) for c in fw.competencies}
-    duration = max(1, i.end - i.start)
-    expected = ""
-    if i.expected_from and i.expected_to and i.expected_from != i.expected_to:
-        expected = f"{_stage_name(fw, i.expected_from)} → {_stage_name(fw, i.expected_to)}"
-    return Row(
-        key=i.key,
-        field=field_id(i.key),
-        title=i.title,
-        competency=names.get(i.competency, i.competency),
-        competency_key=i.competency,
-        start=i.start,
-        end=i.end,
-        periods=periods(i.start, i.end),
-        cost=money(i.cost),
-        effort=months(i.effort),
-        reason=i.reason,
-        measure=i.measure,
-        description=i.description,
-        quick_win=i.quick_win,
-        locked=i.locked or i.key in saved.locks,
-        owner=i.owner or saved.owners.get(i.key, ""),
-        custom=i.custom,
-        expected=expected,
-        discussion_items=i.discussion_items,
-        starts=tuple(range(1, max(1, plan.request.horizon - duration + 1) + 1)),
-    )
-
-
-def _status(plan: Plan) -> str:
-    summary = plan.summary
-    if plan.status == "optimal":
-        return "Optimal"
-    if plan.status == "feasible":
-        return summary[0].upper() + summary[1:]
-    return "Infeasible" if plan.status == "infeasible" else "Nothing to plan"
-
-
-def _plan_view(fw: Framework, saved: SavedPlan, scored: results.AssessmentResults | None) -> dict[str, Any]:
-    plan = saved.plan
-    rows = [_row(fw, plan, saved, i) for i in sorted(plan.initiatives, key=lambda i: (i.start, i.competency, i.key))]
-    by_period: dict[int, list[Row]] = {}
-    for row in rows:
-        by_period.setdefault(row.start, []).append(row)
-    in_plan = {i.key for i in plan.initiatives}
-    titles = {c.key: c.title for c in plans.candidates(fw, Settings(custom=plan.request.custom))}
-    orphans = [
-        {"key": k, "field": field_id(k), "title": titles.get(k, k), "start": s}
-        for k, s in sorted(saved.locks.items())
-        if k not in in_plan
-    ]
-    request = plan.request
-    totals = [
-        {
-            "period": t.period,
-            "cost": money(t.cost),
-            "effort": months(t.effort),
-            "running": t.running,
-            "cost_share": None if not request.budget else f"{t.cost / request.budget:.0%}",
-            "effort_share": None if not request.capacity else f"{t.effort / request.capacity:.0%}",
-        }
-        for t in plan.totals
-    ]
-    now: dict[str, str] = {}
-    target: dict[str, str] = {}
-    if scored is not None:
-        target_of = charts.targets(scored.result, fw)
-        for comp in scored.result.competencies:
-            now[comp.key] = _stage_name(fw, comp.stage) if comp.stage is not None else NOT_ASSESSED
-            target[comp.key] = _stage_name(fw, target_of[comp.key]) if comp.key in target_of else "–"
-    expected = [
-        {
-            "name": fw.text(comp.name),
-            "now": now.get(comp.key, ""),
-            "target": target.get(comp.key, ""),
-            "stages": [
-                {"name": _stage_name(fw, s), "number": fw.stage_number(s) if s in fw.stage_keys else 0}
-                for s in plan.expected_stages.get(comp.key, ())
-            ],
-        }
-        for comp in fw.competencies
-        if comp.key in plan.expected_stages
-    ]
-    plan_charts = charts.plan_charts(plan, fw)
-    timelines = [
-        (chart, [r for r in rows if r.competency_key == comp.key])
-        for comp in fw.competencies
-        for chart in plan_charts
-        if chart.id == charts.gantt_id(comp.key)
-    ]
-    return {
-        "plan": plan,
-        "status": _status(plan),
-        "rows": rows,
-        "by_period": sorted(by_period.items()),
-        "orphans": orphans,
-        "totals": totals,
-        "limits": {
-            "budget": money(request.budget),
-            "capacity": months(request.capacity),
-            "max_concurrent": request.max_concurrent,
-        },
-        "expected": expected,
-        "periods": list(range(1, request.horizon + 1)),
-        "timelines": timelines,
-        "expected_chart": next((c for c in plan_charts if c.id == "chart-expected-stages"), None),
-    }
+# The page (its view model is reporting.plan_view)
 
 
 def _settings_form(current: Settings) -> dict[str, str]:
@@ -274,23 +110,18 @@ def _page(
         current = plans.settings(db, who.actor, assessment.id)
         latest = plans.latest(db, who.actor, assessment.id)
         saved = latest if number is None else plans.version(db, who.actor, assessment.id, number)
-        scored = results.results(db, who.actor, assessment.id) if saved is not None else None
-        catalog = [
-            {
-                "key": c.key,
-                "title": c.title,
-                "competency": fw.text(fw.competency(c.competency).name)
-                if c.competency in {x.key for x in fw.competencies}
-                else c.competency,
-                "from_stage": _stage_name(fw, c.from_stage),
-                "effort": months(c.effort),
-                "cost": money(c.cost),
-                "duration": c.duration,
-                "requires": ", ".join(c.requires),
-                "custom": c.custom,
-            }
-            for c in plans.candidates(fw, current)
-        ]
+        view = None
+        if saved is not None:
+            scored = results.results(db, who.actor, assessment.id)
+            view = plan_view.build(
+                fw,
+                saved.plan,
+                locks=saved.locks,
+                owners=saved.owners,
+                result=scored.result,
+                windows=plans.start_windows(db, who.actor, assessment.id, saved) if number is None else {},
+                statuses={k: e.status for k, e in progress.initiative_statuses(db, who.actor, assessment.id).items()},
+            )
         response = render(
             request,
             "plan.html",
@@ -303,16 +134,16 @@ def _page(
             saved=saved,
             latest_number=latest.number if latest else None,
             viewing_old=number is not None and latest is not None and number != latest.number,
-            view=_plan_view(fw, saved, scored) if saved is not None else None,
+            view=view,
             versions=plans.versions(db, who.actor, assessment.id),
             settings=current,
             limits_text={
-                "budget": money(current.budget),
-                "capacity": months(current.capacity),
+                "budget": plan_view.money(current.budget),
+                "capacity": plan_view.months(current.capacity),
             },
             form={**_settings_form(current), **(form or {})},
             custom_form={**CUSTOM_DEFAULTS, **(custom_form or {})},
-            catalog=catalog,
+            catalog=plan_view.catalog(fw, plans.candidates(fw, current)),
             competencies=[(c.key, fw.text(c.name)) for c in fw.competencies],
             stages=[(s.key, fw.text(s.name)) for s in fw.stages],
             own=list(current.custom),
@@ -422,8 +253,12 @@ def _changes_from(form: FormData, saved: SavedPlan | None) -> list[Change]:
     ticked = {v for v in form.getlist("locked") if isinstance(v, str)}
     changes: list[Change] = []
     for key in dict.fromkeys(v for v in form.getlist("key") if isinstance(v, str)):
-        owner = " ".join(_text(form, f"owner:{key}", 200).split())
-        new_owner = owner if owner != owners.get(key, "") else None
+        # Only an owner field that was on the form changes an owner: a row without one (a locked initiative that is
+        # not in the plan) keeps the owner it has.
+        new_owner = None
+        if f"owner:{key}" in form:
+            owner = " ".join(_text(form, f"owner:{key}", 200).split())
+            new_owner = owner if owner != owners.get(key, "") else None
         shown_start = planned[key].start if key in planned else locks.get(key)
         start_text = _text(form, f"start:{key}").strip()
         new_start = None
@@ -498,7 +333,6 @@ def save_settings(request: Request, assessment_id: int, form: PostedForm) -> Res
     def action(db: Session, who: SignedIn) -> None:
         current = plans.settings(db, who.actor, assessment_id)
         plans.set_settings(db, who.actor, assessment_id, _settings_from(form, current))
-        plans.make(db, who.actor, assessment_id)
 
     return _change(request, assessment_id, form, "settings", "settings", action, form=sent)
 
@@ -531,7 +365,6 @@ def add_custom(request: Request, assessment_id: int, form: PostedForm) -> Respon
 
     def action(db: Session, who: SignedIn) -> None:
         plans.add_custom(db, who.actor, assessment_id, _custom_from(form))
-        plans.make(db, who.actor, assessment_id)
 
     return _change(request, assessment_id, form, "own", "added", action, custom_form=sent)
 
@@ -540,7 +373,6 @@ def add_custom(request: Request, assessment_id: int, form: PostedForm) -> Respon
 def remove_custom(request: Request, assessment_id: int, key: str, form: PostedForm) -> Response:
     def action(db: Session, who: SignedIn) -> None:
         plans.remove_custom(db, who.actor, assessment_id, key)
-        plans.make(db, who.actor, assessment_id)
 
     return _change(request, assessment_id, form, "own", "removed", action)
 
@@ -560,7 +392,7 @@ def _download(request: Request, assessment_id: int, version: int | None, kind: s
             body = plans.csv_text(saved)
             media = "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}")
+            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}", framework_of(assessment))
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(

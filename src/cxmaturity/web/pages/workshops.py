@@ -204,7 +204,7 @@ def join_form(request: Request, code: str = "") -> Response:
     with unit_of_work(request) as db:
         found = workshops.participant(db, request.cookies.get(PARTICIPANT_COOKIE))
         if found is not None and workshops.is_live(found[1]) and not code:
-            return redirect("/join/room")
+            return redirect("/workshop/room")
         response = render(request, "workshop_join.html", signed_in(request, db), code=code[:20], error=None)
     response.headers.update(NO_STORE)
     return response
@@ -222,12 +222,12 @@ def join(request: Request, code: str = Form(""), csrf_token: str = Form("")) -> 
         with unit_of_work(request) as db:
             response = render(request, "workshop_join.html", None, code=code[:20], error=exc.message, status_code=422)
         return response
-    response = redirect("/join/room")
+    response = redirect("/workshop/room")
     _set_participant(request, response, token)
     return response
 
 
-@router.get("/join/room")
+@router.get("/workshop/room")
 def room(request: Request) -> Response:
     with unit_of_work(request) as db:
         state = workshop_state.for_participant(db, request.cookies.get(PARTICIPANT_COOKIE), live.snapshot_of)
@@ -240,7 +240,7 @@ def room(request: Request) -> Response:
     return response
 
 
-@router.post("/join/room")
+@router.post("/workshop/room")
 def participant_act(request: Request, form: PostedForm) -> Response:
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     token = request.cookies.get(PARTICIPANT_COOKIE)
@@ -258,10 +258,10 @@ def participant_act(request: Request, form: PostedForm) -> Response:
         raise
     if _wants_json(request):
         return JSONResponse({"ok": True})
-    return redirect("/join/room")
+    return redirect("/workshop/room")
 
 
-@router.get("/join/events")
+@router.get("/workshop/events")
 def participant_events(request: Request) -> Response:
     """The participant's live state (204 without a valid participant cookie or once the workshop has ended: the
     browser stops asking)."""

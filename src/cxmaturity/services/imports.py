@@ -1,0 +1,307 @@
+"""Answers imports: a CSV file of respondents added to an assessment, all or nothing, without stopping the others.
+
+On SQLite one writer at a time holds the database, so an import must never hold it while it reads, checks or scores a
+file (seconds for a large one), nor write tens of thousands of rows in one go: respondents saving pages elsewhere
+would wait for all of it. So:
+
+1. the assessment and the caller's role are read in a read-only transaction (no writer lock);
+2. the file is parsed, checked against the limits and scored with no transaction open: a bad file is refused having
+   written nothing;
+3. its respondents are written in batches of at most ``BATCH_ANSWERS`` answers, each a transaction of its own (a
+   bulk insert: ``executemany`` on SQLite, ``COPY`` on PostgreSQL), as invitations marked ``PENDING``: every reader
+   of answers leaves those out (``services.results``), so nobody sees part of an import;
+4. one short transaction checks the assessment is still open, marks the invitations ``import`` and moves the answers
+   revision on: the whole file appears at once.
+
+Should anything fail after the first batch (a full disk, a lost connection, a closed assessment), the rows written so
+far are deleted again, in batches as well. A process killed midway leaves pending rows no reader sees; the next
+import into the same assessment deletes those older than ``STALE_AFTER``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxmaturity.answers import AnswersError
+from cxmaturity.frameworks import Framework
+from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
+from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
+from cxmaturity.scoring.result import NotScorable, require_scorable
+from cxmaturity.services import access, audit, revisions
+from cxmaturity.services.access import Actor
+from cxmaturity.services.assessments import MAX_IMPORT_VALUES, framework_of, groups
+from cxmaturity.services.errors import Conflict, Invalid
+from cxmaturity.services.tokens import digest, new_token
+from cxmaturity.storage.database import reading, transaction
+from cxmaturity.storage.tables import PENDING_IMPORT, Answer, Invitation, RespondentGroup
+
+PENDING = PENDING_IMPORT
+IMPORTED = "import"
+#: Answers written per transaction: on SQLite a batch holds the writer lock for some tens of milliseconds.
+BATCH_ANSWERS = 5_000
+#: Invitations updated or deleted per statement (well under SQLite's limit of bound parameters).
+ID_CHUNK = 2_000
+#: Pending rows older than this belong to an import whose process died; the next import deletes them.
+STALE_AFTER = timedelta(hours=1)
+
+_INVITATION: Table = Invitation.__table__  # type: ignore[assignment]  # declarative models carry their Table
+_ANSWER: Table = Answer.__table__  # type: ignore[assignment]
+_GROUP: Table = RespondentGroup.__table__  # type: ignore[assignment]
+_ANSWER_COLUMNS = (
+    "assessment_id",
+    "invitation_id",
+    "indicator_key",
+    "option_key",
+    "importance",
+    "comment",
+    "answered_at",
+)
+
+
+@dataclass
+class _Written:
+    """What an import has written so far, to delete again should it fail."""
+
+    invitations: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+
+
+def import_answers(
+    sessions: sessionmaker[Session],
+    actor: Actor,
+    assessment_id: int,
+    filename: str,
+    text: str,
+    *,
+    max_values: int = MAX_IMPORT_VALUES,
+) -> int:
+    """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many.
+
+    At most ``max_values`` answers (respondents x indicators of the framework) are imported at once; scoring and
+    storing them grows with their number.
+    """
+    name = Path(filename or "answers.csv").name
+    with reading(sessions) as db:
+        assessment = access.assessment(db, actor, assessment_id, "facilitator")
+        if assessment.status == "closed":
+            raise Conflict("the assessment is closed; reopen it to import answers")
+        fw = framework_of(assessment)
+        organization_id = assessment.organization_id
+    responses = _checked(fw, name, text, max_values)
+    written = _Written()
+    try:
+        group_ids = _groups(sessions, actor, assessment_id, responses, written)
+        _discard_stale(sessions, assessment_id)
+        for batch in _batches(responses):
+            with transaction(sessions) as db:
+                _write(db.connection(), assessment_id, responses, batch, group_ids, written)
+        with transaction(sessions) as db:
+            assessment = access.assessment(db, actor, assessment_id, "facilitator")
+            if assessment.status == "closed":
+                raise Conflict("the assessment was closed during the import; nothing was imported")
+            connection = db.connection()
+            for chunk in _chunks(written.invitations):
+                connection.execute(update(_INVITATION).where(_INVITATION.c.id.in_(chunk)).values(source=IMPORTED))
+            revisions.bump(db, assessment_id)
+            audit.record(
+                db,
+                "answers.import",
+                organization_id=organization_id,
+                user_id=actor.user_id,
+                target=str(assessment_id),
+                respondents=responses.size,
+            )
+    except BaseException:
+        # Should deleting fail as well (the database gone), the pending rows stay unseen until the next import
+        # into the assessment deletes them (_discard_stale); the first error is the one to report.
+        with suppress(Exception):
+            _discard(sessions, written)
+        raise
+    return responses.size
+
+
+def _checked(fw: Framework, name: str, text: str, max_values: int) -> ResponseMatrix:
+    """Parse and check the file outside any transaction; raise Invalid naming what is wrong."""
+    from cxmaturity.answers.csv_reader import read_answers_text
+
+    try:
+        responses = read_answers_text(text, fw, name)
+    except AnswersError as exc:
+        raise Invalid(
+            "the file has errors; nothing was imported", field="file", details=[str(p) for p in exc.problems]
+        ) from None
+    values = len(responses.respondents) * len(fw.indicator_keys)
+    if values > max_values:
+        raise Invalid(
+            f"{name} holds {len(responses.respondents)} respondents x {len(fw.indicator_keys)} indicators = {values} "
+            f"answers; at most {max_values} may be imported at once (CXM_MAX_IMPORT_VALUES): split the file",
+            field="file",
+        )
+    # Checked here, before any batch is written: the database refuses the NUL character anyway, but only midway.
+    texts = [*((g, "group") for g in set(responses.groups)), *((c.text, "comment") for c in responses.comments)]
+    for text_value, what in texts:
+        if "\x00" in text_value:
+            raise Invalid(f"{name}: a {what} contains the NUL character (\\x00); nothing was imported", field="file")
+    # The scoring's own rule decides what is usable: a file of nothing but don't know, not applicable and empty
+    # cells is no evidence, so it is refused like an empty one rather than stored as respondents who count nowhere.
+    try:
+        require_scorable(score(responses, ScoringOptions(bootstrap=0)), name)
+    except NotScorable as exc:
+        raise Invalid(f"{exc}; nothing was imported", field="file") from None
+    return responses
+
+
+def _groups(
+    sessions: sessionmaker[Session], actor: Actor, assessment_id: int, responses: ResponseMatrix, written: _Written
+) -> dict[str, int]:
+    """Return the assessment's group ids by name, adding the file's new groups (recorded in ``written``)."""
+    with transaction(sessions) as db:
+        assessment = access.assessment(db, actor, assessment_id, "facilitator")
+        if assessment.status == "closed":
+            raise Conflict("the assessment is closed; reopen it to import answers")
+        group_ids = {g.name: g.id for g in groups(db, assessment.id)}
+        for name in sorted({g for g in responses.groups if g} - set(group_ids)):
+            group = RespondentGroup(assessment_id=assessment.id, name=name[:100])
+            db.add(group)
+            db.flush()
+            group_ids[name] = group.id
+            written.groups.append(group.id)
+    return group_ids
+
+
+def _batches(responses: ResponseMatrix) -> Iterator[range]:
+    per_batch = max(1, BATCH_ANSWERS // max(1, len(responses.framework.indicator_keys)))
+    for start in range(0, responses.size, per_batch):
+        yield range(start, min(start + per_batch, responses.size))
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), ID_CHUNK):
+        yield ids[start : start + ID_CHUNK]
+
+
+def _write(
+    connection: Connection,
+    assessment_id: int,
+    responses: ResponseMatrix,
+    batch: range,
+    group_ids: dict[str, int],
+    written: _Written,
+) -> None:
+    """Write one batch of respondents as pending invitations and their answers, in bulk."""
+    now = datetime.now(UTC)
+    invitations = [
+        {
+            "assessment_id": assessment_id,
+            "group_id": group_ids.get(responses.groups[r]),
+            "token_hash": digest(new_token()),
+            "source": PENDING,
+            "held": True,
+            "created_at": now,
+            "started_at": now,
+            "completed_at": now,
+        }
+        for r in batch
+    ]
+    ids = list(
+        connection.execute(
+            insert(_INVITATION).returning(_INVITATION.c.id, sort_by_parameter_order=True), invitations
+        ).scalars()
+    )
+    # Recorded before the answers: should they fail, these rows are deleted again.
+    written.invitations.extend(ids)
+    rows = _answer_rows(assessment_id, responses, batch, ids, now)
+    # Straight to the driver, in the transaction SQLAlchemy began: no statement events per row (the texts were
+    # checked for NUL characters before the first batch, in _checked).
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    if connection.dialect.name == "postgresql":
+        with cursor.copy(f"COPY answer ({', '.join(_ANSWER_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        # The time as SQLAlchemy stores it on SQLite, so that no adapter runs per row.
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        cursor.executemany(
+            f"INSERT INTO answer ({', '.join(_ANSWER_COLUMNS)}) VALUES ({', '.join('?' * len(_ANSWER_COLUMNS))})",
+            [(*row[:-1], stamp) for row in rows],
+        )
+    cursor.close()
+
+
+def _answer_rows(
+    assessment_id: int, responses: ResponseMatrix, batch: range, ids: list[int], now: datetime
+) -> list[tuple[object, ...]]:
+    """The batch's answers as rows of ``_ANSWER_COLUMNS``: a cell is stored when answered or commented."""
+    fw = responses.framework
+    keys = list(fw.indicator_keys)
+    codes = responses.answers[batch.start : batch.stop]
+    weights = responses.importance[batch.start : batch.stop]
+    comments = {(c.respondent - batch.start, c.indicator): c.text for c in responses.comments if c.respondent in batch}
+    present = codes != MISSING
+    for r, key in comments:
+        present[r, keys.index(key)] = True
+    rows_of, columns_of = np.nonzero(present)
+    # The option key of every (column, code): codes run from NOT_APPLICABLE_CODE (-3) up.
+    offset = -NOT_APPLICABLE_CODE
+    widest = max(len(fw.answer_keys(ind)) for _, ind in fw.indicators) + offset
+    lookup = np.full((len(keys), widest), "", dtype=object)
+    for column, (_, ind) in enumerate(fw.indicators):
+        for code, option in enumerate(fw.answer_keys(ind)):
+            lookup[column, code + offset] = option
+        lookup[column, DONT_KNOW_CODE + offset] = "dk"
+        lookup[column, NOT_APPLICABLE_CODE + offset] = "na"
+    cell_codes = codes[rows_of, columns_of].astype(np.int64)
+    options = lookup[columns_of, np.where(cell_codes == MISSING, 0, cell_codes + offset)]
+    options[cell_codes == MISSING] = ""
+    importance = [None if math.isnan(w) else int(w) for w in weights[rows_of, columns_of].tolist()]
+    invitation = np.asarray(ids, dtype=np.int64)[rows_of].tolist()
+    key_of = [keys[c] for c in columns_of.tolist()]
+    return [
+        (assessment_id, inv, key, option, weight, comments.get((r, key)), now)
+        for inv, key, option, weight, r in zip(
+            invitation, key_of, options.tolist(), importance, rows_of.tolist(), strict=True
+        )
+    ]
+
+
+def _discard(sessions: sessionmaker[Session], written: _Written) -> None:
+    """Delete what a failed import wrote (its answers go with their invitations), a batch per transaction."""
+    per_batch = max(1, BATCH_ANSWERS // 40)
+    for start in range(0, len(written.invitations), per_batch):
+        with transaction(sessions) as db:
+            chunk = written.invitations[start : start + per_batch]
+            db.connection().execute(delete(_ANSWER).where(_ANSWER.c.invitation_id.in_(chunk)))
+            db.connection().execute(delete(_INVITATION).where(_INVITATION.c.id.in_(chunk)))
+    if written.groups:
+        with transaction(sessions) as db:
+            db.connection().execute(delete(_GROUP).where(_GROUP.c.id.in_(written.groups)))
+
+
+def _discard_stale(sessions: sessionmaker[Session], assessment_id: int) -> None:
+    """Delete pending rows of this assessment left by an import whose process died (older than STALE_AFTER)."""
+    with reading(sessions) as db:
+        stale = list(
+            db.scalars(
+                select(Invitation.id).where(
+                    Invitation.assessment_id == assessment_id,
+                    Invitation.source == PENDING,
+                    Invitation.created_at < datetime.now(UTC) - STALE_AFTER,
+                )
+            )
+        )
+    _discard(sessions, _Written(invitations=stale))
+
+
+def pending(source: str) -> bool:
+    """Return whether an invitation's source marks a respondent of an import still being written."""
+    return source == PENDING

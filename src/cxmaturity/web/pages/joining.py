@@ -1,0 +1,45 @@
+"""The invited person's side of joining an organization: open the link signed in, then accept or decline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, Response
+
+from cxmaturity.services import member_invitations
+from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
+
+router = APIRouter()
+
+
+@router.get("/join/{join_token}")
+def join_page(request: Request, join_token: str) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)  # a visitor signs in (or signs up) first and comes back here
+        offer = member_invitations.offer(db, who.actor, join_token)
+        return render(request, "join.html", who, offer=offer, token=join_token)
+
+
+@router.post("/join/{join_token}/accept")
+def accept(request: Request, join_token: str, csrf_token: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        membership = member_invitations.accept(db, who.actor, join_token)
+        organization_id = membership.organization_id
+    return redirect(f"/orgs/{organization_id}")
+
+
+@router.post("/join/{join_token}/decline")
+def decline(request: Request, join_token: str, csrf_token: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        member_invitations.decline(db, who.actor, join_token)
+        return render(
+            request,
+            "error.html",
+            who,
+            title="Invitation declined",
+            message="You did not join the organization, and the link no longer works.",
+        )
