@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes outcomes-store load heavy faults import).
+exports benchmarks outcomes outcomes-store load heavy faults import workshop).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -28,6 +28,7 @@ from bench import (
     bench_reports,
     bench_scoring,
     bench_web,
+    bench_workshop,
 )
 
 
@@ -50,6 +51,7 @@ def main() -> int:
         ("heavy", bench_heavy.run),
         ("faults", bench_faults.run),
         ("import", bench_import.run),
+        ("workshop", bench_workshop.run),
     )
     for name, run in suites:
         if only and name not in only:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity import demo_outcomes
 from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
+from cxmaturity.demo_workshop import run_synthetic_workshop
 from cxmaturity.services import accounts, assessments, organizations, outcomes
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
@@ -82,6 +83,7 @@ def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Asses
     assessments.store_responses(db, closed, responses, group_ids, source="link", held=False)
     assessments.set_status(db, actor, closed.id, "open")
     assessments.set_status(db, actor, closed.id, "closed")
+    run_synthetic_workshop(db, actor, closed)
     opened = assessments.create(
         db,
         actor,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from typing import Any
 
 from cxmaturity.demo import SYNTHETIC_LABEL
@@ -19,6 +20,7 @@ from cxmaturity.exports.results_tables import (
     overall_table,
     tracks_table,
 )
+from cxmaturity.exports.workshop_tables import workshop_tables
 from cxmaturity.scoring.responses import IMPORTED
 from cxmaturity.scoring.serialize import result_to_dict
 
@@ -75,6 +77,8 @@ def build(source: Source, name: str, rng: random.Random | None = None) -> Export
             tables.append(groups_table(fw, result))
         elif table == "plan" and source.plan is not None:
             tables.append(plan_table(source.plan))
+    if name == "all" and source.workshop is not None:
+        tables += workshop_tables(fw, source.workshop)
     about = about_table(source, labels)
     return Export(name, tuple(tables), about, lambda: _document(name, tables, about, source), source.synthetic)
 
@@ -102,6 +106,11 @@ def about_table(source: Source, labels: GroupLabels) -> Table:
         ("anonymity", ALL_WITHHELD if labels.all_withheld else ANONYMITY),
         *([("groups_counted", IMPORTED_ONLY)] if result.groups_counted == IMPORTED else []),
         ("formulas", FORMULAS),
+        *(
+            [("workshop_private_commitments", source.workshop.private_commitments)]
+            if source.workshop is not None
+            else []
+        ),
     ]
     return Table("about", ABOUT_COLUMNS, rows)
 
@@ -124,4 +133,5 @@ def _document(name: str, tables: list[Table], about: Table, source: Source) -> d
     if name == "all":
         document["results"] = result_to_dict(source.result)
         document["plan"] = dict(source.plan.document) if source.plan is not None else None
+        document["workshop"] = asdict(source.workshop) if source.workshop is not None else None
     return _labelled(document, source.synthetic)

@@ -12,6 +12,7 @@ from cxmaturity.frameworks.model import Framework
 from cxmaturity.planning.model import Plan
 from cxmaturity.scoring.responses import ResponseMatrix
 from cxmaturity.scoring.result import Result
+from cxmaturity.workshops.record import Record
 
 #: One cell: text, a number, a truth value, a date or a time, or None for an empty cell.
 Cell = str | int | float | bool | date | datetime | None
@@ -82,6 +83,8 @@ class Source:
     comments: Sequence[CommentSource] = ()
     plan: PlanSource | None = None
     synthetic: bool = False
+    #: The latest workshop's record (the ``all`` export holds its tables); None when no workshop was run.
+    workshop: Record | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from cxmaturity.reporting.view import (
     ResultsView,
     StageGuide,
 )
+from cxmaturity.reporting.workshop_view import WorkshopSection
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.result import Result
 
@@ -49,6 +50,7 @@ SECTIONS = (
     ("plan", "Plan"),
     ("progress", "Progress"),
     ("outcomes", "Customer outcomes"),
+    ("workshop", "Workshop"),
     ("methodology", "Methodology"),
 )
 
@@ -153,6 +155,8 @@ class Report:
     #: The organization's executive CX scorecard (outcome metrics and customer asset beside maturity); None when the
     #: organization holds no outcome data.
     scorecard: Scorecard | None = None
+    #: The latest workshop's record with the result as agreed; None when no workshop was run.
+    workshop: WorkshopSection | None = None
 
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
@@ -161,10 +165,8 @@ class Report:
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
         """The top-level sections (anchor, heading) in order: the contents list."""
-        missing = {"progress"} if self.progress is None else set()
-        if self.scorecard is None:
-            missing.add("outcomes")
-        return tuple(s for s in SECTIONS if s[0] not in missing)
+        optional = {"progress": self.progress, "outcomes": self.scorecard, "workshop": self.workshop}
+        return tuple(s for s in SECTIONS if s[0] not in optional or optional[s[0]] is not None)
 
     @property
     def filename(self) -> str:
@@ -298,6 +300,7 @@ def build(
     logo: Logo | None = None,
     progress: ProgressView | None = None,
     scorecard: Scorecard | None = None,
+    workshop: WorkshopSection | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
     compares it with the previous assessment of its series."""
@@ -356,4 +359,5 @@ def build(
         methodology=methodology,
         progress=progress,
         scorecard=scorecard,
+        workshop=workshop,
     )

@@ -29,7 +29,7 @@ from cxmaturity.exports import (
     wanted,
     write,
 )
-from cxmaturity.services import access, audit, plans, results
+from cxmaturity.services import access, audit, plans, results, workshop_state
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import NotFound
 from cxmaturity.storage.tables import Assessment
@@ -131,6 +131,7 @@ def _download(db: Session, assessment: Assessment, chosen: Wanted) -> Download:
         comments=scored.comments,
         plan=plan,
         synthetic=bool(assessment.synthetic),
+        workshop=workshop_state.record_of(db, assessment) if chosen.name == "all" else None,
     )
     return Download(assessment.id, chosen, source)
 

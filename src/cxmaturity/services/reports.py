@@ -16,14 +16,17 @@ from typing import Literal, cast
 from sqlalchemy.orm import Session
 
 from cxmaturity.demo import SYNTHETIC_LABEL
-from cxmaturity.reporting import progress_view
+from cxmaturity.reporting import progress_view, workshop_view
 from cxmaturity.reporting import report as reporting
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
 from cxmaturity.reporting.report import Report
 from cxmaturity.reporting.scorecard import Scorecard
-from cxmaturity.services import access, branding, plans, results
+from cxmaturity.reporting.workshop_view import WorkshopSection
+from cxmaturity.scoring.result import Result
+from cxmaturity.services import access, branding, plans, results, workshop_state
 from cxmaturity.services.access import Actor
+from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
 from cxmaturity.storage.tables import Assessment
 
@@ -71,6 +74,15 @@ def _progress(db: Session, assessment: Assessment) -> ProgressView | None:
     return progress_view.build(compared)
 
 
+def _workshop(db: Session, assessment: Assessment, surveyed: Result) -> WorkshopSection | None:
+    """The latest workshop's record and the result as agreed, when a workshop was run and there are results."""
+    record = workshop_state.record_of(db, assessment)
+    if record is None or not surveyed.scorable:
+        return None
+    agreed = workshop_state.as_agreed(db, assessment)
+    return workshop_view.build(record, framework_of(assessment), surveyed, agreed)
+
+
 def _scorecard(db: Session, actor: Actor | None, assessment: Assessment) -> Scorecard | None:
     """The organization's scorecard for the report's outcomes section, when it holds outcome data and a member asks
     (the command line's operator report has no member whose view to show, and leaves the section out)."""
@@ -98,6 +110,7 @@ def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> R
         logo=branding.logo(db, assessment.organization_id),
         progress=_progress(db, assessment),
         scorecard=_scorecard(db, actor, assessment),
+        workshop=_workshop(db, assessment, scored.result),
     )
 
 

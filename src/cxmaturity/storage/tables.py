@@ -308,6 +308,125 @@ class InitiativeStatus(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# --- live workshops (services/workshops.py, docs/workshops.md) -------------------------------------------------------
+
+
+class Workshop(Base):
+    """A live, facilitated session on one assessment's results. Running until the facilitator ends it or it expires.
+
+    ``join_code`` is kept in clear because the presenter view shows it again after a reload; it opens nothing but
+    joining this running workshop and is cleared (NULL) when the workshop ends, so a code never outlives it.
+    ``version`` rises with every change: live events carry it, and a screen that reconnects gets the state at the
+    current version.
+    """
+
+    __tablename__ = "workshop"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    #: "running" or "finished".
+    status: Mapped[str] = mapped_column(String(10), default="running")
+    join_code: Mapped[str | None] = mapped_column(String(12), unique=True, default=None)
+    expires_at: Mapped[datetime] = mapped_column()
+    #: The agenda item on screen (no foreign key: an item belongs to the workshop, the two would form a cycle).
+    current_item_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    #: The organization's own definition of a good customer experience, as the room wrote it.
+    definition: Mapped[str] = mapped_column(Text, default="")
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WorkshopParticipant(Base):
+    """A phone that joined: anonymous. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "workshop_participant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkshopItem(Base):
+    """One agenda item: built from the results (``workshops.agenda``) or added by the facilitator."""
+
+    __tablename__ = "workshop_item"
+    __table_args__ = (Index("ix_workshop_item_workshop", "workshop_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    competency: Mapped[str | None] = mapped_column(String(64), default=None)
+    indicator: Mapped[str | None] = mapped_column(String(64), default=None)
+    skipped: Mapped[bool] = mapped_column(default=False)
+    #: The latest vote round (0: none yet) and its state: "none", "open" (hidden) or "revealed".
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    vote_state: Mapped[str] = mapped_column(String(10), default="none")
+
+
+class WorkshopVote(Base):
+    """One participant's anonymous vote in one round of one item; the unique constraint counts it at most once."""
+
+    __tablename__ = "workshop_vote"
+    __table_args__ = (UniqueConstraint("item_id", "participant_id", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("workshop_item.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("workshop_participant.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    option_key: Mapped[str] = mapped_column(String(64))
+
+
+class AgreedAnswer(Base):
+    """The answer the team agreed on for one indicator of an assessment, with why and the evidence (the "as agreed"
+    result scores it in place of the surveyed answers, ``workshops.agreed``)."""
+
+    __tablename__ = "agreed_answer"
+    __table_args__ = (UniqueConstraint("assessment_id", "indicator_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshop.id", ondelete="SET NULL"))
+    indicator_key: Mapped[str] = mapped_column(String(64))
+    option_key: Mapped[str] = mapped_column(String(64))
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkshopCommitment(Base):
+    """A leader's personal commitment: what, by when; public (the room sees it) or private (the facilitator only)."""
+
+    __tablename__ = "workshop_commitment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_participant.id", ondelete="SET NULL"), default=None
+    )
+    who: Mapped[str] = mapped_column(String(100), default="")
+    what: Mapped[str] = mapped_column(String(500))
+    by_when: Mapped[date] = mapped_column(Date)
+    public: Mapped[bool] = mapped_column(default=True)
+    #: Whether it was kept, as the facilitator recorded at the next re-assessment (None: not yet known).
+    kept: Mapped[bool | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkshopNextStep(Base):
+    """A next step with an owner; ``initiative_key`` is set once it became an initiative of the plan."""
+
+    __tablename__ = "workshop_next_step"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    competency: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(100))
+    duration: Mapped[int] = mapped_column(Integer, default=1)
+    initiative_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- peer benchmarks (docs/benchmarks.md) ----------------------------------------------------------------------------
 
 

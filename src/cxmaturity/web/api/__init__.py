@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.api import outcomes, progress, v1
+from cxmaturity.web.api import outcomes, progress, v1, workshops
 
 router = APIRouter()
 router.include_router(v1.router)
 router.include_router(progress.router)
 router.include_router(outcomes.router)
+router.include_router(workshops.router)

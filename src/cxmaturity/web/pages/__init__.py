@@ -17,6 +17,7 @@ from cxmaturity.web.pages import (
     reports,
     respond,
     results,
+    workshops,
 )
 
 # Pages are HTML, not API: they stay out of the OpenAPI document (the health check is listed).
@@ -36,6 +37,7 @@ for module in (
     reports,
     benchmarks,
     outcomes,
+    workshops,
 ):
     router.include_router(module.router, include_in_schema=False)
 router.include_router(health.router)

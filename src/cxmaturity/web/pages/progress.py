@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from cxmaturity.progress import INITIATIVE_STATUSES
 from cxmaturity.reporting import progress_view
-from cxmaturity.services import access, initiative_metrics, plans
+from cxmaturity.services import access, initiative_metrics, plans, workshops
 from cxmaturity.services import progress as series_service
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
@@ -92,6 +92,7 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
             initiatives=initiatives,
             statuses=INITIATIVE_STATUSES,
             initiative_metrics=initiative_metrics.views(db, who.actor, assessment.id) if saved is not None else [],
+            commitments=workshops.to_review(db, who.actor, assessment.id),
             **extra,
         )
     response.headers.update(NO_STORE)
@@ -160,6 +161,24 @@ def reassess(request: Request, assessment_id: int, form: PostedForm) -> Response
             request, assessment_id, exc.status, failed="reassess", error=exc.message, details=exc.details
         )
     return redirect(f"/assessments/{new_id}/progress?done=reassessed")
+
+
+@router.post("/assessments/{assessment_id}/commitments")
+def set_kept(request: Request, assessment_id: int, form: PostedForm) -> Response:
+    """The commitments table: every ``kept:ID`` field (yes, no, or empty for not known yet)."""
+    values = {"yes": True, "no": False, "": None}
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, _text(form, "csrf_token", 200))
+        sent: dict[int, bool | None] = {}
+        for name, value in form.multi_items():
+            if name.startswith("kept:") and isinstance(value, str):
+                number = name.removeprefix("kept:")
+                if not number.isdigit() or len(number) > 10 or value not in values:
+                    raise Invalid(f"{name}: choose kept, not kept or not known yet", field="kept")
+                sent[int(number)] = values[value]
+        workshops.mark_kept(db, who.actor, assessment_id, sent)
+    return redirect(f"/assessments/{assessment_id}/progress#commitments")
 
 
 @router.post("/assessments/{assessment_id}/initiatives")

@@ -1,0 +1,66 @@
+"""The workshop's section of the report (and the record's comparison): the record, and each competency's stage and
+score as surveyed beside the same as agreed (docs/workshops.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.scoring.result import Result
+from cxmaturity.workshops.record import Record
+from cxmaturity.workshops.rules import vote_options
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One competency (or "Overall"): stage name and score, as surveyed and as agreed."""
+
+    name: str
+    surveyed: str
+    agreed: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    title: str
+    skipped: bool
+    #: Each revealed round as "label n · label n".
+    rounds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WorkshopSection:
+    record: Record
+    rows: tuple[StageRow, ...]
+    items: tuple[RoundRow, ...]
+    #: Whether any agreed answer changes the result (else "as agreed" is "as surveyed").
+    any_agreed: bool
+
+
+def _stage(fw: Framework, stage: str | None, score: float | None) -> str:
+    if stage is None or score is None:
+        return "not assessed"
+    return f"{fw.text(fw.stages[fw.stage_keys.index(stage)].name)} ({score:.2f})"
+
+
+def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None) -> WorkshopSection:
+    """Return the report's workshop section; ``agreed`` is the result as agreed (None: nothing agreed)."""
+    after = agreed or surveyed
+    names = {c.key: fw.text(c.name) for c in fw.competencies}
+    rows = []
+    by_key = {c.key: c for c in after.competencies}
+    for comp in surveyed.competencies:
+        other = by_key[comp.key]
+        before_text = _stage(fw, comp.stage, comp.score)
+        after_text = _stage(fw, other.stage, other.score)
+        rows.append(StageRow(names.get(comp.key, comp.key), before_text, after_text, before_text != after_text))
+    overall_before = _stage(fw, surveyed.overall.stage, surveyed.overall.score)
+    overall_after = _stage(fw, after.overall.stage, after.overall.score)
+    rows.append(StageRow("Overall", overall_before, overall_after, overall_before != overall_after))
+    items = []
+    for item in record.items:
+        labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}
+        rounds = tuple(" · ".join(f"{labels.get(key, key)} {n}" for key, n in counts.items()) for counts in item.rounds)
+        items.append(RoundRow(item.title, item.skipped, rounds))
+    return WorkshopSection(record, tuple(rows), tuple(items), agreed is not None)
