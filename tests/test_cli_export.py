@@ -108,6 +108,7 @@ def test_it_exports_everything_as_a_workbook_by_default(stored: tuple[Path, int]
         "comments",
         "overall",
         "competencies",
+        "tracks",
         "indicators",
         "distributions",
         "groups",
@@ -127,7 +128,7 @@ def test_it_explains_what_it_cannot_do(stored: tuple[Path, int], tmp_path: Path)
     cases = [
         (
             ("export", assessment_id, "--table", "results", "--format", "csv", "--out", out, "--db", db),
-            "cxm export: the results export has 5 tables and a CSV file holds one: ask for results.zip",
+            "cxm export: the results export has 6 tables and a CSV file holds one: ask for results.zip",
         ),
         (
             ("export", 999, "--table", "answers", "--format", "csv", "--out", out, "--db", db),
