@@ -1277,6 +1277,35 @@ def _outcomes_error(exc: Exception) -> NoReturn:
     _fail(str(exc).splitlines())
 
 
+def _mapping_options(
+    nps: str | None,
+    csat: str | None,
+    ces: str | None,
+    period: str | None,
+    segment: str | None,
+    response_id: str | None,
+    date_format: str | None,
+    csat_scale: int | None,
+    ces_scale: int | None,
+    ces_high_is_effort: bool,
+    include_partial: bool,
+) -> dict[str, Any]:
+    """The survey-mapping options of the command line, as overrides of the saved or suggested mapping (None keeps)."""
+    return {
+        "nps": nps,
+        "csat": csat,
+        "ces": ces,
+        "submitted_at": period,
+        "segment": segment,
+        "response_id": response_id,
+        "date_format": date_format,
+        "csat_scale": csat_scale,
+        "ces_scale": ces_scale,
+        "ces_high_is_easy": False if ces_high_is_effort else None,
+        "include_partial": True if include_partial else None,
+    }
+
+
 def _survey_mapping(  # type: ignore[no-untyped-def]  # returns (Suggestion, ColumnMapping); imported lazily
     file: Path, mapping_file: Path | None, overrides: dict[str, Any]
 ):
@@ -1370,20 +1399,23 @@ def outcomes_summary(
     from cxmaturity.outcomes import OutcomesError, Scales, SummaryOptions, SurveyReader, Tallies, summarize_tallies
     from cxmaturity.outcomes.serialize import summary_to_dict
 
-    overrides: dict[str, Any] = {
-        "nps": nps,
-        "csat": csat,
-        "ces": ces,
-        "submitted_at": period,
-        "segment": segment,
-        "response_id": response_id,
-        "date_format": date_format,
-        "csat_scale": csat_scale,
-        "ces_scale": ces_scale,
-        "ces_high_is_easy": False if ces_high_is_effort else None,
-        "include_partial": True if include_partial else None,
-    }
-    _, chosen = _survey_mapping(file, mapping, overrides)
+    _, chosen = _survey_mapping(
+        file,
+        mapping,
+        _mapping_options(
+            nps,
+            csat,
+            ces,
+            period,
+            segment,
+            response_id,
+            date_format,
+            csat_scale,
+            ces_scale,
+            ces_high_is_effort,
+            include_partial,
+        ),
+    )
     if not chosen.metric_columns():
         _fail(f"{file}: no NPS, CSAT or CES column found; name one with --nps, --csat or --ces")
     tallies = Tallies(Scales(chosen.csat_scale, chosen.ces_scale, chosen.ces_high_is_easy))
@@ -1609,20 +1641,23 @@ def outcomes_import(
         elif kind == "operational":
             done = outcomes.import_odata_file(sessions, actor, organization, file, synthetic=synthetic)
         else:
-            overrides: dict[str, Any] = {
-                "nps": nps,
-                "csat": csat,
-                "ces": ces,
-                "submitted_at": period,
-                "segment": segment,
-                "response_id": response_id,
-                "date_format": date_format,
-                "csat_scale": csat_scale,
-                "ces_scale": ces_scale,
-                "ces_high_is_easy": False if ces_high_is_effort else None,
-                "include_partial": True if include_partial else None,
-            }
-            _, chosen = _survey_mapping(file, mapping, overrides)
+            _, chosen = _survey_mapping(
+                file,
+                mapping,
+                _mapping_options(
+                    nps,
+                    csat,
+                    ces,
+                    period,
+                    segment,
+                    response_id,
+                    date_format,
+                    csat_scale,
+                    ces_scale,
+                    ces_high_is_effort,
+                    include_partial,
+                ),
+            )
             done = outcomes.import_survey_file(sessions, actor, organization, file, chosen, synthetic=synthetic)
             if save_mapping:
                 from cxmaturity.storage.database import transaction
