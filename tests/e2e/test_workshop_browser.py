@@ -88,7 +88,7 @@ def run_workshop(
         phone.wait_for_url(f"{live_url}/workshop/room")
         phone.wait_for_selector("[data-live=connected]")
         phones.append(phone)
-    control.wait_for_function(f"document.getElementById('ws-participants').textContent === '{PHONES}'")
+    control.wait_for_function(f"() => document.getElementById('ws-participants').textContent === '{PHONES}'")
     spread = connections() if connections is not None else {}
 
     # The facilitator shows the first discussion item and opens a vote: phones get the choices without reloading.
@@ -101,7 +101,8 @@ def run_workshop(
         choices.nth(n % 2 * (choices.count() - 1)).click()
         phone.wait_for_selector(".ws-voted")
     control.wait_for_function(
-        f"document.querySelector('.ws-vote-state').textContent.startsWith('Vote open: {PHONES} of {PHONES} voted')"
+        "() => document.querySelector('.ws-vote-state').textContent"
+        f".startsWith('Vote open: {PHONES} of {PHONES} voted')"
     )
     for page in (control, presenter, *phones):
         assert page.locator("text=Votes in round").count() == 0  # hidden until the reveal

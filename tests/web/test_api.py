@@ -667,9 +667,11 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         assert operation["tags"], path
         success = next(code for code in operation["responses"] if code.startswith("2"))
         downloads = path.endswith((".csv", ".ics", "/report")) or "/export/" in path
-        if not downloads:  # downloads are files (CSV, iCalendar, HTML, PDF, XLSX), not JSON models
+        # Downloads are files (CSV, iCalendar, HTML, PDF, XLSX), not JSON models; a 204 has no body at all.
+        if not downloads and success != "204":
             assert "$ref" in json.dumps(operation["responses"][success]), (method, path)
-        respondent = path.startswith(f"{V1}/respond/")
+        # Respondents and workshop participants are anonymous: a link or a join code, never an API token.
+        respondent = path.startswith((f"{V1}/respond/", f"{V1}/join"))
         assert ("security" in operation) is not respondent, (method, path)
     assert document["components"]["securitySchemes"]["ApiToken"] == {
         "type": "http",

@@ -21,11 +21,44 @@ from cxmaturity.services import initiative_metrics, outcomes, scorecard
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.outcomes_import import ImportSummary
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
+from cxmaturity.web.api.schemas import Document
 from cxmaturity.web.api.v1 import ERRORS, ID_MAX, AssessmentId, InitiativeKey, OrgId
 from cxmaturity.web.context import settings_of
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["outcomes"])
 MAX_TEXT_CHARS = 50 * 1024 * 1024
+
+
+class SuggestionPublic(Document):
+    """The survey tool recognized in a file, its columns, the suggested column mapping and the reasons for it."""
+
+
+class OutcomeSummaryPublic(Document):
+    """`cxm outcomes summary --format json` (docs/cli.md) of the organization's stored responses, with ``period``."""
+
+
+class CustomerAssetPublic(Document):
+    """`cxm outcomes asset --format json` (docs/cli.md) with ``customers`` and ``withheld_segments``."""
+
+
+class KeyDriversPublic(Document):
+    """`cxm outcomes drivers --format json` (docs/cli.md): relative weights with bootstrap intervals."""
+
+
+class WatchedPublic(BaseModel):
+    """A metric the organization watches on its scorecard."""
+
+    metric: str
+    label: str
+    higher_is_better: bool
+
+
+class ScorecardPublic(Document):
+    """The executive CX scorecard (``"format": "cxm-scorecard/1"``): maturity, watched metrics, customer asset."""
+
+
+class SuccessMeasurePublic(Document):
+    """An initiative's success measure: the metric, baseline, target, latest value, how far it moved."""
 
 
 class _In(BaseModel):
@@ -96,7 +129,11 @@ def _temporary(text: str, name: str) -> tempfile.TemporaryDirectory[str]:
     return folder
 
 
-@router.post("/organizations/{organization_id}/outcomes/suggestions", summary="Recognize a survey file's columns")
+@router.post(
+    "/organizations/{organization_id}/outcomes/suggestions",
+    response_model=SuggestionPublic,
+    summary="Recognize a survey file's columns",
+)
 def suggest(request: Request, token: Token, organization_id: OrgId, body: OutcomeFile) -> dict[str, Any]:
     check_text_size(settings_of(request), body.text)
     with acting(request, token) as (db, actor):
@@ -182,7 +219,11 @@ def delete_import(
     return Response(status_code=204)
 
 
-@router.get("/organizations/{organization_id}/outcomes/summary", summary="NPS, CSAT and CES with intervals")
+@router.get(
+    "/organizations/{organization_id}/outcomes/summary",
+    response_model=OutcomeSummaryPublic,
+    summary="NPS, CSAT and CES with intervals",
+)
 def summary(
     request: Request,
     token: Token,
@@ -194,7 +235,11 @@ def summary(
         return summary_to_dict(found, f"organization {organization_id}") | {"period": period}
 
 
-@router.get("/organizations/{organization_id}/outcomes/asset", summary="The customer asset over a period")
+@router.get(
+    "/organizations/{organization_id}/outcomes/asset",
+    response_model=CustomerAssetPublic,
+    summary="The customer asset over a period",
+)
 def asset(
     request: Request,
     token: Token,
@@ -212,7 +257,11 @@ def asset(
         }
 
 
-@router.get("/organizations/{organization_id}/outcomes/drivers", summary="Key drivers (relative weights)")
+@router.get(
+    "/organizations/{organization_id}/outcomes/drivers",
+    response_model=KeyDriversPublic,
+    summary="Key drivers (relative weights)",
+)
 def drivers(
     request: Request,
     token: Token,
@@ -227,7 +276,12 @@ def drivers(
         return drivers_to_dict(found, f"organization {organization_id}")
 
 
-@router.put("/organizations/{organization_id}/outcomes/watched", status_code=201, summary="Watch a metric")
+@router.put(
+    "/organizations/{organization_id}/outcomes/watched",
+    status_code=201,
+    response_model=WatchedPublic,
+    summary="Watch a metric",
+)
 def watch(request: Request, token: Token, organization_id: OrgId, body: WatchBody) -> dict[str, Any]:
     with acting(request, token) as (db, actor):
         found = outcomes.watch(db, actor, organization_id, body.metric, body.label, body.higher_is_better)
@@ -243,7 +297,9 @@ def unwatch(
     return Response(status_code=204)
 
 
-@router.get("/organizations/{organization_id}/scorecard", summary="The executive CX scorecard")
+@router.get(
+    "/organizations/{organization_id}/scorecard", response_model=ScorecardPublic, summary="The executive CX scorecard"
+)
 def get_scorecard(request: Request, token: Token, organization_id: OrgId) -> dict[str, Any]:
     with acting(request, token) as (db, actor):
         return to_dict(scorecard.scorecard(db, actor, organization_id))
@@ -274,7 +330,11 @@ def _metric_view(v: initiative_metrics.InitiativeMetricView) -> dict[str, Any]:
     }
 
 
-@router.get("/assessments/{assessment_id}/success-measures", summary="Initiatives' success measures and their metrics")
+@router.get(
+    "/assessments/{assessment_id}/success-measures",
+    response_model=list[SuccessMeasurePublic],
+    summary="Initiatives' success measures and their metrics",
+)
 def plan_metrics(request: Request, token: Token, assessment_id: AssessmentId) -> list[dict[str, Any]]:
     with acting(request, token) as (db, actor):
         return [_metric_view(v) for v in initiative_metrics.views(db, actor, assessment_id)]
@@ -282,6 +342,7 @@ def plan_metrics(request: Request, token: Token, assessment_id: AssessmentId) ->
 
 @router.put(
     "/assessments/{assessment_id}/success-measures/{key}",
+    response_model=list[SuccessMeasurePublic],
     summary="Tie an initiative's success measure to a metric with a baseline and a target",
 )
 def set_plan_metric(

@@ -548,3 +548,10 @@ class PlanPublic(BaseModel):
     gap: float | None
     initiatives: list[dict[str, Any]]
     saved: PlanVersionPublic
+
+
+class Document(BaseModel):
+    """A JSON document whose shape a domain serializer owns and docs/api.md or docs/cli.md documents; the API returns
+    it unchanged (every key kept), and the OpenAPI schema names it."""
+
+    model_config = ConfigDict(extra="allow")

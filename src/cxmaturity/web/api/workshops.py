@@ -20,6 +20,7 @@ from cxmaturity.services.errors import NotFound
 from cxmaturity.storage.tables import Workshop
 from cxmaturity.web import live, throttling
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
+from cxmaturity.web.api.schemas import Document
 from cxmaturity.web.api.v1 import CONFLICT, ERRORS
 from cxmaturity.web.context import unit_of_work
 from cxmaturity.web.workshop_actions import FACILITATOR_ACTIONS, PARTICIPANT_ACTIONS, facilitate, participate
@@ -32,6 +33,20 @@ ParticipantToken = Annotated[
 ]
 
 State = dict[str, Any]
+
+
+class WorkshopStatePublic(Document):
+    """A screen's view of the room (docs/api.md, Live workshops): agenda, the item on screen with its vote state, and
+    what the team recorded; a participant's view carries ``me`` and never a hidden vote."""
+
+
+class JoinedPublic(Document):
+    """``token`` to send as ``X-Participant-Token``, and ``state``, the room as this participant sees it."""
+
+
+class WorkshopRecordPublic(Document):
+    """The latest workshop's record (agenda, votes as distributions, agreed answers, definition, commitments, next
+    steps) with the result as agreed."""
 
 
 class FacilitatorAction(BaseModel):
@@ -86,7 +101,13 @@ def _running(db: Session, assessment_id: int) -> Workshop:
     return latest
 
 
-@router.post("/assessments/{assessment_id}/workshop", status_code=201, summary="Start a workshop", responses=CONFLICT)
+@router.post(
+    "/assessments/{assessment_id}/workshop",
+    status_code=201,
+    response_model=WorkshopStatePublic,
+    summary="Start a workshop",
+    responses=CONFLICT,
+)
 def start(request: Request, token: Token, assessment_id: AssessmentId) -> State:
     with acting(request, token) as (db, actor):
         workshop = workshops.start(db, actor, assessment_id)
@@ -94,7 +115,11 @@ def start(request: Request, token: Token, assessment_id: AssessmentId) -> State:
         return workshop_state.for_facilitator(db, actor, workshop.id)
 
 
-@router.get("/assessments/{assessment_id}/workshop", summary="The latest workshop's state (facilitator)")
+@router.get(
+    "/assessments/{assessment_id}/workshop",
+    response_model=WorkshopStatePublic,
+    summary="The latest workshop's state (facilitator)",
+)
 def state(request: Request, token: Token, assessment_id: AssessmentId) -> State:
     with acting(request, token) as (db, actor):
         access.assessment(db, actor, assessment_id, "facilitator")
@@ -103,6 +128,7 @@ def state(request: Request, token: Token, assessment_id: AssessmentId) -> State:
 
 @router.post(
     "/assessments/{assessment_id}/workshop/actions",
+    response_model=WorkshopStatePublic,
     summary="Do one action on the running workshop; returns its new state",
     responses=CONFLICT,
 )
@@ -117,7 +143,9 @@ def act(request: Request, token: Token, assessment_id: AssessmentId, body: Facil
 
 
 @router.get(
-    "/assessments/{assessment_id}/workshop/record", summary="The latest workshop's record and the result as agreed"
+    "/assessments/{assessment_id}/workshop/record",
+    response_model=WorkshopRecordPublic,
+    summary="The latest workshop's record and the result as agreed",
 )
 def record(request: Request, token: Token, assessment_id: AssessmentId) -> State:
     with acting(request, token) as (db, actor):
@@ -132,7 +160,12 @@ def record(request: Request, token: Token, assessment_id: AssessmentId) -> State
         }
 
 
-@router.post("/join", summary="Join a running workshop by its code (anonymous)", responses=CONFLICT)
+@router.post(
+    "/join",
+    response_model=JoinedPublic,
+    summary="Join a running workshop by its code (anonymous)",
+    responses=CONFLICT,
+)
 def join(request: Request, body: JoinRequest) -> State:
     with throttling.counting_unknown_links(request), unit_of_work(request) as db:
         token, _ = workshops.join(db, body.code)
@@ -141,7 +174,7 @@ def join(request: Request, body: JoinRequest) -> State:
     return {"token": token, "state": state}
 
 
-@router.get("/join/state", summary="The room's state as a participant sees it")
+@router.get("/join/state", response_model=WorkshopStatePublic, summary="The room's state as a participant sees it")
 def participant_state(request: Request, participant: ParticipantToken = None) -> State:
     with unit_of_work(request) as db:
         found = workshop_state.for_participant(db, participant, live.snapshot_of)
@@ -150,7 +183,12 @@ def participant_state(request: Request, participant: ParticipantToken = None) ->
     return found
 
 
-@router.post("/join/actions", summary="Vote, commit or edit the definition as a participant", responses=CONFLICT)
+@router.post(
+    "/join/actions",
+    response_model=WorkshopStatePublic,
+    summary="Vote, commit or edit the definition as a participant",
+    responses=CONFLICT,
+)
 def participant_act(request: Request, body: ParticipantAction, participant: ParticipantToken = None) -> State:
     with unit_of_work(request) as db:
         if workshops.participant(db, participant) is None:
