@@ -656,6 +656,8 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("get", "/assessments/{assessment_id}/workshop"),
         ("post", "/assessments/{assessment_id}/workshop/actions"),
         ("get", "/assessments/{assessment_id}/workshop/record"),
+        ("get", "/assessments/{assessment_id}/commitments"),
+        ("put", "/assessments/{assessment_id}/commitments"),
         ("post", "/join"),
         ("get", "/join/state"),
         ("post", "/join/actions"),

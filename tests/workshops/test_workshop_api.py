@@ -98,3 +98,59 @@ def test_a_tool_drives_a_workshop_through_the_api(site: Site, cast: Cast, team: 
         json={"action": "commit", "what": "x", "by_when": "2099-01-01"},
     )
     assert ended.status_code == 409
+
+
+def test_a_tool_reviews_the_previous_workshops_commitments_through_the_api(
+    site: Site, cast: Cast, team: Answered
+) -> None:
+    from cxmaturity.services import assessments, workshops
+    from cxmaturity.storage.tables import Assessment
+
+    with transaction(site.sessions) as db:
+        for running in workshops.of_assessment(db, team.facilitator, team.assessment):
+            if running.status == "running":
+                workshops.finish(db, team.facilitator, running.id)
+        workshop = workshops.start(db, team.facilitator, team.assessment)
+        db.flush()
+        workshops.commit(db, team.facilitator, workshop.id, "Anna", "Visit five stores", "2099-01-31", "public")
+        workshops.commit(db, team.facilitator, workshop.id, "", "Read every complaint", "2099-01-31", "private")
+        workshops.finish(db, team.facilitator, workshop.id)
+        later = assessments.create(
+            db, team.facilitator, cast.org_a, "API team, a year on", "builtin:xm-six-competencies"
+        )
+        db.flush()
+        row = db.get(Assessment, later.id)
+        assert row is not None
+        row.previous_id = team.assessment
+        later_id = later.id
+    url = f"/api/v1/assessments/{later_id}/commitments"
+    client = site.client()
+    listed = client.get(url, headers=_bearer(site, cast.facilitator))
+    assert listed.status_code == 200, listed.text
+    by_what = {c["what"]: c for c in listed.json()}
+    assert set(by_what) == {"Visit five stores", "Read every complaint"}
+    assert all(c["kept"] is None for c in by_what.values())
+    visit, private = by_what["Visit five stores"]["id"], by_what["Read every complaint"]["id"]
+
+    saved = client.request(
+        "PUT", url, json={"kept": {str(visit): True, str(private): False}}, headers=_bearer(site, cast.facilitator)
+    )
+    assert saved.status_code == 200, saved.text
+    assert {c["what"]: c["kept"] for c in saved.json()} == {"Visit five stores": True, "Read every complaint": False}
+
+    # Viewers read the public ones only, and may not mark any.
+    seen = client.get(url, headers=_bearer(site, cast.viewer)).json()
+    assert [(c["what"], c["kept"]) for c in seen] == [("Visit five stores", True)]
+    assert (
+        client.request("PUT", url, json={"kept": {str(visit): None}}, headers=_bearer(site, cast.viewer)).status_code
+        == 403
+    )
+
+    # An id that is not under review is refused by field, and nothing changes.
+    unknown = client.request(
+        "PUT", url, json={"kept": {"999999": True, str(visit): None}}, headers=_bearer(site, cast.facilitator)
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["field"] == "kept"
+    after = client.get(url, headers=_bearer(site, cast.facilitator)).json()
+    assert {c["what"]: c["kept"] for c in after} == {"Visit five stores": True, "Read every complaint": False}

@@ -8,6 +8,7 @@ each action, so a tool can also simply poll ``GET …/workshop``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Request
@@ -158,6 +159,53 @@ def record(request: Request, token: Token, assessment_id: AssessmentId) -> State
             "record": workshop_state.record_to_dict(found),
             "as_agreed": result_to_dict(agreed) if agreed is not None else None,
         }
+
+
+class CommitmentReviewPublic(BaseModel):
+    """A commitment of the previous assessment's workshop, reviewed at this re-assessment."""
+
+    id: int
+    who: str
+    what: str
+    by_when: date
+    public: bool
+    kept: bool | None = Field(description="true kept, false not kept, null not known yet")
+
+
+class KeptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kept: dict[int, bool | None] = Field(
+        max_length=500, description="Commitment id -> true (kept), false (not kept) or null (not known yet)."
+    )
+
+
+def _reviews(db: Session, actor: access.Actor, assessment_id: int) -> list[CommitmentReviewPublic]:
+    return [
+        CommitmentReviewPublic(id=r.id, who=r.who, what=r.what, by_when=r.by_when, public=r.public, kept=r.kept)
+        for r in workshops.to_review(db, actor, assessment_id)
+    ]
+
+
+@router.get(
+    "/assessments/{assessment_id}/commitments",
+    summary="The previous workshop's commitments and whether they were kept (private ones for facilitators)",
+)
+def commitments_to_review(request: Request, token: Token, assessment_id: AssessmentId) -> list[CommitmentReviewPublic]:
+    with acting(request, token) as (db, actor):
+        return _reviews(db, actor, assessment_id)
+
+
+@router.put(
+    "/assessments/{assessment_id}/commitments",
+    summary="Record which of the previous workshop's commitments were kept (facilitators); returns them all",
+)
+def mark_commitments(
+    request: Request, token: Token, assessment_id: AssessmentId, body: KeptBody
+) -> list[CommitmentReviewPublic]:
+    with acting(request, token) as (db, actor):
+        workshops.mark_kept(db, actor, assessment_id, body.kept)
+        return _reviews(db, actor, assessment_id)
 
 
 @router.post(
