@@ -17,7 +17,8 @@ Measured, each import in a fresh process (its resident high-water mark is the me
   period, segment and answer, then the intervals); target: under 1 s; baseline: a plain SQL read of the three columns
   counted with numpy (``np.unique`` on month x segment x answer).
 
-``CXM_BENCH_POSTGRES_URL`` chooses the server; ``CXM_BENCH_OUTCOME_RESPONSES`` runs a smaller load.
+``CXM_BENCH_POSTGRES_URL`` chooses the server; ``CXM_BENCH_OUTCOME_RESPONSES`` runs a smaller load, held to the
+targets scaled by its size (200,000 responses: 12 s on SQLite, 6 s on PostgreSQL, 0.2 s for the count).
 """
 
 from __future__ import annotations
@@ -268,7 +269,11 @@ def _postgres_reachable() -> bool:
 def run() -> list[Row]:
     rows: list[Row] = []
     backends = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
-    targets = {"sqlite": 60.0, "postgresql": 30.0}
+    # The issue's targets are for 1,000,000 responses; a smaller run (CXM_BENCH_OUTCOME_RESPONSES) is held to the same
+    # rate, so that its "ok" says something about the full target rather than passing a tenth of the load.
+    scale = RESPONSES / 1_000_000
+    targets = {"sqlite": 60.0 * scale, "postgresql": 30.0 * scale}
+    aggregation_target = 1.0 * scale
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         big, small = folder / "responses.csv", folder / "responses-small.csv"
@@ -302,7 +307,7 @@ def run() -> list[Row]:
                     f"{name}: import {RESPONSES:,} responses",
                     seconds,
                     seconds / bare,
-                    f"target: under {targets[backend]:.0f} s; {added:,} new (of which {SMALL:,} were there: "
+                    f"target: under {targets[backend]:.1f} s; {added:,} new (of which {SMALL:,} were there: "
                     f"re-imported); RSS peak {peak:.0f} MB, {small_run[1]:.0f} MB at {SMALL:,} "
                     f"({peak / small_run[1]:.2f}x); CPU {cpu:.1f} s ({cpu / bare_cpu:.2f}x the baseline's)",
                     seconds < targets[backend] and added == (RESPONSES - SMALL),
@@ -330,8 +335,9 @@ def run() -> list[Row]:
                     f"{name}: NPS by month x segment",
                     service,
                     service / numpy_base,
-                    f"target: under 1 s; {cells} cells with 90% intervals; CPU {service_cpu * 1000:.0f} ms",
-                    service < 1.0,
+                    f"target: under {aggregation_target:.2f} s; {cells} cells with 90% intervals; "
+                    f"CPU {service_cpu * 1000:.0f} ms",
+                    service < aggregation_target,
                 )
             )
     return rows
