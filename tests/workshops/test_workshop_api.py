@@ -9,7 +9,7 @@ from cxmaturity.services import accounts
 from cxmaturity.storage.database import transaction
 from tests.support.site import Cast, Site
 from tests.web.client import WebClient
-from tests.workshops.support import Answered, answered_assessment
+from tests.workshops.support import Answered, answered_assessment, reassessed_after_commitments
 
 
 @pytest.fixture(scope="module")
@@ -103,26 +103,7 @@ def test_a_tool_drives_a_workshop_through_the_api(site: Site, cast: Cast, team: 
 def test_a_tool_reviews_the_previous_workshops_commitments_through_the_api(
     site: Site, cast: Cast, team: Answered
 ) -> None:
-    from cxmaturity.services import assessments, workshops
-    from cxmaturity.storage.tables import Assessment
-
-    with transaction(site.sessions) as db:
-        for running in workshops.of_assessment(db, team.facilitator, team.assessment):
-            if running.status == "running":
-                workshops.finish(db, team.facilitator, running.id)
-        workshop = workshops.start(db, team.facilitator, team.assessment)
-        db.flush()
-        workshops.commit(db, team.facilitator, workshop.id, "Anna", "Visit five stores", "2099-01-31", "public")
-        workshops.commit(db, team.facilitator, workshop.id, "", "Read every complaint", "2099-01-31", "private")
-        workshops.finish(db, team.facilitator, workshop.id)
-        later = assessments.create(
-            db, team.facilitator, cast.org_a, "API team, a year on", "builtin:xm-six-competencies"
-        )
-        db.flush()
-        row = db.get(Assessment, later.id)
-        assert row is not None
-        row.previous_id = team.assessment
-        later_id = later.id
+    later_id = reassessed_after_commitments(site, cast, team, "API team, a year on")
     url = f"/api/v1/assessments/{later_id}/commitments"
     client = site.client()
     listed = client.get(url, headers=_bearer(site, cast.facilitator))

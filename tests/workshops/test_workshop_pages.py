@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.site import Cast, Site
 from tests.web.client import WebClient
-from tests.workshops.support import Answered, answered_assessment
+from tests.workshops.support import Answered, answered_assessment, reassessed_after_commitments
 
 JSON = {"Accept": "application/json"}
 
@@ -189,27 +189,7 @@ def test_event_streams_answer_204_without_a_running_workshop(site: Site, cast: C
 def test_the_next_assessments_progress_page_shows_which_commitments_were_kept(
     site: Site, cast: Cast, team: Answered
 ) -> None:
-    from cxmaturity.services import assessments, workshops
-    from cxmaturity.storage.database import transaction
-    from cxmaturity.storage.tables import Assessment
-
-    with transaction(site.sessions) as db:
-        for running in workshops.of_assessment(db, team.facilitator, team.assessment):
-            if running.status == "running":
-                workshops.finish(db, team.facilitator, running.id)
-        workshop = workshops.start(db, team.facilitator, team.assessment)
-        db.flush()
-        workshops.commit(db, team.facilitator, workshop.id, "Anna", "Visit five stores", "2099-01-31", "public")
-        workshops.commit(db, team.facilitator, workshop.id, "", "Read every complaint", "2099-01-31", "private")
-        workshops.finish(db, team.facilitator, workshop.id)
-        later = assessments.create(
-            db, team.facilitator, cast.org_a, "Workshop pages team, a year on", "builtin:xm-six-competencies"
-        )
-        db.flush()
-        row = db.get(Assessment, later.id)
-        assert row is not None
-        row.previous_id = team.assessment
-        later_id = later.id
+    later_id = reassessed_after_commitments(site, cast, team, "Workshop pages team, a year on")
     facilitator = site.client(cast.facilitator)
     page = f"/assessments/{later_id}/progress"
     shown = facilitator.get(page).text
