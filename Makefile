@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+NODE_TOOLS := tests/node/node_modules/.installed
+
 .PHONY: run test lint bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
@@ -27,7 +29,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint
+# The browser accessibility audit (axe-core) and the single sign-on tests' OpenID provider (oidc-provider) come from
+# the npm registry, pinned by tests/node/package-lock.json. Without Node.js those tests skip (CI installs it).
+$(NODE_TOOLS): tests/node/package.json tests/node/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --loglevel=error && touch $@; \
+		else echo "make: npm not found; the accessibility and single sign-on tests will skip"; fi
+
+test: lint $(NODE_TOOLS)
 	$(BIN)/python -m pytest
 
 # The web benchmark drives the server with wrk (Debian package `wrk`), a load generator light enough to leave the CPU
@@ -38,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) tests/node/node_modules build dist .mypy_cache .pytest_cache .ruff_cache .hypothesis
