@@ -86,6 +86,28 @@ class Settings(BaseSettings):
     #: This installation's name in exported benchmark datasets; empty: the host name of CXM_BASE_URL.
     installation_name: str = Field(default="", max_length=200)
 
+    #: Single sign-on for the whole installation (docs/sso.md): an OpenID Connect provider that anyone may sign in
+    #: with. Empty issuer: none. The client secret comes from the environment only, never from a form.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    #: The provider's name on the sign-in button ("Sign in with ...").
+    oidc_name: str = Field(default="single sign-on", max_length=100)
+    oidc_scopes: str = "openid email profile"
+    #: The ID token (or userinfo) claim that lists the person's groups.
+    oidc_groups_claim: str = "groups"
+    #: Groups of the installation's provider that give roles in organizations, as JSON:
+    #: ``{"cx-leads": {"3": "owner"}, "cx-team": {"3": "facilitator"}}`` (group -> organization id -> role). When set,
+    #: a person in none of these groups is not signed in.
+    oidc_group_roles: dict[str, dict[int, str]] = Field(default_factory=dict)
+    #: How far the provider's clock may be from ours (seconds) before an ID token counts as expired or not yet valid.
+    oidc_clock_skew_seconds: int = Field(default=60, ge=0, le=600)
+    #: Seconds to wait for the provider (discovery, keys, token exchange).
+    oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: Installation owners who may still sign in with a password when an organization of theirs has turned passwords
+    #: off ("break glass"), as a comma-separated list of e-mail addresses. Each such sign-in is logged and audited.
+    sso_break_glass: str = ""
+
     @field_validator("benchmark_min_cohort")
     @classmethod
     def _min_cohort(cls, value: int) -> int:
@@ -107,6 +129,24 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"CXM_TRUSTED_PROXIES: {entry!r} is not an address or network") from None
         return value
+
+    @field_validator("oidc_group_roles")
+    @classmethod
+    def _group_roles(cls, value: dict[str, dict[int, str]]) -> dict[str, dict[int, str]]:
+        from cxmaturity.storage.tables import ROLES
+
+        for group, grants in value.items():
+            for organization_id, role in grants.items():
+                if role not in ROLES:
+                    raise ValueError(
+                        f"CXM_OIDC_GROUP_ROLES: group {group!r}, organization {organization_id}: {role!r} is not a "
+                        f"role ({', '.join(ROLES)})"
+                    )
+        return value
+
+    def break_glass_list(self) -> set[str]:
+        """Return CXM_SSO_BREAK_GLASS as a set of lower-case addresses."""
+        return {part.strip().lower() for part in self.sso_break_glass.split(",") if part.strip()}
 
     def proxy_list(self) -> list[str]:
         """Return CXM_TRUSTED_PROXIES as a list (empty: no forwarded header is believed)."""

@@ -119,14 +119,18 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     return user
 
 
-def start_session(db: Session, user: User, days: int) -> tuple[str, UserSession]:
-    """Create a new session (a fresh token at every sign-in, so a planted cookie is never reused)."""
+def start_session(db: Session, user: User, days: int, method: str = "password") -> tuple[str, UserSession]:
+    """Create a new session (a fresh token at every sign-in, so a planted cookie is never reused).
+
+    ``method`` records how the person signed in ("password", or "sso:" and the provider's key).
+    """
     token = new_token()
     session = UserSession(
         token_hash=digest(token),
         user_id=user.id,
         csrf_token=new_token(),
         expires_at=datetime.now(UTC) + timedelta(days=days),
+        method=method,
     )
     db.add(session)
     return token, session

@@ -115,6 +115,44 @@ class UserSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+    #: How the session was started: "password", or "sso:" and the provider's key (services/sso.py). Turning password
+    #: sign-in off for an organization ends its members' password sessions.
+    method: Mapped[str] = mapped_column(String(40), default="password", server_default="password")
+
+
+class SsoProvider(Base):
+    """An organization's own OpenID Connect provider (docs/sso.md); the installation's comes from the environment.
+
+    The client secret is stored to exchange codes with the provider and is never shown back (forms say only whether
+    one is set).
+    """
+
+    __tablename__ = "sso_provider"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(200))
+    client_secret: Mapped[str] = mapped_column(String(500), default="")
+    groups_claim: Mapped[str] = mapped_column(String(100), default="groups")
+    #: IdP group -> role in the organization; a person in none of them is not signed in.
+    group_roles: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: False: members must sign in with single sign-on (the installation's break-glass owners excepted).
+    password_signin: Mapped[bool] = mapped_column(default=True, server_default=true())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SsoIdentity(Base):
+    """An account's identity at an OpenID provider: the issuer and the provider's stable subject id (``sub``)."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ApiToken(Base):

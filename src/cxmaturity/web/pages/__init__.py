@@ -17,6 +17,7 @@ from cxmaturity.web.pages import (
     reports,
     respond,
     results,
+    sso,
     workshops,
 )
 
@@ -27,6 +28,7 @@ for module in (
     respond,
     quick,
     auth,
+    sso,
     joining,
     organizations,
     assessments,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
-from cxmaturity.services import accounts, organizations
+from cxmaturity.services import accounts, organizations, sso
 from cxmaturity.services.access import organizations_of
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.web import known_devices, throttling
@@ -25,12 +25,12 @@ from cxmaturity.web.context import (
 router = APIRouter()
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only local paths: an open redirect would let a phishing link bounce through this site."""
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
-def _start(request: Request, response: Response, token: str) -> None:
+def start_browser_session(request: Request, response: Response, token: str) -> None:
     settings = settings_of(request)
     response.set_cookie(
         SESSION_COOKIE,
@@ -61,9 +61,22 @@ def home(request: Request) -> Response:
 SIGNED_UP = "If this e-mail address had no account, it has one now. Sign in with it and your password."
 
 
+def _sso_button(request: Request) -> str | None:
+    """The installation's provider's name for the sign-in page's button, or None without one."""
+    provider = sso.installation_provider(settings_of(request))
+    return provider.client.name if provider else None
+
+
 @router.get("/signin")
 def signin_page(request: Request, next: str = "/", signed_up: bool = False) -> Response:
-    return render(request, "signin.html", next=_safe_next(next), email="", notice=SIGNED_UP if signed_up else None)
+    return render(
+        request,
+        "signin.html",
+        next=safe_next(next),
+        email="",
+        notice=SIGNED_UP if signed_up else None,
+        sso_name=_sso_button(request),
+    )
 
 
 @router.post("/signin")
@@ -87,8 +100,9 @@ def signin(
             status_code=429,
             error=f"Too many failed sign-ins. Try again in {blocked.minutes} minute"
             f"{'s' if blocked.minutes > 1 else ''}.",
-            next=_safe_next(next),
+            next=safe_next(next),
             email=email,
+            sso_name=_sso_button(request),
         )
         response.headers.update(throttling.retry_after(blocked))
         return response
@@ -100,21 +114,35 @@ def signin(
                 "signin.html",
                 status_code=400,
                 error="E-mail or password is wrong.",
-                next=_safe_next(next),
+                next=safe_next(next),
                 email=email,
+                sso_name=_sso_button(request),
+            )
+        # Told only after the right password: the refusal names the organization, which a guesser must not learn.
+        if refusal := sso.password_refusal(db, settings_of(request), user):
+            throttling.signin_succeeded(db, attempt)
+            return render(
+                request,
+                "signin.html",
+                status_code=403,
+                error=refusal.message,
+                sso_url=refusal.signin_url + (f"?next={quote(safe_next(next), safe='/')}" if next != "/" else ""),
+                next=safe_next(next),
+                email=email,
+                sso_name=_sso_button(request),
             )
         throttling.signin_succeeded(db, attempt)
         token, _ = accounts.start_session(db, user, settings_of(request).session_days)
         device = known_devices.cookie_for(settings_of(request), user)
-    response = redirect(_safe_next(next))
-    _start(request, response, token)
+    response = redirect(safe_next(next))
+    start_browser_session(request, response, token)
     known_devices.remember(response, settings_of(request), device)
     return response
 
 
 @router.get("/signup")
 def signup_page(request: Request, next: str = "/") -> Response:
-    return render(request, "signup.html", name="", email="", next=_safe_next(next))
+    return render(request, "signup.html", name="", email="", next=safe_next(next))
 
 
 @router.post("/signup")
@@ -127,7 +155,7 @@ def signup(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     check_csrf(request, None, csrf_token)
-    next = _safe_next(next)
+    next = safe_next(next)
     with unit_of_work(request) as db:
         blocked = throttling.start_signup(request, db)
     if blocked:
