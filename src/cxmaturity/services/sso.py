@@ -64,14 +64,16 @@ class Provider:
         return self.organization_id is not None or bool(self.group_roles)
 
 
-def _client(settings: Settings, key: str, name: str, issuer: str, client_id: str, secret: str) -> Client:
+def _client(
+    settings: Settings, key: str, name: str, issuer: str, client_id: str, secret: str, scopes: str
+) -> Client:
     return Client(
         key=key,
         name=name,
         issuer=issuer,
         client_id=client_id,
         client_secret=secret,
-        scopes=settings.oidc_scopes,
+        scopes=scopes,
         redirect_uri=settings.base_url.rstrip("/") + CALLBACK_PATH,
         timeout=settings.oidc_timeout_seconds,
         clock_skew=settings.oidc_clock_skew_seconds,
@@ -89,6 +91,7 @@ def installation_provider(settings: Settings) -> Provider | None:
         settings.oidc_issuer,
         settings.oidc_client_id,
         settings.oidc_client_secret,
+        settings.oidc_scopes,
     )
     return Provider(client, settings.oidc_groups_claim, settings.oidc_group_roles, None)
 
@@ -103,7 +106,13 @@ def organization_provider(db: Session, settings: Settings, organization_id: int)
     if row is None:
         return None
     client = _client(
-        settings, organization_key(organization_id), row.name, row.issuer, row.client_id, row.client_secret
+        settings,
+        organization_key(organization_id),
+        row.name,
+        row.issuer,
+        row.client_id,
+        row.client_secret,
+        row.scopes,
     )
     roles = {group: {organization_id: role} for group, role in row.group_roles.items()}
     return Provider(client, row.groups_claim, roles, organization_id)
@@ -311,6 +320,7 @@ class SettingsView:
     issuer: str
     client_id: str
     secret_set: bool
+    scopes: str
     groups_claim: str
     group_roles_text: str
     password_signin: bool
@@ -329,6 +339,7 @@ def settings_view(db: Session, settings: Settings, actor: Actor, organization_id
         issuer=row.issuer if row else "",
         client_id=row.client_id if row else "",
         secret_set=bool(row and row.client_secret),
+        scopes=row.scopes if row else "openid email profile",
         groups_claim=row.groups_claim if row else "groups",
         group_roles_text="\n".join(f"{group} = {role}" for group, role in (row.group_roles if row else {}).items()),
         password_signin=row.password_signin if row else True,
@@ -370,6 +381,7 @@ def save_settings(
     issuer: str,
     client_id: str,
     client_secret: str,
+    scopes: str,
     groups_claim: str,
     group_roles: str,
 ) -> SsoProvider:
@@ -380,6 +392,9 @@ def save_settings(
         raise Invalid("the issuer is the provider's address, starting with https://", field="issuer")
     if not client_id:
         raise Invalid("enter the client id the provider gave this site", field="client_id")
+    scope_list = scopes.split()
+    if "openid" not in scope_list:
+        raise Invalid("the scopes must include 'openid' (it is what makes the sign-in OpenID Connect)", field="scopes")
     mapping = parse_group_roles(group_roles)
     if not mapping:
         raise Invalid("map at least one group to a role: without one, no one could sign in", field="group_roles")
@@ -394,6 +409,7 @@ def save_settings(
         row.client_secret = client_secret.strip()[:500]
     elif row.client_secret is None:
         row.client_secret = ""
+    row.scopes = " ".join(scope_list)[:300]
     row.groups_claim = groups_claim.strip()[:100] or "groups"
     row.group_roles = mapping
     row.updated_at = datetime.now(UTC)

@@ -134,6 +134,8 @@ class SsoProvider(Base):
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(200))
     client_secret: Mapped[str] = mapped_column(String(500), default="")
+    #: Scopes asked for, space-separated ("openid" first; some providers need "groups" to send the groups claim).
+    scopes: Mapped[str] = mapped_column(String(300), default="openid email profile")
     groups_claim: Mapped[str] = mapped_column(String(100), default="groups")
     #: IdP group -> role in the organization; a person in none of them is not signed in.
     group_roles: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -159,6 +159,7 @@ def save_settings(
     issuer: Annotated[str, Form(max_length=500)] = "",
     client_id: Annotated[str, Form(max_length=200)] = "",
     client_secret: Annotated[str, Form(max_length=500)] = "",
+    scopes: Annotated[str, Form(max_length=300)] = "openid email profile",
     groups_claim: Annotated[str, Form(max_length=100)] = "groups",
     group_roles: Annotated[str, Form(max_length=20_000)] = "",
     remove: Annotated[str, Form(max_length=10)] = "",
@@ -180,6 +181,7 @@ def save_settings(
                     issuer=issuer,
                     client_id=client_id,
                     client_secret=client_secret,
+                    scopes=scopes,
                     groups_claim=groups_claim,
                     group_roles=group_roles,
                 )

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("issuer", sa.String(length=500), nullable=False),
         sa.Column("client_id", sa.String(length=200), nullable=False),
         sa.Column("client_secret", sa.String(length=500), nullable=False),
+        sa.Column("scopes", sa.String(length=300), nullable=False),
         sa.Column("groups_claim", sa.String(length=100), nullable=False),
         sa.Column("group_roles", sa.JSON(), nullable=False),
         sa.Column("password_signin", sa.Boolean(), server_default=sa.true(), nullable=False),
