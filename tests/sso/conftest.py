@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import httpx
-import pytest
 
 from tests.support.node_tools import node_executable, package_dir
 
@@ -60,7 +59,7 @@ def start_provider(
     id_token_ttl: int = 3600,
     log_dir: Path | None = None,
 ) -> Iterator[Provider]:
-    """Run the provider until the block ends; ``issuer_host`` may name it otherwise than its address (a wrong issuer)."""
+    """Run the provider until the block ends; ``issuer_host`` may name it otherwise than its address (wrong issuer)."""
     node = node_executable()
     package = package_dir("oidc-provider")
     port = free_port()
@@ -119,7 +118,8 @@ def idp_login(authorization_url: str, login: str, callback_prefix: str) -> str:
                 url = urljoin(url, response.headers["location"])
                 continue
             action = FORM_ACTION.search(response.text)
-            assert response.status_code == 200 and action, f"unexpected page at the provider: {response.text[:500]}"
+            assert response.status_code == 200, response.text[:500]
+            assert action, f"no sign-in form at the provider: {response.text[:500]}"
             form = {"prompt": "login", "login": login, "password": "any password"}
             posted = browser.post(urljoin(url, action.group(1)), data=form)
             assert posted.status_code in (302, 303), posted.text[:500]

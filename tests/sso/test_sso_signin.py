@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -69,7 +70,7 @@ def _begin(client: WebClient, path: str = "/sso/start") -> str:
     return response.headers["location"]
 
 
-def _finish(client: WebClient, callback_url: str) -> object:
+def _finish(client: WebClient, callback_url: str) -> httpx.Response:
     assert callback_url.startswith(CALLBACK), callback_url
     return client.get(callback_url.removeprefix("https://testserver"))
 
@@ -91,12 +92,13 @@ def _counts(site: Site, email: str) -> tuple[int, int, int]:
         return 1, memberships or 0, sessions or 0
 
 
-def _assert_refused(response: object, code: str, phrase: str, caplog: pytest.LogCaptureFixture) -> None:
-    assert response.status_code in (400, 502), response.text  # type: ignore[attr-defined]
-    text = response.text  # type: ignore[attr-defined]
-    assert f'data-code="{code}"' in text and phrase in text
+def _assert_refused(response: httpx.Response, code: str, phrase: str, caplog: pytest.LogCaptureFixture) -> None:
+    assert response.status_code in (400, 502), response.text
+    text = response.text
+    assert f'data-code="{code}"' in text
+    assert phrase in text
     assert "Traceback" not in text
-    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")  # type: ignore[attr-defined]
+    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
     assert any(f"sso sign-in refused [{code}]" in record.getMessage() for record in caplog.records), caplog.text
 
 
@@ -105,26 +107,34 @@ def test_it_sends_the_browser_with_pkce_state_and_nonce(installation: Installati
     url = _begin(client)
     query = parse_qs(urlsplit(url).query)
     assert url.startswith(installation.provider.url + "/auth?")
-    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
-    assert query["response_type"] == ["code"] and query["client_id"] == [CLIENT_ID]
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) == 43
+    assert query["response_type"] == ["code"]
+    assert query["client_id"] == [CLIENT_ID]
     assert query["redirect_uri"] == [CALLBACK]
-    assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
+    assert len(query["state"][0]) >= 32
+    assert len(query["nonce"][0]) >= 32
     # The verifier itself never leaves the server except in the browser's signed, HttpOnly cookie.
     cookie = client.cookies.get("cxm_sso")
-    assert cookie and query["state"][0] not in cookie
+    assert cookie
+    assert query["state"][0] not in cookie
 
 
 def test_it_creates_an_account_with_the_role_its_group_gives(installation: Installation) -> None:
     site = installation.site
     client = site.client()
-    back = idp_login(_begin(client, "/sso/start?next=/orgs/%d" % installation.organization), "alice", CALLBACK)
+    back = idp_login(_begin(client, f"/sso/start?next=/orgs/{installation.organization}"), "alice", CALLBACK)
     response = _finish(client, back)
-    assert response.status_code == 303 and response.headers["location"] == f"/orgs/{installation.organization}"
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/orgs/{installation.organization}"
     page = client.get(f"/orgs/{installation.organization}")
-    assert page.status_code == 200 and "SSO Company" in page.text
+    assert page.status_code == 200
+    assert "SSO Company" in page.text
     with transaction(site.sessions) as db:
         user = db.scalar(select(User).where(User.email == "alice@sso.example"))
-        assert user is not None and user.name == "Alice Anders" and user.password_hash == ""
+        assert user is not None
+        assert user.name == "Alice Anders"
+        assert user.password_hash == ""
         role = db.scalar(
             select(Membership.role).where(
                 Membership.user_id == user.id, Membership.organization_id == installation.organization
@@ -211,7 +221,8 @@ def test_a_wrong_issuer_signs_no_one_in(
         finally:
             site.settings.oidc_issuer = saved
     _assert_refused(response, "wrong_issuer", "the provider calls itself by another name", caplog)
-    assert "localhost" in caplog.text and idp.url in caplog.text
+    assert "localhost" in caplog.text
+    assert idp.url in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -250,9 +261,7 @@ def test_a_small_clock_difference_is_allowed(
 ) -> None:
     site = installation.site
     accounts_ = {"dave": {"email": f"dave-{site.backend}@sso.example", "groups": ["cx-team"]}}
-    with start_provider(
-        [CALLBACK], accounts=accounts_, clock_offset=20, log_dir=tmp_path_factory.mktemp("idp")
-    ) as idp:
+    with start_provider([CALLBACK], accounts=accounts_, clock_offset=20, log_dir=tmp_path_factory.mktemp("idp")) as idp:
         saved = site.settings.oidc_issuer
         site.settings.oidc_issuer = idp.issuer
         try:
@@ -274,7 +283,8 @@ def test_an_unreachable_provider_is_said_so(installation: Installation, caplog: 
     finally:
         site.settings.oidc_issuer = saved
     assert response.status_code == 502
-    assert "could not be reached" in response.text and "Traceback" not in response.text
+    assert "could not be reached" in response.text
+    assert "Traceback" not in response.text
     assert "sso sign-in refused [provider_unreachable]" in caplog.text
 
 
@@ -283,7 +293,8 @@ def test_without_a_provider_the_start_says_so(site: Site) -> None:
     try:
         client = site.client()
         response = client.get("/sso/start")
-        assert response.status_code == 404 and "Single sign-on is not set up here" in response.text
+        assert response.status_code == 404
+        assert "Single sign-on is not set up here" in response.text
         assert "Sign in with" not in client.get("/signin").text
         assert client.get("/sso/orgs/999999").status_code == 404
     finally:
@@ -292,4 +303,5 @@ def test_without_a_provider_the_start_says_so(site: Site) -> None:
 
 def test_the_sign_in_page_offers_the_installation_provider(installation: Installation) -> None:
     page = installation.site.client().get("/signin?next=/orgs/1")
-    assert "Sign in with Test IdP" in page.text and 'href="/sso/start?next=/orgs/1"' in page.text
+    assert "Sign in with Test IdP" in page.text
+    assert 'href="/sso/start?next=/orgs/1"' in page.text

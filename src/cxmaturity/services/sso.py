@@ -64,9 +64,7 @@ class Provider:
         return self.organization_id is not None or bool(self.group_roles)
 
 
-def _client(
-    settings: Settings, key: str, name: str, issuer: str, client_id: str, secret: str, scopes: str
-) -> Client:
+def _client(settings: Settings, key: str, name: str, issuer: str, client_id: str, secret: str, scopes: str) -> Client:
     return Client(
         key=key,
         name=name,
