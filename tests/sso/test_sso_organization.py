@@ -4,7 +4,9 @@ sign-in off (with the installation's break-glass owners still let in), on SQLite
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -161,12 +163,37 @@ def test_it_never_takes_over_an_existing_account_by_its_address(company: Company
     assert refused.status_code == 400
     assert 'data-code="account_exists"' in refused.text
     assert _role(company, company.emails["erin"]) is None
-    # Signed in with the account's password, the same sign-in connects the two.
-    signed = client.submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD})
+    # The refusal offers the password sign-in, which leads on to connecting the two, once the person confirms.
+    connect = f"/sso/orgs/{company.organization}/connect"
+    assert f'href="/signin?next={connect}"' in refused.text
+    signed = client.submit(
+        "/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD, "next": connect}
+    )
     assert signed.status_code == 303
-    connected = _sign_in(client, company, "erin")
+    assert signed.headers["location"] == connect
+    page = client.get(connect)
+    assert page.status_code == 200
+    assert "Continue to Company IdP" in page.text
+    link = re.search(r'id="sso-connect-continue" href="([^"]+)"', page.text)
+    assert link is not None
+    start = client.get(html.unescape(link.group(1)))
+    assert start.status_code == 303
+    back = idp_login(start.headers["location"], "erin", CALLBACK)
+    connected = client.get(back.removeprefix("https://testserver"))
     assert connected.status_code == 303, connected.text
     assert _role(company, company.emails["erin"]) == "viewer"
+
+
+def test_a_bare_link_never_connects_a_signed_in_account(company: Company, cast: Cast) -> None:
+    """Another site could send a signed-in person through a provider that signs everyone in as the attacker."""
+    victim = company.site.client(cast.viewer)
+    response = victim.get(f"/sso/orgs/{company.organization}?next=/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert "cxm_sso" not in response.headers.get("set-cookie", "")
+    forged = victim.get(f"/sso/orgs/{company.organization}?connect={'0' * 32}")
+    assert forged.status_code == 303
+    assert "cxm_sso" not in forged.headers.get("set-cookie", "")
 
 
 def test_password_sign_in_can_be_turned_off_and_break_glass_still_works(company: Company) -> None:
@@ -179,8 +206,13 @@ def test_password_sign_in_can_be_turned_off_and_break_glass_still_works(company:
     refused = owner.submit(page, page + "/passwords", {"password_signin": "off"})
     assert refused.status_code == 409
     assert "sign in through single sign-on first" in refused.text
-    # Signed in through it (the owner's account gets connected), the owner may.
-    assert _sign_in(owner, company, "olivia").status_code == 303
+    # Signed in through it (the settings page's button connects the owner's account), the owner may.
+    link = re.search(r'id="sso-connect" href="([^"]+)"', owner.get(page).text)
+    assert link is not None
+    start = owner.get(html.unescape(link.group(1)))
+    assert start.status_code == 303
+    back = idp_login(start.headers["location"], "olivia", CALLBACK)
+    assert owner.get(back.removeprefix("https://testserver")).status_code == 303
     assert _role(company, company.emails["olivia"]) == "owner"
     erin = site.client()
     assert erin.submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD}).status_code == 303
@@ -213,5 +245,5 @@ def test_password_sign_in_can_be_turned_off_and_break_glass_still_works(company:
         assert f"sso:org:{company.organization}" in methods
     # Allowing passwords again lets members back in with them.
     assert owner.submit(page, page + "/passwords", {"password_signin": "on"}).status_code == 303
-    back = site.client().submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD})
-    assert back.status_code == 303
+    returned = site.client().submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD})
+    assert returned.status_code == 303

@@ -98,6 +98,10 @@ def organization_key(organization_id: int) -> str:
     return f"org:{organization_id}"
 
 
+def has_own_provider(db: Session, organization_id: int) -> bool:
+    return db.scalar(select(SsoProvider.id).where(SsoProvider.organization_id == organization_id)) is not None
+
+
 def organization_provider(db: Session, settings: Settings, organization_id: int) -> Provider | None:
     """Return the organization's own provider, or None."""
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
@@ -218,8 +222,8 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
             return existing
         raise SignInRefused(
             "account_exists",
-            f"An account with the address {identity.email} exists already. Sign in with its password, then open your "
-            "organization's single sign-on link again to connect the two.",
+            f"An account with the address {identity.email} exists already. Sign in with its password first; you will "
+            "then be asked to connect it.",
             f"{identity.email} has an account not yet connected to {provider.key}; connecting needs a signed-in "
             "browser" + ("" if provider.organization_id is not None else " or a verified address"),
         )

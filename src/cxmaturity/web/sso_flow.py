@@ -78,6 +78,15 @@ def decode(settings: Settings, value: str | None) -> Flow | None:
     return flow
 
 
+def connect_token(settings: Settings, session_csrf: str) -> str:
+    """Return the token that lets a signed-in browser connect its account to a provider (bound to its session).
+
+    Connecting is never done by a bare link: another site could send a signed-in person through a provider that signs
+    everyone in as the attacker's identity, which would then open the person's account.
+    """
+    return sign(_secret(settings), "connect:" + session_csrf)[:32]
+
+
 def remember(response: Response, settings: Settings, flow: Flow) -> None:
     response.set_cookie(
         COOKIE,

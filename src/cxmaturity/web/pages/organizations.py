@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
-from cxmaturity.services import access, assessments, audit, branding, member_invitations, organizations
+from cxmaturity.services import access, assessments, audit, branding, member_invitations, organizations, sso
 from cxmaturity.services.errors import ServiceError, TooMany
 from cxmaturity.storage.tables import ROLES
 from cxmaturity.web import joining
@@ -51,6 +51,7 @@ def _page(request: Request, organization_id: int, status_code: int = 200, **extr
             pending=member_invitations.pending(db, who.actor, organization_id) if role == "owner" else [],
             roles=ROLES,
             valid_days=member_invitations.VALID_DAYS,
+            sso_connect=sso.has_own_provider(db, organization_id),
             **extra,
         )
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request, Response
 from cxmaturity.services import access, accounts, sso
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.services.oidc import SignInRefused, authorization_url, complete
+from cxmaturity.services.tokens import same
 from cxmaturity.web import sso_flow
 from cxmaturity.web.context import (
     SESSION_COOKIE,
@@ -37,13 +38,17 @@ _STATUS = {"provider_unreachable": 502, "not_configured": 404}
 
 def _refused(request: Request, exc: SignInRefused, provider: str) -> Response:
     log.warning("sso sign-in refused [%s] provider=%s: %s", exc.code, provider, exc.reason)
+    organization_id = int(provider[4:]) if provider.startswith("org:") else None
+    # Someone with a password account is asked to sign in with it and then to connect the two.
+    connect = f"/sso/orgs/{organization_id}/connect" if exc.code == "account_exists" and organization_id else None
     response = render(
         request,
         "sso_error.html",
         status_code=_STATUS.get(exc.code, 400),
         message=exc.message,
         code=exc.code,
-        restart=sso.start_path(int(provider[4:])) if provider.startswith("org:") else "/sso/start",
+        restart=sso.start_path(organization_id),
+        password_signin=f"/signin?next={connect}" if connect else "/signin",
     )
     sso_flow.forget(response, settings_of(request))
     return response
@@ -58,12 +63,18 @@ def _not_configured(key: str) -> SignInRefused:
     )
 
 
-def _start(request: Request, key: str, next: str) -> Response:
+def _start(request: Request, key: str, next: str, connect: str) -> Response:
     settings = settings_of(request)
     with unit_of_work(request) as db:
         provider = sso.provider_for(db, settings, key)
         who = signed_in(request, db)
-        linking = who.user.id if who is not None else None
+        linking = None
+        if who is not None:
+            # A signed-in browser connects its account only with its session's own token (a page of this site
+            # shows the link); a bare link from elsewhere changes nothing.
+            if not same(connect, sso_flow.connect_token(settings, who.session.csrf_token)):
+                return redirect(safe_next(next))
+            linking = who.user.id
     if provider is None:
         return _refused(request, _not_configured(key), key)
     try:
@@ -77,15 +88,34 @@ def _start(request: Request, key: str, next: str) -> Response:
 
 
 @router.get("/sso/start")
-def start_installation(request: Request, next: str = "/") -> Response:
-    """Sign in with the installation's provider (CXM_OIDC_ISSUER)."""
-    return _start(request, sso.INSTALLATION, next)
+def start_installation(request: Request, next: str = "/", connect: str = "") -> Response:
+    """Sign in with the installation's provider (CXM_OIDC_ISSUER); ``connect`` connects the signed-in account."""
+    return _start(request, sso.INSTALLATION, next, connect)
 
 
 @router.get("/sso/orgs/{organization_id}")
-def start_organization(request: Request, organization_id: int, next: str = "/") -> Response:
+def start_organization(request: Request, organization_id: int, next: str = "/", connect: str = "") -> Response:
     """Sign in with an organization's own provider (the link its owners hand out)."""
-    return _start(request, sso.organization_key(organization_id), next)
+    return _start(request, sso.organization_key(organization_id), next, connect)
+
+
+@router.get("/sso/orgs/{organization_id}/connect")
+def connect_page(request: Request, organization_id: int) -> Response:
+    """Ask a signed-in person whether to connect their account to the organization's provider."""
+    settings = settings_of(request)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        provider = sso.organization_provider(db, settings, organization_id)
+        if provider is None:
+            return _refused(request, _not_configured(sso.organization_key(organization_id)), "installation")
+        token = sso_flow.connect_token(settings, who.session.csrf_token)
+        return render(
+            request,
+            "sso_connect.html",
+            who,
+            provider_name=provider.client.name,
+            url=f"{sso.start_path(organization_id)}?connect={token}&next=/orgs/{organization_id}",
+        )
 
 
 @router.get("/sso/callback")
@@ -142,6 +172,7 @@ def _settings_page(request: Request, organization_id: int, status_code: int = 20
             org=org,
             view=view,
             signed_in_with_sso=who.session.method.startswith("sso:"),
+            connect=sso_flow.connect_token(settings_of(request), who.session.csrf_token),
             **extra,
         )
 
