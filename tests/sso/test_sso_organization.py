@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from cxmaturity.services import accounts, organizations
+from cxmaturity.services import accounts, organizations, sso
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import AuditEvent, Membership, SsoProvider, User, UserSession
@@ -39,7 +39,7 @@ class Company:
 @pytest.fixture(scope="module")
 def company(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
     suffix = secrets.token_hex(3)
-    emails = {login: f"{login}-{suffix}@company.example" for login in ("olivia", "victor", "erin", "mallory")}
+    emails = {login: f"{login}-{suffix}@company.example" for login in ("olivia", "victor", "erin", "mallory", "pat")}
     people = {
         "olivia": {"email": emails["olivia"], "groups": ["cx-leads"]},
         "victor": {"email": emails["victor"], "name": "Victor V", "groups": ["cx-team"]},
@@ -49,25 +49,30 @@ def company(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Co
     with transaction(site.sessions) as db:
         owner = accounts.sign_up(db, emails["olivia"], PASSWORD, "Olivia")
         accounts.sign_up(db, emails["erin"], PASSWORD, "Erin")
+        pat = accounts.sign_up(db, emails["pat"], PASSWORD, "Pat")  # a member who signs in with a password
         db.flush()
         org = organizations.create(db, Actor(owner.id), f"Company {suffix}")
         db.flush()
+        db.add(Membership(user_id=pat.id, organization_id=org.id, role="viewer"))
         ids = org.id, owner.id
     with start_provider([CALLBACK], accounts=people, log_dir=tmp_path_factory.mktemp("idp")) as provider:
+        with transaction(site.sessions) as db:
+            sso.save_settings(db, Actor(ids[1]), ids[0], **SETTINGS, issuer=provider.issuer)
         yield Company(site, provider, ids[0], ids[1], emails)
 
 
+SETTINGS = {
+    "name": "Company IdP",
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+    "scopes": "openid email profile groups",
+    "groups_claim": "groups",
+    "group_roles": "cx-team = viewer\ncx-leads = owner",
+}
+
+
 def _setup(company: Company, client: WebClient, **changes: str) -> httpx.Response:
-    form = {
-        "name": "Company IdP",
-        "issuer": company.provider.issuer,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "scopes": "openid email profile groups",
-        "groups_claim": "groups",
-        "group_roles": "cx-team = viewer\ncx-leads = owner",
-        **changes,
-    }
+    form = {**SETTINGS, "issuer": company.provider.issuer, **changes}
     page = f"/orgs/{company.organization}/sso"
     return client.submit(page, page, form)
 
@@ -214,20 +219,20 @@ def test_password_sign_in_can_be_turned_off_and_break_glass_still_works(company:
     back = idp_login(start.headers["location"], "olivia", CALLBACK)
     assert owner.get(back.removeprefix("https://testserver")).status_code == 303
     assert _role(company, company.emails["olivia"]) == "owner"
-    erin = site.client()
-    assert erin.submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD}).status_code == 303
+    pat = site.client()
+    assert pat.submit("/signin", "/signin", {"email": company.emails["pat"], "password": PASSWORD}).status_code == 303
     assert owner.submit(page, page + "/passwords", {"password_signin": "off"}).status_code == 303
     assert "turned off" in owner.get(page).text
     # Members' password sessions ended; their passwords no longer sign them in.
-    assert erin.get(f"/orgs/{company.organization}").status_code == 303
+    assert pat.get(f"/orgs/{company.organization}").status_code == 303
     again = site.client()
-    response = again.submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD})
+    response = again.submit("/signin", "/signin", {"email": company.emails["pat"], "password": PASSWORD})
     assert response.status_code == 403
     assert "requires single sign-on" in response.text
     assert f'href="/sso/orgs/{company.organization}"' in response.text
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
     # A wrong password is answered as before: the refusal names the organization only to who knows the password.
-    wrong = again.submit("/signin", "/signin", {"email": company.emails["erin"], "password": "not the password!"})
+    wrong = again.submit("/signin", "/signin", {"email": company.emails["pat"], "password": "not the password!"})
     assert wrong.status_code == 400
     assert "requires single sign-on" not in wrong.text
     # The installation's break-glass owner still signs in with a password, and it is audited.
@@ -245,5 +250,5 @@ def test_password_sign_in_can_be_turned_off_and_break_glass_still_works(company:
         assert f"sso:org:{company.organization}" in methods
     # Allowing passwords again lets members back in with them.
     assert owner.submit(page, page + "/passwords", {"password_signin": "on"}).status_code == 303
-    returned = site.client().submit("/signin", "/signin", {"email": company.emails["erin"], "password": PASSWORD})
+    returned = site.client().submit("/signin", "/signin", {"email": company.emails["pat"], "password": PASSWORD})
     assert returned.status_code == 303
