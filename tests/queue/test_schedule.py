@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from cxmaturity.services import assessments, outbox, schedule
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Assessment, Invitation, MailRecipient
+from cxmaturity.storage.tables import Assessment, Invitation, MailRecipient, OutboxMessage
 from tests.support.queue import drain, mail_settings
 from tests.support.smtp import LINK, smtp_server
 from tests.web.conftest import Cast, Site
@@ -52,9 +52,7 @@ def _at(site: Site, moment: datetime) -> list[int]:
     clock is ahead of the real one)."""
     queued = schedule.follow_up(site.sessions, moment)
     with transaction(site.sessions) as db:
-        db.execute(
-            update(outbox.OutboxMessage).where(outbox.OutboxMessage.id.in_(queued)).values(due_at=datetime.now(UTC))
-        )
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(queued)).values(due_at=datetime.now(UTC)))
     return queued
 
 
@@ -128,8 +126,8 @@ def test_it_opens_a_draft_at_its_time_and_sends_its_invitations_then(site: Site,
         schedule.follow_up(site.sessions, opens + timedelta(minutes=1))
         with transaction(site.sessions) as db:  # its opening time has come
             db.execute(
-                update(outbox.OutboxMessage)
-                .where(outbox.OutboxMessage.assessment_id == assessment_id)
+                update(OutboxMessage)
+                .where(OutboxMessage.assessment_id == assessment_id)
                 .values(due_at=datetime.now(UTC))
             )
         drain(site)

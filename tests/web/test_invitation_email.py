@@ -269,6 +269,4 @@ def test_it_keeps_the_link_sealed(site: Site, cast: Cast) -> None:
     assert token is not None
     assert sealing.unseal("another-secret-" + "y" * 40, recipient.sealed_token) is None
     with transaction(site.sessions) as db:  # leave nothing queued for the other tests' servers
-        db.execute(
-            update(OutboxMessage).where(OutboxMessage.assessment_id == assessment_id).values(status="cancelled")
-        )
+        db.execute(update(OutboxMessage).where(OutboxMessage.assessment_id == assessment_id).values(status="cancelled"))

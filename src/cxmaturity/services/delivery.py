@@ -24,14 +24,14 @@ commit and the dot on SQLite. docs/mail.md states this.
 from __future__ import annotations
 
 import secrets
-import select
+import select as selectors
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.services import mail, sealing
@@ -66,6 +66,20 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
     return min(timedelta(seconds=seconds), MAX_BACKOFF)
 
 
+#: Seconds an assessment's message context (title, inviter, closing time) is reused.
+CONTEXT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Context:
+    organization: str
+    title: str
+    inviter: str
+    minutes: int | None
+    closes: str
+    read_at: float
+
+
 @dataclass(frozen=True)
 class _Claimed:
     claim: str
@@ -86,6 +100,7 @@ class Deliverer:
         self.sessions = sessions
         self._hand_over = hand_over or self._committed_hand_over
         self._smtp: dict[int, SmtpSession] = {}
+        self._contexts: dict[int, _Context] = {}
 
     def close(self) -> None:
         for session in self._smtp.values():
@@ -126,16 +141,31 @@ class Deliverer:
                 .values(status="sending", claim=claim, claimed_at=now, attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]
-            row = db.get(OutboxMessage, message_id, populate_existing=True)
-            if row is None:
+            # One query for everything the message needs (a worker sends many; each round trip counts).
+            found = db.execute(
+                select(
+                    OutboxMessage,
+                    MailRecipient.address,
+                    MailRecipient.sealed_token,
+                    MailRecipient.bounced_at,
+                    Assessment.status,
+                    Invitation.completed_at,
+                )
+                .join(MailRecipient, MailRecipient.id == OutboxMessage.recipient_id)
+                .join(Assessment, Assessment.id == OutboxMessage.assessment_id)
+                .join(Invitation, Invitation.id == MailRecipient.invitation_id)
+                .where(OutboxMessage.id == message_id)
+            ).one_or_none()
+            if found is None:
                 return Delivered("gone")
+            row, address, sealed, bounced_at, status, completed_at = found
             if not taken:
                 return Delivered(row.status)
-            why_not = _not_wanted(db, row)
+            why_not = _not_wanted(row.kind, bounced_at, status, completed_at)
             if why_not:
                 row.status, row.last_error, row.claim = "cancelled", why_not, None
                 return Delivered("cancelled")
-            message = self._compose(db, row)
+            message = self._compose(db, row, address, sealed)
             if isinstance(message, str):
                 row.status, row.last_error, row.claim = "failed", message, None
                 return Delivered("failed")
@@ -146,39 +176,57 @@ class Deliverer:
                 message.replace_header("Message-ID", row.message_id)
             return _Claimed(claim, message, row.attempts)
 
-    def _compose(self, db: Session, row: OutboxMessage) -> EmailMessage | str:
-        recipient = db.get(MailRecipient, row.recipient_id)
-        assessment = db.get(Assessment, row.assessment_id)
-        assert recipient is not None
+    def _context(self, db: Session, assessment_id: int) -> _Context:
+        """What every message of an assessment says, kept for a minute: a campaign's thousands of messages need it
+        read once, and a change of title reaches later messages soon."""
+        import time
+
+        cached = self._contexts.get(assessment_id)
+        if cached is not None and time.monotonic() - cached.read_at < CONTEXT_SECONDS:
+            return cached
+        from cxmaturity.services.assessments import estimated_minutes, framework_of
+
+        assessment = db.get(Assessment, assessment_id)
         assert assessment is not None
-        settings, org, title = self.settings, assessment.organization.name, assessment.title
+        creator = db.get(User, assessment.created_by) if assessment.created_by else None
+        inviter = (f"{creator.name} ({creator.email})" if creator.name else creator.email) if creator else ""
+        schedule = db.get(AssessmentSchedule, assessment_id)
+        closes = schedule.closes_at if schedule is not None else None
+        context = _Context(
+            assessment.organization.name,
+            assessment.title,
+            inviter,
+            estimated_minutes(framework_of(assessment)),
+            f"{closes:%d %B %Y, %H:%M} UTC" if closes else "",
+            time.monotonic(),
+        )
+        self._contexts[assessment_id] = context
+        return context
+
+    def _compose(self, db: Session, row: OutboxMessage, address: str, sealed: str) -> EmailMessage | str:
+        settings = self.settings
+        context = self._context(db, row.assessment_id)
+        org, title = context.organization, context.title
         if row.kind == "closing":
-            message = mail.closing_message(settings, recipient.address, organization=org, title=title)
+            message = mail.closing_message(settings, address, organization=org, title=title)
         else:
-            token = sealing.unseal(settings.secret_key, recipient.sealed_token)
+            token = sealing.unseal(settings.secret_key, sealed)
             if token is None:
                 return "the link could not be unsealed: CXM_SECRET_KEY differs from the one it was sealed with"
             link = f"{settings.base_url.rstrip('/')}/r/{token}"
             if row.kind == "reminder":
-                schedule = db.get(AssessmentSchedule, assessment.id)
-                closes = schedule.closes_at if schedule is not None else None
-                when = f"{closes:%d %B %Y, %H:%M} UTC" if closes else ""
                 message = mail.reminder_message(
-                    settings, recipient.address, link, organization=org, title=title, closes=when
+                    settings, address, link, organization=org, title=title, closes=context.closes
                 )
             else:
-                from cxmaturity.services.assessments import estimated_minutes, framework_of
-
-                creator = db.get(User, assessment.created_by) if assessment.created_by else None
-                inviter = (f"{creator.name} ({creator.email})" if creator.name else creator.email) if creator else ""
                 message = mail.invitation_message(
                     settings,
-                    recipient.address,
+                    address,
                     link,
-                    inviter=inviter,
+                    inviter=context.inviter,
                     organization=org,
                     title=title,
-                    minutes=estimated_minutes(framework_of(assessment)),
+                    minutes=context.minutes,
                 )
         if "Message-ID" not in message:
             message["Message-ID"] = make_msgid()
@@ -240,20 +288,14 @@ def _mark_handed(db: Session, message_id: int, claim: str) -> None:
     )
 
 
-def _not_wanted(db: Session, row: OutboxMessage) -> str:
+def _not_wanted(kind: str, bounced_at: datetime | None, status: str, completed_at: datetime | None) -> str:
     """Return why the message should no longer go out, or ""."""
-    recipient = db.get(MailRecipient, row.recipient_id)
-    assessment = db.get(Assessment, row.assessment_id)
-    if recipient is None or assessment is None:
-        return "the recipient or the assessment was deleted"
-    if recipient.bounced_at is not None:
+    if bounced_at is not None:
         return "the address bounced earlier: nothing more is sent to it"
-    if row.kind in ("invitation", "reminder") and assessment.status == "closed":
+    if kind in ("invitation", "reminder") and status == "closed":
         return "the assessment closed before this message went out"
-    if row.kind == "reminder":
-        invitation = db.get(Invitation, recipient.invitation_id)
-        if invitation is not None and invitation.completed_at is not None:
-            return "finished before the reminder went out"
+    if kind == "reminder" and completed_at is not None:
+        return "finished before the reminder went out"
     return ""
 
 
@@ -295,13 +337,13 @@ class PipelinedHandOver:
         )
         # libpq may keep part of the query in its buffer: push all of it into the socket before the dot.
         while pgconn.flush():
-            select.select([], [pgconn.socket], [])
+            selectors.select([], [pgconn.socket], [])
         write_dot()
         while True:
             pgconn.consume_input()
             if not pgconn.is_busy():
                 break
-            select.select([pgconn.socket], [], [])
+            selectors.select([pgconn.socket], [], [])
         failed = None
         while (result := pgconn.get_result()) is not None:
             if result.status != pq.ExecStatus.COMMAND_OK:
