@@ -263,10 +263,15 @@ def run_worker(
     if on_start:
         on_start()
     try:
-        # The first sweep at once: messages queued while no worker ran are due now.
-        _queued, due = sweep(sessions, settings)
-        waiting = _waiting_jobs(sessions)
-        missing = [i for i in due if i not in waiting]
+        # The first sweep at once: messages queued while no worker ran are due now. A failed sweep is logged and
+        # left to the periodic one: the worker must start all the same.
+        try:
+            _queued, due = sweep(sessions, settings)
+            waiting = _waiting_jobs(sessions)
+            missing = [i for i in due if i not in waiting]
+        except Exception:
+            log.exception("the first sweep failed; the periodic sweep will try again")
+            missing = []
         if missing:
             adder = ProcrastinateQueue(engine)
             try:

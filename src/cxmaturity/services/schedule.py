@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.services import access, assessments, audit
@@ -121,6 +122,9 @@ def follow_up(sessions: sessionmaker[Session], now: datetime | None = None) -> l
         try:
             with transaction(sessions) as db:
                 queued += _follow_up_one(db, assessment_id, now)
+        except IntegrityError:
+            # Another worker queued the same round at the same moment (the unique key held): it is done.
+            log.info("schedule of assessment %s: followed up by another worker", assessment_id)
         except ServiceError as exc:
             log.warning("schedule of assessment %s: %s", assessment_id, exc.message)
             with transaction(sessions) as db:
@@ -133,7 +137,9 @@ def follow_up(sessions: sessionmaker[Session], now: datetime | None = None) -> l
 
 
 def _follow_up_one(db: Session, assessment_id: int, now: datetime) -> list[int]:
-    row = db.get(AssessmentSchedule, assessment_id)
+    # The schedule's row locked first: workers on several hosts follow up one at a time per assessment, and each
+    # sees what the one before it queued (PostgreSQL; SQLite's one writer does the same).
+    row = db.get(AssessmentSchedule, assessment_id, with_for_update=True)
     assessment = db.get(Assessment, assessment_id)
     if row is None or assessment is None:
         return []
