@@ -172,11 +172,16 @@ class ProcrastinateQueue:
     def enqueue(self, message_ids: list[int]) -> None:
         if not message_ids:
             return
-        with self._lock:
-            if not self._opened:
-                self.app.open()
-                self._opened = True
-        self.app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in message_ids))
+        try:
+            with self._lock:
+                if not self._opened:
+                    self.app.open()
+                    self._opened = True
+            self.app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in message_ids))
+        except Exception:
+            # The messages are in the outbox already (committed): a worker's next sweep queues them. The request
+            # that asked for them must not fail for a nudge that did not go out.
+            log.exception("could not add %d deliver jobs; the next sweep will", len(message_ids))
 
     def close(self) -> None:
         with self._lock:
