@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -270,3 +271,26 @@ def test_it_keeps_the_link_sealed(site: Site, cast: Cast) -> None:
     assert sealing.unseal("another-secret-" + "y" * 40, recipient.sealed_token) is None
     with transaction(site.sessions) as db:  # leave nothing queued for the other tests' servers
         db.execute(update(OutboxMessage).where(OutboxMessage.assessment_id == assessment_id).values(status="cancelled"))
+
+
+def test_it_never_sends_again_a_message_whose_answer_was_lost_after_the_final_dot(site: Site, cast: Cast) -> None:
+    """The server has the whole message when the connection breaks before its answer: sending it again could deliver
+    it twice, so it counts as sent."""
+    assessment_id, group_id = _assessment(site, cast)
+
+    class Hanging(Inbox):
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            reply = await super().handle_DATA(server, session, envelope)
+            server.transport.abort()  # the connection breaks before the answer goes out
+            return reply
+
+    with smtp_server(Hanging()) as (inbox, port), mail_settings(site, port, mail_retry_seconds=0):
+        address = f"lost-{secrets.token_hex(3)}@example.com"
+        _invite(site, cast, assessment_id, group_id, address)
+        drain(site)
+        drain(site)
+    assert len(inbox.to(address)) == 1
+    (entry,) = _box(site, cast, assessment_id).entries
+    assert entry.status == "sent"
+    assert entry.attempts == 1
+    assert "the connection broke after the whole message was handed to the mail server" in entry.last_error

@@ -35,7 +35,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.services import mail, sealing
-from cxmaturity.services.smtp_session import Refusal, SmtpSession
+from cxmaturity.services.smtp_session import AnswerLost, Refusal, SmtpSession
 from cxmaturity.settings import Settings
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import (
@@ -125,6 +125,11 @@ class Deliverer:
             reply = self._session().send(claimed.message, lambda dot: self._hand_over(message_id, claimed.claim, dot))
         except Refusal as refusal:
             return self._refused(message_id, claimed, refusal, datetime.now(UTC))
+        except AnswerLost as lost:
+            # Sending it again could deliver it twice: as after a worker killed past the hand-over, it counts as sent.
+            note = f"the connection broke after the whole message was handed to the mail server ({lost}); not again"
+            self._finish(message_id, claimed.claim, status="sent", last_error=note, sent_at=datetime.now(UTC))
+            return Delivered("sent")
         self._finish(message_id, claimed.claim, status="sent", last_error=reply, sent_at=datetime.now(UTC))
         return Delivered("sent")
 

@@ -33,6 +33,11 @@ class Refusal(Exception):
         self.reason = reason
 
 
+class AnswerLost(Exception):
+    """The whole message, final dot included, was written, and then the connection broke before the server's
+    answer: the server has the message (or threw it away for a reason it could not tell). Never sent again."""
+
+
 def _reason(code: int, text: bytes | str) -> str:
     words = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     return f"{code} {' '.join(words.split())}"[:500]
@@ -109,6 +114,9 @@ class SmtpSession:
         except Refusal:
             self._reset()
             raise
+        except AnswerLost:
+            self._drop()
+            raise
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             raise Refusal(False, f"lost the connection to the mail server ({exc})"[:500]) from None
@@ -132,7 +140,10 @@ class SmtpSession:
             body += b"\r\n"
         smtp.send(body)
         hand_over(lambda: smtp.send(b".\r\n"))
-        code, text = smtp.getreply()
+        try:
+            code, text = smtp.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise AnswerLost(str(exc)) from None
         if code != 250:
             raise Refusal(code >= 500, _reason(code, text))
         return _reason(code, text)
