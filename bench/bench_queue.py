@@ -97,7 +97,7 @@ def _queued(url: str, port: int, folder: Path) -> tuple[float, int]:
     sessions = make_sessionmaker(engine)
     settings = Settings(database_url=url, secret_key=SECRET, smtp_host="127.0.0.1", smtp_port=port)
     with transaction(sessions) as db:
-        user = accounts.sign_up(db, "bench@example.com", "queue bench password 1234", "Bench")
+        user = accounts.sign_up(db, "runner@example.com", "queue bench password 1234", "Bench")
         org = organizations.create(db, Actor(user.id), "SYNTHETIC Bench Inc.")
         created = assessments.create(db, Actor(user.id), org.id, "Queue bench", "builtin:xm-six-competencies")
         assessments.set_status(db, Actor(user.id), created.id, "open")

@@ -95,12 +95,13 @@ class InProcessQueue:
         import time
 
         while not self._stop.is_set():
+            # Cleared before the round, so that a message queued during it wakes the next one at once.
+            self._wake.clear()
             try:
                 self.run_once(sweep_schedules=time.monotonic() - self._last_sweep >= self.settings.queue_poll_seconds)
             except Exception:  # a failed round must not end the thread; the next one tries again
                 log.exception("the in-process job runner failed; trying again")
             self._wake.wait(self.settings.queue_poll_seconds)
-            self._wake.clear()
 
     def run_once(self, *, sweep_schedules: bool = True) -> int:
         """Run the sweep (when asked) and send every message due; return how many were handled."""
