@@ -859,6 +859,51 @@ def serve_command(
     _serve(host, port, workers)
 
 
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Jobs this worker runs at once (threads; PostgreSQL only).")
+    ] = 4,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="Stop once no job is left, instead of waiting for more.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Run the job queue's worker: it sends invitations, reminders and closing notices, and opens and closes
+    scheduled assessments. Run one or more per installation on PostgreSQL (on any hosts that reach the database);
+    on SQLite the web app runs the same jobs itself, so this is only needed when no web app runs."""
+    import logging
+
+    from cxmaturity.services import jobs
+    from cxmaturity.settings import get_settings
+    from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine
+
+    url = _database(db)
+    settings = get_settings()
+    if not settings.demo and (problem := settings.secret_problem()):
+        _fail(f"cxm: {problem}")
+    engine = make_engine(url)
+    try:
+        check_migrated(engine)
+    except NotMigratedError as exc:
+        engine.dispose()
+        _fail(f"cxm worker: {exc}")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kind = "PostgreSQL (procrastinate)" if engine.dialect.name == "postgresql" else "SQLite (in process)"
+    try:
+        jobs.run_worker(
+            settings,
+            engine,
+            concurrency=concurrency,
+            until_idle=until_idle,
+            on_start=lambda: typer.echo(f"cxm worker: running jobs on {kind}", err=True),
+        )
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
+
+
 @app.command("demo")
 def demo_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

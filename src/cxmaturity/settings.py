@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "cx-maturity@localhost"
     default_min_group_size: int = 3
+    #: E-mails to respondents go out through the job queue (services/jobs.py): a message that failed for a reason
+    #: that may pass (no connection, a 4xx answer) is tried again after ``mail_retry_seconds``, four times longer
+    #: each time (capped at six hours), at most ``mail_max_attempts`` times in all; a 5xx answer is final (bounced).
+    mail_retry_seconds: int = Field(default=60, ge=0, le=86_400)
+    mail_max_attempts: int = Field(default=8, ge=1, le=50)
+    #: Seconds after which a message claimed by a worker that has stopped (killed, host lost) is taken back: sent
+    #: again if the worker had not handed it to the mail server, counted as sent if it had. Keep it well above the
+    #: SMTP timeout (15 s per step), so that a slow but living worker is never overtaken.
+    queue_lease_seconds: int = Field(default=300, ge=1, le=86_400)
+    #: How often a worker looks for scheduled work (openings, reminders, closings) and for messages due, in seconds.
+    queue_poll_seconds: float = Field(default=60.0, gt=0, le=3600)
     #: Threads per worker for requests that touch the database.
     threads: int = Field(default=12, ge=1, le=200)
     #: Threads per worker saving respondents' pages, a pool of their own: a few keep the database and the

@@ -104,6 +104,7 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     for client in site.clients:
         client.close()
     portal.close()
+    site.app.state.jobs.close()  # the in-process queue's thread (SQLite), before its database goes
     engine.dispose()
     if backend == "postgresql":
         admin = make_engine(POSTGRES_URL)

@@ -17,9 +17,11 @@ from cxmaturity.services import accounts, member_invitations, organizations
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import MemberInvitation, Membership
+from tests.support.queue import mail_settings as smtp_settings
+from tests.support.smtp import free_port as _free_port
+from tests.support.smtp import smtp_server
 from tests.web.client import WebClient
 from tests.web.conftest import PASSWORD, Cast, Site
-from tests.web.test_invitation_email import _free_port, smtp_server, smtp_settings
 
 LINK = re.compile(r"https://testserver/join/([A-Za-z0-9_-]+)")
 

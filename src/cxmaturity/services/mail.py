@@ -1,8 +1,9 @@
-"""Invitation e-mails through the SMTP server in the settings (``CXM_SMTP_*``): respondents' links, and invitations
-to join an organization.
+"""E-mails through the SMTP server in the settings (``CXM_SMTP_*``): respondents' invitations, reminders and
+closing notices (composed here, sent by the queue's worker: services/delivery.py), and invitations to join an
+organization (sent here, at once).
 
-Addresses are used to send and then forgotten: nothing here stores or logs them, so answers stay anonymous (an
-invitation to join keeps its address in its own row, services/member_invitations.py, so owners can revoke it).
+Respondents' addresses are kept in the outbox (services/outbox.py) for reminders and delivery reports, never beside
+answers; an invitation to join keeps its address in its own row, services/member_invitations.py.
 Port 465 means TLS from the start (SMTPS); any other port speaks plain SMTP, upgraded with STARTTLS when
 ``smtp_starttls`` is set. A user name in the settings means the server wants a login.
 """
@@ -85,6 +86,47 @@ def invitation_message(
     return message
 
 
+def reminder_message(
+    settings: Settings, address: str, link: str, *, organization: str = "", title: str = "", closes: str = ""
+) -> EmailMessage:
+    """Return a reminder to someone who has not finished: the same personal link, and when the assessment closes."""
+    org = _one_line(organization)
+    about = _one_line(title) or "a customer-experience maturity assessment"
+    message = _new_message(settings, address, f"Reminder: {about}"[:200])
+    lines = [
+        "Hello,",
+        "",
+        f"A reminder{f' from {org}' if org else ''}: your view on “{about}” is still welcome"
+        f"{f' until {closes}' if closes else ''}.",
+        "",
+        "Your personal link (answers you already gave are kept):",
+        "",
+        f"    {link}",
+        "",
+        "Your answers are anonymous. If you have finished in the meantime, thank you, and please ignore this message.",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def closing_message(settings: Settings, address: str, *, organization: str = "", title: str = "") -> EmailMessage:
+    """Return the closing notice: the assessment has closed. The same text for everyone, whether they answered or
+    not, so that the message itself tells no one who answered."""
+    org = _one_line(organization)
+    about = _one_line(title) or "a customer-experience maturity assessment"
+    message = _new_message(settings, address, f"Closed: {about}"[:200])
+    lines = [
+        "Hello,",
+        "",
+        f"The assessment “{about}”{f' of {org}' if org else ''} has closed: no more answers can be given.",
+        "",
+        "Thank you to everyone who took part. The results are shared by the people who ran it, for groups large "
+        "enough that no one can be singled out.",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
     host, port = settings.smtp_host.strip(), settings.smtp_port
     context = ssl.create_default_context()
@@ -137,27 +179,6 @@ def _new_message(settings: Settings, address: str, subject: str) -> EmailMessage
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
     return message
-
-
-def send_invitations(
-    settings: Settings,
-    recipients: list[tuple[str, str]],
-    *,
-    inviter: str = "",
-    organization: str = "",
-    title: str = "",
-    minutes: int | None = None,
-) -> int:
-    """Send one message per ``(address, link)``; return how many were sent, or raise :class:`MailError`."""
-    return send(
-        settings,
-        [
-            invitation_message(
-                settings, address, link, inviter=inviter, organization=organization, title=title, minutes=minutes
-            )
-            for address, link in recipients
-        ],
-    )
 
 
 def send(settings: Settings, messages: list[EmailMessage]) -> int:

@@ -387,3 +387,21 @@ def check_migrated(engine: Engine) -> str:
             "run `cxm db upgrade` (with the same --db or CXM_DATABASE_URL) first"
         )
     return head
+
+
+def libpq_conninfo(engine: Engine) -> tuple[str, str]:
+    """Return a PostgreSQL engine's address for libpq (psycopg, procrastinate) and its ``options`` carrying the
+    engine's search path, so that connections made outside SQLAlchemy see the same schema (tests use one each)."""
+    url = engine.url.set(drivername="postgresql")
+    with engine.connect() as connection:
+        search_path = str(connection.exec_driver_sql("SHOW search_path").scalar())
+    escaped = search_path.replace("\\", "\\\\").replace(" ", "\\ ")
+    return url.render_as_string(hide_password=False), f"-c search_path={escaped}"
+
+
+def ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Alembic's ``include_object``: the job queue's own tables (procrastinate's, migration 0013) are not ours to
+    compare or autogenerate."""
+    table = getattr(obj, "table", None)
+    table_name = getattr(table, "name", None) if table is not None else name
+    return not str(table_name or name or "").startswith("procrastinate")

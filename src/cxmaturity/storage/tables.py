@@ -812,3 +812,78 @@ class InitiativeMetric(Base):
     target: Mapped[float] = mapped_column(Float)
     changed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AssessmentSchedule(Base):
+    """When an assessment opens and closes by itself, and how its e-mailed respondents are followed up.
+
+    The worker acts on behalf of ``set_by`` (services/schedule.py): a schedule whose author lost the facilitator
+    role does nothing and says so in ``problem``.
+    """
+
+    __tablename__ = "assessment_schedule"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    opens_at: Mapped[datetime | None] = mapped_column(default=None)
+    closes_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Days before ``closes_at`` on which those who have not finished get a reminder, e.g. [7, 2].
+    reminder_days: Mapped[list[int]] = mapped_column(JSON, default=list)
+    #: At most this many reminders per person, however many reminder days there are.
+    max_reminders: Mapped[int] = mapped_column(Integer, default=2)
+    closing_notice: Mapped[bool] = mapped_column(default=True)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Why the worker could not act on this schedule (shown to the facilitator), or "".
+    problem: Mapped[str] = mapped_column(String(500), default="")
+
+
+class MailRecipient(Base):
+    """One person invited by e-mail: the address (kept for reminders and the outbox) and their link, sealed.
+
+    The link's token is sealed with a key derived from CXM_SECRET_KEY (services/sealing.py) so that reminders can
+    carry the same link; the facilitator never sees it (the invitation stays ``held=False``).
+    """
+
+    __tablename__ = "mail_recipient"
+    __table_args__ = (Index("ix_mail_recipient_assessment", "assessment_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), unique=True)
+    address: Mapped[str] = mapped_column(String(254))
+    sealed_token: Mapped[str] = mapped_column(String(300))
+    #: Set when the server refused the address for good (5xx): nothing more is sent to it.
+    bounced_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: Outbox states. ``sending``: claimed by a worker, the message not yet handed over; ``handed``: the whole message
+#: and its final dot were written to the server (services/delivery.py explains why this state exists).
+OUTBOX_STATUSES = ("queued", "sending", "handed", "retrying", "sent", "bounced", "failed", "cancelled")
+
+
+class OutboxMessage(Base):
+    """One e-mail to one recipient: an invitation, a reminder (``round`` = days before close) or a closing notice."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("recipient_id", "kind", "round", name="uq_outbox_message_recipient_kind_round"),
+        Index("ix_outbox_message_assessment", "assessment_id"),
+        Index("ix_outbox_message_due", "status", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("mail_recipient.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    #: Not sent before this time (an invitation to an assessment that opens later; a retry's back-off).
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: A random value per claim: a worker only finishes the message it claimed itself.
+    claim: Mapped[str | None] = mapped_column(String(32), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The server's last answer (e.g. "550 No such user here"), or what went wrong reaching it.
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    #: The message's Message-ID header, fixed at first attempt so a retried message is the same message.
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cxmaturity import __version__
+from cxmaturity.services import jobs
 from cxmaturity.settings import Settings, get_settings
 from cxmaturity.storage.database import check_migrated, make_engine, make_sessionmaker
 from cxmaturity.web import errors, heavy, security
@@ -39,7 +40,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Heavy requests (reports, exports, uploads) have threads of their own on top: at most CXM_HEAVY_THREADS of
         # them run at once (web/heavy.py), so they never take a thread that a page view or a sign-in would have had.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads + settings.heavy_threads
+        # On SQLite the queue's jobs run in this process (scheduled openings, reminders, closings); on PostgreSQL
+        # ``cxm worker`` runs them and this does nothing.
+        app.state.jobs.start()
         yield
+        app.state.jobs.close()
         engine.dispose()
 
     app = FastAPI(
@@ -53,6 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    app.state.jobs = jobs.for_app(settings, engine, app.state.sessions)
     # Inside the body limit: a request refused as too large never waits for a turn.
     app.add_middleware(heavy.HeavyRequests, slots=settings.heavy_threads, queue=settings.heavy_queue)
     security.install(app, settings)

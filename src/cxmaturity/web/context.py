@@ -18,6 +18,7 @@ from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid, ServiceError
+from cxmaturity.services.jobs import JobQueue
 from cxmaturity.services.tokens import same
 from cxmaturity.settings import Settings
 from cxmaturity.storage.database import reading
@@ -32,6 +33,12 @@ templates.env.filters["score_text"] = score_text
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def jobs_of(request: Request) -> JobQueue:
+    """The job queue web requests add jobs to (services/jobs.py): they never do the jobs' work themselves."""
+    queue: JobQueue = request.app.state.jobs
+    return queue
 
 
 #: Methods whose requests only read: their unit of work never takes SQLite's writer lock (storage/database.py).

@@ -18,13 +18,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.services import access, assessments, imports, mail, results
+from cxmaturity.services import access, assessments, imports, mail, outbox, results
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.web.context import (
     SignedIn,
     check_csrf,
     is_access_error,
+    jobs_of,
     read_upload,
     redirect,
     render,
@@ -287,12 +288,20 @@ def _overview(
 
 
 @router.get("/assessments/{assessment_id}")
-def overview_page(request: Request, assessment_id: int, imported: str = "", sent: str = "") -> Response:
+def overview_page(
+    request: Request, assessment_id: int, imported: str = "", queued: str = "", skipped: str = ""
+) -> Response:
     notice = None
     if imported.isdigit():
         notice = f"Imported the answers of {int(imported)} respondent{'s' if int(imported) != 1 else ''}."
-    elif sent.isdigit():
-        notice = f"Sent {int(sent)} invitation{'s' if int(sent) != 1 else ''} by e-mail. The addresses were not stored."
+    elif queued.isdigit():
+        n = int(queued)
+        notice = (
+            f"Queued {n} invitation{'s' if n != 1 else ''} by e-mail: they are sent in the background; "
+            "the outbox shows each one's delivery."
+        )
+        if skipped.isdigit() and int(skipped):
+            notice += f" {int(skipped)} address{'es were' if int(skipped) != 1 else ' was'} already invited, not again."
     return _overview(request, assessment_id, notice=notice)
 
 
@@ -438,38 +447,25 @@ def create_invitations(
                     )
                 if len(addresses) > limit:
                     raise Invalid(f"invite at most {limit} addresses at a time", field="emails")
-                number = len(addresses)
             elif delivery in ("csv", "show"):
                 number = _count(count, limit)
             else:
                 raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
-            # Only links the app e-mails stay unseen by the facilitator; shown and downloaded ones are held by him.
-            tokens = assessments.create_invitations(
-                db, who.actor, assessment.id, group_id, number, limit, emailed=delivery == "email"
-            )
+            if delivery == "email":
+                # Queued, not sent: the queue's worker sends them (services/jobs.py), never this request.
+                invited = outbox.invite_by_email(
+                    db, who.actor, settings, assessment.id, group_id, addresses, settings.max_invitations_per_request
+                )
+            else:
+                # Links shown or downloaded are held by the facilitator (docs/security.md).
+                tokens = assessments.create_invitations(db, who.actor, assessment.id, group_id, number, limit)
             group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
-            inviter = f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email
-            organization, title = assessment.organization.name, assessment.title
-            minutes = assessments.estimated_minutes(assessments.framework_of(assessment))
+        if delivery == "email":
+            jobs_of(request).enqueue(invited.message_ids)
+            skipped = f"&skipped={len(invited.skipped)}" if invited.skipped else ""
+            return redirect(f"/assessments/{assessment_id}?queued={len(invited.message_ids)}{skipped}#invitations")
         base = settings.base_url.rstrip("/")
         links = [f"{base}/r/{token}" for token in tokens]
-        if delivery == "email":
-            try:
-                sent = mail.send_invitations(
-                    settings,
-                    list(zip(addresses, links, strict=True)),
-                    inviter=inviter,
-                    organization=organization,
-                    title=title,
-                    minutes=minutes,
-                )
-            except mail.MailError as exc:
-                # Links that never reached anyone must not count as invited.
-                with unit_of_work(request) as db:
-                    assessments.withdraw_invitations(db, who.actor, assessment_id, tokens[exc.sent :])
-                form["emails"] = "\n".join(addresses[exc.sent :])
-                raise
-            return redirect(f"/assessments/{assessment_id}?sent={sent}#invitations")
     except ServiceError as exc:
         if is_access_error(exc):
             raise

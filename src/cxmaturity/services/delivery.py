@@ -1,0 +1,363 @@
+"""Deliver one outbox message, exactly once: the job that the queue's workers run (services/jobs.py).
+
+The guarantee and how it is reached. A mail server owns a message once it has read the final dot; nothing before
+the dot counts (a cut connection discards the partial message). So each message moves through states recorded in
+its outbox row, each change committed before the next step:
+
+1. **claim** (``queued``/``retrying`` → ``sending``, with a random claim value): an atomic UPDATE, so two workers
+   never both send it; a message that is no longer wanted (bounced address, finished respondent, closed
+   assessment) is ``cancelled`` instead.
+2. MAIL, RCPT, DATA and the whole message are written, **without** the final dot.
+3. **hand-over** (``sending`` → ``handed``) and the final dot. On PostgreSQL the UPDATE is sent and then the dot,
+   in two back-to-back system calls, before either answer is read; both then reach their servers even if the
+   worker is killed at once (the kernel delivers what a dead process had written). On SQLite the UPDATE is
+   committed, then the dot is written.
+4. **finish** (``handed`` → ``sent``, or ``bounced``/``retrying``/``failed`` on the server's answer).
+
+A worker killed during 1-2 leaves ``sending``: the server never had the message, so after the lease
+(CXM_QUEUE_LEASE_SECONDS) it is queued again and sent once. Killed after 3 leaves ``handed``: the server had it,
+so it is counted as sent and never sent again. The only moment left where a kill loses or repeats a message is the
+few microseconds between the two system calls of step 3 on PostgreSQL (lost: recorded as sent), or between the
+commit and the dot on SQLite. docs/mail.md states this.
+"""
+
+from __future__ import annotations
+
+import secrets
+import select as selectors
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxmaturity.services import mail, sealing
+from cxmaturity.services.smtp_session import AnswerLost, Refusal, SmtpSession
+from cxmaturity.settings import Settings
+from cxmaturity.storage.database import transaction
+from cxmaturity.storage.tables import (
+    Assessment,
+    AssessmentSchedule,
+    Invitation,
+    MailRecipient,
+    OutboxMessage,
+    User,
+)
+
+CLAIMABLE = ("queued", "retrying")
+#: The back-off grows four-fold per attempt, to at most this.
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What became of one message: its status, and when to try again (``retrying`` only)."""
+
+    status: str
+    retry_at: datetime | None = None
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """Return the wait before attempt ``attempts + 1``: CXM_MAIL_RETRY_SECONDS x 4^(attempts - 1), capped."""
+    seconds = settings.mail_retry_seconds * 4 ** max(attempts - 1, 0)
+    return min(timedelta(seconds=seconds), MAX_BACKOFF)
+
+
+#: Seconds an assessment's message context (title, inviter, closing time) is reused.
+CONTEXT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Context:
+    organization: str
+    title: str
+    inviter: str
+    minutes: int | None
+    closes: str
+    read_at: float
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    claim: str
+    message: EmailMessage
+    attempts: int
+
+
+class Deliverer:
+    """Sends outbox messages for one worker process: an SMTP connection per thread, the database's hand-over."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        hand_over: Callable[[int, str, Callable[[], None]], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self._hand_over = hand_over or self._committed_hand_over
+        self._smtp: dict[int, SmtpSession] = {}
+        self._contexts: dict[int, _Context] = {}
+
+    def close(self) -> None:
+        for session in self._smtp.values():
+            session.close()
+        self._smtp.clear()
+
+    def _session(self) -> SmtpSession:
+        import threading
+
+        key = threading.get_ident()
+        if key not in self._smtp:
+            self._smtp[key] = SmtpSession(self.settings)
+        return self._smtp[key]
+
+    def deliver(self, message_id: int, now: datetime | None = None) -> Delivered:
+        """Send the message if it is still to be sent and due; return what became of it."""
+        now = now or datetime.now(UTC)
+        claimed = self._claim(message_id, now)
+        if isinstance(claimed, Delivered):
+            return claimed
+        try:
+            reply = self._session().send(claimed.message, lambda dot: self._hand_over(message_id, claimed.claim, dot))
+        except Refusal as refusal:
+            return self._refused(message_id, claimed, refusal, datetime.now(UTC))
+        except AnswerLost as lost:
+            # Sending it again could deliver it twice: as after a worker killed past the hand-over, it counts as sent.
+            note = f"the connection broke after the whole message was handed to the mail server ({lost}); not again"
+            self._finish(message_id, claimed.claim, status="sent", last_error=note, sent_at=datetime.now(UTC))
+            return Delivered("sent")
+        self._finish(message_id, claimed.claim, status="sent", last_error=reply, sent_at=datetime.now(UTC))
+        return Delivered("sent")
+
+    def _claim(self, message_id: int, now: datetime) -> _Claimed | Delivered:
+        claim = secrets.token_hex(8)
+        with transaction(self.sessions) as db:
+            taken = db.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.status.in_(CLAIMABLE),
+                    OutboxMessage.due_at <= now,
+                )
+                .values(status="sending", claim=claim, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            # One query for everything the message needs (a worker sends many; each round trip counts).
+            found = db.execute(
+                select(
+                    OutboxMessage,
+                    MailRecipient.address,
+                    MailRecipient.sealed_token,
+                    MailRecipient.bounced_at,
+                    Assessment.status,
+                    Invitation.completed_at,
+                )
+                .join(MailRecipient, MailRecipient.id == OutboxMessage.recipient_id)
+                .join(Assessment, Assessment.id == OutboxMessage.assessment_id)
+                .join(Invitation, Invitation.id == MailRecipient.invitation_id)
+                .where(OutboxMessage.id == message_id)
+            ).one_or_none()
+            if found is None:
+                return Delivered("gone")
+            row, address, sealed, bounced_at, status, completed_at = found
+            if not taken:
+                return Delivered(row.status)
+            why_not = _not_wanted(row.kind, bounced_at, status, completed_at)
+            if why_not:
+                row.status, row.last_error, row.claim = "cancelled", why_not, None
+                return Delivered("cancelled")
+            message = self._compose(db, row, address, sealed)
+            if isinstance(message, str):
+                row.status, row.last_error, row.claim = "failed", message, None
+                return Delivered("failed")
+            if not row.message_id:
+                row.message_id = str(message["Message-ID"])
+            else:
+                # The same message as any earlier attempt: a receiving system can tell a repeat by its Message-ID.
+                message.replace_header("Message-ID", row.message_id)
+            return _Claimed(claim, message, row.attempts)
+
+    def _context(self, db: Session, assessment_id: int) -> _Context:
+        """What every message of an assessment says, kept for a minute: a campaign's thousands of messages need it
+        read once, and a change of title reaches later messages soon."""
+        import time
+
+        cached = self._contexts.get(assessment_id)
+        if cached is not None and time.monotonic() - cached.read_at < CONTEXT_SECONDS:
+            return cached
+        from cxmaturity.services.assessments import estimated_minutes, framework_of
+
+        assessment = db.get(Assessment, assessment_id)
+        assert assessment is not None
+        creator = db.get(User, assessment.created_by) if assessment.created_by else None
+        inviter = (f"{creator.name} ({creator.email})" if creator.name else creator.email) if creator else ""
+        schedule = db.get(AssessmentSchedule, assessment_id)
+        closes = schedule.closes_at if schedule is not None else None
+        context = _Context(
+            assessment.organization.name,
+            assessment.title,
+            inviter,
+            estimated_minutes(framework_of(assessment)),
+            f"{closes:%d %B %Y, %H:%M} UTC" if closes else "",
+            time.monotonic(),
+        )
+        self._contexts[assessment_id] = context
+        return context
+
+    def _compose(self, db: Session, row: OutboxMessage, address: str, sealed: str) -> EmailMessage | str:
+        settings = self.settings
+        context = self._context(db, row.assessment_id)
+        org, title = context.organization, context.title
+        if row.kind == "closing":
+            message = mail.closing_message(settings, address, organization=org, title=title)
+        else:
+            token = sealing.unseal(settings.secret_key, sealed)
+            if token is None:
+                return "the link could not be unsealed: CXM_SECRET_KEY differs from the one it was sealed with"
+            link = f"{settings.base_url.rstrip('/')}/r/{token}"
+            if row.kind == "reminder":
+                message = mail.reminder_message(
+                    settings, address, link, organization=org, title=title, closes=context.closes
+                )
+            else:
+                message = mail.invitation_message(
+                    settings,
+                    address,
+                    link,
+                    inviter=context.inviter,
+                    organization=org,
+                    title=title,
+                    minutes=context.minutes,
+                )
+        if "Message-ID" not in message:
+            message["Message-ID"] = make_msgid()
+        return message
+
+    def _committed_hand_over(self, message_id: int, claim: str, write_dot: Callable[[], None]) -> None:
+        with transaction(self.sessions) as db:
+            _mark_handed(db, message_id, claim)
+        write_dot()
+
+    def _refused(self, message_id: int, claimed: _Claimed, refusal: Refusal, now: datetime) -> Delivered:
+        if refusal.permanent:
+            self._finish(message_id, claimed.claim, status="bounced", last_error=refusal.reason, bounced=True)
+            return Delivered("bounced")
+        if claimed.attempts >= self.settings.mail_max_attempts:
+            self._finish(message_id, claimed.claim, status="failed", last_error=refusal.reason)
+            return Delivered("failed")
+        retry_at = now + backoff(self.settings, claimed.attempts)
+        self._finish(message_id, claimed.claim, status="retrying", last_error=refusal.reason, due_at=retry_at)
+        return Delivered("retrying", retry_at)
+
+    def _finish(
+        self,
+        message_id: int,
+        claim: str,
+        *,
+        status: str,
+        last_error: str,
+        sent_at: datetime | None = None,
+        due_at: datetime | None = None,
+        bounced: bool = False,
+    ) -> None:
+        values: dict[str, object] = {"status": status, "last_error": last_error[:500], "claim": None}
+        if sent_at is not None:
+            values["sent_at"] = sent_at
+        if due_at is not None:
+            values["due_at"] = due_at
+        with transaction(self.sessions) as db:
+            done = db.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.claim == claim)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if done and bounced:
+                row = db.get(OutboxMessage, message_id)
+                assert row is not None
+                recipient = db.get(MailRecipient, row.recipient_id)
+                if recipient is not None and recipient.bounced_at is None:
+                    recipient.bounced_at = datetime.now(UTC)
+
+
+def _mark_handed(db: Session, message_id: int, claim: str) -> None:
+    db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claim == claim)
+        .values(status="handed")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _not_wanted(kind: str, bounced_at: datetime | None, status: str, completed_at: datetime | None) -> str:
+    """Return why the message should no longer go out, or ""."""
+    if bounced_at is not None:
+        return "the address bounced earlier: nothing more is sent to it"
+    if kind in ("invitation", "reminder") and status == "closed":
+        return "the assessment closed before this message went out"
+    if kind == "reminder" and completed_at is not None:
+        return "finished before the reminder went out"
+    return ""
+
+
+class PipelinedHandOver:
+    """PostgreSQL's hand-over: send the UPDATE, then the dot, then read the answers (see the module's docstring).
+
+    One autocommit connection per thread, outside SQLAlchemy's pool: the statement commits by itself as soon as the
+    server has read it, whether or not this process lives to read the answer.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        from cxmaturity.storage.database import libpq_conninfo
+
+        self._conninfo, self._options = libpq_conninfo(engine)
+        self._connections: dict[int, object] = {}
+
+    def _connection(self) -> object:
+        import threading
+
+        import psycopg
+
+        key = threading.get_ident()
+        connection = self._connections.get(key)
+        if connection is None or connection.closed:  # type: ignore[attr-defined]
+            connection = psycopg.connect(self._conninfo, options=self._options, autocommit=True)
+            self._connections[key] = connection
+        return connection
+
+    def __call__(self, message_id: int, claim: str, write_dot: Callable[[], None]) -> None:
+        import psycopg
+        from psycopg import pq
+
+        connection = self._connection()
+        assert isinstance(connection, psycopg.Connection)
+        pgconn = connection.pgconn
+        pgconn.send_query_params(
+            b"UPDATE outbox_message SET status = 'handed' WHERE id = $1 AND claim = $2",
+            [str(message_id).encode(), claim.encode()],
+        )
+        # libpq may keep part of the query in its buffer: push all of it into the socket before the dot.
+        while pgconn.flush():
+            selectors.select([], [pgconn.socket], [])
+        write_dot()
+        while True:
+            pgconn.consume_input()
+            if not pgconn.is_busy():
+                break
+            selectors.select([pgconn.socket], [], [])
+        failed = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                failed = (result.error_message or b"").decode("utf-8", "replace")
+        if failed:
+            # The dot is already written: the message was handed over; only the record of it failed.
+            raise RuntimeError(f"could not record the hand-over of message {message_id}: {failed}")
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()  # type: ignore[attr-defined]
+        self._connections.clear()

@@ -1,0 +1,302 @@
+"""The job queue: the one place that knows how background work is queued and run.
+
+On PostgreSQL the queue is procrastinate's, in the same database (its tables come with migration 0013): web
+requests and the CLI only add jobs; ``cxm worker`` processes, on as many hosts as wanted, run them (procrastinate
+hands each job to one worker, row locks decide). On SQLite the same jobs run in process: a thread of the web
+process (or of ``cxm worker``) that sends what is due. Either way the outbox rows (services/outbox.py) are the
+truth and a job is only a nudge: a job lost with a process is found again by the next sweep.
+
+Jobs:
+- ``cxm.deliver(message_id)``: send one outbox message (services/delivery.py), exactly once.
+- ``cxm.sweep``: every CXM_QUEUE_POLL_SECONDS on one worker: take back messages of stopped workers, run the
+  schedules (services/schedule.py), and queue what is due without a job (retries after their back-off among them).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from procrastinate.types import JSONValue
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxmaturity.services import outbox, schedule
+from cxmaturity.services.delivery import Deliverer, PipelinedHandOver
+from cxmaturity.settings import Settings
+from cxmaturity.storage.database import transaction
+
+log = logging.getLogger(__name__)
+
+DELIVER = "cxm.deliver"
+SWEEP = "cxm.sweep"
+QUEUE = "cxm-mail"
+#: Messages a sweep queues at most at once (the rest in the next sweep).
+SWEEP_BATCH = 5000
+
+
+class JobQueue(Protocol):
+    def start(self) -> None: ...
+
+    def enqueue(self, message_ids: list[int]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def sweep(
+    sessions: sessionmaker[Session], settings: Settings, now: datetime | None = None
+) -> tuple[list[int], list[int]]:
+    """Take back stopped workers' messages and run the schedules; return (ids queued by this sweep, ids due)."""
+    now = now or datetime.now(UTC)
+    with transaction(sessions) as db:
+        again, counted = outbox.recover(db, now, timedelta(seconds=settings.queue_lease_seconds))
+    if again or counted:
+        log.warning("taken back from stopped workers: %d to send again, %d counted as sent", len(again), counted)
+    queued = schedule.follow_up(sessions, now)
+    with sessions() as db:
+        due = outbox.due(db, now, SWEEP_BATCH)
+    return again + queued, due
+
+
+# --- SQLite: in process ----------------------------------------------------------------------------------------
+
+
+class InProcessQueue:
+    """Runs the jobs on a thread of this process: for SQLite, where one process writes at a time anyway."""
+
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.deliverer = Deliverer(settings, sessions)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        #: One round at a time in this process: a round started elsewhere (``cxm worker --until-idle``, a test)
+        #: waits for the thread's round to end, and then finds what it left.
+        self._round = threading.Lock()
+        self._last_sweep = 0.0
+
+    def enqueue(self, message_ids: list[int]) -> None:
+        self.start()
+        self._wake.set()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._run, name="cxm-jobs", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        import time
+
+        while not self._stop.is_set():
+            # Cleared before the round, so that a message queued during it wakes the next one at once.
+            self._wake.clear()
+            try:
+                self.run_once(sweep_schedules=time.monotonic() - self._last_sweep >= self.settings.queue_poll_seconds)
+            except Exception:  # a failed round must not end the thread; the next one tries again
+                log.exception("the in-process job runner failed; trying again")
+            self._wake.wait(self.settings.queue_poll_seconds)
+
+    def run_once(self, *, sweep_schedules: bool = True) -> int:
+        """Run the sweep (when asked) and send every message due; return how many were handled."""
+        with self._round:
+            return self._round_once(sweep_schedules=sweep_schedules)
+
+    def _round_once(self, *, sweep_schedules: bool) -> int:
+        import time
+
+        now = datetime.now(UTC)
+        if sweep_schedules:
+            self._last_sweep = time.monotonic()
+            sweep(self.sessions, self.settings, now)
+        handled = 0
+        while not self._stop.is_set():
+            with self.sessions() as db:
+                ids = outbox.due(db, datetime.now(UTC), 200)
+            if not ids:
+                break
+            for message_id in ids:
+                if self._stop.is_set():
+                    break
+                self.deliverer.deliver(message_id)
+                handled += 1
+        return handled
+
+    def run_forever(self) -> None:
+        """``cxm worker`` on SQLite: run in the foreground until interrupted."""
+        self._thread = threading.current_thread()
+        try:
+            self._run()
+        finally:
+            self.deliverer.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
+        self.deliverer.close()
+
+
+# --- PostgreSQL: procrastinate ---------------------------------------------------------------------------------
+
+
+def _conninfo(engine: Engine) -> dict[str, Any]:
+    from cxmaturity.storage.database import libpq_conninfo
+
+    conninfo, options = libpq_conninfo(engine)
+    return {"conninfo": conninfo, "kwargs": {"options": options}}
+
+
+class ProcrastinateQueue:
+    """Adds jobs to procrastinate's queue from web requests and the CLI (a synchronous connection pool)."""
+
+    def __init__(self, engine: Engine) -> None:
+        import procrastinate
+
+        self.app = procrastinate.App(
+            connector=procrastinate.SyncPsycopgConnector(**_conninfo(engine), min_size=1, max_size=4)
+        )
+        self._opened = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Nothing to start: ``cxm worker`` processes run the jobs."""
+
+    def enqueue(self, message_ids: list[int]) -> None:
+        if not message_ids:
+            return
+        try:
+            with self._lock:
+                if not self._opened:
+                    self.app.open()
+                    self._opened = True
+            self.app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in message_ids))
+        except Exception:
+            # The messages are in the outbox already (committed): a worker's next sweep queues them. The request
+            # that asked for them must not fail for a nudge that did not go out.
+            log.exception("could not add %d deliver jobs; the next sweep will", len(message_ids))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._opened:
+                self.app.close()
+                self._opened = False
+
+
+def worker_app(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> Any:
+    """Return the procrastinate app a worker runs: the deliver and sweep tasks, on an async connection pool."""
+    import procrastinate
+
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(**_conninfo(engine)))
+    hand_over = PipelinedHandOver(engine)
+    deliverer = Deliverer(settings, sessions, hand_over)
+
+    @app.task(name=DELIVER, queue=QUEUE)
+    def deliver(message_id: int) -> None:
+        outcome = deliverer.deliver(message_id)
+        if outcome.retry_at is not None:
+            app.configure_task(name=DELIVER, queue=QUEUE, schedule_at=outcome.retry_at).defer(message_id=message_id)
+
+    seconds = max(1, round(settings.queue_poll_seconds))
+    cron = f"* * * * * */{seconds}" if seconds < 60 else f"*/{max(1, seconds // 60)} * * * *"
+
+    @app.periodic(cron=cron)
+    @app.task(name=SWEEP, queue=QUEUE, queueing_lock=SWEEP)
+    def sweep_task(timestamp: int) -> None:
+        _queued, due = sweep(sessions, settings)
+        waiting = _waiting_jobs(sessions)
+        missing = [i for i in due if i not in waiting]
+        if missing:
+            app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in missing))
+
+    def close() -> None:
+        deliverer.close()
+        hand_over.close()
+
+    app.close_delivery = close  # type: ignore[attr-defined]
+    return app
+
+
+def _args(message_id: int) -> dict[str, JSONValue]:
+    return {"message_id": message_id}
+
+
+def _waiting_jobs(sessions: sessionmaker[Session]) -> set[int]:
+    """The messages that already have a deliver job waiting in procrastinate's table, to run now (a job scheduled
+    for later, a retry whose message was queued again meanwhile, does not count)."""
+    with sessions() as db:
+        rows = db.execute(
+            text(
+                "SELECT (args->>'message_id')::int FROM procrastinate_jobs WHERE task_name = :task AND status = 'todo'"
+                " AND (scheduled_at IS NULL OR scheduled_at <= now())"
+            ),
+            {"task": DELIVER},
+        ).scalars()
+        return set(rows)
+
+
+def run_worker(
+    settings: Settings,
+    engine: Engine,
+    *,
+    concurrency: int = 4,
+    until_idle: bool = False,
+    on_start: Callable[[], None] | None = None,
+) -> None:
+    """Run a worker in the foreground until stopped (SIGINT/SIGTERM), or until no job is left (``until_idle``)."""
+    from cxmaturity.storage.database import make_sessionmaker
+
+    sessions = make_sessionmaker(engine)
+    if engine.dialect.name != "postgresql":
+        runner = InProcessQueue(settings, sessions)
+        if on_start:
+            on_start()
+        if until_idle:
+            runner.run_once()
+            runner.deliverer.close()
+        else:
+            runner.run_forever()
+        return
+    app = worker_app(settings, engine, sessions)
+    if on_start:
+        on_start()
+    try:
+        # The first sweep at once: messages queued while no worker ran are due now. A failed sweep is logged and
+        # left to the periodic one: the worker must start all the same.
+        try:
+            _queued, due = sweep(sessions, settings)
+            waiting = _waiting_jobs(sessions)
+            missing = [i for i in due if i not in waiting]
+        except Exception:
+            log.exception("the first sweep failed; the periodic sweep will try again")
+            missing = []
+        if missing:
+            adder = ProcrastinateQueue(engine)
+            try:
+                adder.enqueue(missing)
+            finally:
+                adder.close()
+        # Signal handlers (a clean stop on SIGTERM) only where they can be: in a process's main thread.
+        app.run_worker(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            wait=not until_idle,
+            install_signal_handlers=threading.current_thread() is threading.main_thread(),
+        )
+    finally:
+        app.close_delivery()
+
+
+def for_app(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> JobQueue:
+    """Return the queue the web app adds jobs to: procrastinate's on PostgreSQL, an in-process one on SQLite."""
+    if engine.dialect.name == "postgresql":
+        return ProcrastinateQueue(engine)
+    return InProcessQueue(settings, sessions)
