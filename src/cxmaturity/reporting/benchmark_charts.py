@@ -83,20 +83,23 @@ def _stage_at(score: float, stages: int) -> int:
 
 def you_are_here(fw: Framework, result: Result | None) -> YouAreHere | None:
     """Return the overall stage of ``result`` to mark on a stage distribution; None when it has none."""
-    if result is None or result.overall.stage_number is None or result.overall.score is None:
+    if result is None:
         return None
     overall = result.overall
+    number, score = overall.stage_number, overall.score
+    if number is None or score is None:
+        return None
     names = [fw.text(s.name) for s in fw.stages]
     probabilities = {fw.stage_number(k): p for k, p in overall.stage_probabilities.items()}
     if overall.interval is not None:
         low, high = (_stage_at(x, len(names)) for x in overall.interval)
         spanned = tuple(names[n - 1] for n in range(low, high + 1))
     else:
-        spanned = (names[overall.stage_number - 1],)
+        spanned = (names[number - 1],)
     return YouAreHere(
-        stage_number=overall.stage_number,
-        stage_name=names[overall.stage_number - 1],
-        score=overall.score,
+        stage_number=number,
+        stage_name=names[number - 1],
+        score=score,
         interval=overall.interval,
         confidence=result.options.confidence,
         probabilities=probabilities,
