@@ -54,7 +54,8 @@ def test_the_demo_benchmark_shows_a_synthetic_cohort_with_you_are_here(tmp_path:
 
     with sessions() as db:
         model = reports.report_as_operator(db, site.closed_assessment_id, settings.benchmark_min_cohort)
-    assert model.peers is not None and model.peers.you is not None
+    assert model.peers is not None
+    assert model.peers.you is not None
     assert model.peers.cohort.startswith("SYNTHETIC demo organizations of this installation")
     assert ("peers", "Peers and published studies") in model.headings
     document = html.unescape(reports.render(model, "html").content.decode())

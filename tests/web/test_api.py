@@ -661,6 +661,10 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("post", "/join"),
         ("get", "/join/state"),
         ("post", "/join/actions"),
+        ("get", "/assessments/{assessment_id}/quick-link"),
+        ("put", "/assessments/{assessment_id}/quick-link"),
+        ("delete", "/assessments/{assessment_id}/quick-link"),
+        ("post", "/assessments/{assessment_id}/full-assessment"),
     }
     found = {(m, p.removeprefix(V1)) for p, ops in paths.items() if p.startswith(V1) for m in ops}
     assert found == expected
