@@ -222,3 +222,22 @@ def test_too_few_answers_through_the_link_are_not_carried(site: Site, cast: Cast
         made = quick_links.to_full_assessment(db, Actor(cast.facilitator), assessment_id)
     assert made.respondents_carried == 0
     assert any("fewer than the minimum group size of 5" in line for line in made.not_carried)
+
+
+def test_anyone_holding_the_link_answers_it_through_the_api_without_a_token(site: Site, cast: Cast) -> None:
+    assessment_id = _quick_assessment(site, cast, min_group_size=3)
+    token = _publish(site, cast, assessment_id).removeprefix("/q/")
+    anonymous = api(site, None)
+    form = ok(anonymous.get(f"/quick-links/{token}"))
+    assert form["framework_id"] == FRAMEWORK
+    assert form["min_responses"] == 3
+    assert [q["key"] for q in form["questions"]] == [ind.key for _, ind in FORM.indicators]
+    answers = {q["key"]: q["options"][1]["key"] for q in form["questions"]}
+    missing = anonymous.post(f"/quick-links/{token}/answers", {"answers": dict(list(answers.items())[1:])})
+    assert missing.status_code == 422
+    assert _public_rows(site, assessment_id) == (0, 0)
+    own = ok(anonymous.post(f"/quick-links/{token}/answers", {"answers": answers}), 201)
+    assert own["respondents"] == 1
+    assert all(c["interval"] is not None for c in own["competencies"])
+    assert _public_rows(site, assessment_id)[0] == 1
+    assert anonymous.get(f"/quick-links/{secrets.token_urlsafe(24)}").status_code == 404

@@ -189,6 +189,7 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
     values["token"] = values["invitation_token"] = token
     if path.startswith("/q/"):
         values["token"] = world.quick_link  # a published quick link is public: anyone holds it
+    values["link_token"] = world.quick_link
     # Signed-in members hold a real link to join; the respondent and the anonymous visitor try one that does not exist.
     holds = "join_token" in path and member in ALLOWED["join link"]
     values["join_token"] = next(world.join_tokens[member]) if holds else secrets.token_urlsafe(16)

@@ -5,7 +5,9 @@ functions."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -39,13 +41,17 @@ def form(framework_id: str) -> QuickForm:
 
 def source_of(framework_id: str) -> str | None:
     """Return the id of the built-in framework whose quick form has ``framework_id``; None for any other id."""
+    return _quick_ids().get(framework_id)
+
+
+@cache
+def _quick_ids() -> dict[str, str]:
+    """Map each built-in framework's quick form id to the framework's id (built once: they ship with the package)."""
+    found = {}
     for fid in builtin_ids():
-        try:
-            if quick_form(load_builtin(fid)).framework.id == framework_id:
-                return fid
-        except FrameworkError:
-            continue
-    return None
+        with suppress(FrameworkError):  # every built-in has one (tests/frameworks/test_quick.py)
+            found[quick_form(load_builtin(fid)).framework.id] = fid
+    return found
 
 
 def form_of(fw: Framework) -> QuickForm:
