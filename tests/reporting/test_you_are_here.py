@@ -30,6 +30,7 @@ def test_the_mark_is_the_overall_stage_with_its_interval_and_probabilities(resul
     assert abs(sum(you.probabilities.values()) - 1) < 1e-9
     assert you.probability == pytest.approx(result.overall.stage_probabilities[result.overall.stage])
     names = [FW.text(s.name) for s in FW.stages]
+    assert you.interval is not None
     low, high = you.interval
     # The stages the interval spans, from the stage of its lower end to that of its upper end.
     assert you.spanned == tuple(names[int(low) - 1 : int(high)])
