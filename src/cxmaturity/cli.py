@@ -963,6 +963,10 @@ def demo_command(
     typer.echo(f"  password:        {site.password}   (new at every start)")
     typer.echo(f"  results:         {address}/assessments/{site.closed_assessment_id}/results")
     typer.echo(f"  scorecard:       {address}/orgs/{site.organization_id}/scorecard")
+    typer.echo(
+        f"  benchmark:       {address}/assessments/{site.closed_assessment_id}/benchmark"
+        f"   ({site.peers} SYNTHETIC peer organizations share their results)"
+    )
     typer.echo(f"  respondent link: {address}/r/{site.respondent_token}")
     if not no_serve:
         _serve(host, port, 1)
@@ -1039,13 +1043,14 @@ def report_command(
 def _report_of_assessment(assessment_id: int, db: str | None):  # type: ignore[no-untyped-def]  # returns Report
     from cxmaturity.services import reports
     from cxmaturity.services.errors import ServiceError
+    from cxmaturity.settings import get_settings
     from cxmaturity.storage.database import NotMigratedError, check_migrated, make_engine, make_sessionmaker
 
     engine = make_engine(_database(db))
     try:
         check_migrated(engine)
         with make_sessionmaker(engine)() as session:
-            return reports.report_as_operator(session, assessment_id)
+            return reports.report_as_operator(session, assessment_id, get_settings().benchmark_min_cohort)
     except (NotMigratedError, ServiceError) as exc:
         _fail(f"cxm report: {exc}")
     finally:

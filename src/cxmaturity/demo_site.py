@@ -1,16 +1,17 @@
 """The web demo: a database with one organization, a facilitator login, a closed assessment answered by a
-SYNTHETIC 12-person leadership team in four groups, an open assessment to try the respondent pages, and SYNTHETIC
-customer outcomes (a survey, customers, operational metrics: demo_outcomes.py) for its scorecard."""
+SYNTHETIC 12-person leadership team in four groups, an open assessment to try the respondent pages, SYNTHETIC
+customer outcomes (a survey, customers, operational metrics: demo_outcomes.py) for its scorecard, and SYNTHETIC peer
+organizations sharing their results (demo_peers.py) for its benchmark."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cxmaturity import demo_outcomes
+from cxmaturity import demo_outcomes, demo_peers
 from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
 from cxmaturity.demo_workshop import run_synthetic_workshop
 from cxmaturity.services import accounts, assessments, organizations, outcomes
@@ -31,6 +32,8 @@ class DemoSite:
     closed_assessment_id: int
     open_assessment_id: int
     respondent_token: str
+    #: SYNTHETIC organizations sharing their results with the demo's benchmark.
+    peers: int = 0
 
 
 def seed(sessions: sessionmaker[Session]) -> DemoSite:
@@ -63,7 +66,9 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
         # After the commit: the imports take their own transactions (checked first, then written all at once). A demo
         # database made before outcomes existed gets them too.
         demo_outcomes.seed(sessions, actor, site.organization_id)
-    return site
+    # Also after the commit, and for a demo database made before the peers existed.
+    peers = demo_peers.seed(sessions, f"builtin:{FRAMEWORK}")
+    return replace(site, peers=peers)
 
 
 def _assessments(db: Session, actor: Actor, organization_id: int) -> tuple[Assessment, Assessment]:

@@ -666,6 +666,12 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("post", "/join"),
         ("get", "/join/state"),
         ("post", "/join/actions"),
+        ("get", "/assessments/{assessment_id}/quick-link"),
+        ("put", "/assessments/{assessment_id}/quick-link"),
+        ("delete", "/assessments/{assessment_id}/quick-link"),
+        ("post", "/assessments/{assessment_id}/full-assessment"),
+        ("get", "/quick-links/{link_token}"),
+        ("post", "/quick-links/{link_token}/answers"),
     }
     found = {(m, p.removeprefix(V1)) for p, ops in paths.items() if p.startswith(V1) for m in ops}
     assert found == expected
@@ -677,8 +683,9 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         # Downloads are files (CSV, iCalendar, HTML, PDF, XLSX), not JSON models; a 204 has no body at all.
         if not downloads and success != "204":
             assert "$ref" in json.dumps(operation["responses"][success]), (method, path)
-        # Respondents and workshop participants are anonymous: a link or a join code, never an API token.
-        respondent = path.startswith((f"{V1}/respond/", f"{V1}/join"))
+        # Respondents, quick-link answerers and workshop participants are anonymous: a link or a join code, never an
+        # API token.
+        respondent = path.startswith((f"{V1}/respond/", f"{V1}/join", f"{V1}/quick-links/"))
         assert ("security" in operation) is not respondent, (method, path)
     assert document["components"]["securitySchemes"]["ApiToken"] == {
         "type": "http",

@@ -41,6 +41,15 @@ def test_it_returns_the_cohort_and_your_position_with_k_others(site: Site) -> No
     assert set(overall["cohort"]["stages"]) <= {"emerging", "learning", "committing"}
     assert overall["own"]["position"] in BANDS
     assert [c["key"] for c in body["competencies"]] == ["overall", "vision", "insight"]
+    # You are here: the overall stage with its own uncertainty, which agrees with the stored result.
+    here = body["you_are_here"]
+    assert here["stage"] == overall["own"]["stage"]
+    assert abs(here["score"] - overall["own"]["score"]) < 1e-9
+    low, high = here["interval"]
+    assert low <= here["score"] <= high
+    assert overall["interval"] == [low, high]
+    assert abs(sum(here["stage_probabilities"].values()) - 1) < 1e-9
+    assert here["sentence"].startswith("You are here: ")
 
 
 def test_it_returns_no_figures_below_k_and_for_a_cohort_that_would_single_one_out(site: Site) -> None:

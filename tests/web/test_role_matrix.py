@@ -26,7 +26,7 @@ import pytest
 
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import load_builtin
-from cxmaturity.services import accounts, assessments, member_invitations, organizations, plans
+from cxmaturity.services import accounts, assessments, member_invitations, organizations, plans, quick_links
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Membership
@@ -101,6 +101,8 @@ class World:
     csrf: dict[str, str]
     #: Per member, tokens of pending invitations to join a separate organization (each use takes a fresh one).
     join_tokens: dict[str, Iterator[str]]
+    #: A published quick link's token: anyone holds it (the link is public).
+    quick_link: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,10 @@ def world(site: Site, cast: Cast) -> World:
             ids.append(created.id)
         plans.make(db, owner, ids[0])
         invitations = assessments.create_invitations(db, owner, ids[0], None, 200)
+        quick = assessments.create(db, owner, org.id, "Matrix quick look", "quick:four-competencies")
+        db.flush()
+        link = quick_links.publish(db, owner, quick.id).link
+        assert link is not None
         api_tokens = {
             member: accounts.create_api_token(db, user, "role matrix")
             for member, user in (
@@ -135,7 +141,9 @@ def world(site: Site, cast: Cast) -> World:
     clients = {member: site.client(users.get(member)) for member in MEMBERS}
     csrf = {member: clients[member].csrf("/" if member in users else "/signin") for member in MEMBERS}
     join_tokens = {member: iter(tokens) for member, tokens in _join_tokens(site).items()}
-    return World(fw.competencies[0].key, org.id, ids[0], ids[1], invitations, api_tokens, clients, csrf, join_tokens)
+    return World(
+        fw.competencies[0].key, org.id, ids[0], ids[1], invitations, api_tokens, clients, csrf, join_tokens, link.token
+    )
 
 
 def _join_tokens(site: Site, each: int = 6) -> dict[str, list[str]]:
@@ -179,6 +187,9 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
     # Only the respondent holds a real invitation; everyone else tries a token that does not exist.
     token = next(used) if member == "respondent" else secrets.token_urlsafe(16)
     values["token"] = values["invitation_token"] = token
+    if path.startswith("/q/"):
+        values["token"] = world.quick_link  # a published quick link is public: anyone holds it
+    values["link_token"] = world.quick_link
     # Signed-in members hold a real link to join; the respondent and the anonymous visitor try one that does not exist.
     holds = "join_token" in path and member in ALLOWED["join link"]
     values["join_token"] = next(world.join_tokens[member]) if holds else secrets.token_urlsafe(16)

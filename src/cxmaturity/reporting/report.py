@@ -21,6 +21,7 @@ from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
 from cxmaturity.reporting import view
+from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.scorecard import Scorecard
@@ -47,6 +48,7 @@ SECTIONS = (
     ("summary", "Executive summary"),
     ("competencies", "Competencies"),
     ("charts", "Charts"),
+    ("peers", "Peers and published studies"),
     ("plan", "Plan"),
     ("progress", "Progress"),
     ("outcomes", "Customer outcomes"),
@@ -157,6 +159,13 @@ class Report:
     scorecard: Scorecard | None = None
     #: The latest workshop's record with the result as agreed; None when no workshop was run.
     workshop: WorkshopSection | None = None
+    #: Published reference distributions (and the installation's cohort) with "you are here"; None when the framework
+    #: has no reference distribution and no cohort is shown.
+    peers: PeersSection | None = None
+
+    @property
+    def peers_charts(self) -> tuple[Chart, ...]:
+        return () if self.peers is None else self.peers.charts
 
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
@@ -165,7 +174,12 @@ class Report:
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
         """The top-level sections (anchor, heading) in order: the contents list."""
-        optional = {"progress": self.progress, "outcomes": self.scorecard, "workshop": self.workshop}
+        optional = {
+            "progress": self.progress,
+            "outcomes": self.scorecard,
+            "workshop": self.workshop,
+            "peers": self.peers,
+        }
         return tuple(s for s in SECTIONS if s[0] not in optional or optional[s[0]] is not None)
 
     @property
@@ -301,6 +315,7 @@ def build(
     progress: ProgressView | None = None,
     scorecard: Scorecard | None = None,
     workshop: WorkshopSection | None = None,
+    peers: PeersSection | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
     compares it with the previous assessment of its series."""
@@ -360,4 +375,5 @@ def build(
         progress=progress,
         scorecard=scorecard,
         workshop=workshop,
+        peers=peers,
     )

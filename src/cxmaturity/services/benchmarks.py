@@ -26,6 +26,7 @@ from cxmaturity.benchmarks.privacy import CellKey, CohortFilter, Decision, decid
 from cxmaturity.benchmarks.problems import BenchmarkFileError
 from cxmaturity.benchmarks.reference import Reference, builtin_references, parse_reference
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin
+from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
@@ -43,6 +44,7 @@ from cxmaturity.services.benchmark_pool import (
     shown_cohorts,
 )
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.results import results_of
 from cxmaturity.storage.tables import (
     Assessment,
     AssessmentResult,
@@ -106,6 +108,9 @@ class Benchmark:
     #: Values offered for each filter: those of the cohorts that may be shown, and the organization's own.
     choices: dict[str, list[str]]
     contributes: bool
+    #: The assessment's own result as scored now (intervals and stage probabilities for "you are here"); None when it
+    #: has no usable answer.
+    result: Result | None = None
 
     @property
     def message(self) -> str:
@@ -120,12 +125,19 @@ def benchmark(db: Session, actor: Actor, assessment_id: int, cohort: CohortFilte
     return benchmark_of(db, assessment, cohort, k)
 
 
-def benchmark_of(db: Session, assessment: Assessment, cohort: CohortFilter, k: int) -> Benchmark:
-    """Return the benchmark without a permission check (the operator's command line, and ``benchmark``)."""
+def benchmark_of(
+    db: Session, assessment: Assessment, cohort: CohortFilter, k: int, *, release_changes: bool = True
+) -> Benchmark:
+    """Return the benchmark without a permission check (the operator's command line, and ``benchmark``).
+
+    ``release_changes=False`` reads the current release as it is, for readers in a read-only transaction (the
+    report); the next look through the page or the API releases what is waiting.
+    """
     check_min_cohort(k)
     fw = framework_of(assessment)
     pool = Pool(framework_key(fw), assessment.synthetic)
-    release_if_due(db, pool, k)
+    if release_changes:
+        release_if_due(db, pool, k)
     release = current_release(db, pool)
     organization = db.get(Organization, assessment.organization_id)
     assert organization is not None
@@ -165,7 +177,14 @@ def benchmark_of(db: Session, assessment: Assessment, cohort: CohortFilter, k: i
         references=tuple(references_for(db, fw.id)),
         choices=choices,
         contributes=not organization.benchmark_opt_out,
+        result=_own_result(db, assessment),
     )
+
+
+def _own_result(db: Session, assessment: Assessment) -> Result | None:
+    """The assessment's result with its uncertainty (the stored one when its answers have not changed)."""
+    found = results_of(db, assessment).result
+    return found if found.scorable else None
 
 
 def _cell_in_release(db: Session, release_id: int, organization_id: int) -> CellKey | None:

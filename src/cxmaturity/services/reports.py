@@ -15,9 +15,11 @@ from typing import Literal, cast
 
 from sqlalchemy.orm import Session
 
+from cxmaturity.benchmarks.limits import DEFAULT_MIN_COHORT
 from cxmaturity.demo import SYNTHETIC_LABEL
-from cxmaturity.reporting import progress_view, workshop_view
+from cxmaturity.reporting import benchmark_view, progress_view, workshop_view
 from cxmaturity.reporting import report as reporting
+from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
 from cxmaturity.reporting.report import Report
@@ -93,7 +95,22 @@ def _scorecard(db: Session, actor: Actor | None, assessment: Assessment) -> Scor
     return scorecard.scorecard(db, actor, assessment.organization_id)
 
 
-def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> Report:
+def _peers(db: Session, assessment: Assessment, min_cohort: int) -> PeersSection | None:
+    """Published reference distributions and the installation's cohort of all organizations, with "you are here".
+
+    The report reads the benchmark's current release as it is (a report is made in a read-only transaction); the
+    privacy rules are the benchmark page's, so the report shows nothing that page would not.
+    """
+    from cxmaturity.benchmarks.privacy import CohortFilter
+    from cxmaturity.services import benchmarks  # imported here: it builds on the results service, as this does
+
+    shown = benchmarks.benchmark_of(db, assessment, CohortFilter(), min_cohort, release_changes=False)
+    return benchmark_view.peers_section(shown, shown.message)
+
+
+def _build(
+    db: Session, assessment: Assessment, actor: Actor | None = None, min_cohort: int = DEFAULT_MIN_COHORT
+) -> Report:
     scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
     return reporting.build(
@@ -111,20 +128,22 @@ def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> R
         progress=_progress(db, assessment),
         scorecard=_scorecard(db, actor, assessment),
         workshop=_workshop(db, assessment, scored.result),
+        peers=_peers(db, assessment, min_cohort),
     )
 
 
-def report(db: Session, actor: Actor, assessment_id: int) -> Report:
-    """Return the report model of an assessment the actor may see (viewer and up)."""
-    return _build(db, access.assessment(db, actor, assessment_id, "viewer"), actor)
+def report(db: Session, actor: Actor, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT) -> Report:
+    """Return the report model of an assessment the actor may see (viewer and up); ``min_cohort`` is the
+    installation's k for the peers section (CXM_BENCHMARK_MIN_COHORT)."""
+    return _build(db, access.assessment(db, actor, assessment_id, "viewer"), actor, min_cohort)
 
 
-def report_as_operator(db: Session, assessment_id: int) -> Report:
+def report_as_operator(db: Session, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT) -> Report:
     """Return the report model of any assessment in the database (the command line's access)."""
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id} in this database")
-    return _build(db, assessment)
+    return _build(db, assessment, min_cohort=min_cohort)
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:

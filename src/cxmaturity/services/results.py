@@ -41,6 +41,7 @@ from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.storage.database import apart, read_only, reading
 from cxmaturity.storage.tables import (
     PENDING_IMPORT,
+    PUBLIC_LINK,
     Answer,
     Assessment,
     Invitation,
@@ -149,6 +150,7 @@ def _build(
     group_of_invitation: dict[int, int | None] = {}
     provenance_of_invitation: dict[int, str] = {}
     pending: set[int] = set()
+    public: set[int] = set()
     for invitation_id, group_id, source, held in conn.execute(
         select(Invitation.id, Invitation.group_id, Invitation.source, Invitation.held).where(
             Invitation.assessment_id == assessment.id
@@ -156,8 +158,14 @@ def _build(
     ):
         if source == PENDING_IMPORT:
             pending.add(invitation_id)
+        elif source == PUBLIC_LINK:
+            public.add(invitation_id)
         group_of_invitation[invitation_id] = group_id
         provenance_of_invitation[invitation_id] = provenance_of(source, held)
+    if 0 < len(public) < assessment.min_group_size:
+        # A public quick link's respondents join the results together, once at least the minimum group size of them
+        # have answered: before, the few who answered could be read on their own (services/quick_links.py).
+        pending |= public
     if pending:
         # Respondents of an import still being written (services/imports.py): all of it appears at once, or none.
         raw = [row for row in raw if row[0] not in pending]

@@ -222,6 +222,8 @@ class RespondentGroup(Base):
 
 #: The source of an imported respondent's invitation until its whole import is written.
 PENDING_IMPORT = "importing"
+#: The source of a respondent who answered a quick evaluation's public link (services/quick_links.py).
+PUBLIC_LINK = "public"
 
 
 class Invitation(Base):
@@ -242,6 +244,22 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class QuickLink(Base):
+    """A quick evaluation published as a public link: anyone with it answers, anonymously, without an invitation.
+
+    The token is kept in clear (unlike an invitation's digest) because the link is published on purpose and shown
+    to the facilitators again; it opens nothing but the quick form, and withdrawing it stops it working.
+    """
+
+    __tablename__ = "quick_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Answer(Base):

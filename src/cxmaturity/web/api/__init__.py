@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.api import mail, outcomes, progress, v1, workshops
+from cxmaturity.web.api import mail, outcomes, progress, quick_links, v1, workshops
 
 router = APIRouter()
 router.include_router(v1.router)
@@ -10,3 +10,4 @@ router.include_router(progress.router)
 router.include_router(outcomes.router)
 router.include_router(workshops.router)
 router.include_router(mail.router)
+router.include_router(quick_links.router)

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from cxmaturity.benchmarks.dataset import DIGITS
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
 from cxmaturity.benchmarks.reference import Reference
+from cxmaturity.reporting.benchmark_charts import intervals_of, you_are_here
 from cxmaturity.services.benchmarks import Benchmark, ImportedDataset, OrganizationBenchmarks
 
 
@@ -68,7 +69,38 @@ class OwnPublic(_Out):
 class CompetencyBenchmarkPublic(_Out):
     key: str = Field(description='A competency key, or "overall".')
     own: OwnPublic | None
+    interval: tuple[float, float] | None = Field(
+        default=None, description="The interval of your score (your own uncertainty), when it has one."
+    )
     cohort: FiguresPublic | None
+
+
+class YouAreHerePublic(_Out):
+    """Your overall stage as the stage distributions mark it ("you are here"), with its uncertainty."""
+
+    stage: str
+    stage_number: int
+    score: float
+    interval: tuple[float, float] | None
+    confidence: float
+    stage_probabilities: dict[str, float] = Field(description="How likely each stage key is your overall stage.")
+    sentence: str
+
+    @classmethod
+    def of(cls, shown: Benchmark) -> YouAreHerePublic | None:
+        you = you_are_here(shown.framework, shown.result)
+        if you is None:
+            return None
+        keys = shown.framework.stage_keys
+        return cls(
+            stage=keys[you.stage_number - 1],
+            stage_number=you.stage_number,
+            score=you.score,
+            interval=you.interval,
+            confidence=you.confidence,
+            stage_probabilities={keys[n - 1]: p for n, p in you.probabilities.items()},
+            sentence=you.sentence,
+        )
 
 
 class ReleasePublic(_Out):
@@ -159,10 +191,14 @@ class BenchmarkPublic(_Out):
     competencies: list[CompetencyBenchmarkPublic] = Field(description='"overall" first, then each competency.')
     datasets: list[DatasetPublic]
     references: list[ReferencePublic]
+    you_are_here: YouAreHerePublic | None = Field(
+        default=None, description="Your overall stage with its uncertainty; null while the assessment has no result."
+    )
 
     @classmethod
     def of(cls, shown: Benchmark) -> BenchmarkPublic:
         fw = shown.framework
+        intervals = intervals_of(shown.result)
         cohort = {a.competency: a for a in shown.aggregates}
         standing: dict[str, Standing] = {s.competency: s for s in shown.standings}
         rows = []
@@ -179,6 +215,7 @@ class BenchmarkPublic(_Out):
                     )
                     if own
                     else None,
+                    interval=intervals.get(key) if own else None,
                     cohort=FiguresPublic.of(cohort.get(key), fw.stage_keys),
                 )
             )
@@ -201,6 +238,7 @@ class BenchmarkPublic(_Out):
             competencies=rows,
             datasets=[DatasetPublic.of(d) for d in shown.datasets],
             references=[ReferencePublic.of(r) for r in shown.references],
+            you_are_here=YouAreHerePublic.of(shown),
         )
 
 

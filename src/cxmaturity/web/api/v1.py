@@ -731,7 +731,7 @@ def get_report(
     paper: PaperQuery = "a4",
 ) -> Response:
     with acting(request, token) as (db, actor):
-        model = reports.report(db, actor, assessment_id)
+        model = reports.report(db, actor, assessment_id, settings_of(request).benchmark_min_cohort)
     return report_download(reports.render(model, fmt, paper))  # drawn after the transaction: no database needed
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.services import access, assessments, imports, mail, outbox, results
+from cxmaturity.services import access, assessments, imports, mail, outbox, quick_links, results
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.web.context import (
@@ -283,6 +283,8 @@ def _overview(
             max_upload=size_text(settings.max_upload_bytes),
             minutes=assessments.estimated_minutes(fw),
             form={**defaults, **(form or {})},
+            quick_link=quick_links.status_of(db, assessment) if role in EDITORS else None,
+            base_url=settings.base_url.rstrip("/"),
             **extra,
         )
 

@@ -8,19 +8,15 @@ roles and applies the privacy rules; this module reads forms and chooses what to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
-from cxmaturity.benchmarks.model import OVERALL, Aggregate
 from cxmaturity.benchmarks.privacy import CohortFilter
-from cxmaturity.benchmarks.statistics import quartile_band
 from cxmaturity.demo import SYNTHETIC_LABEL
-from cxmaturity.reporting.benchmark_charts import Series, benchmark_charts, competency_names, reference_label
+from cxmaturity.reporting import benchmark_view
 from cxmaturity.services import access, benchmarks
-from cxmaturity.services.benchmarks import Benchmark
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
     check_csrf,
@@ -58,74 +54,6 @@ def _reraise(exc: ServiceError) -> bool:
     return exc.status in (403, 404) and exc.field is None
 
 
-# --- the view --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    """One competency (or overall) as the table shows it."""
-
-    name: str
-    score: float | None
-    stage: str
-    #: Where the score falls among the cohort's published quartiles ("" when not shown).
-    position: str
-    cohort: Aggregate | None
-    #: Per imported dataset: its figures for this competency and where the score falls among its quartiles.
-    imported: tuple[tuple[Aggregate | None, str], ...]
-
-
-def _view(shown: Benchmark) -> dict[str, Any]:
-    fw = shown.framework
-    names = competency_names(fw)
-    stage_names = [fw.text(s.name) for s in fw.stages]
-    cohort_of = {a.competency: a for a in shown.aggregates}
-    position_of = {s.competency: s.position for s in shown.standings}
-    rows = []
-    for key, name in names.items():
-        own = shown.own.get(key)
-        imported = []
-        for dataset in shown.datasets:
-            figures = next((a for a in dataset.aggregates if a.competency == key), None)
-            band = quartile_band(own[0], figures.q1, figures.median, figures.q3) if own and figures else ""
-            imported.append((figures, band))
-        rows.append(
-            Row(
-                name=name,
-                score=own[0] if own else None,
-                stage=stage_names[own[1] - 1] if own else "",
-                position=position_of.get(key, ""),
-                cohort=cohort_of.get(key),
-                imported=tuple(imported),
-            )
-        )
-    cohort_label = f"This installation: {shown.cohort.describe()} ({shown.decision.others} organizations)"
-    series = [Series(cohort_label, shown.aggregates)] if shown.aggregates else []
-    series += [Series(d.label, d.aggregates) for d in shown.datasets if d.same_framework]
-    overall = cohort_of.get(OVERALL)
-    distribution = [
-        {
-            "stage": stage,
-            "cohort": overall.stages.get(number, 0) if overall else None,
-            "datasets": [
-                next((a.stages.get(number, 0) for a in d.aggregates if a.competency == OVERALL), 0)
-                for d in shown.datasets
-            ],
-            "references": [r.shares.get(fw.stage_keys[number - 1], 0.0) for r in shown.references],
-        }
-        for number, stage in enumerate(stage_names, start=1)
-    ]
-    return {
-        "rows": rows,
-        "cohort_label": cohort_label,
-        "charts": benchmark_charts(fw, series, shown.standings, shown.references),
-        "distribution": distribution,
-        "reference_labels": [reference_label(r) for r in shown.references],
-        "stage_names": stage_names,
-        "overall_n": overall.n if overall else 0,
-    }
-
-
 def _page(request: Request, assessment_id: int, cohort: CohortFilter) -> Response:
     settings = settings_of(request)
     # A look at a benchmark may release the pool's waiting changes first (benchmark_pool.release_if_due): a write.
@@ -142,7 +70,7 @@ def _page(request: Request, assessment_id: int, cohort: CohortFilter) -> Respons
             organization=assessment.organization,
             framework_name=shown.framework.text(shown.framework.name),
             shown=shown,
-            view=_view(shown),
+            view=benchmark_view.build(shown),
             role=role,
             query=_query(cohort),
             synthetic_label=SYNTHETIC_LABEL,

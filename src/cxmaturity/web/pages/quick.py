@@ -1,25 +1,38 @@
 """The public quick evaluation of a built-in framework: one question per competency, answered by anyone with the
-link (no account, no invitation, nothing stored), and the person's stage per competency with its uncertainty.
+link (no account, no invitation, nothing stored), and the person's stage per competency with its uncertainty; and a
+facilitator's published quick link (``/q/TOKEN``, services/quick_links.py), the same form whose answers are stored,
+anonymously, in the facilitator's quick assessment, and the facilitator's actions on it (publish, withdraw, turn
+into a full assessment).
 
 Scoring runs posterior draws, so each client address may score a limited number of forms per window
-(CXM_QUICK_MAX_PER_ADDRESS); the form is protected by the anonymous double-submit CSRF token.
+(CXM_QUICK_MAX_PER_ADDRESS, one limit for both kinds of link); the form is protected by the anonymous double-submit
+CSRF token, and unknown link tokens count against the address like unknown invitation links.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, builtin_ids, load_builtin
 from cxmaturity.frameworks.describe import answer_options
 from cxmaturity.frameworks.quick import QuickForm
 from cxmaturity.reporting import view
-from cxmaturity.services import quick
-from cxmaturity.services.errors import Invalid
+from cxmaturity.services import quick, quick_links
+from cxmaturity.services.errors import Conflict, Invalid
+from cxmaturity.services.quick import QuickResult
 from cxmaturity.web import throttling
-from cxmaturity.web.context import SignedIn, check_csrf, render, signed_in, unit_of_work
+from cxmaturity.web.context import (
+    SignedIn,
+    check_csrf,
+    redirect,
+    render,
+    require_signed_in,
+    signed_in,
+    unit_of_work,
+)
 
 router = APIRouter()
 
@@ -114,6 +127,10 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
         scored = quick.evaluate(framework_id, answers)
     except Invalid as exc:
         return _form_page(request, who, form, answers, exc.status, error=exc.message, details=exc.details)
+    return _result_page(request, who, scored)
+
+
+def _result_page(request: Request, who: SignedIn | None, scored: QuickResult, **extra: Any) -> Response:
     fw = scored.form.framework
     results = view.build(scored.result, fw, title=f"Quick evaluation: {fw.text(fw.name)}")
     response = render(
@@ -124,6 +141,99 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
         framework_name=fw.text(fw.name),
         v=results,
         draws=quick.DRAWS,
+        **extra,
     )
     response.headers.update(NO_STORE)
+    return response
+
+
+# --- a facilitator's published quick link: /q/TOKEN ----------------------------------------------------------------
+
+
+def _link_extra(found: quick_links.Visit) -> dict[str, Any]:
+    return {
+        "action": f"/q/{found.link.token}",
+        "organization": found.organization,
+        "min_responses": found.assessment.min_group_size,
+    }
+
+
+@router.get("/q/{token}")
+def link_page(request: Request, token: str) -> Response:
+    with throttling.counting_unknown_links(request), unit_of_work(request) as db:
+        who = signed_in(request, db)
+        found = quick_links.visit(db, token[: quick_links.MAX_TOKEN + 1])
+        extra = _link_extra(found)
+    return _form_page(request, who, found.form, {}, **extra)
+
+
+@router.post("/q/{token}")
+async def link_submit(request: Request, token: str) -> Response:
+    form_data = await request.form()
+    values = {k: str(v)[:MAX_FIELD] for k, v in form_data.items() if isinstance(v, str)}
+    return await anyio.to_thread.run_sync(_link_submit, request, token[: quick_links.MAX_TOKEN + 1], values)
+
+
+def _link_submit(request: Request, token: str, values: dict[str, str]) -> Response:
+    who = _who(request)
+    check_csrf(request, who, values.get("csrf_token", ""))
+    answers = {k.removeprefix("answer:"): v for k, v in values.items() if k.startswith("answer:")}
+    with throttling.counting_unknown_links(request), unit_of_work(request) as db:
+        found = quick_links.visit(db, token)
+        extra = _link_extra(found)
+        blocked = throttling.start_quick(request, db)
+    if blocked:
+        unit = "minute" if blocked.minutes == 1 else "minutes"
+        error = f"Too many quick evaluations from your network. Try again in {blocked.minutes} {unit}."
+        response = _form_page(request, who, found.form, answers, 429, error=error, **extra)
+        response.headers.update(throttling.retry_after(blocked))
+        return response
+    try:
+        with unit_of_work(request) as db:
+            scored = quick_links.answer(db, token, answers)
+    except (Invalid, Conflict) as exc:
+        return _form_page(
+            request, who, found.form, answers, exc.status, error=exc.message, details=exc.details, **extra
+        )
+    return _result_page(request, who, scored, organization=extra["organization"], min_responses=extra["min_responses"])
+
+
+# --- the facilitator's actions (the overview page shows the link and its count) ------------------------------------
+
+
+@router.post("/assessments/{assessment_id}/quick-link")
+def publish_link(request: Request, assessment_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        quick_links.publish(db, who.actor, assessment_id)
+    return redirect(f"/assessments/{assessment_id}#quick-link")
+
+
+@router.post("/assessments/{assessment_id}/quick-link/withdraw")
+def withdraw_link(request: Request, assessment_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        quick_links.withdraw(db, who.actor, assessment_id)
+    return redirect(f"/assessments/{assessment_id}#quick-link")
+
+
+@router.post("/assessments/{assessment_id}/full-assessment")
+def full_assessment(
+    request: Request,
+    assessment_id: int,
+    csrf_token: Annotated[str, Form()] = "",
+    title: Annotated[str, Form(max_length=300)] = "",
+    carry_answers: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        check_csrf(request, who, csrf_token)
+        made = quick_links.to_full_assessment(
+            db, who.actor, assessment_id, title=title, carry_answers=carry_answers == "yes"
+        )
+        response = render(
+            request, "quick_to_full.html", who, made=made, source_id=assessment_id, source_title=made.source.title
+        )
     return response

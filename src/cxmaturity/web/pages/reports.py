@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from cxmaturity.services import reports
-from cxmaturity.web.context import require_signed_in, unit_of_work
+from cxmaturity.web.context import require_signed_in, settings_of, unit_of_work
 
 router = APIRouter()
 
@@ -38,7 +38,7 @@ def _report(request: Request, assessment_id: int, fmt: str, paper: str) -> Respo
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         chosen, size = reports.check_format(fmt, paper)
-        model = reports.report(db, who.actor, assessment_id)
+        model = reports.report(db, who.actor, assessment_id, settings_of(request).benchmark_min_cohort)
     return download(reports.render(model, chosen, size))
 
 
