@@ -1305,6 +1305,23 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
     best, gap = _best_and_gap(p, outcome, deadline)
     if best is not None:
         status: Literal["optimal", "feasible"] = "optimal" if gap <= OPTIMAL_GAP else "feasible"
+        if not best and status == "feasible":
+            # Nothing placed, but not proven that nothing fits (the time limit stopped the search): a plan without
+            # initiatives that says so, never "nothing to plan".
+            return Plan(
+                status="feasible",
+                gap=gap,
+                objective=0.0,
+                initiatives=(),
+                expected_stages=_expected(p, {}),
+                totals=_totals(p, {}),
+                explanation=(
+                    *_not_assessed(p),
+                    "No initiative was placed within the time limit, which does not prove that none fits: raise the "
+                    f"time limit (now {request.time_limit:g} s).",
+                ),
+                request=request,
+            )
         return _plan(p, best, status, 0.0 if status == "optimal" else gap)
     reason = "the solver stopped at its time limit" if outcome.status == "timeout" else outcome.message
     return _infeasible(
