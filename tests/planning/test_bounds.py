@@ -1,0 +1,126 @@
+"""The gap a plan reports is proven: its bound is at least the brute-force optimum, on small random instances.
+
+When the time limit stops the solver, a plan says "within X% of optimal": its value times 1 + X must bound every
+valid plan's value. A bound that undercuts the optimum would make that claim false; these tests recompute the
+optimum by brute force (``tests.planning.support.brute_force``) and check the bound, the relaxation it comes from, and
+the local search that improves a stopped solver's plan.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+from hypothesis import HealthCheck, event, given, settings
+
+from cxmaturity.frameworks import Framework
+from cxmaturity.planning import PlanRequest
+from cxmaturity.planning.optimizer import (
+    _best_and_gap,
+    _greedy_starts,
+    _improve,
+    _lead,
+    _Outcome,
+    _prepare,
+    _solve,
+    make_plan,
+)
+from cxmaturity.scoring import Result
+from tests.planning.support import brute_force, check_plan, objective, violations
+from tests.planning.test_properties import instances
+
+TOL = 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_a_plan_stopped_by_its_time_limit_reports_a_gap_that_bounds_the_optimum(
+    instance: tuple[Framework, Result, PlanRequest],
+) -> None:
+    fw, res, request = instance
+    # A time limit this short stops the solver on some instances, so that the plan comes from the greedy ranking,
+    # the relaxation-guided order and the local search, with the gap the bound proves.
+    request = replace(request, time_limit=0.02, mip_gap=0.0)
+    plan = make_plan(fw, res, request)
+    best = brute_force(fw, res, request)
+    if best is None:
+        event("no valid plan")
+        assert plan.status == "infeasible"
+        return
+    if plan.status == "infeasible":
+        # Stopped before any plan was found: it must say so, never that no plan exists.
+        event("stopped before a plan was found")
+        assert "does not prove that none exists" in plan.explanation[0]
+        return
+    check_plan(fw, res, request, plan)
+    assert plan.objective is not None
+    assert plan.gap is not None
+    event(f"status {plan.status}")
+    assert plan.objective <= best + TOL, "a plan better than every valid plan: the plan breaks a rule"
+    # A gap is shown up to 100%: "within 100% of optimal" claims nothing (no bound, or one over twice the value).
+    if plan.gap < 1.0:
+        assert best <= plan.objective * (1 + plan.gap) + TOL, (
+            f"the optimum {best} exceeds the proven bound {plan.objective} x (1 + {plan.gap})"
+        )
+    if plan.status == "optimal":
+        assert math.isclose(plan.objective, best, rel_tol=1e-4, abs_tol=TOL)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_when_the_solver_is_stopped_the_gap_from_the_relaxation_bounds_the_optimum(
+    instance: tuple[Framework, Result, PlanRequest],
+) -> None:
+    fw, res, request = instance
+    best = brute_force(fw, res, request)
+    p = _prepare(fw, res, request)
+    p.lead = _lead(p)
+    # As if the solver had been stopped before finding any plan: greedy, guided and local search, with the bound
+    # of the linear relaxation only.
+    starts, gap = _best_and_gap(p, _Outcome("timeout", {}), time.monotonic() + 0.1)
+    if best is None or starts is None:
+        event("no plan")
+        return
+    keys = {p.cands[i].key: t for i, t in starts.items()}
+    assert violations(fw, res, request, keys) == []
+    value = objective(fw, res, request, keys)
+    event("proven optimal" if gap <= 1e-4 else "gap left")
+    assert value <= best + TOL
+    if gap < 1.0:  # 100% is the most a gap shows, and claims nothing
+        assert best <= value * (1 + gap) + TOL, f"the optimum {best} exceeds the proven bound {value} x (1 + {gap})"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_linear_relaxation_bounds_every_plan(instance: tuple[Framework, Result, PlanRequest]) -> None:
+    fw, res, request = instance
+    best = brute_force(fw, res, request)
+    p = _prepare(fw, res, request)
+    p.lead = _lead(p)
+    relaxation = _solve(p, relaxed=True, time_limit=10.0)
+    if best is None or relaxation.bound is None:
+        event("no bound to check")
+        return
+    assert relaxation.bound >= best - TOL, (relaxation.bound, best)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_local_search_keeps_every_rule_and_never_loses_value(
+    instance: tuple[Framework, Result, PlanRequest],
+) -> None:
+    fw, res, request = instance
+    best = brute_force(fw, res, request)
+    p = _prepare(fw, res, request)
+    p.lead = _lead(p)
+    start = _greedy_starts(p)
+    if best is None or start is None:
+        event("no start")
+        return
+    improved = _improve(p, start, time.monotonic() + 0.15)
+    keys = {p.cands[i].key: t for i, t in improved.items()}
+    value = objective(fw, res, request, keys)
+    assert value >= p.objective(start) - TOL
+    assert value <= best + TOL
+    assert violations(fw, res, request, keys) == []
