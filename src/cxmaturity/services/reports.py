@@ -16,6 +16,7 @@ from typing import Literal, cast
 from sqlalchemy.orm import Session
 
 from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.i18n import LOCALES
 from cxmaturity.reporting import progress_view, workshop_view
 from cxmaturity.reporting import report as reporting
 from cxmaturity.reporting.progress_view import ProgressView
@@ -93,7 +94,7 @@ def _scorecard(db: Session, actor: Actor | None, assessment: Assessment) -> Scor
     return scorecard.scorecard(db, actor, assessment.organization_id)
 
 
-def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> Report:
+def _build(db: Session, assessment: Assessment, actor: Actor | None = None, language: str | None = None) -> Report:
     scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
     return reporting.build(
@@ -111,20 +112,28 @@ def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> R
         progress=_progress(db, assessment),
         scorecard=_scorecard(db, actor, assessment),
         workshop=_workshop(db, assessment, scored.result),
+        language=language,
     )
 
 
-def report(db: Session, actor: Actor, assessment_id: int) -> Report:
-    """Return the report model of an assessment the actor may see (viewer and up)."""
-    return _build(db, access.assessment(db, actor, assessment_id, "viewer"), actor)
+def report(db: Session, actor: Actor, assessment_id: int, language: str | None = None) -> Report:
+    """Return the report model of an assessment the actor may see (viewer and up), in ``language`` when given."""
+    return _build(db, access.assessment(db, actor, assessment_id, "viewer"), actor, check_language(language))
 
 
-def report_as_operator(db: Session, assessment_id: int) -> Report:
+def report_as_operator(db: Session, assessment_id: int, language: str | None = None) -> Report:
     """Return the report model of any assessment in the database (the command line's access)."""
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id} in this database")
-    return _build(db, assessment)
+    return _build(db, assessment, language=check_language(language))
+
+
+def check_language(language: str | None) -> str | None:
+    """Return ``language`` when the report can be written in it; refuse any other (None: the framework's own)."""
+    if language is None or language in LOCALES:
+        return language
+    raise Invalid(f"a report can be written in {', '.join(LOCALES)}, not {language[:20]!r}", field="language")
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:

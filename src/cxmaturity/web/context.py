@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from cxmaturity.i18n import jinja as i18n_jinja
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
@@ -27,6 +28,7 @@ from cxmaturity.web import security
 SESSION_COOKIE = "cxm_session"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["score_text"] = score_text
+i18n_jinja.install(templates.env)
 
 
 def settings_of(request: Request) -> Settings:
