@@ -642,6 +642,32 @@ def _emit_comparison(comparison, reviewed, fw, out: Path | None) -> None:  # typ
     _write(console.export_text(), out)
 
 
+translations_app = typer.Typer(
+    help="Check the translation catalogs (see docs/translations.md).", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(translations_app, name="translations")
+
+
+@translations_app.command("check")
+def translations_check(
+    locale_dir: Annotated[
+        Path | None, typer.Option("--locale-dir", help="The folder of <lang>/LC_MESSAGES/messages.po catalogs.")
+    ] = None,
+) -> None:
+    """Refuse catalogs whose placeholders differ from the English text's, incomplete catalogs of the respondent
+    pages, e-mails and report, and compiled files older than their source."""
+    from cxmaturity.i18n.catalogs import LOCALE_DIR
+    from cxmaturity.i18n.check import check_all
+
+    folder = locale_dir or LOCALE_DIR
+    if not folder.is_dir():
+        _fail(f"{folder}: no such folder")
+    problems = check_all(folder)
+    if problems:
+        _fail([str(p) for p in problems])
+    typer.echo(f"{folder}: every catalog is consistent")
+
+
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 tokens_app = typer.Typer(help="API tokens for the JSON API.", no_args_is_help=True, rich_markup_mode=None)

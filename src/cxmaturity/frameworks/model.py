@@ -25,7 +25,6 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-
 NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 
 
-
 class TextField:
     """Marks the fields that hold texts for people, so that translations can be checked field by field."""
 

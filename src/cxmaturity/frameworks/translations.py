@@ -53,9 +53,7 @@ def check_translations(fw: Framework) -> list[Problem]:
     listed = ", ".join(declared)
     problems: list[Problem] = []
     if fw.language not in declared:
-        problems.append(
-            Problem(("languages",), f"lists {listed} but not the framework's own language '{fw.language}'")
-        )
+        problems.append(Problem(("languages",), f"lists {listed} but not the framework's own language '{fw.language}'"))
     for i, lang in enumerate(declared):
         if lang in declared[:i]:
             problems.append(Problem(("languages", i), f"'{lang}' is listed twice"))
@@ -76,8 +74,11 @@ def check_translations(fw: Framework) -> list[Problem]:
             if lang not in text
         ]
         problems += [
-            Problem((*loc, lang), f"'{lang}' is not one of the framework's languages ({listed}); add it to "
-                    "'languages' or remove this translation")
+            Problem(
+                (*loc, lang),
+                f"'{lang}' is not one of the framework's languages ({listed}); add it to "
+                "'languages' or remove this translation",
+            )
             for lang in text
             if lang not in declared
         ]

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n import N_, ngettext, use_locale
+from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.formats import format_decimal, format_percent, localized_number_text
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from cxmaturity.i18n import LOCALES, negotiate, use_locale
 from cxmaturity.i18n import jinja as i18n_jinja
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
@@ -112,9 +113,13 @@ def render(
     else:
         csrf, is_new = security.anonymous_csrf(request)
         new_cookie = csrf if is_new else None
-    response = templates.TemplateResponse(
-        request, template, {"who": who, "csrf_token": csrf, **context}, status_code=status_code
-    )
+    # The facilitator's pages follow the browser's language where a catalog has it (their catalogs may be partial:
+    # an untranslated text shows in English).
+    with use_locale(negotiate((), request.headers.get("accept-language"), LOCALES)):
+        response = templates.TemplateResponse(
+            request, template, {"who": who, "csrf_token": csrf, **context}, status_code=status_code
+        )
+    response.headers["Vary"] = "Accept-Language"
     if new_cookie:
         security.set_csrf_cookie(response, new_cookie, settings_of(request))
     return response

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
+from cxmaturity.i18n.names import language_choices
 from cxmaturity.services import access, assessments, imports, mail, results
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
@@ -261,7 +262,13 @@ def _overview(
         ]
         stages = [(stage.key, fw.text(stage.name)) for stage in fw.stages]
         groups = assessments.groups(db, assessment.id)
-        defaults = {"group": str(groups[0].id) if groups else "", "count": "5", "delivery": "csv", "emails": ""}
+        defaults = {
+            "group": str(groups[0].id) if groups else "",
+            "count": "5",
+            "delivery": "csv",
+            "emails": "",
+            "language": fw.language,
+        }
         return render(
             request,
             "assessment_overview.html",
@@ -281,6 +288,7 @@ def _overview(
             max_invitations=settings.max_invitations_per_request,
             max_upload=size_text(settings.max_upload_bytes),
             minutes=assessments.estimated_minutes(fw),
+            languages=language_choices(fw.offered_languages),
             form={**defaults, **(form or {})},
             **extra,
         )
@@ -416,10 +424,11 @@ def create_invitations(
     group: Annotated[str, Form(max_length=20)] = "",
     count: Annotated[str, Form(max_length=20)] = "",
     emails: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
+    language: Annotated[str, Form(max_length=16)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     settings = settings_of(request)
-    form = {"group": group, "count": count, "delivery": delivery, "emails": emails}
+    form = {"group": group, "count": count, "delivery": delivery, "emails": emails, "language": language}
     addresses: list[str] = []
     try:
         with unit_of_work(request) as db:
@@ -450,7 +459,10 @@ def create_invitations(
             group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
             inviter = f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email
             organization, title = assessment.organization.name, assessment.title
-            minutes = assessments.estimated_minutes(assessments.framework_of(assessment))
+            fw = assessments.framework_of(assessment)
+            minutes = assessments.estimated_minutes(fw)
+            # The e-mail's language and the pages' first language: one the framework offers, else its own.
+            language = language if language in fw.offered_languages else fw.language
         base = settings.base_url.rstrip("/")
         links = [f"{base}/r/{token}" for token in tokens]
         if delivery == "email":
@@ -462,6 +474,7 @@ def create_invitations(
                     organization=organization,
                     title=title,
                     minutes=minutes,
+                    language=language,
                 )
             except mail.MailError as exc:
                 # Links that never reached anyone must not count as invited.
