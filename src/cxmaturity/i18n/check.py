@@ -66,7 +66,7 @@ def _forms(message: Message) -> list[tuple[str, str]]:
     strings = message.string if isinstance(message.string, list | tuple) else [message.string]
     # Every plural form (there are one to six, by language) is compared with the English plural: many languages use
     # their "one" form for 21, 31... too, so every form must carry the count.
-    return [(singular if i == 0 and len(strings) == 1 else plural, s) for i, s in enumerate(strings)]
+    return [(singular if i == 0 and len(strings) == 1 else plural, s or "") for i, s in enumerate(strings)]
 
 
 def _translated(message: Message) -> bool:
@@ -90,7 +90,7 @@ def check_catalog(path: Path, language: str, *, complete: bool) -> list[CatalogP
         if not _translated(message):
             if complete and _needs_completion(message):
                 what = "fuzzy" if "fuzzy" in message.flags else "untranslated"
-                problems.append(CatalogProblem(path, message.lineno, language, f"{what}: {_short(message)}"))
+                problems.append(CatalogProblem(path, message.lineno or 1, language, f"{what}: {_short(message)}"))
             continue
         for source, translation in _forms(message):
             if not (_is_format(message) or "%" in source):
@@ -100,7 +100,7 @@ def check_catalog(path: Path, language: str, *, complete: bool) -> list[CatalogP
                 problems.append(
                     CatalogProblem(
                         path,
-                        message.lineno,
+                        message.lineno or 1,
                         language,
                         f"placeholders {_list(got)} differ from the English text's {_list(want)}: {_short(message)}",
                     )
