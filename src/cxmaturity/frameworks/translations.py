@@ -29,7 +29,9 @@ def _texts(node: Any, loc: Loc) -> list[tuple[Loc, str | dict[str, str]]]:
     if isinstance(node, BaseModel):
         for name, field in type(node).model_fields.items():
             value = getattr(node, name)
-            if _holds_text(field.annotation):
+            # Pydantic moves the metadata of a plain ``Text`` field to ``field.metadata``; ``Text | None`` and
+            # ``tuple[Text, ...]`` keep it inside the annotation.
+            if _holds_text(field.annotation) or any(isinstance(m, TextField) for m in field.metadata):
                 if isinstance(value, tuple):
                     out += [((*loc, name, i), v) for i, v in enumerate(value)]
                 elif value is not None:

@@ -118,10 +118,17 @@ def _language(request: Request, v: Visit | None) -> str:
     return chosen or (v.framework.language if v is not None else DEFAULT_LOCALE)
 
 
+def _chosen(request: Request, lang: str) -> str:
+    """``?lang=…`` for the links of a page whose language was chosen on it (else "": the same negotiation applies on
+    the next page, and once a page is saved the invitation remembers the language)."""
+    return f"?lang={lang}" if request.query_params.get("lang") else ""
+
+
 def _render(request: Request, template: str, token: str, status_code: int = 200, **context: Any) -> Response:
     """Render a respondent page: no signed-in user, the invitation's form token, nothing cached or indexed."""
     csrf = security.respondent_csrf(settings_of(request), token)
     context.setdefault("lang", _language(request, None))
+    context.setdefault("lang_query", _chosen(request, context["lang"]))
     with use_locale(context["lang"]):
         response = templates.TemplateResponse(
             request, template, {"who": None, "csrf_token": csrf, "token": token, **context}, status_code=status_code
@@ -387,8 +394,8 @@ def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str,
                 v = respond.visit(db, token)
                 competency = v.framework.competencies[n - 1]
                 return _page(request, v, token, n, competency, _sent_input(form, competency), exc)
-        # The language goes with the redirect, so that the next page is shown in it before anything else is read.
-        lang = f"?lang={_language(request, v)}"
+        # A chosen language goes with the redirect (the invitation also remembers it from now on).
+        lang = _chosen(request, _language(request, v))
         if action == "finish":
             return _private(redirect(f"/r/{token}/done{lang}"))
         if action == "back":
