@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 
 from cxmaturity.i18n.catalogs import active_locale
 
@@ -44,5 +44,10 @@ def format_percent(value: float | None, digits: int = 0) -> str:
     """A share (0.42) as ``42%`` in English, ``42 %`` in German and French."""
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return numbers.format_percent(value, format=pattern, locale=active_locale())
+    locale = active_locale()
+    # The locale's own pattern keeps its spacing ("42 %" in German, a narrow space in French); only the decimals
+    # are set here.
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return numbers.format_percent(value, format=pattern, locale=locale)
