@@ -144,6 +144,10 @@ def test_answers_in_german_and_english_score_together(site: Site, cast: Cast) ->
     _answer_all(site, english, 1, ENGLISH)
     assert _language_of(site, german) == "de"
     assert _language_of(site, english) == "en"
+    done = site.client().get(f"/r/{german}/done", headers=ENGLISH).text  # the stored language wins
+    assert "Vielen Dank!" in done
+    # The plural follows the number of people (one here), not the first value in the sentence.
+    assert "nur für Gruppen von mindestens 1 Person, nie" in done
     same, (first, second) = _assessment(site, cast, 2)
     _answer_all(site, first, 3, ENGLISH)
     _answer_all(site, second, 1, ENGLISH)
