@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 NODE_TOOLS := tests/node/node_modules/.installed
 
-.PHONY: run test lint bench lock clean
+.PHONY: run test lint bench lock clean translations
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "bench: install wrk (apt-get install wrk) for the web benchmark"; exit 1; }
 	$(BIN)/python bench/run.py
+
+# Translations (docs/translations.md): collect the texts to translate from code and templates, merge them into each
+# language's catalog, compile the .mo files the app reads (committed, so a fresh clone needs no build step), then refuse
+# catalogs with a wrong placeholder or a gap where they must be complete (make fails; the tests fail too).
+LOCALE_DIR := src/cxmaturity/i18n/locale
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --add-location=file --sort-by-file --no-wrap --project=cx-maturity \
+		--copyright-holder="cx-maturity contributors" -o $(LOCALE_DIR)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) --statistics
+	$(BIN)/cxm translations check
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules build dist .mypy_cache .pytest_cache .ruff_cache .hypothesis

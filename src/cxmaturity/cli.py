@@ -642,6 +642,32 @@ def _emit_comparison(comparison, reviewed, fw, out: Path | None) -> None:  # typ
     _write(console.export_text(), out)
 
 
+translations_app = typer.Typer(
+    help="Check the translation catalogs (see docs/translations.md).", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(translations_app, name="translations")
+
+
+@translations_app.command("check")
+def translations_check(
+    locale_dir: Annotated[
+        Path | None, typer.Option("--locale-dir", help="The folder of <lang>/LC_MESSAGES/messages.po catalogs.")
+    ] = None,
+) -> None:
+    """Refuse catalogs whose placeholders differ from the English text's, incomplete catalogs of the respondent
+    pages, e-mails and report, and compiled files older than their source."""
+    from cxmaturity.i18n.catalogs import LOCALE_DIR
+    from cxmaturity.i18n.check import check_all
+
+    folder = locale_dir or LOCALE_DIR
+    if not folder.is_dir():
+        _fail(f"{folder}: no such folder")
+    problems = check_all(folder)
+    if problems:
+        _fail([str(p) for p in problems])
+    typer.echo(f"{folder}: every catalog is consistent")
+
+
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 tokens_app = typer.Typer(help="API tokens for the JSON API.", no_args_is_help=True, rich_markup_mode=None)
@@ -977,6 +1003,15 @@ class ReportFormat(StrEnum):
     pdf = "pdf"
 
 
+class Language(StrEnum):
+    """The languages with complete catalogs (cxmaturity.i18n.LOCALES; a test keeps the two alike)."""
+
+    en = "en"
+    de = "de"
+    fr = "fr"
+    es = "es"
+
+
 class Paper(StrEnum):
     a4 = "a4"
     letter = "letter"
@@ -1010,21 +1045,26 @@ def report_command(
         None
     ),
     organization: Annotated[str, typer.Option(help="The organization's name on the report (answers file).")] = "",
+    language: Annotated[
+        Language | None,
+        typer.Option("--language", help="The report's language (default: the framework's own; docs/translations.md)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write the executive report (HTML or PDF) of a stored assessment or of an answers file (see docs/reports.md)."""
+    lang = language.value if language else None
     from cxmaturity.services import reports
     from cxmaturity.services.errors import ServiceError
 
     answers = Path(source)
     if answers.is_file():
         model = _report_of_answers(
-            answers, framework, targets, column_map, min_group_size, title or answers.stem, organization
+            answers, framework, targets, column_map, min_group_size, title or answers.stem, organization, lang
         )
     elif source.isdigit():
         if framework or targets or column_map or title or organization:
             _fail("cxm report: --framework, --targets, --map, --title and --organization are for an answers file")
-        model = _report_of_assessment(int(source), db)
+        model = _report_of_assessment(int(source), db, lang)
     else:
         _fail(f"{source}: no such file, and not an assessment id")
     try:
@@ -1040,7 +1080,9 @@ def report_command(
     typer.echo(f"{out}: {fmt.value} report of {model.view.title} ({len(file.content)} bytes)", err=True)
 
 
-def _report_of_assessment(assessment_id: int, db: str | None):  # type: ignore[no-untyped-def]  # returns Report
+def _report_of_assessment(  # type: ignore[no-untyped-def]  # returns Report
+    assessment_id: int, db: str | None, language: str | None = None
+):
     from cxmaturity.services import reports
     from cxmaturity.services.errors import ServiceError
     from cxmaturity.settings import get_settings
@@ -1050,7 +1092,9 @@ def _report_of_assessment(assessment_id: int, db: str | None):  # type: ignore[n
     try:
         check_migrated(engine)
         with make_sessionmaker(engine)() as session:
-            return reports.report_as_operator(session, assessment_id, get_settings().benchmark_min_cohort)
+            return reports.report_as_operator(
+                session, assessment_id, get_settings().benchmark_min_cohort, language=language
+            )
     except (NotMigratedError, ServiceError) as exc:
         _fail(f"cxm report: {exc}")
     finally:
@@ -1065,6 +1109,7 @@ def _report_of_answers(  # type: ignore[no-untyped-def]  # returns Report; impor
     min_group_size: int,
     title: str,
     organization: str,
+    language: str | None = None,
 ):
     from datetime import UTC, datetime
 
@@ -1076,7 +1121,7 @@ def _report_of_answers(  # type: ignore[no-untyped-def]  # returns Report; impor
     fw = _framework(framework)
     responses, wanted = _read_answers(fw, answers, column_map, targets)
     result = _score_file(responses, ScoringOptions(min_group_size=min_group_size, targets=wanted), answers)
-    return build(result, fw, title=title, organization=organization, generated_at=datetime.now(UTC))
+    return build(result, fw, title=title, organization=organization, generated_at=datetime.now(UTC), language=language)
 
 
 # --- peer benchmarks (docs/benchmarks.md) -----------------------------------------------------------------------

@@ -19,7 +19,8 @@ EXAMPLE = Path(__file__).parents[1] / "data" / "example.yaml"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 
 TOP_FIELDS = (
-    "format, id, name, version, source, description, language, stages, scales, competencies, tracks, actions, scoring"
+    "format, id, name, version, source, description, language, languages, stages, scales, competencies, tracks, "
+    "actions, scoring"
 )
 
 

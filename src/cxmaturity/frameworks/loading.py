@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.frameworks.problems import FrameworkError, Loc, Problem
 from cxmaturity.frameworks.references import check_references
+from cxmaturity.frameworks.translations import check_translations
 from cxmaturity.frameworks.yaml_source import SourceMap, read_path, read_text
 
 
@@ -35,7 +36,7 @@ def parse_framework(data: dict[str, Any], source_map: SourceMap | None = None) -
         framework = Framework.model_validate(data)
     except ValidationError as exc:
         raise FrameworkError(_problems_from_pydantic(exc.errors(), data, source_map)) from None
-    problems = check_references(framework)
+    problems = check_references(framework) + check_translations(framework)
     if problems:
         raise FrameworkError([_place(p, source_map) for p in problems])
     return framework

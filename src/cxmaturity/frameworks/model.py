@@ -24,8 +24,13 @@ OptionKey = Annotated[str, StringConstraints(pattern=r"^\S(.*\S)?$", max_length=
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 
+
+class TextField:
+    """Marks the fields that hold texts for people, so that translations can be checked field by field."""
+
+
 #: A text is a plain string or a mapping of language codes to strings, e.g. ``{en: "...", de: "..."}``.
-Text = NonEmpty | Annotated[dict[LanguageCode, NonEmpty], Field(min_length=1)]
+Text = Annotated[NonEmpty | Annotated[dict[LanguageCode, NonEmpty], Field(min_length=1)], TextField()]
 
 
 def localize(text: Text, language: str, fallback: str = "en") -> str:
@@ -138,6 +143,9 @@ class Framework(_Model):
     source: Text
     description: Text | None = None
     language: LanguageCode = "en"
+    #: Every language the framework is offered in, its own ``language`` included; each text must then be a mapping
+    #: with exactly these languages (frameworks/translations.py). Empty: only ``language``.
+    languages: tuple[LanguageCode, ...] = ()
     stages: Annotated[tuple[Stage, ...], Field(min_length=3)]
     scales: dict[Key, Scale] = Field(default_factory=dict)
     competencies: Annotated[tuple[Competency, ...], Field(min_length=1)]
@@ -183,6 +191,17 @@ class Framework(_Model):
         if isinstance(indicator, Statement):
             return tuple(o.key for o in self.scales[indicator.scale].options)
         return self.stage_keys
+
+    @property
+    def offered_languages(self) -> tuple[str, ...]:
+        """Return the languages a respondent may choose, the framework's own first."""
+        return self.languages or (self.language,)
+
+    def in_language(self, language: str | None) -> Framework:
+        """Return the framework with ``language`` as its own, so every text reads in it; itself when not offered."""
+        if not language or language == self.language or language not in self.offered_languages:
+            return self
+        return self.model_copy(update={"language": language})
 
     def text(self, value: Text, language: str | None = None) -> str:
         return localize(value, language or self.language, self.language)

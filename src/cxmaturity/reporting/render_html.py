@@ -12,6 +12,8 @@ from typing import Literal
 
 import jinja2
 
+from cxmaturity.i18n import jinja as i18n_jinja
+from cxmaturity.i18n import use_locale
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.report import Report
 from cxmaturity.scoring.display import score_text
@@ -63,21 +65,23 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["score_text"] = score_text
+    i18n_jinja.install(env)
     return env
 
 
 def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper | None = None) -> str:
     """Return the report as an HTML document; with ``paper``, laid out for printing on it (the PDF's source)."""
     drawn = drawn or draw(report)
-    return (
-        _environment()
-        .get_template("report.html")
-        .render(
-            report=report,
-            charts=drawn.results,
-            plan_charts=drawn.plan,
-            progress_charts=drawn.progress,
-            peers_charts=drawn.peers,
-            paper=paper,
+    with use_locale(report.language):
+        return (
+            _environment()
+            .get_template("report.html")
+            .render(
+                report=report,
+                charts=drawn.results,
+                plan_charts=drawn.plan,
+                progress_charts=drawn.progress,
+                peers_charts=drawn.peers,
+                paper=paper,
+            )
         )
-    )

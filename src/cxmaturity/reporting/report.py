@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_, ngettext, use_locale
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import format_decimal, format_percent, localized_number_text
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
@@ -45,15 +48,15 @@ LOGO_TYPES = ("image/png", "image/jpeg")
 AGREEMENT_THRESHOLD = 0.70
 SUMMARY_ITEMS = 3
 SECTIONS = (
-    ("summary", "Executive summary"),
-    ("competencies", "Competencies"),
-    ("charts", "Charts"),
-    ("peers", "Peers and published studies"),
-    ("plan", "Plan"),
-    ("progress", "Progress"),
-    ("outcomes", "Customer outcomes"),
-    ("workshop", "Workshop"),
-    ("methodology", "Methodology"),
+    ("summary", N_("Executive summary")),
+    ("competencies", N_("Competencies")),
+    ("charts", N_("Charts")),
+    ("peers", N_("Peers and published studies")),
+    ("plan", N_("Plan")),
+    ("progress", N_("Progress")),
+    ("outcomes", N_("Customer outcomes")),
+    ("workshop", N_("Workshop")),
+    ("methodology", N_("Methodology")),
 )
 
 
@@ -173,14 +176,14 @@ class Report:
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
-        """The top-level sections (anchor, heading) in order: the contents list."""
+        """The top-level sections (anchor, heading) in order: the contents list, in the active locale."""
         optional = {
             "progress": self.progress,
             "outcomes": self.scorecard,
             "workshop": self.workshop,
             "peers": self.peers,
         }
-        return tuple(s for s in SECTIONS if s[0] not in optional or optional[s[0]] is not None)
+        return tuple((a, _(h)) for a, h in SECTIONS if a not in optional or optional[a] is not None)
 
     @property
     def filename(self) -> str:
@@ -192,49 +195,73 @@ class Report:
 def _interval(interval: tuple[float, float] | None, confidence: float) -> str:
     if interval is None:
         return ""
-    return f", {confidence:.0%} interval {interval[0]:.2f}–{interval[1]:.2f}"
+    return _(", %(level)s interval %(low)s–%(high)s") % {
+        "level": format_percent(confidence),
+        "low": format_decimal(interval[0]),
+        "high": format_decimal(interval[1]),
+    }
+
+
+def _score(value: float) -> str:
+    return localized_number_text(score_text(value))
 
 
 def competency_sentence(c: CompetencyView, stages: int, confidence: float) -> str:
     """One sentence on a competency: where it stands, how sure we are, where it should go, what to watch."""
     if c.stage is None or c.score is None:
-        return (
-            f"{c.name} is not assessed: nobody gave a usable answer to its questions (every answer was don't know, "
+        return _(
+            "%(name)s is not assessed: nobody gave a usable answer to its questions (every answer was don't know, "
             "not applicable or missing), so it has no stage, no gap and is left out of the overall."
-        )
-    text = (
-        f"{c.name} is at {c.stage.name} (stage {c.stage.number} of {stages}; score {score_text(c.score)}"
-        f"{_interval(c.interval, confidence)})"
-    )
+        ) % {"name": c.name}
+    text = _("%(name)s is at %(stage)s (stage %(number)s of %(stages)s; score %(score)s%(interval)s)") % {
+        "name": c.name,
+        "stage": c.stage.name,
+        "number": c.stage.number,
+        "stages": stages,
+        "score": _score(c.score),
+        "interval": _interval(c.interval, confidence),
+    }
     if c.target is not None:
-        text += "; it has reached its target" if c.score >= c.target.number else f"; target {c.target.name}"
+        text += (
+            _("; it has reached its target")
+            if c.score >= c.target.number
+            else _("; target %(stage)s") % {"stage": c.target.name}
+        )
     cautions = []
     if c.low_coverage:
-        cautions.append(f"only {c.coverage:.0%} of its questions were answered")
+        cautions.append(_("only %(share)s of its questions were answered") % {"share": format_percent(c.coverage)})
     if c.polarised:
-        cautions.append("the team is in two camps (polarised)")
+        cautions.append(_("the team is in two camps (polarised)"))
     elif c.rwg is not None and c.rwg < AGREEMENT_THRESHOLD:
-        cautions.append(f"the team disagrees (rwg {c.rwg:.2f})")
+        cautions.append(_("the team disagrees (rwg %(rwg)s)") % {"rwg": format_decimal(c.rwg)})
     if cautions:
-        text += ", but " + " and ".join(cautions)
+        text += _(", but %(cautions)s") % {"cautions": _(" and ").join(cautions)}
     return text + "."
 
 
 def overall_sentence(v: ResultsView) -> str:
     o = v.overall
     rule = {
-        "weakest": "the stage of the weakest competency, because the competencies hold each other back",
-        "mean": "the weighted mean of the competency scores",
-        "median": "the median of the competency scores",
+        "weakest": _("the stage of the weakest competency, because the competencies hold each other back"),
+        "mean": _("the weighted mean of the competency scores"),
+        "median": _("the median of the competency scores"),
     }.get(o.rule, o.rule)
     if o.stage is None:
-        return "No usable answers yet: nothing can be shown as a stage until someone answers a question."
+        return _("No usable answers yet: nothing can be shown as a stage until someone answers a question.")
     note = f" {v.not_assessed_note}" if v.not_assessed_note else ""
-    return (
-        f"Overall stage {o.stage.name} (stage {o.stage.number} of {len(v.stages)}; score {score_text(o.score)}"
-        f"{_interval(o.interval, v.confidence)}), from {v.respondents} respondent{'s' if v.respondents != 1 else ''} "
-        f"who gave {v.coverage:.0%} of the expected answers. The overall stage is {rule}.{note}"
-    )
+    where = _("Overall stage %(stage)s (stage %(number)s of %(stages)s; score %(score)s%(interval)s)") % {
+        "stage": o.stage.name,
+        "number": o.stage.number,
+        "stages": len(v.stages),
+        "score": _score(o.score) if o.score is not None else "–",
+        "interval": _interval(o.interval, v.confidence),
+    }
+    who = ngettext(
+        "from %(num)d respondent who gave %(share)s of the expected answers.",
+        "from %(num)d respondents who gave %(share)s of the expected answers.",
+        v.respondents,
+    ) % {"num": v.respondents, "share": format_percent(v.coverage)}
+    return f"{where}, {who} " + _("The overall stage is %(rule)s.") % {"rule": rule} + note
 
 
 def _anchor(index: int) -> str:
@@ -262,7 +289,7 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
             owner=i.owner,
             expected_from=stage_name(fw, i.expected_from) if i.expected_from else "",
             expected_to=stage_name(fw, i.expected_to) if i.expected_to else "",
-            kind="Locked" if i.locked else "Quick win" if i.quick_win else "Planned",
+            kind=_("Locked") if i.locked else _("Quick win") if i.quick_win else _("Planned"),
         )
         for i in sorted(plan.initiatives, key=lambda i: (i.start, i.end, i.key))
     )
@@ -289,9 +316,11 @@ def _plan_charts(plan: Plan, fw: Framework) -> tuple[Chart, ...]:
     found = [
         Chart(
             "chart-plan-timeline",
-            "Timeline of the plan",
-            "Each bar is an initiative, from the period it starts in to the end of its last period. Locked "
-            "initiatives and quick wins have their own colors.",
+            _("Timeline of the plan"),
+            _(
+                "Each bar is an initiative, from the period it starts in to the end of its last period. Locked "
+                "initiatives and quick wins have their own colors."
+            ),
             chart_specs.gantt(plan, fw),
         )
     ]
@@ -316,11 +345,54 @@ def build(
     scorecard: Scorecard | None = None,
     workshop: WorkshopSection | None = None,
     peers: PeersSection | None = None,
+    language: str | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
-    compares it with the previous assessment of its series."""
+    compares it with the previous assessment of its series; ``language``: the report's language (its sentences from
+    the catalogs, the framework's texts when the framework offers it), else the framework's own."""
     if logo is not None and logo.media_type not in LOGO_TYPES:
         raise ValueError(f"a logo must be one of {', '.join(LOGO_TYPES)}, not {logo.media_type}")
+    fw = fw.in_language(language)
+    with use_locale(language or fw.language) as chosen:
+        return _build(
+            result,
+            fw,
+            chosen,
+            title=title,
+            organization=organization,
+            generated_at=generated_at,
+            synthetic_label=synthetic_label,
+            comments=comments,
+            plan=plan,
+            plan_version=plan_version,
+            plan_made_at=plan_made_at,
+            logo=logo,
+            progress=progress,
+            scorecard=scorecard,
+            workshop=workshop,
+            peers=peers,
+        )
+
+
+def _build(
+    result: Result,
+    fw: Framework,
+    language: str,
+    *,
+    title: str,
+    organization: str,
+    generated_at: datetime,
+    synthetic_label: str | None,
+    comments: Iterable[CommentSource],
+    plan: Plan | None,
+    plan_version: int | None,
+    plan_made_at: datetime | None,
+    logo: Logo | None,
+    progress: ProgressView | None,
+    scorecard: Scorecard | None,
+    workshop: WorkshopSection | None,
+    peers: PeersSection | None,
+) -> Report:
     v = view.build(result, fw, title=title, synthetic=synthetic_label is not None, comments=comments)
     indicators = view.indicators(result, fw)
     sections = []
@@ -361,7 +433,7 @@ def build(
         view=v,
         organization=organization,
         logo=logo,
-        language=fw.language,
+        language=language,
         generated_at=generated_at,
         synthetic_label=synthetic_label,
         overall_sentence=overall_sentence(v),

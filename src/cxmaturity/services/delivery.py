@@ -224,6 +224,11 @@ class Deliverer:
                     settings, address, link, organization=org, title=title, closes=context.closes
                 )
             else:
+                language = db.scalar(
+                    select(Invitation.language)
+                    .join(MailRecipient, MailRecipient.invitation_id == Invitation.id)
+                    .where(MailRecipient.id == row.recipient_id)
+                )
                 message = mail.invitation_message(
                     settings,
                     address,
@@ -232,6 +237,7 @@ class Deliverer:
                     organization=org,
                     title=title,
                     minutes=context.minutes,
+                    language=language,
                 )
         if "Message-ID" not in message:
             message["Message-ID"] = make_msgid()

@@ -16,6 +16,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n import ngettext, use_locale
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.settings import Settings
 
@@ -58,31 +60,48 @@ def invitation_message(
     organization: str = "",
     title: str = "",
     minutes: int | None = None,
+    language: str | None = None,
 ) -> EmailMessage:
-    """Return one respondent's invitation: who invites, the link, that answers are anonymous, how long it takes."""
-    who = _one_line(inviter) or "A colleague"
-    org = _one_line(organization)
-    about = _one_line(title) or "a customer-experience maturity assessment"
-    message = _new_message(settings, address, f"Your view, please: {about}"[:200])
-    lines = [
-        "Hello,",
-        "",
-        f"{who}{f' at {org}' if org else ''} invites you to answer the assessment “{about}”: "
-        "a short set of statements about how the organization works for its customers.",
-        "",
-        "Open your personal link to start:",
-        "",
-        f"    {link}",
-        "",
-        "Your answers are anonymous: results are only shown for groups large enough that no one can be singled "
-        "out, and this e-mail address is not stored.",
-        f"It takes about {minutes} minutes; you can stop and come back later with the same link."
-        if minutes
-        else "You can stop and come back later with the same link.",
-        "",
-        "The link is personal: please do not forward it.",
-    ]
+    """Return one respondent's invitation: who invites, the link, that answers are anonymous, how long it takes.
+
+    ``language``: the message's language (English without a catalog for it); the link opens the pages in it too.
+    """
+    with use_locale(language) as chosen:
+        who = _one_line(inviter) or _("A colleague")
+        org = _one_line(organization)
+        about = _one_line(title) or _("a customer-experience maturity assessment")
+        message = _new_message(settings, address, (_("Your view, please: %(title)s") % {"title": about})[:200])
+        invites = (
+            _("%(who)s at %(org)s invites you to answer the assessment “%(title)s”:")
+            if org
+            else _("%(who)s invites you to answer the assessment “%(title)s”:")
+        ) % {"who": who, "org": org, "title": about}
+        lines = [
+            _("Hello,"),
+            "",
+            invites + " " + _("a short set of statements about how the organization works for its customers."),
+            "",
+            _("Open your personal link to start:"),
+            "",
+            f"    {_with_language(link, chosen) if language else link}",
+            "",
+            _(
+                "Your answers are anonymous: results are only shown for groups large enough that no one can be "
+                "singled out, and this e-mail address is not stored."
+            ),
+            ngettext(
+                "It takes about %(num)d minute; you can stop and come back later with the same link.",
+                "It takes about %(num)d minutes; you can stop and come back later with the same link.",
+                minutes,
+            )
+            % {"num": minutes}
+            if minutes
+            else _("You can stop and come back later with the same link."),
+            "",
+            _("The link is personal: please do not forward it."),
+        ]
     message.set_content("\n".join(lines) + "\n")
+    message["Content-Language"] = chosen
     return message
 
 
@@ -127,6 +146,11 @@ def closing_message(settings: Settings, address: str, *, organization: str = "",
     return message
 
 
+def _with_language(link: str, language: str) -> str:
+    """The respondent's link opening its pages in ``language`` (they fall back to another one it does not offer)."""
+    return f"{link}{'&' if '?' in link else '?'}lang={language}"
+
+
 def _connect(settings: Settings) -> smtplib.SMTP:
     host, port = settings.smtp_host.strip(), settings.smtp_port
     context = ssl.create_default_context()
@@ -149,25 +173,42 @@ def _connect(settings: Settings) -> smtplib.SMTP:
 
 
 def member_invitation_message(
-    settings: Settings, address: str, link: str, *, inviter: str, organization: str, role: str, days: int
+    settings: Settings,
+    address: str,
+    link: str,
+    *,
+    inviter: str,
+    organization: str,
+    role: str,
+    days: int,
+    language: str | None = None,
 ) -> EmailMessage:
     """Return the invitation to join an organization: who invites, as what, the link, and when it expires."""
-    who = _one_line(inviter) or "A colleague"
-    org = _one_line(organization)
-    message = _new_message(settings, address, f"Join {org} on cx-maturity"[:200])
-    lines = [
-        "Hello,",
-        "",
-        f"{who} invites you to join {org} on cx-maturity as {_one_line(role)}.",
-        "",
-        "Open this link, sign in (or create an account with any address), and accept or decline:",
-        "",
-        f"    {link}",
-        "",
-        f"The link works once and expires in {days} days. If you did not expect this, ignore this message: "
-        "nothing happens unless you accept.",
-    ]
+    with use_locale(language) as chosen:
+        who = _one_line(inviter) or _("A colleague")
+        org = _one_line(organization)
+        message = _new_message(settings, address, (_("Join %(org)s on cx-maturity") % {"org": org})[:200])
+        lines = [
+            _("Hello,"),
+            "",
+            _("%(who)s invites you to join %(org)s on cx-maturity as %(role)s.")
+            % {"who": who, "org": org, "role": _one_line(role)},
+            "",
+            _("Open this link, sign in (or create an account with any address), and accept or decline:"),
+            "",
+            f"    {link}",
+            "",
+            ngettext(
+                "The link works once and expires in %(num)d day. If you did not expect this, ignore this message: "
+                "nothing happens unless you accept.",
+                "The link works once and expires in %(num)d days. If you did not expect this, ignore this message: "
+                "nothing happens unless you accept.",
+                days,
+            )
+            % {"num": days},
+        ]
     message.set_content("\n".join(lines) + "\n")
+    message["Content-Language"] = chosen
     return message
 
 

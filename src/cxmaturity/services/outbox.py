@@ -49,9 +49,13 @@ def invite_by_email(
     group_id: int | None,
     addresses: list[str],
     limit: int,
+    *,
+    language: str | None = None,
 ) -> Invited:
     """Create one invitation per new address and queue its e-mail; the worker sends it (when the assessment opens,
-    if it opens later). An address already invited to this assessment by e-mail is skipped, not invited twice."""
+    if it opens later). An address already invited to this assessment by e-mail is skipped, not invited twice.
+
+    ``language``: the e-mail's language, kept on the invitation so that its pages open in it too."""
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if assessment.status == "closed":
         raise Conflict("this assessment is closed: open it again before inviting anyone", field="emails")
@@ -73,6 +77,8 @@ def invite_by_email(
     db.flush()
     found = select(Invitation.token_hash, Invitation.id).where(Invitation.token_hash.in_([digest(t) for t in tokens]))
     ids: dict[str, int] = {row[0]: row[1] for row in db.execute(found)}
+    if language:
+        db.execute(update(Invitation).where(Invitation.id.in_(list(ids.values()))).values(language=language))
     schedule = db.get(AssessmentSchedule, assessment.id)
     now = datetime.now(UTC)
     due = now

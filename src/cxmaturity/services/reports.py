@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.benchmarks.limits import DEFAULT_MIN_COHORT
 from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.i18n import LOCALES
 from cxmaturity.reporting import benchmark_view, progress_view, workshop_view
 from cxmaturity.reporting import report as reporting
 from cxmaturity.reporting.benchmark_view import PeersSection
@@ -109,7 +110,11 @@ def _peers(db: Session, assessment: Assessment, min_cohort: int) -> PeersSection
 
 
 def _build(
-    db: Session, assessment: Assessment, actor: Actor | None = None, min_cohort: int = DEFAULT_MIN_COHORT
+    db: Session,
+    assessment: Assessment,
+    actor: Actor | None = None,
+    min_cohort: int = DEFAULT_MIN_COHORT,
+    language: str | None = None,
 ) -> Report:
     scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
@@ -129,21 +134,34 @@ def _build(
         scorecard=_scorecard(db, actor, assessment),
         workshop=_workshop(db, assessment, scored.result),
         peers=_peers(db, assessment, min_cohort),
+        language=language,
     )
 
 
-def report(db: Session, actor: Actor, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT) -> Report:
-    """Return the report model of an assessment the actor may see (viewer and up); ``min_cohort`` is the
-    installation's k for the peers section (CXM_BENCHMARK_MIN_COHORT)."""
-    return _build(db, access.assessment(db, actor, assessment_id, "viewer"), actor, min_cohort)
+def report(
+    db: Session, actor: Actor, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT, language: str | None = None
+) -> Report:
+    """Return the report model of an assessment the actor may see (viewer and up), in ``language`` when given;
+    ``min_cohort`` is the installation's k for the peers section (CXM_BENCHMARK_MIN_COHORT)."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    return _build(db, assessment, actor, min_cohort, check_language(language))
 
 
-def report_as_operator(db: Session, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT) -> Report:
+def report_as_operator(
+    db: Session, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT, language: str | None = None
+) -> Report:
     """Return the report model of any assessment in the database (the command line's access)."""
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id} in this database")
-    return _build(db, assessment, min_cohort=min_cohort)
+    return _build(db, assessment, min_cohort=min_cohort, language=check_language(language))
+
+
+def check_language(language: str | None) -> str | None:
+    """Return ``language`` when the report can be written in it; refuse any other (None: the framework's own)."""
+    if language is None or language in LOCALES:
+        return language
+    raise Invalid(f"a report can be written in {', '.join(LOCALES)}, not {language[:20]!r}", field="language")
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:

@@ -15,6 +15,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
+from cxmaturity.i18n import gettext as _
 from cxmaturity.services import revisions
 from cxmaturity.services.assessments import framework_from_snapshot
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
@@ -119,7 +120,7 @@ def _visit(db: Session, token: str, *, lock: bool) -> Visit:
     return Visit(invitation, assessment, organization, group, fw, frozenset(saved))
 
 
-_INVITATION = ("id", "assessment_id", "group_id", "started_at", "completed_at")
+_INVITATION = ("id", "assessment_id", "group_id", "started_at", "completed_at", "language")
 _ASSESSMENT = (
     "id",
     "organization_id",
@@ -231,12 +232,12 @@ def _check(v: Visit, competency: Competency, data: PageInput) -> list[tuple[str,
         answer = data.answers.get(ind.key, "").strip()
         allowed = {*v.framework.answer_keys(ind), DONT_KNOW, NOT_APPLICABLE}
         if answer and answer not in allowed:
-            raise Invalid(f"'{answer[:40]}' is not an answer to this question", field=ind.key)
+            raise Invalid(_("'%(answer)s' is not an answer to this question") % {"answer": answer[:40]}, field=ind.key)
         raw_importance = data.importance.get(ind.key, "").strip()
         importance = None
         if raw_importance:
             if raw_importance not in {"1", "2", "3", "4", "5"}:
-                raise Invalid("importance is a number from 1 to 5", field=f"{ind.key}:importance")
+                raise Invalid(_("importance is a number from 1 to 5"), field=f"{ind.key}:importance")
             importance = int(raw_importance)
         comment = data.comments.get(ind.key, "").strip()[:MAX_COMMENT] or None
         if answer or importance is not None or comment:
@@ -253,8 +254,19 @@ def _require_answerable(v: Visit) -> None:
         raise Conflict(CLOSED_MESSAGE)
 
 
-def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, current: Visit | None = None) -> Visit:
+def save_page(
+    db: Session,
+    token: str,
+    competency_key: str,
+    data: PageInput,
+    *,
+    current: Visit | None = None,
+    language: str | None = None,
+) -> Visit:
     """Save one page (replacing what it held) and return the new state; ``finish`` marks the invitation completed.
+
+    ``language``: the language the page was shown in, kept so that the next page (on any device) uses it and reports
+    can count answers per language; it changes no score.
 
     Raises NotFound (token or page), Conflict (not open, closed, already completed) or Invalid (a bad answer); it
     writes nothing before every check has passed. ``current``: this token's ``visit(db, token, lock=True)`` taken in
@@ -290,8 +302,13 @@ def save_page(db: Session, token: str, competency_key: str, data: PageInput, *, 
             for key, answer, importance, comment in stored
         ],
     )
+    changes: dict[str, object] = {}
     if v.invitation.started_at is None:
-        _mark(db, v, started_at=now)
+        changes["started_at"] = now
+    if language is not None and language != v.invitation.language:
+        changes["language"] = language
+    if changes:
+        _mark(db, v, **changes)
     # Last, just before the commit: on PostgreSQL the counter's row stays locked until then (services/revisions.py).
     revisions.bump(connection, v.assessment.id)
     return replace(v, saved=v.saved | {competency.key})
@@ -312,8 +329,8 @@ def finish(db: Session, token: str, *, current: Visit | None = None) -> Visit:
     return v
 
 
-def _mark(db: Session, v: Visit, **times: datetime) -> None:
-    """Set the invitation's progress times, in the database and on the visit's copy of the invitation."""
-    db.connection().execute(update(_INVITATIONS).where(_INVITATIONS.c.id == v.invitation.id).values(**times))
-    for name, value in times.items():
+def _mark(db: Session, v: Visit, **values: object) -> None:
+    """Set the invitation's progress times (or language), in the database and on the visit's copy of it."""
+    db.connection().execute(update(_INVITATIONS).where(_INVITATIONS.c.id == v.invitation.id).values(**values))
+    for name, value in values.items():
         setattr(v.invitation, name, value)

@@ -244,6 +244,9 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: The language the respondent answered in (a code such as "de"), for reports only: answers score alike in any
+    #: language. None until a page is saved.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class QuickLink(Base):

@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from cxmaturity.i18n import LOCALES, negotiate, use_locale
+from cxmaturity.i18n import jinja as i18n_jinja
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
@@ -28,6 +30,7 @@ from cxmaturity.web import security
 SESSION_COOKIE = "cxm_session"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["score_text"] = score_text
+i18n_jinja.install(templates.env)
 
 
 def settings_of(request: Request) -> Settings:
@@ -117,9 +120,13 @@ def render(
     else:
         csrf, is_new = security.anonymous_csrf(request)
         new_cookie = csrf if is_new else None
-    response = templates.TemplateResponse(
-        request, template, {"who": who, "csrf_token": csrf, **context}, status_code=status_code
-    )
+    # The facilitator's pages follow the browser's language where a catalog has it (their catalogs may be partial:
+    # an untranslated text shows in English).
+    with use_locale(negotiate((), request.headers.get("accept-language"), LOCALES)):
+        response = templates.TemplateResponse(
+            request, template, {"who": who, "csrf_token": csrf, **context}, status_code=status_code
+        )
+    response.headers["Vary"] = "Accept-Language"
     if new_cookie:
         security.set_csrf_cookie(response, new_cookie, settings_of(request))
     return response

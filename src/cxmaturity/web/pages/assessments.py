@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
+from cxmaturity.i18n.names import language_choices
 from cxmaturity.services import access, assessments, imports, mail, outbox, quick_links, results
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
@@ -262,7 +263,13 @@ def _overview(
         ]
         stages = [(stage.key, fw.text(stage.name)) for stage in fw.stages]
         groups = assessments.groups(db, assessment.id)
-        defaults = {"group": str(groups[0].id) if groups else "", "count": "5", "delivery": "csv", "emails": ""}
+        defaults = {
+            "group": str(groups[0].id) if groups else "",
+            "count": "5",
+            "delivery": "csv",
+            "emails": "",
+            "language": fw.language,
+        }
         return render(
             request,
             "assessment_overview.html",
@@ -282,6 +289,7 @@ def _overview(
             max_invitations=settings.max_invitations_per_request,
             max_upload=size_text(settings.max_upload_bytes),
             minutes=assessments.estimated_minutes(fw),
+            languages=language_choices(fw.offered_languages),
             form={**defaults, **(form or {})},
             quick_link=quick_links.status_of(db, assessment) if role in EDITORS else None,
             base_url=settings.base_url.rstrip("/"),
@@ -427,10 +435,11 @@ def create_invitations(
     group: Annotated[str, Form(max_length=20)] = "",
     count: Annotated[str, Form(max_length=20)] = "",
     emails: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
+    language: Annotated[str, Form(max_length=16)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     settings = settings_of(request)
-    form = {"group": group, "count": count, "delivery": delivery, "emails": emails}
+    form = {"group": group, "count": count, "delivery": delivery, "emails": emails, "language": language}
     addresses: list[str] = []
     try:
         with unit_of_work(request) as db:
@@ -454,9 +463,19 @@ def create_invitations(
             else:
                 raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
             if delivery == "email":
+                # The e-mail's language and the pages' first language: one the framework offers, else its own.
+                fw = assessments.framework_of(assessment)
+                language = language if language in fw.offered_languages else fw.language
                 # Queued, not sent: the queue's worker sends them (services/jobs.py), never this request.
                 invited = outbox.invite_by_email(
-                    db, who.actor, settings, assessment.id, group_id, addresses, settings.max_invitations_per_request
+                    db,
+                    who.actor,
+                    settings,
+                    assessment.id,
+                    group_id,
+                    addresses,
+                    settings.max_invitations_per_request,
+                    language=language,
                 )
             else:
                 # Links shown or downloaded are held by the facilitator (docs/security.md).

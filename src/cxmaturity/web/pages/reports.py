@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from cxmaturity.i18n import LOCALES, negotiate
 from cxmaturity.services import reports
 from cxmaturity.web.context import require_signed_in, settings_of, unit_of_work
 
@@ -34,11 +35,22 @@ def download(file: reports.ReportFile) -> Response:
     )
 
 
+def _language(request: Request) -> str | None:
+    """The report's language: ``?lang=`` (refused when unknown), else the browser's when there is a catalog for it,
+    else the framework's own (None)."""
+    asked = request.query_params.get("lang")
+    if asked is not None:
+        return asked
+    return negotiate((), request.headers.get("accept-language"), LOCALES)
+
+
 def _report(request: Request, assessment_id: int, fmt: str, paper: str) -> Response:
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         chosen, size = reports.check_format(fmt, paper)
-        model = reports.report(db, who.actor, assessment_id, settings_of(request).benchmark_min_cohort)
+        model = reports.report(
+            db, who.actor, assessment_id, settings_of(request).benchmark_min_cohort, language=_language(request)
+        )
     return download(reports.render(model, chosen, size))
 
 

@@ -21,6 +21,9 @@ from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framewo
 from cxmaturity.frameworks.describe import answer_options
 from cxmaturity.frameworks.lint import estimated_minutes
 from cxmaturity.frameworks.model import Rubric
+from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, N_, negotiate, ngettext, use_locale
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.names import language_choices
 from cxmaturity.services import respond
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.respond import MAX_COMMENT, PageInput, Visit
@@ -34,18 +37,18 @@ router = APIRouter()
 ROUTES: list[BaseRoute] = []
 
 IMPORTANCE = (
-    ("1", "1 · not important"),
+    ("1", N_("1 · not important")),
     ("2", "2"),
     ("3", "3"),
     ("4", "4"),
-    ("5", "5 · very important"),
+    ("5", N_("5 · very important")),
 )
 ACTIONS = ("back", "next", "finish")
 
 
 @dataclass(frozen=True)
 class Question:
-    """One indicator as a page shows it: texts in the framework's language and the answer to pre-select."""
+    """One indicator as a page shows it: texts in the respondent's language and the answer to pre-select."""
 
     number: int
     key: str
@@ -60,7 +63,7 @@ class Question:
 
 
 def _questions(
-    fw: Framework, competency: Competency, values: PageInput, error: Invalid | None = None
+    fw: Framework, competency: Competency, values: PageInput, lang: str, error: Invalid | None = None
 ) -> list[Question]:
     questions = []
     for number, ind in enumerate(competency.indicators, start=1):
@@ -71,10 +74,10 @@ def _questions(
             Question(
                 number=number,
                 key=ind.key,
-                text=fw.text(ind.text),
-                help=fw.text(ind.help) if ind.help is not None else None,
+                text=fw.text(ind.text, lang),
+                help=fw.text(ind.help, lang) if ind.help is not None else None,
                 rubric=isinstance(ind, Rubric),
-                options=answer_options(fw, ind),
+                options=answer_options(fw, ind, lang),
                 answer=values.answers.get(ind.key, ""),
                 importance=values.importance.get(ind.key, ""),
                 comment=values.comments.get(ind.key, ""),
@@ -106,13 +109,33 @@ def _sent_input(form: FormData, competency: Competency) -> PageInput:
     )
 
 
+def _language(request: Request, v: Visit | None) -> str:
+    """The language to show: one chosen on the page (``?lang=``), then the one the respondent answered in before,
+    then the browser's (``Accept-Language``), among the framework's languages; else the framework's own."""
+    offered = v.framework.offered_languages if v is not None else LOCALES
+    stored = v.invitation.language if v is not None else None
+    chosen = negotiate([request.query_params.get("lang"), stored], request.headers.get("accept-language"), offered)
+    return chosen or (v.framework.language if v is not None else DEFAULT_LOCALE)
+
+
+def _chosen(request: Request, lang: str) -> str:
+    """``?lang=…`` for the links of a page whose language was chosen on it (else "": the same negotiation applies on
+    the next page, and once a page is saved the invitation remembers the language)."""
+    return f"?lang={lang}" if request.query_params.get("lang") else ""
+
+
 def _render(request: Request, template: str, token: str, status_code: int = 200, **context: Any) -> Response:
     """Render a respondent page: no signed-in user, the invitation's form token, nothing cached or indexed."""
     csrf = security.respondent_csrf(settings_of(request), token)
-    response = templates.TemplateResponse(
-        request, template, {"who": None, "csrf_token": csrf, "token": token, **context}, status_code=status_code
-    )
+    context.setdefault("lang", _language(request, None))
+    context.setdefault("lang_query", _chosen(request, context["lang"]))
+    with use_locale(context["lang"]):
+        response = templates.TemplateResponse(
+            request, template, {"who": None, "csrf_token": csrf, "token": token, **context}, status_code=status_code
+        )
     _private(response)
+    # The page differs by the browser's language: a shared cache must not serve one person's language to another.
+    response.headers["Vary"] = "Accept-Language"
     return response
 
 
@@ -128,10 +151,12 @@ def _missing(request: Request, token: str, message: str | None = None) -> Respon
         "respond_message.html",
         token,
         status_code=404,
-        title="This link does not work",
+        title=_("This link does not work"),
         message=message
-        or "We could not find an assessment for this link. Check that you copied the whole link from your "
-        "invitation, or ask the person who sent it to you for a new one.",
+        or _(
+            "We could not find an assessment for this link. Check that you copied the whole link from your "
+            "invitation, or ask the person who sent it to you for a new one."
+        ),
     )
 
 
@@ -147,10 +172,15 @@ def _too_many(request: Request, token: str, blocked: Blocked) -> Response:
         "respond_message.html",
         token,
         status_code=429,
-        title="Too many links that do not work",
-        message=f"Many links that do not exist were opened from your network. Please wait {blocked.minutes} "
-        f"minute{'s' if blocked.minutes > 1 else ''}, then open the link from your invitation again; check that "
-        "you copied all of it.",
+        title=_("Too many links that do not work"),
+        message=ngettext(
+            "Many links that do not exist were opened from your network. Please wait %(num)d minute, then open "
+            "the link from your invitation again; check that you copied all of it.",
+            "Many links that do not exist were opened from your network. Please wait %(num)d minutes, then open "
+            "the link from your invitation again; check that you copied all of it.",
+            blocked.minutes,
+        )
+        % {"num": blocked.minutes},
     )
     response.headers.update(throttling.retry_after(blocked))
     return response
@@ -158,19 +188,26 @@ def _too_many(request: Request, token: str, blocked: Blocked) -> Response:
 
 def _state_page(request: Request, v: Visit, token: str, status_code: int) -> Response | None:
     """Return the polite page for an invitation that cannot take answers now, or None when it can."""
+    with use_locale(_language(request, v)):
+        return _state_page_in_language(request, v, token, status_code)
+
+
+def _state_page_in_language(request: Request, v: Visit, token: str, status_code: int) -> Response | None:
     org = v.organization.name
     if v.completed:
-        title = "You have already submitted your answers"
-        message = f"Thank you for taking part. {org} has received your answers; there is nothing more to do."
+        title = _("You have already submitted your answers")
+        message = _("Thank you for taking part. %(org)s has received your answers; there is nothing more to do.") % {
+            "org": org
+        }
     elif v.not_open_yet:
-        title = "This assessment is not open yet"
-        message = f"{org} has not opened this assessment yet. Please try the link again later."
+        title = _("This assessment is not open yet")
+        message = _("%(org)s has not opened this assessment yet. Please try the link again later.") % {"org": org}
     elif v.closed:
-        title = "This assessment is closed"
-        message = (
-            f"{org} is no longer collecting answers for this assessment. "
+        title = _("This assessment is closed")
+        message = _(
+            "%(org)s is no longer collecting answers for this assessment. "
             "The answers you saved before it closed are kept. Thank you for your time."
-        )
+        ) % {"org": org}
     else:
         return None
     return _render(
@@ -182,8 +219,13 @@ def _state_page(request: Request, v: Visit, token: str, status_code: int) -> Res
         message=message,
         assessment=v.assessment,
         organization=v.organization,
-        lang=v.framework.language,
+        lang=_language(request, v),
     )
+
+
+def _no_page(request: Request, v: Visit, n: int) -> str:
+    with use_locale(_language(request, v)):
+        return _("This assessment has pages 1 to %(pages)d; there is no page %(n)d.") % {"pages": v.pages, "n": n}
 
 
 def _competency(v: Visit, n: int) -> Competency | None:
@@ -200,6 +242,9 @@ def _page(
     error: Invalid | None = None,
 ) -> Response:
     fw = v.framework
+    lang = _language(request, v)
+    with use_locale(lang):
+        error_summary = _summary(competency, error) if error else None
     return _render(
         request,
         "respond_page.html",
@@ -208,15 +253,15 @@ def _page(
         v=v,
         n=n,
         pages=v.pages,
-        lang=fw.language,
-        competency_name=fw.text(competency.name),
-        competency_description=fw.text(competency.description) if competency.description is not None else None,
-        questions=_questions(fw, competency, values, error),
-        importance_choices=IMPORTANCE,
+        lang=lang,
+        competency_name=fw.text(competency.name, lang),
+        competency_description=fw.text(competency.description, lang) if competency.description is not None else None,
+        questions=_questions(fw, competency, values, lang, error),
+        importance_choices=[(value, _(label)) for value, label in IMPORTANCE],
         dont_know=DONT_KNOW,
         not_applicable=NOT_APPLICABLE,
         max_comment=MAX_COMMENT,
-        error=_summary(competency, error) if error else None,
+        error=error_summary,
     )
 
 
@@ -224,8 +269,12 @@ def _summary(competency: Competency, error: Invalid) -> str:
     """The message above the form: which question to fix, and why."""
     keys = [i.key for i in competency.indicators]
     key = (error.field or "").split(":")[0]
-    where = f"Question {keys.index(key) + 1}: " if key in keys else ""
-    return f"{where}{error.message}. Nothing on this page was saved yet; please correct it and try again."
+    message = _("%(problem)s. Nothing on this page was saved yet; please correct it and try again.") % {
+        "problem": error.message
+    }
+    if key not in keys:
+        return message
+    return _("Question %(number)d: %(message)s") % {"number": keys.index(key) + 1, "message": message}
 
 
 async def _form(request: Request) -> FormData:
@@ -235,42 +284,46 @@ async def _form(request: Request) -> FormData:
 
 @router.get("/r/{token}")
 def welcome(request: Request, token: str) -> Response:
-    if blocked := throttling.link_blocked(request):
-        return _too_many(request, token, blocked)
-    with unit_of_work(request) as db:
-        try:
-            v = respond.visit(db, token)
-        except NotFound:
-            return _unknown(request, db, token)
-        fw = v.framework
-        return _render(
-            request,
-            "respond_welcome.html",
-            token,
-            v=v,
-            lang=fw.language,
-            minutes=max(1, round(estimated_minutes(fw))),
-            framework_name=fw.text(fw.name),
-            resume=v.resume_page() + 1 if v.saved else None,
-            questions=len(fw.indicators),
-        )
+    with use_locale(_language(request, None)):
+        if blocked := throttling.link_blocked(request):
+            return _too_many(request, token, blocked)
+        with unit_of_work(request) as db:
+            try:
+                v = respond.visit(db, token)
+            except NotFound:
+                return _unknown(request, db, token)
+            fw = v.framework
+            lang = _language(request, v)
+            return _render(
+                request,
+                "respond_welcome.html",
+                token,
+                v=v,
+                lang=lang,
+                languages=language_choices(fw.offered_languages),
+                minutes=max(1, round(estimated_minutes(fw))),
+                framework_name=fw.text(fw.name, lang),
+                resume=v.resume_page() + 1 if v.saved else None,
+                questions=len(fw.indicators),
+            )
 
 
 @router.get("/r/{token}/p/{n}")
 def page(request: Request, token: str, n: int) -> Response:
-    if blocked := throttling.link_blocked(request):
-        return _too_many(request, token, blocked)
-    with unit_of_work(request) as db:
-        try:
-            v = respond.visit(db, token)
-        except NotFound:
-            return _unknown(request, db, token)
-        if (state := _state_page(request, v, token, 409)) is not None:
-            return state
-        competency = _competency(v, n)
-        if competency is None:
-            return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
-        return _page(request, v, token, n, competency, _saved_input(db, v, competency))
+    with use_locale(_language(request, None)):
+        if blocked := throttling.link_blocked(request):
+            return _too_many(request, token, blocked)
+        with unit_of_work(request) as db:
+            try:
+                v = respond.visit(db, token)
+            except NotFound:
+                return _unknown(request, db, token)
+            if (state := _state_page(request, v, token, 409)) is not None:
+                return state
+            competency = _competency(v, n)
+            if competency is None:
+                return _missing(request, token, _no_page(request, v, n))
+            return _page(request, v, token, n, competency, _saved_input(db, v, competency))
 
 
 async def save(request: Request) -> Response:
@@ -305,58 +358,64 @@ def _save_limiter(request: Request) -> anyio.CapacityLimiter:
 
 
 def _save(request: Request, token: str, n: int, form: FormData, csrf_token: str, action: str) -> Response:
-    if blocked := throttling.link_blocked(request):
-        return _too_many(request, token, blocked)
-    if not (csrf_token and same(security.respondent_csrf(settings_of(request), token), csrf_token)):
-        raise CsrfFailed()
-    if action not in ACTIONS:
-        action = "next"
-    try:
-        # One transaction: the page is committed when this block ends, before the redirect is sent.
-        with unit_of_work(request) as db:
-            v = respond.visit(db, token, lock=True)
-            if (state := _state_page(request, v, token, 409)) is not None:
-                return state
-            competency = _competency(v, n)
-            if competency is None:
-                return _missing(request, token, f"This assessment has pages 1 to {v.pages}; there is no page {n}.")
-            v = respond.save_page(db, token, competency.key, _sent_input(form, competency), current=v)
-            if action == "finish":
-                v = respond.finish(db, token, current=v)
-    except NotFound:
-        with unit_of_work(request) as db:
-            return _unknown(request, db, token)
-    except Conflict:
-        # Closed (or submitted in another tab) since the page was shown.
-        with unit_of_work(request) as db:
-            state = _state_page(request, respond.visit(db, token), token, 409)
-        assert state is not None
-        return state
-    except Invalid as exc:
-        # Nothing was written: the transaction rolled back. Show the page again with what the respondent sent.
-        with unit_of_work(request) as db:
-            v = respond.visit(db, token)
-            competency = v.framework.competencies[n - 1]
-            return _page(request, v, token, n, competency, _sent_input(form, competency), exc)
-    if action == "finish":
-        return _private(redirect(f"/r/{token}/done"))
-    if action == "back":
-        return _private(redirect(f"/r/{token}/p/{n - 1}" if n > 1 else f"/r/{token}"))
-    return _private(redirect(f"/r/{token}/p/{min(n + 1, v.pages)}"))
+    with use_locale(_language(request, None)):
+        if blocked := throttling.link_blocked(request):
+            return _too_many(request, token, blocked)
+        if not (csrf_token and same(security.respondent_csrf(settings_of(request), token), csrf_token)):
+            raise CsrfFailed()
+        if action not in ACTIONS:
+            action = "next"
+        try:
+            # One transaction: the page is committed when this block ends, before the redirect is sent.
+            with unit_of_work(request) as db:
+                v = respond.visit(db, token, lock=True)
+                if (state := _state_page(request, v, token, 409)) is not None:
+                    return state
+                competency = _competency(v, n)
+                if competency is None:
+                    return _missing(request, token, _no_page(request, v, n))
+                v = respond.save_page(
+                    db, token, competency.key, _sent_input(form, competency), current=v, language=_language(request, v)
+                )
+                if action == "finish":
+                    v = respond.finish(db, token, current=v)
+        except NotFound:
+            with unit_of_work(request) as db:
+                return _unknown(request, db, token)
+        except Conflict:
+            # Closed (or submitted in another tab) since the page was shown.
+            with unit_of_work(request) as db:
+                state = _state_page(request, respond.visit(db, token), token, 409)
+            assert state is not None
+            return state
+        except Invalid as exc:
+            # Nothing was written: the transaction rolled back. Show the page again with what the respondent sent.
+            with unit_of_work(request) as db:
+                v = respond.visit(db, token)
+                competency = v.framework.competencies[n - 1]
+                return _page(request, v, token, n, competency, _sent_input(form, competency), exc)
+        # A chosen language goes with the redirect (the invitation also remembers it from now on).
+        lang = _chosen(request, _language(request, v))
+        if action == "finish":
+            return _private(redirect(f"/r/{token}/done{lang}"))
+        if action == "back":
+            return _private(redirect(f"/r/{token}/p/{n - 1}{lang}" if n > 1 else f"/r/{token}{lang}"))
+        return _private(redirect(f"/r/{token}/p/{min(n + 1, v.pages)}{lang}"))
 
 
 @router.get("/r/{token}/done")
 def done(request: Request, token: str) -> Response:
-    if blocked := throttling.link_blocked(request):
-        return _too_many(request, token, blocked)
-    with unit_of_work(request) as db:
-        try:
-            v = respond.visit(db, token)
-        except NotFound:
-            return _unknown(request, db, token)
-        if not v.completed:
-            return _private(redirect(f"/r/{token}"))
-        return _render(request, "respond_done.html", token, v=v, lang=v.framework.language)
+    with use_locale(_language(request, None)):
+        if blocked := throttling.link_blocked(request):
+            return _too_many(request, token, blocked)
+        with unit_of_work(request) as db:
+            try:
+                v = respond.visit(db, token)
+            except NotFound:
+                return _unknown(request, db, token)
+            if not v.completed:
+                return _private(redirect(f"/r/{token}"))
+            return _render(request, "respond_done.html", token, v=v, lang=_language(request, v))
 
 
 ROUTES.append(Route("/r/{token}/p/{n:int}", save, methods=["POST"]))

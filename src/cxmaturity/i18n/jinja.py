@@ -1,0 +1,32 @@
+"""Jinja2's i18n extension wired to the active locale, and the locale-aware formatting filters."""
+
+from __future__ import annotations
+
+import jinja2
+
+from cxmaturity.i18n.catalogs import active_locale, gettext, ngettext
+from cxmaturity.i18n.formats import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    localized_number_text,
+)
+
+
+def install(env: jinja2.Environment) -> None:
+    """Give ``env`` ``{% trans %}``, ``_()``, ``ngettext()`` and the ``date``/``number``/``percent`` filters.
+
+    ``newstyle`` gettext formats ``%(name)s`` placeholders itself and escapes their values, so a translation cannot
+    smuggle markup in and a missing variable fails loudly instead of printing a raw placeholder.
+    """
+    env.add_extension("jinja2.ext.i18n")
+    # ``{% trans %}`` blocks lose their line breaks and indentation, so that msgids do not depend on the layout.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["locale"] = active_locale
+    env.filters["date"] = format_date
+    env.filters["datetime"] = format_datetime
+    env.filters["number"] = format_decimal
+    env.filters["percent"] = format_percent
+    env.filters["localized_score"] = localized_number_text
