@@ -9,9 +9,9 @@ import secrets
 from cxmaturity.services import assessments
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
-from tests.web.conftest import Cast, Site
 from tests.support.queue import drain, mail_settings
 from tests.support.smtp import smtp_server
+from tests.web.conftest import Cast, Site
 
 
 def _assessment(site: Site, cast: Cast) -> int:
