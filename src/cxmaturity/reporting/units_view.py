@@ -185,7 +185,9 @@ def campaign_view(found: CampaignRollUp) -> CampaignView:
                 respondents=rolled.respondents,
                 stage=stage_names.get(rolled.overall_stage or "", ""),
                 score=score_text(rolled.overall_score),
-                cells=tuple(Cell(c.key, stage_names.get(c.stage or "", ""), score_text(c.score)) for c in rolled.competencies),
+                cells=tuple(
+                    Cell(c.key, stage_names.get(c.stage or "", ""), score_text(c.score)) for c in rolled.competencies
+                ),
                 withheld=withheld_text(rolled.withheld, min_size) if rolled.withheld else "",
                 invited=rate.invited,
                 completed=rate.completed,

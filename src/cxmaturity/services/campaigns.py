@@ -70,11 +70,13 @@ def set_units(
             "assessment for the campaign",
             field="units",
         )
-    used = set(
-        db.scalars(
+    used = {
+        u
+        for u in db.scalars(
             select(Invitation.unit_id).where(Invitation.assessment_id == assessment.id, Invitation.unit_id.is_not(None))
         )
-    )
+        if u is not None
+    }
     dropped = sorted(u for u in used if u not in goals)
     if dropped:
         names = ", ".join(tree.nodes[u].name if u in tree else str(u) for u in dropped)
@@ -240,10 +242,12 @@ def _build(
     )
 
 
-def campaign(db: Session, actor: Actor, assessment_id: int, *, preview_hidden: bool = False) -> CampaignRollUp:
-    """Return the campaign's roll-up over all its units (viewer and up). ``preview_hidden`` shows a facilitator the
-    hidden names viewers see."""
+def campaign(db: Session, actor: Actor, assessment_id: int, *, preview_hidden: bool = False) -> CampaignRollUp | None:
+    """Return the campaign's roll-up over all its units (viewer and up); None when the assessment runs in no unit.
+    ``preview_hidden`` shows a facilitator the hidden names viewers see."""
     assessment = access.assessment(db, actor, assessment_id, "viewer")
+    if not units_of(db, assessment.id):
+        return None
     return _build(db, actor, assessment, within=None, preview_hidden=preview_hidden)
 
 

@@ -47,7 +47,7 @@ class UnitsOverview:
     leaders: dict[int, list[Leader]]
     #: Per unit: how many campaigns run in it and how many invitations it holds (a unit with either keeps its data).
     campaigns: dict[int, int]
-    invitations: dict[int, int]
+    invitations: dict[int | None, int]
 
 
 def overview(db: Session, actor: Actor, organization_id: int) -> UnitsOverview:
@@ -66,7 +66,7 @@ def overview(db: Session, actor: Actor, organization_id: int) -> UnitsOverview:
     return UnitsOverview(tree, leaders, *_holdings(db, organization_id))
 
 
-def _holdings(db: Session, organization_id: int) -> tuple[dict[int, int], dict[int, int]]:
+def _holdings(db: Session, organization_id: int) -> tuple[dict[int, int], dict[int | None, int]]:
     campaigns = dict(
         db.execute(
             select(CampaignUnit.unit_id, func.count())
@@ -207,11 +207,11 @@ def import_tree(
     access.require_role(db, actor, organization_id, "facilitator")
     existing = list(db.scalars(select(Unit).where(Unit.organization_id == organization_id)))
     by_key = {u.key.casefold(): u for u in existing if u.key}
-    key_of = {u.id: u.key for u in existing}
+    key_of: dict[int | None, str | None] = {u.id: u.key for u in existing}
     try:
         rows = read_tree_csv(text, filename)
         check_tree_rows(
-            rows, {u.key: key_of.get(u.parent_id) if u.parent_id else None for u in by_key.values()}, filename
+            rows, {k: key_of.get(u.parent_id) if u.parent_id else None for k, u in by_key.items()}, filename
         )
     except TreeFileError as exc:
         raise Invalid(f"{filename}: the units were not imported", field="file", details=exc.problems) from exc
@@ -222,7 +222,7 @@ def import_tree(
     parent_of: dict[object, object] = {}
     name_of: dict[object, str] = {}
     line_of: dict[object, int] = {}
-    ident = {u.id: (u.key.casefold() if u.key else u.id) for u in existing}
+    ident: dict[int | None, object] = {u.id: (u.key.casefold() if u.key else u.id) for u in existing}
     for u in existing:
         node = ident[u.id]
         parent_of[node] = ident.get(u.parent_id) if u.parent_id is not None else None

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.api import outcomes, progress, v1, workshops
+from cxmaturity.web.api import outcomes, progress, units, v1, workshops
 
 router = APIRouter()
 router.include_router(v1.router)
 router.include_router(progress.router)
 router.include_router(outcomes.router)
 router.include_router(workshops.router)
+router.include_router(units.router)

@@ -17,6 +17,7 @@ from cxmaturity.web.pages import (
     reports,
     respond,
     results,
+    units,
     workshops,
 )
 
@@ -37,6 +38,7 @@ for module in (
     reports,
     benchmarks,
     outcomes,
+    units,
     workshops,
 ):
     router.include_router(module.router, include_in_schema=False)

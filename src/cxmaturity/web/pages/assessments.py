@@ -18,9 +18,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.services import access, assessments, imports, mail, results
+from cxmaturity.services import access, assessments, imports, mail, results, units
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
+from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.context import (
     SignedIn,
     check_csrf,
@@ -73,6 +74,24 @@ def _group_id(value: str) -> int | None:
     if not value.isdigit():
         raise Invalid("choose a group of this assessment", field="group")
     return int(value)
+
+
+def _unit_id(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid("choose the campaign unit these invitations are for", field="unit")
+    return int(value)
+
+
+def _campaign_units(db: Session, assessment: Assessment) -> list[tuple[int, str]]:
+    """Return the campaign's units as (id, path), in tree order; empty when the assessment is not a campaign."""
+    chosen = assessments.campaign_units(db, assessment.id)
+    if not chosen:
+        return []
+    tree = units.tree_of(db, assessment.organization_id)
+    return [(u, tree.path(u)) for u, _ in tree.walk() if u in chosen]
 
 
 def _count(value: str, limit: int) -> int:
@@ -262,6 +281,7 @@ def _overview(
         stages = [(stage.key, fw.text(stage.name)) for stage in fw.stages]
         groups = assessments.groups(db, assessment.id)
         defaults = {"group": str(groups[0].id) if groups else "", "count": "5", "delivery": "csv", "emails": ""}
+        defaults["unit"] = ""
         return render(
             request,
             "assessment_overview.html",
@@ -273,6 +293,7 @@ def _overview(
             can_edit=role in EDITORS,
             framework_name=fw.text(fw.name),
             groups=groups,
+            campaign_units=_campaign_units(db, assessment),
             rates=rates,
             competencies=competencies,
             stages=stages,
@@ -416,10 +437,11 @@ def create_invitations(
     group: Annotated[str, Form(max_length=20)] = "",
     count: Annotated[str, Form(max_length=20)] = "",
     emails: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
+    unit: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     settings = settings_of(request)
-    form = {"group": group, "count": count, "delivery": delivery, "emails": emails}
+    form = {"group": group, "count": count, "delivery": delivery, "emails": emails, "unit": unit}
     addresses: list[str] = []
     try:
         with unit_of_work(request) as db:
@@ -445,7 +467,14 @@ def create_invitations(
                 raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
             # Only links the app e-mails stay unseen by the facilitator; shown and downloaded ones are held by him.
             tokens = assessments.create_invitations(
-                db, who.actor, assessment.id, group_id, number, limit, emailed=delivery == "email"
+                db,
+                who.actor,
+                assessment.id,
+                group_id,
+                number,
+                limit,
+                emailed=delivery == "email",
+                unit_id=_unit_id(unit),
             )
             group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
             inviter = f"{who.user.name} ({who.user.email})" if who.user.name else who.user.email
