@@ -41,7 +41,8 @@ def test_each_unit_scores_like_its_subtrees_respondents_scored_alone() -> None:
         assert found.overall_score == pytest.approx(alone.overall.score)
         assert found.overall_stage == alone.overall.stage
         for mine, theirs in zip(found.competencies, alone.competencies, strict=True):
-            assert mine.key == theirs.key and mine.stage == theirs.stage
+            assert mine.key == theirs.key
+            assert mine.stage == theirs.stage
             assert mine.score == pytest.approx(theirs.score)
 
 
@@ -53,10 +54,12 @@ def test_links_the_facilitator_held_never_lift_a_unit_into_view() -> None:
     matrix = dataclasses.replace(matrix, provenance=provenance)
     units: list[int | None] = [11] * 6 + [12] * 5
     rolled = roll_up(matrix, units, TREE, min_size=3)
-    assert rolled.unit(12).withheld == TOO_FEW and rolled.unit(12).overall_score is None
+    assert rolled.unit(12).withheld == TOO_FEW
+    assert rolled.unit(12).overall_score is None
     # N1 alone would give N2 away as North minus N1, so N1 is withheld too; North shows all 11 it scores.
     assert rolled.unit(11).withheld is not None
-    assert rolled.unit(1).respondents == 11 and rolled.release.counted[1] == 8
+    assert rolled.unit(1).respondents == 11
+    assert rolled.release.counted[1] == 8
 
 
 def test_respondents_without_usable_answers_count_nowhere() -> None:
@@ -66,5 +69,6 @@ def test_respondents_without_usable_answers_count_nowhere() -> None:
     answers[0, :] = -2  # all "don't know"
     matrix = dataclasses.replace(matrix, answers=answers)
     rolled = roll_up(matrix, [2, 2, 2, 2], TREE, min_size=3)
-    assert rolled.release.counted[2] == 3 and rolled.unit(2).respondents == 3
+    assert rolled.release.counted[2] == 3
+    assert rolled.unit(2).respondents == 3
     assert np.isfinite(rolled.unit(2).overall_score or np.nan)

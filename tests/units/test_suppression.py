@@ -25,7 +25,9 @@ TREE = Tree(
 def test_it_shows_every_unit_of_at_least_k_when_nothing_is_left_over() -> None:
     found = release(TREE, {N1: 5, N2: 4, S1: 6, S2: 3}, unplaced=0, min_size=3)
     assert found.shown == {NORTH, SOUTH, N1, N2, S1, S2}
-    assert found.counted[NORTH] == 9 and found.counted[SOUTH] == 9 and found.total == 18
+    assert found.counted[NORTH] == 9
+    assert found.counted[SOUTH] == 9
+    assert found.total == 18
 
 
 def test_it_withholds_a_sibling_so_that_a_small_store_cannot_be_worked_out() -> None:
@@ -39,7 +41,8 @@ def test_a_regions_own_respondents_count_as_a_part_left_over() -> None:
     # One counted respondent answered for North itself: North (10) - N1 - N2 would be that one person, so the smaller
     # store (N2, 4) is withheld; what is left over (N2 and the one) is 5.
     found = release(TREE, {NORTH: 1, N1: 5, N2: 4, S1: 6, S2: 3}, unplaced=0, min_size=3)
-    assert N1 in found.shown and N2 not in found.shown
+    assert N1 in found.shown
+    assert N2 not in found.shown
     assert found.withheld[N2] == PROTECTS_SIBLING
 
 

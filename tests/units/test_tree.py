@@ -26,7 +26,7 @@ def test_it_walks_depth_first_with_siblings_by_name() -> None:
 
 
 def test_it_refuses_a_move_into_the_units_own_subtree() -> None:
-    with pytest.raises(TreeError, match="'Europe' cannot move under 'Paris'.*cycle"):
+    with pytest.raises(TreeError, match=r"'Europe' cannot move under 'Paris'.*cycle"):
         TREE.check_parent(2, 4)
     with pytest.raises(TreeError, match="cycle"):
         TREE.check_parent(2, 2)

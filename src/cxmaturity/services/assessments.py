@@ -391,6 +391,7 @@ def store_responses(
     source: str = "import",
     *,
     held: bool = True,
+    unit_id: int | None = None,
 ) -> None:
     """Store each respondent of ``responses`` as a completed invitation with its answers (no permission check:
     callers check, e.g. import_answers, or seed their own data, e.g. the demo, whose synthetic respondents no
@@ -404,6 +405,7 @@ def store_responses(
         invitation = Invitation(
             assessment_id=assessment.id,
             group_id=group_ids.get(responses.groups[r]),
+            unit_id=unit_id,
             token_hash=digest(new_token()),
             source=source,
             held=held,

@@ -104,12 +104,14 @@ def check_tree_rows(rows: list[TreeRow], existing: Mapping[str, str | None], fil
         seen = [row.key.casefold()]
         current = parent_of.get(row.key.casefold())
         while current is not None and current in parent_of:
-            if current in seen:
+            if current == seen[0]:
                 problems.append(
                     f"{filename}:{row.line} column 'parent': '{row.key}' would end up inside itself (a cycle through "
                     f"{' > '.join(seen)})"
                 )
                 break
+            if current in seen:
+                break  # a cycle further up, named on its own rows
             seen.append(current)
             current = parent_of[current]
     if problems:
