@@ -191,7 +191,9 @@ def _campaign_page(
         chosen = campaigns.units_of(db, assessment.id)
         found = campaigns.campaign(db, who.actor, assessment_id, preview_hidden=preview)
         view = campaign_view(found) if found is not None else None
-        choices = tree_view(units.overview(db, who.actor, assessment.organization_id)) if role != "viewer" else None
+        # The preview shows exactly what viewers see: no settings form naming the units.
+        editing = role != "viewer" and not preview
+        choices = tree_view(units.overview(db, who.actor, assessment.organization_id)) if editing else None
         return render(
             request,
             "campaign.html",
