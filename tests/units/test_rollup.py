@@ -31,7 +31,7 @@ def _subset(matrix: ResponseMatrix, rows: list[int]) -> ResponseMatrix:
 def test_each_unit_scores_like_its_subtrees_respondents_scored_alone() -> None:
     fw = load_builtin("four-competencies")
     matrix = demo_responses(fw, seed=3, groups=(("a", 0.0, 5), ("b", 0.5, 4), ("c", -0.5, 6)))
-    units: list[int | None] = [11] * 5 + [12] * 4 + [2] * 6
+    units: list[int | None] = [*([11] * 5), *([12] * 4), *([2] * 6)]
     rolled = roll_up(matrix, units, TREE, min_size=3)
     assert {u.unit for u in rolled.units if u.withheld is None} == {1, 11, 12, 2}
     for unit, rows in ((1, list(range(9))), (11, list(range(5))), (12, list(range(5, 9))), (2, list(range(9, 15)))):
@@ -52,7 +52,7 @@ def test_links_the_facilitator_held_never_lift_a_unit_into_view() -> None:
     # N2 has five respondents, but three answered through links the facilitator held: only two count.
     provenance = tuple([INDEPENDENT] * 8 + [HELD] * 3)
     matrix = dataclasses.replace(matrix, provenance=provenance)
-    units: list[int | None] = [11] * 6 + [12] * 5
+    units: list[int | None] = [*([11] * 6), *([12] * 5)]
     rolled = roll_up(matrix, units, TREE, min_size=3)
     assert rolled.unit(12).withheld == TOO_FEW
     assert rolled.unit(12).overall_score is None
