@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes outcomes-store load heavy faults import workshop).
+exports benchmarks outcomes outcomes-store load heavy faults import workshop units).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -27,6 +27,7 @@ from bench import (
     bench_planning,
     bench_reports,
     bench_scoring,
+    bench_units,
     bench_web,
     bench_workshop,
 )
@@ -52,6 +53,7 @@ def main() -> int:
         ("faults", bench_faults.run),
         ("import", bench_import.run),
         ("workshop", bench_workshop.run),
+        ("units", bench_units.run),
     )
     for name, run in suites:
         if only and name not in only:

@@ -8,11 +8,14 @@ import secrets
 import pytest
 from sqlalchemy import func, select
 
+from cxmaturity.demo import demo_responses
 from cxmaturity.services import accounts, assessments, campaigns, organizations, progress, units
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Forbidden, Invalid, NotFound
+from cxmaturity.services.results import load_rows
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Membership, Unit, UnitLeader
+from cxmaturity.storage.tables import Invitation, Membership, Unit, UnitLeader
+from cxmaturity.units.rollup import roll_up
 from cxmaturity.units.suppression import PROTECTS_SIBLING, TOO_FEW
 from tests.support.site import PASSWORD, Cast, Site
 from tests.units.support import campaign, company
@@ -188,8 +191,6 @@ def test_a_reassessment_runs_in_the_same_units_and_units_are_compared_over_time(
         db.flush()
         assert campaigns.units_of(db, second.id) == {c.n1: 70, c.n2: None, c.s1: None}
         fw = assessments.framework_of(second)
-        from cxmaturity.demo import demo_responses
-
         assessments.store_responses(
             db, second, demo_responses(fw, seed=99, groups=(("", 1.0, 4),)), {}, "link", held=False, unit_id=c.n1
         )
@@ -201,3 +202,27 @@ def test_a_reassessment_runs_in_the_same_units_and_units_are_compared_over_time(
         assert before.respondents == 3
         assert after.respondents == 4
         assert db.scalar(select(func.count()).where(UnitLeader.unit_id == c.n1)) == 0
+
+
+def test_the_tallies_counted_in_sql_roll_up_exactly_like_the_answers_loaded(site: Site, cast: Cast) -> None:
+    """The database's counts (services.campaigns.stored_tallies) against units.rollup.tallies over the same stored
+    answers loaded as a matrix: the same numbers, withheld units and counts, held links and imports included."""
+    actor = Actor(cast.facilitator)
+    org = _org(site, cast)
+    with transaction(site.sessions) as db:
+        c = company(db, actor, org)
+        created = campaign(db, actor, c, {c.n1: (4, 2), c.n2: (3, 0), c.s1: (2, 4)})
+        fw = assessments.framework_of(created)
+        assessments.store_responses(
+            db, created, demo_responses(fw, seed=8, groups=(("", 0.0, 2),)), {}, "import", unit_id=c.n2
+        )
+    with transaction(site.sessions) as db:
+        assessment = assessments.get(db, actor, created.id)
+        tree = units.tree_of(db, org).covering(campaigns.units_of(db, created.id))
+        matrix, _, invitation_ids = load_rows(db, assessment, fw)
+        unit_of = dict(db.execute(select(Invitation.id, Invitation.unit_id)).all())
+        expected = roll_up(matrix, [unit_of[i] for i in invitation_ids], tree, assessment.min_group_size)
+        found = campaigns.campaign(db, actor, created.id)
+        assert found is not None
+        assert found.rollup == expected
+        assert found.rollup.unit(c.south).withheld == TOO_FEW  # 2 independent + 4 held
