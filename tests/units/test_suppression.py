@@ -99,3 +99,11 @@ def test_it_withholds_as_little_as_the_rule_needs_on_a_flat_tree() -> None:
         small = sum(s for s in sizes if s < 3)
         if small == 0 or small >= 3:
             assert found.shown == {i + 1 for i, s in enumerate(sizes) if s >= 3}
+
+
+def test_the_worked_example_of_docs_units_md() -> None:
+    # North has one respondent of its own (the regional manager), N1 5, N2 4; South's S1 6, S2 2; k = 3.
+    found = release(TREE, {NORTH: 1, N1: 5, N2: 4, S1: 6, S2: 2}, unplaced=0, min_size=3)
+    assert dict(found.counted) == {NORTH: 10, SOUTH: 8, N1: 5, N2: 4, S1: 6, S2: 2}
+    assert found.shown == {NORTH, N1, SOUTH}
+    assert found.withheld == {N2: PROTECTS_SIBLING, S1: PROTECTS_SIBLING, S2: TOO_FEW}
