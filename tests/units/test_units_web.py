@@ -7,7 +7,7 @@ import secrets
 
 import httpx
 
-from cxmaturity.services import accounts, organizations, units
+from cxmaturity.services import accounts, campaigns, organizations, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Membership
@@ -136,3 +136,26 @@ def test_the_api_refuses_a_cycle_and_a_unit_with_data_clearly(site: Site, cast: 
     )
     assert response.status_code == 422
     assert "units.csv:1: missing column 'parent'" in response.text
+
+
+def test_the_invitation_form_of_a_campaign_asks_for_the_unit(site: Site, cast: Cast) -> None:
+    org = _org(site, cast)
+    actor = Actor(cast.facilitator)
+    with transaction(site.sessions) as db:
+        c = company(db, actor, org)
+        created = campaign(db, actor, c, {})
+    client = site.client(cast.facilitator)
+    page = f"/assessments/{created.id}"
+    form = client.get(page).text
+    assert 'name="unit"' in form
+    assert "North › Store N1" in form
+    missing = client.submit(page, f"{page}/invitations", {"delivery": "csv", "count": "2"})
+    assert missing.status_code == 422
+    assert "choose the campaign unit these invitations are for" in missing.text
+    made = client.submit(page, f"{page}/invitations", {"delivery": "csv", "count": "2", "unit": str(c.n1)})
+    assert made.status_code == 200
+    with transaction(site.sessions) as db:
+        found = campaigns.campaign(db, actor, created.id)
+        assert found is not None
+        assert found.rates[c.n1].invited == 2
+        assert found.rates[c.north].invited == 2
