@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes outcomes-store load heavy faults import workshop queue).
+exports benchmarks outcomes outcomes-store load heavy faults import workshop queue units).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -28,6 +28,7 @@ from bench import (
     bench_queue,
     bench_reports,
     bench_scoring,
+    bench_units,
     bench_web,
     bench_workshop,
 )
@@ -54,6 +55,7 @@ def main() -> int:
         ("import", bench_import.run),
         ("workshop", bench_workshop.run),
         ("queue", bench_queue.run),
+        ("units", bench_units.run),
     )
     for name, run in suites:
         if only and name not in only:

@@ -1,7 +1,8 @@
 """The web demo: a database with one organization, a facilitator login, a closed assessment answered by a
 SYNTHETIC 12-person leadership team in four groups, an open assessment to try the respondent pages, SYNTHETIC
-customer outcomes (a survey, customers, operational metrics: demo_outcomes.py) for its scorecard, and SYNTHETIC peer
-organizations sharing their results (demo_peers.py) for its benchmark."""
+customer outcomes (a survey, customers, operational metrics: demo_outcomes.py) for its scorecard, SYNTHETIC peer
+organizations sharing their results (demo_peers.py) for its benchmark, and a SYNTHETIC tree of regions and stores
+with two waves of a store campaign (demo_units.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cxmaturity import demo_outcomes, demo_peers
+from cxmaturity import demo_outcomes, demo_peers, demo_units
 from cxmaturity.demo import LEADERSHIP_GROUPS, SYNTHETIC_LABEL, demo_responses
 from cxmaturity.demo_workshop import run_synthetic_workshop
 from cxmaturity.services import accounts, assessments, organizations, outcomes
@@ -55,11 +56,17 @@ def seed(sessions: sessionmaker[Session]) -> DemoSite:
             org = organizations.create(db, actor, DEMO_ORGANIZATION, "Retail", "1000-4999", "Europe")
             closed, opened = _assessments(db, actor, org.id)
         else:
-            found = {a.status: a for a in db.scalars(select(Assessment).where(Assessment.organization_id == org.id))}
+            # The leadership team's two assessments (the demo's campaign waves, demo_units.py, are closed too).
+            leadership = select(Assessment).where(
+                Assessment.organization_id == org.id, Assessment.framework_id == FRAMEWORK
+            )
+            found = {a.status: a for a in db.scalars(leadership.order_by(Assessment.id.desc()))}
             closed, opened = found["closed"], found["open"]
         group = assessments.groups(db, opened.id)[0]
         token = assessments.create_invitations(db, actor, opened.id, group.id, 1)[0]
         site = DemoSite(DEMO_EMAIL, password, org.id, closed.id, opened.id, token)
+        if not demo_units.has_units(db, org.id):
+            demo_units.seed(db, actor, org.id)
     with sessions() as db:
         has_outcomes = outcomes.has_data(db, site.organization_id)
     if not has_outcomes:

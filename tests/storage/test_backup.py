@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from cxmaturity.cli import app as cli
-from cxmaturity.services import organizations, respond
+from cxmaturity.services import organizations, respond, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.backup import MANIFEST, BackupError, backup, restore
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
@@ -72,6 +72,11 @@ def test_a_backup_restores_into_either_database_exactly(
     site: Site, cast: Cast, empty: tuple[str, Engine], tmp_path: Path
 ) -> None:
     _with_answers(site, cast)
+    # A unit moved under a unit created after it: its row points to a later row of its own table.
+    with transaction(site.sessions) as db:
+        older = units.create(db, Actor(cast.owner), cast.org_a, f"Older {secrets.token_hex(3)}")
+        newer = units.create(db, Actor(cast.owner), cast.org_a, f"Newer {secrets.token_hex(3)}")
+        units.update(db, Actor(cast.owner), older.id, parent_id=newer.id)
     first = tmp_path / "first.zip"
     summary = backup(site.engine, first)
     assert summary.rows["answer"] > 0

@@ -2,7 +2,8 @@
 
 Every route of the app must be in the table (a new route fails this test until it is documented), and each member of
 the cast (owner, facilitator and viewer of an organization, a member of another organization, a respondent holding an
-invitation of the organization, an anonymous visitor) is allowed exactly what the table says:
+invitation of the organization, an anonymous visitor, and two unit leaders who are not members: the leader of the unit
+the routes name and the leader of its sibling) is allowed exactly what the table says:
 
 - a member the table allows is never turned away (401, 403, 404, or sent to sign in);
 - a member the table does not allow is always turned away, and for a read also never sees the organization's data.
@@ -26,22 +27,26 @@ import pytest
 
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import load_builtin
-from cxmaturity.services import accounts, assessments, member_invitations, organizations, plans, quick_links
+from cxmaturity.services import accounts, assessments, member_invitations, organizations, plans, quick_links, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Membership
+from cxmaturity.storage.tables import Membership, UnitLeader
 from tests.web.client import WebClient
 from tests.web.conftest import Cast, Site
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/[^`]*)` \| (\w[\w ]*?) \|")
-MEMBERS = ("owner", "facilitator", "viewer", "outsider", "respondent", "anonymous")
+MEMBERS = ("owner", "facilitator", "viewer", "outsider", "respondent", "anonymous", "leader", "sibling")
+#: Members with an account of their own.
+ACCOUNTS = ("owner", "facilitator", "viewer", "outsider", "leader", "sibling")
 ALLOWED = {
     "anyone": set(MEMBERS),
-    "signed in": {"owner", "facilitator", "viewer", "outsider"},
+    "signed in": set(ACCOUNTS),
     "invitation": {"respondent"},
     # Each signed-in member holds a fresh link of an invitation to join an organization of its own (see ``world``).
-    "join link": {"owner", "facilitator", "viewer", "outsider"},
+    "join link": set(ACCOUNTS),
+    # A unit's leader sees it and every unit below it; the leader of its sibling does not (docs/units.md).
+    "unit leader": {"owner", "facilitator", "viewer", "leader"},
     "viewer": {"owner", "facilitator", "viewer"},
     "facilitator": {"owner", "facilitator"},
     "owner": {"owner"},
@@ -95,6 +100,9 @@ class World:
     organization: int
     assessment: int
     other: int
+    #: The unit the routes name: led by "leader", with a unit below it (so that deleting it is refused, and the
+    #: routes after a delete still find it); "sibling" leads the unit beside it.
+    unit: int
     invitations: list[str]
     api_tokens: dict[str, str]
     clients: dict[str, WebClient]
@@ -128,21 +136,40 @@ def world(site: Site, cast: Cast) -> World:
         db.flush()
         link = quick_links.publish(db, owner, quick.id).link
         assert link is not None
-        api_tokens = {
-            member: accounts.create_api_token(db, user, "role matrix")
-            for member, user in (
-                ("owner", cast.owner),
-                ("facilitator", cast.facilitator),
-                ("viewer", cast.viewer),
-                ("outsider", cast.outsider),
-            )
+        leaders = {
+            member: accounts.sign_up(db, f"{member}-{secrets.token_hex(4)}@example.com", "a long enough phrase here").id
+            for member in ("leader", "sibling")
         }
-    users = {"owner": cast.owner, "facilitator": cast.facilitator, "viewer": cast.viewer, "outsider": cast.outsider}
+        db.flush()
+        top = units.create(db, owner, org.id, "Matrix company")
+        led = units.create(db, owner, org.id, "Matrix region", top.id)
+        beside = units.create(db, owner, org.id, "Matrix other region", top.id)
+        units.create(db, owner, org.id, "Matrix store", led.id)
+        db.add(UnitLeader(unit_id=led.id, user_id=leaders["leader"]))
+        db.add(UnitLeader(unit_id=beside.id, user_id=leaders["sibling"]))
+        users = {
+            "owner": cast.owner,
+            "facilitator": cast.facilitator,
+            "viewer": cast.viewer,
+            "outsider": cast.outsider,
+            **leaders,
+        }
+        api_tokens = {member: accounts.create_api_token(db, user, "role matrix") for member, user in users.items()}
     clients = {member: site.client(users.get(member)) for member in MEMBERS}
     csrf = {member: clients[member].csrf("/" if member in users else "/signin") for member in MEMBERS}
     join_tokens = {member: iter(tokens) for member, tokens in _join_tokens(site).items()}
     return World(
-        fw.competencies[0].key, org.id, ids[0], ids[1], invitations, api_tokens, clients, csrf, join_tokens, link.token
+        fw.competencies[0].key,
+        org.id,
+        ids[0],
+        ids[1],
+        led.id,
+        invitations,
+        api_tokens,
+        clients,
+        csrf,
+        join_tokens,
+        link.token,
     )
 
 
@@ -177,6 +204,8 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "source_id": "999999",
         "fmt": "json",
         "invitation_id": "999999",
+        "unit_id": str(world.unit),
+        "user_id": "999999",
         "competency_key": world.competency,
         # The framework browser's page of a built-in framework.
         "kind": "builtin",
@@ -216,7 +245,13 @@ def _send(world: World, member: str, method: str, path: str, url: str) -> httpx.
 
 #: What the app answers when the caller may not see the organization, assessment or invitation the path names
 #: (exactly what it answers when none exists). Other 404s (no such dataset, say) come after the permission check.
-HIDDEN = ("no such organization", "no such assessment", "this link is not valid", "could not find an assessment")
+HIDDEN = (
+    "no such organization",
+    "no such assessment",
+    "no such unit",
+    "this link is not valid",
+    "could not find an assessment",
+)
 
 
 def _turned_away(response: httpx.Response) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxmaturity.services.errors import Forbidden, NotFound
-from cxmaturity.storage.tables import ROLES, Assessment, Membership, Organization
+from cxmaturity.storage.tables import ROLES, Assessment, Membership, Organization, Unit, UnitLeader
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,52 @@ def organizations_of(db: Session, actor: Actor) -> list[tuple[Organization, str]
         .order_by(Organization.name)
     ).all()
     return [(org, role) for org, role in rows]
+
+
+#: The least access to a unit: any member of its organization, or a leader of the unit or of a unit above it.
+LEADER = "leader"
+
+
+def led_units(db: Session, actor: Actor, organization_id: int | None = None) -> list[Unit]:
+    """Return the units the actor leads (in one organization, or in all)."""
+    query = select(Unit).join(UnitLeader, UnitLeader.unit_id == Unit.id).where(UnitLeader.user_id == actor.user_id)
+    if organization_id is not None:
+        query = query.where(Unit.organization_id == organization_id)
+    return list(db.scalars(query.order_by(Unit.name, Unit.id)))
+
+
+def leads(db: Session, actor: Actor, unit: Unit) -> bool:
+    """Whether the actor leads the unit or a unit above it (a leader sees their unit and below, not their siblings)."""
+    led = {u.id for u in led_units(db, actor, unit.organization_id)}
+    if not led:
+        return False
+    parents = dict(
+        db.execute(select(Unit.id, Unit.parent_id).where(Unit.organization_id == unit.organization_id)).all()
+    )
+    current: int | None = unit.id
+    seen: set[int] = set()
+    while current is not None and current not in seen:
+        if current in led:
+            return True
+        seen.add(current)
+        current = parents.get(current)
+    return False
+
+
+def unit(db: Session, actor: Actor, unit_id: int, minimum: str = LEADER) -> Unit:
+    """Return the unit if the actor may see it: a member of its organization with at least ``minimum`` role, or, when
+    ``minimum`` is LEADER, also a leader of it or of a unit above it. Others get NotFound; a leader asking for more
+    than reading gets Forbidden."""
+    found = db.get(Unit, unit_id)
+    if found is None:
+        raise NotFound("no such unit")
+    role = role_in(db, actor, found.organization_id)
+    if role is None:
+        if not leads(db, actor, found):
+            raise NotFound("no such unit")
+        if minimum != LEADER:
+            raise Forbidden(f"this needs the {minimum} role; you lead this unit")
+        return found
+    if minimum != LEADER:
+        require_role(db, actor, found.organization_id, minimum)
+    return found

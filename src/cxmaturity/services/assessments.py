@@ -21,7 +21,7 @@ from cxmaturity.services import access, audit, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
-from cxmaturity.storage.tables import Answer, Assessment, Invitation, RespondentGroup, UploadedFramework
+from cxmaturity.storage.tables import Answer, Assessment, CampaignUnit, Invitation, RespondentGroup, UploadedFramework
 
 MAX_GROUPS = 50
 #: Defaults of CXM_MAX_FRAMEWORK_INDICATORS and CXM_MAX_IMPORT_VALUES (settings.py).
@@ -200,6 +200,11 @@ def create(
 
 def add_groups(db: Session, actor: Actor, assessment_id: int, names: list[str]) -> list[RespondentGroup]:
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if names and campaign_units(db, assessment.id):
+        # Groups and units cutting the same respondents two ways could be subtracted from each other (docs/units.md).
+        raise Invalid(
+            "a campaign across units has no respondent groups: its units group the respondents", field="groups"
+        )
     existing = {g.name.lower() for g in groups(db, assessment.id)}
     added = []
     for name in _clean_groups(names):
@@ -291,6 +296,7 @@ def create_invitations(
     limit: int = 1000,
     *,
     emailed: bool = False,
+    unit_id: int | None = None,
 ) -> list[str]:
     """Create ``count`` invitations and return their tokens (shown once: only digests are stored).
 
@@ -302,9 +308,12 @@ def create_invitations(
         raise Invalid(f"create between 1 and {limit} links at a time", field="count")
     if group_id is not None and group_id not in {g.id for g in groups(db, assessment.id)}:
         raise Invalid("choose a group of this assessment", field="group")
+    _check_unit(db, assessment, unit_id)
     tokens = [new_token() for _ in range(count)]
     db.add_all(
-        Invitation(assessment_id=assessment.id, group_id=group_id, token_hash=digest(t), held=not emailed)
+        Invitation(
+            assessment_id=assessment.id, group_id=group_id, unit_id=unit_id, token_hash=digest(t), held=not emailed
+        )
         for t in tokens
     )
     audit.record(
@@ -315,9 +324,24 @@ def create_invitations(
         target=str(assessment.id),
         count=count,
         group=group_id,
+        unit=unit_id,
         delivery="email" if emailed else "held",
     )
     return tokens
+
+
+def campaign_units(db: Session, assessment_id: int) -> set[int]:
+    """Return the units a campaign runs in (empty: the assessment is not a campaign, docs/units.md)."""
+    return set(db.scalars(select(CampaignUnit.unit_id).where(CampaignUnit.assessment_id == assessment_id)))
+
+
+def _check_unit(db: Session, assessment: Assessment, unit_id: int | None) -> None:
+    """A campaign's invitations each carry one of its units; other assessments' carry none."""
+    chosen = campaign_units(db, assessment.id)
+    if chosen and unit_id not in chosen:
+        raise Invalid("choose the campaign unit these invitations are for", field="unit")
+    if not chosen and unit_id is not None:
+        raise Invalid("this assessment does not run across units", field="unit")
 
 
 @dataclass(frozen=True)
@@ -367,6 +391,7 @@ def store_responses(
     source: str = "import",
     *,
     held: bool = True,
+    unit_id: int | None = None,
 ) -> None:
     """Store each respondent of ``responses`` as a completed invitation with its answers (no permission check:
     callers check, e.g. import_answers, or seed their own data, e.g. the demo, whose synthetic respondents no
@@ -380,6 +405,7 @@ def store_responses(
         invitation = Invitation(
             assessment_id=assessment.id,
             group_id=group_ids.get(responses.groups[r]),
+            unit_id=unit_id,
             token_hash=digest(new_token()),
             source=source,
             held=held,

@@ -51,6 +51,7 @@ def invite_by_email(
     limit: int,
     *,
     language: str | None = None,
+    unit_id: int | None = None,
 ) -> Invited:
     """Create one invitation per new address and queue its e-mail; the worker sends it (when the assessment opens,
     if it opens later). An address already invited to this assessment by e-mail is skipped, not invited twice.
@@ -73,7 +74,9 @@ def invite_by_email(
     skipped = [a for a in addresses if a.lower() in known]
     if not new:
         return Invited([], skipped)
-    tokens = assessments.create_invitations(db, actor, assessment.id, group_id, len(new), limit, emailed=True)
+    tokens = assessments.create_invitations(
+        db, actor, assessment.id, group_id, len(new), limit, emailed=True, unit_id=unit_id
+    )
     db.flush()
     found = select(Invitation.token_hash, Invitation.id).where(Invitation.token_hash.in_([digest(t) for t in tokens]))
     ids: dict[str, int] = {row[0]: row[1] for row in db.execute(found)}

@@ -31,7 +31,15 @@ from cxmaturity.services.assessments import FrameworkChoice, framework_of
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.services.plans import SavedPlan
 from cxmaturity.services.results import AssessmentResults
-from cxmaturity.storage.tables import Answer, Assessment, InitiativeStatus, PlanSettings, RespondentGroup, User
+from cxmaturity.storage.tables import (
+    Answer,
+    Assessment,
+    CampaignUnit,
+    InitiativeStatus,
+    PlanSettings,
+    RespondentGroup,
+    User,
+)
 
 #: The framework choice that keeps the earlier assessment's own framework version.
 SAME_VERSION = "same"
@@ -65,7 +73,7 @@ def day_of(db: Session, assessment: Assessment) -> date:
     return _days(db, [assessment])[assessment.id]
 
 
-def _series_of(db: Session, assessment: Assessment) -> list[SeriesEntry]:
+def series_of(db: Session, assessment: Assessment) -> list[SeriesEntry]:
     found = list(
         db.scalars(
             select(Assessment).where(
@@ -81,7 +89,7 @@ def _series_of(db: Session, assessment: Assessment) -> list[SeriesEntry]:
 def series(db: Session, actor: Actor, assessment_id: int) -> list[SeriesEntry]:
     """The series the assessment belongs to, earliest first (the assessment itself included)."""
     assessment = access.assessment(db, actor, assessment_id, "viewer")
-    return _series_of(db, assessment)
+    return series_of(db, assessment)
 
 
 @dataclass(frozen=True)
@@ -227,7 +235,7 @@ def previous_of(db: Session, assessment: Assessment) -> Assessment | None:
         linked = db.get(Assessment, assessment.previous_id)
         if linked is not None and linked.organization_id == assessment.organization_id:
             return linked
-    entries = _series_of(db, assessment)
+    entries = series_of(db, assessment)
     ids = [e.assessment.id for e in entries]
     at = ids.index(assessment.id) if assessment.id in ids else 0
     return entries[at - 1].assessment if at > 0 else None
@@ -341,6 +349,12 @@ def reassess(
     db.flush()
     for group in assessments.groups(db, previous.id):
         db.add(RespondentGroup(assessment_id=new.id, name=group.name))
+    # A campaign's next wave runs in the same units, with the same goals and name setting (docs/units.md).
+    for unit_id, goal in db.execute(
+        select(CampaignUnit.unit_id, CampaignUnit.goal).where(CampaignUnit.assessment_id == previous.id)
+    ):
+        db.add(CampaignUnit(assessment_id=new.id, unit_id=unit_id, goal=goal))
+    new.hide_unit_names = previous.hide_unit_names
     settings_kept: bool | None = None
     if db.scalar(select(PlanSettings.id).where(PlanSettings.assessment_id == previous.id)) is not None:
         carried = _carried_settings(fw, plans.settings(db, actor, previous.id))

@@ -113,6 +113,14 @@ def load_responses(
     the driver's plain tuples (no ORM objects or result rows, one dictionary lookup per answer): 2,000 respondents
     load in well under 100 ms, which keeps the results page fast with the bootstrap included.
     """
+    matrix, comments, _ = load_rows(db, assessment, fw)
+    return matrix, comments
+
+
+def load_rows(
+    db: Session, assessment: Assessment, fw: Framework
+) -> tuple[ResponseMatrix, list[tuple[int, str, str]], tuple[int, ...]]:
+    """Return ``load_responses`` and each matrix row's invitation id (for a campaign's units, services/units.py)."""
     conn = db.connection()
     with _no_gc_pauses():
         return _build(conn, assessment, fw)
@@ -136,7 +144,7 @@ def _no_gc_pauses() -> Iterator[None]:
 
 def _build(
     conn: Connection, assessment: Assessment, fw: Framework
-) -> tuple[ResponseMatrix, list[tuple[int, str, str]]]:
+) -> tuple[ResponseMatrix, list[tuple[int, str, str]], tuple[int, ...]]:
     answer = Answer.__table__.c
     result = conn.execute(
         select(answer.invitation_id, answer.indicator_key, answer.option_key, answer.importance).where(
@@ -146,7 +154,7 @@ def _build(
     raw = result.cursor.fetchall() if result.cursor is not None else []
     result.close()
     if not raw:
-        return ResponseMatrix.empty(fw), []
+        return ResponseMatrix.empty(fw), [], ()
     group_of_invitation: dict[int, int | None] = {}
     provenance_of_invitation: dict[int, str] = {}
     pending: set[int] = set()
@@ -170,7 +178,7 @@ def _build(
         # Respondents of an import still being written (services/imports.py): all of it appears at once, or none.
         raw = [row for row in raw if row[0] not in pending]
         if not raw:
-            return ResponseMatrix.empty(fw), []
+            return ResponseMatrix.empty(fw), [], ()
     invitation_ids, indicators, options, importances = zip(*raw, strict=True)
     cells = _cell_codes(fw)
     packed = list(map(cells.get, zip(indicators, options, strict=True)))
@@ -216,7 +224,7 @@ def _build(
     ]
     respondents = tuple(f"respondent-{n}" for n in range(len(ids)))
     matrix = ResponseMatrix(fw, respondents, groups, answers, importance_matrix, provenance=provenance)
-    return matrix, comments
+    return matrix, comments, tuple(int(i) for i in ids)
 
 
 def provenance_of(source: str, held: bool) -> str:

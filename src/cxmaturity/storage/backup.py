@@ -21,7 +21,20 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Column, Connection, Engine, Integer, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    LargeBinary,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.types import Date, DateTime
 
 from cxmaturity.storage.database import current_revision
@@ -178,6 +191,10 @@ def _restore_table(conn: Connection, table: Table, archive: zipfile.ZipFile, pat
     except KeyError:
         raise BackupError(f"{path}: {name} is missing; the file is damaged") from None
     columns = {column.name: column for column in table.columns}
+    # A row may point to a later row of its own table (a unit moved under a unit created after it): such links are
+    # written once every row of the table is in.
+    own = [c.name for c in table.columns if any(fk.column.table is table for fk in c.foreign_keys)]
+    links: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
     count = 0
     with member:
@@ -187,6 +204,9 @@ def _restore_table(conn: Connection, table: Table, archive: zipfile.ZipFile, pat
                 row = {key: _decode(columns[key], value) for key, value in raw.items()}
             except (ValueError, KeyError, TypeError) as exc:
                 raise BackupError(f"{path}: {name} line {number}: {exc.__class__.__name__}: {exc}") from None
+            if own and any(row.get(c) is not None for c in own):
+                links.append({"row_id": row["id"], **{f"new_{c}": row[c] for c in own}})
+                row = {**row, **dict.fromkeys(own)}
             batch.append(row)
             if len(batch) >= BATCH:
                 conn.execute(insert(table), batch)
@@ -195,6 +215,11 @@ def _restore_table(conn: Connection, table: Table, archive: zipfile.ZipFile, pat
     if batch:
         conn.execute(insert(table), batch)
         count += len(batch)
+    if links:
+        conn.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values({c: bindparam(f"new_{c}") for c in own}),
+            links,
+        )
     return count
 
 

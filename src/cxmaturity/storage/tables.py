@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -208,8 +209,46 @@ class Assessment(Base):
     #: 0004), and an in-place foreign key can have none that the schema check could see. Deleting an organization
     #: removes the whole series in one statement, which the key allows.
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), default=None)
+    #: In a campaign, whether viewers and unit leaders see units as "Unit A", "Unit B", … (docs/units.md).
+    hide_unit_names: Mapped[bool] = mapped_column(default=False, server_default=false())
     organization: Mapped[Organization] = relationship()
     groups: Mapped[list[RespondentGroup]] = relationship(order_by="RespondentGroup.name", viewonly=True)
+
+
+class Unit(Base):
+    """A part of an organization (a region, a store, a function) in its tree of units (docs/units.md)."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), default=None, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: The organization's own code for the unit (a store number), used by tree imports; optional.
+    key: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UnitLeader(Base):
+    """A person who leads a unit: they see its campaigns' results for it and every unit below it, nothing else."""
+
+    __tablename__ = "unit_leader"
+    __table_args__ = (UniqueConstraint("unit_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CampaignUnit(Base):
+    """A unit an assessment runs in as a campaign, with its response-rate goal (percent of invitations finished)."""
+
+    __tablename__ = "campaign_unit"
+    __table_args__ = (UniqueConstraint("assessment_id", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    goal: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class RespondentGroup(Base):
@@ -233,6 +272,8 @@ class Invitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("respondent_group.id", ondelete="SET NULL"))
+    #: The unit the respondent answers for in a campaign (docs/units.md); a unit with invitations cannot be deleted.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), default=None, index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: "link" for invitations, "import" for respondents whose answers came from a CSV file, PENDING_IMPORT while
     #: such an import is being written (services/imports.py): no reader counts those.

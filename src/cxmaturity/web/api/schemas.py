@@ -237,6 +237,7 @@ class AssessmentPublic(_Out):
 
 class InvitationsCreate(_In):
     group_id: int | None = Field(default=None, description="A group of this assessment, or null for no group.")
+    unit_id: int | None = Field(default=None, description="In a campaign, the unit these invitations are for.")
     count: Annotated[int, Field(ge=1, description="How many links; at most CXM_MAX_INVITATIONS_PER_REQUEST.")] = 1
 
 

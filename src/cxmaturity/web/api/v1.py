@@ -348,7 +348,9 @@ def create_invitations(
 ) -> schemas.InvitationsPublic:
     limit = settings_of(request).max_invitations_per_request
     with acting(request, token) as (db, actor):
-        tokens = assessments.create_invitations(db, actor, assessment_id, body.group_id, body.count, limit)
+        tokens = assessments.create_invitations(
+            db, actor, assessment_id, body.group_id, body.count, limit, unit_id=body.unit_id
+        )
     return schemas.InvitationsPublic(
         assessment_id=assessment_id,
         group_id=body.group_id,

@@ -19,6 +19,7 @@ from cxmaturity.web.pages import (
     respond,
     results,
     sso,
+    units,
     workshops,
 )
 
@@ -41,6 +42,7 @@ for module in (
     reports,
     benchmarks,
     outcomes,
+    units,
     workshops,
 ):
     router.include_router(module.router, include_in_schema=False)

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
 from cxmaturity.i18n.names import language_choices
-from cxmaturity.services import access, assessments, imports, mail, outbox, quick_links, results
+from cxmaturity.services import access, assessments, imports, mail, outbox, quick_links, results, units
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
+from cxmaturity.storage.tables import Assessment
 from cxmaturity.web.context import (
     SignedIn,
     check_csrf,
@@ -75,6 +76,24 @@ def _group_id(value: str) -> int | None:
     if not value.isdigit():
         raise Invalid("choose a group of this assessment", field="group")
     return int(value)
+
+
+def _unit_id(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid("choose the campaign unit these invitations are for", field="unit")
+    return int(value)
+
+
+def _campaign_units(db: Session, assessment: Assessment) -> list[tuple[int, str]]:
+    """Return the campaign's units as (id, path), in tree order; empty when the assessment is not a campaign."""
+    chosen = assessments.campaign_units(db, assessment.id)
+    if not chosen:
+        return []
+    tree = units.tree_of(db, assessment.organization_id)
+    return [(u, tree.path(u)) for u, _ in tree.walk() if u in chosen]
 
 
 def _count(value: str, limit: int) -> int:
@@ -269,6 +288,7 @@ def _overview(
             "delivery": "csv",
             "emails": "",
             "language": fw.language,
+            "unit": "",
         }
         return render(
             request,
@@ -281,6 +301,7 @@ def _overview(
             can_edit=role in EDITORS,
             framework_name=fw.text(fw.name),
             groups=groups,
+            campaign_units=_campaign_units(db, assessment),
             rates=rates,
             competencies=competencies,
             stages=stages,
@@ -436,10 +457,11 @@ def create_invitations(
     count: Annotated[str, Form(max_length=20)] = "",
     emails: Annotated[str, Form(max_length=MAX_TEXT_FIELD)] = "",
     language: Annotated[str, Form(max_length=16)] = "",
+    unit: Annotated[str, Form(max_length=20)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     settings = settings_of(request)
-    form = {"group": group, "count": count, "delivery": delivery, "emails": emails, "language": language}
+    form = {"group": group, "count": count, "delivery": delivery, "emails": emails, "language": language, "unit": unit}
     addresses: list[str] = []
     try:
         with unit_of_work(request) as db:
@@ -476,10 +498,13 @@ def create_invitations(
                     addresses,
                     settings.max_invitations_per_request,
                     language=language,
+                    unit_id=_unit_id(unit),
                 )
             else:
                 # Links shown or downloaded are held by the facilitator (docs/security.md).
-                tokens = assessments.create_invitations(db, who.actor, assessment.id, group_id, number, limit)
+                tokens = assessments.create_invitations(
+                    db, who.actor, assessment.id, group_id, number, limit, unit_id=_unit_id(unit)
+                )
             group_name = next((g.name for g in assessments.groups(db, assessment.id) if g.id == group_id), "")
         if delivery == "email":
             jobs_of(request).enqueue(invited.message_ids)

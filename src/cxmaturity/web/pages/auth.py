@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request, Response
 
 from cxmaturity.services import accounts, organizations, sso
-from cxmaturity.services.access import organizations_of
+from cxmaturity.services.access import led_units, organizations_of
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.web import known_devices, throttling
 from cxmaturity.web.context import (
@@ -53,6 +53,7 @@ def home(request: Request) -> Response:
             "home.html",
             who,
             organizations=organizations_of(db, who.actor),
+            led_units=led_units(db, who.actor),
             size_bands=organizations.SIZE_BANDS,
         )
 

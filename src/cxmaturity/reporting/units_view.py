@@ -1,0 +1,217 @@
+"""View models of units: the organization's tree, and a campaign's roll-up side by side and over time.
+
+The campaign page, its JSON (page and API) and a unit leader's page render from ``CampaignView``; its fields are
+pinned by tests/units/test_units_view.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cxmaturity.scoring.display import score_text
+from cxmaturity.services.campaigns import CampaignRollUp
+from cxmaturity.services.units import UnitsOverview
+from cxmaturity.units.suppression import PROTECTS_SIBLING, TOO_FEW, UNDER_WITHHELD
+
+# --------------------------------------------------------------------------------------------------------------------
+# The tree
+
+
+@dataclass(frozen=True)
+class TreeRow:
+    id: int
+    name: str
+    depth: int
+    path: str
+    key: str
+    leaders: tuple[str, ...]
+    leader_ids: tuple[tuple[int, str], ...]
+    #: Why the unit cannot be deleted ("" when it can).
+    keeps: str
+
+
+@dataclass(frozen=True)
+class TreeView:
+    rows: tuple[TreeRow, ...]
+    #: (id, path) of every unit, for the parent and campaign choices.
+    choices: tuple[tuple[int, str], ...]
+
+
+def tree_view(found: UnitsOverview) -> TreeView:
+    rows = []
+    for unit, depth in found.tree.walk():
+        node = found.tree.nodes[unit]
+        held = []
+        if children := len(found.tree.children(unit)):
+            held.append(f"{children} unit(s) below")
+        if campaigns := found.campaigns.get(unit, 0):
+            held.append(f"{campaigns} campaign(s)")
+        if invitations := found.invitations.get(unit, 0):
+            held.append(f"{invitations} invitation(s)")
+        leaders = found.leaders.get(unit, [])
+        rows.append(
+            TreeRow(
+                id=unit,
+                name=node.name,
+                depth=depth,
+                path=found.tree.path(unit),
+                key=node.key or "",
+                leaders=tuple(leader.name or leader.email for leader in leaders),
+                leader_ids=tuple((leader.user_id, leader.email) for leader in leaders),
+                keeps=", ".join(held),
+            )
+        )
+    return TreeView(tuple(rows), tuple((r.id, r.path) for r in rows))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A campaign's roll-up
+
+
+def withheld_text(reason: str, min_size: int) -> str:
+    """Return why a unit's results are withheld, in words."""
+    return {
+        TOO_FEW: f"withheld: fewer than {min_size} respondents who count towards the minimum",
+        PROTECTS_SIBLING: "withheld so that a smaller unit beside it cannot be worked out by subtraction",
+        UNDER_WITHHELD: "withheld with the unit it belongs to",
+    }.get(reason, "withheld")
+
+
+@dataclass(frozen=True)
+class Cell:
+    competency: str
+    stage: str
+    score: str
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    #: The unit's id; None when names are hidden (an id would let anyone look the name up).
+    unit: int | None
+    label: str
+    depth: int
+    respondents: int | None
+    stage: str
+    score: str
+    cells: tuple[Cell, ...]
+    withheld: str
+    invited: int
+    completed: int
+    rate: str
+    goal: str
+    #: "met", "below" or "" (no goal, or nobody invited yet).
+    goal_status: str
+
+
+@dataclass(frozen=True)
+class WaveRow:
+    label: str
+    depth: int
+    #: The unit's overall score in each wave ("-" withheld or not in that wave).
+    scores: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    assessment_id: int
+    title: str
+    min_size: int
+    names_hidden: bool
+    competencies: tuple[tuple[str, str], ...]
+    rows: tuple[UnitRow, ...]
+    waves: tuple[str, ...]
+    over_time: tuple[WaveRow, ...]
+    #: The unit the view is limited to (a leader's view), as its label; "" for the whole campaign.
+    within: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "assessment_id": self.assessment_id,
+            "title": self.title,
+            "min_group_size": self.min_size,
+            "names_hidden": self.names_hidden,
+            "within": self.within or None,
+            "competencies": [{"key": k, "name": n} for k, n in self.competencies],
+            "units": [
+                {
+                    "unit_id": r.unit,
+                    "label": r.label,
+                    "depth": r.depth,
+                    "respondents": r.respondents,
+                    "overall": {"stage": r.stage or None, "score": r.score if r.score != "-" else None},
+                    "competencies": [
+                        {"key": c.competency, "stage": c.stage or None, "score": c.score if c.score != "-" else None}
+                        for c in r.cells
+                    ],
+                    "withheld": r.withheld or None,
+                    "response_rate": {
+                        "invited": r.invited,
+                        "completed": r.completed,
+                        "rate": r.rate or None,
+                        "goal": r.goal or None,
+                        "goal_status": r.goal_status or None,
+                    },
+                }
+                for r in self.rows
+            ],
+            "over_time": {
+                "waves": list(self.waves),
+                "units": [{"label": w.label, "scores": list(w.scores)} for w in self.over_time],
+            },
+        }
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def campaign_view(found: CampaignRollUp) -> CampaignView:
+    fw = found.framework
+    stage_names = {s.key: fw.text(s.name) for s in fw.stages}
+    min_size = found.rollup.release.min_size
+    rows = []
+    # Depths within the view's own tree: a leader's unit is the top of their view.
+    depth_of = dict(found.tree.walk())
+    order = list(depth_of)
+    for unit in order:
+        rolled = found.rollup.unit(unit)
+        rate = found.rates[unit]
+        rows.append(
+            UnitRow(
+                unit=None if found.names_hidden else unit,
+                label=found.labels[unit],
+                depth=depth_of[unit],
+                respondents=rolled.respondents,
+                stage=stage_names.get(rolled.overall_stage or "", ""),
+                score=score_text(rolled.overall_score),
+                cells=tuple(
+                    Cell(c.key, stage_names.get(c.stage or "", ""), score_text(c.score)) for c in rolled.competencies
+                ),
+                withheld=withheld_text(rolled.withheld, min_size) if rolled.withheld else "",
+                invited=rate.invited,
+                completed=rate.completed,
+                rate=_percent(rate.rate),
+                goal=f"{rate.goal}%" if rate.goal is not None else "",
+                goal_status="" if rate.met is None else "met" if rate.met else "below",
+            )
+        )
+    waves = tuple(w.assessment.title for w in found.waves)
+    over_time = []
+    for unit in order:
+        scores = []
+        for wave in found.waves:
+            match = next((u for u in wave.rollup.units if u.unit == unit), None)
+            scores.append(score_text(match.overall_score) if match is not None else "-")
+        over_time.append(WaveRow(found.labels[unit], depth_of[unit], tuple(scores)))
+    return CampaignView(
+        assessment_id=found.assessment.id,
+        title=found.assessment.title,
+        min_size=min_size,
+        names_hidden=found.names_hidden,
+        competencies=tuple((c.key, fw.text(c.name)) for c in fw.competencies),
+        rows=tuple(rows),
+        waves=waves,
+        over_time=tuple(over_time),
+        within=found.labels[found.within] if found.within is not None else "",
+    )

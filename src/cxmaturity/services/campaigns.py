@@ -1,0 +1,335 @@
+"""Campaigns: one assessment run across chosen units, its results rolled up the unit tree (docs/units.md).
+
+A campaign is an assessment with units (``campaign_unit``): each invitation carries the unit its respondent answers
+for, as it carries a group. The roll-up scores every shown unit over its subtree's respondents with the scoring
+package's own rules (``units.rollup``) and withholds what the anonymity rule says (``units.suppression``). Readers:
+the campaign page and its JSON (viewers and up: every unit) and a unit's page (its leaders too: that unit and below).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cxmaturity.frameworks import Framework
+from cxmaturity.scoring.layout import layout_for
+from cxmaturity.scoring.responses import IMPORTED, INDEPENDENT
+from cxmaturity.services import access, audit, revisions
+from cxmaturity.services.access import Actor
+from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.errors import Invalid
+from cxmaturity.services.progress import series_of
+from cxmaturity.services.results import provenance_of
+from cxmaturity.services.units import tree_of
+from cxmaturity.storage.tables import (
+    PENDING_IMPORT,
+    ROLES,
+    Answer,
+    Assessment,
+    CampaignUnit,
+    Invitation,
+    RespondentGroup,
+    Unit,
+)
+from cxmaturity.units.rollup import RollUp, UnitTallies, roll_up_tallies
+from cxmaturity.units.tree import Tree
+
+
+def units_of(db: Session, assessment_id: int) -> dict[int, int | None]:
+    """Return the campaign's units and their response-rate goals (percent; None: no goal). Empty: not a campaign."""
+    return dict(
+        db.execute(
+            select(CampaignUnit.unit_id, CampaignUnit.goal).where(CampaignUnit.assessment_id == assessment_id)
+        ).all()
+    )
+
+
+def set_units(
+    db: Session, actor: Actor, assessment_id: int, goals: Mapping[int, int | None], *, hide_names: bool = False
+) -> None:
+    """Make the assessment a campaign over these units with their goals (percent), or change them (facilitator).
+
+    A campaign has no respondent groups: two ways of cutting the same respondents, each safe on its own, could be
+    subtracted from each other (a group minus a unit) to isolate a few people. A unit that already holds invitations
+    stays in the campaign.
+    """
+    assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    tree = tree_of(db, assessment.organization_id)
+    unknown = [u for u in goals if u not in tree]
+    if unknown:
+        raise Invalid("choose units of this organization", field="units")
+    for unit, goal in goals.items():
+        if goal is not None and not 0 < goal <= 100:
+            raise Invalid(
+                f"a response-rate goal is a percentage from 1 to 100 ('{tree.nodes[unit].name}')", field="goal"
+            )
+    if goals and db.scalar(select(func.count()).where(RespondentGroup.assessment_id == assessment.id)):
+        raise Invalid(
+            "an assessment with respondent groups cannot also run across units: remove the groups or start a new "
+            "assessment for the campaign",
+            field="units",
+        )
+    used = {
+        u
+        for u in db.scalars(
+            select(Invitation.unit_id).where(Invitation.assessment_id == assessment.id, Invitation.unit_id.is_not(None))
+        )
+        if u is not None
+    }
+    dropped = sorted(u for u in used if u not in goals)
+    if dropped:
+        names = ", ".join(tree.nodes[u].name if u in tree else str(u) for u in dropped)
+        raise Invalid(f"these units already have invitations and stay in the campaign: {names}", field="units")
+    current = {
+        c.unit_id: c for c in db.scalars(select(CampaignUnit).where(CampaignUnit.assessment_id == assessment.id))
+    }
+    for unit, row in current.items():
+        if unit not in goals:
+            db.delete(row)
+    for unit, goal in goals.items():
+        if unit in current:
+            current[unit].goal = goal
+        else:
+            db.add(CampaignUnit(assessment_id=assessment.id, unit_id=unit, goal=goal))
+    assessment.hide_unit_names = hide_names
+    db.flush()
+    revisions.bump(db, assessment.id)
+    audit.record(
+        db,
+        "campaign.units",
+        organization_id=assessment.organization_id,
+        user_id=actor.user_id,
+        target=str(assessment.id),
+        units=sorted(goals),
+        hide_names=hide_names,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Roll-ups
+
+
+@dataclass(frozen=True)
+class Rate:
+    invited: int
+    completed: int
+    goal: int | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.completed / self.invited if self.invited else None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the goal is met (None without a goal or an invitation)."""
+        if self.goal is None or self.rate is None:
+            return None
+        return self.rate * 100 >= self.goal - 1e-9
+
+
+@dataclass(frozen=True)
+class Wave:
+    """An earlier or later campaign of the series, with its roll-up (for units over time)."""
+
+    assessment: Assessment
+    rollup: RollUp
+
+
+@dataclass(frozen=True)
+class CampaignRollUp:
+    assessment: Assessment
+    framework: Framework
+    #: The campaign's units and their ancestors; in a unit's view, that unit's subtree only.
+    tree: Tree
+    rollup: RollUp
+    rates: dict[int, Rate]
+    labels: dict[int, str]
+    names_hidden: bool
+    #: The campaigns of the series, earliest first, this one included.
+    waves: tuple[Wave, ...] = field(default=())
+    #: The unit whose subtree this view is limited to (a leader's view), or None for the whole campaign.
+    within: int | None = None
+
+
+def _rolled(db: Session, assessment: Assessment, fw: Framework, tree: Tree) -> RollUp:
+    """Roll the campaign's stored answers up the tree, tallied in SQL (``units.rollup.tallies`` defines the counts):
+    the database groups some 200,000 answers into a few thousand counts, so no answer row reaches Python."""
+    return roll_up_tallies(fw, stored_tallies(db, assessment, fw, tree), tree, assessment.min_group_size)
+
+
+#: Answers that say nothing about a stage: a respondent with only these has no usable answer.
+NO_EVIDENCE = ("dk", "na", "")
+
+
+def stored_tallies(db: Session, assessment: Assessment, fw: Framework, tree: Tree) -> UnitTallies:
+    """Count the campaign's answers per unit, indicator and option, and its respondents per unit, in SQL.
+
+    Respondents of an import still being written are left out (``services.results``). Only independent respondents
+    count towards a size, unless every respondent was imported (``ResponseMatrix.counts_for_groups``).
+    """
+    order = tuple(u for u, _ in tree.walk())
+    index: dict[int | None, int] = {u: n for n, u in enumerate(order)}
+    layout = layout_for(fw)
+    columns = {ind.key: column for column, (_, ind) in enumerate(fw.indicators)}
+    codes = {ind.key: {key: code for code, key in enumerate(fw.answer_keys(ind))} for _, ind in fw.indicators}
+    options = np.zeros((len(order) + 1, layout.n_indicators, layout.max_options), dtype=np.float64)
+    joined = (Answer.assessment_id == assessment.id, Invitation.source != PENDING_IMPORT)
+    for unit, indicator, option, n in db.execute(
+        select(Invitation.unit_id, Answer.indicator_key, Answer.option_key, func.count())
+        .join(Invitation, Invitation.id == Answer.invitation_id)
+        .where(*joined)
+        .group_by(Invitation.unit_id, Answer.indicator_key, Answer.option_key)
+    ):
+        code = codes.get(indicator, {}).get(option)
+        if code is not None:
+            options[index.get(unit, len(order)), columns[indicator], code] += n
+    respondents = np.zeros(len(order) + 1, dtype=np.int_)
+    independent = np.zeros(len(order) + 1, dtype=np.int_)
+    imported = 0
+    # Respondents by their invitations, each counted once with no DISTINCT over the answers (an index probe each).
+    evidence = (
+        select(Answer.id).where(Answer.invitation_id == Invitation.id, Answer.option_key.not_in(NO_EVIDENCE)).exists()
+    )
+    for unit, source, held, n in db.execute(
+        select(Invitation.unit_id, Invitation.source, Invitation.held, func.count())
+        .where(Invitation.assessment_id == assessment.id, Invitation.source != PENDING_IMPORT, evidence)
+        .group_by(Invitation.unit_id, Invitation.source, Invitation.held)
+    ):
+        slot = index.get(unit, len(order))
+        respondents[slot] += n
+        if provenance_of(source, held) == INDEPENDENT:
+            independent[slot] += n
+        elif provenance_of(source, held) == IMPORTED:
+            imported += n
+    every_one_imported = imported > 0 and imported == int(respondents.sum())
+    return UnitTallies(order, options, respondents, respondents.copy() if every_one_imported else independent)
+
+
+def _rates(db: Session, assessment: Assessment, tree: Tree, goals: Mapping[int, int | None]) -> dict[int, Rate]:
+    """Invitations and finished questionnaires per unit, each unit counting its whole subtree (links only: imported
+    respondents were never invited)."""
+    rows = db.execute(
+        select(Invitation.unit_id, func.count(), func.count(Invitation.completed_at))
+        .where(
+            Invitation.assessment_id == assessment.id,
+            Invitation.unit_id.is_not(None),
+            Invitation.source.not_in(("import", PENDING_IMPORT)),
+        )
+        .group_by(Invitation.unit_id)
+    ).all()
+    invited = dict.fromkeys(tree.nodes, 0)
+    completed = dict(invited)
+    for unit, n, done in rows:
+        if unit in invited:
+            invited[unit] += n
+            completed[unit] += done
+    for unit, _ in reversed(list(tree.walk())):
+        parent = tree.parent(unit)
+        if parent is not None:
+            invited[parent] += invited[unit]
+            completed[parent] += completed[unit]
+    return {u: Rate(invited[u], completed[u], goals.get(u)) for u in tree.nodes}
+
+
+def hidden_label(number: int) -> str:
+    """Return "Unit A", …, "Unit Z", "Unit AA", … for the 0-based ``number``."""
+    letters = ""
+    number += 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"Unit {letters}"
+
+
+def labels_for(assessment: Assessment, tree: Tree, hide: bool) -> dict[int, str]:
+    """Return each unit's label: its name, or when names are hidden "Unit A", "Unit B", … in an order drawn from the
+    assessment and unit ids (neither the tree's order nor alphabetical, which would give names away)."""
+    if not hide:
+        return {u: n.name for u, n in tree.nodes.items()}
+    order = sorted(tree.nodes, key=lambda u: hashlib.sha256(f"{assessment.id}:{u}".encode()).hexdigest())
+    return {u: hidden_label(n) for n, u in enumerate(order)}
+
+
+def _sees_names(db: Session, actor: Actor, assessment: Assessment) -> bool:
+    role = access.role_in(db, actor, assessment.organization_id)
+    return role is not None and ROLES.index(role) >= ROLES.index("facilitator")
+
+
+def _build(
+    db: Session, actor: Actor, assessment: Assessment, *, within: int | None, preview_hidden: bool
+) -> CampaignRollUp:
+    goals = units_of(db, assessment.id)
+    if not goals:
+        raise Invalid("this assessment does not run across units; choose its units first", field="units")
+    fw = framework_of(assessment)
+    covering = tree_of(db, assessment.organization_id).covering(goals)
+    rollup = _rolled(db, assessment, fw, covering)
+    hide = assessment.hide_unit_names and (preview_hidden or not _sees_names(db, actor, assessment))
+    shown_tree = Tree(covering.nodes[u] for u in covering.subtree(within)) if within is not None else covering
+    waves = []
+    for entry in series_of(db, assessment):
+        other = entry.assessment
+        if other.id == assessment.id:
+            waves.append(Wave(assessment, rollup))
+        elif other_goals := units_of(db, other.id):
+            other_tree = tree_of(db, other.organization_id).covering(other_goals)
+            waves.append(Wave(other, _rolled(db, other, framework_of(other), other_tree)))
+    return CampaignRollUp(
+        assessment=assessment,
+        framework=fw,
+        tree=shown_tree,
+        rollup=rollup,
+        rates=_rates(db, assessment, covering, goals),
+        labels=labels_for(assessment, covering, hide),
+        names_hidden=hide,
+        waves=tuple(waves),
+        within=within,
+    )
+
+
+def campaign(db: Session, actor: Actor, assessment_id: int, *, preview_hidden: bool = False) -> CampaignRollUp | None:
+    """Return the campaign's roll-up over all its units (viewer and up); None when the assessment runs in no unit.
+    ``preview_hidden`` shows a facilitator the hidden names viewers see."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    if not units_of(db, assessment.id):
+        return None
+    return _build(db, actor, assessment, within=None, preview_hidden=preview_hidden)
+
+
+@dataclass(frozen=True)
+class UnitView:
+    unit: Unit
+    path: str
+    campaigns: tuple[CampaignRollUp, ...]
+
+
+def campaigns_in(db: Session, organization_id: int, units: Iterable[int]) -> list[Assessment]:
+    """Return the organization's campaigns that run in any of the units, newest first."""
+    wanted = list(units)
+    return list(
+        db.scalars(
+            select(Assessment)
+            .where(
+                Assessment.organization_id == organization_id,
+                Assessment.id.in_(select(CampaignUnit.assessment_id).where(CampaignUnit.unit_id.in_(wanted))),
+            )
+            .order_by(Assessment.created_at.desc(), Assessment.id.desc())
+        )
+    )
+
+
+def unit_view(db: Session, actor: Actor, unit_id: int) -> UnitView:
+    """Return a unit and its campaigns' roll-ups limited to the unit and the units below it (its leaders, and any
+    member of the organization). What is withheld is decided over the whole campaign, so a leader's view never shows
+    what the campaign's own view withholds."""
+    unit = access.unit(db, actor, unit_id)
+    tree = tree_of(db, unit.organization_id)
+    found = []
+    for assessment in campaigns_in(db, unit.organization_id, tree.subtree(unit.id)):
+        found.append(_build(db, actor, assessment, within=unit.id, preview_hidden=False))
+    return UnitView(unit, tree.path(unit.id), tuple(found))

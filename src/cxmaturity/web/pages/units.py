@@ -1,0 +1,266 @@
+"""Unit pages: the organization's tree of units (create, rename, move, delete, import, leaders), a campaign's
+units and roll-up, and a unit's own page for its leaders (docs/units.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from cxmaturity.reporting.units_view import campaign_view, tree_view
+from cxmaturity.services import access, campaigns, units
+from cxmaturity.services.errors import Invalid, ServiceError
+from cxmaturity.web.context import (
+    check_csrf,
+    is_access_error,
+    read_upload,
+    redirect,
+    render,
+    require_signed_in,
+    settings_of,
+    unit_of_work,
+)
+
+router = APIRouter()
+
+
+def _id(value: str, field: str, what: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid(f"choose {what}", field=field)
+    return int(value)
+
+
+def _tree_page(request: Request, organization_id: int, status_code: int = 200, **extra: object) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        org = access.organization(db, who.actor, organization_id)
+        role = access.require_role(db, who.actor, organization_id)
+        found = units.overview(db, who.actor, organization_id)
+        return render(
+            request, "units.html", who, status_code=status_code, org=org, role=role, view=tree_view(found), **extra
+        )
+
+
+def _refused(request: Request, organization_id: int, exc: ServiceError, action: str) -> Response:
+    if is_access_error(exc):
+        raise exc
+    return _tree_page(
+        request, organization_id, status_code=exc.status, failed=action, error=exc.message, details=exc.details
+    )
+
+
+@router.get("/orgs/{organization_id}/units")
+def units_page(request: Request, organization_id: int) -> Response:
+    return _tree_page(request, organization_id)
+
+
+@router.post("/orgs/{organization_id}/units")
+def create_unit(
+    request: Request,
+    organization_id: int,
+    name: Annotated[str, Form(max_length=200)] = "",
+    parent: Annotated[str, Form(max_length=20)] = "",
+    key: Annotated[str, Form(max_length=100)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            units.create(db, who.actor, organization_id, name, _id(parent, "parent", "a parent unit"), key)
+    except ServiceError as exc:
+        return _refused(request, organization_id, exc, "add")
+    return redirect(f"/orgs/{organization_id}/units")
+
+
+@router.post("/orgs/{organization_id}/units/import")
+def import_units(
+    request: Request,
+    organization_id: int,
+    file: Annotated[UploadFile | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            access.require_role(db, who.actor, organization_id, "facilitator")
+            filename, text = read_upload(file, settings_of(request).max_upload_bytes, "CSV")
+            done = units.import_tree(db, who.actor, organization_id, text, filename)
+    except ServiceError as exc:
+        return _refused(request, organization_id, exc, "import")
+    return _tree_page(
+        request, organization_id, notice=f"Imported {filename}: {done.created} unit(s) created, {done.updated} changed."
+    )
+
+
+@router.post("/units/{unit_id}/edit")
+def edit_unit(
+    request: Request,
+    unit_id: int,
+    name: Annotated[str, Form(max_length=200)] = "",
+    parent: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Rename and/or move a unit ("" as parent: to the top)."""
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        organization_id = access.unit(db, who.actor, unit_id, "facilitator").organization_id
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            units.update(db, who.actor, unit_id, name=name or None, parent_id=_id(parent, "parent", "a parent unit"))
+    except ServiceError as exc:
+        return _refused(request, organization_id, exc, f"unit-{unit_id}")
+    return redirect(f"/orgs/{organization_id}/units")
+
+
+@router.post("/units/{unit_id}/delete")
+def delete_unit(request: Request, unit_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        organization_id = access.unit(db, who.actor, unit_id, "facilitator").organization_id
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            units.delete(db, who.actor, unit_id)
+    except ServiceError as exc:
+        return _refused(request, organization_id, exc, f"unit-{unit_id}")
+    return redirect(f"/orgs/{organization_id}/units")
+
+
+@router.post("/units/{unit_id}/leaders")
+def add_leader(
+    request: Request,
+    unit_id: int,
+    email: Annotated[str, Form(max_length=320)] = "",
+    remove: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Add a leader by e-mail, or remove one (``remove``: the leader's user id)."""
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        organization_id = access.unit(db, who.actor, unit_id, "owner").organization_id
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            leader = _id(remove, "remove", "a leader to remove")
+            if leader is not None:
+                units.remove_leader(db, who.actor, unit_id, leader)
+            else:
+                units.add_leader(db, who.actor, unit_id, email)
+    except ServiceError as exc:
+        return _refused(request, organization_id, exc, f"unit-{unit_id}")
+    return redirect(f"/orgs/{organization_id}/units")
+
+
+@router.get("/units/{unit_id}")
+def unit_page(request: Request, unit_id: int) -> Response:
+    """A unit with its campaigns' results for it and the units below it (its leaders, and members)."""
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        found = campaigns.unit_view(db, who.actor, unit_id)
+        return render(
+            request,
+            "unit.html",
+            who,
+            unit=found.unit,
+            path=found.path,
+            views=[campaign_view(c) for c in found.campaigns],
+        )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A campaign's units
+
+
+def _campaign_page(
+    request: Request, assessment_id: int, status_code: int = 200, preview: bool = False, **extra: object
+) -> Response:
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        assessment = access.assessment(db, who.actor, assessment_id)
+        role = access.require_role(db, who.actor, assessment.organization_id)
+        chosen = campaigns.units_of(db, assessment.id)
+        found = campaigns.campaign(db, who.actor, assessment_id, preview_hidden=preview)
+        view = campaign_view(found) if found is not None else None
+        # The preview shows exactly what viewers see: no settings form naming the units.
+        editing = role != "viewer" and not preview
+        choices = tree_view(units.overview(db, who.actor, assessment.organization_id)) if editing else None
+        return render(
+            request,
+            "campaign.html",
+            who,
+            status_code=status_code,
+            assessment=assessment,
+            org=assessment.organization,
+            role=role,
+            view=view,
+            chosen=chosen,
+            choices=choices,
+            preview=preview,
+            **extra,
+        )
+
+
+@router.get("/assessments/{assessment_id}/units")
+def campaign_page(request: Request, assessment_id: int, names: str = "", format: str = "") -> Response:
+    """The campaign's roll-up: units side by side, response rates against goals, units over time (viewer)."""
+    if format == "json":
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            found = campaigns.campaign(db, who.actor, assessment_id, preview_hidden=names == "hidden")
+            body = (
+                campaign_view(found).to_dict() if found is not None else {"assessment_id": assessment_id, "units": []}
+            )
+            return JSONResponse(body)
+    return _campaign_page(request, assessment_id, preview=names == "hidden")
+
+
+def _goal(value: str, name: str) -> int | None:
+    value = value.strip().rstrip("%").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Invalid(f"the response-rate goal of {name} must be a whole percentage, like 70", field="goal")
+    return int(value)
+
+
+@router.post("/assessments/{assessment_id}/units")
+def set_campaign_units(
+    request: Request,
+    assessment_id: int,
+    unit: Annotated[list[str] | None, Form(max_length=20)] = None,
+    goal_unit: Annotated[list[str] | None, Form(max_length=20)] = None,
+    goal: Annotated[list[str] | None, Form(max_length=10)] = None,
+    hide_names: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Choose the campaign's units (checkboxes ``unit``), their goals (``goal`` beside each ``goal_unit``), and
+    whether viewers and leaders see names."""
+    try:
+        with unit_of_work(request) as db:
+            who = require_signed_in(request, db)
+            check_csrf(request, who, csrf_token)
+            assessment = access.assessment(db, who.actor, assessment_id, "facilitator")
+            tree = units.tree_of(db, assessment.organization_id)
+            typed = dict(zip(goal_unit or [], goal or [], strict=False))
+            goals: dict[int, int | None] = {}
+            for raw in unit or []:
+                chosen = _id(raw, "units", "units of this organization")
+                if chosen is None or chosen not in tree:
+                    raise Invalid("choose units of this organization", field="units")
+                goals[chosen] = _goal(typed.get(raw, ""), tree.nodes[chosen].name)
+            campaigns.set_units(db, who.actor, assessment_id, goals, hide_names=bool(hide_names))
+    except ServiceError as exc:
+        if is_access_error(exc):
+            raise
+        return _campaign_page(request, assessment_id, exc.status, error=exc.message, details=exc.details)
+    return redirect(f"/assessments/{assessment_id}/units")
