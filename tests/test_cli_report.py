@@ -12,9 +12,10 @@ from cxmaturity.cli import app
 from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
 from cxmaturity.demo_site import DEMO_ORGANIZATION, seed
 from cxmaturity.frameworks import load_builtin
+from cxmaturity.reporting.render_pptx import AS_SURVEYED
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, NOT_APPLICABLE_CODE
 from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
-from tests.reporting import pdf_tools
+from tests.reporting import pdf_tools, pptx_tools
 
 FW = load_builtin("four-competencies")
 
@@ -124,6 +125,24 @@ def test_it_writes_the_report_of_a_stored_assessment(database: tuple[Path, int],
     assert DEMO_ORGANIZATION in text
     assert "SYNTHETIC" in text
     assert pdf_tools.info(out).size == pytest.approx((595.28, 841.89), abs=0.5)
+
+
+def test_it_writes_executive_slides_of_a_stored_assessment(database: tuple[Path, int], tmp_path: Path) -> None:
+    path, assessment_id = database
+    out = tmp_path / "stored.pptx"
+    result = cxm("report", str(assessment_id), "--db", path, "--format", "pptx", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert f"{out}: pptx report of" in result.stderr
+    slides = pptx_tools.read(out.read_bytes())
+    titles = pptx_tools.titles(slides)
+    assert titles[1] == "Executive summary"
+    assert DEMO_ORGANIZATION in slides[0].all_text
+    # The demo's workshop agreed answers: the results slides say they show the result as surveyed, and a slide
+    # sets it beside the result as agreed.
+    assert AS_SURVEYED in slides[1].all_text
+    agreed = next(s for s in slides if s.title == "Workshop: as surveyed and as agreed")
+    assert agreed.tables[0][0] == ("Competency", "As surveyed", "As agreed")
+    assert any(p.name == "chart-radar" for s in slides for p in s.pictures)
 
 
 @pytest.mark.parametrize(

@@ -926,6 +926,7 @@ def demo_command(
 class ReportFormat(StrEnum):
     html = "html"
     pdf = "pdf"
+    pptx = "pptx"
 
 
 class Paper(StrEnum):
@@ -942,7 +943,9 @@ def report_command(
             help="A stored assessment's id (see --db), or an answers CSV file (then --framework is needed).",
         ),
     ],
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="html: one self-contained file; pdf: paged.")],
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="html: one self-contained file; pdf: paged; pptx: slides.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     framework: Annotated[
         str | None, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML (answers file).")
@@ -963,7 +966,8 @@ def report_command(
     organization: Annotated[str, typer.Option(help="The organization's name on the report (answers file).")] = "",
     db: DbOption = None,
 ) -> None:
-    """Write the executive report (HTML or PDF) of a stored assessment or of an answers file (see docs/reports.md)."""
+    """Write the executive report (HTML, PDF or PPTX slides) of a stored assessment or of an answers file (see
+    docs/reports.md)."""
     from cxmaturity.services import reports
     from cxmaturity.services.errors import ServiceError
 

@@ -24,6 +24,7 @@ from cxmaturity.reporting import view
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.scorecard import Scorecard
+from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.reporting.view import (
     CommentSource,
     CommentView,
@@ -157,6 +158,8 @@ class Report:
     scorecard: Scorecard | None = None
     #: The latest workshop's record with the result as agreed; None when no workshop was run.
     workshop: WorkshopSection | None = None
+    #: The campaign's units with their roll-ups (``reporting.units_summary``); None until the organization has units.
+    units: UnitsSummary | None = None
 
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
@@ -301,6 +304,7 @@ def build(
     progress: ProgressView | None = None,
     scorecard: Scorecard | None = None,
     workshop: WorkshopSection | None = None,
+    units: UnitsSummary | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
     compares it with the previous assessment of its series."""
@@ -360,4 +364,5 @@ def build(
         progress=progress,
         scorecard=scorecard,
         workshop=workshop,
+        units=units,
     )

@@ -1,5 +1,5 @@
 """Executive reports of a stored assessment: its results as they are now, its latest saved plan and the organization's
-branding, as one self-contained HTML file or a PDF (A4 or US Letter).
+branding, as one self-contained HTML file, a PDF (A4 or US Letter) or executive slides (PPTX).
 
 Any member of the organization may make one (viewer role and up, as for the results). ``report`` reads the database;
 ``render`` draws the charts and writes the document, so a web request can let its transaction go before the slow
@@ -30,9 +30,13 @@ from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
 from cxmaturity.storage.tables import Assessment
 
-ReportFormat = Literal["html", "pdf"]
-FORMATS: tuple[ReportFormat, ...] = ("html", "pdf")
-MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+ReportFormat = Literal["html", "pdf", "pptx"]
+FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "pptx")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 
 
 class Unavailable(ServiceError):
@@ -128,7 +132,11 @@ def report_as_operator(db: Session, assessment_id: int) -> Report:
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
-    """Draw the charts and write the report as HTML or as a PDF on ``paper``."""
+    """Draw the charts and write the report as HTML, as a PDF on ``paper`` or as slides (PPTX, 16:9: no paper)."""
+    if fmt == "pptx":
+        from cxmaturity.reporting.render_pptx import render_pptx  # python-pptx is only loaded for a deck
+
+        return ReportFile(render_pptx(model), MEDIA_TYPES["pptx"], f"{model.filename}.pptx")
     if fmt == "pdf":
         from cxmaturity.reporting.render_pdf import PdfUnavailable, render_pdf
 

@@ -701,22 +701,26 @@ def plan_ics(request: Request, token: Token, assessment_id: AssessmentId, versio
 # --- reports ----------------------------------------------------------------------------------------------------
 
 ReportFormatQuery = Annotated[
-    Literal["html", "pdf"],
-    Query(alias="format", description="`html`: one self-contained file; `pdf`: a paged document."),
+    Literal["html", "pdf", "pptx"],
+    Query(
+        alias="format",
+        description="`html`: one self-contained file; `pdf`: a paged document; `pptx`: executive slides (16:9).",
+    ),
 ]
-PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML).")]
+PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML and PPTX).")]
 
 
 @router.get(
     "/assessments/{assessment_id}/report",
     tags=["reports"],
-    summary="The executive report: results, latest plan and methodology, as HTML or PDF",
+    summary="The executive report: results, latest plan and methodology, as HTML, PDF or slides (PPTX)",
     response_class=Response,
     responses={
         200: {
             "content": {
                 "text/html": {"schema": {"type": "string"}},
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
             },
             "description": "The report, as an attachment (docs/reports.md describes its contents).",
         },
