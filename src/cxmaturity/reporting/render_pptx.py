@@ -474,7 +474,9 @@ def _workshop(b: _Builder) -> None:
     )
     rows = [(row.name, row.surveyed, row.agreed + (" (changed)" if row.changed else "")) for row in w.rows]
     b.table(slide, ("Competency", "As surveyed", "As agreed"), rows[:TABLE_ROWS], (4.0, 3.0, 3.0), top=Inches(2.2))
-    commitments = [f"{c.who + ': ' if c.who else ''}{c.what} (by {c.by_when})" for c in r.commitments]
+    commitments = [f"{c.who + ': ' if c.who else ''}{c.what} (by {c.by_when}): {c.outcome}" for c in r.commitments]
+    if r.kept_summary:
+        commitments.insert(0, r.kept_summary + (f", as reviewed at {r.reviewed_in}" if r.reviewed_in else ""))
     steps = [f"{s.title} (owner: {s.owner})" for s in r.next_steps]
     if commitments or steps:
         slide = b.slide("Workshop: commitments and next steps")

@@ -387,6 +387,10 @@ def import_answers(
     return schemas.ImportPublic(imported=count)
 
 
+#: Says which result a response holds: the API's results are always the answers as surveyed (issue 14).
+RESULT_BASIS = {"X-Result-Basis": "as surveyed"}
+
+
 @router.get(
     "/assessments/{assessment_id}/results",
     tags=["results"],
@@ -396,8 +400,9 @@ def import_answers(
 def get_results(request: Request, token: Token, assessment_id: AssessmentId) -> Response:
     with acting(request, token) as (db, actor):
         scored = results.scorable_results(db, actor, assessment_id)
-    # Returned as is, not through the model: the shape is the CLI's, field for field.
-    return JSONResponse(result_to_dict(scored.result))
+    # Returned as is, not through the model: the shape is the CLI's, field for field. Which result it is (as surveyed;
+    # the workshop record has the one as agreed) travels in a header, so the body stays the CLI's.
+    return JSONResponse(result_to_dict(scored.result), headers=RESULT_BASIS)
 
 
 ExportName = Annotated[
