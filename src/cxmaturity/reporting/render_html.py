@@ -41,11 +41,15 @@ class DrawnCharts:
     results: tuple[svg.DrawnChart, ...]
     plan: tuple[svg.DrawnChart, ...]
     progress: tuple[svg.DrawnChart, ...] = ()
+    outcomes: tuple[svg.DrawnChart, ...] = ()
 
 
 def draw(report: Report) -> DrawnCharts:
     return DrawnCharts(
-        svg.draw_all(report.charts), svg.draw_all(report.plan_charts), svg.draw_all(report.progress_charts)
+        svg.draw_all(report.charts),
+        svg.draw_all(report.plan_charts),
+        svg.draw_all(report.progress_charts),
+        svg.draw_all(report.outcome_charts),
     )
 
 
@@ -73,6 +77,7 @@ def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper |
             charts=drawn.results,
             plan_charts=drawn.plan,
             progress_charts=drawn.progress,
+            outcome_charts=drawn.outcomes,
             paper=paper,
         )
     )

@@ -73,6 +73,7 @@ class DrawnImage:
 class DeckImages:
     results: tuple[DrawnImage, ...]
     plan: tuple[DrawnImage, ...]
+    outcomes: tuple[DrawnImage, ...] = ()
 
 
 def deck_charts(report: Report) -> tuple[tuple[Chart, ...], tuple[Chart, ...]]:
@@ -88,6 +89,7 @@ def draw(report: Report) -> DeckImages:
     return DeckImages(
         tuple(DrawnImage(c, svg.draw_png(c)) for c in results),
         tuple(DrawnImage(c, svg.draw_png(c)) for c in plan),
+        tuple(DrawnImage(c, svg.draw_png(c)) for c in report.outcome_charts),
     )
 
 
@@ -457,6 +459,14 @@ def _units(b: _Builder) -> None:
             b.text(slide, " ".join(notes), top=HEIGHT - Inches(1.2), height=Inches(0.6), size=12, color=_MUTED)
 
 
+def _outcomes(b: _Builder, images: Sequence[DrawnImage]) -> None:
+    """Maturity over time beside the customer outcomes (the scorecard's charts), one chart per slide."""
+    for image in images:
+        slide = b.slide(f"Customer outcomes: {image.chart.title}", surveyed=True)
+        b.text(slide, image.chart.description, top=Inches(1.2), height=Inches(0.8), size=14, color=_MUTED)
+        b.picture(slide, image, top=Inches(2.0), height=Inches(4.9))
+
+
 def _workshop(b: _Builder) -> None:
     w = b.report.workshop
     if w is None:
@@ -499,7 +509,8 @@ def _workshop(b: _Builder) -> None:
 
 def render_pptx(report: Report, images: DeckImages | None = None) -> bytes:
     """Return the report as a PPTX deck (16:9): cover, executive summary, competencies, charts, plan, units (when
-    the report has them) and the workshop's agreed result (when one was run)."""
+    the report has them), customer outcomes (when the organization holds any) and the workshop's agreed result (when
+    one was run)."""
     images = images or draw(report)
     b = _Builder(report)
     _cover(b)
@@ -508,6 +519,7 @@ def render_pptx(report: Report, images: DeckImages | None = None) -> bytes:
     _charts(b, images.results)
     _plan(b, images.plan)
     _units(b)
+    _outcomes(b, images.outcomes)
     _workshop(b)
     out = io.BytesIO()
     b.deck.save(out)

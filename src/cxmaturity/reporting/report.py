@@ -20,7 +20,7 @@ from cxmaturity.frameworks.model import Framework
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
-from cxmaturity.reporting import view
+from cxmaturity.reporting import scorecard_charts, view
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.scorecard import Scorecard
@@ -164,6 +164,11 @@ class Report:
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
         return () if self.progress is None else self.progress.charts
+
+    @property
+    def outcome_charts(self) -> tuple[Chart, ...]:
+        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes."""
+        return () if self.scorecard is None else scorecard_charts.charts(self.scorecard)
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:

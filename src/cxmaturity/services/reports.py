@@ -4,7 +4,7 @@ branding, as one self-contained HTML file, a PDF (A4 or US Letter) or executive 
 Any member of the organization may make one (viewer role and up, as for the results). ``report`` reads the database;
 ``render`` draws the charts and writes the document, so a web request can let its transaction go before the slow
 part. The command line reads the database directly (``report_as_operator``): whoever runs it holds the database
-itself, so no member's role applies.
+itself, so no member's role applies; it reads as a viewer would (``access.OPERATOR``), outcomes section included.
 """
 
 from __future__ import annotations
@@ -87,17 +87,17 @@ def _workshop(db: Session, assessment: Assessment, surveyed: Result) -> Workshop
     return workshop_view.build(record, framework_of(assessment), surveyed, agreed)
 
 
-def _scorecard(db: Session, actor: Actor | None, assessment: Assessment) -> Scorecard | None:
-    """The organization's scorecard for the report's outcomes section, when it holds outcome data and a member asks
-    (the command line's operator report has no member whose view to show, and leaves the section out)."""
+def _scorecard(db: Session, actor: Actor, assessment: Assessment) -> Scorecard | None:
+    """The organization's scorecard for the report's outcomes section, when it holds outcome data (as a viewer sees
+    it: the command line's operator reads as a viewer too)."""
     from cxmaturity.services import outcomes, scorecard
 
-    if actor is None or not outcomes.has_data(db, assessment.organization_id):
+    if not outcomes.has_data(db, assessment.organization_id):
         return None
     return scorecard.scorecard(db, actor, assessment.organization_id)
 
 
-def _build(db: Session, assessment: Assessment, actor: Actor | None = None) -> Report:
+def _build(db: Session, assessment: Assessment, actor: Actor) -> Report:
     scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
     return reporting.build(
@@ -128,7 +128,7 @@ def report_as_operator(db: Session, assessment_id: int) -> Report:
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id} in this database")
-    return _build(db, assessment)
+    return _build(db, assessment, access.OPERATOR)
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
