@@ -12,9 +12,10 @@ from cxmaturity.cli import app
 from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
 from cxmaturity.demo_site import DEMO_ORGANIZATION, seed
 from cxmaturity.frameworks import load_builtin
+from cxmaturity.reporting.render_pptx import AS_SURVEYED
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, NOT_APPLICABLE_CODE
 from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
-from tests.reporting import pdf_tools
+from tests.reporting import pdf_tools, pptx_tools
 
 FW = load_builtin("four-competencies")
 
@@ -124,6 +125,60 @@ def test_it_writes_the_report_of_a_stored_assessment(database: tuple[Path, int],
     assert DEMO_ORGANIZATION in text
     assert "SYNTHETIC" in text
     assert pdf_tools.info(out).size == pytest.approx((595.28, 841.89), abs=0.5)
+
+
+def test_it_writes_executive_slides_of_a_stored_assessment(database: tuple[Path, int], tmp_path: Path) -> None:
+    path, assessment_id = database
+    out = tmp_path / "stored.pptx"
+    result = cxm("report", str(assessment_id), "--db", path, "--format", "pptx", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert f"{out}: pptx report of" in result.stderr
+    slides = pptx_tools.read(out.read_bytes())
+    titles = pptx_tools.titles(slides)
+    assert titles[1] == "Executive summary"
+    assert DEMO_ORGANIZATION in slides[0].all_text
+    # The demo's workshop agreed answers: the results slides say they show the result as surveyed, and a slide
+    # sets it beside the result as agreed.
+    assert AS_SURVEYED in slides[1].all_text
+    agreed = next(s for s in slides if s.title == "Workshop: as surveyed and as agreed")
+    assert agreed.tables[0][0] == ("Competency", "As surveyed", "As agreed")
+    assert any(p.name == "chart-radar" for s in slides for p in s.pictures)
+
+
+def test_the_operators_report_has_the_outcomes_section_of_the_web_report(
+    database: tuple[Path, int], tmp_path: Path
+) -> None:
+    path, assessment_id = database
+    out = tmp_path / "stored.html"
+    result = cxm("report", str(assessment_id), "--db", path, "--format", "html", "--out", out)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    # The demo holds SYNTHETIC outcomes: the section, its label and its charts, as a member's report has them.
+    section = html.split('<section id="outcomes"', 1)[1].split("</section>", 1)[0]
+    assert "SYNTHETIC demo data: invented customer outcomes" in section
+    assert 'data-chart="chart-scorecard-maturity"><svg role="img"' in section
+    assert 'data-chart="chart-scorecard-nps"><svg role="img"' in section
+    assert '<a href="#outcomes">Customer outcomes</a>' in html
+
+
+def test_the_operator_reads_as_a_viewer_and_may_change_nothing(database: tuple[Path, int]) -> None:
+    from cxmaturity.services import access
+    from cxmaturity.services.errors import Forbidden, NotFound
+    from cxmaturity.storage.tables import Assessment
+
+    path, assessment_id = database
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with make_sessionmaker(engine)() as db:
+            org = db.get(Assessment, assessment_id).organization_id  # type: ignore[union-attr]
+            assert access.require_role(db, access.OPERATOR, org, "viewer") == "viewer"
+            with pytest.raises(Forbidden):
+                access.require_role(db, access.OPERATOR, org, "facilitator")
+            with pytest.raises(NotFound):
+                access.require_role(db, access.OPERATOR, 999_999)
+            assert access.organizations_of(db, access.OPERATOR) == []
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -1001,6 +1001,7 @@ def demo_command(
 class ReportFormat(StrEnum):
     html = "html"
     pdf = "pdf"
+    pptx = "pptx"
 
 
 class Language(StrEnum):
@@ -1026,7 +1027,9 @@ def report_command(
             help="A stored assessment's id (see --db), or an answers CSV file (then --framework is needed).",
         ),
     ],
-    fmt: Annotated[ReportFormat, typer.Option("--format", help="html: one self-contained file; pdf: paged.")],
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", help="html: one self-contained file; pdf: paged; pptx: slides.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     framework: Annotated[
         str | None, typer.Option("--framework", "-f", help="Built-in framework id or path to YAML (answers file).")
@@ -1051,7 +1054,8 @@ def report_command(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write the executive report (HTML or PDF) of a stored assessment or of an answers file (see docs/reports.md)."""
+    """Write the executive report (HTML, PDF or PPTX slides) of a stored assessment or of an answers file (see
+    docs/reports.md)."""
     lang = language.value if language else None
     from cxmaturity.services import reports
     from cxmaturity.services.errors import ServiceError

@@ -70,3 +70,71 @@ def test_outsiders_see_nothing_and_viewers_cannot_import(site: Site, cast: Cast)
     assert viewer("GET", f"/organizations/{cast.org_a}/scorecard").status_code == 200
     refused = viewer("POST", f"/organizations/{cast.org_a}/outcomes/imports", {"text": text})
     assert refused.status_code == 403
+
+
+def _workbook(csv_path: Path) -> bytes:
+    """The CSV file's rows as the first sheet of an XLSX workbook (as a spreadsheet saves it: numbers as numbers)."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    with csv_path.open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            sheet.append([int(cell) if cell.isdigit() else cell for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_it_imports_xlsx_workbooks_as_the_page_and_the_cli_do(site: Site, cast: Cast) -> None:
+    import base64
+
+    api = Api(site, cast.facilitator)
+    by_csv, by_xlsx = _org(site, cast), _org(site, cast)
+    for kind, name in (("survey", "google-forms"), ("customers", "customers")):
+        text = (DATA / f"{name}.csv").read_text(encoding="utf-8-sig")
+        from_csv = api(
+            "POST", f"/organizations/{by_csv}/outcomes/imports", {"kind": kind, "text": text, "filename": f"{name}.csv"}
+        )
+        assert from_csv.status_code == 201, from_csv.text
+        workbook = base64.b64encode(_workbook(DATA / f"{name}.csv")).decode("ascii")
+        if kind == "survey":
+            suggested = api(
+                "POST",
+                f"/organizations/{by_xlsx}/outcomes/suggestions",
+                {"content_base64": workbook, "filename": f"{name}.xlsx"},
+            )
+            assert suggested.status_code == 200, suggested.text
+            assert suggested.json()["mapping"]["nps"]
+        from_xlsx = api(
+            "POST",
+            f"/organizations/{by_xlsx}/outcomes/imports",
+            {"kind": kind, "content_base64": workbook, "filename": f"{name}.xlsx"},
+        )
+        assert from_xlsx.status_code == 201, from_xlsx.text
+        assert from_xlsx.json()["tool"] == "xlsx" or kind == "survey"
+        assert from_xlsx.json()["added"] == from_csv.json()["added"] > 0
+    csv_summary = api("GET", f"/organizations/{by_csv}/outcomes/summary").json()
+    xlsx_summary = api("GET", f"/organizations/{by_xlsx}/outcomes/summary").json()
+    assert xlsx_summary["nps"] == csv_summary["nps"]
+    assert api("GET", f"/organizations/{by_xlsx}/outcomes/asset?from=2025-01-01&to=2026-03-31").json()["customers"] > 0
+
+
+def test_it_names_what_is_wrong_with_an_uploaded_file(site: Site, cast: Cast) -> None:
+    api, org = Api(site, cast.facilitator), _org(site, cast)
+    url = f"/organizations/{org}/outcomes/imports"
+    for body, field in (
+        ({"content_base64": "not base64!", "filename": "a.xlsx"}, "content_base64"),
+        ({"content_base64": "aGVsbG8=", "filename": "a.xlsx"}, "content_base64"),  # "hello": not a workbook
+    ):
+        refused = api("POST", url, body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == field
+    both = api("POST", url, {"text": "a,b\n1,2\n", "content_base64": "YSxi", "filename": "a.csv"})
+    assert both.status_code == 422
+    assert "not both or neither" in str(both.json())
+    assert api("GET", f"/organizations/{org}/outcomes/imports").json() == []

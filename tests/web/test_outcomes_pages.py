@@ -242,3 +242,48 @@ def test_an_upload_waits_in_the_database_for_its_own_organization_only(site: Sit
     )
     assert elsewhere.status_code == 404
     assert "no such upload" in elsewhere.text
+
+
+def test_maturity_and_outcomes_are_charted_with_their_numbers_in_words(site: Site, cast: Cast, tmp_path: Path) -> None:
+    """The scorecard page, the report and the slides chart maturity beside the outcome metrics, as images whose text
+    alternative holds the numbers the tables show."""
+    from cxmaturity.outcomes import ColumnMapping
+    from cxmaturity.services import assessments, outcomes, scorecard
+    from tests.reporting import pptx_tools
+    from tests.web.test_reports_pages import demo_assessment
+
+    org, assessment = demo_assessment(site, cast, f"Outcomes charts {secrets.token_hex(3)}")
+    with transaction(site.sessions) as db:  # the scorecard charts assessments that are under way or closed
+        assessments.set_status(db, Actor(cast.facilitator), assessment, "open")
+    path = tmp_path / "survey.csv"
+    path.write_text(SURVEY, encoding="utf-8")
+    mapping = ColumnMapping(response_id="ResponseId", submitted_at="Date", nps="How likely are you to recommend us?")
+    outcomes.import_survey_file(site.sessions, Actor(cast.facilitator), org, path, mapping)
+    with site.sessions() as db:
+        card = scorecard.scorecard(db, Actor(cast.viewer), org)
+    nps = next(line for line in card.metrics if line.key == "nps").points[0]
+    assert nps.value is not None
+    assert nps.interval is not None
+    nps_words = f"2026-Q1 {nps.value:.1f} (90% interval {nps.interval[0]:.1f} to {nps.interval[1]:.1f})"
+    (point,) = card.maturity
+    assert point.score is not None
+    maturity_words = f"{point.period} {point.title}: {point.score:.2f}"
+
+    viewer = site.client(cast.viewer)
+    page = viewer.get(f"/orgs/{org}/scorecard").text
+    for chart in ("chart-scorecard-maturity", "chart-scorecard-nps"):
+        assert f'data-chart-image="{chart}"><svg role="img" aria-label="' in page
+    assert nps_words in page
+    assert maturity_words in page
+    assert "<script" not in page.split("Maturity beside outcomes", 1)[1].split("</figure>", 1)[0]
+
+    report = viewer.get(f"/assessments/{assessment}/report.html").text
+    outcomes_section = report.split('<section id="outcomes"', 1)[1].split("</section>", 1)[0]
+    assert 'data-chart="chart-scorecard-nps"><svg role="img"' in outcomes_section
+    assert nps_words in outcomes_section
+
+    slides = pptx_tools.read(viewer.get(f"/assessments/{assessment}/report.pptx").content)
+    charted = next(s for s in slides if s.title == "Customer outcomes: NPS by quarter")
+    (picture,) = charted.pictures
+    assert picture.content_type == "image/png"
+    assert nps_words in picture.alt

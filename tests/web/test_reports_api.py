@@ -8,7 +8,7 @@ import pytest
 
 from cxmaturity.services import accounts
 from cxmaturity.storage.database import transaction
-from tests.reporting import pdf_tools
+from tests.reporting import pdf_tools, pptx_tools
 from tests.web.conftest import Cast, Site
 from tests.web.test_reports_pages import demo_assessment
 
@@ -36,11 +36,25 @@ def test_it_serves_the_report_as_html_by_default_and_as_a_letter_pdf(site: Site,
     assert pdf_tools.info(path).size == pytest.approx((612.0, 792.0), abs=0.5)
 
 
+def test_it_serves_executive_slides(site: Site, cast: Cast) -> None:
+    _, assessment_id = demo_assessment(site, cast, "API Report Co", plan=True)
+    response = site.client().get(
+        f"/api/v1/assessments/{assessment_id}/report?format=pptx", headers=_headers(site, cast.viewer)
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == pptx_tools.PPTX_TYPE
+    assert response.headers["content-disposition"].endswith('.pptx"')
+    slides = pptx_tools.read(response.content)
+    assert "Executive summary" in pptx_tools.titles(slides)
+    assert "Plan timeline" in pptx_tools.titles(slides)
+    assert "API Report Co" in slides[0].all_text
+
+
 def test_it_names_what_is_wrong_with_the_query(site: Site, cast: Cast) -> None:
     client = site.client()
     headers = _headers(site, cast.viewer)
     for query, field, problem in (
-        ("format=docx", "format", "format (query): Input should be 'html' or 'pdf'"),
+        ("format=docx", "format", "format (query): Input should be 'html', 'pdf' or 'pptx'"),
         ("format=pdf&paper=a3", "paper", "paper (query): Input should be 'a4' or 'letter'"),
     ):
         response = client.get(f"/api/v1/assessments/{cast.assessment}/report?{query}", headers=headers)
@@ -62,4 +76,4 @@ def test_it_documents_the_endpoint_in_the_openapi_document(site: Site) -> None:
     document = site.client().get("/openapi.json").json()
     operation = document["paths"]["/api/v1/assessments/{assessment_id}/report"]["get"]
     assert {p["name"] for p in operation["parameters"]} >= {"assessment_id", "format", "paper"}
-    assert set(operation["responses"]["200"]["content"]) == {"text/html", "application/pdf"}
+    assert set(operation["responses"]["200"]["content"]) == {"text/html", "application/pdf", pptx_tools.PPTX_TYPE}

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from cxmaturity.demo import DEMO_GROUPS, SYNTHETIC_LABEL, demo_responses
-from cxmaturity.services import assessments, organizations, plans, results
+from cxmaturity.scoring.display import score_text
+from cxmaturity.services import assessments, organizations, plans, reports, results
 from cxmaturity.services.access import Actor
 from cxmaturity.services.branding import MAX_LOGO_BYTES
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import AuditEvent, Membership
-from tests.reporting import pdf_tools
+from tests.reporting import pdf_tools, pptx_tools
 from tests.web.conftest import Cast, Site
 from tests.web.test_results_page import FW, fill
 
@@ -93,10 +94,38 @@ def test_it_makes_the_pdf_on_a4_by_default_and_refuses_other_paper(site: Site, c
     assert "paper must be one of a4, letter" in refused.text
 
 
+def test_it_makes_executive_slides_with_the_view_models_numbers(site: Site, cast: Cast) -> None:
+    _, assessment_id = demo_assessment(site, cast, "Example Retail Co.", plan=True)
+    response = site.client(cast.viewer).get(f"/assessments/{assessment_id}/report.pptx")
+    _download(response, "pptx")
+    assert response.headers["content-type"] == pptx_tools.PPTX_TYPE
+    slides = pptx_tools.read(response.content)
+    titles = pptx_tools.titles(slides)
+    assert titles[1:5] == [
+        "Executive summary",
+        "Gaps to close first, items to discuss",
+        "Competencies",
+        "Where each competency stands",
+    ]
+    assert "Plan timeline" in titles
+    assert "Initiatives" in titles
+    assert all("Example Retail Co." in s.all_text and SYNTHETIC_LABEL in s.all_text for s in slides)
+    with site.sessions() as db:
+        v = reports.report(db, Actor(cast.viewer), assessment_id).view
+    competencies = next(s for s in slides if s.title == "Competencies").tables[0]
+    assert [row[:3] for row in competencies[1:]] == [
+        (c.name, c.stage.name if c.stage else "not assessed", score_text(c.score, missing="–")) for c in v.competencies
+    ]
+    pictures = [p for s in slides for p in s.pictures]
+    assert [p.name for p in pictures][:2] == ["chart-radar", "chart-heatmap"]
+    assert all(p.content_type == "image/png" and p.alt for p in pictures)
+    assert site.client(cast.outsider).get(f"/assessments/{assessment_id}/report.pptx").status_code == 404
+
+
 def test_it_links_the_reports_from_the_results_page(site: Site, cast: Cast) -> None:
     _, assessment_id = demo_assessment(site, cast, "Example Retail Co.")
     page = site.client(cast.viewer).get(f"/assessments/{assessment_id}/results").text
-    for link in ("report.pdf?paper=a4", "report.pdf?paper=letter", "report.html"):
+    for link in ("report.pdf?paper=a4", "report.pdf?paper=letter", "report.html", "report.pptx"):
         assert f'href="/assessments/{assessment_id}/{link}" download' in page
 
 

@@ -83,6 +83,9 @@ def build(source: Source, name: str, rng: random.Random | None = None) -> Export
     return Export(name, tuple(tables), about, lambda: _document(name, tables, about, source), source.synthetic)
 
 
+#: Which result the export's tables hold (issue 14: every export says whether it shows results as surveyed or agreed).
+RESULTS_BASIS = "as surveyed (the respondents' answers); a workshop's agreed answers are in workshop_agreed"
+
 ABOUT_COLUMNS = (Column("field", "text", "What the value is."), Column("value", "mixed", "The value."))
 
 
@@ -106,6 +109,7 @@ def about_table(source: Source, labels: GroupLabels) -> Table:
         ("anonymity", ALL_WITHHELD if labels.all_withheld else ANONYMITY),
         *([("groups_counted", IMPORTED_ONLY)] if result.groups_counted == IMPORTED else []),
         ("formulas", FORMULAS),
+        ("results", RESULTS_BASIS),
         *(
             [("workshop_private_commitments", source.workshop.private_commitments)]
             if source.workshop is not None

@@ -32,6 +32,7 @@ COMMITMENT_COLUMNS = (
     Column("who", "text", "Who committed (as they wrote it; may be empty)."),
     Column("what", "text", "The commitment."),
     Column("by_when", "text", "The day it is due (YYYY-MM-DD)."),
+    Column("kept", "boolean", "Kept (true) or not (false), as reviewed at the next re-assessment; empty until then."),
 )
 STEP_COLUMNS = (
     Column("title", "text", "The next step."),
@@ -53,6 +54,8 @@ def workshop_tables(fw: Framework, record: Record) -> list[Table]:
     return [
         Table("workshop_agreed", AGREED_COLUMNS, agreed),
         Table("workshop_votes", VOTES_COLUMNS, votes),
-        Table("workshop_commitments", COMMITMENT_COLUMNS, [(c.who, c.what, c.by_when) for c in record.commitments]),
+        Table(
+            "workshop_commitments", COMMITMENT_COLUMNS, [(c.who, c.what, c.by_when, c.kept) for c in record.commitments]
+        ),
         Table("workshop_next_steps", STEP_COLUMNS, steps),
     ]

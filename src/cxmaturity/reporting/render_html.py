@@ -44,6 +44,7 @@ class DrawnCharts:
     plan: tuple[svg.DrawnChart, ...]
     progress: tuple[svg.DrawnChart, ...] = ()
     peers: tuple[svg.DrawnChart, ...] = ()
+    outcomes: tuple[svg.DrawnChart, ...] = ()
 
 
 def draw(report: Report) -> DrawnCharts:
@@ -52,6 +53,7 @@ def draw(report: Report) -> DrawnCharts:
         svg.draw_all(report.plan_charts),
         svg.draw_all(report.progress_charts),
         svg.draw_all(report.peers_charts),
+        svg.draw_all(report.outcome_charts),
     )
 
 
@@ -82,6 +84,7 @@ def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper |
                 plan_charts=drawn.plan,
                 progress_charts=drawn.progress,
                 peers_charts=drawn.peers,
+                outcome_charts=drawn.outcomes,
                 paper=paper,
             )
         )

@@ -23,11 +23,12 @@ from cxmaturity.i18n.formats import format_decimal, format_percent, localized_nu
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
-from cxmaturity.reporting import view
+from cxmaturity.reporting import scorecard_charts, view
 from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.scorecard import Scorecard
+from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.reporting.view import (
     CommentSource,
     CommentView,
@@ -162,6 +163,8 @@ class Report:
     scorecard: Scorecard | None = None
     #: The latest workshop's record with the result as agreed; None when no workshop was run.
     workshop: WorkshopSection | None = None
+    #: The campaign's units with their roll-ups (``reporting.units_summary``); None until the organization has units.
+    units: UnitsSummary | None = None
     #: Published reference distributions (and the installation's cohort) with "you are here"; None when the framework
     #: has no reference distribution and no cohort is shown.
     peers: PeersSection | None = None
@@ -173,6 +176,11 @@ class Report:
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
         return () if self.progress is None else self.progress.charts
+
+    @property
+    def outcome_charts(self) -> tuple[Chart, ...]:
+        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes."""
+        return () if self.scorecard is None else scorecard_charts.charts(self.scorecard)
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
@@ -345,6 +353,7 @@ def build(
     scorecard: Scorecard | None = None,
     workshop: WorkshopSection | None = None,
     peers: PeersSection | None = None,
+    units: UnitsSummary | None = None,
     language: str | None = None,
 ) -> Report:
     """Return the report of ``result`` (scored on ``fw``); ``synthetic_label`` marks invented answers; ``progress``
@@ -371,6 +380,7 @@ def build(
             scorecard=scorecard,
             workshop=workshop,
             peers=peers,
+            units=units,
         )
 
 
@@ -392,6 +402,7 @@ def _build(
     scorecard: Scorecard | None,
     workshop: WorkshopSection | None,
     peers: PeersSection | None,
+    units: UnitsSummary | None,
 ) -> Report:
     v = view.build(result, fw, title=title, synthetic=synthetic_label is not None, comments=comments)
     indicators = view.indicators(result, fw)
@@ -448,4 +459,5 @@ def _build(
         scorecard=scorecard,
         workshop=workshop,
         peers=peers,
+        units=units,
     )

@@ -1,4 +1,5 @@
-"""Charts drawn on the server: the Vega-Lite specs of ``reporting.charts`` as SVG by vl-convert (no browser, no script).
+"""Charts drawn on the server: the Vega-Lite specs of ``reporting.charts`` as SVG by vl-convert (no browser, no script),
+and as PNG for the slides (``draw_png``), which cannot hold SVG.
 
 The reports embed these SVGs inline, so a report needs no script and no network to show its charts, and the PDF
 keeps chart text as text (searchable, and read by ``pdftotext``). The first conversion in a process starts
@@ -109,7 +110,7 @@ def draw(chart: Chart) -> DrawnChart:
         raise ChartRenderError(f"{chart.id}: the drawn chart is not plain SVG: {exc}") from exc
     svg = _scoped(svg, chart.id)
     # The spec's description lists the chart's numbers: the text alternative a screen reader reads out.
-    label = escape(str(chart.spec.get("description") or chart.description))
+    label = escape(text_alternative(chart))
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" data-chart-svg="{chart.id}" ', 1)
     # Markup: vl-convert's SVG, checked above; every text in it is escaped by Vega's SVG writer.
     return DrawnChart(chart, Markup(svg))
@@ -117,3 +118,24 @@ def draw(chart: Chart) -> DrawnChart:
 
 def draw_all(charts: tuple[Chart, ...]) -> tuple[DrawnChart, ...]:
     return tuple(draw(chart) for chart in charts)
+
+
+def draw_png(chart: Chart, scale: float = 2.0) -> bytes:
+    """Return ``chart`` as a PNG image, ``scale`` times its natural size: for documents that cannot hold SVG (slides).
+
+    The same spec as the SVG, so a slide's chart is the report's; a PNG cannot carry markup, so no check is needed
+    beyond vl-convert's own. The text alternative travels beside the image (``chart.spec["description"]``).
+    """
+    import vl_convert
+
+    warm()
+    try:
+        png: bytes = vl_convert.vegalite_to_png(chart.spec, scale=scale, allowed_base_urls=[])
+    except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
+        raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
+    return png
+
+
+def text_alternative(chart: Chart) -> str:
+    """The chart's numbers in words (the spec's description) or, failing that, its one-sentence description."""
+    return str(chart.spec.get("description") or chart.description)

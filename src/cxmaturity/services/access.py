@@ -16,9 +16,19 @@ class Actor:
     """The signed-in user on whose behalf a function runs."""
 
     user_id: int
+    #: The command line's operator (``OPERATOR``): whoever runs ``cxm`` on the server holds the database itself, so
+    #: it reads every organization as a viewer would (the same anonymity rules), and may change nothing through a
+    #: service (every change needs facilitator or more). No web request ever acts as the operator.
+    operator: bool = False
+
+
+#: The command line's reader (``cxm report`` of a stored assessment): a viewer of every organization, no user.
+OPERATOR = Actor(user_id=0, operator=True)
 
 
 def role_in(db: Session, actor: Actor, organization_id: int) -> str | None:
+    if actor.operator:
+        return "viewer" if db.get(Organization, organization_id) is not None else None
     return db.scalar(
         select(Membership.role).where(
             Membership.user_id == actor.user_id, Membership.organization_id == organization_id

@@ -1,10 +1,10 @@
 """Executive reports of a stored assessment: its results as they are now, its latest saved plan and the organization's
-branding, as one self-contained HTML file or a PDF (A4 or US Letter).
+branding, as one self-contained HTML file, a PDF (A4 or US Letter) or executive slides (PPTX).
 
 Any member of the organization may make one (viewer role and up, as for the results). ``report`` reads the database;
 ``render`` draws the charts and writes the document, so a web request can let its transaction go before the slow
 part. The command line reads the database directly (``report_as_operator``): whoever runs it holds the database
-itself, so no member's role applies.
+itself, so no member's role applies; it reads as a viewer would (``access.OPERATOR``), outcomes section included.
 """
 
 from __future__ import annotations
@@ -33,9 +33,13 @@ from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
 from cxmaturity.storage.tables import Assessment
 
-ReportFormat = Literal["html", "pdf"]
-FORMATS: tuple[ReportFormat, ...] = ("html", "pdf")
-MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+ReportFormat = Literal["html", "pdf", "pptx"]
+FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "pptx")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 
 
 class Unavailable(ServiceError):
@@ -86,12 +90,12 @@ def _workshop(db: Session, assessment: Assessment, surveyed: Result) -> Workshop
     return workshop_view.build(record, framework_of(assessment), surveyed, agreed)
 
 
-def _scorecard(db: Session, actor: Actor | None, assessment: Assessment) -> Scorecard | None:
-    """The organization's scorecard for the report's outcomes section, when it holds outcome data and a member asks
-    (the command line's operator report has no member whose view to show, and leaves the section out)."""
+def _scorecard(db: Session, actor: Actor, assessment: Assessment) -> Scorecard | None:
+    """The organization's scorecard for the report's outcomes section, when it holds outcome data (as a viewer sees
+    it: the command line's operator reads as a viewer too)."""
     from cxmaturity.services import outcomes, scorecard
 
-    if actor is None or not outcomes.has_data(db, assessment.organization_id):
+    if not outcomes.has_data(db, assessment.organization_id):
         return None
     return scorecard.scorecard(db, actor, assessment.organization_id)
 
@@ -112,7 +116,7 @@ def _peers(db: Session, assessment: Assessment, min_cohort: int) -> PeersSection
 def _build(
     db: Session,
     assessment: Assessment,
-    actor: Actor | None = None,
+    actor: Actor,
     min_cohort: int = DEFAULT_MIN_COHORT,
     language: str | None = None,
 ) -> Report:
@@ -154,7 +158,7 @@ def report_as_operator(
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id} in this database")
-    return _build(db, assessment, min_cohort=min_cohort, language=check_language(language))
+    return _build(db, assessment, access.OPERATOR, min_cohort=min_cohort, language=check_language(language))
 
 
 def check_language(language: str | None) -> str | None:
@@ -165,7 +169,11 @@ def check_language(language: str | None) -> str | None:
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
-    """Draw the charts and write the report as HTML or as a PDF on ``paper``."""
+    """Draw the charts and write the report as HTML, as a PDF on ``paper`` or as slides (PPTX, 16:9: no paper)."""
+    if fmt == "pptx":
+        from cxmaturity.reporting.render_pptx import render_pptx  # python-pptx is only loaded for a deck
+
+        return ReportFile(render_pptx(model), MEDIA_TYPES["pptx"], f"{model.filename}.pptx")
     if fmt == "pdf":
         from cxmaturity.reporting.render_pdf import PdfUnavailable, render_pdf
 

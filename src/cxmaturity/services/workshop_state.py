@@ -304,12 +304,22 @@ def record_of(db: Session, assessment: Assessment) -> Record | None:
         items=tuple(entries),
         agreed=tuple(agreed),
         definition=workshop.definition,
-        commitments=tuple(RecordCommitment(c.who, c.what, c.by_when.isoformat()) for c in everything if c.public),
+        commitments=tuple(
+            RecordCommitment(c.who, c.what, c.by_when.isoformat(), c.kept) for c in everything if c.public
+        ),
         private_commitments=sum(1 for c in everything if not c.public),
         next_steps=tuple(
             RecordStep(s.title, s.competency, s.owner, bool(s.initiative_key))
             for s in workshops.next_steps(db, workshop.id)
         ),
+        reviewed_in=_review_of(db, assessment),
+    )
+
+
+def _review_of(db: Session, assessment: Assessment) -> str | None:
+    """The title of the re-assessment started from this one, where its workshop's commitments are reviewed."""
+    return db.scalar(
+        select(Assessment.title).where(Assessment.previous_id == assessment.id).order_by(Assessment.id).limit(1)
     )
 
 

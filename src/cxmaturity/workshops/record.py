@@ -31,6 +31,18 @@ class RecordCommitment:
     who: str
     what: str
     by_when: str
+    #: Whether it was kept, as the facilitator recorded at the next re-assessment (True kept, False not kept);
+    #: None until someone has said.
+    kept: bool | None = None
+
+    @property
+    def outcome(self) -> str:
+        """ "kept", "not kept" or "not reviewed yet": the words every rendering uses."""
+        return KEPT_WORDS[self.kept]
+
+
+#: How a commitment's ``kept`` reads on the record page, in the report, the slides and the exports.
+KEPT_WORDS: dict[bool | None, str] = {True: "kept", False: "not kept", None: "not reviewed yet"}
 
 
 @dataclass(frozen=True)
@@ -56,3 +68,20 @@ class Record:
     commitments: tuple[RecordCommitment, ...]
     private_commitments: int
     next_steps: tuple[RecordStep, ...]
+    #: The re-assessment at which the commitments are reviewed (kept or not), by title; None before there is one.
+    reviewed_in: str | None = None
+
+    @property
+    def kept_summary(self) -> str | None:
+        """ "1 of 2 public commitments kept, 1 not kept" once any was reviewed; None before."""
+        reviewed = [c for c in self.commitments if c.kept is not None]
+        if not reviewed:
+            return None
+        kept = sum(1 for c in reviewed if c.kept)
+        total = len(self.commitments)
+        text = f"{kept} of {total} public commitment{'s' if total != 1 else ''} kept"
+        if kept < len(reviewed):
+            text += f", {len(reviewed) - kept} not kept"
+        if len(reviewed) < total:
+            text += f", {total - len(reviewed)} not reviewed yet"
+        return text

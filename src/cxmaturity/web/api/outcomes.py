@@ -1,29 +1,33 @@
 """API version 1: an organization's customer outcomes and its executive scorecard.
 
-Files arrive as CSV text in JSON (as framework uploads do); they are written to a temporary file and read by the same
+Files arrive in JSON as CSV text (as framework uploads do) or as their bytes in base64 (XLSX workbooks, or CSV in any
+encoding); they are written to a temporary file and read by the same
 services the pages and the command line call. The JSON documents of summaries, drivers and the asset are the shapes
 of ``cxm outcomes summary|drivers|asset --format json`` (docs/cli.md); the scorecard's is ``cxm-scorecard/1``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cxmaturity.outcomes.serialize import asset_to_dict, drivers_to_dict, summary_to_dict
 from cxmaturity.reporting.scorecard import to_dict
 from cxmaturity.services import initiative_metrics, outcomes, scorecard
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.outcomes_import import ImportSummary
+from cxmaturity.settings import Settings
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
 from cxmaturity.web.api.schemas import Document
 from cxmaturity.web.api.v1 import ERRORS, ID_MAX, AssessmentId, InitiativeKey, OrgId
-from cxmaturity.web.context import settings_of
+from cxmaturity.web.context import TooLarge, settings_of
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["outcomes"])
 MAX_TEXT_CHARS = 50 * 1024 * 1024
@@ -66,10 +70,50 @@ class _In(BaseModel):
 
 
 class OutcomeFile(_In):
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The file's CSV text.")]
+    """A file as CSV text (``text``) or as its bytes in base64 (``content_base64``: an XLSX workbook, or a CSV file in
+    any encoding): exactly one of the two, as the browser's upload and ``cxm outcomes import`` take either."""
+
+    text: Annotated[str | None, Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The file's CSV text.")] = (
+        None
+    )
+    content_base64: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=MAX_TEXT_CHARS,
+            description="The file's bytes in base64: an XLSX workbook (name it .xlsx) or a CSV file.",
+        ),
+    ] = None
     filename: Annotated[str, Field(max_length=255, description="Named in error messages: export.csv:12 …")] = (
         "export.csv"
     )
+
+    @model_validator(mode="after")
+    def _one_content(self) -> OutcomeFile:
+        if (self.text is None) == (self.content_base64 is None):
+            raise ValueError("give the file as either text (CSV) or content_base64 (XLSX or CSV), not both or neither")
+        return self
+
+    def content(self, settings: Settings) -> bytes:
+        """The file's bytes, refused above CXM_MAX_UPLOAD_BYTES or when the base64 is not base64."""
+        if self.text is not None:
+            check_text_size(settings, self.text)
+            return self.text.encode("utf-8", errors="replace")
+        assert self.content_base64 is not None
+        try:
+            data = base64.b64decode(self.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise Invalid(f"content_base64 is not base64: {exc}", field="content_base64") from exc
+        if len(data) > settings.max_upload_bytes:
+            raise TooLarge(
+                f"the file has {len(data)} bytes; at most {settings.max_upload_bytes} bytes are allowed",
+                field="content_base64",
+            )
+        if self.filename.lower().endswith((".xlsx", ".xlsm")) and not data.startswith(b"PK\x03\x04"):
+            raise Invalid(
+                f"{self.filename}: not an XLSX workbook (its bytes are not a zip file)", field="content_base64"
+            )
+        return data
 
 
 class OutcomeImport(OutcomeFile):
@@ -123,9 +167,9 @@ class WatchBody(_In):
     higher_is_better: bool = True
 
 
-def _temporary(text: str, name: str) -> tempfile.TemporaryDirectory[str]:
+def _temporary(content: bytes, name: str) -> tempfile.TemporaryDirectory[str]:
     folder = tempfile.TemporaryDirectory(prefix="cxm-api-")
-    (FilePath(folder.name) / name).write_text(text, encoding="utf-8", errors="replace")
+    (FilePath(folder.name) / name).write_bytes(content)
     return folder
 
 
@@ -135,11 +179,11 @@ def _temporary(text: str, name: str) -> tempfile.TemporaryDirectory[str]:
     summary="Recognize a survey file's columns",
 )
 def suggest(request: Request, token: Token, organization_id: OrgId, body: OutcomeFile) -> dict[str, Any]:
-    check_text_size(settings_of(request), body.text)
+    content = body.content(settings_of(request))
     with acting(request, token) as (db, actor):
         outcomes.sources(db, actor, organization_id)  # the permission check: viewers may ask
     name = outcomes.safe_file_name(body.filename)
-    with _temporary(body.text, name) as folder:
+    with _temporary(content, name) as folder:
         found = outcomes.suggest(FilePath(folder) / name, name)
     return {
         "tool": found.layout.tool,
@@ -156,7 +200,7 @@ def suggest(request: Request, token: Token, organization_id: OrgId, body: Outcom
     summary="Import survey responses, a customer list or O-data (all or nothing)",
 )
 def import_file(request: Request, token: Token, organization_id: OrgId, body: OutcomeImport) -> ImportPublic:
-    check_text_size(settings_of(request), body.text)
+    content = body.content(settings_of(request))
     sessions = request.app.state.sessions
     with acting(request, token) as (db, actor):
         saved = None
@@ -166,7 +210,7 @@ def import_file(request: Request, token: Token, organization_id: OrgId, body: Ou
                 raise Invalid(f"no saved mapping named '{body.mapping_name}'", field="mapping_name")
             saved = outcomes.mapping_from(found[0].mapping)
     name = outcomes.safe_file_name(body.filename)
-    with _temporary(body.text, name) as folder:
+    with _temporary(content, name) as folder:
         path = FilePath(folder) / name
         if body.kind == "customers":
             done = outcomes.import_customers_file(sessions, actor, organization_id, path, file_name=name)

@@ -389,6 +389,10 @@ def import_answers(
     return schemas.ImportPublic(imported=count)
 
 
+#: Says which result a response holds: the API's results are always the answers as surveyed (issue 14).
+RESULT_BASIS = {"X-Result-Basis": "as surveyed"}
+
+
 @router.get(
     "/assessments/{assessment_id}/results",
     tags=["results"],
@@ -398,8 +402,9 @@ def import_answers(
 def get_results(request: Request, token: Token, assessment_id: AssessmentId) -> Response:
     with acting(request, token) as (db, actor):
         scored = results.scorable_results(db, actor, assessment_id)
-    # Returned as is, not through the model: the shape is the CLI's, field for field.
-    return JSONResponse(result_to_dict(scored.result))
+    # Returned as is, not through the model: the shape is the CLI's, field for field. Which result it is (as surveyed;
+    # the workshop record has the one as agreed) travels in a header, so the body stays the CLI's.
+    return JSONResponse(result_to_dict(scored.result), headers=RESULT_BASIS)
 
 
 ExportName = Annotated[
@@ -703,22 +708,26 @@ def plan_ics(request: Request, token: Token, assessment_id: AssessmentId, versio
 # --- reports ----------------------------------------------------------------------------------------------------
 
 ReportFormatQuery = Annotated[
-    Literal["html", "pdf"],
-    Query(alias="format", description="`html`: one self-contained file; `pdf`: a paged document."),
+    Literal["html", "pdf", "pptx"],
+    Query(
+        alias="format",
+        description="`html`: one self-contained file; `pdf`: a paged document; `pptx`: executive slides (16:9).",
+    ),
 ]
-PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML).")]
+PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML and PPTX).")]
 
 
 @router.get(
     "/assessments/{assessment_id}/report",
     tags=["reports"],
-    summary="The executive report: results, latest plan and methodology, as HTML or PDF",
+    summary="The executive report: results, latest plan and methodology, as HTML, PDF or slides (PPTX)",
     response_class=Response,
     responses={
         200: {
             "content": {
                 "text/html": {"schema": {"type": "string"}},
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
             },
             "description": "The report, as an attachment (docs/reports.md describes its contents).",
         },

@@ -20,6 +20,7 @@ from cxmaturity.exports.scorecard import FORMATS, write_scorecard
 from cxmaturity.outcomes import ColumnMapping, MappingError
 from cxmaturity.outcomes.records import preview
 from cxmaturity.outcomes.serialize import drivers_to_dict
+from cxmaturity.reporting import scorecard_charts, svg
 from cxmaturity.services import access, outcomes, scorecard
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
 from cxmaturity.web.context import (
@@ -341,7 +342,9 @@ def scorecard_page(request: Request, organization_id: int) -> Response:
         who = require_signed_in(request, db)
         card = scorecard.scorecard(db, who.actor, organization_id)
         org = access.organization(db, who.actor, organization_id)
-        return render(request, "scorecard.html", who, org=org, card=card, formats=FORMATS)
+        # Drawn on the server, like the report's: images with their numbers in words, no script needed to see them.
+        charts = svg.draw_all(scorecard_charts.charts(card))
+        return render(request, "scorecard.html", who, org=org, card=card, formats=FORMATS, charts=charts)
 
 
 @router.get("/orgs/{organization_id}/scorecard.{fmt}")

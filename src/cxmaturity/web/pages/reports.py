@@ -1,4 +1,4 @@
-"""Report downloads: the executive report of an assessment as one HTML file or a PDF (A4 or US Letter).
+"""Report downloads: the executive report of an assessment as one HTML file, a PDF (A4 or US Letter) or slides (PPTX).
 
 Any member of the assessment's organization may download it (viewer role and up, as for the results); outsiders
 get 404. The database work ends before the charts are drawn and the document is written, so a slow PDF holds no
@@ -62,3 +62,8 @@ def report_html(request: Request, assessment_id: int) -> Response:
 @router.get("/assessments/{assessment_id}/report.pdf")
 def report_pdf(request: Request, assessment_id: int, paper: Annotated[str, Query(max_length=10)] = "a4") -> Response:
     return _report(request, assessment_id, "pdf", paper)
+
+
+@router.get("/assessments/{assessment_id}/report.pptx")
+def report_pptx(request: Request, assessment_id: int) -> Response:
+    return _report(request, assessment_id, "pptx", "a4")

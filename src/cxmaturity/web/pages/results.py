@@ -52,4 +52,4 @@ def results_json(request: Request, assessment_id: int) -> Response:
     data = result_to_dict(scored.result)
     if scored.assessment.synthetic:
         data = {"data": SYNTHETIC_LABEL, **data}  # labelled as `cxm demo --format json` labels it
-    return JSONResponse(data, headers=NO_STORE)
+    return JSONResponse(data, headers={**NO_STORE, "X-Result-Basis": "as surveyed"})

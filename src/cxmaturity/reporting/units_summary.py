@@ -1,0 +1,37 @@
+"""The units of a campaign as the executive documents show them: one row per unit with its roll-up (issue 16, item 1).
+
+A hook, not the roll-up: the roll-up over a unit's subtree (with its anonymity rules: minimum size and complementary
+suppression across siblings) belongs to the units service. Whoever builds it hands the report one ``UnitsSummary``
+(``reporting.report.Report.units``), already anonymized, and every rendering that knows units (the slides today)
+shows it as it is. Until units exist the report's ``units`` is None and no rendering shows a units part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One unit's roll-up; stage and score are None when it is withheld (too few respondents) or not assessed."""
+
+    name: str
+    #: How deep in the tree (0: the organization itself), to indent the row.
+    depth: int
+    respondents: int
+    stage: str | None
+    score: float | None
+    interval: tuple[float, float] | None = None
+    #: Why nothing is shown ("fewer than 5 respondents"); empty when the unit is shown.
+    withheld_reason: str = ""
+
+
+@dataclass(frozen=True)
+class UnitsSummary:
+    #: The campaign's name, e.g. "Spring 2027 store survey".
+    campaign: str
+    rows: tuple[UnitRow, ...]
+    #: True when unit names are hidden in shared views: the rows then carry neutral names ("Unit 1").
+    names_hidden: bool = False
+    #: Sentences on what was withheld and why (the anonymity rules), shown under the table.
+    notes: tuple[str, ...] = ()
