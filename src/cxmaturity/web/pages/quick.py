@@ -113,7 +113,9 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
     try:
         scored = quick.evaluate(framework_id, answers)
     except Invalid as exc:
-        return _form_page(request, who, form, answers, exc.status, error=exc.message, details=exc.details)
+        return _form_page(
+            request, who, form, answers, exc.status, error=exc.message, details=exc.details, error_field=exc.field
+        )
     fw = scored.form.framework
     results = view.build(scored.result, fw, title=f"Quick evaluation: {fw.text(fw.name)}")
     response = render(
