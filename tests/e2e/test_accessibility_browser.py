@@ -287,7 +287,7 @@ NOT_PAGES = {
     "/assessments/{assessment_id}/rates.json": "JSON the overview page polls",
     "/assessments/{assessment_id}/plan.csv": "CSV download",
     "/assessments/{assessment_id}/plan.ics": "calendar download",
-    "/assessments/{assessment_id}/report.pdf": "PDF download (tagged by WeasyPrint; see docs/accessibility.md)",
+    "/assessments/{assessment_id}/report.pdf": "PDF download (its HTML twin report.html is audited)",
     "/assessments/{assessment_id}/benchmark/dataset.json": "JSON download",
     "/orgs/{organization_id}/scorecard.{fmt}": "CSV, XLSX and JSON downloads",
     "/assessments/{assessment_id}/workshop/events": "server-sent events for the facilitator's screens",
