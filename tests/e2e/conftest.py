@@ -11,10 +11,12 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from tests.web.conftest import Site
 
@@ -29,14 +31,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def live_url(site: Site) -> Iterator[str]:
-    """Serve the test site's app over real HTTP (SQLite only: one browser run is enough)."""
-    if site.backend != "sqlite":
-        pytest.skip("browser tests run once, on SQLite")
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` over real HTTP on a free loopback port for as long as the block runs; yield its base URL."""
     port = _free_port()
-    site.settings.cookie_secure = False  # plain http on 127.0.0.1 in tests
-    server = uvicorn.Server(uvicorn.Config(site.app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -44,9 +43,21 @@ def live_url(site: Site) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_url(site: Site) -> Iterator[str]:
+    """Serve the test site's app over real HTTP (SQLite only: one browser run is enough)."""
+    if site.backend != "sqlite":
+        pytest.skip("browser tests run once, on SQLite")
+    site.settings.cookie_secure = False  # plain http on 127.0.0.1 in tests
+    with serve(site.app) as url:
+        yield url
     site.settings.cookie_secure = True
 
 

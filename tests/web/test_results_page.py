@@ -286,7 +286,7 @@ def test_it_embeds_the_chart_specs_as_json_data_blocks_under_the_csp(site: Site,
     # Nothing the CSP would block: scripts are files or JSON data, no inline styles or event handlers.
     for tag in re.findall(r"<script\b[^>]*>", page):
         assert re.fullmatch(
-            r'<script src="/static/[a-z/.-]+\.js">|<script type="application/json" id="chart-[a-z]+">', tag
+            r'<script src="/static/[a-z/.-]+\.js"( defer)?>|<script type="application/json" id="chart-[a-z]+">', tag
         )
     assert not re.search(r"\sstyle=|\son[a-z]+=", page)
     csp = response.headers["content-security-policy"]

@@ -31,6 +31,7 @@ from cxmaturity.services import accounts, assessments, member_invitations, organ
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Membership, UnitLeader
+from tests.support.routes import app_routes
 from tests.web.client import WebClient
 from tests.web.conftest import Cast, Site
 
@@ -80,18 +81,6 @@ def documented() -> dict[tuple[str, str], str]:
             assert (method, path) not in table, f"docs/security.md lists {method} {path} twice"
             table[method, path] = access
     return table
-
-
-def app_routes(site: Site) -> set[tuple[str, str]]:
-    found = set()
-    for route in site.app.router.routes:
-        contexts = getattr(route, "effective_route_contexts", None)
-        for entry in list(contexts()) if contexts else [route]:
-            path = getattr(entry, "path_format", None) or getattr(entry, "path", None)
-            for method in getattr(entry, "methods", None) or ():
-                if method != "HEAD" and path and not path.startswith("/static"):
-                    found.add((method, path))
-    return found
 
 
 @dataclass
@@ -266,7 +255,7 @@ def _turned_away(response: httpx.Response) -> bool:
 
 
 def test_every_route_is_in_the_role_table(site: Site) -> None:
-    table, routes = set(documented()), app_routes(site)
+    table, routes = set(documented()), app_routes(site.app)
     assert routes - table == set(), "routes missing from the role table in docs/security.md"
     assert table - routes == set(), "docs/security.md lists routes the app does not have"
 

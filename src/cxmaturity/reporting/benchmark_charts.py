@@ -119,6 +119,9 @@ def intervals_of(result: Result | None) -> dict[str, tuple[float, float]]:
 
 def _config() -> Spec:
     return {
+        # No ARIA on marks and axes: a screen reader gets the chart as one image named by its description (the
+        # numbers in words; reporting/svg.py and static/charts.js), not dozens of marks with raw field labels.
+        "aria": False,
         "font": "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif",
         "view": {"stroke": None},
         "axis": {"labelColor": LABEL_COLOR, "titleColor": LABEL_COLOR, "labelFontSize": 12, "titleFontSize": 12},

@@ -22,6 +22,8 @@ from cxmaturity.reporting.charts import Chart
 #: Ids inside one SVG (gradients of legends, clip paths) are made unique per chart: several SVGs share a document.
 _ID = re.compile(r'\bid="([^"]+)"')
 _REFERENCE = re.compile(r'(url\(#|href="#)([^)"]+)')
+#: The roles Vega gives the groups inside a chart: the chart is one image for a screen reader, its parts have none.
+_PART_ROLES = re.compile(r'\s(?:role="graphics-[a-z-]+"|aria-roledescription="[^"]*")')
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 #: Elements a chart's SVG must never contain: it is embedded in the report as markup.
 _FORBIDDEN_ELEMENTS = frozenset({"script", "foreignobject", "iframe", "object", "embed"})
@@ -108,7 +110,7 @@ def draw(chart: Chart) -> DrawnChart:
         _check(svg)
     except ChartRenderError as exc:
         raise ChartRenderError(f"{chart.id}: the drawn chart is not plain SVG: {exc}") from exc
-    svg = _scoped(svg, chart.id)
+    svg = _PART_ROLES.sub("", _scoped(svg, chart.id))
     # The spec's description lists the chart's numbers: the text alternative a screen reader reads out.
     label = escape(text_alternative(chart))
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" data-chart-svg="{chart.id}" ', 1)

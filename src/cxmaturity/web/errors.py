@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException
 
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
@@ -19,7 +21,28 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+#: Pages for the HTTP errors the router itself raises (an unknown address, a wrong method): a browser gets a page with
+#: a title, a heading and a way home, like every other page, instead of the framework's bare JSON.
+HTTP_PAGES = {
+    404: ("Page not found", "There is no page at this address. Check the link, or start again from the home page."),
+    405: ("This address does not take that request", "Open the page from its link instead."),
+}
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request) or exc.status_code not in HTTP_PAGES:
+            return await http_exception_handler(request, exc)
+        title, message = HTTP_PAGES[exc.status_code]
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"who": None, "title": title, "message": message},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _exc: SignInRequired) -> Response:
         return redirect(f"/signin?next={request.url.path}")

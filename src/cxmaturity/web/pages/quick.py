@@ -126,7 +126,9 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
     try:
         scored = quick.evaluate(framework_id, answers)
     except Invalid as exc:
-        return _form_page(request, who, form, answers, exc.status, error=exc.message, details=exc.details)
+        return _form_page(
+            request, who, form, answers, exc.status, error=exc.message, details=exc.details, error_field=exc.field
+        )
     return _result_page(request, who, scored)
 
 

@@ -60,6 +60,8 @@ class Question:
     importance: str
     comment: str
     error: str | None = None
+    #: Which of the question's controls the error is about: "answer" (the options) or "importance".
+    error_on: str | None = None
 
 
 def _questions(
@@ -67,9 +69,10 @@ def _questions(
 ) -> list[Question]:
     questions = []
     for number, ind in enumerate(competency.indicators, start=1):
-        message = None
+        message = error_on = None
         if error is not None and error.field is not None and error.field.split(":")[0] == ind.key:
             message = error.message
+            error_on = error.field.split(":")[1] if ":" in error.field else "answer"
         questions.append(
             Question(
                 number=number,
@@ -82,6 +85,7 @@ def _questions(
                 importance=values.importance.get(ind.key, ""),
                 comment=values.comments.get(ind.key, ""),
                 error=message,
+                error_on=error_on,
             )
         )
     return questions
@@ -262,7 +266,15 @@ def _page(
         not_applicable=NOT_APPLICABLE,
         max_comment=MAX_COMMENT,
         error=error_summary,
+        error_href=_anchor(competency, error) if error else None,
     )
+
+
+def _anchor(competency: Competency, error: Invalid) -> str | None:
+    """The link from the error summary to the question it names (its fieldset), or None."""
+    keys = [i.key for i in competency.indicators]
+    key = (error.field or "").split(":")[0]
+    return f"#q{keys.index(key) + 1}" if key in keys else None
 
 
 def _summary(competency: Competency, error: Invalid) -> str:

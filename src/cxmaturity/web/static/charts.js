@@ -21,6 +21,28 @@
     tooltip: { disableDefaultStyle: true, theme: "light" }
   };
 
+  // A screen reader meets the chart as one image, named by the spec's description (the chart's numbers in words),
+  // as in the executive report (reporting/svg.py): the marks and axes inside are hidden, so it does not read out
+  // dozens of shapes with raw field names. The figure's caption and the table beside it say the rest.
+  function nameAsOneImage(container, spec) {
+    var svg = container.querySelector("svg");
+    if (!svg) {
+      return;
+    }
+    var figure = container.closest("figure");
+    var title = figure && figure.querySelector(".chart-title");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", spec.description || (title ? title.textContent : "Chart"));
+    svg.removeAttribute("aria-roledescription");
+    Array.prototype.forEach.call(svg.querySelectorAll("[role], [aria-roledescription]"), function (part) {
+      part.removeAttribute("role");
+      part.removeAttribute("aria-roledescription");
+    });
+    Array.prototype.forEach.call(svg.children, function (child) {
+      child.setAttribute("aria-hidden", "true");
+    });
+  }
+
   Array.prototype.forEach.call(containers, function (container) {
     var block = document.getElementById(container.getAttribute("data-chart"));
     if (!block) {
@@ -34,6 +56,7 @@
       return;
     }
     window.vegaEmbed(container, spec, options).then(function () {
+      nameAsOneImage(container, spec);
       container.classList.add("chart-rendered");
       // The chart now shows what the table shows: fold the table away (it stays one click or key press away).
       var figure = container.closest("figure");

@@ -57,7 +57,8 @@
       var n = counts[option.key] || 0;
       var row = el("li", { "data-option": option.key, "data-count": String(n) });
       row.appendChild(el("span", { class: "ws-label" }, option.label));
-      var people = el("span", { class: "ws-dots", "aria-label": n + (n === 1 ? " person" : " people") });
+      // The dots are a picture of the count beside them: hidden from screen readers, which read the count.
+      var people = el("span", { class: "ws-dots", "aria-hidden": "true" });
       people.textContent = new Array(n + 1).join("\u25CF");
       row.appendChild(people);
       row.appendChild(el("span", { class: "ws-count" }, String(n)));
