@@ -21,12 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity import demo_site
-from cxmaturity.services import accounts, assessments, member_invitations, respond, workshops
+from cxmaturity.services import accounts, assessments, member_invitations, quick_links, respond, workshops
 from cxmaturity.services.access import Actor
 from cxmaturity.services.tokens import digest
 from cxmaturity.settings import Settings
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
-from cxmaturity.storage.tables import Answer, Invitation, User
+from cxmaturity.storage.tables import Answer, Assessment, CampaignUnit, Invitation, Unit, User
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
 from cxmaturity.web.pages.workshops import PARTICIPANT_COOKIE
@@ -59,6 +59,10 @@ class Demo:
     files: Path
     sessions: sessionmaker[Session]
     facilitator: int
+    #: The demo's store campaign (an assessment over units), one of its units, and a published quick link.
+    campaign: int
+    unit: int
+    quick_link: str
 
     def new_link(self) -> str:
         """A new survey link to the demo's open assessment."""
@@ -103,6 +107,21 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         first = workshops.items(db, live.id)[0]
         workshops.show_item(db, actor, live.id, first.id)
         workshops.open_vote(db, actor, live.id, first.id)
+        campaign = db.scalar(
+            select(Assessment.id)
+            .join(CampaignUnit, CampaignUnit.assessment_id == Assessment.id)
+            .where(Assessment.organization_id == site.organization_id)
+            .order_by(Assessment.id.desc())
+            .limit(1)
+        )
+        unit = db.scalar(select(Unit.id).where(Unit.organization_id == site.organization_id).order_by(Unit.id))
+        assert campaign is not None
+        assert unit is not None
+        quick = assessments.create(db, actor, site.organization_id, "Quick look", "quick:four-competencies")
+        db.flush()
+        published = quick_links.publish(db, actor, quick.id).link
+        assert published is not None
+        quick_link = published.token
     settings = Settings(
         database_url=url,
         secret_key="a11y-test-" + "x" * 40,
@@ -129,6 +148,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
             files=data,
             sessions=sessions,
             facilitator=user_id,
+            campaign=campaign,
+            unit=unit,
+            quick_link=quick_link,
         )
     engine.dispose()
 
@@ -218,6 +240,7 @@ PAGES: tuple[Page, ...] = (
         act=_send_the_quick_form_empty,
     ),
     # Workshop participants
+    Page("quick-link", "/q/{token}", lambda d: f"/q/{d.quick_link}", who="anonymous"),
     Page("workshop-join", "/join", lambda d: "/join", who="anonymous"),
     Page("workshop-room", "/workshop/room", lambda d: "/workshop/room", who="participant"),
     # Facilitators
@@ -241,9 +264,14 @@ PAGES: tuple[Page, ...] = (
     Page("outcomes-asset", "/orgs/{organization_id}/outcomes/asset", lambda d: f"/orgs/{d.org}/outcomes/asset"),
     Page("outcomes-drivers", "/orgs/{organization_id}/outcomes/drivers", lambda d: f"/orgs/{d.org}/outcomes/drivers"),
     Page("scorecard", "/orgs/{organization_id}/scorecard", lambda d: f"/orgs/{d.org}/scorecard"),
+    Page("units", "/orgs/{organization_id}/units", lambda d: f"/orgs/{d.org}/units"),
+    Page("unit", "/units/{unit_id}", lambda d: f"/units/{d.unit}"),
+    Page("sso-settings", "/orgs/{organization_id}/sso", lambda d: f"/orgs/{d.org}/sso"),
     Page("benchmark-settings", "/orgs/{organization_id}/benchmarks", lambda d: f"/orgs/{d.org}/benchmarks"),
     Page("assessment-open", "/assessments/{assessment_id}", lambda d: f"/assessments/{d.opened}"),
     Page("assessment-closed", "/assessments/{assessment_id}", lambda d: f"/assessments/{d.closed}"),
+    Page("mail", "/assessments/{assessment_id}/mail", lambda d: f"/assessments/{d.opened}/mail"),
+    Page("campaign-units", "/assessments/{assessment_id}/units", lambda d: f"/assessments/{d.campaign}/units"),
     Page("results", "/assessments/{assessment_id}/results", lambda d: f"/assessments/{d.closed}/results"),
     Page("plan", "/assessments/{assessment_id}/plan", lambda d: f"/assessments/{d.closed}/plan"),
     Page(
@@ -292,6 +320,13 @@ NOT_PAGES = {
     "/orgs/{organization_id}/scorecard.{fmt}": "CSV, XLSX and JSON downloads",
     "/assessments/{assessment_id}/workshop/events": "server-sent events for the facilitator's screens",
     "/workshop/events": "server-sent events for the participants' phones",
+    "/assessments/{assessment_id}/report.pptx": "PPTX slides download (their HTML twin report.html is audited)",
+    "/sso/start": "redirects to the installation's identity provider",
+    "/sso/orgs/{organization_id}": "redirects to the organization's identity provider",
+    "/sso/callback": "the identity provider's redirect back: signs in and redirects, or shows the sign-in page "
+    "(audited above) with the refusal",
+    "/sso/orgs/{organization_id}/connect": "reached only in the middle of a sign-in at a real identity provider "
+    "(tests/sso drives it); not audited here",
 }
 
 
