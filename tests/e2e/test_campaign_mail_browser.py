@@ -47,7 +47,9 @@ def _add_unit(page: Any, live_url: str, org: int, name: str, parent: str = "") -
 
 def _unit_ids(site: Site, org: int, names: list[str]) -> list[int]:
     with site.sessions() as db:
-        found = {u.name: u.id for u in db.scalars(select(Unit).where(Unit.organization_id == org, Unit.name.in_(names)))}
+        found = {
+            u.name: u.id for u in db.scalars(select(Unit).where(Unit.organization_id == org, Unit.name.in_(names)))
+        }
     return [found[name] for name in names]
 
 
@@ -179,7 +181,15 @@ def test_a_campaign_over_three_units_invites_and_reminds_only_those_not_finished
             )
         )
         per_unit = {
-            unit_id: len(list(db.scalars(select(Invitation.id).where(Invitation.assessment_id == assessment_id, Invitation.unit_id == unit_id))))
+            unit_id: len(
+                list(
+                    db.scalars(
+                        select(Invitation.id).where(
+                            Invitation.assessment_id == assessment_id, Invitation.unit_id == unit_id
+                        )
+                    )
+                )
+            )
             for unit_id in unit_ids
         }
     assert finished == answering
