@@ -1,4 +1,5 @@
-"""View models of units: the organization's tree, and a campaign's roll-up side by side and over time.
+"""View models of units: the organization's tree, a campaign's roll-up side by side and over time, and the same
+roll-up as the executive report and slides show it (``units_summary``).
 
 The campaign page, its JSON (page and API) and a unit leader's page render from ``CampaignView``; its fields are
 pinned by tests/units/test_units_view.py.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cxmaturity.reporting.units_summary import UnitRow as SummaryRow
+from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services.campaigns import CampaignRollUp
 from cxmaturity.services.units import UnitsOverview
@@ -215,3 +218,44 @@ def campaign_view(found: CampaignRollUp) -> CampaignView:
         over_time=tuple(over_time),
         within=found.labels[found.within] if found.within is not None else "",
     )
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A campaign's units in the executive report and slides
+
+
+def units_summary(found: CampaignRollUp, language: str | None = None) -> UnitsSummary:
+    """Return the campaign's units as the executive documents show them: the roll-up the campaign page shows, as its
+    viewers see it (``found`` is built for a shared view, so names are hidden when the campaign hides them).
+
+    A report travels further than the page: a withheld unit gets no row at all (not even its label), and the notes
+    say how many were withheld and why. What is withheld is the roll-up's decision (``units.suppression``), never
+    this function's. Stage names are in the report's ``language`` when the framework has it.
+    """
+    fw = found.framework.in_language(language)
+    stage_names = {s.key: fw.text(s.name) for s in fw.stages}
+    min_size = found.rollup.release.min_size
+    rows = []
+    withheld: dict[str, int] = {}
+    for unit, depth in found.tree.walk():
+        rolled = found.rollup.unit(unit)
+        if rolled.withheld or rolled.respondents is None:
+            reason = rolled.withheld or ""
+            withheld[reason] = withheld.get(reason, 0) + 1
+            continue
+        rows.append(
+            SummaryRow(
+                name=found.labels[unit],
+                depth=depth,
+                respondents=rolled.respondents,
+                stage=stage_names.get(rolled.overall_stage or "") or None,
+                score=rolled.overall_score,
+            )
+        )
+    notes = [
+        f"{n} unit{'s' if n != 1 else ''} not listed, {withheld_text(reason, min_size)}."
+        for reason, n in sorted(withheld.items())
+    ]
+    if withheld:
+        notes.append(f"The minimum group size is {min_size} respondents.")
+    return UnitsSummary(found.assessment.title, tuple(rows), names_hidden=found.names_hidden, notes=tuple(notes))

@@ -25,6 +25,7 @@ from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
 from cxmaturity.reporting.report import Report
 from cxmaturity.reporting.scorecard import Scorecard
+from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.reporting.workshop_view import WorkshopSection
 from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, branding, plans, results, workshop_state
@@ -113,6 +114,19 @@ def _peers(db: Session, assessment: Assessment, min_cohort: int) -> PeersSection
     return benchmark_view.peers_section(shown, shown.message)
 
 
+def _units(db: Session, actor: Actor, assessment: Assessment, language: str | None) -> UnitsSummary | None:
+    """The campaign's units, when the assessment runs across units: the campaign page's roll-up as its viewers see it.
+
+    A report is passed on beyond the organization's members, so it is a shared view: unit names are hidden whenever
+    the campaign hides them, even when a facilitator (who sees the names on the page) makes the report.
+    """
+    from cxmaturity.reporting.units_view import units_summary
+    from cxmaturity.services import campaigns  # imported here: it builds on the results service, as this does
+
+    found = campaigns.campaign(db, actor, assessment.id, preview_hidden=True)
+    return units_summary(found, language) if found is not None else None
+
+
 def _build(
     db: Session,
     assessment: Assessment,
@@ -138,6 +152,7 @@ def _build(
         scorecard=_scorecard(db, actor, assessment),
         workshop=_workshop(db, assessment, scored.result),
         peers=_peers(db, assessment, min_cohort),
+        units=_units(db, actor, assessment, language),
         language=language,
     )
 
