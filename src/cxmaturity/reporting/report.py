@@ -55,7 +55,7 @@ SECTIONS = (
     ("peers", N_("Peers and published studies")),
     ("plan", N_("Plan")),
     # Not marked for translation yet: the units section's texts have no de/fr/es translations (docs/translations.md).
-    ("units", "Units"),
+    ("units", N_("Units")),
     ("progress", N_("Progress")),
     ("outcomes", N_("Customer outcomes")),
     ("workshop", N_("Workshop")),
