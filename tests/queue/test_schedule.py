@@ -218,3 +218,39 @@ def test_the_schedule_page_saves_and_shows_the_schedule(site: Site, cast: Cast) 
     assert bad.status_code == 422
     assert "set a closing time too" in bad.text
     assert site.client(cast.viewer).get(page).status_code == 403
+
+
+def test_reminders_and_the_closing_notice_follow_the_language_of_the_invitation(site: Site, cast: Cast) -> None:
+    actor = Actor(cast.facilitator)
+    with transaction(site.sessions) as db:
+        created = assessments.create(
+            db, actor, cast.org_a, f"Sprache {secrets.token_hex(3)}", "builtin:four-competencies"
+        )
+        assessments.set_status(db, actor, created.id, "open")
+        assessment_id = created.id
+    closes = datetime(2031, 3, 14, 9, 30, tzinfo=UTC)
+    with transaction(site.sessions) as db:
+        schedule.set_schedule(db, actor, assessment_id, schedule.Schedule(None, closes, [7], 1, True, ""))
+    address = f"de-{secrets.token_hex(3)}@example.com"
+    with smtp_server() as (inbox, port), mail_settings(site, port):
+        with transaction(site.sessions) as db:
+            invited = outbox.invite_by_email(
+                db, actor, site.settings, assessment_id, None, [address], 50, language="de"
+            )
+        site.app.state.jobs.enqueue(invited.message_ids)
+        drain(site)
+        assert len(_at(site, closes - timedelta(days=7) + timedelta(minutes=1))) == 1
+        drain(site)
+        assert len(_at(site, closes + timedelta(minutes=1))) == 1
+        drain(site)
+    invitation, reminder, closed = inbox.to(address)
+    assert reminder["Subject"].startswith("Erinnerung: Sprache ")
+    assert reminder["Content-Language"] == "de"
+    body = reminder.get_content()
+    assert body.startswith("Guten Tag,")
+    # The close as German writes a date, stated in UTC; the link opens the pages in German, as the invitation's does.
+    assert "bis 14. März 2031, 09:30 UTC weiterhin willkommen" in body
+    assert LINK.findall(body) == LINK.findall(invitation.get_content())
+    assert "?lang=de" in body
+    assert closed["Subject"].startswith("Abgeschlossen: Sprache ")
+    assert "ist abgeschlossen: Es können keine Antworten mehr gegeben werden." in closed.get_content()

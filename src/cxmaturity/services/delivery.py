@@ -76,7 +76,7 @@ class _Context:
     title: str
     inviter: str
     minutes: int | None
-    closes: str
+    closes: datetime | None
     read_at: float
 
 
@@ -202,7 +202,7 @@ class Deliverer:
             assessment.title,
             inviter,
             estimated_minutes(framework_of(assessment)),
-            f"{closes:%d %B %Y, %H:%M} UTC" if closes else "",
+            closes,
             time.monotonic(),
         )
         self._contexts[assessment_id] = context
@@ -212,8 +212,14 @@ class Deliverer:
         settings = self.settings
         context = self._context(db, row.assessment_id)
         org, title = context.organization, context.title
+        # The language the person was invited in: their reminder and closing notice follow it.
+        language = db.scalar(
+            select(Invitation.language)
+            .join(MailRecipient, MailRecipient.invitation_id == Invitation.id)
+            .where(MailRecipient.id == row.recipient_id)
+        )
         if row.kind == "closing":
-            message = mail.closing_message(settings, address, organization=org, title=title)
+            message = mail.closing_message(settings, address, organization=org, title=title, language=language)
         else:
             token = sealing.unseal(settings.secret_key, sealed)
             if token is None:
@@ -221,14 +227,9 @@ class Deliverer:
             link = f"{settings.base_url.rstrip('/')}/r/{token}"
             if row.kind == "reminder":
                 message = mail.reminder_message(
-                    settings, address, link, organization=org, title=title, closes=context.closes
+                    settings, address, link, organization=org, title=title, closes=context.closes, language=language
                 )
             else:
-                language = db.scalar(
-                    select(Invitation.language)
-                    .join(MailRecipient, MailRecipient.invitation_id == Invitation.id)
-                    .where(MailRecipient.id == row.recipient_id)
-                )
                 message = mail.invitation_message(
                     settings,
                     address,

@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from babel import dates
+
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n import ngettext, use_locale
+from cxmaturity.i18n.catalogs import active_locale
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.settings import Settings
 
@@ -106,44 +110,86 @@ def invitation_message(
 
 
 def reminder_message(
-    settings: Settings, address: str, link: str, *, organization: str = "", title: str = "", closes: str = ""
+    settings: Settings,
+    address: str,
+    link: str,
+    *,
+    organization: str = "",
+    title: str = "",
+    closes: datetime | None = None,
+    language: str | None = None,
 ) -> EmailMessage:
-    """Return a reminder to someone who has not finished: the same personal link, and when the assessment closes."""
-    org = _one_line(organization)
-    about = _one_line(title) or "a customer-experience maturity assessment"
-    message = _new_message(settings, address, f"Reminder: {about}"[:200])
-    lines = [
-        "Hello,",
-        "",
-        f"A reminder{f' from {org}' if org else ''}: your view on “{about}” is still welcome"
-        f"{f' until {closes}' if closes else ''}.",
-        "",
-        "Your personal link (answers you already gave are kept):",
-        "",
-        f"    {link}",
-        "",
-        "Your answers are anonymous. If you have finished in the meantime, thank you, and please ignore this message.",
-    ]
+    """Return a reminder to someone who has not finished: the same personal link, and when the assessment closes;
+    in ``language`` (the invitation's), the link opening the pages in it too."""
+    with use_locale(language) as chosen:
+        org = _one_line(organization)
+        about = _one_line(title) or _("a customer-experience maturity assessment")
+        message = _new_message(settings, address, (_("Reminder: %(title)s") % {"title": about})[:200])
+        # Whole sentences per case, so that each language can order its words as it needs.
+        values = {"org": org, "title": about, "closes": _closing_time(closes)}
+        if org and closes:
+            welcome = _("A reminder from %(org)s: your view on “%(title)s” is still welcome until %(closes)s.")
+        elif org:
+            welcome = _("A reminder from %(org)s: your view on “%(title)s” is still welcome.")
+        elif closes:
+            welcome = _("A reminder: your view on “%(title)s” is still welcome until %(closes)s.")
+        else:
+            welcome = _("A reminder: your view on “%(title)s” is still welcome.")
+        lines = [
+            _("Hello,"),
+            "",
+            welcome % values,
+            "",
+            _("Your personal link (answers you already gave are kept):"),
+            "",
+            f"    {_with_language(link, chosen) if language else link}",
+            "",
+            _(
+                "Your answers are anonymous. If you have finished in the meantime, thank you, and please ignore this "
+                "message."
+            ),
+        ]
     message.set_content("\n".join(lines) + "\n")
+    message["Content-Language"] = chosen
     return message
 
 
-def closing_message(settings: Settings, address: str, *, organization: str = "", title: str = "") -> EmailMessage:
+def closing_message(
+    settings: Settings, address: str, *, organization: str = "", title: str = "", language: str | None = None
+) -> EmailMessage:
     """Return the closing notice: the assessment has closed. The same text for everyone, whether they answered or
     not, so that the message itself tells no one who answered."""
-    org = _one_line(organization)
-    about = _one_line(title) or "a customer-experience maturity assessment"
-    message = _new_message(settings, address, f"Closed: {about}"[:200])
-    lines = [
-        "Hello,",
-        "",
-        f"The assessment “{about}”{f' of {org}' if org else ''} has closed: no more answers can be given.",
-        "",
-        "Thank you to everyone who took part. The results are shared by the people who ran it, for groups large "
-        "enough that no one can be singled out.",
-    ]
+    with use_locale(language) as chosen:
+        org = _one_line(organization)
+        about = _one_line(title) or _("a customer-experience maturity assessment")
+        message = _new_message(settings, address, (_("Closed: %(title)s") % {"title": about})[:200])
+        closed = (
+            _("The assessment “%(title)s” of %(org)s has closed: no more answers can be given.")
+            if org
+            else _("The assessment “%(title)s” has closed: no more answers can be given.")
+        ) % {"title": about, "org": org}
+        lines = [
+            _("Hello,"),
+            "",
+            closed,
+            "",
+            _(
+                "Thank you to everyone who took part. The results are shared by the people who ran it, for groups "
+                "large enough that no one can be singled out."
+            ),
+        ]
     message.set_content("\n".join(lines) + "\n")
+    message["Content-Language"] = chosen
     return message
+
+
+def _closing_time(closes: datetime | None) -> str:
+    """When the assessment closes: the date as the active locale writes it ("14 March 2031", "14. März 2031"), the
+    time in 24 hours and UTC, as the schedule keeps it (whatever the server's own time zone)."""
+    if closes is None:
+        return ""
+    utc = closes.astimezone(UTC) if closes.tzinfo is not None else closes
+    return f"{dates.format_date(utc.date(), 'long', locale=active_locale())}, {utc:%H:%M} UTC"
 
 
 def _with_language(link: str, language: str) -> str:
