@@ -3,10 +3,12 @@ units and roll-up, and a unit's own page for its leaders (docs/units.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from cxmaturity.reporting.units_view import campaign_view, tree_view
 from cxmaturity.services import access, campaigns, units
@@ -107,32 +109,16 @@ def edit_unit(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Rename and/or move a unit ("" as parent: to the top)."""
-    with unit_of_work(request) as db:
-        who = require_signed_in(request, db)
-        organization_id = access.unit(db, who.actor, unit_id, "facilitator").organization_id
-    try:
-        with unit_of_work(request) as db:
-            who = require_signed_in(request, db)
-            check_csrf(request, who, csrf_token)
-            units.update(db, who.actor, unit_id, name=name or None, parent_id=_id(parent, "parent", "a parent unit"))
-    except ServiceError as exc:
-        return _refused(request, organization_id, exc, f"unit-{unit_id}")
-    return redirect(f"/orgs/{organization_id}/units")
+
+    def act(db: Session, actor: access.Actor) -> None:
+        units.update(db, actor, unit_id, name=name or None, parent_id=_id(parent, "parent", "a parent unit"))
+
+    return _on_unit(request, unit_id, "facilitator", csrf_token, act)
 
 
 @router.post("/units/{unit_id}/delete")
 def delete_unit(request: Request, unit_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
-    with unit_of_work(request) as db:
-        who = require_signed_in(request, db)
-        organization_id = access.unit(db, who.actor, unit_id, "facilitator").organization_id
-    try:
-        with unit_of_work(request) as db:
-            who = require_signed_in(request, db)
-            check_csrf(request, who, csrf_token)
-            units.delete(db, who.actor, unit_id)
-    except ServiceError as exc:
-        return _refused(request, organization_id, exc, f"unit-{unit_id}")
-    return redirect(f"/orgs/{organization_id}/units")
+    return _on_unit(request, unit_id, "facilitator", csrf_token, lambda db, actor: units.delete(db, actor, unit_id))
 
 
 @router.post("/units/{unit_id}/leaders")
@@ -144,18 +130,34 @@ def add_leader(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a leader by e-mail, or remove one (``remove``: the leader's user id)."""
+
+    def act(db: Session, actor: access.Actor) -> None:
+        leader = _id(remove, "remove", "a leader to remove")
+        if leader is not None:
+            units.remove_leader(db, actor, unit_id, leader)
+        else:
+            units.add_leader(db, actor, unit_id, email)
+
+    return _on_unit(request, unit_id, "owner", csrf_token, act)
+
+
+def _on_unit(
+    request: Request,
+    unit_id: int,
+    role: str,
+    csrf_token: str,
+    act: Callable[[Session, access.Actor], object],
+) -> Response:
+    """The form posts on one unit: find its organization (a unit the person may not act on is a 404), then change it
+    in its own transaction; a refusal shows the tree page with the message beside that unit."""
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
-        organization_id = access.unit(db, who.actor, unit_id, "owner").organization_id
+        organization_id = access.unit(db, who.actor, unit_id, role).organization_id
     try:
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
-            leader = _id(remove, "remove", "a leader to remove")
-            if leader is not None:
-                units.remove_leader(db, who.actor, unit_id, leader)
-            else:
-                units.add_leader(db, who.actor, unit_id, email)
+            act(db, who.actor)
     except ServiceError as exc:
         return _refused(request, organization_id, exc, f"unit-{unit_id}")
     return redirect(f"/orgs/{organization_id}/units")
