@@ -4,7 +4,9 @@ A simulation study (``bench/method_study.py``; SYNTHETIC populations whose true 
 size n in SIZES, REPLICATIONS teams from each family of populations, scored by the product's ``score``:
 
 * coverage of the 90% intervals, per competency and overall (target 0.87 to 0.93 at every n);
-* expected calibration error of the stage probabilities (top-label ECE, 10 bins; target at most 0.05 at every n);
+* expected calibration error of the stage probabilities (top-label ECE of Guo et al. 2017, 10 right-closed bins;
+  target at most 0.05 at every n), and per family of populations its ECE beside the mean confidence minus the
+  accuracy (above 0: stated too sure);
 * the progress verdict (``progress.compare`` on two independently drawn waves): its power for a true one-stage rise
   with 8 ordinary respondents per wave and for a two-stage rise with 6 respondents per wave in two camps (target at
   least 0.95), and its false alarms when nothing changed (target at most 0.10 per competency), each beside Welch's
@@ -55,6 +57,9 @@ class SizeRow:
     overall_coverage: float
     ece: float
     by_family: dict[str, float]
+    #: Per family: the ECE of its own predictions, and their mean confidence minus their accuracy.
+    ece_by_family: dict[str, float]
+    gap_by_family: dict[str, float]
     #: Monte-Carlo standard errors of coverage, overall coverage and ECE.
     coverage_se: float = 0.0
     overall_se: float = 0.0
@@ -86,6 +91,7 @@ def calibration(n: int, replications: int, seed: int) -> SizeRow:
     overall: list[bool] = []
     confidence: list[float] = []
     correct: list[bool] = []
+    source: list[str] = []
     by_family: dict[str, list[bool]] = {f: [] for f in FAMILIES}
     for _ in range(replications):
         for family in FAMILIES:
@@ -100,15 +106,19 @@ def calibration(n: int, replications: int, seed: int) -> SizeRow:
                 probabilities = np.array(list(comp.stage_probabilities.values()))
                 confidence.append(float(probabilities.max()))
                 correct.append(bool(probabilities.argmax() == true_stages[c]))
+                source.append(family)
             assert result.overall.interval is not None
             overall.append(result.overall.interval[0] - 1e-9 <= true_overall <= result.overall.interval[1] + 1e-9)
     teams = replications * len(FAMILIES)
+    conf, hit, of = np.array(confidence), np.array(correct), np.array(source)
     return SizeRow(
         n,
         float(np.mean(covered)),
         float(np.mean(overall)),
-        expected_calibration_error(np.array(confidence), np.array(correct)),
+        expected_calibration_error(conf, hit),
         {f: float(np.mean(v)) for f, v in by_family.items()},
+        {f: expected_calibration_error(conf[of == f], hit[of == f]) for f in FAMILIES},
+        {f: float(conf[of == f].mean() - hit[of == f].mean()) for f in FAMILIES},
         clustered_se(covered, teams),
         clustered_se(overall, teams),
         bootstrap_ece_se(np.array(confidence), np.array(correct), teams),
@@ -193,6 +203,15 @@ def table(sizes: list[SizeRow], rows: list[VerdictRow]) -> str:
             f"| {s.n} | {s.coverage:.3f} ({s.coverage_se:.3f}) | {s.overall_coverage:.3f} ({s.overall_se:.3f}) "
             f"| {s.ece:.3f} ({s.ece_se:.3f}) | {fam} |"
         )
+    lines += [
+        "",
+        "| n | ECE (confidence - accuracy): " + " | ".join(FAMILIES) + " |",
+        "|" + "---|" * (1 + len(FAMILIES)),
+    ]
+    lines += [
+        f"| {s.n} | " + " | ".join(f"{s.ece_by_family[f]:.3f} ({s.gap_by_family[f]:+.3f})" for f in FAMILIES) + " |"
+        for s in sizes
+    ]
     lines += [
         "",
         "| verdict check | rate | Welch t-test, 5% two-sided | Welch t-test, 5% each way | target |",

@@ -160,9 +160,15 @@ def population(fw: Framework, family: str, rng: np.random.Generator) -> Populati
 
 
 def expected_calibration_error(confidence: FloatArray, correct: npt.NDArray[np.bool_], bins: int = 10) -> float:
-    """Top-label ECE (Guo et al. 2017): sum over equal-width confidence bins of |mean confidence - accuracy|,
-    weighted by the share of predictions in the bin."""
-    which = np.minimum((confidence * bins).astype(np.intp), bins - 1)
+    """Top-label ECE as Guo et al. (2017) define it (after Naeini et al. 2015): the predictions are split into
+    ``bins`` equal-width bins of their confidence, bin m holding the confidences in ((m - 1)/M, m/M] (the first
+    bin also holds 0), and the ECE is the sum over bins of |mean confidence - accuracy| weighted by the bin's share
+    of the predictions. ``confidence`` is the probability of the stage named (the most probable one), ``correct``
+    whether it is the true stage."""
+    # Right-closed bins, as published: a confidence of exactly 0.9 belongs to (0.8, 0.9], 1.0 to (0.9, 1.0]. A share
+    # of draws (k / 1,000) times 10 can land a rounding step above a whole number (0.3 * 10 = 3.0000000000000004):
+    # rounding first keeps such a confidence in its bin.
+    which = np.clip(np.ceil(np.round(confidence * bins, 9)).astype(np.intp) - 1, 0, bins - 1)
     total = 0.0
     for b in range(bins):
         inside = which == b

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from bench.method_study import population
+from bench.method_study import expected_calibration_error, population
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,3 +154,16 @@ def test_it_covers_the_truth_about_as_often_as_it_says(n: int) -> None:
             assert comp.interval is not None
             hits.append(comp.interval[0] - 1e-9 <= truth[c] <= comp.interval[1] + 1e-9)
     assert 0.80 <= float(np.mean(hits)) <= 0.98
+
+
+def test_the_calibration_error_is_guos() -> None:
+    """The study's ECE is top-label ECE as Guo et al. (2017) define it: right-closed confidence bins ((m-1)/10, m/10],
+    each weighing |mean confidence - accuracy| by its share of the predictions."""
+    # 0.9 lies in (0.8, 0.9], alone: 0.5 * |0.9 - 1|; 0.95 in (0.9, 1.0], alone: 0.5 * |0.95 - 0|.
+    assert expected_calibration_error(np.array([0.9, 0.95]), np.array([True, False])) == pytest.approx(0.525)
+    # A share of 1,000 draws: 300 / 1000 * 10 is a rounding step above 3, and still belongs to (0.2, 0.3].
+    assert expected_calibration_error(np.array([300 / 1000, 0.25]), np.array([True, False])) == pytest.approx(0.225)
+    # Right as often as stated in every bin: no calibration error.
+    confidence = np.repeat([0.55, 0.8, 1.0], 20)
+    correct = np.concatenate([np.arange(20) < 11, np.arange(20) < 16, np.ones(20, dtype=bool)])
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.0, abs=1e-12)
