@@ -20,18 +20,19 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cxmaturity import demo_site
+from cxmaturity.demo_site import DemoSite
 from cxmaturity.services import accounts, assessments, member_invitations, quick_links, respond, workshops
 from cxmaturity.services.access import Actor
 from cxmaturity.services.tokens import digest
 from cxmaturity.settings import Settings
-from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
+from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction
 from cxmaturity.storage.tables import Answer, Assessment, CampaignUnit, Invitation, Unit, User
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
 from cxmaturity.web.pages.workshops import PARTICIPANT_COOKIE
 from tests.e2e import axe
 from tests.e2e.conftest import screenshot, serve
+from tests.support.demo import copy_demo
 from tests.support.routes import app_routes
 
 pytestmark = pytest.mark.browser
@@ -81,13 +82,11 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     data = tmp_path_factory.mktemp("a11y")
-    url = f"sqlite:///{data / 'demo.db'}"
+    url, site = copy_demo(seeded_demo, data / "demo.db")
     engine = make_engine(url)
-    upgrade(url, engine)
     sessions = make_sessionmaker(engine)
-    site = demo_site.seed(sessions)
     with transaction(sessions) as db:
         user = db.scalar(select(User).where(User.email == site.email))
         assert user is not None
