@@ -10,12 +10,13 @@ from typer.testing import CliRunner, Result
 
 from cxmaturity.cli import app
 from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
-from cxmaturity.demo_site import DEMO_ORGANIZATION, seed
+from cxmaturity.demo_site import DEMO_ORGANIZATION, DemoSite
 from cxmaturity.frameworks import load_builtin
 from cxmaturity.reporting.render_pptx import AS_SURVEYED
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, NOT_APPLICABLE_CODE
-from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
+from cxmaturity.storage.database import make_engine, make_sessionmaker
 from tests.reporting import pdf_tools, pptx_tools
+from tests.support.demo import copy_demo
 
 FW = load_builtin("four-competencies")
 
@@ -56,16 +57,10 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+def database(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """A SQLite database with the web demo's closed SYNTHETIC assessment; returns its path and the assessment id."""
     path = tmp_path_factory.mktemp("db") / "cxm.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    try:
-        upgrade(url, engine)
-        site = seed(make_sessionmaker(engine))
-    finally:
-        engine.dispose()
+    _, site = copy_demo(seeded_demo, path)
     return path, site.closed_assessment_id
 
 

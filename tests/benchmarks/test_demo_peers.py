@@ -5,7 +5,6 @@ pass the privacy rules, and its benchmark page compares the demo's assessment wi
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,22 +14,21 @@ from cxmaturity.demo_site import seed
 from cxmaturity.services import benchmarks
 from cxmaturity.services.access import Actor
 from cxmaturity.settings import Settings
-from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
+from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Membership, Organization, User
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
+from tests.support.demo import DemoDatabase
 from tests.web.client import Portal, WebClient
 
 
-def test_the_demo_benchmark_shows_a_synthetic_cohort_with_you_are_here(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    engine = make_engine(url)
-    upgrade(url, engine)
-    sessions = make_sessionmaker(engine)
-    site = seed(sessions)
+def test_the_demo_benchmark_shows_a_synthetic_cohort_with_you_are_here(demo_database: DemoDatabase) -> None:
+    url, sessions, site = demo_database.url, demo_database.sessions, demo_database.site
     again = seed(sessions)  # a second start reuses the peers
     assert site.peers == again.peers == len(PEERS)
-    settings = Settings(database_url=url, secret_key="demo-test-" + "x" * 40, demo=True, data_dir=tmp_path)
+    settings = Settings(
+        database_url=url, secret_key="demo-test-" + "x" * 40, demo=True, data_dir=demo_database.path.parent
+    )
     with sessions() as db:
         peers_owner = db.scalar(select(User.id).where(User.email == PEERS_EMAIL))
         peer_orgs = list(db.scalars(select(Organization).join(Membership).where(Membership.user_id == peers_owner)))
@@ -66,7 +64,7 @@ def test_the_demo_benchmark_shows_a_synthetic_cohort_with_you_are_here(tmp_path:
     assert model.peers.you.sentence in section
     assert "Published: XM Institute" in section
     portal = Portal()
-    app = create_app(settings, engine)
+    app = create_app(settings, demo_database.engine)
     client = WebClient(app, portal.portal)
     try:
         from cxmaturity.services import accounts
@@ -90,4 +88,3 @@ def test_the_demo_benchmark_shows_a_synthetic_cohort_with_you_are_here(tmp_path:
     finally:
         client.close()
         portal.close()
-        engine.dispose()

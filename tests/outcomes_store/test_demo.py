@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import select
 
 from cxmaturity.demo_site import seed
 from cxmaturity.services import scorecard
 from cxmaturity.services.access import Actor
-from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
 from cxmaturity.storage.tables import OutcomeSource, User
+from tests.support.demo import DemoDatabase
 
 
-def test_the_demo_scorecard_shows_maturity_outcomes_and_the_asset_labelled_synthetic(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    engine = make_engine(url)
-    upgrade(url, engine)
-    sessions = make_sessionmaker(engine)
-    site = seed(sessions)
+def test_the_demo_scorecard_shows_maturity_outcomes_and_the_asset_labelled_synthetic(
+    demo_database: DemoDatabase,
+) -> None:
+    sessions, site = demo_database.sessions, demo_database.site
     seed(sessions)  # a second start reuses the data: nothing is imported twice
     with sessions() as db:
         kinds = sorted(s.kind for s in db.scalars(select(OutcomeSource)))
@@ -28,7 +25,6 @@ def test_the_demo_scorecard_shows_maturity_outcomes_and_the_asset_labelled_synth
         user = db.scalar(select(User.id).where(User.email == site.email))
         assert user is not None
         card = scorecard.scorecard(db, Actor(user), site.organization_id, today=date.today())
-    engine.dispose()
     assert card.synthetic
     # Every demo assessment with answers: the leadership team's closed one and the two waves of the store campaign
     # (demo_units.py); the open one has no answers yet. All of them SYNTHETIC.
