@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 
 from cxmaturity.frameworks import Framework
@@ -108,30 +110,11 @@ def test_the_linear_relaxation_bounds_every_plan(instance: tuple[Framework, Resu
     assert relaxation.bound >= best - TOL, (relaxation.bound, best)
 
 
+@pytest.mark.parametrize("search", [_improve, _repack], ids=["sub-programs", "ruin and recreate"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
-def test_the_local_search_keeps_every_rule_and_never_loses_value(
-    instance: tuple[Framework, Result, PlanRequest],
-) -> None:
-    fw, res, request = instance
-    best = brute_force(fw, res, request)
-    p = _prepare(fw, res, request)
-    p.lead = _lead(p)
-    start = _greedy_starts(p)
-    if best is None or start is None:
-        event("no start")
-        return
-    improved = _improve(p, start, time.monotonic() + 0.15)
-    keys = {p.cands[i].key: t for i, t in improved.items()}
-    value = objective(fw, res, request, keys)
-    assert value >= p.objective(start) - TOL
-    assert value <= best + TOL
-    assert violations(fw, res, request, keys) == []
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances())
-def test_ruin_and_recreate_keeps_every_rule_and_never_loses_value(
+def test_the_local_searches_keep_every_rule_and_never_lose_value(
+    search: Callable[[_Problem, dict[int, int], float], dict[int, int]],
     instance: tuple[Framework, Result, PlanRequest],
 ) -> None:
     fw, res, request = instance
@@ -142,14 +125,14 @@ def test_ruin_and_recreate_keeps_every_rule_and_never_loses_value(
     if best is None or start is None or violations(fw, res, request, _keys(p, start)):
         event("no valid start")  # the greedy places locks where they are, even beyond the limits
         return
-    repacked = _repack(p, start, time.monotonic() + 0.05)
-    keys = _keys(p, repacked)
+    improved = search(p, start, time.monotonic() + 0.1)
+    keys = _keys(p, improved)
     value = objective(fw, res, request, keys)
     event("improved" if value > p.objective(start) + TOL else "kept")
     assert value >= p.objective(start) - TOL
     assert value <= best + TOL
-    # Locks, must-dos and the lead stay where they were: the search only moves the rest.
-    assert all(repacked.get(i) == t for i, t in {**p.lead, **p.locks}.items())
+    # Locks, must-dos and the lead stay where they were: the searches only move the rest.
+    assert all(improved.get(i) == t for i, t in {**p.lead, **p.locks}.items())
     assert violations(fw, res, request, keys) == []
 
 
