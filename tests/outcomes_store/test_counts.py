@@ -88,8 +88,8 @@ def _from_counts(site: Site, org: int) -> Counter[tuple[str, int, str | None, st
         for c in answer_counts(db, org, "nps"):
             counted["nps", 10, c.period, c.segment, c.answer] += c.count
         for metric in ("csat", "ces"):
-            for scale, _ in scales_in_use(db, org, metric):  # type: ignore[arg-type]
-                for c in answer_counts(db, org, metric, scale=scale):  # type: ignore[arg-type]
+            for scale, _ in scales_in_use(db, org, metric):
+                for c in answer_counts(db, org, metric, scale=scale):
                     counted[metric, scale, c.period, c.segment, c.answer] += c.count
     return counted
 
