@@ -137,7 +137,7 @@ def row_of(response: ResponseLike, source: SurveyFile, id_prefix: str = "") -> S
         source.csat_scale,
         response.ces,
         source.ces_scale,
-        {k: v for k, v in response.drivers.items() if v is not None},
+        response.drivers,
     )
 
 
