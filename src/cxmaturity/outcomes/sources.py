@@ -436,16 +436,30 @@ class SurveyReader:
         if plan.segment >= 0:
             cell = cells[plan.segment] if plan.segment < width else None
             segment = (cell.strip() if type(cell) is str else text(cell)) or None
-        nps = self._scaled(r, plan, "nps", plan.nps, 0, 10) if plan.nps >= 0 else None
-        csat = self._scaled(r, plan, "csat", plan.csat, 1, plan.csat_scale) if plan.csat >= 0 else None
-        ces = self._scaled(r, plan, "ces", plan.ces, 1, plan.ces_scale) if plan.ces >= 0 else None
+        # A rating written as a bare whole number 0-10 (nearly every cell) is one dictionary look-up.
+        nps = csat = ces = None
+        if plan.nps >= 0:
+            nps = _WHOLE.get(cells[plan.nps]) if plan.nps < width else None
+            if nps is None:
+                nps = self._scaled(r, plan, "nps", plan.nps, 0, 10)
+        if plan.csat >= 0:
+            csat = _WHOLE.get(cells[plan.csat]) if plan.csat < width else None
+            if csat is None or not 1 <= csat <= plan.csat_scale:
+                csat = self._scaled(r, plan, "csat", plan.csat, 1, plan.csat_scale)
+        if plan.ces >= 0:
+            ces = _WHOLE.get(cells[plan.ces]) if plan.ces < width else None
+            if ces is None or not 1 <= ces <= plan.ces_scale:
+                ces = self._scaled(r, plan, "ces", plan.ces, 1, plan.ces_scale)
         drivers: dict[str, float | None] = {}
         for column, index in plan.drivers:
             cell = cells[index] if index < width else None
-            try:
-                drivers[column] = number(cell)
-            except ValueError:
-                self._problem(r, plan, f"driver:{column}", f"'{text(cell)}' is not a number (driver rating)")
+            value = _RATINGS.get(cell)
+            if value is None:
+                try:
+                    value = number(cell)
+                except ValueError:
+                    self._problem(r, plan, f"driver:{column}", f"'{text(cell)}' is not a number (driver rating)")
+            drivers[column] = value
         if self.problems.count > before:
             return None
         return SurveyResponse(response_id, r.number, submitted, segment, nps, csat, ces, drivers, finished)
@@ -500,6 +514,10 @@ def fingerprint(cells: Sequence[CellValue]) -> str:
 
 
 _FLAGS = {"true": True, "1": True, "false": False, "0": False}
+#: The cells "0" to "10" as the whole numbers and the ratings they are (hashable cells of other types, such as a
+#: workbook's numbers, miss and take the general path).
+_WHOLE: dict[CellValue, int] = {str(i): i for i in range(11)}
+_RATINGS: dict[CellValue, float] = {str(i): float(i) for i in range(11)}
 _METRIC_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 
 

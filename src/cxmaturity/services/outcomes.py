@@ -52,7 +52,13 @@ from cxmaturity.services.outcomes_import import (
     refuse,
     store_survey,
 )
-from cxmaturity.services.outcomes_store import Period, answer_counts, count_responses, scales_in_use
+from cxmaturity.services.outcomes_store import (
+    Period,
+    answer_counts,
+    count_responses,
+    remove_source_responses,
+    scales_in_use,
+)
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.storage.database import reading, transaction
 from cxmaturity.storage.tables import (
@@ -291,7 +297,8 @@ def delete_source(db: Session, actor: Actor, organization_id: int, source_id: in
     if source is None or source.organization_id != organization_id:
         raise NotFound("no such import")
     # Explicit deletes, so SQLite removes the rows whether or not its foreign keys are enforced on this connection.
-    for table in (SurveyResponse, Customer, OperationalValue):
+    remove_source_responses(db, organization_id, source_id)  # and their answers from the counts
+    for table in (Customer, OperationalValue):
         db.execute(delete(table).where(table.organization_id == organization_id, table.source_id == source_id))
     db.delete(source)
     audit.record(db, "outcomes.delete", organization_id=organization_id, user_id=actor.user_id, target=source.file_name)

@@ -28,7 +28,7 @@ from cxmaturity.outcomes.problems import ProblemLog
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid
-from cxmaturity.services.outcomes_store import StoredRow, count_responses, stored_row, upsert_responses
+from cxmaturity.services.outcomes_store import StoredRow, stored_row, upsert_responses
 from cxmaturity.storage.tables import OutcomeSource
 
 #: Responses per batch, parked and written together: large enough that per-statement costs vanish, small enough to
@@ -137,7 +137,7 @@ def row_of(response: ResponseLike, source: SurveyFile, id_prefix: str = "") -> S
         source.csat_scale,
         response.ces,
         source.ces_scale,
-        {k: v for k, v in response.drivers.items() if v is not None},
+        response.drivers,
     )
 
 
@@ -226,10 +226,9 @@ def store_survey(
     )
     db.add(source)
     db.flush()
-    before = count_responses(db, organization_id)
-    upsert_responses(db, organization_id, source.id, prepared.spool.rows())
-    added = count_responses(db, organization_id) - before
-    source.added, source.replaced = added, prepared.responses - added
+    written = upsert_responses(db, organization_id, source.id, prepared.spool.rows())
+    added = written.added
+    source.added, source.replaced = added, written.replaced
     audit.record(
         db,
         "outcomes.import",

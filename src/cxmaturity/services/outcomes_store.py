@@ -6,24 +6,27 @@ its responses once and the later import's values win. SQLite takes them with one
 PostgreSQL copies each batch into a temporary table with ``COPY`` and moves it with one ``INSERT … SELECT … ON
 CONFLICT``, several times faster than parameterized inserts.
 
-Reading: metrics are computed from *tallies* (how many respondents gave each answer, ``outcomes.metrics``), so the
-database only counts: ``GROUP BY month, segment, answer``. The month is a stored column rather than an expression
-(``strftime`` on SQLite, ``date_trunc`` on PostgreSQL): grouping by an expression makes SQLite sort every row, while a
-stored column is grouped in the order of an index that holds every column the count reads.
+Counting: every write keeps ``outcome_count`` in step, in the same transaction: how many responses gave each answer
+per metric, scale, month and segment. An import adds the counts of the rows it writes and takes off those of the
+rows it replaces (read per batch just before they are overwritten); removing an import takes off its rows' counts.
+Metrics are computed from such *tallies* (``outcomes.metrics``), so NPS by month x segment reads a few thousand
+counts instead of grouping every response, and is exact all the same.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from functools import cache
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from cxmaturity.storage.tables import SurveyResponse
+from cxmaturity.storage.tables import OutcomeCount
 
 Period = Literal["month", "quarter", "year"]
 PERIODS: tuple[Period, ...] = ("month", "quarter", "year")
@@ -51,6 +54,19 @@ StoredRow = tuple[
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+@cache
+def _json_key(name: str) -> str:
+    return _JSON.encode(name) + ":"
+
+
+def answers_json(answers: Mapping[str, float | None]) -> str | None:
+    """Return the answered ones of ``answers`` as the JSON text ``json.dumps`` writes (compact, not ASCII-escaped),
+    None when none is answered. Written directly, as the encoder would (a float as its ``repr``), because the general
+    encoder was a sixth of an import's time; the ratings are finite floats (the reader refuses any other number)."""
+    body = ",".join([_json_key(k) + float.__repr__(v) for k, v in answers.items() if v is not None])
+    return "{" + body + "}" if body else None
+
+
 def stored_row(
     response_id: str,
     submitted_at: datetime | None,
@@ -60,9 +76,9 @@ def stored_row(
     csat_scale: int | None,
     ces: int | None,
     ces_scale: int | None,
-    answers: dict[str, float] | None,
+    answers: Mapping[str, float | None],
 ) -> StoredRow:
-    """Return the row the database stores for one response."""
+    """Return the row the database stores for one response (unanswered driver questions left out)."""
     moment = None if submitted_at is None else submitted_at.isoformat(" ", "microseconds")
     return (
         response_id,
@@ -74,36 +90,117 @@ def stored_row(
         csat_scale if csat is not None else None,
         ces,
         ces_scale if ces is not None else None,
-        None if not answers else _JSON.encode(answers),
+        answers_json(answers),
     )
 
 
 # --- writing ---------------------------------------------------------------------------------------------------------
 
-#: Pages of SQLite's cache (negative: KiB) while an import writes: the default 2 MB cannot hold the indexes' working
-#: set, and inserting a million responses in date order into an index sorted by month then spends most of its time
-#: re-reading pages. A fixed size, so an import's memory stays flat whatever the file's size.
+#: Pages of SQLite's cache (negative: KiB) while an import writes: the default 2 MB cannot hold the primary key's
+#: working set for a million responses. A fixed size, so an import's memory stays flat whatever the file's size.
 SQLITE_IMPORT_CACHE_KIB = 131_072
+
+#: What a response adds to the counts: month, segment, nps, csat, csat scale, ces, ces scale (``StoredRow[2:9]``).
+Counted = tuple[str | None, str, int | None, int | None, int | None, int | None, int | None]
+_COUNTED = "month, segment, nps, csat, csat_scale, ces, ces_scale"
+#: Metric, scale, month ("" without a date), segment, answer: one row of ``outcome_count``.
+Cell = tuple[str, int, str, str, int]
 
 
 def count_responses(db: Session, organization_id: int) -> int:
     """Return how many survey responses the organization holds."""
     found = db.scalar(
-        select(func.count()).select_from(SurveyResponse).where(SurveyResponse.organization_id == organization_id)
+        select(func.sum(OutcomeCount.count)).where(
+            OutcomeCount.organization_id == organization_id, OutcomeCount.metric == "responses"
+        )
     )
     return int(found or 0)
 
 
-def upsert_responses(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]) -> None:
-    """Store every batch of rows for the organization under ``source_id``, replacing rows with the same response id.
+@dataclass(frozen=True)
+class Written:
+    """What an upsert stored: ``added`` new responses, ``replaced`` ones stored before with the same response id."""
+
+    added: int
+    replaced: int
+
+
+def upsert_responses(
+    db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]
+) -> Written:
+    """Store every batch of rows for the organization under ``source_id``, replacing rows with the same response id,
+    and keep the organization's answer counts in step. The response ids of all batches together are distinct (the
+    import refuses a file that repeats one): each row's counts are added once.
 
     Runs inside the caller's transaction: nothing is visible to others until it commits, and nothing is kept if it
     rolls back.
     """
+    new: Counter[Counted] = Counter()
+    old: Counter[Counted] = Counter()
     if db.get_bind().dialect.name == "postgresql":
-        _copy_upsert(db, int(organization_id), int(source_id), batches)
+        _copy_upsert(db, int(organization_id), int(source_id), batches, new, old)
     else:
-        _executemany_upsert(db, int(organization_id), int(source_id), batches)
+        _executemany_upsert(db, int(organization_id), int(source_id), batches, new, old)
+    written, replaced = new.total(), old.total()
+    new.subtract(old)
+    _add_counts(db, organization_id, new)
+    return Written(written - replaced, replaced)
+
+
+def remove_source_responses(db: Session, organization_id: int, source_id: int) -> None:
+    """Delete the responses an import (last) wrote, and take their answers off the organization's counts."""
+    found = db.execute(
+        text(
+            f"SELECT {_COUNTED}, count(*) FROM survey_response "
+            f"WHERE organization_id = :org AND source_id = :source GROUP BY {_COUNTED}"
+        ),
+        {"org": organization_id, "source": source_id},
+    )
+    gone: Counter[Counted] = Counter({tuple(row[:7]): -int(row[7]) for row in found})
+    db.execute(
+        text("DELETE FROM survey_response WHERE organization_id = :org AND source_id = :source"),
+        {"org": organization_id, "source": source_id},
+    )
+    _add_counts(db, organization_id, gone)
+
+
+def _cells(counted: Counter[Counted]) -> Counter[Cell]:
+    """The rows of ``outcome_count`` that responses counted by their outcome columns add to (or take from)."""
+    cells: Counter[Cell] = Counter()
+    for (month, segment, nps, csat, csat_scale, ces, ces_scale), n in counted.items():
+        if not n:
+            continue
+        m = month or ""
+        cells["responses", 0, m, segment, 0] += n
+        if nps is not None:
+            cells["nps", 10, m, segment, nps] += n
+        if csat is not None and csat_scale is not None:
+            cells["csat", csat_scale, m, segment, csat] += n
+        if ces is not None and ces_scale is not None:
+            cells["ces", ces_scale, m, segment, ces] += n
+    return cells
+
+
+def _add_counts(db: Session, organization_id: int, counted: Counter[Counted]) -> None:
+    """Add ``counted`` (negative to take off) to the organization's counts, removing counts that fall to zero."""
+    rows = [
+        {"org": organization_id, "metric": c[0], "scale": c[1], "month": c[2], "segment": c[3], "answer": c[4], "n": n}
+        for c, n in _cells(counted).items()
+        if n
+    ]
+    if not rows:
+        return
+    # The same statement on both databases (SQLite 3.24+ and PostgreSQL 9.5+ share ON CONFLICT … DO UPDATE).
+    db.execute(
+        text(
+            "INSERT INTO outcome_count (organization_id, metric, scale, month, segment, answer, count) "
+            "VALUES (:org, :metric, :scale, :month, :segment, :answer, :n) "
+            "ON CONFLICT (organization_id, metric, scale, month, segment, answer) "
+            "DO UPDATE SET count = outcome_count.count + excluded.count"
+        ),
+        rows,
+    )
+    db.execute(text("DELETE FROM outcome_count WHERE organization_id = :org AND count = 0"), {"org": organization_id})
 
 
 #: Columns an import replaces when a response id is already stored.
@@ -111,29 +208,59 @@ _REPLACED = ("source_id", *COLUMNS[1:])
 
 
 def _executemany_upsert(
-    db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]
+    db: Session,
+    organization_id: int,
+    source_id: int,
+    batches: Iterable[Sequence[StoredRow]],
+    new: Counter[Counted],
+    old: Counter[Counted],
 ) -> None:
-    # The driver's own executemany, with the two ids written into the statement (integers, checked above): the rows
-    # were converted to what SQLite stores while the file was checked, so SQLAlchemy's per-value processing (a third
-    # of the time) has nothing left to do.
+    # The driver's own executemany on its own cursor, with the two ids written into the statement (integers, checked
+    # above): the rows were converted to what SQLite stores while the file was checked (NUL characters refused
+    # there), so SQLAlchemy's per-value processing and hooks (half the time) have nothing left to do.
     statement = (
         f"INSERT INTO survey_response (organization_id, source_id, {', '.join(COLUMNS)}) "
         f"VALUES ({organization_id}, {source_id}, {', '.join('?' * len(COLUMNS))}) "
         f"ON CONFLICT (organization_id, response_id) DO UPDATE SET "
         + ", ".join(f"{c} = excluded.{c}" for c in _REPLACED)
     )
-    connection = db.connection()
-    (default_cache,) = connection.exec_driver_sql("PRAGMA cache_size").one()
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    # The rows a batch is about to replace, counted by their outcome columns; json_each takes the batch's ids as one
+    # parameter, whatever their number.
+    replaced = (
+        f"SELECT {_COUNTED}, count(*) FROM survey_response WHERE organization_id = {organization_id} "
+        f"AND response_id IN (SELECT value FROM json_each(?)) GROUP BY {_COUNTED}"
+    )
+    cursor = db.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        for batch in batches:
-            if batch:
-                connection.exec_driver_sql(statement, list(batch))
+        # An organization's first import replaces nothing: the look-up is skipped.
+        holding = cursor.execute(
+            f"SELECT 1 FROM survey_response WHERE organization_id = {organization_id} LIMIT 1"
+        ).fetchone()
+        (default_cache,) = cursor.execute("PRAGMA cache_size").fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+        try:
+            for batch in batches:
+                if not batch:
+                    continue
+                if holding:
+                    for *counted, n in cursor.execute(replaced, (json.dumps([row[0] for row in batch]),)):
+                        old[tuple(counted)] += n
+                cursor.executemany(statement, batch)
+                new.update(row[2:9] for row in batch)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(default_cache)}")
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(default_cache)}")
+        cursor.close()
 
 
-def _copy_upsert(db: Session, organization_id: int, source_id: int, batches: Iterable[Sequence[StoredRow]]) -> None:
+def _copy_upsert(
+    db: Session,
+    organization_id: int,
+    source_id: int,
+    batches: Iterable[Sequence[StoredRow]],
+    new: Counter[Counted],
+    old: Counter[Counted],
+) -> None:
     cursor = db.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     columns = ", ".join(COLUMNS)
     try:
@@ -151,14 +278,21 @@ def _copy_upsert(db: Session, organization_id: int, source_id: int, batches: Ite
             with cursor.copy(f"COPY cxm_survey_import ({columns}) FROM STDIN") as copy:
                 for row in batch:
                     copy.write_row(row)
-            # DISTINCT ON keeps one row per response id should a batch repeat one (the import refuses such files;
-            # this keeps the statement from failing on "cannot affect row a second time" all the same).
+            # One statement writes the batch and counts the rows it replaces: the WITH query reads the table as it
+            # was before the statement. DISTINCT ON keeps one row per response id should a batch repeat one (the
+            # import refuses such files; this keeps the statement from failing on "cannot affect row a second time").
             cursor.execute(
-                f"INSERT INTO survey_response (organization_id, source_id, {columns}) "
+                f"WITH replaced AS (SELECT {_COUNTED} FROM survey_response WHERE organization_id = {organization_id} "
+                f"AND response_id IN (SELECT response_id FROM cxm_survey_import)), "
+                f"written AS (INSERT INTO survey_response (organization_id, source_id, {columns}) "
                 f"SELECT DISTINCT ON (response_id) {organization_id}, {source_id}, response_id, submitted_at, month, "
                 f"segment, nps, csat, csat_scale, ces, ces_scale, answers::json FROM cxm_survey_import "
-                f"ON CONFLICT (organization_id, response_id) DO UPDATE SET {assignments}"
+                f"ON CONFLICT (organization_id, response_id) DO UPDATE SET {assignments}) "
+                f"SELECT {_COUNTED}, count(*) FROM replaced GROUP BY {_COUNTED}"
             )
+            for *counted, n in cursor.fetchall():
+                old[tuple(counted)] += n
+            new.update(row[2:9] for row in batch)
     finally:
         cursor.close()
 
@@ -200,43 +334,34 @@ def answer_counts(
 ) -> list[AnswerCount]:
     """Return the organization's answers to ``metric`` counted per period, segment and answer.
 
-    The database counts per month, segment and answer in the order of ``ix_survey_response_tally`` (for NPS the
-    index's own order; CSAT and CES group by every outcome column, which keeps that order); months are then summed
-    into quarters or years here. ``scale`` keeps only CSAT or CES answers asked on that scale (an organization may
-    hold a 1-5 and a 1-7 question). Responses without a date count in period None. ``since`` and ``until`` are months
-    (``2026-01``), both included.
+    Read from the counts kept per month (``outcome_count``); months are summed into quarters or years here.
+    ``scale`` keeps only CSAT or CES answers asked on that scale (an organization may hold a 1-5 and a 1-7 question).
+    Responses without a date count in period None. ``since`` and ``until`` are months (``2026-01``), both included.
     """
-    t = SurveyResponse
-    answer = getattr(t, metric)
-    if metric == "nps":
-        keys: tuple[Any, ...] = (t.month, t.segment, t.nps)
-    else:
-        keys = (t.month, t.segment, t.nps, t.csat, t.csat_scale, t.ces, t.ces_scale)
-    query = (
-        select(t.month, t.segment, answer, func.count())
-        .where(t.organization_id == organization_id, answer.is_not(None))
-        .group_by(*keys)
-    )
+    t = OutcomeCount
+    query = select(t.month, t.segment, t.answer, t.count)
+    query = query.where(t.organization_id == organization_id, t.metric == metric)
     if scale is not None and metric != "nps":
-        query = query.where(getattr(t, f"{metric}_scale") == scale)
+        query = query.where(t.scale == scale)
     if since is not None:
         query = query.where(t.month >= since)
     if until is not None:
-        query = query.where(t.month <= until)
+        query = query.where(t.month <= until, t.month != "")
     counts: dict[tuple[str | None, str, int], int] = {}
     for month, segment, value, n in db.execute(query):
-        key = (period_of(month, period), segment, int(value))
+        key = (period_of(month or None, period), segment, int(value))
         counts[key] = counts.get(key, 0) + int(n)
     return [AnswerCount(p, s, a, n) for (p, s, a), n in counts.items()]
 
 
 def scales_in_use(db: Session, organization_id: int, metric: Literal["csat", "ces"]) -> list[tuple[int, int]]:
     """Return (scale, responses) of the organization's answers to a CSAT or CES question, most answered first."""
-    column = getattr(SurveyResponse, f"{metric}_scale")
+    t = OutcomeCount
+    total = func.sum(t.count)
     rows = db.execute(
-        select(column, func.count())
-        .where(SurveyResponse.organization_id == organization_id, column.is_not(None))
-        .group_by(column)
-        .order_by(func.count().desc(), column)
+        select(t.scale, total)
+        .where(t.organization_id == organization_id, t.metric == metric)
+        .group_by(t.scale)
+        .order_by(total.desc(), t.scale)
     ).all()
     return [(int(s), int(n)) for s, n in rows]

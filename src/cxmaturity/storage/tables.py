@@ -724,26 +724,12 @@ class SurveyResponse(Base):
     """One survey response, normalized: the outcome questions on their scales and the other numeric answers.
 
     Keyed by organization and the survey tool's response id, so a file imported twice is counted once (the later
-    import replaces the row). A narrow row on purpose: NPS by month x segment is a GROUP BY over millions of these,
-    and ``ix_survey_response_tally`` holds every column it reads in the order it groups by, so the database walks
-    that index once, in order, without sorting (services/outcomes_store.py).
+    import replaces the row). Metrics are not read from these rows but from ``outcome_count``, kept in step by every
+    write (services/outcomes_store.py); the only other index is the source's, which removing an import uses.
     """
 
     __tablename__ = "survey_response"
-    __table_args__ = (
-        Index(
-            "ix_survey_response_tally",
-            "organization_id",
-            "month",
-            "segment",
-            "nps",
-            "csat",
-            "csat_scale",
-            "ces",
-            "ces_scale",
-        ),
-        Index("ix_survey_response_source", "source_id"),
-    )
+    __table_args__ = (Index("ix_survey_response_source", "source_id"),)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True)
     response_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("outcome_source.id", ondelete="CASCADE"))
@@ -764,6 +750,29 @@ class SurveyResponse(Base):
     ces_scale: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     #: The other numeric answers (driver questions such as touchpoint ratings) by the mapping's name for them.
     answers: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class OutcomeCount(Base):
+    """How many of an organization's stored responses gave ``answer`` to a metric's question in a month and segment.
+
+    Kept in step with ``survey_response`` in the transaction that writes or removes responses (an import adds the
+    counts of its new rows and takes off those of the rows it replaced), so NPS, CSAT and CES by period and segment
+    read a few thousand of these instead of every response, and stay exact: the metrics are functions of the counts.
+    """
+
+    __tablename__ = "outcome_count"
+    __table_args__ = (UniqueConstraint("organization_id", "metric", "scale", "month", "segment", "answer"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    #: "nps", "csat" or "ces"; "responses" counts every response (scale and answer 0), answered or not.
+    metric: Mapped[str] = mapped_column(String(10))
+    #: The question's highest answer: 10 for NPS, 5 or 7 for CSAT and CES (an organization may hold both).
+    scale: Mapped[int] = mapped_column(SmallInteger)
+    #: ``2026-03``; "" for responses without a date (a key column, and NULLs never match in a unique key).
+    month: Mapped[str] = mapped_column(String(7))
+    segment: Mapped[str] = mapped_column(String(100))
+    answer: Mapped[int] = mapped_column(SmallInteger)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class OutcomeUpload(Base):
