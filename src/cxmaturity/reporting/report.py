@@ -55,7 +55,6 @@ SECTIONS = (
     ("charts", N_("Charts")),
     ("peers", N_("Peers and published studies")),
     ("plan", N_("Plan")),
-    # Not marked for translation yet: the units section's texts have no de/fr/es translations (docs/translations.md).
     ("units", N_("Units")),
     ("progress", N_("Progress")),
     ("outcomes", N_("Customer outcomes")),

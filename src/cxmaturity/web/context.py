@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, negotiate, use_locale
+from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, gettext, negotiate, use_locale
 from cxmaturity.i18n import jinja as i18n_jinja
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
@@ -117,6 +117,12 @@ def page_language(request: Request, offered: Sequence[str] = LOCALES, default: s
     ``cxm_lang`` cookie), else the browser's (``Accept-Language``), among ``offered``; else ``default``."""
     picked = [request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)]
     return negotiate(picked, request.headers.get("accept-language"), offered) or default
+
+
+def page_text(request: Request, message: str) -> str:
+    """``message`` (a text marked with ``N_``) in the page's language: for messages a page module hands a template."""
+    with use_locale(page_language(request)):
+        return gettext(message)
 
 
 def remember_language(request: Request, response: Response) -> None:
