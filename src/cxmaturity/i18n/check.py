@@ -19,13 +19,22 @@ from babel.messages.pofile import read_po
 
 from cxmaturity.i18n.catalogs import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR, LOCALES
 
-#: Texts from these sources must be translated in every language of ``LOCALES``: what respondents and readers of
-#: the executive report see. The facilitator's pages may be partly translated (they fall back to English).
+#: Texts from these sources must be translated in every language of ``LOCALES``: what respondents, people answering
+#: a quick evaluation and readers of the executive report see, and the error pages anyone may meet. The facilitator's
+#: pages may be partly translated (they fall back to English).
 COMPLETE_SOURCES = (
     "src/cxmaturity/web/templates/respond_",
     "src/cxmaturity/web/templates/form_errors.html",
+    "src/cxmaturity/web/templates/error.html",
+    "src/cxmaturity/web/templates/quick.html",
+    "src/cxmaturity/web/templates/quick_index.html",
+    "src/cxmaturity/web/templates/quick_result.html",
     "src/cxmaturity/web/pages/respond.py",
+    "src/cxmaturity/web/pages/quick.py",
+    "src/cxmaturity/web/errors.py",
     "src/cxmaturity/services/respond.py",
+    "src/cxmaturity/services/quick.py",
+    "src/cxmaturity/services/quick_links.py",
     "src/cxmaturity/services/mail.py",
     "src/cxmaturity/reporting/",
 )

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
+from cxmaturity.i18n import N_
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import format_percent, localized_number_text
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.scoring.display import NOT_ASSESSED, score_text
 from cxmaturity.scoring.result import CompetencyResult, Result
@@ -30,9 +33,10 @@ LABEL_COLOR = "#1b1f24"
 MUTED_COLOR = "#57606a"
 #: Colors of groups in the comparison chart (a color-blind safe palette, Okabe-Ito), "Everyone" first.
 GROUP_COLORS = ("#1b1f24", "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c6d1f")
-EVERYONE = "Everyone"
-CURRENT = "Current score"
-TARGET = "Target"
+#: Series names, translated where a chart is made (``_(CURRENT)``): they are the legend's labels.
+EVERYONE = N_("Everyone")
+CURRENT = N_("Current score")
+TARGET = N_("Target")
 DIGITS = 4
 RADAR_SIZE = 380
 #: A radar needs at least three spokes; with fewer competencies the same data is drawn as bars.
@@ -87,7 +91,7 @@ def targets(result: Result, fw: Framework) -> dict[str, str]:
 def _label(fw: Framework, comp: CompetencyResult) -> str:
     """A competency's name on a chart axis, marked when it is not assessed (so no empty spot reads as a low one)."""
     name = fw.text(fw.competency(comp.key).name)
-    return name if comp.assessed else f"{name} ({NOT_ASSESSED})"
+    return name if comp.assessed else f"{name} ({_(NOT_ASSESSED)})"
 
 
 def current_vs_target_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
@@ -100,8 +104,8 @@ def current_vs_target_data(result: Result, fw: Framework) -> list[dict[str, Any]
         angle = 2 * math.pi * index / n
         target = target_of.get(comp.key)
         series_values = (
-            (CURRENT, comp.score),
-            (TARGET, float(fw.stage_number(target)) if target is not None else None),
+            (_(CURRENT), comp.score),
+            (_(TARGET), float(fw.stage_number(target)) if target is not None else None),
         )
         for series, value in series_values:
             if value is None:
@@ -173,7 +177,7 @@ def radar(result: Result, fw: Framework) -> Spec:
         "field": "series",
         "type": "nominal",
         "title": None,
-        "scale": {"domain": [CURRENT, TARGET], "range": [CURRENT_COLOR, TARGET_COLOR]},
+        "scale": {"domain": [_(CURRENT), _(TARGET)], "range": [CURRENT_COLOR, TARGET_COLOR]},
     }
     layers: list[Spec] = [
         {
@@ -220,7 +224,7 @@ def radar(result: Result, fw: Framework) -> Spec:
                     "field": "series",
                     "type": "nominal",
                     "title": None,
-                    "scale": {"domain": [CURRENT, TARGET], "range": [[1, 0], [6, 4]]},
+                    "scale": {"domain": [_(CURRENT), _(TARGET)], "range": [[1, 0], [6, 4]]},
                 },
                 "order": {"field": "order"},
             },
@@ -236,7 +240,7 @@ def radar(result: Result, fw: Framework) -> Spec:
                     "field": "series",
                     "type": "nominal",
                     "title": None,
-                    "scale": {"domain": [CURRENT, TARGET], "range": ["circle", "diamond"]},
+                    "scale": {"domain": [_(CURRENT), _(TARGET)], "range": ["circle", "diamond"]},
                 },
                 "tooltip": [
                     {"field": "competency", "title": "Competency"},
@@ -264,9 +268,11 @@ def _radar_description(result: Result, fw: Framework) -> str:
     parts = []
     for c in result.competencies:
         target = target_of.get(c.key)
-        aim = f" (target {fw.stage_number(target)})" if target is not None else ""
-        parts.append(f"{names[c.key]} {score_text(c.score, missing=NOT_ASSESSED)}{aim}")
-    return "Radar chart of the current score against the target stage per competency: " + "; ".join(parts) + "."
+        aim = _(" (target %(number)s)") % {"number": fw.stage_number(target)} if target is not None else ""
+        parts.append(f"{names[c.key]} {localized_number_text(score_text(c.score, missing=_(NOT_ASSESSED)))}{aim}")
+    return _("Radar chart of the current score against the target stage per competency: %(values)s.") % {
+        "values": "; ".join(parts)
+    }
 
 
 def _score_bars(result: Result, fw: Framework, data: list[dict[str, Any]]) -> Spec:
@@ -285,18 +291,18 @@ def _score_bars(result: Result, fw: Framework, data: list[dict[str, Any]]) -> Sp
                 "title": None,
                 "sort": [_label(fw, c) for c in result.competencies],
             },
-            "yOffset": {"field": "series", "sort": [CURRENT, TARGET]},
+            "yOffset": {"field": "series", "sort": [_(CURRENT), _(TARGET)]},
             "x": {
                 "field": "value",
                 "type": "quantitative",
-                "title": "Score (1 = first stage)",
+                "title": _("Score (1 = first stage)"),
                 "scale": {"domain": [0, n_stages]},
             },
             "color": {
                 "field": "series",
                 "type": "nominal",
                 "title": None,
-                "scale": {"domain": [CURRENT, TARGET], "range": [CURRENT_COLOR, TARGET_COLOR]},
+                "scale": {"domain": [_(CURRENT), _(TARGET)], "range": [CURRENT_COLOR, TARGET_COLOR]},
             },
             "tooltip": [
                 {"field": "competency", "title": "Competency"},
@@ -312,7 +318,7 @@ def fulfilment_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
     threshold = fw.scoring.threshold
     rows = []
     for comp in result.competencies:
-        empty = "no evidence" if comp.assessed else NOT_ASSESSED
+        empty = _("no evidence") if comp.assessed else _(NOT_ASSESSED)
         for stage in fw.stages[1:]:
             value = comp.fulfilment.get(stage.key) if comp.assessed else None
             rows.append(
@@ -342,18 +348,20 @@ def heatmap(result: Result, fw: Framework) -> Spec:
         "field": "stage",
         "type": "ordinal",
         "sort": stages,
-        "title": "Stage",
+        "title": _("Stage"),
         "axis": {"orient": "top", "labelAngle": 0, "labelLimit": 110},
     }
     y = {"field": "competency", "type": "ordinal", "sort": competencies, "title": None}
     return {
         "$schema": SCHEMA,
-        "description": (
-            f"Heat map of how much of each stage's evidence is in place, per competency and stage (met at "
-            f"{threshold:.0%}, marked with a check): "
-            + "; ".join(f"{row['competency']} {row['stage']} {row['label']}" for row in data)
-            + "."
-        ),
+        "description": _(
+            "Heat map of how much of each stage's evidence is in place, per competency and stage (met at "
+            "%(threshold)s, marked with a check): %(cells)s."
+        )
+        % {
+            "threshold": format_percent(threshold),
+            "cells": "; ".join(f"{row['competency']} {row['stage']} {row['label']}" for row in data),
+        },
         "width": {"step": 86},
         "height": {"step": 36},
         "data": {"values": data},
@@ -371,7 +379,7 @@ def heatmap(result: Result, fw: Framework) -> Spec:
                     "color": {
                         "field": "fulfilment",
                         "type": "quantitative",
-                        "title": "Fulfilment",
+                        "title": _("Fulfilment"),
                         "scale": {"domain": [0, 1], "scheme": "blues"},
                         "legend": {"format": ".0%", "gradientLength": 160},
                     },
@@ -401,7 +409,7 @@ def group_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
     """Scores per competency for everyone and for each group the scoring shows (large enough groups only)."""
     label = {c.key: _label(fw, c) for c in result.competencies}
     rows = [
-        {"competency": label[c.key], "group": EVERYONE, "respondents": result.respondents, "score": _r(c.score)}
+        {"competency": label[c.key], "group": _(EVERYONE), "respondents": result.respondents, "score": _r(c.score)}
         for c in result.competencies
         if c.score is not None
     ]
@@ -419,14 +427,17 @@ def group_comparison(result: Result, fw: Framework) -> Spec | None:
     if not result.groups:
         return None
     data = group_data(result, fw)
-    groups = [EVERYONE, *(g.group for g in result.groups)]
+    groups = [_(EVERYONE), *(g.group for g in result.groups)]
     competencies = [_label(fw, c) for c in result.competencies]
     colors = [GROUP_COLORS[i % len(GROUP_COLORS)] for i in range(len(groups))]
     return {
         "$schema": SCHEMA,
-        "description": "Dot plot of the score per competency for everyone and for each group: "
-        + "; ".join(f"{row['group']} {row['competency']} {score_text(row['score'])}" for row in data)
-        + ".",
+        "description": _("Dot plot of the score per competency for everyone and for each group: %(values)s.")
+        % {
+            "values": "; ".join(
+                f"{row['group']} {row['competency']} {localized_number_text(score_text(row['score']))}" for row in data
+            )
+        },
         "width": 520,
         "height": {"step": 34},
         "data": {"values": data},
@@ -436,7 +447,7 @@ def group_comparison(result: Result, fw: Framework) -> Spec | None:
             "x": {
                 "field": "score",
                 "type": "quantitative",
-                "title": "Score (whole part = stage)",
+                "title": _("Score (whole part = stage)"),
                 "scale": {"domain": [1, len(fw.stages)], "nice": False},
                 "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
             },
@@ -452,7 +463,7 @@ def group_comparison(result: Result, fw: Framework) -> Spec | None:
                     "color": {
                         "field": "group",
                         "type": "nominal",
-                        "title": "Group",
+                        "title": _("Group"),
                         "scale": {"domain": groups, "range": colors},
                     },
                     "shape": {"field": "group", "type": "nominal", "scale": {"domain": groups}},
@@ -474,16 +485,21 @@ def charts(result: Result, fw: Framework) -> tuple[Chart, ...]:
     found = [
         Chart(
             "chart-radar",
-            "Current score and target per competency",
-            "Each spoke is a competency; rings are the stages, from the first at the centre outwards. The solid "
-            "line is the team's score, the dashed line the target stage.",
+            _("Current score and target per competency"),
+            _(
+                "Each spoke is a competency; rings are the stages, from the first at the centre outwards. The solid "
+                "line is the team's score, the dashed line the target stage."
+            ),
             radar(result, fw),
         ),
         Chart(
             "chart-heatmap",
-            "Fulfilment of each stage per competency",
-            f"The share of each stage's evidence that the team says is in place. A stage is met at {threshold:.0%} "
-            "(marked ✓), and a competency reaches a stage only when every stage before it is met too.",
+            _("Fulfilment of each stage per competency"),
+            _(
+                "The share of each stage's evidence that the team says is in place. A stage is met at %(threshold)s "
+                "(marked ✓), and a competency reaches a stage only when every stage before it is met too."
+            )
+            % {"threshold": format_percent(threshold)},
             heatmap(result, fw),
         ),
     ]
@@ -492,9 +508,12 @@ def charts(result: Result, fw: Framework) -> tuple[Chart, ...]:
         found.append(
             Chart(
                 "chart-groups",
-                "Scores by group",
-                "Each group's score per competency next to everyone's; only groups of at least "
-                f"{result.options.min_group_size} respondents are shown.",
+                _("Scores by group"),
+                _(
+                    "Each group's score per competency next to everyone's; only groups of at least %(size)s "
+                    "respondents are shown."
+                )
+                % {"size": result.options.min_group_size},
                 groups,
             )
         )
@@ -504,9 +523,9 @@ def charts(result: Result, fw: Framework) -> tuple[Chart, ...]:
 # --- Roadmap plans (planning.model.Plan): a Gantt chart per competency and the expected stage per period ----------
 
 #: Colors of an initiative's bar: planned, quick win, locked by the team (Okabe-Ito, with text-safe contrast).
-PLANNED = "Planned"
-QUICK_WIN = "Quick win"
-LOCKED = "Locked"
+PLANNED = N_("Planned")
+QUICK_WIN = N_("Quick win")
+LOCKED = N_("Locked")
 GANTT_COLORS = {PLANNED: "#0072b2", QUICK_WIN: "#009e73", LOCKED: "#b35900"}
 GANTT_WIDTH = 520
 
@@ -540,8 +559,8 @@ def gantt_data(plan: Plan, competency: str | None = None) -> list[dict[str, Any]
                 else str(initiative.start),
                 "cost": _r(initiative.cost),
                 "effort": _r(initiative.effort),
-                "kind": _kind(initiative),
-                "owner": initiative.owner or "(none)",
+                "kind": _(_kind(initiative)),
+                "owner": initiative.owner or _("(none)"),
             }
         )
     return rows
@@ -556,12 +575,12 @@ def gantt(plan: Plan, fw: Framework, competency: str | None = None) -> Spec:
     """
     horizon = plan.request.horizon
     data = gantt_data(plan, competency)
-    name = fw.text(fw.competency(competency).name) if competency else "the plan"
-    kinds = [k for k in (PLANNED, QUICK_WIN, LOCKED) if any(row["kind"] == k for row in data)] or [PLANNED]
+    name = fw.text(fw.competency(competency).name) if competency else _("the plan")
+    kinds = [k for k in (PLANNED, QUICK_WIN, LOCKED) if any(row["kind"] == _(k) for row in data)] or [PLANNED]
     x = {
         "field": "start",
         "type": "quantitative",
-        "title": "Period",
+        "title": _("Period"),
         "scale": {"domain": [1, horizon + 1], "nice": False, "zero": False},
         "axis": {"values": list(range(1, horizon + 2)), "format": "d", "grid": True, "gridColor": GRID_COLOR},
     }
@@ -576,9 +595,16 @@ def gantt(plan: Plan, fw: Framework, competency: str | None = None) -> Spec:
     }
     return {
         "$schema": SCHEMA,
-        "description": f"Timeline of the initiatives for {name}: "
-        + ("; ".join(f"{row['title']} in period {row['periods']} ({row['kind'].lower()})" for row in data) or "none")
-        + ".",
+        "description": _("Timeline of the initiatives for %(name)s: %(initiatives)s.")
+        % {
+            "name": name,
+            "initiatives": "; ".join(
+                _("%(title)s in period %(periods)s (%(kind)s)")
+                % {"title": row["title"], "periods": row["periods"], "kind": row["kind"].lower()}
+                for row in data
+            )
+            or _("none"),
+        },
         "width": GANTT_WIDTH,
         "height": {"step": 30},
         "data": {"values": data},
@@ -594,7 +620,7 @@ def gantt(plan: Plan, fw: Framework, competency: str | None = None) -> Spec:
                         "field": "kind",
                         "type": "nominal",
                         "title": None,
-                        "scale": {"domain": kinds, "range": [GANTT_COLORS[k] for k in kinds]},
+                        "scale": {"domain": [_(k) for k in kinds], "range": [GANTT_COLORS[k] for k in kinds]},
                     },
                     "tooltip": [
                         {"field": "title", "title": "Initiative"},
@@ -640,7 +666,12 @@ def _stage_runs(data: list[dict[str, Any]]) -> str:
             found.append([row["stage"], row["period"], row["period"]])
     return "; ".join(
         f"{name}: "
-        + ", ".join(f"{stage} in period {a}" if a == b else f"{stage} in periods {a}-{b}" for stage, a, b in spans)
+        + ", ".join(
+            _("%(stage)s in period %(period)s") % {"stage": stage, "period": a}
+            if a == b
+            else _("%(stage)s in periods %(first)s-%(last)s") % {"stage": stage, "first": a, "last": b}
+            for stage, a, b in spans
+        )
         for name, spans in runs.items()
     )
 
@@ -652,13 +683,19 @@ def expected_stages(plan: Plan, fw: Framework) -> Spec:
     n_stages = len(fw.stages)
     return {
         "$schema": SCHEMA,
-        "description": "Heat map of the expected stage per competency and period: " + _stage_runs(data) + ".",
+        "description": _("Heat map of the expected stage per competency and period: %(stages)s.")
+        % {"stages": _stage_runs(data)},
         "width": {"step": 56},
         "height": {"step": 34},
         "data": {"values": data},
         "config": _config(),
         "encoding": {
-            "x": {"field": "period", "type": "ordinal", "title": "Period", "axis": {"labelAngle": 0, "orient": "top"}},
+            "x": {
+                "field": "period",
+                "type": "ordinal",
+                "title": _("Period"),
+                "axis": {"labelAngle": 0, "orient": "top"},
+            },
             "y": {"field": "competency", "type": "ordinal", "sort": competencies, "title": None},
         },
         "layer": [
@@ -668,7 +705,7 @@ def expected_stages(plan: Plan, fw: Framework) -> Spec:
                     "color": {
                         "field": "stage_number",
                         "type": "quantitative",
-                        "title": "Stage",
+                        "title": _("Stage"),
                         "scale": {"domain": [1, n_stages], "scheme": "blues"},
                         "legend": {"tickCount": n_stages, "format": "d", "gradientLength": 160},
                     },
@@ -702,9 +739,12 @@ def plan_charts(plan: Plan, fw: Framework) -> tuple[Chart, ...]:
             found.append(
                 Chart(
                     gantt_id(comp.key),
-                    f"Timeline: {name}",
-                    f"The initiatives for {name} by period: each bar runs from the period it starts in to the end of "
-                    "its last period. Locked initiatives and quick wins have their own colors.",
+                    _("Timeline: %(name)s") % {"name": name},
+                    _(
+                        "The initiatives for %(name)s by period: each bar runs from the period it starts in to the end "
+                        "of its last period. Locked initiatives and quick wins have their own colors."
+                    )
+                    % {"name": name},
                     gantt(plan, fw, comp.key),
                 )
             )
@@ -712,9 +752,11 @@ def plan_charts(plan: Plan, fw: Framework) -> tuple[Chart, ...]:
         found.append(
             Chart(
                 "chart-expected-stages",
-                "Expected stage per competency and period",
-                "The stage (1 = first) each competency is expected to have reached by the end of each period, as "
-                "the plan's initiatives finish.",
+                _("Expected stage per competency and period"),
+                _(
+                    "The stage (1 = first) each competency is expected to have reached by the end of each period, as "
+                    "the plan's initiatives finish."
+                ),
                 expected_stages(plan, fw),
             )
         )
@@ -728,8 +770,8 @@ def gantt_id(competency: str) -> str:
 
 # --- Answer distributions (the reports): how the team answered each indicator, one chart per answer scale ---------
 
-DONT_KNOW_LABEL = "Don't know"
-NOT_APPLICABLE_LABEL = "Not applicable"
+DONT_KNOW_LABEL = N_("Don't know")
+NOT_APPLICABLE_LABEL = N_("Not applicable")
 #: Options run from light to dark (lowest to highest); "don't know" and "not applicable" are greys, not a level.
 LOW_COLOR = (0xC6, 0xDB, 0xEF)
 HIGH_COLOR = (0x08, 0x30, 0x6B)
@@ -762,9 +804,9 @@ def answer_scale(fw: Framework, indicator: Statement | Rubric) -> tuple[str, str
     """Return the key, title and option labels (lowest first) of the scale an indicator is answered on."""
     if isinstance(indicator, Statement):
         scale = fw.scales[indicator.scale]
-        title = fw.text(scale.name) if scale.name else f"Statements ({indicator.scale})"
+        title = fw.text(scale.name) if scale.name else _("Statements (%(scale)s)") % {"scale": indicator.scale}
         return f"scale-{indicator.scale}", title, [fw.text(o.label) for o in scale.options]
-    return "rubric", "Rubrics (each answer is a stage)", [fw.text(s.name) for s in fw.stages]
+    return "rubric", _("Rubrics (each answer is a stage)"), [fw.text(s.name) for s in fw.stages]
 
 
 def answer_distribution_data(result: Result, fw: Framework, indicators: Sequence[str]) -> list[dict[str, Any]]:
@@ -778,11 +820,11 @@ def answer_distribution_data(result: Result, fw: Framework, indicators: Sequence
     for key in indicators:
         ir = by_key[key]
         indicator = fw.indicator(key)
-        _, _, labels = answer_scale(fw, indicator)
+        labels = answer_scale(fw, indicator)[2]
         counts = [*ir.distribution.values(), ir.dont_know, ir.not_applicable]
         total = sum(counts)
         label = _short(f"{key}  {fw.text(indicator.text)}", INDICATOR_LABEL_CHARS)
-        answers = [*(_short(a, ANSWER_LABEL_CHARS) for a in labels), DONT_KNOW_LABEL, NOT_APPLICABLE_LABEL]
+        answers = [*(_short(a, ANSWER_LABEL_CHARS) for a in labels), _(DONT_KNOW_LABEL), _(NOT_APPLICABLE_LABEL)]
         for order, (answer, count) in enumerate(zip(answers, counts, strict=True)):
             rows.append(
                 {
@@ -801,13 +843,15 @@ def answer_distribution_data(result: Result, fw: Framework, indicators: Sequence
 def answer_distribution(result: Result, fw: Framework, indicators: Sequence[str], title: str) -> Spec:
     """Stacked bars of how the team answered each of ``indicators`` (all on one answer scale), lowest answer first."""
     data = answer_distribution_data(result, fw, indicators)
-    _, _, labels = answer_scale(fw, fw.indicator(indicators[0]))
-    domain = [*(_short(a, ANSWER_LABEL_CHARS) for a in labels), DONT_KNOW_LABEL, NOT_APPLICABLE_LABEL]
+    labels = answer_scale(fw, fw.indicator(indicators[0]))[2]
+    domain = [*(_short(a, ANSWER_LABEL_CHARS) for a in labels), _(DONT_KNOW_LABEL), _(NOT_APPLICABLE_LABEL)]
     return {
         "$schema": SCHEMA,
-        "description": f"Stacked bars of how the team answered each indicator ({title}): "
-        + "; ".join(f"{row['key']} {row['answer']} {row['count']}" for row in data if row["count"])
-        + ".",
+        "description": _("Stacked bars of how the team answered each indicator (%(scale)s): %(answers)s.")
+        % {
+            "scale": title,
+            "answers": "; ".join(f"{row['key']} {row['answer']} {row['count']}" for row in data if row["count"]),
+        },
         "width": DISTRIBUTION_WIDTH,
         "height": {"step": 22},
         "data": {"values": data},
@@ -825,7 +869,7 @@ def answer_distribution(result: Result, fw: Framework, indicators: Sequence[str]
                 "field": "share",
                 "type": "quantitative",
                 "stack": "zero",
-                "title": "Share of answers",
+                "title": _("Share of answers"),
                 "scale": {"domain": [0, 1]},
                 "axis": {"format": ".0%", "tickCount": 5, "grid": True, "gridColor": GRID_COLOR},
             },
@@ -875,20 +919,22 @@ def answer_distribution_charts(result: Result, fw: Framework) -> tuple[Chart, ..
     share a color legend, so each scale gets its own chart.
     """
     scales: dict[str, tuple[str, list[str]]] = {}
-    for _, indicator in fw.indicators:
-        key, title, _ = answer_scale(fw, indicator)
+    for _comp, indicator in fw.indicators:
+        key, title = answer_scale(fw, indicator)[:2]
         scales.setdefault(key, (title, []))[1].append(indicator.key)
     found = []
     for key, (title, keys) in scales.items():
         parts = _chunks(fw, keys)
         for n, part in enumerate(parts, start=1):
-            suffix = f" ({n} of {len(parts)})" if len(parts) > 1 else ""
+            suffix = _(" (%(n)s of %(count)s)") % {"n": n, "count": len(parts)} if len(parts) > 1 else ""
             found.append(
                 Chart(
                     _chart_id("chart-answers-", key) + (f"-{n}" if len(parts) > 1 else ""),
-                    f"How the team answered: {title}{suffix}",
-                    "Each bar is one indicator: the share of the team that chose each answer, lowest answer on the "
-                    "left; don't know and not applicable are grey.",
+                    _("How the team answered: %(scale)s") % {"scale": title + suffix},
+                    _(
+                        "Each bar is one indicator: the share of the team that chose each answer, lowest answer on "
+                        "the left; don't know and not applicable are grey."
+                    ),
                     answer_distribution(result, fw, part, title + suffix),
                 )
             )

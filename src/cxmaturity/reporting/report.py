@@ -11,6 +11,7 @@ and no respondent identifier ever reaches the model.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,7 +55,6 @@ SECTIONS = (
     ("charts", N_("Charts")),
     ("peers", N_("Peers and published studies")),
     ("plan", N_("Plan")),
-    # Not marked for translation yet: the units section's texts have no de/fr/es translations (docs/translations.md).
     ("units", N_("Units")),
     ("progress", N_("Progress")),
     ("outcomes", N_("Customer outcomes")),
@@ -283,6 +283,38 @@ def _periods(item: Initiative) -> str:
     return str(item.start) if item.end - item.start <= 1 else f"{item.start}–{item.end - 1}"
 
 
+def _plan_summary(plan: Plan) -> str:
+    """``Plan.summary`` in the active locale: "optimal", "within 1.0% of optimal", "infeasible", "nothing to plan"."""
+    if plan.status == "optimal":
+        return _("optimal")
+    if plan.status == "feasible" and plan.gap is not None:
+        return _("within %(gap)s of optimal") % {"gap": format_percent(plan.gap, 1)}
+    return _("infeasible") if plan.status == "infeasible" else _("nothing to plan")
+
+
+def in_framework_language(plan: Plan, fw: Framework) -> Plan:
+    """Return ``plan`` with the title and measure of each initiative taken from the framework's catalog written in
+    the framework's (the report's) language, where the initiative still carries the catalog's words in one of the
+    framework's languages; a custom initiative, or one the team renamed, keeps its own words."""
+    actions = {a.key: a for a in fw.actions}
+    translated = []
+    for item in plan.initiatives:
+        action = actions.get(item.key)
+        if action is None or item.custom:
+            translated.append(item)
+            continue
+        title = fw.text(action.title) if item.title in _wordings(action.title) else item.title
+        measure = item.measure
+        if action.measure is not None and item.measure in _wordings(action.measure):
+            measure = fw.text(action.measure)
+        translated.append(dataclasses.replace(item, title=title, measure=measure))
+    return dataclasses.replace(plan, initiatives=tuple(translated))
+
+
+def _wordings(text: str | dict[str, str]) -> set[str]:
+    return {text} if isinstance(text, str) else set(text.values())
+
+
 def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at: datetime | None = None) -> PlanSection:
     """The plan as the report lists it: initiatives in the order they start, each with why it was chosen."""
     names = {c.key: fw.text(c.name) for c in fw.competencies}
@@ -308,7 +340,7 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
     return PlanSection(
         version=version,
         made_at=made_at,
-        summary=plan.summary,
+        summary=_plan_summary(plan),
         horizon=req.horizon,
         budget=req.budget,
         capacity=req.capacity,
@@ -423,6 +455,8 @@ def _build(
                 comments=tuple(cm for cm in v.comments if cm.indicator in own),
             )
         )
+    if plan is not None:
+        plan = in_framework_language(plan, fw)
     opts = result.options
     methodology = Methodology(
         framework_id=fw.id,

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
+from cxmaturity.i18n import gettext as _
 from cxmaturity.reporting.charts import Chart, charts, targets
-from cxmaturity.scoring.display import not_assessed_note
 from cxmaturity.scoring.result import Result
 
 
@@ -285,8 +285,13 @@ class ResultsView:
 
     @property
     def not_assessed_note(self) -> str | None:
-        """The note shown wherever the overall is: which competencies it leaves out and why; None if none."""
-        return not_assessed_note(self.not_assessed)
+        """The note shown wherever the overall is: which competencies it leaves out and why; None if none. In the
+        active locale (``scoring.display.not_assessed_note`` is the English one of the command line and exports)."""
+        if not self.not_assessed:
+            return None
+        return _("Not assessed (no usable answers): %(names)s; left out of the overall.") % {
+            "names": ", ".join(self.not_assessed)
+        }
 
 
 def _stage(fw: Framework, key: str) -> StageRef:

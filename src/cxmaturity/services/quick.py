@@ -13,6 +13,7 @@ import numpy as np
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Framework, FrameworkError, builtin_ids, load_builtin
 from cxmaturity.frameworks.quick import QuickForm, quick_form
+from cxmaturity.i18n import gettext as _
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
 from cxmaturity.scoring.result import Result
@@ -32,11 +33,11 @@ class QuickResult:
 def form(framework_id: str) -> QuickForm:
     """Return the quick form of a built-in framework; NotFound for any other id."""
     if framework_id not in builtin_ids():
-        raise NotFound("no such framework")
+        raise NotFound(_("no such framework"))
     try:
         return quick_form(load_builtin(framework_id))
     except FrameworkError:  # a built-in framework always has one (tests/frameworks/test_quick.py)
-        raise NotFound("this framework has no quick evaluation") from None
+        raise NotFound(_("this framework has no quick evaluation")) from None
 
 
 def source_of(framework_id: str) -> str | None:
@@ -84,17 +85,17 @@ def evaluate_form(quick: QuickForm, answers: dict[str, str]) -> QuickResult:
         elif given in keys:
             row[0, i] = keys.index(given)
         elif given:
-            raise Invalid("choose one of the options", field=indicator.key)
+            raise Invalid(_("choose one of the options"), field=indicator.key)
         else:
             missing.append(fw.text(comp.name))
     if missing:
         raise Invalid(
-            "answer every question (don't know and not applicable are answers too)",
+            _("answer every question (don't know and not applicable are answers too)"),
             field="answers",
-            details=[f"no answer for {name}" for name in missing],
+            details=[_("no answer for %(name)s") % {"name": name} for name in missing],
         )
     if (row < 0).all():
-        raise Invalid("every answer is don't know or not applicable: there is nothing to place", field="answers")
+        raise Invalid(_("every answer is don't know or not applicable: there is nothing to place"), field="answers")
     responses = ResponseMatrix(fw, ("you",), ("",), row, np.full(row.shape, np.nan))
     result = score(responses, ScoringOptions(bootstrap=DRAWS, min_group_size=1))
     kept = {ind.key: answers[ind.key] for _, ind in fw.indicators}

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE
 from cxmaturity.frameworks.quick import QuickForm
+from cxmaturity.i18n import N_
+from cxmaturity.i18n import gettext as _
 from cxmaturity.scoring import validate_targets
 from cxmaturity.services import access, assessments, audit, quick, revisions
 from cxmaturity.services.access import Actor
@@ -38,9 +40,9 @@ from cxmaturity.storage.tables import (
 
 #: Longest token accepted from a URL; real ones are 32 characters.
 MAX_TOKEN = 100
-NOT_FOUND_MESSAGE = "this link is not valid; check that you copied all of it"
-WITHDRAWN_MESSAGE = "this quick evaluation is no longer open: its link was withdrawn"
-CLOSED_MESSAGE = "this quick evaluation is closed"
+NOT_FOUND_MESSAGE = N_("this link is not valid; check that you copied all of it")
+WITHDRAWN_MESSAGE = N_("this quick evaluation is no longer open: its link was withdrawn")
+CLOSED_MESSAGE = N_("this quick evaluation is closed")
 
 
 @dataclass(frozen=True)
@@ -172,9 +174,9 @@ def visit(db: Session, token: str) -> Visit:
     """Return the quick evaluation behind a public link; NotFound for an unknown or withdrawn one."""
     link = db.scalar(select(QuickLink).where(QuickLink.token == token)) if 0 < len(token) <= MAX_TOKEN else None
     if link is None:
-        raise NotFound(NOT_FOUND_MESSAGE)
+        raise NotFound(_(NOT_FOUND_MESSAGE))
     if link.withdrawn_at is not None:
-        raise NotFound(WITHDRAWN_MESSAGE)
+        raise NotFound(_(WITHDRAWN_MESSAGE))
     assessment = db.get(Assessment, link.assessment_id)
     assert assessment is not None  # the link's row goes with its assessment (ON DELETE CASCADE)
     organization = db.get(Organization, assessment.organization_id)
@@ -188,7 +190,7 @@ def answer(db: Session, token: str, answers: dict[str, str]) -> QuickResult:
     found = visit(db, token)
     if found.assessment.status != "open":
         raise Conflict(
-            CLOSED_MESSAGE if found.assessment.status == "closed" else "this quick evaluation is not open yet"
+            _(CLOSED_MESSAGE) if found.assessment.status == "closed" else _("this quick evaluation is not open yet")
         )
     scored = quick.evaluate_form(found.form, answers)
     now = datetime.now(UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from cxmaturity.i18n import LOCALES, negotiate, use_locale
+from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, gettext, negotiate, use_locale
 from cxmaturity.i18n import jinja as i18n_jinja
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
@@ -28,6 +28,8 @@ from cxmaturity.storage.tables import User, UserSession
 from cxmaturity.web import security
 
 SESSION_COOKIE = "cxm_session"
+#: The language a person picked with ``?lang=`` on a page, kept for the next pages (docs/translations.md).
+LANGUAGE_COOKIE = "cxm_lang"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["score_text"] = score_text
 i18n_jinja.install(templates.env)
@@ -110,23 +112,51 @@ def check_csrf(request: Request, who: SignedIn | None, submitted: str | None) ->
         raise CsrfFailed()
 
 
+def page_language(request: Request, offered: Sequence[str] = LOCALES, default: str = DEFAULT_LOCALE) -> str:
+    """The language of a page: the one picked on it (``?lang=``), else the one picked on an earlier page (the
+    ``cxm_lang`` cookie), else the browser's (``Accept-Language``), among ``offered``; else ``default``."""
+    picked = [request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)]
+    return negotiate(picked, request.headers.get("accept-language"), offered) or default
+
+
+def page_text(request: Request, message: str) -> str:
+    """``message`` (a text marked with ``N_``) in the page's language: for messages a page module hands a template."""
+    with use_locale(page_language(request)):
+        return gettext(message)
+
+
+def remember_language(request: Request, response: Response) -> None:
+    """Keep a language picked with ``?lang=`` for the next pages (a catalog's language only)."""
+    picked = request.query_params.get("lang")
+    if picked in LOCALES and picked != request.cookies.get(LANGUAGE_COOKIE):
+        response.set_cookie(
+            LANGUAGE_COOKIE, picked, httponly=True, secure=settings_of(request).cookie_secure, samesite="lax"
+        )
+
+
 def render(
-    request: Request, template: str, who: SignedIn | None = None, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    who: SignedIn | None = None,
+    status_code: int = 200,
+    **context: Any,
 ) -> Response:
-    """Render a page; forms on it get the right CSRF token (the session's, or a double-submit cookie's)."""
+    """Render a page; forms on it get the right CSRF token (the session's, or a double-submit cookie's). Its texts
+    are in the context's ``lang`` when given (a page whose content limits the choice), else in ``page_language``."""
     new_cookie = None
     if who is not None:
         csrf = who.session.csrf_token
     else:
         csrf, is_new = security.anonymous_csrf(request)
         new_cookie = csrf if is_new else None
-    # The facilitator's pages follow the browser's language where a catalog has it (their catalogs may be partial:
-    # an untranslated text shows in English).
-    with use_locale(negotiate((), request.headers.get("accept-language"), LOCALES)):
+    # The facilitator's pages follow the language picked or the browser's where a catalog has it (their catalogs may
+    # be partial: an untranslated text shows in English).
+    with use_locale(context.pop("lang", None) or page_language(request)) as chosen:
         response = templates.TemplateResponse(
-            request, template, {"who": who, "csrf_token": csrf, **context}, status_code=status_code
+            request, template, {"who": who, "csrf_token": csrf, "lang": chosen, **context}, status_code=status_code
         )
-    response.headers["Vary"] = "Accept-Language"
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    remember_language(request, response)
     if new_cookie:
         security.set_csrf_cookie(response, new_cookie, settings_of(request))
     return response

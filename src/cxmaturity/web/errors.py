@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -10,9 +11,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
+from cxmaturity.i18n import N_, gettext, use_locale
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
-from cxmaturity.web.context import CsrfFailed, SignInRequired, redirect, templates
+from cxmaturity.web.context import CsrfFailed, SignInRequired, page_language, redirect, templates
 
 log = logging.getLogger("cxmaturity.web")
 
@@ -24,9 +26,32 @@ def _wants_json(request: Request) -> bool:
 #: Pages for the HTTP errors the router itself raises (an unknown address, a wrong method): a browser gets a page with
 #: a title, a heading and a way home, like every other page, instead of the framework's bare JSON.
 HTTP_PAGES = {
-    404: ("Page not found", "There is no page at this address. Check the link, or start again from the home page."),
-    405: ("This address does not take that request", "Open the page from its link instead."),
+    404: (
+        N_("Page not found"),
+        N_("There is no page at this address. Check the link, or start again from the home page."),
+    ),
+    405: (N_("This address does not take that request"), N_("Open the page from its link instead.")),
 }
+
+
+def _error_page(
+    request: Request,
+    title: str,
+    message: str,
+    status_code: int,
+    details: list[str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error page in the page's language (``page_language``): a message marked for translation where it was
+    raised (``N_``) reads in that language; any other as it was written."""
+    with use_locale(page_language(request)):
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"who": None, "title": gettext(title), "message": gettext(message), "details": details},
+            status_code=status_code,
+            headers=headers,
+        )
 
 
 def install(app: FastAPI) -> None:
@@ -35,13 +60,7 @@ def install(app: FastAPI) -> None:
         if _wants_json(request) or exc.status_code not in HTTP_PAGES:
             return await http_exception_handler(request, exc)
         title, message = HTTP_PAGES[exc.status_code]
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"who": None, "title": title, "message": message},
-            status_code=exc.status_code,
-            headers=exc.headers,
-        )
+        return _error_page(request, title, message, exc.status_code, headers=exc.headers)
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _exc: SignInRequired) -> Response:
@@ -51,16 +70,11 @@ def install(app: FastAPI) -> None:
     async def csrf(request: Request, _exc: CsrfFailed) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
-        return templates.TemplateResponse(
+        return _error_page(
             request,
-            "error.html",
-            {
-                "who": None,
-                "title": "This form has expired",
-                "message": "The page was open too long or was sent from somewhere else. "
-                "Go back, reload it and try again.",
-            },
-            status_code=403,
+            N_("This form has expired"),
+            N_("The page was open too long or was sent from somewhere else. Go back, reload it and try again."),
+            403,
         )
 
     @app.exception_handler(ServiceError)
@@ -73,18 +87,7 @@ def install(app: FastAPI) -> None:
             if exc.details:
                 body["problems"] = exc.details
             return JSONResponse(body, status_code=exc.status, headers=headers)
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {
-                "who": None,
-                "title": "That did not work",
-                "message": exc.message,
-                "details": exc.details,
-            },
-            status_code=exc.status,
-            headers=headers,
-        )
+        return _error_page(request, N_("That did not work"), exc.message, exc.status, exc.details, headers)
 
     @app.exception_handler(NulInText)
     async def nul_in_text(request: Request, exc: NulInText) -> Response:
@@ -103,17 +106,13 @@ def install(app: FastAPI) -> None:
         # read-only file, an I/O error): nothing was committed by this request. The pool checks connections before
         # use, so the app recovers as soon as the database is back. Logged here once, with the driver's own words.
         log.warning("database unavailable on %s %s, nothing saved: %s", request.method, request.url.path, exc.orig)
-        message = "The database is not available right now. Nothing was saved by this request; try again in a moment."
+        message = N_(
+            "The database is not available right now. Nothing was saved by this request; try again in a moment."
+        )
         headers = {"Retry-After": "5"}
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=503, headers=headers)
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {"who": None, "title": "Please try again in a moment", "message": message},
-            status_code=503,
-            headers=headers,
-        )
+        return _error_page(request, N_("Please try again in a moment"), message, 503, headers=headers)
 
     @app.exception_handler(NotMigratedError)
     async def not_migrated(request: Request, exc: NotMigratedError) -> Response:
@@ -124,13 +123,9 @@ def install(app: FastAPI) -> None:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         if _wants_json(request):
             return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
-        return templates.TemplateResponse(
+        return _error_page(
             request,
-            "error.html",
-            {
-                "who": None,
-                "title": "Something went wrong",
-                "message": "The server could not complete this request. Nothing you saved before is lost.",
-            },
-            status_code=500,
+            N_("Something went wrong"),
+            N_("The server could not complete this request. Nothing you saved before is lost."),
+            500,
         )

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request, Response
 
+from cxmaturity.i18n import N_, ngettext, use_locale
 from cxmaturity.services import accounts, organizations, sso
 from cxmaturity.services.access import led_units, organizations_of
 from cxmaturity.services.errors import ServiceError
@@ -14,6 +15,8 @@ from cxmaturity.web import known_devices, throttling
 from cxmaturity.web.context import (
     SESSION_COOKIE,
     check_csrf,
+    page_language,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -59,7 +62,25 @@ def home(request: Request) -> Response:
 
 
 #: What sign-up answers, whether the address was new or had an account already (sign-up must not tell which).
-SIGNED_UP = "If this e-mail address had no account, it has one now. Sign in with it and your password."
+SIGNED_UP = N_("If this e-mail address had no account, it has one now. Sign in with it and your password.")
+
+
+def _too_many(request: Request, signups: bool, minutes: int) -> str:
+    """The refusal of a throttled sign-in or sign-up, in the page's language."""
+    with use_locale(page_language(request)):
+        if signups:
+            text = ngettext(
+                "Too many sign-ups from your network. Try again in %(num)d minute.",
+                "Too many sign-ups from your network. Try again in %(num)d minutes.",
+                minutes,
+            )
+        else:
+            text = ngettext(
+                "Too many failed sign-ins. Try again in %(num)d minute.",
+                "Too many failed sign-ins. Try again in %(num)d minutes.",
+                minutes,
+            )
+    return text % {"num": minutes}
 
 
 def _sso_button(request: Request) -> str | None:
@@ -75,7 +96,7 @@ def signin_page(request: Request, next: str = "/", signed_up: bool = False) -> R
         "signin.html",
         next=safe_next(next),
         email="",
-        notice=SIGNED_UP if signed_up else None,
+        notice=page_text(request, SIGNED_UP) if signed_up else None,
         sso_name=_sso_button(request),
     )
 
@@ -99,8 +120,7 @@ def signin(
             request,
             "signin.html",
             status_code=429,
-            error=f"Too many failed sign-ins. Try again in {blocked.minutes} minute"
-            f"{'s' if blocked.minutes > 1 else ''}.",
+            error=_too_many(request, False, blocked.minutes),
             next=safe_next(next),
             email=email,
             sso_name=_sso_button(request),
@@ -114,7 +134,7 @@ def signin(
                 request,
                 "signin.html",
                 status_code=400,
-                error="E-mail or password is wrong.",
+                error=page_text(request, N_("E-mail or password is wrong.")),
                 next=safe_next(next),
                 email=email,
                 sso_name=_sso_button(request),
@@ -160,8 +180,7 @@ def signup(
     with unit_of_work(request) as db:
         blocked = throttling.start_signup(request, db)
     if blocked:
-        unit = "minute" if blocked.minutes == 1 else "minutes"
-        error = f"Too many sign-ups from your network. Try again in {blocked.minutes} {unit}."
+        error = _too_many(request, True, blocked.minutes)
         response = render(request, "signup.html", status_code=429, error=error, name=name, email=email, next=next)
         response.headers.update(throttling.retry_after(blocked))
         return response

@@ -19,6 +19,9 @@ from fastapi import APIRouter, Form, Request, Response
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, builtin_ids, load_builtin
 from cxmaturity.frameworks.describe import answer_options
 from cxmaturity.frameworks.quick import QuickForm
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n import ngettext, use_locale
+from cxmaturity.i18n.names import language_choices
 from cxmaturity.reporting import view
 from cxmaturity.services import quick, quick_links
 from cxmaturity.services.errors import Conflict, Invalid
@@ -27,6 +30,7 @@ from cxmaturity.web import throttling
 from cxmaturity.web.context import (
     SignedIn,
     check_csrf,
+    page_language,
     redirect,
     render,
     require_signed_in,
@@ -41,8 +45,23 @@ NO_STORE = {"Cache-Control": "private, no-store"}
 MAX_FIELD = 100
 
 
-def _questions(form: QuickForm, answers: dict[str, str]) -> list[dict[str, Any]]:
+def _language(request: Request, form: QuickForm) -> str:
+    """The language of a quick page: picked (``?lang=``, then earlier), else the browser's, among the framework's
+    languages; else the framework's own (as on the respondent pages)."""
     fw = form.framework
+    return page_language(request, fw.offered_languages, fw.language)
+
+
+def _too_many(minutes: int) -> str:
+    return ngettext(
+        "Too many quick evaluations from your network. Try again in %(num)d minute.",
+        "Too many quick evaluations from your network. Try again in %(num)d minutes.",
+        minutes,
+    ) % {"num": minutes}
+
+
+def _questions(form: QuickForm, answers: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    fw = form.framework.in_language(lang)
     return [
         {
             "number": n,
@@ -70,17 +89,20 @@ def _form_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    fw = form.framework
+    lang = _language(request, form)
+    fw = form.framework.in_language(lang)
     response = render(
         request,
         "quick.html",
         who,
         status_code=status_code,
+        lang=lang,
+        languages=language_choices(form.framework.offered_languages),
         framework_id=form.source.id,
         framework_name=fw.text(fw.name),
-        questions=_questions(form, answers),
+        questions=_questions(form, answers, lang),
         minutes=max(1, round(form.minutes)),
-        left_out=[fw.text(form.source.competency(k).name) for k in form.left_out],
+        left_out=[form.source.text(form.source.competency(k).name, lang) for k in form.left_out],
         dont_know=DONT_KNOW,
         not_applicable=NOT_APPLICABLE,
         **extra,
@@ -92,8 +114,12 @@ def _form_page(
 @router.get("/quick")
 def quick_index(request: Request) -> Response:
     frameworks = [(fid, load_builtin(fid)) for fid in builtin_ids()]
+    lang = page_language(request)
     return render(
-        request, "quick_index.html", _who(request), frameworks=[(fid, fw.text(fw.name)) for fid, fw in frameworks]
+        request,
+        "quick_index.html",
+        _who(request),
+        frameworks=[(fid, fw.in_language(lang).text(fw.name)) for fid, fw in frameworks],
     )
 
 
@@ -118,13 +144,15 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
     with unit_of_work(request) as db:
         blocked = throttling.start_quick(request, db)
     if blocked:
-        unit = "minute" if blocked.minutes == 1 else "minutes"
-        error = f"Too many quick evaluations from your network. Try again in {blocked.minutes} {unit}."
+        with use_locale(_language(request, form)):
+            error = _too_many(blocked.minutes)
         response = _form_page(request, who, form, answers, 429, error=error)
         response.headers.update(throttling.retry_after(blocked))
         return response
     try:
-        scored = quick.evaluate(framework_id, answers)
+        # The form's mistakes are named in the page's language.
+        with use_locale(_language(request, form)):
+            scored = quick.evaluate(framework_id, answers)
     except Invalid as exc:
         return _form_page(
             request, who, form, answers, exc.status, error=exc.message, details=exc.details, error_field=exc.field
@@ -133,12 +161,15 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
 
 
 def _result_page(request: Request, who: SignedIn | None, scored: QuickResult, **extra: Any) -> Response:
-    fw = scored.form.framework
-    results = view.build(scored.result, fw, title=f"Quick evaluation: {fw.text(fw.name)}")
+    lang = _language(request, scored.form)
+    fw = scored.form.framework.in_language(lang)
+    with use_locale(lang):
+        results = view.build(scored.result, fw, title=_("Quick evaluation: %(name)s") % {"name": fw.text(fw.name)})
     response = render(
         request,
         "quick_result.html",
         who,
+        lang=lang,
         framework_id=scored.form.source.id,
         framework_name=fw.text(fw.name),
         v=results,
@@ -162,7 +193,7 @@ def _link_extra(found: quick_links.Visit) -> dict[str, Any]:
 
 @router.get("/q/{token}")
 def link_page(request: Request, token: str) -> Response:
-    with throttling.counting_unknown_links(request), unit_of_work(request) as db:
+    with throttling.counting_unknown_links(request), unit_of_work(request) as db, use_locale(page_language(request)):
         who = signed_in(request, db)
         found = quick_links.visit(db, token[: quick_links.MAX_TOKEN + 1])
         extra = _link_extra(found)
@@ -180,18 +211,18 @@ def _link_submit(request: Request, token: str, values: dict[str, str]) -> Respon
     who = _who(request)
     check_csrf(request, who, values.get("csrf_token", ""))
     answers = {k.removeprefix("answer:"): v for k, v in values.items() if k.startswith("answer:")}
-    with throttling.counting_unknown_links(request), unit_of_work(request) as db:
+    with throttling.counting_unknown_links(request), unit_of_work(request) as db, use_locale(page_language(request)):
         found = quick_links.visit(db, token)
         extra = _link_extra(found)
         blocked = throttling.start_quick(request, db)
     if blocked:
-        unit = "minute" if blocked.minutes == 1 else "minutes"
-        error = f"Too many quick evaluations from your network. Try again in {blocked.minutes} {unit}."
+        with use_locale(_language(request, found.form)):
+            error = _too_many(blocked.minutes)
         response = _form_page(request, who, found.form, answers, 429, error=error, **extra)
         response.headers.update(throttling.retry_after(blocked))
         return response
     try:
-        with unit_of_work(request) as db:
+        with unit_of_work(request) as db, use_locale(_language(request, found.form)):
             scored = quick_links.answer(db, token, answers)
     except (Invalid, Conflict) as exc:
         return _form_page(
