@@ -29,7 +29,7 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.progress import series_of
-from cxmaturity.services.results import provenance_of
+from cxmaturity.services.results import load_rows, options_for, provenance_of
 from cxmaturity.services.units import tree_of
 from cxmaturity.storage.database import apart, read_only
 from cxmaturity.storage.tables import (
@@ -43,7 +43,7 @@ from cxmaturity.storage.tables import (
     StoredUnitTallies,
     Unit,
 )
-from cxmaturity.units.rollup import RollUp, UnitTallies, roll_up_tallies
+from cxmaturity.units.rollup import RollUp, UnitIntervals, UnitTallies, intervals, roll_up_tallies
 from cxmaturity.units.tree import Tree
 
 
@@ -428,6 +428,16 @@ def campaign(db: Session, actor: Actor, assessment_id: int, *, preview_hidden: b
     if not units_of(db, assessment.id):
         return None
     return _build(db, actor, assessment, within=None, preview_hidden=preview_hidden)
+
+
+def unit_intervals(db: Session, found: CampaignRollUp) -> dict[int, UnitIntervals]:
+    """Return the intervals of every unit ``found`` shows (``units.rollup.intervals``): the campaign's answers
+    loaded once, each shown unit's subtree scored with the assessment's own scoring options. Withheld units get none."""
+    matrix, _, invitation_ids = load_rows(db, found.assessment, found.framework)
+    rows = db.execute(select(Invitation.id, Invitation.unit_id).where(Invitation.assessment_id == found.assessment.id))
+    unit_of: dict[int, int | None] = dict(rows.all())
+    shown = [u for u, _ in found.tree.walk() if found.rollup.unit(u).withheld is None]
+    return intervals(matrix, [unit_of.get(i) for i in invitation_ids], found.tree, shown, options_for(found.assessment))
 
 
 @dataclass(frozen=True)
