@@ -4,6 +4,8 @@ docs/api.md has examples, docs/sso.md the rules."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,19 +51,8 @@ class SsoSettingsPublic(BaseModel):
 
 
 def _public(view: sso.SettingsView) -> SsoSettingsPublic:
-    return SsoSettingsPublic(
-        configured=view.configured,
-        name=view.name,
-        issuer=view.issuer,
-        client_id=view.client_id,
-        secret_set=view.secret_set,
-        scopes=view.scopes,
-        groups_claim=view.groups_claim,
-        group_roles=sso.parse_group_roles(view.group_roles_text),
-        password_signin=view.password_signin,
-        signin_path=view.signin_path,
-        callback_url=view.callback_url,
-    )
+    shown = {k: v for k, v in asdict(view).items() if k in SsoSettingsPublic.model_fields}
+    return SsoSettingsPublic(**shown, group_roles=sso.parse_group_roles(view.group_roles_text))
 
 
 @router.get("/organizations/{organization_id}/sso", summary="The organization's single sign-on settings (owners)")
