@@ -6,8 +6,11 @@ each of those 200 units (6,000 respondents, every answer written in bulk into a 
 
 Measured, each the median of 5 runs:
 
-- the roll-up every reader calls (``services.campaigns.campaign``): the answers loaded, every unit's subtree scored
-  with the anonymity rule, the response rates against goals and the series; target: under 1 s;
+- the roll-up every reader calls (``services.campaigns.campaign``), as the first reader after a change finds it:
+  the answers counted per unit in SQL (and the counts stored), every unit's subtree scored with the anonymity rule,
+  the response rates against goals and the series; target: under 1 s (each run follows a bump of the answers
+  revision, outside the timing, so that each one counts again);
+- the same roll-up as later readers find it, the counts stored at the current revision (``campaigns.unit_counts``);
 - the baseline, in the same run: the same 6,000 respondents scored as one flat assessment by the scoring engine
   (``services.results.load_responses`` then ``scoring.score`` with the assessment's options, 1,000 posterior draws
   included), which is what the assessment's own results page costs when nothing is stored yet.
@@ -31,7 +34,7 @@ import sqlalchemy as sa
 from bench.row import Row
 from cxmaturity.frameworks import load_builtin
 from cxmaturity.scoring import score
-from cxmaturity.services import accounts, assessments, campaigns, organizations, results, units
+from cxmaturity.services import accounts, assessments, campaigns, organizations, results, revisions, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
 from cxmaturity.storage.tables import Answer, Invitation
@@ -61,10 +64,11 @@ def _scratch_schema() -> Iterator[sa.Engine]:
         admin.dispose()
 
 
-def _median(fn: Callable[[], object]) -> float:
+def _median(fn: Callable[[], object], before: Callable[[], object] = lambda: None) -> float:
     fn()  # warm: imports, the framework snapshot's cache, the server's buffers
     times = []
     for _ in range(REPEAT):
+        before()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -133,6 +137,11 @@ def _load(engine: sa.Engine) -> tuple[int, int]:
         conn.execute(sa.insert(Invitation), invitations)
         for first in range(0, len(answers), 50_000):
             conn.execute(sa.insert(Answer), answers[first : first + 50_000])
+    with engine.begin() as conn:
+        # What autovacuum does within a minute of a bulk write this large: without statistics the planner takes
+        # 222,000 answers for a few hundred and sorts them on disk instead of hashing them.
+        conn.execute(sa.text("ANALYZE answer"))
+        conn.execute(sa.text("ANALYZE invitation"))
     return user_id, assessment_id
 
 
@@ -159,8 +168,13 @@ def run() -> list[Row]:
                 assert found is not None
                 assert found.rollup.unit(found.tree.roots()[0]).respondents == REGIONS * (STORES_PER_REGION + 1) * 30
 
+        def change() -> None:
+            with transaction(sessions) as db:
+                revisions.bump(db, assessment_id)
+
         baseline = _median(flat)
-        rolled = _median(rollup)
+        rolled = _median(rollup, change)
+        stored = _median(rollup)
     units_count = REGIONS * (STORES_PER_REGION + 1)
     size = f"{units_count} units x {RESPONDENTS} respondents"
     return [
@@ -169,7 +183,8 @@ def run() -> list[Row]:
             f"campaign roll-up, {size}",
             rolled,
             rolled / baseline,
-            f"target < {TARGET:.0f} s (PostgreSQL)",
+            f"first read after a change; target < {TARGET:.0f} s (PostgreSQL)",
             rolled < TARGET,
         ),
+        Row("campaign roll-up, counts stored", stored, stored / baseline, "later reads", stored < TARGET),
     ]

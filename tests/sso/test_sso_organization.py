@@ -57,7 +57,7 @@ def company(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Co
         ids = org.id, owner.id
     with start_provider([CALLBACK], accounts=people, log_dir=tmp_path_factory.mktemp("idp")) as provider:
         with transaction(site.sessions) as db:
-            sso.save_settings(db, Actor(ids[1]), ids[0], **SETTINGS, issuer=provider.issuer)
+            sso.save_settings(db, site.settings, Actor(ids[1]), ids[0], **SETTINGS, issuer=provider.issuer)
         yield Company(site, provider, ids[0], ids[1], emails)
 
 
@@ -107,7 +107,12 @@ def test_the_owner_sets_it_up_and_the_secret_is_never_shown_back(company: Compan
     with transaction(company.site.sessions) as db:
         row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == company.organization))
         assert row is not None
-        assert row.client_secret == CLIENT_SECRET
+        # Stored sealed with CXM_SECRET_KEY, never in clear; it opens to the secret the owner entered.
+        assert CLIENT_SECRET not in row.client_secret
+        assert row.client_secret.startswith(sso.SEALED)
+        assert sso.open_secret(company.site.settings, row.client_secret) == CLIENT_SECRET
+        other_key = company.site.settings.model_copy(update={"secret_key": "another-key-" + "x" * 40})
+        assert sso.open_secret(other_key, row.client_secret) is None
         assert row.group_roles == {"cx-team": "viewer", "cx-leads": "owner"}
         logged = db.scalars(select(AuditEvent.detail).where(AuditEvent.action == "sso.settings")).all()
         assert logged
@@ -252,3 +257,30 @@ def test_password_sign_in_can_be_turned_off_and_break_glass_still_works(company:
     assert owner.submit(page, page + "/passwords", {"password_signin": "on"}).status_code == 303
     returned = site.client().submit("/signin", "/signin", {"email": company.emails["pat"], "password": PASSWORD})
     assert returned.status_code == 303
+
+
+def test_a_secret_stored_in_clear_before_sealing_still_signs_in_and_is_sealed_at_the_next_save(
+    company: Company,
+) -> None:
+    with transaction(company.site.sessions) as db:
+        row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == company.organization))
+        assert row is not None
+        row.client_secret = CLIENT_SECRET  # as a release before sealing stored it
+    with transaction(company.site.sessions) as db:
+        provider = sso.organization_provider(db, company.site.settings, company.organization)
+        assert provider is not None
+        assert provider.client.client_secret == CLIENT_SECRET
+    owner = company.site.client(company.owner)
+    assert _setup(company, owner, client_secret="").status_code == 303
+    with transaction(company.site.sessions) as db:
+        row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == company.organization))
+        assert row is not None
+        assert row.client_secret.startswith(sso.SEALED)
+        assert sso.open_secret(company.site.settings, row.client_secret) == CLIENT_SECRET
+
+
+def test_a_secret_longer_than_can_be_sealed_is_refused(company: Company) -> None:
+    owner = company.site.client(company.owner)
+    response = _setup(company, owner, client_secret="s" * (sso.MAX_SECRET + 1))
+    assert response.status_code == 422
+    assert f"longer than {sso.MAX_SECRET} characters" in response.text

@@ -11,7 +11,7 @@ from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import load_builtin
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
 from cxmaturity.scoring.responses import HELD, INDEPENDENT
-from cxmaturity.units.rollup import roll_up
+from cxmaturity.units.rollup import intervals, roll_up
 from cxmaturity.units.suppression import TOO_FEW
 from cxmaturity.units.tree import Tree, UnitNode
 
@@ -72,3 +72,21 @@ def test_respondents_without_usable_answers_count_nowhere() -> None:
     assert rolled.release.counted[2] == 3
     assert rolled.unit(2).respondents == 3
     assert np.isfinite(rolled.unit(2).overall_score or np.nan)
+
+
+def test_each_shown_units_intervals_are_its_subtrees_respondents_scored_alone() -> None:
+    """The report's per-unit intervals: the engine's posterior draws over the unit's subtree, seeded alike, so the
+    same numbers as scoring those respondents as an assessment of their own; none for a unit not asked for."""
+    fw = load_builtin("four-competencies")
+    matrix = demo_responses(fw, seed=5, groups=(("a", 0.3, 5), ("b", -0.3, 4), ("c", 0.0, 6)))
+    units: list[int | None] = [*([11] * 5), *([12] * 4), *([2] * 6)]
+    options = ScoringOptions(bootstrap=200, seed=7)
+    found = intervals(matrix, units, TREE, [1, 12], options)
+    assert set(found) == {1, 12}
+    for unit, rows in ((1, list(range(9))), (12, list(range(5, 9)))):
+        alone = score(_subset(matrix, rows), options)
+        assert alone.overall.interval is not None
+        assert found[unit].overall == pytest.approx(alone.overall.interval)
+        assert [k for k, _ in found[unit].competencies] == [c.key for c in alone.competencies]
+        for (_, mine), theirs in zip(found[unit].competencies, alone.competencies, strict=True):
+            assert mine == pytest.approx(theirs.interval)

@@ -131,3 +131,43 @@ def test_an_assessment_without_units_has_no_units_part(site: Site, cast: Cast) -
     assert deck == ""
     with transaction(site.sessions) as db:
         assert reports.report_as_operator(db, plain_id).units is None
+
+
+def test_the_report_and_slides_give_each_shown_units_interval_and_competency_scores(site: Site, cast: Cast) -> None:
+    """Each shown unit's overall interval and per-competency scores with intervals, as the engine gives its subtree's
+    respondents; a withheld unit has no row in either table."""
+    c, assessment_id = _setup(site, cast)
+    with transaction(site.sessions) as db:
+        model = reports.report(db, Actor(cast.viewer), assessment_id)
+        found = campaigns.campaign(db, Actor(cast.viewer), assessment_id, preview_hidden=True)
+        assert found is not None
+        spread = campaigns.unit_intervals(db, found)
+    assert set(spread) == {c.top, c.north, c.south, c.s1}
+    summary = model.units
+    assert summary is not None
+    assert summary.competencies
+    south = next(r for r in summary.rows if r.name == "South")
+    assert south.interval is not None
+    assert south.interval == spread[c.south].overall
+    assert len(south.competencies) == len(summary.competencies)
+    assert [cell.interval for cell in south.competencies] == [iv for _, iv in spread[c.south].competencies]
+    html, deck = _documents(site, Actor(cast.viewer), assessment_id)
+    section = _units_section(html)
+    lower, upper = south.interval
+    assert f"{lower:.2f}" in section
+    assert f"{upper:.2f}" in section
+    table = re.search(r'<table class="units units-competencies">.*?</table>', section, re.S)
+    assert table is not None
+    for name in summary.competencies:
+        assert f">{name}</th>" in table.group(0)
+    first = south.competencies[0]
+    assert first.interval is not None
+    assert f"({first.interval[0]:.2f}–{first.interval[1]:.2f})" in table.group(0)
+    for withheld in ("Store N1", "Store N2"):
+        assert withheld not in table.group(0)
+    with transaction(site.sessions) as db:
+        slides = pptx_tools.read(reports.render(reports.report(db, Actor(cast.viewer), assessment_id), "pptx").content)
+    by_competency = "\n".join(s.all_text for s in slides if s.title.startswith("Units by competency: "))
+    assert f"({first.interval[0]:.2f}–{first.interval[1]:.2f})" in by_competency
+    assert "Store N1" not in by_competency
+    assert f"{lower:.2f}–{upper:.2f}" in deck

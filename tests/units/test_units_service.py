@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from cxmaturity.demo import demo_responses
-from cxmaturity.services import accounts, assessments, campaigns, organizations, progress, units
+from cxmaturity.services import accounts, assessments, campaigns, organizations, progress, revisions, units
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Forbidden, Invalid, NotFound
 from cxmaturity.services.results import load_rows
-from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Invitation, Membership, Unit, UnitLeader
+from cxmaturity.storage.database import reading, transaction
+from cxmaturity.storage.tables import Invitation, Membership, StoredUnitTallies, Unit, UnitLeader
 from cxmaturity.units.rollup import roll_up
 from cxmaturity.units.suppression import PROTECTS_SIBLING, TOO_FEW
 from tests.support.site import PASSWORD, Cast, Site
@@ -226,3 +226,40 @@ def test_the_tallies_counted_in_sql_roll_up_exactly_like_the_answers_loaded(site
         assert found is not None
         assert found.rollup == expected
         assert found.rollup.unit(c.south).withheld == TOO_FEW  # 2 independent + 4 held
+
+
+def test_the_counts_are_stored_per_answers_revision_and_counted_again_after_a_change(site: Site, cast: Cast) -> None:
+    """A roll-up read stores the campaign's counts; later reads take them as stored (a reading session included)
+    until the answers revision moves, and new answers are then in the roll-up, never hidden behind the stored ones."""
+    actor = Actor(cast.facilitator)
+    org = _org(site, cast)
+    with transaction(site.sessions) as db:
+        c = company(db, actor, org)
+        created = campaign(db, actor, c, {c.n1: (3, 0), c.s1: (3, 0)})
+    with reading(site.sessions) as db:
+        found = campaigns.campaign(db, actor, created.id)
+        assert found is not None
+        assert found.rollup.unit(c.top).respondents == 6
+    with transaction(site.sessions) as db:
+        stored = db.execute(
+            select(StoredUnitTallies.revision, StoredUnitTallies.computed_at).where(
+                StoredUnitTallies.assessment_id == created.id
+            )
+        ).one()
+        assert stored.revision == revisions.current(db, created.id)
+        again = campaigns.campaign(db, actor, created.id)
+        assert again is not None
+        assert again.rollup == found.rollup
+        served = select(StoredUnitTallies.computed_at).where(StoredUnitTallies.assessment_id == created.id)
+        assert db.scalar(served) == stored.computed_at  # served, not counted again
+        assessment = assessments.get(db, actor, created.id)
+        fw = assessments.framework_of(assessment)
+        more = demo_responses(fw, seed=77, groups=(("", 0.0, 2),))
+        assessments.store_responses(db, assessment, more, {}, "link", held=False, unit_id=c.n2)
+    with transaction(site.sessions) as db:
+        after = campaigns.campaign(db, actor, created.id)
+        assert after is not None
+        assert after.rollup.unit(c.top).respondents == 8
+        assert db.scalar(
+            select(StoredUnitTallies.revision).where(StoredUnitTallies.assessment_id == created.id)
+        ) == revisions.current(db, created.id)

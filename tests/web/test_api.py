@@ -673,6 +673,8 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("get", "/units/{unit_id}"),
         ("put", "/assessments/{assessment_id}/units"),
         ("get", "/assessments/{assessment_id}/units"),
+        ("get", "/organizations/{organization_id}/sso"),
+        ("put", "/organizations/{organization_id}/sso"),
         ("post", "/join"),
         ("get", "/join/state"),
         ("post", "/join/actions"),

@@ -120,7 +120,7 @@ def world(site: Site, cast: Cast) -> World:
             assessments.set_status(db, owner, created.id, "open")
             ids.append(created.id)
         plans.make(db, owner, ids[0])
-        invitations = assessments.create_invitations(db, owner, ids[0], None, 200)
+        invitations = assessments.create_invitations(db, owner, ids[0], None, 250)
         quick = assessments.create(db, owner, org.id, "Matrix quick look", "quick:four-competencies")
         db.flush()
         link = quick_links.publish(db, owner, quick.id).link

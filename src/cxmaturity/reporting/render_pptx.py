@@ -108,6 +108,10 @@ def _interval(iv: tuple[float, float] | None) -> str:
     return "–" if iv is None else f"{iv[0]:.2f}–{iv[1]:.2f}"
 
 
+def _with_interval(score: float | None, iv: tuple[float, float] | None) -> str:
+    return "not assessed" if score is None else f"{score_text(score)} ({_interval(iv)})"
+
+
 def _money(x: float | None) -> str:
     return "no limit" if x is None else f"{x:,.0f}"
 
@@ -457,6 +461,35 @@ def _units(b: _Builder) -> None:
         notes = list(u.notes) + (["Unit names are hidden in shared views."] if u.names_hidden else [])
         if notes:
             b.text(slide, " ".join(notes), top=HEIGHT - Inches(1.2), height=Inches(0.6), size=12, color=_MUTED)
+    if not u.competencies or not u.rows:
+        return
+    # One column per competency: each cell the unit's score over its interval, so a reader sees how sure it is.
+    cells: list[tuple[str, ...]] = [
+        (
+            "    " * row.depth + row.name,
+            *(
+                "not assessed" if c.score is None else f"{score_text(c.score)} ({_interval(c.interval)})"
+                for c in row.competencies
+            ),
+        )
+        for row in u.rows
+    ]
+    for m, part in _chunks(cells, TABLE_ROWS):
+        slide = b.slide(f"Units by competency: {u.campaign}" + (" (continued)" if m else ""), surveyed=True)
+        b.table(
+            slide,
+            ("Unit", *u.competencies),
+            part,
+            (3.0, *[9.3 / len(u.competencies)] * len(u.competencies)),
+        )
+        b.text(
+            slide,
+            f"Each cell: the unit's score and its {u.confidence * 100:.0f}% interval.",
+            top=HEIGHT - Inches(1.2),
+            height=Inches(0.6),
+            size=12,
+            color=_MUTED,
+        )
 
 
 def _outcomes(b: _Builder, images: Sequence[DrawnImage]) -> None:

@@ -12,6 +12,16 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class UnitCompetency:
+    """One competency of a shown unit; stage, score and interval are None when it is not assessed there."""
+
+    name: str
+    stage: str | None
+    score: float | None
+    interval: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
 class UnitRow:
     """One unit's roll-up; stage and score are None when it is withheld (too few respondents) or not assessed."""
 
@@ -24,6 +34,8 @@ class UnitRow:
     interval: tuple[float, float] | None = None
     #: Why nothing is shown ("fewer than 5 respondents"); empty when the unit is shown.
     withheld_reason: str = ""
+    #: The unit's competencies in framework order, each with its score and interval.
+    competencies: tuple[UnitCompetency, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,10 @@ class UnitsSummary:
     #: The campaign's name, e.g. "Spring 2027 store survey".
     campaign: str
     rows: tuple[UnitRow, ...]
+    #: The framework's competency names, in order (the columns of the per-competency table).
+    competencies: tuple[str, ...] = ()
+    #: The intervals' confidence (0.9: 90% intervals).
+    confidence: float = 0.9
     #: True when unit names are hidden in shared views: the rows then carry neutral names ("Unit 1").
     names_hidden: bool = False
     #: Sentences on what was withheld and why (the anonymity rules), shown under the table.

@@ -7,14 +7,16 @@ pinned by tests/units/test_units_view.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cxmaturity.reporting.units_summary import UnitCompetency, UnitsSummary
 from cxmaturity.reporting.units_summary import UnitRow as SummaryRow
-from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services.campaigns import CampaignRollUp
 from cxmaturity.services.units import UnitsOverview
+from cxmaturity.units.rollup import UnitIntervals
 from cxmaturity.units.suppression import PROTECTS_SIBLING, TOO_FEW, UNDER_WITHHELD
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -224,14 +226,22 @@ def campaign_view(found: CampaignRollUp) -> CampaignView:
 # A campaign's units in the executive report and slides
 
 
-def units_summary(found: CampaignRollUp, language: str | None = None) -> UnitsSummary:
+def units_summary(
+    found: CampaignRollUp,
+    language: str | None = None,
+    intervals: Mapping[int, UnitIntervals] | None = None,
+    confidence: float = 0.9,
+) -> UnitsSummary:
     """Return the campaign's units as the executive documents show them: the roll-up the campaign page shows, as its
     viewers see it (``found`` is built for a shared view, so names are hidden when the campaign hides them).
 
     A report travels further than the page: a withheld unit gets no row at all (not even its label), and the notes
     say how many were withheld and why. What is withheld is the roll-up's decision (``units.suppression``), never
-    this function's. Stage names are in the report's ``language`` when the framework has it.
+    this function's. Stage names are in the report's ``language`` when the framework has it. ``intervals``
+    (``services.campaigns.unit_intervals``, at ``confidence``) adds each shown unit's overall and per-competency
+    intervals.
     """
+    intervals = intervals or {}
     fw = found.framework.in_language(language)
     stage_names = {s.key: fw.text(s.name) for s in fw.stages}
     min_size = found.rollup.release.min_size
@@ -243,6 +253,8 @@ def units_summary(found: CampaignRollUp, language: str | None = None) -> UnitsSu
             reason = rolled.withheld or ""
             withheld[reason] = withheld.get(reason, 0) + 1
             continue
+        spread = intervals.get(unit)
+        by_key = dict(spread.competencies) if spread is not None else {}
         rows.append(
             SummaryRow(
                 name=found.labels[unit],
@@ -250,6 +262,16 @@ def units_summary(found: CampaignRollUp, language: str | None = None) -> UnitsSu
                 respondents=rolled.respondents,
                 stage=stage_names.get(rolled.overall_stage or "") or None,
                 score=rolled.overall_score,
+                interval=spread.overall if spread is not None else None,
+                competencies=tuple(
+                    UnitCompetency(
+                        name=fw.text(comp.name),
+                        stage=stage_names.get(c.stage or "") or None,
+                        score=c.score,
+                        interval=by_key.get(c.key),
+                    )
+                    for comp, c in zip(fw.competencies, rolled.competencies, strict=True)
+                ),
             )
         )
     notes = [
@@ -258,4 +280,11 @@ def units_summary(found: CampaignRollUp, language: str | None = None) -> UnitsSu
     ]
     if withheld:
         notes.append(f"The minimum group size is {min_size} respondents.")
-    return UnitsSummary(found.assessment.title, tuple(rows), names_hidden=found.names_hidden, notes=tuple(notes))
+    return UnitsSummary(
+        found.assessment.title,
+        tuple(rows),
+        competencies=tuple(fw.text(c.name) for c in fw.competencies),
+        confidence=confidence,
+        names_hidden=found.names_hidden,
+        notes=tuple(notes),
+    )

@@ -9,12 +9,17 @@ the campaign page and its JSON (viewers and up: every unit) and a unit's page (i
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import func, select
+import numpy.typing as npt
+from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from cxmaturity.frameworks import Framework
 from cxmaturity.scoring.layout import layout_for
@@ -24,8 +29,9 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.progress import series_of
-from cxmaturity.services.results import provenance_of
+from cxmaturity.services.results import load_rows, options_for, provenance_of
 from cxmaturity.services.units import tree_of
+from cxmaturity.storage.database import apart, read_only
 from cxmaturity.storage.tables import (
     PENDING_IMPORT,
     ROLES,
@@ -34,9 +40,10 @@ from cxmaturity.storage.tables import (
     CampaignUnit,
     Invitation,
     RespondentGroup,
+    StoredUnitTallies,
     Unit,
 )
-from cxmaturity.units.rollup import RollUp, UnitTallies, roll_up_tallies
+from cxmaturity.units.rollup import RollUp, UnitIntervals, UnitTallies, intervals, roll_up_tallies
 from cxmaturity.units.tree import Tree
 
 
@@ -157,27 +164,75 @@ class CampaignRollUp:
 
 
 def _rolled(db: Session, assessment: Assessment, fw: Framework, tree: Tree) -> RollUp:
-    """Roll the campaign's stored answers up the tree, tallied in SQL (``units.rollup.tallies`` defines the counts):
-    the database groups some 200,000 answers into a few thousand counts, so no answer row reaches Python."""
+    """Roll the campaign's stored answers up the tree, tallied in SQL (``units.rollup.tallies`` defines the counts)
+    once per answers revision: the database groups some 200,000 answers into a few thousand counts, so no answer row
+    reaches Python, and later readers take those counts as stored."""
     return roll_up_tallies(fw, stored_tallies(db, assessment, fw, tree), tree, assessment.min_group_size)
 
 
 #: Answers that say nothing about a stage: a respondent with only these has no usable answer.
 NO_EVIDENCE = ("dk", "na", "")
+#: The tallies' version: raise it with any change to what ``_count`` counts, so stored tallies are counted again.
+TALLIES_METHOD = "unit-tallies-1"
+#: The slot of respondents whose invitation has no unit (a unit id never is negative).
+_NO_UNIT = -1
 
 
-def stored_tallies(db: Session, assessment: Assessment, fw: Framework, tree: Tree) -> UnitTallies:
+@dataclass(frozen=True)
+class UnitCounts:
+    """A campaign's answers counted by unit id (``_NO_UNIT``: none), independent of the unit tree's shape."""
+
+    units: npt.NDArray[np.int64]
+    #: (units, indicators, options): respondents who chose each option.
+    options: npt.NDArray[np.float64]
+    #: Respondents with a usable answer, and those of them who answered independently (``INDEPENDENT``).
+    respondents: npt.NDArray[np.int64]
+    independent: npt.NDArray[np.int64]
+    #: Respondents with a usable answer who were imported (all units together).
+    imported: int
+
+    def to_bytes(self) -> bytes:
+        out = io.BytesIO()
+        np.savez(
+            out,
+            units=self.units,
+            options=self.options,
+            respondents=self.respondents,
+            independent=self.independent,
+            imported=np.array([self.imported]),
+        )
+        return out.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> UnitCounts:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return cls(
+                arrays["units"],
+                arrays["options"],
+                arrays["respondents"],
+                arrays["independent"],
+                int(arrays["imported"][0]),
+            )
+
+
+def _count(db: Session, assessment: Assessment, fw: Framework) -> UnitCounts:
     """Count the campaign's answers per unit, indicator and option, and its respondents per unit, in SQL.
 
-    Respondents of an import still being written are left out (``services.results``). Only independent respondents
-    count towards a size, unless every respondent was imported (``ResponseMatrix.counts_for_groups``).
+    Respondents of an import still being written are left out (``services.results``).
     """
-    order = tuple(u for u, _ in tree.walk())
-    index: dict[int | None, int] = {u: n for n, u in enumerate(order)}
     layout = layout_for(fw)
     columns = {ind.key: column for column, (_, ind) in enumerate(fw.indicators)}
     codes = {ind.key: {key: code for code, key in enumerate(fw.answer_keys(ind))} for _, ind in fw.indicators}
-    options = np.zeros((len(order) + 1, layout.n_indicators, layout.max_options), dtype=np.float64)
+    by_unit: dict[int, npt.NDArray[np.float64]] = {}
+    people: dict[int, list[int]] = {}
+
+    def slot(unit: int | None) -> npt.NDArray[np.float64]:
+        key = _NO_UNIT if unit is None else unit
+        if key not in by_unit:
+            by_unit[key] = np.zeros((layout.n_indicators, layout.max_options), dtype=np.float64)
+            people[key] = [0, 0]
+        return by_unit[key]
+
     joined = (Answer.assessment_id == assessment.id, Invitation.source != PENDING_IMPORT)
     for unit, indicator, option, n in db.execute(
         select(Invitation.unit_id, Answer.indicator_key, Answer.option_key, func.count())
@@ -187,9 +242,7 @@ def stored_tallies(db: Session, assessment: Assessment, fw: Framework, tree: Tre
     ):
         code = codes.get(indicator, {}).get(option)
         if code is not None:
-            options[index.get(unit, len(order)), columns[indicator], code] += n
-    respondents = np.zeros(len(order) + 1, dtype=np.int_)
-    independent = np.zeros(len(order) + 1, dtype=np.int_)
+            slot(unit)[columns[indicator], code] += n
     imported = 0
     # Respondents by their invitations, each counted once with no DISTINCT over the answers (an index probe each).
     evidence = (
@@ -200,13 +253,89 @@ def stored_tallies(db: Session, assessment: Assessment, fw: Framework, tree: Tre
         .where(Invitation.assessment_id == assessment.id, Invitation.source != PENDING_IMPORT, evidence)
         .group_by(Invitation.unit_id, Invitation.source, Invitation.held)
     ):
-        slot = index.get(unit, len(order))
-        respondents[slot] += n
+        slot(unit)
+        counts = people[_NO_UNIT if unit is None else unit]
+        counts[0] += n
         if provenance_of(source, held) == INDEPENDENT:
-            independent[slot] += n
+            counts[1] += n
         elif provenance_of(source, held) == IMPORTED:
             imported += n
-    every_one_imported = imported > 0 and imported == int(respondents.sum())
+    ids = sorted(by_unit)
+    shape = (0, layout.n_indicators, layout.max_options)
+    return UnitCounts(
+        units=np.array(ids, dtype=np.int64),
+        options=np.stack([by_unit[u] for u in ids]) if ids else np.zeros(shape, dtype=np.float64),
+        respondents=np.array([people[u][0] for u in ids], dtype=np.int64),
+        independent=np.array([people[u][1] for u in ids], dtype=np.int64),
+        imported=imported,
+    )
+
+
+_TALLIES: Table = StoredUnitTallies.__table__  # type: ignore[assignment]  # declarative models carry their Table
+_STORED_TALLIES = select(_TALLIES.c.revision, _TALLIES.c.method, _TALLIES.c.data).where(
+    _TALLIES.c.assessment_id == bindparam("assessment_id")
+)
+
+
+def _tallies_upsert(statement: postgresql.Insert | sqlite.Insert) -> Insert:
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_TALLIES.c.assessment_id],
+        set_={"revision": new.revision, "method": new.method, "data": new.data, "computed_at": new.computed_at},
+        where=or_(_TALLIES.c.revision <= new.revision, _TALLIES.c.method != new.method),
+    )
+
+
+_UPSERT_TALLIES = {
+    "postgresql": _tallies_upsert(postgresql.insert(_TALLIES)),
+    "sqlite": _tallies_upsert(sqlite.insert(_TALLIES)),
+}
+
+
+def unit_counts(db: Session, assessment: Assessment, fw: Framework) -> UnitCounts:
+    """Return the campaign's counts: stored when counted at the current answers revision, else counted now and
+    stored for the next reader (as ``services.results.results_of`` does with results, and for the same reasons)."""
+    db.flush()
+    revision = revisions.current(db, assessment.id)
+    row = db.connection().execute(_STORED_TALLIES, {"assessment_id": assessment.id}).one_or_none()
+    layout = layout_for(fw)
+    if row is not None and row.revision == revision and row.method == TALLIES_METHOD:
+        try:
+            found = UnitCounts.from_bytes(row.data)
+        except (KeyError, ValueError, OSError):
+            found = None  # unreadable: counted again below
+        if found is not None and found.options.shape[1:] == (layout.n_indicators, layout.max_options):
+            return found
+    fresh = _count(db, assessment, fw)
+    values = {
+        "assessment_id": assessment.id,
+        "revision": revision,
+        "method": TALLIES_METHOD,
+        "data": fresh.to_bytes(),
+        "computed_at": datetime.now(UTC),
+    }
+    if read_only(db):
+        with apart(db) as connection:
+            connection.execute(_UPSERT_TALLIES[connection.dialect.name], values)
+    else:
+        connection = db.connection()
+        connection.execute(_UPSERT_TALLIES[connection.dialect.name], values)
+    return fresh
+
+
+def stored_tallies(db: Session, assessment: Assessment, fw: Framework, tree: Tree) -> UnitTallies:
+    """Return the campaign's counts (``unit_counts``) in the order of ``tree``, with a last slot for respondents
+    whose unit is not in it. Only independent respondents count towards a size, unless every respondent was
+    imported (``ResponseMatrix.counts_for_groups``)."""
+    counts = unit_counts(db, assessment, fw)
+    order = tuple(u for u, _ in tree.walk())
+    index = {u: n for n, u in enumerate(order)}
+    slots = np.fromiter((index.get(int(u), len(order)) for u in counts.units), dtype=np.intp, count=len(counts.units))
+    options = np.zeros((len(order) + 1, *counts.options.shape[1:]), dtype=np.float64)
+    np.add.at(options, slots, counts.options)
+    respondents = np.bincount(slots, weights=counts.respondents, minlength=len(order) + 1).astype(np.int_)
+    independent = np.bincount(slots, weights=counts.independent, minlength=len(order) + 1).astype(np.int_)
+    every_one_imported = counts.imported > 0 and counts.imported == int(counts.respondents.sum())
     return UnitTallies(order, options, respondents, respondents.copy() if every_one_imported else independent)
 
 
@@ -299,6 +428,16 @@ def campaign(db: Session, actor: Actor, assessment_id: int, *, preview_hidden: b
     if not units_of(db, assessment.id):
         return None
     return _build(db, actor, assessment, within=None, preview_hidden=preview_hidden)
+
+
+def unit_intervals(db: Session, found: CampaignRollUp) -> dict[int, UnitIntervals]:
+    """Return the intervals of every unit ``found`` shows (``units.rollup.intervals``): the campaign's answers
+    loaded once, each shown unit's subtree scored with the assessment's own scoring options. Withheld units get none."""
+    matrix, _, invitation_ids = load_rows(db, found.assessment, found.framework)
+    rows = db.execute(select(Invitation.id, Invitation.unit_id).where(Invitation.assessment_id == found.assessment.id))
+    unit_of: dict[int, int | None] = dict(rows.all())
+    shown = [u for u, _ in found.tree.walk() if found.rollup.unit(u).withheld is None]
+    return intervals(matrix, [unit_of.get(i) for i in invitation_ids], found.tree, shown, options_for(found.assessment))
 
 
 @dataclass(frozen=True)

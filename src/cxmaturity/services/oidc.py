@@ -8,8 +8,11 @@ person never sees a stack trace, the administrator reading the log sees what to 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import requests
@@ -87,8 +90,8 @@ def _unreachable(client: Client, what: str, exc: Exception) -> SignInRefused:
     )
 
 
-def discover(client: Client) -> dict[str, Any]:
-    """Return the provider's discovery document, refused when it names another issuer than the one configured."""
+def fetch_discovery(client: Client) -> dict[str, Any]:
+    """Fetch the provider's discovery document, refused when it names another issuer than the one configured."""
     url = client.issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
         response = httpx.get(url, timeout=client.timeout)
@@ -109,6 +112,49 @@ def discover(client: Client) -> dict[str, Any]:
     return document
 
 
+#: Seconds a provider's discovery document is used before it is fetched again. Providers change their endpoints
+#: rarely and announce it; a sign-in that fails to reach an endpoint fetches the document again at once anyway.
+DISCOVERY_TTL = 3600.0
+_discovered: dict[str, tuple[float, dict[str, Any]]] = {}
+_discovered_lock = threading.Lock()
+T = TypeVar("T")
+
+
+def discover(client: Client) -> tuple[dict[str, Any], bool]:
+    """Return the provider's discovery document and whether it came from this process's cache (``DISCOVERY_TTL``).
+
+    A cache, not state: any worker fetches the same public document, so several workers each keep their own copy.
+    """
+    now = time.monotonic()
+    with _discovered_lock:
+        found = _discovered.get(client.issuer)
+    if found is not None and now - found[0] < DISCOVERY_TTL:
+        return found[1], True
+    document = fetch_discovery(client)
+    with _discovered_lock:
+        _discovered[client.issuer] = (now, document)
+    return document, False
+
+
+def forget_discovery(issuer: str) -> None:
+    with _discovered_lock:
+        _discovered.pop(issuer, None)
+
+
+def with_discovery(client: Client, step: Callable[[dict[str, Any]], T]) -> T:
+    """Run ``step`` with the provider's discovery document; when a cached document's endpoint cannot be reached,
+    fetch the document again and run ``step`` once more (the provider may have moved the endpoint)."""
+    document, cached = discover(client)
+    try:
+        return step(document)
+    except SignInRefused as exc:
+        if not cached or exc.code != "provider_unreachable":
+            raise
+        log.info("single sign-on: %s; fetching the discovery document of %s again", exc.reason, client.issuer)
+    forget_discovery(client.issuer)
+    return step(discover(client)[0])
+
+
 def _oauth(client: Client) -> OAuth2Session:
     # Authlib's requests client: its httpx one warns that it is deprecated in favour of an httpx2 not in the lock.
     return OAuth2Session(
@@ -123,7 +169,7 @@ def _oauth(client: Client) -> OAuth2Session:
 
 def authorization_url(client: Client, login_hint: str = "") -> tuple[str, Pending]:
     """Return where to send the browser to sign in, and the state, nonce and PKCE verifier it must come back with."""
-    document = discover(client)
+    document, _ = discover(client)
     pending = Pending(state=generate_token(32), nonce=generate_token(32), verifier=generate_token(64))
     extra = {"login_hint": login_hint} if login_hint else {}
     with _oauth(client) as oauth:
@@ -158,10 +204,37 @@ def complete(client: Client, pending: Pending, params: dict[str, str]) -> Identi
         raise SignInRefused(
             "no_code", f"{client.name} sent no answer to sign you in with. Start again.", "no code in the callback"
         )
-    document = discover(client)
+    # The code is only spent once the token endpoint answers, so an exchange that could not reach it is tried again.
+    token = with_discovery(client, lambda document: _exchange(client, pending, code, document))
+    if "id_token" not in token:
+        raise SignInRefused(
+            "no_id_token",
+            f"{client.name} answered without an ID token. Tell your administrator.",
+            "the token response has no id_token (is the 'openid' scope configured?)",
+        )
+
+    def checked(document: dict[str, Any]) -> dict[str, Any]:
+        claims = _checked_claims(client, document, pending, token)
+        claims.update(_userinfo(client, document, token, claims))
+        return claims
+
+    claims = with_discovery(client, checked)
+    email = claims.get("email")
+    verified = claims.get("email_verified")
+    return Identity(
+        issuer=client.issuer,
+        subject=str(claims["sub"]),
+        email=email.strip().lower() if isinstance(email, str) else "",
+        email_verified=verified if isinstance(verified, bool) else None,
+        name=str(claims.get("name") or "")[:200],
+        claims=claims,
+    )
+
+
+def _exchange(client: Client, pending: Pending, code: str, document: dict[str, Any]) -> dict[str, Any]:
     with _oauth(client) as oauth:
         try:
-            token = oauth.fetch_token(
+            token: dict[str, Any] = oauth.fetch_token(
                 document["token_endpoint"],
                 grant_type="authorization_code",
                 code=code,
@@ -177,24 +250,7 @@ def complete(client: Client, pending: Pending, params: dict[str, str]) -> Identi
             ) from None
         except requests.RequestException as exc:
             raise _unreachable(client, "the token exchange", exc) from None
-    if "id_token" not in token:
-        raise SignInRefused(
-            "no_id_token",
-            f"{client.name} answered without an ID token. Tell your administrator.",
-            "the token response has no id_token (is the 'openid' scope configured?)",
-        )
-    claims = _checked_claims(client, document, pending, token)
-    claims.update(_userinfo(client, document, token, claims))
-    email = claims.get("email")
-    verified = claims.get("email_verified")
-    return Identity(
-        issuer=client.issuer,
-        subject=str(claims["sub"]),
-        email=email.strip().lower() if isinstance(email, str) else "",
-        email_verified=verified if isinstance(verified, bool) else None,
-        name=str(claims.get("name") or "")[:200],
-        claims=claims,
-    )
+    return token
 
 
 def _keys(client: Client, document: dict[str, Any]) -> KeySet:

@@ -124,7 +124,10 @@ def _units(db: Session, actor: Actor, assessment: Assessment, language: str | No
     from cxmaturity.services import campaigns  # imported here: it builds on the results service, as this does
 
     found = campaigns.campaign(db, actor, assessment.id, preview_hidden=True)
-    return units_summary(found, language) if found is not None else None
+    if found is None:
+        return None
+    confidence = results.options_for(assessment).confidence
+    return units_summary(found, language, campaigns.unit_intervals(db, found), confidence)
 
 
 def _build(

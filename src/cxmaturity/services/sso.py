@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cxmaturity.services import audit
+from cxmaturity.services import audit, sealing
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.oidc import Client, Identity, SignInRefused
@@ -40,6 +40,27 @@ from cxmaturity.storage.tables import (
 log = logging.getLogger("cxmaturity.sso")
 
 INSTALLATION = "installation"
+#: Marks a client secret sealed with CXM_SECRET_KEY (``services.sealing``); a stored value without it was saved
+#: before secrets were sealed and is used as it is until the settings are saved again.
+SEALED = "sealed:"
+#: The longest client secret taken: sealed, it must fit the 500 characters stored.
+MAX_SECRET = 300
+
+
+def seal_secret(settings: Settings, secret: str) -> str:
+    """Return the client secret as stored: sealed, so that a copy of the database alone does not give it away."""
+    return SEALED + sealing.seal(settings.secret_key, secret) if secret else ""
+
+
+def open_secret(settings: Settings, stored: str | None) -> str | None:
+    """Return the stored client secret in clear; None when it cannot be opened (CXM_SECRET_KEY changed)."""
+    if not stored:
+        return ""
+    if not stored.startswith(SEALED):
+        return stored
+    return sealing.unseal(settings.secret_key, stored.removeprefix(SEALED))
+
+
 #: Where every provider sends the browser back; register ``CXM_BASE_URL`` + this at the provider.
 CALLBACK_PATH = "/sso/callback"
 
@@ -102,6 +123,19 @@ def has_own_provider(db: Session, organization_id: int) -> bool:
     return db.scalar(select(SsoProvider.id).where(SsoProvider.organization_id == organization_id)) is not None
 
 
+def _readable_secret(settings: Settings, row: SsoProvider) -> str:
+    secret = open_secret(settings, row.client_secret)
+    if secret is None:
+        # The provider then refuses the code (token_refused); the log says why, the settings page asks for the secret.
+        log.error(
+            "sso: the client secret of organization %s cannot be opened: CXM_SECRET_KEY changed since it was saved; "
+            "enter the secret again in the organization's single sign-on settings",
+            row.organization_id,
+        )
+        return ""
+    return secret
+
+
 def organization_provider(db: Session, settings: Settings, organization_id: int) -> Provider | None:
     """Return the organization's own provider, or None."""
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
@@ -113,7 +147,7 @@ def organization_provider(db: Session, settings: Settings, organization_id: int)
         row.name,
         row.issuer,
         row.client_id,
-        row.client_secret,
+        _readable_secret(settings, row),
         row.scopes,
     )
     roles = {group: {organization_id: role} for group, role in row.group_roles.items()}
@@ -340,7 +374,7 @@ def settings_view(db: Session, settings: Settings, actor: Actor, organization_id
         name=row.name if row else "",
         issuer=row.issuer if row else "",
         client_id=row.client_id if row else "",
-        secret_set=bool(row and row.client_secret),
+        secret_set=bool(row and open_secret(settings, row.client_secret)),
         scopes=row.scopes if row else "openid email profile",
         groups_claim=row.groups_claim if row else "groups",
         group_roles_text="\n".join(f"{group} = {role}" for group, role in (row.group_roles if row else {}).items()),
@@ -376,6 +410,7 @@ def parse_group_roles(text: str) -> dict[str, str]:
 
 def save_settings(
     db: Session,
+    settings: Settings,
     actor: Actor,
     organization_id: int,
     *,
@@ -397,6 +432,8 @@ def save_settings(
     scope_list = scopes.split()
     if "openid" not in scope_list:
         raise Invalid("the scopes must include 'openid' (it is what makes the sign-in OpenID Connect)", field="scopes")
+    if len(client_secret.strip()) > MAX_SECRET:
+        raise Invalid(f"the client secret is longer than {MAX_SECRET} characters", field="client_secret")
     mapping = parse_group_roles(group_roles)
     if not mapping:
         raise Invalid("map at least one group to a role: without one, no one could sign in", field="group_roles")
@@ -408,9 +445,11 @@ def save_settings(
     row.issuer = issuer[:500]
     row.client_id = client_id[:200]
     if client_secret.strip():
-        row.client_secret = client_secret.strip()[:500]
+        row.client_secret = seal_secret(settings, client_secret.strip())
     elif row.client_secret is None:
         row.client_secret = ""
+    elif not row.client_secret.startswith(SEALED):
+        row.client_secret = seal_secret(settings, row.client_secret)  # saved before secrets were sealed
     row.scopes = " ".join(scope_list)[:300]
     row.groups_claim = groups_claim.strip()[:100] or "groups"
     row.group_roles = mapping

@@ -690,6 +690,24 @@ class StoredResult(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class StoredUnitTallies(Base):
+    """A campaign's answers counted per unit, indicator and option as they were at one answers revision
+    (``services.campaigns``), so that a roll-up read does not count some 200,000 answers again.
+
+    Served only while ``revision`` is the assessment's current one and ``method`` the code's
+    (``services.campaigns.TALLIES_METHOD``). Counts by unit id, not by tree position: moving or renaming units does
+    not change them, and every write that changes an invitation's unit, source or answers bumps the revision.
+    """
+
+    __tablename__ = "stored_unit_tallies"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(40))
+    #: numpy arrays (``numpy.savez``, read back without pickle): unit ids, option counts, respondents per provenance.
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # --- customer outcomes (services/outcomes*.py, docs/outcomes.md) -----------------------------------------------------
 
 

@@ -9,13 +9,14 @@ scoring each unit's respondents again (200 units x 30 respondents roll up in mil
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.scoring import ScoringOptions, score
 from cxmaturity.scoring.layout import layout_for
 from cxmaturity.scoring.responses import ResponseMatrix
 from cxmaturity.scoring.rules import SPECIAL_BINS, overall_score, scores_from_counts, tally
@@ -147,3 +148,45 @@ def roll_up_tallies(fw: Framework, counted: UnitTallies, tree: Tree, min_size: i
             )
         )
     return RollUp(decided, tuple(rolled))
+
+
+@dataclass(frozen=True)
+class UnitIntervals:
+    """A shown unit's intervals at the scoring options' confidence: overall, and per competency key (None: not
+    assessed)."""
+
+    overall: tuple[float, float] | None
+    competencies: tuple[tuple[str, tuple[float, float] | None], ...]
+
+
+def intervals(
+    responses: ResponseMatrix,
+    units: Sequence[int | None],
+    tree: Tree,
+    shown: Iterable[int],
+    options: ScoringOptions,
+) -> dict[int, UnitIntervals]:
+    """Return the intervals of each of the ``shown`` units: its subtree's respondents scored by the scoring engine,
+    posterior draws and all, as an assessment of their own would be (``units[r]`` as in ``tallies``).
+
+    Only for units the roll-up shows: a withheld unit's interval would tell as much as its score. The engine's draws
+    need each respondent's answers, which the tallies do not keep, so this costs one scoring per unit: the executive
+    documents ask for it, the roll-up pages do not.
+    """
+    if len(units) != responses.size:
+        raise ValueError(f"units must name {responses.size} respondents, got {len(units)}")
+    member = np.array([-1 if u is None else u for u in units], dtype=np.int64)
+    found = {}
+    for unit in shown:
+        rows = np.flatnonzero(np.isin(member, tree.subtree(unit)))
+        part = ResponseMatrix(
+            framework=responses.framework,
+            respondents=tuple(responses.respondents[r] for r in rows),
+            groups=tuple("" for _ in rows),
+            answers=responses.answers[rows],
+            importance=responses.importance[rows],
+            provenance=tuple(responses.provenance[r] for r in rows) if responses.provenance else (),
+        )
+        result = score(part, options)
+        found[unit] = UnitIntervals(result.overall.interval, tuple((c.key, c.interval) for c in result.competencies))
+    return found

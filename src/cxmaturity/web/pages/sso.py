@@ -206,6 +206,7 @@ def save_settings(
             else:
                 sso.save_settings(
                     db,
+                    settings_of(request),
                     who.actor,
                     organization_id,
                     name=name,
