@@ -43,7 +43,7 @@ from cxmaturity.services.benchmarks import (
 )
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
-from cxmaturity.web import joining
+from cxmaturity.web import heavy, joining
 from cxmaturity.web.api import deps, schemas
 from cxmaturity.web.api.benchmark_schemas import BenchmarkPublic, BenchmarkSettingsPublic, ContributionUpdate
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
@@ -261,15 +261,14 @@ def upload_framework(
     request: Request, token: Token, organization_id: OrgId, body: schemas.FrameworkUpload
 ) -> schemas.FrameworkChoicePublic:
     check_text_size(settings_of(request), body.text)
+    with acting(request, token, write=False) as (db, actor):
+        access.require_role(db, actor, organization_id, "facilitator")
+    # Parsed in a child process, holding no transaction: a large file is seconds of an interpreter.
+    fw = heavy.in_child(
+        request, assessments.check_framework, body.filename, body.text, settings_of(request).max_framework_indicators
+    )
     with acting(request, token) as (db, actor):
-        row = assessments.upload_framework(
-            db,
-            actor,
-            organization_id,
-            body.filename,
-            body.text,
-            max_indicators=settings_of(request).max_framework_indicators,
-        )
+        row = assessments.upload_framework(db, actor, organization_id, body.filename, body.text, checked=fw)
         return schemas.FrameworkChoicePublic(
             ref=f"uploaded:{row.id}", id=row.framework_id, name=row.name, version=row.version, uploaded=True
         )
@@ -743,7 +742,8 @@ def get_report(
 ) -> Response:
     with acting(request, token) as (db, actor):
         model = reports.report(db, actor, assessment_id, settings_of(request).benchmark_min_cohort)
-    return report_download(reports.render(model, fmt, paper))  # drawn after the transaction: no database needed
+    # Drawn after the transaction (no database needed), in a child process: seconds of an interpreter.
+    return report_download(reports.render_in(request.app.state.cpu, model, fmt, paper))
 
 
 # --- peer benchmarks (docs/benchmarks.md) -----------------------------------------------------------------------

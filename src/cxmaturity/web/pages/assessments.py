@@ -23,6 +23,7 @@ from cxmaturity.services import access, assessments, imports, mail, outbox, quic
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.storage.tables import Assessment
+from cxmaturity.web import heavy
 from cxmaturity.web.context import (
     SignedIn,
     check_csrf,
@@ -237,14 +238,17 @@ def upload_framework(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        with unit_of_work(request) as db:
+        with unit_of_work(request, write=False) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
-            name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
-            row = assessments.upload_framework(
-                db, who.actor, organization_id, name, text, max_indicators=settings_of(request).max_framework_indicators
-            )
+        name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
+        # Parsed in a child process, holding no transaction: a large file is seconds of an interpreter.
+        fw = heavy.in_child(
+            request, assessments.check_framework, name, text, settings_of(request).max_framework_indicators
+        )
+        with unit_of_work(request) as db:
+            row = assessments.upload_framework(db, who.actor, organization_id, name, text, checked=fw)
     except ServiceError as exc:
         if is_access_error(exc):
             raise
