@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = make_sessionmaker(engine)
     # Reports are drawn and frameworks parsed in child processes, as many at once as heavy requests run.
     app.state.cpu = CpuPool(settings.heavy_threads)
-    app.state.jobs = jobs.for_app(settings, engine, app.state.sessions)
+    app.state.jobs = jobs.for_app(settings, engine, app.state.sessions, app.state.cpu)
     # Inside the body limit: a request refused as too large never waits for a turn.
     app.add_middleware(heavy.HeavyRequests, slots=settings.heavy_threads, queue=settings.heavy_queue)
     security.install(app, settings)

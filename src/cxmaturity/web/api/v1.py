@@ -25,6 +25,7 @@ from cxmaturity.services import (
     audit,
     exports,
     imports,
+    long_jobs,
     member_invitations,
     organizations,
     plans,
@@ -367,13 +368,23 @@ def response_rates(request: Request, token: Token, assessment_id: AssessmentId) 
     "/assessments/{assessment_id}/answers/import",
     tags=["answers"],
     status_code=201,
-    summary="Import answers from CSV (all or nothing)",
-    responses=CONFLICT,
+    summary="Import answers from CSV (all or nothing); a large file by the job queue (202 and the job)",
+    response_model=schemas.ImportPublic,
+    responses={
+        **CONFLICT,
+        202: {"model": schemas.JobPublic, "description": "Larger than CXM_IMPORT_JOB_BYTES: queued; follow the job."},
+    },
 )
 def import_answers(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AnswersImport
-) -> schemas.ImportPublic:
+) -> schemas.ImportPublic | Response:
     check_text_size(settings_of(request), body.text)
+    if len(body.text.encode()) > settings_of(request).import_job_bytes:
+        from cxmaturity.web.api.long_jobs import accepted  # that module builds on this one's errors
+
+        with acting(request, token) as (db, actor):
+            job_id = long_jobs.start_import(db, actor, assessment_id, body.filename, body.text)
+        return accepted(request, token, job_id)
     with acting(request, token, write=False) as (_db, actor):
         pass
     # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
 from cxmaturity.i18n.names import language_choices
-from cxmaturity.services import access, assessments, imports, mail, outbox, quick_links, results, units
+from cxmaturity.services import access, assessments, imports, long_jobs, mail, outbox, quick_links, results, units
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.storage.tables import Assessment
@@ -432,6 +432,12 @@ def import_answers(
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
         name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
+        if len(text.encode()) > settings_of(request).import_job_bytes:
+            # A large file: the job queue imports it, the page shows its progress (services/long_jobs.py).
+            with unit_of_work(request) as db:
+                job_id = long_jobs.start_import(db, who.actor, assessment_id, name, text)
+            jobs_of(request).run_long(job_id)
+            return redirect(f"/jobs/{job_id}")
         # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
         count = imports.import_answers(
             request.app.state.sessions,
