@@ -262,12 +262,8 @@ def worker_app(settings: Settings, engine: Engine, sessions: sessionmaker[Sessio
         missing = [i for i in due if i not in waiting]
         if missing:
             app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in missing))
-        lease = timedelta(seconds=settings.queue_lease_seconds)
-        queued = long_jobs.recover(sessions, datetime.now(UTC), lease)
-        waiting_long = _waiting_jobs(sessions, LONG_JOB, "job_id")
-        for job_id in queued:
-            if job_id not in waiting_long:
-                app.configure_task(name=LONG_JOB, queue=LONG_QUEUE).defer(job_id=job_id)
+        for job_id in _long_jobs_without_a_job(sessions, settings):
+            app.configure_task(name=LONG_JOB, queue=LONG_QUEUE).defer(job_id=job_id)
 
     def close() -> None:
         deliverer.close()
@@ -294,6 +290,13 @@ def _waiting_jobs(sessions: sessionmaker[Session], task: str = DELIVER, key: str
             {"task": task, "key": key},
         ).scalars()
         return set(rows)
+
+
+def _long_jobs_without_a_job(sessions: sessionmaker[Session], settings: Settings) -> list[int]:
+    """Fail long jobs whose worker stopped; return the queued ones that have no procrastinate job waiting."""
+    lease = timedelta(seconds=settings.queue_lease_seconds)
+    waiting = _waiting_jobs(sessions, LONG_JOB, "job_id")
+    return [i for i in long_jobs.recover(sessions, datetime.now(UTC), lease) if i not in waiting]
 
 
 def run_worker(
@@ -328,9 +331,7 @@ def run_worker(
             _queued, due = sweep(sessions, settings)
             waiting = _waiting_jobs(sessions)
             missing = [i for i in due if i not in waiting]
-            lease = timedelta(seconds=settings.queue_lease_seconds)
-            waiting_long = _waiting_jobs(sessions, LONG_JOB, "job_id")
-            long_missing = [i for i in long_jobs.recover(sessions, datetime.now(UTC), lease) if i not in waiting_long]
+            long_missing = _long_jobs_without_a_job(sessions, settings)
         except Exception:
             log.exception("the first sweep failed; the periodic sweep will try again")
             missing, long_missing = [], []

@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from cxmaturity.services import long_jobs, reports
+from cxmaturity.services import long_jobs
 from cxmaturity.services.long_jobs import JobView
 from cxmaturity.web.api import schemas
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
-from cxmaturity.web.api.v1 import ERRORS
+from cxmaturity.web.api.v1 import ERRORS, REPORT_CONTENT
 from cxmaturity.web.context import jobs_of
 from cxmaturity.web.pages.reports import download
 
@@ -80,14 +80,7 @@ def create_report_job(
     summary="The file a finished report job made",
     response_class=Response,
     responses={
-        200: {
-            "content": {
-                "text/html": {"schema": {"type": "string"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
-            },
-            "description": "The report, as an attachment.",
-        },
+        200: {"content": REPORT_CONTENT, "description": "The report, as an attachment."},
         409: {"model": schemas.ErrorPublic, "description": "The job is not done (yet)."},
     },
 )

@@ -725,6 +725,12 @@ ReportFormatQuery = Annotated[
     ),
 ]
 PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML and PPTX).")]
+#: A report download's media types, for the OpenAPI document (also of a report job's file: api/long_jobs.py).
+REPORT_CONTENT: dict[str, Any] = {
+    "text/html": {"schema": {"type": "string"}},
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
+}
 
 
 @router.get(
@@ -734,11 +740,7 @@ PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's pap
     response_class=Response,
     responses={
         200: {
-            "content": {
-                "text/html": {"schema": {"type": "string"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
-            },
+            "content": REPORT_CONTENT,
             "description": "The report, as an attachment (docs/reports.md describes its contents).",
         },
         503: {"model": schemas.ErrorPublic, "description": "This server cannot make PDFs (WeasyPrint's libraries)."},
