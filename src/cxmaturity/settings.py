@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     max_framework_indicators: int = Field(default=500, ge=1)
     #: Most values (respondents x indicators of the framework) in one answers import.
     max_import_values: int = Field(default=200_000, ge=1)
+    #: An answers file larger than this (bytes) is imported by the job queue, with a progress page (202 and a job
+    #: in the API); a smaller one within the request (docs/reliability.md).
+    import_job_bytes: int = Field(default=256 * 1024, ge=0)
     #: Peer benchmarks show a cohort only with at least this many organizations besides the one asking (never < 3).
     benchmark_min_cohort: int = 5
     #: This installation's name in exported benchmark datasets; empty: the host name of CXM_BASE_URL.

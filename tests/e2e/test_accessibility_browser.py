@@ -314,6 +314,8 @@ NOT_PAGES = {
     "/assessments/{assessment_id}/plan.csv": "CSV download",
     "/assessments/{assessment_id}/plan.ics": "calendar download",
     "/assessments/{assessment_id}/report.pdf": "PDF download (its HTML twin report.html is audited)",
+    "/jobs/{job_id}": "a long job's progress page (needs a job): checked browser-free in tests/web/test_jobs_pages.py",
+    "/jobs/{job_id}/report": "a report job's file (HTML, PDF or PPTX download)",
     "/assessments/{assessment_id}/benchmark/dataset.json": "JSON download",
     "/orgs/{organization_id}/scorecard.{fmt}": "CSV, XLSX and JSON downloads",
     "/assessments/{assessment_id}/workshop/events": "server-sent events for the facilitator's screens",

@@ -684,6 +684,9 @@ def test_it_documents_every_endpoint_in_openapi(site: Site) -> None:
         ("post", "/assessments/{assessment_id}/full-assessment"),
         ("get", "/quick-links/{link_token}"),
         ("post", "/quick-links/{link_token}/answers"),
+        ("get", "/jobs/{job_id}"),
+        ("get", "/jobs/{job_id}/report"),
+        ("post", "/assessments/{assessment_id}/report-jobs"),
     }
     found = {(m, p.removeprefix(V1)) for p, ops in paths.items() if p.startswith(V1) for m in ops}
     assert found == expected

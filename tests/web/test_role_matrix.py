@@ -30,7 +30,7 @@ from cxmaturity.frameworks import load_builtin
 from cxmaturity.services import accounts, assessments, member_invitations, organizations, plans, quick_links, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Membership, UnitLeader
+from cxmaturity.storage.tables import LongJob, Membership, UnitLeader
 from tests.support.routes import app_routes
 from tests.web.client import WebClient
 from tests.web.conftest import Cast, Site
@@ -100,6 +100,8 @@ class World:
     join_tokens: dict[str, Iterator[str]]
     #: A published quick link's token: anyone holds it (the link is public).
     quick_link: str = ""
+    #: A finished report job of the organization (its file can be downloaded).
+    job: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ def world(site: Site, cast: Cast) -> World:
             assessments.set_status(db, owner, created.id, "open")
             ids.append(created.id)
         plans.make(db, owner, ids[0])
-        invitations = assessments.create_invitations(db, owner, ids[0], None, 250)
+        invitations = assessments.create_invitations(db, owner, ids[0], None, 300)
         quick = assessments.create(db, owner, org.id, "Matrix quick look", "quick:four-competencies")
         db.flush()
         link = quick_links.publish(db, owner, quick.id).link
@@ -144,6 +146,12 @@ def world(site: Site, cast: Cast) -> World:
             **leaders,
         }
         api_tokens = {member: accounts.create_api_token(db, user, "role matrix") for member, user in users.items()}
+        job = LongJob(organization_id=org.id, assessment_id=ids[0], kind="report", state="done", done=2, total=2)
+        job.output = b"<!doctype html><title>SYNTHETIC report</title>"
+        job.result = {"filename": "report-matrix.html", "media_type": "text/html; charset=utf-8", "bytes": 46}
+        db.add(job)
+        db.flush()
+        job_id = job.id
     clients = {member: site.client(users.get(member)) for member in MEMBERS}
     csrf = {member: clients[member].csrf("/" if member in users else "/signin") for member in MEMBERS}
     join_tokens = {member: iter(tokens) for member, tokens in _join_tokens(site).items()}
@@ -159,6 +167,7 @@ def world(site: Site, cast: Cast) -> World:
         csrf,
         join_tokens,
         link.token,
+        job_id,
     )
 
 
@@ -194,6 +203,7 @@ def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
         "fmt": "json",
         "invitation_id": "999999",
         "unit_id": str(world.unit),
+        "job_id": str(world.job),
         "user_id": "999999",
         "competency_key": world.competency,
         # The framework browser's page of a built-in framework.
@@ -238,6 +248,7 @@ HIDDEN = (
     "no such organization",
     "no such assessment",
     "no such unit",
+    "no such job",
     "this link is not valid",
     "could not find an assessment",
 )

@@ -31,6 +31,11 @@ def _weasyprint() -> ModuleType:
     return module
 
 
+def check_available() -> None:
+    """Raise PdfUnavailable unless WeasyPrint and its libraries can be loaded."""
+    _weasyprint()
+
+
 def render_pdf(report: Report, paper: PaperName = "a4", drawn: DrawnCharts | None = None) -> bytes:
     """Return the report as PDF bytes on ``paper`` ("a4" or "letter"), with page numbers and a contents list."""
     weasyprint = _weasyprint()

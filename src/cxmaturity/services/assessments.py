@@ -56,21 +56,13 @@ def framework_choices(db: Session, actor: Actor, organization_id: int) -> list[F
     return choices
 
 
-def upload_framework(
-    db: Session,
-    actor: Actor,
-    organization_id: int,
-    filename: str,
-    text: str,
-    *,
-    max_indicators: int = MAX_FRAMEWORK_INDICATORS,
-) -> UploadedFramework:
-    """Validate and store a framework YAML; errors name the line and field, as the CLI's do.
+def check_framework(filename: str, text: str, max_indicators: int = MAX_FRAMEWORK_INDICATORS) -> Framework:
+    """Parse and validate a framework YAML, with no database; errors name the line and field, as the CLI's do.
 
     A framework of more than ``max_indicators`` indicators is refused before its fields are checked: every report,
-    result and export of an assessment grows with them (8,000 indicators took a worker to 1.5 GB).
+    result and export of an assessment grows with them (8,000 indicators took a worker to 1.5 GB). The web runs this
+    in a child process (services/cpu_pool.py): parsing a large file is seconds of the interpreter.
     """
-    access.require_role(db, actor, organization_id, "facilitator")
     name = Path(filename or "framework.yaml").name
     try:
         data, source_map = read_text(text, name)
@@ -80,11 +72,26 @@ def upload_framework(
                 "(CXM_MAX_FRAMEWORK_INDICATORS)",
                 field="file",
             )
-        fw = parse_framework(data, source_map)
+        return parse_framework(data, source_map)
     except FrameworkError as exc:
         raise Invalid(
             f"{name} is not a valid framework", field="file", details=[str(p) for p in exc.problems]
         ) from None
+
+
+def upload_framework(
+    db: Session,
+    actor: Actor,
+    organization_id: int,
+    filename: str,
+    text: str,
+    *,
+    max_indicators: int = MAX_FRAMEWORK_INDICATORS,
+    checked: Framework | None = None,
+) -> UploadedFramework:
+    """Validate (unless ``checked`` is the framework ``check_framework`` made of ``text``) and store a framework."""
+    access.require_role(db, actor, organization_id, "facilitator")
+    fw = checked if checked is not None else check_framework(filename, text, max_indicators)
     clash = db.scalar(
         select(UploadedFramework.id).where(
             UploadedFramework.organization_id == organization_id,

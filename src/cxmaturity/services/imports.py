@@ -21,7 +21,7 @@ import into the same assessment deletes those older than ``STALE_AFTER``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -84,11 +84,13 @@ def import_answers(
     text: str,
     *,
     max_values: int = MAX_IMPORT_VALUES,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many.
 
     At most ``max_values`` answers (respondents x indicators of the framework) are imported at once; scoring and
-    storing them grows with their number.
+    storing them grows with their number. ``progress(done, total)`` is told the respondents written so far, after
+    the file was checked and after each batch (a long job shows it: services/long_jobs.py).
     """
     name = Path(filename or "answers.csv").name
     with reading(sessions) as db:
@@ -102,9 +104,13 @@ def import_answers(
     try:
         group_ids = _groups(sessions, actor, assessment_id, responses, written)
         _discard_stale(sessions, assessment_id)
+        if progress:
+            progress(0, responses.size)
         for batch in _batches(responses):
             with transaction(sessions) as db:
                 _write(db.connection(), assessment_id, responses, batch, group_ids, written)
+            if progress:
+                progress(batch.stop, responses.size)
         with transaction(sessions) as db:
             assessment = access.assessment(db, actor, assessment_id, "facilitator")
             if assessment.status == "closed":

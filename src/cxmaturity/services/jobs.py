@@ -9,7 +9,11 @@ truth and a job is only a nudge: a job lost with a process is found again by the
 Jobs:
 - ``cxm.deliver(message_id)``: send one outbox message (services/delivery.py), exactly once.
 - ``cxm.sweep``: every CXM_QUEUE_POLL_SECONDS on one worker: take back messages of stopped workers, run the
-  schedules (services/schedule.py), and queue what is due without a job (retries after their back-off among them).
+  schedules (services/schedule.py), and queue what is due without a job (retries after their back-off among them);
+  fail long jobs whose worker stopped and run again the queued ones.
+- ``cxm.long_job(job_id)``: a large import or a report file (services/long_jobs.py), on a queue of its own
+  (``cxm-jobs``) so that a long one never holds up e-mail; on SQLite, a small pool of threads of its own. The
+  CPU-heavy part of a report runs in a child process (services/cpu_pool.py) either way.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -24,7 +29,8 @@ from procrastinate.types import JSONValue
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from cxmaturity.services import outbox, schedule
+from cxmaturity.services import long_jobs, outbox, schedule
+from cxmaturity.services.cpu_pool import CpuPool
 from cxmaturity.services.delivery import Deliverer, PipelinedHandOver
 from cxmaturity.settings import Settings
 from cxmaturity.storage.database import transaction
@@ -34,6 +40,8 @@ log = logging.getLogger(__name__)
 DELIVER = "cxm.deliver"
 SWEEP = "cxm.sweep"
 QUEUE = "cxm-mail"
+LONG_JOB = "cxm.long_job"
+LONG_QUEUE = "cxm-jobs"
 #: Messages a sweep queues at most at once (the rest in the next sweep).
 SWEEP_BATCH = 5000
 
@@ -42,6 +50,8 @@ class JobQueue(Protocol):
     def start(self) -> None: ...
 
     def enqueue(self, message_ids: list[int]) -> None: ...
+
+    def run_long(self, job_id: int) -> None: ...
 
     def close(self) -> None: ...
 
@@ -67,10 +77,14 @@ def sweep(
 class InProcessQueue:
     """Runs the jobs on a thread of this process: for SQLite, where one process writes at a time anyway."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, settings: Settings, sessions: sessionmaker[Session], cpu: CpuPool | None = None) -> None:
         self.settings = settings
         self.sessions = sessions
         self.deliverer = Deliverer(settings, sessions)
+        self._own_cpu = cpu is None
+        self.cpu = cpu or CpuPool(settings.heavy_threads)
+        #: Long jobs on threads of their own (as many as heavy requests), never on the e-mail thread.
+        self._long = ThreadPoolExecutor(max_workers=settings.heavy_threads, thread_name_prefix="cxm-long-job")
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -83,6 +97,16 @@ class InProcessQueue:
     def enqueue(self, message_ids: list[int]) -> None:
         self.start()
         self._wake.set()
+
+    def run_long(self, job_id: int) -> None:
+        self.start()
+        self._long.submit(self._run_long, job_id)
+
+    def _run_long(self, job_id: int) -> None:
+        try:
+            long_jobs.run(self.sessions, self.settings, self.cpu, job_id)
+        except Exception:  # the job's row says failed; a thread of the pool must not end for it
+            log.exception("long job %d could not be run", job_id)
 
     def start(self) -> None:
         with self._lock:
@@ -115,6 +139,8 @@ class InProcessQueue:
         if sweep_schedules:
             self._last_sweep = time.monotonic()
             sweep(self.sessions, self.settings, now)
+            for job_id in long_jobs.recover(self.sessions, now, timedelta(seconds=self.settings.queue_lease_seconds)):
+                self._long.submit(self._run_long, job_id)
         handled = 0
         while not self._stop.is_set():
             with self.sessions() as db:
@@ -136,13 +162,17 @@ class InProcessQueue:
         finally:
             self.deliverer.close()
 
-    def close(self) -> None:
+    def close(self, *, drain: bool = False) -> None:
+        """Stop; long jobs not started yet stay queued for the next start (all of them run first when ``drain``)."""
         self._stop.set()
         self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
+        self._long.shutdown(wait=True, cancel_futures=not drain)
         self.deliverer.close()
+        if self._own_cpu:
+            self.cpu.close()
 
 
 # --- PostgreSQL: procrastinate ---------------------------------------------------------------------------------
@@ -170,14 +200,25 @@ class ProcrastinateQueue:
     def start(self) -> None:
         """Nothing to start: ``cxm worker`` processes run the jobs."""
 
+    def _open(self) -> None:
+        with self._lock:
+            if not self._opened:
+                self.app.open()
+                self._opened = True
+
+    def run_long(self, job_id: int) -> None:
+        try:
+            self._open()
+            self.app.configure_task(name=LONG_JOB, queue=LONG_QUEUE).defer(job_id=job_id)
+        except Exception:
+            # The job's row is committed (queued): a worker's next sweep runs it.
+            log.exception("could not add long job %d to the queue; the next sweep will", job_id)
+
     def enqueue(self, message_ids: list[int]) -> None:
         if not message_ids:
             return
         try:
-            with self._lock:
-                if not self._opened:
-                    self.app.open()
-                    self._opened = True
+            self._open()
             self.app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in message_ids))
         except Exception:
             # The messages are in the outbox already (committed): a worker's next sweep queues them. The request
@@ -198,6 +239,11 @@ def worker_app(settings: Settings, engine: Engine, sessions: sessionmaker[Sessio
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(**_conninfo(engine)))
     hand_over = PipelinedHandOver(engine)
     deliverer = Deliverer(settings, sessions, hand_over)
+    cpu = CpuPool(settings.heavy_threads)
+
+    @app.task(name=LONG_JOB, queue=LONG_QUEUE)
+    def long_job(job_id: int) -> None:
+        long_jobs.run(sessions, settings, cpu, job_id)
 
     @app.task(name=DELIVER, queue=QUEUE)
     def deliver(message_id: int) -> None:
@@ -216,10 +262,13 @@ def worker_app(settings: Settings, engine: Engine, sessions: sessionmaker[Sessio
         missing = [i for i in due if i not in waiting]
         if missing:
             app.configure_task(name=DELIVER, queue=QUEUE).batch_defer(*(_args(i) for i in missing))
+        for job_id in _long_jobs_without_a_job(sessions, settings):
+            app.configure_task(name=LONG_JOB, queue=LONG_QUEUE).defer(job_id=job_id)
 
     def close() -> None:
         deliverer.close()
         hand_over.close()
+        cpu.close()
 
     app.close_delivery = close  # type: ignore[attr-defined]
     return app
@@ -229,18 +278,25 @@ def _args(message_id: int) -> dict[str, JSONValue]:
     return {"message_id": message_id}
 
 
-def _waiting_jobs(sessions: sessionmaker[Session]) -> set[int]:
-    """The messages that already have a deliver job waiting in procrastinate's table, to run now (a job scheduled
-    for later, a retry whose message was queued again meanwhile, does not count)."""
+def _waiting_jobs(sessions: sessionmaker[Session], task: str = DELIVER, key: str = "message_id") -> set[int]:
+    """The messages (or long jobs) that already have a job waiting in procrastinate's table, to run now (a job
+    scheduled for later, a retry whose message was queued again meanwhile, does not count)."""
     with sessions() as db:
         rows = db.execute(
             text(
-                "SELECT (args->>'message_id')::int FROM procrastinate_jobs WHERE task_name = :task AND status = 'todo'"
+                "SELECT (args->>:key)::int FROM procrastinate_jobs WHERE task_name = :task AND status = 'todo'"
                 " AND (scheduled_at IS NULL OR scheduled_at <= now())"
             ),
-            {"task": DELIVER},
+            {"task": task, "key": key},
         ).scalars()
         return set(rows)
+
+
+def _long_jobs_without_a_job(sessions: sessionmaker[Session], settings: Settings) -> list[int]:
+    """Fail long jobs whose worker stopped; return the queued ones that have no procrastinate job waiting."""
+    lease = timedelta(seconds=settings.queue_lease_seconds)
+    waiting = _waiting_jobs(sessions, LONG_JOB, "job_id")
+    return [i for i in long_jobs.recover(sessions, datetime.now(UTC), lease) if i not in waiting]
 
 
 def run_worker(
@@ -261,7 +317,7 @@ def run_worker(
             on_start()
         if until_idle:
             runner.run_once()
-            runner.deliverer.close()
+            runner.close(drain=True)
         else:
             runner.run_forever()
         return
@@ -275,18 +331,21 @@ def run_worker(
             _queued, due = sweep(sessions, settings)
             waiting = _waiting_jobs(sessions)
             missing = [i for i in due if i not in waiting]
+            long_missing = _long_jobs_without_a_job(sessions, settings)
         except Exception:
             log.exception("the first sweep failed; the periodic sweep will try again")
-            missing = []
-        if missing:
+            missing, long_missing = [], []
+        if missing or long_missing:
             adder = ProcrastinateQueue(engine)
             try:
                 adder.enqueue(missing)
+                for job_id in long_missing:
+                    adder.run_long(job_id)
             finally:
                 adder.close()
         # Signal handlers (a clean stop on SIGTERM) only where they can be: in a process's main thread.
         app.run_worker(
-            queues=[QUEUE],
+            queues=[QUEUE, LONG_QUEUE],
             concurrency=concurrency,
             wait=not until_idle,
             install_signal_handlers=threading.current_thread() is threading.main_thread(),
@@ -295,8 +354,11 @@ def run_worker(
         app.close_delivery()
 
 
-def for_app(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> JobQueue:
-    """Return the queue the web app adds jobs to: procrastinate's on PostgreSQL, an in-process one on SQLite."""
+def for_app(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], cpu: CpuPool | None = None
+) -> JobQueue:
+    """Return the queue the web app adds jobs to: procrastinate's on PostgreSQL, an in-process one on SQLite (whose
+    long jobs use the app's pool of child processes, ``cpu``)."""
     if engine.dialect.name == "postgresql":
         return ProcrastinateQueue(engine)
-    return InProcessQueue(settings, sessions)
+    return InProcessQueue(settings, sessions, cpu)

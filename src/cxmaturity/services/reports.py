@@ -31,6 +31,7 @@ from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, branding, plans, results, workshop_state
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import framework_of
+from cxmaturity.services.cpu_pool import CpuPool
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
 from cxmaturity.storage.tables import Assessment
 
@@ -184,6 +185,19 @@ def check_language(language: str | None) -> str | None:
     if language is None or language in LOCALES:
         return language
     raise Invalid(f"a report can be written in {', '.join(LOCALES)}, not {language[:20]!r}", field="language")
+
+
+def render_in(pool: CpuPool, model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
+    """``render`` in a child process of ``pool`` (seconds of an interpreter the caller's threads keep); a PDF this
+    installation cannot make is refused here first, clearly, before any work is handed over."""
+    if fmt == "pdf":
+        from cxmaturity.reporting.render_pdf import PdfUnavailable, check_available
+
+        try:
+            check_available()
+        except PdfUnavailable as exc:
+            raise Unavailable(str(exc)) from exc
+    return pool.run(render, model, fmt, paper)
 
 
 def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:

@@ -976,3 +976,42 @@ class OutboxMessage(Base):
     #: The message's Message-ID header, fixed at first attempt so a retried message is the same message.
     message_id: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: Long-job states (services/long_jobs.py): ``queued`` until a worker takes it, ``running``, then ``done`` or
+#: ``failed``.
+LONG_JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class LongJob(Base):
+    """A long piece of work the queue does for a member (a large answers import, a report file), with its progress.
+
+    Only members of its organization see it (services/long_jobs.py). Its input (an import's file) is dropped when
+    it ends; a report's file is kept in ``output`` for download until the job is older than a day.
+    """
+
+    __tablename__ = "long_job"
+    __table_args__ = (Index("ix_long_job_state", "state", "updated_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    #: "answers.import" or "report".
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    #: What to do: the import's file name; the report's format, paper and language.
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The import's file, until the job ends.
+    input: Mapped[str | None] = mapped_column(Text, default=None, deferred=True)
+    #: What it made: {"imported": n}, or the report file's name, media type and size.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    #: The report file, for download.
+    output: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    #: Why it failed: {"message": ..., "field": ..., "details": [...]} (the details name file, row and column).
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Moved on with every step of progress: a running job not moved on for a while lost its worker.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)

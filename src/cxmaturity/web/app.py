@@ -14,6 +14,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from cxmaturity import __version__
 from cxmaturity.services import jobs
+from cxmaturity.services.cpu_pool import CpuPool
 from cxmaturity.settings import Settings, get_settings
 from cxmaturity.storage.database import check_migrated, make_engine, make_sessionmaker
 from cxmaturity.web import errors, heavy, security
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.jobs.start()
         yield
         app.state.jobs.close()
+        app.state.cpu.close()
         engine.dispose()
 
     app = FastAPI(
@@ -58,7 +60,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
-    app.state.jobs = jobs.for_app(settings, engine, app.state.sessions)
+    # Reports are drawn and frameworks parsed in child processes, as many at once as heavy requests run.
+    app.state.cpu = CpuPool(settings.heavy_threads)
+    app.state.jobs = jobs.for_app(settings, engine, app.state.sessions, app.state.cpu)
     # Inside the body limit: a request refused as too large never waits for a turn.
     app.add_middleware(heavy.HeavyRequests, slots=settings.heavy_threads, queue=settings.heavy_queue)
     security.install(app, settings)

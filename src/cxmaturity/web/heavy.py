@@ -10,16 +10,27 @@ heavy ones never take a thread that page views and sign-in would have had; respo
 
 A turn is taken before the request's body is read and given back when the response starts: the work (reading,
 checking, rendering) is done by then, and a slow reader holds only the finished file, not a turn.
+
+A turn bounds the threads, not the interpreter they share: what is pure-Python CPU work (drawing and writing a
+report, parsing a framework) runs in a child process (``in_child``, services/cpu_pool.py), so that the worker's
+other threads keep their interpreter while it runs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import anyio
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cxmaturity.services.cpu_pool import CpuPool
+
+T = TypeVar("T")
 
 #: Seconds a refused client is asked to wait; a report takes a few.
 RETRY_AFTER_SECONDS = 5
@@ -43,6 +54,12 @@ HEAVY_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/api/v1/organizations/{organization_id}/outcomes/imports"),
     ("GET", "/api/v1/organizations/{organization_id}/outcomes/drivers"),
 )
+
+
+def in_child(request: Request, fn: Callable[..., T], *args: object) -> T:
+    """Return ``fn(*args)`` computed by the app's pool of child processes (a module-level ``fn``)."""
+    pool: CpuPool = request.app.state.cpu
+    return pool.run(fn, *args)
 
 
 def _pattern(path: str) -> re.Pattern[str]:

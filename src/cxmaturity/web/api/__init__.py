@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from cxmaturity.web.api import mail, outcomes, progress, quick_links, sso, units, v1, workshops
+from cxmaturity.web.api import long_jobs, mail, outcomes, progress, quick_links, sso, units, v1, workshops
 
 router = APIRouter()
 router.include_router(v1.router)
@@ -13,3 +13,4 @@ router.include_router(mail.router)
 router.include_router(quick_links.router)
 router.include_router(units.router)
 router.include_router(sso.router)
+router.include_router(long_jobs.router)

@@ -285,6 +285,37 @@ class ImportPublic(_Out):
     imported: int = Field(description="Respondents added.")
 
 
+class JobErrorPublic(_Out):
+    message: str = Field(description="What went wrong; nothing was imported or saved.")
+    field: str | None = Field(default=None, description="The input it concerns (`file`).")
+    details: list[str] = Field(default_factory=list, description="Each problem, naming file, row and column.")
+
+
+class JobPublic(_Out):
+    """A long job (a large answers import, a report file) done by the job queue (docs/api.md)."""
+
+    id: int
+    kind: Literal["answers.import", "report"]
+    state: Literal["queued", "running", "done", "failed"]
+    assessment_id: int
+    done: int = Field(description="Steps done: respondents written for an import, steps of a report.")
+    total: int = Field(description="Steps in all (0 while an import's file is being checked).")
+    result: dict[str, int | str] | None = Field(
+        description="When done: `imported` (respondents added), or the report file's `filename`, `media_type`, `bytes`."
+    )
+    error: JobErrorPublic | None = Field(description="When failed.")
+    url: str = Field(description="This resource.")
+    file_url: str | None = Field(description="The report file, once done.")
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ReportJobCreate(_In):
+    format: Literal["html", "pdf", "pptx"] = "pdf"
+    paper: Literal["a4", "letter"] = "a4"
+    language: Annotated[str | None, Field(max_length=10, description="en, de, fr or es; none: the framework's.")] = None
+
+
 class ResultPublic(BaseModel):
     """The shape of ``cxm score --format json`` (docs/cli.md); the API returns it unchanged."""
 

@@ -25,6 +25,7 @@ from cxmaturity.services import (
     audit,
     exports,
     imports,
+    long_jobs,
     member_invitations,
     organizations,
     plans,
@@ -43,7 +44,7 @@ from cxmaturity.services.benchmarks import (
 )
 from cxmaturity.services.errors import Invalid, NotFound
 from cxmaturity.storage.tables import Assessment
-from cxmaturity.web import joining
+from cxmaturity.web import heavy, joining
 from cxmaturity.web.api import deps, schemas
 from cxmaturity.web.api.benchmark_schemas import BenchmarkPublic, BenchmarkSettingsPublic, ContributionUpdate
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
@@ -261,15 +262,14 @@ def upload_framework(
     request: Request, token: Token, organization_id: OrgId, body: schemas.FrameworkUpload
 ) -> schemas.FrameworkChoicePublic:
     check_text_size(settings_of(request), body.text)
+    with acting(request, token, write=False) as (db, actor):
+        access.require_role(db, actor, organization_id, "facilitator")
+    # Parsed in a child process, holding no transaction: a large file is seconds of an interpreter.
+    fw = heavy.in_child(
+        request, assessments.check_framework, body.filename, body.text, settings_of(request).max_framework_indicators
+    )
     with acting(request, token) as (db, actor):
-        row = assessments.upload_framework(
-            db,
-            actor,
-            organization_id,
-            body.filename,
-            body.text,
-            max_indicators=settings_of(request).max_framework_indicators,
-        )
+        row = assessments.upload_framework(db, actor, organization_id, body.filename, body.text, checked=fw)
         return schemas.FrameworkChoicePublic(
             ref=f"uploaded:{row.id}", id=row.framework_id, name=row.name, version=row.version, uploaded=True
         )
@@ -368,13 +368,23 @@ def response_rates(request: Request, token: Token, assessment_id: AssessmentId) 
     "/assessments/{assessment_id}/answers/import",
     tags=["answers"],
     status_code=201,
-    summary="Import answers from CSV (all or nothing)",
-    responses=CONFLICT,
+    summary="Import answers from CSV (all or nothing); a large file by the job queue (202 and the job)",
+    response_model=schemas.ImportPublic,
+    responses={
+        **CONFLICT,
+        202: {"model": schemas.JobPublic, "description": "Larger than CXM_IMPORT_JOB_BYTES: queued; follow the job."},
+    },
 )
 def import_answers(
     request: Request, token: Token, assessment_id: AssessmentId, body: schemas.AnswersImport
-) -> schemas.ImportPublic:
+) -> schemas.ImportPublic | Response:
     check_text_size(settings_of(request), body.text)
+    if len(body.text.encode()) > settings_of(request).import_job_bytes:
+        from cxmaturity.web.api.long_jobs import accepted  # that module builds on this one's errors
+
+        with acting(request, token) as (db, actor):
+            job_id = long_jobs.start_import(db, actor, assessment_id, body.filename, body.text)
+        return accepted(request, token, job_id)
     with acting(request, token, write=False) as (_db, actor):
         pass
     # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
@@ -715,6 +725,12 @@ ReportFormatQuery = Annotated[
     ),
 ]
 PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's paper size (ignored for HTML and PPTX).")]
+#: A report download's media types, for the OpenAPI document (also of a report job's file: api/long_jobs.py).
+REPORT_CONTENT: dict[str, Any] = {
+    "text/html": {"schema": {"type": "string"}},
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
+}
 
 
 @router.get(
@@ -724,11 +740,7 @@ PaperQuery = Annotated[Literal["a4", "letter"], Query(description="The PDF's pap
     response_class=Response,
     responses={
         200: {
-            "content": {
-                "text/html": {"schema": {"type": "string"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                reports.MEDIA_TYPES["pptx"]: {"schema": {"type": "string", "format": "binary"}},
-            },
+            "content": REPORT_CONTENT,
             "description": "The report, as an attachment (docs/reports.md describes its contents).",
         },
         503: {"model": schemas.ErrorPublic, "description": "This server cannot make PDFs (WeasyPrint's libraries)."},
@@ -743,7 +755,8 @@ def get_report(
 ) -> Response:
     with acting(request, token) as (db, actor):
         model = reports.report(db, actor, assessment_id, settings_of(request).benchmark_min_cohort)
-    return report_download(reports.render(model, fmt, paper))  # drawn after the transaction: no database needed
+    # Drawn after the transaction (no database needed), in a child process: seconds of an interpreter.
+    return report_download(reports.render_in(request.app.state.cpu, model, fmt, paper))
 
 
 # --- peer benchmarks (docs/benchmarks.md) -----------------------------------------------------------------------

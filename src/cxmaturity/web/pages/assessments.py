@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
 from cxmaturity.i18n.names import language_choices
-from cxmaturity.services import access, assessments, imports, mail, outbox, quick_links, results, units
+from cxmaturity.services import access, assessments, imports, long_jobs, mail, outbox, quick_links, results, units
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
 from cxmaturity.storage.tables import Assessment
+from cxmaturity.web import heavy
 from cxmaturity.web.context import (
     SignedIn,
     check_csrf,
@@ -237,14 +238,17 @@ def upload_framework(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        with unit_of_work(request) as db:
+        with unit_of_work(request, write=False) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
-            name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
-            row = assessments.upload_framework(
-                db, who.actor, organization_id, name, text, max_indicators=settings_of(request).max_framework_indicators
-            )
+        name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
+        # Parsed in a child process, holding no transaction: a large file is seconds of an interpreter.
+        fw = heavy.in_child(
+            request, assessments.check_framework, name, text, settings_of(request).max_framework_indicators
+        )
+        with unit_of_work(request) as db:
+            row = assessments.upload_framework(db, who.actor, organization_id, name, text, checked=fw)
     except ServiceError as exc:
         if is_access_error(exc):
             raise
@@ -428,6 +432,12 @@ def import_answers(
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
         name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
+        if len(text.encode()) > settings_of(request).import_job_bytes:
+            # A large file: the job queue imports it, the page shows its progress (services/long_jobs.py).
+            with unit_of_work(request) as db:
+                job_id = long_jobs.start_import(db, who.actor, assessment_id, name, text)
+            jobs_of(request).run_long(job_id)
+            return redirect(f"/jobs/{job_id}")
         # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
         count = imports.import_answers(
             request.app.state.sessions,

@@ -51,7 +51,8 @@ def _report(request: Request, assessment_id: int, fmt: str, paper: str) -> Respo
         model = reports.report(
             db, who.actor, assessment_id, settings_of(request).benchmark_min_cohort, language=_language(request)
         )
-    return download(reports.render(model, chosen, size))
+    # In a child process: drawing and writing a report is seconds of an interpreter (services/cpu_pool.py).
+    return download(reports.render_in(request.app.state.cpu, model, chosen, size))
 
 
 @router.get("/assessments/{assessment_id}/report.html")

@@ -1,0 +1,260 @@
+"""Long jobs: work too long for a web request (a large answers import, a report file), done by the job queue.
+
+A request only records the job (a ``long_job`` row, state ``queued``) and asks the queue to run it
+(services/jobs.py: procrastinate's worker on PostgreSQL, a thread of the web process on SQLite); it answers at once
+with the job, whose page and API resource show its progress until it is ``done`` or ``failed``. The row is the
+truth and the queue's job only a nudge, as for e-mail: a job queued while no worker ran is found by the next sweep,
+and a running job whose worker died (no progress for ``CXM_QUEUE_LEASE_SECONDS``) is marked failed by it.
+
+- An import is the same all-or-nothing import as a small one (services/imports.py), with its progress counted in
+  respondents written; when it fails, nothing was imported and the error names the file, row and column.
+- A report is built from the database as the member who asked sees it, then drawn and written in a child process
+  (services/cpu_pool.py); its file is kept on the job for download.
+
+Only members of the job's organization see it: a report job as any member may see the report (viewer and up), an
+import job as facilitators (who may import). Anyone else gets 404, as for any id of another organization.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from cxmaturity.reporting.render_html import PaperName
+from cxmaturity.services import access, imports, reports
+from cxmaturity.services.access import Actor
+from cxmaturity.services.cpu_pool import CpuPool
+from cxmaturity.services.errors import Conflict, NotFound, ServiceError
+from cxmaturity.settings import Settings
+from cxmaturity.storage.database import reading, transaction
+from cxmaturity.storage.tables import LongJob
+
+log = logging.getLogger(__name__)
+
+IMPORT = "answers.import"
+REPORT = "report"
+#: The role a kind of job needs, to start it and to see it.
+ROLE = {IMPORT: "facilitator", REPORT: "viewer"}
+#: A report's steps: the results read and the model built, then the file drawn and written.
+REPORT_STEPS = 2
+#: Finished jobs (their files) are deleted after this long.
+KEPT_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class JobView:
+    """What a member sees of a job."""
+
+    id: int
+    kind: str
+    state: str
+    assessment_id: int
+    done: int
+    total: int
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.state == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @classmethod
+    def of(cls, job: LongJob) -> JobView:
+        return cls(
+            job.id,
+            job.kind,
+            job.state,
+            job.assessment_id,
+            job.done,
+            job.total,
+            job.result,
+            job.error,
+            job.created_at,
+            job.finished_at,
+        )
+
+
+def start_import(db: Session, actor: Actor, assessment_id: int, filename: str, text: str) -> int:
+    """Record an import of ``text`` into the assessment (facilitator and up) as a queued job; return its id."""
+    assessment = access.assessment(db, actor, assessment_id, ROLE[IMPORT])
+    if assessment.status == "closed":
+        raise Conflict("the assessment is closed; reopen it to import answers")
+    job = LongJob(
+        organization_id=assessment.organization_id,
+        assessment_id=assessment_id,
+        kind=IMPORT,
+        params={"filename": Path(filename or "answers.csv").name},
+        input=text,
+        created_by=actor.user_id,
+    )
+    db.add(job)
+    db.flush()
+    return job.id
+
+
+def start_report(
+    db: Session, actor: Actor, assessment_id: int, fmt: str, paper: str = "a4", language: str | None = None
+) -> int:
+    """Record a report file of the assessment (viewer and up) as a queued job; return its id."""
+    chosen, size = reports.check_format(fmt, paper)
+    assessment = access.assessment(db, actor, assessment_id, ROLE[REPORT])
+    job = LongJob(
+        organization_id=assessment.organization_id,
+        assessment_id=assessment_id,
+        kind=REPORT,
+        params={"format": chosen, "paper": size, "language": reports.check_language(language)},
+        total=REPORT_STEPS,
+        created_by=actor.user_id,
+    )
+    db.add(job)
+    db.flush()
+    return job.id
+
+
+def _visible(db: Session, actor: Actor, job_id: int) -> LongJob:
+    job = db.get(LongJob, job_id)
+    if job is None:
+        raise NotFound("no such job")
+    try:
+        access.assessment(db, actor, job.assessment_id, ROLE.get(job.kind, "facilitator"))
+    except NotFound:
+        raise NotFound("no such job") from None
+    return job
+
+
+def get(db: Session, actor: Actor, job_id: int) -> JobView:
+    """Return the job if the actor is a member of its organization with the role its kind needs."""
+    return JobView.of(_visible(db, actor, job_id))
+
+
+def report_file(db: Session, actor: Actor, job_id: int) -> reports.ReportFile:
+    """Return the file a finished report job made."""
+    job = _visible(db, actor, job_id)
+    if job.kind != REPORT:
+        raise NotFound("this job made no file")
+    if job.state != "done" or job.output is None or job.result is None:
+        raise Conflict(f"the report is not ready yet ({job.state}); try again when the job is done")
+    return reports.ReportFile(job.output, str(job.result["media_type"]), str(job.result["filename"]))
+
+
+# --- running --------------------------------------------------------------------------------------------------
+
+
+def _claim(sessions: sessionmaker[Session], job_id: int) -> LongJob | None:
+    """Take a queued job (only one worker can); return it, or None when it is not queued (taken, done, gone)."""
+    with transaction(sessions) as db:
+        taken = db.execute(
+            update(LongJob)
+            .where(LongJob.id == job_id, LongJob.state == "queued")
+            .values(state="running", updated_at=datetime.now(UTC))
+        )
+        if cast(Any, taken).rowcount != 1:
+            return None
+        job = db.get(LongJob, job_id)
+        assert job is not None
+        _ = job.input  # loaded before the session ends (deferred)
+        db.expunge(job)
+        return job
+
+
+def _progress(sessions: sessionmaker[Session], job_id: int, done: int, total: int) -> None:
+    with transaction(sessions) as db:
+        db.execute(
+            update(LongJob).where(LongJob.id == job_id).values(done=done, total=total, updated_at=datetime.now(UTC))
+        )
+
+
+def _finish(sessions: sessionmaker[Session], job_id: int, **values: Any) -> None:
+    now = datetime.now(UTC)
+    with transaction(sessions) as db:
+        db.execute(
+            update(LongJob).where(LongJob.id == job_id).values(input=None, updated_at=now, finished_at=now, **values)
+        )
+
+
+def run(sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, job_id: int) -> str | None:
+    """Run a queued job to its end; return its final state (None: it was not queued, someone else runs it)."""
+    job = _claim(sessions, job_id)
+    if job is None:
+        return None
+    try:
+        if job.created_by is None:
+            raise Conflict("the account that started this job was deleted; nothing was done")
+        actor = Actor(job.created_by)
+        if job.kind == IMPORT:
+            count = imports.import_answers(
+                sessions,
+                actor,
+                job.assessment_id,
+                str(job.params.get("filename", "answers.csv")),
+                job.input or "",
+                max_values=settings.max_import_values,
+                progress=lambda done, total: _progress(sessions, job_id, done, total),
+            )
+            _finish(sessions, job_id, state="done", result={"imported": count})
+        else:
+            file = _report(sessions, settings, pool, actor, job)
+            _finish(
+                sessions,
+                job_id,
+                state="done",
+                done=REPORT_STEPS,
+                output=file.content,
+                result={"filename": file.filename, "media_type": file.media_type, "bytes": len(file.content)},
+            )
+        return "done"
+    except ServiceError as exc:
+        error = {"message": exc.message, "field": exc.field, "details": exc.details[:100]}
+    except Exception:
+        log.exception("long job %d (%s) failed", job_id, job.kind)
+        error = {"message": "the job failed on the server (see its log); nothing was imported or saved"}
+    _finish(sessions, job_id, state="failed", error=error)
+    return "failed"
+
+
+def _report(
+    sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, actor: Actor, job: LongJob
+) -> reports.ReportFile:
+    params = job.params
+    with reading(sessions) as db:
+        model = reports.report(db, actor, job.assessment_id, settings.benchmark_min_cohort, params.get("language"))
+    _progress(sessions, job.id, 1, REPORT_STEPS)
+    paper = cast(PaperName, params.get("paper", "a4"))
+    return reports.render_in(pool, model, cast(reports.ReportFormat, params["format"]), paper)
+
+
+def recover(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> list[int]:
+    """Fail running jobs whose worker stopped (no progress for ``lease``), delete old finished ones; return the
+    ids of queued jobs (to run again: their nudge may have been lost with a process)."""
+    with transaction(sessions) as db:
+        db.execute(
+            update(LongJob)
+            .where(LongJob.state == "running", LongJob.updated_at < now - lease)
+            .values(
+                state="failed",
+                input=None,
+                finished_at=now,
+                error={"message": "the worker running this job stopped; nothing was imported or saved: start it again"},
+            )
+        )
+        old = list(db.scalars(select(LongJob.id).where(LongJob.finished_at < now - KEPT_FOR)))
+        for job_id in old:
+            found = db.get(LongJob, job_id)
+            if found is not None:
+                db.delete(found)
+    with sessions() as db:
+        return list(db.scalars(select(LongJob.id).where(LongJob.state == "queued").order_by(LongJob.id)))
