@@ -22,6 +22,7 @@ from cxmaturity import cli
 from cxmaturity.cli import app
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin, load_framework
 from cxmaturity.scoring.agreement import NULL_DISTRIBUTION
+from tests.support.timing import timed
 
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = DATA / "example.yaml"
@@ -673,6 +674,7 @@ def test_it_lists_the_built_in_frameworks_as_a_table() -> None:
 # The installed console script
 
 
+@timed
 def test_it_answers_help_from_the_console_script_at_once() -> None:
     sibling = Path(sys.executable).parent / "cxm"
     script = str(sibling) if sibling.exists() else shutil.which("cxm")

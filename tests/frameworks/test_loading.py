@@ -14,6 +14,7 @@ import pytest
 
 from cxmaturity.frameworks import FrameworkError, Statement, load_framework, load_framework_text, parse_framework
 from cxmaturity.frameworks.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, read_text
+from tests.support.timing import timed
 
 EXAMPLE = Path(__file__).parents[1] / "data" / "example.yaml"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
@@ -535,6 +536,7 @@ def test_it_rejects_a_folder_without_yaml_files(tmp_path: Path) -> None:
     assert str(caught.value) == f"{tmp_path}:1:1 folder holds no .yaml files"
 
 
+@timed
 def test_it_stops_an_alias_bomb_quickly_and_in_little_memory() -> None:
     # "Billion laughs": nine levels of nine aliases each would expand to 9**9 values.
     lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']

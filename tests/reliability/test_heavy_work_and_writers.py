@@ -24,6 +24,7 @@ from cxmaturity.services.assessments import create_invitations
 from cxmaturity.services.respond import PageInput
 from cxmaturity.storage.database import reading, transaction
 from cxmaturity.storage.tables import Answer, Invitation, RespondentGroup
+from tests.support.timing import timed
 from tests.web.conftest import Cast, Site
 from tests.web.test_api import answers_csv
 from tests.web.test_results_page import FW, Filled, fill
@@ -70,6 +71,7 @@ def team(site: Site, cast: Cast) -> Filled:
     return fill(site, cast, {"North": (3, 0.7), "South": (3, 0.3)})
 
 
+@timed
 def test_a_save_gets_through_while_results_are_being_scored(
     site: Site, cast: Cast, team: Filled, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,6 +103,7 @@ def test_a_save_gets_through_while_results_are_being_scored(
         assert results.results_of(db, access.assessment(db, Actor(cast.viewer), team.id, "viewer"))
 
 
+@timed
 def test_a_save_gets_through_while_an_export_is_rendered(
     site: Site, cast: Cast, team: Filled, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,6 +139,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
     return 2
 
 
+@timed
 def test_an_import_is_written_in_batches_that_nobody_sees_until_the_last(
     site: Site, cast: Cast, team: Filled, small_batches: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,8 +32,9 @@ from cxmaturity.storage.database import make_engine, make_sessionmaker, transact
 from cxmaturity.storage.tables import MailRecipient, OutboxMessage
 from tests.support.site import POSTGRES_URL
 from tests.support.smtp import Inbox, smtp_server
+from tests.support.timing import timed
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, timed]  # load runs measure time: one at a time
 
 PEOPLE = int(os.environ.get("CXM_QUEUE_FAULT_PEOPLE", "1000"))  # x 2 messages: an invitation and a reminder each
 KILLS = 6

@@ -14,8 +14,9 @@ from bench.servers import postgres_bin
 
 from cxmaturity.storage.database import make_engine
 from tests.support.site import POSTGRES_URL, REQUIRE_POSTGRES
+from tests.support.timing import timed
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, timed]  # load runs measure time: one at a time
 RESPONDENTS = 150
 
 

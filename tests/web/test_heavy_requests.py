@@ -23,10 +23,13 @@ from cxmaturity.storage.tables import Answer, User
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
 from cxmaturity.web.heavy import HEAVY_ROUTES, is_heavy
+from tests.support.timing import timed
 from tests.web.client import WebClient
 from tests.web.conftest import Cast, Site
 from tests.web.test_api import Api, answers_csv, new_assessment, ok
 from tests.web.test_reports_pages import demo_assessment
+
+pytestmark = timed
 
 REPORTS = 24
 T = TypeVar("T")

@@ -24,6 +24,7 @@ from cxmaturity.services.access import Actor
 from cxmaturity.services.respond import PageInput
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Answer, Invitation
+from tests.support.timing import timed
 from tests.support.values import known
 from tests.web.conftest import Cast, Site
 
@@ -424,6 +425,7 @@ def _bulk_answers(site: Site, cast: Cast, respondents: int) -> int:
     return assessment_id
 
 
+@timed
 def test_it_serves_the_results_of_2000_respondents_within_300_ms(site: Site, cast: Cast) -> None:
     """The whole request: load 74,000 answers, score with 1,000 bootstrap resamples, build the view, render.
 
