@@ -155,3 +155,17 @@ def test_a_report_job_makes_a_file_members_can_download(site: Site, cast: Cast) 
     assert len(file.content) == done["result"]["bytes"] > 10_000
     assert api(site, cast.outsider).get(f"/jobs/{job['id']}/report").status_code == 404
     assert api(site, cast.outsider).post(f"/assessments/{aid}/report-jobs", {"format": "pdf"}).status_code == 404
+
+
+def test_the_in_process_queue_takes_long_jobs_again_after_its_app_restarted(site: Site, cast: Cast) -> None:
+    # An app's lifespan closes its queue when it stops; a restarted app (a test client, a reloaded server) must get
+    # working long-job threads back rather than "cannot schedule new futures after shutdown".
+    site.app.state.jobs.close()
+    site.app.state.jobs.start()
+    facilitator = api(site, cast.facilitator)
+    aid = new_assessment(facilitator, cast)["id"]
+    with queued_imports(site):
+        response = facilitator.post(f"/assessments/{aid}/answers/import", {"text": answers_csv(5)})
+    job = finished(site, facilitator, ok(response, 202)["id"])
+    assert job["state"] == "done", job
+    assert job["result"] == {"imported": 5}

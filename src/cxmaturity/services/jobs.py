@@ -83,8 +83,9 @@ class InProcessQueue:
         self.deliverer = Deliverer(settings, sessions)
         self._own_cpu = cpu is None
         self.cpu = cpu or CpuPool(settings.heavy_threads)
-        #: Long jobs on threads of their own (as many as heavy requests), never on the e-mail thread.
-        self._long = ThreadPoolExecutor(max_workers=settings.heavy_threads, thread_name_prefix="cxm-long-job")
+        #: Long jobs on threads of their own (as many as heavy requests), never on the e-mail thread; made by
+        #: ``start`` so that a queue closed with its app (the end of a lifespan) serves again when the app restarts.
+        self._long: ThreadPoolExecutor | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -99,8 +100,12 @@ class InProcessQueue:
         self._wake.set()
 
     def run_long(self, job_id: int) -> None:
+        self._long_pool().submit(self._run_long, job_id)
+
+    def _long_pool(self) -> ThreadPoolExecutor:
         self.start()
-        self._long.submit(self._run_long, job_id)
+        assert self._long is not None  # made by start()
+        return self._long
 
     def _run_long(self, job_id: int) -> None:
         try:
@@ -110,6 +115,10 @@ class InProcessQueue:
 
     def start(self) -> None:
         with self._lock:
+            if self._long is None:
+                self._long = ThreadPoolExecutor(
+                    max_workers=self.settings.heavy_threads, thread_name_prefix="cxm-long-job"
+                )
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
                 self._thread = threading.Thread(target=self._run, name="cxm-jobs", daemon=True)
@@ -140,7 +149,7 @@ class InProcessQueue:
             self._last_sweep = time.monotonic()
             sweep(self.sessions, self.settings, now)
             for job_id in long_jobs.recover(self.sessions, now, timedelta(seconds=self.settings.queue_lease_seconds)):
-                self._long.submit(self._run_long, job_id)
+                self._long_pool().submit(self._run_long, job_id)
         handled = 0
         while not self._stop.is_set():
             with self.sessions() as db:
@@ -169,7 +178,10 @@ class InProcessQueue:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=30)
-        self._long.shutdown(wait=True, cancel_futures=not drain)
+        with self._lock:
+            pool, self._long = self._long, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=not drain)
         self.deliverer.close()
         if self._own_cpu:
             self.cpu.close()

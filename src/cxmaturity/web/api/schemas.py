@@ -306,8 +306,8 @@ class JobPublic(_Out):
     error: JobErrorPublic | None = Field(description="When failed.")
     url: str = Field(description="This resource.")
     file_url: str | None = Field(description="The report file, once done.")
-    created_at: datetime
-    finished_at: datetime | None
+    created_at: Utc
+    finished_at: Utc | None
 
 
 class ReportJobCreate(_In):
