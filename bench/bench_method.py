@@ -16,6 +16,9 @@ Each rate comes with its Monte-Carlo standard error (in brackets), taken over re
 waves) because the competencies of one team are not independent; the ECE's comes from resampling teams (bootstrap,
 200 resamples). Reproduce with ``python bench/run.py method`` (docs/scoring.md, section 6, and docs/progress.md hold
 the tables); ``CXM_METHOD_SEED`` shifts every seed, to check that a result does not hang on one draw of the teams.
+To try a change of the method quickly, ``CXM_METHOD_SIZES=3`` runs only the sizes named (comma-separated) and
+``CXM_METHOD_VERDICTS=0`` leaves out the verdict checks; a size's teams are the same as in the full run (each size has
+its own seed), so its row can be compared with the published one.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ from cxmaturity.scoring.engine import respondent_levels
 from cxmaturity.scoring.layout import FloatArray, layout_for
 
 FRAMEWORK = "xm-six-competencies"
-SIZES = (3, 5, 8, 15, 30, 100)
+SIZES = tuple(int(n) for n in os.environ.get("CXM_METHOD_SIZES", "3,5,8,15,30,100").split(","))
+#: Whether to run the verdict checks (CXM_METHOD_VERDICTS=0 leaves them out, for a quick look at calibration).
+VERDICTS = os.environ.get("CXM_METHOD_VERDICTS", "1") != "0"
 #: Teams per family and size (CXM_METHOD_REPLICATIONS to change it; the published tables use 400).
 REPLICATIONS = int(os.environ.get("CXM_METHOD_REPLICATIONS", "400"))
 #: Added to every seed of the study (0 for the published tables).
@@ -185,7 +190,7 @@ def study(replications: int = REPLICATIONS) -> tuple[list[SizeRow], list[Verdict
         ("false alarms, no change, 6 in two camps per wave", "two camps", 6, 0.0, False),
     )
     rows = []
-    for k, (label, family, n, rise, power) in enumerate(cases):
+    for k, (label, family, n, rise, power) in enumerate(cases if VERDICTS else ()):
         rate, se, base, one_sided = verdicts(label, family, n, rise, replications, seed=SEED + 1000 + k)
         ok = rate >= MIN_POWER if power else rate <= MAX_FALSE_ALARMS
         target = f">= {MIN_POWER}" if power else f"<= {MAX_FALSE_ALARMS}"
@@ -212,6 +217,8 @@ def table(sizes: list[SizeRow], rows: list[VerdictRow]) -> str:
         f"| {s.n} | " + " | ".join(f"{s.ece_by_family[f]:.3f} ({s.gap_by_family[f]:+.3f})" for f in FAMILIES) + " |"
         for s in sizes
     ]
+    if not rows:  # CXM_METHOD_VERDICTS=0
+        return "\n".join(lines)
     lines += [
         "",
         "| verdict check | rate | Welch t-test, 5% two-sided | Welch t-test, 5% each way | target |",
