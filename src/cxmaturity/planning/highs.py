@@ -47,7 +47,9 @@ def solve(
     ``integrality`` is 1, starting from the feasible solution ``start`` when given."""
     import highspy
 
-    h: Any = highspy.Highs()  # type: ignore[no-untyped-call]
+    # The bare solver: ``highspy.Highs`` installs a Python callback whose first use prints HiGHS's banner to the
+    # process's standard output, which would corrupt ``cxm plan --format json``.
+    h: Any = highspy._Highs()  # type: ignore[attr-defined]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(float(time_limit), 1e-3))
     h.setOptionValue("mip_rel_gap", float(mip_gap))

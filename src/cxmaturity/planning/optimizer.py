@@ -1,7 +1,8 @@
 """The roadmap optimizer: a team's result + targets + the action catalog + limits → a scheduled, explained plan.
 
-``make_plan(fw, result, request)`` solves a 0-1 mixed-integer program with ``scipy.optimize.milp`` (HiGHS). The
-formulation, in plain words, is in docs/planning.md; in short:
+``make_plan(fw, result, request)`` solves a 0-1 mixed-integer program with HiGHS: the plan's value through
+``highspy`` (``planning.highs``, which starts from the local search's plan), its linear relaxation and the diagnoses
+through ``scipy.optimize.milp``. The formulation, in plain words, is in docs/planning.md; in short:
 
 - ``x[i, t] = 1`` when candidate ``i`` starts in period ``t`` (only starts that let it finish within the horizon
   exist), written cumulatively as ``z[i, t]`` = "started by t" (see ``_solve``). Each candidate starts at most once;
@@ -63,18 +64,20 @@ QUICK_WIN_EFFORT = 1.0
 MAX_HORIZON = 40
 #: Relative tolerance of the limits (budget, capacity), against rounding in sums of cost / duration.
 TOLERANCE = 1e-9
-#: Share of the time limit given to the solver on the whole program; the rest improves its plan piece by piece.
+#: Share of the time limit that the linear relaxation may take at most.
 SOLVER_SHARE = 0.7
-#: The whole program gives its first plan and a bound better than the relaxation's after its root node, which on
-#: large catalogs takes 13 to 40 times as long as its linear relaxation (7 to 8 CPU s against 0.2 to 0.6 on 300
-#: actions x 12 periods). With less time left than this many relaxations the solver would stop empty-handed, so the
-#: local search gets the time instead.
+#: The whole program finishes its root node (presolve, relaxation, cuts) in 13 to 40 times as long as the raw linear
+#: relaxation on large catalogs (300 actions x 12 periods). When less time than this many relaxations is left, the
+#: program is large for its time: ruin and recreate first improves the plan it starts from (``SEED_SHARE``).
 ROOT_FACTOR = 30
 #: On a large program, the share of the time left after the relaxation that ruin and recreate (``_repack``) spends
 #: on the plan the whole program starts from.
-SEED_SHARE = 0.15
+SEED_SHARE = 0.2
 #: Share of the time left that the whole program leaves for what follows it (keeping the best plan, its reasons).
 RESERVE_SHARE = 0.05
+#: On a large program, the share of the time left after that which the whole program gets; the local search
+#: (``_repack``, ``_improve``) improves its best plan in the rest.
+WHOLE_SHARE = 0.7
 #: Share of the chosen initiatives that a random neighbourhood of the local search frees (see ``_improve``).
 RELEASE_SHARE = 0.25
 #: Share of the local search's time given to ruin and recreate (``_repack``) before re-optimizing parts (``_improve``).
@@ -1550,10 +1553,11 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
         found = [s for s in (_greedy_starts(p), _guided_starts(p, relaxation)[0]) if s is not None]
         seed = max(found, key=p.objective) if found else None
         left = deadline - time.monotonic()
-        if seed is not None and relaxation.status == "feasible" and left < ROOT_FACTOR * relaxation.seconds:
+        large = relaxation.status == "feasible" and left < ROOT_FACTOR * relaxation.seconds
+        if seed is not None and large:
             seed = _repack(p, seed, time.monotonic() + left * SEED_SHARE)
         left = deadline - time.monotonic()
-        outcome = _solve(p, time_limit=left * (1 - RESERVE_SHARE), start=seed)
+        outcome = _solve(p, time_limit=left * (WHOLE_SHARE if large else 1 - RESERVE_SHARE), start=seed)
     if outcome.status == "infeasible":
         p.lead = {}  # a diagnosis asks what the constraints alone need, without the lead's chosen starts
         return _infeasible(p, _diagnose(fw, result, p))
