@@ -406,14 +406,13 @@ class _Outcome:
 @dataclass
 class _Program:
     """A program built by ``_build``: columns ``z[i, t]`` (then the minimized limit's column, for the "min-*" goals),
-    the objective to minimize, rows ``lo <= A x <= hi`` as coordinate lists, and which rows are per-period limits."""
+    the objective to minimize, and rows ``lo <= A x <= hi`` as coordinate lists."""
 
     last: npt.NDArray[np.int64]
     first: npt.NDArray[np.int64]
     vi: npt.NDArray[np.int64]
     vt: npt.NDArray[np.int64]
     n_x: int
-    items: list[int]
     objective: npt.NDArray[np.float64]
     lb: npt.NDArray[np.float64]
     ub: npt.NDArray[np.float64]
@@ -423,14 +422,7 @@ class _Program:
     vals: list[float]
     lo: list[float]
     hi: list[float]
-    limit_row: list[bool]
     minimized: str | None
-
-    def col(self, i: int, t: int) -> int | None:
-        """The column of "i started by t" (None when t < 1: not started; t past its last start: by its last)."""
-        if t < 1 or self.last[i] == 0:
-            return None
-        return int(self.first[i]) + min(t, int(self.last[i]))
 
 
 def _build(
@@ -478,11 +470,8 @@ def _build(
     lb = np.zeros(n_vars)
     ub = np.ones(n_vars)
 
-    limit_row: list[bool] = []
-
-    def add_row(entries: list[tuple[int, float]], low: float, high: float, limit: bool = False) -> None:
+    def add_row(entries: list[tuple[int, float]], low: float, high: float) -> None:
         r = len(lo)
-        limit_row.append(limit)
         for col, coef in entries:
             rows.append(r)
             cols.append(col)
@@ -544,9 +533,9 @@ def _build(
                 if before is not None:
                     entries.append((before, -w))
             if family == minimized:
-                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0, limit=True)
+                add_row([*entries, (z_col, -1.0)], -np.inf, 0.0)
             elif entries:
-                add_row(entries, -np.inf, float(limit or 0.0) * (1 + TOLERANCE) + TOLERANCE, limit=True)
+                add_row(entries, -np.inf, float(limit or 0.0) * (1 + TOLERANCE) + TOLERANCE)
 
     def pin(i: int, start: int) -> None:
         """Start ``i`` in ``start``: not started before, started by then."""
@@ -584,7 +573,6 @@ def _build(
         vi=vi,
         vt=vt,
         n_x=n_x,
-        items=items,
         objective=objective,
         lb=lb,
         ub=ub,
@@ -594,7 +582,6 @@ def _build(
         vals=vals,
         lo=lo,
         hi=hi,
-        limit_row=limit_row,
         minimized=minimized,
     )
 
