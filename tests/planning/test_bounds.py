@@ -166,3 +166,32 @@ def test_the_earliest_start_found_is_the_first_that_keeps_every_rule(
 
 def _keys(p: _Problem, starts: dict[int, int]) -> dict[str, int]:
     return {p.cands[i].key: t for i, t in starts.items()}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_the_whole_program_started_from_a_plan_keeps_it_and_proves_a_bound_of_the_optimum(
+    instance: tuple[Framework, Result, PlanRequest],
+) -> None:
+    fw, res, request = instance
+    best = brute_force(fw, res, request)
+    p = _prepare(fw, res, request)
+    p.lead = _lead(p)
+    start = _greedy_starts(p)
+    if best is None or start is None or violations(fw, res, request, _keys(p, start)):
+        event("no valid start")
+        return
+    # Stopped at once (whatever HiGHS has then), and given all the time it needs.
+    for limit in (1e-3, 10.0):
+        out = _solve(p, time_limit=limit, mip_gap=0.0, start=start)
+        assert out.status in ("optimal", "feasible", "timeout"), out.message
+        if out.bound is not None:
+            assert out.bound >= best - TOL, (limit, out.bound, best)
+        if out.status in ("optimal", "feasible"):
+            keys = _keys(p, out.starts)
+            assert violations(fw, res, request, keys) == []
+            assert objective(fw, res, request, keys) <= best + TOL
+    assert out.status == "optimal"
+    value = objective(fw, res, request, _keys(p, out.starts))
+    assert math.isclose(value, best, rel_tol=1e-6, abs_tol=TOL)
+    assert value >= p.objective(start) - TOL  # never worse than the plan it started from

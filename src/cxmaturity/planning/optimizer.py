@@ -1,7 +1,8 @@
 """The roadmap optimizer: a team's result + targets + the action catalog + limits → a scheduled, explained plan.
 
-``make_plan(fw, result, request)`` solves a 0-1 mixed-integer program with ``scipy.optimize.milp`` (HiGHS). The
-formulation, in plain words, is in docs/planning.md; in short:
+``make_plan(fw, result, request)`` solves a 0-1 mixed-integer program with HiGHS: the plan's value through
+``highspy`` (``planning.highs``, which starts from the local search's plan), its linear relaxation and the diagnoses
+through ``scipy.optimize.milp``. The formulation, in plain words, is in docs/planning.md; in short:
 
 - ``x[i, t] = 1`` when candidate ``i`` starts in period ``t`` (only starts that let it finish within the horizon
   exist), written cumulatively as ``z[i, t]`` = "started by t" (see ``_solve``). Each candidate starts at most once;
@@ -63,13 +64,20 @@ QUICK_WIN_EFFORT = 1.0
 MAX_HORIZON = 40
 #: Relative tolerance of the limits (budget, capacity), against rounding in sums of cost / duration.
 TOLERANCE = 1e-9
-#: Share of the time limit given to the solver on the whole program; the rest improves its plan piece by piece.
+#: Share of the time limit that the linear relaxation may take at most.
 SOLVER_SHARE = 0.7
-#: The whole program gives its first plan and a bound better than the relaxation's after its root node, which on
-#: large catalogs takes 13 to 40 times as long as its linear relaxation (7 to 8 CPU s against 0.2 to 0.6 on 300
-#: actions x 12 periods). With less time left than this many relaxations the solver would stop empty-handed, so the
-#: local search gets the time instead.
+#: The whole program finishes its root node (presolve, relaxation, cuts) in 13 to 40 times as long as the raw linear
+#: relaxation on large catalogs (300 actions x 12 periods). When less time than this many relaxations is left, the
+#: program is large for its time: ruin and recreate first improves the plan it starts from (``SEED_SHARE``).
 ROOT_FACTOR = 30
+#: On a large program, the share of the time left after the relaxation that ruin and recreate (``_repack``) spends
+#: on the plan the whole program starts from.
+SEED_SHARE = 0.2
+#: Share of the time left that the whole program leaves for what follows it (keeping the best plan, its reasons).
+RESERVE_SHARE = 0.05
+#: On a large program, the share of the time left after that which the whole program gets; the local search
+#: (``_repack``, ``_improve``) improves its best plan in the rest.
+WHOLE_SHARE = 0.7
 #: Share of the chosen initiatives that a random neighbourhood of the local search frees (see ``_improve``).
 RELEASE_SHARE = 0.25
 #: Share of the local search's time given to ruin and recreate (``_repack``) before re-optimizing parts (``_improve``).
@@ -395,25 +403,39 @@ class _Outcome:
     seconds: float = 0.0
 
 
-def _solve(
+@dataclass
+class _Program:
+    """A program built by ``_build``: columns ``z[i, t]`` (then the minimized limit's column, for the "min-*" goals),
+    the objective to minimize, and rows ``lo <= A x <= hi`` as coordinate lists."""
+
+    last: npt.NDArray[np.int64]
+    first: npt.NDArray[np.int64]
+    vi: npt.NDArray[np.int64]
+    vt: npt.NDArray[np.int64]
+    n_x: int
+    objective: npt.NDArray[np.float64]
+    lb: npt.NDArray[np.float64]
+    ub: npt.NDArray[np.float64]
+    integrality: npt.NDArray[np.float64]
+    rows: list[int]
+    cols: list[int]
+    vals: list[float]
+    lo: list[float]
+    hi: list[float]
+    minimized: str | None
+
+
+def _build(
     p: _Problem,
     *,
     goal: Goal = "value",
     relax: frozenset[Family] = frozenset(),
     must: frozenset[int] | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
     fixed: dict[int, int] | None = None,
     free: npt.NDArray[np.bool_] | None = None,
     relaxed: bool = False,
-) -> _Outcome:
-    """Build and solve the program; ``relax`` drops families of constraints, ``must`` replaces the must-do set.
-
-    For a neighbourhood search, ``fixed`` candidates keep their starts and only ``free`` ones may change (the rest
-    stay out of the plan).
-    """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
+) -> _Program | _Outcome:
+    """Build the program (see ``_solve``); an ``_Outcome`` when it is infeasible or empty before any solving."""
 
     hz = p.horizon  # the number of periods
     fixed = {**p.lead, **(fixed or {})}
@@ -545,6 +567,55 @@ def _solve(
         objective[z_col] = 1.0
         ub[z_col] = np.inf
         integrality[z_col] = 1.0 if goal == "min-concurrent" else 0.0
+    return _Program(
+        last=last,
+        first=first,
+        vi=vi,
+        vt=vt,
+        n_x=n_x,
+        objective=objective,
+        lb=lb,
+        ub=ub,
+        integrality=integrality,
+        rows=rows,
+        cols=cols,
+        vals=vals,
+        lo=lo,
+        hi=hi,
+        minimized=minimized,
+    )
+
+
+def _solve(
+    p: _Problem,
+    *,
+    goal: Goal = "value",
+    relax: frozenset[Family] = frozenset(),
+    must: frozenset[int] | None = None,
+    time_limit: float | None = None,
+    mip_gap: float | None = None,
+    fixed: dict[int, int] | None = None,
+    free: npt.NDArray[np.bool_] | None = None,
+    relaxed: bool = False,
+    start: dict[int, int] | None = None,
+) -> _Outcome:
+    """Build and solve the program; ``relax`` drops families of constraints, ``must`` replaces the must-do set.
+
+    For a neighbourhood search, ``fixed`` candidates keep their starts and only ``free`` ones may change (the rest
+    stay out of the plan). The plan's value (goal "value", not ``relaxed``) is solved by ``planning.highs``, which
+    starts from the valid plan ``start`` when given; the other goals and the relaxation by ``scipy.optimize.milp``.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_array
+
+    built = _build(p, goal=goal, relax=relax, must=must, fixed=fixed, free=free, relaxed=relaxed)
+    if isinstance(built, _Outcome):
+        return built
+    hz = p.horizon
+    n_x, vi, vt, minimized = built.n_x, built.vi, built.vt, built.minimized
+    z_col, n_vars = n_x, len(built.lb)
+    objective, lb, ub, integrality = built.objective, built.lb, built.ub, built.integrality
+    rows, cols, vals, lo, hi = built.rows, built.cols, built.vals, built.lo, built.hi
     constraints = []
     if lo:
         matrix = coo_array((vals, (rows, cols)), shape=(len(lo), n_vars)).tocsr()
@@ -556,6 +627,8 @@ def _solve(
         "presolve": True,
     }
     solving = time.monotonic()
+    if goal == "value" and not relaxed:
+        return _solve_value(p, built, options, start)
     try:
         res = milp(objective, integrality=integrality, bounds=Bounds(lb, ub), constraints=constraints, options=options)
     except Exception as exc:  # a solver failure must not reach the user as a traceback
@@ -590,6 +663,56 @@ def _solve(
         value = p.objective(starts)
         return _Outcome(status, starts, value=value, bound=max(bound if bound is not None else value, value))
     return _Outcome(status, starts, value=float(res.x[z_col]) if minimized else 0.0)
+
+
+def _solve_value(
+    p: _Problem, built: _Program, options: dict[str, float | bool], start: dict[int, int] | None
+) -> _Outcome:
+    """Solve the plan's value program with ``planning.highs``, from the plan ``start`` when it fits the program."""
+    from scipy.sparse import coo_array
+
+    from cxmaturity.planning import highs
+
+    n_vars = len(built.lb)
+    matrix = (
+        coo_array((built.vals, (built.rows, built.cols)), shape=(len(built.lo), n_vars)).tocsc() if built.lo else None
+    )
+    given: npt.NDArray[np.float64] | None = None
+    if start is not None and all(built.last[i] >= t >= 1 for i, t in start.items()):
+        # "Started by t" is 1 from the start period on.
+        given = np.zeros(n_vars)
+        for i, t in start.items():
+            given[int(built.first[i]) + t : int(built.first[i]) + int(built.last[i]) + 1] = 1.0
+    try:
+        res = highs.solve(
+            built.objective,
+            built.integrality,
+            built.lb,
+            built.ub,
+            matrix,
+            np.array(built.lo),
+            np.array(built.hi),
+            time_limit=float(options["time_limit"]),
+            mip_gap=float(options["mip_rel_gap"]),
+            start=given,
+        )
+    except Exception as exc:  # a solver failure must not reach the user as a traceback
+        return _Outcome("error", {}, message=f"{type(exc).__name__}: {exc}")
+    bound = -res.dual_bound if res.dual_bound is not None else None
+    if res.x is None:
+        if res.status == 2:
+            return _Outcome("infeasible", {}, message=res.message)
+        if res.status == 1:
+            return _Outcome("timeout", {}, bound=bound, message=res.message)
+        return _Outcome("error", {}, message=res.message)
+    z = res.x[: built.n_x]
+    starts: dict[int, int] = {}
+    for j in np.flatnonzero(z > 0.5):
+        i = int(built.vi[j])
+        starts[i] = min(starts.get(i, p.horizon + 1), int(built.vt[j]))
+    status: Literal["optimal", "feasible"] = "optimal" if res.status == 0 else "feasible"
+    value = p.objective(starts)
+    return _Outcome(status, starts, value=value, bound=max(bound if bound is not None else value, value))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -1407,17 +1530,25 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
     deadline = time.monotonic() + request.time_limit
     # The relaxation first: its bound holds whatever happens next, and it orders the guided plan.
     relaxation = _solve(p, relaxed=True, time_limit=request.time_limit * SOLVER_SHARE)
-    left = deadline - time.monotonic()
+    seed: dict[int, int] | None = None
     if relaxation.status == "infeasible":  # no fractional plan, so no plan at all
         outcome = relaxation
-    elif relaxation.status != "feasible" or left > ROOT_FACTOR * relaxation.seconds:
-        outcome = _solve(p, time_limit=left * SOLVER_SHARE)
     else:
-        outcome = _Outcome("timeout", {}, message="the time limit leaves too little for the whole program")
+        # The whole program starts from the best quick plan. On a large program (its root node would not finish in
+        # the time left) that plan is first improved by ruin and recreate for a share of the time: the solver prunes
+        # with it, and its bound after presolve and the root's cuts holds whenever it stops.
+        found = [s for s in (_greedy_starts(p), _guided_starts(p, relaxation)[0]) if s is not None]
+        seed = max(found, key=p.objective) if found else None
+        left = deadline - time.monotonic()
+        large = relaxation.status == "feasible" and left < ROOT_FACTOR * relaxation.seconds
+        if seed is not None and large:
+            seed = _repack(p, seed, time.monotonic() + left * SEED_SHARE)
+        left = deadline - time.monotonic()
+        outcome = _solve(p, time_limit=left * (WHOLE_SHARE if large else 1 - RESERVE_SHARE), start=seed)
     if outcome.status == "infeasible":
         p.lead = {}  # a diagnosis asks what the constraints alone need, without the lead's chosen starts
         return _infeasible(p, _diagnose(fw, result, p))
-    best, gap = _best_and_gap(p, outcome, deadline, relaxation)
+    best, gap = _best_and_gap(p, outcome, deadline, relaxation, seed)
     if best is not None:
         status: Literal["optimal", "feasible"] = "optimal" if gap <= OPTIMAL_GAP else "feasible"
         if not best and status == "feasible":
@@ -1450,7 +1581,11 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
 
 
 def _best_and_gap(
-    p: _Problem, outcome: _Outcome, deadline: float, relaxation: _Outcome | None = None
+    p: _Problem,
+    outcome: _Outcome,
+    deadline: float,
+    relaxation: _Outcome | None = None,
+    seed: dict[int, int] | None = None,
 ) -> tuple[dict[int, int] | None, float]:
     """Return the plan to keep (pruned) after the whole program's ``outcome``, and its proven gap.
 
@@ -1462,7 +1597,7 @@ def _best_and_gap(
     bounds = [outcome.bound] if outcome.bound is not None else []
     if outcome.status == "optimal":  # the solver proved its plan within the requested gap
         # Within that gap a (cheap) greedy plan may still be better: keep whichever is.
-        best = max((s for s in (outcome.starts, _greedy_starts(p)) if s is not None), key=p.objective)
+        best = max((s for s in (outcome.starts, _greedy_starts(p), seed) if s is not None), key=p.objective)
     else:
         # Stopped by the time limit (or not started): keep the best of the solver's plan, the greedy one and the one
         # the linear relaxation guides, then improve it until the time is up: first by ruin and recreate (cheap
@@ -1472,7 +1607,7 @@ def _best_and_gap(
         guided, relaxed_bound = _guided_starts(p, relaxation)
         bounds += [relaxed_bound] if relaxed_bound is not None else []
         solved = outcome.starts if outcome.status == "feasible" else None
-        found = [s for s in (solved, _greedy_starts(p), guided) if s is not None]
+        found = [s for s in (solved, _greedy_starts(p), guided, seed) if s is not None]
         if not found:
             return None, 1.0
         now = time.monotonic()
