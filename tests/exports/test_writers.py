@@ -142,11 +142,11 @@ def test_xlsx_cells_keep_their_types_and_text_exactly() -> None:
     a truth value beside the number 1 in one column, dates and times, and empty cells all read back as they were."""
     from xml.etree import ElementTree
 
-    from cxmaturity.exports.model import Column, Export, Table
+    from cxmaturity.exports.model import Cell, Column, Export, Table
     from cxmaturity.exports.workbook import export_xlsx
 
     columns = (Column("x&y", "text"), Column("n", "number"), Column("m", "mixed"), Column("d", "mixed"))
-    rows = [
+    rows: list[tuple[Cell, ...]] = [
         ("<&>\"' \r\n x", 1.5, True, date(2026, 1, 2)),
         ("  lead", 2, 1, datetime(2026, 1, 2, 3, 4, 5)),
         (None, float("nan"), "=1+1", ""),
