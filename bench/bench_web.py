@@ -93,7 +93,8 @@ def _serve(module: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], s
         cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Importing the app takes 5 s of CPU; at a load average of 13 on 2 cores that was over 20 s of wall time.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             httpx.get(url + "/healthz" if "asgi" in module else url + "/", timeout=1)

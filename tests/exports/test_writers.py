@@ -135,3 +135,31 @@ def test_json_is_utf8_with_dates_in_iso_form(xm: Framework, demo: ResponseMatrix
     assert data["about"]["exported_at_utc"] == "2026-03-04T05:06:07"
     assert data["results"]["format"] == "cx-maturity/result@1"
     assert data["plan"]["format"] == "cx-maturity/plan@1"
+
+
+def test_xlsx_cells_keep_their_types_and_text_exactly() -> None:
+    """The workbook's XML is written by the app (exports/workbook.py): markup characters, line breaks, leading spaces,
+    a truth value beside the number 1 in one column, dates and times, and empty cells all read back as they were."""
+    from xml.etree import ElementTree
+
+    from cxmaturity.exports.model import Cell, Column, Export, Table
+    from cxmaturity.exports.workbook import export_xlsx
+
+    columns = (Column("x&y", "text"), Column("n", "number"), Column("m", "mixed"), Column("d", "mixed"))
+    rows: list[tuple[Cell, ...]] = [
+        ("<&>\"' \r\n x", 1.5, True, date(2026, 1, 2)),
+        ("  lead", 2, 1, datetime(2026, 1, 2, 3, 4, 5)),
+        (None, float("nan"), "=1+1", ""),
+    ]
+    about = Table("about", (Column("field", "text"), Column("value", "mixed")), [("a", 1)])
+    data = export_xlsx(Export("x", (Table("a&b<c>", columns, rows),), about))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            ElementTree.fromstring(archive.read(name))  # every part is well-formed XML
+    sheet = load_workbook(io.BytesIO(data))["a&b<c>"]
+    cells = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows(min_row=2, max_col=4)]
+    assert cells == [
+        [("<&>\"' \r\n x", "s"), (1.5, "n"), (True, "b"), (datetime(2026, 1, 2), "d")],
+        [("  lead", "s"), (2, "n"), (1, "n"), (datetime(2026, 1, 2, 3, 4, 5), "d")],
+        [(None, "n"), (None, "n"), ("'=1+1", "s"), (None, "n")],
+    ]

@@ -97,7 +97,9 @@ def test_an_import_job_that_fails_midway_leaves_nothing(
     """Closed by the facilitator while its batches are written: every batch written so far is deleted again."""
     facilitator = api(site, cast.facilitator)
     aid = new_assessment(facilitator, cast)["id"]
-    monkeypatch.setattr(imports, "BATCH_ANSWERS", 100)  # several batches for a small file
+    # Several batches for a small file, on either database.
+    monkeypatch.setattr(imports, "BATCH_ANSWERS", 100)
+    monkeypatch.setattr(imports, "BATCH_ANSWERS_POSTGRESQL", 100)
     recorded = long_jobs._progress
     seen: list[tuple[int, int]] = []
 

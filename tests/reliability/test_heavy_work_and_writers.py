@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,6 +137,7 @@ def test_a_save_gets_through_while_an_export_is_rendered(
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
     """Batches of 2 respondents, so that a file of 8 is written in 4."""
     monkeypatch.setattr(imports, "BATCH_ANSWERS", 2 * len(FW.indicator_keys))
+    monkeypatch.setattr(imports, "BATCH_ANSWERS_POSTGRESQL", 2 * len(FW.indicator_keys))
     return 2
 
 
@@ -150,8 +152,8 @@ def test_an_import_is_written_in_batches_that_nobody_sees_until_the_last(
     between: list[tuple[float, int, tuple[int, int, int, int]]] = []
     real_batches = imports._batches
 
-    def watched(responses: ResponseMatrix) -> Iterator[range]:
-        for batch in real_batches(responses):
+    def watched(responses: ResponseMatrix, answers: int) -> Iterator[range]:
+        for batch in real_batches(responses, answers):
             yield batch
             # Between two batches: no writer lock is held, and no reader sees part of the import.
             with reading(site.sessions) as db:
@@ -214,3 +216,45 @@ def test_an_import_failing_midway_stores_nothing(
         monkeypatch.setattr(revisions, "bump", real_bump)
     assert written == (2 if fail_at == "batch" else 4)
     assert _counts(site, team.id) == before  # no invitation, answer, group or revision left behind
+
+
+def test_an_import_stores_exactly_what_the_file_says(site: Site, cast: Cast, team: Filled) -> None:
+    """The bulk writers (COPY's text format on PostgreSQL, plain rows on SQLite) keep every value as written: comments
+    with a backslash, a tab, line breaks and quotes, option keys, importance, groups and skipped cells."""
+    first, second = FW.indicator_keys[:2]
+    options = FW.answer_keys(FW.indicator(first))
+    comment = 'back\\slash\ttab\nline "quoted" \\N \\t'
+    text = (
+        f"respondent,group,{first},{first}:importance,{first}:comment,{second}\n"
+        f'a,West,{options[0]},4,"{comment.replace(chr(34), chr(34) * 2)}",dk\n'
+        f"b,,{options[-1]},,,\n"
+        f"c,West,na,2,,{options[0]}\n"
+    )
+    assert imports.import_answers(site.sessions, Actor(cast.facilitator), team.id, "f.csv", text) == 3
+    with reading(site.sessions) as db:
+        rows = db.execute(
+            select(
+                Invitation.id,
+                RespondentGroup.name,
+                Answer.indicator_key,
+                Answer.option_key,
+                Answer.importance,
+                Answer.comment,
+                Invitation.source,
+            )
+            .join(Answer, Answer.invitation_id == Invitation.id)
+            .outerjoin(RespondentGroup, RespondentGroup.id == Invitation.group_id)
+            .where(Invitation.assessment_id == team.id, Invitation.source == "import")
+            .order_by(Invitation.id, Answer.indicator_key)
+        ).all()
+    stored = Counter((r[1], r[2], r[3], r[4], r[5]) for r in rows)
+    assert stored == Counter(
+        [
+            ("West", first, options[0], 4, comment),
+            ("West", second, "dk", None, None),
+            (None, first, options[-1], None, None),
+            ("West", first, "na", 2, None),
+            ("West", second, options[0], None, None),
+        ]
+    )
+    assert len({r[0] for r in rows}) == 3

@@ -32,7 +32,13 @@ T = TypeVar("T")
 #: A child is replaced after this many tasks: what a large report took is given back.
 TASKS_PER_CHILD = 20
 #: Imported by the fork server once, so that every child starts with them.
-PRELOAD = ["cxmaturity.services.reports", "cxmaturity.reporting.render_html", "cxmaturity.frameworks"]
+PRELOAD = [
+    "cxmaturity.services.reports",
+    "cxmaturity.reporting.render_html",
+    "cxmaturity.frameworks",
+    "cxmaturity.services.exports",
+    "cxmaturity.exports.workbook",
+]
 
 
 class Stopped(ServiceError):

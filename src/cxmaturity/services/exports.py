@@ -2,7 +2,8 @@
 
 Any member of the assessment's organization may download them (viewer role and up, as for the results); outsiders
 get "not found". The data are read and scored in the caller's transaction; the file is written afterwards
-(:meth:`Download.file`), without the database, since a workbook of thousands of respondents takes a moment.
+(:meth:`Download.file`), without the database, since a workbook of thousands of respondents takes a moment: the web
+writes it in a child process of its CPU pool (:func:`file_in`), as it draws reports.
 The anonymity rules (pseudonyms, group names only for groups the results show) are the domain's:
 ``cxmaturity.exports``.
 """
@@ -31,6 +32,7 @@ from cxmaturity.exports import (
 )
 from cxmaturity.services import access, audit, plans, results, workshop_state
 from cxmaturity.services.access import Actor
+from cxmaturity.services.cpu_pool import CpuPool
 from cxmaturity.services.errors import NotFound
 from cxmaturity.storage.tables import Assessment
 
@@ -59,6 +61,17 @@ class Download:
         """Write the file; ``rng`` draws the order of the pseudonyms (by default from the operating system)."""
         export = build(self.source, self.wanted.name, rng)
         return ExportFile(self.filename, MEDIA_TYPES[self.wanted.format], write(export, self.wanted.format))
+
+
+def file_in(pool: CpuPool, found: Download) -> ExportFile:
+    """``found.file()`` in a child process of ``pool``: a workbook of thousands of respondents is a second or more of
+    pure Python, which in the web worker would hold the interpreter that respondents' saves and page views share."""
+    return pool.run(write_file, found)
+
+
+def write_file(found: Download) -> ExportFile:
+    """Write a download's file (module-level, so that a child process of the CPU pool can run it)."""
+    return found.file()
 
 
 def parse(name: str, fmt: str) -> Wanted:

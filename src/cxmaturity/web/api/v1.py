@@ -451,7 +451,9 @@ _EXPORT_TYPES = {
 def export_file(request: Request, token: Token, assessment_id: AssessmentId, filename: ExportName) -> Response:
     with acting(request, token) as (db, actor):
         found = exports.download_file(db, actor, assessment_id, filename)
-    file = found.file()  # written after the transaction: a large workbook needs no database
+    # Written after the transaction, in a child process: a large workbook needs no database, and its seconds of
+    # Python would hold the interpreter that this worker's other requests share.
+    file = exports.file_in(request.app.state.cpu, found)
     headers = {"Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{file.filename}"'}
     return Response(file.body, media_type=file.media_type, headers=headers)
 

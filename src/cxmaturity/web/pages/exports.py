@@ -29,5 +29,5 @@ def export_file(request: Request, assessment_id: int, filename: str) -> Response
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         found = exports.download_file(db, who.actor, assessment_id, filename)
-    # Written after the transaction: a large workbook takes a moment and needs no database.
-    return attachment(found.file())
+    # Written after the transaction, in a child process: a large workbook takes a moment and needs no database.
+    return attachment(exports.file_in(request.app.state.cpu, found))
