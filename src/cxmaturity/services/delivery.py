@@ -322,7 +322,15 @@ class Deliverer:
             self._finish(message_id, claimed.claim, status="failed", last_error=refusal.reason)
             return Delivered("failed")
         retry_at = now + backoff(self.settings, claimed.attempts)
-        self._finish(message_id, claimed.claim, status="retrying", last_error=refusal.reason, due_at=retry_at)
+        # The Message-ID kept for the next attempt (on PostgreSQL the claim did not record it): the same message.
+        self._finish(
+            message_id,
+            claimed.claim,
+            status="retrying",
+            last_error=refusal.reason,
+            due_at=retry_at,
+            header=str(claimed.message["Message-ID"]),
+        )
         return Delivered("retrying", retry_at)
 
     def _finish(
@@ -335,12 +343,15 @@ class Deliverer:
         sent_at: datetime | None = None,
         due_at: datetime | None = None,
         bounced: bool = False,
+        header: str | None = None,
     ) -> None:
         values: dict[str, object] = {"status": status, "last_error": last_error[:500], "claim": None}
         if sent_at is not None:
             values["sent_at"] = sent_at
         if due_at is not None:
             values["due_at"] = due_at
+        if header is not None:
+            values["message_id"] = header
         if self._pg is not None and not bounced:
             self._pg.finish(message_id, claim, values)
             return
