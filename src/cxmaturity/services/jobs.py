@@ -14,7 +14,8 @@ Jobs:
 - ``cxm.deliver(message_id)``: the same for one message (a retry after its back-off; jobs queued before batches).
 - ``cxm.sweep``: every CXM_QUEUE_POLL_SECONDS on one worker: take back messages of stopped workers, run the
   schedules (services/schedule.py), and queue what is due without a job (retries after their back-off among them);
-  fail long jobs whose worker stopped and run again the queued ones.
+  queue again long jobs whose worker stopped (taken over by the next worker; failed after 3 attempts) and run the
+  queued ones.
 - ``cxm.long_job(job_id)``: a large import or a report file (services/long_jobs.py), on a queue of its own
   (``cxm-jobs``) so that a long one never holds up e-mail; on SQLite, a small pool of threads of its own. The
   CPU-heavy part of a report runs in a child process (services/cpu_pool.py) either way.
