@@ -115,7 +115,14 @@ def _queued(url: str, port: int, folder: Path) -> tuple[float, int]:
         for _ in range(WORKERS)
     ]
     try:
-        time.sleep(3)  # the workers are up and listening before the clock starts
+        # The clock starts once both workers are up and fetching (registered with procrastinate): starting Python
+        # processes on a loaded machine took tens of seconds, which is no part of sending.
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.execute(sa.text("SELECT count(*) FROM procrastinate_workers")).scalar_one() >= WORKERS:
+                    break
+            time.sleep(0.2)
         started = time.perf_counter()
         adder = ProcrastinateQueue(engine)
         for first in range(0, MESSAGES, 1000):

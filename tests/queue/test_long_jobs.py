@@ -103,8 +103,8 @@ def test_an_import_job_that_fails_midway_leaves_nothing(
     recorded = long_jobs._progress
     seen: list[tuple[int, int]] = []
 
-    def progress_then_close(sessions: Any, job_id: int, done: int, total: int) -> None:
-        recorded(sessions, job_id, done, total)
+    def progress_then_close(sessions: Any, job: LongJob, done: int, total: int) -> None:
+        recorded(sessions, job, done, total)
         seen.append((done, total))
         if len(seen) == 2:  # after the first batch is written: the assessment is closed by someone else
             with transaction(site.sessions) as db:

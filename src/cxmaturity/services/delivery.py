@@ -19,6 +19,14 @@ A worker killed during 1-2 leaves ``sending``: the server never had the message,
 so it is counted as sent and never sent again. The only moment left where a kill loses or repeats a message is the
 few microseconds between the two system calls of step 3 on PostgreSQL (lost: recorded as sent), or between the
 commit and the dot on SQLite. docs/mail.md states this.
+
+What it costs. On PostgreSQL the three steps are three single statements on one autocommit connection per thread
+(:class:`PipelinedHandOver`), not ORM transactions: the claim reads what the message needs in the same statement,
+and the claim and the finish are committed without waiting for the disk (``synchronous_commit = off``): a database
+crash can lose such a commit only together with every later one, and the hand-over (which waits for the disk)
+comes after the claim and before the finish; a claim lost so is a message never handed over, a finish lost so
+leaves ``handed``, counted as sent. One flush to disk per message, three round trips. The queue's jobs carry
+many messages each (services/jobs.py), sent one after another over the thread's one SMTP connection.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,6 +96,23 @@ class _Claimed:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Row:
+    """What composing one claimed message needs, read with its claim."""
+
+    kind: str
+    assessment_id: int
+    attempts: int
+    message_id: str
+    address: str
+    sealed: str
+    language: str | None
+
+
+#: The hand-over: (outbox id, claim, Message-ID, write the dot) -> records ``handed`` around writing the dot.
+HandOver = Callable[[int, str, str, Callable[[], None]], None]
+
+
 class Deliverer:
     """Sends outbox messages for one worker process: an SMTP connection per thread, the database's hand-over."""
 
@@ -94,11 +120,13 @@ class Deliverer:
         self,
         settings: Settings,
         sessions: sessionmaker[Session],
-        hand_over: Callable[[int, str, Callable[[], None]], None] | None = None,
+        hand_over: PipelinedHandOver | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self._hand_over = hand_over or self._committed_hand_over
+        #: PostgreSQL's statements on a connection of their own (claim, hand-over, finish); None: ORM transactions.
+        self._pg = hand_over
+        self._hand_over: HandOver = hand_over or self._committed_hand_over
         self._smtp: dict[int, SmtpSession] = {}
         self._contexts: dict[int, _Context] = {}
 
@@ -115,14 +143,22 @@ class Deliverer:
             self._smtp[key] = SmtpSession(self.settings)
         return self._smtp[key]
 
+    def deliver_many(self, message_ids: list[int]) -> dict[int, Delivered]:
+        """Send each message in turn over this thread's SMTP connection, each claimed, handed over and finished on
+        its own (a worker killed midway leaves every message in a state the sweep resolves); return the outcomes."""
+        return {message_id: self.deliver(message_id) for message_id in message_ids}
+
     def deliver(self, message_id: int, now: datetime | None = None) -> Delivered:
         """Send the message if it is still to be sent and due; return what became of it."""
         now = now or datetime.now(UTC)
-        claimed = self._claim(message_id, now)
+        claimed = self._pg_claim(message_id, now) if self._pg is not None else self._claim(message_id, now)
         if isinstance(claimed, Delivered):
             return claimed
+        header = str(claimed.message["Message-ID"])
         try:
-            reply = self._session().send(claimed.message, lambda dot: self._hand_over(message_id, claimed.claim, dot))
+            reply = self._session().send(
+                claimed.message, lambda dot: self._hand_over(message_id, claimed.claim, header, dot)
+            )
         except Refusal as refusal:
             return self._refused(message_id, claimed, refusal, datetime.now(UTC))
         except AnswerLost as lost:
@@ -155,6 +191,7 @@ class Deliverer:
                     MailRecipient.bounced_at,
                     Assessment.status,
                     Invitation.completed_at,
+                    Invitation.language,
                 )
                 .join(MailRecipient, MailRecipient.id == OutboxMessage.recipient_id)
                 .join(Assessment, Assessment.id == OutboxMessage.assessment_id)
@@ -163,25 +200,41 @@ class Deliverer:
             ).one_or_none()
             if found is None:
                 return Delivered("gone")
-            row, address, sealed, bounced_at, status, completed_at = found
+            row, address, sealed, bounced_at, status, completed_at, language = found
             if not taken:
                 return Delivered(row.status)
             why_not = _not_wanted(row.kind, bounced_at, status, completed_at)
             if why_not:
                 row.status, row.last_error, row.claim = "cancelled", why_not, None
                 return Delivered("cancelled")
-            message = self._compose(db, row, address, sealed)
+            message = self._compose(
+                Row(row.kind, row.assessment_id, row.attempts, row.message_id, address, sealed, language), db
+            )
             if isinstance(message, str):
                 row.status, row.last_error, row.claim = "failed", message, None
                 return Delivered("failed")
-            if not row.message_id:
-                row.message_id = str(message["Message-ID"])
-            else:
-                # The same message as any earlier attempt: a receiving system can tell a repeat by its Message-ID.
-                message.replace_header("Message-ID", row.message_id)
+            row.message_id = str(message["Message-ID"])
             return _Claimed(claim, message, row.attempts)
 
-    def _context(self, db: Session, assessment_id: int) -> _Context:
+    def _pg_claim(self, message_id: int, now: datetime) -> _Claimed | Delivered:
+        """The claim on PostgreSQL: one statement that claims the message and reads what it needs."""
+        assert self._pg is not None
+        claim = secrets.token_hex(8)
+        found = self._pg.claim(message_id, claim, now)
+        if isinstance(found, str):
+            return Delivered(found)
+        row, bounced_at, status, completed_at = found
+        why_not = _not_wanted(row.kind, bounced_at, status, completed_at)
+        if why_not:
+            self._pg.finish(message_id, claim, {"status": "cancelled", "last_error": why_not})
+            return Delivered("cancelled")
+        message = self._compose(row)
+        if isinstance(message, str):
+            self._pg.finish(message_id, claim, {"status": "failed", "last_error": message})
+            return Delivered("failed")
+        return _Claimed(claim, message, row.attempts)
+
+    def _context(self, assessment_id: int, db: Session | None = None) -> _Context:
         """What every message of an assessment says, kept for a minute: a campaign's thousands of messages need it
         read once, and a change of title reaches later messages soon."""
         import time
@@ -189,6 +242,18 @@ class Deliverer:
         cached = self._contexts.get(assessment_id)
         if cached is not None and time.monotonic() - cached.read_at < CONTEXT_SECONDS:
             return cached
+        if db is not None:
+            # Inside the claim's transaction (SQLite): a second session would wait for the writer this one is.
+            context = self._read_context(db, assessment_id)
+        else:
+            with self.sessions() as own:
+                context = self._read_context(own, assessment_id)
+        self._contexts[assessment_id] = context
+        return context
+
+    def _read_context(self, db: Session, assessment_id: int) -> _Context:
+        import time
+
         from cxmaturity.services.assessments import estimated_minutes, framework_of
 
         assessment = db.get(Assessment, assessment_id)
@@ -197,7 +262,7 @@ class Deliverer:
         inviter = (f"{creator.name} ({creator.email})" if creator.name else creator.email) if creator else ""
         schedule = db.get(AssessmentSchedule, assessment_id)
         closes = schedule.closes_at if schedule is not None else None
-        context = _Context(
+        return _Context(
             assessment.organization.name,
             assessment.title,
             inviter,
@@ -205,19 +270,13 @@ class Deliverer:
             closes,
             time.monotonic(),
         )
-        self._contexts[assessment_id] = context
-        return context
 
-    def _compose(self, db: Session, row: OutboxMessage, address: str, sealed: str) -> EmailMessage | str:
+    def _compose(self, row: Row, db: Session | None = None) -> EmailMessage | str:
         settings = self.settings
-        context = self._context(db, row.assessment_id)
+        context = self._context(row.assessment_id, db)
         org, title = context.organization, context.title
         # The language the person was invited in: their reminder and closing notice follow it.
-        language = db.scalar(
-            select(Invitation.language)
-            .join(MailRecipient, MailRecipient.invitation_id == Invitation.id)
-            .where(MailRecipient.id == row.recipient_id)
-        )
+        language, address, sealed = row.language, row.address, row.sealed
         if row.kind == "closing":
             message = mail.closing_message(settings, address, organization=org, title=title, language=language)
         else:
@@ -240,11 +299,17 @@ class Deliverer:
                     minutes=context.minutes,
                     language=language,
                 )
-        if "Message-ID" not in message:
+        if row.message_id:
+            # The same message as any earlier attempt: a receiving system can tell a repeat by its Message-ID.
+            if "Message-ID" in message:
+                message.replace_header("Message-ID", row.message_id)
+            else:
+                message["Message-ID"] = row.message_id
+        elif "Message-ID" not in message:
             message["Message-ID"] = make_msgid()
         return message
 
-    def _committed_hand_over(self, message_id: int, claim: str, write_dot: Callable[[], None]) -> None:
+    def _committed_hand_over(self, message_id: int, claim: str, header: str, write_dot: Callable[[], None]) -> None:
         with transaction(self.sessions) as db:
             _mark_handed(db, message_id, claim)
         write_dot()
@@ -257,7 +322,15 @@ class Deliverer:
             self._finish(message_id, claimed.claim, status="failed", last_error=refusal.reason)
             return Delivered("failed")
         retry_at = now + backoff(self.settings, claimed.attempts)
-        self._finish(message_id, claimed.claim, status="retrying", last_error=refusal.reason, due_at=retry_at)
+        # The Message-ID kept for the next attempt (on PostgreSQL the claim did not record it): the same message.
+        self._finish(
+            message_id,
+            claimed.claim,
+            status="retrying",
+            last_error=refusal.reason,
+            due_at=retry_at,
+            header=str(claimed.message["Message-ID"]),
+        )
         return Delivered("retrying", retry_at)
 
     def _finish(
@@ -270,12 +343,18 @@ class Deliverer:
         sent_at: datetime | None = None,
         due_at: datetime | None = None,
         bounced: bool = False,
+        header: str | None = None,
     ) -> None:
         values: dict[str, object] = {"status": status, "last_error": last_error[:500], "claim": None}
         if sent_at is not None:
             values["sent_at"] = sent_at
         if due_at is not None:
             values["due_at"] = due_at
+        if header is not None:
+            values["message_id"] = header
+        if self._pg is not None and not bounced:
+            self._pg.finish(message_id, claim, values)
+            return
         with transaction(self.sessions) as db:
             done = db.execute(
                 update(OutboxMessage)
@@ -311,41 +390,93 @@ def _not_wanted(kind: str, bounced_at: datetime | None, status: str, completed_a
     return ""
 
 
-class PipelinedHandOver:
-    """PostgreSQL's hand-over: send the UPDATE, then the dot, then read the answers (see the module's docstring).
+#: The claim on PostgreSQL: claim and read in one statement (a CTE's RETURNING: the claimed row as it is now).
+_PG_CLAIM = b"""
+WITH taken AS (
+    UPDATE outbox_message
+    SET status = 'sending', claim = %(claim)s, claimed_at = %(now)s, attempts = attempts + 1
+    WHERE id = %(id)s AND status IN ('queued', 'retrying') AND due_at <= %(now)s
+    RETURNING kind, assessment_id, attempts, message_id, recipient_id
+)
+SELECT t.kind, t.assessment_id, t.attempts, t.message_id, r.address, r.sealed_token, i.language,
+       r.bounced_at, a.status, i.completed_at
+FROM taken t
+JOIN mail_recipient r ON r.id = t.recipient_id
+JOIN assessment a ON a.id = t.assessment_id
+JOIN invitation i ON i.id = r.invitation_id
+"""
+_FINISH_COLUMNS = ("status", "last_error", "sent_at", "due_at", "message_id")
 
-    One autocommit connection per thread, outside SQLAlchemy's pool: the statement commits by itself as soon as the
-    server has read it, whether or not this process lives to read the answer.
+
+class PipelinedHandOver:
+    """PostgreSQL's statements for one worker: the claim, the hand-over and the finish (see the module's docstring).
+
+    The hand-over sends the UPDATE, then the dot, then reads the answers. One autocommit connection per thread,
+    outside SQLAlchemy's pool: the statement commits by itself as soon as the server has read it, whether or not
+    this process lives to read the answer. The claim and the finish use a second one per thread, whose commits do
+    not wait for the disk (``synchronous_commit = off``; why that loses nothing: the module's docstring).
     """
 
     def __init__(self, engine: Engine) -> None:
         from cxmaturity.storage.database import libpq_conninfo
 
         self._conninfo, self._options = libpq_conninfo(engine)
-        self._connections: dict[int, object] = {}
+        self._connections: dict[tuple[int, bool], object] = {}
 
-    def _connection(self) -> object:
+    def _connection(self, lazy: bool = False) -> object:
         import threading
 
         import psycopg
 
-        key = threading.get_ident()
+        key = (threading.get_ident(), lazy)
         connection = self._connections.get(key)
         if connection is None or connection.closed:  # type: ignore[attr-defined]
-            connection = psycopg.connect(self._conninfo, options=self._options, autocommit=True)
+            options = f"{self._options} -c synchronous_commit=off" if lazy else self._options
+            connection = psycopg.connect(self._conninfo, options=options, autocommit=True)
             self._connections[key] = connection
         return connection
 
-    def __call__(self, message_id: int, claim: str, write_dot: Callable[[], None]) -> None:
+    def _lazy(self) -> Any:
+        import psycopg
+
+        connection = self._connection(lazy=True)
+        assert isinstance(connection, psycopg.Connection)
+        return connection
+
+    def claim(
+        self, message_id: int, claim: str, now: datetime
+    ) -> tuple[Row, datetime | None, str, datetime | None] | str:
+        """Claim the message and read it; return it with (bounced at, assessment status, completed at), or the
+        message's status when it could not be claimed ("gone" when there is no such message)."""
+        connection = self._lazy()
+        found = connection.execute(_PG_CLAIM, {"id": message_id, "claim": claim, "now": now}).fetchone()
+        if found is None:
+            status = connection.execute("SELECT status FROM outbox_message WHERE id = %s", (message_id,)).fetchone()
+            return "gone" if status is None else str(status[0])
+        kind, assessment_id, attempts, header, address, sealed, language, bounced_at, status, completed_at = found
+        return Row(kind, assessment_id, attempts, header, address, sealed, language), bounced_at, status, completed_at
+
+    def finish(self, message_id: int, claim: str, values: dict[str, object]) -> None:
+        """Record what became of a claimed message (only the worker that claimed it can)."""
+        names = [name for name in _FINISH_COLUMNS if name in values]
+        assignments = ", ".join(f"{name} = %({name})s" for name in names)
+        self._lazy().execute(
+            f"UPDATE outbox_message SET {assignments}, claim = NULL WHERE id = %(id)s AND claim = %(claim)s",
+            {**{name: values[name] for name in names}, "id": message_id, "claim": claim},
+        )
+
+    def __call__(self, message_id: int, claim: str, header: str, write_dot: Callable[[], None]) -> None:
         import psycopg
         from psycopg import pq
 
         connection = self._connection()
         assert isinstance(connection, psycopg.Connection)
         pgconn = connection.pgconn
+        # The Message-ID is recorded with the hand-over: from here on the message may exist at the server, and a
+        # message sent again (after a lost answer) must carry the same one.
         pgconn.send_query_params(
-            b"UPDATE outbox_message SET status = 'handed' WHERE id = $1 AND claim = $2",
-            [str(message_id).encode(), claim.encode()],
+            b"UPDATE outbox_message SET status = 'handed', message_id = $3 WHERE id = $1 AND claim = $2",
+            [str(message_id).encode(), claim.encode(), header.encode()],
         )
         # libpq may keep part of the query in its buffer: push all of it into the socket before the dot.
         while pgconn.flush():

@@ -87,12 +87,19 @@ def import_answers(
     *,
     max_values: int = MAX_IMPORT_VALUES,
     progress: Callable[[int, int], None] | None = None,
+    journal: Callable[[Session, list[int]], None] | None = None,
+    finishing: Callable[[Session, int], None] | None = None,
 ) -> int:
     """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many.
 
     At most ``max_values`` answers (respondents x indicators of the framework) are imported at once; scoring and
     storing them grows with their number. ``progress(done, total)`` is told the respondents written so far, after
     the file was checked and after each batch (a long job shows it: services/long_jobs.py).
+
+    For a long job that another worker may take over: ``journal(db, ids)`` is called in each batch's transaction
+    with the invitation ids it wrote (the job records them there, so that a later attempt can delete exactly them
+    should this process die), and ``finishing(db, count)`` in the transaction that makes the import visible (the
+    job is marked done in it, so the import and the job's end are one commit); either may raise to abandon it.
     """
     name = Path(filename or "answers.csv").name
     with reading(sessions) as db:
@@ -110,7 +117,10 @@ def import_answers(
             progress(0, responses.size)
         for batch in _batches(responses, _per_batch(sessions)):
             with transaction(sessions) as db:
+                before = len(written.invitations)
                 _write(db.connection(), assessment_id, responses, batch, group_ids, written)
+                if journal:
+                    journal(db, written.invitations[before:])
             if progress:
                 progress(batch.stop, responses.size)
         with transaction(sessions) as db:
@@ -129,6 +139,8 @@ def import_answers(
                 target=str(assessment_id),
                 respondents=responses.size,
             )
+            if finishing:
+                finishing(db, responses.size)
     except BaseException:
         # Should deleting fail as well (the database gone), the pending rows stay unseen until the next import
         # into the assessment deletes them (_discard_stale); the first error is the one to report.
@@ -367,6 +379,36 @@ def _discard(sessions: sessionmaker[Session], written: _Written) -> None:
     if written.groups:
         with transaction(sessions) as db:
             db.connection().execute(delete(_GROUP).where(_GROUP.c.id.in_(written.groups)))
+
+
+def runs(ids: Sequence[int]) -> list[list[int]]:
+    """Consecutive ids as runs ([[first, last], ...]): each run holds only the ids given, however the ids of a batch
+    were interleaved with another writer's."""
+    found: list[list[int]] = []
+    for i in sorted(ids):
+        if found and found[-1][1] == i - 1:
+            found[-1][1] = i
+        else:
+            found.append([i, i])
+    return found
+
+
+def discard_runs(sessions: sessionmaker[Session], assessment_id: int, written: Sequence[Sequence[int]]) -> int:
+    """Delete the pending respondents (and their answers) of an import attempt that died, given its runs of ids;
+    return how many. Only rows still pending are touched: nothing an import completed."""
+    gone = 0
+    pieces = [(lo, min(lo + ID_CHUNK - 1, last)) for first, last in written for lo in range(first, last + 1, ID_CHUNK)]
+    for first, last in pieces:
+        with transaction(sessions) as db:
+            chosen = select(_INVITATION.c.id).where(
+                _INVITATION.c.id.between(first, last),
+                _INVITATION.c.assessment_id == assessment_id,
+                _INVITATION.c.source == PENDING,
+            )
+            db.connection().execute(delete(_ANSWER).where(_ANSWER.c.invitation_id.in_(chosen)))
+            result: Any = db.connection().execute(delete(_INVITATION).where(_INVITATION.c.id.in_(chosen)))
+            gone += int(result.rowcount or 0)
+    return gone
 
 
 def _discard_stale(sessions: sessionmaker[Session], assessment_id: int) -> None:

@@ -4,7 +4,14 @@ A request only records the job (a ``long_job`` row, state ``queued``) and asks t
 (services/jobs.py: procrastinate's worker on PostgreSQL, a thread of the web process on SQLite); it answers at once
 with the job, whose page and API resource show its progress until it is ``done`` or ``failed``. The row is the
 truth and the queue's job only a nudge, as for e-mail: a job queued while no worker ran is found by the next sweep,
-and a running job whose worker died (no progress for ``CXM_QUEUE_LEASE_SECONDS``) is marked failed by it.
+and a running job whose worker died (no progress for ``CXM_QUEUE_LEASE_SECONDS``) is queued again by it and taken
+over by the next worker, up to ``MAX_ATTEMPTS`` attempts in all (then it fails).
+
+Taken over exactly once: each attempt holds a random ``claim``; only the attempt holding it moves the job on or
+finishes it, so a worker thought dead that wakes up changes nothing (its next step finds the claim gone, and it
+deletes what it wrote). An import records the respondents it wrote in the same transaction as each batch; the next
+attempt first deletes exactly those, and the job is marked done in the same transaction that makes the import
+visible, so an import is complete once, or not at all.
 
 - An import is the same all-or-nothing import as a small one (services/imports.py), with its progress counted in
   respondents written; when it fails, nothing was imported and the error names the file, row and column.
@@ -18,6 +25,7 @@ import job as facilitators (who may import). Anyone else gets 404, as for any id
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +51,8 @@ REPORT = "report"
 ROLE = {IMPORT: "facilitator", REPORT: "viewer"}
 #: A report's steps: the results read and the model built, then the file drawn and written.
 REPORT_STEPS = 2
+#: Attempts a job gets when its workers die under it (a job that kills its worker each time must stop somewhere).
+MAX_ATTEMPTS = 3
 #: Finished jobs (their files) are deleted after this long.
 KEPT_FOR = timedelta(days=1)
 
@@ -154,13 +164,19 @@ def report_file(db: Session, actor: Actor, job_id: int) -> reports.ReportFile:
 # --- running --------------------------------------------------------------------------------------------------
 
 
+class TakenOver(Conflict):
+    """This attempt no longer holds the job: its worker was taken for dead and another attempt runs it."""
+
+
 def _claim(sessions: sessionmaker[Session], job_id: int) -> LongJob | None:
-    """Take a queued job (only one worker can); return it, or None when it is not queued (taken, done, gone)."""
+    """Take a queued job (only one worker can); return it, or None when it is not queued (taken, done, gone).
+    What an earlier attempt of an import wrote before its worker died is deleted first."""
+    claim = secrets.token_hex(8)
     with transaction(sessions) as db:
         taken = db.execute(
             update(LongJob)
             .where(LongJob.id == job_id, LongJob.state == "queued")
-            .values(state="running", updated_at=datetime.now(UTC))
+            .values(state="running", updated_at=datetime.now(UTC), claim=claim, attempts=LongJob.attempts + 1)
         )
         if cast(Any, taken).rowcount != 1:
             return None
@@ -168,22 +184,35 @@ def _claim(sessions: sessionmaker[Session], job_id: int) -> LongJob | None:
         assert job is not None
         _ = job.input  # loaded before the session ends (deferred)
         db.expunge(job)
-        return job
+    if job.written:
+        gone = imports.discard_runs(sessions, job.assessment_id, job.written)
+        log.warning("long job %d: deleted the %d respondents its stopped attempt had written", job_id, gone)
+        _held(sessions, job, written=None)
+    return job
 
 
-def _progress(sessions: sessionmaker[Session], job_id: int, done: int, total: int) -> None:
-    with transaction(sessions) as db:
-        db.execute(
-            update(LongJob).where(LongJob.id == job_id).values(done=done, total=total, updated_at=datetime.now(UTC))
-        )
+def _held(sessions: sessionmaker[Session], job: LongJob, db: Session | None = None, **values: Any) -> None:
+    """Change the job if this attempt still holds it; raise :class:`TakenOver` if not."""
+    statement = (
+        update(LongJob)
+        .where(LongJob.id == job.id, LongJob.claim == job.claim, LongJob.state == "running")
+        .values(updated_at=datetime.now(UTC), **values)
+    )
+    if db is not None:
+        changed = db.execute(statement)
+    else:
+        with transaction(sessions) as own:
+            changed = own.execute(statement)
+    if cast(Any, changed).rowcount != 1:
+        raise TakenOver("the job was taken over by another worker; this attempt stops")
 
 
-def _finish(sessions: sessionmaker[Session], job_id: int, **values: Any) -> None:
-    now = datetime.now(UTC)
-    with transaction(sessions) as db:
-        db.execute(
-            update(LongJob).where(LongJob.id == job_id).values(input=None, updated_at=now, finished_at=now, **values)
-        )
+def _progress(sessions: sessionmaker[Session], job: LongJob, done: int, total: int) -> None:
+    _held(sessions, job, done=done, total=total)
+
+
+def _finish(sessions: sessionmaker[Session], job: LongJob, db: Session | None = None, **values: Any) -> None:
+    _held(sessions, job, db, input=None, finished_at=datetime.now(UTC), written=None, claim=None, **values)
 
 
 def run(sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, job_id: int) -> str | None:
@@ -196,33 +225,47 @@ def run(sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, job_
             raise Conflict("the account that started this job was deleted; nothing was done")
         actor = Actor(job.created_by)
         if job.kind == IMPORT:
-            count = imports.import_answers(
+            held = job
+            written: list[int] = []
+
+            def journal(db: Session, ids: list[int]) -> None:
+                written.extend(ids)
+                _held(sessions, held, db, written=imports.runs(written))
+
+            imports.import_answers(
                 sessions,
                 actor,
                 job.assessment_id,
                 str(job.params.get("filename", "answers.csv")),
                 job.input or "",
                 max_values=settings.max_import_values,
-                progress=lambda done, total: _progress(sessions, job_id, done, total),
+                progress=lambda done, total: _progress(sessions, held, done, total),
+                journal=journal,
+                finishing=lambda db, count: _finish(sessions, held, db, state="done", result={"imported": count}),
             )
-            _finish(sessions, job_id, state="done", result={"imported": count})
         else:
             file = _report(sessions, settings, pool, actor, job)
             _finish(
                 sessions,
-                job_id,
+                job,
                 state="done",
                 done=REPORT_STEPS,
                 output=file.content,
                 result={"filename": file.filename, "media_type": file.media_type, "bytes": len(file.content)},
             )
         return "done"
+    except TakenOver:
+        log.warning("long job %d was taken over by another worker; this attempt stopped", job_id)
+        return None
     except ServiceError as exc:
         error = {"message": exc.message, "field": exc.field, "details": exc.details[:100]}
     except Exception:
         log.exception("long job %d (%s) failed", job_id, job.kind)
         error = {"message": "the job failed on the server (see its log); nothing was imported or saved"}
-    _finish(sessions, job_id, state="failed", error=error)
+    try:
+        _finish(sessions, job, state="failed", error=error)
+    except TakenOver:
+        return None
     return "failed"
 
 
@@ -232,29 +275,41 @@ def _report(
     params = job.params
     with reading(sessions) as db:
         model = reports.report(db, actor, job.assessment_id, settings.benchmark_min_cohort, params.get("language"))
-    _progress(sessions, job.id, 1, REPORT_STEPS)
+    _progress(sessions, job, 1, REPORT_STEPS)
     paper = cast(PaperName, params.get("paper", "a4"))
     return reports.render_in(pool, model, cast(reports.ReportFormat, params["format"]), paper)
 
 
 def recover(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> list[int]:
-    """Fail running jobs whose worker stopped (no progress for ``lease``), delete old finished ones; return the
-    ids of queued jobs (to run again: their nudge may have been lost with a process)."""
+    """Queue again running jobs whose worker stopped (no progress for ``lease``), or fail them after
+    ``MAX_ATTEMPTS``; delete old finished ones; return the ids of queued jobs (to run: their nudge may have been lost
+    with a process, and a job queued again here has none)."""
+    stale = (LongJob.state == "running", LongJob.updated_at < now - lease)
     with transaction(sessions) as db:
-        db.execute(
+        again = db.execute(
             update(LongJob)
-            .where(LongJob.state == "running", LongJob.updated_at < now - lease)
-            .values(
-                state="failed",
-                input=None,
-                finished_at=now,
-                error={"message": "the worker running this job stopped; nothing was imported or saved: start it again"},
-            )
+            .where(*stale, LongJob.attempts < MAX_ATTEMPTS)
+            .values(state="queued", claim=None, updated_at=now)
         )
+        if cast(Any, again).rowcount:
+            log.warning("%d long jobs whose worker stopped are queued again", cast(Any, again).rowcount)
+        leftovers: list[tuple[int, list[list[int]]]] = []
+        for job in db.scalars(select(LongJob).where(*stale)):
+            if job.written:
+                leftovers.append((job.assessment_id, job.written))
+            job.written = None
+            job.state, job.input, job.finished_at, job.claim = "failed", None, now, None
+            job.error = {
+                "message": f"the workers running this job stopped {job.attempts} times; nothing was imported or "
+                "saved: start it again"
+            }
         old = list(db.scalars(select(LongJob.id).where(LongJob.finished_at < now - KEPT_FOR)))
         for job_id in old:
             found = db.get(LongJob, job_id)
             if found is not None:
                 db.delete(found)
+    # After the commit, in batches of their own: what the last attempt wrote (pending, seen by no reader).
+    for assessment_id, written in leftovers:
+        imports.discard_runs(sessions, assessment_id, written)
     with sessions() as db:
         return list(db.scalars(select(LongJob.id).where(LongJob.state == "queued").order_by(LongJob.id)))

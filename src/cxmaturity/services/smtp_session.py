@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from email.message import EmailMessage
 
 from cxmaturity.services.mail import SMTPS_PORT, TIMEOUT
@@ -43,6 +45,17 @@ def _reason(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(words.split())}"[:500]
 
 
+def _no_delay(smtp: smtplib.SMTP) -> None:
+    """Turn Nagle's algorithm off on the connection. The final dot is written on its own, just after the message
+    (see the module's docstring): with Nagle on, the kernel holds that small write back until the server acknowledges
+    the message's last segment, which a server with nothing to answer yet delays (40 ms on Linux), once per message.
+    That wait was most of a message's time in the queue bench."""
+    if smtp.sock is None:
+        return
+    with suppress(OSError):
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class SmtpSession:
     """A connection that reconnects when needed; one per worker thread, never shared."""
 
@@ -67,6 +80,7 @@ class SmtpSession:
             )
         except OSError as exc:
             raise Refusal(False, f"could not reach the mail server at {where} ({exc.strerror or exc})") from None
+        _no_delay(smtp)
         try:
             smtp.ehlo_or_helo_if_needed()
             if self.settings.smtp_starttls and port != SMTPS_PORT:

@@ -1015,3 +1015,10 @@ class LongJob(Base):
     #: Moved on with every step of progress: a running job not moved on for a while lost its worker.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    #: Attempts started: a job whose worker died runs again, up to services/long_jobs.py ``MAX_ATTEMPTS``.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: A random value per attempt: only the attempt holding the job moves it on or finishes it.
+    claim: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: The respondents the running import attempt has written so far, as runs of ids ([[first, last], ...]),
+    #: recorded with each batch: the next attempt deletes exactly these when this one died.
+    written: Mapped[list[list[int]] | None] = mapped_column(JSON, default=None)
