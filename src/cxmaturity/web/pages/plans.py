@@ -20,8 +20,10 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from cxmaturity.i18n import N_, use_locale
 from cxmaturity.planning.model import Candidate
 from cxmaturity.reporting import plan_view
+from cxmaturity.reporting.report import in_framework_language
 from cxmaturity.services import access, initiative_metrics, outcomes, plans, progress, results
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -32,6 +34,8 @@ from cxmaturity.web.context import (
     check_csrf,
     form_text,
     is_access_error,
+    page_language,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -44,11 +48,11 @@ EDITORS = ("owner", "facilitator")
 NO_STORE = {"Cache-Control": "private, no-store"}
 #: Notices after a change (chosen by a fixed word in the redirect, never by text from the URL).
 NOTICES = {
-    "planned": "A new plan was made and saved as a new version.",
-    "settings": "The settings were saved and the plan was made again with them.",
-    "adjusted": "Your changes were saved and the plan was made again around the locked initiatives.",
-    "added": "Your initiative was added and the plan was made again.",
-    "removed": "The initiative was removed and the plan was made again.",
+    "planned": N_("A new plan was made and saved as a new version."),
+    "settings": N_("The settings were saved and the plan was made again with them."),
+    "adjusted": N_("Your changes were saved and the plan was made again around the locked initiatives."),
+    "added": N_("Your initiative was added and the plan was made again."),
+    "removed": N_("The initiative was removed and the plan was made again."),
 }
 MAX_FIELD = 4000
 
@@ -106,22 +110,30 @@ def _page(
         who = require_signed_in(request, db)
         assessment = access.assessment(db, who.actor, assessment_id, "viewer")
         role = access.require_role(db, who.actor, assessment.organization_id)
-        fw = framework_of(assessment)
+        lang = page_language(request)
+        # Names (competencies, stages, catalog titles) in the page's language where the framework offers it.
+        fw = framework_of(assessment).in_language(lang)
         current = plans.settings(db, who.actor, assessment.id)
         latest = plans.latest(db, who.actor, assessment.id)
         saved = latest if number is None else plans.version(db, who.actor, assessment.id, number)
         view = None
         if saved is not None:
             scored = results.results(db, who.actor, assessment.id)
-            view = plan_view.build(
-                fw,
-                saved.plan,
-                locks=saved.locks,
-                owners=saved.owners,
-                result=scored.result,
-                windows=plans.start_windows(db, who.actor, assessment.id, saved) if number is None else {},
-                statuses={k: e.status for k, e in progress.initiative_statuses(db, who.actor, assessment.id).items()},
-            )
+            with use_locale(lang):
+                view = plan_view.build(
+                    fw,
+                    in_framework_language(saved.plan, fw),
+                    locks=saved.locks,
+                    owners=saved.owners,
+                    result=scored.result,
+                    windows=plans.start_windows(db, who.actor, assessment.id, saved) if number is None else {},
+                    statuses={
+                        k: e.status for k, e in progress.initiative_statuses(db, who.actor, assessment.id).items()
+                    },
+                )
+        with use_locale(lang):
+            limits_text = {"budget": plan_view.money(current.budget), "capacity": plan_view.months(current.capacity)}
+            catalog = plan_view.catalog(fw, plans.candidates(fw, current))
         response = render(
             request,
             "plan.html",
@@ -137,13 +149,10 @@ def _page(
             view=view,
             versions=plans.versions(db, who.actor, assessment.id),
             settings=current,
-            limits_text={
-                "budget": plan_view.money(current.budget),
-                "capacity": plan_view.months(current.capacity),
-            },
+            limits_text=limits_text,
             form={**_settings_form(current), **(form or {})},
             custom_form={**CUSTOM_DEFAULTS, **(custom_form or {})},
-            catalog=plan_view.catalog(fw, plans.candidates(fw, current)),
+            catalog=catalog,
             competencies=[(c.key, fw.text(c.name)) for c in fw.competencies],
             stages=[(s.key, fw.text(s.name)) for s in fw.stages],
             own=list(current.custom),
@@ -285,7 +294,8 @@ def _changes_from(form: FormData, saved: SavedPlan | None) -> list[Change]:
 
 @router.get("/assessments/{assessment_id}/plan")
 def plan_page(request: Request, assessment_id: int, done: str = "") -> Response:
-    return _page(request, assessment_id, notice=NOTICES.get(done))
+    notice = NOTICES.get(done)
+    return _page(request, assessment_id, notice=page_text(request, notice) if notice else None)
 
 
 @router.get("/assessments/{assessment_id}/plan/versions/{number}")
