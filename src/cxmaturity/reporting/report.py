@@ -28,6 +28,7 @@ from cxmaturity.reporting import phrases, scorecard_charts, view
 from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
+from cxmaturity.reporting.progress_view import localized as progress_localized
 from cxmaturity.reporting.scorecard import Scorecard
 from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.reporting.view import (
@@ -457,6 +458,8 @@ def _build(
         )
     if plan is not None:
         plan = in_framework_language(plan, fw)
+    if progress is not None:
+        progress = progress_localized(progress, fw)
     opts = result.options
     methodology = Methodology(
         framework_id=fw.id,
