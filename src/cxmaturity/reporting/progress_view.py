@@ -416,6 +416,14 @@ VERDICT_WORDS = {
 }
 
 
+#: How an initiative is going, in lower-case words for sentences and lists ("3 planned, 1 done").
+STATUS_WORDS = {
+    "planned": N_("planned"),
+    "in progress": N_("in progress"),
+    "done": N_("done"),
+    "dropped": N_("dropped"),
+}
+
 #: Whether a target was reached, in words (``_(status)`` in the compare page).
 TARGET_WORDS = {"reached": N_("reached"), "missed": N_("missed")}
 

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from cxmaturity.i18n import N_, use_locale
 from cxmaturity.progress import INITIATIVE_STATUSES
-from cxmaturity.reporting import plan_view, progress_view
+from cxmaturity.reporting import progress_view
 from cxmaturity.services import access, initiative_metrics, plans, workshops
 from cxmaturity.services import progress as series_service
 from cxmaturity.services.errors import Invalid, ServiceError
@@ -97,7 +97,7 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
             plan_number=saved.number if saved is not None else None,
             initiatives=initiatives,
             statuses=INITIATIVE_STATUSES,
-            status_words=plan_view.STATUS_WORDS,
+            status_words=progress_view.STATUS_WORDS,
             initiative_metrics=initiative_metrics.views(db, who.actor, assessment.id) if saved is not None else [],
             commitments=workshops.to_review(db, who.actor, assessment.id),
             **extra,
@@ -147,7 +147,7 @@ def compare_page(request: Request, assessment_id: int, other_id: int) -> Respons
             assessment=before,
             organization=before.organization,
             view=view,
-            status_words=plan_view.STATUS_WORDS,
+            status_words=progress_view.STATUS_WORDS,
         )
     response.headers.update(NO_STORE)
     return response
