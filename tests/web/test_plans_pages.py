@@ -449,3 +449,29 @@ def test_it_plans_an_assessment_without_answers(site: Site, cast: Cast) -> None:
     page = _page(facilitator, assessment_id)
     assert "Version 1" not in page
     assert "Traceback" not in page
+
+
+def test_it_shows_the_plan_page_and_its_reasons_in_german(site: Site, cast: Cast) -> None:
+    assessment_id = _answered(site, cast)
+    client = site.client(cast.facilitator)
+    _make(client, assessment_id)
+    english = client.get(f"/assessments/{assessment_id}/plan?lang=en").text
+    german = client.get(f"/assessments/{assessment_id}/plan?lang=de").text
+    assert "Initiativen nach Periode" in german
+    assert "Warum:" in german
+    # The reasons the optimizer made read in German ("... steht auf ..."), not as the English sentences it stored.
+    assert " steht auf " in german
+    assert " is at " not in _text(german)
+    # The page's own sentences (headings, labels, notes) read in German; what stays alike is what people typed, the
+    # framework's own words (this framework is in English only) and the version notes stored when a plan was saved.
+    for english in (
+        "Initiatives by period",
+        "Each initiative says why it was chosen",
+        "Cost and effort per period",
+        "Expected stage per competency and period",
+        "Add an initiative of your own",
+        "Success measures tied to outcome metrics",
+        "Save changes and plan again",
+    ):
+        assert english in _text(english)
+        assert english not in _text(german)
