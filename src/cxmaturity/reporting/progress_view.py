@@ -242,6 +242,8 @@ class ProgressView:
     charts: tuple[Chart, ...]
     #: ``notes``, ``review_notes`` and ``versions.rules_changed`` as phrases (``localized`` renders them).
     note_phrases: tuple[Phrase, ...] = ()
+    #: The comparison the chart is drawn from (``localized`` draws it again in the reader's language).
+    comparison: Comparison | None = None
     review_note_phrases: tuple[Phrase, ...] = ()
     rules_phrases: tuple[Phrase, ...] = ()
 
@@ -404,6 +406,7 @@ def build(progress: ProgressSource) -> ProgressView:
         note_phrases=c.note_phrases,
         review_note_phrases=r.note_phrases,
         rules_phrases=v.rules_phrases,
+        comparison=c,
     )
 
 
@@ -447,7 +450,7 @@ def localized(view: ProgressView, fw: Framework) -> ProgressView:
         except KeyError:
             return shown
 
-    def change(c: ChangeView) -> ChangeView:
+    def changed(c: ChangeView) -> ChangeView:
         reason = render(c.reason_phrase, name) if c.reason_phrase is not None else c.reason
         return replace(c, name=renamed(c.key, c.name), reason=reason)
 
@@ -472,11 +475,15 @@ def localized(view: ProgressView, fw: Framework) -> ProgressView:
         )
         for t in view.targets
     )
+    charts = view.charts
+    if view.comparison is not None:
+        charts = (Chart("chart-change", _("Earlier and later score"), _(_CHANGE_ABOUT), change(view.comparison, fw)),)
     return replace(
         view,
+        charts=charts,
         targets=targets,
-        overall=change(view.overall),
-        competencies=tuple(change(c) for c in view.competencies),
+        overall=changed(view.overall),
+        competencies=tuple(changed(c) for c in view.competencies),
         notes=texts(view.note_phrases, view.notes),
         review_notes=texts(view.review_note_phrases, view.review_notes),
         versions=versions,
