@@ -364,6 +364,15 @@ def test_it_downloads_the_plan_as_csv_and_icalendar(site: Site, cast: Cast) -> N
     assert response.headers["content-disposition"] == f'attachment; filename="plan-{assessment_id}-v2.ics"'
     assert response.text.startswith("BEGIN:VCALENDAR")
     assert "END:VCALENDAR" in response.text
+    assert "SUMMARY:Start: " in response.text
+    # In the reader's language: the milestones' words and the reasons the optimizer made.
+    german = viewer.get(f"/assessments/{assessment_id}/plan.ics?lang=de").text
+    unfolded = german.replace("\r\n ", "")
+    assert "SUMMARY:Beginn: " in unfolded
+    assert "SUMMARY:Abschluss: " in unfolded
+    assert " steht auf " in unfolded
+    assert "SUMMARY:Start: " not in unfolded
+    assert " is at " not in unfolded
     old = viewer.get(f"/assessments/{assessment_id}/plan.csv?version=1")
     assert old.status_code == 200
     assert old.headers["content-disposition"] == f'attachment; filename="plan-{assessment_id}-v1.csv"'

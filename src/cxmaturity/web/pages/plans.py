@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n import gettext as _
 from cxmaturity.planning.model import Candidate
 from cxmaturity.reporting import plan_view
 from cxmaturity.reporting.report import in_framework_language
@@ -407,7 +408,10 @@ def _download(request: Request, assessment_id: int, version: int | None, kind: s
             body = plans.csv_text(saved)
             media = "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}", framework_of(assessment))
+            lang = page_language(request)
+            with use_locale(lang):
+                title = _("%(title)s: plan version %(number)s") % {"title": assessment.title, "number": saved.number}
+            body = plans.ical_text(saved, title, framework_of(assessment), lang)
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(
