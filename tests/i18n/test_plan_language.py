@@ -72,3 +72,22 @@ def test_an_empty_plan_explains_itself_in_german() -> None:
     assert german != plan.explanation
     assert all("budget" not in s.split(" ")[:3] for s in german)
     assert any("Budget pro Periode" in s or "Keine Initiative" in s for s in german)
+
+
+def test_an_infeasible_plan_explains_itself_in_german() -> None:
+    fw = load_builtin("four-competencies")
+    result = score(demo_responses(fw), ScoringOptions(bootstrap=0))
+    de = fw.in_language("de")
+    unknown = make_plan(fw, result, PlanRequest(must=frozenset({"nope"}), time_limit=5))
+    assert unknown.status == "infeasible"
+    blocked = make_plan(fw, result, PlanRequest(budget=0.0, must=frozenset({fw.actions[0].key}), time_limit=5))
+    assert blocked.status == "infeasible"
+    with use_locale("de"):
+        said = phrases.explanation(unknown, de) + phrases.explanation(blocked, de)
+    assert any("Pflicht-Initiative „nope“" in s for s in said)
+    assert any(s == "Kein Plan erfüllt alle Bedingungen zugleich." for s in said)
+    # The must-do is named by the catalog's German title; nothing reads as the English sentences did.
+    assert any(de.text(fw.actions[0].title) in s for s in said)
+    english = set(unknown.explanation) | set(blocked.explanation)
+    assert not english & set(said)
+    assert all("must-do" not in s for s in said)

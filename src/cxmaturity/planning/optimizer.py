@@ -52,7 +52,7 @@ from cxmaturity.frameworks.model import Framework, Statement
 from cxmaturity.i18n.catalogs import N_
 from cxmaturity.i18n.phrase import Items, Num, Param, Phrase, Ref, Score, literal, phrase, plural_phrase
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
-from cxmaturity.planning.wording import competency_name, listing, quoted, stage_name
+from cxmaturity.planning.wording import competency_name, quoted, stage_name
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
@@ -1242,11 +1242,6 @@ def _t(p: _Problem, i: int) -> str:
     return quoted(p.cands[i].title)
 
 
-def _typed(p: _Problem, key: str) -> str:
-    """A key from the request: the initiative's quoted title when it exists, else the key as typed."""
-    return _t(p, p.index[key]) if key in p.index else f"'{key}'"
-
-
 def _fw_name(p: _Problem) -> str:
     return p.fw.text(p.fw.name)
 
@@ -1317,76 +1312,162 @@ def _why_not(p: _Problem, i: int, depth: int = 0) -> Phrase:
     return phrase(N_("%(initiative)s cannot be chosen"), initiative=title)
 
 
-def _static_problems(p: _Problem) -> list[str]:
+def _typed_ref(p: _Problem, key: str) -> Param:
+    """A key from the request: the initiative (its quoted title) when it exists, else the key as typed."""
+    return _ini(p, p.index[key]) if key in p.index else f"'{key}'"
+
+
+def _static_problems(p: _Problem) -> list[Phrase]:
     """Problems visible without solving: unknown keys, contradictions, locks outside the horizon."""
     req = p.request
-    out: list[str] = []
+    out: list[Phrase] = []
     known = p.index
+    framework = Ref("framework", p.fw.id, _fw_name(p))
     for key in sorted(req.must):
         if key not in known:
             out.append(
-                f"The must-do '{key}' is neither an action of {_fw_name(p)} nor one of your own initiatives: "
-                "check it or remove it from the must-do list."
+                phrase(
+                    N_(
+                        "The must-do '%(key)s' is neither an action of %(framework)s nor one of your own initiatives: "
+                        "check it or remove it from the must-do list."
+                    ),
+                    key=key,
+                    framework=framework,
+                )
             )
         elif key in req.must_not:
-            out.append(f"{_typed(p, key)} is both a must-do and a must-not: remove it from one of the two lists.")
+            out.append(
+                phrase(
+                    N_("%(initiative)s is both a must-do and a must-not: remove it from one of the two lists."),
+                    initiative=_typed_ref(p, key),
+                )
+            )
     for lock in req.locks:
         if lock.key not in known:
             out.append(
-                f"The locked initiative '{lock.key}' is neither an action of {_fw_name(p)} nor one of your own "
-                "initiatives: unlock it."
+                phrase(
+                    N_(
+                        "The locked initiative '%(key)s' is neither an action of %(framework)s nor one of your own "
+                        "initiatives: unlock it."
+                    ),
+                    key=lock.key,
+                    framework=framework,
+                )
             )
             continue
         i = known[lock.key]
-        title = _t(p, i)
+        title = _ini(p, i)
         if lock.key in req.must_not:
-            out.append(f"{title} is locked and on the must-not list: unlock it or allow it.")
+            out.append(
+                phrase(
+                    N_("%(initiative)s is locked and on the must-not list: unlock it or allow it."), initiative=title
+                )
+            )
             continue
         d = int(p.dur[i])
         latest = p.horizon - d + 1
         if lock.start < 1:
-            out.append(f"The lock of {title} starts in period {lock.start}; periods count from 1: move its start.")
+            out.append(
+                phrase(
+                    N_("The lock of %(initiative)s starts in period %(start)s; periods count from 1: move its start."),
+                    initiative=title,
+                    start=lock.start,
+                )
+            )
         elif lock.start > latest:
             needed = lock.start + d - 1
-            out.append(
-                f"The lock of {title} starts in period {lock.start} and takes {d} period(s), past the horizon "
-                f"of {p.horizon}: move its start to period {max(latest, 1)} or earlier, or extend the horizon to "
-                f"{needed}."
-                if latest >= 1
-                else f"The locked {title} takes {d} periods, more than the horizon of {p.horizon}: extend the "
-                f"horizon to {needed} or unlock it."
-            )
+            if latest >= 1:
+                out.append(
+                    phrase(
+                        N_(
+                            "The lock of %(initiative)s starts in period %(start)s and takes %(num)s period(s), past "
+                            "the horizon of %(horizon)s: move its start to period %(latest)s or earlier, or extend the "
+                            "horizon to %(needed)s."
+                        ),
+                        initiative=title,
+                        start=lock.start,
+                        num=d,
+                        horizon=p.horizon,
+                        latest=max(latest, 1),
+                        needed=needed,
+                    )
+                )
+            else:
+                out.append(
+                    phrase(
+                        N_(
+                            "The locked %(initiative)s takes %(num)s periods, more than the horizon of %(horizon)s: "
+                            "extend the horizon to %(needed)s or unlock it."
+                        ),
+                        initiative=title,
+                        num=d,
+                        horizon=p.horizon,
+                        needed=needed,
+                    )
+                )
     if out:
         return out
     for i in sorted(p.forced(), key=lambda i: p.cands[i].key):
         if p.eligible[i]:
             continue
-        what = "locked initiative" if i in p.locks else "must-do"
-        title = _t(p, i)
+        locked = i in p.locks
+        title = _ini(p, i)
         if p.dur[i] > p.horizon:
             out.append(
-                f"The {what} {title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
-                f"horizon to {p.dur[i]} or drop it."
+                phrase(
+                    N_(
+                        "The locked initiative %(initiative)s takes %(num)s periods, more than the horizon of "
+                        "%(horizon)s: extend the horizon to %(num)s or drop it."
+                    )
+                    if locked
+                    else N_(
+                        "The must-do %(initiative)s takes %(num)s periods, more than the horizon of %(horizon)s: "
+                        "extend the horizon to %(num)s or drop it."
+                    ),
+                    initiative=title,
+                    num=int(p.dur[i]),
+                    horizon=p.horizon,
+                )
             )
         else:
             out.append(
-                f"The {what} {title} cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
-                "from the list."
+                phrase(
+                    N_(
+                        "The locked initiative %(initiative)s cannot be scheduled: %(why)s. Allow what it needs or "
+                        "drop it from the list."
+                    )
+                    if locked
+                    else N_(
+                        "The must-do %(initiative)s cannot be scheduled: %(why)s. Allow what it needs or drop it "
+                        "from the list."
+                    ),
+                    initiative=title,
+                    why=_why_not(p, i),
+                )
             )
     return out + _lock_order(p)
 
 
-def _lock_order(p: _Problem) -> list[str]:
+def _lock_order(p: _Problem) -> list[Phrase]:
     """Locked starts that break an order by themselves: a locked initiative starting before a locked prerequisite
     (or the step below, when all of that step's candidates are locked) has finished. Named, with the period to pick."""
-    out: list[str] = []
+    out: list[Phrase] = []
     for a, start in sorted(p.locks.items(), key=lambda kv: (kv[1], p.cands[kv[0]].key)):
         for b in p.prereqs[a]:
             if b in p.locks and p.locks[b] + int(p.dur[b]) > start:
                 out.append(
-                    f"{_t(p, a)} is locked to start in period {start}, but it requires {_t(p, b)}, which is locked "
-                    f"to run until period {p.locks[b] + int(p.dur[b]) - 1}: start it in period "
-                    f"{p.locks[b] + int(p.dur[b])} or later, or move {_t(p, b)} earlier."
+                    phrase(
+                        N_(
+                            "%(initiative)s is locked to start in period %(start)s, but it requires %(prerequisite)s, "
+                            "which is locked to run until period %(until)s: start it in period %(after)s or later, or "
+                            "move %(prerequisite)s earlier."
+                        ),
+                        initiative=_ini(p, a),
+                        start=start,
+                        prerequisite=_ini(p, b),
+                        until=p.locks[b] + int(p.dur[b]) - 1,
+                        after=p.locks[b] + int(p.dur[b]),
+                    )
                 )
     return out
 
@@ -1396,36 +1477,68 @@ def _feasible(p: _Problem, relax: frozenset[Family] = frozenset(), must: frozens
     return _solve(p, goal="feasible", relax=relax, must=must).status in ("optimal", "feasible")
 
 
-def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
+def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[Phrase]:
     """Which constraint blocks the request, and what to relax: solve again with one family relaxed at a time."""
     req = p.request
-    out = ["No plan satisfies every constraint at once."]
+    out: list[Phrase] = [phrase(N_("No plan satisfies every constraint at once."))]
     found = False
-    spending: tuple[tuple[Family, Goal, str, float | None, str], ...] = (
-        ("budget", "min-budget", "budget per period", req.budget, "in money"),
-        ("capacity", "min-capacity", "capacity per period", req.capacity, "in person-months"),
+    spending: tuple[tuple[Family, Goal, float | None, str, str], ...] = (
+        (
+            "budget",
+            "min-budget",
+            req.budget,
+            N_(
+                "The budget per period (%(limit)s) is too small: the must-do and locked initiatives with their "
+                "prerequisites need %(need)s (in money) in some period. Raise the budget per period to at least "
+                "%(need)s, or drop a must-do."
+            ),
+            N_("The budget per period (%(limit)s) is too small: raise it, or drop a must-do."),
+        ),
+        (
+            "capacity",
+            "min-capacity",
+            req.capacity,
+            N_(
+                "The capacity per period (%(limit)s) is too small: the must-do and locked initiatives with their "
+                "prerequisites need %(need)s (in person-months) in some period. Raise the capacity per period to at "
+                "least %(need)s, or drop a must-do."
+            ),
+            N_("The capacity per period (%(limit)s) is too small: raise it, or drop a must-do."),
+        ),
     )
-    for family, goal, label, limit, unit in spending:
+    for family, goal, limit, too_small, raise_it in spending:
         if limit is None or not _feasible(p, relax=frozenset({family})):
             continue
         found = True
         need = _solve(p, goal=goal, relax=frozenset({family}))
         if need.status in ("optimal", "feasible") and need.value is not None:
-            out.append(
-                f"The {label} ({_number(limit)}) is too small: the must-do and locked initiatives with their "
-                f"prerequisites need {_number(need.value)} ({unit}) in some period. Raise the {label} to at least "
-                f"{_number(need.value)}, or drop a must-do."
-            )
+            out.append(phrase(too_small, limit=_amount(limit), need=_amount(need.value)))
         else:
-            out.append(f"The {label} ({_number(limit)}) is too small: raise it, or drop a must-do.")
+            out.append(phrase(raise_it, limit=_amount(limit)))
     if _feasible(p, relax=frozenset({"concurrency"})):
         found = True
         need = _solve(p, goal="min-concurrent", relax=frozenset({"concurrency"}))
-        number = f" to at least {round(need.value)}" if need.value is not None else ""
-        out.append(
-            f"At most {req.max_concurrent} initiative(s) may run at once, too few for the must-do and locked "
-            f"initiatives and their prerequisites: raise the limit{number}."
-        )
+        if need.value is not None:
+            out.append(
+                phrase(
+                    N_(
+                        "At most %(num)s initiative(s) may run at once, too few for the must-do and locked "
+                        "initiatives and their prerequisites: raise the limit to at least %(need)s."
+                    ),
+                    num=req.max_concurrent,
+                    need=round(need.value),
+                )
+            )
+        else:
+            out.append(
+                phrase(
+                    N_(
+                        "At most %(num)s initiative(s) may run at once, too few for the must-do and locked "
+                        "initiatives and their prerequisites: raise the limit."
+                    ),
+                    num=req.max_concurrent,
+                )
+            )
     if p.horizon < MAX_HORIZON:
         longest = _prepare(fw, result, req, MAX_HORIZON)
         if _feasible(longest):
@@ -1438,36 +1551,61 @@ def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
                 else:
                     low = mid + 1
             out.append(
-                f"The horizon of {p.horizon} period(s) is too short for the must-do and locked initiatives with their "
-                f"prerequisites: extend it to {low} periods."
+                phrase(
+                    N_(
+                        "The horizon of %(horizon)s period(s) is too short for the must-do and locked initiatives "
+                        "with their prerequisites: extend it to %(needed)s periods."
+                    ),
+                    horizon=p.horizon,
+                    needed=low,
+                )
             )
     if p.locks and _feasible(p, relax=frozenset({"lock-dates"})):
         found = True
-        keys = listing([_t(p, i) for i in sorted(p.locks, key=lambda i: p.cands[i].key)])
-        out.append(f"The locked start dates ({keys}) cannot all be kept: move or unlock one of them.")
+        locked = Items(tuple(_ini(p, i) for i in sorted(p.locks, key=lambda i: p.cands[i].key)))
+        out.append(
+            phrase(
+                N_("The locked start dates (%(initiatives)s) cannot all be kept: move or unlock one of them."),
+                initiatives=locked,
+            )
+        )
     optional = sorted(p.must - set(p.locks), key=lambda i: p.cands[i].key)
     if optional:
         singles = [i for i in optional if _feasible(p, must=p.must - {i})]
         for i in singles:
             found = True
-            out.append(f"Dropping the must-do {_t(p, i)} makes a plan possible.")
+            out.append(phrase(N_("Dropping the must-do %(initiative)s makes a plan possible."), initiative=_ini(p, i)))
         if not singles and _feasible(p, relax=frozenset({"must"})):
             found = True
-            keys = listing([_t(p, i) for i in optional])
-            out.append(f"The must-do initiatives ({keys}) do not fit together: drop some of them.")
+            out.append(
+                phrase(
+                    N_("The must-do initiatives (%(initiatives)s) do not fit together: drop some of them."),
+                    initiatives=Items(tuple(_ini(p, i) for i in optional)),
+                )
+            )
     if not found:
         if _feasible(p, relax=frozenset({"prerequisites"})):
             out.append(
-                "The must-do and locked initiatives fit only without their prerequisites (requires and the stage "
-                "order): drop a must-do or lock, or free a prerequisite's time."
+                phrase(
+                    N_(
+                        "The must-do and locked initiatives fit only without their prerequisites (requires and the "
+                        "stage order): drop a must-do or lock, or free a prerequisite's time."
+                    )
+                )
             )
         elif _feasible(p, relax=frozenset({"budget", "capacity", "concurrency", "lock-dates"})):
             out.append(
-                "No single change is enough: relax several limits at once (budget, capacity, initiatives running "
-                "at once, locked dates) or drop must-do initiatives."
+                phrase(
+                    N_(
+                        "No single change is enough: relax several limits at once (budget, capacity, initiatives "
+                        "running at once, locked dates) or drop must-do initiatives."
+                    )
+                )
             )
         else:
-            out.append("Drop must-do or locked initiatives, or extend the horizon, to make a plan possible.")
+            out.append(
+                phrase(N_("Drop must-do or locked initiatives, or extend the horizon, to make a plan possible."))
+            )
     return out
 
 
@@ -1630,13 +1768,20 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
                 request=request,
             )
         return _plan(p, best, status, 0.0 if status == "optimal" else gap)
-    reason = "the solver stopped at its time limit" if outcome.status == "timeout" else outcome.message
+    reason: Param = (
+        phrase(N_("the solver stopped at its time limit")) if outcome.status == "timeout" else outcome.message
+    )
     return _infeasible(
         p,
         [
-            f"No plan was found ({reason}); that does not prove that none exists.",
-            f"Raise the time limit (now {request.time_limit:g} s) or simplify the request (fewer must-do or "
-            "locked initiatives).",
+            phrase(N_("No plan was found (%(reason)s); that does not prove that none exists."), reason=reason),
+            phrase(
+                N_(
+                    "Raise the time limit (now %(seconds)s s) or simplify the request (fewer must-do or locked "
+                    "initiatives)."
+                ),
+                seconds=f"{request.time_limit:g}",
+            ),
         ],
     )
 
@@ -1687,7 +1832,7 @@ def greedy_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
     p.lead = _lead(p)
     starts = _greedy_starts(p)
     if starts is None:
-        return _infeasible(p, ["The greedy ranking could not place every must-do and locked initiative."])
+        return _infeasible(p, [phrase(N_("The greedy ranking could not place every must-do and locked initiative."))])
     return _plan(p, starts, "feasible", 1.0)
 
 
