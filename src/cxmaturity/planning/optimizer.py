@@ -52,7 +52,7 @@ from cxmaturity.frameworks.model import Framework, Statement
 from cxmaturity.i18n.catalogs import N_
 from cxmaturity.i18n.phrase import Items, Num, Param, Phrase, Ref, Score, literal, phrase, plural_phrase
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
-from cxmaturity.planning.wording import competency_name, quoted, stage_name
+from cxmaturity.planning.wording import competency_name, stage_name
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
@@ -1237,11 +1237,6 @@ def _amount(x: float) -> Num:
     return Num(x, 0 if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else 2)
 
 
-def _t(p: _Problem, i: int) -> str:
-    """Candidate ``i`` as a reader knows it: its quoted title."""
-    return quoted(p.cands[i].title)
-
-
 def _fw_name(p: _Problem) -> str:
     return p.fw.text(p.fw.name)
 
@@ -1857,6 +1852,9 @@ class Window:
     latest: int
     why_earliest: str = ""
     why_latest: str = ""
+    #: ``why_earliest`` / ``why_latest`` as phrases, for each reader's language (None where the string is "").
+    why_earliest_phrase: Phrase | None = None
+    why_latest_phrase: Phrase | None = None
 
 
 def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[str, Window]:
@@ -1867,28 +1865,48 @@ def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[s
     """
     validate_request(fw, result, request)
     p = _prepare(fw, result, request)
-    memo: dict[int, tuple[int, str]] = {}
+    memo: dict[int, tuple[int, Phrase | None]] = {}
 
-    def finish(b: int, depth: int) -> tuple[int, str]:
-        """The first period after ``b`` at the earliest, and why it cannot be sooner."""
+    def finish(b: int, depth: int) -> tuple[int, bool]:
+        """The first period after ``b`` at the earliest, and whether a lock keeps it from being sooner."""
         if b in p.locks:
-            return p.locks[b] + int(p.dur[b]), f"it is locked to start in period {p.locks[b]}"
+            return p.locks[b] + int(p.dur[b]), True
         start, _ = earliest(b, depth + 1)
-        return start + int(p.dur[b]), ""
+        return start + int(p.dur[b]), False
 
-    def earliest(i: int, depth: int = 0) -> tuple[int, str]:
+    def earliest(i: int, depth: int = 0) -> tuple[int, Phrase | None]:
         if i in memo:
             return memo[i]
-        memo[i] = (1, "")  # a cycle (through the step below) counts as no wait; the solver refuses it anyway
-        best, why = 1, ""
+        memo[i] = (1, None)  # a cycle (through the step below) counts as no wait; the solver refuses it anyway
+        best, why = 1, None
         if depth <= p.n:
             for b in p.prereqs[i]:
-                end, how = finish(b, depth)
+                end, locked = finish(b, depth)
                 if end > best:
-                    took = f"takes {p.dur[b]} period{'s' if p.dur[b] != 1 else ''}"
-                    detail = f"{how} and {took}" if how else f"it {took}"
+                    num = int(p.dur[b])
+                    detail = (
+                        plural_phrase(
+                            N_("it is locked to start in period %(start)s and takes %(num)s period"),
+                            N_("it is locked to start in period %(start)s and takes %(num)s periods"),
+                            "num",
+                            start=p.locks[b],
+                            num=num,
+                        )
+                        if locked
+                        else plural_phrase(
+                            N_("it takes %(num)s period"), N_("it takes %(num)s periods"), "num", num=num
+                        )
+                    )
                     best = end
-                    why = f"it requires {_t(p, b)}, which can finish by period {end - 1} at the earliest ({detail})"
+                    why = phrase(
+                        N_(
+                            "it requires %(prerequisite)s, which can finish by period %(end)s at the earliest "
+                            "(%(detail)s)"
+                        ),
+                        prerequisite=_ini(p, b),
+                        end=end - 1,
+                        detail=detail,
+                    )
             g = p.gate[i]
             if g:
                 options = [(finish(b, depth)[0], b) for b in g if p.eligible[b]]
@@ -1896,10 +1914,15 @@ def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[s
                     end, b = min(options)
                     if end > best:
                         best = end
-                        why = (
-                            f"no stage is skipped: an initiative of stage {_stage_name(p, int(p.frm[i]) - 1)} of "
-                            f"{_names(p, p.comp[i])} must finish first, at the earliest by period {end - 1} "
-                            f"({_t(p, b)})"
+                        why = phrase(
+                            N_(
+                                "no stage is skipped: an initiative of stage %(stage)s of %(competency)s must finish "
+                                "first, at the earliest by period %(end)s (%(initiative)s)"
+                            ),
+                            stage=_stage(p, int(p.frm[i]) - 1),
+                            competency=_comp(p, p.comp[i]),
+                            end=end - 1,
+                            initiative=_ini(p, b),
                         )
         memo[i] = (best, why)
         return memo[i]
@@ -1909,10 +1932,21 @@ def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[s
         if not p.eligible[i]:
             continue
         start, why = earliest(i)
-        latest, why_latest = p.horizon - int(p.dur[i]) + 1, ""
+        latest, why_latest = p.horizon - int(p.dur[i]) + 1, None
         for a, locked in p.locks.items():
             if i in p.prereqs[a] and locked - int(p.dur[i]) < latest:
                 latest = locked - int(p.dur[i])
-                why_latest = f"{_t(p, a)} requires it and is locked to start in period {locked}"
-        out[p.cands[i].key] = Window(start, latest, why, why_latest)
+                why_latest = phrase(
+                    N_("%(initiative)s requires it and is locked to start in period %(start)s"),
+                    initiative=_ini(p, a),
+                    start=locked,
+                )
+        out[p.cands[i].key] = Window(
+            start,
+            latest,
+            str(why) if why else "",
+            str(why_latest) if why_latest else "",
+            why,
+            why_latest,
+        )
     return out

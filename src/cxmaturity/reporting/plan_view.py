@@ -128,8 +128,10 @@ def _row(
         expected=expected,
         discussion_items=i.discussion_items,
         starts=starts,
-        earliest_note=window.why_earliest if window is not None and window.earliest > 1 else "",
-        latest_note=window.why_latest if window is not None else "",
+        earliest_note=phrases.text(window.why_earliest_phrase, window.why_earliest, fw)
+        if window is not None and window.earliest > 1
+        else "",
+        latest_note=phrases.text(window.why_latest_phrase, window.why_latest, fw) if window is not None else "",
         status=_status_word(statuses.get(i.key, "planned")),
         status_key=statuses.get(i.key, "planned"),
         one_month=abs(i.effort - 1) < 0.05,

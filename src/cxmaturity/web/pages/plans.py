@@ -201,28 +201,29 @@ def _settings_from(form: FormData, current: Settings) -> Settings:
     horizon = _whole(
         _text(form, "horizon"),
         "horizon",
-        f"the horizon must be a whole number of periods from 1 to {plans.MAX_HORIZON}",
+        _("the horizon must be a whole number of periods from 1 to %(most)s") % {"most": plans.MAX_HORIZON},
     )
     budget = _amount(
         _text(form, "budget"),
         "budget",
-        "the budget per period must be a number, 0 or more (leave it empty for no limit)",
+        _("the budget per period must be a number, 0 or more (leave it empty for no limit)"),
     )
     capacity = _amount(
         _text(form, "capacity"),
         "capacity",
-        "the capacity per period (person-months) must be a number, 0 or more (leave it empty for no limit)",
+        _("the capacity per period (person-months) must be a number, 0 or more (leave it empty for no limit)"),
     )
     at_once = _whole(
         _text(form, "max_concurrent"),
         "max_concurrent",
-        f"the number of initiatives at once must be a whole number from 1 to {plans.MAX_CONCURRENT}",
+        _("the number of initiatives at once must be a whole number from 1 to %(most)s")
+        % {"most": plans.MAX_CONCURRENT},
     )
     start_text = _text(form, "start_date").strip()
     try:
         start = date.fromisoformat(start_text) if start_text else None
     except ValueError:
-        raise Invalid("the first period's start must be a date, e.g. 2027-01-01", field="start_date") from None
+        raise Invalid(_("the first period's start must be a date, e.g. 2027-01-01"), field="start_date") from None
     return replace(
         current,
         horizon=horizon,
@@ -236,22 +237,22 @@ def _settings_from(form: FormData, current: Settings) -> Settings:
 
 
 def _custom_from(form: FormData) -> Candidate:
-    def number(name: str, what: str) -> float:
-        value = _amount(_text(form, name), name, f"the {what} must be a number, 0 or more", empty=0.0)
+    def number(name: str, message: str) -> float:
+        value = _amount(_text(form, name), name, message, empty=0.0)
         assert value is not None
         return value
 
     duration = _whole(
-        _text(form, "duration"), "duration", "the duration must be a whole number of periods from 1 to 40"
+        _text(form, "duration"), "duration", _("the duration must be a whole number of periods from 1 to 40")
     )
     return Candidate(
         key=_text(form, "key", 64).strip(),
         title=_text(form, "title", 300).strip(),
         competency=_text(form, "competency", 64),
         from_stage=_text(form, "from_stage", 64),
-        effort=number("effort", "effort (person-months)"),
+        effort=number("effort", _("the effort (person-months) must be a number, 0 or more")),
         duration=duration,
-        cost=number("cost", "cost"),
+        cost=number("cost", _("the cost must be a number, 0 or more")),
         requires=_keys(_text(form, "requires")),
         indicators=_keys(_text(form, "indicators")),
         description=_text(form, "description").strip(),
@@ -278,7 +279,7 @@ def _changes_from(form: FormData, saved: SavedPlan | None) -> list[Change]:
         start_text = _text(form, f"start:{key}").strip()
         new_start = None
         if start_text:
-            start = _whole(start_text, "start", f"choose the period {key} starts in")
+            start = _whole(start_text, "start", _("choose the period %(key)s starts in") % {"key": key})
             if start != shown_start:
                 new_start = start
         locked: bool | None = None
@@ -319,7 +320,9 @@ def _change(
             who = require_signed_in(request, db)
             check_csrf(request, who, _text(sent, "csrf_token", 200))
             access.assessment(db, who.actor, assessment_id, "facilitator")
-            action(db, who)
+            # The page's own messages about the form are raised in the page's language (services' stay English).
+            with use_locale(page_language(request)):
+                action(db, who)
     except ServiceError as exc:
         if is_access_error(exc):
             raise
@@ -360,14 +363,16 @@ def adjust(request: Request, assessment_id: int, form: PostedForm) -> Response:
         shown = _text(form, "version", 20)
         if latest is None or shown != str(latest.number):
             raise Conflict(
-                "the plan changed since this page was opened; nothing was saved. Look at the new plan and make "
-                "your changes again",
+                _(
+                    "the plan changed since this page was opened; nothing was saved. Look at the new plan and make "
+                    "your changes again"
+                ),
                 field="initiatives",
             )
         changes = _changes_from(form, latest)
         if not changes:
             raise Invalid(
-                "nothing was changed: set an owner, lock an initiative or choose another start period first",
+                _("nothing was changed: set an owner, lock an initiative or choose another start period first"),
                 field="initiatives",
             )
         plans.adjust(db, who.actor, assessment_id, changes)

@@ -188,7 +188,10 @@ def set_kept(request: Request, assessment_id: int, form: PostedForm) -> Response
             if name.startswith("kept:") and isinstance(value, str):
                 number = name.removeprefix("kept:")
                 if not number.isdigit() or len(number) > 10 or value not in values:
-                    raise Invalid(f"{name}: choose kept, not kept or not known yet", field="kept")
+                    raise Invalid(
+                        page_text(request, N_("%(field)s: choose kept, not kept or not known yet")) % {"field": name},
+                        field="kept",
+                    )
                 sent[int(number)] = values[value]
         workshops.mark_kept(db, who.actor, assessment_id, sent)
     return redirect(f"/assessments/{assessment_id}/progress#commitments")
@@ -209,7 +212,9 @@ def set_statuses(request: Request, assessment_id: int, form: PostedForm) -> Resp
                 if name.startswith("status:") and isinstance(value, str)
             }
             if not sent:
-                raise Invalid("nothing to save: the plan has no initiatives", field="initiatives")
+                raise Invalid(
+                    page_text(request, N_("nothing to save: the plan has no initiatives")), field="initiatives"
+                )
             for key, status in sent.items():
                 if status != (current[key].status if key in current else "planned"):
                     series_service.set_initiative_status(db, who.actor, assessment_id, key, status)
