@@ -80,7 +80,8 @@ def test_json_has_every_documented_field(plan: Plan) -> None:
     assert data["settings"]["horizon"] == 8
     assert data["settings"]["targets"] == {"insight": "committing"}
     for item in data["initiatives"]:
-        assert set(item) == INITIATIVE_KEYS
+        assert set(item) == INITIATIVE_KEYS | {"reason_phrase"}
+        assert item["reason_phrase"]["params"]
     first = data["initiatives"][0]
     assert first["end"] > first["start"]
     assert data["expected_stages"]["vision"][-1] == "committing"

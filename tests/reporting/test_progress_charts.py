@@ -104,6 +104,11 @@ def test_the_view_model_holds_what_the_pages_and_reports_show() -> None:
         "initiative_counts",
         "review_notes",
         "charts",
+        # The sentences as phrases, rendered in the reader's language by ``progress_view.localized``.
+        "note_phrases",
+        "review_note_phrases",
+        "rules_phrases",
+        "comparison",
     }
     assert [c.name for c in found.competencies] == [FW.text(c.name) for c in FW.competencies]
     assert {c.verdict for c in found.competencies} == {"improved"}

@@ -364,6 +364,15 @@ def test_it_downloads_the_plan_as_csv_and_icalendar(site: Site, cast: Cast) -> N
     assert response.headers["content-disposition"] == f'attachment; filename="plan-{assessment_id}-v2.ics"'
     assert response.text.startswith("BEGIN:VCALENDAR")
     assert "END:VCALENDAR" in response.text
+    assert "SUMMARY:Start: " in response.text
+    # In the reader's language: the milestones' words and the reasons the optimizer made.
+    german = viewer.get(f"/assessments/{assessment_id}/plan.ics?lang=de").text
+    unfolded = german.replace("\r\n ", "")
+    assert "SUMMARY:Beginn: " in unfolded
+    assert "SUMMARY:Abschluss: " in unfolded
+    assert " steht auf " in unfolded
+    assert "SUMMARY:Start: " not in unfolded
+    assert " is at " not in unfolded
     old = viewer.get(f"/assessments/{assessment_id}/plan.csv?version=1")
     assert old.status_code == 200
     assert old.headers["content-disposition"] == f'attachment; filename="plan-{assessment_id}-v1.csv"'
@@ -449,3 +458,29 @@ def test_it_plans_an_assessment_without_answers(site: Site, cast: Cast) -> None:
     page = _page(facilitator, assessment_id)
     assert "Version 1" not in page
     assert "Traceback" not in page
+
+
+def test_it_shows_the_plan_page_and_its_reasons_in_german(site: Site, cast: Cast) -> None:
+    assessment_id = _answered(site, cast)
+    client = site.client(cast.facilitator)
+    _make(client, assessment_id)
+    english = client.get(f"/assessments/{assessment_id}/plan?lang=en").text
+    german = client.get(f"/assessments/{assessment_id}/plan?lang=de").text
+    assert "Initiativen nach Periode" in german
+    assert "Warum:" in german
+    # The reasons the optimizer made read in German ("... steht auf ..."), not as the English sentences it stored.
+    assert " steht auf " in german
+    assert " is at " not in _text(german)
+    # The page's own sentences (headings, labels, notes) read in German; what stays alike is what people typed, the
+    # framework's own words (this framework is in English only) and the version notes stored when a plan was saved.
+    for english in (
+        "Initiatives by period",
+        "Each initiative says why it was chosen",
+        "Cost and effort per period",
+        "Expected stage per competency and period",
+        "Add an initiative of your own",
+        "Success measures tied to outcome metrics",
+        "Save changes and plan again",
+    ):
+        assert english in _text(english)
+        assert english not in _text(german)

@@ -267,7 +267,23 @@ def test_it_continues_the_series_on_a_new_framework_version(site: Site, cast: Ca
     assert "The framework changed from version 1.0 to 2.0." in text
     assert "Indicators matched by key: 4 changed." in text
     assert "Compared 5 of 6 competencies." in text
-    assert "activate is not comparable: only 3 of its 6 indicators are unchanged in substance." in text
+    # The page names the competency as the framework does (the CLI's English note keeps its key).
+    assert "Activate is not comparable: only 3 of its 6 indicators are unchanged in substance." in text
     assert "Framework changes: version 1.0 → 2.0" in text
     assert "answer scale changed" in text
     assert "text reworded" in text
+
+
+def test_it_shows_the_comparison_and_the_series_in_german(site: Site, cast: Cast) -> None:
+    first, second = _pair(site, cast, targets={"lead": "embed"})
+    client = site.client(cast.viewer)
+    compared = _text(client.get(f"/assessments/{first}/compare/{second}?lang=de").text)
+    assert "Was verglichen wurde" in compared
+    assert "Kompetenzen verglichen." in compared
+    assert "Ziele der früheren Bewertung" in compared or "Ziele" in compared
+    # The comparison's notes and verdicts are the domain's phrases, rendered in German.
+    for english in ("What was compared", "Compared ", "competencies.", "no clear change", "The earlier assessment has"):
+        assert english not in compared
+    series = _text(client.get(f"/assessments/{second}/progress?lang=de").text)
+    assert "Bewertungen der Reihe" in series
+    assert "Assessments of the series" not in series

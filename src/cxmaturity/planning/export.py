@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from cxmaturity.answers.formulas import guard
-from cxmaturity.planning.model import Plan
+from cxmaturity.i18n.catalogs import N_
+from cxmaturity.planning.model import Initiative, Plan
 
 #: Months per period: plans count in quarters.
 PERIOD_MONTHS = 3
@@ -78,12 +79,24 @@ def period_start(start_date: date, period: int) -> date:
     return add_months(start_date, PERIOD_MONTHS * (period - 1))
 
 
+#: The calendar's words, marked for the catalogs; ``plan_to_ical`` writes them through its ``translate``.
+MEASURE = N_("Measure of success: %(measure)s")
+OWNER = N_("Owner: %(owner)s")
+PERIODS = N_("Periods %(first)s to %(last)s; cost %(cost)s; effort %(effort)s pm.")
+START = N_("Start: %(title)s")
+FINISH = N_("Finish: %(title)s")
+
+
 def plan_to_ical(
     plan: Plan,
     start_date: date,
     title: str,
     stamp: datetime | None = None,
     competency_names: Mapping[str, str] | None = None,
+    *,
+    translate: Callable[[str], str] = str,
+    reason_of: Callable[[Initiative], str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> str:
     """Return an iCalendar file with two all-day milestones per initiative: its start and its end.
 
@@ -91,6 +104,10 @@ def plan_to_ical(
     initiative's first period; the end milestone on the last day of its last period (the day before period ``end``).
     ``stamp`` (DTSTAMP, default now in UTC) is a parameter so that exports can be reproduced. Each event's category
     is its competency's name from ``competency_names`` (a calendar is read by people; the key where none is given).
+
+    ``translate`` gives the calendar's words in the reader's language (the caller's gettext; English without one),
+    ``reason_of`` each initiative's reason in that language and ``titles`` its title there (by key); without them the
+    plan's stored English sentences and titles are written.
     """
     names = competency_names or {}
     from icalendar import Calendar, Event, vText
@@ -105,20 +122,23 @@ def plan_to_ical(
     for item in plan.initiatives:
         first = period_start(start_date, item.start)
         last = period_start(start_date, item.end) - timedelta(days=1)
-        details = [item.reason]
+        details = [reason_of(item) if reason_of is not None else item.reason]
         if item.measure:
-            details.append(f"Measure of success: {item.measure}")
+            details.append(translate(MEASURE) % {"measure": item.measure})
         if item.owner:
-            details.append(f"Owner: {item.owner}")
-        details.append(f"Periods {item.start} to {item.end - 1}; cost {item.cost:g}; effort {item.effort:g} pm.")
+            details.append(translate(OWNER) % {"owner": item.owner})
+        details.append(
+            translate(PERIODS)
+            % {"first": item.start, "last": item.end - 1, "cost": f"{item.cost:g}", "effort": f"{item.effort:g}"}
+        )
+        shown = (titles or {}).get(item.key, item.title)
         for kind, day in (("start", first), ("end", last)):
             event = Event()
             event.add("uid", f"{seed}-{item.key}-{kind}@cx-maturity")
             event.add("dtstamp", stamp)
             event.add("dtstart", day)
             event.add("dtend", day + timedelta(days=1))
-            verb = "Start" if kind == "start" else "Finish"
-            event.add("summary", f"{verb}: {item.title}")
+            event.add("summary", translate(START if kind == "start" else FINISH) % {"title": shown})
             event.add("description", "\n".join(details))
             event.add("categories", [names.get(item.competency, item.competency)])
             event.add("transp", "TRANSPARENT")

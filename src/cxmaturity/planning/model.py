@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cxmaturity.frameworks.model import Action, Framework
+from cxmaturity.i18n.phrase import Phrase
 
 PlanStatus = Literal["optimal", "feasible", "infeasible", "empty"]
 
@@ -104,6 +105,8 @@ class Initiative:
     owner: str = ""
     locked: bool = False
     custom: bool = False
+    #: ``reason`` as a phrase, shown in each reader's language (None for plans saved before phrases existed).
+    reason_phrase: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ class Plan:
     #: Why the plan is infeasible or empty, and which competencies it leaves out as not assessed; one sentence each.
     explanation: tuple[str, ...] = ()
     request: PlanRequest = field(default_factory=PlanRequest)
+    #: ``explanation`` as phrases, shown in each reader's language (empty for plans saved before phrases existed).
+    explanation_phrases: tuple[Phrase, ...] = ()
 
     @property
     def summary(self) -> str:

@@ -44,14 +44,16 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from cxmaturity.frameworks.model import Framework, Statement
+from cxmaturity.i18n.catalogs import N_
+from cxmaturity.i18n.phrase import Items, Num, Param, Phrase, Ref, Score, literal, phrase, plural_phrase
 from cxmaturity.planning.model import Candidate, Initiative, PeriodTotals, Plan, PlanRequest
-from cxmaturity.planning.wording import competency_name, indicator_text, listing, quoted, stage_name
+from cxmaturity.planning.wording import competency_name, stage_name
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.engine import holding_back
 from cxmaturity.scoring.responses import IMPORTANCE_NEUTRAL
@@ -1112,75 +1114,163 @@ def is_quick_win(p: _Problem, i: int) -> bool:
     )
 
 
-def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str]) -> tuple[str, str, str]:
+def _comp(p: _Problem, c: str) -> Ref:
+    return Ref("competency", c, _names(p, c))
+
+
+def _stage(p: _Problem, number: int) -> Ref:
+    return Ref("stage", p.fw.stage_keys[number - 1], _stage_name(p, number))
+
+
+def _ini(p: _Problem, i: int) -> Ref:
+    """Candidate ``i`` as a reader knows it: its title (quoted where it is shown)."""
+    return Ref("initiative", p.cands[i].key, p.cands[i].title)
+
+
+def _statements(p: _Problem, keys: Sequence[str]) -> Items:
+    return Items(tuple(Ref("indicator", k, _indicator(p, k)) for k in keys))
+
+
+def _indicator(p: _Problem, key: str) -> str:
+    try:
+        return p.fw.text(p.fw.indicator(key).text)
+    except KeyError:
+        return key
+
+
+def _reason(p: _Problem, i: int, starts: dict[int, int], discussed: Sequence[str]) -> tuple[Phrase, str, str]:
     """Return the reason sentence(s), expected_from and expected_to of chosen candidate ``i``.
 
-    In plain words: competency, stage and initiative names and statement texts, never keys.
+    In plain words: competency, stage and initiative names and statement texts, never keys; kept as phrases, so that
+    each reader reads them in their language (``i18n.phrase``).
     """
     cand = p.cands[i]
     c = cand.competency
     s, t, target = p.current[c], int(p.frm[i]), p.target[c]
-    name = _names(p, c)
+    name = _comp(p, c)
     top = len(p.fw.stages)
-    here = f"{name} is at {_stage_name(p, s)} (score {score_text(p.score[c])})"
-    if target > s:
-        here += f" and aims at {_stage_name(p, target)}: a gap of {p.gap[c]:.2f}."
-    else:
-        here += f", at or above its target {_stage_name(p, target)}."
+    at: dict[str, Param] = {
+        "competency": name,
+        "stage": _stage(p, s),
+        "score": Score(score_text(p.score[c])),
+        "target": _stage(p, target),
+    }
+    sentences: list[Param] = [
+        phrase(
+            N_("%(competency)s is at %(stage)s (score %(score)s) and aims at %(target)s: a gap of %(gap)s."),
+            **at,
+            gap=Num(float(p.gap[c]), 2),
+        )
+        if target > s
+        else phrase(N_("%(competency)s is at %(stage)s (score %(score)s), at or above its target %(target)s."), **at)
+    ]
     if c in p.back:
-        here += " It holds the overall stage back (the overall is its weakest competency), so it is lifted first."
-    why: list[str] = []
+        sentences.append(
+            phrase(
+                N_("It holds the overall stage back (the overall is its weakest competency), so it is lifted first.")
+            )
+        )
+    why: list[Param] = []
     if i in p.locks:
-        why.append("it is locked")
+        why.append(phrase(N_("it is locked")))
     elif i in p.must:
-        why.append("it is a must-do")
+        why.append(phrase(N_("it is a must-do")))
     needed_by = sorted(
         (a for a in starts if i in p.prereqs[a] or (p.gate[a] is not None and i in (p.gate[a] or ()))),
         key=lambda a: (starts[a], p.cands[a].title),
     )
     if needed_by:
-        shown = ", ".join(_t(p, a) for a in needed_by[:3]) + (" …" if len(needed_by) > 3 else "")
-        why.append(f"{shown} {'needs' if len(needed_by) == 1 else 'need'} it first")
+        shown = Items(tuple(_ini(p, a) for a in needed_by[:3]), "comma", more=len(needed_by) > 3)
+        why.append(
+            plural_phrase(
+                N_("%(initiatives)s needs it first"),
+                N_("%(initiatives)s need it first"),
+                "num",
+                initiatives=shown,
+                num=len(needed_by),
+            )
+        )
+    aside: Param = phrase(N_(" (%(reasons)s)"), reasons=Items(tuple(why))) if why else ""
     if t < s:
         expected_from = expected_to = p.fw.stage_keys[s - 1]
-        effect = f"It belongs to stage {_stage_name(p, t)}, which {name} has already passed, so it adds no stage"
         against = p.contradicted.get(i, ())
         if against:
-            effect += (
-                "; but the answers on "
-                + listing([indicator_text(p.fw, k) for k in against])
-                + " say it is not in place yet"
+            effect = phrase(
+                N_(
+                    "It belongs to stage %(stage)s, which %(competency)s has already passed, so it adds no stage; but "
+                    "the answers on %(statements)s say it is not in place yet%(why)s."
+                ),
+                stage=_stage(p, t),
+                competency=name,
+                statements=_statements(p, against),
+                why=aside,
+            )
+        else:
+            effect = phrase(
+                N_(
+                    "It belongs to stage %(stage)s, which %(competency)s has already passed, so it adds "
+                    "no stage%(why)s."
+                ),
+                stage=_stage(p, t),
+                competency=name,
+                why=aside,
             )
     else:
         expected_from = p.fw.stage_keys[t - 1]
         expected_to = p.fw.stage_keys[min(t, top - 1)]
-        step = f"{_stage_name(p, t)} to {_stage_name(p, min(t + 1, top))}"
+        step = {"competency": name, "from": _stage(p, t), "to": _stage(p, min(t + 1, top)), "why": aside}
         members = len(p.step_members.get((c, t), ()))
-        if t < target:
-            share = "the only initiative" if members == 1 else f"one of {members} initiatives"
-            effect = f"Expected to move {name} from {step}, {share} for that step"
+        if t >= target:
+            effect = phrase(
+                N_("It works on %(from)s to %(to)s, beyond the target, so it closes no gap%(why)s."), **step
+            )
+        elif members == 1:
+            effect = phrase(
+                N_(
+                    "Expected to move %(competency)s from %(from)s to %(to)s, the only initiative for that step%(why)s."
+                ),
+                **step,
+            )
         else:
-            effect = f"It works on {step}, beyond the target, so it closes no gap"
-    if why:
-        effect += " (" + " and ".join(why) + ")"
-    effect += "."
+            effect = phrase(
+                N_(
+                    "Expected to move %(competency)s from %(from)s to %(to)s, one of %(num)s initiatives for that "
+                    "step%(why)s."
+                ),
+                num=members,
+                **step,
+            )
+    sentences.append(effect)
     if cand.indicators:
-        addresses = " It addresses " + listing([indicator_text(p.fw, k) for k in cand.indicators])
+        addresses = _statements(p, cand.indicators)
         if discussed and set(discussed) == set(cand.indicators):
-            addresses += ", on which the team disagrees"
+            sentences.append(
+                phrase(N_("It addresses %(statements)s, on which the team disagrees."), statements=addresses)
+            )
         elif discussed:
-            addresses += "; the team disagrees on " + listing([indicator_text(p.fw, k) for k in discussed])
-        # A quoted statement may end in its own full stop: no second one after the closing quote.
-        effect += addresses + ("" if addresses.endswith(".”") else ".")
-    return f"{here} {effect}", expected_from, expected_to
+            sentences.append(
+                phrase(
+                    N_("It addresses %(statements)s; the team disagrees on %(discussed)s."),
+                    statements=addresses,
+                    discussed=_statements(p, discussed),
+                )
+            )
+        else:
+            sentences.append(phrase(N_("It addresses %(statements)s."), statements=addresses))
+    return Phrase("%(sentences)s", (("sentences", Items(tuple(sentences), "space")),)), expected_from, expected_to
 
 
-def _not_assessed(p: _Problem) -> list[str]:
+def _not_assessed(p: _Problem) -> list[Phrase]:
     """The sentence every plan carries when it leaves competencies out because nobody could answer them."""
     if not p.result.not_assessed:
         return []
-    names = ", ".join(_names(p, k) for k in p.result.not_assessed)
-    return [f"Not assessed (no usable answers): {names}; no gap and no initiative is planned for it."]
+    names = Items(tuple(_comp(p, k) for k in p.result.not_assessed), "comma")
+    return [
+        phrase(
+            N_("Not assessed (no usable answers): %(competencies)s; no gap and no initiative is planned for it."),
+            competencies=names,
+        )
+    ]
 
 
 def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasible"], gap: float) -> Plan:
@@ -1201,7 +1291,8 @@ def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasi
                 end=_finish(p, i, starts[i]),
                 cost=float(cand.cost),
                 effort=float(cand.effort),
-                reason=reason,
+                reason=str(reason),
+                reason_phrase=reason,
                 indicators=tuple(cand.indicators),
                 discussion_items=discussed,
                 expected_from=expected_from,
@@ -1222,7 +1313,7 @@ def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasi
             initiatives=(),
             expected_stages=_expected(p, {}),
             totals=_totals(p, {}),
-            explanation=(*_not_assessed(p), *_explain_empty(p)),
+            **_explained([*_not_assessed(p), *_explain_empty(p)]),
             request=p.request,
         )
     return Plan(
@@ -1232,12 +1323,18 @@ def _plan(p: _Problem, starts: dict[int, int], status: Literal["optimal", "feasi
         initiatives=tuple(initiatives),
         expected_stages=_expected(p, starts),
         totals=_totals(p, starts),
-        explanation=tuple(_not_assessed(p)),
+        **_explained(_not_assessed(p)),
         request=p.request,
     )
 
 
-def _infeasible(p: _Problem, sentences: Sequence[str]) -> Plan:
+def _explained(sentences: Sequence[str | Phrase]) -> dict[str, Any]:
+    """A plan's ``explanation`` (English) and ``explanation_phrases`` (each reader's language) from its sentences."""
+    phrases = tuple(s if isinstance(s, Phrase) else literal(s) for s in sentences)
+    return {"explanation": tuple(str(s) for s in phrases), "explanation_phrases": phrases}
+
+
+def _infeasible(p: _Problem, sentences: Sequence[str | Phrase]) -> Plan:
     return Plan(
         status="infeasible",
         gap=None,
@@ -1245,7 +1342,7 @@ def _infeasible(p: _Problem, sentences: Sequence[str]) -> Plan:
         initiatives=(),
         expected_stages={},
         totals=(),
-        explanation=(*sentences, *_not_assessed(p)),
+        **_explained([*sentences, *_not_assessed(p)]),
         request=p.request,
     )
 
@@ -1258,128 +1355,237 @@ def _number(x: float) -> str:
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else f"{x:,.2f}"
 
 
-def _t(p: _Problem, i: int) -> str:
-    """Candidate ``i`` as a reader knows it: its quoted title."""
-    return quoted(p.cands[i].title)
-
-
-def _typed(p: _Problem, key: str) -> str:
-    """A key from the request: the initiative's quoted title when it exists, else the key as typed."""
-    return _t(p, p.index[key]) if key in p.index else f"'{key}'"
+def _amount(x: float) -> Num:
+    """An amount as ``_number`` writes it, with the reader's separators."""
+    return Num(x, 0 if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else 2)
 
 
 def _fw_name(p: _Problem) -> str:
     return p.fw.text(p.fw.name)
 
 
-def _why_not(p: _Problem, i: int, depth: int = 0) -> str:
+def _why_not(p: _Problem, i: int, depth: int = 0) -> Phrase:
     """Why candidate ``i`` cannot be chosen at all (it is not eligible)."""
     cand = p.cands[i]
-    title = _t(p, i)
+    title = _ini(p, i)
     if cand.key in p.request.must_not:
-        return f"{title} is on the must-not list"
+        return phrase(N_("%(initiative)s is on the must-not list"), initiative=title)
     if p.dur[i] > p.horizon:
-        return f"{title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}"
+        return phrase(
+            N_("%(initiative)s takes %(num)s periods, more than the horizon of %(horizon)s"),
+            initiative=title,
+            num=int(p.dur[i]),
+            horizon=p.horizon,
+        )
     for r in p.unknown_prereqs[i]:
-        return f"{title} requires '{r}', which is no initiative of this plan"
+        return phrase(
+            N_("%(initiative)s requires '%(key)s', which is no initiative of this plan"), initiative=title, key=r
+        )
     for b in p.prereqs[i]:
         if not p.eligible[b]:
             if depth > 8:
-                return f"{title} requires {_t(p, b)}, which cannot be chosen"
-            return f"{title} requires {_why_not(p, b, depth + 1)}"
+                return phrase(
+                    N_("%(initiative)s requires %(prerequisite)s, which cannot be chosen"),
+                    initiative=title,
+                    prerequisite=_ini(p, b),
+                )
+            return phrase(N_("%(initiative)s requires %(why)s"), initiative=title, why=_why_not(p, b, depth + 1))
     g = p.gate[i]
     c = cand.competency
-    below = _stage_name(p, int(p.frm[i]) - 1)
+    where = {
+        "initiative": title,
+        "stage": _stage(p, int(p.frm[i])),
+        "below": _stage(p, int(p.frm[i]) - 1),
+        "competency": _comp(p, c),
+        "current": _stage(p, p.current[c]),
+    }
     if g is not None and not g:
         excluded = [j for j, o in enumerate(p.cands) if o.competency == c and p.frm[j] == p.frm[i] - 1]
-        why = (
-            "its initiatives (" + ", ".join(_t(p, j) for j in excluded) + ") are on the must-not list"
-            if excluded
-            else "no initiative exists for it"
-        )
-        return (
-            f"{title} is for stage {_stage_name(p, int(p.frm[i]))} of {_names(p, c)}, which is at "
-            f"{_stage_name(p, p.current[c])}: stage {below} must be worked on first, but {why}"
+        if excluded:
+            return phrase(
+                N_(
+                    "%(initiative)s is for stage %(stage)s of %(competency)s, which is at %(current)s: stage "
+                    "%(below)s must be worked on first, but its initiatives (%(excluded)s) are on the must-not list"
+                ),
+                excluded=Items(tuple(_ini(p, j) for j in excluded), "comma"),
+                **where,
+            )
+        return phrase(
+            N_(
+                "%(initiative)s is for stage %(stage)s of %(competency)s, which is at %(current)s: stage %(below)s "
+                "must be worked on first, but no initiative exists for it"
+            ),
+            **where,
         )
     if g is not None:
         first = g[0]
-        return (
-            f"{title} must wait for an initiative of stage {below} of {_names(p, c)} (no stage is skipped), "
-            f"and none can be chosen: {_why_not(p, first, depth + 1) if depth <= 8 else _t(p, first)}"
+        return phrase(
+            N_(
+                "%(initiative)s must wait for an initiative of stage %(below)s of %(competency)s (no stage is "
+                "skipped), and none can be chosen: %(why)s"
+            ),
+            why=_why_not(p, first, depth + 1) if depth <= 8 else _ini(p, first),
+            **where,
         )
-    return f"{title} cannot be chosen"
+    return phrase(N_("%(initiative)s cannot be chosen"), initiative=title)
 
 
-def _static_problems(p: _Problem) -> list[str]:
+def _typed_ref(p: _Problem, key: str) -> Param:
+    """A key from the request: the initiative (its quoted title) when it exists, else the key as typed."""
+    return _ini(p, p.index[key]) if key in p.index else f"'{key}'"
+
+
+def _static_problems(p: _Problem) -> list[Phrase]:
     """Problems visible without solving: unknown keys, contradictions, locks outside the horizon."""
     req = p.request
-    out: list[str] = []
+    out: list[Phrase] = []
     known = p.index
+    framework = Ref("framework", p.fw.id, _fw_name(p))
     for key in sorted(req.must):
         if key not in known:
             out.append(
-                f"The must-do '{key}' is neither an action of {_fw_name(p)} nor one of your own initiatives: "
-                "check it or remove it from the must-do list."
+                phrase(
+                    N_(
+                        "The must-do '%(key)s' is neither an action of %(framework)s nor one of your own initiatives: "
+                        "check it or remove it from the must-do list."
+                    ),
+                    key=key,
+                    framework=framework,
+                )
             )
         elif key in req.must_not:
-            out.append(f"{_typed(p, key)} is both a must-do and a must-not: remove it from one of the two lists.")
+            out.append(
+                phrase(
+                    N_("%(initiative)s is both a must-do and a must-not: remove it from one of the two lists."),
+                    initiative=_typed_ref(p, key),
+                )
+            )
     for lock in req.locks:
         if lock.key not in known:
             out.append(
-                f"The locked initiative '{lock.key}' is neither an action of {_fw_name(p)} nor one of your own "
-                "initiatives: unlock it."
+                phrase(
+                    N_(
+                        "The locked initiative '%(key)s' is neither an action of %(framework)s nor one of your own "
+                        "initiatives: unlock it."
+                    ),
+                    key=lock.key,
+                    framework=framework,
+                )
             )
             continue
         i = known[lock.key]
-        title = _t(p, i)
+        title = _ini(p, i)
         if lock.key in req.must_not:
-            out.append(f"{title} is locked and on the must-not list: unlock it or allow it.")
+            out.append(
+                phrase(
+                    N_("%(initiative)s is locked and on the must-not list: unlock it or allow it."), initiative=title
+                )
+            )
             continue
         d = int(p.dur[i])
         latest = p.horizon - d + 1
         if lock.start < 1:
-            out.append(f"The lock of {title} starts in period {lock.start}; periods count from 1: move its start.")
+            out.append(
+                phrase(
+                    N_("The lock of %(initiative)s starts in period %(start)s; periods count from 1: move its start."),
+                    initiative=title,
+                    start=lock.start,
+                )
+            )
         elif lock.start > latest:
             needed = lock.start + d - 1
-            out.append(
-                f"The lock of {title} starts in period {lock.start} and takes {d} period(s), past the horizon "
-                f"of {p.horizon}: move its start to period {max(latest, 1)} or earlier, or extend the horizon to "
-                f"{needed}."
-                if latest >= 1
-                else f"The locked {title} takes {d} periods, more than the horizon of {p.horizon}: extend the "
-                f"horizon to {needed} or unlock it."
-            )
+            if latest >= 1:
+                out.append(
+                    phrase(
+                        N_(
+                            "The lock of %(initiative)s starts in period %(start)s and takes %(num)s period(s), past "
+                            "the horizon of %(horizon)s: move its start to period %(latest)s or earlier, or extend the "
+                            "horizon to %(needed)s."
+                        ),
+                        initiative=title,
+                        start=lock.start,
+                        num=d,
+                        horizon=p.horizon,
+                        latest=max(latest, 1),
+                        needed=needed,
+                    )
+                )
+            else:
+                out.append(
+                    phrase(
+                        N_(
+                            "The locked %(initiative)s takes %(num)s periods, more than the horizon of %(horizon)s: "
+                            "extend the horizon to %(needed)s or unlock it."
+                        ),
+                        initiative=title,
+                        num=d,
+                        horizon=p.horizon,
+                        needed=needed,
+                    )
+                )
     if out:
         return out
     for i in sorted(p.forced(), key=lambda i: p.cands[i].key):
         if p.eligible[i]:
             continue
-        what = "locked initiative" if i in p.locks else "must-do"
-        title = _t(p, i)
+        locked = i in p.locks
+        title = _ini(p, i)
         if p.dur[i] > p.horizon:
             out.append(
-                f"The {what} {title} takes {p.dur[i]} periods, more than the horizon of {p.horizon}: extend the "
-                f"horizon to {p.dur[i]} or drop it."
+                phrase(
+                    N_(
+                        "The locked initiative %(initiative)s takes %(num)s periods, more than the horizon of "
+                        "%(horizon)s: extend the horizon to %(num)s or drop it."
+                    )
+                    if locked
+                    else N_(
+                        "The must-do %(initiative)s takes %(num)s periods, more than the horizon of %(horizon)s: "
+                        "extend the horizon to %(num)s or drop it."
+                    ),
+                    initiative=title,
+                    num=int(p.dur[i]),
+                    horizon=p.horizon,
+                )
             )
         else:
             out.append(
-                f"The {what} {title} cannot be scheduled: {_why_not(p, i)}. Allow what it needs or drop it "
-                "from the list."
+                phrase(
+                    N_(
+                        "The locked initiative %(initiative)s cannot be scheduled: %(why)s. Allow what it needs or "
+                        "drop it from the list."
+                    )
+                    if locked
+                    else N_(
+                        "The must-do %(initiative)s cannot be scheduled: %(why)s. Allow what it needs or drop it "
+                        "from the list."
+                    ),
+                    initiative=title,
+                    why=_why_not(p, i),
+                )
             )
     return out + _lock_order(p)
 
 
-def _lock_order(p: _Problem) -> list[str]:
+def _lock_order(p: _Problem) -> list[Phrase]:
     """Locked starts that break an order by themselves: a locked initiative starting before a locked prerequisite
     (or the step below, when all of that step's candidates are locked) has finished. Named, with the period to pick."""
-    out: list[str] = []
+    out: list[Phrase] = []
     for a, start in sorted(p.locks.items(), key=lambda kv: (kv[1], p.cands[kv[0]].key)):
         for b in p.prereqs[a]:
             if b in p.locks and p.locks[b] + int(p.dur[b]) > start:
                 out.append(
-                    f"{_t(p, a)} is locked to start in period {start}, but it requires {_t(p, b)}, which is locked "
-                    f"to run until period {p.locks[b] + int(p.dur[b]) - 1}: start it in period "
-                    f"{p.locks[b] + int(p.dur[b])} or later, or move {_t(p, b)} earlier."
+                    phrase(
+                        N_(
+                            "%(initiative)s is locked to start in period %(start)s, but it requires %(prerequisite)s, "
+                            "which is locked to run until period %(until)s: start it in period %(after)s or later, or "
+                            "move %(prerequisite)s earlier."
+                        ),
+                        initiative=_ini(p, a),
+                        start=start,
+                        prerequisite=_ini(p, b),
+                        until=p.locks[b] + int(p.dur[b]) - 1,
+                        after=p.locks[b] + int(p.dur[b]),
+                    )
                 )
     return out
 
@@ -1389,36 +1595,68 @@ def _feasible(p: _Problem, relax: frozenset[Family] = frozenset(), must: frozens
     return _solve(p, goal="feasible", relax=relax, must=must).status in ("optimal", "feasible")
 
 
-def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
+def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[Phrase]:
     """Which constraint blocks the request, and what to relax: solve again with one family relaxed at a time."""
     req = p.request
-    out = ["No plan satisfies every constraint at once."]
+    out: list[Phrase] = [phrase(N_("No plan satisfies every constraint at once."))]
     found = False
-    spending: tuple[tuple[Family, Goal, str, float | None, str], ...] = (
-        ("budget", "min-budget", "budget per period", req.budget, "in money"),
-        ("capacity", "min-capacity", "capacity per period", req.capacity, "in person-months"),
+    spending: tuple[tuple[Family, Goal, float | None, str, str], ...] = (
+        (
+            "budget",
+            "min-budget",
+            req.budget,
+            N_(
+                "The budget per period (%(limit)s) is too small: the must-do and locked initiatives with their "
+                "prerequisites need %(need)s (in money) in some period. Raise the budget per period to at least "
+                "%(need)s, or drop a must-do."
+            ),
+            N_("The budget per period (%(limit)s) is too small: raise it, or drop a must-do."),
+        ),
+        (
+            "capacity",
+            "min-capacity",
+            req.capacity,
+            N_(
+                "The capacity per period (%(limit)s) is too small: the must-do and locked initiatives with their "
+                "prerequisites need %(need)s (in person-months) in some period. Raise the capacity per period to at "
+                "least %(need)s, or drop a must-do."
+            ),
+            N_("The capacity per period (%(limit)s) is too small: raise it, or drop a must-do."),
+        ),
     )
-    for family, goal, label, limit, unit in spending:
+    for family, goal, limit, too_small, raise_it in spending:
         if limit is None or not _feasible(p, relax=frozenset({family})):
             continue
         found = True
         need = _solve(p, goal=goal, relax=frozenset({family}))
         if need.status in ("optimal", "feasible") and need.value is not None:
-            out.append(
-                f"The {label} ({_number(limit)}) is too small: the must-do and locked initiatives with their "
-                f"prerequisites need {_number(need.value)} ({unit}) in some period. Raise the {label} to at least "
-                f"{_number(need.value)}, or drop a must-do."
-            )
+            out.append(phrase(too_small, limit=_amount(limit), need=_amount(need.value)))
         else:
-            out.append(f"The {label} ({_number(limit)}) is too small: raise it, or drop a must-do.")
+            out.append(phrase(raise_it, limit=_amount(limit)))
     if _feasible(p, relax=frozenset({"concurrency"})):
         found = True
         need = _solve(p, goal="min-concurrent", relax=frozenset({"concurrency"}))
-        number = f" to at least {round(need.value)}" if need.value is not None else ""
-        out.append(
-            f"At most {req.max_concurrent} initiative(s) may run at once, too few for the must-do and locked "
-            f"initiatives and their prerequisites: raise the limit{number}."
-        )
+        if need.value is not None:
+            out.append(
+                phrase(
+                    N_(
+                        "At most %(num)s initiative(s) may run at once, too few for the must-do and locked "
+                        "initiatives and their prerequisites: raise the limit to at least %(need)s."
+                    ),
+                    num=req.max_concurrent,
+                    need=round(need.value),
+                )
+            )
+        else:
+            out.append(
+                phrase(
+                    N_(
+                        "At most %(num)s initiative(s) may run at once, too few for the must-do and locked "
+                        "initiatives and their prerequisites: raise the limit."
+                    ),
+                    num=req.max_concurrent,
+                )
+            )
     if p.horizon < MAX_HORIZON:
         longest = _prepare(fw, result, req, MAX_HORIZON)
         if _feasible(longest):
@@ -1431,82 +1669,162 @@ def _diagnose(fw: Framework, result: Result, p: _Problem) -> list[str]:
                 else:
                     low = mid + 1
             out.append(
-                f"The horizon of {p.horizon} period(s) is too short for the must-do and locked initiatives with their "
-                f"prerequisites: extend it to {low} periods."
+                phrase(
+                    N_(
+                        "The horizon of %(horizon)s period(s) is too short for the must-do and locked initiatives "
+                        "with their prerequisites: extend it to %(needed)s periods."
+                    ),
+                    horizon=p.horizon,
+                    needed=low,
+                )
             )
     if p.locks and _feasible(p, relax=frozenset({"lock-dates"})):
         found = True
-        keys = listing([_t(p, i) for i in sorted(p.locks, key=lambda i: p.cands[i].key)])
-        out.append(f"The locked start dates ({keys}) cannot all be kept: move or unlock one of them.")
+        locked = Items(tuple(_ini(p, i) for i in sorted(p.locks, key=lambda i: p.cands[i].key)))
+        out.append(
+            phrase(
+                N_("The locked start dates (%(initiatives)s) cannot all be kept: move or unlock one of them."),
+                initiatives=locked,
+            )
+        )
     optional = sorted(p.must - set(p.locks), key=lambda i: p.cands[i].key)
     if optional:
         singles = [i for i in optional if _feasible(p, must=p.must - {i})]
         for i in singles:
             found = True
-            out.append(f"Dropping the must-do {_t(p, i)} makes a plan possible.")
+            out.append(phrase(N_("Dropping the must-do %(initiative)s makes a plan possible."), initiative=_ini(p, i)))
         if not singles and _feasible(p, relax=frozenset({"must"})):
             found = True
-            keys = listing([_t(p, i) for i in optional])
-            out.append(f"The must-do initiatives ({keys}) do not fit together: drop some of them.")
+            out.append(
+                phrase(
+                    N_("The must-do initiatives (%(initiatives)s) do not fit together: drop some of them."),
+                    initiatives=Items(tuple(_ini(p, i) for i in optional)),
+                )
+            )
     if not found:
         if _feasible(p, relax=frozenset({"prerequisites"})):
             out.append(
-                "The must-do and locked initiatives fit only without their prerequisites (requires and the stage "
-                "order): drop a must-do or lock, or free a prerequisite's time."
+                phrase(
+                    N_(
+                        "The must-do and locked initiatives fit only without their prerequisites (requires and the "
+                        "stage order): drop a must-do or lock, or free a prerequisite's time."
+                    )
+                )
             )
         elif _feasible(p, relax=frozenset({"budget", "capacity", "concurrency", "lock-dates"})):
             out.append(
-                "No single change is enough: relax several limits at once (budget, capacity, initiatives running "
-                "at once, locked dates) or drop must-do initiatives."
+                phrase(
+                    N_(
+                        "No single change is enough: relax several limits at once (budget, capacity, initiatives "
+                        "running at once, locked dates) or drop must-do initiatives."
+                    )
+                )
             )
         else:
-            out.append("Drop must-do or locked initiatives, or extend the horizon, to make a plan possible.")
+            out.append(
+                phrase(N_("Drop must-do or locked initiatives, or extend the horizon, to make a plan possible."))
+            )
     return out
 
 
-def _explain_empty(p: _Problem) -> list[str]:
+def _explain_empty(p: _Problem) -> list[Phrase]:
     """Why the best plan holds no initiative."""
     req = p.request
     if p.n == 0:
         return [
-            f"There is nothing to choose from: the framework {_fw_name(p)} has no actions and you have no "
-            "initiatives of your own. Add some of your own."
+            phrase(
+                N_(
+                    "There is nothing to choose from: the framework %(framework)s has no actions and you have no "
+                    "initiatives of your own. Add some of your own."
+                ),
+                framework=Ref("framework", p.fw.id, _fw_name(p)),
+            )
         ]
     steps = [(c, t) for c in p.current for t in range(p.current[c], p.target[c])]
     if not steps:
-        reached = ", ".join(
-            f"{_names(p, c)} at {_stage_name(p, p.current[c])} (target {_stage_name(p, p.target[c])})"
-            for c in p.current
+        reached = Items(
+            tuple(
+                phrase(
+                    N_("%(competency)s at %(stage)s (target %(target)s)"),
+                    competency=_comp(p, c),
+                    stage=_stage(p, p.current[c]),
+                    target=_stage(p, p.target[c]),
+                )
+                for c in p.current
+            ),
+            "comma",
         )
         return [
-            f"Every competency is at or above its target ({reached}), so no initiative would close a gap. "
-            "Raise a target to plan further."
+            phrase(
+                N_(
+                    "Every competency is at or above its target (%(competencies)s), so no initiative would close a "
+                    "gap. Raise a target to plan further."
+                ),
+                competencies=reached,
+            )
         ]
     valued = [i for i in range(p.n) if p.value[i] > 0]
     if not valued:
-        missing = "; ".join(f"{_names(p, c)} {_stage_name(p, t)} → {_stage_name(p, t + 1)}" for c, t in steps[:4])
-        return [f"No initiative exists for the steps still to take ({missing}): add custom initiatives for them."]
+        missing = Items(
+            tuple(
+                phrase(
+                    N_("%(competency)s %(stage)s → %(next)s"),
+                    competency=_comp(p, c),
+                    stage=_stage(p, t),
+                    next=_stage(p, t + 1),
+                )
+                for c, t in steps[:4]
+            ),
+            "semicolon",
+        )
+        return [
+            phrase(
+                N_("No initiative exists for the steps still to take (%(steps)s): add custom initiatives for them."),
+                steps=missing,
+            )
+        ]
     possible = [i for i in valued if p.eligible[i]]
     if not possible:
-        reasons = "; ".join(_why_not(p, i) for i in valued[:3])
-        return [f"None of the {len(valued)} initiatives that would close a gap can be chosen: {reasons}."]
-    out: list[str] = ["No initiative that closes a gap fits within the limits."]
+        return [
+            phrase(
+                N_("None of the %(num)s initiatives that would close a gap can be chosen: %(reasons)s."),
+                num=len(valued),
+                reasons=Items(tuple(_why_not(p, i) for i in valued[:3]), "semicolon"),
+            )
+        ]
+    out: list[Phrase] = [phrase(N_("No initiative that closes a gap fits within the limits."))]
     per_cost = min(float(p.cost[i] / p.dur[i]) for i in possible)
     per_effort = min(float(p.effort[i] / p.dur[i]) for i in possible)
     if req.budget is not None and per_cost > req.budget:
         out.append(
-            f"The budget per period ({_number(req.budget)}) is below what the cheapest of them spends per period "
-            f"({_number(per_cost)}): raise the budget."
+            phrase(
+                N_(
+                    "The budget per period (%(budget)s) is below what the cheapest of them spends per period "
+                    "(%(cost)s): raise the budget."
+                ),
+                budget=_amount(req.budget),
+                cost=_amount(per_cost),
+            )
         )
     if req.capacity is not None and per_effort > req.capacity:
         out.append(
-            f"The capacity per period ({_number(req.capacity)} person-months) is below what the lightest of them "
-            f"needs per period ({_number(per_effort)}): raise the capacity."
+            phrase(
+                N_(
+                    "The capacity per period (%(capacity)s person-months) is below what the lightest of them needs "
+                    "per period (%(effort)s): raise the capacity."
+                ),
+                capacity=_amount(req.capacity),
+                effort=_amount(per_effort),
+            )
         )
     if len(out) == 1:
         out.append(
-            "Their prerequisites do not fit the budget, capacity, horizon or the limit of initiatives running at "
-            "once: relax one of them."
+            phrase(
+                N_(
+                    "Their prerequisites do not fit the budget, capacity, horizon or the limit of initiatives running "
+                    "at once: relax one of them."
+                )
+            )
         )
     return out
 
@@ -1561,21 +1879,35 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
                 initiatives=(),
                 expected_stages=_expected(p, {}),
                 totals=_totals(p, {}),
-                explanation=(
-                    *_not_assessed(p),
-                    "No initiative was placed within the time limit, which does not prove that none fits: raise the "
-                    f"time limit (now {request.time_limit:g} s).",
+                **_explained(
+                    [
+                        *_not_assessed(p),
+                        phrase(
+                            N_(
+                                "No initiative was placed within the time limit, which does not prove that none "
+                                "fits: raise the time limit (now %(seconds)s s)."
+                            ),
+                            seconds=f"{request.time_limit:g}",
+                        ),
+                    ]
                 ),
                 request=request,
             )
         return _plan(p, best, status, 0.0 if status == "optimal" else gap)
-    reason = "the solver stopped at its time limit" if outcome.status == "timeout" else outcome.message
+    reason: Param = (
+        phrase(N_("the solver stopped at its time limit")) if outcome.status == "timeout" else outcome.message
+    )
     return _infeasible(
         p,
         [
-            f"No plan was found ({reason}); that does not prove that none exists.",
-            f"Raise the time limit (now {request.time_limit:g} s) or simplify the request (fewer must-do or "
-            "locked initiatives).",
+            phrase(N_("No plan was found (%(reason)s); that does not prove that none exists."), reason=reason),
+            phrase(
+                N_(
+                    "Raise the time limit (now %(seconds)s s) or simplify the request (fewer must-do or locked "
+                    "initiatives)."
+                ),
+                seconds=f"{request.time_limit:g}",
+            ),
         ],
     )
 
@@ -1630,7 +1962,7 @@ def greedy_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
     p.lead = _lead(p)
     starts = _greedy_starts(p)
     if starts is None:
-        return _infeasible(p, ["The greedy ranking could not place every must-do and locked initiative."])
+        return _infeasible(p, [phrase(N_("The greedy ranking could not place every must-do and locked initiative."))])
     return _plan(p, starts, "feasible", 1.0)
 
 
@@ -1655,6 +1987,9 @@ class Window:
     latest: int
     why_earliest: str = ""
     why_latest: str = ""
+    #: ``why_earliest`` / ``why_latest`` as phrases, for each reader's language (None where the string is "").
+    why_earliest_phrase: Phrase | None = None
+    why_latest_phrase: Phrase | None = None
 
 
 def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[str, Window]:
@@ -1665,28 +2000,48 @@ def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[s
     """
     validate_request(fw, result, request)
     p = _prepare(fw, result, request)
-    memo: dict[int, tuple[int, str]] = {}
+    memo: dict[int, tuple[int, Phrase | None]] = {}
 
-    def finish(b: int, depth: int) -> tuple[int, str]:
-        """The first period after ``b`` at the earliest, and why it cannot be sooner."""
+    def finish(b: int, depth: int) -> tuple[int, bool]:
+        """The first period after ``b`` at the earliest, and whether a lock keeps it from being sooner."""
         if b in p.locks:
-            return p.locks[b] + int(p.dur[b]), f"it is locked to start in period {p.locks[b]}"
+            return p.locks[b] + int(p.dur[b]), True
         start, _ = earliest(b, depth + 1)
-        return start + int(p.dur[b]), ""
+        return start + int(p.dur[b]), False
 
-    def earliest(i: int, depth: int = 0) -> tuple[int, str]:
+    def earliest(i: int, depth: int = 0) -> tuple[int, Phrase | None]:
         if i in memo:
             return memo[i]
-        memo[i] = (1, "")  # a cycle (through the step below) counts as no wait; the solver refuses it anyway
-        best, why = 1, ""
+        memo[i] = (1, None)  # a cycle (through the step below) counts as no wait; the solver refuses it anyway
+        best, why = 1, None
         if depth <= p.n:
             for b in p.prereqs[i]:
-                end, how = finish(b, depth)
+                end, locked = finish(b, depth)
                 if end > best:
-                    took = f"takes {p.dur[b]} period{'s' if p.dur[b] != 1 else ''}"
-                    detail = f"{how} and {took}" if how else f"it {took}"
+                    num = int(p.dur[b])
+                    detail = (
+                        plural_phrase(
+                            N_("it is locked to start in period %(start)s and takes %(num)s period"),
+                            N_("it is locked to start in period %(start)s and takes %(num)s periods"),
+                            "num",
+                            start=p.locks[b],
+                            num=num,
+                        )
+                        if locked
+                        else plural_phrase(
+                            N_("it takes %(num)s period"), N_("it takes %(num)s periods"), "num", num=num
+                        )
+                    )
                     best = end
-                    why = f"it requires {_t(p, b)}, which can finish by period {end - 1} at the earliest ({detail})"
+                    why = phrase(
+                        N_(
+                            "it requires %(prerequisite)s, which can finish by period %(end)s at the earliest "
+                            "(%(detail)s)"
+                        ),
+                        prerequisite=_ini(p, b),
+                        end=end - 1,
+                        detail=detail,
+                    )
             g = p.gate[i]
             if g:
                 options = [(finish(b, depth)[0], b) for b in g if p.eligible[b]]
@@ -1694,10 +2049,15 @@ def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[s
                     end, b = min(options)
                     if end > best:
                         best = end
-                        why = (
-                            f"no stage is skipped: an initiative of stage {_stage_name(p, int(p.frm[i]) - 1)} of "
-                            f"{_names(p, p.comp[i])} must finish first, at the earliest by period {end - 1} "
-                            f"({_t(p, b)})"
+                        why = phrase(
+                            N_(
+                                "no stage is skipped: an initiative of stage %(stage)s of %(competency)s must finish "
+                                "first, at the earliest by period %(end)s (%(initiative)s)"
+                            ),
+                            stage=_stage(p, int(p.frm[i]) - 1),
+                            competency=_comp(p, p.comp[i]),
+                            end=end - 1,
+                            initiative=_ini(p, b),
                         )
         memo[i] = (best, why)
         return memo[i]
@@ -1707,10 +2067,21 @@ def start_windows(fw: Framework, result: Result, request: PlanRequest) -> dict[s
         if not p.eligible[i]:
             continue
         start, why = earliest(i)
-        latest, why_latest = p.horizon - int(p.dur[i]) + 1, ""
+        latest, why_latest = p.horizon - int(p.dur[i]) + 1, None
         for a, locked in p.locks.items():
             if i in p.prereqs[a] and locked - int(p.dur[i]) < latest:
                 latest = locked - int(p.dur[i])
-                why_latest = f"{_t(p, a)} requires it and is locked to start in period {locked}"
-        out[p.cands[i].key] = Window(start, latest, why, why_latest)
+                why_latest = phrase(
+                    N_("%(initiative)s requires it and is locked to start in period %(start)s"),
+                    initiative=_ini(p, a),
+                    start=locked,
+                )
+        out[p.cands[i].key] = Window(
+            start,
+            latest,
+            str(why) if why else "",
+            str(why_latest) if why_latest else "",
+            why,
+            why_latest,
+        )
     return out

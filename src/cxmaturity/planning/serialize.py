@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from cxmaturity.i18n.phrase import Phrase, phrase_from_data, to_data
 from cxmaturity.planning.model import Candidate, Initiative, Lock, PeriodTotals, Plan, PlanRequest
 
 FORMAT = "cx-maturity/plan@1"
@@ -125,6 +126,9 @@ def initiative_to_dict(item: Initiative) -> dict[str, Any]:
         "discussion_items": list(item.discussion_items),
         "measure": item.measure,
         "description": item.description,
+        # The reason as a message id with named parameters (docs/translations.md), so that pages and reports show it
+        # in their reader's language; ``reason`` stays the English sentence.
+        **({"reason_phrase": to_data(item.reason_phrase)} if item.reason_phrase is not None else {}),
     }
 
 
@@ -152,6 +156,7 @@ def initiative_from_dict(data: Mapping[str, Any]) -> Initiative:
         owner=str(data.get("owner") or ""),
         locked=bool(data.get("locked")),
         custom=bool(data.get("custom")),
+        reason_phrase=phrase_from_data(data.get("reason_phrase")),
     )
 
 
@@ -171,6 +176,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             for t in plan.totals
         ],
         "explanation": list(plan.explanation),
+        **({"explanation_phrases": [to_data(p) for p in plan.explanation_phrases]} if plan.explanation_phrases else {}),
         "settings": {
             "horizon": req.horizon,
             "budget": req.budget,
@@ -193,6 +199,7 @@ def plan_from_dict(data: Mapping[str, Any], request: PlanRequest) -> Plan:
     totals = data.get("totals") or ()
     gap = data.get("gap")
     objective = data.get("objective")
+    explanation = tuple(str(e) for e in data.get("explanation") or ())
     return Plan(
         status=data.get("status", "infeasible"),
         gap=None if gap is None else float(gap),
@@ -205,6 +212,14 @@ def plan_from_dict(data: Mapping[str, Any], request: PlanRequest) -> Plan:
             )
             for t in totals
         ),
-        explanation=tuple(str(e) for e in data.get("explanation") or ()),
+        explanation=explanation,
         request=request,
+        explanation_phrases=_phrases(data.get("explanation_phrases"), len(explanation)),
     )
+
+
+def _phrases(data: Any, count: int) -> tuple[Phrase, ...]:
+    """The stored explanation phrases, or none (the sentences are then shown as written) when they are missing or do
+    not match the sentences one to one."""
+    found = tuple(p for p in (phrase_from_data(d) for d in data or ()) if p is not None)
+    return found if len(found) == count else ()

@@ -12,6 +12,8 @@ from datetime import date
 from typing import Literal
 
 from cxmaturity.frameworks.model import Framework, Rubric
+from cxmaturity.i18n.catalogs import N_
+from cxmaturity.i18n.phrase import Items, Phrase, Ref, literal, phrase
 from cxmaturity.progress.change import (
     ANGULAR_SLOPE,
     NOT_COMPARABLE,
@@ -80,6 +82,8 @@ class CompetencyChange:
     verdict: Verdict
     #: Why the verdict is "not comparable" or has no interval (empty otherwise).
     reason: str = ""
+    #: ``reason`` as a phrase, for each reader's language (None when there is none).
+    reason_phrase: Phrase | None = None
 
     @property
     def stage_change(self) -> int | None:
@@ -141,6 +145,8 @@ class Comparison:
     versions: FrameworkDiff
     #: What could and could not be compared, one sentence each.
     notes: tuple[str, ...] = field(default=())
+    #: ``notes`` as phrases, for each reader's language.
+    note_phrases: tuple[Phrase, ...] = field(default=())
 
     def competency(self, key: str) -> CompetencyChange:
         for change in self.competencies:
@@ -182,12 +188,21 @@ def _find(result: Result, key: str) -> CompetencyResult | None:
     return next((c for c in result.competencies if c.key == key), None)
 
 
-def _change(key: str, before: Point | None, after: Point | None, b: Result, a: Result, reason: str) -> CompetencyChange:
+def _change(
+    key: str, before: Point | None, after: Point | None, b: Result, a: Result, reason: Phrase | None
+) -> CompetencyChange:
     if reason or before is None or after is None:
-        return CompetencyChange(key, before, after, None, NOT_COMPARABLE, reason or "not in both assessments")
+        why = reason or phrase(N_("not in both assessments"))
+        return CompetencyChange(key, before, after, None, NOT_COMPARABLE, str(why), why)
     found = difference(_estimate(before, b), _estimate(after, a))
-    note = "" if found.interval is not None else "no interval (the results were scored without uncertainty)"
-    return CompetencyChange(key, before, after, found, found.verdict, note)
+    if found.interval is not None:
+        return CompetencyChange(key, before, after, found, found.verdict)
+    note = phrase(N_("no interval (the results were scored without uncertainty)"))
+    return CompetencyChange(key, before, after, found, found.verdict, str(note), note)
+
+
+def _no_answers(empty: list[str]) -> Phrase:
+    return phrase(N_("no answers in %(assessments)s"), assessments=Items(tuple(empty)))
 
 
 def _answered(result: Result, key: str) -> int:
@@ -214,30 +229,31 @@ def compare(before: Snapshot, after: Snapshot, options: CompareOptions | None = 
             f"{before.framework.id}, {after.label or 'after'} uses {after.framework.id}"
         )
     versions = diff(before.framework, after.framework, options.min_share)
-    notes: list[str] = []
     empty = [s.label or name for s, name in ((before, "before"), (after, "after")) if s.result.respondents == 0]
 
     changes = []
     for scope in versions.competencies:
         old, new = _find(b, scope.key), _find(a, scope.key)
-        reason = scope.reason
+        reason = scope.reason_phrase or (literal(scope.reason) if scope.reason else None)
         if not reason and empty:
-            reason = f"no answers in {' and '.join(empty)}"
+            reason = _no_answers(empty)
         elif not reason and (_answered(b, scope.key) == 0 or _answered(a, scope.key) == 0):
-            reason = "nobody answered it in one of the two assessments"
+            reason = phrase(N_("nobody answered it in one of the two assessments"))
         old_point = _point(before.framework, old) if old else None
         new_point = _point(after.framework, new) if new else None
         if not reason and old and new and (old_point is None or new_point is None):
-            reason = "not assessed (no usable answers) in one of the two assessments"
+            reason = phrase(N_("not assessed (no usable answers) in one of the two assessments"))
         changes.append(_change(scope.key, old_point, new_point, b, a, reason))
-    overall_reason = versions.overall_reason or (f"no answers in {' and '.join(empty)}" if empty else "")
+    overall_reason = versions.overall_reason_phrase or (
+        literal(versions.overall_reason) if versions.overall_reason else (_no_answers(empty) if empty else None)
+    )
     overall = _change(
         "overall", _overall_point(before.framework, b), _overall_point(after.framework, a), b, a, overall_reason
     )
 
     moves = _moves(before, after, versions)[: options.top_indicators]
     discussion = _discussion(before, after, versions)
-    notes.extend(_notes(versions, changes, overall))
+    notes = _notes(versions, changes, overall)
     return Comparison(
         framework=before.framework.id,
         before=Side(before.label, before.framework.version, b.respondents, before.day),
@@ -248,7 +264,8 @@ def compare(before: Snapshot, after: Snapshot, options: CompareOptions | None = 
         indicators=tuple(moves),
         discussion=tuple(discussion),
         versions=versions,
-        notes=tuple(notes),
+        notes=tuple(str(n) for n in notes),
+        note_phrases=tuple(notes),
     )
 
 
@@ -304,23 +321,45 @@ def _rwg(ind: IndicatorResult | None) -> float | None:
     return ind.agreement.rwg
 
 
-def _notes(versions: FrameworkDiff, changes: list[CompetencyChange], overall: CompetencyChange) -> list[str]:
-    notes = []
+def _notes(versions: FrameworkDiff, changes: list[CompetencyChange], overall: CompetencyChange) -> list[Phrase]:
+    notes: list[Phrase] = []
     if versions.before_version != versions.after_version:
-        notes.append(f"The framework changed from version {versions.before_version} to {versions.after_version}.")
+        notes.append(
+            phrase(
+                N_("The framework changed from version %(before)s to %(after)s."),
+                before=versions.before_version,
+                after=versions.after_version,
+            )
+        )
     if versions.rules_changed:
-        notes.append("Scoring rules changed: " + "; ".join(versions.rules_changed) + ".")
+        rules = versions.rules_phrases or tuple(literal(r) for r in versions.rules_changed)
+        notes.append(phrase(N_("Scoring rules changed: %(rules)s."), rules=Items(rules, "semicolon")))
     counts = [
-        (len(versions.changed), "changed"),
-        (len(versions.added), "added"),
-        (len(versions.removed), "removed"),
+        (len(versions.changed), N_("%(num)s changed")),
+        (len(versions.added), N_("%(num)s added")),
+        (len(versions.removed), N_("%(num)s removed")),
     ]
-    said = [f"{n} {word}" for n, word in counts if n]
+    said = tuple(phrase(word, num=n) for n, word in counts if n)
     if said:
-        notes.append("Indicators matched by key: " + ", ".join(said) + ".")
+        notes.append(phrase(N_("Indicators matched by key: %(counts)s."), counts=Items(said, "comma")))
     compared = [c for c in changes if c.verdict != NOT_COMPARABLE]
-    notes.append(f"Compared {len(compared)} of {len(changes)} competencies.")
-    notes.extend(f"{c.key} is not comparable: {c.reason}." for c in changes if c.verdict == NOT_COMPARABLE)
+    notes.append(phrase(N_("Compared %(compared)s of %(num)s competencies."), compared=len(compared), num=len(changes)))
+    # The English note names the competency by its key, as it always has (the CLI's output); a reader's language
+    # names it as the framework does.
+    notes.extend(
+        phrase(
+            N_("%(competency)s is not comparable: %(reason)s."),
+            competency=Ref("competency", c.key, c.key),
+            reason=c.reason_phrase or literal(c.reason),
+        )
+        for c in changes
+        if c.verdict == NOT_COMPARABLE
+    )
     if overall.verdict == NOT_COMPARABLE:
-        notes.append(f"The overall result is not comparable: {overall.reason}.")
+        notes.append(
+            phrase(
+                N_("The overall result is not comparable: %(reason)s."),
+                reason=overall.reason_phrase or literal(overall.reason),
+            )
+        )
     return notes

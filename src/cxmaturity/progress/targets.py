@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from cxmaturity.i18n.catalogs import N_
+from cxmaturity.i18n.phrase import Phrase, Ref, phrase
 from cxmaturity.planning.model import Plan
 from cxmaturity.progress.change import NOT_COMPARABLE, Verdict
 from cxmaturity.progress.compare import Comparison, Point, Snapshot
@@ -100,6 +102,8 @@ class Review:
     #: How many initiatives have each status (every status listed, zeros included).
     status_counts: dict[str, int]
     notes: tuple[str, ...]
+    #: ``notes`` as phrases, for each reader's language.
+    note_phrases: tuple[Phrase, ...] = ()
 
     @property
     def reached(self) -> tuple[TargetOutcome, ...]:
@@ -164,16 +168,16 @@ def review(
     the earlier result's own (``result.options.targets``); a competency without one aims at its next stage.
     """
     fw_before, fw_after = before.framework, after.framework
-    notes: list[str] = []
+    notes: list[Phrase] = []
     years: float | None = None
     if before.day is not None and after.day is not None:
         span = (after.day - before.day).days
         if span >= 1:
             years = span / DAYS_PER_YEAR
         else:
-            notes.append("The later assessment is not later than the earlier one: no velocity or forecast.")
+            notes.append(phrase(N_("The later assessment is not later than the earlier one: no velocity or forecast.")))
     else:
-        notes.append("Without both assessments' days there is no velocity or forecast.")
+        notes.append(phrase(N_("Without both assessments' days there is no velocity or forecast.")))
 
     top = len(fw_before.stages)
     chosen = before.result.options.targets
@@ -181,7 +185,12 @@ def review(
     for comp in before.result.competencies:
         if comp.key not in chosen and comp.stage_number is None:
             # Not assessed earlier: no stage to take the next one from, so no default target to review.
-            notes.append(f"{comp.key} was not assessed in the earlier assessment: no default target.")
+            notes.append(
+                phrase(
+                    N_("%(competency)s was not assessed in the earlier assessment: no default target."),
+                    competency=Ref("competency", comp.key, comp.key),
+                )
+            )
             continue
         target = chosen.get(comp.key) or fw_before.stage_keys[min(comp.stage_number or 1, top - 1)]
         number = fw_before.stage_number(target)
@@ -233,8 +242,17 @@ def review(
     initiatives = _initiatives(comparison, plan, statuses or {}, plan_start, after.day)
     counts: dict[str, int] = {s: sum(1 for i in initiatives if i.status == s) for s in INITIATIVE_STATUSES}
     if plan is None:
-        notes.append("The earlier assessment has no saved plan.")
-    return Review(before.day, after.day, years, tuple(outcomes), tuple(initiatives), counts, tuple(notes))
+        notes.append(phrase(N_("The earlier assessment has no saved plan.")))
+    return Review(
+        before.day,
+        after.day,
+        years,
+        tuple(outcomes),
+        tuple(initiatives),
+        counts,
+        tuple(str(n) for n in notes),
+        tuple(notes),
+    )
 
 
 def _initiatives(

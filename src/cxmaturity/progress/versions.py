@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
+from cxmaturity.i18n.catalogs import N_
+from cxmaturity.i18n.phrase import Phrase, phrase
 
 IndicatorStatus = Literal["unchanged", "changed", "added", "removed"]
 #: Changes that keep an indicator's answers comparable (flagged only).
@@ -27,12 +29,12 @@ SUBSTANCE = ("scale", "stage", "competency", "kind")
 DEFAULT_MIN_SHARE = 0.75
 
 CHANGE_WORDS = {
-    "text": "text reworded",
-    "options": "answer options reworded",
-    "scale": "answer scale changed",
-    "stage": "evidences another stage",
-    "competency": "moved to another competency",
-    "kind": "statement and rubric swapped",
+    "text": N_("text reworded"),
+    "options": N_("answer options reworded"),
+    "scale": N_("answer scale changed"),
+    "stage": N_("evidences another stage"),
+    "competency": N_("moved to another competency"),
+    "kind": N_("statement and rubric swapped"),
 }
 
 
@@ -63,6 +65,8 @@ class CompetencyScope:
     shared: int
     #: Why it is not comparable (empty when it is).
     reason: str
+    #: ``reason`` as a phrase, for each reader's language (None when comparable).
+    reason_phrase: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class FrameworkDiff:
     competencies_removed: tuple[str, ...]
     overall_comparable: bool
     overall_reason: str
+    #: ``rules_changed`` and ``overall_reason`` as phrases, for each reader's language.
+    rules_phrases: tuple[Phrase, ...] = ()
+    overall_reason_phrase: Phrase | None = None
 
     @property
     def identical(self) -> bool:
@@ -147,11 +154,21 @@ def diff(before: Framework, after: Framework, min_share: float = DEFAULT_MIN_SHA
     if before.id != after.id:
         raise ValueError(f"different frameworks: {before.id} and {after.id}")
     stages_changed = before.stage_keys != after.stage_keys
-    rules: list[str] = []
+    rules: list[Phrase] = []
     if before.scoring.threshold != after.scoring.threshold:
-        rules.append(f"stage threshold {before.scoring.threshold:g} → {after.scoring.threshold:g}")
+        rules.append(
+            phrase(
+                N_("stage threshold %(before)s → %(after)s"),
+                before=f"{before.scoring.threshold:g}",
+                after=f"{after.scoring.threshold:g}",
+            )
+        )
     if before.scoring.overall != after.scoring.overall:
-        rules.append(f"overall rule {before.scoring.overall} → {after.scoring.overall}")
+        rules.append(
+            phrase(
+                N_("overall rule %(before)s → %(after)s"), before=before.scoring.overall, after=after.scoring.overall
+            )
+        )
     threshold_changed = before.scoring.threshold != after.scoring.threshold
 
     old = {ind.key: (comp.key, ind) for comp, ind in before.indicators}
@@ -178,42 +195,48 @@ def diff(before: Framework, after: Framework, min_share: float = DEFAULT_MIN_SHA
     for key in [*after_keys, *removed]:
         mine = [i for i in indicators if key in (i.competency_before, i.competency_after)]
         shared = sum(1 for i in mine if i.comparable and i.competency_before == i.competency_after == key)
-        reason = ""
+        reason: Phrase | None = None
         if stages_changed:
-            reason = "the framework's stages changed, so scores are on different scales"
+            reason = phrase(N_("the framework's stages changed, so scores are on different scales"))
         elif threshold_changed:
-            reason = "the stage threshold changed, so scores are computed differently"
+            reason = phrase(N_("the stage threshold changed, so scores are computed differently"))
         elif key in added:
-            reason = "new in this version"
+            reason = phrase(N_("new in this version"))
         elif key in removed:
-            reason = "not in the later version"
+            reason = phrase(N_("not in the later version"))
         elif shared < min_share * len(mine):
-            reason = f"only {shared} of its {len(mine)} indicators are unchanged in substance"
-        scopes.append(CompetencyScope(key, not reason, len(mine), shared, reason))
+            reason = phrase(
+                N_("only %(shared)s of its %(num)s indicators are unchanged in substance"), shared=shared, num=len(mine)
+            )
+        text = str(reason) if reason else ""
+        scopes.append(CompetencyScope(key, not text, len(mine), shared, text, reason))
 
-    overall_reason = ""
+    overall: Phrase | None = None
     if stages_changed or threshold_changed:
-        overall_reason = scopes[0].reason if scopes else "nothing to compare"
+        overall = scopes[0].reason_phrase if scopes else phrase(N_("nothing to compare"))
     elif added or removed:
-        overall_reason = "the framework's competencies changed"
+        overall = phrase(N_("the framework's competencies changed"))
     elif before.scoring.overall != after.scoring.overall:
-        overall_reason = "the rule combining the competencies changed"
+        overall = phrase(N_("the rule combining the competencies changed"))
     elif before.scoring.overall == "mean" and [c.weight for c in before.competencies] != [
         after.competency(c.key).weight for c in before.competencies
     ]:
-        overall_reason = "the competencies' weights changed"
+        overall = phrase(N_("the competencies' weights changed"))
     elif not all(s.comparable for s in scopes):
-        overall_reason = "not every competency is comparable"
+        overall = phrase(N_("not every competency is comparable"))
+    overall_reason = str(overall) if overall else ""
     return FrameworkDiff(
         framework=before.id,
         before_version=before.version,
         after_version=after.version,
         stages_changed=stages_changed,
-        rules_changed=tuple(rules),
+        rules_changed=tuple(str(r) for r in rules),
         indicators=tuple(indicators),
         competencies=tuple(scopes),
         competencies_added=added,
         competencies_removed=removed,
         overall_comparable=not overall_reason,
         overall_reason=overall_reason,
+        rules_phrases=tuple(rules),
+        overall_reason_phrase=overall,
     )

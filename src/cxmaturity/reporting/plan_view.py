@@ -14,24 +14,36 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_, format_decimal, format_percent
+from cxmaturity.i18n import gettext as _
 from cxmaturity.planning.model import Candidate, Initiative, Plan
 from cxmaturity.planning.optimizer import Window
 from cxmaturity.planning.wording import competency_name, stage_name
-from cxmaturity.reporting import charts
+from cxmaturity.reporting import charts, phrases
 from cxmaturity.scoring.display import NOT_ASSESSED
 from cxmaturity.scoring.result import Result
 
+#: How an initiative is going, as the progress page records it (services/progress.py), in words for its tag.
+STATUS_WORDS = {
+    "planned": N_("Planned"),
+    "in progress": N_("In progress"),
+    "done": N_("Done"),
+    "dropped": N_("Dropped"),
+}
+
 
 def money(value: float | None) -> str:
+    """An amount in the active locale (``1,250`` / ``1.250``); "no limit" for none."""
     if value is None:
-        return "no limit"
-    return f"{value:,.0f}" if abs(value - round(value)) < 0.005 else f"{value:,.2f}"
+        return _("no limit")
+    return format_decimal(value, 0 if abs(value - round(value)) < 0.005 else 2)
 
 
 def months(value: float | None) -> str:
+    """Person-months with at most one decimal (``1.5`` / ``1,5``); "no limit" for none."""
     if value is None:
-        return "no limit"
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+        return _("no limit")
+    return format_decimal(value, 0 if abs(value - round(value)) < 0.05 else 1) if value else "0"
 
 
 def periods(start: int, end: int) -> str:
@@ -71,8 +83,11 @@ class Row:
     #: Why no earlier / later start is offered ("" when the horizon itself is the bound).
     earliest_note: str = ""
     latest_note: str = ""
-    #: How it is going ("Planned" until someone says otherwise on the progress page).
+    #: How it is going, in words ("Planned" until someone says otherwise on the progress page), and its key.
     status: str = "Planned"
+    status_key: str = "planned"
+    #: Whether its effort reads "1 person-month" (singular).
+    one_month: bool = False
 
 
 def _row(
@@ -103,7 +118,7 @@ def _row(
         periods=periods(i.start, i.end),
         cost=money(i.cost),
         effort=months(i.effort),
-        reason=i.reason,
+        reason=phrases.reason(i, fw),
         measure=i.measure,
         description=i.description,
         quick_win=i.quick_win,
@@ -113,19 +128,30 @@ def _row(
         expected=expected,
         discussion_items=i.discussion_items,
         starts=starts,
-        earliest_note=window.why_earliest if window is not None and window.earliest > 1 else "",
-        latest_note=window.why_latest if window is not None else "",
-        status=statuses.get(i.key, "planned").capitalize(),
+        earliest_note=phrases.text(window.why_earliest_phrase, window.why_earliest, fw)
+        if window is not None and window.earliest > 1
+        else "",
+        latest_note=phrases.text(window.why_latest_phrase, window.why_latest, fw) if window is not None else "",
+        status=_status_word(statuses.get(i.key, "planned")),
+        status_key=statuses.get(i.key, "planned"),
+        one_month=abs(i.effort - 1) < 0.05,
     )
 
 
+def _status_word(status: str) -> str:
+    word = STATUS_WORDS.get(status)
+    return _(word) if word else status.capitalize()
+
+
 def status_text(plan: Plan) -> str:
-    summary = plan.summary
+    """The plan's status in the active locale: "Optimal", "Within 1.0% of optimal", "Infeasible"..."""
     if plan.status == "optimal":
-        return "Optimal"
+        return _("Optimal")
     if plan.status == "feasible":
-        return summary[0].upper() + summary[1:]
-    return "Infeasible" if plan.status == "infeasible" else "Nothing to plan"
+        if plan.gap is None:
+            return _("Feasible")
+        return _("Within %(gap)s of optimal") % {"gap": format_percent(plan.gap, 1)}
+    return _("Infeasible") if plan.status == "infeasible" else _("Nothing to plan")
 
 
 def build(
@@ -162,8 +188,8 @@ def build(
             "cost": money(t.cost),
             "effort": months(t.effort),
             "running": t.running,
-            "cost_share": None if not request.budget else f"{t.cost / request.budget:.0%}",
-            "effort_share": None if not request.capacity else f"{t.effort / request.capacity:.0%}",
+            "cost_share": None if not request.budget else format_percent(t.cost / request.budget),
+            "effort_share": None if not request.capacity else format_percent(t.effort / request.capacity),
         }
         for t in plan.totals
     ]
@@ -197,6 +223,8 @@ def build(
     return {
         "plan": plan,
         "status": status_text(plan),
+        "explanation": phrases.explanation(plan, fw),
+        "limited_capacity": request.capacity is not None,
         "rows": rows,
         "by_period": sorted(by_period.items()),
         "orphans": orphans,

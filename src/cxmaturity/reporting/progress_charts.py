@@ -16,6 +16,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import localized_number_text
 from cxmaturity.progress.compare import Comparison, Snapshot
 from cxmaturity.reporting.charts import (
     CURRENT_COLOR,
@@ -105,7 +108,7 @@ def trend(series: Sequence[Snapshot], key: str) -> Spec:
     y = {
         "field": "score",
         "type": "quantitative",
-        "title": "Score (whole part = stage)",
+        "title": _("Score (whole part = stage)"),
         "scale": y_scale,
         "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
     }
@@ -179,6 +182,26 @@ def trend_charts(series: Sequence[Snapshot]) -> tuple[Chart, ...]:
     return tuple(found)
 
 
+#: The verdicts in words (the same ids as ``progress_view.VERDICT_WORDS``).
+_VERDICTS = {
+    "improved": N_("improved"),
+    "declined": N_("declined"),
+    "no clear change": N_("no clear change"),
+    "not comparable": N_("not comparable"),
+}
+
+
+def _verdict(verdict: str) -> str:
+    return _(_VERDICTS[verdict]) if verdict in _VERDICTS else verdict
+
+
+def _name(fw: Framework, key: str) -> str:
+    try:
+        return fw.text(fw.competency(key).name)
+    except KeyError:
+        return key
+
+
 def change_data(comparison: Comparison, fw: Framework) -> list[dict[str, Any]]:
     """Two rows per compared competency (earlier and later score) with the verdict."""
     rows = []
@@ -189,13 +212,13 @@ def change_data(comparison: Comparison, fw: Framework) -> list[dict[str, Any]]:
             name = fw.text(fw.competency(change.key).name)
         except KeyError:
             name = change.key
-        for when, point in (("Earlier", change.before), ("Later", change.after)):
+        for when, point in ((_("Earlier"), change.before), (_("Later"), change.after)):
             rows.append(
                 {
                     "competency": name,
                     "when": when,
                     "score": _r(point.score),
-                    "verdict": change.verdict,
+                    "verdict": _verdict(change.verdict),
                     "change": _r(change.difference.change) if change.difference else None,
                 }
             )
@@ -205,30 +228,39 @@ def change_data(comparison: Comparison, fw: Framework) -> list[dict[str, Any]]:
 def change(comparison: Comparison, fw: Framework) -> Spec:
     """Earlier and later score per competency, joined by a line colored by the verdict."""
     data = change_data(comparison, fw)
-    verdicts = [v for v in VERDICT_COLORS if any(row["verdict"] == v for row in data)] or ["no clear change"]
+    # The legend shows the verdicts in the active locale; each keeps its color.
+    shown = {c.verdict for c in comparison.competencies if c.before is not None and c.after is not None}
+    verdicts = [v for v in VERDICT_COLORS if v in shown] or ["no clear change"]
     names = list(dict.fromkeys(row["competency"] for row in data))
     y = {"field": "competency", "type": "ordinal", "sort": names, "title": None}
     x = {
         "field": "score",
         "type": "quantitative",
-        "title": "Score (whole part = stage)",
+        "title": _("Score (whole part = stage)"),
         "scale": {"domain": [1, len(fw.stages)], "nice": False},
         "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
     }
     color = {
         "field": "verdict",
         "type": "nominal",
-        "title": "Verdict",
-        "scale": {"domain": verdicts, "range": [VERDICT_COLORS[v] for v in verdicts]},
+        "title": _("Verdict"),
+        "scale": {"domain": [_verdict(v) for v in verdicts], "range": [VERDICT_COLORS[v] for v in verdicts]},
     }
     described = "; ".join(
-        f"{c.key} {score_text(c.before.score)} to {score_text(c.after.score)} ({c.verdict})"
+        _("%(competency)s %(before)s to %(after)s (%(verdict)s)")
+        % {
+            "competency": _name(fw, c.key),
+            "before": localized_number_text(score_text(c.before.score)),
+            "after": localized_number_text(score_text(c.after.score)),
+            "verdict": _verdict(c.verdict),
+        }
         for c in comparison.competencies
         if c.before is not None and c.after is not None
     )
     return {
         "$schema": SCHEMA,
-        "description": f"Earlier and later score per competency: {described or 'nothing to compare'}.",
+        "description": _("Earlier and later score per competency: %(changes)s.")
+        % {"changes": described or _("nothing to compare")},
         "width": 520,
         "height": {"step": 34},
         "data": {"values": data},
@@ -247,13 +279,13 @@ def change(comparison: Comparison, fw: Framework) -> Spec:
                         "field": "when",
                         "type": "nominal",
                         "title": None,
-                        "scale": {"domain": ["Earlier", "Later"]},
+                        "scale": {"domain": [_("Earlier"), _("Later")]},
                     },
                     "tooltip": [
-                        {"field": "competency", "title": "Competency"},
-                        {"field": "when", "title": "Assessment"},
-                        {"field": "score", "title": "Score", "format": ".2f"},
-                        {"field": "verdict", "title": "Verdict"},
+                        {"field": "competency", "title": _("Competency")},
+                        {"field": "when", "title": _("Assessment")},
+                        {"field": "score", "title": _("Score"), "format": ".2f"},
+                        {"field": "verdict", "title": _("Verdict")},
                     ],
                 },
             },

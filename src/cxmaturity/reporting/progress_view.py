@@ -11,15 +11,19 @@ always labelled as one (``ForecastView.text`` says "forecast").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_, format_date, format_decimal
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.phrase import Phrase, render
 from cxmaturity.progress.change import DECISIVE
 from cxmaturity.progress.compare import Comparison, CompetencyChange, Point, Snapshot
-from cxmaturity.progress.targets import Review
+from cxmaturity.progress.targets import MAX_FORECAST_YEARS, Review
 from cxmaturity.progress.versions import CHANGE_WORDS
+from cxmaturity.reporting import phrases
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.charts import targets as targets_of
 from cxmaturity.reporting.progress_charts import OVERALL, change, trend_charts
@@ -118,6 +122,8 @@ class ChangeView:
     reason: str
     #: The probability that the team's level rose, from every answer of both (None when not comparable).
     probability: float | None = None
+    #: ``reason`` as a phrase (``localized`` renders it in the reader's language).
+    reason_phrase: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,7 @@ class TargetView:
     verdict: str
     velocity: VelocityView | None
     forecast: ForecastView | None
+    competency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,6 +240,12 @@ class ProgressView:
     initiative_counts: dict[str, int]
     review_notes: tuple[str, ...]
     charts: tuple[Chart, ...]
+    #: ``notes``, ``review_notes`` and ``versions.rules_changed`` as phrases (``localized`` renders them).
+    note_phrases: tuple[Phrase, ...] = ()
+    #: The comparison the chart is drawn from (``localized`` draws it again in the reader's language).
+    comparison: Comparison | None = None
+    review_note_phrases: tuple[Phrase, ...] = ()
+    rules_phrases: tuple[Phrase, ...] = ()
 
 
 def _stage(fw: Framework, key: str) -> StageRef:
@@ -279,6 +292,7 @@ def _change(before: Framework, after: Framework, change: CompetencyChange) -> Ch
         verdict=change.verdict,
         reason=change.reason,
         probability=None if d is None else d.probability,
+        reason_phrase=change.reason_phrase,
     )
 
 
@@ -307,6 +321,7 @@ def build(progress: ProgressSource) -> ProgressView:
     targets = tuple(
         TargetView(
             competency=named(t.competency),
+            competency_key=t.competency,
             target=_stage(old, t.target),
             chosen=t.chosen,
             before=_point(old, t.before),
@@ -387,11 +402,118 @@ def build(progress: ProgressSource) -> ProgressView:
         initiatives=initiatives,
         initiative_counts=dict(r.status_counts),
         review_notes=r.notes,
-        charts=(Chart("chart-change", "Earlier and later score", _CHANGE_ABOUT, change(c, new)),),
+        charts=(Chart("chart-change", _("Earlier and later score"), _(_CHANGE_ABOUT), change(c, new)),),
+        note_phrases=c.note_phrases,
+        review_note_phrases=r.note_phrases,
+        rules_phrases=v.rules_phrases,
+        comparison=c,
     )
 
 
-_CHANGE_ABOUT = (
+#: The verdicts in words, for each reader's language (the JSON keeps the English words).
+VERDICT_WORDS = {
+    "improved": N_("improved"),
+    "declined": N_("declined"),
+    "no clear change": N_("no clear change"),
+    "not comparable": N_("not comparable"),
+}
+
+
+#: How an initiative is going, in lower-case words for sentences and lists ("3 planned, 1 done").
+STATUS_WORDS = {
+    "planned": N_("planned"),
+    "in progress": N_("in progress"),
+    "done": N_("done"),
+    "dropped": N_("dropped"),
+}
+
+#: Whether a target was reached, in words (``_(status)`` in the compare page).
+TARGET_WORDS = {"reached": N_("reached"), "missed": N_("missed")}
+
+
+def verdict_word(verdict: str) -> str:
+    word = VERDICT_WORDS.get(verdict)
+    return _(word) if word else verdict
+
+
+def localized(view: ProgressView, fw: Framework) -> ProgressView:
+    """Return ``view`` with its sentences (reasons, notes, rule changes) in the active locale and the competencies
+    named in ``fw``'s language (``Framework.in_language``): for a report or a page read in another language than the
+    one the view was built in. Sentences without a phrase stay as written."""
+    name = phrases.namer(fw)
+
+    def renamed(key: str, shown: str) -> str:
+        if key == "overall":
+            return _("Overall")
+        try:
+            return fw.text(fw.competency(key).name)
+        except KeyError:
+            return shown
+
+    def changed(c: ChangeView) -> ChangeView:
+        reason = render(c.reason_phrase, name) if c.reason_phrase is not None else c.reason
+        return replace(c, name=renamed(c.key, c.name), reason=reason)
+
+    def texts(found: tuple[Phrase, ...], written: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(render(p, name) for p in found) if len(found) == len(written) else written
+
+    versions = replace(
+        view.versions,
+        rules_changed=texts(view.rules_phrases, view.versions.rules_changed),
+        changed=tuple(
+            replace(i, changes=tuple(_(CHANGE_WORD_IDS.get(x, x)) for x in i.changes)) for i in view.versions.changed
+        ),
+    )
+    targets = tuple(
+        replace(t, competency=renamed(t.competency_key, t.competency), verdict=verdict_word(t.verdict))
+        if t.forecast is None
+        else replace(
+            t,
+            competency=renamed(t.competency_key, t.competency),
+            verdict=verdict_word(t.verdict),
+            forecast=replace(t.forecast, text=forecast_text(t.forecast)),
+        )
+        for t in view.targets
+    )
+    charts = view.charts
+    if view.comparison is not None:
+        charts = (Chart("chart-change", _("Earlier and later score"), _(_CHANGE_ABOUT), change(view.comparison, fw)),)
+    return replace(
+        view,
+        charts=charts,
+        targets=targets,
+        overall=changed(view.overall),
+        competencies=tuple(changed(c) for c in view.competencies),
+        notes=texts(view.note_phrases, view.notes),
+        review_notes=texts(view.review_note_phrases, view.review_notes),
+        versions=versions,
+    )
+
+
+def forecast_text(f: ForecastView) -> str:
+    """The forecast in the active locale's words and month names; always says it is a forecast."""
+    if not f.reachable:
+        return _("not at this pace")
+    if f.day is None:
+        return _("more than %(years)s years at this pace") % {"years": format_decimal(MAX_FORECAST_YEARS, 0)}
+    day = format_date(f.day, "MMMM y")
+    if f.earliest is None:
+        return _("around %(day)s (forecast)") % {"day": day}
+    earliest = format_date(f.earliest, "MMMM y")
+    if f.latest is None:
+        return _("around %(day)s (forecast; between %(earliest)s and an open end)") % {"day": day, "earliest": earliest}
+    return _("around %(day)s (forecast; between %(earliest)s and %(latest)s)") % {
+        "day": day,
+        "earliest": earliest,
+        "latest": format_date(f.latest, "MMMM y"),
+    }
+
+
+#: The English words of ``CHANGE_WORDS`` back to their message ids (the same text: ids are the English words).
+CHANGE_WORD_IDS = {word: word for word in CHANGE_WORDS.values()}
+
+
+_CHANGE_ABOUT = N_(
     "Each line joins a competency's earlier and later score; its color is the verdict from every answer of both."
 )
 

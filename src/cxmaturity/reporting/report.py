@@ -24,10 +24,11 @@ from cxmaturity.i18n.formats import format_decimal, format_percent, localized_nu
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
-from cxmaturity.reporting import scorecard_charts, view
+from cxmaturity.reporting import phrases, scorecard_charts, view
 from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
+from cxmaturity.reporting.progress_view import localized as progress_localized
 from cxmaturity.reporting.scorecard import Scorecard
 from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.reporting.view import (
@@ -327,7 +328,7 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
             start=i.start,
             cost=i.cost,
             effort=i.effort,
-            reason=i.reason,
+            reason=phrases.reason(i, fw),
             measure=i.measure,
             owner=i.owner,
             expected_from=stage_name(fw, i.expected_from) if i.expected_from else "",
@@ -345,7 +346,7 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
         budget=req.budget,
         capacity=req.capacity,
         max_concurrent=req.max_concurrent,
-        explanation=plan.explanation,
+        explanation=phrases.explanation(plan, fw),
         items=items,
         total_cost=sum(i.cost for i in plan.initiatives),
         total_effort=sum(i.effort for i in plan.initiatives),
@@ -457,6 +458,8 @@ def _build(
         )
     if plan is not None:
         plan = in_framework_language(plan, fw)
+    if progress is not None:
+        progress = progress_localized(progress, fw)
     opts = result.options
     methodology = Methodology(
         framework_id=fw.id,

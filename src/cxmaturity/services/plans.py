@@ -755,12 +755,27 @@ def csv_text(saved: SavedPlan) -> str:
     return plan_to_csv(saved.plan)
 
 
-def ical_text(saved: SavedPlan, title: str, fw: Framework) -> str:
-    """The plan as an iCalendar file: milestones named by title, filed under the competency's name."""
+def ical_text(saved: SavedPlan, title: str, fw: Framework, language: str | None = None) -> str:
+    """The plan as an iCalendar file: milestones named by title, filed under the competency's name; its words, reasons
+    and names in ``language`` (where the catalogs and the framework offer it), else English and the framework's."""
+    from cxmaturity.i18n import gettext, use_locale
     from cxmaturity.planning.export import plan_to_ical
+    from cxmaturity.reporting import phrases
+    from cxmaturity.reporting.report import in_framework_language
 
+    fw = fw.in_language(language)
     names = {c.key: fw.text(c.name) for c in fw.competencies}
-    return plan_to_ical(saved.plan, saved.start_date, title, competency_names=names)
+    with use_locale(language):
+        titles = {i.key: i.title for i in in_framework_language(saved.plan, fw).initiatives}
+        return plan_to_ical(
+            saved.plan,
+            saved.start_date,
+            title,
+            competency_names=names,
+            translate=gettext,
+            reason_of=lambda item: phrases.reason(item, fw),
+            titles=titles,
+        )
 
 
 def start_windows(db: Session, actor: Actor, assessment_id: int, saved: SavedPlan) -> dict[str, Window]:

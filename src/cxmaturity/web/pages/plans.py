@@ -20,8 +20,11 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n import gettext as _
 from cxmaturity.planning.model import Candidate
 from cxmaturity.reporting import plan_view
+from cxmaturity.reporting.report import in_framework_language
 from cxmaturity.services import access, initiative_metrics, outcomes, plans, progress, results
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, ServiceError
@@ -32,6 +35,8 @@ from cxmaturity.web.context import (
     check_csrf,
     form_text,
     is_access_error,
+    page_language,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -44,11 +49,11 @@ EDITORS = ("owner", "facilitator")
 NO_STORE = {"Cache-Control": "private, no-store"}
 #: Notices after a change (chosen by a fixed word in the redirect, never by text from the URL).
 NOTICES = {
-    "planned": "A new plan was made and saved as a new version.",
-    "settings": "The settings were saved and the plan was made again with them.",
-    "adjusted": "Your changes were saved and the plan was made again around the locked initiatives.",
-    "added": "Your initiative was added and the plan was made again.",
-    "removed": "The initiative was removed and the plan was made again.",
+    "planned": N_("A new plan was made and saved as a new version."),
+    "settings": N_("The settings were saved and the plan was made again with them."),
+    "adjusted": N_("Your changes were saved and the plan was made again around the locked initiatives."),
+    "added": N_("Your initiative was added and the plan was made again."),
+    "removed": N_("The initiative was removed and the plan was made again."),
 }
 MAX_FIELD = 4000
 
@@ -106,22 +111,30 @@ def _page(
         who = require_signed_in(request, db)
         assessment = access.assessment(db, who.actor, assessment_id, "viewer")
         role = access.require_role(db, who.actor, assessment.organization_id)
-        fw = framework_of(assessment)
+        lang = page_language(request)
+        # Names (competencies, stages, catalog titles) in the page's language where the framework offers it.
+        fw = framework_of(assessment).in_language(lang)
         current = plans.settings(db, who.actor, assessment.id)
         latest = plans.latest(db, who.actor, assessment.id)
         saved = latest if number is None else plans.version(db, who.actor, assessment.id, number)
         view = None
         if saved is not None:
             scored = results.results(db, who.actor, assessment.id)
-            view = plan_view.build(
-                fw,
-                saved.plan,
-                locks=saved.locks,
-                owners=saved.owners,
-                result=scored.result,
-                windows=plans.start_windows(db, who.actor, assessment.id, saved) if number is None else {},
-                statuses={k: e.status for k, e in progress.initiative_statuses(db, who.actor, assessment.id).items()},
-            )
+            with use_locale(lang):
+                view = plan_view.build(
+                    fw,
+                    in_framework_language(saved.plan, fw),
+                    locks=saved.locks,
+                    owners=saved.owners,
+                    result=scored.result,
+                    windows=plans.start_windows(db, who.actor, assessment.id, saved) if number is None else {},
+                    statuses={
+                        k: e.status for k, e in progress.initiative_statuses(db, who.actor, assessment.id).items()
+                    },
+                )
+        with use_locale(lang):
+            limits_text = {"budget": plan_view.money(current.budget), "capacity": plan_view.months(current.capacity)}
+            catalog = plan_view.catalog(fw, plans.candidates(fw, current))
         response = render(
             request,
             "plan.html",
@@ -137,13 +150,10 @@ def _page(
             view=view,
             versions=plans.versions(db, who.actor, assessment.id),
             settings=current,
-            limits_text={
-                "budget": plan_view.money(current.budget),
-                "capacity": plan_view.months(current.capacity),
-            },
+            limits_text=limits_text,
             form={**_settings_form(current), **(form or {})},
             custom_form={**CUSTOM_DEFAULTS, **(custom_form or {})},
-            catalog=plan_view.catalog(fw, plans.candidates(fw, current)),
+            catalog=catalog,
             competencies=[(c.key, fw.text(c.name)) for c in fw.competencies],
             stages=[(s.key, fw.text(s.name)) for s in fw.stages],
             own=list(current.custom),
@@ -191,28 +201,29 @@ def _settings_from(form: FormData, current: Settings) -> Settings:
     horizon = _whole(
         _text(form, "horizon"),
         "horizon",
-        f"the horizon must be a whole number of periods from 1 to {plans.MAX_HORIZON}",
+        _("the horizon must be a whole number of periods from 1 to %(most)s") % {"most": plans.MAX_HORIZON},
     )
     budget = _amount(
         _text(form, "budget"),
         "budget",
-        "the budget per period must be a number, 0 or more (leave it empty for no limit)",
+        _("the budget per period must be a number, 0 or more (leave it empty for no limit)"),
     )
     capacity = _amount(
         _text(form, "capacity"),
         "capacity",
-        "the capacity per period (person-months) must be a number, 0 or more (leave it empty for no limit)",
+        _("the capacity per period (person-months) must be a number, 0 or more (leave it empty for no limit)"),
     )
     at_once = _whole(
         _text(form, "max_concurrent"),
         "max_concurrent",
-        f"the number of initiatives at once must be a whole number from 1 to {plans.MAX_CONCURRENT}",
+        _("the number of initiatives at once must be a whole number from 1 to %(most)s")
+        % {"most": plans.MAX_CONCURRENT},
     )
     start_text = _text(form, "start_date").strip()
     try:
         start = date.fromisoformat(start_text) if start_text else None
     except ValueError:
-        raise Invalid("the first period's start must be a date, e.g. 2027-01-01", field="start_date") from None
+        raise Invalid(_("the first period's start must be a date, e.g. 2027-01-01"), field="start_date") from None
     return replace(
         current,
         horizon=horizon,
@@ -226,22 +237,22 @@ def _settings_from(form: FormData, current: Settings) -> Settings:
 
 
 def _custom_from(form: FormData) -> Candidate:
-    def number(name: str, what: str) -> float:
-        value = _amount(_text(form, name), name, f"the {what} must be a number, 0 or more", empty=0.0)
+    def number(name: str, message: str) -> float:
+        value = _amount(_text(form, name), name, message, empty=0.0)
         assert value is not None
         return value
 
     duration = _whole(
-        _text(form, "duration"), "duration", "the duration must be a whole number of periods from 1 to 40"
+        _text(form, "duration"), "duration", _("the duration must be a whole number of periods from 1 to 40")
     )
     return Candidate(
         key=_text(form, "key", 64).strip(),
         title=_text(form, "title", 300).strip(),
         competency=_text(form, "competency", 64),
         from_stage=_text(form, "from_stage", 64),
-        effort=number("effort", "effort (person-months)"),
+        effort=number("effort", _("the effort (person-months) must be a number, 0 or more")),
         duration=duration,
-        cost=number("cost", "cost"),
+        cost=number("cost", _("the cost must be a number, 0 or more")),
         requires=_keys(_text(form, "requires")),
         indicators=_keys(_text(form, "indicators")),
         description=_text(form, "description").strip(),
@@ -268,7 +279,7 @@ def _changes_from(form: FormData, saved: SavedPlan | None) -> list[Change]:
         start_text = _text(form, f"start:{key}").strip()
         new_start = None
         if start_text:
-            start = _whole(start_text, "start", f"choose the period {key} starts in")
+            start = _whole(start_text, "start", _("choose the period %(key)s starts in") % {"key": key})
             if start != shown_start:
                 new_start = start
         locked: bool | None = None
@@ -285,7 +296,8 @@ def _changes_from(form: FormData, saved: SavedPlan | None) -> list[Change]:
 
 @router.get("/assessments/{assessment_id}/plan")
 def plan_page(request: Request, assessment_id: int, done: str = "") -> Response:
-    return _page(request, assessment_id, notice=NOTICES.get(done))
+    notice = NOTICES.get(done)
+    return _page(request, assessment_id, notice=page_text(request, notice) if notice else None)
 
 
 @router.get("/assessments/{assessment_id}/plan/versions/{number}")
@@ -308,7 +320,9 @@ def _change(
             who = require_signed_in(request, db)
             check_csrf(request, who, _text(sent, "csrf_token", 200))
             access.assessment(db, who.actor, assessment_id, "facilitator")
-            action(db, who)
+            # The page's own messages about the form are raised in the page's language (services' stay English).
+            with use_locale(page_language(request)):
+                action(db, who)
     except ServiceError as exc:
         if is_access_error(exc):
             raise
@@ -349,14 +363,16 @@ def adjust(request: Request, assessment_id: int, form: PostedForm) -> Response:
         shown = _text(form, "version", 20)
         if latest is None or shown != str(latest.number):
             raise Conflict(
-                "the plan changed since this page was opened; nothing was saved. Look at the new plan and make "
-                "your changes again",
+                _(
+                    "the plan changed since this page was opened; nothing was saved. Look at the new plan and make "
+                    "your changes again"
+                ),
                 field="initiatives",
             )
         changes = _changes_from(form, latest)
         if not changes:
             raise Invalid(
-                "nothing was changed: set an owner, lock an initiative or choose another start period first",
+                _("nothing was changed: set an owner, lock an initiative or choose another start period first"),
                 field="initiatives",
             )
         plans.adjust(db, who.actor, assessment_id, changes)
@@ -397,7 +413,10 @@ def _download(request: Request, assessment_id: int, version: int | None, kind: s
             body = plans.csv_text(saved)
             media = "text/csv; charset=utf-8"
         else:
-            body = plans.ical_text(saved, f"{assessment.title}: plan version {saved.number}", framework_of(assessment))
+            lang = page_language(request)
+            with use_locale(lang):
+                title = _("%(title)s: plan version %(number)s") % {"title": assessment.title, "number": saved.number}
+            body = plans.ical_text(saved, title, framework_of(assessment), lang)
             media = "text/calendar; charset=utf-8"
     name = f"plan-{assessment_id}-v{saved.number}.{kind}"
     return Response(

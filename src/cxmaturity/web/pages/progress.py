@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 
+from cxmaturity.i18n import N_, use_locale
 from cxmaturity.progress import INITIATIVE_STATUSES
 from cxmaturity.reporting import progress_view
 from cxmaturity.services import access, initiative_metrics, plans, workshops
@@ -23,6 +24,8 @@ from cxmaturity.web.context import (
     check_csrf,
     form_text,
     is_access_error,
+    page_language,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -35,9 +38,11 @@ EDITORS = ("owner", "facilitator")
 NO_STORE = {"Cache-Control": "private, no-store"}
 #: Notices after a change (chosen by a fixed word in the redirect, never by text from the URL).
 NOTICES = {
-    "reassessed": "A new draft assessment was started from the previous one, with the same groups, targets and plan "
-    "settings. Open it to invite people.",
-    "statuses": "The initiatives' statuses were saved.",
+    "reassessed": N_(
+        "A new draft assessment was started from the previous one, with the same groups, targets and plan "
+        "settings. Open it to invite people."
+    ),
+    "statuses": N_("The initiatives' statuses were saved."),
 }
 MAX_FIELD = 300
 
@@ -57,7 +62,8 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
         position = ids.index(assessment.id)
         saved = plans.latest(db, who.actor, assessment.id)
         statuses = series_service.initiative_statuses(db, who.actor, assessment.id)
-        fw = next(e.scored.framework for e in entries if e.scored.assessment.id == assessment.id)
+        lang = page_language(request)
+        fw = next(e.scored.framework for e in entries if e.scored.assessment.id == assessment.id).in_language(lang)
         names = {c.key: fw.text(c.name) for c in fw.competencies}
         initiatives = (
             [
@@ -91,6 +97,7 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
             plan_number=saved.number if saved is not None else None,
             initiatives=initiatives,
             statuses=INITIATIVE_STATUSES,
+            status_words=progress_view.STATUS_WORDS,
             initiative_metrics=initiative_metrics.views(db, who.actor, assessment.id) if saved is not None else [],
             commitments=workshops.to_review(db, who.actor, assessment.id),
             **extra,
@@ -101,7 +108,8 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
 
 @router.get("/assessments/{assessment_id}/progress")
 def series_page(request: Request, assessment_id: int, done: str = "") -> Response:
-    return _series_page(request, assessment_id, notice=NOTICES.get(done))
+    notice = NOTICES.get(done)
+    return _series_page(request, assessment_id, notice=page_text(request, notice) if notice else None)
 
 
 def _whole(value: str, name: str) -> int:
@@ -128,13 +136,18 @@ def compare_page(request: Request, assessment_id: int, other_id: int) -> Respons
         who = require_signed_in(request, db)
         before = access.assessment(db, who.actor, assessment_id, "viewer")
         found = series_service.compare(db, who.actor, before.id, other_id)
+        lang = page_language(request)
+        # Reasons, notes and names in the page's language (the framework's names where it offers that language).
+        with use_locale(lang):
+            view = progress_view.localized(progress_view.build(found), found.after.framework.in_language(lang))
         response = render(
             request,
             "progress_compare.html",
             who,
             assessment=before,
             organization=before.organization,
-            view=progress_view.build(found),
+            view=view,
+            status_words=progress_view.STATUS_WORDS,
         )
     response.headers.update(NO_STORE)
     return response
@@ -175,7 +188,10 @@ def set_kept(request: Request, assessment_id: int, form: PostedForm) -> Response
             if name.startswith("kept:") and isinstance(value, str):
                 number = name.removeprefix("kept:")
                 if not number.isdigit() or len(number) > 10 or value not in values:
-                    raise Invalid(f"{name}: choose kept, not kept or not known yet", field="kept")
+                    raise Invalid(
+                        page_text(request, N_("%(field)s: choose kept, not kept or not known yet")) % {"field": name},
+                        field="kept",
+                    )
                 sent[int(number)] = values[value]
         workshops.mark_kept(db, who.actor, assessment_id, sent)
     return redirect(f"/assessments/{assessment_id}/progress#commitments")
@@ -196,7 +212,9 @@ def set_statuses(request: Request, assessment_id: int, form: PostedForm) -> Resp
                 if name.startswith("status:") and isinstance(value, str)
             }
             if not sent:
-                raise Invalid("nothing to save: the plan has no initiatives", field="initiatives")
+                raise Invalid(
+                    page_text(request, N_("nothing to save: the plan has no initiatives")), field="initiatives"
+                )
             for key, status in sent.items():
                 if status != (current[key].status if key in current else "planned"):
                     series_service.set_initiative_status(db, who.actor, assessment_id, key, status)
