@@ -144,7 +144,8 @@ def test_it_draws_the_charts_in_the_pages_language(browser: Any, live_url: str, 
     assert page.get_by_role("heading", name=f"Ergebnisse: {filled.title}").is_visible()
     for chart in CHARTS:
         page.wait_for_selector(f'[data-chart="{chart}"].chart-rendered svg', timeout=15_000)
-    page.locator('[data-chart="chart-radar"] .mark-symbol path').first.hover()
+    # A target's diamond (drawn on top of a score's circle it may cover), not the legend's.
+    page.locator('[data-chart="chart-radar"] .mark-symbol.role-mark path[d*="L0,-"]').first.hover()
     page.wait_for_selector("#vg-tooltip-element.visible")
     tooltip = page.locator("#vg-tooltip-element").inner_text()
     assert "Kompetenz" in tooltip
