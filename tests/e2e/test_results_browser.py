@@ -3,6 +3,7 @@ and phone width, without a console error or a failed request."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -130,3 +131,25 @@ def test_it_is_useful_without_javascript(browser: Any, live_url: str, site: Site
         assert figure.get_by_role("table").is_visible()
     assert page.locator("svg").count() == 0
     context.close()
+
+
+def test_it_draws_the_charts_in_the_pages_language(browser: Any, live_url: str, site: Site, cast: Cast) -> None:
+    """In German (``?lang=de``) the charts' tooltips name their fields in German and write the decimal comma."""
+    filled = fill(site, cast, {"Leadership": (4, 0.8), "Operations": (4, 0.45)})
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems = _watch(page)
+    _sign_in(page, live_url, cast)
+    page.goto(f"{live_url}/assessments/{filled.id}/results?lang=de")
+    assert page.get_by_role("heading", name=f"Ergebnisse: {filled.title}").is_visible()
+    for chart in CHARTS:
+        page.wait_for_selector(f'[data-chart="{chart}"].chart-rendered svg', timeout=15_000)
+    # A target's diamond (drawn on top of a score's circle it may cover), not the legend's.
+    page.locator('[data-chart="chart-radar"] .mark-symbol.role-mark path[d*="L0,-"]').first.hover()
+    page.wait_for_selector("#vg-tooltip-element.visible")
+    tooltip = page.locator("#vg-tooltip-element").inner_text()
+    assert "Kompetenz" in tooltip
+    assert re.search(r"\d,\d\d", tooltip), tooltip
+    assert not re.search(r"\d\.\d\d", tooltip), tooltip
+    context.close()
+    assert problems == []

@@ -20,8 +20,9 @@ from babel.messages.pofile import read_po
 from cxmaturity.i18n.catalogs import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR, LOCALES
 
 #: Texts from these sources must be translated in every language of ``LOCALES``: what respondents, people answering
-#: a quick evaluation and readers of the executive report see, and the error pages anyone may meet. The facilitator's
-#: pages may be partly translated (they fall back to English).
+#: a quick evaluation and readers of the executive report see, the error pages anyone may meet, and the facilitator's
+#: pages translated so far (results, assessment overview, mail, audit log, frameworks, benchmarks). The facilitator's
+#: other pages may be partly translated (they fall back to English).
 COMPLETE_SOURCES = (
     "src/cxmaturity/web/templates/respond_",
     "src/cxmaturity/web/templates/form_errors.html",
@@ -46,6 +47,24 @@ COMPLETE_SOURCES = (
     "src/cxmaturity/services/quick_links.py",
     "src/cxmaturity/services/mail.py",
     "src/cxmaturity/reporting/",
+    # The facilitator's results, assessment, framework and benchmark pages (docs/translations.md).
+    "src/cxmaturity/web/templates/results.html",
+    "src/cxmaturity/web/templates/results_macros.html",
+    "src/cxmaturity/web/templates/results_exports.html",
+    "src/cxmaturity/web/templates/as_surveyed.html",
+    "src/cxmaturity/web/templates/assessment_overview.html",
+    "src/cxmaturity/web/templates/assessment_mail.html",
+    "src/cxmaturity/web/templates/audit.html",
+    "src/cxmaturity/web/templates/framework.html",
+    "src/cxmaturity/web/templates/framework_compare.html",
+    "src/cxmaturity/web/templates/benchmark.html",
+    "src/cxmaturity/web/templates/benchmark_settings.html",
+    "src/cxmaturity/web/pages/results.py",
+    "src/cxmaturity/web/pages/assessments.py",
+    "src/cxmaturity/web/pages/frameworks.py",
+    "src/cxmaturity/web/pages/benchmarks.py",
+    "src/cxmaturity/web/pages/mail.py",
+    "src/cxmaturity/web/pages/exports.py",
 )
 
 # A printf conversion as Python's % operator reads it: ``%(name)s``, ``%d``, ``%.2f``; ``%%`` is a literal percent.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import jinja2
+import jinja2.runtime
 
 from cxmaturity.i18n.catalogs import active_locale, gettext, ngettext
 from cxmaturity.i18n.formats import (
@@ -25,8 +29,20 @@ def install(env: jinja2.Environment) -> None:
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = active_locale
-    env.filters["date"] = format_date
-    env.filters["datetime"] = format_datetime
-    env.filters["number"] = format_decimal
-    env.filters["percent"] = format_percent
-    env.filters["localized_score"] = localized_number_text
+    env.filters["date"] = _per_render(format_date)
+    env.filters["datetime"] = _per_render(format_datetime)
+    env.filters["number"] = _per_render(format_decimal)
+    env.filters["percent"] = _per_render(format_percent)
+    env.filters["localized_score"] = _per_render(localized_number_text)
+
+
+def _per_render(format: Callable[..., str]) -> Callable[..., str]:
+    """``format`` as a filter that runs at every rendering: Jinja computes a plain filter of a constant
+    (``0.7|number(2)``) once, when it compiles the template, in whatever locale is active then; a filter that takes
+    the context is never computed ahead."""
+
+    @jinja2.pass_context
+    def filter(_context: jinja2.runtime.Context, value: Any, *args: Any, **kwargs: Any) -> str:
+        return format(value, *args, **kwargs)
+
+    return filter

@@ -5,10 +5,14 @@ score per competency (with its interval), and the share of organizations per sta
 published reference distributions, with the organization's own overall stage marked on it ("you are here") and shaded
 by how likely each stage is. Every series carries its label (imported datasets their source and date, references
 their title), so a chart never passes one source off as another.
+
+Titles, legends, tooltips and sentences are in the active locale (``i18n.use_locale``), so a chart is built where its
+page or report chooses the language; its stage and competency names come from the framework given.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,21 +20,39 @@ from typing import Any
 
 from cxmaturity.benchmarks.model import OVERALL, Aggregate, Standing
 from cxmaturity.benchmarks.reference import Reference
-from cxmaturity.benchmarks.statistics import stage_shares
+from cxmaturity.benchmarks.statistics import BANDS, stage_shares
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import format_percent, localized_number_text
 from cxmaturity.reporting.charts import LABEL_COLOR, SCHEMA, Chart
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.result import Result
 
 Spec = dict[str, Any]
-OWN = "Your score"
+#: Labels translated where a chart is made (``_(OWN)``): they are the legend's and the marks' labels.
+OWN = N_("Your score")
 #: The label of the organization's own overall stage on a stage distribution.
-HERE = "You are here"
+HERE = N_("You are here")
 #: Okabe-Ito (color-blind safe): the sources in order, and the organization's own score apart from all of them.
 SERIES_COLORS = ("#0072b2", "#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#8c6d1f", "#000000")
 OWN_COLOR = "#d55e00"
-OVERALL_NAME = "Overall"
+OVERALL_NAME = N_("Overall")
 DIGITS = 4
+#: Where a score falls among a cohort's quartiles (``benchmarks.statistics.BANDS``, the domain's English words), as
+#: the pages and the report say it.
+BAND_TEXTS = dict(
+    zip(BANDS, (N_("lowest quarter"), N_("second quarter"), N_("third quarter"), N_("top quarter")), strict=True)
+)
+
+
+def band_text(band: str) -> str:
+    """``band`` (one of ``BANDS``, or "") in the active locale."""
+    return _(BAND_TEXTS[band]) if band in BAND_TEXTS else band
+
+
+def _score(value: float) -> str:
+    return localized_number_text(score_text(value))
 
 
 @dataclass(frozen=True)
@@ -64,16 +86,24 @@ class YouAreHere:
     def sentence(self) -> str:
         """E.g. "You are here: Mobilize (stage 3 of 5, score 3.12), 64% likely; the 90% interval of your overall
         score, 2.71 to 3.40, spans Initiate to Mobilize." """
-        text = f"{HERE}: {self.stage_name} (score {score_text(self.score)})"
+        # In the active locale, assembled from whole clauses so that each language orders its own words.
+        text = _("You are here: %(stage)s (score %(score)s)") % {"stage": self.stage_name, "score": _score(self.score)}
         if self.probability is not None:
-            text += f", {self.probability:.0%} likely"
+            text += _(", %(share)s likely") % {"share": format_percent(self.probability)}
         if self.interval is None:
-            return text + " (no interval: the result was scored without posterior draws)."
+            return text + _(" (no interval: the result was scored without posterior draws).")
         low, high = self.interval
-        text += f"; the {self.confidence:.0%} interval of your overall score is {score_text(low)} to {score_text(high)}"
+        text += _("; the %(level)s interval of your overall score is %(low)s to %(high)s") % {
+            "level": format_percent(self.confidence),
+            "low": _score(low),
+            "high": _score(high),
+        }
         if len(self.spanned) > 1:
-            return text + f", which spans {self.spanned[0]} to {self.spanned[-1]}."
-        return text + f", within {self.stage_name}."
+            return text + _(", which spans %(first)s to %(last)s.") % {
+                "first": self.spanned[0],
+                "last": self.spanned[-1],
+            }
+        return text + _(", within %(stage)s.") % {"stage": self.stage_name}
 
 
 def _stage_at(score: float, stages: int) -> int:
@@ -137,8 +167,8 @@ def _config() -> Spec:
 
 
 def competency_names(fw: Framework) -> dict[str, str]:
-    """Return the display name of each competency key, "Overall" for the overall result."""
-    return {OVERALL: OVERALL_NAME, **{c.key: fw.text(c.name) for c in fw.competencies}}
+    """Return the display name of each competency key, "Overall" (in the active locale) for the overall result."""
+    return {OVERALL: _(OVERALL_NAME), **{c.key: fw.text(c.name) for c in fw.competencies}}
 
 
 def _colors(labels: Sequence[str]) -> list[str]:
@@ -177,9 +207,9 @@ def quartile_data(
                 {
                     "competency": names[st.competency],
                     "order": order.index(st.competency),
-                    "series": OWN,
+                    "series": _(OWN),
                     "score": round(st.score, DIGITS),
-                    "position": st.position,
+                    "position": band_text(st.position),
                     "lower": round(intervals[st.competency][0], DIGITS) if st.competency in intervals else None,
                     "upper": round(intervals[st.competency][1], DIGITS) if st.competency in intervals else None,
                 }
@@ -199,17 +229,21 @@ def quartile_chart(
     names = list(competency_names(fw).values())
     y = {"field": "competency", "type": "nominal", "title": None, "sort": names}
     x_scale = {"domain": [1, len(fw.stages)]}
-    cohort = {"filter": "datum.series !== '" + OWN + "'"}
+    own = _(OWN)
+    # A string literal of Vega's expression language (JSON's quoting), whatever quotes a translation holds.
+    own_literal = json.dumps(own)
+    cohort = {"filter": "datum.series !== " + own_literal}
     color = {
         "field": "series",
         "type": "nominal",
         "title": None,
-        "scale": {"domain": [*labels, OWN], "range": [*_colors(labels), OWN_COLOR]},
+        "scale": {"domain": [*labels, own], "range": [*_colors(labels), OWN_COLOR]},
     }
     return {
         "$schema": SCHEMA,
-        "description": "The middle half of each cohort's scores per competency, its median, and your score with its "
-        "interval.",
+        "description": _(
+            "The middle half of each cohort's scores per competency, its median, and your score with its interval."
+        ),
         "width": 420,
         # A fixed height (a band step would conflict with the offset of several cohorts within a band).
         "height": max(160, len(names) * 30 * max(1, len(labels))),
@@ -222,15 +256,20 @@ def quartile_chart(
                 "mark": {"type": "bar", "height": {"band": 0.5}, "opacity": 0.55},
                 "encoding": {
                     "yOffset": {"field": "series", "sort": labels},
-                    "x": {"field": "q1", "type": "quantitative", "title": "Score (1 = first stage)", "scale": x_scale},
+                    "x": {
+                        "field": "q1",
+                        "type": "quantitative",
+                        "title": _("Score (1 = first stage)"),
+                        "scale": x_scale,
+                    },
                     "x2": {"field": "q3"},
                     "tooltip": [
-                        {"field": "competency", "title": "Competency"},
-                        {"field": "series", "title": "Cohort"},
-                        {"field": "q1", "title": "Lower quartile", "format": ".2f"},
-                        {"field": "median", "title": "Median", "format": ".2f"},
-                        {"field": "q3", "title": "Upper quartile", "format": ".2f"},
-                        {"field": "n", "title": "Organizations"},
+                        {"field": "competency", "title": _("Competency")},
+                        {"field": "series", "title": _("Cohort")},
+                        {"field": "q1", "title": _("Lower quartile"), "format": ".2f"},
+                        {"field": "median", "title": _("Median"), "format": ".2f"},
+                        {"field": "q3", "title": _("Upper quartile"), "format": ".2f"},
+                        {"field": "n", "title": _("Organizations")},
                     ],
                 },
             },
@@ -244,7 +283,7 @@ def quartile_chart(
                 },
             },
             {
-                "transform": [{"filter": "datum.series === '" + OWN + "' && isValid(datum.lower)"}],
+                "transform": [{"filter": "datum.series === " + own_literal + " && isValid(datum.lower)"}],
                 "mark": {"type": "rule", "strokeWidth": 2, "color": OWN_COLOR},
                 "encoding": {
                     "x": {"field": "lower", "type": "quantitative", "scale": x_scale},
@@ -253,16 +292,16 @@ def quartile_chart(
                 },
             },
             {
-                "transform": [{"filter": "datum.series === '" + OWN + "'"}],
+                "transform": [{"filter": "datum.series === " + own_literal}],
                 "mark": {"type": "point", "filled": True, "size": 110, "shape": "diamond"},
                 "encoding": {
                     "x": {"field": "score", "type": "quantitative", "scale": x_scale},
                     "tooltip": [
-                        {"field": "competency", "title": "Competency"},
-                        {"field": "score", "title": "Your score", "format": ".2f"},
-                        {"field": "lower", "title": "Interval from", "format": ".2f"},
-                        {"field": "upper", "title": "Interval to", "format": ".2f"},
-                        {"field": "position", "title": "Your position"},
+                        {"field": "competency", "title": _("Competency")},
+                        {"field": "score", "title": _(OWN), "format": ".2f"},
+                        {"field": "lower", "title": _("Interval from"), "format": ".2f"},
+                        {"field": "upper", "title": _("Interval to"), "format": ".2f"},
+                        {"field": "position", "title": _("Your position")},
                     ],
                 },
             },
@@ -271,7 +310,7 @@ def quartile_chart(
 
 
 def reference_label(reference: Reference) -> str:
-    return f"Published: {reference.title}"
+    return _("Published: %(title)s") % {"title": reference.title}
 
 
 def stage_data(fw: Framework, series: Sequence[Series], references: Sequence[Reference]) -> list[dict[str, Any]]:
@@ -309,10 +348,10 @@ def here_data(fw: Framework, you: YouAreHere) -> list[dict[str, Any]]:
     return [
         {
             "stage": fw.text(stage.name),
-            "series": HERE,
+            "series": _(HERE),
             "probability": round(you.probabilities.get(number, 0.0), DIGITS) if you.probabilities else None,
             "here": number == you.stage_number,
-            "label": f"{HERE}" + (f" ({you.probability:.0%})" if you.probability is not None else ""),
+            "label": _(HERE) + (f" ({format_percent(you.probability)})" if you.probability is not None else ""),
         }
         for number, stage in enumerate(fw.stages, start=1)
     ]
@@ -333,7 +372,7 @@ def stage_chart(
         "axis": {"labelAngle": 0},
         "scale": {"paddingInner": 0.2, "paddingOuter": 0.1},
     }
-    domain = [*labels, HERE] if you is not None else labels
+    domain = [*labels, _(HERE)] if you is not None else labels
     colors = [*_colors(labels), OWN_COLOR] if you is not None else _colors(labels)
     bars: Spec = {
         "data": {"values": stage_data(fw, series, references)},
@@ -341,7 +380,12 @@ def stage_chart(
         "encoding": {
             "x": x,
             "xOffset": {"field": "series", "sort": labels},
-            "y": {"field": "share", "type": "quantitative", "title": "Share of organizations", "axis": {"format": "%"}},
+            "y": {
+                "field": "share",
+                "type": "quantitative",
+                "title": _("Share of organizations"),
+                "axis": {"format": "%"},
+            },
             "color": {
                 "field": "series",
                 "type": "nominal",
@@ -349,16 +393,16 @@ def stage_chart(
                 "scale": {"domain": domain, "range": colors},
             },
             "tooltip": [
-                {"field": "series", "title": "Source"},
-                {"field": "stage", "title": "Stage"},
-                {"field": "share", "title": "Share", "format": ".0%"},
-                {"field": "organizations", "title": "Organizations"},
+                {"field": "series", "title": _("Source")},
+                {"field": "stage", "title": _("Stage")},
+                {"field": "share", "title": _("Share"), "format": ".0%"},
+                {"field": "organizations", "title": _("Organizations")},
             ],
         },
     }
     spec: Spec = {
         "$schema": SCHEMA,
-        "description": "Share of organizations at each overall stage, per source"
+        "description": _("Share of organizations at each overall stage, per source")
         + (f"; {you.sentence}" if you is not None else "."),
         "width": 420,
         "config": _config(),
@@ -388,8 +432,8 @@ def stage_chart(
             "color": {"field": "series", "type": "nominal", "title": None},
             "opacity": opacity,
             "tooltip": [
-                {"field": "stage", "title": "Stage"},
-                {"field": "probability", "title": "How likely it is your overall stage", "format": ".0%"},
+                {"field": "stage", "title": _("Stage")},
+                {"field": "probability", "title": _("How likely it is your overall stage"), "format": ".0%"},
             ],
         },
     }
@@ -422,9 +466,11 @@ def benchmark_charts(
         found.append(
             Chart(
                 "chart-benchmark-quartiles",
-                "Where you stand, per competency",
-                "Bars: the middle half of each cohort (lower to upper quartile), with its median as a line; "
-                "diamonds: your scores, with their interval as a line through them.",
+                _("Where you stand, per competency"),
+                _(
+                    "Bars: the middle half of each cohort (lower to upper quartile), with its median as a line; "
+                    "diamonds: your scores, with their interval as a line through them."
+                ),
                 quartile_chart(fw, series, standings, intervals_of(result)),
             )
         )
@@ -437,12 +483,12 @@ def stage_distribution(
     fw: Framework, series: Sequence[Series], references: Sequence[Reference], you: YouAreHere | None
 ) -> Chart:
     """The stage chart as the page and the report show it, its description saying where you are."""
-    about = "Share of organizations at each overall stage, in each cohort and published reference."
+    about = _("Share of organizations at each overall stage, in each cohort and published reference.")
     if you is not None:
-        about += f" Shaded: how likely each stage is yours. {you.sentence}"
+        about += " " + _("Shaded: how likely each stage is yours.") + " " + you.sentence
     return Chart(
         "chart-benchmark-stages",
-        "Organizations per stage, and where you are",
+        _("Organizations per stage, and where you are"),
         about,
         stage_chart(fw, series, references, you),
     )

@@ -2,6 +2,9 @@
 the stage distribution) and the stage table beside them, from one ``services.benchmarks.Benchmark``.
 
 It lives here, beside the other view models, so that the page and the report read the same figures and sentences.
+Its words (the cohort's name, positions, the privacy rule's refusal, the charts) are written in the language given
+to ``build`` or ``peers_section``: the benchmark domain keeps its English words (``CohortFilter.describe``,
+``Decision.message``) for the API and the files it exports, and they are translated here, where they are shown.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from cxmaturity.benchmarks.privacy import CohortFilter, Decision
 from cxmaturity.benchmarks.reference import Reference
 from cxmaturity.benchmarks.statistics import quartile_band
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_, ngettext, use_locale
+from cxmaturity.i18n import gettext as _
 from cxmaturity.reporting.benchmark_charts import (
     Series,
     YouAreHere,
+    band_text,
     benchmark_charts,
     competency_names,
     reference_label,
@@ -61,6 +67,8 @@ class BenchmarkSource(Protocol):
     def result(self) -> Result | None: ...
     @property
     def assessment(self) -> Any: ...
+    @property
+    def k(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -102,16 +110,71 @@ class BenchmarkView:
     overall_n: int
     #: The organization's overall stage with its uncertainty, marked on the stage distribution.
     you: YouAreHere | None
+    #: Why the cohort is not shown, when it is not ("" when it is).
+    message: str = ""
+
+
+#: The cohort's attributes as a cohort's name says them (``benchmarks.privacy.DIMENSIONS``).
+DIMENSION_TEXTS = {
+    "industry": N_("industry %(value)s"),
+    "size_band": N_("size band %(value)s"),
+    "region": N_("region %(value)s"),
+}
+
+
+def cohort_words(cohort: CohortFilter) -> str:
+    """The cohort in words in the active locale, e.g. "industry Retail, region Europe" (``CohortFilter.describe``
+    says it in English for the API and exported files)."""
+    if not cohort.pairs():
+        return _("all organizations")
+    return ", ".join(_(DIMENSION_TEXTS[d]) % {"value": v} for d, v in cohort.pairs())
+
+
+def decision_message(decision: Decision, k: int) -> str:
+    """Why a cohort is not shown, in the active locale (``Decision.message`` in English); "" when it is shown."""
+    if decision.reason == "too-small":
+        return _("Fewer than %(k)s other organizations are in this cohort, so nothing is shown.") % {"k": k}
+    if decision.reason == "difference":
+        return _(
+            "This cohort differs from other cohorts by fewer than %(k)s organizations, so comparing them could "
+            "reveal those organizations: nothing is shown. Choose fewer filters."
+        ) % {"k": k}
+    return ""
 
 
 def cohort_label(shown: BenchmarkSource) -> str:
-    """E.g. "This installation: all organizations (12 organizations)"; SYNTHETIC pools say so."""
-    kind = "SYNTHETIC demo organizations of this installation" if shown.assessment.synthetic else "This installation"
-    return f"{kind}: {shown.cohort.describe()} ({shown.decision.others} organizations)"
+    """E.g. "This installation: all organizations (12 organizations)", in the active locale; SYNTHETIC pools say
+    so."""
+    n = shown.decision.others
+    values = {"cohort": cohort_words(shown.cohort), "num": n}
+    if shown.assessment.synthetic:
+        return (
+            ngettext(
+                "SYNTHETIC demo organizations of this installation: %(cohort)s (%(num)s organization)",
+                "SYNTHETIC demo organizations of this installation: %(cohort)s (%(num)s organizations)",
+                n,
+            )
+            % values
+        )
+    return (
+        ngettext(
+            "This installation: %(cohort)s (%(num)s organization)",
+            "This installation: %(cohort)s (%(num)s organizations)",
+            n,
+        )
+        % values
+    )
 
 
-def build(shown: BenchmarkSource) -> BenchmarkView:
-    fw = shown.framework
+def build(shown: BenchmarkSource, language: str | None = None) -> BenchmarkView:
+    """Return the page's view of ``shown``: its words in ``language`` (the framework's texts too where the framework
+    offers it), else in the framework's."""
+    fw = shown.framework.in_language(language)
+    with use_locale(language or fw.language):
+        return _build(shown, fw)
+
+
+def _build(shown: BenchmarkSource, fw: Framework) -> BenchmarkView:
     names = competency_names(fw)
     stage_names = [fw.text(s.name) for s in fw.stages]
     cohort_of = {a.competency: a for a in shown.aggregates}
@@ -128,14 +191,14 @@ def build(shown: BenchmarkSource) -> BenchmarkView:
         for dataset in shown.datasets:
             figures = next((a for a in dataset.aggregates if a.competency == key), None)
             band = quartile_band(own[0], figures.q1, figures.median, figures.q3) if own and figures else ""
-            imported.append((figures, band))
+            imported.append((figures, band_text(band)))
         rows.append(
             Row(
                 name=name,
                 score=own[0] if own else None,
                 interval=intervals.get(key) if own else None,
                 stage=stage_names[own[1] - 1] if own else "",
-                position=position_of.get(key, ""),
+                position=band_text(position_of.get(key, "")),
                 cohort=cohort_of.get(key),
                 imported=tuple(imported),
             )
@@ -168,6 +231,7 @@ def build(shown: BenchmarkSource) -> BenchmarkView:
         stage_names=tuple(stage_names),
         overall_n=overall.n if overall else 0,
         you=you,
+        message=decision_message(shown.decision, shown.k),
     )
 
 
@@ -186,19 +250,21 @@ class PeersSection:
     note: str = ""
 
 
-def peers_section(shown: BenchmarkSource, message: str) -> PeersSection | None:
-    """Return the report's peers section from the benchmark of all organizations; None when there is nothing to
-    compare with (no published reference for the framework and no cohort shown)."""
+def peers_section(shown: BenchmarkSource, language: str | None = None) -> PeersSection | None:
+    """Return the report's peers section from the benchmark of all organizations, written in ``language`` (the
+    report's; None: the framework's own); None when there is nothing to compare with (no published reference for the
+    framework and no cohort shown)."""
     if not shown.references and not shown.aggregates:
         return None
-    fw = shown.framework
-    label = cohort_label(shown) if shown.aggregates else ""
-    series = [Series(label, shown.aggregates)] if shown.aggregates else []
-    you = you_are_here(fw, shown.result)
-    return PeersSection(
-        you=you,
-        cohort=label,
-        references=shown.references,
-        charts=(stage_distribution(fw, series, shown.references, you),),
-        note="" if shown.aggregates else message,
-    )
+    fw = shown.framework.in_language(language)
+    with use_locale(language or fw.language):
+        label = cohort_label(shown) if shown.aggregates else ""
+        series = [Series(label, shown.aggregates)] if shown.aggregates else []
+        you = you_are_here(fw, shown.result)
+        return PeersSection(
+            you=you,
+            cohort=label,
+            references=shown.references,
+            charts=(stage_distribution(fw, series, shown.references, you),),
+            note="" if shown.aggregates else decision_message(shown.decision, shown.k),
+        )

@@ -1,7 +1,8 @@
 """A framework as the framework browser shows it: what it is for, where it comes from, its stages, competencies and
 tracks, the whole questionnaire as respondents see it, and how long it takes; and two frameworks side by side.
 
-Texts are resolved in the framework's language. The questionnaire's wording and option order are the respondent
+Texts are resolved in the framework's language, and the view's own words (the overall rule in words, the comparison's
+labels) in the active locale (``i18n.use_locale``). The questionnaire's wording and option order are the respondent
 pages' (``frameworks.describe.answer_options``), and the time is the estimate ``cxm frameworks lint`` uses.
 """
 
@@ -13,12 +14,15 @@ from dataclasses import dataclass
 from cxmaturity.frameworks.describe import answer_options
 from cxmaturity.frameworks.lint import estimated_minutes
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
+from cxmaturity.i18n import N_, ngettext
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import format_percent
 
-#: How the overall rule reads in a sentence, for a track and for the whole framework alike.
+#: How the overall rule reads in a sentence, for a track and for the whole framework alike (translated where used).
 RULE_WORDS = {
-    "weakest": "the stage of the weakest competency",
-    "mean": "the weighted mean of the competencies' scores",
-    "median": "the median of the competencies' scores",
+    "weakest": N_("the stage of the weakest competency"),
+    "mean": N_("the weighted mean of the competencies' scores"),
+    "median": N_("the median of the competencies' scores"),
 }
 
 
@@ -190,7 +194,7 @@ def build(fw: Framework, ref: str, *, uploaded: bool = False) -> FrameworkView:
         actions=len(fw.actions),
         threshold=fw.scoring.threshold,
         rule=fw.scoring.overall,
-        rule_words=RULE_WORDS[fw.scoring.overall],
+        rule_words=_(RULE_WORDS[fw.scoring.overall]),
     )
 
 
@@ -209,22 +213,25 @@ class FrameworkComparison:
 
 
 def _facts(view: FrameworkView) -> dict[str, str]:
+    """The facts compared, labelled in the active locale."""
     tracks = "; ".join(f"{t.name} ({', '.join(t.competencies)})" for t in view.tracks)
     return {
-        "Version": view.version,
-        "Source": view.source,
-        "Stages": f"{len(view.stages)}: " + ", ".join(s.name for s in view.stages),
-        "Competencies": f"{len(view.competencies)}: " + ", ".join(c.name for c in view.competencies),
-        "Tracks": tracks or "none",
-        "Questions": f"{view.questions} ({view.statements} statements, {view.rubrics} rubrics)",
-        "Time to answer": f"about {view.minutes} minutes",
-        "Actions in the catalog": str(view.actions),
-        "Overall stage": view.rule_words,
-        "A stage is met at": f"{view.threshold:.0%} fulfilment",
+        _("Version"): view.version,
+        _("Source"): view.source,
+        _("Stages"): f"{len(view.stages)}: " + ", ".join(s.name for s in view.stages),
+        _("Competencies"): f"{len(view.competencies)}: " + ", ".join(c.name for c in view.competencies),
+        _("Tracks"): tracks or _("none"),
+        _("Questions"): _("%(questions)s (%(statements)s statements, %(rubrics)s rubrics)")
+        % {"questions": view.questions, "statements": view.statements, "rubrics": view.rubrics},
+        _("Time to answer"): ngettext("about %(num)s minute", "about %(num)s minutes", view.minutes)
+        % {"num": view.minutes},
+        _("Actions in the catalog"): str(view.actions),
+        _("Overall stage"): view.rule_words,
+        _("A stage is met at"): _("%(share)s fulfilment") % {"share": format_percent(view.threshold)},
     }
 
 
 def compare(left: FrameworkView, right: FrameworkView) -> FrameworkComparison:
-    """Return two frameworks' facts side by side, row by row."""
+    """Return two frameworks' facts side by side, row by row, labelled in the active locale."""
     a, b = _facts(left), _facts(right)
     return FrameworkComparison(left, right, tuple(ComparisonRow(label, a[label], b[label]) for label in a))

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework, Rubric, Statement
 from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n import use_locale
 from cxmaturity.reporting.charts import Chart, charts, targets
 from cxmaturity.scoring.result import Result
 
@@ -520,12 +521,16 @@ def build(
     )
 
 
-def of(results: ResultsSource) -> ResultsView:
-    """Return the view model of an assessment's results (``services.results.results``)."""
-    return build(
-        results.result,
-        results.framework,
-        title=results.assessment.title,
-        synthetic=bool(results.assessment.synthetic),
-        comments=results.comments,
-    )
+def of(results: ResultsSource, language: str | None = None) -> ResultsView:
+    """Return the view model of an assessment's results (``services.results.results``), its words (chart titles and
+    descriptions, notes) in ``language`` and the framework's texts too where the framework offers it; without a
+    language, in the framework's own."""
+    fw = results.framework.in_language(language)
+    with use_locale(language or fw.language):
+        return build(
+            results.result,
+            fw,
+            title=results.assessment.title,
+            synthetic=bool(results.assessment.synthetic),
+            comments=results.comments,
+        )

@@ -102,8 +102,9 @@ def _scorecard(db: Session, actor: Actor, assessment: Assessment) -> Scorecard |
     return scorecard.scorecard(db, actor, assessment.organization_id)
 
 
-def _peers(db: Session, assessment: Assessment, min_cohort: int) -> PeersSection | None:
-    """Published reference distributions and the installation's cohort of all organizations, with "you are here".
+def _peers(db: Session, assessment: Assessment, min_cohort: int, language: str | None) -> PeersSection | None:
+    """Published reference distributions and the installation's cohort of all organizations, with "you are here",
+    written in the report's ``language`` (the cohort's name and the charts too).
 
     The report reads the benchmark's current release as it is (a report is made in a read-only transaction); the
     privacy rules are the benchmark page's, so the report shows nothing that page would not.
@@ -112,7 +113,7 @@ def _peers(db: Session, assessment: Assessment, min_cohort: int) -> PeersSection
     from cxmaturity.services import benchmarks  # imported here: it builds on the results service, as this does
 
     shown = benchmarks.benchmark_of(db, assessment, CohortFilter(), min_cohort, release_changes=False)
-    return benchmark_view.peers_section(shown, shown.message)
+    return benchmark_view.peers_section(shown, language)
 
 
 def _units(db: Session, actor: Actor, assessment: Assessment, language: str | None) -> UnitsSummary | None:
@@ -155,7 +156,7 @@ def _build(
         progress=_progress(db, assessment),
         scorecard=_scorecard(db, actor, assessment),
         workshop=_workshop(db, assessment, scored.result),
-        peers=_peers(db, assessment, min_cohort),
+        peers=_peers(db, assessment, min_cohort, language),
         units=_units(db, actor, assessment, language),
         language=language,
     )

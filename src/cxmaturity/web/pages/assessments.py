@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.formulas import guard
+from cxmaturity.i18n import N_, gettext, ngettext, use_locale
+from cxmaturity.i18n.formats import format_percent
 from cxmaturity.i18n.names import language_choices
 from cxmaturity.services import access, assessments, imports, long_jobs, mail, outbox, quick_links, results, units
 from cxmaturity.services.assessments import GroupRate
@@ -29,6 +31,8 @@ from cxmaturity.web.context import (
     check_csrf,
     is_access_error,
     jobs_of,
+    page_language,
+    page_text,
     read_upload,
     redirect,
     render,
@@ -45,13 +49,27 @@ DELIVERIES = ("csv", "show", "email")
 MAX_TEXT_FIELD = 200_000
 
 
+def _say(request: Request, message: str, **values: object) -> str:
+    """``message`` (a text marked for translation) in the page's language, its ``%(name)s`` filled from ``values``."""
+    with use_locale(page_language(request)):
+        text = gettext(message)
+    return text % values if values else text
+
+
 def _percent(rate: GroupRate) -> str:
-    return f"{round(rate.rate * 100)}%" if rate.invited else "—"
+    """The rate in the active locale (``42%``, ``42 %``)."""
+    return format_percent(rate.rate) if rate.invited else "—"
 
 
-def _rates_payload(rates: list[GroupRate]) -> dict[str, Any]:
+def _rates_payload(request: Request, rates: list[GroupRate]) -> dict[str, Any]:
+    """The rates as the overview's table and its live refresh (rates.json) show them, in the page's language."""
+    with use_locale(page_language(request)):
+        return _rates(rates, gettext("All groups"))
+
+
+def _rates(rates: list[GroupRate], all_groups: str) -> dict[str, Any]:
     total = GroupRate(
-        "All groups",
+        all_groups,
         sum(r.invited for r in rates),
         sum(r.started for r in rates),
         sum(r.completed for r in rates),
@@ -75,7 +93,7 @@ def _group_id(value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise Invalid("choose a group of this assessment", field="group")
+        raise Invalid(N_("choose a group of this assessment"), field="group")
     return int(value)
 
 
@@ -84,7 +102,7 @@ def _unit_id(value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise Invalid("choose the campaign unit these invitations are for", field="unit")
+        raise Invalid(N_("choose the campaign unit these invitations are for"), field="unit")
     return int(value)
 
 
@@ -97,14 +115,17 @@ def _campaign_units(db: Session, assessment: Assessment) -> list[tuple[int, str]
     return [(u, tree.path(u)) for u, _ in tree.walk() if u in chosen]
 
 
-def _count(value: str, limit: int) -> int:
+def _count(request: Request, value: str, limit: int) -> int:
     value = value.strip()
     if not value.isdigit() or not 1 <= int(value) <= limit:
-        raise Invalid(f"enter how many links to create: a whole number from 1 to {limit}", field="count")
+        raise Invalid(
+            _say(request, N_("enter how many links to create: a whole number from 1 to %(limit)s"), limit=limit),
+            field="count",
+        )
     return int(value)
 
 
-def _addresses(text: str) -> list[str]:
+def _addresses(request: Request, text: str) -> list[str]:
     """Return the addresses, one per line, without blanks and repeats; refuse lines that are not addresses."""
     found: list[str] = []
     seen: set[str] = set()
@@ -114,14 +135,16 @@ def _addresses(text: str) -> list[str]:
         if not address:
             continue
         if not mail.valid_address(address):
-            bad.append(f"line {number}: {address[:100]}")
+            bad.append(_say(request, N_("line %(number)s: %(text)s"), number=number, text=address[:100]))
         elif address.lower() not in seen:
             seen.add(address.lower())
             found.append(address)
     if bad:
-        raise Invalid("some lines are not e-mail addresses; write one address per line", field="emails", details=bad)
+        raise Invalid(
+            N_("some lines are not e-mail addresses; write one address per line"), field="emails", details=bad
+        )
     if not found:
-        raise Invalid("enter the e-mail addresses to invite, one per line", field="emails")
+        raise Invalid(N_("enter the e-mail addresses to invite, one per line"), field="emails")
     return found
 
 
@@ -129,12 +152,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
 
 
-def _parse_targets(values: list[str]) -> dict[str, str]:
+def _parse_targets(request: Request, values: list[str]) -> dict[str, str]:
     targets: dict[str, str] = {}
     for value in values:
         competency, sep, stage = value.partition("=")
         if not sep or not competency:
-            raise Invalid(f"'{value[:80]}' is not a target: expected competency=stage", field="targets")
+            raise Invalid(
+                _say(request, N_("'%(value)s' is not a target: expected competency=stage"), value=value[:80]),
+                field="targets",
+            )
         targets[competency] = stage
     return targets
 
@@ -211,7 +237,9 @@ def create_assessment(
             access.require_role(db, who.actor, organization_id, "facilitator")
             size = min_group_size.strip()
             if not size.isdigit():
-                raise Invalid("the minimum group size must be a whole number between 1 and 100", field="min_group_size")
+                raise Invalid(
+                    N_("the minimum group size must be a whole number between 1 and 100"), field="min_group_size"
+                )
             created = assessments.create(
                 db,
                 who.actor,
@@ -225,7 +253,13 @@ def create_assessment(
         if is_access_error(exc):
             raise
         return _new_page(
-            request, organization_id, exc.status, form=form, failed="create", error=exc.message, details=exc.details
+            request,
+            organization_id,
+            exc.status,
+            form=form,
+            failed="create",
+            error=page_text(request, exc.message),
+            details=exc.details,
         )
     return redirect(f"/assessments/{created.id}")
 
@@ -252,7 +286,14 @@ def upload_framework(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _new_page(request, organization_id, exc.status, failed="upload", error=exc.message, details=exc.details)
+        return _new_page(
+            request,
+            organization_id,
+            exc.status,
+            failed="upload",
+            error=page_text(request, exc.message),
+            details=exc.details,
+        )
     return redirect(f"/orgs/{organization_id}/assessments/new?uploaded=uploaded:{row.id}")
 
 
@@ -273,8 +314,10 @@ def _overview(
         who = require_signed_in(request, db)
         assessment = assessments.get(db, who.actor, assessment_id)
         role = access.require_role(db, who.actor, assessment.organization_id)
-        fw = assessments.framework_of(assessment)
-        rates = _rates_payload(assessments.response_rates(db, who.actor, assessment.id))
+        own = assessments.framework_of(assessment)
+        # Competency and stage names in the page's language where the framework offers it.
+        fw = own.in_language(page_language(request))
+        rates = _rates_payload(request, assessments.response_rates(db, who.actor, assessment.id))
         targets = dict(assessment.targets or {})
         competencies = [
             {
@@ -291,7 +334,7 @@ def _overview(
             "count": "5",
             "delivery": "csv",
             "emails": "",
-            "language": fw.language,
+            "language": own.language,
             "unit": "",
         }
         return render(
@@ -314,7 +357,7 @@ def _overview(
             max_invitations=settings.max_invitations_per_request,
             max_upload=size_text(settings.max_upload_bytes),
             minutes=assessments.estimated_minutes(fw),
-            languages=language_choices(fw.offered_languages),
+            languages=language_choices(own.offered_languages),
             form={**defaults, **(form or {})},
             quick_link=quick_links.status_of(db, assessment) if role in EDITORS else None,
             base_url=settings.base_url.rstrip("/"),
@@ -327,16 +370,27 @@ def overview_page(
     request: Request, assessment_id: int, imported: str = "", queued: str = "", skipped: str = ""
 ) -> Response:
     notice = None
-    if imported.isdigit():
-        notice = f"Imported the answers of {int(imported)} respondent{'s' if int(imported) != 1 else ''}."
-    elif queued.isdigit():
-        n = int(queued)
-        notice = (
-            f"Queued {n} invitation{'s' if n != 1 else ''} by e-mail: they are sent in the background; "
-            "the outbox shows each one's delivery."
-        )
-        if skipped.isdigit() and int(skipped):
-            notice += f" {int(skipped)} address{'es were' if int(skipped) != 1 else ' was'} already invited, not again."
+    with use_locale(page_language(request)):
+        if imported.isdigit():
+            n = int(imported)
+            notice = ngettext(
+                "Imported the answers of %(num)s respondent.", "Imported the answers of %(num)s respondents.", n
+            ) % {"num": n}
+        elif queued.isdigit():
+            n = int(queued)
+            notice = ngettext(
+                "Queued %(num)s invitation by e-mail: it is sent in the background; the outbox shows its delivery.",
+                "Queued %(num)s invitations by e-mail: they are sent in the background; the outbox shows each one's "
+                "delivery.",
+                n,
+            ) % {"num": n}
+            if skipped.isdigit() and int(skipped):
+                m = int(skipped)
+                notice += " " + ngettext(
+                    "%(num)s address was already invited, not again.",
+                    "%(num)s addresses were already invited, not again.",
+                    m,
+                ) % {"num": m}
     return _overview(request, assessment_id, notice=notice)
 
 
@@ -348,7 +402,7 @@ def rates_json(request: Request, assessment_id: int) -> Response:
             rates = assessments.response_rates(db, who.actor, assessment_id)
         except ServiceError as exc:
             return JSONResponse({"detail": exc.message}, status_code=exc.status)
-    return JSONResponse(_rates_payload(rates), headers={"Cache-Control": "no-store"})
+    return JSONResponse(_rates_payload(request, rates), headers={"Cache-Control": "no-store"})
 
 
 def _change(
@@ -363,7 +417,14 @@ def _change(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _overview(request, assessment_id, exc.status, failed=section, error=exc.message, details=exc.details)
+        return _overview(
+            request,
+            assessment_id,
+            exc.status,
+            failed=section,
+            error=page_text(request, exc.message),
+            details=exc.details,
+        )
     return redirect(f"/assessments/{assessment_id}#{section}")
 
 
@@ -397,7 +458,7 @@ def set_targets(
 ) -> Response:
     def action(db: Session, who: SignedIn) -> None:
         access.assessment(db, who.actor, assessment_id, "facilitator")
-        assessments.set_targets(db, who.actor, assessment_id, _parse_targets(target or []))
+        assessments.set_targets(db, who.actor, assessment_id, _parse_targets(request, target or []))
 
     return _change(request, assessment_id, "targets", csrf_token, action)
 
@@ -413,7 +474,7 @@ def add_groups(
         access.assessment(db, who.actor, assessment_id, "facilitator")
         names = [n for n in groups.splitlines() if n.strip()]
         if not names:
-            raise Invalid("enter the names of the groups to add, one per line", field="groups")
+            raise Invalid(N_("enter the names of the groups to add, one per line"), field="groups")
         assessments.add_groups(db, who.actor, assessment_id, names)
 
     return _change(request, assessment_id, "groups", csrf_token, action)
@@ -450,7 +511,14 @@ def import_answers(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _overview(request, assessment_id, exc.status, failed="import", error=exc.message, details=exc.details)
+        return _overview(
+            request,
+            assessment_id,
+            exc.status,
+            failed="import",
+            error=page_text(request, exc.message),
+            details=exc.details,
+        )
     return redirect(f"/assessments/{assessment_id}?imported={count}#import")
 
 
@@ -481,19 +549,23 @@ def create_invitations(
             group_id = _group_id(group)
             limit = settings.max_invitations_per_request
             if delivery == "email":
-                addresses = _addresses(emails)
+                addresses = _addresses(request, emails)
                 if not mail.configured(settings):
                     raise Conflict(
-                        "e-mail is not set up on this server (CXM_SMTP_HOST is empty): download the links as a CSV "
-                        "file or show them on a page, and send them yourself",
+                        N_(
+                            "e-mail is not set up on this server (CXM_SMTP_HOST is empty): download the links as a "
+                            "CSV file or show them on a page, and send them yourself"
+                        ),
                         field="delivery",
                     )
                 if len(addresses) > limit:
-                    raise Invalid(f"invite at most {limit} addresses at a time", field="emails")
+                    raise Invalid(
+                        _say(request, N_("invite at most %(limit)s addresses at a time"), limit=limit), field="emails"
+                    )
             elif delivery in ("csv", "show"):
-                number = _count(count, limit)
+                number = _count(request, count, limit)
             else:
-                raise Invalid("choose how to deliver the links: CSV file, on a page or by e-mail", field="delivery")
+                raise Invalid(N_("choose how to deliver the links: CSV file, on a page or by e-mail"), field="delivery")
             if delivery == "email":
                 # The e-mail's language and the pages' first language: one the framework offers, else its own.
                 fw = assessments.framework_of(assessment)
@@ -531,7 +603,7 @@ def create_invitations(
             exc.status,
             form=form,
             failed="invitations",
-            error=exc.message,
+            error=page_text(request, exc.message),
             details=exc.details,
         )
     if delivery == "csv":

@@ -15,11 +15,14 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.demo import SYNTHETIC_LABEL
+from cxmaturity.i18n import N_
 from cxmaturity.reporting import benchmark_view
 from cxmaturity.services import access, benchmarks
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
     check_csrf,
+    page_language,
+    page_text,
     read_upload,
     redirect,
     render,
@@ -31,11 +34,12 @@ from cxmaturity.web.context import (
 router = APIRouter()
 
 NO_STORE = {"Cache-Control": "private, no-store"}
+#: What the settings page says after a change (``?done=``), translated into the page's language where shown.
 NOTICES = {
-    "contributing": "Your organization now shares its results with the installation's benchmarks.",
-    "not-contributing": "Your organization no longer shares its results with the installation's benchmarks.",
-    "imported": "The dataset was imported. It is shown, with its source and date, beside matching benchmarks.",
-    "removed": "The dataset was removed.",
+    "contributing": N_("Your organization now shares its results with the installation's benchmarks."),
+    "not-contributing": N_("Your organization no longer shares its results with the installation's benchmarks."),
+    "imported": N_("The dataset was imported. It is shown, with its source and date, beside matching benchmarks."),
+    "removed": N_("The dataset was removed."),
 }
 
 
@@ -62,15 +66,16 @@ def _page(request: Request, assessment_id: int, cohort: CohortFilter) -> Respons
         shown = benchmarks.benchmark(db, who.actor, assessment_id, cohort, settings.benchmark_min_cohort)
         assessment = shown.assessment
         role = access.require_role(db, who.actor, assessment.organization_id)
+        language = page_language(request)
         response = render(
             request,
             "benchmark.html",
             who,
             assessment=assessment,
             organization=assessment.organization,
-            framework_name=shown.framework.text(shown.framework.name),
+            framework_name=shown.framework.text(shown.framework.name, language),
             shown=shown,
-            view=benchmark_view.build(shown),
+            view=benchmark_view.build(shown, language),
             role=role,
             query=_query(cohort),
             synthetic_label=SYNTHETIC_LABEL,
@@ -118,7 +123,8 @@ def _settings_page(request: Request, organization_id: int, status_code: int = 20
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         found = benchmarks.organization_benchmarks(db, who.actor, organization_id)
-        notice = NOTICES.get(request.query_params.get("done", ""), "")
+        done = NOTICES.get(request.query_params.get("done", ""))
+        notice = page_text(request, done) if done else ""
         response = render(
             request,
             "benchmark_settings.html",
@@ -152,7 +158,7 @@ def set_contribution(
         check_csrf(request, who, csrf_token)
         if contribute not in ("yes", "no"):
             access.require_role(db, who.actor, organization_id, "owner")
-            raise Invalid("choose whether your organization shares its results", field="contribute")
+            raise Invalid(N_("choose whether your organization shares its results"), field="contribute")
         benchmarks.set_opt_out(db, who.actor, organization_id, opt_out=contribute == "no")
     done = "contributing" if contribute == "yes" else "not-contributing"
     return redirect(f"/orgs/{organization_id}/benchmarks?done={done}")
@@ -175,7 +181,9 @@ def import_dataset(
     except ServiceError as exc:
         if _reraise(exc):
             raise
-        return _settings_page(request, organization_id, exc.status, error=exc.message, details=exc.details)
+        return _settings_page(
+            request, organization_id, exc.status, error=page_text(request, exc.message), details=exc.details
+        )
     return redirect(f"/orgs/{organization_id}/benchmarks?done=imported")
 
 

@@ -11,14 +11,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import use_locale
 from cxmaturity.reporting import framework_view
 from cxmaturity.services import access, frameworks
-from cxmaturity.web.context import render, require_signed_in, unit_of_work
+from cxmaturity.web.context import page_language, render, require_signed_in, unit_of_work
 
 router = APIRouter()
 
 EDITORS = ("owner", "facilitator")
 MAX_REF = 100
+
+
+def _view(request: Request, fw: Framework, ref: str, uploaded: bool) -> framework_view.FrameworkView:
+    """The framework as the page shows it: in the page's language where the framework offers it (its texts), the
+    view's own words (the overall rule, the comparison's labels) in the page's language always."""
+    language = page_language(request)
+    with use_locale(language):
+        return framework_view.build(fw.in_language(language), ref, uploaded=uploaded)
 
 
 @router.get("/orgs/{organization_id}/frameworks")
@@ -28,7 +38,7 @@ def frameworks_page(request: Request, organization_id: int) -> Response:
         org = access.organization(db, who.actor, organization_id)
         role = access.require_role(db, who.actor, organization_id)
         views = [
-            framework_view.build(fw, choice.ref, uploaded=choice.uploaded)
+            _view(request, fw, choice.ref, choice.uploaded)
             for choice, fw in frameworks.catalog(db, who.actor, organization_id)
         ]
         return render(request, "frameworks.html", who, org=org, views=views, can_start=role in EDITORS)
@@ -52,10 +62,11 @@ def compare_page(
             b = b or next(ref for ref in listed if ref != a)
         left_choice, left = frameworks.get(db, who.actor, organization_id, a)
         right_choice, right = frameworks.get(db, who.actor, organization_id, b)
-        comparison = framework_view.compare(
-            framework_view.build(left, left_choice.ref, uploaded=left_choice.uploaded),
-            framework_view.build(right, right_choice.ref, uploaded=right_choice.uploaded),
-        )
+        with use_locale(page_language(request)):
+            comparison = framework_view.compare(
+                _view(request, left, left_choice.ref, left_choice.uploaded),
+                _view(request, right, right_choice.ref, right_choice.uploaded),
+            )
         return render(request, "framework_compare.html", who, org=org, c=comparison, can_start=role in EDITORS)
 
 
@@ -66,7 +77,7 @@ def framework_page(request: Request, organization_id: int, kind: str, value: str
         org = access.organization(db, who.actor, organization_id)
         role = access.require_role(db, who.actor, organization_id)
         choice, fw = frameworks.get(db, who.actor, organization_id, f"{kind}:{value}")
-        view = framework_view.build(fw, choice.ref, uploaded=choice.uploaded)
+        view = _view(request, fw, choice.ref, choice.uploaded)
         others = [
             (c.ref, c.name, c.version)
             for c, _ in frameworks.catalog(db, who.actor, organization_id)

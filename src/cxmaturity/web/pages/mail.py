@@ -11,12 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from cxmaturity.i18n import N_
 from cxmaturity.services import access, mail, outbox, schedule
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
     check_csrf,
     is_access_error,
     jobs_of,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -37,14 +39,14 @@ def _moment(value: str, field: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise Invalid("enter a date and time like 2027-03-31T17:00", field=field) from None
+        raise Invalid(N_("enter a date and time like 2027-03-31T17:00"), field=field) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _days(value: str) -> list[int]:
     parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
     if not all(p.isdigit() for p in parts):
-        raise Invalid("reminder days are whole numbers separated by commas, e.g. 7, 2", field="reminder_days")
+        raise Invalid(N_("reminder days are whole numbers separated by commas, e.g. 7, 2"), field="reminder_days")
     return [int(p) for p in parts]
 
 
@@ -103,7 +105,9 @@ def save_schedule(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _page(request, assessment_id, exc.status, error=exc.message, details=exc.details, failed="schedule")
+        # In the page's language where the message is marked for translation (N_), as written otherwise.
+        error = page_text(request, exc.message)
+        return _page(request, assessment_id, exc.status, error=error, details=exc.details, failed="schedule")
     # A schedule that is due already (an opening time in the past) is acted on now, not at the next sweep.
     jobs_of(request).enqueue([])
     return redirect(f"/assessments/{assessment_id}/mail?saved=1#schedule")

@@ -15,7 +15,7 @@ from cxmaturity.reporting import view
 from cxmaturity.scoring.serialize import result_to_dict
 from cxmaturity.services import results
 from cxmaturity.services.errors import ServiceError
-from cxmaturity.web.context import render, require_signed_in, unit_of_work
+from cxmaturity.web.context import page_language, render, require_signed_in, unit_of_work
 
 router = APIRouter()
 
@@ -35,7 +35,8 @@ def results_page(request: Request, assessment_id: int) -> Response:
             who,
             assessment=assessment,
             organization=assessment.organization,
-            view=view.of(scored),
+            # Built in the page's language: chart titles and descriptions are written when the view is made.
+            view=view.of(scored, page_language(request)),
         )
     response.headers.update(NO_STORE)
     return response

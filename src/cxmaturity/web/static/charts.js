@@ -20,6 +20,17 @@
     defaultStyle: false,
     tooltip: { disableDefaultStyle: true, theme: "light" }
   };
+  // Axis labels and tooltips write numbers the way the page's language does (0,75 and 42 % in German), as the
+  // server writes them in the tables (i18n/formats.py); d3-format's locale definitions, for the catalogs' languages.
+  var NUMBER_FORMATS = {
+    de: { decimal: ",", thousands: ".", grouping: [3], currency: ["", " €"], percent: "\u00a0%" },
+    fr: { decimal: ",", thousands: "\u202f", grouping: [3], currency: ["", " €"], percent: "\u202f%" },
+    es: { decimal: ",", thousands: ".", grouping: [3], currency: ["", " €"], percent: "\u00a0%" }
+  };
+  var language = (document.documentElement.lang || "en").slice(0, 2);
+  if (NUMBER_FORMATS[language]) {
+    options.formatLocale = NUMBER_FORMATS[language];
+  }
 
   // A screen reader meets the chart as one image, named by the spec's description (the chart's numbers in words),
   // as in the executive report (reporting/svg.py): the marks and axes inside are hidden, so it does not read out

@@ -1,0 +1,192 @@
+"""The facilitator's results, assessment, mail, audit, framework and benchmark pages in German (``?lang=de``), on
+SQLite and PostgreSQL: no English sentence of the product left (compared with the same page in English), and numbers
+written with the German decimal comma. The framework is ``four-competencies`` (translated into en, de, fr, es), so
+its texts read in German too. SYNTHETIC demo answers."""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cxmaturity.demo import demo_responses
+from cxmaturity.frameworks import builtin_ids, load_builtin
+from cxmaturity.services import assessments
+from cxmaturity.services.access import Actor
+from cxmaturity.storage.database import transaction
+from cxmaturity.storage.tables import Organization
+from tests.support.benchmarks import add_peer
+from tests.web.conftest import Cast, Site
+
+FW = load_builtin("four-competencies")
+BUILTIN = Path(__file__).parents[2] / "src" / "cxmaturity" / "frameworks" / "builtin" / "four-competencies.yaml"
+#: A decimal written the English way (2.45), not part of a date (03.12.2026), a longer number or a version (1.0).
+ENGLISH_DECIMAL = re.compile(r"(?<![\d.])(?<!Version )\d\.\d{1,2}(?![\d.])")
+#: Texts that read alike in both languages: column names of the CSV import and a paper size's name.
+ALIKE = {
+    "respondent, group, indicator, answer, importance, comment",
+    "respondent, group",
+    "PDF, US Letter",
+    "cx-maturity",
+    "cxm score",
+}
+K = 5
+
+
+def _texts(document: str) -> set[str]:
+    """Every text a reader meets: element text and the names of things (titles, aria labels, alt texts); the chart
+    specs' JSON is left out (its texts are checked on their own, below)."""
+    document = re.sub(r"<(script|style)\b.*?</\1>", "", document, flags=re.S)
+    found = [*re.split(r"<[^>]+>", document), *re.findall(r'(?:aria-label|title|alt)="([^"]*)"', document)]
+    return {" ".join(html.unescape(t).split()) for t in found}
+
+
+def _sentences(texts: set[str]) -> set[str]:
+    """Texts of at least two words: single words (names, "Plan", "PDF") read alike in both languages."""
+    return {t for t in texts if len(re.findall(r"[^\W\d_]{2,}", t)) >= 2}
+
+
+def _chart_texts(document: str) -> set[str]:
+    """The titles of the live charts' axes, legends and tooltips, and their descriptions (the JSON data blocks)."""
+    blocks = re.findall(r'<script type="application/json" id="chart-[^"]*">(.*?)</script>', document, flags=re.S)
+    return {t for block in blocks for t in re.findall(r'"(?:title|description)": "((?:[^"\\]|\\.)*)"', block)}
+
+
+@dataclass(frozen=True)
+class Pages:
+    site: Site
+    user: int
+    paths: tuple[str, ...]
+    #: What people typed or the data carry (titles, group and organization names): alike in every language.
+    data: frozenset[str]
+
+
+def _both(pages: Pages, path: str) -> tuple[str, str]:
+    client = pages.site.client(pages.user)
+    english = client.get(f"{path}{'&' if '?' in path else '?'}lang=en")
+    german = client.get(f"{path}{'&' if '?' in path else '?'}lang=de")
+    assert english.status_code == 200, (path, english.text[:500])
+    assert german.status_code == 200, (path, german.text[:500])
+    assert '<html lang="de">' in german.text
+    return english.text, german.text
+
+
+def _english_left(pages: Pages, path: str) -> list[str]:
+    english, german = _both(pages, path)
+    # The signed-in person's address, in the page frame.
+    english, german = (re.sub(r"[\w.+-]+@example\.com", "", p) for p in (english, german))
+    if path.endswith("/audit"):
+        # The log's entries are what was recorded (actions, titles, details), not sentences of the page.
+        english, german = (re.sub(r"<tbody>.*?</tbody>", "", p, flags=re.S) for p in (english, german))
+    both = _sentences(_texts(english)) & _sentences(_texts(german))
+    both |= _sentences(_chart_texts(english)) & _sentences(_chart_texts(german))
+    # Paths shown as links (/quick/ID) are addresses, not words.
+    return sorted(t for t in both if t not in pages.data and t not in ALIKE and not t.startswith("/"))
+
+
+@pytest.fixture(scope="module")
+def org_pages(site: Site, cast: Cast) -> Pages:
+    """A four-competencies assessment of organization A answered by SYNTHETIC people in two groups."""
+    owner = Actor(cast.owner)
+    title = f"Leadership {secrets.token_hex(3)}"
+    groups = (("Front line", 0.0, 4), ("Leadership team", 0.6, 4))
+    with transaction(site.sessions) as db:
+        created = assessments.create(db, owner, cast.org_a, title, "builtin:four-competencies", groups=["Front line"])
+        db.flush()
+        assessments.set_status(db, owner, created.id, "open")
+        assessments.store_responses(db, created, demo_responses(FW, groups=groups), {})
+        assessment_id = created.id
+    base = f"/assessments/{assessment_id}"
+    org = f"/orgs/{cast.org_a}"
+    return Pages(
+        site,
+        cast.owner,
+        (
+            f"{base}/results",
+            base,
+            f"{base}/mail",
+            f"{org}/audit",
+            f"{org}/frameworks/builtin/four-competencies",
+            # Compared with itself: the other built-in frameworks are written in English alone.
+            f"{org}/frameworks/compare?a=builtin:four-competencies&b=builtin:four-competencies",
+            f"{org}/benchmarks",
+        ),
+        frozenset(
+            {
+                title,
+                f"{title} · cx-maturity",
+                f"{title} (full assessment)",
+                f"({FW.id} {FW.version})",
+                "Organization A",
+                "Front line",
+                "Leadership team",
+                # The other frameworks, offered for comparison, are written in English alone.
+                *(f"{fw.text(fw.name)} ({fw.version})" for fw in map(load_builtin, builtin_ids()) if fw.id != FW.id),
+            }
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def benchmark_pages(site: Site) -> Pages:
+    """K + 1 organizations in Europe sharing a copy of four-competencies under a fresh id (a pool of its own)."""
+    text = BUILTIN.read_text(encoding="utf-8").replace("id: four-competencies", f"id: four-{secrets.token_hex(4)}", 1)
+    with transaction(site.sessions) as db:
+        peers = [add_peer(db, text, seed=s) for s in range(K + 1)]
+        organization = db.get(Organization, peers[0].organization_id)
+        assert organization is not None
+        name = organization.name
+    return Pages(
+        site,
+        peers[0].owner.user_id,
+        (f"/assessments/{peers[0].assessment_id}/benchmark",),
+        frozenset({"Peer assessment", name}),
+    )
+
+
+def test_no_english_sentence_is_left_on_the_results_assessment_and_framework_pages(org_pages: Pages) -> None:
+    left = {path: _english_left(org_pages, path) for path in org_pages.paths}
+    assert left == {path: [] for path in org_pages.paths}
+
+
+def test_no_english_sentence_is_left_on_the_benchmark_page(benchmark_pages: Pages) -> None:
+    english, german = _both(benchmark_pages, benchmark_pages.paths[0])
+    # The comparison has something to compare: the cohort is shown, with its charts, in both languages.
+    assert f"This installation: all organizations ({K} organizations)" in english
+    assert f"Diese Installation: alle Organisationen ({K} Organisationen)" in html.unescape(german)
+    assert "Sie sind hier" in html.unescape(german)
+    assert len(_chart_texts(german)) > 10
+    assert _english_left(benchmark_pages, benchmark_pages.paths[0]) == []
+
+
+def test_the_german_pages_say_enough_and_write_numbers_the_german_way(org_pages: Pages) -> None:
+    english, german = _both(org_pages, org_pages.paths[0])
+    # The results page is long in both languages, and its German is German.
+    assert len(_sentences(_texts(german))) > 60
+    assert "Ergebnisse" in german
+    assert "Kompetenzen" in german
+    assert ENGLISH_DECIMAL.search(" ".join(_texts(english)))
+    text = " ".join(_texts(german))
+    assert re.search(r"\d,\d\d", text)
+    assert ENGLISH_DECIMAL.findall(text) == []
+    for path in org_pages.paths[1:]:
+        _, other = _both(org_pages, path)
+        text = " ".join(_texts(other))
+        for version in {fw.version for fw in map(load_builtin, builtin_ids())}:  # "1.0" is a version, not a number
+            text = text.replace(f" {version}", " ").replace(f"({version})", "")
+        found = ENGLISH_DECIMAL.findall(text)
+        assert found == [], path
+
+
+def test_a_german_benchmark_page_says_where_you_stand_in_german(benchmark_pages: Pages) -> None:
+    _, german = _both(benchmark_pages, benchmark_pages.paths[0])
+    text = html.unescape(german)
+    assert "Vergleichsgruppe" in text
+    # Positions among the quartiles and the live charts' legend are German too.
+    assert any(band in text for band in ("unterstes Viertel", "zweites Viertel", "drittes Viertel", "oberstes Viertel"))
+    assert '"Ihr Wert"' in german
+    assert "Your score" not in german
