@@ -15,12 +15,12 @@ import pytest
 
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import builtin_ids, load_builtin
-from cxmaturity.services import assessments
+from cxmaturity.services import accounts, assessments, organizations
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Organization
 from tests.support.benchmarks import add_peer
-from tests.web.conftest import Cast, Site
+from tests.web.conftest import Site
 
 FW = load_builtin("four-competencies")
 BUILTIN = Path(__file__).parents[2] / "src" / "cxmaturity" / "frameworks" / "builtin" / "four-competencies.yaml"
@@ -89,22 +89,26 @@ def _english_left(pages: Pages, path: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def org_pages(site: Site, cast: Cast) -> Pages:
-    """A four-competencies assessment of organization A answered by SYNTHETIC people in two groups."""
-    owner = Actor(cast.owner)
+def org_pages(site: Site) -> Pages:
+    """A four-competencies assessment answered by SYNTHETIC people in two groups, in an organization of its own with an
+    owner of its own: the pages list what the organization holds (its assessments on the benchmark page, its
+    organizations in the page frame), and what other tests put into a shared organization is not this page's text."""
     title = f"Leadership {secrets.token_hex(3)}"
     groups = (("Front line", 0.0, 4), ("Leadership team", 0.6, 4))
     with transaction(site.sessions) as db:
-        created = assessments.create(db, owner, cast.org_a, title, "builtin:four-competencies", groups=["Front line"])
+        user = accounts.sign_up(db, f"german-{secrets.token_hex(4)}@example.com", "a long enough phrase here")
+        owner = Actor(user.id)
+        org_id = organizations.create(db, owner, "Organization A").id
+        created = assessments.create(db, owner, org_id, title, "builtin:four-competencies", groups=["Front line"])
         db.flush()
         assessments.set_status(db, owner, created.id, "open")
         assessments.store_responses(db, created, demo_responses(FW, groups=groups), {})
         assessment_id = created.id
     base = f"/assessments/{assessment_id}"
-    org = f"/orgs/{cast.org_a}"
+    org = f"/orgs/{org_id}"
     return Pages(
         site,
-        cast.owner,
+        user.id,
         (
             f"{base}/results",
             base,
