@@ -169,7 +169,7 @@ def _import(
     from cxmaturity.services import outcomes
 
     engine = _engine(url, schema)
-    pids = _server_processes(engine)
+    pids = _server_processes(engine) if schema is not None else []
     sessions = make_sessionmaker(engine)
     start, cpu = time.perf_counter(), time.process_time()
     summary = outcomes.import_survey_file(

@@ -59,11 +59,16 @@ def _json_key(name: str) -> str:
     return _JSON.encode(name) + ":"
 
 
+#: The JSON text of the ratings nearly every answer is (0.0 to 10.0): one look-up instead of a ``repr`` each.
+_RATING_TEXT = {float(i): repr(float(i)) for i in range(11)}
+
+
 def answers_json(answers: Mapping[str, float | None]) -> str | None:
     """Return the answered ones of ``answers`` as the JSON text ``json.dumps`` writes (compact, not ASCII-escaped),
     None when none is answered. Written directly, as the encoder would (a float as its ``repr``), because the general
     encoder was a sixth of an import's time; the ratings are finite floats (the reader refuses any other number)."""
-    body = ",".join([_json_key(k) + float.__repr__(v) for k, v in answers.items() if v is not None])
+    known = _RATING_TEXT.get
+    body = ",".join([_json_key(k) + (known(v) or float.__repr__(v)) for k, v in answers.items() if v is not None])
     return "{" + body + "}" if body else None
 
 
