@@ -3,12 +3,13 @@
 
 Writing: rows arrive in batches and are upserted on (organization, response id), so a file imported twice counts
 its responses once and the later import's values win. SQLite takes them with one ``executemany`` per batch;
-PostgreSQL copies each batch into a temporary table with ``COPY`` and moves it with one ``INSERT … SELECT … ON
-CONFLICT``, several times faster than parameterized inserts.
+PostgreSQL copies every batch into one temporary table with one ``COPY``, then updates the stored rows the file has
+and inserts the others with one statement each, several times faster than parameterized inserts.
 
 Counting: every write keeps ``outcome_count`` in step, in the same transaction: how many responses gave each answer
 per metric, scale, month and segment. An import adds the counts of the rows it writes and takes off those of the
-rows it replaces (read per batch just before they are overwritten); removing an import takes off its rows' counts.
+rows it replaces (read just before they are overwritten: per batch on SQLite, by one join on PostgreSQL); removing
+an import takes off its rows' counts.
 Metrics are computed from such *tallies* (``outcomes.metrics``), so NPS by month x segment reads a few thousand
 counts instead of grouping every response, and is exact all the same.
 """
@@ -303,13 +304,19 @@ def _copy_upsert(
         # The server's memory for the join and the grouping below, for this transaction only (the default 4 MB
         # spills a million-row join to disk in many batches); a fixed size whatever the file's.
         cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_IMPORT_WORK_MEM}'")
+        copied = 0
         with cursor.copy(f"COPY cxm_survey_import ({columns}) FROM STDIN") as copy:
+            write = copy.write_row
             for batch in batches:
                 for row in batch:
-                    copy.write_row(row)
-                new.update(row[2:9] for row in batch)
-        if not new:
+                    write(row)
+                copied += len(batch)
+        if not copied:
             return
+        # The new rows' counts, grouped by the server (a third of the CPU that counting them here took).
+        cursor.execute(f"SELECT {_COUNTED}, count(*) FROM cxm_survey_import GROUP BY {_COUNTED}")
+        for *counted, n in cursor.fetchall():
+            new[tuple(counted)] += n
         _lock_responses(db, organization_id)
         holding = cursor.execute(
             f"SELECT 1 FROM survey_response WHERE organization_id = {organization_id} LIMIT 1"
