@@ -88,6 +88,12 @@ class Spool:
         if len(pending) >= self.batch:
             self._flush()
 
+    def extend(self, rows: list[StoredRow]) -> None:
+        """Park rows gathered by the caller (a batch or less: one call per batch rather than per row)."""
+        self._pending.extend(rows)
+        if len(self._pending) >= self.batch:
+            self._flush()
+
     @property
     def count(self) -> int:
         """Rows parked so far."""
@@ -175,7 +181,8 @@ def prepare_survey(
     """
     spool = Spool()
     # row_of, with what it looks up once per file taken out of the loop (it runs a million times in a large import).
-    park, csat_scale, ces_scale = spool.add, source.csat_scale, source.ces_scale
+    csat_scale, ces_scale, batch = source.csat_scale, source.ces_scale, spool.batch
+    pending: list[StoredRow] = []
     try:
         for response in responses:
             segment = response.segment
@@ -197,7 +204,11 @@ def prepare_survey(
                     "the response id, segment or a driver's name holds the NUL character, which cannot be stored",
                 )
                 continue
-            park(row)
+            pending.append(row)
+            if len(pending) >= batch:
+                spool.extend(pending)
+                pending = []
+        spool.extend(pending)
     except BaseException:
         spool.close()
         raise

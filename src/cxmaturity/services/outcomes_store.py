@@ -62,15 +62,28 @@ def _json_key(name: str) -> str:
 
 #: The JSON text of the ratings nearly every answer is (0.0 to 10.0): one look-up instead of a ``repr`` each.
 _RATING_TEXT = {float(i): repr(float(i)) for i in range(11)}
+#: The texts of the answer combinations seen last: a file's driver ratings take few distinct combinations (3 ratings
+#: on 1-5: 125), so most rows find theirs here. Emptied when full: its memory stays bounded.
+_ANSWERS_SEEN: dict[tuple[tuple[str, float | None], ...], str | None] = {}
+_ANSWERS_SEEN_MAX = 4096
 
 
 def answers_json(answers: Mapping[str, float | None]) -> str | None:
     """Return the answered ones of ``answers`` as the JSON text ``json.dumps`` writes (compact, not ASCII-escaped),
     None when none is answered. Written directly, as the encoder would (a float as its ``repr``), because the general
     encoder was a sixth of an import's time; the ratings are finite floats (the reader refuses any other number)."""
+    key = tuple(answers.items())
+    found = _ANSWERS_SEEN.get(key, "")
+    if found != "":
+        return found
     known = _RATING_TEXT.get
     body = ",".join([_json_key(k) + (known(v) or float.__repr__(v)) for k, v in answers.items() if v is not None])
-    return "{" + body + "}" if body else None
+    text = "{" + body + "}" if body else None
+    # -0.0 equals 0.0 as a key and would be written 0.0 when found here: the same number.
+    if len(_ANSWERS_SEEN) >= _ANSWERS_SEEN_MAX:
+        _ANSWERS_SEEN.clear()
+    _ANSWERS_SEEN[key] = text
+    return text
 
 
 def stored_row(
