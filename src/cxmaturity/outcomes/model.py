@@ -140,12 +140,16 @@ class ColumnMapping:
         return cls.from_dict(data)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SurveyResponse:
     """One respondent's row of a survey export, with the mapped values read and checked.
 
     ``ces`` is stored as answered (on its own scale); the CES mean is reported in the question's direction
     (``ColumnMapping.ces_high_is_easy`` says which). ``drivers`` holds every mapped driver column, None when empty.
+
+    Not frozen, unlike the other records here: a reader makes one per row (a million in a large import), and a
+    frozen dataclass's ``__init__`` (``object.__setattr__`` per field) took five times as long. Nothing changes a
+    response once read.
     """
 
     response_id: str

@@ -380,12 +380,14 @@ class SurveyReader:
             return
         ids = _IdLog()
         plan = _Plan(columns, self.mapping)
+        # Looked up once, not per row: this loop runs a million times in a large import.
+        read, seen = self._response, ids.add
         for r in islice(rows(self.path), self.layout.header_rows, None):
             self.rows += 1
-            response = self._response(r, plan)
+            response = read(r, plan)
             if response is None:
                 continue
-            ids.add(response.response_id, r.number)
+            seen(response.response_id, r.number)
             self.read += 1
             yield response
         for row, first in ids.repeats():

@@ -78,23 +78,35 @@ class Spool:
     """Normalized rows parked in a temporary file between the check and the write, ``BATCH`` at a time."""
 
     batch: int = BATCH
-    count: int = 0
+    _parked: int = 0
     _file: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile(prefix="cxm-import-"))  # noqa: SIM115 - closed by close()
-    _pending: list[tuple[int, StoredRow]] = field(default_factory=list)
+    _pending: list[StoredRow] = field(default_factory=list)
 
-    def add(self, line: int, row: StoredRow) -> None:
-        self._pending.append((line, row))
-        self.count += 1
+    def add(self, row: StoredRow) -> None:
+        pending = self._pending
+        pending.append(row)
+        if len(pending) >= self.batch:
+            self._flush()
+
+    def extend(self, rows: list[StoredRow]) -> None:
+        """Park rows gathered by the caller (a batch or less: one call per batch rather than per row)."""
+        self._pending.extend(rows)
         if len(self._pending) >= self.batch:
             self._flush()
 
+    @property
+    def count(self) -> int:
+        """Rows parked so far."""
+        return self._parked + len(self._pending)
+
     def _flush(self) -> None:
         if self._pending:
+            self._parked += len(self._pending)
             pickle.dump(self._pending, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self._pending = []
 
-    def batches(self) -> Iterator[list[tuple[int, StoredRow]]]:
-        """Yield the parked rows (with the file line each came from), batch by batch, in the order added."""
+    def rows(self) -> Iterator[list[StoredRow]]:
+        """Yield the parked rows, batch by batch, in the order added."""
         self._flush()
         self._file.seek(0)
         while True:
@@ -102,10 +114,6 @@ class Spool:
                 yield pickle.load(self._file)
             except EOFError:
                 return
-
-    def rows(self) -> Iterator[list[StoredRow]]:
-        for batch in self.batches():
-            yield [row for _, row in batch]
 
     def close(self) -> None:
         self._file.close()
@@ -172,9 +180,23 @@ def prepare_survey(
     the row's cells for a file without a response id column).
     """
     spool = Spool()
+    # row_of, with what it looks up once per file taken out of the loop (it runs a million times in a large import).
+    csat_scale, ces_scale, batch = source.csat_scale, source.ces_scale, spool.batch
+    pending: list[StoredRow] = []
     try:
         for response in responses:
-            row = row_of(response, source, id_prefix)
+            segment = response.segment
+            row = stored_row(
+                id_prefix + response.response_id,
+                response.submitted_at,
+                segment[:100] if segment else "",
+                response.nps,
+                response.csat,
+                csat_scale,
+                response.ces,
+                ces_scale,
+                response.drivers,
+            )
             # PostgreSQL cannot store the NUL character and COPY would fail on it mid-import: refuse it here, by line.
             if "\x00" in row[0] or "\x00" in row[3] or (row[9] is not None and "\\u0000" in row[9]):
                 problems.add(
@@ -182,7 +204,11 @@ def prepare_survey(
                     "the response id, segment or a driver's name holds the NUL character, which cannot be stored",
                 )
                 continue
-            spool.add(response.row, row)
+            pending.append(row)
+            if len(pending) >= batch:
+                spool.extend(pending)
+                pending = []
+        spool.extend(pending)
     except BaseException:
         spool.close()
         raise
