@@ -12,6 +12,7 @@ from cxmaturity.i18n.formats import (
     format_percent,
     localized_number_text,
 )
+from cxmaturity.i18n.phrase import translated
 
 
 def install(env: jinja2.Environment) -> None:
@@ -30,3 +31,5 @@ def install(env: jinja2.Environment) -> None:
     env.filters["number"] = format_decimal
     env.filters["percent"] = format_percent
     env.filters["localized_score"] = localized_number_text
+    # A sentence a service wrote before the language was known (i18n/phrase.py), written in the page's language.
+    env.filters["tr"] = translated
