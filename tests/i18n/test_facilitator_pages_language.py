@@ -16,6 +16,7 @@ from cxmaturity.demo_workshop import run_synthetic_workshop
 from cxmaturity.services import assessments, campaigns, organizations, outcomes, units, workshops
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
+from cxmaturity.workshops import vote_options
 from tests.support.site import Cast, Site
 from tests.web.client import WebClient
 
@@ -64,7 +65,7 @@ def _framework_texts(assessment_id: int, site: Site, actor: Actor) -> set[str]:
                 found.add(fw.text(i.text))
                 found.add(f"{i.key}: {fw.text(i.text)[:80]}")
         for _, i in fw.indicators:
-            found |= {label for _, label in workshops.vote_options(fw, i.key)}
+            found |= {label for _, label in vote_options(fw, i.key)}
     return {" ".join(t.split()) for t in found}
 
 
