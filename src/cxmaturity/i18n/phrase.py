@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cxmaturity.i18n.catalogs import gettext
+from babel import numbers
+
+from cxmaturity.i18n.catalogs import active_locale, gettext
 
 
 class Phrase(str):
@@ -45,3 +47,18 @@ def _rebuild(msgid: str, params: dict[str, Any]) -> Phrase:
 def translated(value: Any) -> Any:
     """``value`` in the active locale when it is a ``Phrase``; anything else (a name someone typed) as it is."""
     return value.translated() if isinstance(value, Phrase) else value
+
+
+class Number:
+    """A number in a phrase: written with the decimal sign of the locale active where the phrase is written (rounded
+    as Python rounds, ``digits`` decimals), so that ``0.55`` in English reads ``0,55`` in German."""
+
+    def __init__(self, value: float, digits: int = 2) -> None:
+        self.value = value
+        self.digits = digits
+
+    def __str__(self) -> str:
+        return f"{self.value:.{self.digits}f}".replace(".", numbers.get_decimal_symbol(active_locale()))
+
+    def __repr__(self) -> str:
+        return f"Number({self.value!r}, {self.digits})"
