@@ -86,6 +86,9 @@ def test_a_workshop_from_start_to_record(site: Site, cast: Cast, team: Answered)
     assert "voted in this round already" in again.json()["detail"]
     # Hidden before the reveal: no page shows how anyone voted, only how many.
     for html in (facilitator.get(page).text, phones[1][0].get("/workshop/room").text):
+        # The script's texts (a JSON block of templates like "Votes in round %(round)s") are not the state shown.
+        assert '"votes_in_round": "Votes in round %(round)s"' in html
+        html = re.sub(r'<script type="application/json" id="ws-texts">.*?</script>', "", html, flags=re.S)
         assert "Votes in round" not in html
         assert "3 of 3 voted" in html
     assert _act(facilitator, team, csrf, "reveal", item_id=items[1])["status"] == 200

@@ -65,6 +65,24 @@ COMPLETE_SOURCES = (
     "src/cxmaturity/web/pages/benchmarks.py",
     "src/cxmaturity/web/pages/mail.py",
     "src/cxmaturity/web/pages/exports.py",
+    # The facilitator's pages on customer outcomes and the scorecard, units and campaigns, workshops, the
+    # organization and single sign-on, with the messages their modules hand them.
+    "src/cxmaturity/web/templates/outcomes",
+    "src/cxmaturity/web/templates/scorecard.html",
+    "src/cxmaturity/web/templates/units",
+    "src/cxmaturity/web/templates/unit.html",
+    "src/cxmaturity/web/templates/campaign.html",
+    "src/cxmaturity/web/templates/workshop_",
+    "src/cxmaturity/web/templates/organization.html",
+    "src/cxmaturity/web/templates/sso_",
+    "src/cxmaturity/web/templates/quick_to_full.html",
+    "src/cxmaturity/web/pages/outcomes.py",
+    "src/cxmaturity/web/pages/units.py",
+    "src/cxmaturity/web/pages/workshops.py",
+    "src/cxmaturity/web/pages/sso.py",
+    "src/cxmaturity/services/oidc.py",
+    "src/cxmaturity/services/sso.py",
+    "src/cxmaturity/services/scorecard.py",
 )
 
 # A printf conversion as Python's % operator reads it: ``%(name)s``, ``%d``, ``%.2f``; ``%%`` is a literal percent.

@@ -16,6 +16,7 @@ from cxmaturity.i18n.formats import (
     format_percent,
     localized_number_text,
 )
+from cxmaturity.i18n.phrase import translated
 
 
 def install(env: jinja2.Environment) -> None:
@@ -34,6 +35,8 @@ def install(env: jinja2.Environment) -> None:
     env.filters["number"] = _per_render(format_decimal)
     env.filters["percent"] = _per_render(format_percent)
     env.filters["localized_score"] = _per_render(localized_number_text)
+    # A sentence a service wrote before the language was known (i18n/phrase.py), written in the page's language.
+    env.filters["tr"] = _per_render(translated)
 
 
 def _per_render(format: Callable[..., str]) -> Callable[..., str]:

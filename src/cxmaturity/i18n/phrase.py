@@ -9,6 +9,12 @@ framework, and the text as it read when the sentence was made, for when the fram
 
 Pure data and formatting: no framework, web or storage import. ``str(phrase)`` is the English sentence (what the
 JSON API and the CLI print); ``render(phrase, name)`` the sentence in the active locale (``use_locale``).
+
+``PhraseText`` is the light form for notes that travel through data typed as plain strings (the scorecard's metric
+names and notes, a campaign's withheld notes, single sign-on refusals): a ``str`` that reads as the English text, so
+JSON, CSV and everything that expects a string keep working, and that remembers its message id and parameters, so that
+``translated`` (the templates' ``tr`` filter) writes it again in the active locale. ``translated`` renders a
+``Phrase`` too, so templates need one filter for both.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from babel import Locale
+from babel import Locale, numbers
 
 from cxmaturity.i18n.catalogs import N_, active_locale, gettext, use_locale
 from cxmaturity.i18n.formats import format_decimal, localized_number_text
@@ -249,3 +255,59 @@ def phrase_from_data(data: Any) -> Phrase | None:
     except (ValueError, KeyError, TypeError):
         return None
     return found if isinstance(found, Phrase) else None
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A phrase that is also its English text
+
+
+class PhraseText(str):
+    """An English text (``msgid % params``) that remembers how to be written again in another language."""
+
+    msgid: str
+    params: Mapping[str, Any]
+
+    def __new__(cls, msgid: str, /, **params: Any) -> PhraseText:
+        made = super().__new__(cls, msgid % params if params else msgid)
+        made.msgid = msgid
+        made.params = dict(params)
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # str's own pickling would rebuild the phrase from its English text as the msgid, losing the parameters.
+        return (_rebuild, (self.msgid, dict(self.params)))
+
+    def translated(self) -> str:
+        """The text in the active locale; parameters that are phrases themselves are translated too."""
+        params = {name: translated(value) for name, value in self.params.items()}
+        text = gettext(self.msgid)
+        return text % params if params else text
+
+
+def _rebuild(msgid: str, params: dict[str, Any]) -> PhraseText:
+    return PhraseText(msgid, **params)
+
+
+def translated(value: Any) -> Any:
+    """``value`` in the active locale when it is a ``PhraseText`` or a ``Phrase``; anything else (a name someone
+    typed) as it is."""
+    if isinstance(value, PhraseText):
+        return value.translated()
+    if isinstance(value, Phrase):
+        return render(value)
+    return value
+
+
+class Number:
+    """A number in a phrase: written with the decimal sign of the locale active where the phrase is written (rounded
+    as Python rounds, ``digits`` decimals), so that ``0.55`` in English reads ``0,55`` in German."""
+
+    def __init__(self, value: float, digits: int = 2) -> None:
+        self.value = value
+        self.digits = digits
+
+    def __str__(self) -> str:
+        return f"{self.value:.{self.digits}f}".replace(".", numbers.get_decimal_symbol(active_locale()))
+
+    def __repr__(self) -> str:
+        return f"Number({self.value!r}, {self.digits})"

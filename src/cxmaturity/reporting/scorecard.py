@@ -14,19 +14,29 @@ from datetime import date
 from typing import Any
 
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import PhraseText
 from cxmaturity.outcomes import Cell, CesResult, CsatResult, MetricSummary, NpsResult, OutcomeSummary
 from cxmaturity.outcomes.asset import AssetFigures
 from cxmaturity.scoring.result import Result
 
-#: Names shown for the built-in metric keys (``services.outcomes.METRIC_KEYS``).
+#: Names shown for the built-in metric keys (``services.outcomes.METRIC_KEYS``): phrases, written in the language of
+#: the page or report that shows them (i18n/phrase.py).
 METRIC_NAMES = {
-    "nps": "NPS",
-    "csat": "CSAT (top box)",
-    "ces": "CES (mean effort score)",
-    "customers": "Customers",
-    "customer_value": "Customer value per year",
-    "retention": "Customer retention",
-    "churn": "Customer churn",
+    "nps": PhraseText(N_("NPS")),
+    "csat": PhraseText(N_("CSAT (top box)")),
+    "ces": PhraseText(N_("CES (mean effort score)")),
+    "customers": PhraseText(N_("Customers")),
+    "customer_value": PhraseText(N_("Customer value per year")),
+    "retention": PhraseText(N_("Customer retention")),
+    "churn": PhraseText(N_("Customer churn")),
+}
+#: The verdicts on a change (``progress.change.VERDICTS``), as the scorecard shows them.
+VERDICT_NAMES = {
+    "improved": PhraseText(N_("improved")),
+    "declined": PhraseText(N_("declined")),
+    "no clear change": PhraseText(N_("no clear change")),
+    "not comparable": PhraseText(N_("not comparable")),
 }
 #: Units of the metric keys: "points" (NPS), "%" (a share), "mean" (on the question's scale), "count", "value".
 METRIC_UNITS = {
@@ -163,13 +173,16 @@ def _value_of(cell: Cell) -> MetricPoint:
 def survey_line(key: str, label: str, higher_is_better: bool, summary: MetricSummary | None) -> MetricLine:
     """A survey metric (nps, csat, ces) by quarter from the organization's outcome summary."""
     if summary is None:
-        return MetricLine(key, label, METRIC_UNITS[key], higher_is_better, (), None, "no responses yet")
+        return MetricLine(key, label, METRIC_UNITS[key], higher_is_better, (), None, PhraseText(N_("no responses yet")))
     points = tuple(_value_of(c) for c in summary.by_period if c.period is not None)
-    verdict = summary.changes[-1].verdict if summary.changes else None
+    verdict = VERDICT_NAMES.get(summary.changes[-1].verdict, summary.changes[-1].verdict) if summary.changes else None
     note = ""
     if key == "ces" and isinstance(summary.overall, CesResult):
-        direction = "higher is easier" if summary.overall.high_is_easy else "higher is more effort"
-        note = f"1-{summary.overall.scale}, {direction}"
+        note = (
+            PhraseText(N_("1-%(scale)d, higher is easier"), scale=summary.overall.scale)
+            if summary.overall.high_is_easy
+            else PhraseText(N_("1-%(scale)d, higher is more effort"), scale=summary.overall.scale)
+        )
     return MetricLine(key, label, METRIC_UNITS[key], higher_is_better, points, verdict, note)
 
 
@@ -178,7 +191,7 @@ def series_line(
 ) -> MetricLine:
     """An O-data series or a customer-asset figure by quarter (no interval: these are counts, not samples)."""
     points = tuple(MetricPoint(period, value, None, n) for period, value, n in series)
-    return MetricLine(key, label, unit, higher_is_better, points, None, "" if points else "no data yet")
+    return MetricLine(key, label, unit, higher_is_better, points, None, "" if points else PhraseText(N_("no data yet")))
 
 
 def build(

@@ -12,6 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel import numbers
+
+from cxmaturity.i18n import active_locale, format_percent
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.phrase import translated
 from cxmaturity.reporting.charts import CURRENT_COLOR, SCHEMA, TARGET_COLOR, Chart, Spec, _config
 from cxmaturity.reporting.scorecard import MetricLine, Scorecard
 
@@ -21,7 +26,9 @@ MATURITY_ID = "chart-scorecard-maturity"
 
 
 def _num(x: float, digits: int) -> str:
-    return f"{x:.{digits}f}"
+    # Rounded as before (Python's), with the decimal sign of the active locale (the page's or the report's: charts
+    # are made where they are shown).
+    return f"{x:.{digits}f}".replace(".", numbers.get_decimal_symbol(active_locale()))
 
 
 def _x(timeline: tuple[str, ...]) -> dict[str, Any]:
@@ -55,9 +62,13 @@ def _maturity_description(data: list[dict[str, Any]]) -> str:
     for d in data:
         text = f"{d['period']} {d['title']}: {_num(d['score'], 2)}"
         if d["lower"] is not None:
-            text += f" (90% interval {_num(d['lower'], 2)} to {_num(d['upper'], 2)})"
+            text += " " + _("(%(level)s interval %(lower)s to %(upper)s)") % {
+                "level": format_percent(0.9),
+                "lower": _num(d["lower"], 2),
+                "upper": _num(d["upper"], 2),
+            }
         parts.append(text)
-    return "Overall maturity score by quarter: " + "; ".join(parts) + "."
+    return _("Overall maturity score by quarter: %(points)s.") % {"points": "; ".join(parts)}
 
 
 def maturity_chart(card: Scorecard) -> Chart | None:
@@ -83,7 +94,12 @@ def maturity_chart(card: Scorecard) -> Chart | None:
                 "mark": {"type": "line", "point": {"size": 60, "color": CURRENT_COLOR}, "color": CURRENT_COLOR},
                 "encoding": {
                     "x": x,
-                    "y": {"field": "score", "type": "quantitative", "title": "Overall score", "scale": {"zero": False}},
+                    "y": {
+                        "field": "score",
+                        "type": "quantitative",
+                        "title": _("Overall score"),
+                        "scale": {"zero": False},
+                    },
                     "tooltip": [{"field": "title"}, {"field": "stage"}, {"field": "score", "format": ".2f"}],
                 },
             },
@@ -91,8 +107,12 @@ def maturity_chart(card: Scorecard) -> Chart | None:
     }
     return Chart(
         MATURITY_ID,
-        "Maturity over time",
-        "The overall maturity score of each assessment in its quarter, with its 90% interval as a vertical line.",
+        _("Maturity over time"),
+        _(
+            "The overall maturity score of each assessment in its quarter, with its %(level)s interval as a vertical "
+            "line."
+        )
+        % {"level": format_percent(0.9)},
         spec,
     )
 
@@ -125,12 +145,19 @@ def metric_chart(card: Scorecard, line: MetricLine) -> Chart | None:
     for d in data:
         text = f"{d['period']} {_num(d['value'], 1)}{suffix}"
         if d["lower"] is not None:
-            text += f" (90% interval {_num(d['lower'], 1)} to {_num(d['upper'], 1)})"
+            text += " " + _("(%(level)s interval %(lower)s to %(upper)s)") % {
+                "level": format_percent(0.9),
+                "lower": _num(d["lower"], 1),
+                "upper": _num(d["upper"], 1),
+            }
         parts.append(text)
-    verdict = f" Last change: {line.verdict}." if line.verdict else ""
-    description = f"{line.label} by quarter: " + "; ".join(parts) + "." + verdict
+    label = translated(line.label)
+    description = _("%(metric)s by quarter: %(points)s.") % {"metric": label, "points": "; ".join(parts)}
+    if line.verdict:
+        description += " " + _("Last change: %(verdict)s.") % {"verdict": translated(line.verdict)}
     x = _x(card.timeline)
-    y_title = line.label + (f" ({line.unit})" if line.unit in ("%", "points") else "")
+    unit_name = {"%": "%", "points": _("points")}.get(line.unit)
+    y_title = label + (f" ({unit_name})" if unit_name else "")
     layers: list[Spec] = []
     if any(d["lower"] is not None for d in data):
         layers.append(
@@ -160,9 +187,11 @@ def metric_chart(card: Scorecard, line: MetricLine) -> Chart | None:
     }
     return Chart(
         "chart-scorecard-" + re.sub(r"[^a-z0-9]+", "-", line.key.lower()).strip("-"),
-        f"{line.label} by quarter",
-        "On the same quarters as maturity above"
-        + (", with its 90% interval as a band." if layers[0]["mark"]["type"] == "area" else "."),
+        _("%(metric)s by quarter") % {"metric": label},
+        _("On the same quarters as maturity above, with its %(level)s interval as a band.")
+        % {"level": format_percent(0.9)}
+        if layers[0]["mark"]["type"] == "area"
+        else _("On the same quarters as maturity above."),
         spec,
     )
 

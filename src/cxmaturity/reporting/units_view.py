@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import PhraseText
 from cxmaturity.reporting.units_summary import UnitCompetency, UnitsSummary
 from cxmaturity.reporting.units_summary import UnitRow as SummaryRow
 from cxmaturity.scoring.display import score_text
@@ -32,8 +34,8 @@ class TreeRow:
     key: str
     leaders: tuple[str, ...]
     leader_ids: tuple[tuple[int, str], ...]
-    #: Why the unit cannot be deleted ("" when it can).
-    keeps: str
+    #: Why the unit cannot be deleted (what it keeps: units below, campaigns, invitations; empty when it can).
+    keeps: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,27 @@ def tree_view(found: UnitsOverview) -> TreeView:
     rows = []
     for unit, depth in found.tree.walk():
         node = found.tree.nodes[unit]
-        held = []
+        held: list[str] = []
+        # Phrases, written in the page's language when shown (i18n/phrase.py); "1" apart, as every language of the
+        # catalogs has one form for one and another for more.
         if children := len(found.tree.children(unit)):
-            held.append(f"{children} unit(s) below")
+            held.append(
+                PhraseText(N_("1 unit below"))
+                if children == 1
+                else PhraseText(N_("%(count)d units below"), count=children)
+            )
         if campaigns := found.campaigns.get(unit, 0):
-            held.append(f"{campaigns} campaign(s)")
+            held.append(
+                PhraseText(N_("1 campaign"))
+                if campaigns == 1
+                else PhraseText(N_("%(count)d campaigns"), count=campaigns)
+            )
         if invitations := found.invitations.get(unit, 0):
-            held.append(f"{invitations} invitation(s)")
+            held.append(
+                PhraseText(N_("1 invitation"))
+                if invitations == 1
+                else PhraseText(N_("%(count)d invitations"), count=invitations)
+            )
         leaders = found.leaders.get(unit, [])
         rows.append(
             TreeRow(
@@ -64,7 +80,7 @@ def tree_view(found: UnitsOverview) -> TreeView:
                 key=node.key or "",
                 leaders=tuple(leader.name or leader.email for leader in leaders),
                 leader_ids=tuple((leader.user_id, leader.email) for leader in leaders),
-                keeps=", ".join(held),
+                keeps=tuple(held),
             )
         )
     return TreeView(tuple(rows), tuple((r.id, r.path) for r in rows))
@@ -74,13 +90,15 @@ def tree_view(found: UnitsOverview) -> TreeView:
 # A campaign's roll-up
 
 
-def withheld_text(reason: str, min_size: int) -> str:
-    """Return why a unit's results are withheld, in words."""
-    return {
-        TOO_FEW: f"withheld: fewer than {min_size} respondents who count towards the minimum",
-        PROTECTS_SIBLING: "withheld so that a smaller unit beside it cannot be worked out by subtraction",
-        UNDER_WITHHELD: "withheld with the unit it belongs to",
-    }.get(reason, "withheld")
+def withheld_text(reason: str, min_size: int) -> PhraseText:
+    """Return why a unit's results are withheld, in words (a phrase, written in the language it is shown in)."""
+    if reason == TOO_FEW:
+        return PhraseText(N_("withheld: fewer than %(size)d respondents who count towards the minimum"), size=min_size)
+    if reason == PROTECTS_SIBLING:
+        return PhraseText(N_("withheld so that a smaller unit beside it cannot be worked out by subtraction"))
+    if reason == UNDER_WITHHELD:
+        return PhraseText(N_("withheld with the unit it belongs to"))
+    return PhraseText(N_("withheld"))
 
 
 @dataclass(frozen=True)
@@ -274,12 +292,14 @@ def units_summary(
                 ),
             )
         )
-    notes = [
-        f"{n} unit{'s' if n != 1 else ''} not listed, {withheld_text(reason, min_size)}."
+    notes: list[str] = [
+        PhraseText(N_("1 unit not listed, %(reason)s."), reason=withheld_text(reason, min_size))
+        if n == 1
+        else PhraseText(N_("%(count)d units not listed, %(reason)s."), count=n, reason=withheld_text(reason, min_size))
         for reason, n in sorted(withheld.items())
     ]
     if withheld:
-        notes.append(f"The minimum group size is {min_size} respondents.")
+        notes.append(PhraseText(N_("The minimum group size is %(size)d respondents."), size=min_size))
     return UnitsSummary(
         found.assessment.title,
         tuple(rows),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import Number, PhraseText
 from cxmaturity.scoring.result import Result
 from cxmaturity.workshops.record import Record
 from cxmaturity.workshops.rules import vote_options
@@ -39,9 +41,12 @@ class WorkshopSection:
 
 
 def _stage(fw: Framework, stage: str | None, score: float | None) -> str:
+    # Phrases: the report writes them in its language, the score with its decimal sign (i18n/phrase.py).
     if stage is None or score is None:
-        return "not assessed"
-    return f"{fw.text(fw.stages[fw.stage_keys.index(stage)].name)} ({score:.2f})"
+        return PhraseText(N_("not assessed"))
+    return PhraseText(
+        N_("%(stage)s (%(score)s)"), stage=fw.text(fw.stages[fw.stage_keys.index(stage)].name), score=Number(score)
+    )
 
 
 def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None) -> WorkshopSection:
@@ -57,7 +62,7 @@ def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None
         rows.append(StageRow(names.get(comp.key, comp.key), before_text, after_text, before_text != after_text))
     overall_before = _stage(fw, surveyed.overall.stage, surveyed.overall.score)
     overall_after = _stage(fw, after.overall.stage, after.overall.score)
-    rows.append(StageRow("Overall", overall_before, overall_after, overall_before != overall_after))
+    rows.append(StageRow(PhraseText(N_("Overall")), overall_before, overall_after, overall_before != overall_after))
     items = []
     for item in record.items:
         labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}

@@ -31,13 +31,16 @@ from joserfc.errors import (
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import PhraseText
 from cxmaturity.services.tokens import same
 
 log = logging.getLogger("cxmaturity.sso")
 
 
 class SignInRefused(Exception):
-    """A sign-in that must not happen: ``code`` names the case, ``message`` is for the person, ``reason`` the log."""
+    """A sign-in that must not happen: ``code`` names the case, ``message`` is for the person (a ``PhraseText``, written
+    in the page's language when shown), ``reason`` the log (English)."""
 
     def __init__(self, code: str, message: str, reason: str) -> None:
         super().__init__(f"{code}: {reason}")
@@ -85,7 +88,13 @@ class Identity:
 def _unreachable(client: Client, what: str, exc: Exception) -> SignInRefused:
     return SignInRefused(
         "provider_unreachable",
-        f"{client.name} could not be reached. Try again in a moment; if it keeps happening, tell your administrator.",
+        PhraseText(
+            N_(
+                "%(provider)s could not be reached. Try again in a moment; if it keeps happening, tell your "
+                "administrator."
+            ),
+            provider=client.name,
+        ),
         f"{what} at {client.issuer} failed: {exc}",
     )
 
@@ -104,8 +113,13 @@ def fetch_discovery(client: Client) -> dict[str, Any]:
     if document.get("issuer") != client.issuer:
         raise SignInRefused(
             "wrong_issuer",
-            f"Single sign-on with {client.name} is set up wrongly: the provider calls itself by another name than the "
-            "one this site expects. Tell your administrator (the server log says what to change).",
+            PhraseText(
+                N_(
+                    "Single sign-on with %(provider)s is set up wrongly: the provider calls itself by another name "
+                    "than the one this site expects. Tell your administrator (the server log says what to change)."
+                ),
+                provider=client.name,
+            ),
             f"the discovery document at {url} names the issuer {document.get('issuer')!r}, "
             f"but {client.key} is configured with {client.issuer!r}",
         )
@@ -189,27 +203,35 @@ def complete(client: Client, pending: Pending, params: dict[str, str]) -> Identi
         description = params.get("error_description", "")
         raise SignInRefused(
             "provider_error",
-            f"{client.name} did not sign you in" + (f": {description}" if description else f" ({error})") + ".",
+            PhraseText(
+                N_("%(provider)s did not sign you in: %(description)s."), provider=client.name, description=description
+            )
+            if description
+            else PhraseText(N_("%(provider)s did not sign you in (%(error)s)."), provider=client.name, error=error),
             f"the provider answered error={error!r} description={description!r}",
         )
     # The state proves that this browser started this sign-in (no one else's answer is accepted: login CSRF).
     if not same(params.get("state", ""), pending.state):
         raise SignInRefused(
             "state_mismatch",
-            "This sign-in was not started in this browser, or was started again in another tab. Start it again.",
+            PhraseText(
+                N_("This sign-in was not started in this browser, or was started again in another tab. Start it again.")
+            ),
             "the state returned by the provider is not the one this browser's sign-in started with",
         )
     code = params.get("code", "")
     if not code:
         raise SignInRefused(
-            "no_code", f"{client.name} sent no answer to sign you in with. Start again.", "no code in the callback"
+            "no_code",
+            PhraseText(N_("%(provider)s sent no answer to sign you in with. Start again."), provider=client.name),
+            "no code in the callback",
         )
     # The code is only spent once the token endpoint answers, so an exchange that could not reach it is tried again.
     token = with_discovery(client, lambda document: _exchange(client, pending, code, document))
     if "id_token" not in token:
         raise SignInRefused(
             "no_id_token",
-            f"{client.name} answered without an ID token. Tell your administrator.",
+            PhraseText(N_("%(provider)s answered without an ID token. Tell your administrator."), provider=client.name),
             "the token response has no id_token (is the 'openid' scope configured?)",
         )
 
@@ -244,8 +266,13 @@ def _exchange(client: Client, pending: Pending, code: str, document: dict[str, A
         except OAuthError as exc:
             raise SignInRefused(
                 "token_refused",
-                f"{client.name} refused to complete the sign-in. Start again; if it keeps happening, tell your "
-                "administrator.",
+                PhraseText(
+                    N_(
+                        "%(provider)s refused to complete the sign-in. Start again; if it keeps happening, tell your "
+                        "administrator."
+                    ),
+                    provider=client.name,
+                ),
                 f"the token endpoint refused the code: {exc.error} {exc.description or ''}".strip(),
             ) from None
         except requests.RequestException as exc:
@@ -271,13 +298,25 @@ def _checked_claims(
     except (BadSignatureError, InvalidKeyIdError) as exc:
         raise SignInRefused(
             "bad_signature",
-            f"The answer from {client.name} could not be verified, so you were not signed in. Tell your administrator.",
+            PhraseText(
+                N_(
+                    "The answer from %(provider)s could not be verified, so you were not signed in. Tell your "
+                    "administrator."
+                ),
+                provider=client.name,
+            ),
             f"the ID token's signature does not verify with the provider's published keys: {exc}",
         ) from None
     except (JoseError, ValueError) as exc:
         raise SignInRefused(
             "bad_token",
-            f"The answer from {client.name} could not be read, so you were not signed in. Tell your administrator.",
+            PhraseText(
+                N_(
+                    "The answer from %(provider)s could not be read, so you were not signed in. Tell your "
+                    "administrator."
+                ),
+                provider=client.name,
+            ),
             f"the ID token could not be decoded: {exc}",
         ) from None
     options: dict[str, Any] = {
@@ -301,8 +340,21 @@ def _skewed(client: Client, claims: CodeIDToken, how: str) -> SignInRefused:
     now = int(time.time())
     return SignInRefused(
         "clock_skew",
-        f"The sign-in from {client.name} arrived {'already expired' if how == 'expired' else 'dated in the future'}. "
-        "The clock of this server or of the identity provider is wrong; tell your administrator.",
+        PhraseText(
+            N_(
+                "The sign-in from %(provider)s arrived already expired. The clock of this server or of the identity "
+                "provider is wrong; tell your administrator."
+            ),
+            provider=client.name,
+        )
+        if how == "expired"
+        else PhraseText(
+            N_(
+                "The sign-in from %(provider)s arrived dated in the future. The clock of this server or of the "
+                "identity provider is wrong; tell your administrator."
+            ),
+            provider=client.name,
+        ),
         f"the ID token is {how} (iat={claims.get('iat')}, exp={claims.get('exp')}, nbf={claims.get('nbf')}, "
         f"our time {now}, allowed skew {client.clock_skew} s, CXM_OIDC_CLOCK_SKEW_SECONDS)",
     )
@@ -315,25 +367,37 @@ def _claim_refusal(client: Client, claims: CodeIDToken, exc: InvalidClaimError |
     if claim == "nonce":
         return SignInRefused(
             "nonce_mismatch",
-            "This sign-in answer does not belong to the sign-in this browser started (it may have been replayed). "
-            "Start again.",
+            PhraseText(
+                N_(
+                    "This sign-in answer does not belong to the sign-in this browser started (it may have been "
+                    "replayed). Start again."
+                )
+            ),
             f"the ID token's nonce ({claims.get('nonce')!r}) is not the one this browser's sign-in sent",
         )
     if claim == "iss":
         return SignInRefused(
             "wrong_issuer",
-            f"The sign-in answer did not come from {client.name} as configured. Tell your administrator.",
+            PhraseText(
+                N_("The sign-in answer did not come from %(provider)s as configured. Tell your administrator."),
+                provider=client.name,
+            ),
             f"the ID token's issuer is {claims.get('iss')!r}, expected {client.issuer!r}",
         )
     if claim in ("aud", "azp"):
         return SignInRefused(
             "wrong_audience",
-            f"{client.name} signed you in for another application. Tell your administrator.",
+            PhraseText(
+                N_("%(provider)s signed you in for another application. Tell your administrator."), provider=client.name
+            ),
             f"the ID token is for {claims.get('aud')!r} (azp {claims.get('azp')!r}), not client {client.client_id!r}",
         )
     return SignInRefused(
         "bad_token",
-        f"The answer from {client.name} was not acceptable, so you were not signed in. Tell your administrator.",
+        PhraseText(
+            N_("The answer from %(provider)s was not acceptable, so you were not signed in. Tell your administrator."),
+            provider=client.name,
+        ),
         f"the ID token's claim {claim!r} is missing or invalid: {exc}",
     )
 
@@ -356,7 +420,13 @@ def _userinfo(
     if not isinstance(info, dict) or info.get("sub") != claims.get("sub"):
         raise SignInRefused(
             "bad_token",
-            f"The answer from {client.name} was not acceptable, so you were not signed in. Tell your administrator.",
+            PhraseText(
+                N_(
+                    "The answer from %(provider)s was not acceptable, so you were not signed in. Tell your "
+                    "administrator."
+                ),
+                provider=client.name,
+            ),
             "the userinfo response names another subject than the ID token",
         )
     return {key: value for key, value in info.items() if key not in claims}

@@ -21,6 +21,7 @@ from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE
 from cxmaturity.frameworks.quick import QuickForm
 from cxmaturity.i18n import N_
 from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.phrase import PhraseText
 from cxmaturity.scoring import validate_targets
 from cxmaturity.services import access, assessments, audit, quick, revisions
 from cxmaturity.services.access import Actor
@@ -250,39 +251,89 @@ def to_full_assessment(
     )
     quick_fw = form.framework
     asked = len(quick_fw.indicators)
-    carried = [
-        f"the framework: {full_fw.text(full_fw.name)} in full, {len(full_fw.indicators)} questions "
-        f"({asked} of them were in the quick form)",
-        f"the minimum group size ({source.min_group_size})",
+    # Phrases: the page that shows them writes them in its language (i18n/phrase.py).
+    carried: list[str] = [
+        PhraseText(
+            N_(
+                "the framework: %(framework)s in full, %(questions)d questions (%(asked)d of them were in the quick "
+                "form)"
+            ),
+            framework=full_fw.text(full_fw.name),
+            questions=len(full_fw.indicators),
+            asked=asked,
+        ),
+        PhraseText(N_("the minimum group size (%(size)d)"), size=source.min_group_size),
     ]
     if group_names:
-        carried.append(f"the respondent groups: {', '.join(group_names)}")
+        carried.append(PhraseText(N_("the respondent groups: %(groups)s"), groups=", ".join(group_names)))
     targets = {k: v for k, v in (source.targets or {}).items() if not validate_targets(full_fw, {k: v})}
     if targets:
         full.targets = targets
-        carried.append(f"the targets of {len(targets)} competenc{'y' if len(targets) == 1 else 'ies'}")
-    not_carried = [
-        f"the other {len(full_fw.indicators) - asked} questions were never asked: a quick form has one question "
-        "per competency (its rubric), so the full result rests on what the full questionnaire's respondents answer",
-        "the public link: the full questionnaire (one page per competency) is answered through invitations",
+        carried.append(
+            PhraseText(N_("the targets of 1 competency"))
+            if len(targets) == 1
+            else PhraseText(N_("the targets of %(count)d competencies"), count=len(targets))
+        )
+    not_carried: list[str] = [
+        PhraseText(
+            N_(
+                "the other %(count)d questions were never asked: a quick form has one question per competency (its "
+                "rubric), so the full result rests on what the full questionnaire's respondents answer"
+            ),
+            count=len(full_fw.indicators) - asked,
+        ),
+        PhraseText(
+            N_("the public link: the full questionnaire (one page per competency) is answered through invitations")
+        ),
     ]
     moved = 0
     if carry_answers:
         moved, left = _carry_answers(db, source, full, full_fw.indicator_keys)
         if moved:
             carried.append(
-                f"the answers of {moved} respondent{'s' if moved != 1 else ''} to the {asked} questions both forms "
-                "share (each competency's rubric), kept as they were given, groups and anonymity included; "
-                "their other answers are missing, which the results show as low coverage until others answer"
+                PhraseText(
+                    N_(
+                        "the answers of 1 respondent to the %(asked)d questions both forms share (each competency's "
+                        "rubric), kept as they were given, groups and anonymity included; their other answers are "
+                        "missing, which the results show as low coverage until others answer"
+                    ),
+                    asked=asked,
+                )
+                if moved == 1
+                else PhraseText(
+                    N_(
+                        "the answers of %(count)d respondents to the %(asked)d questions both forms share (each "
+                        "competency's rubric), kept as they were given, groups and anonymity included; their other "
+                        "answers are missing, which the results show as low coverage until others answer"
+                    ),
+                    count=moved,
+                    asked=asked,
+                )
             )
         if left:
             not_carried.append(
-                f"{left} answer{'s' if left != 1 else ''} through the public link: fewer than the minimum group size "
-                f"of {source.min_group_size}, so they are not in the quick results either"
+                PhraseText(
+                    N_(
+                        "1 answer through the public link: fewer than the minimum group size of %(size)d, so it is "
+                        "not in the quick results either"
+                    ),
+                    size=source.min_group_size,
+                )
+                if left == 1
+                else PhraseText(
+                    N_(
+                        "%(count)d answers through the public link: fewer than the minimum group size of %(size)d, "
+                        "so they are not in the quick results either"
+                    ),
+                    count=left,
+                    size=source.min_group_size,
+                )
             )
     else:
-        not_carried.append("the quick evaluation's answers (you chose not to carry them)")
-    not_carried.append("who answered: the public link's respondents are anonymous, so nobody can be asked to finish")
+        not_carried.append(PhraseText(N_("the quick evaluation's answers (you chose not to carry them)")))
+    not_carried.append(
+        PhraseText(N_("who answered: the public link's respondents are anonymous, so nobody can be asked to finish"))
+    )
     revisions.bump(db, full.id)
     audit.record(
         db,

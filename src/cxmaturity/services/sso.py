@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import PhraseText
 from cxmaturity.services import audit, sealing
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
@@ -194,15 +196,24 @@ def sign_in(db: Session, provider: Provider, identity: Identity, linking_user_id
         shown = ", ".join(groups[:10]) or "none"
         raise SignInRefused(
             "unknown_group",
-            f"{provider.client.name} signed you in, but none of your groups gives access here (your groups: {shown}). "
-            "Ask your administrator to add you to a group that does.",
+            PhraseText(
+                N_(
+                    "%(provider)s signed you in, but none of your groups gives access here (your groups: %(groups)s). "
+                    "Ask your administrator to add you to a group that does."
+                ),
+                provider=provider.client.name,
+                groups=shown,
+            ),
             f"{identity.email or identity.subject} has no group mapped to a role by {provider.key} "
             f"(claim {provider.groups_claim!r}: {groups!r})",
         )
     if identity.email_verified is False:
         raise SignInRefused(
             "email_unverified",
-            f"{provider.client.name} has not confirmed your e-mail address. Confirm it there, then sign in again.",
+            PhraseText(
+                N_("%(provider)s has not confirmed your e-mail address. Confirm it there, then sign in again."),
+                provider=provider.client.name,
+            ),
             f"{identity.email!r} from {provider.key} has email_verified=false",
         )
     user = _account(db, provider, identity, linking_user_id)
@@ -228,7 +239,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
         if linking_user_id is not None and known.user_id != linking_user_id:
             raise SignInRefused(
                 "identity_taken",
-                "This identity-provider account is already connected to another account here.",
+                PhraseText(N_("This identity-provider account is already connected to another account here.")),
                 f"{provider.key} subject {identity.subject!r} belongs to user {known.user_id}, not {linking_user_id}",
             )
         known.last_used_at = now
@@ -243,8 +254,13 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
     if not identity.email:
         raise SignInRefused(
             "no_email",
-            f"{provider.client.name} did not tell us your e-mail address, which an account here needs. Tell your "
-            "administrator (the 'email' scope or claim is missing).",
+            PhraseText(
+                N_(
+                    "%(provider)s did not tell us your e-mail address, which an account here needs. Tell your "
+                    "administrator (the 'email' scope or claim is missing)."
+                ),
+                provider=provider.client.name,
+            ),
             f"no email claim for subject {identity.subject!r} from {provider.key}",
         )
     existing = db.scalar(select(User).where(User.email == identity.email))
@@ -256,8 +272,13 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
             return existing
         raise SignInRefused(
             "account_exists",
-            f"An account with the address {identity.email} exists already. Sign in with its password first; you will "
-            "then be asked to connect it.",
+            PhraseText(
+                N_(
+                    "An account with the address %(email)s exists already. Sign in with its password first; you will "
+                    "then be asked to connect it."
+                ),
+                email=identity.email,
+            ),
             f"{identity.email} has an account not yet connected to {provider.key}; connecting needs a signed-in "
             "browser" + ("" if provider.organization_id is not None else " or a verified address"),
         )

@@ -119,10 +119,12 @@ def page_language(request: Request, offered: Sequence[str] = LOCALES, default: s
     return negotiate(picked, request.headers.get("accept-language"), offered) or default
 
 
-def page_text(request: Request, message: str) -> str:
-    """``message`` (a text marked with ``N_``) in the page's language: for messages a page module hands a template."""
+def page_text(request: Request, message: str, **params: object) -> str:
+    """``message`` (a text marked with ``N_``) in the page's language: for messages a page module hands a template;
+    its ``%(name)s`` placeholders filled in from ``params``."""
     with use_locale(page_language(request)):
-        return gettext(message)
+        text = gettext(message)
+    return text % params if params else text
 
 
 def remember_language(request: Request, response: Response) -> None:

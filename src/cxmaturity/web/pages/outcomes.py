@@ -17,6 +17,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from cxmaturity.exports.scorecard import FORMATS, write_scorecard
+from cxmaturity.i18n import N_, use_locale
 from cxmaturity.outcomes import ColumnMapping, MappingError
 from cxmaturity.outcomes.records import preview
 from cxmaturity.outcomes.serialize import drivers_to_dict
@@ -29,6 +30,8 @@ from cxmaturity.web.context import (
     check_csrf,
     form_text,
     is_access_error,
+    page_language,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -39,15 +42,15 @@ from cxmaturity.web.context import (
 
 router = APIRouter()
 
-#: Roles of a survey mapping the upload form offers, with their labels.
+#: Roles of a survey mapping the upload form offers, with their labels (translated by the page).
 ROLES = (
-    ("response_id", "Response id"),
-    ("submitted_at", "Date"),
-    ("segment", "Segment"),
-    ("nps", "NPS: likelihood to recommend (0-10)"),
-    ("csat", "CSAT: satisfaction"),
-    ("ces", "CES: effort"),
-    ("finished", "Finished (True/False)"),
+    ("response_id", N_("Response id")),
+    ("submitted_at", N_("Date")),
+    ("segment", N_("Segment")),
+    ("nps", N_("NPS: likelihood to recommend (0-10)")),
+    ("csat", N_("CSAT: satisfaction")),
+    ("ces", N_("CES: effort")),
+    ("finished", N_("Finished (True/False)")),
 )
 _SUFFIXES = (".csv", ".xlsx", ".txt")
 
@@ -55,16 +58,23 @@ _SUFFIXES = (".csv", ".xlsx", ".txt")
 def _read_upload(request: Request, upload: UploadFile | None) -> tuple[str, bytes]:
     """The uploaded file's name and bytes; refuse a missing, too large or unknown kind of file."""
     if upload is None or not upload.filename:
-        raise Invalid("choose a file to upload", field="file")
+        raise Invalid(page_text(request, N_("choose a file to upload")), field="file")
     name = outcomes.safe_file_name(upload.filename)
     if Path(name).suffix.lower() not in _SUFFIXES:
-        raise Invalid(f"{name}: upload a CSV or XLSX file", field="file")
+        raise Invalid(page_text(request, N_("%(name)s: upload a CSV or XLSX file"), name=name), field="file")
     limit = settings_of(request).max_upload_bytes
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(
-            f"{name} is larger than the limit of {size_text(limit)}; nothing was stored "
-            "(import larger files with `cxm outcomes import`)",
+            page_text(
+                request,
+                N_(
+                    "%(name)s is larger than the limit of %(limit)s; nothing was stored (import larger files with "
+                    "`cxm outcomes import`)"
+                ),
+                name=name,
+                limit=size_text(limit),
+            ),
             field="file",
         )
     return name, data
@@ -101,7 +111,8 @@ def _page(request: Request, organization_id: int, status_code: int = 200, **extr
 
 @router.get("/orgs/{organization_id}/outcomes")
 def outcomes_page(request: Request, organization_id: int, imported: str = "") -> Response:
-    return _page(request, organization_id, notice=f"Imported {imported[:300]}." if imported else "")
+    notice = page_text(request, N_("Imported %(what)s."), what=imported[:300]) if imported else ""
+    return _page(request, organization_id, notice=notice)
 
 
 @router.post("/orgs/{organization_id}/outcomes/upload")
@@ -120,7 +131,10 @@ def upload(
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
             if kind not in outcomes.KINDS:
-                raise Invalid(f"choose what the file holds: {', '.join(outcomes.KINDS)}", field="kind")
+                raise Invalid(
+                    page_text(request, N_("choose what the file holds: %(kinds)s"), kinds=", ".join(outcomes.KINDS)),
+                    field="kind",
+                )
             name, data = _read_upload(request, file)
             token = outcomes.keep_upload(db, who.actor, organization_id, name, data) if kind == "survey" else ""
         if kind != "survey":
@@ -132,7 +146,16 @@ def upload(
                     done = outcomes.import_customers_file(sessions, who.actor, organization_id, path, file_name=name)
                 else:
                     done = outcomes.import_odata_file(sessions, who.actor, organization_id, path, file_name=name)
-            return _imported(organization_id, f"{name}: {done.added} new, {done.replaced} replaced")
+            return _imported(
+                organization_id,
+                page_text(
+                    request,
+                    N_("%(name)s: %(added)d new, %(replaced)d replaced"),
+                    name=name,
+                    added=done.added,
+                    replaced=done.replaced,
+                ),
+            )
         return _preview(request, organization_id, token)
     except ServiceError as exc:
         if is_access_error(exc):
@@ -175,7 +198,7 @@ def _preview(
     )
 
 
-def _mapping_from_form(form: PostedForm) -> ColumnMapping:
+def _mapping_from_form(request: Request, form: PostedForm) -> ColumnMapping:
     values: dict[str, object] = {}
     for role, _ in ROLES:
         chosen = form_text(form, role, 300)
@@ -190,7 +213,9 @@ def _mapping_from_form(form: PostedForm) -> ColumnMapping:
     try:
         return ColumnMapping.from_dict(values)
     except MappingError as exc:
-        raise Invalid(f"column mapping: {exc}", field="mapping") from None
+        raise Invalid(
+            page_text(request, N_("column mapping: %(problem)s"), problem=str(exc)), field="mapping"
+        ) from None
 
 
 @router.post("/orgs/{organization_id}/outcomes/import")
@@ -207,8 +232,9 @@ def import_upload(request: Request, organization_id: int, form: PostedForm) -> R
             if saved_id.isdigit():
                 mapping = outcomes.saved_mapping(db, who.actor, organization_id, int(saved_id))
         if mapping is not None:  # "use this saved mapping": show it for confirmation, import nothing yet
-            return _preview(request, organization_id, token, mapping, notice="The saved mapping is filled in.")
-        mapping = _mapping_from_form(form)
+            notice = page_text(request, N_("The saved mapping is filled in."))
+            return _preview(request, organization_id, token, mapping, notice=notice)
+        mapping = _mapping_from_form(request, form)
         with tempfile.TemporaryDirectory(prefix="cxm-upload-") as folder:
             with unit_of_work(request) as db:
                 path, name = outcomes.fetch_upload(db, who.actor, organization_id, token, Path(folder))
@@ -226,10 +252,23 @@ def import_upload(request: Request, organization_id: int, form: PostedForm) -> R
         if exc.field == "file" and exc.status == 404:
             return _page(request, organization_id, exc.status, error=exc.message)
         return _preview(request, organization_id, token, mapping, exc.status, error=exc.message, details=exc.details)
-    skipped = f", {done.partial} unfinished skipped" if done.partial else ""
-    return _imported(
-        organization_id, f"{name}: {done.responses} responses ({done.added} new, {done.replaced} replaced{skipped})"
+    counts = {"name": name, "responses": done.responses, "added": done.added, "replaced": done.replaced}
+    what = (
+        page_text(
+            request,
+            N_(
+                "%(name)s: %(responses)d responses (%(added)d new, %(replaced)d replaced, %(partial)d unfinished "
+                "skipped)"
+            ),
+            partial=done.partial,
+            **counts,
+        )
+        if done.partial
+        else page_text(
+            request, N_("%(name)s: %(responses)d responses (%(added)d new, %(replaced)d replaced)"), **counts
+        )
     )
+    return _imported(organization_id, what)
 
 
 def _imported(organization_id: int, what: str) -> Response:
@@ -260,7 +299,7 @@ def set_min_segment_size(
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "owner")
             if not size.strip().isdigit():
-                raise Invalid("the minimum segment size is a whole number", field="size")
+                raise Invalid(page_text(request, N_("the minimum segment size is a whole number")), field="size")
             outcomes.set_min_segment_size(db, who.actor, organization_id, int(size))
     except ServiceError as exc:
         if is_access_error(exc):
@@ -297,11 +336,13 @@ def watch(
 # --- asset, drivers, scorecard -----------------------------------------------------------------------------------
 
 
-def _day(text: str, default: date) -> date:
+def _day(request: Request, text: str, default: date) -> date:
     try:
         return date.fromisoformat(text) if text else default
     except ValueError:
-        raise Invalid(f"'{text[:20]}' is not a date (YYYY-MM-DD)", field="from") from None
+        raise Invalid(
+            page_text(request, N_("'%(text)s' is not a date (YYYY-MM-DD)"), text=text[:20]), field="from"
+        ) from None
 
 
 @router.get("/orgs/{organization_id}/outcomes/asset")
@@ -312,8 +353,8 @@ def asset_page(request: Request, organization_id: int) -> Response:
         org = access.organization(db, who.actor, organization_id)
         error = ""
         try:
-            last = _day(request.query_params.get("to", ""), today)
-            first = _day(request.query_params.get("from", ""), last - timedelta(days=365))
+            last = _day(request, request.query_params.get("to", ""), today)
+            first = _day(request, request.query_params.get("from", ""), last - timedelta(days=365))
             view = outcomes.asset(db, who.actor, organization_id, first, last)
         except Invalid as exc:
             error, view = exc.message, None
@@ -342,8 +383,10 @@ def scorecard_page(request: Request, organization_id: int) -> Response:
         who = require_signed_in(request, db)
         card = scorecard.scorecard(db, who.actor, organization_id)
         org = access.organization(db, who.actor, organization_id)
-        # Drawn on the server, like the report's: images with their numbers in words, no script needed to see them.
-        charts = svg.draw_all(scorecard_charts.charts(card))
+        # Drawn on the server, like the report's: images with their numbers in words, no script needed to see them;
+        # their titles, descriptions and axes in the page's language.
+        with use_locale(page_language(request)):
+            charts = svg.draw_all(scorecard_charts.charts(card))
         return render(request, "scorecard.html", who, org=org, card=card, formats=FORMATS, charts=charts)
 
 

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n.phrase import PhraseText, translated
 from cxmaturity.services import access, accounts, sso
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.services.oidc import SignInRefused, authorization_url, complete
@@ -20,6 +22,7 @@ from cxmaturity.web import sso_flow
 from cxmaturity.web.context import (
     SESSION_COOKIE,
     check_csrf,
+    page_language,
     redirect,
     render,
     require_signed_in,
@@ -45,7 +48,7 @@ def _refused(request: Request, exc: SignInRefused, provider: str) -> Response:
         request,
         "sso_error.html",
         status_code=_STATUS.get(exc.code, 400),
-        message=exc.message,
+        message=_in_page_language(request, exc.message),
         code=exc.code,
         restart=sso.start_path(organization_id),
         password_signin=f"/signin?next={connect}" if connect else "/signin",
@@ -54,11 +57,22 @@ def _refused(request: Request, exc: SignInRefused, provider: str) -> Response:
     return response
 
 
+def _in_page_language(request: Request, message: str) -> str:
+    """A refusal's message (a phrase of services/oidc.py or services/sso.py) in the page's language."""
+    with use_locale(page_language(request)):
+        text: str = translated(message)
+    return text
+
+
 def _not_configured(key: str) -> SignInRefused:
     return SignInRefused(
         "not_configured",
-        "Single sign-on is not set up here. Sign in with your e-mail address and password, or ask your administrator "
-        "for your organization's sign-in link.",
+        PhraseText(
+            N_(
+                "Single sign-on is not set up here. Sign in with your e-mail address and password, or ask your "
+                "administrator for your organization's sign-in link."
+            )
+        ),
         f"no provider {key!r}",
     )
 
@@ -127,8 +141,12 @@ def callback(request: Request) -> Response:
             request,
             SignInRefused(
                 "state_mismatch",
-                "This browser has no sign-in in progress (it took longer than 10 minutes, cookies are blocked, or "
-                "the answer was meant for another browser). Start the sign-in again.",
+                PhraseText(
+                    N_(
+                        "This browser has no sign-in in progress (it took longer than 10 minutes, cookies are "
+                        "blocked, or the answer was meant for another browser). Start the sign-in again."
+                    )
+                ),
                 "callback without a valid flow cookie (missing, expired or tampered with)",
             ),
             sso.INSTALLATION,

@@ -10,12 +10,14 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
 from cxmaturity.reporting.units_view import campaign_view, tree_view
 from cxmaturity.services import access, campaigns, units
 from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
     check_csrf,
     is_access_error,
+    page_text,
     read_upload,
     redirect,
     render,
@@ -27,12 +29,13 @@ from cxmaturity.web.context import (
 router = APIRouter()
 
 
-def _id(value: str, field: str, what: str) -> int | None:
+def _id(request: Request, value: str, field: str, refusal: str) -> int | None:
+    """The id chosen in a form's field; ``refusal`` (marked with ``N_``) when it is not one."""
     value = value.strip()
     if not value:
         return None
     if not value.isdigit():
-        raise Invalid(f"choose {what}", field=field)
+        raise Invalid(page_text(request, refusal), field=field)
     return int(value)
 
 
@@ -73,7 +76,8 @@ def create_unit(
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
-            units.create(db, who.actor, organization_id, name, _id(parent, "parent", "a parent unit"), key)
+            parent_id = _id(request, parent, "parent", N_("choose a parent unit"))
+            units.create(db, who.actor, organization_id, name, parent_id, key)
     except ServiceError as exc:
         return _refused(request, organization_id, exc, "add")
     return redirect(f"/orgs/{organization_id}/units")
@@ -95,9 +99,14 @@ def import_units(
             done = units.import_tree(db, who.actor, organization_id, text, filename)
     except ServiceError as exc:
         return _refused(request, organization_id, exc, "import")
-    return _tree_page(
-        request, organization_id, notice=f"Imported {filename}: {done.created} unit(s) created, {done.updated} changed."
+    notice = page_text(
+        request,
+        N_("Imported %(file)s: %(created)d unit(s) created, %(updated)d changed."),
+        file=filename,
+        created=done.created,
+        updated=done.updated,
     )
+    return _tree_page(request, organization_id, notice=notice)
 
 
 @router.post("/units/{unit_id}/edit")
@@ -111,7 +120,8 @@ def edit_unit(
     """Rename and/or move a unit ("" as parent: to the top)."""
 
     def act(db: Session, actor: access.Actor) -> None:
-        units.update(db, actor, unit_id, name=name or None, parent_id=_id(parent, "parent", "a parent unit"))
+        parent_id = _id(request, parent, "parent", N_("choose a parent unit"))
+        units.update(db, actor, unit_id, name=name or None, parent_id=parent_id)
 
     return _on_unit(request, unit_id, "facilitator", csrf_token, act)
 
@@ -132,7 +142,7 @@ def add_leader(
     """Add a leader by e-mail, or remove one (``remove``: the leader's user id)."""
 
     def act(db: Session, actor: access.Actor) -> None:
-        leader = _id(remove, "remove", "a leader to remove")
+        leader = _id(request, remove, "remove", N_("choose a leader to remove"))
         if leader is not None:
             units.remove_leader(db, actor, unit_id, leader)
         else:
@@ -226,12 +236,15 @@ def campaign_page(request: Request, assessment_id: int, names: str = "", format:
     return _campaign_page(request, assessment_id, preview=names == "hidden")
 
 
-def _goal(value: str, name: str) -> int | None:
+def _goal(request: Request, value: str, name: str) -> int | None:
     value = value.strip().rstrip("%").strip()
     if not value:
         return None
     if not value.isdigit():
-        raise Invalid(f"the response-rate goal of {name} must be a whole percentage, like 70", field="goal")
+        raise Invalid(
+            page_text(request, N_("the response-rate goal of %(unit)s must be a whole percentage, like 70"), unit=name),
+            field="goal",
+        )
     return int(value)
 
 
@@ -256,10 +269,10 @@ def set_campaign_units(
             typed = dict(zip(goal_unit or [], goal or [], strict=False))
             goals: dict[int, int | None] = {}
             for raw in unit or []:
-                chosen = _id(raw, "units", "units of this organization")
+                chosen = _id(request, raw, "units", N_("choose units of this organization"))
                 if chosen is None or chosen not in tree:
-                    raise Invalid("choose units of this organization", field="units")
-                goals[chosen] = _goal(typed.get(raw, ""), tree.nodes[chosen].name)
+                    raise Invalid(page_text(request, N_("choose units of this organization")), field="units")
+                goals[chosen] = _goal(request, typed.get(raw, ""), tree.nodes[chosen].name)
             campaigns.set_units(db, who.actor, assessment_id, goals, hide_names=bool(hide_names))
     except ServiceError as exc:
         if is_access_error(exc):

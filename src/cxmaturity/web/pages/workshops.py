@@ -8,12 +8,14 @@ script the form posts and the page reloads.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import segno
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
+from cxmaturity.i18n import N_, gettext, use_locale
 from cxmaturity.services import access, workshop_state, workshops
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import NotFound, ServiceError
@@ -23,6 +25,8 @@ from cxmaturity.web import live, throttling
 from cxmaturity.web.context import (
     PostedForm,
     check_csrf,
+    page_language,
+    page_text,
     redirect,
     render,
     require_signed_in,
@@ -37,6 +41,59 @@ router = APIRouter()
 
 PARTICIPANT_COOKIE = "cxm_workshop"
 NO_STORE = {"Cache-Control": "private, no-store"}
+
+
+#: The texts workshop.js writes when it redraws a screen, with their ``%(name)s`` placeholders (the script fills
+#: them in): handed to the page in its language as a JSON block (workshop_macros.html), so the live redraws read like
+#: the server's first drawing.
+SCRIPT_TEXTS = {
+    "waiting": N_("Waiting for the facilitator to start."),
+    "no_item": N_("No item on screen."),
+    "as_surveyed": N_("As surveyed (%(count)s answers)"),
+    "vote_open": N_("Vote open: %(cast)s of %(participants)s voted (hidden until revealed)"),
+    "revealed": N_("Round %(round)s revealed: %(count)s votes"),
+    "no_vote": N_("No vote yet."),
+    "votes_in_round": N_("Votes in round %(round)s"),
+    "you_voted": N_("You voted: %(choice)s. Waiting for the reveal."),
+    "reveal": N_("Reveal the votes"),
+    "open_another": N_("Open another vote"),
+    "open_vote": N_("Open a vote"),
+    "agreed": N_("Agreed: %(answer)s"),
+    "evidence_link": N_("Evidence"),
+    "evidence": N_("Evidence: %(evidence)s"),
+    "show": N_("Show"),
+    "take_back": N_("Take back"),
+    "skip": N_("Skip"),
+    "up": N_("↑ Up"),
+    "down": N_("↓ Down"),
+    "commitment": N_("%(what)s (by %(date)s)"),
+    "private": N_("[private]"),
+    "step": N_("%(title)s (owner: %(owner)s)"),
+    "in_plan": N_("✓ in the plan"),
+    "not_written": N_("Not written yet."),
+    "ended": N_("This workshop has ended. Thank you."),
+    "failed": N_("That did not work."),
+    "no_connection": N_("No connection: nothing was changed. Try again."),
+}
+#: The kinds of agenda item (``workshops.agenda.KINDS``), as their badges read.
+KIND_NAMES = {
+    "holds_back": N_("holds back"),
+    "discussion": N_("discussion"),
+    "blind_spot": N_("blind spot"),
+    "gap": N_("gap"),
+    "custom": N_("custom"),
+}
+NOT_RUNNING = N_("no workshop is running on this assessment; start one first")
+NOT_JOINED = N_("you have not joined this workshop; join with the code on the screen")
+NOT_VALID = N_("this code is not valid, or its workshop has ended; check the code on the screen")
+
+
+def _texts(request: Request) -> dict[str, Any]:
+    """The script's texts and the agenda's kinds in the page's language."""
+    with use_locale(page_language(request)):
+        texts: dict[str, Any] = {key: gettext(text) for key, text in SCRIPT_TEXTS.items()}
+        texts["kinds"] = {key: gettext(name) for key, name in KIND_NAMES.items()}
+    return texts
 
 
 def _wants_json(request: Request) -> bool:
@@ -74,6 +131,7 @@ def control(request: Request, assessment_id: int) -> Response:
             "latest": workshops.latest_of(db, assessment.id),
             "state": workshop_state.for_facilitator(db, who.actor, running.id, live.snapshot_of) if running else None,
             "join_url": join_url(request),
+            "texts": _texts(request),
         }
         fw = framework_of(assessment)
         context["competencies"] = [(c.key, fw.text(c.name)) for c in fw.competencies]
@@ -102,7 +160,7 @@ def act(request: Request, assessment_id: int, form: PostedForm) -> Response:
             access.assessment(db, who.actor, assessment_id, "facilitator")
             running = _running(db, assessment_id)
             if running is None:
-                raise NotFound("no workshop is running on this assessment; start one first")
+                raise NotFound(page_text(request, NOT_RUNNING))
             facilitate(db, who.actor, running.id, fields.get("action", ""), fields)
     except ServiceError as exc:
         if _wants_json(request):
@@ -131,6 +189,7 @@ def present(request: Request, assessment_id: int) -> Response:
             state=state,
             join_url=join_url(request),
             qr=_qr(join_url(request, code)),
+            texts=_texts(request),
         )
     response.headers.update(NO_STORE)
     return response
@@ -179,6 +238,8 @@ def record_page(request: Request, assessment_id: int) -> Response:
             agreed=agreed,
             rows=rows,
             stage_names={s.key: fw.text(s.name) for s in fw.stages},
+            started=datetime.fromisoformat(record.started_at) if record else None,
+            finished=datetime.fromisoformat(record.finished_at) if record and record.finished_at else None,
             labels={k: dict(vote_options(fw, k)) for k in fw.indicator_keys},
         )
     response.headers.update(NO_STORE)
@@ -220,7 +281,9 @@ def join(request: Request, code: str = Form(""), csrf_token: str = Form("")) -> 
             token, _ = workshops.join(db, code[:40])
     except NotFound as exc:
         with unit_of_work(request) as db:
-            response = render(request, "workshop_join.html", None, code=code[:20], error=exc.message, status_code=422)
+            # The service's one refusal of a code, in the page's language.
+            error = page_text(request, NOT_VALID) if exc.message == workshops.NOT_VALID else exc.message
+            response = render(request, "workshop_join.html", None, code=code[:20], error=error, status_code=422)
         return response
     response = redirect("/workshop/room")
     _set_participant(request, response, token)
@@ -234,7 +297,12 @@ def room(request: Request) -> Response:
         if state is None:
             return redirect("/join")
         response = render(
-            request, "workshop_room.html", signed_in(request, db), state=state, today=workshops.today().isoformat()
+            request,
+            "workshop_room.html",
+            signed_in(request, db),
+            state=state,
+            today=workshops.today().isoformat(),
+            texts=_texts(request),
         )
     response.headers.update(NO_STORE)
     return response
@@ -250,7 +318,7 @@ def participant_act(request: Request, form: PostedForm) -> Response:
             if workshops.participant(db, token) is None:
                 if not _wants_json(request):
                     return redirect("/join")
-                raise NotFound("you have not joined this workshop; join with the code on the screen")
+                raise NotFound(page_text(request, NOT_JOINED))
             participate(db, token, fields.get("action", ""), fields)
     except ServiceError as exc:
         if _wants_json(request):

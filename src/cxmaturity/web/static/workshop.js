@@ -13,6 +13,29 @@
   var actionUrl = root.getAttribute("data-action") || "";
   var lastVersion = 0;
   var current = null;
+  /* The page's texts in its language (web/pages/workshops.py SCRIPT_TEXTS, in a JSON block the page renders). */
+  var texts = {};
+  var textsBlock = document.getElementById("ws-texts");
+  if (textsBlock) {
+    try {
+      texts = JSON.parse(textsBlock.textContent);
+    } catch (e) {
+      texts = {};
+    }
+  }
+
+  /* A text with its %(name)s placeholders filled in (the catalogs' Python format; only s and d are used). */
+  function t(key, params) {
+    var text = texts[key] || key;
+    return text.replace(/%\((\w+)\)[sd]/g, function (match, name) {
+      return params && params[name] !== undefined ? String(params[name]) : match;
+    });
+  }
+
+  function kindName(kind) {
+    var names = texts.kinds || {};
+    return names[kind] || kind.replace("_", " ");
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -78,7 +101,7 @@
   function drawItem(state) {
     var item = state.item;
     if (!item) {
-      fill("ws-item", [el("p", { class: "muted" }, view === "room" ? "Waiting for the facilitator to start." : "No item on screen.")]);
+      fill("ws-item", [el("p", { class: "muted" }, view === "room" ? t("waiting") : t("no_item"))]);
       return;
     }
     var nodes = [el("h2", { id: "ws-item-title" }, item.title)];
@@ -89,24 +112,24 @@
       nodes.push(el("p", { class: "ws-question" }, item.question));
     }
     if (item.surveyed) {
-      nodes.push(dots(item.surveyed.distribution, item.options, "As surveyed (" + item.surveyed.answered + " answers)"));
+      nodes.push(dots(item.surveyed.distribution, item.options, t("as_surveyed", { count: item.surveyed.answered })));
     }
     var status = el("p", { class: "ws-vote-state", "data-state": item.vote_state, "data-round": String(item.round) });
     if (item.vote_state === "open") {
-      status.textContent = "Vote open: " + item.votes_cast + " of " + state.participants + " voted (hidden until revealed)";
+      status.textContent = t("vote_open", { cast: item.votes_cast, participants: state.participants });
     } else if (item.vote_state === "revealed") {
-      status.textContent = "Round " + item.round + " revealed: " + item.votes_cast + " votes";
+      status.textContent = t("revealed", { round: item.round, count: item.votes_cast });
     } else {
-      status.textContent = item.indicator ? "No vote yet." : "";
+      status.textContent = item.indicator ? t("no_vote") : "";
     }
     nodes.push(status);
     if (item.votes) {
-      nodes.push(dots(item.votes, item.options, "Votes in round " + item.round));
+      nodes.push(dots(item.votes, item.options, t("votes_in_round", { round: item.round })));
     }
     if (view === "room" && item.vote_state === "open") {
       var mine = state.me && state.me.vote;
       if (mine) {
-        nodes.push(el("p", { class: "ws-voted", role: "status" }, "You voted: " + labelOf(item, mine) + ". Waiting for the reveal."));
+        nodes.push(el("p", { class: "ws-voted", role: "status" }, t("you_voted", { choice: labelOf(item, mine) })));
       } else {
         var choices = el("div", { class: "ws-choices" });
         item.options.forEach(function (option) {
@@ -117,20 +140,20 @@
     }
     if (view === "control" && item.indicator) {
       if (item.vote_state === "open") {
-        nodes.push(actionForm("reveal", { item_id: item.id }, "Reveal the votes", "primary"));
+        nodes.push(actionForm("reveal", { item_id: item.id }, t("reveal"), "primary"));
       } else {
-        nodes.push(actionForm("open_vote", { item_id: item.id }, item.round ? "Open another vote" : "Open a vote", "primary"));
+        nodes.push(actionForm("open_vote", { item_id: item.id }, item.round ? t("open_another") : t("open_vote"), "primary"));
       }
     }
     if (item.agreed) {
       var agreed = el("div", { class: "ws-agreed", role: "status" });
-      agreed.appendChild(el("strong", {}, "Agreed: " + item.agreed.label));
+      agreed.appendChild(el("strong", {}, t("agreed", { answer: item.agreed.label })));
       agreed.appendChild(el("p", {}, item.agreed.rationale));
       if (item.agreed.evidence) {
         if (/^https?:\/\//i.test(item.agreed.evidence)) {
-          agreed.appendChild(el("a", { href: item.agreed.evidence, rel: "noopener noreferrer" }, "Evidence"));
+          agreed.appendChild(el("a", { href: item.agreed.evidence, rel: "noopener noreferrer" }, t("evidence_link")));
         } else {
-          agreed.appendChild(el("p", { class: "muted" }, "Evidence: " + item.agreed.evidence));
+          agreed.appendChild(el("p", { class: "muted" }, t("evidence", { evidence: item.agreed.evidence })));
         }
       }
       nodes.push(agreed);
@@ -161,17 +184,17 @@
     }
     var rows = state.agenda.map(function (entry, index) {
       var row = el("li", { class: entry.current ? "ws-current" : entry.skipped ? "ws-skipped" : "", "data-item": String(entry.id) });
-      row.appendChild(el("span", { class: "badge" }, entry.kind.replace("_", " ")));
+      row.appendChild(el("span", { class: "badge" }, kindName(entry.kind)));
       row.appendChild(el("span", { class: "ws-agenda-title" }, " " + entry.title + " "));
       if (!entry.skipped && !entry.current) {
-        row.appendChild(actionForm("show", { item_id: entry.id }, "Show"));
+        row.appendChild(actionForm("show", { item_id: entry.id }, t("show")));
       }
-      row.appendChild(actionForm(entry.skipped ? "unskip" : "skip", { item_id: entry.id }, entry.skipped ? "Take back" : "Skip"));
+      row.appendChild(actionForm(entry.skipped ? "unskip" : "skip", { item_id: entry.id }, entry.skipped ? t("take_back") : t("skip")));
       if (index > 0) {
-        row.appendChild(actionForm("move", { item_id: entry.id, position: index - 1 }, "\u2191 Up"));
+        row.appendChild(actionForm("move", { item_id: entry.id, position: index - 1 }, t("up")));
       }
       if (index < state.agenda.length - 1) {
-        row.appendChild(actionForm("move", { item_id: entry.id, position: index + 1 }, "\u2193 Down"));
+        row.appendChild(actionForm("move", { item_id: entry.id, position: index + 1 }, t("down")));
       }
       return row;
     });
@@ -182,14 +205,14 @@
     fill(
       "ws-commitments",
       state.commitments.map(function (c) {
-        var text = (c.who ? c.who + ": " : "") + c.what + " (by " + c.by_when + ")";
-        return el("li", { "data-visibility": c.visibility }, text + (c.visibility === "private" ? " [private]" : ""));
+        var text = (c.who ? c.who + ": " : "") + t("commitment", { what: c.what, date: c.by_when });
+        return el("li", { "data-visibility": c.visibility }, text + (c.visibility === "private" ? " " + t("private") : ""));
       })
     );
     fill(
       "ws-steps",
       state.next_steps.map(function (s) {
-        return el("li", {}, s.title + " (owner: " + s.owner + ")" + (s.in_plan ? " \u2713 in the plan" : ""));
+        return el("li", {}, t("step", { title: s.title, owner: s.owner }) + (s.in_plan ? " " + t("in_plan") : ""));
       })
     );
     var count = byId("ws-participants");
@@ -198,7 +221,7 @@
     }
     var definition = byId("ws-definition-text");
     if (definition) {
-      definition.textContent = state.definition || "Not written yet.";
+      definition.textContent = state.definition || t("not_written");
     }
     var editor = byId("ws-definition-editor");
     if (editor && document.activeElement !== editor) {
@@ -210,7 +233,7 @@
     }
     var status = byId("ws-status");
     if (status) {
-      status.textContent = state.status === "running" ? "" : "This workshop has ended. Thank you.";
+      status.textContent = state.status === "running" ? "" : t("ended");
       status.hidden = state.status === "running";
     }
     root.setAttribute("data-version", String(state.version));
@@ -243,7 +266,7 @@
       })
       .then(function (result) {
         if (error) {
-          error.textContent = result.ok ? "" : result.data.detail || "That did not work.";
+          error.textContent = result.ok ? "" : result.data.detail || t("failed");
           error.hidden = result.ok;
         }
         if (result.ok && form.hasAttribute("data-reset")) {
@@ -252,7 +275,7 @@
       })
       .catch(function () {
         if (error) {
-          error.textContent = "No connection: nothing was changed. Try again.";
+          error.textContent = t("no_connection");
           error.hidden = false;
         }
       });

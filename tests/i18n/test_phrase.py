@@ -1,0 +1,34 @@
+"""Phrases: sentences a service writes before the language is known, read as English and written again in the
+language they are shown in (i18n/phrase.py)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+from cxmaturity.i18n import use_locale
+from cxmaturity.i18n.phrase import Number, PhraseText, translated
+from cxmaturity.reporting.units_view import withheld_text
+from cxmaturity.units.suppression import TOO_FEW
+
+
+def test_a_phrase_reads_as_english_and_is_written_again_in_the_active_language() -> None:
+    note = PhraseText("1 unit not listed, %(reason)s.", reason=withheld_text(TOO_FEW, 5))
+    assert note == "1 unit not listed, withheld: fewer than 5 respondents who count towards the minimum."
+    assert json.loads(json.dumps({"note": note})) == {"note": str(note)}
+    with use_locale("de"):
+        german = translated(note)
+    # The parameter, a phrase itself, is translated too.
+    assert german == "1 Einheit nicht aufgeführt, zurückgehalten: weniger als 5 Befragte, die für das Minimum zählen."
+    # Anything else (a name someone typed) is left as it is.
+    with use_locale("de"):
+        assert translated("Store N1") == "Store N1"
+
+
+def test_a_phrase_survives_pickling_with_its_parameters() -> None:
+    note = PhraseText("%(stage)s (%(score)s)", stage="Aware", score=Number(0.5549))
+    again = pickle.loads(pickle.dumps(note))
+    assert again == "Aware (0.55)"
+    assert again.msgid == "%(stage)s (%(score)s)"
+    with use_locale("fr"):
+        assert translated(again) == "Aware (0,55)"
