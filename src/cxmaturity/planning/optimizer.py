@@ -663,9 +663,8 @@ def _solve(
     status: Literal["optimal", "feasible"] = "optimal" if res.status == 0 else "feasible"
     if goal == "value":
         value = p.objective(starts)
-        # No bound proven (HiGHS stopped before its first node's bound): none is claimed. Taking the plan's own value as
-    # the bound would call a plan found in the first milliseconds optimal.
-    return _Outcome(status, starts, value=value, bound=max(bound, value) if bound is not None else None)
+        # As in _solve_value: no bound proven, none claimed.
+        return _Outcome(status, starts, value=value, bound=max(bound, value) if bound is not None else None)
     return _Outcome(status, starts, value=float(res.x[z_col]) if minimized else 0.0)
 
 
