@@ -9,7 +9,6 @@ pending, and nothing of the import was visible before it ended. Data are SYNTHET
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from cxmaturity.services.imports import IMPORTED, PENDING
 from cxmaturity.services.jobs import ProcrastinateQueue
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
 from cxmaturity.storage.tables import Answer, Invitation, LongJob
-from tests.support.site import POSTGRES_URL
+from tests.support.site import postgres_schema
 from tests.support.timing import timed
 from tests.web.test_api import answers_csv
 
@@ -42,20 +41,8 @@ CXM = [sys.executable, "-c", "from cxmaturity.cli import main; main()"]
 
 @pytest.fixture
 def database() -> Iterator[str]:
-    schema = f"cxm_long_job_faults_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.orig}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("cxm_long_job_faults") as url:
+        yield url
 
 
 def _worker(url: str, log: Path) -> subprocess.Popen[bytes]:

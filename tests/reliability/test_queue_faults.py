@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from cxmaturity.services.jobs import ProcrastinateQueue
 from cxmaturity.settings import Settings
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction, upgrade
 from cxmaturity.storage.tables import MailRecipient, OutboxMessage
-from tests.support.site import POSTGRES_URL
+from tests.support.site import postgres_schema
 from tests.support.smtp import Inbox, smtp_server
 from tests.support.timing import timed
 
@@ -44,21 +43,8 @@ CXM = [sys.executable, "-c", "from cxmaturity.cli import main; main()"]
 
 @pytest.fixture
 def database() -> Iterator[str]:
-    schema = f"cxm_queue_faults_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.orig}")
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    try:
+    with postgres_schema("cxm_queue_faults") as url:
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _worker(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,29 @@ def _postgres_engine(schema: str) -> Engine:
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.orig}")
     admin.dispose()
     return make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A database URL whose tables live in a fresh PostgreSQL schema, dropped afterwards: for tests that start
+    processes of their own (workers, servers), which need a URL rather than an engine. Skips without PostgreSQL,
+    unless CI requires it."""
+    schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if REQUIRE_POSTGRES:
+            raise
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.orig}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @dataclass
