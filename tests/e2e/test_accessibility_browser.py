@@ -74,7 +74,7 @@ class Demo:
         """How many answers the link has saved."""
         with self.sessions() as db:
             count = db.scalar(
-                select(func.count(Answer.id))
+                select(func.count(Answer.indicator_key))
                 .join(Invitation, Invitation.id == Answer.invitation_id)
                 .where(Invitation.token_hash == digest(link))
             )

@@ -456,7 +456,7 @@ def _saved_rows(site: Site, token: str) -> list[tuple[Any, ...]]:
     with site.sessions() as db:
         invitation_id = db.scalar(select(Invitation.id).where(Invitation.token_hash == digest(token)))
         rows = db.execute(
-            select(Answer.id, Answer.indicator_key, Answer.option_key, Answer.importance, Answer.comment)
+            select(Answer.invitation_id, Answer.indicator_key, Answer.option_key, Answer.importance, Answer.comment)
             .where(Answer.invitation_id == invitation_id)
             .order_by(Answer.indicator_key)
         ).all()

@@ -246,7 +246,9 @@ def _count(db: Session, assessment: Assessment, fw: Framework) -> UnitCounts:
     imported = 0
     # Respondents by their invitations, each counted once with no DISTINCT over the answers (an index probe each).
     evidence = (
-        select(Answer.id).where(Answer.invitation_id == Invitation.id, Answer.option_key.not_in(NO_EVIDENCE)).exists()
+        select(Answer.invitation_id)
+        .where(Answer.invitation_id == Invitation.id, Answer.option_key.not_in(NO_EVIDENCE))
+        .exists()
     )
     for unit, source, held, n in db.execute(
         select(Invitation.unit_id, Invitation.source, Invitation.held, func.count())
