@@ -329,7 +329,11 @@ class Answer(Base):
         ForeignKeyConstraint(
             ["assessment_id", "invitation_id"], ["invitation.assessment_id", "invitation.id"], ondelete="CASCADE"
         ),
-        Index("ix_answer_assessment", "assessment_id"),
+        # The readers of a whole assessment's answers use it, and so does deleting an invitation: the key's
+        # cascade looks its answers up by (assessment, respondent), and on an index of the assessment alone it read
+        # every answer of the assessment for each respondent wherever the planner had no statistics yet (a large
+        # import failing and deleting what it wrote). As wide as an index of one integer on PostgreSQL (alignment).
+        Index("ix_answer_assessment", "assessment_id", "invitation_id"),
     )
     #: The invitation's assessment, kept on the answer for the readers of a whole assessment's answers.
     assessment_id: Mapped[int] = mapped_column()

@@ -12,6 +12,9 @@ a bare COPY of an import's 666,000 answers take twice the server time of the row
 - the one foreign key is (assessment_id, invitation_id) to the invitation's (assessment_id, id), ON DELETE CASCADE:
   one check per row instead of two, and the answer's assessment is now its invitation's by the schema, not only by
   every writer's care. Deleting an assessment still deletes its answers (through its invitations);
+- the answer's index on assessment_id becomes one on (assessment_id, invitation_id), the columns the key's cascade
+  looks answers up by when an invitation is deleted: on the assessment alone, a planner without statistics yet (a
+  large import failing and deleting what it wrote) read all the assessment's answers for every respondent deleted;
 - the invitation's index on assessment_id becomes a unique index on (assessment_id, id), the key the answers point
   to; it serves the same look-ups by assessment. An index, not a table constraint: SQLite adds it without rebuilding
   ``invitation``, and rebuilding a parent table there (drop, then rename a copy) deletes its children through
@@ -47,6 +50,8 @@ def upgrade() -> None:
         batch.drop_constraint("uq_answer_invitation_id", type_="unique")
         batch.drop_constraint("pk_answer", type_="primary")
         batch.drop_column("id")
+        batch.drop_index("ix_answer_assessment")
+        batch.create_index("ix_answer_assessment", ["assessment_id", "invitation_id"])
         batch.create_primary_key("pk_answer", ["invitation_id", "indicator_key"])
         batch.create_foreign_key(
             "fk_answer_assessment_id_invitation",
@@ -70,6 +75,8 @@ def downgrade() -> None:
         op.execute("ALTER TABLE answer ADD COLUMN id SERIAL NOT NULL")
         op.create_primary_key("pk_answer", "answer", ["id"])
     with op.batch_alter_table("answer") as batch:
+        batch.drop_index("ix_answer_assessment")
+        batch.create_index("ix_answer_assessment", ["assessment_id"])
         batch.create_unique_constraint("uq_answer_invitation_id", ["invitation_id", "indicator_key"])
         batch.create_foreign_key(
             "fk_answer_assessment_id_assessment", "assessment", ["assessment_id"], ["id"], ondelete="CASCADE"
