@@ -13,7 +13,7 @@ from alembic import command
 
 from cxmaturity.services import accounts, assessments, organizations
 from cxmaturity.services.access import Actor
-from cxmaturity.storage.database import alembic_config, make_engine, make_sessionmaker, transaction
+from cxmaturity.storage.database import alembic_config, make_engine, make_sessionmaker, migrating, transaction
 from tests.support.site import postgres_schema
 
 FRAMEWORK = "builtin:xm-six-competencies"
@@ -35,7 +35,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def _migrate(engine: sa.Engine, url: str, revision: str, *, down: bool = False) -> None:
     config = alembic_config(url)
-    with engine.begin() as connection:
+    with migrating(engine) as connection:
         config.attributes["connection"] = connection
         (command.downgrade if down else command.upgrade)(config, revision)
 
@@ -126,5 +126,24 @@ def test_an_answer_belongs_to_its_respondents_assessment_and_goes_with_it(empty_
         with engine.begin() as connection:
             connection.execute(sa.text("DELETE FROM assessment WHERE id = :a"), {"a": first})
         assert _count(engine, "SELECT count(*) FROM answer") == 0
+    finally:
+        engine.dispose()
+
+
+def test_migrations_that_rebuild_a_table_keep_the_rows_pointing_to_it(empty_url: str) -> None:
+    # Migration 0016 rebuilds ``invitation`` on SQLite (batch mode), going up and going down: with foreign keys on,
+    # dropping the old table deleted every answer through ON DELETE CASCADE.
+    engine = make_engine(empty_url)
+    try:
+        _migrate(engine, empty_url, "head")
+        _seed(engine, one_astray=False)
+        _migrate(engine, empty_url, "0015", down=True)
+        assert _count(engine, "SELECT count(*) FROM answer") == 6
+        _migrate(engine, empty_url, "head")
+        assert _count(engine, "SELECT count(*) FROM answer") == 6
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                # Switched back on for the connection's next user.
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()

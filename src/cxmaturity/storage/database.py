@@ -365,13 +365,47 @@ def upgrade(url: str, engine: Engine | None = None) -> str:
     from alembic import command
 
     config = alembic_config(url)
-    if engine is not None:
-        with engine.begin() as connection:
+    bind = engine if engine is not None else make_engine(url)
+    try:
+        with migrating(bind) as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-    else:
-        command.upgrade(config, "head")
+    finally:
+        if engine is None:
+            bind.dispose()
     return head_revision()
+
+
+class ForeignKeyViolation(RuntimeError):
+    """A migration on SQLite left rows whose foreign keys point nowhere; nothing of it was committed."""
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction to migrate in; on SQLite with foreign keys off until it ends, checked before it commits.
+
+    Alembic's batch mode changes a table on SQLite by copying it into a new one and dropping the original. With
+    foreign keys on, dropping a table deletes, through ON DELETE CASCADE, the rows of every table that points to it:
+    migration 0016 rebuilt ``invitation`` and so emptied ``answer`` of an existing installation. SQLite ignores the
+    setting inside a transaction, so it is switched on the driver's connection before the transaction begins.
+    """
+    with engine.connect() as connection:
+        raw: Any = connection.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise ForeignKeyViolation(
+                            f"the migration left {len(broken)} rows pointing nowhere (first: {tuple(broken[0])}); "
+                            "nothing was changed"
+                        )
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 class NotMigratedError(RuntimeError):
