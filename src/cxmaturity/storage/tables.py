@@ -272,8 +272,8 @@ class Invitation(Base):
     __tablename__ = "invitation"
     __table_args__ = (
         # The key an answer points to (``Answer``): its respondent and, with it, the assessment the answer belongs
-        # to. A unique index rather than a constraint, so that SQLite adds it without rebuilding the table (which
-        # would cascade-delete the answers); it serves every look-up by assessment as the plain index it replaced.
+        # to. A unique index rather than a constraint, so that SQLite adds it without rebuilding the table; it
+        # serves every look-up by assessment as the plain index it replaced.
         Index("uq_invitation_assessment_id", "assessment_id", "id", unique=True),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

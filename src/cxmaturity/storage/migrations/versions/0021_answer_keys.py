@@ -17,8 +17,7 @@ a bare COPY of an import's 666,000 answers take twice the server time of the row
   large import failing and deleting what it wrote) read all the assessment's answers for every respondent deleted;
 - the invitation's index on assessment_id becomes a unique index on (assessment_id, id), the key the answers point
   to; it serves the same look-ups by assessment. An index, not a table constraint: SQLite adds it without rebuilding
-  ``invitation``, and rebuilding a parent table there (drop, then rename a copy) deletes its children through
-  ON DELETE CASCADE, since foreign keys are enforced during migrations.
+  ``invitation`` (a copy of every respondent).
 
 ``answer`` itself is rebuilt on SQLite (batch mode); nothing references it. Answers whose assessment differed from
 their invitation's (no code wrote any) are first given their invitation's, or the new key would refuse them.
