@@ -290,6 +290,28 @@ def test_it_accepts_and_declines_through_the_api(site: Site, cast: Cast) -> None
     assert again.json()["field"] == "email"
 
 
+def test_the_queued_e_mail_is_the_same_whether_or_not_an_account_exists(site: Site, cast: Cast) -> None:
+    org = _organization(site, cast)
+    owner = site.client(cast.owner)
+    _, existing = _account(site)
+    unknown = f"nobody-{secrets.token_hex(4)}@example.com"
+    with smtp_server() as (inbox, port), smtp_settings(site, port):
+        with _no_worker(site):
+            pages = [_invite_page(owner, org, address) for address in (existing, unknown)]
+        assert [status for status, _ in pages] == [200, 200]
+        assert _without(pages[0][1], existing, unknown) == _without(pages[1][1], existing, unknown)
+        drain(site)
+    bodies = {}
+    for address in (existing, unknown):
+        (message,) = inbox.to(address)
+        bodies[address] = LINK.sub("LINK", message.get_content().replace(address, "ADDRESS"))
+        assert message["Subject"] == inbox.to(existing)[0]["Subject"]
+        delivery = _delivery(site, cast, org, address)
+        assert delivery is not None
+        assert delivery.status == "sent"
+    assert bodies[existing] == bodies[unknown]
+
+
 def test_a_server_it_cannot_reach_is_tried_again_and_the_owner_sees_why(site: Site, cast: Cast) -> None:
     org = _organization(site, cast)
     owner = site.client(cast.owner)

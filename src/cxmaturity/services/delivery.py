@@ -231,9 +231,8 @@ class Deliverer:
             ).one_or_none()
             if found is None:
                 return Delivered("gone")
-            (row, address, sealed, bounced_at, status, completed_at, language, role, expires_at, org, name, email) = (
-                found
-            )
+            row, address, sealed, bounced_at, status, completed_at, language = found[:7]
+            role, expires_at, org, name, email = found[7:]  # an invitation to join's; None for the others
             if not taken:
                 return Delivered(row.status)
             why_not = _not_wanted(row.kind, bounced_at, status, completed_at, expires_at)
@@ -529,10 +528,8 @@ class PipelinedHandOver:
         if found is None:
             status = connection.execute("SELECT status FROM outbox_message WHERE id = %s", (message_id,)).fetchone()
             return "gone" if status is None else str(status[0])
-        (kind, assessment_id, attempts, header, address, sealed, language, bounced_at, status, completed_at) = found[
-            :10
-        ]
-        role, expires_at, organization, name, email = found[10:]
+        kind, assessment_id, attempts, header, address, sealed, language, bounced_at, status, completed_at = found[:10]
+        role, expires_at, organization, name, email = found[10:]  # an invitation to join's; NULL for the others
         joining = Joining(organization or "", _inviter(name, email), role or "") if kind == JOIN else None
         row = Row(kind, assessment_id, attempts, header, address, sealed, language, joining)
         return row, bounced_at, status, completed_at, expires_at
