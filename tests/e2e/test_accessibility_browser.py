@@ -87,6 +87,16 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
     url, site = copy_demo(seeded_demo, data / "demo.db")
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
+    settings = Settings(
+        database_url=url,
+        secret_key="a11y-test-" + "x" * 40,
+        base_url="http://127.0.0.1",
+        data_dir=data,
+        cookie_secure=False,
+        signin_max_failures=100_000,
+        link_max_failures=100_000,
+        quick_max_per_address=100_000,
+    )
     with transaction(sessions) as db:
         user = db.scalar(select(User).where(User.email == site.email))
         assert user is not None
@@ -96,7 +106,9 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
         group = assessments.groups(db, site.open_assessment_id)[0]
         done_link = assessments.create_invitations(db, actor, site.open_assessment_id, group.id, 1)[0]
         respond.finish(db, done_link)
-        joining = member_invitations.invite(db, actor, site.organization_id, "new-member@example.com", "viewer")
+        joining = member_invitations.invite(
+            db, actor, settings, site.organization_id, "new-member@example.com", "viewer"
+        )
         # A second, live workshop on the demo's closed assessment (its first one is finished), a vote open on its
         # first agenda item, and one participant on a phone.
         live = workshops.start(db, actor, site.closed_assessment_id)
@@ -120,16 +132,6 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
         published = quick_links.publish(db, actor, quick.id).link
         assert published is not None
         quick_link = published.token
-    settings = Settings(
-        database_url=url,
-        secret_key="a11y-test-" + "x" * 40,
-        base_url="http://127.0.0.1",
-        data_dir=data,
-        cookie_secure=False,
-        signin_max_failures=100_000,
-        link_max_failures=100_000,
-        quick_max_per_address=100_000,
-    )
     app = create_app(settings, engine)
     with serve(app) as base:
         yield Demo(

@@ -3,7 +3,8 @@ processes, one of which is killed with SIGKILL again and again while they send. 
 process) counts what arrives: every message exactly once, none lost, and the outbox says ``sent`` for each.
 
 The reminders are queued by the workers themselves (the schedule's sweep), so the scheduled path is under the same
-faults. Takes about a minute: runs only with ``pytest -m faults``. How the guarantee is reached: docs/mail.md.
+faults; 40 invitations to join the organization (no assessment: the claim's outer joins) are mixed in. Takes about
+a minute: runs only with ``pytest -m faults``. How the guarantee is reached: docs/mail.md.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select, update
 
-from cxmaturity.services import accounts, assessments, organizations, outbox, schedule
+from cxmaturity.services import accounts, assessments, member_invitations, organizations, outbox, schedule
 from cxmaturity.services.access import Actor
 from cxmaturity.services.jobs import ProcrastinateQueue
 from cxmaturity.settings import Settings
@@ -37,6 +38,8 @@ pytestmark = [pytest.mark.faults, timed]  # load runs measure time: one at a tim
 
 PEOPLE = int(os.environ.get("CXM_QUEUE_FAULT_PEOPLE", "1000"))  # x 2 messages: an invitation and a reminder each
 KILLS = 6
+#: Invitations to join the organization sent among them (at most 50 may be pending per organization).
+JOINERS = 40
 SECRET = "queue-faults-secret-" + "x" * 40
 CXM = [sys.executable, "-c", "from cxmaturity.cli import main; main()"]
 
@@ -79,6 +82,9 @@ def test_a_killed_worker_loses_and_repeats_no_message(database: str, tmp_path: P
     sessions = make_sessionmaker(engine)
     settings = Settings(database_url=database, secret_key=SECRET)
     addresses = [f"person{n:05d}@example.com" for n in range(PEOPLE)]
+    joiners = [f"joiner{n:03d}@example.com" for n in range(JOINERS)]
+    # Inviting queues a member's e-mail only where the server sends e-mail; the workers have their own settings.
+    mailing = Settings(database_url=database, secret_key=SECRET, smtp_host="127.0.0.1")
     with transaction(sessions) as db:
         user = accounts.sign_up(db, "facilitator@example.com", "queue faults password 1234", "Fay")
         org = organizations.create(db, Actor(user.id), "SYNTHETIC Faults Inc.")
@@ -91,6 +97,10 @@ def test_a_killed_worker_loses_and_repeats_no_message(database: str, tmp_path: P
         for start in range(0, PEOPLE, 1000):
             chunk = addresses[start : start + 1000]
             ids += outbox.invite_by_email(db, Actor(user.id), settings, created.id, None, chunk, 1000).message_ids
+        for n, joiner in enumerate(joiners):
+            joined = member_invitations.invite(db, Actor(user.id), mailing, org.id, joiner, "viewer")
+            assert joined.message_id is not None
+            ids.insert(n * PEOPLE // JOINERS, joined.message_id)  # spread over the send
         # Invited two days ago (the test's clock): a reminder goes only to people invited before its day.
         db.execute(update(MailRecipient).values(created_at=datetime.now(UTC) - timedelta(days=2)))
     adder = ProcrastinateQueue(engine)
@@ -115,7 +125,7 @@ def test_a_killed_worker_loses_and_repeats_no_message(database: str, tmp_path: P
                     workers[victim] = _worker(database, port, logs[victim])
                 with engine.connect() as conn:
                     total = conn.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
-                if total == 2 * PEOPLE and _pending(engine) == 0:
+                if total == 2 * PEOPLE + JOINERS and _pending(engine) == 0:
                     break
             time.sleep(2)  # anything still on its way arrives
         finally:
@@ -133,15 +143,16 @@ def test_a_killed_worker_loses_and_repeats_no_message(database: str, tmp_path: P
     repeated = {key: n for key, n in received.items() if n > 1}
     assert not repeated, f"sent more than once: {list(repeated.items())[:10]}"
     expected = {(a, kind) for a in addresses for kind in ("Your view, please", "Reminder")}
+    expected |= {(a, "Join SYNTHETIC Faults Inc. on cx-maturity") for a in joiners}
     missing = expected - set(received)
     assert not missing, f"{len(missing)} messages never arrived, e.g. {sorted(missing)[:5]}\n{log_text}"
-    assert len(inbox.messages) == 2 * PEOPLE
+    assert len(inbox.messages) == 2 * PEOPLE + JOINERS
     with engine.connect() as conn:
         states = Counter(
             dict(conn.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
         )
         message_ids = Counter(conn.execute(select(OutboxMessage.message_id)).scalars())
-    assert states == {"sent": 2 * PEOPLE}, states
+    assert states == {"sent": 2 * PEOPLE + JOINERS}, states
     # Each outbox row's Message-ID arrived exactly once: the outbox and the server agree message by message.
     arrived = Counter(str(message["Message-ID"]) for _, message in inbox.messages)
     assert arrived == message_ids

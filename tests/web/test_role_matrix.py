@@ -180,7 +180,9 @@ def _join_tokens(site: Site, each: int = 6) -> dict[str, list[str]]:
         db.flush()
         return {
             member: [
-                member_invitations.invite(db, Actor(host.id), org.id, f"{member}-{n}@example.com", "viewer").token
+                member_invitations.invite(
+                    db, Actor(host.id), site.settings, org.id, f"{member}-{n}@example.com", "viewer"
+                ).token
                 for n in range(each)
             ]
             for member in ALLOWED["join link"]

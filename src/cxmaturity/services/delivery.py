@@ -6,7 +6,7 @@ its outbox row, each change committed before the next step:
 
 1. **claim** (``queued``/``retrying`` → ``sending``, with a random claim value): an atomic UPDATE, so two workers
    never both send it; a message that is no longer wanted (bounced address, finished respondent, closed
-   assessment) is ``cancelled`` instead.
+   assessment, an invitation to join that expired) is ``cancelled`` instead.
 2. MAIL, RCPT, DATA and the whole message are written, **without** the final dot.
 3. **hand-over** (``sending`` → ``handed``) and the final dot. On PostgreSQL the UPDATE is sent and then the dot,
    in two back-to-back system calls, before either answer is read; both then reach their servers even if the
@@ -41,9 +41,9 @@ from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from cxmaturity.services import mail, sealing
+from cxmaturity.services import mail, member_invitations, sealing
 from cxmaturity.services.smtp_session import AnswerLost, Refusal, SmtpSession
 from cxmaturity.settings import Settings
 from cxmaturity.storage.database import transaction
@@ -52,11 +52,15 @@ from cxmaturity.storage.tables import (
     AssessmentSchedule,
     Invitation,
     MailRecipient,
+    MemberInvitation,
+    Organization,
     OutboxMessage,
     User,
 )
 
 CLAIMABLE = ("queued", "retrying")
+#: The kind of an invitation to join an organization (services/member_invitations.py): no assessment.
+JOIN = "join"
 #: The back-off grows four-fold per attempt, to at most this.
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -97,16 +101,33 @@ class _Claimed:
 
 
 @dataclass(frozen=True)
+class Joining:
+    """What an invitation to join an organization says, read with its claim (it belongs to no assessment)."""
+
+    organization: str
+    inviter: str
+    role: str
+
+
+@dataclass(frozen=True)
 class Row:
     """What composing one claimed message needs, read with its claim."""
 
     kind: str
-    assessment_id: int
+    assessment_id: int | None
     attempts: int
     message_id: str
     address: str
     sealed: str
     language: str | None
+    #: Set for an invitation to join (kind ``join``), rendered from it rather than from an assessment.
+    joining: Joining | None = None
+
+
+def _inviter(name: str | None, email: str | None) -> str:
+    if not email:
+        return ""
+    return f"{name} ({email})" if name else email
 
 
 #: The hand-over: (outbox id, claim, Message-ID, write the dot) -> records ``handed`` around writing the dot.
@@ -182,7 +203,9 @@ class Deliverer:
                 .values(status="sending", claim=claim, claimed_at=now, attempts=OutboxMessage.attempts + 1)
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]
-            # One query for everything the message needs (a worker sends many; each round trip counts).
+            # One query for everything the message needs (a worker sends many; each round trip counts). Outer
+            # joins: a respondent's message has an assessment and an invitation, an invitation to join neither.
+            inviter = aliased(User)
             found = db.execute(
                 select(
                     OutboxMessage,
@@ -192,23 +215,33 @@ class Deliverer:
                     Assessment.status,
                     Invitation.completed_at,
                     Invitation.language,
+                    MemberInvitation.role,
+                    MemberInvitation.expires_at,
+                    Organization.name,
+                    inviter.name,
+                    inviter.email,
                 )
                 .join(MailRecipient, MailRecipient.id == OutboxMessage.recipient_id)
-                .join(Assessment, Assessment.id == OutboxMessage.assessment_id)
-                .join(Invitation, Invitation.id == MailRecipient.invitation_id)
+                .outerjoin(Assessment, Assessment.id == OutboxMessage.assessment_id)
+                .outerjoin(Invitation, Invitation.id == MailRecipient.invitation_id)
+                .outerjoin(MemberInvitation, MemberInvitation.id == MailRecipient.member_invitation_id)
+                .outerjoin(Organization, Organization.id == MemberInvitation.organization_id)
+                .outerjoin(inviter, inviter.id == MemberInvitation.invited_by)
                 .where(OutboxMessage.id == message_id)
             ).one_or_none()
             if found is None:
                 return Delivered("gone")
-            row, address, sealed, bounced_at, status, completed_at, language = found
+            row, address, sealed, bounced_at, status, completed_at, language = found[:7]
+            role, expires_at, org, name, email = found[7:]  # an invitation to join's; None for the others
             if not taken:
                 return Delivered(row.status)
-            why_not = _not_wanted(row.kind, bounced_at, status, completed_at)
+            why_not = _not_wanted(row.kind, bounced_at, status, completed_at, expires_at)
             if why_not:
                 row.status, row.last_error, row.claim = "cancelled", why_not, None
                 return Delivered("cancelled")
+            joining = Joining(org or "", _inviter(name, email), role or "") if row.kind == JOIN else None
             message = self._compose(
-                Row(row.kind, row.assessment_id, row.attempts, row.message_id, address, sealed, language), db
+                Row(row.kind, row.assessment_id, row.attempts, row.message_id, address, sealed, language, joining), db
             )
             if isinstance(message, str):
                 row.status, row.last_error, row.claim = "failed", message, None
@@ -223,8 +256,8 @@ class Deliverer:
         found = self._pg.claim(message_id, claim, now)
         if isinstance(found, str):
             return Delivered(found)
-        row, bounced_at, status, completed_at = found
-        why_not = _not_wanted(row.kind, bounced_at, status, completed_at)
+        row, bounced_at, status, completed_at, expires_at = found
+        why_not = _not_wanted(row.kind, bounced_at, status, completed_at, expires_at)
         if why_not:
             self._pg.finish(message_id, claim, {"status": "cancelled", "last_error": why_not})
             return Delivered("cancelled")
@@ -273,6 +306,12 @@ class Deliverer:
 
     def _compose(self, row: Row, db: Session | None = None) -> EmailMessage | str:
         settings = self.settings
+        if row.joining is not None:
+            message = self._compose_joining(row, row.joining)
+            if isinstance(message, str):
+                return message
+            return _with_message_id(message, row.message_id)
+        assert row.assessment_id is not None  # every message but an invitation to join belongs to an assessment
         context = self._context(row.assessment_id, db)
         org, title = context.organization, context.title
         # The language the person was invited in: their reminder and closing notice follow it.
@@ -299,15 +338,23 @@ class Deliverer:
                     minutes=context.minutes,
                     language=language,
                 )
-        if row.message_id:
-            # The same message as any earlier attempt: a receiving system can tell a repeat by its Message-ID.
-            if "Message-ID" in message:
-                message.replace_header("Message-ID", row.message_id)
-            else:
-                message["Message-ID"] = row.message_id
-        elif "Message-ID" not in message:
-            message["Message-ID"] = make_msgid()
-        return message
+        return _with_message_id(message, row.message_id)
+
+    def _compose_joining(self, row: Row, joining: Joining) -> EmailMessage | str:
+        """An invitation to join an organization, written at send time from the invitation as it is now."""
+        token = sealing.unseal(self.settings.secret_key, row.sealed)
+        if token is None:
+            return "the link could not be unsealed: CXM_SECRET_KEY differs from the one it was sealed with"
+        return mail.member_invitation_message(
+            self.settings,
+            row.address,
+            member_invitations.join_link(self.settings, token),
+            inviter=joining.inviter,
+            organization=joining.organization,
+            role=joining.role,
+            days=member_invitations.VALID_DAYS,
+            language=row.language,
+        )
 
     def _committed_hand_over(self, message_id: int, claim: str, header: str, write_dot: Callable[[], None]) -> None:
         with transaction(self.sessions) as db:
@@ -370,6 +417,18 @@ class Deliverer:
                     recipient.bounced_at = datetime.now(UTC)
 
 
+def _with_message_id(message: EmailMessage, header: str) -> EmailMessage:
+    if header:
+        # The same message as any earlier attempt: a receiving system can tell a repeat by its Message-ID.
+        if "Message-ID" in message:
+            message.replace_header("Message-ID", header)
+        else:
+            message["Message-ID"] = header
+    elif "Message-ID" not in message:
+        message["Message-ID"] = make_msgid()
+    return message
+
+
 def _mark_handed(db: Session, message_id: int, claim: str) -> None:
     db.execute(
         update(OutboxMessage)
@@ -379,10 +438,20 @@ def _mark_handed(db: Session, message_id: int, claim: str) -> None:
     )
 
 
-def _not_wanted(kind: str, bounced_at: datetime | None, status: str, completed_at: datetime | None) -> str:
+def _not_wanted(
+    kind: str,
+    bounced_at: datetime | None,
+    status: str | None,
+    completed_at: datetime | None,
+    expires_at: datetime | None = None,
+) -> str:
     """Return why the message should no longer go out, or ""."""
     if bounced_at is not None:
         return "the address bounced earlier: nothing more is sent to it"
+    if kind == JOIN and expires_at is not None:
+        expiry = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+        if expiry <= datetime.now(UTC):
+            return "the invitation expired before it went out"
     if kind in ("invitation", "reminder") and status == "closed":
         return "the assessment closed before this message went out"
     if kind == "reminder" and completed_at is not None:
@@ -391,6 +460,8 @@ def _not_wanted(kind: str, bounced_at: datetime | None, status: str, completed_a
 
 
 #: The claim on PostgreSQL: claim and read in one statement (a CTE's RETURNING: the claimed row as it is now).
+#: Outer joins: a respondent's message has an assessment and an invitation; an invitation to join has neither, but
+#: a member invitation, its organization and (unless the account was deleted) the owner who invited.
 _PG_CLAIM = b"""
 WITH taken AS (
     UPDATE outbox_message
@@ -399,11 +470,14 @@ WITH taken AS (
     RETURNING kind, assessment_id, attempts, message_id, recipient_id
 )
 SELECT t.kind, t.assessment_id, t.attempts, t.message_id, r.address, r.sealed_token, i.language,
-       r.bounced_at, a.status, i.completed_at
+       r.bounced_at, a.status, i.completed_at, m.role, m.expires_at, o.name, u.name, u.email
 FROM taken t
 JOIN mail_recipient r ON r.id = t.recipient_id
-JOIN assessment a ON a.id = t.assessment_id
-JOIN invitation i ON i.id = r.invitation_id
+LEFT JOIN assessment a ON a.id = t.assessment_id
+LEFT JOIN invitation i ON i.id = r.invitation_id
+LEFT JOIN member_invitation m ON m.id = r.member_invitation_id
+LEFT JOIN organization o ON o.id = m.organization_id
+LEFT JOIN user_account u ON u.id = m.invited_by
 """
 _FINISH_COLUMNS = ("status", "last_error", "sent_at", "due_at", "message_id")
 
@@ -445,16 +519,20 @@ class PipelinedHandOver:
 
     def claim(
         self, message_id: int, claim: str, now: datetime
-    ) -> tuple[Row, datetime | None, str, datetime | None] | str:
-        """Claim the message and read it; return it with (bounced at, assessment status, completed at), or the
-        message's status when it could not be claimed ("gone" when there is no such message)."""
+    ) -> tuple[Row, datetime | None, str | None, datetime | None, datetime | None] | str:
+        """Claim the message and read it; return it with (bounced at, assessment status, completed at, an invitation
+        to join's expiry), or the message's status when it could not be claimed ("gone" when there is no such
+        message)."""
         connection = self._lazy()
         found = connection.execute(_PG_CLAIM, {"id": message_id, "claim": claim, "now": now}).fetchone()
         if found is None:
             status = connection.execute("SELECT status FROM outbox_message WHERE id = %s", (message_id,)).fetchone()
             return "gone" if status is None else str(status[0])
-        kind, assessment_id, attempts, header, address, sealed, language, bounced_at, status, completed_at = found
-        return Row(kind, assessment_id, attempts, header, address, sealed, language), bounced_at, status, completed_at
+        kind, assessment_id, attempts, header, address, sealed, language, bounced_at, status, completed_at = found[:10]
+        role, expires_at, organization, name, email = found[10:]  # an invitation to join's; NULL for the others
+        joining = Joining(organization or "", _inviter(name, email), role or "") if kind == JOIN else None
+        row = Row(kind, assessment_id, attempts, header, address, sealed, language, joining)
+        return row, bounced_at, status, completed_at, expires_at
 
     def finish(self, message_id: int, claim: str, values: dict[str, object]) -> None:
         """Record what became of a claimed message (only the worker that claimed it can)."""

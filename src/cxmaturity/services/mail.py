@@ -1,9 +1,10 @@
 """E-mails through the SMTP server in the settings (``CXM_SMTP_*``): respondents' invitations, reminders and
-closing notices (composed here, sent by the queue's worker: services/delivery.py), and invitations to join an
-organization (sent here, at once).
+closing notices, and invitations to join an organization, all composed here and sent by the queue's worker
+(services/delivery.py, over services/smtp_session.py), never inside a web request.
 
 Respondents' addresses are kept in the outbox (services/outbox.py) for reminders and delivery reports, never beside
-answers; an invitation to join keeps its address in its own row, services/member_invitations.py.
+answers; an invitation to join keeps its address in its own row (services/member_invitations.py) and, while it
+is e-mailed, in the outbox too.
 Port 465 means TLS from the start (SMTPS); any other port speaks plain SMTP, upgraded with STARTTLS when
 ``smtp_starttls`` is set. A user name in the settings means the server wants a login.
 """
@@ -11,8 +12,6 @@ Port 465 means TLS from the start (SMTPS); any other port speaks plain SMTP, upg
 from __future__ import annotations
 
 import re
-import smtplib
-import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -22,7 +21,6 @@ from babel import dates
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n import ngettext, use_locale
 from cxmaturity.i18n.catalogs import active_locale
-from cxmaturity.services.errors import ServiceError
 from cxmaturity.settings import Settings
 
 #: Seconds to wait for the mail server before giving up on it.
@@ -30,16 +28,6 @@ TIMEOUT = 15
 SMTPS_PORT = 465
 MAX_ADDRESS = 254
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$")
-
-
-class MailError(ServiceError):
-    """The mail server could not be used; ``sent`` messages went out before the failure (in recipient order)."""
-
-    status = 502
-
-    def __init__(self, message: str, sent: int = 0) -> None:
-        super().__init__(message, field="emails")
-        self.sent = sent
 
 
 def configured(settings: Settings) -> bool:
@@ -197,27 +185,6 @@ def _with_language(link: str, language: str) -> str:
     return f"{link}{'&' if '?' in link else '?'}lang={language}"
 
 
-def _connect(settings: Settings) -> smtplib.SMTP:
-    host, port = settings.smtp_host.strip(), settings.smtp_port
-    context = ssl.create_default_context()
-    smtp: smtplib.SMTP
-    if port == SMTPS_PORT:
-        smtp = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=context)
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=TIMEOUT)
-    try:
-        smtp.ehlo_or_helo_if_needed()
-        if settings.smtp_starttls and port != SMTPS_PORT:
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
 def member_invitation_message(
     settings: Settings,
     address: str,
@@ -266,59 +233,3 @@ def _new_message(settings: Settings, address: str, subject: str) -> EmailMessage
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.mail_from.rpartition("@")[2] or None)
     return message
-
-
-def send(settings: Settings, messages: list[EmailMessage]) -> int:
-    """Send each message to its ``To`` address; return how many were sent, or raise :class:`MailError`."""
-    if not configured(settings):
-        raise MailError("e-mail is not set up on this server (CXM_SMTP_HOST is empty)")
-    where = f"{settings.smtp_host.strip()}:{settings.smtp_port}"
-    sent = 0
-
-    def failed(reason: str) -> MailError:
-        done = f" ({sent} of {len(messages)} invitations were sent before that)" if sent else ""
-        return MailError(f"{reason}{done}", sent)
-
-    try:
-        smtp = _connect(settings)
-    except smtplib.SMTPAuthenticationError:
-        raise failed(
-            f"the mail server at {where} refused the user name or password (CXM_SMTP_USER, CXM_SMTP_PASSWORD)"
-        ) from None
-    except smtplib.SMTPNotSupportedError:
-        raise failed(f"the mail server at {where} does not offer STARTTLS or login") from None
-    except ssl.SSLError as exc:
-        raise failed(f"could not set up TLS with the mail server at {where}: {exc.reason or exc}") from None
-    except smtplib.SMTPException as exc:
-        raise failed(f"the mail server at {where} did not accept the connection: {_reason(exc)}") from None
-    except OSError as exc:
-        raise failed(f"could not reach the mail server at {where} ({exc.strerror or exc})") from None
-    try:
-        for message in messages:
-            address = str(message["To"])
-            try:
-                smtp.send_message(message, from_addr=settings.mail_from, to_addrs=[address])
-            except smtplib.SMTPRecipientsRefused:
-                raise failed(f"the mail server at {where} refused the address {address}") from None
-            except smtplib.SMTPSenderRefused:
-                raise failed(
-                    f"the mail server at {where} refused the sender address {settings.mail_from} (CXM_MAIL_FROM)"
-                ) from None
-            except smtplib.SMTPException as exc:
-                raise failed(f"the mail server at {where} reported an error: {_reason(exc)}") from None
-            except OSError as exc:
-                raise failed(f"lost the connection to the mail server at {where} ({exc.strerror or exc})") from None
-            sent += 1
-    finally:
-        try:
-            smtp.quit()
-        except (smtplib.SMTPException, OSError):
-            smtp.close()
-    return sent
-
-
-def _reason(exc: smtplib.SMTPException) -> str:
-    error = getattr(exc, "smtp_error", None)
-    if isinstance(error, bytes):
-        return f"{getattr(exc, 'smtp_code', '')} {error.decode('utf-8', 'replace')}".strip()
-    return str(exc) or type(exc).__name__

@@ -3,26 +3,38 @@
 Nothing here tells the owner whether the address has an account: inviting answers the same either way, and the
 membership exists only once the invited person, signed in with any account, opens the link and accepts it. The link
 is a bearer secret that reaches only the mailbox invited (or, where the server cannot send e-mail, the owner, who hands
-it over); it works once and expires after :data:`VALID_DAYS`. Only its SHA-256 is stored.
+it over); it works once and expires after :data:`VALID_DAYS`. Only its SHA-256 is stored, and (to be e-mailed) the
+link sealed in the outbox.
+
+The e-mail is never sent inside the request: inviting queues it in the outbox, in the same transaction that
+creates the invitation, and the queue's worker renders and sends it with the retries and bounce handling of every
+other message (services/delivery.py, docs/mail.md). The owner sees what became of it beside the pending invitation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cxmaturity.services import audit, mail, throttle
+from cxmaturity.services import audit, mail, sealing, throttle
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.accounts import normalize_email
 from cxmaturity.services.errors import Conflict, Invalid, NotFound, TooMany
 from cxmaturity.services.throttle import Limit
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.settings import Settings
-from cxmaturity.storage.tables import ROLES, MemberInvitation, Membership, Organization, User
+from cxmaturity.storage.tables import (
+    ROLES,
+    MailRecipient,
+    MemberInvitation,
+    Membership,
+    Organization,
+    OutboxMessage,
+    User,
+)
 
 #: Days an invitation to join can be accepted.
 VALID_DAYS = 7
@@ -32,19 +44,45 @@ MAX_PENDING = 50
 SENDER_LIMIT = Limit("member-invite", 50, timedelta(hours=1))
 #: What an invitation link that cannot be used answers, whatever the reason (unknown, used, revoked, expired).
 NOT_VALID = "this link is not valid: the invitation was used, declined, revoked or has expired"
+#: The outbox kind of an invitation to join (services/delivery.py renders it).
+KIND = "join"
 
 
 @dataclass(frozen=True)
 class Invited:
-    """A new invitation and its token (shown or sent once)."""
+    """A new invitation and its token: queued to be e-mailed (``message_id``), or, where the server has no e-mail
+    set up, to be shown once to the owner, who hands it over (``message_id`` None)."""
 
     token: str
     invitation_id: int
     email: str
     role: str
     expires_at: datetime
-    organization: str
-    inviter: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of an invitation's e-mail, as its outbox message says (services/outbox.py's states)."""
+
+    status: str
+    attempts: int
+    due_at: datetime
+    sent_at: datetime | None
+    #: The mail server's last answer (e.g. "550 No such user here"), or why it could not be reached.
+    last_error: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A pending invitation as its owners see it; ``delivery`` is None when the link was handed to the owner."""
+
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+    delivery: Delivery | None
 
 
 @dataclass(frozen=True)
@@ -73,10 +111,17 @@ def _who(user: User | None) -> str:
     return f"{user.name} ({user.email})" if user.name else user.email
 
 
-def invite(db: Session, actor: Actor, organization_id: int, email: str, role: str) -> Invited:
+def join_link(settings: Settings, token: str) -> str:
+    """The link an invitation's token opens."""
+    return f"{settings.base_url.rstrip('/')}/join/{token}"
+
+
+def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, email: str, role: str) -> Invited:
     """Invite an address to join with a role (owners only); the same answer whether or not it has an account.
 
-    Inviting an address again replaces its pending invitation (the old link stops working).
+    Where the server sends e-mail, the message is queued in the outbox in this same transaction (the caller then
+    nudges the queue with ``message_id``); the queue's worker sends it. Inviting an address again replaces its
+    pending invitation (the old link stops working, its queued message goes with it).
     """
     require_role(db, actor, organization_id, "owner")
     address = normalize_email(email)
@@ -121,44 +166,57 @@ def invite(db: Session, actor: Actor, organization_id: int, email: str, role: st
     )
     db.add(invitation)
     db.flush()
+    message_id = _queue(db, settings, invitation.id, address, token) if mail.configured(settings) else None
     audit.record(
         db, "membership.invite", organization_id=organization_id, user_id=actor.user_id, target=address, role=role
     )
-    org = db.get(Organization, organization_id)
-    return Invited(
-        token,
-        invitation.id,
-        address,
-        role,
-        _aware(invitation.expires_at),
-        org.name if org else "",
-        _who(db.get(User, actor.user_id)),
+    return Invited(token, invitation.id, address, role, _aware(invitation.expires_at), message_id)
+
+
+def _queue(db: Session, settings: Settings, invitation_id: int, address: str, token: str) -> int:
+    """Put the invitation's e-mail in the outbox: its recipient keeps the link sealed (the worker writes it into the
+    message at send time); both go with the invitation when it is accepted, declined, revoked or replaced."""
+    recipient = MailRecipient(
+        member_invitation_id=invitation_id, address=address, sealed_token=sealing.seal(settings.secret_key, token)
     )
+    db.add(recipient)
+    db.flush()
+    message = OutboxMessage(recipient_id=recipient.id, kind=KIND, round=0, due_at=_now())
+    db.add(message)
+    db.flush()
+    return message.id
 
 
-def message(invited: Invited, settings: Settings, link: str) -> EmailMessage:
-    """The e-mail that carries an invitation's link to the address invited."""
-    return mail.member_invitation_message(
-        settings,
-        invited.email,
-        link,
-        inviter=invited.inviter,
-        organization=invited.organization,
-        role=invited.role,
-        days=VALID_DAYS,
-    )
-
-
-def pending(db: Session, actor: Actor, organization_id: int) -> list[MemberInvitation]:
-    """The invitations not yet accepted, declined, revoked or expired, newest first (owners only)."""
+def pending(db: Session, actor: Actor, organization_id: int) -> list[Pending]:
+    """The invitations not yet accepted, declined, revoked or expired, newest first, with what became of their
+    e-mail (owners only)."""
     require_role(db, actor, organization_id, "owner")
-    return list(
-        db.scalars(
-            select(MemberInvitation)
-            .where(MemberInvitation.organization_id == organization_id, MemberInvitation.expires_at > _now())
-            .order_by(MemberInvitation.created_at.desc(), MemberInvitation.id.desc())
+    rows = db.execute(
+        select(MemberInvitation, OutboxMessage)
+        .outerjoin(MailRecipient, MailRecipient.member_invitation_id == MemberInvitation.id)
+        .outerjoin(OutboxMessage, OutboxMessage.recipient_id == MailRecipient.id)
+        .where(MemberInvitation.organization_id == organization_id, MemberInvitation.expires_at > _now())
+        .order_by(MemberInvitation.created_at.desc(), MemberInvitation.id.desc())
+    ).all()
+    return [
+        Pending(
+            invitation.id,
+            invitation.email,
+            invitation.role,
+            _aware(invitation.created_at),
+            _aware(invitation.expires_at),
+            None
+            if message is None
+            else Delivery(
+                message.status,
+                message.attempts,
+                _aware(message.due_at),
+                _aware(message.sent_at) if message.sent_at else None,
+                message.last_error,
+            ),
         )
-    )
+        for invitation, message in rows
+    ]
 
 
 def revoke(db: Session, actor: Actor, organization_id: int, invitation_id: int) -> None:
@@ -234,21 +292,3 @@ def decline(db: Session, actor: Actor, token: str) -> None:
     audit.record(
         db, "membership.decline", organization_id=found.organization_id, user_id=actor.user_id, target=found.email
     )
-
-
-def deliver(settings: Settings, invited: Invited, link: str) -> bool:
-    """E-mail the link to the address invited; return False when the server has no e-mail set up.
-
-    Without e-mail the caller shows the link to the owner, who hands it over; the answer is the same for an address
-    with an account and one without. Raises :class:`mail.MailError` when the mail server fails (the caller then
-    withdraws the invitation with :func:`withdraw_unsent`).
-    """
-    if not mail.configured(settings):
-        return False
-    mail.send(settings, [message(invited, settings, link)])
-    return True
-
-
-def withdraw_unsent(db: Session, invitation_id: int) -> None:
-    """Remove an invitation whose e-mail could not be sent, so that no link nobody received stays valid."""
-    db.execute(delete(MemberInvitation).where(MemberInvitation.id == invitation_id))

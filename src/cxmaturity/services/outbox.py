@@ -1,6 +1,7 @@
 """The outbox: respondents invited by e-mail, and every message to them (invitation, reminders, closing notice)
 with what became of it. Web pages and the API only write rows here; the queue's workers send them
-(services/delivery.py), never a web request.
+(services/delivery.py), never a web request. Invitations to join an organization are messages here too (kind
+``join``, no assessment), queued and listed by services/member_invitations.py; an assessment's outbox never shows them.
 
 What the facilitator can read: each address, each message's kind, state, attempts and the mail server's last
 answer. Never the link (the invitation stays one the facilitator never held) and never answers. With reminders on,

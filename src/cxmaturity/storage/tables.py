@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -951,15 +952,29 @@ class AssessmentSchedule(Base):
 class MailRecipient(Base):
     """One person invited by e-mail: the address (kept for reminders and the outbox) and their link, sealed.
 
-    The link's token is sealed with a key derived from CXM_SECRET_KEY (services/sealing.py) so that reminders can
-    carry the same link; the facilitator never sees it (the invitation stays ``held=False``).
+    Either a respondent of an assessment (``assessment_id`` and ``invitation_id``) or someone invited to join an
+    organization (``member_invitation_id`` only; deleted with that invitation when it is accepted, declined, revoked
+    or replaced). The link's token is sealed with a key derived from CXM_SECRET_KEY (services/sealing.py) so that
+    the worker can write it into the message at send time, and reminders can carry the same link; the facilitator
+    never sees it (the invitation stays ``held=False``).
     """
 
     __tablename__ = "mail_recipient"
-    __table_args__ = (Index("ix_mail_recipient_assessment", "assessment_id"),)
+    __table_args__ = (
+        Index("ix_mail_recipient_assessment", "assessment_id"),
+        # Exactly one of the two kinds of invitation: the worker renders the message from the one that is set.
+        CheckConstraint(
+            "(assessment_id IS NOT NULL AND invitation_id IS NOT NULL AND member_invitation_id IS NULL)"
+            " OR (assessment_id IS NULL AND invitation_id IS NULL AND member_invitation_id IS NOT NULL)",
+            name="ck_mail_recipient_one_invitation",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
-    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), unique=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), unique=True)
+    member_invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_invitation.id", ondelete="CASCADE"), unique=True, default=None
+    )
     address: Mapped[str] = mapped_column(String(254))
     sealed_token: Mapped[str] = mapped_column(String(300))
     #: Set when the server refused the address for good (5xx): nothing more is sent to it.
@@ -973,7 +988,8 @@ OUTBOX_STATUSES = ("queued", "sending", "handed", "retrying", "sent", "bounced",
 
 
 class OutboxMessage(Base):
-    """One e-mail to one recipient: an invitation, a reminder (``round`` = days before close) or a closing notice."""
+    """One e-mail to one recipient: an invitation, a reminder (``round`` = days before close) or a closing notice to
+    a respondent, or (``kind`` "join", no assessment) an invitation to join an organization."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -982,7 +998,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_due", "status", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    #: None for an invitation to join an organization (its recipient names the organization's invitation).
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("mail_recipient.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(12))
     round: Mapped[int] = mapped_column(Integer, default=0)

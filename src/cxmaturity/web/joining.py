@@ -1,7 +1,8 @@
-"""Inviting someone to join an organization, as the page and the API both do it: store, then send, then answer.
+"""Inviting someone to join an organization, as the page and the API both do it: store and queue, then answer.
 
-The invitation is committed before the e-mail goes out, so the database is never held while the mail server is
-slow; if sending fails, the invitation is withdrawn again, so no link that nobody received stays valid.
+The invitation and its e-mail (an outbox message) are committed together; the queue's worker sends the message
+(services/delivery.py), never this request, which only nudges the queue after the commit. A nudge lost is no loss:
+the worker's next sweep finds the message.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from fastapi import Request
 
 from cxmaturity.services import member_invitations
 from cxmaturity.services.access import Actor
-from cxmaturity.services.mail import MailError
-from cxmaturity.web.context import settings_of, unit_of_work
+from cxmaturity.web.context import jobs_of, settings_of, unit_of_work
 
 
 @dataclass(frozen=True)
@@ -24,22 +24,15 @@ class Sent:
     email: str
     role: str
     expires_at: datetime
-    #: The link, when the server has no e-mail set up and the owner must hand it over; None when it was e-mailed.
+    #: The link, when the server has no e-mail set up and the owner must hand it over; None when it is e-mailed.
     link: str | None
 
 
-def join_link(request: Request, token: str) -> str:
-    return f"{settings_of(request).base_url.rstrip('/')}/join/{token}"
-
-
 def invite(request: Request, actor: Actor, organization_id: int, email: str, role: str) -> Sent:
+    settings = settings_of(request)
     with unit_of_work(request) as db:
-        invited = member_invitations.invite(db, actor, organization_id, email, role)
-    link = join_link(request, invited.token)
-    try:
-        emailed = member_invitations.deliver(settings_of(request), invited, link)
-    except MailError:
-        with unit_of_work(request) as db:
-            member_invitations.withdraw_unsent(db, invited.invitation_id)
-        raise
-    return Sent(invited.email, invited.role, invited.expires_at, None if emailed else link)
+        invited = member_invitations.invite(db, actor, settings, organization_id, email, role)
+    if invited.message_id is not None:
+        jobs_of(request).enqueue([invited.message_id])
+        return Sent(invited.email, invited.role, invited.expires_at, None)
+    return Sent(invited.email, invited.role, invited.expires_at, member_invitations.join_link(settings, invited.token))

@@ -69,10 +69,23 @@ class MemberInvitationSent(_Out):
     role: str
     expires_at: Utc
     delivery: Literal["email", "link"] = Field(
-        description="`email`: the link was e-mailed to the address. `link`: this server sends no e-mail; hand over "
-        "`link` yourself (shown only in this response)."
+        description="`email`: the link is queued to be e-mailed to the address by the queue's worker (its state is "
+        "in the list of pending invitations, `mail`). `link`: this server sends no e-mail; hand over `link` "
+        "yourself (shown only in this response)."
     )
     link: str | None = None
+
+
+class MemberInvitationMail(_Out):
+    """What became of an invitation's e-mail (the outbox's states: docs/mail.md)."""
+
+    status: Literal["queued", "sending", "handed", "retrying", "sent", "bounced", "failed", "cancelled"]
+    attempts: int
+    due_at: Utc = Field(description="Not sent before this time (a retry's back-off).")
+    sent_at: Utc | None
+    last_error: str = Field(
+        description="The mail server's last answer (e.g. `550 No such user here`), or what went wrong reaching it."
+    )
 
 
 class MemberInvitationPublic(_Out):
@@ -81,6 +94,9 @@ class MemberInvitationPublic(_Out):
     role: str
     created_at: Utc
     expires_at: Utc
+    mail: MemberInvitationMail | None = Field(
+        description="Its e-mail's delivery; null when this server sends no e-mail (the link was handed to the owner)."
+    )
 
 
 class MemberInvitationOffer(_Out):

@@ -128,7 +128,20 @@ JoinToken = Annotated[str, Path(min_length=1, max_length=100, description="The t
 def _pending(db: Session, actor: access.Actor, organization_id: int) -> list[schemas.MemberInvitationPublic]:
     return [
         schemas.MemberInvitationPublic(
-            id=p.id, email=p.email, role=p.role, created_at=p.created_at, expires_at=p.expires_at
+            id=p.id,
+            email=p.email,
+            role=p.role,
+            created_at=p.created_at,
+            expires_at=p.expires_at,
+            mail=None
+            if p.delivery is None
+            else schemas.MemberInvitationMail(
+                status=p.delivery.status,
+                attempts=p.delivery.attempts,
+                due_at=p.delivery.due_at,
+                sent_at=p.delivery.sent_at,
+                last_error=p.delivery.last_error,
+            ),
         )
         for p in member_invitations.pending(db, actor, organization_id)
     ]
@@ -159,7 +172,7 @@ def invite_member(
 @router.get(
     "/organizations/{organization_id}/member-invitations",
     tags=["members"],
-    summary="Pending invitations to join, newest first (owners)",
+    summary="Pending invitations to join, newest first, with their e-mail's delivery (owners)",
 )
 def list_member_invitations(
     request: Request, token: Token, organization_id: OrgId
