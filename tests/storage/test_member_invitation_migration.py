@@ -1,4 +1,4 @@
-"""Migration 0021 (invitations to join go through the outbox) on SQLite and PostgreSQL, with messages in the outbox.
+"""Migration 0022 (invitations to join go through the outbox) on SQLite and PostgreSQL, with messages in the outbox.
 
 On SQLite the migration rebuilds ``mail_recipient`` and ``outbox_message``, and the app's connections keep foreign
 keys on inside the migration's transaction: dropping the old ``mail_recipient`` would delete every outbox message by
@@ -27,7 +27,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migration.db'}"
         return
-    with postgres_schema("cxm_migration_0021") as url:
+    with postgres_schema("cxm_migration_0022") as url:
         yield url
 
 
@@ -68,10 +68,10 @@ def test_the_outbox_keeps_its_messages_through_the_upgrade_and_the_downgrade(dat
     respondents = [("a@example.com", "invitation", "queued"), ("b@example.com", "invitation", "queued")]
     assert _messages(engine) == [*respondents, ("joiner@example.com", "join", "queued")]
     # Down: invitations to join have no place in the old tables; the respondents' messages stay.
-    _migrate(engine, database, "0020", down=True)
+    _migrate(engine, database, "0021", down=True)
     assert _messages(engine) == respondents
     # Up again: still there, and an invitation to join can be queued once more.
-    _migrate(engine, database, "0021")
+    _migrate(engine, database, "0022")
     assert _messages(engine) == respondents
     with transaction(sessions) as db:
         member_invitations.invite(db, Actor(user.id), settings, org.id, "joiner@example.com", "viewer")

@@ -1,8 +1,8 @@
 """invitations to join an organization go through the outbox: a recipient may name a member invitation instead of
 an assessment's invitation, and a message may belong to no assessment
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 23:50:00
 
 ``mail_recipient.member_invitation_id``: the organization's invitation whose e-mail the queue's worker sends (and
@@ -19,13 +19,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
 CHECK = "ck_mail_recipient_one_invitation"
-KEEP = "_keep_outbox_message_0021"
+KEEP = "_keep_outbox_message_0022"
 COLUMNS = (
     "id, assessment_id, recipient_id, kind, round, status, due_at, attempts, claimed_at, claim, sent_at, last_error,"
     " message_id, created_at"
