@@ -6,6 +6,7 @@ says where it stopped. Data are SYNTHETIC (cxmaturity.demo ``demo_responses``)."
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from cxmaturity.demo import demo_responses
 from cxmaturity.i18n import use_locale
 from cxmaturity.i18n.phrase import translated
-from cxmaturity.services import assessments, campaigns, cpu_pool, long_jobs, organizations, units
+from cxmaturity.services import assessments, campaigns, cpu_pool, long_jobs, organizations, reports, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import LongJob, Membership
@@ -109,6 +110,14 @@ def test_a_report_job_over_many_units_shows_each_unit_as_it_goes(
         assert f"Store {n:02d}" in text
     assert f"Page {pages} of {pages}" in text
     assert len(pages_seen) == pages
+    # The same document, page for page, as the report made in one step (the download's way: model, then render).
+    with site.sessions() as db:
+        model = reports.report(db, Actor(cast.viewer), aid, site.settings.benchmark_min_cohort)
+    direct = tmp_path / "direct.pdf"
+    direct.write_bytes(reports.render(model, "pdf").content)
+    assert pdf_tools.info(direct).pages == pages
+    made_at = re.compile(r"\d\d:\d\d UTC")  # the minute each was made at (in the methodology) may differ
+    assert made_at.sub("HH:MM UTC", pdf_tools.text(direct)) == made_at.sub("HH:MM UTC", text)
 
 
 def test_the_api_and_page_show_where_a_report_job_is_in_the_readers_language(site: Site, cast: Cast) -> None:
