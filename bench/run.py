@@ -1,7 +1,7 @@
 """Run every benchmark and print times with their ratio to the baseline measured in the same run.
 
 Usage: ``make bench`` (or ``python bench/run.py [SUITE ...]``, suites: scoring method frameworks planning web reports
-exports benchmarks outcomes outcomes-store load heavy faults import workshop queue units).
+exports benchmarks outcomes outcomes-store load heavy faults import workshop queue units report-job).
 Benchmarks use SYNTHETIC data.
 """
 
@@ -26,6 +26,7 @@ from bench import (
     bench_outcomes_store,
     bench_planning,
     bench_queue,
+    bench_report_job,
     bench_reports,
     bench_scoring,
     bench_units,
@@ -56,6 +57,7 @@ def main() -> int:
         ("workshop", bench_workshop.run),
         ("queue", bench_queue.run),
         ("units", bench_units.run),
+        ("report-job", bench_report_job.run),
     )
     for name, run in suites:
         if only and name not in only:

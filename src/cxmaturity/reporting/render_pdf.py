@@ -8,6 +8,8 @@ load nothing but ``data:`` URLs (the logo): a report never reaches the network o
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from types import ModuleType
 
 from cxmaturity.reporting.render_html import PAPERS, DrawnCharts, PaperName, render_html
@@ -36,11 +38,55 @@ def check_available() -> None:
     _weasyprint()
 
 
-def render_pdf(report: Report, paper: PaperName = "a4", drawn: DrawnCharts | None = None) -> bytes:
-    """Return the report as PDF bytes on ``paper`` ("a4" or "letter"), with page numbers and a contents list."""
+class _PagesLaidOut(logging.Handler):
+    """Hears WeasyPrint's progress log (the ``weasyprint.progress`` logger, which WeasyPrint documents for giving
+    feedback to users) and calls ``laid_out`` with the number of each page as the layout reaches it."""
+
+    def __init__(self, laid_out: Callable[[int], None]) -> None:
+        super().__init__(logging.INFO)
+        self.laid_out = laid_out
+        self.thread = threading.get_ident()
+        self.most = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # "Step 5 - Creating layout - Page %d"; pages laid out again (counters such as "of N" pages) count once.
+        if record.thread != self.thread or not str(record.msg).startswith("Step 5 - Creating layout - Page"):
+            return
+        page = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(page, int) and page > self.most:
+            self.most = page
+            self.laid_out(page)
+
+
+def render_pdf(
+    report: Report,
+    paper: PaperName = "a4",
+    drawn: DrawnCharts | None = None,
+    laid_out: Callable[[int], None] | None = None,
+    writing: Callable[[], None] | None = None,
+) -> bytes:
+    """Return the report as PDF bytes on ``paper`` ("a4" or "letter"), with page numbers and a contents list;
+    ``laid_out(n)`` as page n is laid out, ``writing()`` when the pages are written into the file."""
     weasyprint = _weasyprint()
     html = render_html(report, drawn, PAPERS[paper])
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     document = weasyprint.HTML(string=html, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf()
+    progress = logging.getLogger("weasyprint.progress")
+    listener = _PagesLaidOut(laid_out) if laid_out is not None else None
+    if listener is not None:
+        progress.addHandler(listener)
+        progress.setLevel(logging.INFO)
+        progress.propagate = False  # heard here, not written into the server's log
+    try:
+        # render() then write_pdf(): what HTML.write_pdf() does, with the moment between the two steps to tell.
+        pages = document.render()
+    finally:
+        if listener is not None:
+            progress.removeHandler(listener)
+            if not progress.handlers:
+                progress.setLevel(logging.NOTSET)
+                progress.propagate = True
+    if writing is not None:
+        writing()
+    pdf: bytes = pages.write_pdf()
     return pdf

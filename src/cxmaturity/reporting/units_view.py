@@ -7,8 +7,8 @@ pinned by tests/units/test_units_view.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cxmaturity.i18n import N_
@@ -18,7 +18,7 @@ from cxmaturity.reporting.units_summary import UnitRow as SummaryRow
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services.campaigns import CampaignRollUp
 from cxmaturity.services.units import UnitsOverview
-from cxmaturity.units.rollup import UnitIntervals
+from cxmaturity.units.rollup import IntervalWork, UnitIntervals
 from cxmaturity.units.suppression import PROTECTS_SIBLING, TOO_FEW, UNDER_WITHHELD
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -259,11 +259,48 @@ def units_summary(
     (``services.campaigns.unit_intervals``, at ``confidence``) adds each shown unit's overall and per-competency
     intervals.
     """
-    intervals = intervals or {}
+    summary, units, keys = _summary(found, language, confidence)
+    return _with_intervals(summary, units, keys, intervals or {})
+
+
+@dataclass(frozen=True)
+class PendingUnits:
+    """A units summary whose intervals are still to be scored: pure data, so that the scorings (one per unit, most of
+    the time of a report over many units) can run in a report job's child process, which says how far it got."""
+
+    summary: UnitsSummary
+    #: The unit of each row of ``summary``, and the competency keys in the order of each row's competencies.
+    units: tuple[int, ...]
+    keys: tuple[str, ...]
+    work: IntervalWork
+
+    @property
+    def count(self) -> int:
+        """How many units are scored (one step each)."""
+        return len(self.work.shown)
+
+    def complete(self, progress: Callable[[int, int], None] | None = None) -> UnitsSummary:
+        """The summary with its intervals: ``units_summary`` of the same roll-up; ``progress(done, total)`` per unit."""
+        return _with_intervals(self.summary, self.units, self.keys, self.work.compute(progress))
+
+
+def pending_units(
+    found: CampaignRollUp, work: IntervalWork, language: str | None = None, confidence: float = 0.9
+) -> PendingUnits:
+    """``units_summary`` without its intervals yet, and what scores them (``services.campaigns.interval_work``)."""
+    summary, units, keys = _summary(found, language, confidence)
+    return PendingUnits(summary, units, keys, work)
+
+
+def _summary(
+    found: CampaignRollUp, language: str | None, confidence: float
+) -> tuple[UnitsSummary, tuple[int, ...], tuple[str, ...]]:
+    """The summary without intervals, the unit of each of its rows, and the competency keys in row order."""
     fw = found.framework.in_language(language)
     stage_names = {s.key: fw.text(s.name) for s in fw.stages}
     min_size = found.rollup.release.min_size
     rows = []
+    units = []
     withheld: dict[str, int] = {}
     for unit, depth in found.tree.walk():
         rolled = found.rollup.unit(unit)
@@ -271,8 +308,7 @@ def units_summary(
             reason = rolled.withheld or ""
             withheld[reason] = withheld.get(reason, 0) + 1
             continue
-        spread = intervals.get(unit)
-        by_key = dict(spread.competencies) if spread is not None else {}
+        units.append(unit)
         rows.append(
             SummaryRow(
                 name=found.labels[unit],
@@ -280,13 +316,11 @@ def units_summary(
                 respondents=rolled.respondents,
                 stage=stage_names.get(rolled.overall_stage or "") or None,
                 score=rolled.overall_score,
-                interval=spread.overall if spread is not None else None,
                 competencies=tuple(
                     UnitCompetency(
                         name=fw.text(comp.name),
                         stage=stage_names.get(c.stage or "") or None,
                         score=c.score,
-                        interval=by_key.get(c.key),
                     )
                     for comp, c in zip(fw.competencies, rolled.competencies, strict=True)
                 ),
@@ -300,7 +334,7 @@ def units_summary(
     ]
     if withheld:
         notes.append(PhraseText(N_("The minimum group size is %(size)d respondents."), size=min_size))
-    return UnitsSummary(
+    summary = UnitsSummary(
         found.assessment.title,
         tuple(rows),
         competencies=tuple(fw.text(c.name) for c in fw.competencies),
@@ -308,3 +342,21 @@ def units_summary(
         names_hidden=found.names_hidden,
         notes=tuple(notes),
     )
+    return summary, tuple(units), tuple(c.key for c in fw.competencies)
+
+
+def _with_intervals(
+    summary: UnitsSummary, units: tuple[int, ...], keys: tuple[str, ...], intervals: Mapping[int, UnitIntervals]
+) -> UnitsSummary:
+    rows = []
+    for row, unit in zip(summary.rows, units, strict=True):
+        spread = intervals.get(unit)
+        if spread is None:
+            rows.append(row)
+            continue
+        by_key = dict(spread.competencies)
+        competencies = tuple(
+            replace(c, interval=by_key.get(key)) for c, key in zip(row.competencies, keys, strict=True)
+        )
+        rows.append(replace(row, interval=spread.overall, competencies=competencies))
+    return replace(summary, rows=tuple(rows))

@@ -43,7 +43,7 @@ from cxmaturity.storage.tables import (
     StoredUnitTallies,
     Unit,
 )
-from cxmaturity.units.rollup import RollUp, UnitIntervals, UnitTallies, intervals, roll_up_tallies
+from cxmaturity.units.rollup import IntervalWork, RollUp, UnitIntervals, UnitTallies, roll_up_tallies
 from cxmaturity.units.tree import Tree
 
 
@@ -435,11 +435,17 @@ def campaign(db: Session, actor: Actor, assessment_id: int, *, preview_hidden: b
 def unit_intervals(db: Session, found: CampaignRollUp) -> dict[int, UnitIntervals]:
     """Return the intervals of every unit ``found`` shows (``units.rollup.intervals``): the campaign's answers
     loaded once, each shown unit's subtree scored with the assessment's own scoring options. Withheld units get none."""
+    return interval_work(db, found).compute()
+
+
+def interval_work(db: Session, found: CampaignRollUp) -> IntervalWork:
+    """Read what ``unit_intervals`` scores, to score it later without the database (a report job's child process)."""
     matrix, _, invitation_ids = load_rows(db, found.assessment, found.framework)
     rows = db.execute(select(Invitation.id, Invitation.unit_id).where(Invitation.assessment_id == found.assessment.id))
     unit_of: dict[int, int | None] = dict(rows.all())
-    shown = [u for u, _ in found.tree.walk() if found.rollup.unit(u).withheld is None]
-    return intervals(matrix, [unit_of.get(i) for i in invitation_ids], found.tree, shown, options_for(found.assessment))
+    shown = tuple(u for u, _ in found.tree.walk() if found.rollup.unit(u).withheld is None)
+    members = tuple(unit_of.get(i) for i in invitation_ids)
+    return IntervalWork(matrix, members, found.tree, shown, options_for(found.assessment))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,12 @@ visible, so an import is complete once, or not at all.
 
 - An import is the same all-or-nothing import as a small one (services/imports.py), with its progress counted in
   respondents written; when it fails, nothing was imported and the error names the file, row and column.
-- A report is built from the database as the member who asked sees it, then drawn and written in a child process
-  (services/cpu_pool.py); its file is kept on the job for download.
+- A report is read from the database as the member who asked sees it (a short read-only transaction), then completed,
+  drawn and written in a child process (services/cpu_pool.py), which tells the job's thread how far it got: each unit
+  of a campaign scored (its intervals: a scoring per unit, most of the time of a report over many units), the charts,
+  each page laid out, the file written. That thread writes the progress (``done``/``total`` and the ``stage``) in
+  short transactions of its own, at most every ``PROGRESS_SECONDS``, so no transaction is open while the child works
+  and the job's lease is kept alive by a long report. Its file is kept on the job for download.
 
 Only members of the job's organization see it: a report job as any member may see the report (viewer and up), an
 import job as facilitators (who may import). Anyone else gets 404, as for any id of another organization.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +39,8 @@ from typing import Any, cast
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import PhraseText
 from cxmaturity.reporting.render_html import PaperName
 from cxmaturity.services import access, imports, reports
 from cxmaturity.services.access import Actor
@@ -49,8 +56,17 @@ IMPORT = "answers.import"
 REPORT = "report"
 #: The role a kind of job needs, to start it and to see it.
 ROLE = {IMPORT: "facilitator", REPORT: "viewer"}
-#: A report's steps: the results read and the model built, then the file drawn and written.
-REPORT_STEPS = 2
+#: A report's steps besides one per unit of a campaign: the results read, the charts drawn, the pages laid out, the
+#: file written.
+REPORT_STEPS = 4
+#: A report's progress is written at most this often (a step to the next stage always is).
+PROGRESS_SECONDS = 0.5
+#: The report's steps that need no number, as their page says them.
+STEPS = {
+    "reading": N_("Reading the results"),
+    "charts": N_("Drawing the charts"),
+    "writing": N_("Writing the file"),
+}
 #: Attempts a job gets when its workers die under it (a job that kills its worker each time must stop somewhere).
 MAX_ATTEMPTS = 3
 #: Finished jobs (their files) are deleted after this long.
@@ -67,6 +83,8 @@ class JobView:
     assessment_id: int
     done: int
     total: int
+    #: Where a report job is (``LongJob.stage``): {"step": ..., "n": ..., "of": ...}; None for an import.
+    stage: dict[str, Any] | None
     result: dict[str, Any] | None
     error: dict[str, Any] | None
     created_at: datetime
@@ -75,6 +93,20 @@ class JobView:
     @property
     def finished(self) -> bool:
         return self.state in ("done", "failed")
+
+    @property
+    def stage_text(self) -> PhraseText | None:
+        """Where a report job is, as a sentence (English as a string; in the reader's language through the pages'
+        ``tr`` filter): "Scoring unit 12 of 200"; None when the job has no stage (an import, a finished report)."""
+        stage = self.stage or {}
+        step = stage.get("step")
+        if step == "unit":
+            return PhraseText(N_("Scoring unit %(n)d of %(of)d"), n=int(stage["n"]), of=int(stage["of"]))
+        if step == "page":
+            return PhraseText(N_("Laying out page %(n)d"), n=int(stage["n"]))
+        if step in STEPS:
+            return PhraseText(STEPS[step])
+        return None
 
     @property
     def percent(self) -> int:
@@ -91,6 +123,7 @@ class JobView:
             job.assessment_id,
             job.done,
             job.total,
+            job.stage,
             job.result,
             job.error,
             job.created_at,
@@ -207,8 +240,10 @@ def _held(sessions: sessionmaker[Session], job: LongJob, db: Session | None = No
         raise TakenOver("the job was taken over by another worker; this attempt stops")
 
 
-def _progress(sessions: sessionmaker[Session], job: LongJob, done: int, total: int) -> None:
-    _held(sessions, job, done=done, total=total)
+def _progress(
+    sessions: sessionmaker[Session], job: LongJob, done: int, total: int, stage: dict[str, Any] | None = None
+) -> None:
+    _held(sessions, job, done=done, total=total, stage=stage)
 
 
 def _finish(sessions: sessionmaker[Session], job: LongJob, db: Session | None = None, **values: Any) -> None:
@@ -249,7 +284,8 @@ def run(sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, job_
                 sessions,
                 job,
                 state="done",
-                done=REPORT_STEPS,
+                done=job.total,
+                stage=None,
                 output=file.content,
                 result={"filename": file.filename, "media_type": file.media_type, "bytes": len(file.content)},
             )
@@ -274,10 +310,32 @@ def _report(
 ) -> reports.ReportFile:
     params = job.params
     with reading(sessions) as db:
-        model = reports.report(db, actor, job.assessment_id, settings.benchmark_min_cohort, params.get("language"))
-    _progress(sessions, job, 1, REPORT_STEPS)
+        draft = reports.draft(db, actor, job.assessment_id, settings.benchmark_min_cohort, params.get("language"))
+    # Steps: reading, each unit, the charts, the layout, the file; ``job.total`` is their sum once units are known.
+    units = draft.unit_count
+    job.total = REPORT_STEPS + units
+    _progress(sessions, job, 1, job.total, {"step": "reading"})
+    last_step, last_at = "reading", time.monotonic()
+
+    def progress(stage: reports.Stage, n: int, of: int) -> None:
+        nonlocal last_step, last_at
+        if stage == "unit":
+            done, where = 1 + n, {"step": "unit", "n": n, "of": of}
+        elif stage == "charts":
+            done, where = 1 + units, {"step": "charts"}
+        elif stage == "page":
+            done, where = 2 + units, {"step": "page", "n": n}
+        else:
+            done, where = 3 + units, {"step": "writing"}
+        now = time.monotonic()
+        # Every step to a new stage is written; within one (units, pages) at most every PROGRESS_SECONDS.
+        if where["step"] == last_step and now - last_at < PROGRESS_SECONDS and not (stage == "unit" and n == of):
+            return
+        last_step, last_at = str(where["step"]), now
+        _progress(sessions, job, done, job.total, where)
+
     paper = cast(PaperName, params.get("paper", "a4"))
-    return reports.render_in(pool, model, cast(reports.ReportFormat, params["format"]), paper)
+    return reports.render_draft_in(pool, draft, cast(reports.ReportFormat, params["format"]), paper, progress)
 
 
 def recover(sessions: sessionmaker[Session], now: datetime, lease: timedelta) -> list[int]:

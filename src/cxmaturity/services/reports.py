@@ -9,9 +9,10 @@ itself, so no member's role applies; it reads as a viewer would (``access.OPERAT
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,6 @@ from cxmaturity.reporting.progress_view import ProgressView
 from cxmaturity.reporting.render_html import PAPERS, PaperName, draw, render_html
 from cxmaturity.reporting.report import Report
 from cxmaturity.reporting.scorecard import Scorecard
-from cxmaturity.reporting.units_summary import UnitsSummary
 from cxmaturity.reporting.workshop_view import WorkshopSection
 from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, branding, plans, results, workshop_state
@@ -34,6 +34,9 @@ from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.cpu_pool import CpuPool
 from cxmaturity.services.errors import Invalid, NotFound, ServiceError
 from cxmaturity.storage.tables import Assessment
+
+if TYPE_CHECKING:
+    from cxmaturity.reporting.units_view import PendingUnits
 
 ReportFormat = Literal["html", "pdf", "pptx"]
 FORMATS: tuple[ReportFormat, ...] = ("html", "pdf", "pptx")
@@ -116,20 +119,42 @@ def _peers(db: Session, assessment: Assessment, min_cohort: int, language: str |
     return benchmark_view.peers_section(shown, language)
 
 
-def _units(db: Session, actor: Actor, assessment: Assessment, language: str | None) -> UnitsSummary | None:
-    """The campaign's units, when the assessment runs across units: the campaign page's roll-up as its viewers see it.
+def _units(db: Session, actor: Actor, assessment: Assessment, language: str | None) -> PendingUnits | None:
+    """The campaign's units, when the assessment runs across units: the campaign page's roll-up as its viewers see it,
+    its intervals still to be scored (a scoring per unit: ``Draft.complete``).
 
     A report is passed on beyond the organization's members, so it is a shared view: unit names are hidden whenever
     the campaign hides them, even when a facilitator (who sees the names on the page) makes the report.
     """
-    from cxmaturity.reporting.units_view import units_summary
+    from cxmaturity.reporting.units_view import pending_units
     from cxmaturity.services import campaigns  # imported here: it builds on the results service, as this does
 
     found = campaigns.campaign(db, actor, assessment.id, preview_hidden=True)
     if found is None:
         return None
     confidence = results.options_for(assessment).confidence
-    return units_summary(found, language, campaigns.unit_intervals(db, found), confidence)
+    return pending_units(found, campaigns.interval_work(db, found), language, confidence)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A report model read from the database, with its slow pure part still to do: each unit's intervals (a scoring
+    per unit; for a campaign over 200 units most of the report's time). Pure data, so a report job completes it in
+    a child process, reporting each unit, without the database."""
+
+    model: Report
+    units: PendingUnits | None
+
+    @property
+    def unit_count(self) -> int:
+        """The units still to score: one step of progress each."""
+        return 0 if self.units is None else self.units.count
+
+    def complete(self, progress: Callable[[int, int], None] | None = None) -> Report:
+        """The report model; ``progress(done, total)`` after each unit scored."""
+        if self.units is None:
+            return self.model
+        return replace(self.model, units=self.units.complete(progress))
 
 
 def _build(
@@ -138,10 +163,11 @@ def _build(
     actor: Actor,
     min_cohort: int = DEFAULT_MIN_COHORT,
     language: str | None = None,
-) -> Report:
+) -> Draft:
     scored = results.results_of(db, assessment)
     saved = plans.latest_of(db, assessment)
-    return reporting.build(
+    units = _units(db, actor, assessment, language)
+    model = reporting.build(
         scored.result,
         scored.framework,
         title=assessment.title,
@@ -157,18 +183,26 @@ def _build(
         scorecard=_scorecard(db, actor, assessment),
         workshop=_workshop(db, assessment, scored.result),
         peers=_peers(db, assessment, min_cohort, language),
-        units=_units(db, actor, assessment, language),
+        units=None if units is None else units.summary,
         language=language,
     )
+    return Draft(model, units)
+
+
+def draft(
+    db: Session, actor: Actor, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT, language: str | None = None
+) -> Draft:
+    """Read what the report of an assessment the actor may see (viewer and up) needs, in ``language`` when given;
+    ``min_cohort`` is the installation's k for the peers section (CXM_BENCHMARK_MIN_COHORT)."""
+    assessment = access.assessment(db, actor, assessment_id, "viewer")
+    return _build(db, assessment, actor, min_cohort, check_language(language))
 
 
 def report(
     db: Session, actor: Actor, assessment_id: int, min_cohort: int = DEFAULT_MIN_COHORT, language: str | None = None
 ) -> Report:
-    """Return the report model of an assessment the actor may see (viewer and up), in ``language`` when given;
-    ``min_cohort`` is the installation's k for the peers section (CXM_BENCHMARK_MIN_COHORT)."""
-    assessment = access.assessment(db, actor, assessment_id, "viewer")
-    return _build(db, assessment, actor, min_cohort, check_language(language))
+    """Return the report model of an assessment the actor may see (viewer and up): ``draft``, completed here."""
+    return draft(db, actor, assessment_id, min_cohort, language).complete()
 
 
 def report_as_operator(
@@ -178,7 +212,7 @@ def report_as_operator(
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id} in this database")
-    return _build(db, assessment, access.OPERATOR, min_cohort=min_cohort, language=check_language(language))
+    return _build(db, assessment, access.OPERATOR, min_cohort=min_cohort, language=check_language(language)).complete()
 
 
 def check_language(language: str | None) -> str | None:
@@ -188,9 +222,8 @@ def check_language(language: str | None) -> str | None:
     raise Invalid(f"a report can be written in {', '.join(LOCALES)}, not {language[:20]!r}", field="language")
 
 
-def render_in(pool: CpuPool, model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
-    """``render`` in a child process of ``pool`` (seconds of an interpreter the caller's threads keep); a PDF this
-    installation cannot make is refused here first, clearly, before any work is handed over."""
+def _check_pdf(fmt: ReportFormat) -> None:
+    """Refuse a PDF this installation cannot make, clearly, before any work is handed over."""
     if fmt == "pdf":
         from cxmaturity.reporting.render_pdf import PdfUnavailable, check_available
 
@@ -198,22 +231,64 @@ def render_in(pool: CpuPool, model: Report, fmt: ReportFormat, paper: PaperName 
             check_available()
         except PdfUnavailable as exc:
             raise Unavailable(str(exc)) from exc
+
+
+def render_in(pool: CpuPool, model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
+    """``render`` in a child process of ``pool`` (seconds of an interpreter the caller's threads keep); a PDF this
+    installation cannot make is refused here first, clearly, before any work is handed over."""
+    _check_pdf(fmt)
     return pool.run(render, model, fmt, paper)
 
 
-def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4") -> ReportFile:
-    """Draw the charts and write the report as HTML, as a PDF on ``paper`` or as slides (PPTX, 16:9: no paper)."""
+#: What a child tells while it completes and renders a draft (``Progress``): a unit scored (done, total), then the
+#: charts being drawn, a page laid out (its number), the file being written.
+Stage = Literal["unit", "charts", "page", "writing"]
+Progress = Callable[[Stage, int, int], None]
+
+
+def render_draft_in(
+    pool: CpuPool, draft: Draft, fmt: ReportFormat, paper: PaperName = "a4", progress: Progress | None = None
+) -> ReportFile:
+    """Complete ``draft`` (a scoring per unit) and render it, both in a child process of ``pool``;
+    ``progress(stage, done, total)`` is called in the caller's thread as the child goes (``Stage``)."""
+    _check_pdf(fmt)
+    return pool.run(_complete_and_render, draft, fmt, paper, progress=progress)
+
+
+def _complete_and_render(draft: Draft, fmt: ReportFormat, paper: PaperName) -> ReportFile:
+    """In a child: what ``render_draft_in`` does, telling the parent each step (``cpu_pool.tell``)."""
+    from cxmaturity.services.cpu_pool import tell
+
+    model = draft.complete(lambda done, total: tell("unit", done, total))
+    return render(model, fmt, paper, lambda stage, done: tell(stage, done, 0))
+
+
+def render(
+    model: Report, fmt: ReportFormat, paper: PaperName = "a4", progress: Callable[[Stage, int], None] | None = None
+) -> ReportFile:
+    """Draw the charts and write the report as HTML, as a PDF on ``paper`` or as slides (PPTX, 16:9: no paper);
+    ``progress(stage, n)`` on the way: "charts", each "page" laid out (a PDF's; n its number), "writing"."""
+
+    def step(stage: Stage, n: int = 0) -> None:
+        if progress is not None:
+            progress(stage, n)
+
+    step("charts")
     if fmt == "pptx":
         from cxmaturity.reporting.render_pptx import render_pptx  # python-pptx is only loaded for a deck
 
         return ReportFile(render_pptx(model), MEDIA_TYPES["pptx"], f"{model.filename}.pptx")
+    drawn = draw(model)
     if fmt == "pdf":
         from cxmaturity.reporting.render_pdf import PdfUnavailable, render_pdf
 
         try:
-            pdf = render_pdf(model, paper, draw(model))
+            pdf = render_pdf(
+                model, paper, drawn, laid_out=lambda page: step("page", page), writing=lambda: step("writing")
+            )
         except PdfUnavailable as exc:
             raise Unavailable(str(exc)) from exc
         return ReportFile(pdf, MEDIA_TYPES["pdf"], f"{model.filename}.pdf")
-    html = render_html(model, draw(model))
+    step("writing")
+    html = render_html(model, drawn)
     return ReportFile(html.encode("utf-8"), MEDIA_TYPES["html"], f"{model.filename}.html")

@@ -1040,6 +1040,9 @@ class LongJob(Base):
     state: Mapped[str] = mapped_column(String(10), default="queued")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    #: Where a report job is: {"step": "reading" | "unit" | "charts" | "page" | "writing", "n": ..., "of": ...}
+    #: (unit n of "of"; page n); words, not text, so that each page says it in its own language. None for an import.
+    stage: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     #: What to do: the import's file name; the report's format, paper and language.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: The import's file, until the job ends.

@@ -9,7 +9,7 @@ scoring each unit's respondents again (200 units x 30 respondents roll up in mil
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,19 +165,22 @@ def intervals(
     tree: Tree,
     shown: Iterable[int],
     options: ScoringOptions,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[int, UnitIntervals]:
     """Return the intervals of each of the ``shown`` units: its subtree's respondents scored by the scoring engine,
     posterior draws and all, as an assessment of their own would be (``units[r]`` as in ``tallies``).
 
     Only for units the roll-up shows: a withheld unit's interval would tell as much as its score. The engine's draws
     need each respondent's answers, which the tallies do not keep, so this costs one scoring per unit: the executive
-    documents ask for it, the roll-up pages do not.
+    documents ask for it, the roll-up pages do not. ``progress(done, total)`` is called after each unit: with 200
+    units this is most of a report's time, which a report job shows as it goes.
     """
     if len(units) != responses.size:
         raise ValueError(f"units must name {responses.size} respondents, got {len(units)}")
     member = np.array([-1 if u is None else u for u in units], dtype=np.int64)
     found = {}
-    for unit in shown:
+    wanted = list(shown)
+    for done, unit in enumerate(wanted, start=1):
         rows = np.flatnonzero(np.isin(member, tree.subtree(unit)))
         part = ResponseMatrix(
             framework=responses.framework,
@@ -189,4 +192,23 @@ def intervals(
         )
         result = score(part, options)
         found[unit] = UnitIntervals(result.overall.interval, tuple((c.key, c.interval) for c in result.competencies))
+        if progress is not None:
+            progress(done, len(wanted))
     return found
+
+
+@dataclass(frozen=True)
+class IntervalWork:
+    """What ``intervals`` needs, read from the database once: pure data (it pickles), so that the scorings, one per
+    unit and most of the time of a report over many units, can run elsewhere (a report job's child process) and say
+    how far they got."""
+
+    responses: ResponseMatrix
+    #: The unit of each respondent of ``responses`` (``units`` of ``intervals``).
+    members: tuple[int | None, ...]
+    tree: Tree
+    shown: tuple[int, ...]
+    options: ScoringOptions
+
+    def compute(self, progress: Callable[[int, int], None] | None = None) -> dict[int, UnitIntervals]:
+        return intervals(self.responses, self.members, self.tree, self.shown, self.options, progress)

@@ -13,12 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 
+from cxmaturity.i18n import use_locale
+from cxmaturity.i18n.phrase import translated
 from cxmaturity.services import long_jobs
 from cxmaturity.services.long_jobs import JobView
 from cxmaturity.web.api import schemas
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
 from cxmaturity.web.api.v1 import ERRORS, REPORT_CONTENT
-from cxmaturity.web.context import jobs_of
+from cxmaturity.web.context import jobs_of, page_language
 from cxmaturity.web.pages.reports import download
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["jobs"])
@@ -27,7 +29,16 @@ JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A job's id.")]
 AssessmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="An assessment's id.")]
 
 
-def job_public(job: JobView) -> schemas.JobPublic:
+def _stage(request: Request, job: JobView) -> schemas.JobStagePublic | None:
+    text = job.stage_text
+    if job.stage is None or text is None:
+        return None
+    with use_locale(page_language(request)):
+        label = translated(text)
+    return schemas.JobStagePublic(step=job.stage["step"], n=job.stage.get("n"), of=job.stage.get("of"), label=label)
+
+
+def job_public(request: Request, job: JobView) -> schemas.JobPublic:
     url = f"/api/v1/jobs/{job.id}"
     return schemas.JobPublic(
         id=job.id,
@@ -36,6 +47,7 @@ def job_public(job: JobView) -> schemas.JobPublic:
         assessment_id=job.assessment_id,
         done=job.done,
         total=job.total,
+        stage=_stage(request, job),
         result=job.result,
         error=schemas.JobErrorPublic(**job.error) if job.error else None,
         url=url,
@@ -51,14 +63,16 @@ def accepted(request: Request, token: str, job_id: int) -> JSONResponse:
     with acting(request, token, write=False) as (db, actor):
         job = long_jobs.get(db, actor, job_id)
     return JSONResponse(
-        job_public(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/v1/jobs/{job_id}"}
+        job_public(request, job).model_dump(mode="json"),
+        status_code=202,
+        headers={"Location": f"/api/v1/jobs/{job_id}"},
     )
 
 
 @router.get("/jobs/{job_id}", summary="A long job's state and progress (members of its organization)")
 def get_job(request: Request, token: Token, job_id: JobId) -> schemas.JobPublic:
     with acting(request, token) as (db, actor):
-        return job_public(long_jobs.get(db, actor, job_id))
+        return job_public(request, long_jobs.get(db, actor, job_id))
 
 
 @router.post(

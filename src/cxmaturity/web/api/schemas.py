@@ -307,6 +307,15 @@ class JobErrorPublic(_Out):
     details: list[str] = Field(default_factory=list, description="Each problem, naming file, row and column.")
 
 
+class JobStagePublic(_Out):
+    """Where a report job is: a unit of the campaign scored, a page laid out (docs/reports.md)."""
+
+    step: Literal["reading", "unit", "charts", "page", "writing"]
+    n: int | None = Field(description="The unit scored (of `of`), or the page laid out.")
+    of: int | None = Field(description="The units to score, for step `unit`.")
+    label: str = Field(description="The stage in words, in the request's language (Accept-Language).")
+
+
 class JobPublic(_Out):
     """A long job (a large answers import, a report file) done by the job queue (docs/api.md)."""
 
@@ -314,8 +323,14 @@ class JobPublic(_Out):
     kind: Literal["answers.import", "report"]
     state: Literal["queued", "running", "done", "failed"]
     assessment_id: int
-    done: int = Field(description="Steps done: respondents written for an import, steps of a report.")
+    done: int = Field(
+        description="Steps done: respondents written for an import; for a report, one per unit of a campaign scored, "
+        "besides reading, charts, layout and writing."
+    )
     total: int = Field(description="Steps in all (0 while an import's file is being checked).")
+    stage: JobStagePublic | None = Field(
+        description="Where a running report is (kept when it failed, to say where); none for an import."
+    )
     result: dict[str, int | str] | None = Field(
         description="When done: `imported` (respondents added), or the report file's `filename`, `media_type`, `bytes`."
     )
