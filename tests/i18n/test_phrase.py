@@ -7,15 +7,18 @@ import json
 import pickle
 
 from cxmaturity.i18n import use_locale
-from cxmaturity.i18n.phrase import Number, PhraseText, translated
+from cxmaturity.i18n.phrase import Phrase, Score, english, phrase, translated
 from cxmaturity.reporting.units_view import withheld_text
 from cxmaturity.units.suppression import TOO_FEW
 
 
 def test_a_phrase_reads_as_english_and_is_written_again_in_the_active_language() -> None:
-    note = PhraseText("1 unit not listed, %(reason)s.", reason=withheld_text(TOO_FEW, 5))
-    assert note == "1 unit not listed, withheld: fewer than 5 respondents who count towards the minimum."
-    assert json.loads(json.dumps({"note": note})) == {"note": str(note)}
+    note = phrase("1 unit not listed, %(reason)s.", reason=withheld_text(TOO_FEW, 5))
+    assert english(note) == str(note)
+    assert str(note) == "1 unit not listed, withheld: fewer than 5 respondents who count towards the minimum."
+    # What the JSON exports write: the English sentence, whatever language is active.
+    with use_locale("de"):
+        assert json.loads(json.dumps({"note": english(note)})) == {"note": str(note)}
     with use_locale("de"):
         german = translated(note)
     # The parameter, a phrase itself, is translated too.
@@ -26,9 +29,10 @@ def test_a_phrase_reads_as_english_and_is_written_again_in_the_active_language()
 
 
 def test_a_phrase_survives_pickling_with_its_parameters() -> None:
-    note = PhraseText("%(stage)s (%(score)s)", stage="Aware", score=Number(0.5549))
+    note = phrase("%(stage)s (%(score)s)", stage="Aware", score=Score("0.55"))
     again = pickle.loads(pickle.dumps(note))
-    assert again == "Aware (0.55)"
-    assert again.msgid == "%(stage)s (%(score)s)"
+    assert isinstance(again, Phrase)
+    assert again == note
+    assert english(again) == "Aware (0.55)"
     with use_locale("fr"):
         assert translated(again) == "Aware (0,55)"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import Number, PhraseText
+from cxmaturity.i18n.phrase import Phrase, Score, Text, phrase
 from cxmaturity.scoring.result import Result
 from cxmaturity.workshops.record import Record
 from cxmaturity.workshops.rules import vote_options
@@ -17,9 +17,9 @@ from cxmaturity.workshops.rules import vote_options
 class StageRow:
     """One competency (or "Overall"): stage name and score, as surveyed and as agreed."""
 
-    name: str
-    surveyed: str
-    agreed: str
+    name: Text
+    surveyed: Phrase
+    agreed: Phrase
     changed: bool
 
 
@@ -40,12 +40,15 @@ class WorkshopSection:
     any_agreed: bool
 
 
-def _stage(fw: Framework, stage: str | None, score: float | None) -> str:
-    # Phrases: the report writes them in its language, the score with its decimal sign (i18n/phrase.py).
+def _stage(fw: Framework, stage: str | None, score: float | None) -> Phrase:
+    # Phrases: the report writes them in its language, the score with its decimal sign (i18n/phrase.py); rounded
+    # here, so that two scores reading alike compare alike.
     if stage is None or score is None:
-        return PhraseText(N_("not assessed"))
-    return PhraseText(
-        N_("%(stage)s (%(score)s)"), stage=fw.text(fw.stages[fw.stage_keys.index(stage)].name), score=Number(score)
+        return phrase(N_("not assessed"))
+    return phrase(
+        N_("%(stage)s (%(score)s)"),
+        stage=fw.text(fw.stages[fw.stage_keys.index(stage)].name),
+        score=Score(f"{score:.2f}"),
     )
 
 
@@ -62,7 +65,7 @@ def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None
         rows.append(StageRow(names.get(comp.key, comp.key), before_text, after_text, before_text != after_text))
     overall_before = _stage(fw, surveyed.overall.stage, surveyed.overall.score)
     overall_after = _stage(fw, after.overall.stage, after.overall.score)
-    rows.append(StageRow(PhraseText(N_("Overall")), overall_before, overall_after, overall_before != overall_after))
+    rows.append(StageRow(phrase(N_("Overall")), overall_before, overall_after, overall_before != overall_after))
     items = []
     for item in record.items:
         labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}

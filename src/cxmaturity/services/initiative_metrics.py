@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n.phrase import Text
 from cxmaturity.reporting.scorecard import METRIC_NAMES, MetricLine, quarter_of
 from cxmaturity.services import access, outcomes, plans, scorecard
 from cxmaturity.services.access import Actor
@@ -22,7 +23,8 @@ class InitiativeMetricView:
     initiative_key: str
     title: str
     metric: str
-    label: str
+    #: The metric's name: a phrase for a built-in metric (written in the page's language).
+    label: Text
     #: As set, or (None set) the metric's value in the plan's quarter or the last before it.
     baseline: float | None
     baseline_set: bool

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.services import audit, sealing
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
@@ -196,7 +196,7 @@ def sign_in(db: Session, provider: Provider, identity: Identity, linking_user_id
         shown = ", ".join(groups[:10]) or "none"
         raise SignInRefused(
             "unknown_group",
-            PhraseText(
+            phrase(
                 N_(
                     "%(provider)s signed you in, but none of your groups gives access here (your groups: %(groups)s). "
                     "Ask your administrator to add you to a group that does."
@@ -210,7 +210,7 @@ def sign_in(db: Session, provider: Provider, identity: Identity, linking_user_id
     if identity.email_verified is False:
         raise SignInRefused(
             "email_unverified",
-            PhraseText(
+            phrase(
                 N_("%(provider)s has not confirmed your e-mail address. Confirm it there, then sign in again."),
                 provider=provider.client.name,
             ),
@@ -239,7 +239,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
         if linking_user_id is not None and known.user_id != linking_user_id:
             raise SignInRefused(
                 "identity_taken",
-                PhraseText(N_("This identity-provider account is already connected to another account here.")),
+                phrase(N_("This identity-provider account is already connected to another account here.")),
                 f"{provider.key} subject {identity.subject!r} belongs to user {known.user_id}, not {linking_user_id}",
             )
         known.last_used_at = now
@@ -254,7 +254,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
     if not identity.email:
         raise SignInRefused(
             "no_email",
-            PhraseText(
+            phrase(
                 N_(
                     "%(provider)s did not tell us your e-mail address, which an account here needs. Tell your "
                     "administrator (the 'email' scope or claim is missing)."
@@ -272,7 +272,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
             return existing
         raise SignInRefused(
             "account_exists",
-            PhraseText(
+            phrase(
                 N_(
                     "An account with the address %(email)s exists already. Sign in with its password first; you will "
                     "then be asked to connect it."
@@ -332,7 +332,8 @@ def _owners(db: Session, organization_id: int) -> int:
 
 @dataclass(frozen=True)
 class PasswordRefusal:
-    message: str
+    #: Shown on the sign-in page in its language.
+    message: Phrase
     #: Where the person's organization signs in (its own provider, or the installation's).
     signin_url: str
 
@@ -355,7 +356,13 @@ def password_refusal(db: Session, settings: Settings, user: User) -> PasswordRef
         audit.record(db, "sso.break_glass", organization_id=organization_id, user_id=user.id, target=user.email)
         return None
     return PasswordRefusal(
-        f"{name} requires single sign-on: sign in with your organization's identity provider instead of a password.",
+        phrase(
+            N_(
+                "%(organization)s requires single sign-on: sign in with your organization's identity provider "
+                "instead of a password."
+            ),
+            organization=name,
+        ),
         start_path(organization_id),
     )
 

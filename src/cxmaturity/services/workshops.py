@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, audit, plans, results
@@ -59,7 +60,7 @@ MAX_PARTICIPANTS = 1000
 MAX_COMMITMENTS = 500
 MAX_NEXT_STEPS = 50
 
-NOT_VALID = "this code is not valid, or its workshop has ended; check the code on the screen"
+NOT_VALID = N_("this code is not valid, or its workshop has ended; check the code on the screen")
 
 
 def _now() -> datetime:

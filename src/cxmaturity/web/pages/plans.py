@@ -38,6 +38,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     unit_of_work,
@@ -331,7 +332,7 @@ def _change(
             assessment_id,
             exc.status,
             failed=section,
-            error=exc.message,
+            error=refusal(request, exc),
             details=exc.details,
             **on_error,
         )

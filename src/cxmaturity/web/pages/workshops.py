@@ -28,6 +28,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -85,7 +86,6 @@ KIND_NAMES = {
 }
 NOT_RUNNING = N_("no workshop is running on this assessment; start one first")
 NOT_JOINED = N_("you have not joined this workshop; join with the code on the screen")
-NOT_VALID = N_("this code is not valid, or its workshop has ended; check the code on the screen")
 
 
 def _texts(request: Request) -> dict[str, Any]:
@@ -164,7 +164,7 @@ def act(request: Request, assessment_id: int, form: PostedForm) -> Response:
             facilitate(db, who.actor, running.id, fields.get("action", ""), fields)
     except ServiceError as exc:
         if _wants_json(request):
-            return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.status)
+            return JSONResponse({"detail": refusal(request, exc), "field": exc.field}, status_code=exc.status)
         raise
     if _wants_json(request):
         return JSONResponse({"ok": True})
@@ -281,8 +281,7 @@ def join(request: Request, code: str = Form(""), csrf_token: str = Form("")) -> 
             token, _ = workshops.join(db, code[:40])
     except NotFound as exc:
         with unit_of_work(request) as db:
-            # The service's one refusal of a code, in the page's language.
-            error = page_text(request, NOT_VALID) if exc.message == workshops.NOT_VALID else exc.message
+            error = refusal(request, exc)
             response = render(request, "workshop_join.html", None, code=code[:20], error=error, status_code=422)
         return response
     response = redirect("/workshop/room")
@@ -322,7 +321,7 @@ def participant_act(request: Request, form: PostedForm) -> Response:
             participate(db, token, fields.get("action", ""), fields)
     except ServiceError as exc:
         if _wants_json(request):
-            return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.status)
+            return JSONResponse({"detail": refusal(request, exc), "field": exc.field}, status_code=exc.status)
         raise
     if _wants_json(request):
         return JSONResponse({"ok": True})
