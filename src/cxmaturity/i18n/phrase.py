@@ -32,7 +32,9 @@ from babel import Locale
 from cxmaturity.i18n.catalogs import N_, active_locale, gettext, use_locale
 from cxmaturity.i18n.formats import format_decimal, localized_number_text
 
-RefKind = Literal["competency", "stage", "indicator", "initiative", "framework"]
+#: ``indicator`` reads quoted and shortened inside a sentence; ``statement`` is an indicator's whole text, as it is
+#: (a workshop agenda item's title).
+RefKind = Literal["competency", "stage", "indicator", "statement", "initiative", "framework"]
 Join = Literal["and", "comma", "semicolon", "space"]
 
 #: Indicator texts are cut to this many characters in a sentence (the full text is on the questionnaire).
@@ -114,6 +116,12 @@ def plural_phrase(message: str, plural: str, count: str, /, **params: Param) -> 
 
 def literal(text: str) -> Phrase:
     return Phrase(text, literal=True)
+
+
+def named(ref: Ref) -> Phrase:
+    """A phrase that is only the name of a framework thing (written in the reader's language where the framework has
+    it): its message, ``%(name)s``, has nothing to translate and is not marked."""
+    return Phrase("%(name)s", (("name", ref),))
 
 
 def as_written(ref: Ref) -> str:
@@ -241,7 +249,7 @@ def from_data(data: Any) -> Param:
         )
     if "ref" in data:
         kind = str(data["ref"])
-        if kind not in ("competency", "stage", "indicator", "initiative", "framework"):
+        if kind not in ("competency", "stage", "indicator", "statement", "initiative", "framework"):
             raise ValueError(f"unknown kind of name: {kind!r}")
         return Ref(kind, str(data["key"]), str(data.get("text") or data["key"]))  # type: ignore[arg-type]
     if "num" in data:

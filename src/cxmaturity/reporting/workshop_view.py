@@ -1,13 +1,16 @@
 """The workshop's section of the report (and the record's comparison): the record, and each competency's stage and
-score as surveyed beside the same as agreed (docs/workshops.md)."""
+score as surveyed beside the same as agreed (docs/workshops.md); and the live screens' state in their reader's
+language (the agenda's titles and reasons are stored as phrases)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import Phrase, Score, Text, phrase
+from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n.phrase import Namer, Phrase, Score, Text, phrase, phrase_from_data, render
+from cxmaturity.reporting.phrases import namer
 from cxmaturity.scoring.result import Result
 from cxmaturity.workshops.record import Record
 from cxmaturity.workshops.rules import vote_options
@@ -25,7 +28,8 @@ class StageRow:
 
 @dataclass(frozen=True)
 class RoundRow:
-    title: str
+    #: A phrase for an item built from the results (the report writes it in its language), else as written.
+    title: Text
     skipped: bool
     #: Each revealed round as "label n · label n".
     rounds: tuple[str, ...]
@@ -70,5 +74,42 @@ def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None
     for item in record.items:
         labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}
         rounds = tuple(" · ".join(f"{labels.get(key, key)} {n}" for key, n in counts.items()) for counts in item.rounds)
-        items.append(RoundRow(item.title, item.skipped, rounds))
+        items.append(RoundRow(item.shown_title, item.skipped, rounds))
     return WorkshopSection(record, tuple(rows), tuple(items), agreed is not None)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The live screens' state in a reader's language
+
+
+def _localized(entry: dict[str, Any], name: Namer) -> dict[str, Any]:
+    shown = dict(entry)
+    for key in ("title", "reason"):
+        found = phrase_from_data(shown.pop(f"{key}_phrase", None))
+        if found is not None:
+            shown[key] = render(found, name)
+    return shown
+
+
+def state_in_language(state: dict[str, Any], fw: Framework, language: str) -> dict[str, Any]:
+    """A workshop screen's state (services/workshop_state.py) with the agenda's titles and reasons in ``language``
+    (a competency and a stage named as the framework names them there); items stored before phrases, and those the
+    facilitator typed, as written. The state shared by every screen is left as it is."""
+    name = namer(fw.in_language(language))
+    with use_locale(language):
+        shown = dict(state)
+        if isinstance(state.get("agenda"), list):
+            shown["agenda"] = [_localized(entry, name) for entry in state["agenda"]]
+        if isinstance(state.get("item"), dict):
+            shown["item"] = _localized(state["item"], name)
+    return shown
+
+
+def state_in_english(state: dict[str, Any]) -> dict[str, Any]:
+    """The state as the API returns it: the stored English titles and reasons, without their phrases."""
+    shown = dict(state)
+    if isinstance(state.get("agenda"), list):
+        shown["agenda"] = [{k: v for k, v in e.items() if k != "title_phrase"} for e in state["agenda"]]
+    if isinstance(state.get("item"), dict):
+        shown["item"] = {k: v for k, v in state["item"].items() if k not in ("title_phrase", "reason_phrase")}
+    return shown

@@ -31,6 +31,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import Items, Num, Param, Phrase, Ref, english, phrase, phrase_from_data, to_data
 from cxmaturity.planning.model import Candidate, Lock, Plan, PlanRequest
 from cxmaturity.planning.optimizer import Window
 from cxmaturity.planning.serialize import (
@@ -288,8 +290,11 @@ class VersionInfo:
     number: int
     created_at: datetime
     author: str
+    #: Who changed what, in English (the API and the command line).
     note: str
     status: str
+    #: ``note`` as a phrase for pages in their reader's language; None for a version saved before phrases were kept.
+    note_phrase: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -313,15 +318,31 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+DELETED_AUTHOR = N_("someone (account deleted)")
+
+
 def _author(db: Session, user_id: int | None) -> str:
     user = db.get(User, user_id) if user_id is not None else None
     if user is None:
-        return "someone (account deleted)"
+        return DELETED_AUTHOR
     return user.name or user.email
 
 
+def _author_param(db: Session, user_id: int | None) -> Param:
+    """The author as a phrase's parameter: a name as written; a deleted account in the reader's words."""
+    author = _author(db, user_id)
+    return phrase(DELETED_AUTHOR) if author == DELETED_AUTHOR else author
+
+
 def _info(db: Session, row: PlanVersion) -> VersionInfo:
-    return VersionInfo(row.number, _utc(row.created_at), _author(db, row.created_by), row.note, row.status)
+    return VersionInfo(
+        row.number,
+        _utc(row.created_at),
+        _author(db, row.created_by),
+        row.note,
+        row.status,
+        phrase_from_data(row.note_phrase),
+    )
 
 
 def _saved(db: Session, row: PlanVersion) -> SavedPlan:
@@ -394,83 +415,116 @@ def _settings_dict(s: Settings) -> dict[str, Any]:
     }
 
 
-def _num(value: Any) -> str:
+def _setting_value(value: Any) -> Param:
+    """A setting's value in a note: "no limit" for none, a whole number as it is, a fraction with the reader's
+    decimal sign."""
     if value is None:
-        return "no limit"
+        return phrase(N_("no limit"))
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return int(value)
+    if isinstance(value, float):
+        return Num(value, len(repr(value).split(".")[1]) if "." in repr(value) else 0)
+    return value if isinstance(value, int | str) else str(value)
 
 
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> list[str]:
+#: How each limit's change reads in a note ("budget 10000 → 5000").
+_LIMIT_CHANGES = {
+    "horizon": N_("horizon %(before)s → %(after)s"),
+    "budget": N_("budget %(before)s → %(after)s"),
+    "capacity": N_("capacity %(before)s → %(after)s"),
+    "max_concurrent": N_("initiatives at once %(before)s → %(after)s"),
+}
+
+
+def _changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], titles: Mapping[str, str] | None = None
+) -> list[Phrase]:
     """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"; initiatives by
-    their quoted titles where ``titles`` knows them."""
-    found: list[str] = []
+    their quoted titles where ``titles`` knows them (a catalog's initiative in the reader's language)."""
+    found: list[Phrase] = []
 
-    def named(key: str) -> str:
-        return f"“{titles[key]}”" if titles and key in titles else key
+    def named(key: str) -> Param:
+        return Ref("initiative", key, titles[key]) if titles and key in titles else key
 
-    def all_named(keys: Iterable[str]) -> str:
-        return ", ".join(named(k) for k in sorted(keys))
+    def all_named(keys: Iterable[str]) -> Items:
+        return Items(tuple(named(k) for k in sorted(keys)), "comma")
 
-    labels = {
-        "horizon": "horizon",
-        "budget": "budget",
-        "capacity": "capacity",
-        "max_concurrent": "initiatives at once",
-    }
-    for name, label in labels.items():
+    for name, change in _LIMIT_CHANGES.items():
         if before.get(name) != after.get(name):
-            found.append(f"{label} {_num(before.get(name))} → {_num(after.get(name))}")
+            found.append(phrase(change, before=_setting_value(before.get(name)), after=_setting_value(after.get(name))))
     if "targets" in after and before.get("targets") != after.get("targets"):
-        found.append("targets changed")
-    for name, label in (("must", "must-do"), ("must_not", "must-not-do")):
+        found.append(phrase(N_("targets changed")))
+    for name, added, removed in (
+        ("must", N_("must-do + %(initiatives)s"), N_("must-do − %(initiatives)s")),
+        ("must_not", N_("must-not-do + %(initiatives)s"), N_("must-not-do − %(initiatives)s")),
+    ):
         old, new = set(before.get(name) or ()), set(after.get(name) or ())
         if new - old:
-            found.append(f"{label} + {all_named(new - old)}")
+            found.append(phrase(added, initiatives=all_named(new - old)))
         if old - new:
-            found.append(f"{label} − {all_named(old - new)}")
+            found.append(phrase(removed, initiatives=all_named(old - new)))
     old_custom = {c["key"]: c for c in before.get("custom") or ()}
     new_custom = {c["key"]: c for c in after.get("custom") or ()}
     for key in new_custom.keys() - old_custom.keys():
-        found.append(f"added own initiative {named(key)}")
+        found.append(phrase(N_("added own initiative %(initiative)s"), initiative=named(key)))
     for key in old_custom.keys() - new_custom.keys():
-        found.append(f"removed own initiative {named(key)}")
+        found.append(phrase(N_("removed own initiative %(initiative)s"), initiative=named(key)))
     for key in new_custom.keys() & old_custom.keys():
         if new_custom[key] != old_custom[key]:
-            found.append(f"changed own initiative {named(key)}")
+            found.append(phrase(N_("changed own initiative %(initiative)s"), initiative=named(key)))
     if "locks" in after:
         old_locks = {lock["key"]: lock["start"] for lock in before.get("locks") or ()}
         new_locks = {lock["key"]: lock["start"] for lock in after.get("locks") or ()}
         for key, start in sorted(new_locks.items()):
             if key not in old_locks:
-                found.append(f"locked {named(key)} in period {start}")
+                found.append(
+                    phrase(N_("locked %(initiative)s in period %(period)s"), initiative=named(key), period=start)
+                )
             elif old_locks[key] != start:
-                found.append(f"moved {named(key)} to period {start}")
+                found.append(
+                    phrase(N_("moved %(initiative)s to period %(period)s"), initiative=named(key), period=start)
+                )
         for key in sorted(old_locks.keys() - new_locks.keys()):
-            found.append(f"unlocked {named(key)}")
+            found.append(phrase(N_("unlocked %(initiative)s"), initiative=named(key)))
     if "owners" in after:
         old_owners, new_owners = before.get("owners") or {}, after.get("owners") or {}
         for key in sorted(old_owners.keys() | new_owners.keys()):
             if old_owners.get(key) != new_owners.get(key):
                 owner = new_owners.get(key)
-                found.append(f"owner of {named(key)}: {owner}" if owner else f"removed the owner of {named(key)}")
+                found.append(
+                    phrase(N_("owner of %(initiative)s: %(owner)s"), initiative=named(key), owner=owner)
+                    if owner
+                    else phrase(N_("removed the owner of %(initiative)s"), initiative=named(key))
+                )
     if "start_date" in after and before.get("start_date") != after.get("start_date"):
-        found.append(f"calendar starts {after['start_date']}")
+        found.append(phrase(N_("calendar starts %(date)s"), date=str(after["start_date"])))
     return found
 
 
 def _note(
-    author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any], titles: Mapping[str, str] | None = None
-) -> str:
+    author: Param, before: Mapping[str, Any] | None, after: Mapping[str, Any], titles: Mapping[str, str] | None = None
+) -> Phrase:
+    """Who changed what, as a phrase (stored with the version; ``_stored_note`` gives its English sentence)."""
     if before is None:
         # What the first plan asks for beyond the defaults.
         defaults = request_to_dict(PlanRequest(targets=after.get("targets") or {}), date.min)
         changes = _changes(defaults, {**after, "start_date": defaults["start_date"]}, titles)
-        text = f"{author} made the first plan" + (f" ({'; '.join(changes)})" if changes else "")
-    else:
-        changes = _changes(before, after, titles)
-        text = f"{author}: " + "; ".join(changes) if changes else f"{author} re-planned with the same settings"
+        if changes:
+            return phrase(
+                N_("%(author)s made the first plan (%(changes)s)"),
+                author=author,
+                changes=Items(tuple(changes), "semicolon"),
+            )
+        return phrase(N_("%(author)s made the first plan"), author=author)
+    changes = _changes(before, after, titles)
+    if changes:
+        return phrase(N_("%(author)s: %(changes)s"), author=author, changes=Items(tuple(changes), "semicolon"))
+    return phrase(N_("%(author)s re-planned with the same settings"), author=author)
+
+
+def _stored_note(note: Phrase) -> str:
+    """The note's English sentence as the ``note`` column holds it (cut to its length)."""
+    text = english(note)
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 1] + "…"
 
 
@@ -546,16 +600,18 @@ def _save(
     number = (
         db.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.assessment_id == assessment.id)) or 0
     ) + 1
+    note = _note(
+        _author_param(db, actor.user_id),
+        None if previous is None else previous.request,
+        stored_request,
+        {c.key: c.title for c in candidates(framework_of(assessment), current)},
+    )
     row = PlanVersion(
         assessment_id=assessment.id,
         number=number,
         created_by=actor.user_id,
-        note=_note(
-            _author(db, actor.user_id),
-            None if previous is None else previous.request,
-            stored_request,
-            {c.key: c.title for c in candidates(framework_of(assessment), current)},
-        ),
+        note=_stored_note(note),
+        note_phrase=to_data(note),
         status=plan.status,
         request=stored_request,
         plan=plan_to_dict(plan),
@@ -608,12 +664,18 @@ def carry_forward(db: Session, actor: Actor, previous: Assessment, new: Assessme
         "must": list(current.must),
         "must_not": list(current.must_not),
     }
-    author = _author(db, actor.user_id)
+    note = phrase(
+        N_("%(author)s carried the plan forward from %(title)s (version %(number)s)"),
+        author=_author_param(db, actor.user_id),
+        title=previous.title,
+        number=row.number,
+    )
     carried = PlanVersion(
         assessment_id=new.id,
         number=1,
         created_by=actor.user_id,
-        note=f"{author} carried the plan forward from {previous.title} (version {row.number})"[:MAX_NOTE],
+        note=_stored_note(note),
+        note_phrase=to_data(note),
         status=row.status,
         request=request,
         plan=plan,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase, to_data
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, audit, plans, results
@@ -52,6 +53,7 @@ from cxmaturity.workshops import (
     normalize_join_code,
     vote_options,
 )
+from cxmaturity.workshops.agenda import ADDED
 
 #: How long a workshop (and its join code) lasts unless the facilitator ends it first.
 DURATION = timedelta(hours=12)
@@ -207,6 +209,10 @@ def start(db: Session, actor: Actor, assessment_id: int) -> Workshop:
                 kind=seed.kind,
                 title=seed.title[:500],
                 reason=seed.reason,
+                # Written in each screen's language (services/workshop_state.py); the English sentences above stay
+                # for the API.
+                title_phrase=to_data(seed.title_phrase),
+                reason_phrase=to_data(seed.reason_phrase),
                 competency=seed.competency,
                 indicator=seed.indicator,
                 skipped=False,
@@ -282,7 +288,8 @@ def add_item(db: Session, actor: Actor, workshop_id: int, title: str, indicator:
         position=max((i.position for i in current), default=-1) + 1,
         kind="custom",
         title=title,
-        reason="Added by the facilitator.",
+        reason=ADDED,
+        reason_phrase=to_data(phrase(ADDED)),
         competency=competency,
         indicator=indicator,
         skipped=False,
