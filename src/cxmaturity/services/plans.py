@@ -123,16 +123,18 @@ def candidates(fw: Framework, current: Settings, language: str | None = None) ->
 def _amount(value: float | None, name: str, what: str, *, unlimited: bool) -> None:
     if value is None:
         if not unlimited:
-            raise Invalid(f"the {what} must be a number, 0 or more", field=name)
+            raise Invalid(phrase(N_("the %(what)s must be a number, 0 or more"), what=what), field=name)
         return
     if not math.isfinite(value) or value < 0 or value > MAX_AMOUNT:
         hint = " (leave it empty for no limit)" if unlimited else ""
-        raise Invalid(f"the {what} must be a number, 0 or more{hint}", field=name)
+        raise Invalid(phrase(N_("the %(what)s must be a number, 0 or more%(hint)s"), what=what, hint=hint), field=name)
 
 
 def _check_custom(fw: Framework, custom: Sequence[Candidate]) -> None:
     if len(custom) > MAX_CUSTOM:
-        raise Invalid(f"at most {MAX_CUSTOM} initiatives of your own", field="custom")
+        raise Invalid(
+            phrase(N_("at most %(max_custom)s initiatives of your own"), max_custom=MAX_CUSTOM), field="custom"
+        )
 
     taken = set(action_keys(fw))
     competencies = {c.key for c in fw.competencies}
@@ -144,46 +146,85 @@ def _check_custom(fw: Framework, custom: Sequence[Candidate]) -> None:
         where = f"initiative {c.key}" if c.key else "an initiative of your own"
         if not KEY.match(c.key) or len(c.key) > 64:
             raise Invalid(
-                "an initiative's key must start with a letter or digit and hold only letters, digits, '.', '_' or "
-                "'-' (at most 64 characters)",
+                N_(
+                    "an initiative's key must start with a letter or digit and hold only letters, "
+                    "digits, '.', '_' or '-' (at most 64 characters)"
+                ),
                 field="key",
             )
         if c.key in taken:
-            raise Invalid(f"{c.key} is already an action of the framework; choose another key", field="key")
+            raise Invalid(
+                phrase(N_("%(key)s is already an action of the framework; choose another key"), key=c.key), field="key"
+            )
         if c.key in seen:
-            raise Invalid(f"{c.key} is already one of your initiatives; choose another key", field="key")
+            raise Invalid(
+                phrase(N_("%(key)s is already one of your initiatives; choose another key"), key=c.key), field="key"
+            )
         seen.add(c.key)
         if not c.title.strip() or len(c.title) > MAX_TITLE:
-            raise Invalid(f"{where} needs a title of 1 to {MAX_TITLE} characters", field="title")
+            raise Invalid(
+                phrase(
+                    N_("%(where)s needs a title of 1 to %(max_title)s characters"), where=where, max_title=MAX_TITLE
+                ),
+                field="title",
+            )
         if c.competency not in competencies:
-            raise Invalid(f"{where}: choose one of the framework's competencies", field="competency")
+            raise Invalid(
+                phrase(N_("%(where)s: choose one of the framework's competencies"), where=where), field="competency"
+            )
         if c.from_stage not in fw.stage_keys:
-            raise Invalid(f"{where}: choose the stage it starts from", field="from_stage")
+            raise Invalid(phrase(N_("%(where)s: choose the stage it starts from"), where=where), field="from_stage")
         if not math.isfinite(c.effort) or not 0 <= c.effort <= MAX_AMOUNT:
-            raise Invalid(f"{where}: the effort must be 0 or more person-months", field="effort")
+            raise Invalid(
+                phrase(N_("%(where)s: the effort must be 0 or more person-months"), where=where), field="effort"
+            )
         if not math.isfinite(c.cost) or not 0 <= c.cost <= MAX_AMOUNT:
-            raise Invalid(f"{where}: the cost must be 0 or more", field="cost")
+            raise Invalid(phrase(N_("%(where)s: the cost must be 0 or more"), where=where), field="cost")
         if not 1 <= c.duration <= MAX_HORIZON:
-            raise Invalid(f"{where}: the duration must be a whole number of periods from 1 to 40", field="duration")
+            raise Invalid(
+                phrase(N_("%(where)s: the duration must be a whole number of periods from 1 to 40"), where=where),
+                field="duration",
+            )
         unknown = [k for k in c.requires if k not in known or k == c.key]
         if unknown:
-            raise Invalid(f"{where} requires unknown initiatives: {', '.join(unknown)}", field="requires")
+            raise Invalid(
+                phrase(N_("%(where)s requires unknown initiatives: %(value)s"), where=where, value=", ".join(unknown)),
+                field="requires",
+            )
         bad = [k for k in c.indicators if k not in indicators]
         if bad:
-            raise Invalid(f"{where} names unknown indicators: {', '.join(bad)}", field="indicators")
+            raise Invalid(
+                phrase(N_("%(where)s names unknown indicators: %(value)s"), where=where, value=", ".join(bad)),
+                field="indicators",
+            )
         if len(c.description) > MAX_TEXT or len(c.measure) > MAX_TEXT:
-            raise Invalid(f"{where}: description and measure have at most {MAX_TEXT} characters each", field="measure")
+            raise Invalid(
+                phrase(
+                    N_("%(where)s: description and measure have at most %(max_text)s characters each"),
+                    where=where,
+                    max_text=MAX_TEXT,
+                ),
+                field="measure",
+            )
 
 
 def validate(fw: Framework, new: Settings) -> None:
     """Refuse settings the optimizer cannot use, naming the field (the CLI's bounds)."""
     if not 1 <= new.horizon <= MAX_HORIZON:
-        raise Invalid(f"the horizon must be a whole number of periods from 1 to {MAX_HORIZON}", field="horizon")
+        raise Invalid(
+            phrase(
+                N_("the horizon must be a whole number of periods from 1 to %(max_horizon)s"), max_horizon=MAX_HORIZON
+            ),
+            field="horizon",
+        )
     _amount(new.budget, "budget", "budget per period", unlimited=True)
     _amount(new.capacity, "capacity", "capacity per period (person-months)", unlimited=True)
     if not 1 <= new.max_concurrent <= MAX_CONCURRENT:
         raise Invalid(
-            f"the number of initiatives at once must be a whole number from 1 to {MAX_CONCURRENT}",
+            phrase(
+                N_("the number of initiatives at once must be a whole number from 1 to %(max_concurrent)s"),
+                max_concurrent=MAX_CONCURRENT,
+            ),
             field="max_concurrent",
         )
     _check_custom(fw, new.custom)
@@ -192,13 +233,19 @@ def validate(fw: Framework, new: Settings) -> None:
         unknown = sorted({k for k in keys if k not in known})
         if unknown:
             raise Invalid(
-                f"unknown {what} initiatives: {', '.join(unknown)} (neither the framework's actions nor your own)",
+                phrase(
+                    N_("unknown %(what)s initiatives: %(value)s (neither the framework's actions nor your own)"),
+                    what=what,
+                    value=", ".join(unknown),
+                ),
                 field=name,
                 details=[f"{k} is not an initiative" for k in unknown],
             )
     both = sorted(set(new.must) & set(new.must_not))
     if both:
-        raise Invalid(f"{', '.join(both)} cannot be both must-do and must-not-do", field="must_not")
+        raise Invalid(
+            phrase(N_("%(value)s cannot be both must-do and must-not-do"), value=", ".join(both)), field="must_not"
+        )
 
 
 def _dedupe(keys: Iterable[str]) -> tuple[str, ...]:
@@ -264,10 +311,13 @@ def remove_custom(db: Session, actor: Actor, assessment_id: int, key: str) -> Se
     access.assessment(db, actor, assessment_id, "facilitator")
     current = settings(db, actor, assessment_id)
     if key not in {c.key for c in current.custom}:
-        raise NotFound(f"no initiative of your own with the key {key}")
+        raise NotFound(phrase(N_("no initiative of your own with the key %(key)s"), key=key))
     needed = [c.key for c in current.custom if key in c.requires]
     if needed:
-        raise Invalid(f"{', '.join(needed)} requires {key}; remove or change it first", field="key")
+        raise Invalid(
+            phrase(N_("%(value)s requires %(key)s; remove or change it first"), value=", ".join(needed), key=key),
+            field="key",
+        )
     return set_settings(
         db,
         actor,
@@ -389,7 +439,7 @@ def version(db: Session, actor: Actor, assessment_id: int, number: int) -> Saved
     assessment = access.assessment(db, actor, assessment_id, "viewer")
     row = db.scalar(select(PlanVersion).where(PlanVersion.assessment_id == assessment.id, PlanVersion.number == number))
     if row is None:
-        raise NotFound(f"this assessment has no plan version {number}")
+        raise NotFound(phrase(N_("this assessment has no plan version %(number)s"), number=number))
     return _saved(db, row)
 
 
@@ -570,7 +620,7 @@ def _solve(
         plan = make_plan(fw, scored.result, request)
     except ValueError as exc:
         # The optimizer refuses a request it cannot read (the settings' checks should have caught it).
-        raise Invalid(f"the plan could not be made: {exc}") from None
+        raise Invalid(phrase(N_("the plan could not be made: %(problem)s"), problem=str(exc))) from None
     return request, plan
 
 
@@ -699,7 +749,7 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
     """Apply changes to initiatives (owner, lock, start), re-plan around the locks and save the new version."""
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if not changes or all(c.owner is None and c.locked is None and c.start is None for c in changes):
-        raise Invalid("nothing to change: give an owner, a start period or whether it is locked")
+        raise Invalid(N_("nothing to change: give an owner, a start period or whether it is locked"))
     current = _settings_of(_row(db, assessment.id))
     fw = framework_of(assessment)
     known = {c.key: c for c in candidates(fw, current)}
@@ -712,11 +762,13 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
     for change in changes:
         candidate = known.get(change.key)
         if candidate is None:
-            raise NotFound(f"there is no initiative {change.key} in this assessment's catalog")
+            raise NotFound(phrase(N_("there is no initiative %(key)s in this assessment's catalog"), key=change.key))
         if change.owner is not None:
             owner = " ".join(change.owner.split())
             if len(owner) > MAX_OWNER:
-                raise Invalid(f"an owner has at most {MAX_OWNER} characters", field="owner")
+                raise Invalid(
+                    phrase(N_("an owner has at most %(max_owner)s characters"), max_owner=MAX_OWNER), field="owner"
+                )
             if owner:
                 owners[change.key] = owner
             else:
@@ -725,18 +777,33 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
             title = f"“{candidate.title}”"
             if change.locked is False:
                 raise Invalid(
-                    "a moved initiative is locked at its new start; leave out locked or set it to true", field="start"
+                    N_("a moved initiative is locked at its new start; leave out locked or set it to true"),
+                    field="start",
                 )
             last = current.horizon - candidate.duration + 1
             if last < 1:
                 raise Invalid(
-                    f"{title} takes {candidate.duration} periods, longer than the horizon of {current.horizon}",
+                    phrase(
+                        N_("%(title)s takes %(duration)s periods, longer than the horizon of %(horizon)s"),
+                        title=title,
+                        duration=candidate.duration,
+                        horizon=current.horizon,
+                    ),
                     field="start",
                 )
             if not 1 <= change.start <= last:
                 raise Invalid(
-                    f"{title} must start in a period from 1 to {last} (it takes {candidate.duration} "
-                    f"period{'s' if candidate.duration != 1 else ''} of the horizon of {current.horizon})",
+                    phrase(
+                        N_(
+                            "%(title)s must start in a period from 1 to %(last)s (it takes %(duration)s "
+                            "period%(value)s of the horizon of %(horizon)s)"
+                        ),
+                        title=title,
+                        last=last,
+                        duration=candidate.duration,
+                        value="s" if candidate.duration != 1 else "",
+                        horizon=current.horizon,
+                    ),
                     field="start",
                 )
             locks[change.key] = change.start
@@ -744,7 +811,10 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
         elif change.locked is True and change.key not in locks:
             if change.key not in planned:
                 raise Invalid(
-                    f"{change.key} is not in the latest plan; give the period it should start in to lock it",
+                    phrase(
+                        N_("%(key)s is not in the latest plan; give the period it should start in to lock it"),
+                        key=change.key,
+                    ),
                     field="start",
                 )
             locks[change.key] = planned[change.key].start
@@ -769,21 +839,35 @@ def _check_moves(
         try:
             window = start_windows(scored.framework, scored.result, request).get(key)
         except ValueError as exc:
-            raise Invalid(f"the plan could not be made: {exc}") from None
+            raise Invalid(phrase(N_("the plan could not be made: %(problem)s"), problem=str(exc))) from None
         start = locks[key]
         title = f"“{titles[key]}”"
         if window is None:
             continue  # it cannot be chosen at all: the re-plan explains why
         if start < window.earliest:
             raise Invalid(
-                f"{title} cannot start in period {start}: {window.why_earliest}. Choose period {window.earliest} "
-                "or later, or move what it waits for first.",
+                phrase(
+                    N_(
+                        "%(title)s cannot start in period %(start)s: %(why_earliest)s. Choose period "
+                        "%(earliest)s or later, or move what it waits for first."
+                    ),
+                    title=title,
+                    start=start,
+                    why_earliest=window.why_earliest,
+                    earliest=window.earliest,
+                ),
                 field="start",
             )
         if start > window.latest:
             why = window.why_latest or f"it must finish within the horizon of {current.horizon} periods"
             raise Invalid(
-                f"{title} cannot start in period {start}: {why}. Choose period {window.latest} or earlier.",
+                phrase(
+                    N_("%(title)s cannot start in period %(start)s: %(why)s. Choose period %(latest)s or earlier."),
+                    title=title,
+                    start=start,
+                    why=why,
+                    latest=window.latest,
+                ),
                 field="start",
             )
 

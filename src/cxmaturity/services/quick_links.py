@@ -106,8 +106,10 @@ def _quick_form(assessment: Assessment) -> QuickForm:
         return quick.form_of(framework_of(assessment))
     except NotFound:
         raise Conflict(
-            "only a quick evaluation (a framework's quick form) can be published as a public link; a full "
-            "questionnaire is answered through invitations"
+            N_(
+                "only a quick evaluation (a framework's quick form) can be published as a public "
+                "link; a full questionnaire is answered through invitations"
+            )
         ) from None
 
 
@@ -128,7 +130,7 @@ def publish(db: Session, actor: Actor, assessment_id: int) -> LinkStatus:
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     _quick_form(assessment)
     if assessment.status == "closed":
-        raise Conflict("this assessment is closed: open it again to publish its link")
+        raise Conflict(N_("this assessment is closed: open it again to publish its link"))
     if assessment.status == "draft":
         assessments.set_status(db, actor, assessment.id, "open")
     if _active(db, assessment.id) is None:

@@ -432,7 +432,7 @@ def parse_group_roles(text: str) -> dict[str, str]:
         else:
             mapping[group[:200]] = role
     if problems:
-        raise Invalid("the group mapping has mistakes", field="group_roles", details=problems)
+        raise Invalid(N_("the group mapping has mistakes"), field="group_roles", details=problems)
     return mapping
 
 
@@ -454,17 +454,22 @@ def save_settings(
     require_role(db, actor, organization_id, "owner")
     issuer, client_id, name = issuer.strip(), client_id.strip(), name.strip()
     if not issuer.startswith(("https://", "http://")) or " " in issuer:
-        raise Invalid("the issuer is the provider's address, starting with https://", field="issuer")
+        raise Invalid(N_("the issuer is the provider's address, starting with https://"), field="issuer")
     if not client_id:
-        raise Invalid("enter the client id the provider gave this site", field="client_id")
+        raise Invalid(N_("enter the client id the provider gave this site"), field="client_id")
     scope_list = scopes.split()
     if "openid" not in scope_list:
-        raise Invalid("the scopes must include 'openid' (it is what makes the sign-in OpenID Connect)", field="scopes")
+        raise Invalid(
+            N_("the scopes must include 'openid' (it is what makes the sign-in OpenID Connect)"), field="scopes"
+        )
     if len(client_secret.strip()) > MAX_SECRET:
-        raise Invalid(f"the client secret is longer than {MAX_SECRET} characters", field="client_secret")
+        raise Invalid(
+            phrase(N_("the client secret is longer than %(max_secret)s characters"), max_secret=MAX_SECRET),
+            field="client_secret",
+        )
     mapping = parse_group_roles(group_roles)
     if not mapping:
-        raise Invalid("map at least one group to a role: without one, no one could sign in", field="group_roles")
+        raise Invalid(N_("map at least one group to a role: without one, no one could sign in"), field="group_roles")
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
     if row is None:
         row = SsoProvider(organization_id=organization_id, password_signin=True)
@@ -491,7 +496,7 @@ def remove_settings(db: Session, actor: Actor, organization_id: int) -> None:
     require_role(db, actor, organization_id, "owner")
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
     if row is None:
-        raise NotFound("this organization has no single sign-on set up", field="name")
+        raise NotFound(N_("this organization has no single sign-on set up"), field="name")
     db.delete(row)
     audit.record(db, "sso.remove", organization_id=organization_id, user_id=actor.user_id)
 
@@ -505,11 +510,13 @@ def set_password_signin(db: Session, actor: Actor, organization_id: int, allowed
     require_role(db, actor, organization_id, "owner")
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
     if row is None:
-        raise Conflict("set up single sign-on first", field="password_signin")
+        raise Conflict(N_("set up single sign-on first"), field="password_signin")
     if not allowed and not session.method.startswith("sso:"):
         raise Conflict(
-            "sign in through single sign-on first (use the sign-in link below): turning passwords off while it "
-            "does not work would lock everyone out",
+            N_(
+                "sign in through single sign-on first (use the sign-in link below): turning "
+                "passwords off while it does not work would lock everyone out"
+            ),
             field="password_signin",
         )
     row.password_signin = allowed
