@@ -293,7 +293,8 @@ def _store_settings(db: Session, actor: Actor, assessment_id: int, new: Settings
         organization_id=assessment.organization_id,
         user_id=actor.user_id,
         target=str(assessment.id),
-        changes=_changes(_settings_dict(before), _settings_dict(new)),
+        # The audit log keeps English words.
+        changes=[english(c) for c in _changes(_settings_dict(before), _settings_dict(new))],
     )
     return _settings_of(row)
 
