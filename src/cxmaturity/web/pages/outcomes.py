@@ -396,7 +396,7 @@ def scorecard_page(request: Request, organization_id: int) -> Response:
 @router.get("/orgs/{organization_id}/scorecard.{fmt}")
 def scorecard_download(request: Request, organization_id: int, fmt: str) -> Response:
     if fmt not in FORMATS:
-        raise NotFound("no such download")
+        raise NotFound(N_("no such download"))
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         card = scorecard.scorecard(db, who.actor, organization_id)
@@ -432,7 +432,7 @@ def set_plan_metric(request: Request, assessment_id: int, form: PostedForm) -> R
         access.assessment(db, who.actor, assessment_id, "facilitator")
         target = number("target")
         if target is None:
-            raise Invalid("give the target the metric should reach", field="target")
+            raise Invalid(N_("give the target the metric should reach"), field="target")
         initiative_metrics.set_metric(
             db,
             who.actor,

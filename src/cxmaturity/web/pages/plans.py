@@ -416,7 +416,7 @@ def _download(request: Request, assessment_id: int, version: int | None, kind: s
             else plans.version(db, who.actor, assessment.id, version)
         )
         if saved is None:
-            raise NotFound("there is no plan yet: make one first")
+            raise NotFound(N_("there is no plan yet: make one first"))
         if kind == "csv":
             body = plans.csv_text(saved)
             media = "text/csv; charset=utf-8"

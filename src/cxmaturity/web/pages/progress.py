@@ -116,7 +116,7 @@ def series_page(request: Request, assessment_id: int, done: str = "") -> Respons
 def _whole(value: str, name: str) -> int:
     value = value.strip()
     if not value.isdigit() or len(value) > 12:
-        raise Invalid("choose the two assessments to compare", field=name)
+        raise Invalid(N_("choose the two assessments to compare"), field=name)
     return int(value)
 
 
