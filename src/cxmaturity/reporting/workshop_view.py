@@ -93,16 +93,32 @@ def _localized(entry: dict[str, Any], name: Namer) -> dict[str, Any]:
 
 def state_in_language(state: dict[str, Any], fw: Framework, language: str) -> dict[str, Any]:
     """A workshop screen's state (services/workshop_state.py) with the agenda's titles and reasons in ``language``
-    (a competency and a stage named as the framework names them there); items stored before phrases, and those the
-    facilitator typed, as written. The state shared by every screen is left as it is."""
-    name = namer(fw.in_language(language))
+    (a competency and a stage named as the framework names them there), and the item's question and options as the
+    framework writes them in that language where it offers it; items stored before phrases, and those the facilitator
+    typed, as written. The state shared by every screen is left as it is."""
+    local = fw.in_language(language)
+    name = namer(local)
     with use_locale(language):
         shown = dict(state)
         if isinstance(state.get("agenda"), list):
             shown["agenda"] = [_localized(entry, name) for entry in state["agenda"]]
         if isinstance(state.get("item"), dict):
-            shown["item"] = _localized(state["item"], name)
+            shown["item"] = _question_in(local, _localized(state["item"], name))
     return shown
+
+
+def _question_in(fw: Framework, item: dict[str, Any]) -> dict[str, Any]:
+    """The item's question and its options' labels as ``fw`` (in the screen's language) writes them."""
+    indicator = item.get("indicator")
+    if indicator not in fw.indicator_keys:
+        return item
+    labels = dict(vote_options(fw, indicator))
+    item["question"] = fw.text(fw.indicator(indicator).text)
+    item["options"] = [{**o, "label": labels.get(o["key"], o["label"])} for o in item.get("options") or ()]
+    agreed = item.get("agreed")
+    if isinstance(agreed, dict):
+        item["agreed"] = {**agreed, "label": labels.get(str(agreed.get("option")), agreed.get("label"))}
+    return item
 
 
 def state_in_english(state: dict[str, Any]) -> dict[str, Any]:
