@@ -144,7 +144,8 @@ def control(request: Request, assessment_id: int) -> Response:
             "join_url": join_url(request),
             "texts": _texts(request),
         }
-        fw = framework_of(assessment)
+        # The add-item form's competencies and indicators as the framework writes them in the page's language.
+        fw = framework_of(assessment).in_language(page_language(request))
         context["competencies"] = [(c.key, fw.text(c.name)) for c in fw.competencies]
         context["indicators"] = [(i.key, f"{i.key}: {fw.text(i.text)[:80]}") for _, i in fw.indicators]
         response = render(request, "workshop_control.html", who, **context)
