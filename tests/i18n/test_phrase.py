@@ -7,7 +7,19 @@ import json
 import pickle
 
 from cxmaturity.i18n import use_locale
-from cxmaturity.i18n.phrase import Phrase, Score, english, phrase, translated
+from cxmaturity.i18n.phrase import (
+    Items,
+    Phrase,
+    Ref,
+    Score,
+    english,
+    named,
+    phrase,
+    phrase_from_data,
+    render,
+    to_data,
+    translated,
+)
 from cxmaturity.reporting.units_view import withheld_text
 from cxmaturity.units.suppression import TOO_FEW
 
@@ -36,3 +48,24 @@ def test_a_phrase_survives_pickling_with_its_parameters() -> None:
     assert english(again) == "Aware (0.55)"
     with use_locale("fr"):
         assert translated(again) == "Aware (0,55)"
+
+
+def test_a_stored_note_reads_back_and_names_things_in_the_readers_language() -> None:
+    # A plan version's note as services/plans.py stores it (JSON), naming a catalog initiative by key.
+    note = phrase(
+        "%(author)s: %(changes)s",
+        author="Alex",
+        changes=Items((phrase("unlocked %(initiative)s", initiative=Ref("initiative", "map", "Journey map")),)),
+    )
+    again = phrase_from_data(json.loads(json.dumps(to_data(note))))
+    assert again == note
+    assert english(note) == "Alex: unlocked “Journey map”"
+    with use_locale("de"):
+        german = render(note, lambda ref: "Customer-Journey-Karte")
+    assert german == "Alex: „Customer-Journey-Karte“ nicht mehr festgelegt"
+    # A workshop item's title that is only an indicator's text: whole and unquoted, in the reader's language.
+    title = named(Ref("statement", "q1", "We map our customers' journeys end to end."))
+    assert english(title) == "We map our customers' journeys end to end."
+    assert render(title, lambda ref: "Wir kartieren die Customer Journeys.") == "Wir kartieren die Customer Journeys."
+    # Anything that is not a stored phrase is shown as written.
+    assert phrase_from_data({"unknown": 1}) is None
