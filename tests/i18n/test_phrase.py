@@ -7,15 +7,30 @@ import json
 import pickle
 
 from cxmaturity.i18n import use_locale
-from cxmaturity.i18n.phrase import Number, PhraseText, translated
+from cxmaturity.i18n.phrase import (
+    Items,
+    Phrase,
+    Ref,
+    Score,
+    english,
+    named,
+    phrase,
+    phrase_from_data,
+    render,
+    to_data,
+    translated,
+)
 from cxmaturity.reporting.units_view import withheld_text
 from cxmaturity.units.suppression import TOO_FEW
 
 
 def test_a_phrase_reads_as_english_and_is_written_again_in_the_active_language() -> None:
-    note = PhraseText("1 unit not listed, %(reason)s.", reason=withheld_text(TOO_FEW, 5))
-    assert note == "1 unit not listed, withheld: fewer than 5 respondents who count towards the minimum."
-    assert json.loads(json.dumps({"note": note})) == {"note": str(note)}
+    note = phrase("1 unit not listed, %(reason)s.", reason=withheld_text(TOO_FEW, 5))
+    assert english(note) == str(note)
+    assert str(note) == "1 unit not listed, withheld: fewer than 5 respondents who count towards the minimum."
+    # What the JSON exports write: the English sentence, whatever language is active.
+    with use_locale("de"):
+        assert json.loads(json.dumps({"note": english(note)})) == {"note": str(note)}
     with use_locale("de"):
         german = translated(note)
     # The parameter, a phrase itself, is translated too.
@@ -26,9 +41,31 @@ def test_a_phrase_reads_as_english_and_is_written_again_in_the_active_language()
 
 
 def test_a_phrase_survives_pickling_with_its_parameters() -> None:
-    note = PhraseText("%(stage)s (%(score)s)", stage="Aware", score=Number(0.5549))
+    note = phrase("%(stage)s (%(score)s)", stage="Aware", score=Score("0.55"))
     again = pickle.loads(pickle.dumps(note))
-    assert again == "Aware (0.55)"
-    assert again.msgid == "%(stage)s (%(score)s)"
+    assert isinstance(again, Phrase)
+    assert again == note
+    assert english(again) == "Aware (0.55)"
     with use_locale("fr"):
         assert translated(again) == "Aware (0,55)"
+
+
+def test_a_stored_note_reads_back_and_names_things_in_the_readers_language() -> None:
+    # A plan version's note as services/plans.py stores it (JSON), naming a catalog initiative by key.
+    note = phrase(
+        "%(author)s: %(changes)s",
+        author="Alex",
+        changes=Items((phrase("unlocked %(initiative)s", initiative=Ref("initiative", "map", "Journey map")),)),
+    )
+    again = phrase_from_data(json.loads(json.dumps(to_data(note))))
+    assert again == note
+    assert english(note) == "Alex: unlocked “Journey map”"
+    with use_locale("de"):
+        german = render(note, lambda ref: "Customer-Journey-Karte")
+    assert german == "Alex: „Customer-Journey-Karte“ nicht mehr festgelegt"
+    # A workshop item's title that is only an indicator's text: whole and unquoted, in the reader's language.
+    title = named(Ref("statement", "q1", "We map our customers' journeys end to end."))
+    assert english(title) == "We map our customers' journeys end to end."
+    assert render(title, lambda ref: "Wir kartieren die Customer Journeys.") == "Wir kartieren die Customer Journeys."
+    # Anything that is not a stored phrase is shown as written.
+    assert phrase_from_data({"unknown": 1}) is None

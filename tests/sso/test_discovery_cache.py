@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cxmaturity.i18n.phrase import literal
 from cxmaturity.services import oidc
 from cxmaturity.services.oidc import Client, SignInRefused
 
@@ -69,7 +70,7 @@ def _keys(client: Client, document: dict[str, Any]) -> int:
         response = httpx.get(document["jwks_uri"], timeout=client.timeout)
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        raise SignInRefused("provider_unreachable", "unreachable", str(exc)) from None
+        raise SignInRefused("provider_unreachable", literal("unreachable"), str(exc)) from None
     return len(response.json()["keys"])
 
 

@@ -12,13 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cxmaturity.demo import demo_responses
 from cxmaturity.frameworks import builtin_ids, load_builtin
-from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.i18n import use_locale
+from cxmaturity.i18n.phrase import render
+from cxmaturity.services import accounts, assessments, organizations, plans, workshops
 from cxmaturity.services.access import Actor
+from cxmaturity.services.errors import NotFound
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Organization
+from cxmaturity.storage.tables import Organization, PlanVersion, Workshop, WorkshopItem
 from tests.support.benchmarks import add_peer
 from tests.web.conftest import Site
 
@@ -194,3 +198,165 @@ def test_a_german_benchmark_page_says_where_you_stand_in_german(benchmark_pages:
     assert any(band in text for band in ("unterstes Viertel", "zweites Viertel", "drittes Viertel", "oberstes Viertel"))
     assert '"Ihr Wert"' in german
     assert "Your score" not in german
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Sentences services write before the reader's language is known (i18n/phrase.py): refusals, a plan version's note
+# (who changed what) and a workshop's agenda, each written in German on a German page, and as stored when stored
+# before phrases existed.
+
+
+@dataclass(frozen=True)
+class Stored:
+    pages: Pages
+    assessment_id: int
+    #: The notes of the plan's versions and the agenda's titles and reasons, as stored (English).
+    notes: tuple[str, ...]
+    agenda: tuple[str, ...]
+    #: The title and reason of the item on screen, as stored.
+    shown: tuple[str, str]
+
+
+@pytest.fixture(scope="module")
+def stored(site: Site) -> Stored:
+    """A four-competencies assessment answered by SYNTHETIC people, with three plan versions (made, re-made, an
+    initiative given an owner) and a running workshop whose agenda was built from its results."""
+    title = f"Phrases {secrets.token_hex(3)}"
+    with transaction(site.sessions) as db:
+        user = accounts.sign_up(db, f"phrases-{secrets.token_hex(4)}@example.com", "a long enough phrase here")
+        owner = Actor(user.id)
+        org_id = organizations.create(db, owner, "Organization P").id
+        groups = (("Front line", 0.0, 4), ("Leadership team", 0.6, 4))
+        created = assessments.create(
+            db, owner, org_id, title, "builtin:four-competencies", groups=[g[0] for g in groups]
+        )
+        db.flush()
+        assessments.set_status(db, owner, created.id, "open")
+        assessments.store_responses(db, created, demo_responses(FW, groups=groups), {})
+        assessment_id = created.id
+    with transaction(site.sessions) as db:
+        first = plans.make(db, owner, assessment_id)
+        plans.make(db, owner, assessment_id)
+        key = first.plan.initiatives[0].key
+        plans.adjust(db, owner, assessment_id, [plans.Change(key, owner="Alex")])
+        notes = tuple(v.note for v in plans.versions(db, owner, assessment_id))
+        workshop = workshops.start(db, owner, assessment_id)
+        db.flush()
+        items = workshops.items(db, workshop.id)
+        agenda = tuple(t for item in items for t in (item.title, item.reason) if t)
+        # On screen: an item the team disagrees on (its reason names no stage, so it reads in English as stored).
+        on_screen = next((i for i in items if i.kind == "discussion"), items[0])
+        workshops.show_item(db, owner, workshop.id, on_screen.id)
+        shown = (on_screen.title, on_screen.reason)
+    pages = Pages(site, user.id, (), frozenset({title, "Organization P", "Alex", "Front line", "Leadership team"}))
+    return Stored(pages, assessment_id, notes, agenda, shown)
+
+
+def test_a_plan_version_note_reads_in_the_pages_language(stored: Stored) -> None:
+    path = f"/assessments/{stored.assessment_id}/plan"
+    english, german = (html.unescape(page) for page in _both(stored.pages, path))
+    # Three versions, each noting who changed what; in English as stored, in German as the phrase reads there.
+    assert len(stored.notes) == 3
+    assert any("made the first plan" in note for note in stored.notes)
+    assert any("re-planned with the same settings" in note for note in stored.notes)
+    assert any(": Alex" in note and "owner of" in note for note in stored.notes)
+    for note in stored.notes:
+        assert note in english
+        assert note not in german
+    assert "hat den ersten Plan erstellt" in german
+    assert "hat mit denselben Einstellungen neu geplant" in german
+    assert "Verantwortlich für „" in german
+
+
+def test_a_plan_version_stored_before_notes_were_phrases_shows_its_note_as_written(stored: Stored) -> None:
+    with transaction(stored.pages.site.sessions) as db:
+        first = db.scalar(
+            select(PlanVersion).where(PlanVersion.assessment_id == stored.assessment_id, PlanVersion.number == 1)
+        )
+        assert first is not None
+        kept, first.note_phrase = first.note_phrase, None
+    try:
+        _, german = _both(stored.pages, f"/assessments/{stored.assessment_id}/plan")
+        assert stored.notes[-1] in html.unescape(german)
+    finally:
+        with transaction(stored.pages.site.sessions) as db:
+            again = db.scalar(
+                select(PlanVersion).where(PlanVersion.assessment_id == stored.assessment_id, PlanVersion.number == 1)
+            )
+            assert again is not None
+            again.note_phrase = kept
+
+
+def test_a_workshop_agenda_reads_in_the_pages_language(stored: Stored) -> None:
+    path = f"/assessments/{stored.assessment_id}/workshop"
+    english, german = (html.unescape(page) for page in _both(stored.pages, path))
+    # The agenda was built from the results: items to talk about, each with why; the control page lists them and
+    # shows the item on screen with its reason (in English as stored; a stage the page names as the framework does,
+    # rather than by its key).
+    assert len(stored.agenda) >= 4
+    title, reason = stored.shown
+    assert title in english
+    assert reason in english
+    for text in stored.agenda:
+        assert text not in german, text
+    assert "Das Team ist sich hier uneinig" in german
+    # The presenter's screen too.
+    _, presenter = _both(stored.pages, f"{path}/present")
+    assert not [text for text in stored.agenda if text in html.unescape(presenter)]
+
+
+def test_a_workshop_agenda_stored_before_phrases_shows_as_written(stored: Stored) -> None:
+    with transaction(stored.pages.site.sessions) as db:
+        item = db.scalar(
+            select(WorkshopItem)
+            .join(Workshop, Workshop.id == WorkshopItem.workshop_id)
+            .where(Workshop.assessment_id == stored.assessment_id)
+            .order_by(WorkshopItem.position)
+            .limit(1)
+        )
+        assert item is not None
+        item_id, title, kept = item.id, item.title, item.title_phrase
+        item.title_phrase = None
+        # A new version of the room's state, as any change makes (the screens' state is kept per version).
+        workshop = db.get(Workshop, item.workshop_id)
+        assert workshop is not None
+        workshop.version += 1
+    try:
+        _, german = _both(stored.pages, f"/assessments/{stored.assessment_id}/workshop")
+        assert title in html.unescape(german)
+    finally:
+        with transaction(stored.pages.site.sessions) as db:
+            again = db.get(WorkshopItem, item_id)
+            assert again is not None
+            again.title_phrase = kept
+            running = db.get(Workshop, again.workshop_id)
+            assert running is not None
+            running.version += 1
+
+
+def test_a_services_refusal_reads_in_the_pages_language_and_in_english_elsewhere(stored: Stored) -> None:
+    # A refusal naming a value (a phrase), and a fixed one (marked with N_), on the error page.
+    path = f"/assessments/{stored.assessment_id}/plan/versions/99"
+    english, german = (html.unescape(page) for page in _both_status(stored.pages, path, 404))
+    assert "this assessment has no plan version 99" in english
+    assert "this assessment has no plan version 99" not in german
+    assert "diese Bewertung hat keine Planversion 99" in german
+    english, german = (html.unescape(p) for p in _both_status(stored.pages, "/assessments/2147483000/plan", 404))
+    assert "no such assessment" in english
+    assert "no such assessment" not in german
+    assert "keine solche Bewertung" in german
+    # The service's own words stay English (the JSON API, the command line, the log).
+    with transaction(stored.pages.site.sessions) as db, pytest.raises(NotFound) as refused:
+        plans.version(db, Actor(stored.pages.user), stored.assessment_id, 99)
+    assert refused.value.message == "this assessment has no plan version 99"
+    with use_locale("de"):
+        assert render(refused.value.phrase) == "diese Bewertung hat keine Planversion 99"
+
+
+def _both_status(pages: Pages, path: str, status: int) -> tuple[str, str]:
+    client = pages.site.client(pages.user)
+    english = client.get(f"{path}?lang=en")
+    german = client.get(f"{path}?lang=de")
+    assert (english.status_code, german.status_code) == (status, status), (path, german.text[:300])
+    assert '<html lang="de">' in german.text
+    return english.text, german.text

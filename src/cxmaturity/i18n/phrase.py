@@ -7,14 +7,17 @@ pages, reports, slides and calendars. Parameters that name a thing of the framew
 an indicator, an initiative) carry the key, so that the renderer takes the name in the reader's language from the
 framework, and the text as it read when the sentence was made, for when the framework does not know the key.
 
-Pure data and formatting: no framework, web or storage import. ``str(phrase)`` is the English sentence (what the
-JSON API and the CLI print); ``render(phrase, name)`` the sentence in the active locale (``use_locale``).
+Services make sentences this way too, before anyone knows the language they will be read in: the scorecard's metric
+names and notes, the units' withheld notes, single sign-on refusals, a service's refusals (``ServiceError`` takes a
+phrase), a plan version's note, a workshop's agenda. Fields that hold either a typed text or a phrase are ``Text``.
 
-``PhraseText`` is the light form for notes that travel through data typed as plain strings (the scorecard's metric
-names and notes, a campaign's withheld notes, single sign-on refusals): a ``str`` that reads as the English text, so
-JSON, CSV and everything that expects a string keep working, and that remembers its message id and parameters, so that
-``translated`` (the templates' ``tr`` filter) writes it again in the active locale. ``translated`` renders a
-``Phrase`` too, so templates need one filter for both.
+Pure data and formatting: no framework, web or storage import. Two renderings, one type:
+
+- ``english(text)`` (also ``str(phrase)``) is the sentence in English, framework things named as they read when it was
+  made: what the JSON API, the CSV/XLSX exports, the slides, the command line and the log write, which keep English
+  words whatever the reader's language;
+- ``render(phrase, name)`` / ``translated(text)`` (the templates' ``tr`` filter) the sentence in the active locale
+  (``use_locale``), for pages, the report and e-mails.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from babel import Locale, numbers
+from babel import Locale
 
 from cxmaturity.i18n.catalogs import N_, active_locale, gettext, use_locale
 from cxmaturity.i18n.formats import format_decimal, localized_number_text
 
-RefKind = Literal["competency", "stage", "indicator", "initiative", "framework"]
+#: ``indicator`` reads quoted and shortened inside a sentence; ``statement`` is an indicator's whole text, as it is
+#: (a workshop agenda item's title).
+RefKind = Literal["competency", "stage", "indicator", "statement", "initiative", "framework"]
 Join = Literal["and", "comma", "semicolon", "space"]
 
 #: Indicator texts are cut to this many characters in a sentence (the full text is on the questionnaire).
@@ -92,6 +97,9 @@ class Phrase:
 
 
 Param: TypeAlias = str | int | Num | Score | Ref | Items | Phrase
+#: A text to show: written by someone (a name, a sentence stored before phrases existed; shown as written) or a
+#: phrase (shown in its reader's language, ``translated``; in English where no reader's language applies, ``english``).
+Text: TypeAlias = str | Phrase
 #: Returns the name of a framework thing in the active locale (or the text it had when the phrase was made).
 Namer = Callable[[Ref], str]
 
@@ -108,6 +116,12 @@ def plural_phrase(message: str, plural: str, count: str, /, **params: Param) -> 
 
 def literal(text: str) -> Phrase:
     return Phrase(text, literal=True)
+
+
+def named(ref: Ref) -> Phrase:
+    """A phrase that is only the name of a framework thing (written in the reader's language where the framework has
+    it): its message, ``%(name)s``, has nothing to translate and is not marked."""
+    return Phrase("%(name)s", (("name", ref),))
 
 
 def as_written(ref: Ref) -> str:
@@ -182,10 +196,14 @@ def render(p: Phrase, name: Namer = as_written) -> str:
     return _DOUBLE_STOP.sub(r"\1\2", text)
 
 
-def english(p: Phrase) -> str:
-    """Return the sentence in English, framework things named as they read when it was made."""
+def english(value: Text) -> str:
+    """Return the sentence in English, framework things named as they read when it was made: what the JSON API, the
+    CSV and XLSX exports, the slides, the command line and the log write (``str(phrase)`` is the same). A plain
+    string is returned as it is."""
+    if not isinstance(value, Phrase):
+        return value
     with use_locale("en"):
-        return render(p)
+        return render(value)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -231,7 +249,7 @@ def from_data(data: Any) -> Param:
         )
     if "ref" in data:
         kind = str(data["ref"])
-        if kind not in ("competency", "stage", "indicator", "initiative", "framework"):
+        if kind not in ("competency", "stage", "indicator", "statement", "initiative", "framework"):
             raise ValueError(f"unknown kind of name: {kind!r}")
         return Ref(kind, str(data["key"]), str(data.get("text") or data["key"]))  # type: ignore[arg-type]
     if "num" in data:
@@ -258,56 +276,12 @@ def phrase_from_data(data: Any) -> Phrase | None:
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# A phrase that is also its English text
-
-
-class PhraseText(str):
-    """An English text (``msgid % params``) that remembers how to be written again in another language."""
-
-    msgid: str
-    params: Mapping[str, Any]
-
-    def __new__(cls, msgid: str, /, **params: Any) -> PhraseText:
-        made = super().__new__(cls, msgid % params if params else msgid)
-        made.msgid = msgid
-        made.params = dict(params)
-        return made
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # str's own pickling would rebuild the phrase from its English text as the msgid, losing the parameters.
-        return (_rebuild, (self.msgid, dict(self.params)))
-
-    def translated(self) -> str:
-        """The text in the active locale; parameters that are phrases themselves are translated too."""
-        params = {name: translated(value) for name, value in self.params.items()}
-        text = gettext(self.msgid)
-        return text % params if params else text
-
-
-def _rebuild(msgid: str, params: dict[str, Any]) -> PhraseText:
-    return PhraseText(msgid, **params)
+# Shown where the language is known
 
 
 def translated(value: Any) -> Any:
-    """``value`` in the active locale when it is a ``PhraseText`` or a ``Phrase``; anything else (a name someone
-    typed) as it is."""
-    if isinstance(value, PhraseText):
-        return value.translated()
+    """``value`` in the active locale when it is a ``Phrase``; anything else (a name someone typed, a sentence stored
+    before phrases existed) as it is. The templates' ``tr`` filter."""
     if isinstance(value, Phrase):
         return render(value)
     return value
-
-
-class Number:
-    """A number in a phrase: written with the decimal sign of the locale active where the phrase is written (rounded
-    as Python rounds, ``digits`` decimals), so that ``0.55`` in English reads ``0,55`` in German."""
-
-    def __init__(self, value: float, digits: int = 2) -> None:
-        self.value = value
-        self.digits = digits
-
-    def __str__(self) -> str:
-        return f"{self.value:.{self.digits}f}".replace(".", numbers.get_decimal_symbol(active_locale()))
-
-    def __repr__(self) -> str:
-        return f"Number({self.value!r}, {self.digits})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n.phrase import Namer, Phrase, Ref, render
+from cxmaturity.i18n.phrase import Namer, Phrase, Ref, Text, render
 from cxmaturity.planning.model import Initiative, Plan
 
 
@@ -23,7 +23,7 @@ def namer(fw: Framework) -> Namer:
                 return fw.text(fw.competency(ref.key).name)
             if ref.kind == "stage" and ref.key in fw.stage_keys:
                 return fw.text(fw.stages[fw.stage_number(ref.key) - 1].name)
-            if ref.kind == "indicator":
+            if ref.kind in ("indicator", "statement"):
                 return fw.text(fw.indicator(ref.key).text)
             if ref.kind == "framework" and ref.key == fw.id:
                 return fw.text(fw.name)
@@ -43,6 +43,11 @@ def namer(fw: Framework) -> Namer:
 def text(phrase: Phrase | None, written: str, fw: Framework) -> str:
     """Return ``phrase`` in the active locale, or ``written`` (the stored sentence) when there is no phrase."""
     return written if phrase is None else render(phrase, namer(fw))
+
+
+def shown(value: Text, name: Namer) -> str:
+    """``value`` in the active locale when it is a phrase (framework things named by ``name``), else as written."""
+    return render(value, name) if isinstance(value, Phrase) else value
 
 
 def reason(item: Initiative, fw: Framework) -> str:

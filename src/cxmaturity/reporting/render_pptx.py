@@ -26,6 +26,7 @@ from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Length, Pt
 
+from cxmaturity.i18n.phrase import english
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.report import Report
@@ -458,7 +459,7 @@ def _units(b: _Builder) -> None:
     for n, chunk in _chunks(rows, TABLE_ROWS):
         slide = b.slide(f"Units: {u.campaign}" + (" (continued)" if n else ""), surveyed=True)
         b.table(slide, ("Unit", "Respondents", "Stage", "Score", "Interval"), chunk, (4.0, 1.6, 3.0, 1.2, 1.8))
-        notes = list(u.notes) + (["Unit names are hidden in shared views."] if u.names_hidden else [])
+        notes = [english(n) for n in u.notes] + (["Unit names are hidden in shared views."] if u.names_hidden else [])
         if notes:
             b.text(slide, " ".join(notes), top=HEIGHT - Inches(1.2), height=Inches(0.6), size=12, color=_MUTED)
     if not u.competencies or not u.rows:
@@ -515,7 +516,10 @@ def _workshop(b: _Builder) -> None:
         height=Inches(0.9),
         size=14,
     )
-    rows = [(row.name, row.surveyed, row.agreed + (" (changed)" if row.changed else "")) for row in w.rows]
+    rows = [
+        (english(row.name), english(row.surveyed), english(row.agreed) + (" (changed)" if row.changed else ""))
+        for row in w.rows
+    ]
     b.table(slide, ("Competency", "As surveyed", "As agreed"), rows[:TABLE_ROWS], (4.0, 3.0, 3.0), top=Inches(2.2))
     commitments = [f"{c.who + ': ' if c.who else ''}{c.what} (by {c.by_when}): {c.outcome}" for c in r.commitments]
     if r.kept_summary:

@@ -15,7 +15,7 @@ from typing import Any
 
 from cxmaturity.frameworks import Framework
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Text, english, phrase
 from cxmaturity.outcomes import Cell, CesResult, CsatResult, MetricSummary, NpsResult, OutcomeSummary
 from cxmaturity.outcomes.asset import AssetFigures
 from cxmaturity.scoring.result import Result
@@ -23,20 +23,20 @@ from cxmaturity.scoring.result import Result
 #: Names shown for the built-in metric keys (``services.outcomes.METRIC_KEYS``): phrases, written in the language of
 #: the page or report that shows them (i18n/phrase.py).
 METRIC_NAMES = {
-    "nps": PhraseText(N_("NPS")),
-    "csat": PhraseText(N_("CSAT (top box)")),
-    "ces": PhraseText(N_("CES (mean effort score)")),
-    "customers": PhraseText(N_("Customers")),
-    "customer_value": PhraseText(N_("Customer value per year")),
-    "retention": PhraseText(N_("Customer retention")),
-    "churn": PhraseText(N_("Customer churn")),
+    "nps": phrase(N_("NPS")),
+    "csat": phrase(N_("CSAT (top box)")),
+    "ces": phrase(N_("CES (mean effort score)")),
+    "customers": phrase(N_("Customers")),
+    "customer_value": phrase(N_("Customer value per year")),
+    "retention": phrase(N_("Customer retention")),
+    "churn": phrase(N_("Customer churn")),
 }
 #: The verdicts on a change (``progress.change.VERDICTS``), as the scorecard shows them.
 VERDICT_NAMES = {
-    "improved": PhraseText(N_("improved")),
-    "declined": PhraseText(N_("declined")),
-    "no clear change": PhraseText(N_("no clear change")),
-    "not comparable": PhraseText(N_("not comparable")),
+    "improved": phrase(N_("improved")),
+    "declined": phrase(N_("declined")),
+    "no clear change": phrase(N_("no clear change")),
+    "not comparable": phrase(N_("not comparable")),
 }
 #: Units of the metric keys: "points" (NPS), "%" (a share), "mean" (on the question's scale), "count", "value".
 METRIC_UNITS = {
@@ -94,12 +94,13 @@ class MetricLine:
     """A watched metric over the timeline; ``verdict`` is the change between its last two periods, when known."""
 
     key: str
-    label: str
+    #: A phrase for the built-in metrics, a metric's label as the facilitator typed it otherwise.
+    label: Text
     unit: str
     higher_is_better: bool
     points: tuple[MetricPoint, ...]
-    verdict: str | None = None
-    note: str = ""
+    verdict: Text | None = None
+    note: Text = ""
 
     @property
     def latest(self) -> MetricPoint | None:
@@ -128,7 +129,7 @@ class Scorecard:
     #: True when any part shown comes from SYNTHETIC data (the demo): every rendering labels it.
     synthetic: bool = False
     min_segment_size: int = 5
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[Text, ...] = field(default_factory=tuple)
 
     @property
     def empty(self) -> bool:
@@ -170,28 +171,28 @@ def _value_of(cell: Cell) -> MetricPoint:
     return MetricPoint(cell.period, None, None, cell.n)  # pragma: no cover - every result is one of the three
 
 
-def survey_line(key: str, label: str, higher_is_better: bool, summary: MetricSummary | None) -> MetricLine:
+def survey_line(key: str, label: Text, higher_is_better: bool, summary: MetricSummary | None) -> MetricLine:
     """A survey metric (nps, csat, ces) by quarter from the organization's outcome summary."""
     if summary is None:
-        return MetricLine(key, label, METRIC_UNITS[key], higher_is_better, (), None, PhraseText(N_("no responses yet")))
+        return MetricLine(key, label, METRIC_UNITS[key], higher_is_better, (), None, phrase(N_("no responses yet")))
     points = tuple(_value_of(c) for c in summary.by_period if c.period is not None)
     verdict = VERDICT_NAMES.get(summary.changes[-1].verdict, summary.changes[-1].verdict) if summary.changes else None
-    note = ""
+    note: Text = ""
     if key == "ces" and isinstance(summary.overall, CesResult):
         note = (
-            PhraseText(N_("1-%(scale)d, higher is easier"), scale=summary.overall.scale)
+            phrase(N_("1-%(scale)d, higher is easier"), scale=summary.overall.scale)
             if summary.overall.high_is_easy
-            else PhraseText(N_("1-%(scale)d, higher is more effort"), scale=summary.overall.scale)
+            else phrase(N_("1-%(scale)d, higher is more effort"), scale=summary.overall.scale)
         )
     return MetricLine(key, label, METRIC_UNITS[key], higher_is_better, points, verdict, note)
 
 
 def series_line(
-    key: str, label: str, unit: str, higher_is_better: bool, series: Iterable[tuple[str, float, int]]
+    key: str, label: Text, unit: str, higher_is_better: bool, series: Iterable[tuple[str, float, int]]
 ) -> MetricLine:
     """An O-data series or a customer-asset figure by quarter (no interval: these are counts, not samples)."""
     points = tuple(MetricPoint(period, value, None, n) for period, value, n in series)
-    return MetricLine(key, label, unit, higher_is_better, points, None, "" if points else PhraseText(N_("no data yet")))
+    return MetricLine(key, label, unit, higher_is_better, points, None, "" if points else phrase(N_("no data yet")))
 
 
 def build(
@@ -202,7 +203,7 @@ def build(
     *,
     synthetic: bool = False,
     min_segment_size: int = 5,
-    notes: Sequence[str] = (),
+    notes: Sequence[Text] = (),
 ) -> Scorecard:
     """The scorecard, with one timeline of the quarters any of its parts covers."""
     periods = {m.period for m in maturity}
@@ -283,11 +284,12 @@ def to_dict(card: Scorecard) -> dict[str, Any]:
         "metrics": [
             {
                 "key": line.key,
-                "label": line.label,
+                # The JSON keeps English words (i18n/phrase.py: ``english``).
+                "label": english(line.label),
                 "unit": line.unit,
                 "higher_is_better": line.higher_is_better,
-                "verdict": line.verdict,
-                "note": line.note,
+                "verdict": None if line.verdict is None else english(line.verdict),
+                "note": english(line.note),
                 "points": [
                     {"period": p.period, "value": _r(p.value, 2), "interval": _pair(p.interval, 2), "n": p.n}
                     for p in line.points
@@ -304,7 +306,7 @@ def to_dict(card: Scorecard) -> dict[str, Any]:
             "by_segment": [{"segment": name, **_figures(f)} for name, f in card.asset.segments],
             "withheld_segments": card.asset.withheld_segments,
         },
-        "notes": list(card.notes),
+        "notes": [english(n) for n in card.notes],
     }
 
 
@@ -334,7 +336,7 @@ def rows(card: Scorecard) -> list[dict[str, Any]]:
                 {
                     "part": "outcome",
                     "item": line.key,
-                    "name": line.label,
+                    "name": english(line.label),
                     "period": p.period,
                     "value": _r(p.value, 2),
                     "low": _r(p.interval[0], 2) if p.interval else None,

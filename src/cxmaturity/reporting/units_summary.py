@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cxmaturity.i18n.phrase import Text
+
 
 @dataclass(frozen=True)
 class UnitCompetency:
@@ -50,4 +52,5 @@ class UnitsSummary:
     #: True when unit names are hidden in shared views: the rows then carry neutral names ("Unit 1").
     names_hidden: bool = False
     #: Sentences on what was withheld and why (the anonymity rules), shown under the table.
-    notes: tuple[str, ...] = ()
+    #: Phrases (or texts as written), in the reader's language where shown.
+    notes: tuple[Text, ...] = ()

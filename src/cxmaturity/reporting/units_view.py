@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Phrase, Text, english, phrase
 from cxmaturity.reporting.units_summary import UnitCompetency, UnitsSummary
 from cxmaturity.reporting.units_summary import UnitRow as SummaryRow
 from cxmaturity.scoring.display import score_text
@@ -35,7 +35,7 @@ class TreeRow:
     leaders: tuple[str, ...]
     leader_ids: tuple[tuple[int, str], ...]
     #: Why the unit cannot be deleted (what it keeps: units below, campaigns, invitations; empty when it can).
-    keeps: tuple[str, ...]
+    keeps: tuple[Phrase, ...]
 
 
 @dataclass(frozen=True)
@@ -49,26 +49,22 @@ def tree_view(found: UnitsOverview) -> TreeView:
     rows = []
     for unit, depth in found.tree.walk():
         node = found.tree.nodes[unit]
-        held: list[str] = []
+        held: list[Phrase] = []
         # Phrases, written in the page's language when shown (i18n/phrase.py); "1" apart, as every language of the
         # catalogs has one form for one and another for more.
         if children := len(found.tree.children(unit)):
             held.append(
-                PhraseText(N_("1 unit below"))
-                if children == 1
-                else PhraseText(N_("%(count)d units below"), count=children)
+                phrase(N_("1 unit below")) if children == 1 else phrase(N_("%(count)d units below"), count=children)
             )
         if campaigns := found.campaigns.get(unit, 0):
             held.append(
-                PhraseText(N_("1 campaign"))
-                if campaigns == 1
-                else PhraseText(N_("%(count)d campaigns"), count=campaigns)
+                phrase(N_("1 campaign")) if campaigns == 1 else phrase(N_("%(count)d campaigns"), count=campaigns)
             )
         if invitations := found.invitations.get(unit, 0):
             held.append(
-                PhraseText(N_("1 invitation"))
+                phrase(N_("1 invitation"))
                 if invitations == 1
-                else PhraseText(N_("%(count)d invitations"), count=invitations)
+                else phrase(N_("%(count)d invitations"), count=invitations)
             )
         leaders = found.leaders.get(unit, [])
         rows.append(
@@ -90,15 +86,15 @@ def tree_view(found: UnitsOverview) -> TreeView:
 # A campaign's roll-up
 
 
-def withheld_text(reason: str, min_size: int) -> PhraseText:
+def withheld_text(reason: str, min_size: int) -> Phrase:
     """Return why a unit's results are withheld, in words (a phrase, written in the language it is shown in)."""
     if reason == TOO_FEW:
-        return PhraseText(N_("withheld: fewer than %(size)d respondents who count towards the minimum"), size=min_size)
+        return phrase(N_("withheld: fewer than %(size)d respondents who count towards the minimum"), size=min_size)
     if reason == PROTECTS_SIBLING:
-        return PhraseText(N_("withheld so that a smaller unit beside it cannot be worked out by subtraction"))
+        return phrase(N_("withheld so that a smaller unit beside it cannot be worked out by subtraction"))
     if reason == UNDER_WITHHELD:
-        return PhraseText(N_("withheld with the unit it belongs to"))
-    return PhraseText(N_("withheld"))
+        return phrase(N_("withheld with the unit it belongs to"))
+    return phrase(N_("withheld"))
 
 
 @dataclass(frozen=True)
@@ -118,7 +114,7 @@ class UnitRow:
     stage: str
     score: str
     cells: tuple[Cell, ...]
-    withheld: str
+    withheld: Text
     invited: int
     completed: int
     rate: str
@@ -167,7 +163,7 @@ class CampaignView:
                         {"key": c.competency, "stage": c.stage or None, "score": c.score if c.score != "-" else None}
                         for c in r.cells
                     ],
-                    "withheld": r.withheld or None,
+                    "withheld": english(r.withheld) or None,
                     "response_rate": {
                         "invited": r.invited,
                         "completed": r.completed,
@@ -326,14 +322,14 @@ def _summary(
                 ),
             )
         )
-    notes: list[str] = [
-        PhraseText(N_("1 unit not listed, %(reason)s."), reason=withheld_text(reason, min_size))
+    notes: list[Text] = [
+        phrase(N_("1 unit not listed, %(reason)s."), reason=withheld_text(reason, min_size))
         if n == 1
-        else PhraseText(N_("%(count)d units not listed, %(reason)s."), count=n, reason=withheld_text(reason, min_size))
+        else phrase(N_("%(count)d units not listed, %(reason)s."), count=n, reason=withheld_text(reason, min_size))
         for reason, n in sorted(withheld.items())
     ]
     if withheld:
-        notes.append(PhraseText(N_("The minimum group size is %(size)d respondents."), size=min_size))
+        notes.append(phrase(N_("The minimum group size is %(size)d respondents."), size=min_size))
     summary = UnitsSummary(
         found.assessment.title,
         tuple(rows),

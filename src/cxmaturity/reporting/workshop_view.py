@@ -1,13 +1,16 @@
 """The workshop's section of the report (and the record's comparison): the record, and each competency's stage and
-score as surveyed beside the same as agreed (docs/workshops.md)."""
+score as surveyed beside the same as agreed (docs/workshops.md); and the live screens' state in their reader's
+language (the agenda's titles and reasons are stored as phrases)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import Number, PhraseText
+from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n.phrase import Namer, Phrase, Score, Text, phrase, phrase_from_data, render
+from cxmaturity.reporting.phrases import namer
 from cxmaturity.scoring.result import Result
 from cxmaturity.workshops.record import Record
 from cxmaturity.workshops.rules import vote_options
@@ -17,15 +20,16 @@ from cxmaturity.workshops.rules import vote_options
 class StageRow:
     """One competency (or "Overall"): stage name and score, as surveyed and as agreed."""
 
-    name: str
-    surveyed: str
-    agreed: str
+    name: Text
+    surveyed: Phrase
+    agreed: Phrase
     changed: bool
 
 
 @dataclass(frozen=True)
 class RoundRow:
-    title: str
+    #: A phrase for an item built from the results (the report writes it in its language), else as written.
+    title: Text
     skipped: bool
     #: Each revealed round as "label n · label n".
     rounds: tuple[str, ...]
@@ -40,12 +44,15 @@ class WorkshopSection:
     any_agreed: bool
 
 
-def _stage(fw: Framework, stage: str | None, score: float | None) -> str:
-    # Phrases: the report writes them in its language, the score with its decimal sign (i18n/phrase.py).
+def _stage(fw: Framework, stage: str | None, score: float | None) -> Phrase:
+    # Phrases: the report writes them in its language, the score with its decimal sign (i18n/phrase.py); rounded
+    # here, so that two scores reading alike compare alike.
     if stage is None or score is None:
-        return PhraseText(N_("not assessed"))
-    return PhraseText(
-        N_("%(stage)s (%(score)s)"), stage=fw.text(fw.stages[fw.stage_keys.index(stage)].name), score=Number(score)
+        return phrase(N_("not assessed"))
+    return phrase(
+        N_("%(stage)s (%(score)s)"),
+        stage=fw.text(fw.stages[fw.stage_keys.index(stage)].name),
+        score=Score(f"{score:.2f}"),
     )
 
 
@@ -62,10 +69,63 @@ def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None
         rows.append(StageRow(names.get(comp.key, comp.key), before_text, after_text, before_text != after_text))
     overall_before = _stage(fw, surveyed.overall.stage, surveyed.overall.score)
     overall_after = _stage(fw, after.overall.stage, after.overall.score)
-    rows.append(StageRow(PhraseText(N_("Overall")), overall_before, overall_after, overall_before != overall_after))
+    rows.append(StageRow(phrase(N_("Overall")), overall_before, overall_after, overall_before != overall_after))
     items = []
     for item in record.items:
         labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}
         rounds = tuple(" · ".join(f"{labels.get(key, key)} {n}" for key, n in counts.items()) for counts in item.rounds)
-        items.append(RoundRow(item.title, item.skipped, rounds))
+        items.append(RoundRow(item.shown_title, item.skipped, rounds))
     return WorkshopSection(record, tuple(rows), tuple(items), agreed is not None)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The live screens' state in a reader's language
+
+
+def _localized(entry: dict[str, Any], name: Namer) -> dict[str, Any]:
+    shown = dict(entry)
+    for key in ("title", "reason"):
+        found = phrase_from_data(shown.pop(f"{key}_phrase", None))
+        if found is not None:
+            shown[key] = render(found, name)
+    return shown
+
+
+def state_in_language(state: dict[str, Any], fw: Framework, language: str) -> dict[str, Any]:
+    """A workshop screen's state (services/workshop_state.py) with the agenda's titles and reasons in ``language``
+    (a competency and a stage named as the framework names them there), and the item's question and options as the
+    framework writes them in that language where it offers it; items stored before phrases, and those the facilitator
+    typed, as written. The state shared by every screen is left as it is."""
+    local = fw.in_language(language)
+    name = namer(local)
+    with use_locale(language):
+        shown = dict(state)
+        if isinstance(state.get("agenda"), list):
+            shown["agenda"] = [_localized(entry, name) for entry in state["agenda"]]
+        if isinstance(state.get("item"), dict):
+            shown["item"] = _question_in(local, _localized(state["item"], name))
+    return shown
+
+
+def _question_in(fw: Framework, item: dict[str, Any]) -> dict[str, Any]:
+    """The item's question and its options' labels as ``fw`` (in the screen's language) writes them."""
+    indicator = item.get("indicator")
+    if indicator not in fw.indicator_keys:
+        return item
+    labels = dict(vote_options(fw, indicator))
+    item["question"] = fw.text(fw.indicator(indicator).text)
+    item["options"] = [{**o, "label": labels.get(o["key"], o["label"])} for o in item.get("options") or ()]
+    agreed = item.get("agreed")
+    if isinstance(agreed, dict):
+        item["agreed"] = {**agreed, "label": labels.get(str(agreed.get("option")), agreed.get("label"))}
+    return item
+
+
+def state_in_english(state: dict[str, Any]) -> dict[str, Any]:
+    """The state as the API returns it: the stored English titles and reasons, without their phrases."""
+    shown = dict(state)
+    if isinstance(state.get("agenda"), list):
+        shown["agenda"] = [{k: v for k, v in e.items() if k != "title_phrase"} for e in state["agenda"]]
+    if isinstance(state.get("item"), dict):
+        shown["item"] = {k: v for k, v in state["item"].items() if k not in ("title_phrase", "reason_phrase")}
+    return shown

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services.errors import Forbidden, NotFound
 from cxmaturity.storage.tables import ROLES, Assessment, Membership, Organization, Unit, UnitLeader
 
@@ -40,9 +42,9 @@ def require_role(db: Session, actor: Actor, organization_id: int, minimum: str =
     """Return the actor's role in the organization; raise NotFound for outsiders, Forbidden for too low a role."""
     role = role_in(db, actor, organization_id)
     if role is None:
-        raise NotFound("no such organization")
+        raise NotFound(N_("no such organization"))
     if ROLES.index(role) < ROLES.index(minimum):
-        raise Forbidden(f"this needs the {minimum} role; you are {role}")
+        raise Forbidden(phrase(N_("this needs the %(minimum)s role; you are %(role)s"), minimum=minimum, role=role))
     return role
 
 
@@ -50,7 +52,7 @@ def organization(db: Session, actor: Actor, organization_id: int, minimum: str =
     require_role(db, actor, organization_id, minimum)
     org = db.get(Organization, organization_id)
     if org is None:
-        raise NotFound("no such organization")
+        raise NotFound(N_("no such organization"))
     return org
 
 
@@ -58,7 +60,7 @@ def assessment(db: Session, actor: Actor, assessment_id: int, minimum: str = "vi
     """Return the assessment if the actor may see it (and has at least ``minimum`` role in its organization)."""
     found = db.get(Assessment, assessment_id)
     if found is None or role_in(db, actor, found.organization_id) is None:
-        raise NotFound("no such assessment")
+        raise NotFound(N_("no such assessment"))
     require_role(db, actor, found.organization_id, minimum)
     return found
 
@@ -109,13 +111,13 @@ def unit(db: Session, actor: Actor, unit_id: int, minimum: str = LEADER) -> Unit
     than reading gets Forbidden."""
     found = db.get(Unit, unit_id)
     if found is None:
-        raise NotFound("no such unit")
+        raise NotFound(N_("no such unit"))
     role = role_in(db, actor, found.organization_id)
     if role is None:
         if not leads(db, actor, found):
-            raise NotFound("no such unit")
+            raise NotFound(N_("no such unit"))
         if minimum != LEADER:
-            raise Forbidden(f"this needs the {minimum} role; you lead this unit")
+            raise Forbidden(phrase(N_("this needs the %(minimum)s role; you lead this unit"), minimum=minimum))
         return found
     if minimum != LEADER:
         require_role(db, actor, found.organization_id, minimum)

@@ -9,6 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import audit
 from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
@@ -54,18 +56,24 @@ GUESSED_FIRST = frozenset(
 def check_password_rules(password: str, email: str = "") -> None:
     """Length first (it matters most), then the passwords that guessing tries first; no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise Invalid(
+            phrase(
+                N_("the password needs at least %(min_password_length)s characters"),
+                min_password_length=MIN_PASSWORD_LENGTH,
+            ),
+            field="password",
+        )
     if password.strip() != password or not password.strip():
-        raise Invalid("the password must not start or end with spaces", field="password")
+        raise Invalid(N_("the password must not start or end with spaces"), field="password")
     if len(set(password.lower())) < 5:
-        raise Invalid("the password repeats too few different characters; use a longer phrase", field="password")
+        raise Invalid(N_("the password repeats too few different characters; use a longer phrase"), field="password")
     folded = "".join(password.lower().split()).rstrip("0123456789!?.#*-_")
     digits = "01234567890123456789"
     if folded in GUESSED_FIRST or password in digits or password in digits[::-1]:
-        raise Invalid("this password is among the first that anyone guesses; choose another", field="password")
+        raise Invalid(N_("this password is among the first that anyone guesses; choose another"), field="password")
     local = normalize_email(email).split("@")[0]
     if len(local) >= 4 and local in password.lower():
-        raise Invalid("the password must not contain your e-mail address", field="password")
+        raise Invalid(N_("the password must not contain your e-mail address"), field="password")
 
 
 def hash_password(password: str, email: str = "") -> str:
@@ -76,9 +84,9 @@ def hash_password(password: str, email: str = "") -> str:
 def sign_up(db: Session, email: str, password: str, name: str = "") -> User:
     email = normalize_email(email)
     if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
-        raise Invalid("enter a valid e-mail address", field="email")
+        raise Invalid(N_("enter a valid e-mail address"), field="email")
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("an account with this e-mail address exists; sign in instead", field="email")
+        raise Conflict(N_("an account with this e-mail address exists; sign in instead"), field="email")
     user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password, email))
     db.add(user)
     db.flush()
@@ -94,7 +102,7 @@ def register(db: Session, email: str, password: str, name: str = "") -> User | N
     """
     email = normalize_email(email)
     if "@" not in email or len(email) > 320 or email.startswith("@") or email.endswith("@"):
-        raise Invalid("enter a valid e-mail address", field="email")
+        raise Invalid(N_("enter a valid e-mail address"), field="email")
     password_hash = hash_password(password, email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         return None

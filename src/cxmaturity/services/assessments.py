@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from cxmaturity.frameworks import Framework, FrameworkError, builtin_ids, lint, load_builtin
 from cxmaturity.frameworks.loading import parse_framework
 from cxmaturity.frameworks.yaml_source import read_text
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.scoring import ResponseMatrix, validate_targets
 from cxmaturity.scoring.responses import MISSING
 from cxmaturity.services import access, audit, revisions
@@ -68,14 +70,23 @@ def check_framework(filename: str, text: str, max_indicators: int = MAX_FRAMEWOR
         data, source_map = read_text(text, name)
         if (count := count_indicators(data)) > max_indicators:
             raise Invalid(
-                f"{name} has {count} indicators; a framework may have at most {max_indicators} "
-                "(CXM_MAX_FRAMEWORK_INDICATORS)",
+                phrase(
+                    N_(
+                        "%(name)s has %(count)s indicators; a framework may have at most "
+                        "%(max_indicators)s (CXM_MAX_FRAMEWORK_INDICATORS)"
+                    ),
+                    name=name,
+                    count=count,
+                    max_indicators=max_indicators,
+                ),
                 field="file",
             )
         return parse_framework(data, source_map)
     except FrameworkError as exc:
         raise Invalid(
-            f"{name} is not a valid framework", field="file", details=[str(p) for p in exc.problems]
+            phrase(N_("%(name)s is not a valid framework"), name=name),
+            field="file",
+            details=[str(p) for p in exc.problems],
         ) from None
 
 
@@ -100,7 +111,14 @@ def upload_framework(
         )
     )
     if clash is not None:
-        raise Conflict(f"framework {fw.id} version {fw.version} is already uploaded; raise its version", field="file")
+        raise Conflict(
+            phrase(
+                N_("framework %(id)s version %(version)s is already uploaded; raise its version"),
+                id=fw.id,
+                version=fw.version,
+            ),
+            field="file",
+        )
     row = UploadedFramework(
         organization_id=organization_id,
         framework_id=fw.id,
@@ -131,7 +149,7 @@ def _resolve_choice(db: Session, organization_id: int, ref: str) -> Framework:
         row = db.get(UploadedFramework, int(value))
         if row is not None and row.organization_id == organization_id:
             return framework_from_snapshot(row.snapshot)
-    raise Invalid("choose a framework from the list", field="framework")
+    raise Invalid(N_("choose a framework from the list"), field="framework")
 
 
 def framework_from_snapshot(snapshot: dict[str, object]) -> Framework:
@@ -156,7 +174,7 @@ def _clean_groups(names: list[str]) -> list[str]:
         if name and name.lower() not in {c.lower() for c in cleaned}:
             cleaned.append(name)
     if len(cleaned) > MAX_GROUPS:
-        raise Invalid(f"at most {MAX_GROUPS} groups", field="groups")
+        raise Invalid(phrase(N_("at most %(max_groups)s groups"), max_groups=MAX_GROUPS), field="groups")
     return cleaned
 
 
@@ -174,9 +192,9 @@ def create(
     access.require_role(db, actor, organization_id, "facilitator")
     title = title.strip()
     if not title:
-        raise Invalid("the assessment needs a title", field="title")
+        raise Invalid(N_("the assessment needs a title"), field="title")
     if not 1 <= min_group_size <= 100:
-        raise Invalid("the minimum group size must be between 1 and 100", field="min_group_size")
+        raise Invalid(N_("the minimum group size must be between 1 and 100"), field="min_group_size")
     fw = _resolve_choice(db, organization_id, framework_ref)
     assessment = Assessment(
         organization_id=organization_id,
@@ -210,7 +228,7 @@ def add_groups(db: Session, actor: Actor, assessment_id: int, names: list[str]) 
     if names and campaign_units(db, assessment.id):
         # Groups and units cutting the same respondents two ways could be subtracted from each other (docs/units.md).
         raise Invalid(
-            "a campaign across units has no respondent groups: its units group the respondents", field="groups"
+            N_("a campaign across units has no respondent groups: its units group the respondents"), field="groups"
         )
     existing = {g.name.lower() for g in groups(db, assessment.id)}
     added = []
@@ -221,7 +239,7 @@ def add_groups(db: Session, actor: Actor, assessment_id: int, names: list[str]) 
         db.add(group)
         added.append(group)
     if len(existing) + len(added) > MAX_GROUPS:
-        raise Invalid(f"at most {MAX_GROUPS} groups", field="groups")
+        raise Invalid(phrase(N_("at most %(max_groups)s groups"), max_groups=MAX_GROUPS), field="groups")
     db.flush()
     revisions.bump(db, assessment.id)
     audit.record(
@@ -267,9 +285,15 @@ def set_status(db: Session, actor: Actor, assessment_id: int, status: str) -> As
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     allowed = {"open": ("draft", "closed"), "closed": ("open",)}
     if status not in allowed:
-        raise Invalid("status must be open or closed", field="status")
+        raise Invalid(N_("status must be open or closed"), field="status")
     if assessment.status not in allowed[status]:
-        raise Conflict(f"an assessment that is {assessment.status} cannot be set to {status}")
+        raise Conflict(
+            phrase(
+                N_("an assessment that is %(status)s cannot be set to %(status2)s"),
+                status=assessment.status,
+                status2=status,
+            )
+        )
     assessment.status = status
     now = datetime.now(UTC)
     if status == "open":
@@ -312,9 +336,9 @@ def create_invitations(
     """
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if not 1 <= count <= limit:
-        raise Invalid(f"create between 1 and {limit} links at a time", field="count")
+        raise Invalid(phrase(N_("create between 1 and %(limit)s links at a time"), limit=limit), field="count")
     if group_id is not None and group_id not in {g.id for g in groups(db, assessment.id)}:
-        raise Invalid("choose a group of this assessment", field="group")
+        raise Invalid(N_("choose a group of this assessment"), field="group")
     _check_unit(db, assessment, unit_id)
     tokens = [new_token() for _ in range(count)]
     db.add_all(
@@ -346,9 +370,9 @@ def _check_unit(db: Session, assessment: Assessment, unit_id: int | None) -> Non
     """A campaign's invitations each carry one of its units; other assessments' carry none."""
     chosen = campaign_units(db, assessment.id)
     if chosen and unit_id not in chosen:
-        raise Invalid("choose the campaign unit these invitations are for", field="unit")
+        raise Invalid(N_("choose the campaign unit these invitations are for"), field="unit")
     if not chosen and unit_id is not None:
-        raise Invalid("this assessment does not run across units", field="unit")
+        raise Invalid(N_("this assessment does not run across units"), field="unit")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from cxmaturity.benchmarks.privacy import CellKey, CohortFilter, Decision, decid
 from cxmaturity.benchmarks.problems import BenchmarkFileError
 from cxmaturity.benchmarks.reference import Reference, builtin_references, parse_reference
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
@@ -259,7 +261,14 @@ def export_pool(
         candidates = [p for p in candidates if p.key.partition("@")[2].partition("#")[0] == version]
     if not candidates:
         kind = "SYNTHETIC " if synthetic else ""
-        raise NotFound(f"no {kind}results of framework {framework_id}{' ' + version if version else ''} are stored")
+        raise NotFound(
+            phrase(
+                N_("no %(kind)sresults of framework %(framework_id)s%(value)s are stored"),
+                kind=kind,
+                framework_id=framework_id,
+                value=" " + version if version else "",
+            )
+        )
     if len(candidates) > 1:
         raise Invalid(
             f"framework {framework_id} has results of several versions or variants: "
@@ -270,7 +279,13 @@ def export_pool(
     release_if_due(db, pool, k)
     release = current_release(db, pool)
     if release is None:
-        raise Conflict(f"nothing is released for {pool.key} yet: fewer than {k} organizations share results")
+        raise Conflict(
+            phrase(
+                N_("nothing is released for %(key)s yet: fewer than %(k)s organizations share results"),
+                key=pool.key,
+                k=k,
+            )
+        )
     cells = release_cells(db, release.id)
     decision = decide(cohort, cells, k, shown_cohorts(release, cells, k), None)
     if not decision.shown:
@@ -292,7 +307,7 @@ def _framework_for_pool(db: Session, pool: Pool) -> Framework:
     fw_id = pool.key.partition("@")[0]
     if fw_id in builtin_ids() and framework_key(load_builtin(fw_id)) == pool.key:
         return load_builtin(fw_id)
-    raise NotFound(f"the framework of {pool.key} is no longer stored")
+    raise NotFound(phrase(N_("the framework of %(key)s is no longer stored"), key=pool.key))
 
 
 def _dataset(
@@ -336,16 +351,20 @@ def import_dataset(
     whole installation (the operator's command line). All or nothing; problems name the file and the field."""
     if actor is not None:
         if organization_id is None:
-            raise Invalid("choose the organization to import the dataset for", field="organization")
+            raise Invalid(N_("choose the organization to import the dataset for"), field="organization")
         access.require_role(db, actor, organization_id, "owner")
     elif organization_id is not None and db.get(Organization, organization_id) is None:
-        raise NotFound(f"no organization {organization_id}", field="organization")
+        raise NotFound(
+            phrase(N_("no organization %(organization_id)s"), organization_id=organization_id), field="organization"
+        )
     name = (filename or "dataset.json").rsplit("/", 1)[-1]
     try:
         parsed = parse_dataset(text, name)
     except BenchmarkFileError as exc:
         raise Invalid(
-            f"{name} is not a benchmark dataset; nothing was imported", field="file", details=exc.problems
+            phrase(N_("%(name)s is not a benchmark dataset; nothing was imported"), name=name),
+            field="file",
+            details=exc.problems,
         ) from None
     same = db.scalar(
         select(BenchmarkDataset.id).where(
@@ -360,8 +379,12 @@ def import_dataset(
     )
     if same is not None:
         raise Conflict(
-            f"this dataset ({parsed.source}, {parsed.date.isoformat()}, {parsed.cohort.description}) is already "
-            "imported",
+            phrase(
+                N_("this dataset (%(source)s, %(date)s, %(description)s) is already imported"),
+                source=parsed.source,
+                date=parsed.date.isoformat(),
+                description=parsed.cohort.description,
+            ),
             field="file",
         )
     row = BenchmarkDataset(
@@ -425,7 +448,7 @@ def delete_dataset(db: Session, actor: Actor, organization_id: int, dataset_id: 
     access.require_role(db, actor, organization_id, "owner")
     row = db.get(BenchmarkDataset, dataset_id)
     if row is None or row.organization_id != organization_id:
-        raise NotFound("no such dataset")
+        raise NotFound(N_("no such dataset"))
     db.delete(row)
     audit.record(
         db,
@@ -484,12 +507,18 @@ def add_reference(db: Session, filename: str, text: str) -> ReferenceDistributio
     try:
         reference = parse_reference(text, name)
     except BenchmarkFileError as exc:
-        raise Invalid(f"{name} is not a reference distribution", field="file", details=exc.problems) from None
+        raise Invalid(
+            phrase(N_("%(name)s is not a reference distribution"), name=name), field="file", details=exc.problems
+        ) from None
     if reference.framework in builtin_ids():
         problems = reference.check_stages(list(load_builtin(reference.framework).stage_keys))
         if problems:
             details = [f"{name}: {problem}" for problem in problems]
-            raise Invalid(f"{name} does not fit {reference.framework}", field="file", details=details)
+            raise Invalid(
+                phrase(N_("%(name)s does not fit %(framework)s"), name=name, framework=reference.framework),
+                field="file",
+                details=details,
+            )
     clash = db.scalar(
         select(ReferenceDistribution.id).where(
             ReferenceDistribution.framework_id == reference.framework, ReferenceDistribution.title == reference.title
@@ -498,7 +527,14 @@ def add_reference(db: Session, filename: str, text: str) -> ReferenceDistributio
     if clash is not None or any(
         r.framework == reference.framework and r.title == reference.title for r in builtin_references()
     ):
-        raise Conflict(f"{reference.framework} already has a reference titled {reference.title!r}", field="file")
+        raise Conflict(
+            phrase(
+                N_("%(framework)s already has a reference titled %(title)s"),
+                framework=reference.framework,
+                title=repr(reference.title),
+            ),
+            field="file",
+        )
     row = ReferenceDistribution(
         framework_id=reference.framework,
         title=reference.title,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.reporting.report import Logo
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
@@ -41,10 +43,16 @@ def set_logo(db: Session, actor: Actor, organization_id: int, data: bytes, filen
         raise Invalid(f"{name}the file is empty" if filename else "choose a PNG or JPEG image to upload", field="logo")
     if len(data) > MAX_LOGO_BYTES:
         limit = MAX_LOGO_BYTES // 1024
-        raise Invalid(f"{name}the logo is larger than {limit} KB; choose a smaller image", field="logo")
+        raise Invalid(
+            phrase(N_("%(name)sthe logo is larger than %(limit)s KB; choose a smaller image"), name=name, limit=limit),
+            field="logo",
+        )
     media_type = logo_type(data)
     if media_type is None:
-        raise Invalid(f"{name}not a PNG or JPEG image (SVG and other formats are not accepted)", field="logo")
+        raise Invalid(
+            phrase(N_("%(name)snot a PNG or JPEG image (SVG and other formats are not accepted)"), name=name),
+            field="logo",
+        )
     org.logo = data
     org.logo_type = media_type
     audit.record(

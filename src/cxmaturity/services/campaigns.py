@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.scoring.layout import layout_for
 from cxmaturity.scoring.responses import IMPORTED, INDEPENDENT
 from cxmaturity.services import access, audit, revisions
@@ -69,16 +71,21 @@ def set_units(
     tree = tree_of(db, assessment.organization_id)
     unknown = [u for u in goals if u not in tree]
     if unknown:
-        raise Invalid("choose units of this organization", field="units")
+        raise Invalid(N_("choose units of this organization"), field="units")
     for unit, goal in goals.items():
         if goal is not None and not 0 < goal <= 100:
             raise Invalid(
-                f"a response-rate goal is a percentage from 1 to 100 ('{tree.nodes[unit].name}')", field="goal"
+                phrase(
+                    N_("a response-rate goal is a percentage from 1 to 100 ('%(name)s')"), name=tree.nodes[unit].name
+                ),
+                field="goal",
             )
     if goals and db.scalar(select(func.count()).where(RespondentGroup.assessment_id == assessment.id)):
         raise Invalid(
-            "an assessment with respondent groups cannot also run across units: remove the groups or start a new "
-            "assessment for the campaign",
+            N_(
+                "an assessment with respondent groups cannot also run across units: remove the "
+                "groups or start a new assessment for the campaign"
+            ),
             field="units",
         )
     used = {
@@ -91,7 +98,10 @@ def set_units(
     dropped = sorted(u for u in used if u not in goals)
     if dropped:
         names = ", ".join(tree.nodes[u].name if u in tree else str(u) for u in dropped)
-        raise Invalid(f"these units already have invitations and stay in the campaign: {names}", field="units")
+        raise Invalid(
+            phrase(N_("these units already have invitations and stay in the campaign: %(names)s"), names=names),
+            field="units",
+        )
     current = {
         c.unit_id: c for c in db.scalars(select(CampaignUnit).where(CampaignUnit.assessment_id == assessment.id))
     }
@@ -396,7 +406,7 @@ def _build(
 ) -> CampaignRollUp:
     goals = units_of(db, assessment.id)
     if not goals:
-        raise Invalid("this assessment does not run across units; choose its units first", field="units")
+        raise Invalid(N_("this assessment does not run across units; choose its units first"), field="units")
     fw = framework_of(assessment)
     covering = tree_of(db, assessment.organization_id).covering(goals)
     rollup = _rolled(db, assessment, fw, covering)

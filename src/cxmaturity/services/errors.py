@@ -1,14 +1,25 @@
-"""Errors the application layer raises; the web layer turns them into pages and HTTP statuses."""
+"""Errors the application layer raises; the web layer turns them into pages and HTTP statuses.
+
+A refusal is written for a person: marked for translation (``N_`` for a fixed sentence, a ``phrase`` with named
+parameters for one that names values), so that the pages write it in their reader's language (``web/context.py:
+refusal``, the error page). ``message`` is the English sentence, which the JSON API, the command line and the log
+keep.
+"""
 
 from __future__ import annotations
+
+from cxmaturity.i18n.phrase import Phrase, Text, english
 
 
 class ServiceError(Exception):
     status = 400
 
-    def __init__(self, message: str, field: str | None = None, details: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Text, field: str | None = None, details: list[str] | None = None) -> None:
+        self.message = english(message)
+        super().__init__(self.message)
+        #: The sentence to render in a reader's language: a plain string is taken as a message id, so a sentence
+        #: marked with ``N_`` is translated and any other reads as written.
+        self.phrase = message if isinstance(message, Phrase) else Phrase(message)
         self.field = field
         self.details = details or []
 
@@ -40,6 +51,6 @@ class TooMany(ServiceError):
 
     status = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: Text, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after

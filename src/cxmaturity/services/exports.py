@@ -30,6 +30,8 @@ from cxmaturity.exports import (
     wanted,
     write,
 )
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, audit, plans, results, workshop_state
 from cxmaturity.services.access import Actor
 from cxmaturity.services.cpu_pool import CpuPool
@@ -122,7 +124,9 @@ def download_as_operator(db: Session, assessment_id: int, name: str, fmt: str) -
     chosen = parse(name, fmt)
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
-        raise NotFound(f"there is no assessment {assessment_id} in this database")
+        raise NotFound(
+            phrase(N_("there is no assessment %(assessment_id)s in this database"), assessment_id=assessment_id)
+        )
     return _download(db, assessment, chosen)
 
 
@@ -131,7 +135,7 @@ def _download(db: Session, assessment: Assessment, chosen: Wanted) -> Download:
     if "plan" in EXPORTS[chosen.name]:
         saved = plans.latest_of(db, assessment)
         if saved is None and chosen.name == "plan":
-            raise NotFound("this assessment has no saved plan yet: make one on its plan page first")
+            raise NotFound(N_("this assessment has no saved plan yet: make one on its plan page first"))
         if saved is not None:
             plan = PlanSource(saved.plan, saved.start_date, plan_document(saved))
     scored, matrix = results.with_answers(db, assessment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin
+from cxmaturity.i18n import N_
 from cxmaturity.services import access
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import FrameworkChoice, framework_choices, framework_from_snapshot
@@ -33,7 +34,7 @@ def get(db: Session, actor: Actor, organization_id: int, ref: str) -> tuple[Fram
             return FrameworkChoice(ref, row.framework_id, row.name, row.version, True), framework_from_snapshot(
                 row.snapshot
             )
-    raise NotFound("no such framework")
+    raise NotFound(N_("no such framework"))
 
 
 def _load(db: Session, organization_id: int, ref: str) -> Framework:
@@ -42,5 +43,5 @@ def _load(db: Session, organization_id: int, ref: str) -> Framework:
         return load_builtin(value)
     row = db.get(UploadedFramework, int(value))
     if row is None or row.organization_id != organization_id:
-        raise NotFound("no such framework")
+        raise NotFound(N_("no such framework"))
     return framework_from_snapshot(row.snapshot)

@@ -34,6 +34,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.answers import AnswersError
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
 from cxmaturity.scoring.result import NotScorable, require_scorable
@@ -105,7 +107,7 @@ def import_answers(
     with reading(sessions) as db:
         assessment = access.assessment(db, actor, assessment_id, "facilitator")
         if assessment.status == "closed":
-            raise Conflict("the assessment is closed; reopen it to import answers")
+            raise Conflict(N_("the assessment is closed; reopen it to import answers"))
         fw = framework_of(assessment)
         organization_id = assessment.organization_id
     responses = _checked(fw, name, text, max_values)
@@ -126,7 +128,7 @@ def import_answers(
         with transaction(sessions) as db:
             assessment = access.assessment(db, actor, assessment_id, "facilitator")
             if assessment.status == "closed":
-                raise Conflict("the assessment was closed during the import; nothing was imported")
+                raise Conflict(N_("the assessment was closed during the import; nothing was imported"))
             connection = db.connection()
             for chunk in _chunks(written.invitations):
                 connection.execute(update(_INVITATION).where(_INVITATION.c.id.in_(chunk)).values(source=IMPORTED))
@@ -158,26 +160,43 @@ def _checked(fw: Framework, name: str, text: str, max_values: int) -> ResponseMa
         responses = read_answers_text(text, fw, name)
     except AnswersError as exc:
         raise Invalid(
-            "the file has errors; nothing was imported", field="file", details=[str(p) for p in exc.problems]
+            N_("the file has errors; nothing was imported"), field="file", details=[str(p) for p in exc.problems]
         ) from None
     values = len(responses.respondents) * len(fw.indicator_keys)
     if values > max_values:
         raise Invalid(
-            f"{name} holds {len(responses.respondents)} respondents x {len(fw.indicator_keys)} indicators = {values} "
-            f"answers; at most {max_values} may be imported at once (CXM_MAX_IMPORT_VALUES): split the file",
+            phrase(
+                N_(
+                    "%(name)s holds %(count)s respondents x %(count2)s indicators = %(values)s "
+                    "answers; at most %(max_values)s may be imported at once "
+                    "(CXM_MAX_IMPORT_VALUES): split the file"
+                ),
+                name=name,
+                count=len(responses.respondents),
+                count2=len(fw.indicator_keys),
+                values=values,
+                max_values=max_values,
+            ),
             field="file",
         )
     # Checked here, before any batch is written: the database refuses the NUL character anyway, but only midway.
     texts = [*((g, "group") for g in set(responses.groups)), *((c.text, "comment") for c in responses.comments)]
     for text_value, what in texts:
         if "\x00" in text_value:
-            raise Invalid(f"{name}: a {what} contains the NUL character (\\x00); nothing was imported", field="file")
+            raise Invalid(
+                phrase(
+                    N_("%(name)s: a %(what)s contains the NUL character (\\x00); nothing was imported"),
+                    name=name,
+                    what=what,
+                ),
+                field="file",
+            )
     # The scoring's own rule decides what is usable: a file of nothing but don't know, not applicable and empty
     # cells is no evidence, so it is refused like an empty one rather than stored as respondents who count nowhere.
     try:
         require_scorable(score(responses, ScoringOptions(bootstrap=0)), name)
     except NotScorable as exc:
-        raise Invalid(f"{exc}; nothing was imported", field="file") from None
+        raise Invalid(phrase(N_("%(problem)s; nothing was imported"), problem=str(exc)), field="file") from None
     return responses
 
 
@@ -188,7 +207,7 @@ def _groups(
     with transaction(sessions) as db:
         assessment = access.assessment(db, actor, assessment_id, "facilitator")
         if assessment.status == "closed":
-            raise Conflict("the assessment is closed; reopen it to import answers")
+            raise Conflict(N_("the assessment is closed; reopen it to import answers"))
         group_ids = {g.name: g.id for g in groups(db, assessment.id)}
         for name in sorted({g for g in responses.groups if g} - set(group_ids)):
             group = RespondentGroup(assessment_id=assessment.id, name=name[:100])

@@ -10,6 +10,8 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import Text, phrase
 from cxmaturity.reporting.scorecard import METRIC_NAMES, MetricLine, quarter_of
 from cxmaturity.services import access, outcomes, plans, scorecard
 from cxmaturity.services.access import Actor
@@ -22,7 +24,8 @@ class InitiativeMetricView:
     initiative_key: str
     title: str
     metric: str
-    label: str
+    #: The metric's name: a phrase for a built-in metric (written in the page's language).
+    label: Text
     #: As set, or (None set) the metric's value in the plan's quarter or the last before it.
     baseline: float | None
     baseline_set: bool
@@ -56,11 +59,13 @@ def set_metric(
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     titles, _ = _initiatives(db, actor, assessment_id)
     if initiative_key not in titles:
-        raise NotFound(f"the latest plan has no initiative '{initiative_key[:64]}'", field="initiative")
+        raise NotFound(
+            phrase(N_("the latest plan has no initiative '%(value)s'"), value=initiative_key[:64]), field="initiative"
+        )
     key = outcomes.check_metric(metric.strip())
     for name, value in (("target", target), ("baseline", baseline)):
         if value is not None and not math.isfinite(value):
-            raise Invalid(f"the {name} must be a number", field=name)
+            raise Invalid(phrase(N_("the %(name)s must be a number"), name=name), field=name)
     found = db.scalar(
         select(InitiativeMetric).where(
             InitiativeMetric.assessment_id == assessment.id, InitiativeMetric.initiative_key == initiative_key

@@ -40,7 +40,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.reporting.render_html import PaperName
 from cxmaturity.services import access, imports, reports
 from cxmaturity.services.access import Actor
@@ -95,17 +95,17 @@ class JobView:
         return self.state in ("done", "failed")
 
     @property
-    def stage_text(self) -> PhraseText | None:
+    def stage_text(self) -> Phrase | None:
         """Where a report job is, as a sentence (English as a string; in the reader's language through the pages'
         ``tr`` filter): "Scoring unit 12 of 200"; None when the job has no stage (an import, a finished report)."""
         stage = self.stage or {}
         step = stage.get("step")
         if step == "unit":
-            return PhraseText(N_("Scoring unit %(n)d of %(of)d"), n=int(stage["n"]), of=int(stage["of"]))
+            return phrase(N_("Scoring unit %(n)d of %(of)d"), n=int(stage["n"]), of=int(stage["of"]))
         if step == "page":
-            return PhraseText(N_("Laying out page %(n)d"), n=int(stage["n"]))
+            return phrase(N_("Laying out page %(n)d"), n=int(stage["n"]))
         if step in STEPS:
-            return PhraseText(STEPS[step])
+            return phrase(STEPS[step])
         return None
 
     @property
@@ -135,7 +135,7 @@ def start_import(db: Session, actor: Actor, assessment_id: int, filename: str, t
     """Record an import of ``text`` into the assessment (facilitator and up) as a queued job; return its id."""
     assessment = access.assessment(db, actor, assessment_id, ROLE[IMPORT])
     if assessment.status == "closed":
-        raise Conflict("the assessment is closed; reopen it to import answers")
+        raise Conflict(N_("the assessment is closed; reopen it to import answers"))
     job = LongJob(
         organization_id=assessment.organization_id,
         assessment_id=assessment_id,
@@ -171,11 +171,11 @@ def start_report(
 def _visible(db: Session, actor: Actor, job_id: int) -> LongJob:
     job = db.get(LongJob, job_id)
     if job is None:
-        raise NotFound("no such job")
+        raise NotFound(N_("no such job"))
     try:
         access.assessment(db, actor, job.assessment_id, ROLE.get(job.kind, "facilitator"))
     except NotFound:
-        raise NotFound("no such job") from None
+        raise NotFound(N_("no such job")) from None
     return job
 
 
@@ -188,9 +188,11 @@ def report_file(db: Session, actor: Actor, job_id: int) -> reports.ReportFile:
     """Return the file a finished report job made."""
     job = _visible(db, actor, job_id)
     if job.kind != REPORT:
-        raise NotFound("this job made no file")
+        raise NotFound(N_("this job made no file"))
     if job.state != "done" or job.output is None or job.result is None:
-        raise Conflict(f"the report is not ready yet ({job.state}); try again when the job is done")
+        raise Conflict(
+            phrase(N_("the report is not ready yet (%(state)s); try again when the job is done"), state=job.state)
+        )
     return reports.ReportFile(job.output, str(job.result["media_type"]), str(job.result["filename"]))
 
 
@@ -257,7 +259,7 @@ def run(sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, job_
         return None
     try:
         if job.created_by is None:
-            raise Conflict("the account that started this job was deleted; nothing was done")
+            raise Conflict(N_("the account that started this job was deleted; nothing was done"))
         actor = Actor(job.created_by)
         if job.kind == IMPORT:
             held = job

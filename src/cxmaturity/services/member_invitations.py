@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import audit, mail, sealing, throttle
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.accounts import normalize_email
@@ -126,13 +128,17 @@ def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, 
     require_role(db, actor, organization_id, "owner")
     address = normalize_email(email)
     if not mail.valid_address(address):
-        raise Invalid("enter a valid e-mail address", field="email")
+        raise Invalid(N_("enter a valid e-mail address"), field="email")
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+        raise Invalid(phrase(N_("role must be one of %(value)s"), value=", ".join(ROLES)), field="role")
     blocked, _ = throttle.reserve(db, SENDER_LIMIT, str(actor.user_id))
     if blocked:
         raise TooMany(
-            f"you sent {SENDER_LIMIT.failures} invitations within an hour; try again in {blocked.minutes} minutes",
+            phrase(
+                N_("you sent %(failures)s invitations within an hour; try again in %(minutes)s minutes"),
+                failures=SENDER_LIMIT.failures,
+                minutes=blocked.minutes,
+            ),
             retry_after=blocked.seconds,
         )
     member = db.scalar(
@@ -142,7 +148,10 @@ def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, 
     )
     # Only an address the owner already sees in the member list is answered differently: that reveals nothing new.
     if member is not None:
-        raise Conflict(f"{address} is already a member; change the role in the member list", field="email")
+        raise Conflict(
+            phrase(N_("%(address)s is already a member; change the role in the member list"), address=address),
+            field="email",
+        )
     db.execute(
         delete(MemberInvitation).where(
             MemberInvitation.organization_id == organization_id, MemberInvitation.email == address
@@ -154,7 +163,10 @@ def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, 
         .where(MemberInvitation.organization_id == organization_id, MemberInvitation.expires_at > _now())
     )
     if (pending or 0) >= MAX_PENDING:
-        raise Conflict(f"{MAX_PENDING} invitations are pending already; revoke some first", field="email")
+        raise Conflict(
+            phrase(N_("%(max_pending)s invitations are pending already; revoke some first"), max_pending=MAX_PENDING),
+            field="email",
+        )
     token = new_token()
     invitation = MemberInvitation(
         organization_id=organization_id,
@@ -228,7 +240,7 @@ def revoke(db: Session, actor: Actor, organization_id: int, invitation_id: int) 
         )
     )
     if found is None:
-        raise NotFound("no such invitation; it may have been accepted, declined or revoked already")
+        raise NotFound(N_("no such invitation; it may have been accepted, declined or revoked already"))
     db.delete(found)
     audit.record(db, "membership.revoke", organization_id=organization_id, user_id=actor.user_id, target=found.email)
 

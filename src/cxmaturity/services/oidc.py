@@ -32,17 +32,17 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.services.tokens import same
 
 log = logging.getLogger("cxmaturity.sso")
 
 
 class SignInRefused(Exception):
-    """A sign-in that must not happen: ``code`` names the case, ``message`` is for the person (a ``PhraseText``, written
+    """A sign-in that must not happen: ``code`` names the case, ``message`` is for the person (a ``Phrase``, written
     in the page's language when shown), ``reason`` the log (English)."""
 
-    def __init__(self, code: str, message: str, reason: str) -> None:
+    def __init__(self, code: str, message: Phrase, reason: str) -> None:
         super().__init__(f"{code}: {reason}")
         self.code = code
         self.message = message
@@ -88,7 +88,7 @@ class Identity:
 def _unreachable(client: Client, what: str, exc: Exception) -> SignInRefused:
     return SignInRefused(
         "provider_unreachable",
-        PhraseText(
+        phrase(
             N_(
                 "%(provider)s could not be reached. Try again in a moment; if it keeps happening, tell your "
                 "administrator."
@@ -113,7 +113,7 @@ def fetch_discovery(client: Client) -> dict[str, Any]:
     if document.get("issuer") != client.issuer:
         raise SignInRefused(
             "wrong_issuer",
-            PhraseText(
+            phrase(
                 N_(
                     "Single sign-on with %(provider)s is set up wrongly: the provider calls itself by another name "
                     "than the one this site expects. Tell your administrator (the server log says what to change)."
@@ -203,18 +203,18 @@ def complete(client: Client, pending: Pending, params: dict[str, str]) -> Identi
         description = params.get("error_description", "")
         raise SignInRefused(
             "provider_error",
-            PhraseText(
+            phrase(
                 N_("%(provider)s did not sign you in: %(description)s."), provider=client.name, description=description
             )
             if description
-            else PhraseText(N_("%(provider)s did not sign you in (%(error)s)."), provider=client.name, error=error),
+            else phrase(N_("%(provider)s did not sign you in (%(error)s)."), provider=client.name, error=error),
             f"the provider answered error={error!r} description={description!r}",
         )
     # The state proves that this browser started this sign-in (no one else's answer is accepted: login CSRF).
     if not same(params.get("state", ""), pending.state):
         raise SignInRefused(
             "state_mismatch",
-            PhraseText(
+            phrase(
                 N_("This sign-in was not started in this browser, or was started again in another tab. Start it again.")
             ),
             "the state returned by the provider is not the one this browser's sign-in started with",
@@ -223,7 +223,7 @@ def complete(client: Client, pending: Pending, params: dict[str, str]) -> Identi
     if not code:
         raise SignInRefused(
             "no_code",
-            PhraseText(N_("%(provider)s sent no answer to sign you in with. Start again."), provider=client.name),
+            phrase(N_("%(provider)s sent no answer to sign you in with. Start again."), provider=client.name),
             "no code in the callback",
         )
     # The code is only spent once the token endpoint answers, so an exchange that could not reach it is tried again.
@@ -231,7 +231,7 @@ def complete(client: Client, pending: Pending, params: dict[str, str]) -> Identi
     if "id_token" not in token:
         raise SignInRefused(
             "no_id_token",
-            PhraseText(N_("%(provider)s answered without an ID token. Tell your administrator."), provider=client.name),
+            phrase(N_("%(provider)s answered without an ID token. Tell your administrator."), provider=client.name),
             "the token response has no id_token (is the 'openid' scope configured?)",
         )
 
@@ -266,7 +266,7 @@ def _exchange(client: Client, pending: Pending, code: str, document: dict[str, A
         except OAuthError as exc:
             raise SignInRefused(
                 "token_refused",
-                PhraseText(
+                phrase(
                     N_(
                         "%(provider)s refused to complete the sign-in. Start again; if it keeps happening, tell your "
                         "administrator."
@@ -298,7 +298,7 @@ def _checked_claims(
     except (BadSignatureError, InvalidKeyIdError) as exc:
         raise SignInRefused(
             "bad_signature",
-            PhraseText(
+            phrase(
                 N_(
                     "The answer from %(provider)s could not be verified, so you were not signed in. Tell your "
                     "administrator."
@@ -310,7 +310,7 @@ def _checked_claims(
     except (JoseError, ValueError) as exc:
         raise SignInRefused(
             "bad_token",
-            PhraseText(
+            phrase(
                 N_(
                     "The answer from %(provider)s could not be read, so you were not signed in. Tell your "
                     "administrator."
@@ -340,7 +340,7 @@ def _skewed(client: Client, claims: CodeIDToken, how: str) -> SignInRefused:
     now = int(time.time())
     return SignInRefused(
         "clock_skew",
-        PhraseText(
+        phrase(
             N_(
                 "The sign-in from %(provider)s arrived already expired. The clock of this server or of the identity "
                 "provider is wrong; tell your administrator."
@@ -348,7 +348,7 @@ def _skewed(client: Client, claims: CodeIDToken, how: str) -> SignInRefused:
             provider=client.name,
         )
         if how == "expired"
-        else PhraseText(
+        else phrase(
             N_(
                 "The sign-in from %(provider)s arrived dated in the future. The clock of this server or of the "
                 "identity provider is wrong; tell your administrator."
@@ -367,7 +367,7 @@ def _claim_refusal(client: Client, claims: CodeIDToken, exc: InvalidClaimError |
     if claim == "nonce":
         return SignInRefused(
             "nonce_mismatch",
-            PhraseText(
+            phrase(
                 N_(
                     "This sign-in answer does not belong to the sign-in this browser started (it may have been "
                     "replayed). Start again."
@@ -378,7 +378,7 @@ def _claim_refusal(client: Client, claims: CodeIDToken, exc: InvalidClaimError |
     if claim == "iss":
         return SignInRefused(
             "wrong_issuer",
-            PhraseText(
+            phrase(
                 N_("The sign-in answer did not come from %(provider)s as configured. Tell your administrator."),
                 provider=client.name,
             ),
@@ -387,14 +387,14 @@ def _claim_refusal(client: Client, claims: CodeIDToken, exc: InvalidClaimError |
     if claim in ("aud", "azp"):
         return SignInRefused(
             "wrong_audience",
-            PhraseText(
+            phrase(
                 N_("%(provider)s signed you in for another application. Tell your administrator."), provider=client.name
             ),
             f"the ID token is for {claims.get('aud')!r} (azp {claims.get('azp')!r}), not client {client.client_id!r}",
         )
     return SignInRefused(
         "bad_token",
-        PhraseText(
+        phrase(
             N_("The answer from %(provider)s was not acceptable, so you were not signed in. Tell your administrator."),
             provider=client.name,
         ),
@@ -420,7 +420,7 @@ def _userinfo(
     if not isinstance(info, dict) or info.get("sub") != claims.get("sub"):
         raise SignInRefused(
             "bad_token",
-            PhraseText(
+            phrase(
                 N_(
                     "The answer from %(provider)s was not acceptable, so you were not signed in. Tell your "
                     "administrator."

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import audit
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.accounts import normalize_email
@@ -19,9 +21,12 @@ def create(
 ) -> Organization:
     name = name.strip()
     if not name:
-        raise Invalid("the organization needs a name", field="name")
+        raise Invalid(N_("the organization needs a name"), field="name")
     if size_band not in SIZE_BANDS:
-        raise Invalid(f"size band must be one of {', '.join(b for b in SIZE_BANDS if b)}", field="size_band")
+        raise Invalid(
+            phrase(N_("size band must be one of %(value)s"), value=", ".join(b for b in SIZE_BANDS if b)),
+            field="size_band",
+        )
     org = Organization(
         name=name[:200], industry=industry.strip()[:100], size_band=size_band, region=region.strip()[:100]
     )
@@ -47,7 +52,7 @@ def set_role(db: Session, actor: Actor, organization_id: int, email: str, role: 
     """Change a member's role (owners only). New members join by an invitation they accept (member_invitations.py)."""
     require_role(db, actor, organization_id, "owner")
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}", field="role")
+        raise Invalid(phrase(N_("role must be one of %(value)s"), value=", ".join(ROLES)), field="role")
     address = normalize_email(email)
     # Only members are looked up, so the answer tells nothing about accounts outside the organization.
     membership = db.scalar(
@@ -56,11 +61,11 @@ def set_role(db: Session, actor: Actor, organization_id: int, email: str, role: 
         .where(User.email == address, Membership.organization_id == organization_id)
     )
     if membership is None:
-        raise Invalid("no member of this organization has this e-mail address; invite them instead", field="email")
+        raise Invalid(N_("no member of this organization has this e-mail address; invite them instead"), field="email")
     if membership.role == role:
-        raise Conflict(f"{address} is already {role}", field="email")
+        raise Conflict(phrase(N_("%(address)s is already %(role)s"), address=address, role=role), field="email")
     if membership.role == "owner" and _owners(db, organization_id) == 1:
-        raise Conflict("the organization needs an owner; make someone else owner first", field="role")
+        raise Conflict(N_("the organization needs an owner; make someone else owner first"), field="role")
     membership.role = role
     audit.record(
         db, "membership.set", organization_id=organization_id, user_id=actor.user_id, target=address, role=role

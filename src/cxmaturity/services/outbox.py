@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
 from cxmaturity.services import access, assessments, audit, sealing
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Invalid
@@ -60,9 +61,9 @@ def invite_by_email(
     ``language``: the e-mail's language, kept on the invitation so that its pages open in it too."""
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if assessment.status == "closed":
-        raise Conflict("this assessment is closed: open it again before inviting anyone", field="emails")
+        raise Conflict(N_("this assessment is closed: open it again before inviting anyone"), field="emails")
     if not addresses:
-        raise Invalid("enter at least one e-mail address", field="emails")
+        raise Invalid(N_("enter at least one e-mail address"), field="emails")
     known = set(
         db.scalars(
             select(func.lower(MailRecipient.address)).where(

@@ -20,6 +20,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.outcomes import (
     ColumnMapping,
     CustomerAsset,
@@ -83,7 +85,9 @@ def _invalid(exc: OutcomesError, path: Path, file_name: str) -> Invalid:
     for problem in exc.problems:
         log.add(problem.where, problem.message)
     return Invalid(
-        f"{file_name} cannot be read; nothing was imported", field="file", details=problem_lines(log, path, file_name)
+        phrase(N_("%(file_name)s cannot be read; nothing was imported"), file_name=file_name),
+        field="file",
+        details=problem_lines(log, path, file_name),
     )
 
 
@@ -101,11 +105,11 @@ def suggest(path: Path, file_name: str | None = None) -> Suggestion:
 def mapping_from(data: object) -> ColumnMapping:
     """A column mapping from JSON-ready data; Invalid naming the wrong key otherwise."""
     if not isinstance(data, dict):
-        raise Invalid("a column mapping is a JSON object", field="mapping")
+        raise Invalid(N_("a column mapping is a JSON object"), field="mapping")
     try:
         return ColumnMapping.from_dict(data)
     except MappingError as exc:
-        raise Invalid(f"column mapping: {exc}", field="mapping") from None
+        raise Invalid(phrase(N_("column mapping: %(problem)s"), problem=str(exc)), field="mapping") from None
 
 
 def import_survey_file(
@@ -130,7 +134,7 @@ def import_survey_file(
     except OutcomesError as exc:
         raise _invalid(exc, path, name) from None
     if not mapping.metric_columns():
-        raise Invalid("map at least one of the NPS, CSAT and CES questions", field="mapping")
+        raise Invalid(N_("map at least one of the NPS, CSAT and CES questions"), field="mapping")
     source = SurveyFile(
         name,
         reader.layout.tool,
@@ -295,7 +299,7 @@ def delete_source(db: Session, actor: Actor, organization_id: int, source_id: in
     access.require_role(db, actor, organization_id, "facilitator")
     source = db.get(OutcomeSource, source_id)
     if source is None or source.organization_id != organization_id:
-        raise NotFound("no such import")
+        raise NotFound(N_("no such import"))
     # Explicit deletes, so SQLite removes the rows whether or not its foreign keys are enforced on this connection.
     remove_source_responses(db, organization_id, source_id)  # and their answers from the counts
     for table in (Customer, OperationalValue):
@@ -311,9 +315,9 @@ def save_mapping(
     access.require_role(db, actor, organization_id, "facilitator")
     name = " ".join(name.split())[:100]
     if not name:
-        raise Invalid("give the mapping a name", field="name")
+        raise Invalid(N_("give the mapping a name"), field="name")
     if kind not in KINDS:
-        raise Invalid(f"kind must be one of {', '.join(KINDS)}", field="kind")
+        raise Invalid(phrase(N_("kind must be one of %(value)s"), value=", ".join(KINDS)), field="kind")
     found = db.scalar(
         select(OutcomeMapping).where(OutcomeMapping.organization_id == organization_id, OutcomeMapping.name == name)
     )
@@ -340,7 +344,7 @@ def saved_mapping(db: Session, actor: Actor, organization_id: int, mapping_id: i
     access.require_role(db, actor, organization_id, "viewer")
     found = db.get(OutcomeMapping, mapping_id)
     if found is None or found.organization_id != organization_id:
-        raise NotFound("no such mapping")
+        raise NotFound(N_("no such mapping"))
     return mapping_from(found.mapping)
 
 
@@ -348,7 +352,7 @@ def delete_mapping(db: Session, actor: Actor, organization_id: int, mapping_id: 
     access.require_role(db, actor, organization_id, "facilitator")
     found = db.get(OutcomeMapping, mapping_id)
     if found is None or found.organization_id != organization_id:
-        raise NotFound("no such mapping")
+        raise NotFound(N_("no such mapping"))
     db.delete(found)
 
 
@@ -410,7 +414,7 @@ def nps_summary(db: Session, actor: Actor, organization_id: int, period: Period 
 def set_min_segment_size(db: Session, actor: Actor, organization_id: int, size: int) -> None:
     org = access.organization(db, actor, organization_id, "owner")
     if not 1 <= size <= 1000:
-        raise Invalid("the minimum segment size must be between 1 and 1000", field="min_segment_size")
+        raise Invalid(N_("the minimum segment size must be between 1 and 1000"), field="min_segment_size")
     org.min_segment_size = size
 
 
@@ -478,10 +482,10 @@ def drivers(
     with bootstrap intervals and the importance x performance view."""
     access.require_role(db, actor, organization_id, "viewer")
     if outcome not in ("nps", "csat", "ces"):
-        raise Invalid("the outcome is nps, csat or ces", field="outcome")
+        raise Invalid(N_("the outcome is nps, csat or ces"), field="outcome")
     wanted = list(names) if names else driver_columns(db, actor, organization_id)
     if not wanted:
-        raise Invalid("name the driver questions (the survey import mapped none)", field="drivers")
+        raise Invalid(N_("name the driver questions (the survey import mapped none)"), field="drivers")
     column = getattr(SurveyResponse, outcome)
     rows = db.execute(
         select(column, SurveyResponse.answers).where(
@@ -547,7 +551,9 @@ def operational_series(
 def check_metric(key: str) -> str:
     if key in METRIC_KEYS or (key.startswith("operational:") and len(key) > len("operational:")):
         return key[:220]
-    raise Invalid(f"a metric is one of {', '.join(METRIC_KEYS)} or operational:NAME", field="metric")
+    raise Invalid(
+        phrase(N_("a metric is one of %(value)s or operational:NAME"), value=", ".join(METRIC_KEYS)), field="metric"
+    )
 
 
 def watch(
@@ -565,7 +571,7 @@ def watch(
         select(WatchedMetric).where(WatchedMetric.organization_id == organization_id, WatchedMetric.metric == key)
     )
     if found is not None:
-        raise Conflict(f"{key} is already watched", field="metric")
+        raise Conflict(phrase(N_("%(key)s is already watched"), key=key), field="metric")
     position = db.scalar(
         select(func.coalesce(func.max(WatchedMetric.position), 0)).where(
             WatchedMetric.organization_id == organization_id
@@ -650,7 +656,7 @@ def _upload(db: Session, organization_id: int, token: str) -> OutcomeUpload:
         )
     )
     if found is None:
-        raise NotFound("no such upload (it was imported or has expired); upload the file again", field="file")
+        raise NotFound(N_("no such upload (it was imported or has expired); upload the file again"), field="file")
     return found
 
 

@@ -24,6 +24,8 @@ from typing import IO, Any, Protocol
 from sqlalchemy.orm import Session
 
 from cxmaturity.answers.builder import Where
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.outcomes.problems import ProblemLog
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
@@ -160,7 +162,11 @@ def problem_lines(problems: ProblemLog, path: Path, file_name: str) -> list[str]
 def refuse(problems: ProblemLog, path: Path, file_name: str) -> Invalid:
     """The error of a file with problems: nothing of it is stored."""
     return Invalid(
-        f"{file_name} has {problems.count} problem(s); nothing was imported",
+        phrase(
+            N_("%(file_name)s has %(count)s problem(s); nothing was imported"),
+            file_name=file_name,
+            count=problems.count,
+        ),
         field="file",
         details=problem_lines(problems, path, file_name),
     )

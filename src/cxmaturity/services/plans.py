@@ -31,6 +31,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import Items, Num, Param, Phrase, Ref, english, phrase, phrase_from_data, to_data
 from cxmaturity.planning.model import Candidate, Lock, Plan, PlanRequest
 from cxmaturity.planning.optimizer import Window
 from cxmaturity.planning.serialize import (
@@ -121,16 +123,18 @@ def candidates(fw: Framework, current: Settings, language: str | None = None) ->
 def _amount(value: float | None, name: str, what: str, *, unlimited: bool) -> None:
     if value is None:
         if not unlimited:
-            raise Invalid(f"the {what} must be a number, 0 or more", field=name)
+            raise Invalid(phrase(N_("the %(what)s must be a number, 0 or more"), what=what), field=name)
         return
     if not math.isfinite(value) or value < 0 or value > MAX_AMOUNT:
         hint = " (leave it empty for no limit)" if unlimited else ""
-        raise Invalid(f"the {what} must be a number, 0 or more{hint}", field=name)
+        raise Invalid(phrase(N_("the %(what)s must be a number, 0 or more%(hint)s"), what=what, hint=hint), field=name)
 
 
 def _check_custom(fw: Framework, custom: Sequence[Candidate]) -> None:
     if len(custom) > MAX_CUSTOM:
-        raise Invalid(f"at most {MAX_CUSTOM} initiatives of your own", field="custom")
+        raise Invalid(
+            phrase(N_("at most %(max_custom)s initiatives of your own"), max_custom=MAX_CUSTOM), field="custom"
+        )
 
     taken = set(action_keys(fw))
     competencies = {c.key for c in fw.competencies}
@@ -142,46 +146,85 @@ def _check_custom(fw: Framework, custom: Sequence[Candidate]) -> None:
         where = f"initiative {c.key}" if c.key else "an initiative of your own"
         if not KEY.match(c.key) or len(c.key) > 64:
             raise Invalid(
-                "an initiative's key must start with a letter or digit and hold only letters, digits, '.', '_' or "
-                "'-' (at most 64 characters)",
+                N_(
+                    "an initiative's key must start with a letter or digit and hold only letters, "
+                    "digits, '.', '_' or '-' (at most 64 characters)"
+                ),
                 field="key",
             )
         if c.key in taken:
-            raise Invalid(f"{c.key} is already an action of the framework; choose another key", field="key")
+            raise Invalid(
+                phrase(N_("%(key)s is already an action of the framework; choose another key"), key=c.key), field="key"
+            )
         if c.key in seen:
-            raise Invalid(f"{c.key} is already one of your initiatives; choose another key", field="key")
+            raise Invalid(
+                phrase(N_("%(key)s is already one of your initiatives; choose another key"), key=c.key), field="key"
+            )
         seen.add(c.key)
         if not c.title.strip() or len(c.title) > MAX_TITLE:
-            raise Invalid(f"{where} needs a title of 1 to {MAX_TITLE} characters", field="title")
+            raise Invalid(
+                phrase(
+                    N_("%(where)s needs a title of 1 to %(max_title)s characters"), where=where, max_title=MAX_TITLE
+                ),
+                field="title",
+            )
         if c.competency not in competencies:
-            raise Invalid(f"{where}: choose one of the framework's competencies", field="competency")
+            raise Invalid(
+                phrase(N_("%(where)s: choose one of the framework's competencies"), where=where), field="competency"
+            )
         if c.from_stage not in fw.stage_keys:
-            raise Invalid(f"{where}: choose the stage it starts from", field="from_stage")
+            raise Invalid(phrase(N_("%(where)s: choose the stage it starts from"), where=where), field="from_stage")
         if not math.isfinite(c.effort) or not 0 <= c.effort <= MAX_AMOUNT:
-            raise Invalid(f"{where}: the effort must be 0 or more person-months", field="effort")
+            raise Invalid(
+                phrase(N_("%(where)s: the effort must be 0 or more person-months"), where=where), field="effort"
+            )
         if not math.isfinite(c.cost) or not 0 <= c.cost <= MAX_AMOUNT:
-            raise Invalid(f"{where}: the cost must be 0 or more", field="cost")
+            raise Invalid(phrase(N_("%(where)s: the cost must be 0 or more"), where=where), field="cost")
         if not 1 <= c.duration <= MAX_HORIZON:
-            raise Invalid(f"{where}: the duration must be a whole number of periods from 1 to 40", field="duration")
+            raise Invalid(
+                phrase(N_("%(where)s: the duration must be a whole number of periods from 1 to 40"), where=where),
+                field="duration",
+            )
         unknown = [k for k in c.requires if k not in known or k == c.key]
         if unknown:
-            raise Invalid(f"{where} requires unknown initiatives: {', '.join(unknown)}", field="requires")
+            raise Invalid(
+                phrase(N_("%(where)s requires unknown initiatives: %(value)s"), where=where, value=", ".join(unknown)),
+                field="requires",
+            )
         bad = [k for k in c.indicators if k not in indicators]
         if bad:
-            raise Invalid(f"{where} names unknown indicators: {', '.join(bad)}", field="indicators")
+            raise Invalid(
+                phrase(N_("%(where)s names unknown indicators: %(value)s"), where=where, value=", ".join(bad)),
+                field="indicators",
+            )
         if len(c.description) > MAX_TEXT or len(c.measure) > MAX_TEXT:
-            raise Invalid(f"{where}: description and measure have at most {MAX_TEXT} characters each", field="measure")
+            raise Invalid(
+                phrase(
+                    N_("%(where)s: description and measure have at most %(max_text)s characters each"),
+                    where=where,
+                    max_text=MAX_TEXT,
+                ),
+                field="measure",
+            )
 
 
 def validate(fw: Framework, new: Settings) -> None:
     """Refuse settings the optimizer cannot use, naming the field (the CLI's bounds)."""
     if not 1 <= new.horizon <= MAX_HORIZON:
-        raise Invalid(f"the horizon must be a whole number of periods from 1 to {MAX_HORIZON}", field="horizon")
+        raise Invalid(
+            phrase(
+                N_("the horizon must be a whole number of periods from 1 to %(max_horizon)s"), max_horizon=MAX_HORIZON
+            ),
+            field="horizon",
+        )
     _amount(new.budget, "budget", "budget per period", unlimited=True)
     _amount(new.capacity, "capacity", "capacity per period (person-months)", unlimited=True)
     if not 1 <= new.max_concurrent <= MAX_CONCURRENT:
         raise Invalid(
-            f"the number of initiatives at once must be a whole number from 1 to {MAX_CONCURRENT}",
+            phrase(
+                N_("the number of initiatives at once must be a whole number from 1 to %(max_concurrent)s"),
+                max_concurrent=MAX_CONCURRENT,
+            ),
             field="max_concurrent",
         )
     _check_custom(fw, new.custom)
@@ -190,13 +233,19 @@ def validate(fw: Framework, new: Settings) -> None:
         unknown = sorted({k for k in keys if k not in known})
         if unknown:
             raise Invalid(
-                f"unknown {what} initiatives: {', '.join(unknown)} (neither the framework's actions nor your own)",
+                phrase(
+                    N_("unknown %(what)s initiatives: %(value)s (neither the framework's actions nor your own)"),
+                    what=what,
+                    value=", ".join(unknown),
+                ),
                 field=name,
                 details=[f"{k} is not an initiative" for k in unknown],
             )
     both = sorted(set(new.must) & set(new.must_not))
     if both:
-        raise Invalid(f"{', '.join(both)} cannot be both must-do and must-not-do", field="must_not")
+        raise Invalid(
+            phrase(N_("%(value)s cannot be both must-do and must-not-do"), value=", ".join(both)), field="must_not"
+        )
 
 
 def _dedupe(keys: Iterable[str]) -> tuple[str, ...]:
@@ -244,7 +293,8 @@ def _store_settings(db: Session, actor: Actor, assessment_id: int, new: Settings
         organization_id=assessment.organization_id,
         user_id=actor.user_id,
         target=str(assessment.id),
-        changes=_changes(_settings_dict(before), _settings_dict(new)),
+        # The audit log keeps English words.
+        changes=[english(c) for c in _changes(_settings_dict(before), _settings_dict(new))],
     )
     return _settings_of(row)
 
@@ -262,10 +312,13 @@ def remove_custom(db: Session, actor: Actor, assessment_id: int, key: str) -> Se
     access.assessment(db, actor, assessment_id, "facilitator")
     current = settings(db, actor, assessment_id)
     if key not in {c.key for c in current.custom}:
-        raise NotFound(f"no initiative of your own with the key {key}")
+        raise NotFound(phrase(N_("no initiative of your own with the key %(key)s"), key=key))
     needed = [c.key for c in current.custom if key in c.requires]
     if needed:
-        raise Invalid(f"{', '.join(needed)} requires {key}; remove or change it first", field="key")
+        raise Invalid(
+            phrase(N_("%(value)s requires %(key)s; remove or change it first"), value=", ".join(needed), key=key),
+            field="key",
+        )
     return set_settings(
         db,
         actor,
@@ -288,8 +341,11 @@ class VersionInfo:
     number: int
     created_at: datetime
     author: str
+    #: Who changed what, in English (the API and the command line).
     note: str
     status: str
+    #: ``note`` as a phrase for pages in their reader's language; None for a version saved before phrases were kept.
+    note_phrase: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -313,15 +369,31 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+DELETED_AUTHOR = N_("someone (account deleted)")
+
+
 def _author(db: Session, user_id: int | None) -> str:
     user = db.get(User, user_id) if user_id is not None else None
     if user is None:
-        return "someone (account deleted)"
+        return DELETED_AUTHOR
     return user.name or user.email
 
 
+def _author_param(db: Session, user_id: int | None) -> Param:
+    """The author as a phrase's parameter: a name as written; a deleted account in the reader's words."""
+    author = _author(db, user_id)
+    return phrase(DELETED_AUTHOR) if author == DELETED_AUTHOR else author
+
+
 def _info(db: Session, row: PlanVersion) -> VersionInfo:
-    return VersionInfo(row.number, _utc(row.created_at), _author(db, row.created_by), row.note, row.status)
+    return VersionInfo(
+        row.number,
+        _utc(row.created_at),
+        _author(db, row.created_by),
+        row.note,
+        row.status,
+        phrase_from_data(row.note_phrase),
+    )
 
 
 def _saved(db: Session, row: PlanVersion) -> SavedPlan:
@@ -368,7 +440,7 @@ def version(db: Session, actor: Actor, assessment_id: int, number: int) -> Saved
     assessment = access.assessment(db, actor, assessment_id, "viewer")
     row = db.scalar(select(PlanVersion).where(PlanVersion.assessment_id == assessment.id, PlanVersion.number == number))
     if row is None:
-        raise NotFound(f"this assessment has no plan version {number}")
+        raise NotFound(phrase(N_("this assessment has no plan version %(number)s"), number=number))
     return _saved(db, row)
 
 
@@ -394,83 +466,116 @@ def _settings_dict(s: Settings) -> dict[str, Any]:
     }
 
 
-def _num(value: Any) -> str:
+def _setting_value(value: Any) -> Param:
+    """A setting's value in a note: "no limit" for none, a whole number as it is, a fraction with the reader's
+    decimal sign."""
     if value is None:
-        return "no limit"
+        return phrase(N_("no limit"))
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return int(value)
+    if isinstance(value, float):
+        return Num(value, len(repr(value).split(".")[1]) if "." in repr(value) else 0)
+    return value if isinstance(value, int | str) else str(value)
 
 
-def _changes(before: Mapping[str, Any], after: Mapping[str, Any], titles: Mapping[str, str] | None = None) -> list[str]:
+#: How each limit's change reads in a note ("budget 10000 → 5000").
+_LIMIT_CHANGES = {
+    "horizon": N_("horizon %(before)s → %(after)s"),
+    "budget": N_("budget %(before)s → %(after)s"),
+    "capacity": N_("capacity %(before)s → %(after)s"),
+    "max_concurrent": N_("initiatives at once %(before)s → %(after)s"),
+}
+
+
+def _changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], titles: Mapping[str, str] | None = None
+) -> list[Phrase]:
     """What differs between two requests (or settings), in short phrases: "budget 10000 → 5000"; initiatives by
-    their quoted titles where ``titles`` knows them."""
-    found: list[str] = []
+    their quoted titles where ``titles`` knows them (a catalog's initiative in the reader's language)."""
+    found: list[Phrase] = []
 
-    def named(key: str) -> str:
-        return f"“{titles[key]}”" if titles and key in titles else key
+    def named(key: str) -> Param:
+        return Ref("initiative", key, titles[key]) if titles and key in titles else key
 
-    def all_named(keys: Iterable[str]) -> str:
-        return ", ".join(named(k) for k in sorted(keys))
+    def all_named(keys: Iterable[str]) -> Items:
+        return Items(tuple(named(k) for k in sorted(keys)), "comma")
 
-    labels = {
-        "horizon": "horizon",
-        "budget": "budget",
-        "capacity": "capacity",
-        "max_concurrent": "initiatives at once",
-    }
-    for name, label in labels.items():
+    for name, change in _LIMIT_CHANGES.items():
         if before.get(name) != after.get(name):
-            found.append(f"{label} {_num(before.get(name))} → {_num(after.get(name))}")
+            found.append(phrase(change, before=_setting_value(before.get(name)), after=_setting_value(after.get(name))))
     if "targets" in after and before.get("targets") != after.get("targets"):
-        found.append("targets changed")
-    for name, label in (("must", "must-do"), ("must_not", "must-not-do")):
+        found.append(phrase(N_("targets changed")))
+    for name, added, removed in (
+        ("must", N_("must-do + %(initiatives)s"), N_("must-do − %(initiatives)s")),
+        ("must_not", N_("must-not-do + %(initiatives)s"), N_("must-not-do − %(initiatives)s")),
+    ):
         old, new = set(before.get(name) or ()), set(after.get(name) or ())
         if new - old:
-            found.append(f"{label} + {all_named(new - old)}")
+            found.append(phrase(added, initiatives=all_named(new - old)))
         if old - new:
-            found.append(f"{label} − {all_named(old - new)}")
+            found.append(phrase(removed, initiatives=all_named(old - new)))
     old_custom = {c["key"]: c for c in before.get("custom") or ()}
     new_custom = {c["key"]: c for c in after.get("custom") or ()}
     for key in new_custom.keys() - old_custom.keys():
-        found.append(f"added own initiative {named(key)}")
+        found.append(phrase(N_("added own initiative %(initiative)s"), initiative=named(key)))
     for key in old_custom.keys() - new_custom.keys():
-        found.append(f"removed own initiative {named(key)}")
+        found.append(phrase(N_("removed own initiative %(initiative)s"), initiative=named(key)))
     for key in new_custom.keys() & old_custom.keys():
         if new_custom[key] != old_custom[key]:
-            found.append(f"changed own initiative {named(key)}")
+            found.append(phrase(N_("changed own initiative %(initiative)s"), initiative=named(key)))
     if "locks" in after:
         old_locks = {lock["key"]: lock["start"] for lock in before.get("locks") or ()}
         new_locks = {lock["key"]: lock["start"] for lock in after.get("locks") or ()}
         for key, start in sorted(new_locks.items()):
             if key not in old_locks:
-                found.append(f"locked {named(key)} in period {start}")
+                found.append(
+                    phrase(N_("locked %(initiative)s in period %(period)s"), initiative=named(key), period=start)
+                )
             elif old_locks[key] != start:
-                found.append(f"moved {named(key)} to period {start}")
+                found.append(
+                    phrase(N_("moved %(initiative)s to period %(period)s"), initiative=named(key), period=start)
+                )
         for key in sorted(old_locks.keys() - new_locks.keys()):
-            found.append(f"unlocked {named(key)}")
+            found.append(phrase(N_("unlocked %(initiative)s"), initiative=named(key)))
     if "owners" in after:
         old_owners, new_owners = before.get("owners") or {}, after.get("owners") or {}
         for key in sorted(old_owners.keys() | new_owners.keys()):
             if old_owners.get(key) != new_owners.get(key):
                 owner = new_owners.get(key)
-                found.append(f"owner of {named(key)}: {owner}" if owner else f"removed the owner of {named(key)}")
+                found.append(
+                    phrase(N_("owner of %(initiative)s: %(owner)s"), initiative=named(key), owner=owner)
+                    if owner
+                    else phrase(N_("removed the owner of %(initiative)s"), initiative=named(key))
+                )
     if "start_date" in after and before.get("start_date") != after.get("start_date"):
-        found.append(f"calendar starts {after['start_date']}")
+        found.append(phrase(N_("calendar starts %(date)s"), date=str(after["start_date"])))
     return found
 
 
 def _note(
-    author: str, before: Mapping[str, Any] | None, after: Mapping[str, Any], titles: Mapping[str, str] | None = None
-) -> str:
+    author: Param, before: Mapping[str, Any] | None, after: Mapping[str, Any], titles: Mapping[str, str] | None = None
+) -> Phrase:
+    """Who changed what, as a phrase (stored with the version; ``_stored_note`` gives its English sentence)."""
     if before is None:
         # What the first plan asks for beyond the defaults.
         defaults = request_to_dict(PlanRequest(targets=after.get("targets") or {}), date.min)
         changes = _changes(defaults, {**after, "start_date": defaults["start_date"]}, titles)
-        text = f"{author} made the first plan" + (f" ({'; '.join(changes)})" if changes else "")
-    else:
-        changes = _changes(before, after, titles)
-        text = f"{author}: " + "; ".join(changes) if changes else f"{author} re-planned with the same settings"
+        if changes:
+            return phrase(
+                N_("%(author)s made the first plan (%(changes)s)"),
+                author=author,
+                changes=Items(tuple(changes), "semicolon"),
+            )
+        return phrase(N_("%(author)s made the first plan"), author=author)
+    changes = _changes(before, after, titles)
+    if changes:
+        return phrase(N_("%(author)s: %(changes)s"), author=author, changes=Items(tuple(changes), "semicolon"))
+    return phrase(N_("%(author)s re-planned with the same settings"), author=author)
+
+
+def _stored_note(note: Phrase) -> str:
+    """The note's English sentence as the ``note`` column holds it (cut to its length)."""
+    text = english(note)
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 1] + "…"
 
 
@@ -516,7 +621,7 @@ def _solve(
         plan = make_plan(fw, scored.result, request)
     except ValueError as exc:
         # The optimizer refuses a request it cannot read (the settings' checks should have caught it).
-        raise Invalid(f"the plan could not be made: {exc}") from None
+        raise Invalid(phrase(N_("the plan could not be made: %(problem)s"), problem=str(exc))) from None
     return request, plan
 
 
@@ -546,16 +651,18 @@ def _save(
     number = (
         db.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.assessment_id == assessment.id)) or 0
     ) + 1
+    note = _note(
+        _author_param(db, actor.user_id),
+        None if previous is None else previous.request,
+        stored_request,
+        {c.key: c.title for c in candidates(framework_of(assessment), current)},
+    )
     row = PlanVersion(
         assessment_id=assessment.id,
         number=number,
         created_by=actor.user_id,
-        note=_note(
-            _author(db, actor.user_id),
-            None if previous is None else previous.request,
-            stored_request,
-            {c.key: c.title for c in candidates(framework_of(assessment), current)},
-        ),
+        note=_stored_note(note),
+        note_phrase=to_data(note),
         status=plan.status,
         request=stored_request,
         plan=plan_to_dict(plan),
@@ -608,12 +715,18 @@ def carry_forward(db: Session, actor: Actor, previous: Assessment, new: Assessme
         "must": list(current.must),
         "must_not": list(current.must_not),
     }
-    author = _author(db, actor.user_id)
+    note = phrase(
+        N_("%(author)s carried the plan forward from %(title)s (version %(number)s)"),
+        author=_author_param(db, actor.user_id),
+        title=previous.title,
+        number=row.number,
+    )
     carried = PlanVersion(
         assessment_id=new.id,
         number=1,
         created_by=actor.user_id,
-        note=f"{author} carried the plan forward from {previous.title} (version {row.number})"[:MAX_NOTE],
+        note=_stored_note(note),
+        note_phrase=to_data(note),
         status=row.status,
         request=request,
         plan=plan,
@@ -637,7 +750,7 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
     """Apply changes to initiatives (owner, lock, start), re-plan around the locks and save the new version."""
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if not changes or all(c.owner is None and c.locked is None and c.start is None for c in changes):
-        raise Invalid("nothing to change: give an owner, a start period or whether it is locked")
+        raise Invalid(N_("nothing to change: give an owner, a start period or whether it is locked"))
     current = _settings_of(_row(db, assessment.id))
     fw = framework_of(assessment)
     known = {c.key: c for c in candidates(fw, current)}
@@ -650,11 +763,13 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
     for change in changes:
         candidate = known.get(change.key)
         if candidate is None:
-            raise NotFound(f"there is no initiative {change.key} in this assessment's catalog")
+            raise NotFound(phrase(N_("there is no initiative %(key)s in this assessment's catalog"), key=change.key))
         if change.owner is not None:
             owner = " ".join(change.owner.split())
             if len(owner) > MAX_OWNER:
-                raise Invalid(f"an owner has at most {MAX_OWNER} characters", field="owner")
+                raise Invalid(
+                    phrase(N_("an owner has at most %(max_owner)s characters"), max_owner=MAX_OWNER), field="owner"
+                )
             if owner:
                 owners[change.key] = owner
             else:
@@ -663,18 +778,33 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
             title = f"“{candidate.title}”"
             if change.locked is False:
                 raise Invalid(
-                    "a moved initiative is locked at its new start; leave out locked or set it to true", field="start"
+                    N_("a moved initiative is locked at its new start; leave out locked or set it to true"),
+                    field="start",
                 )
             last = current.horizon - candidate.duration + 1
             if last < 1:
                 raise Invalid(
-                    f"{title} takes {candidate.duration} periods, longer than the horizon of {current.horizon}",
+                    phrase(
+                        N_("%(title)s takes %(duration)s periods, longer than the horizon of %(horizon)s"),
+                        title=title,
+                        duration=candidate.duration,
+                        horizon=current.horizon,
+                    ),
                     field="start",
                 )
             if not 1 <= change.start <= last:
                 raise Invalid(
-                    f"{title} must start in a period from 1 to {last} (it takes {candidate.duration} "
-                    f"period{'s' if candidate.duration != 1 else ''} of the horizon of {current.horizon})",
+                    phrase(
+                        N_(
+                            "%(title)s must start in a period from 1 to %(last)s (it takes %(duration)s "
+                            "period%(value)s of the horizon of %(horizon)s)"
+                        ),
+                        title=title,
+                        last=last,
+                        duration=candidate.duration,
+                        value="s" if candidate.duration != 1 else "",
+                        horizon=current.horizon,
+                    ),
                     field="start",
                 )
             locks[change.key] = change.start
@@ -682,7 +812,10 @@ def adjust(db: Session, actor: Actor, assessment_id: int, changes: Sequence[Chan
         elif change.locked is True and change.key not in locks:
             if change.key not in planned:
                 raise Invalid(
-                    f"{change.key} is not in the latest plan; give the period it should start in to lock it",
+                    phrase(
+                        N_("%(key)s is not in the latest plan; give the period it should start in to lock it"),
+                        key=change.key,
+                    ),
                     field="start",
                 )
             locks[change.key] = planned[change.key].start
@@ -707,21 +840,35 @@ def _check_moves(
         try:
             window = start_windows(scored.framework, scored.result, request).get(key)
         except ValueError as exc:
-            raise Invalid(f"the plan could not be made: {exc}") from None
+            raise Invalid(phrase(N_("the plan could not be made: %(problem)s"), problem=str(exc))) from None
         start = locks[key]
         title = f"“{titles[key]}”"
         if window is None:
             continue  # it cannot be chosen at all: the re-plan explains why
         if start < window.earliest:
             raise Invalid(
-                f"{title} cannot start in period {start}: {window.why_earliest}. Choose period {window.earliest} "
-                "or later, or move what it waits for first.",
+                phrase(
+                    N_(
+                        "%(title)s cannot start in period %(start)s: %(why_earliest)s. Choose period "
+                        "%(earliest)s or later, or move what it waits for first."
+                    ),
+                    title=title,
+                    start=start,
+                    why_earliest=window.why_earliest,
+                    earliest=window.earliest,
+                ),
                 field="start",
             )
         if start > window.latest:
             why = window.why_latest or f"it must finish within the horizon of {current.horizon} periods"
             raise Invalid(
-                f"{title} cannot start in period {start}: {why}. Choose period {window.latest} or earlier.",
+                phrase(
+                    N_("%(title)s cannot start in period %(start)s: %(why)s. Choose period %(latest)s or earlier."),
+                    title=title,
+                    start=start,
+                    why=why,
+                    latest=window.latest,
+                ),
                 field="start",
             )
 

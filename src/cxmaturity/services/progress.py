@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from cxmaturity import progress as domain
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.progress import INITIATIVE_STATUSES, Comparison, ComparisonError, Review, Snapshot
 from cxmaturity.scoring import Result, validate_targets
 from cxmaturity.services import access, assessments, audit, plans, results
@@ -153,12 +155,14 @@ def set_initiative_status(db: Session, actor: Actor, assessment_id: int, key: st
     """Set how an initiative of the latest saved plan is going (facilitator); audited."""
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if status not in INITIATIVE_STATUSES:
-        raise Invalid(f"the status must be one of: {', '.join(INITIATIVE_STATUSES)}", field="status")
+        raise Invalid(
+            phrase(N_("the status must be one of: %(value)s"), value=", ".join(INITIATIVE_STATUSES)), field="status"
+        )
     latest = plans.latest(db, actor, assessment.id)
     if latest is None:
-        raise NotFound("this assessment has no saved plan yet, so it has no initiatives")
+        raise NotFound(N_("this assessment has no saved plan yet, so it has no initiatives"))
     if key not in {i.key for i in latest.plan.initiatives}:
-        raise NotFound(f"there is no initiative {key} in this assessment's latest plan")
+        raise NotFound(phrase(N_("there is no initiative %(key)s in this assessment's latest plan"), key=key))
     row = db.scalar(
         select(InitiativeStatus).where(
             InitiativeStatus.assessment_id == assessment.id, InitiativeStatus.initiative_key == key
@@ -205,17 +209,32 @@ class Progress:
 
 def _check_same_series(before: Assessment, after: Assessment) -> None:
     if before.id == after.id:
-        raise Invalid("choose two different assessments to compare", field="after")
+        raise Invalid(N_("choose two different assessments to compare"), field="after")
     if before.organization_id != after.organization_id:
         raise Invalid(
-            f"assessments {before.id} and {after.id} belong to different organizations; only the assessments of one "
-            "organization on one framework (a series) can be compared",
+            phrase(
+                N_(
+                    "assessments %(id)s and %(id2)s belong to different organizations; only the "
+                    "assessments of one organization on one framework (a series) can be compared"
+                ),
+                id=before.id,
+                id2=after.id,
+            ),
             field="after",
         )
     if before.framework_id != after.framework_id:
         raise Invalid(
-            f"assessment {before.id} uses the framework {before.framework_id} and assessment {after.id} uses "
-            f"{after.framework_id}; only assessments on one framework (a series) can be compared",
+            phrase(
+                N_(
+                    "assessment %(id)s uses the framework %(framework_id)s and assessment %(id2)s "
+                    "uses %(framework_id2)s; only assessments on one framework (a series) can be "
+                    "compared"
+                ),
+                id=before.id,
+                framework_id=before.framework_id,
+                id2=after.id,
+                framework_id2=after.framework_id,
+            ),
             field="after",
         )
 
@@ -286,7 +305,10 @@ def _framework_for(db: Session, previous: Assessment, ref: str | None) -> tuple[
     fw = assessments._resolve_choice(db, previous.organization_id, ref)
     if fw.id != previous.framework_id:
         raise Invalid(
-            f"a re-assessment continues the series on {previous.framework_id}; choose one of its versions",
+            phrase(
+                N_("a re-assessment continues the series on %(framework_id)s; choose one of its versions"),
+                framework_id=previous.framework_id,
+            ),
             field="framework",
         )
     return fw, fw.model_dump(mode="json")
@@ -403,7 +425,9 @@ def stored_snapshot(db: Session, assessment_id: int) -> tuple[Snapshot, int]:
     """
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
-        raise NotFound(f"there is no assessment {assessment_id} in this database")
+        raise NotFound(
+            phrase(N_("there is no assessment %(assessment_id)s in this database"), assessment_id=assessment_id)
+        )
     found = results.results_of(db, assessment)
     result: Result = found.result
     title = f"#{assessment.id} {assessment.title}"

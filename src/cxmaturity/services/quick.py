@@ -13,6 +13,7 @@ import numpy as np
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Framework, FrameworkError, builtin_ids, load_builtin
 from cxmaturity.frameworks.quick import QuickForm, quick_form
+from cxmaturity.i18n import N_
 from cxmaturity.i18n import gettext as _
 from cxmaturity.scoring import ResponseMatrix, ScoringOptions, score
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE_CODE
@@ -60,7 +61,7 @@ def form_of(fw: Framework) -> QuickForm:
     framework it was taken from as its source; NotFound when ``fw`` is no quick form."""
     source = source_of(fw.id)
     if source is None:
-        raise NotFound("this assessment is not a quick evaluation")
+        raise NotFound(N_("this assessment is not a quick evaluation"))
     return QuickForm(fw, load_builtin(source), ())
 
 

@@ -21,7 +21,7 @@ from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE
 from cxmaturity.frameworks.quick import QuickForm
 from cxmaturity.i18n import N_
 from cxmaturity.i18n import gettext as _
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.scoring import validate_targets
 from cxmaturity.services import access, assessments, audit, quick, revisions
 from cxmaturity.services.access import Actor
@@ -106,8 +106,10 @@ def _quick_form(assessment: Assessment) -> QuickForm:
         return quick.form_of(framework_of(assessment))
     except NotFound:
         raise Conflict(
-            "only a quick evaluation (a framework's quick form) can be published as a public link; a full "
-            "questionnaire is answered through invitations"
+            N_(
+                "only a quick evaluation (a framework's quick form) can be published as a public "
+                "link; a full questionnaire is answered through invitations"
+            )
         ) from None
 
 
@@ -128,7 +130,7 @@ def publish(db: Session, actor: Actor, assessment_id: int) -> LinkStatus:
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     _quick_form(assessment)
     if assessment.status == "closed":
-        raise Conflict("this assessment is closed: open it again to publish its link")
+        raise Conflict(N_("this assessment is closed: open it again to publish its link"))
     if assessment.status == "draft":
         assessments.set_status(db, actor, assessment.id, "open")
     if _active(db, assessment.id) is None:
@@ -225,8 +227,8 @@ class Conversion:
     assessment: Assessment
     #: The quick assessment it was made from.
     source: Assessment
-    carried: tuple[str, ...]
-    not_carried: tuple[str, ...]
+    carried: tuple[Phrase, ...]
+    not_carried: tuple[Phrase, ...]
     respondents_carried: int
 
 
@@ -252,8 +254,8 @@ def to_full_assessment(
     quick_fw = form.framework
     asked = len(quick_fw.indicators)
     # Phrases: the page that shows them writes them in its language (i18n/phrase.py).
-    carried: list[str] = [
-        PhraseText(
+    carried: list[Phrase] = [
+        phrase(
             N_(
                 "the framework: %(framework)s in full, %(questions)d questions (%(asked)d of them were in the quick "
                 "form)"
@@ -262,36 +264,34 @@ def to_full_assessment(
             questions=len(full_fw.indicators),
             asked=asked,
         ),
-        PhraseText(N_("the minimum group size (%(size)d)"), size=source.min_group_size),
+        phrase(N_("the minimum group size (%(size)d)"), size=source.min_group_size),
     ]
     if group_names:
-        carried.append(PhraseText(N_("the respondent groups: %(groups)s"), groups=", ".join(group_names)))
+        carried.append(phrase(N_("the respondent groups: %(groups)s"), groups=", ".join(group_names)))
     targets = {k: v for k, v in (source.targets or {}).items() if not validate_targets(full_fw, {k: v})}
     if targets:
         full.targets = targets
         carried.append(
-            PhraseText(N_("the targets of 1 competency"))
+            phrase(N_("the targets of 1 competency"))
             if len(targets) == 1
-            else PhraseText(N_("the targets of %(count)d competencies"), count=len(targets))
+            else phrase(N_("the targets of %(count)d competencies"), count=len(targets))
         )
-    not_carried: list[str] = [
-        PhraseText(
+    not_carried: list[Phrase] = [
+        phrase(
             N_(
                 "the other %(count)d questions were never asked: a quick form has one question per competency (its "
                 "rubric), so the full result rests on what the full questionnaire's respondents answer"
             ),
             count=len(full_fw.indicators) - asked,
         ),
-        PhraseText(
-            N_("the public link: the full questionnaire (one page per competency) is answered through invitations")
-        ),
+        phrase(N_("the public link: the full questionnaire (one page per competency) is answered through invitations")),
     ]
     moved = 0
     if carry_answers:
         moved, left = _carry_answers(db, source, full, full_fw.indicator_keys)
         if moved:
             carried.append(
-                PhraseText(
+                phrase(
                     N_(
                         "the answers of 1 respondent to the %(asked)d questions both forms share (each competency's "
                         "rubric), kept as they were given, groups and anonymity included; their other answers are "
@@ -300,7 +300,7 @@ def to_full_assessment(
                     asked=asked,
                 )
                 if moved == 1
-                else PhraseText(
+                else phrase(
                     N_(
                         "the answers of %(count)d respondents to the %(asked)d questions both forms share (each "
                         "competency's rubric), kept as they were given, groups and anonymity included; their other "
@@ -312,7 +312,7 @@ def to_full_assessment(
             )
         if left:
             not_carried.append(
-                PhraseText(
+                phrase(
                     N_(
                         "1 answer through the public link: fewer than the minimum group size of %(size)d, so it is "
                         "not in the quick results either"
@@ -320,7 +320,7 @@ def to_full_assessment(
                     size=source.min_group_size,
                 )
                 if left == 1
-                else PhraseText(
+                else phrase(
                     N_(
                         "%(count)d answers through the public link: fewer than the minimum group size of %(size)d, "
                         "so they are not in the quick results either"
@@ -330,9 +330,9 @@ def to_full_assessment(
                 )
             )
     else:
-        not_carried.append(PhraseText(N_("the quick evaluation's answers (you chose not to carry them)")))
+        not_carried.append(phrase(N_("the quick evaluation's answers (you chose not to carry them)")))
     not_carried.append(
-        PhraseText(N_("who answered: the public link's respondents are anonymous, so nobody can be asked to finish"))
+        phrase(N_("who answered: the public link's respondents are anonymous, so nobody can be asked to finish"))
     )
     revisions.bump(db, full.id)
     audit.record(

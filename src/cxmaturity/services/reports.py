@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.benchmarks.limits import DEFAULT_MIN_COHORT
 from cxmaturity.demo import SYNTHETIC_LABEL
-from cxmaturity.i18n import LOCALES
+from cxmaturity.i18n import LOCALES, N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.reporting import benchmark_view, progress_view, workshop_view
 from cxmaturity.reporting import report as reporting
 from cxmaturity.reporting.benchmark_view import PeersSection
@@ -64,9 +65,15 @@ class ReportFile:
 def check_format(fmt: str, paper: str = "a4") -> tuple[ReportFormat, PaperName]:
     """Return the format and paper if both are known; raise Invalid naming the field otherwise."""
     if fmt not in FORMATS:
-        raise Invalid(f"format must be one of {', '.join(FORMATS)}, not '{fmt[:20]}'", field="format")
+        raise Invalid(
+            phrase(N_("format must be one of %(value)s, not '%(value2)s'"), value=", ".join(FORMATS), value2=fmt[:20]),
+            field="format",
+        )
     if paper not in PAPERS:
-        raise Invalid(f"paper must be one of {', '.join(PAPERS)}, not '{paper[:20]}'", field="paper")
+        raise Invalid(
+            phrase(N_("paper must be one of %(value)s, not '%(value2)s'"), value=", ".join(PAPERS), value2=paper[:20]),
+            field="paper",
+        )
     return fmt, cast(PaperName, paper)
 
 
@@ -211,7 +218,9 @@ def report_as_operator(
     """Return the report model of any assessment in the database (the command line's access)."""
     assessment = db.get(Assessment, assessment_id)
     if assessment is None:
-        raise NotFound(f"no assessment with id {assessment_id} in this database")
+        raise NotFound(
+            phrase(N_("no assessment with id %(assessment_id)s in this database"), assessment_id=assessment_id)
+        )
     return _build(db, assessment, access.OPERATOR, min_cohort=min_cohort, language=check_language(language)).complete()
 
 
@@ -219,7 +228,14 @@ def check_language(language: str | None) -> str | None:
     """Return ``language`` when the report can be written in it; refuse any other (None: the framework's own)."""
     if language is None or language in LOCALES:
         return language
-    raise Invalid(f"a report can be written in {', '.join(LOCALES)}, not {language[:20]!r}", field="language")
+    raise Invalid(
+        phrase(
+            N_("a report can be written in %(value)s, not %(value2)s"),
+            value=", ".join(LOCALES),
+            value2=repr(language[:20]),
+        ),
+        field="language",
+    )
 
 
 def _check_pdf(fmt: ReportFormat) -> None:

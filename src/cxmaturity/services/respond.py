@@ -15,6 +15,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
+from cxmaturity.i18n import N_
 from cxmaturity.i18n import gettext as _
 from cxmaturity.services import revisions
 from cxmaturity.services.assessments import framework_from_snapshot
@@ -277,7 +278,7 @@ def save_page(
     try:
         competency = v.framework.competency(competency_key)
     except KeyError:
-        raise NotFound("no such page") from None
+        raise NotFound(N_("no such page")) from None
     rows = _check(v, competency, data)
     keys = [i.key for i in competency.indicators]
     now = datetime.now(UTC)

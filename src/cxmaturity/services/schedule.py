@@ -15,6 +15,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, assessments, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid, ServiceError
@@ -74,22 +76,36 @@ def set_schedule(db: Session, actor: Actor, assessment_id: int, wanted: Schedule
     now = now or datetime.now(UTC)
     opens, closes = _aware(wanted.opens_at), _aware(wanted.closes_at)
     if opens is not None and assessment.status != "draft":
-        raise Invalid("this assessment is already open or closed: it has no opening date to schedule", field="opens_at")
+        raise Invalid(
+            N_("this assessment is already open or closed: it has no opening date to schedule"), field="opens_at"
+        )
     if closes is not None and assessment.status == "closed":
-        raise Invalid("this assessment is closed: open it again before scheduling its close", field="closes_at")
+        raise Invalid(N_("this assessment is closed: open it again before scheduling its close"), field="closes_at")
     if closes is not None and closes <= now:
-        raise Invalid("choose a closing time in the future", field="closes_at")
+        raise Invalid(N_("choose a closing time in the future"), field="closes_at")
     if opens is not None and closes is not None and closes <= opens:
-        raise Invalid("the closing time must come after the opening time", field="closes_at")
+        raise Invalid(N_("the closing time must come after the opening time"), field="closes_at")
     days = sorted(set(wanted.reminder_days), reverse=True)
     if len(days) > MAX_REMINDER_DAYS:
-        raise Invalid(f"choose at most {MAX_REMINDER_DAYS} reminder days", field="reminder_days")
+        raise Invalid(
+            phrase(N_("choose at most %(max_reminder_days)s reminder days"), max_reminder_days=MAX_REMINDER_DAYS),
+            field="reminder_days",
+        )
     if any(not 1 <= d <= MAX_DAYS_BEFORE for d in days):
-        raise Invalid(f"reminder days are whole days before the close, 1 to {MAX_DAYS_BEFORE}", field="reminder_days")
+        raise Invalid(
+            phrase(
+                N_("reminder days are whole days before the close, 1 to %(max_days_before)s"),
+                max_days_before=MAX_DAYS_BEFORE,
+            ),
+            field="reminder_days",
+        )
     if days and closes is None:
-        raise Invalid("reminders are sent before the close: set a closing time too", field="reminder_days")
+        raise Invalid(N_("reminders are sent before the close: set a closing time too"), field="reminder_days")
     if not 0 <= wanted.max_reminders <= MAX_REMINDERS:
-        raise Invalid(f"at most 0 to {MAX_REMINDERS} reminders per person", field="max_reminders")
+        raise Invalid(
+            phrase(N_("at most 0 to %(max_reminders)s reminders per person"), max_reminders=MAX_REMINDERS),
+            field="max_reminders",
+        )
     row = db.get(AssessmentSchedule, assessment.id)
     if row is None:
         row = AssessmentSchedule(assessment_id=assessment.id)

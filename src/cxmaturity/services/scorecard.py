@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Text, phrase
 from cxmaturity.outcomes import CesResult, OutcomeSummary, customer_asset
 from cxmaturity.reporting.scorecard import (
     METRIC_NAMES,
@@ -141,7 +141,7 @@ def scorecard(db: Session, actor: Actor, organization_id: int, today: date | Non
     has_customers = any(asset_series.values())
     watched = outcomes.watched(db, actor, organization_id)
     chosen = [(w.metric, w.label, w.higher_is_better) for w in watched]
-    notes: list[str] = []
+    notes: list[Text] = []
     if not chosen:
         # Until the organization chooses, show what it has: the survey metrics answered and the customer asset.
         chosen = [(m, "", _higher_is_better(m, summary)) for m in ("nps", "csat", "ces") if m in summary.metrics]
@@ -149,7 +149,7 @@ def scorecard(db: Session, actor: Actor, organization_id: int, today: date | Non
             chosen += [("customers", "", True), ("retention", "", True)]
         if chosen:
             notes.append(
-                PhraseText(N_("No metrics chosen to watch yet: showing every outcome metric the organization holds."))
+                phrase(N_("No metrics chosen to watch yet: showing every outcome metric the organization holds."))
             )
     lines = [
         _line(db, actor, organization_id, key, label, higher, summary, asset_series) for key, label, higher in chosen
@@ -174,7 +174,7 @@ def scorecard(db: Session, actor: Actor, organization_id: int, today: date | Non
     )
     if summary.withheld_segments:
         notes.append(
-            PhraseText(
+            phrase(
                 N_("Segments withheld: %(count)d (fewer than %(size)d responses, or they would reveal a smaller one)."),
                 count=summary.withheld_segments,
                 size=org.min_segment_size,

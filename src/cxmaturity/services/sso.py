@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import PhraseText
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.services import audit, sealing
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
@@ -196,7 +196,7 @@ def sign_in(db: Session, provider: Provider, identity: Identity, linking_user_id
         shown = ", ".join(groups[:10]) or "none"
         raise SignInRefused(
             "unknown_group",
-            PhraseText(
+            phrase(
                 N_(
                     "%(provider)s signed you in, but none of your groups gives access here (your groups: %(groups)s). "
                     "Ask your administrator to add you to a group that does."
@@ -210,7 +210,7 @@ def sign_in(db: Session, provider: Provider, identity: Identity, linking_user_id
     if identity.email_verified is False:
         raise SignInRefused(
             "email_unverified",
-            PhraseText(
+            phrase(
                 N_("%(provider)s has not confirmed your e-mail address. Confirm it there, then sign in again."),
                 provider=provider.client.name,
             ),
@@ -239,7 +239,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
         if linking_user_id is not None and known.user_id != linking_user_id:
             raise SignInRefused(
                 "identity_taken",
-                PhraseText(N_("This identity-provider account is already connected to another account here.")),
+                phrase(N_("This identity-provider account is already connected to another account here.")),
                 f"{provider.key} subject {identity.subject!r} belongs to user {known.user_id}, not {linking_user_id}",
             )
         known.last_used_at = now
@@ -254,7 +254,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
     if not identity.email:
         raise SignInRefused(
             "no_email",
-            PhraseText(
+            phrase(
                 N_(
                     "%(provider)s did not tell us your e-mail address, which an account here needs. Tell your "
                     "administrator (the 'email' scope or claim is missing)."
@@ -272,7 +272,7 @@ def _account(db: Session, provider: Provider, identity: Identity, linking_user_i
             return existing
         raise SignInRefused(
             "account_exists",
-            PhraseText(
+            phrase(
                 N_(
                     "An account with the address %(email)s exists already. Sign in with its password first; you will "
                     "then be asked to connect it."
@@ -332,7 +332,8 @@ def _owners(db: Session, organization_id: int) -> int:
 
 @dataclass(frozen=True)
 class PasswordRefusal:
-    message: str
+    #: Shown on the sign-in page in its language.
+    message: Phrase
     #: Where the person's organization signs in (its own provider, or the installation's).
     signin_url: str
 
@@ -355,7 +356,13 @@ def password_refusal(db: Session, settings: Settings, user: User) -> PasswordRef
         audit.record(db, "sso.break_glass", organization_id=organization_id, user_id=user.id, target=user.email)
         return None
     return PasswordRefusal(
-        f"{name} requires single sign-on: sign in with your organization's identity provider instead of a password.",
+        phrase(
+            N_(
+                "%(organization)s requires single sign-on: sign in with your organization's identity provider "
+                "instead of a password."
+            ),
+            organization=name,
+        ),
         start_path(organization_id),
     )
 
@@ -425,7 +432,7 @@ def parse_group_roles(text: str) -> dict[str, str]:
         else:
             mapping[group[:200]] = role
     if problems:
-        raise Invalid("the group mapping has mistakes", field="group_roles", details=problems)
+        raise Invalid(N_("the group mapping has mistakes"), field="group_roles", details=problems)
     return mapping
 
 
@@ -447,17 +454,22 @@ def save_settings(
     require_role(db, actor, organization_id, "owner")
     issuer, client_id, name = issuer.strip(), client_id.strip(), name.strip()
     if not issuer.startswith(("https://", "http://")) or " " in issuer:
-        raise Invalid("the issuer is the provider's address, starting with https://", field="issuer")
+        raise Invalid(N_("the issuer is the provider's address, starting with https://"), field="issuer")
     if not client_id:
-        raise Invalid("enter the client id the provider gave this site", field="client_id")
+        raise Invalid(N_("enter the client id the provider gave this site"), field="client_id")
     scope_list = scopes.split()
     if "openid" not in scope_list:
-        raise Invalid("the scopes must include 'openid' (it is what makes the sign-in OpenID Connect)", field="scopes")
+        raise Invalid(
+            N_("the scopes must include 'openid' (it is what makes the sign-in OpenID Connect)"), field="scopes"
+        )
     if len(client_secret.strip()) > MAX_SECRET:
-        raise Invalid(f"the client secret is longer than {MAX_SECRET} characters", field="client_secret")
+        raise Invalid(
+            phrase(N_("the client secret is longer than %(max_secret)s characters"), max_secret=MAX_SECRET),
+            field="client_secret",
+        )
     mapping = parse_group_roles(group_roles)
     if not mapping:
-        raise Invalid("map at least one group to a role: without one, no one could sign in", field="group_roles")
+        raise Invalid(N_("map at least one group to a role: without one, no one could sign in"), field="group_roles")
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
     if row is None:
         row = SsoProvider(organization_id=organization_id, password_signin=True)
@@ -484,7 +496,7 @@ def remove_settings(db: Session, actor: Actor, organization_id: int) -> None:
     require_role(db, actor, organization_id, "owner")
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
     if row is None:
-        raise NotFound("this organization has no single sign-on set up", field="name")
+        raise NotFound(N_("this organization has no single sign-on set up"), field="name")
     db.delete(row)
     audit.record(db, "sso.remove", organization_id=organization_id, user_id=actor.user_id)
 
@@ -498,11 +510,13 @@ def set_password_signin(db: Session, actor: Actor, organization_id: int, allowed
     require_role(db, actor, organization_id, "owner")
     row = db.scalar(select(SsoProvider).where(SsoProvider.organization_id == organization_id))
     if row is None:
-        raise Conflict("set up single sign-on first", field="password_signin")
+        raise Conflict(N_("set up single sign-on first"), field="password_signin")
     if not allowed and not session.method.startswith("sso:"):
         raise Conflict(
-            "sign in through single sign-on first (use the sign-in link below): turning passwords off while it "
-            "does not work would lock everyone out",
+            N_(
+                "sign in through single sign-on first (use the sign-in link below): turning "
+                "passwords off while it does not work would lock everyone out"
+            ),
             field="password_signin",
         )
     row.password_signin = allowed

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, audit
 from cxmaturity.services.access import Actor
 from cxmaturity.services.accounts import normalize_email
@@ -92,7 +94,7 @@ def _refuse(exc: TreeError, field: str) -> Invalid:
 
 def _parent(tree: Tree, parent_id: int | None) -> int | None:
     if parent_id is not None and parent_id not in tree:
-        raise Invalid("choose a parent unit of this organization", field="parent")
+        raise Invalid(N_("choose a parent unit of this organization"), field="parent")
     return parent_id
 
 
@@ -101,10 +103,10 @@ def _check_key(db: Session, organization_id: int, key: str | None, unit_id: int 
     if key is None:
         return None
     if len(key) > 64:
-        raise Invalid("a unit's key has at most 64 characters", field="key")
+        raise Invalid(N_("a unit's key has at most 64 characters"), field="key")
     clash = db.scalar(select(Unit.id).where(Unit.organization_id == organization_id, Unit.key == key))
     if clash is not None and clash != unit_id:
-        raise Invalid(f"another unit already has the key '{key}'", field="key")
+        raise Invalid(phrase(N_("another unit already has the key '%(key)s'"), key=key), field="key")
     return key
 
 
@@ -115,7 +117,7 @@ def create(
     access.require_role(db, actor, organization_id, "facilitator")
     tree = tree_of(db, organization_id)
     if len(tree) >= MAX_UNITS:
-        raise Invalid(f"an organization holds at most {MAX_UNITS} units")
+        raise Invalid(phrase(N_("an organization holds at most %(max_units)s units"), max_units=MAX_UNITS))
     try:
         name = check_name(name)
         tree.check_sibling_name(None, _parent(tree, parent_id), name)
@@ -169,13 +171,27 @@ def delete(db: Session, actor: Actor, unit_id: int) -> None:
     tree = tree_of(db, unit.organization_id)
     children = tree.children(unit.id)
     if children:
-        raise Conflict(f"'{unit.name}' has {len(children)} unit(s) below it; move or delete them first", field="unit")
+        raise Conflict(
+            phrase(
+                N_("'%(name)s' has %(count)s unit(s) below it; move or delete them first"),
+                name=unit.name,
+                count=len(children),
+            ),
+            field="unit",
+        )
     campaigns = db.scalar(select(func.count()).where(CampaignUnit.unit_id == unit.id)) or 0
     invitations = db.scalar(select(func.count()).where(Invitation.unit_id == unit.id)) or 0
     if campaigns or invitations:
         raise Conflict(
-            f"'{unit.name}' holds data ({campaigns} campaign(s), {invitations} invitation(s)); "
-            "a unit with data cannot be deleted, rename or move it instead",
+            phrase(
+                N_(
+                    "'%(name)s' holds data (%(campaigns)s campaign(s), %(invitations)s "
+                    "invitation(s)); a unit with data cannot be deleted, rename or move it instead"
+                ),
+                name=unit.name,
+                campaigns=campaigns,
+                invitations=invitations,
+            ),
             field="unit",
         )
     audit.record(
@@ -214,10 +230,16 @@ def import_tree(
             rows, {k: key_of.get(u.parent_id) if u.parent_id else None for k, u in by_key.items()}, filename
         )
     except TreeFileError as exc:
-        raise Invalid(f"{filename}: the units were not imported", field="file", details=exc.problems) from exc
+        raise Invalid(
+            phrase(N_("%(filename)s: the units were not imported"), filename=filename),
+            field="file",
+            details=exc.problems,
+        ) from exc
     new_keys = {r.key.casefold() for r in rows} - set(by_key)
     if len(existing) + len(new_keys) > MAX_UNITS:
-        raise Invalid(f"an organization holds at most {MAX_UNITS} units", field="file")
+        raise Invalid(
+            phrase(N_("an organization holds at most %(max_units)s units"), max_units=MAX_UNITS), field="file"
+        )
     # Names must be distinct among siblings once every row is applied: check the final tree, keyless units included.
     parent_of: dict[object, object] = {}
     name_of: dict[object, str] = {}
@@ -241,7 +263,9 @@ def import_tree(
             problems.append(f"{filename}:{line} column 'name': two units named '{name_of[node]}' under the same parent")
         seen.setdefault(slot, node)
     if problems:
-        raise Invalid(f"{filename}: the units were not imported", field="file", details=problems)
+        raise Invalid(
+            phrase(N_("%(filename)s: the units were not imported"), filename=filename), field="file", details=problems
+        )
     created = updated = 0
     units = dict(by_key)
     for row in rows:
@@ -277,7 +301,7 @@ def add_leader(db: Session, actor: Actor, unit_id: int, email: str) -> Leader:
     unit = access.unit(db, actor, unit_id, "owner")
     user = db.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
-        raise Invalid("no account has that e-mail address; ask them to sign up first", field="email")
+        raise Invalid(N_("no account has that e-mail address; ask them to sign up first"), field="email")
     if db.scalar(select(UnitLeader.id).where(UnitLeader.unit_id == unit.id, UnitLeader.user_id == user.id)) is None:
         db.add(UnitLeader(unit_id=unit.id, user_id=user.id))
         db.flush()
@@ -297,7 +321,7 @@ def remove_leader(db: Session, actor: Actor, unit_id: int, user_id: int) -> None
     unit = access.unit(db, actor, unit_id, "owner")
     found = db.scalar(select(UnitLeader).where(UnitLeader.unit_id == unit.id, UnitLeader.user_id == user_id))
     if found is None:
-        raise NotFound("that person does not lead this unit")
+        raise NotFound(N_("that person does not lead this unit"))
     db.delete(found)
     audit.record(
         db,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import Framework
+from cxmaturity.i18n.phrase import phrase_from_data
 from cxmaturity.scoring import Result, score
 from cxmaturity.services import access, results, workshops
 from cxmaturity.services.access import Actor
@@ -62,6 +63,10 @@ def _item_state(db: Session, fw: Framework, result: Result | None, item: Worksho
         "kind": item.kind,
         "title": item.title,
         "reason": item.reason,
+        # The two as phrases (None: as written), which each screen writes in its language before showing the state
+        # (reporting/workshop_view.py: in_language); the API keeps the English sentences above.
+        "title_phrase": item.title_phrase,
+        "reason_phrase": item.reason_phrase,
         "competency": item.competency,
         "indicator": item.indicator,
         "question": None,
@@ -128,6 +133,7 @@ def room(db: Session, workshop: Workshop) -> State:
                 "position": i.position,
                 "kind": i.kind,
                 "title": i.title,
+                "title_phrase": i.title_phrase,
                 "skipped": i.skipped,
                 "current": i.id == workshop.current_item_id,
                 "votable": i.indicator is not None,
@@ -278,7 +284,16 @@ def record_of(db: Session, assessment: Assessment) -> Record | None:
             last = item.round if item.vote_state == "revealed" else item.round - 1
             for number in range(1, last + 1):
                 rounds.append(distribution(keys, workshops.votes_of(db, item, number)))
-        entries.append(RecordItem(item.title, item.kind, item.indicator, item.skipped, tuple(rounds)))
+        entries.append(
+            RecordItem(
+                item.title,
+                item.kind,
+                item.indicator,
+                item.skipped,
+                tuple(rounds),
+                phrase_from_data(item.title_phrase),
+            )
+        )
     agreed = []
     for row in workshops.agreed_answers(db, assessment.id):
         if row.indicator_key not in fw.indicator_keys:
@@ -329,5 +344,8 @@ def record(db: Session, actor: Actor, assessment_id: int) -> Record | None:
 
 
 def record_to_dict(found: Record) -> dict[str, Any]:
-    """The record as JSON (the API's and the JSON export's shape)."""
-    return asdict(found)
+    """The record as JSON (the API's and the JSON export's shape): English words, no phrases."""
+    data = asdict(found)
+    for item in data["items"]:
+        item.pop("title_phrase", None)
+    return data

@@ -20,6 +20,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase, to_data
 from cxmaturity.planning.model import Candidate
 from cxmaturity.scoring.result import Result
 from cxmaturity.services import access, audit, plans, results
@@ -51,6 +53,7 @@ from cxmaturity.workshops import (
     normalize_join_code,
     vote_options,
 )
+from cxmaturity.workshops.agenda import ADDED
 
 #: How long a workshop (and its join code) lasts unless the facilitator ends it first.
 DURATION = timedelta(hours=12)
@@ -59,7 +62,7 @@ MAX_PARTICIPANTS = 1000
 MAX_COMMITMENTS = 500
 MAX_NEXT_STEPS = 50
 
-NOT_VALID = "this code is not valid, or its workshop has ended; check the code on the screen"
+NOT_VALID = N_("this code is not valid, or its workshop has ended; check the code on the screen")
 
 
 def _now() -> datetime:
@@ -95,7 +98,7 @@ def is_live(workshop: Workshop) -> bool:
 def _workshop(db: Session, actor: Actor, workshop_id: int, minimum: str) -> Workshop:
     found = db.get(Workshop, workshop_id)
     if found is None:
-        raise NotFound("no such workshop")
+        raise NotFound(N_("no such workshop"))
     access.assessment(db, actor, found.assessment_id, minimum)
     return found
 
@@ -139,9 +142,9 @@ def _changed(db: Session, workshop: Workshop) -> int:
 
 def _require_live(workshop: Workshop) -> None:
     if workshop.status != "running":
-        raise Conflict("this workshop has ended; start a new one to change anything")
+        raise Conflict(N_("this workshop has ended; start a new one to change anything"))
     if expired(workshop):
-        raise Conflict("this workshop has expired; start a new one to change anything")
+        raise Conflict(N_("this workshop has expired; start a new one to change anything"))
 
 
 def _control(db: Session, actor: Actor, workshop_id: int) -> Workshop:
@@ -159,7 +162,7 @@ def _unique_code(db: Session) -> str:
         code = new_join_code()
         if db.scalar(select(Workshop.id).where(Workshop.join_code == code)) is None:
             return code
-    raise Conflict("could not find a free join code; try again")  # 20 collisions in 729 million: not in practice
+    raise Conflict(N_("could not find a free join code; try again"))  # 20 collisions in 729 million: not in practice
 
 
 def surveyed(db: Session, assessment: Assessment) -> Result | None:
@@ -175,12 +178,12 @@ def start(db: Session, actor: Actor, assessment_id: int) -> Workshop:
     """
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
     if assessment.status == "draft":
-        raise Conflict("open the assessment first: a workshop discusses its results")
+        raise Conflict(N_("open the assessment first: a workshop discusses its results"))
     for running in db.scalars(
         select(Workshop).where(Workshop.assessment_id == assessment.id, Workshop.status == "running")
     ):
         if not expired(running):
-            raise Conflict("a workshop is already running on this assessment; end it before starting another")
+            raise Conflict(N_("a workshop is already running on this assessment; end it before starting another"))
         _end(running)
     fw = framework_of(assessment)
     result = surveyed(db, assessment)
@@ -206,6 +209,10 @@ def start(db: Session, actor: Actor, assessment_id: int) -> Workshop:
                 kind=seed.kind,
                 title=seed.title[:500],
                 reason=seed.reason,
+                # Written in each screen's language (services/workshop_state.py); the English sentences above stay
+                # for the API.
+                title_phrase=to_data(seed.title_phrase),
+                reason_phrase=to_data(seed.reason_phrase),
                 competency=seed.competency,
                 indicator=seed.indicator,
                 skipped=False,
@@ -235,7 +242,7 @@ def finish(db: Session, actor: Actor, workshop_id: int) -> Workshop:
     """End the workshop: its code stops working, its record stays."""
     workshop = _workshop(db, actor, workshop_id, "facilitator")
     if workshop.status != "running":
-        raise Conflict("this workshop has already ended")
+        raise Conflict(N_("this workshop has already ended"))
     _end(workshop)
     _changed(db, workshop)
     return workshop
@@ -257,7 +264,7 @@ def items(db: Session, workshop_id: int) -> list[WorkshopItem]:
 def _item(db: Session, workshop: Workshop, item_id: int) -> WorkshopItem:
     item = db.get(WorkshopItem, item_id)
     if item is None or item.workshop_id != workshop.id:
-        raise NotFound(f"this workshop has no agenda item {item_id}")
+        raise NotFound(phrase(N_("this workshop has no agenda item %(item_id)s"), item_id=item_id))
     return item
 
 
@@ -271,17 +278,21 @@ def add_item(db: Session, actor: Actor, workshop_id: int, title: str, indicator:
     competency = None
     if indicator is not None:
         if indicator not in fw.indicator_keys:
-            raise Invalid(f"there is no indicator '{indicator}' in this assessment's framework", field="indicator")
+            raise Invalid(
+                phrase(N_("there is no indicator '%(indicator)s' in this assessment's framework"), indicator=indicator),
+                field="indicator",
+            )
         competency = next(c.key for c, i in fw.indicators if i.key == indicator)
     current = items(db, workshop.id)
     if len(current) >= MAX_ITEMS:
-        raise Invalid(f"an agenda has at most {MAX_ITEMS} items", field="title")
+        raise Invalid(phrase(N_("an agenda has at most %(max_items)s items"), max_items=MAX_ITEMS), field="title")
     item = WorkshopItem(
         workshop_id=workshop.id,
         position=max((i.position for i in current), default=-1) + 1,
         kind="custom",
         title=title,
-        reason="Added by the facilitator.",
+        reason=ADDED,
+        reason_phrase=to_data(phrase(ADDED)),
         competency=competency,
         indicator=indicator,
         skipped=False,
@@ -319,7 +330,7 @@ def show_item(db: Session, actor: Actor, workshop_id: int, item_id: int | None) 
     if item_id is not None:
         item = _item(db, workshop, item_id)
         if item.skipped:
-            raise Conflict("this item is skipped; take it back onto the agenda first")
+            raise Conflict(N_("this item is skipped; take it back onto the agenda first"))
     workshop.current_item_id = item_id
     _changed(db, workshop)
     return workshop
@@ -331,7 +342,7 @@ def show_item(db: Session, actor: Actor, workshop_id: int, item_id: int | None) 
 def _current(db: Session, workshop: Workshop, item_id: int) -> WorkshopItem:
     item = _item(db, workshop, item_id)
     if workshop.current_item_id != item.id:
-        raise Conflict("the room has moved on from this item")
+        raise Conflict(N_("the room has moved on from this item"))
     return item
 
 
@@ -340,9 +351,9 @@ def open_vote(db: Session, actor: Actor, workshop_id: int, item_id: int) -> Work
     workshop = _control(db, actor, workshop_id)
     item = _current(db, workshop, item_id)
     if item.indicator is None:
-        raise Conflict("this item names no indicator, so there is nothing to vote on")
+        raise Conflict(N_("this item names no indicator, so there is nothing to vote on"))
     if item.vote_state == "open":
-        raise Conflict("a vote on this item is open already; reveal it first")
+        raise Conflict(N_("a vote on this item is open already; reveal it first"))
     item.round += 1
     item.vote_state = "open"
     _changed(db, workshop)
@@ -354,7 +365,7 @@ def reveal(db: Session, actor: Actor, workshop_id: int, item_id: int) -> Worksho
     workshop = _control(db, actor, workshop_id)
     item = _item(db, workshop, item_id)
     if item.vote_state != "open":
-        raise Conflict("there is no open vote on this item to reveal")
+        raise Conflict(N_("there is no open vote on this item to reveal"))
     item.vote_state = "revealed"
     _changed(db, workshop)
     return item
@@ -377,7 +388,9 @@ def join(db: Session, typed_code: str) -> tuple[str, Participant]:
         raise NotFound(NOT_VALID)
     count = db.scalar(select(func.count()).where(WorkshopParticipant.workshop_id == workshop.id)) or 0
     if count >= MAX_PARTICIPANTS:
-        raise Conflict(f"this workshop is full ({MAX_PARTICIPANTS} participants)")
+        raise Conflict(
+            phrase(N_("this workshop is full (%(max_participants)s participants)"), max_participants=MAX_PARTICIPANTS)
+        )
     token = new_token()
     row = WorkshopParticipant(workshop_id=workshop.id, token_hash=digest(token))
     db.add(row)
@@ -401,10 +414,10 @@ def participant(db: Session, token: str | None) -> tuple[Participant, Workshop] 
 def _as_participant(db: Session, token: str | None) -> tuple[Participant, Workshop]:
     found = participant(db, token)
     if found is None:
-        raise NotFound("you have not joined this workshop; join with the code on the screen")
+        raise NotFound(N_("you have not joined this workshop; join with the code on the screen"))
     _, workshop = found
     if not is_live(workshop):
-        raise Conflict("this workshop has ended; thank you for taking part")
+        raise Conflict(N_("this workshop has ended; thank you for taking part"))
     return found
 
 
@@ -418,7 +431,7 @@ def vote(db: Session, token: str | None, item_id: int, round_: int, option: str)
     who, workshop = _as_participant(db, token)
     item = _current(db, workshop, item_id)
     if item.vote_state != "open" or item.round != round_:
-        raise Conflict("this vote is closed; wait for the facilitator to open the next one")
+        raise Conflict(N_("this vote is closed; wait for the facilitator to open the next one"))
     fw = framework_of(assessment_of(db, workshop))
     assert item.indicator is not None
     with _refusing():
@@ -429,12 +442,12 @@ def vote(db: Session, token: str | None, item_id: int, round_: int, option: str)
         )
     )
     if existing is not None:
-        raise Conflict("you have voted in this round already; each person votes once")
+        raise Conflict(N_("you have voted in this round already; each person votes once"))
     try:
         with db.begin_nested():
             db.add(WorkshopVote(item_id=item.id, participant_id=who.id, round=round_, option_key=option))
     except IntegrityError:
-        raise Conflict("you have voted in this round already; each person votes once") from None
+        raise Conflict(N_("you have voted in this round already; each person votes once")) from None
     _changed(db, workshop)
 
 
@@ -510,7 +523,7 @@ def remove_agreed(db: Session, actor: Actor, workshop_id: int, indicator: str) -
         )
     )
     if not gone.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"there is no agreed answer for {indicator}")
+        raise NotFound(phrase(N_("there is no agreed answer for %(indicator)s"), indicator=indicator))
     _changed(db, workshop)
 
 
@@ -521,7 +534,7 @@ def set_definition(db: Session, workshop: Workshop, text: str, base: str | None)
     with _refusing():
         cleaned = check_definition(text)
     if base is not None and base.strip() != workshop.definition:
-        raise Conflict("someone changed the definition meanwhile; the current text is shown, add your change to it")
+        raise Conflict(N_("someone changed the definition meanwhile; the current text is shown, add your change to it"))
     workshop.definition = cleaned
     _changed(db, workshop)
     return cleaned
@@ -544,7 +557,10 @@ def _commit(db: Session, workshop: Workshop, participant_id: int | None, **field
         made = check_commitment(fields["who"], fields["what"], fields["by_when"], fields["visibility"], _now().date())
     count = db.scalar(select(func.count()).where(WorkshopCommitment.workshop_id == workshop.id)) or 0
     if count >= MAX_COMMITMENTS:
-        raise Invalid(f"a workshop records at most {MAX_COMMITMENTS} commitments", field="what")
+        raise Invalid(
+            phrase(N_("a workshop records at most %(max_commitments)s commitments"), max_commitments=MAX_COMMITMENTS),
+            field="what",
+        )
     row = WorkshopCommitment(
         workshop_id=workshop.id,
         participant_id=participant_id,
@@ -617,7 +633,9 @@ def mark_kept(db: Session, actor: Actor, assessment_id: int, kept: dict[int, boo
     reviewed = {r.id for r in to_review(db, actor, assessment_id)}
     unknown = sorted(set(kept) - reviewed)
     if unknown:
-        raise Invalid(f"commitment {unknown[0]} is not one of the previous workshop's", field="kept")
+        raise Invalid(
+            phrase(N_("commitment %(value)s is not one of the previous workshop's"), value=unknown[0]), field="kept"
+        )
     changed = 0
     for commitment_id, value in kept.items():
         row = db.get(WorkshopCommitment, commitment_id)
@@ -636,7 +654,10 @@ def add_next_step(
         step = check_next_step(fw, title, competency, owner, duration)
     count = db.scalar(select(func.count()).where(WorkshopNextStep.workshop_id == workshop.id)) or 0
     if count >= MAX_NEXT_STEPS:
-        raise Invalid(f"a workshop records at most {MAX_NEXT_STEPS} next steps", field="title")
+        raise Invalid(
+            phrase(N_("a workshop records at most %(max_next_steps)s next steps"), max_next_steps=MAX_NEXT_STEPS),
+            field="title",
+        )
     row = WorkshopNextStep(
         workshop_id=workshop.id, title=step.title, competency=step.competency, owner=step.owner, duration=step.duration
     )
@@ -665,7 +686,7 @@ def steps_to_plan(db: Session, actor: Actor, workshop_id: int) -> plans.SavedPla
     fw = framework_of(assessment)
     new = [s for s in next_steps(db, workshop.id) if s.initiative_key is None]
     if not new:
-        raise Invalid("every next step is in the plan already; add a next step first", field="title")
+        raise Invalid(N_("every next step is in the plan already; add a next step first"), field="title")
     result = surveyed(db, assessment)
     stage_of = {c.key: c.stage for c in result.competencies} if result is not None else {}
     current = plans.settings(db, actor, assessment.id)

@@ -408,8 +408,11 @@ class PlanVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Who changed what, in a sentence.
+    #: Who changed what, in a sentence (English: the API, the command line and the audit log).
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: ``note`` as a phrase (i18n/phrase.py ``to_data``), rendered in the reader's language; None for a version saved
+    #: before phrases were kept (its note is shown as written).
+    note_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     #: "optimal", "feasible", "infeasible" or "empty" (the plan's status, for listings).
     status: Mapped[str] = mapped_column(String(20))
     #: The PlanRequest that was solved, as JSON (planning/serialize.py request_to_dict).
@@ -484,6 +487,10 @@ class WorkshopItem(Base):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(500))
     reason: Mapped[str] = mapped_column(Text, default="")
+    #: ``title`` and ``reason`` as phrases (i18n/phrase.py ``to_data``) for an item built from the results, rendered
+    #: in the reader's language; None for an item the facilitator typed and for agendas stored before phrases.
+    title_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    reason_phrase: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     competency: Mapped[str | None] = mapped_column(String(64), default=None)
     indicator: Mapped[str | None] = mapped_column(String(64), default=None)
     skipped: Mapped[bool] = mapped_column(default=False)

@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, gettext, negotiate, use_locale
 from cxmaturity.i18n import jinja as i18n_jinja
+from cxmaturity.i18n.phrase import render as render_phrase
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
@@ -125,6 +126,13 @@ def page_text(request: Request, message: str, **params: object) -> str:
     with use_locale(page_language(request)):
         text = gettext(message)
     return text % params if params else text
+
+
+def refusal(request: Request, exc: ServiceError) -> str:
+    """A service's refusal in the page's language (a sentence the service marked for translation; any other as
+    written), for the page that shows it beside its form."""
+    with use_locale(page_language(request)):
+        return render_phrase(exc.phrase)
 
 
 def remember_language(request: Request, response: Response) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from starlette.exceptions import HTTPException
 
 from cxmaturity.i18n import N_, gettext, use_locale
+from cxmaturity.i18n.phrase import Phrase, Text, render
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
 from cxmaturity.web.context import CsrfFailed, SignInRequired, page_language, redirect, templates
@@ -37,18 +38,19 @@ HTTP_PAGES = {
 def _error_page(
     request: Request,
     title: str,
-    message: str,
+    message: Text,
     status_code: int,
     details: list[str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The error page in the page's language (``page_language``): a message marked for translation where it was
-    raised (``N_``) reads in that language; any other as it was written."""
+    raised (``N_``, or a ``Phrase``) reads in that language; any other as it was written."""
     with use_locale(page_language(request)):
+        shown = render(message) if isinstance(message, Phrase) else gettext(message)
         return templates.TemplateResponse(
             request,
             "error.html",
-            {"who": None, "title": gettext(title), "message": gettext(message), "details": details},
+            {"who": None, "title": gettext(title), "message": shown, "details": details},
             status_code=status_code,
             headers=headers,
         )
@@ -87,7 +89,8 @@ def install(app: FastAPI) -> None:
             if exc.details:
                 body["problems"] = exc.details
             return JSONResponse(body, status_code=exc.status, headers=headers)
-        return _error_page(request, N_("That did not work"), exc.message, exc.status, exc.details, headers)
+        # The JSON above keeps the English sentence (the API's words); the page writes it in its reader's language.
+        return _error_page(request, N_("That did not work"), exc.phrase, exc.status, exc.details, headers)
 
     @app.exception_handler(NulInText)
     async def nul_in_text(request: Request, exc: NulInText) -> Response:
@@ -97,7 +100,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def out_of_range(request: Request, _exc: Exception) -> Response:
         # A value the database cannot hold (an id past its integer range, ...): the request's fault, not the server's.
-        return await service_error(request, Invalid("a number in the request is out of range"))
+        return await service_error(request, Invalid(N_("a number in the request is out of range")))
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

@@ -21,20 +21,40 @@ import math
 from dataclasses import dataclass
 
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.i18n.catalogs import N_
+from cxmaturity.i18n.phrase import Phrase, Ref, Score, english, named, phrase
 from cxmaturity.scoring.result import Result
 
 KINDS = ("holds_back", "discussion", "blind_spot", "gap", "custom")
+#: The reason of an item the facilitator adds (its title is theirs).
+ADDED = N_("Added by the facilitator.")
 
 
 @dataclass(frozen=True)
 class AgendaSeed:
-    """One item the agenda starts with; the facilitator may reorder, skip or add to them."""
+    """One item the agenda starts with; the facilitator may reorder, skip or add to them.
+
+    Its title and reason are phrases (i18n/phrase.py), stored with the item and written in each screen's language;
+    ``title`` and ``reason`` are their English sentences, stored beside them."""
 
     kind: str
-    title: str
-    reason: str
+    title_phrase: Phrase
+    reason_phrase: Phrase
     competency: str | None
     indicator: str | None
+
+    @property
+    def title(self) -> str:
+        return english(self.title_phrase)
+
+    @property
+    def reason(self) -> str:
+        return english(self.reason_phrase)
+
+
+def _two(value: float) -> Score:
+    # Rounded here as the English sentence always was (Python's rounding); only the decimal sign follows the locale.
+    return Score(f"{value:.2f}")
 
 
 def _lowest_indicator(fw: Framework, result: Result, competency: str) -> str | None:
@@ -56,7 +76,14 @@ def build_agenda(fw: Framework, result: Result, max_gaps: int = 3, max_discussio
     items: list[AgendaSeed] = []
     seen: set[tuple[str, str]] = set()
 
-    def add(kind: str, title: str, reason: str, competency: str | None, indicator: str | None) -> None:
+    def competency(key: str) -> Ref:
+        return Ref("competency", key, name.get(key, key))
+
+    def stage(key: str) -> Ref:
+        # Written as its key, as the English sentence always was; a page names it in its reader's language.
+        return Ref("stage", key, key)
+
+    def add(kind: str, title: Phrase, reason: Phrase, competency: str | None, indicator: str | None) -> None:
         if competency is not None and (kind, competency) in seen and kind != "discussion":
             return
         if competency is not None:
@@ -67,28 +94,52 @@ def build_agenda(fw: Framework, result: Result, max_gaps: int = 3, max_discussio
     if held is not None:
         add(
             "holds_back",
-            f"{name.get(held.competency, held.competency)} holds the overall stage back",
-            f"The overall stage is the weakest competency's; {name.get(held.competency, held.competency)} scores "
-            f"{held.score:.2f}, {held.gap:.2f} below its target stage {held.target}.",
+            phrase(N_("%(competency)s holds the overall stage back"), competency=competency(held.competency)),
+            phrase(
+                N_(
+                    "The overall stage is the weakest competency's; %(competency)s scores %(score)s, %(gap)s below "
+                    "its target stage %(target)s."
+                ),
+                competency=competency(held.competency),
+                score=_two(held.score),
+                gap=_two(held.gap),
+                target=stage(held.target),
+            ),
             held.competency,
             _lowest_indicator(fw, result, held.competency),
         )
     for item in result.discussion_items[:max_discussion]:
         text = fw.text(fw.indicator(item.indicator).text)
-        camps = "two camps" if item.polarised else "spread-out answers"
+        reason = (
+            N_("The team disagrees here (two camps; rwg %(rwg)s, %(answered)s answers).")
+            if item.polarised
+            else N_("The team disagrees here (spread-out answers; rwg %(rwg)s, %(answered)s answers).")
+        )
         add(
             "discussion",
-            text,
-            f"The team disagrees here ({camps}; rwg {item.rwg:.2f}, {item.answered} answers).",
+            named(Ref("statement", item.indicator, text)),
+            phrase(reason, rwg=_two(item.rwg), answered=item.answered),
             item.competency,
             item.indicator,
         )
     for spot in sorted(result.blind_spots, key=lambda s: -s.difference):
         add(
             "blind_spot",
-            f"{name.get(spot.competency, spot.competency)}: {spot.group} sees it differently",
-            f"{spot.group} rates it {spot.difference:.2f} points above everyone else ({spot.group_score:.2f} against "
-            f"{spot.others_score:.2f}).",
+            phrase(
+                N_("%(competency)s: %(group)s sees it differently"),
+                competency=competency(spot.competency),
+                group=spot.group,
+            ),
+            phrase(
+                N_(
+                    "%(group)s rates it %(difference)s points above everyone else (%(group_score)s against "
+                    "%(others_score)s)."
+                ),
+                group=spot.group,
+                difference=_two(spot.difference),
+                group_score=_two(spot.group_score),
+                others_score=_two(spot.others_score),
+            ),
             spot.competency,
             _lowest_indicator(fw, result, spot.competency),
         )
@@ -96,8 +147,17 @@ def build_agenda(fw: Framework, result: Result, max_gaps: int = 3, max_discussio
     for gap in gaps[:max_gaps]:
         add(
             "gap",
-            f"{name.get(gap.competency, gap.competency)}: a gap of {gap.gap:.2f} to {gap.target}",
-            f"One of the largest gaps to target (score {gap.score:.2f}, priority {gap.priority:.2f}).",
+            phrase(
+                N_("%(competency)s: a gap of %(gap)s to %(target)s"),
+                competency=competency(gap.competency),
+                gap=_two(gap.gap),
+                target=stage(gap.target),
+            ),
+            phrase(
+                N_("One of the largest gaps to target (score %(score)s, priority %(priority)s)."),
+                score=_two(gap.score),
+                priority=_two(gap.priority),
+            ),
             gap.competency,
             _lowest_indicator(fw, result, gap.competency),
         )

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cxmaturity.i18n.phrase import Phrase, Text
+
 
 @dataclass(frozen=True)
 class RecordItem:
+    #: In English (or as the facilitator typed it): the JSON's words.
     title: str
     kind: str
     indicator: str | None
     skipped: bool
     #: Revealed rounds only, each a distribution over the options (an unrevealed round is never shown).
     rounds: tuple[dict[str, int], ...]
+    #: ``title`` as a phrase, for pages and the report in their reader's language (None: shown as written).
+    title_phrase: Phrase | None = None
+
+    @property
+    def shown_title(self) -> Text:
+        return self.title if self.title_phrase is None else self.title_phrase
 
 
 @dataclass(frozen=True)

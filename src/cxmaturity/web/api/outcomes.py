@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cxmaturity.i18n.phrase import english
 from cxmaturity.outcomes.serialize import asset_to_dict, drivers_to_dict, summary_to_dict
 from cxmaturity.reporting.scorecard import to_dict
 from cxmaturity.services import initiative_metrics, outcomes, scorecard
@@ -363,7 +364,7 @@ def _metric_view(v: initiative_metrics.InitiativeMetricView) -> dict[str, Any]:
         "initiative": v.initiative_key,
         "title": v.title,
         "metric": v.metric,
-        "label": v.label,
+        "label": english(v.label),
         "baseline": v.baseline,
         "baseline_set": v.baseline_set,
         "target": v.target,

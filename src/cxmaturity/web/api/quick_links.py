@@ -13,6 +13,7 @@ from pydantic import Field, StringConstraints
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE
 from cxmaturity.frameworks.describe import answer_options
+from cxmaturity.i18n.phrase import english
 from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import assessments, quick_links
 from cxmaturity.services.errors import TooMany
@@ -114,8 +115,8 @@ def full_assessment(
         db.flush()
         return FullAssessmentPublic(
             assessment=schemas.AssessmentPublic.of(made.assessment, assessments.groups(db, made.assessment.id)),
-            carried=list(made.carried),
-            not_carried=list(made.not_carried),
+            carried=[english(line) for line in made.carried],
+            not_carried=[english(line) for line in made.not_carried],
             respondents_carried=made.respondents_carried,
         )
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from cxmaturity.reporting.workshop_view import state_in_english
 from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import access, workshop_state, workshops
 from cxmaturity.services.errors import NotFound
@@ -34,6 +35,7 @@ ParticipantToken = Annotated[
 ]
 
 State = dict[str, Any]
+# The API's states keep the agenda's English sentences (the pages write them in their reader's language).
 
 
 class WorkshopStatePublic(Document):
@@ -113,7 +115,7 @@ def start(request: Request, token: Token, assessment_id: AssessmentId) -> State:
     with acting(request, token) as (db, actor):
         workshop = workshops.start(db, actor, assessment_id)
         db.flush()
-        return workshop_state.for_facilitator(db, actor, workshop.id)
+        return state_in_english(workshop_state.for_facilitator(db, actor, workshop.id))
 
 
 @router.get(
@@ -124,7 +126,9 @@ def start(request: Request, token: Token, assessment_id: AssessmentId) -> State:
 def state(request: Request, token: Token, assessment_id: AssessmentId) -> State:
     with acting(request, token) as (db, actor):
         access.assessment(db, actor, assessment_id, "facilitator")
-        return workshop_state.for_facilitator(db, actor, _running(db, assessment_id).id, live.snapshot_of)
+        return state_in_english(
+            workshop_state.for_facilitator(db, actor, _running(db, assessment_id).id, live.snapshot_of)
+        )
 
 
 @router.post(
@@ -140,7 +144,7 @@ def act(request: Request, token: Token, assessment_id: AssessmentId, body: Facil
         facilitate(db, actor, workshop.id, body.action, body.model_dump(exclude_none=True))
         db.flush()
         db.refresh(workshop)
-        return workshop_state.for_facilitator(db, actor, workshop.id)
+        return state_in_english(workshop_state.for_facilitator(db, actor, workshop.id))
 
 
 @router.get(
@@ -219,7 +223,7 @@ def join(request: Request, body: JoinRequest) -> State:
         token, _ = workshops.join(db, body.code)
         db.flush()
         state = workshop_state.for_participant(db, token)
-    return {"token": token, "state": state}
+    return {"token": token, "state": None if state is None else state_in_english(state)}
 
 
 @router.get("/join/state", response_model=WorkshopStatePublic, summary="The room's state as a participant sees it")
@@ -228,7 +232,7 @@ def participant_state(request: Request, participant: ParticipantToken = None) ->
         found = workshop_state.for_participant(db, participant, live.snapshot_of)
     if found is None:
         raise NotFound("you have not joined a workshop with this token; join with POST /api/v1/join")
-    return found
+    return state_in_english(found)
 
 
 @router.post(
@@ -245,4 +249,4 @@ def participant_act(request: Request, body: ParticipantAction, participant: Part
     with unit_of_work(request) as db:
         found = workshop_state.for_participant(db, participant)
     assert found is not None
-    return found
+    return state_in_english(found)

@@ -32,9 +32,9 @@ from cxmaturity.web.context import (
     is_access_error,
     jobs_of,
     page_language,
-    page_text,
     read_upload,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -258,7 +258,7 @@ def create_assessment(
             exc.status,
             form=form,
             failed="create",
-            error=page_text(request, exc.message),
+            error=refusal(request, exc),
             details=exc.details,
         )
     return redirect(f"/assessments/{created.id}")
@@ -291,7 +291,7 @@ def upload_framework(
             organization_id,
             exc.status,
             failed="upload",
-            error=page_text(request, exc.message),
+            error=refusal(request, exc),
             details=exc.details,
         )
     return redirect(f"/orgs/{organization_id}/assessments/new?uploaded=uploaded:{row.id}")
@@ -422,7 +422,7 @@ def _change(
             assessment_id,
             exc.status,
             failed=section,
-            error=page_text(request, exc.message),
+            error=refusal(request, exc),
             details=exc.details,
         )
     return redirect(f"/assessments/{assessment_id}#{section}")
@@ -516,7 +516,7 @@ def import_answers(
             assessment_id,
             exc.status,
             failed="import",
-            error=page_text(request, exc.message),
+            error=refusal(request, exc),
             details=exc.details,
         )
     return redirect(f"/assessments/{assessment_id}?imported={count}#import")
@@ -603,7 +603,7 @@ def create_invitations(
             exc.status,
             form=form,
             failed="invitations",
-            error=page_text(request, exc.message),
+            error=refusal(request, exc),
             details=exc.details,
         )
     if delivery == "csv":

@@ -18,6 +18,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -146,6 +147,7 @@ def signin(
                 request,
                 "signin.html",
                 status_code=403,
+                # A phrase: the template writes it in the page's language.
                 error=refusal.message,
                 sso_url=refusal.signin_url + (f"?next={quote(safe_next(next), safe='/')}" if next != "/" else ""),
                 next=safe_next(next),
@@ -189,7 +191,13 @@ def signup(
             accounts.register(db, email, password, name)
     except ServiceError as exc:  # rules about the address's form and the password, never about its owner
         return render(
-            request, "signup.html", status_code=exc.status, error=exc.message, name=name, email=email, next=next
+            request,
+            "signup.html",
+            status_code=exc.status,
+            error=refusal(request, exc),
+            name=name,
+            email=email,
+            next=next,
         )
     # The same answer for a new address and a known one: no session is started, the new account signs in as usual.
     # An invited person who signed up comes back to the invitation after signing in.

@@ -25,6 +25,7 @@ from cxmaturity.web.context import (
     page_text,
     read_upload,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -181,9 +182,7 @@ def import_dataset(
     except ServiceError as exc:
         if _reraise(exc):
             raise
-        return _settings_page(
-            request, organization_id, exc.status, error=page_text(request, exc.message), details=exc.details
-        )
+        return _settings_page(request, organization_id, exc.status, error=refusal(request, exc), details=exc.details)
     return redirect(f"/orgs/{organization_id}/benchmarks?done=imported")
 
 

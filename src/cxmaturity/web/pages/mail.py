@@ -18,8 +18,8 @@ from cxmaturity.web.context import (
     check_csrf,
     is_access_error,
     jobs_of,
-    page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -106,7 +106,7 @@ def save_schedule(
         if is_access_error(exc):
             raise
         # In the page's language where the message is marked for translation (N_), as written otherwise.
-        error = page_text(request, exc.message)
+        error = refusal(request, exc)
         return _page(request, assessment_id, exc.status, error=error, details=exc.details, failed="schedule")
     # A schedule that is due already (an opening time in the past) is acted on now, not at the next sweep.
     jobs_of(request).enqueue([])

@@ -10,7 +10,7 @@ from cxmaturity.services import access, assessments, audit, branding, member_inv
 from cxmaturity.services.errors import ServiceError, TooMany
 from cxmaturity.storage.tables import ROLES
 from cxmaturity.web import joining
-from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
+from cxmaturity.web.context import check_csrf, redirect, refusal, render, require_signed_in, unit_of_work
 
 router = APIRouter()
 #: Events per page of the audit log.
@@ -95,7 +95,7 @@ def invite_member(
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        response = _page(request, organization_id, status_code=exc.status, error=exc.message)
+        response = _page(request, organization_id, status_code=exc.status, error=refusal(request, exc))
         if isinstance(exc, TooMany):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
@@ -130,7 +130,7 @@ def set_member_role(
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        return _page(request, organization_id, status_code=exc.status, role_error=exc.message)
+        return _page(request, organization_id, status_code=exc.status, role_error=refusal(request, exc))
     return redirect(f"/orgs/{organization_id}")
 
 
@@ -157,5 +157,5 @@ def set_logo(
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        return _page(request, organization_id, status_code=exc.status, logo_error=exc.message)
+        return _page(request, organization_id, status_code=exc.status, logo_error=refusal(request, exc))
     return redirect(f"/orgs/{organization_id}")

@@ -33,6 +33,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -160,7 +161,7 @@ def upload(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _page(request, organization_id, exc.status, error=exc.message, details=exc.details)
+        return _page(request, organization_id, exc.status, error=refusal(request, exc), details=exc.details)
 
 
 def _preview(
@@ -250,8 +251,10 @@ def import_upload(request: Request, organization_id: int, form: PostedForm) -> R
         if is_access_error(exc):
             raise
         if exc.field == "file" and exc.status == 404:
-            return _page(request, organization_id, exc.status, error=exc.message)
-        return _preview(request, organization_id, token, mapping, exc.status, error=exc.message, details=exc.details)
+            return _page(request, organization_id, exc.status, error=refusal(request, exc))
+        return _preview(
+            request, organization_id, token, mapping, exc.status, error=refusal(request, exc), details=exc.details
+        )
     counts = {"name": name, "responses": done.responses, "added": done.added, "replaced": done.replaced}
     what = (
         page_text(
@@ -304,7 +307,7 @@ def set_min_segment_size(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _page(request, organization_id, exc.status, error=exc.message)
+        return _page(request, organization_id, exc.status, error=refusal(request, exc))
     return redirect(f"/orgs/{organization_id}/outcomes")
 
 
@@ -329,7 +332,7 @@ def watch(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _page(request, organization_id, exc.status, error=exc.message)
+        return _page(request, organization_id, exc.status, error=refusal(request, exc))
     return redirect(f"/orgs/{organization_id}/outcomes#watched")
 
 
@@ -357,7 +360,7 @@ def asset_page(request: Request, organization_id: int) -> Response:
             first = _day(request, request.query_params.get("from", ""), last - timedelta(days=365))
             view = outcomes.asset(db, who.actor, organization_id, first, last)
         except Invalid as exc:
-            error, view = exc.message, None
+            error, view = refusal(request, exc), None
             first, last = today - timedelta(days=365), today
         return render(request, "outcomes_asset.html", who, org=org, view=view, first=first, last=last, error=error)
 
@@ -373,7 +376,7 @@ def drivers_page(request: Request, organization_id: int) -> Response:
             found = outcomes.drivers(db, who.actor, organization_id, outcome, resamples=1000)
             analysis = drivers_to_dict(found)
         except Invalid as exc:
-            error = exc.message
+            error = refusal(request, exc)
         return render(request, "outcomes_drivers.html", who, org=org, outcome=outcome, analysis=analysis, error=error)
 
 
@@ -393,7 +396,7 @@ def scorecard_page(request: Request, organization_id: int) -> Response:
 @router.get("/orgs/{organization_id}/scorecard.{fmt}")
 def scorecard_download(request: Request, organization_id: int, fmt: str) -> Response:
     if fmt not in FORMATS:
-        raise NotFound("no such download")
+        raise NotFound(N_("no such download"))
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         card = scorecard.scorecard(db, who.actor, organization_id)
@@ -429,7 +432,7 @@ def set_plan_metric(request: Request, assessment_id: int, form: PostedForm) -> R
         access.assessment(db, who.actor, assessment_id, "facilitator")
         target = number("target")
         if target is None:
-            raise Invalid("give the target the metric should reach", field="target")
+            raise Invalid(N_("give the target the metric should reach"), field="target")
         initiative_metrics.set_metric(
             db,
             who.actor,

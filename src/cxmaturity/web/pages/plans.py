@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from cxmaturity.i18n import N_, use_locale
 from cxmaturity.i18n import gettext as _
 from cxmaturity.planning.model import Candidate
-from cxmaturity.reporting import plan_view
+from cxmaturity.reporting import phrases, plan_view
 from cxmaturity.reporting.report import in_framework_language
 from cxmaturity.services import access, initiative_metrics, outcomes, plans, progress, results
 from cxmaturity.services.assessments import framework_of
@@ -38,6 +38,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     unit_of_work,
@@ -132,9 +133,15 @@ def _page(
                         k: e.status for k, e in progress.initiative_statuses(db, who.actor, assessment.id).items()
                     },
                 )
+        versions = plans.versions(db, who.actor, assessment.id)
         with use_locale(lang):
             limits_text = {"budget": plan_view.money(current.budget), "capacity": plan_view.months(current.capacity)}
             catalog = plan_view.catalog(fw, plans.candidates(fw, current))
+            # Who changed what, in the page's language (a catalog's initiative by its title in that language); a
+            # version saved before notes were phrases shows its note as written.
+            notes = {v.number: phrases.text(v.note_phrase, v.note, fw) for v in versions}
+            if saved is not None:
+                notes[saved.number] = phrases.text(saved.info.note_phrase, saved.info.note, fw)
         response = render(
             request,
             "plan.html",
@@ -148,7 +155,8 @@ def _page(
             latest_number=latest.number if latest else None,
             viewing_old=number is not None and latest is not None and number != latest.number,
             view=view,
-            versions=plans.versions(db, who.actor, assessment.id),
+            versions=versions,
+            notes=notes,
             settings=current,
             limits_text=limits_text,
             form={**_settings_form(current), **(form or {})},
@@ -331,7 +339,7 @@ def _change(
             assessment_id,
             exc.status,
             failed=section,
-            error=exc.message,
+            error=refusal(request, exc),
             details=exc.details,
             **on_error,
         )
@@ -408,7 +416,7 @@ def _download(request: Request, assessment_id: int, version: int | None, kind: s
             else plans.version(db, who.actor, assessment.id, version)
         )
         if saved is None:
-            raise NotFound("there is no plan yet: make one first")
+            raise NotFound(N_("there is no plan yet: make one first"))
         if kind == "csv":
             body = plans.csv_text(saved)
             media = "text/csv; charset=utf-8"

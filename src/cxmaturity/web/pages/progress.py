@@ -27,6 +27,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     unit_of_work,
@@ -115,7 +116,7 @@ def series_page(request: Request, assessment_id: int, done: str = "") -> Respons
 def _whole(value: str, name: str) -> int:
     value = value.strip()
     if not value.isdigit() or len(value) > 12:
-        raise Invalid("choose the two assessments to compare", field=name)
+        raise Invalid(N_("choose the two assessments to compare"), field=name)
     return int(value)
 
 
@@ -171,7 +172,7 @@ def reassess(request: Request, assessment_id: int, form: PostedForm) -> Response
         if is_access_error(exc):
             raise
         return _series_page(
-            request, assessment_id, exc.status, failed="reassess", error=exc.message, details=exc.details
+            request, assessment_id, exc.status, failed="reassess", error=refusal(request, exc), details=exc.details
         )
     return redirect(f"/assessments/{new_id}/progress?done=reassessed")
 
@@ -222,6 +223,6 @@ def set_statuses(request: Request, assessment_id: int, form: PostedForm) -> Resp
         if is_access_error(exc):
             raise
         return _series_page(
-            request, assessment_id, exc.status, failed="initiatives", error=exc.message, details=exc.details
+            request, assessment_id, exc.status, failed="initiatives", error=refusal(request, exc), details=exc.details
         )
     return redirect(f"/assessments/{assessment_id}/progress?done=statuses#initiatives")

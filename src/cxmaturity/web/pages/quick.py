@@ -32,6 +32,7 @@ from cxmaturity.web.context import (
     check_csrf,
     page_language,
     redirect,
+    refusal,
     render,
     require_signed_in,
     signed_in,
@@ -155,7 +156,14 @@ def _submit(request: Request, framework_id: str, values: dict[str, str]) -> Resp
             scored = quick.evaluate(framework_id, answers)
     except Invalid as exc:
         return _form_page(
-            request, who, form, answers, exc.status, error=exc.message, details=exc.details, error_field=exc.field
+            request,
+            who,
+            form,
+            answers,
+            exc.status,
+            error=refusal(request, exc),
+            details=exc.details,
+            error_field=exc.field,
         )
     return _result_page(request, who, scored)
 
@@ -226,7 +234,7 @@ def _link_submit(request: Request, token: str, values: dict[str, str]) -> Respon
             scored = quick_links.answer(db, token, answers)
     except (Invalid, Conflict) as exc:
         return _form_page(
-            request, who, found.form, answers, exc.status, error=exc.message, details=exc.details, **extra
+            request, who, found.form, answers, exc.status, error=refusal(request, exc), details=exc.details, **extra
         )
     return _result_page(request, who, scored, organization=extra["organization"], min_responses=extra["min_responses"])
 

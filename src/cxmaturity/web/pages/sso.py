@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from cxmaturity.i18n import N_, use_locale
-from cxmaturity.i18n.phrase import PhraseText, translated
+from cxmaturity.i18n.phrase import Phrase, phrase
+from cxmaturity.i18n.phrase import render as render_phrase
 from cxmaturity.services import access, accounts, sso
 from cxmaturity.services.errors import ServiceError
 from cxmaturity.services.oidc import SignInRefused, authorization_url, complete
@@ -24,6 +25,7 @@ from cxmaturity.web.context import (
     check_csrf,
     page_language,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -57,17 +59,16 @@ def _refused(request: Request, exc: SignInRefused, provider: str) -> Response:
     return response
 
 
-def _in_page_language(request: Request, message: str) -> str:
+def _in_page_language(request: Request, message: Phrase) -> str:
     """A refusal's message (a phrase of services/oidc.py or services/sso.py) in the page's language."""
     with use_locale(page_language(request)):
-        text: str = translated(message)
-    return text
+        return render_phrase(message)
 
 
 def _not_configured(key: str) -> SignInRefused:
     return SignInRefused(
         "not_configured",
-        PhraseText(
+        phrase(
             N_(
                 "Single sign-on is not set up here. Sign in with your e-mail address and password, or ask your "
                 "administrator for your organization's sign-in link."
@@ -141,7 +142,7 @@ def callback(request: Request) -> Response:
             request,
             SignInRefused(
                 "state_mismatch",
-                PhraseText(
+                phrase(
                     N_(
                         "This browser has no sign-in in progress (it took longer than 10 minutes, cookies are "
                         "blocked, or the answer was meant for another browser). Start the sign-in again."
@@ -238,7 +239,9 @@ def save_settings(
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        return _settings_page(request, organization_id, status_code=exc.status, error=exc.message, details=exc.details)
+        return _settings_page(
+            request, organization_id, status_code=exc.status, error=refusal(request, exc), details=exc.details
+        )
     return redirect(f"/orgs/{organization_id}/sso?saved=1")
 
 
@@ -258,5 +261,5 @@ def set_passwords(
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise
-        return _settings_page(request, organization_id, status_code=exc.status, password_error=exc.message)
+        return _settings_page(request, organization_id, status_code=exc.status, password_error=refusal(request, exc))
     return redirect(f"/orgs/{organization_id}/sso?saved=1")

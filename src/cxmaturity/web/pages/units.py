@@ -20,6 +20,7 @@ from cxmaturity.web.context import (
     page_text,
     read_upload,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -54,7 +55,12 @@ def _refused(request: Request, organization_id: int, exc: ServiceError, action: 
     if is_access_error(exc):
         raise exc
     return _tree_page(
-        request, organization_id, status_code=exc.status, failed=action, error=exc.message, details=exc.details
+        request,
+        organization_id,
+        status_code=exc.status,
+        failed=action,
+        error=refusal(request, exc),
+        details=exc.details,
     )
 
 
@@ -277,5 +283,5 @@ def set_campaign_units(
     except ServiceError as exc:
         if is_access_error(exc):
             raise
-        return _campaign_page(request, assessment_id, exc.status, error=exc.message, details=exc.details)
+        return _campaign_page(request, assessment_id, exc.status, error=refusal(request, exc), details=exc.details)
     return redirect(f"/assessments/{assessment_id}/units")

@@ -16,11 +16,13 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from cxmaturity.i18n import N_, gettext, use_locale
+from cxmaturity.reporting import phrases
+from cxmaturity.reporting.workshop_view import state_in_language
 from cxmaturity.services import access, workshop_state, workshops
 from cxmaturity.services.assessments import framework_of
 from cxmaturity.services.errors import NotFound, ServiceError
 from cxmaturity.services.workshop_state import Snapshot
-from cxmaturity.storage.tables import Workshop
+from cxmaturity.storage.tables import Assessment, Workshop
 from cxmaturity.web import live, throttling
 from cxmaturity.web.context import (
     PostedForm,
@@ -28,6 +30,7 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
+    refusal,
     render,
     require_signed_in,
     settings_of,
@@ -85,7 +88,6 @@ KIND_NAMES = {
 }
 NOT_RUNNING = N_("no workshop is running on this assessment; start one first")
 NOT_JOINED = N_("you have not joined this workshop; join with the code on the screen")
-NOT_VALID = N_("this code is not valid, or its workshop has ended; check the code on the screen")
 
 
 def _texts(request: Request) -> dict[str, Any]:
@@ -94,6 +96,11 @@ def _texts(request: Request) -> dict[str, Any]:
         texts: dict[str, Any] = {key: gettext(text) for key, text in SCRIPT_TEXTS.items()}
         texts["kinds"] = {key: gettext(name) for key, name in KIND_NAMES.items()}
     return texts
+
+
+def _shown(request: Request, assessment: Assessment, state: dict[str, Any]) -> dict[str, Any]:
+    """A screen's state with the agenda's titles and reasons in the page's language."""
+    return state_in_language(state, framework_of(assessment), page_language(request))
 
 
 def _wants_json(request: Request) -> bool:
@@ -129,11 +136,16 @@ def control(request: Request, assessment_id: int) -> Response:
             "organization": assessment.organization,
             "workshop": running,
             "latest": workshops.latest_of(db, assessment.id),
-            "state": workshop_state.for_facilitator(db, who.actor, running.id, live.snapshot_of) if running else None,
+            "state": _shown(
+                request, assessment, workshop_state.for_facilitator(db, who.actor, running.id, live.snapshot_of)
+            )
+            if running
+            else None,
             "join_url": join_url(request),
             "texts": _texts(request),
         }
-        fw = framework_of(assessment)
+        # The add-item form's competencies and indicators as the framework writes them in the page's language.
+        fw = framework_of(assessment).in_language(page_language(request))
         context["competencies"] = [(c.key, fw.text(c.name)) for c in fw.competencies]
         context["indicators"] = [(i.key, f"{i.key}: {fw.text(i.text)[:80]}") for _, i in fw.indicators]
         response = render(request, "workshop_control.html", who, **context)
@@ -164,7 +176,7 @@ def act(request: Request, assessment_id: int, form: PostedForm) -> Response:
             facilitate(db, who.actor, running.id, fields.get("action", ""), fields)
     except ServiceError as exc:
         if _wants_json(request):
-            return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.status)
+            return JSONResponse({"detail": refusal(request, exc), "field": exc.field}, status_code=exc.status)
         raise
     if _wants_json(request):
         return JSONResponse({"ok": True})
@@ -179,7 +191,7 @@ def present(request: Request, assessment_id: int) -> Response:
         running = _running(db, assessment.id)
         if running is None:
             return redirect(f"/assessments/{assessment_id}/workshop")
-        state = workshop_state.for_presenter(db, who.actor, running.id, live.snapshot_of)
+        state = _shown(request, assessment, workshop_state.for_presenter(db, who.actor, running.id, live.snapshot_of))
         code = running.join_code
         response = render(
             request,
@@ -201,15 +213,21 @@ def facilitator_events(request: Request, assessment_id: int, view: str = "contro
     present = view == "present"
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
-        access.assessment(db, who.actor, assessment_id, "facilitator")
+        assessment = access.assessment(db, who.actor, assessment_id, "facilitator")
         running = _running(db, assessment_id)
         if running is None:
             return Response(status_code=204)
         read = workshop_state.for_presenter if present else workshop_state.for_facilitator
         first = read(db, who.actor, running.id, live.snapshot_of)
         workshop_id = running.id
+        fw, lang = framework_of(assessment), page_language(request)
     cut = Snapshot.presenter if present else Snapshot.facilitator
-    return live.stream(request.app.state.sessions, request.app.state.engine, workshop_id, first, cut)
+
+    def localized(snap: Snapshot) -> dict[str, Any]:
+        return state_in_language(cut(snap), fw, lang)
+
+    first = state_in_language(first, fw, lang)
+    return live.stream(request.app.state.sessions, request.app.state.engine, workshop_id, first, localized)
 
 
 @router.get("/assessments/{assessment_id}/workshop/record")
@@ -222,6 +240,11 @@ def record_page(request: Request, assessment_id: int) -> Response:
         agreed = workshop_state.as_agreed(db, assessment)
         fw = framework_of(assessment)
         names = {c.key: fw.text(c.name) for c in fw.competencies}
+        with use_locale(page_language(request)):
+            # The agenda's titles in the page's language (items the facilitator typed, or stored before phrases, as
+            # written).
+            name = phrases.namer(fw.in_language(page_language(request)))
+            titles = [phrases.shown(item.shown_title, name) for item in record.items] if record else []
         rows = []
         if surveyed is not None:
             after = {c.key: c for c in agreed.competencies} if agreed is not None else {}
@@ -234,6 +257,7 @@ def record_page(request: Request, assessment_id: int) -> Response:
             assessment=assessment,
             organization=assessment.organization,
             record=record,
+            titles=titles,
             surveyed=surveyed,
             agreed=agreed,
             rows=rows,
@@ -281,8 +305,7 @@ def join(request: Request, code: str = Form(""), csrf_token: str = Form("")) -> 
             token, _ = workshops.join(db, code[:40])
     except NotFound as exc:
         with unit_of_work(request) as db:
-            # The service's one refusal of a code, in the page's language.
-            error = page_text(request, NOT_VALID) if exc.message == workshops.NOT_VALID else exc.message
+            error = refusal(request, exc)
             response = render(request, "workshop_join.html", None, code=code[:20], error=error, status_code=422)
         return response
     response = redirect("/workshop/room")
@@ -296,6 +319,9 @@ def room(request: Request) -> Response:
         state = workshop_state.for_participant(db, request.cookies.get(PARTICIPANT_COOKIE), live.snapshot_of)
         if state is None:
             return redirect("/join")
+        assessment = db.get(Assessment, state["assessment"]["id"])
+        if assessment is not None:
+            state = _shown(request, assessment, state)
         response = render(
             request,
             "workshop_room.html",
@@ -322,7 +348,7 @@ def participant_act(request: Request, form: PostedForm) -> Response:
             participate(db, token, fields.get("action", ""), fields)
     except ServiceError as exc:
         if _wants_json(request):
-            return JSONResponse({"detail": exc.message, "field": exc.field}, status_code=exc.status)
+            return JSONResponse({"detail": refusal(request, exc), "field": exc.field}, status_code=exc.status)
         raise
     if _wants_json(request):
         return JSONResponse({"ok": True})
@@ -340,8 +366,13 @@ def participant_events(request: Request) -> Response:
             return Response(status_code=204)  # nothing will change any more: the page shows the final state
         who, workshop = found
         first = live.snapshot_of(db, workshop).participant(who.id)
+        assessment = db.get(Assessment, workshop.assessment_id)
+        assert assessment is not None
+        fw, lang = framework_of(assessment), page_language(request)
 
     def view(snap: Snapshot) -> dict[str, Any]:
-        return snap.participant(who.id)
+        return state_in_language(snap.participant(who.id), fw, lang)
+
+    first = state_in_language(first, fw, lang)
 
     return live.stream(request.app.state.sessions, request.app.state.engine, workshop.id, first, view)
