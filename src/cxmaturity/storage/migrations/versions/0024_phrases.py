@@ -1,7 +1,7 @@
 """sentences stored as phrases: a plan version's note and a workshop agenda item's title and reason
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-04 00:00:00
 
 Each is kept as a phrase (``i18n/phrase.py``: a message id and named parameters, as JSON) beside the English text,
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
