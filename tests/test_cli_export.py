@@ -76,12 +76,21 @@ def _stored_result(db: Path, assessment_id: int) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_it_exports_answers_that_cxm_score_reads_back(stored: tuple[Path, int], tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize(("fmt", "language"), [("csv", None), ("xlsx", None), ("csv", "de"), ("xlsx", "es")])
+def test_it_exports_answers_that_cxm_score_reads_back(
+    stored: tuple[Path, int], tmp_path: Path, fmt: str, language: str | None
+) -> None:
+    """Also with the headers in German or Spanish (``--language``): cxm score reads the translated names back."""
     db, assessment_id = stored
     out = tmp_path / f"answers.{fmt}"
-    exported = cxm("export", assessment_id, "--table", "answers", "--format", fmt, "--out", out, "--db", db)
+    asked = ("--language", language) if language else ()
+    exported = cxm("export", assessment_id, "--table", "answers", "--format", fmt, *asked, "--out", out, "--db", db)
     assert exported.exit_code == 0, exported.output
+    if fmt == "xlsx":
+        assert load_workbook(out).sheetnames[0] == ("Respuestas" if language == "es" else "answers")
+    else:
+        header = out.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header.startswith("Befragte Person,Gruppe," if language == "de" else "respondent,group,")
     assert SYNTHETIC_LABEL in exported.stderr
     assert f"answers of assessment {assessment_id} as {fmt}" in exported.stderr
     scored = cxm(

@@ -806,6 +806,13 @@ def export_command(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (one table), zip, xlsx or json.")] = (
         ExportFormat.xlsx
     ),
+    language: Annotated[
+        Language | None,
+        typer.Option(
+            "--language",
+            help="Headers (and sheet names) in this language; left out: the stable names (JSON always keeps them).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export an assessment's data: anonymized answers, comments, results and plan (see docs/exports.md)."""
@@ -817,7 +824,8 @@ def export_command(
     try:
         check_migrated(engine)
         with make_sessionmaker(engine)() as session:
-            found = exports.download_as_operator(session, assessment_id, table.value, fmt.value)
+            headers = exports.Headers(asked=language.value if language else None)
+            found = exports.download_as_operator(session, assessment_id, table.value, fmt.value, headers)
     except (NotMigratedError, ServiceError) as exc:
         _fail(f"cxm export: {exc}")
     finally:

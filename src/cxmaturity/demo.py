@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from cxmaturity.frameworks.model import Framework, Statement
+from cxmaturity.i18n.catalogs import N_
 from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, ResponseMatrix
 
-SYNTHETIC_LABEL = "SYNTHETIC demo data (invented respondents, not a real organization)"
+SYNTHETIC_LABEL = N_("SYNTHETIC demo data (invented respondents, not a real organization)")
 
 #: Groups, their offset from the team's level and their size: leaders tend to rate their organization higher than
 #: the front line does.

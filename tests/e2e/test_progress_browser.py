@@ -90,6 +90,20 @@ def test_it_reassesses_and_draws_the_trend_in_the_browser(browser: Any, live_url
     assert page.locator("style").count() == 0
     screenshot(page, "progress-series")
 
+    # In German the charts are named, labelled and dated in German: the accessible name charts.js gives each SVG,
+    # and the time axis's month names (d3's German locale: Okt, Dez, not Oct, Dec).
+    page.goto(f"{live_url}/assessments/{new_id}/progress?lang=de")
+    assert all(chart["rendered"] and chart["points"] == 2 for chart in _trends(page))
+    overall = page.locator('[data-chart="chart-trend-overall"] svg')
+    assert (overall.get_attribute("aria-label") or "").startswith(
+        "Verlauf des Werts „Gesamt“ über die Reihe: 01.02.2025 "
+    )
+    months = " ".join(page.locator('[data-chart="chart-trend-overall"] svg text').all_text_contents())
+    assert re.search(r"\b(Mrz|Mai|Okt|Dez) 2025\b", months), months
+    assert not re.search(r"\b(Mar|May|Oct|Dec) 2025\b", months), months
+    screenshot(page, "progress-series-de")
+    page.goto(f"{live_url}/assessments/{new_id}/progress?lang=en")
+
     page.get_by_role("button", name="Compare").click()
     page.wait_for_url(re.compile(rf".*/assessments/{first}/compare/{new_id}$"))
     assert page.get_by_role("heading", name=re.compile("Progress: Baseline 2025")).is_visible()

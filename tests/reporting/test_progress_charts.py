@@ -4,6 +4,7 @@ Vega-Lite itself (vl-convert, no browser); the view model pins what the pages an
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -118,3 +119,27 @@ def test_the_view_model_holds_what_the_pages_and_reports_show() -> None:
     assert (lead.target.key, lead.target.name, lead.chosen) == ("scale", "Scale", True)
     assert found.indicators[0].text == FW.text(FW.indicator(found.indicators[0].key).text)
     assert [c.id for c in found.charts] == ["chart-change"]
+
+
+def test_trend_charts_are_written_in_the_active_locale() -> None:
+    """Titles, tooltips, the target's label and the description (the accessible name) in French, with French days and
+    decimals; the same spec in English keeps the English words. The data's ISO day stays for the time axis."""
+    from cxmaturity.i18n import use_locale
+
+    with use_locale("fr"):
+        charts = progress_charts.trend_charts(SERIES)
+    overall, lead = charts[0], next(c for c in charts if c.id == "chart-trend-lead")
+    assert overall.title == "Global"
+    assert lead.description.startswith("Le score de chaque évaluation à sa date")
+    spec = lead.spec
+    assert spec["description"].startswith(f"Évolution du score « {FW.text(FW.competency('lead').name)} »")
+    assert "1 mars 2024" in spec["description"]
+    assert "Objectif : étape 4." in spec["description"]
+    assert not re.search(r"\d\.\d\d \(", spec["description"])
+    assert spec["data"]["values"][0]["day"] == "2024-03-01"
+    titles = {t["field"]: t["title"] for t in spec["layer"][2]["encoding"]["tooltip"]}
+    assert titles["day_text"] == "Jour"
+    assert titles["upper"] == "Intervalle à"
+    english = progress_charts.trend_charts(SERIES)[0]
+    assert english.title == "Overall"
+    assert english.spec["description"].startswith("Trend of the Overall score across the series: Mar 1, 2024 ")

@@ -311,8 +311,50 @@ def test_the_results_page_links_the_downloads(site: Site, cast: Cast, solo: Fill
     page = site.client(cast.viewer).get(f"/assessments/{solo.id}/results").text
     section = page.split('id="data"')[1].split("</section>")[0]
     assert "Download data" in section
-    for filename in ("all.xlsx", "all.zip", "answers.csv", "comments.csv", "results.xlsx", "plan.xlsx"):
+    for filename in ("all.zip", "answers.csv", "comments.csv"):
         assert f'href="{_url(solo.id, filename)}"' in section
+    # Workbooks are in the page's language; the stable names stay one link away.
+    for filename in ("all.xlsx", "results.xlsx", "plan.xlsx"):
+        assert f'href="{_url(solo.id, filename)}?lang=en"' in section
+    assert f'href="{_url(solo.id, "all.xlsx")}?headers=keys"' in section
+    german = site.client(cast.viewer).get(f"/assessments/{solo.id}/results?lang=de").text
+    assert f'href="{_url(solo.id, "answers.xlsx")}?lang=de"' in german.split('id="data"')[1]
+
+
+def _header_row(body: bytes, sheet: int = 0) -> tuple[list[str], list[object]]:
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    names = list(book.sheetnames)
+    return names, [c.value for c in next(book[names[sheet]].iter_rows(max_row=1))]
+
+
+def test_a_german_reader_gets_a_german_workbook_and_the_stable_csv(site: Site, cast: Cast, solo: Filled) -> None:
+    viewer = site.client(cast.viewer)
+    api = Api(site, cast.viewer)
+    german = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    # The page's language (?lang=, else the browser's) for a workbook, on the web and in the API.
+    for body in (
+        viewer.get(_url(solo.id, "all.xlsx?lang=de")).content,
+        viewer.get(_url(solo.id, "all.xlsx"), headers=german).content,
+        api.client.get(f"/api/v1{_url(solo.id, 'all.xlsx')}", headers={**api.headers, **german}).content,
+    ):
+        sheets, header = _header_row(body)
+        assert sheets[:3] == ["Antworten", "Kommentare", "Gesamt"]
+        assert header[:2] == ["Befragte Person", "Gruppe"]
+        # ... and it reads back, in German, to the same answers.
+        assert read_answers_workbook(body, FW, "all.xlsx").size == 8
+    stable = viewer.get(_url(solo.id, "all.xlsx?headers=keys"), headers=german).content
+    assert _header_row(stable)[0][:3] == ["answers", "comments", "overall"]
+    assert _header_row(viewer.get(_url(solo.id, "all.xlsx")).content)[1][:2] == ["respondent", "group"]
+    # CSV files keep the stable names for a German browser; ?lang= asks for German headers.
+    for body in (
+        viewer.get(_url(solo.id, "answers.csv"), headers=german).content,
+        api.get(_url(solo.id, "answers.csv")).content,
+    ):
+        assert next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[:2] == ["respondent", "group"]
+    body = api.get(_url(solo.id, "answers.csv?lang=de")).content
+    assert next(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[:2] == ["Befragte Person", "Gruppe"]
+    # The API refuses a language it has no catalog for, rather than guessing.
+    assert api.get(_url(solo.id, "answers.csv?lang=xx")).status_code == 422
 
 
 def test_synthetic_data_is_labelled_in_every_export(site: Site, cast: Cast) -> None:

@@ -105,8 +105,10 @@ def test_it_shows_the_series_with_a_trend_chart_per_competency(site: Site, cast:
     assert response.headers["cache-control"] == "private, no-store"
     page = response.text
     text = _text(page)
-    assert "2025-01-15 Baseline 2025" in text
-    assert "2026-01-15 Follow-up 2026" in text
+    # Days as English writes them (Babel's medium format), in the table and the compare form alike.
+    assert "Jan 15, 2025 Baseline 2025" in text
+    assert "Jan 15, 2026 Follow-up 2026" in text
+    assert "Jan 15, 2025 · Baseline 2025" in text
     specs = {m.group(1): json.loads(m.group(2)) for m in DATA_BLOCK.finditer(page)}
     assert set(specs) == {
         "chart-trend-overall",
@@ -124,6 +126,35 @@ def test_it_shows_the_series_with_a_trend_chart_per_competency(site: Site, cast:
     # Compare form: the previous assessment before this one.
     assert f'<option value="{first}" selected>' in page
     assert f'<option value="{second}" selected>' in page
+
+
+def test_a_german_series_page_has_german_charts_and_german_days(site: Site, cast: Cast) -> None:
+    _, second = _pair(site, cast, targets={"lead": "embed"})
+    page = site.client(cast.viewer).get(f"/assessments/{second}/progress?lang=de").text
+    text = _text(page)
+    assert "15.01.2025 Baseline 2025" in text
+    assert "15.01.2026 · Follow-up 2026" in text
+    assert "2025-01-15" not in text
+    specs = {m.group(1): json.loads(m.group(2)) for m in DATA_BLOCK.finditer(page)}
+    overall, lead = specs["chart-trend-overall"], specs["chart-trend-lead"]
+    # The accessible name (the spec's description, which charts.js gives the SVG), with German days and decimals.
+    assert overall["description"].startswith("Verlauf des Werts „Gesamt“ über die Reihe: 15.01.2025 ")
+    assert re.search(r"15\.01\.2026 \d,\d\d \(", overall["description"])
+    assert not re.search(r"\d\.\d\d \(", lead["description"])
+    assert "Ziel: Stufe" in lead["description"]
+    # Axis titles, tooltips and the target's label.
+    layers = lead["layer"]
+    assert layers[1]["encoding"]["y"]["title"] == "Wert (ganzzahliger Teil = Stufe)"
+    tooltip = {t["field"]: t["title"] for t in layers[2]["encoding"]["tooltip"]}
+    assert tooltip["assessment"] == "Bewertung"
+    assert tooltip["day_text"] == "Tag"
+    assert tooltip["lower"] == "Intervall von"
+    assert [row["day_text"] for row in lead["data"]["values"]] == ["15.01.2025", "15.01.2026"]
+    assert layers[3]["data"]["values"][0]["label"].startswith("Ziel: Stufe ")
+    # The figures' titles and captions beside the charts.
+    assert "Der Gesamtwert jeder Bewertung an ihrem Tag" in text
+    for english in ("Trend of the", "Interval from", "Framework version", "Target: stage", "Overall"):
+        assert english not in json.dumps(specs, ensure_ascii=False), english
 
 
 def test_it_compares_two_assessments_with_honest_verdicts(site: Site, cast: Cast) -> None:

@@ -24,6 +24,7 @@ import yaml
 
 from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuilder, Where, WidePlan
 from cxmaturity.answers.formulas import QUOTE, unguard
+from cxmaturity.answers.headings import column_name
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.scoring.responses import ResponseMatrix
 
@@ -295,9 +296,16 @@ class _Columns:
         if key is not None:
             return key
         base, colon, suffix = name.rpartition(":")
-        if colon and suffix.strip().casefold() in WIDE_SUFFIXES and (key := self.indicator(base)) is not None:
-            return f"{key}:{suffix.strip().casefold()}"
-        return None
+        if colon and (key := self.indicator(base)) is not None:
+            wide = suffix.strip().casefold()
+            # ``K:Wichtigkeit`` from a file exported with German headers is ``K:importance``.
+            wide = wide if wide in WIDE_SUFFIXES else (column_name(wide) or "")
+            if wide in WIDE_SUFFIXES:
+                return f"{key}:{wide}"
+        # A header exported in another language (Gruppe, Groupe, Grupo), after the indicator keys: a framework's
+        # own key always wins over a translated word.
+        translated = column_name(name)
+        return translated if translated in LONG_COLUMNS else None
 
     def candidates(self) -> list[str]:
         return [*LONG_COLUMNS, *self.framework.indicator_keys]

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from cxmaturity.answers.builder import AnswerProblem, AnswersError, Where
 from cxmaturity.answers.csv_reader import MAX_BYTES, ColumnMap, read_records
+from cxmaturity.answers.headings import sheet_name
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.scoring.responses import ResponseMatrix
 
@@ -75,6 +76,10 @@ def _sheet_name(names: list[str], wanted: str | None, file: str) -> str:
         return wanted
     if ANSWERS_SHEET in names:
         return ANSWERS_SHEET
+    # A workbook exported in another language names the sheet in it (Antworten, Réponses, Respuestas).
+    translated = [name for name in names if sheet_name(name) == ANSWERS_SHEET]
+    if len(translated) == 1:
+        return translated[0]
     if len(names) == 1:
         return names[0]
     _fail(Where(file), f"no sheet named '{ANSWERS_SHEET}' (the sheets are: {', '.join(names)}); name the answers sheet")

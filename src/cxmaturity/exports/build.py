@@ -21,6 +21,7 @@ from cxmaturity.exports.results_tables import (
     tracks_table,
 )
 from cxmaturity.exports.workshop_tables import workshop_tables
+from cxmaturity.i18n.catalogs import N_
 from cxmaturity.scoring.responses import IMPORTED
 from cxmaturity.scoring.serialize import result_to_dict
 
@@ -28,19 +29,19 @@ FORMAT = "cx-maturity/export@1"
 #: Exports whose JSON is the API's own document, unchanged.
 API_DOCUMENTS = ("results", "plan")
 
-ANONYMITY = (
+ANONYMITY = N_(
     "Respondents appear under pseudonyms drawn at random for this export. A group is named only when the results "
     "show it; respondents of smaller groups and respondents without a group have an empty group."
 )
-ALL_WITHHELD = (
+ALL_WITHHELD = N_(
     "No group is named: the respondents of groups below the minimum size (and those without a group) are fewer than "
     "the minimum size, so naming the other groups would single them out."
 )
-IMPORTED_ONLY = (
+IMPORTED_ONLY = N_(
     "Every respondent was imported: groups are counted by the imported rows, so this file is as anonymous as the "
     "imported survey was, and no more."
 )
-FORMULAS = (
+FORMULAS = N_(
     "Text starting with =, +, -, @, a tab or a carriage return has a leading apostrophe so that spreadsheets do not "
     "run it; cxm score and the CSV import remove it."
 )
@@ -84,7 +85,7 @@ def build(source: Source, name: str, rng: random.Random | None = None) -> Export
 
 
 #: Which result the export's tables hold (issue 14: every export says whether it shows results as surveyed or agreed).
-RESULTS_BASIS = "as surveyed (the respondents' answers); a workshop's agreed answers are in workshop_agreed"
+RESULTS_BASIS = N_("as surveyed (the respondents' answers); a workshop's agreed answers are in workshop_agreed")
 
 ABOUT_COLUMNS = (Column("field", "text", "What the value is."), Column("value", "mixed", "The value."))
 
@@ -139,3 +140,9 @@ def _document(name: str, tables: list[Table], about: Table, source: Source) -> d
         document["plan"] = dict(source.plan.document) if source.plan is not None else None
         document["workshop"] = asdict(source.workshop) if source.workshop is not None else None
     return _labelled(document, source.synthetic)
+
+
+#: The about table's fixed sentences, written again in the language of a translated file (``headings.localized``).
+ABOUT_SENTENCES = {
+    text: text for text in (ANONYMITY, ALL_WITHHELD, IMPORTED_ONLY, FORMULAS, RESULTS_BASIS, SYNTHETIC_LABEL)
+}

@@ -13,10 +13,13 @@ import json
 import math
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from cxmaturity.answers.formulas import guard
+from cxmaturity.exports.build import ABOUT_SENTENCES
 from cxmaturity.exports.catalog import ExportError, wanted
+from cxmaturity.exports.headings import localized
 from cxmaturity.exports.model import Cell, Export, Kind, Table
 
 BOM = "\ufeff"
@@ -72,7 +75,7 @@ def export_zip(export: Export, stamp: datetime | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in (*export.tables, export.about):
-            entry = zipfile.ZipInfo(f"{table.name}.csv", date_time=when)
+            entry = zipfile.ZipInfo(f"{'about' if table is export.about else table.name}.csv", date_time=when)
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, table_csv(table))
     return out.getvalue()
@@ -88,18 +91,26 @@ def export_json(export: Export) -> bytes:
     return (json.dumps(export.document, ensure_ascii=False, indent=2, default=_json_default) + "\n").encode("utf-8")
 
 
-def write(export: Export, fmt: str) -> bytes:
-    """Return the export in ``fmt`` (csv, zip, xlsx or json)."""
+def write(export: Export, fmt: str, language: str | None = None) -> bytes:
+    """Return the export in ``fmt`` (csv, zip, xlsx or json); ``language``: headers (and sheet names) in that language
+    rather than the stable names (``exports.headings``; JSON always keeps the stable names)."""
     wanted(export.name, fmt)
+    stamp = _stamp(export)
+    shown = localized(export, language, ABOUT_SENTENCES) if fmt != "json" else export
     if fmt == "csv":
-        return table_csv(_single(export.tables, export.name))
+        return table_csv(_single(shown.tables, export.name))
     if fmt == "zip":
-        return export_zip(export, _stamp(export))
+        # The files inside keep their stable names (answers.csv): they are file names that scripts open.
+        return export_zip(replace(shown, tables=_renamed(shown.tables, export.tables)), stamp)
     if fmt == "xlsx":
         from cxmaturity.exports.workbook import export_xlsx
 
-        return export_xlsx(export)
+        return export_xlsx(shown, stamp)
     return export_json(export)
+
+
+def _renamed(tables: Sequence[Table], names: Sequence[Table]) -> tuple[Table, ...]:
+    return tuple(replace(t, name=n.name) for t, n in zip(tables, names, strict=True))
 
 
 def _single(tables: Iterable[Table], name: str) -> Table:

@@ -207,16 +207,21 @@ def _stamp(export: Export) -> tuple[int, int, int, int, int, int]:
     """The zip entries' time: when the export was made (a workbook's bytes depend on its data alone)."""
     for field, value in export.about.rows:
         if field == "exported_at_utc" and isinstance(value, datetime) and value.year >= 1980:
-            return (value.year, value.month, value.day, value.hour, value.minute, value.second)
+            return _stamp_of(value)
     return (1980, 1, 1, 0, 0, 0)
 
 
-def export_xlsx(export: Export) -> bytes:
-    """Return the export as the bytes of an XLSX workbook."""
+def _stamp_of(value: datetime) -> tuple[int, int, int, int, int, int]:
+    return (value.year, value.month, value.day, value.hour, value.minute, value.second)
+
+
+def export_xlsx(export: Export, made: datetime | None = None) -> bytes:
+    """Return the export as the bytes of an XLSX workbook; ``made`` dates the zip entries (by default the about
+    table's ``exported_at_utc``, which a translated about table names in its language)."""
     tables = (*export.tables, export.about)
     names = _sheet_names(tables)
     strings = _Strings()
-    stamp = _stamp(export)
+    stamp = _stamp(export) if made is None or made.year < 1980 else _stamp_of(made)
     out = io.BytesIO()
 
     def entry(name: str) -> zipfile.ZipInfo:

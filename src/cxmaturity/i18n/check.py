@@ -47,6 +47,10 @@ COMPLETE_SOURCES = (
     "src/cxmaturity/services/quick_links.py",
     "src/cxmaturity/services/mail.py",
     "src/cxmaturity/reporting/",
+    # An export's headers and sheet names in the requester's language (docs/exports.md).
+    "src/cxmaturity/exports/",
+    "src/cxmaturity/answers/headings.py",
+    "src/cxmaturity/demo.py",
     # The facilitator's results, assessment, framework and benchmark pages (docs/translations.md).
     "src/cxmaturity/web/templates/results.html",
     "src/cxmaturity/web/templates/results_macros.html",

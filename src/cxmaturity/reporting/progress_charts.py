@@ -18,7 +18,7 @@ from typing import Any
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.i18n import N_
 from cxmaturity.i18n import gettext as _
-from cxmaturity.i18n.formats import localized_number_text
+from cxmaturity.i18n.formats import format_date, localized_number_text
 from cxmaturity.progress.compare import Comparison, Snapshot
 from cxmaturity.reporting.charts import (
     CURRENT_COLOR,
@@ -53,7 +53,10 @@ def trend_id(key: str) -> str:
 
 def trend_data(series: Sequence[Snapshot], key: str) -> list[dict[str, Any]]:
     """One row per assessment of the series that has the competency (or, for ``overall``, every one) and a day; an
-    assessment where it is not assessed (no usable answer) has no point, never one at the first stage."""
+    assessment where it is not assessed (no usable answer) has no point, never one at the first stage.
+
+    ``day`` is ISO (the temporal axis reads it); ``day_text`` is the day as the active locale writes it, for the
+    tooltip, so that a German reader meets ``03.12.2026`` rather than Vega's English month names."""
     rows = []
     for snap in series:
         if snap.day is None or not snap.result.scorable:
@@ -73,6 +76,7 @@ def trend_data(series: Sequence[Snapshot], key: str) -> list[dict[str, Any]]:
             {
                 "assessment": snap.label,
                 "day": snap.day.isoformat(),
+                "day_text": format_date(snap.day),
                 "version": snap.framework.version,
                 "respondents": snap.result.respondents,
                 "score": _r(score),
@@ -91,17 +95,26 @@ def _target_number(snap: Snapshot, key: str) -> int | None:
     return snap.framework.stage_number(wanted) if wanted else None
 
 
+def _trend_name(fw: Framework, key: str) -> str:
+    return _("Overall") if key == OVERALL else fw.text(fw.competency(key).name)
+
+
 def trend(series: Sequence[Snapshot], key: str) -> Spec:
-    """The score of one competency (or ``overall``) across the series, with intervals and the current target."""
+    """The score of one competency (or ``overall``) across the series, with intervals and the current target.
+
+    Titles, tooltips, the target's label and the description (the chart's accessible name) are in the active locale
+    (``use_locale``), and so are the numbers and days the description reads out; the framework's names are in the
+    snapshots' frameworks' language (``Framework.in_language``)."""
     latest = series[-1]
     fw = latest.framework
-    name = "Overall" if key == OVERALL else fw.text(fw.competency(key).name)
+    name = _trend_name(fw, key)
     data = trend_data(series, key)
     target = _target_number(latest, key)
     x = {
         "field": "day",
         "type": "temporal",
         "title": None,
+        # Month names follow the page's language in the browser (static/charts.js gives Vega the locale's).
         "axis": {"format": "%b %Y", "labelAngle": 0, "grid": False},
     }
     y_scale = {"domain": [1, len(fw.stages)], "nice": False, "zero": False}
@@ -113,14 +126,14 @@ def trend(series: Sequence[Snapshot], key: str) -> Spec:
         "axis": {"tickMinStep": 1, "grid": True, "gridColor": GRID_COLOR},
     }
     tooltip = [
-        {"field": "assessment", "title": "Assessment"},
-        {"field": "day", "type": "temporal", "title": "Day", "format": "%d %b %Y"},
-        {"field": "version", "title": "Framework version"},
-        {"field": "respondents", "title": "Respondents"},
-        {"field": "stage", "title": "Stage"},
-        {"field": "score", "title": "Score", "format": ".2f"},
-        {"field": "lower", "title": "Interval from", "format": ".2f"},
-        {"field": "upper", "title": "Interval to", "format": ".2f"},
+        {"field": "assessment", "title": _("Assessment")},
+        {"field": "day_text", "title": _("Day")},
+        {"field": "version", "title": _("Framework version")},
+        {"field": "respondents", "title": _("Respondents")},
+        {"field": "stage", "title": _("Stage")},
+        {"field": "score", "title": _("Score"), "format": ".2f"},
+        {"field": "lower", "title": _("Interval from"), "format": ".2f"},
+        {"field": "upper", "title": _("Interval to"), "format": ".2f"},
     ]
     layers: list[Spec] = [
         {
@@ -133,22 +146,32 @@ def trend(series: Sequence[Snapshot], key: str) -> Spec:
             "encoding": {"x": x, "y": y, "tooltip": tooltip},
         },
     ]
+    target_text = _("Target: stage %(number)s") % {"number": target} if target is not None else None
     if target is not None:
         layers.append(
             {
-                "data": {"values": [{"target": target, "label": f"Target: stage {target}"}]},
+                "data": {"values": [{"target": target, "label": target_text}]},
                 "mark": {"type": "rule", "color": TARGET_COLOR, "strokeDash": [6, 4], "strokeWidth": 2},
                 "encoding": {
                     "y": {"field": "target", "type": "quantitative", "scale": y_scale},
-                    "tooltip": [{"field": "label", "title": "Target"}],
+                    "tooltip": [{"field": "label", "title": _("Target")}],
                 },
             }
         )
-    points = "; ".join(f"{row['day']} {score_text(row['score'])} ({row['stage']})" for row in data) or "no answers yet"
+    points = "; ".join(
+        _("%(day)s %(score)s (%(stage)s)")
+        % {"day": row["day_text"], "score": localized_number_text(score_text(row["score"])), "stage": row["stage"]}
+        for row in data
+    )
+    description = _("Trend of the %(name)s score across the series: %(points)s.") % {
+        "name": name,
+        "points": points or _("no answers yet"),
+    }
+    if target_text is not None:
+        description += " " + target_text + "."
     return {
         "$schema": SCHEMA,
-        "description": f"Trend of the {name} score across the series: {points}."
-        + (f" Target: stage {target}." if target is not None else ""),
+        "description": description,
         "width": TREND_WIDTH,
         "height": TREND_HEIGHT,
         "data": {"values": data},
@@ -157,16 +180,23 @@ def trend(series: Sequence[Snapshot], key: str) -> Spec:
     }
 
 
+#: What a competency's trend chart shows (its caption).
+COMPETENCY_TREND = N_(
+    "The score of each assessment on its day; the bar is its interval, the dashed line the target stage."
+)
+
+
 def trend_charts(series: Sequence[Snapshot]) -> tuple[Chart, ...]:
-    """The trend charts of a series, earliest assessment first: overall, then one per competency of the latest."""
+    """The trend charts of a series, earliest assessment first: overall, then one per competency of the latest; in
+    the active locale (see :func:`trend`)."""
     if not series:
         return ()
     fw = series[-1].framework
     found = [
         Chart(
             trend_id(OVERALL),
-            "Overall",
-            "The overall score of each assessment on its day; the bar is its interval.",
+            _trend_name(fw, OVERALL),
+            _("The overall score of each assessment on its day; the bar is its interval."),
             trend(series, OVERALL),
         )
     ]
@@ -175,7 +205,7 @@ def trend_charts(series: Sequence[Snapshot]) -> tuple[Chart, ...]:
             Chart(
                 trend_id(comp.key),
                 fw.text(comp.name),
-                "The score of each assessment on its day; the bar is its interval, the dashed line the target stage.",
+                _(COMPETENCY_TREND),
                 trend(series, comp.key),
             )
         )

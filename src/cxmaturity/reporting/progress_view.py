@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n import N_, format_date, format_decimal
+from cxmaturity.i18n import N_, format_date, format_decimal, use_locale
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.phrase import Phrase, render
 from cxmaturity.progress.change import DECISIVE
@@ -560,10 +560,10 @@ class SeriesView:
     synthetic: bool
 
 
-def _trend_points(entries: Sequence[SeriesSource], key: str) -> tuple[TrendPoint, ...]:
+def _trend_points(entries: Sequence[SeriesSource], key: str, language: str | None) -> tuple[TrendPoint, ...]:
     points = []
     for e in entries:
-        result, fw = e.scored.result, e.scored.framework
+        result, fw = e.scored.result, e.scored.framework.in_language(language)
         if not result.scorable:
             continue
         found = result.overall if key == OVERALL else next((c for c in result.competencies if c.key == key), None)
@@ -583,9 +583,22 @@ def _overall_point(result: Result, fw: Framework) -> PointView | None:
     return PointView(_stage(fw, o.stage), o.score, o.interval)
 
 
-def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
-    """The series page's view: every assessment of the series, earliest first, and the trend charts."""
-    snaps = [Snapshot(e.scored.framework, e.scored.result, e.scored.assessment.title, e.day) for e in entries]
+def series(entries: Sequence[SeriesSource], current_id: int, language: str | None = None) -> SeriesView:
+    """The series page's view: every assessment of the series, earliest first, and the trend charts.
+
+    ``language`` is the page's: the charts' titles, tooltips, descriptions, days and numbers are written in it (the
+    charts are made here, so the locale must be active now, not only when the page is rendered), and the framework's
+    names too where a framework offers it."""
+    with use_locale(language):
+        return _series(entries, current_id, language)
+
+
+def _series(entries: Sequence[SeriesSource], current_id: int, language: str | None) -> SeriesView:
+    frameworks = [e.scored.framework.in_language(language) for e in entries]
+    snaps = [
+        Snapshot(fw, e.scored.result, e.scored.assessment.title, e.day)
+        for e, fw in zip(entries, frameworks, strict=True)
+    ]
     rows = tuple(
         SeriesRow(
             id=e.scored.assessment.id,
@@ -594,16 +607,16 @@ def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
             status=e.scored.assessment.status,
             framework_version=e.scored.framework.version,
             respondents=e.scored.result.respondents,
-            overall=_overall_point(e.scored.result, e.scored.framework),
+            overall=_overall_point(e.scored.result, fw),
             synthetic=e.scored.assessment.synthetic,
             current=e.scored.assessment.id == current_id,
         )
-        for e in entries
+        for e, fw in zip(entries, frameworks, strict=True)
     )
     trends: list[TrendView] = []
     if entries:
         latest = entries[-1].scored
-        fw = latest.framework
+        fw = frameworks[-1]
         goals = targets_of(latest.result, fw)
         keys = [OVERALL, *(c.key for c in fw.competencies)]
         for key, chart in zip(keys, trend_charts(snaps), strict=True):
@@ -611,11 +624,11 @@ def series(entries: Sequence[SeriesSource], current_id: int) -> SeriesView:
                 TrendView(
                     chart,
                     chart.title,
-                    _trend_points(entries, key),
+                    _trend_points(entries, key, language),
                     None if key == OVERALL or key not in goals else _stage(fw, goals[key]),
                 )
             )
-    latest_fw = entries[-1].scored.framework if entries else None
+    latest_fw = frameworks[-1] if entries else None
     return SeriesView(
         framework_name=latest_fw.text(latest_fw.name) if latest_fw else "",
         rows=rows,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from cxmaturity.exports import (
     write,
 )
 from cxmaturity.i18n import N_
+from cxmaturity.i18n.catalogs import LOCALES
 from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, audit, plans, results, workshop_state
 from cxmaturity.services.access import Actor
@@ -47,12 +48,36 @@ class ExportFile:
 
 
 @dataclass(frozen=True)
+class Headers:
+    """In which language a file's headers (and a workbook's sheet names) are written (docs/exports.md, "Headers and
+    languages"): the stable names unless a language is asked for (``?lang=``), except that a workbook, which people
+    open, is in its reader's language (the page's, or the API caller's ``Accept-Language``) unless ``stable``
+    (``?headers=keys``). JSON always keeps the stable names. The same rule for the web page and the API."""
+
+    #: A language asked for explicitly (``?lang=``); ignored when not one of the catalogs'.
+    asked: str | None = None
+    #: The requester's language (the page's, or negotiated from ``Accept-Language``); only workbooks follow it.
+    reader: str | None = None
+    #: The stable, machine-readable names whatever else is asked (``?headers=keys``).
+    stable: bool = False
+
+    def language(self, fmt: str) -> str | None:
+        if self.stable or fmt == "json":
+            return None
+        if self.asked in LOCALES:
+            return self.asked
+        return self.reader if fmt == "xlsx" and self.reader in LOCALES else None
+
+
+@dataclass(frozen=True)
 class Download:
     """An export's data, read and checked; :meth:`file` writes it."""
 
     assessment_id: int
     wanted: Wanted
     source: Source
+    #: The headers' language (``Headers.language``); None: the stable names.
+    language: str | None = None
 
     @property
     def filename(self) -> str:
@@ -62,7 +87,8 @@ class Download:
     def file(self, rng: random.Random | None = None) -> ExportFile:
         """Write the file; ``rng`` draws the order of the pseudonyms (by default from the operating system)."""
         export = build(self.source, self.wanted.name, rng)
-        return ExportFile(self.filename, MEDIA_TYPES[self.wanted.format], write(export, self.wanted.format))
+        body = write(export, self.wanted.format, self.language)
+        return ExportFile(self.filename, MEDIA_TYPES[self.wanted.format], body)
 
 
 def file_in(pool: CpuPool, found: Download) -> ExportFile:
@@ -92,21 +118,25 @@ def parse_file(filename: str) -> Wanted:
         raise NotFound(str(exc)) from None
 
 
-def download(db: Session, actor: Actor, assessment_id: int, name: str, fmt: str) -> Download:
+def download(
+    db: Session, actor: Actor, assessment_id: int, name: str, fmt: str, headers: Headers = Headers()
+) -> Download:
     """Read the export ``name`` in format ``fmt`` of an assessment the actor may see (viewer and up)."""
-    return _for(db, actor, assessment_id, lambda: parse(name, fmt))
+    return _for(db, actor, assessment_id, lambda: parse(name, fmt), headers)
 
 
-def download_file(db: Session, actor: Actor, assessment_id: int, filename: str) -> Download:
+def download_file(
+    db: Session, actor: Actor, assessment_id: int, filename: str, headers: Headers = Headers()
+) -> Download:
     """Read the export a download name (``answers.csv``, ``all.xlsx``) asks for, as :func:`download` does."""
-    return _for(db, actor, assessment_id, lambda: parse_file(filename))
+    return _for(db, actor, assessment_id, lambda: parse_file(filename), headers)
 
 
-def _for(db: Session, actor: Actor, assessment_id: int, asked: Callable[[], Wanted]) -> Download:
+def _for(db: Session, actor: Actor, assessment_id: int, asked: Callable[[], Wanted], headers: Headers) -> Download:
     # The assessment is checked before the name, so that a wrong name tells an outsider nothing either.
     assessment = access.assessment(db, actor, assessment_id, "viewer")
     chosen = asked()
-    found = _download(db, assessment, chosen)
+    found = replace(_download(db, assessment, chosen), language=headers.language(chosen.format))
     audit.record(
         db,
         "assessment.export",
@@ -118,7 +148,9 @@ def _for(db: Session, actor: Actor, assessment_id: int, asked: Callable[[], Want
     return found
 
 
-def download_as_operator(db: Session, assessment_id: int, name: str, fmt: str) -> Download:
+def download_as_operator(
+    db: Session, assessment_id: int, name: str, fmt: str, headers: Headers = Headers()
+) -> Download:
     """The same export for ``cxm export``, which reads the database with the server's own credentials (whoever can
     run it can read the database anyway); the anonymity rules are the same."""
     chosen = parse(name, fmt)
@@ -127,7 +159,7 @@ def download_as_operator(db: Session, assessment_id: int, name: str, fmt: str) -
         raise NotFound(
             phrase(N_("there is no assessment %(assessment_id)s in this database"), assessment_id=assessment_id)
         )
-    return _download(db, assessment, chosen)
+    return replace(_download(db, assessment, chosen), language=headers.language(chosen.format))
 
 
 def _download(db: Session, assessment: Assessment, chosen: Wanted) -> Download:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.benchmarks.dataset import Dataset
 from cxmaturity.benchmarks.privacy import CohortFilter
+from cxmaturity.i18n import LOCALES, negotiate
 from cxmaturity.planning.model import Candidate
 from cxmaturity.planning.serialize import candidate_to_dict
 from cxmaturity.scoring import result_to_dict
@@ -438,6 +439,19 @@ ExportName = Annotated[
         "e.g. `answers.csv`, `all.xlsx`.",
     ),
 ]
+ExportLanguageQuery = Annotated[
+    Literal["en", "de", "fr", "es"] | None,
+    Query(
+        description="Headers (and an XLSX file's sheet names) in this language, also for CSV and zip. Left out: "
+        "an XLSX file follows `Accept-Language`, CSV and zip keep the stable names; JSON always keeps them."
+    ),
+]
+ExportHeadersQuery = Annotated[
+    Literal["keys"] | None,
+    Query(description="`keys`: the stable, machine-readable headers and sheet names, whatever the language."),
+]
+
+
 _EXPORT_TYPES = {
     "text/csv": "One table (answers, comments or plan).",
     "application/zip": "One CSV file per table.",
@@ -461,14 +475,23 @@ _EXPORT_TYPES = {
         }
     },
 )
-def export_file(request: Request, token: Token, assessment_id: AssessmentId, filename: ExportName) -> Response:
+def export_file(
+    request: Request,
+    token: Token,
+    assessment_id: AssessmentId,
+    filename: ExportName,
+    lang: ExportLanguageQuery = None,
+    headers: ExportHeadersQuery = None,
+) -> Response:
+    reader = negotiate((), request.headers.get("accept-language"), LOCALES)
+    chosen = exports.Headers(asked=lang, reader=reader, stable=headers == "keys")
     with acting(request, token) as (db, actor):
-        found = exports.download_file(db, actor, assessment_id, filename)
+        found = exports.download_file(db, actor, assessment_id, filename, chosen)
     # Written after the transaction, in a child process: a large workbook needs no database, and its seconds of
     # Python would hold the interpreter that this worker's other requests share.
     file = exports.file_in(request.app.state.cpu, found)
-    headers = {"Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{file.filename}"'}
-    return Response(file.body, media_type=file.media_type, headers=headers)
+    sent = {"Cache-Control": "private, no-store", "Content-Disposition": f'attachment; filename="{file.filename}"'}
+    return Response(file.body, media_type=file.media_type, headers=sent)
 
 
 # --- respondents ------------------------------------------------------------------------------------------------

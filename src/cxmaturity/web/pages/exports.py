@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from cxmaturity.services import exports
-from cxmaturity.web.context import require_signed_in, unit_of_work
+from cxmaturity.web.context import page_language, require_signed_in, unit_of_work
 
 router = APIRouter()
 
@@ -25,9 +25,12 @@ def attachment(file: exports.ExportFile) -> Response:
 
 
 @router.get("/assessments/{assessment_id}/export/{filename}")
-def export_file(request: Request, assessment_id: int, filename: str) -> Response:
+def export_file(request: Request, assessment_id: int, filename: str, lang: str = "", headers: str = "") -> Response:
+    # A workbook is in the page's language (?lang=, the language cookie, the browser's); CSV files keep the stable
+    # names unless ?lang= asks (docs/exports.md, "Headers and languages").
+    chosen = exports.Headers(asked=lang or None, reader=page_language(request), stable=headers == "keys")
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
-        found = exports.download_file(db, who.actor, assessment_id, filename)
+        found = exports.download_file(db, who.actor, assessment_id, filename, chosen)
     # Written after the transaction, in a child process: a large workbook takes a moment and needs no database.
     return attachment(exports.file_in(request.app.state.cpu, found))

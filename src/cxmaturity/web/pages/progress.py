@@ -58,12 +58,12 @@ def _series_page(request: Request, assessment_id: int, status_code: int = 200, *
         assessment = access.assessment(db, who.actor, assessment_id, "viewer")
         role = access.require_role(db, who.actor, assessment.organization_id)
         entries = series_service.series_results(db, who.actor, assessment.id)
-        view = progress_view.series(entries, assessment.id)
+        lang = page_language(request)
+        view = progress_view.series(entries, assessment.id, lang)
         ids = [row.id for row in view.rows]
         position = ids.index(assessment.id)
         saved = plans.latest(db, who.actor, assessment.id)
         statuses = series_service.initiative_statuses(db, who.actor, assessment.id)
-        lang = page_language(request)
         fw = next(e.scored.framework for e in entries if e.scored.assessment.id == assessment.id).in_language(lang)
         names = {c.key: fw.text(c.name) for c in fw.competencies}
         initiatives = (
