@@ -15,9 +15,10 @@ from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from cxmaturity.frameworks import Framework
-from cxmaturity.planning import PlanRequest
+from cxmaturity.planning import PlanRequest, optimizer
 from cxmaturity.planning.optimizer import (
     _best_and_gap,
     _greedy_starts,
@@ -68,6 +69,42 @@ def test_a_plan_stopped_by_its_time_limit_reports_a_gap_that_bounds_the_optimum(
         assert best <= plan.objective * (1 + plan.gap) + TOL, (
             f"the optimum {best} exceeds the proven bound {plan.objective} x (1 + {plan.gap})"
         )
+    if plan.status == "optimal":
+        assert math.isclose(plan.objective, best, rel_tol=1e-4, abs_tol=TOL)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.sampled_from([0.001, 0.005, 0.02, 2.0]))
+def test_a_plan_made_as_for_a_large_catalog_reports_a_gap_that_bounds_the_optimum(
+    instance: tuple[Framework, Result, PlanRequest], limit: float
+) -> None:
+    fw, res, request = instance
+    # The path of 300 actions x 12 periods on a small instance: ruin and recreate first, then the whole program
+    # from its plan, then the local search. A huge ROOT_FACTOR makes every program
+    # "large for its time".
+    request = replace(request, time_limit=limit, mip_gap=0.0)
+    saved = optimizer.ROOT_FACTOR
+    optimizer.ROOT_FACTOR = 10**9
+    try:
+        plan = make_plan(fw, res, request)
+    finally:
+        optimizer.ROOT_FACTOR = saved
+    best = brute_force(fw, res, request)
+    if best is None:
+        event("no valid plan")
+        assert plan.status == "infeasible"
+        return
+    if plan.status == "infeasible":
+        event("stopped before a plan was found")
+        assert "does not prove that none exists" in plan.explanation[0]
+        return
+    check_plan(fw, res, request, plan)
+    assert plan.objective is not None
+    assert plan.gap is not None
+    event(f"status {plan.status}")
+    assert plan.objective <= best + TOL
+    if plan.gap < 1.0:
+        assert best <= plan.objective * (1 + plan.gap) + TOL, (best, plan.objective, plan.gap)
     if plan.status == "optimal":
         assert math.isclose(plan.objective, best, rel_tol=1e-4, abs_tol=TOL)
 
