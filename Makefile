@@ -35,8 +35,12 @@ $(NODE_TOOLS): tests/node/package.json tests/node/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tests/node --no-audit --no-fund --loglevel=error && touch $@; \
 		else echo "make: npm not found; the accessibility and single sign-on tests will skip"; fi
 
+# Two pytest-xdist workers: the suite waits much of its time on Chromium, PostgreSQL and servers it started, so one
+# process leaves a core idle. --dist loadgroup keeps the tests marked tests.support.timing.timed on one worker, one
+# after another. Bytecode caching is turned back on for the run (where PYTHONDONTWRITEBYTECODE is set): otherwise every
+# worker and every `cxm` the tests start compiles the app, and pytest rewrites every test module, from source again.
 test: lint $(NODE_TOOLS)
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The web benchmark drives the server with wrk (Debian package `wrk`), a load generator light enough to leave the CPU
 # to the server under test.

@@ -13,10 +13,13 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS, screenshot
 from tests.e2e.test_results_browser import _watch
+from tests.support.timing import timed
 from tests.web.conftest import PASSWORD, POSTGRES_URL, Cast, Site
 from tests.workshops.support import answered_assessment
 
-pytestmark = pytest.mark.browser
+#: Timed: the reveal must reach all eight phones within a second, so under pytest-xdist these runs (nine pages each)
+#: take turns with each other and with the other tests that assert a wall-clock limit.
+pytestmark = [pytest.mark.browser, timed]
 
 PHONE = {"width": 390, "height": 844}
 PHONES = 8

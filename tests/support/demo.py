@@ -2,11 +2,17 @@
 
 Seeding scores every SYNTHETIC assessment, runs the finished workshop, imports the outcomes and creates the peer
 organizations: tens of seconds on a busy machine. Each test that reads or changes the demo gets its own copy of the
-seeded file (milliseconds), so no test sees another's changes.
+seeded file (milliseconds), so no test sees another's changes. Under pytest-xdist (``make test`` runs two workers) the
+first worker to need it seeds it into the run's shared temporary folder and the others wait for that file and copy it,
+so a run seeds the demo once however many workers it has.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,18 +37,34 @@ class DemoDatabase:
     site: DemoSite
 
 
-@pytest.fixture(scope="session")
-def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSite]:
-    """The demo seeded once into a SQLite file (not to be opened for writing: copy it with ``copy_demo``)."""
-    path = tmp_path_factory.mktemp("seeded-demo") / "demo.db"
+def _seed(path: Path) -> DemoSite:
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     try:
         upgrade(url, engine)
-        site = seed(make_sessionmaker(engine))
+        return seed(make_sessionmaker(engine))
     finally:
         engine.dispose()
-    return path, site
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSite]:
+    """The demo seeded once into a SQLite file (not to be opened for writing: copy it with ``copy_demo``)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process: a folder of this session's own
+        path = tmp_path_factory.mktemp("seeded-demo") / "demo.db"
+        return path, _seed(path)
+    # xdist workers share the parent of their base temporary folders (one per run). The lock makes the others wait
+    # while the first seeds; the JSON file, written last, says the database is complete.
+    shared = tmp_path_factory.getbasetemp().parent / "seeded-demo"
+    shared.mkdir(exist_ok=True)
+    path, done = shared / "demo.db", shared / "site.json"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            path.unlink(missing_ok=True)  # a seeding that failed midway in another worker
+            site = _seed(path)
+            done.write_text(json.dumps(dataclasses.asdict(site)), encoding="utf-8")
+        return path, DemoSite(**json.loads(done.read_text(encoding="utf-8")))
 
 
 def copy_demo(seeded: tuple[Path, DemoSite], path: Path) -> tuple[str, DemoSite]:
