@@ -36,17 +36,22 @@ PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-" + "x" * 40
 
 
-def _postgres_engine(schema: str) -> Engine:
+def _create_schema(schema: str) -> None:
+    """Create a PostgreSQL schema; skip the test without PostgreSQL, unless CI requires it."""
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     except sa.exc.OperationalError as exc:
-        admin.dispose()
         if REQUIRE_POSTGRES:
             raise
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.orig}")
-    admin.dispose()
+    finally:
+        admin.dispose()
+
+
+def _postgres_engine(schema: str) -> Engine:
+    _create_schema(schema)
     return make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
 
 
@@ -56,18 +61,11 @@ def postgres_schema(prefix: str) -> Iterator[str]:
     processes of their own (workers, servers), which need a URL rather than an engine. Skips without PostgreSQL,
     unless CI requires it."""
     schema = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if REQUIRE_POSTGRES:
-            raise
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.orig}")
+    _create_schema(schema)
     try:
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     finally:
+        admin = make_engine(POSTGRES_URL)
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
