@@ -308,11 +308,14 @@ class JobErrorPublic(_Out):
 
 
 class JobStagePublic(_Out):
-    """Where a report job is: a unit of the campaign scored, a page laid out (docs/reports.md)."""
+    """Where a report job is: a unit of the campaign scored, a chart drawn, a page laid out or a slide built
+    (docs/reports.md)."""
 
-    step: Literal["reading", "unit", "charts", "page", "writing"]
-    n: int | None = Field(description="The unit scored (of `of`), or the page laid out.")
-    of: int | None = Field(description="The units to score, for step `unit`.")
+    step: Literal["reading", "unit", "charts", "chart", "page", "slide", "writing"]
+    n: int | None = Field(
+        description="The unit scored or the chart drawn (of `of`), the page laid out, the slide built."
+    )
+    of: int | None = Field(description="The units to score (step `unit`) or the charts to draw (step `chart`).")
     label: str = Field(description="The stage in words, in the request's language (Accept-Language).")
 
 
