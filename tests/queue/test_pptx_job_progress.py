@@ -63,7 +63,8 @@ def test_a_slides_job_reports_each_chart_and_slide_and_makes_a_german_deck(
 
 
 def test_the_api_says_which_chart_or_slide_a_slides_job_is_at(site: Site, cast: Cast) -> None:
-    """The job's stage as a worker leaves it midway, in the request's language (no worker runs it here)."""
+    """The job's stage as a worker leaves it midway, in the request's language (no worker runs it here); and the
+    deck downloaded at once, in the language asked for."""
     from cxmaturity.services import assessments
     from cxmaturity.services.access import Actor
     from cxmaturity.storage.database import transaction
@@ -90,6 +91,12 @@ def test_the_api_says_which_chart_or_slide_a_slides_job_is_at(site: Site, cast: 
     page = site.client(cast.viewer).get(f"/jobs/{ids[0]}?lang=es")
     assert page.status_code == 200
     assert "Dibujando el gráfico 2 de 5" in page.text
+    # The deck downloaded at once follows ``?lang=`` as the PDF does (web/pages/reports.py), and the browser's language.
+    reader = site.client(cast.viewer)
+    french_deck = pptx_tools.read(reader.get(f"/assessments/{aid}/report.pptx?lang=fr").content)
+    assert "Synthèse pour la direction" in pptx_tools.titles(french_deck)
+    spanish = reader.get(f"/assessments/{aid}/report.pptx", headers={"Accept-Language": "es-ES,es;q=0.9"})
+    assert "Resumen ejecutivo" in pptx_tools.titles(pptx_tools.read(spanish.content))
     with transaction(site.sessions) as db:
         for job_id in ids:
             found = db.get(LongJob, job_id)
