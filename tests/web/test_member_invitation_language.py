@@ -173,6 +173,13 @@ def test_the_form_offers_each_language_in_its_own_words_the_page_s_chosen(site: 
     status, _ = _invite(owner, org, email, "viewer")
     assert status == 200
     assert _stored_language(site, org, email) == "fr"
+    # A language the product does not speak is refused beside the form, in the page's language; nothing is stored.
+    other = f"nobody-{secrets.token_hex(4)}@example.com"
+    status, page = _invite(owner, org, other, "viewer", language="it")
+    assert status == 422
+    assert "la langue doit être l’une de en, de, fr, es" in page
+    with site.sessions() as db:
+        assert db.scalar(select(MemberInvitation).where(MemberInvitation.email == other)) is None
 
 
 def test_the_api_takes_a_language_and_refuses_an_unknown_one(site: Site, cast: Cast) -> None:
