@@ -14,11 +14,17 @@ size n in SIZES, REPLICATIONS teams from each family of populations, scored by t
 
 Each rate comes with its Monte-Carlo standard error (in brackets), taken over replications (teams, or pairs of
 waves) because the competencies of one team are not independent; the ECE's comes from resampling teams (bootstrap,
-200 resamples). Reproduce with ``python bench/run.py method`` (docs/scoring.md, section 6, and docs/progress.md hold
-the tables); ``CXM_METHOD_SEED`` shifts every seed, to check that a result does not hang on one draw of the teams.
+200 resamples). A third table says how far the ECE itself can be trusted: beside it, the debiased ECE of Kumar, Liang
+& Ma (2019) and what the same binning reads for a predictor that is calibrated by construction (the study's own
+confidences, outcomes drawn from them with the study's within-team correlation), the plug-in ECE's bias and noise
+at that number of predictions. At n = 3 the study draws SMALL_FACTOR (4) times as many teams, because there the
+figures sit within a few standard errors of their limits. Reproduce with ``python bench/run.py method``
+(docs/scoring.md, section 6, and docs/progress.md hold the tables); ``CXM_METHOD_SEED`` shifts every seed, to check
+that a result does not hang on one draw of the teams.
 To try a change of the method quickly, ``CXM_METHOD_SIZES=3`` runs only the sizes named (comma-separated) and
 ``CXM_METHOD_VERDICTS=0`` leaves out the verdict checks; a size's teams are the same as in the full run (each size has
-its own seed), so its row can be compared with the published one.
+its own seed), so its row can be compared with the published one; ``CXM_METHOD_SMALL_FACTOR=1`` draws the same
+400 teams per family at n = 3 as every other size (the first 400 of the published 1,600).
 """
 
 from __future__ import annotations
