@@ -62,7 +62,7 @@ REPLICATIONS = int(os.environ.get("CXM_METHOD_REPLICATIONS", "400"))
 #: At the smallest sizes, where coverage and ECE sit within a few standard errors of their limits, SMALL_FACTOR times
 #: as many teams (CXM_METHOD_SMALL_FACTOR; 1 for the same count everywhere): four times the teams halve the standard
 #: errors. The first REPLICATIONS teams of each family are the same as with the factor 1.
-SMALL_N = 3
+SMALL_N = int(os.environ.get("CXM_METHOD_SMALL_N", "3"))
 SMALL_FACTOR = int(os.environ.get("CXM_METHOD_SMALL_FACTOR", "4"))
 #: Added to every seed of the study (0 for the published tables).
 SEED = int(os.environ.get("CXM_METHOD_SEED", "0"))
