@@ -24,7 +24,8 @@ that a result does not hang on one draw of the teams.
 To try a change of the method quickly, ``CXM_METHOD_SIZES=3`` runs only the sizes named (comma-separated) and
 ``CXM_METHOD_VERDICTS=0`` leaves out the verdict checks; a size's teams are the same as in the full run (each size has
 its own seed), so its row can be compared with the published one; ``CXM_METHOD_SMALL_FACTOR=1`` draws the same
-400 teams per family at n = 3 as every other size (the first 400 of the published 1,600).
+400 teams per family at n = 3 as every other size (the first 400 of the published 1,600), and ``CXM_METHOD_SMALL_N``
+(3) is the largest size that gets the added teams.
 """
 
 from __future__ import annotations
