@@ -14,11 +14,18 @@ size n in SIZES, REPLICATIONS teams from each family of populations, scored by t
 
 Each rate comes with its Monte-Carlo standard error (in brackets), taken over replications (teams, or pairs of
 waves) because the competencies of one team are not independent; the ECE's comes from resampling teams (bootstrap,
-200 resamples). Reproduce with ``python bench/run.py method`` (docs/scoring.md, section 6, and docs/progress.md hold
-the tables); ``CXM_METHOD_SEED`` shifts every seed, to check that a result does not hang on one draw of the teams.
+200 resamples). A third table says how far the ECE itself can be trusted: beside it, the debiased ECE of Kumar, Liang
+& Ma (2019) and what the same binning reads for a predictor that is calibrated by construction (the study's own
+confidences, outcomes drawn from them with the study's within-team correlation), the plug-in ECE's bias and noise
+at that number of predictions. At n = 3 the study draws SMALL_FACTOR (4) times as many teams, because there the
+figures sit within a few standard errors of their limits. Reproduce with ``python bench/run.py method``
+(docs/scoring.md, section 6, and docs/progress.md hold the tables); ``CXM_METHOD_SEED`` shifts every seed, to check
+that a result does not hang on one draw of the teams.
 To try a change of the method quickly, ``CXM_METHOD_SIZES=3`` runs only the sizes named (comma-separated) and
 ``CXM_METHOD_VERDICTS=0`` leaves out the verdict checks; a size's teams are the same as in the full run (each size has
-its own seed), so its row can be compared with the published one.
+its own seed), so its row can be compared with the published one; ``CXM_METHOD_SMALL_FACTOR=1`` draws the same
+400 teams per family at n = 3 as every other size (the first 400 of the published 1,600), and ``CXM_METHOD_SMALL_N``
+(3) is the largest size that gets the added teams.
 """
 
 from __future__ import annotations
@@ -31,7 +38,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from bench.method_study import FAMILIES, Population, expected_calibration_error, population
+from bench.method_study import (
+    FAMILIES,
+    Population,
+    calibrated_ece,
+    debiased_ece,
+    expected_calibration_error,
+    population,
+)
 from bench.row import Row
 from cxmaturity.frameworks.catalog import load_builtin
 from cxmaturity.progress.change import IMPROVED, NO_CLEAR_CHANGE
@@ -46,6 +60,11 @@ SIZES = tuple(int(n) for n in os.environ.get("CXM_METHOD_SIZES", "3,5,8,15,30,10
 VERDICTS = os.environ.get("CXM_METHOD_VERDICTS", "1") != "0"
 #: Teams per family and size (CXM_METHOD_REPLICATIONS to change it; the published tables use 400).
 REPLICATIONS = int(os.environ.get("CXM_METHOD_REPLICATIONS", "400"))
+#: At the smallest sizes, where coverage and ECE sit within a few standard errors of their limits, SMALL_FACTOR times
+#: as many teams (CXM_METHOD_SMALL_FACTOR; 1 for the same count everywhere): four times the teams halve the standard
+#: errors. The first REPLICATIONS teams of each family are the same as with the factor 1.
+SMALL_N = int(os.environ.get("CXM_METHOD_SMALL_N", "3"))
+SMALL_FACTOR = int(os.environ.get("CXM_METHOD_SMALL_FACTOR", "4"))
 #: Added to every seed of the study (0 for the published tables).
 SEED = int(os.environ.get("CXM_METHOD_SEED", "0"))
 OPTIONS = ScoringOptions()
@@ -69,6 +88,14 @@ class SizeRow:
     coverage_se: float = 0.0
     overall_se: float = 0.0
     ece_se: float = 0.0
+    #: The ECE less its estimated finite-sample bias (Kumar, Liang & Ma 2019), shown beside the plug-in ECE.
+    ece_debiased: float = float("nan")
+    #: What the plug-in ECE reads, on average and at its 95th percentile, for a predictor calibrated by construction
+    #: with the same confidences and within-team correlation (``method_study.calibrated_ece``): its bias and noise.
+    ece_calibrated: float = float("nan")
+    ece_calibrated_95: float = float("nan")
+    #: Teams per family behind the row.
+    replications: int = 0
 
 
 def clustered_se(values: list[bool], clusters: int) -> float:
@@ -89,44 +116,67 @@ def bootstrap_ece_se(confidence: FloatArray, correct: npt.NDArray[np.bool_], tea
     return float(np.std(found, ddof=1))
 
 
-def calibration(n: int, replications: int, seed: int) -> SizeRow:
+@dataclass(frozen=True)
+class Predictions:
+    """Everything one size's calibration rests on, one row per team (teams in the order drawn, families in turn)."""
+
+    confidence: FloatArray  # (teams, C): the probability of the stage named
+    correct: npt.NDArray[np.bool_]  # (teams, C): whether it is the true stage
+    covered: npt.NDArray[np.bool_]  # (teams, C): whether the 90% interval holds the true score
+    overall: npt.NDArray[np.bool_]  # (teams,)
+    family: npt.NDArray[np.str_]  # (teams,)
+
+
+def predictions(n: int, replications: int, seed: int) -> Predictions:
+    """Draw ``replications`` teams of ``n`` from each family and score them."""
     fw = load_builtin(FRAMEWORK)
     rng = np.random.default_rng(seed)
-    covered: list[bool] = []
+    covered: list[list[bool]] = []
     overall: list[bool] = []
-    confidence: list[float] = []
-    correct: list[bool] = []
+    confidence: list[list[float]] = []
+    correct: list[list[bool]] = []
     source: list[str] = []
-    by_family: dict[str, list[bool]] = {f: [] for f in FAMILIES}
     for _ in range(replications):
         for family in FAMILIES:
             pop = population(fw, family, rng)
             true_scores, true_overall, true_stages = pop.truth()
             result = score(pop.team(n, rng), OPTIONS)
+            covered.append([])
+            confidence.append([])
+            correct.append([])
             for c, comp in enumerate(result.competencies):
                 assert comp.interval is not None
-                hit = comp.interval[0] - 1e-9 <= true_scores[c] <= comp.interval[1] + 1e-9
-                covered.append(hit)
-                by_family[family].append(hit)
+                covered[-1].append(comp.interval[0] - 1e-9 <= true_scores[c] <= comp.interval[1] + 1e-9)
                 probabilities = np.array(list(comp.stage_probabilities.values()))
-                confidence.append(float(probabilities.max()))
-                correct.append(bool(probabilities.argmax() == true_stages[c]))
-                source.append(family)
+                confidence[-1].append(float(probabilities.max()))
+                correct[-1].append(bool(probabilities.argmax() == true_stages[c]))
+            source.append(family)
             assert result.overall.interval is not None
             overall.append(result.overall.interval[0] - 1e-9 <= true_overall <= result.overall.interval[1] + 1e-9)
-    teams = replications * len(FAMILIES)
-    conf, hit, of = np.array(confidence), np.array(correct), np.array(source)
+    return Predictions(np.array(confidence), np.array(correct), np.array(covered), np.array(overall), np.array(source))
+
+
+def calibration(n: int, replications: int, seed: int) -> SizeRow:
+    p = predictions(n, replications, seed)
+    teams = len(p.family)
+    conf, hit = p.confidence.ravel(), p.correct.ravel()
+    of = np.repeat(p.family, p.confidence.shape[1])
+    reference, reference_95, _ = calibrated_ece(p.confidence, p.correct)
     return SizeRow(
         n,
-        float(np.mean(covered)),
-        float(np.mean(overall)),
+        float(p.covered.mean()),
+        float(p.overall.mean()),
         expected_calibration_error(conf, hit),
-        {f: float(np.mean(v)) for f, v in by_family.items()},
+        {f: float(p.covered[p.family == f].mean()) for f in FAMILIES},
         {f: expected_calibration_error(conf[of == f], hit[of == f]) for f in FAMILIES},
         {f: float(conf[of == f].mean() - hit[of == f].mean()) for f in FAMILIES},
-        clustered_se(covered, teams),
-        clustered_se(overall, teams),
-        bootstrap_ece_se(np.array(confidence), np.array(correct), teams),
+        clustered_se(p.covered.ravel().tolist(), teams),
+        clustered_se(p.overall.tolist(), teams),
+        bootstrap_ece_se(conf, hit, teams),
+        debiased_ece(conf, hit),
+        reference,
+        reference_95,
+        teams // len(FAMILIES),
     )
 
 
@@ -180,8 +230,13 @@ def verdicts(
     return float(np.mean(hits)), clustered_se(hits, replications), float(np.mean(baseline)), float(np.mean(one_sided))
 
 
+def replications_for(n: int, replications: int) -> int:
+    """Teams per family at size n: SMALL_FACTOR times more where the figures sit closest to their targets."""
+    return replications * SMALL_FACTOR if n <= SMALL_N else replications
+
+
 def study(replications: int = REPLICATIONS) -> tuple[list[SizeRow], list[VerdictRow]]:
-    sizes = [calibration(n, replications, seed=SEED + n) for n in SIZES]
+    sizes = [calibration(n, replications_for(n, replications), seed=SEED + n) for n in SIZES]
     cases = (
         ("power, one-stage rise, 8 ordinary per wave", "mid-stage", 8, 1.0, True),
         ("power, two-stage rise, 6 in two camps per wave", "two camps", 6, 2.0, True),
@@ -217,6 +272,16 @@ def table(sizes: list[SizeRow], rows: list[VerdictRow]) -> str:
         f"| {s.n} | " + " | ".join(f"{s.ece_by_family[f]:.3f} ({s.gap_by_family[f]:+.3f})" for f in FAMILIES) + " |"
         for s in sizes
     ]
+    lines += [
+        "",
+        "| n | teams per family | ECE (SE) | debiased ECE | calibrated predictor's ECE: mean | its 95th percentile |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s.n} | {s.replications:,} | {s.ece:.3f} ({s.ece_se:.3f}) | {s.ece_debiased:.3f} "
+        f"| {s.ece_calibrated:.3f} | {s.ece_calibrated_95:.3f} |"
+        for s in sizes
+    ]
     if not rows:  # CXM_METHOD_VERDICTS=0
         return "\n".join(lines)
     lines += [
@@ -235,7 +300,10 @@ def run() -> list[Row]:
     start = time.perf_counter()
     sizes, verdict_rows = study()
     seconds = time.perf_counter() - start
-    print(f"  {REPLICATIONS} teams per family and size, seed offset {SEED}, framework {FRAMEWORK}")
+    print(
+        f"  {REPLICATIONS} teams per family and size ({REPLICATIONS * SMALL_FACTOR} at n <= {SMALL_N}), "
+        f"seed offset {SEED}, framework {FRAMEWORK}"
+    )
     print("  (SYNTHETIC populations; Monte-Carlo standard errors in brackets)")
     print("\n".join("    " + line for line in table(sizes, verdict_rows).splitlines()), flush=True)
     out = []

@@ -7,7 +7,14 @@ import math
 
 import numpy as np
 import pytest
-from bench.method_study import expected_calibration_error, population
+from bench.method_study import (
+    calibrated_ece,
+    calibrated_outcomes,
+    debiased_ece,
+    expected_calibration_error,
+    population,
+    residual_icc,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -167,3 +174,38 @@ def test_the_calibration_error_is_guos() -> None:
     confidence = np.repeat([0.55, 0.8, 1.0], 20)
     correct = np.concatenate([np.arange(20) < 11, np.arange(20) < 16, np.ones(20, dtype=bool)])
     assert expected_calibration_error(confidence, correct) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_the_debiased_ece_removes_the_noise_of_a_bin_and_keeps_a_real_gap() -> None:
+    """Kumar, Liang & Ma's (2019) debiased ECE: a bin whose accuracy differs from its confidence by many standard
+    errors keeps its gap; a bin right as often as stated, up to sampling noise, loses most of its plug-in gap."""
+    # 100 predictions at 0.9, 50 right: the gap 0.4 is eight standard errors (0.05); the correction is negligible.
+    confidence = np.full(100, 0.9)
+    correct = np.arange(100) < 50
+    assert debiased_ece(confidence, correct) == pytest.approx(0.4, abs=1e-6)
+    # 25 at 0.6, 16 right (0.64): the plug-in gap 0.04 is 0.4 standard errors (0.096), mostly noise.
+    confidence = np.full(25, 0.6)
+    correct = np.arange(25) < 16
+    assert expected_calibration_error(confidence, correct) == pytest.approx(0.04)
+    assert debiased_ece(confidence, correct) < 0.0
+
+
+def test_calibrated_outcomes_are_right_as_often_as_stated_and_correlated_within_a_team() -> None:
+    rng = np.random.default_rng(0)
+    confidence = np.tile([0.35, 0.6, 0.9], (20_000, 2))
+    right = calibrated_outcomes(confidence, 0.5, rng)
+    assert np.allclose(right.mean(axis=0), confidence[0], atol=0.01)
+    assert residual_icc(confidence, right) > 0.1
+    assert abs(residual_icc(confidence, calibrated_outcomes(confidence, 0.0, rng))) < 0.02
+
+
+def test_a_calibrated_predictor_reads_a_small_ece_that_shrinks_with_more_predictions() -> None:
+    """The plug-in ECE of a predictor calibrated by construction is its finite-sample bias: above 0, and smaller with
+    more teams (about as 1 / sqrt of their number)."""
+    rng = np.random.default_rng(1)
+    few = rng.uniform(0.3, 1.0, (100, 6))
+    many = rng.uniform(0.3, 1.0, (1600, 6))
+    small_sample, _, _ = calibrated_ece(few, calibrated_outcomes(few, 0.3, rng), draws=50)
+    large_sample, _, _ = calibrated_ece(many, calibrated_outcomes(many, 0.3, rng), draws=50)
+    assert 0.0 < large_sample < small_sample
+    assert 2.5 < small_sample / large_sample < 5.5
