@@ -6,9 +6,9 @@ through ``scipy.optimize.milp``. The formulation, in plain words, is in docs/pla
 
 - ``x[i, t] = 1`` when candidate ``i`` starts in period ``t`` (only starts that let it finish within the horizon
   exist), written cumulatively as ``z[i, t]`` = "started by t" (see ``_solve``). Each candidate starts at most once;
-  must-do candidates exactly once; locked ones in their locked period. The whole program carries the start columns
-  ``x`` too, with the per-period limits written over both (``_build``'s ``start_columns``: the same relaxation, a
-  tighter bound from HiGHS's root cuts).
+  must-do candidates exactly once; locked ones in their locked period. The whole program and the local search's
+  sub-programs carry the start columns ``x`` too, with the per-period limits written over both (``_build``'s
+  ``start_columns``: the same relaxation, a tighter bound from HiGHS's root cuts, sub-programs solved faster).
 - **Already in place.** A candidate for a stage its competency has passed counts as done (no capacity, nothing waits
   for it) unless the answers on its own indicators say otherwise (``_reached``).
 - **Value.** For a competency at stage ``s`` with score ``x`` and target stage ``T``, the step from stage ``t`` to
