@@ -131,6 +131,11 @@ def test_the_linear_relaxation_bounds_every_plan(instance: tuple[Framework, Resu
         event("no bound to check")
         return
     assert relaxation.bound >= best - TOL, (relaxation.bound, best)
+    # The start columns in the per-period limits change how the limits are written, never what they allow: the same
+    # relaxation (a looser or tighter one would mean a row that is wrong).
+    with_starts = _solve(p, relaxed=True, time_limit=10.0, start_columns=True)
+    assert with_starts.bound is not None
+    assert math.isclose(with_starts.bound, relaxation.bound, rel_tol=1e-6, abs_tol=TOL)
 
 
 @pytest.mark.parametrize("search", [_improve, _repack], ids=["sub-programs", "ruin and recreate"])
@@ -191,10 +196,11 @@ def _keys(p: _Problem, starts: dict[int, int]) -> dict[str, int]:
     return {p.cands[i].key: t for i, t in starts.items()}
 
 
+@pytest.mark.parametrize("start_columns", [False, True], ids=["started-by columns", "with start columns"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_the_whole_program_started_from_a_plan_keeps_it_and_proves_a_bound_of_the_optimum(
-    instance: tuple[Framework, Result, PlanRequest],
+    start_columns: bool, instance: tuple[Framework, Result, PlanRequest]
 ) -> None:
     fw, res, request = instance
     best = brute_force(fw, res, request)
@@ -206,7 +212,7 @@ def test_the_whole_program_started_from_a_plan_keeps_it_and_proves_a_bound_of_th
         return
     # Stopped at once (whatever HiGHS has then), and given all the time it needs.
     for limit in (1e-3, 10.0):
-        out = _solve(p, time_limit=limit, mip_gap=0.0, start=start)
+        out = _solve(p, time_limit=limit, mip_gap=0.0, start=start, start_columns=start_columns)
         assert out.status in ("optimal", "feasible", "timeout"), out.message
         if out.bound is not None:
             assert out.bound >= best - TOL, (limit, out.bound, best)
