@@ -24,7 +24,7 @@ from cxmaturity.i18n.formats import format_decimal, format_percent, localized_nu
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
-from cxmaturity.reporting import phrases, scorecard_charts, view
+from cxmaturity.reporting import phrases, plan_view, scorecard_charts, view
 from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
@@ -284,15 +284,6 @@ def _periods(item: Initiative) -> str:
     return str(item.start) if item.end - item.start <= 1 else f"{item.start}–{item.end - 1}"
 
 
-def _plan_summary(plan: Plan) -> str:
-    """``Plan.summary`` in the active locale: "optimal", "within 1.0% of optimal", "infeasible", "nothing to plan"."""
-    if plan.status == "optimal":
-        return _("optimal")
-    if plan.status == "feasible" and plan.gap is not None:
-        return _("within %(gap)s of optimal") % {"gap": format_percent(plan.gap, 1)}
-    return _("infeasible") if plan.status == "infeasible" else _("nothing to plan")
-
-
 def in_framework_language(plan: Plan, fw: Framework) -> Plan:
     """Return ``plan`` with the title and measure of each initiative taken from the framework's catalog written in
     the framework's (the report's) language, where the initiative still carries the catalog's words in one of the
@@ -341,7 +332,7 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
     return PlanSection(
         version=version,
         made_at=made_at,
-        summary=_plan_summary(plan),
+        summary=plan_view.status_text(plan),
         horizon=req.horizon,
         budget=req.budget,
         capacity=req.capacity,
