@@ -516,3 +516,25 @@ def test_each_plan_version_shows_its_status_in_the_pages_language(sweep: Sweep) 
     # Never the stored key ("feasible"), always the locale's word.
     german_words = ("Optimal", "Zulässig", "Innerhalb von", "Nicht lösbar", "Nichts zu planen")
     assert all(s.startswith(german_words) for s in german), german
+
+
+def test_declining_an_invitation_to_join_says_so_in_the_pages_language(sweep: Sweep) -> None:
+    shown = {}
+    for lang in ("en", "de"):
+        with transaction(sweep.demo.sessions) as db:
+            token = member_invitations.invite(
+                db,
+                Actor(sweep.demo.facilitator),
+                sweep.demo.app.state.settings,
+                sweep.demo.org,
+                f"declines-{lang}@example.com",
+                "viewer",
+            ).token
+        client = sweep.client("facilitator")
+        page = f"/join/{token}?lang={lang}"
+        declined = client.submit(page, f"/join/{token}/decline")
+        assert declined.status_code == 200, declined.text
+        shown[lang] = declined.text
+    assert "Invitation declined" in shown["en"]
+    assert '<html lang="de"' in shown["de"]
+    assert _left(sweep, shown["en"], shown["de"]) == []

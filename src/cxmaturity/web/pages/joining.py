@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from cxmaturity.i18n import N_
 from cxmaturity.services import member_invitations
-from cxmaturity.web.context import check_csrf, redirect, render, require_signed_in, unit_of_work
+from cxmaturity.web.context import check_csrf, page_text, redirect, render, require_signed_in, unit_of_work
 
 router = APIRouter()
 
@@ -40,6 +41,6 @@ def decline(request: Request, join_token: str, csrf_token: Annotated[str, Form()
             request,
             "error.html",
             who,
-            title="Invitation declined",
-            message="You did not join the organization, and the link no longer works.",
+            title=page_text(request, N_("Invitation declined")),
+            message=page_text(request, N_("You did not join the organization, and the link no longer works.")),
         )
