@@ -92,6 +92,7 @@ ALIKE = {
     "PDF, US Letter": "a paper size's name",
     "cxm score": "a command line",
     "rwg(j)": "a statistic's name",
+    "rwg": "a statistic's name",
     "respondent, group": "the import file's column names",
     "respondent, group, indicator, answer, importance, comment": "the import file's column names",
     "key,name,parent": "the units file's column names",
@@ -190,7 +191,7 @@ def _untranslated_framework_texts() -> set[str]:
 
 def _data(db: object, actor: Actor, org: int) -> set[str]:
     """What people typed or the demo invented in the demo organization."""
-    found = {"facilitator@demo.example", "new-member@example.com", "Demo facilitator"}
+    found = {"facilitator@demo.example", "new-member@example.com", "Demo facilitator", "Region lead"}
     found |= {o.name for o, _ in organizations.of_user(db, actor)} if hasattr(organizations, "of_user") else set()
     found |= {m.name or "" for m, _ in organizations.members(db, actor, org)} | {
         m.email for m, _ in organizations.members(db, actor, org)
@@ -293,6 +294,11 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         }
         wave = next(iter(campaigns.units_of(db, campaign)), None)
         assert wave is not None
+        # A unit leader who is not a member: their home page lists the units they lead.
+        leader = accounts.sign_up(db, "region-lead@example.com", "a long enough phrase here", "Region lead")
+        db.flush()
+        units.add_leader(db, actor, unit, "region-lead@example.com")
+        leader_session, _ = accounts.start_session(db, leader, 1)
     app = create_app(settings, engine)
     portal = Portal()
     clients: list[WebClient] = []
@@ -301,6 +307,8 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         made = WebClient(app, portal.portal)
         if who == "facilitator":
             made.cookies.set(SESSION_COOKIE, session, domain="testserver.local")
+        elif who == "leader":
+            made.cookies.set(SESSION_COOKIE, leader_session, domain="testserver.local")
         elif who == "participant":
             made.cookies.set(PARTICIPANT_COOKIE, participant, domain="testserver.local")
         clients.append(made)
@@ -334,6 +342,11 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         ("quick-link-unknown", "anonymous", "/q/no-such-token"),
         ("workshop-join-code", "anonymous", f"/join?code={live.join_code}"),
         ("forbidden", "facilitator", "/assessments/2147483000/plan"),
+        ("leader-home", "leader", "/"),
+        ("leader-unit", "leader", f"/units/{unit}"),
+        # The executive report (HTML), of the leadership team and of the campaign (its units section).
+        ("report", "facilitator", f"/assessments/{site.closed_assessment_id}/report.html"),
+        ("campaign-report", "facilitator", f"/assessments/{campaign}/report.html"),
     )
     data = frozenset(known | _untranslated_framework_texts() | {live.join_code})
     yield Sweep(demo, client, data, more)
@@ -426,7 +439,7 @@ def _left(sweep: Sweep, english: str, german: str) -> list[str]:
         if "SYNTHETIC" in text or "SYNTHET" in text or "://" in text or text.startswith("/") or "@" in text:
             continue
         # Data cut short to fit (a long description, a statement after its key): the start of a text of the data.
-        cut = re.sub(r"^[a-z0-9-]+: ", "", text).rstrip("… ")
+        cut = re.sub(r"^[a-z0-9-]+:? ", "", text).rstrip("… ")
         if len(cut) >= 20 and any(d.startswith(cut) for d in sweep.data):
             continue
         rest = text

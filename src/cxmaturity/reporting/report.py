@@ -182,8 +182,13 @@ class Report:
 
     @property
     def outcome_charts(self) -> tuple[Chart, ...]:
-        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes."""
-        return () if self.scorecard is None else scorecard_charts.charts(self.scorecard)
+        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes. Made
+        when asked for (drawn for the HTML, the PDF and the slides), in the report's language: their titles, axes and
+        descriptions are written as they are made."""
+        if self.scorecard is None:
+            return ()
+        with use_locale(self.language):
+            return scorecard_charts.charts(self.scorecard)
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
