@@ -93,7 +93,8 @@ def test_it_answers_the_same_whether_or_not_an_account_exists(site: Site, cast: 
     ]
     assert [a.status_code for a in answers] == [202, 202]
     bodies = [a.json() for a in answers]
-    assert {tuple(sorted(b)) for b in bodies} == {("delivery", "email", "expires_at", "link", "role")}
+    assert {tuple(sorted(b)) for b in bodies} == {("delivery", "email", "expires_at", "language", "link", "role")}
+    assert [b["language"] for b in bodies] == ["en", "en"]  # left out: English, as before languages were stored
     assert [b["delivery"] for b in bodies] == ["link", "link"]
     assert _role(site, cast.outsider, org) is None
     pending = api.get(f"/api/v1/organizations/{org}/member-invitations", headers=headers).json()

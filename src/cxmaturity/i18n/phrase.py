@@ -14,10 +14,10 @@ phrase), a plan version's note, a workshop's agenda. Fields that hold either a t
 Pure data and formatting: no framework, web or storage import. Two renderings, one type:
 
 - ``english(text)`` (also ``str(phrase)``) is the sentence in English, framework things named as they read when it was
-  made: what the JSON API, the CSV/XLSX exports, the slides, the command line and the log write, which keep English
-  words whatever the reader's language;
+  made: what the JSON API, the CSV/XLSX exports, the command line and the log write, which keep English words
+  whatever the reader's language;
 - ``render(phrase, name)`` / ``translated(text)`` (the templates' ``tr`` filter) the sentence in the active locale
-  (``use_locale``), for pages, the report and e-mails.
+  (``use_locale``), for pages, the report, the slides and e-mails.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def render(p: Phrase, name: Namer = as_written) -> str:
 
 def english(value: Text) -> str:
     """Return the sentence in English, framework things named as they read when it was made: what the JSON API, the
-    CSV and XLSX exports, the slides, the command line and the log write (``str(phrase)`` is the same). A plain
+    CSV and XLSX exports, the command line and the log write (``str(phrase)`` is the same). A plain
     string is returned as it is."""
     if not isinstance(value, Phrase):
         return value

@@ -9,14 +9,20 @@ surveyed one when a workshop was run.
 Texts are real text boxes and tables, so that a deck can be edited, searched and read out by a screen reader; charts
 are PNG images of the report's own Vega-Lite charts (``svg.draw_png``: slides cannot hold SVG) with their numbers in
 words as the picture's text alternative. Long tables continue on further slides rather than shrinking out of sight.
+
+A deck is written in the report's language (``Report.language``, chosen as for the PDF): its own words from the
+gettext catalogs, dates and numbers by Babel in that locale (``03.12.2026``, ``2,99``), the charts' axis numbers by
+vl-convert in the same locale. The framework's names (competencies, stages, the framework itself) and the report's
+sentences come already written in that language from the report model, as the PDF takes them.
 """
 
 from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar, cast
 
 from pptx import Presentation
@@ -26,7 +32,10 @@ from pptx.presentation import Presentation as Deck
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Length, Pt
 
-from cxmaturity.i18n.phrase import english
+from cxmaturity.i18n import N_, ngettext, use_locale
+from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import format_date, format_decimal, format_percent, localized_number_text
+from cxmaturity.i18n.phrase import translated
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.report import Report
@@ -53,7 +62,12 @@ _INK = RGBColor(0x1B, 0x1F, 0x24)  # type: ignore[no-untyped-call]
 _MUTED = RGBColor(0x57, 0x60, 0x6A)  # type: ignore[no-untyped-call]
 _CAUTION = RGBColor(0xB3, 0x59, 0x00)  # type: ignore[no-untyped-call]
 #: The label of every results slide when a workshop changed answers (issue 14: say which result a page shows).
-AS_SURVEYED = "Results as surveyed (before the workshop's agreed answers)"
+AS_SURVEYED = N_("Results as surveyed (before the workshop's agreed answers)")
+#: Whether a workshop commitment was kept, as the workshop's record page words it (``workshops.record.KEPT_WORDS``).
+_KEPT = {True: N_("kept"), False: N_("not kept"), None: N_("not reviewed yet")}
+#: ``drawn(n, of)`` after each chart drawn; ``built(n)`` after each slide; ``writing()`` before the file is written.
+Drawn = Callable[[int, int], None]
+Built = Callable[[int], None]
 
 T = TypeVar("T")
 
@@ -84,13 +98,23 @@ def deck_charts(report: Report) -> tuple[tuple[Chart, ...], tuple[Chart, ...]]:
     return report.view.charts if report.view.has_answers else (), plan
 
 
-def draw(report: Report) -> DeckImages:
-    """Draw the deck's charts as PNG images (the slow part: tens of milliseconds per chart)."""
-    results, plan = deck_charts(report)
+def draw(report: Report, drawn: Drawn | None = None) -> DeckImages:
+    """Draw the deck's charts as PNG images (the slow part: tens of milliseconds per chart), their numbers in the
+    report's locale; ``drawn(n, of)`` after each."""
+    # The outcome charts are made when asked for (``Report.outcome_charts``): in the report's language, here.
+    with use_locale(report.language):
+        results, plan = deck_charts(report)
+        outcomes = report.outcome_charts
+    charts = (*results, *plan, *outcomes)
+    images = []
+    for n, chart in enumerate(charts, start=1):
+        images.append(DrawnImage(chart, svg.draw_png(chart, language=report.language)))
+        if drawn is not None:
+            drawn(n, len(charts))
     return DeckImages(
-        tuple(DrawnImage(c, svg.draw_png(c)) for c in results),
-        tuple(DrawnImage(c, svg.draw_png(c)) for c in plan),
-        tuple(DrawnImage(c, svg.draw_png(c)) for c in report.outcome_charts),
+        tuple(images[: len(results)]),
+        tuple(images[len(results) : len(results) + len(plan)]),
+        tuple(images[len(results) + len(plan) :]),
     )
 
 
@@ -98,23 +122,41 @@ def draw(report: Report) -> DeckImages:
 
 
 def _num(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
+    return "–" if x is None else format_decimal(x, digits)
 
 
 def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0%}"
+    return "–" if x is None else format_percent(x)
+
+
+def _score(x: float | None) -> str:
+    """A score floored (scoring/display.py), with the locale's decimal sign."""
+    return localized_number_text(score_text(x, missing="–"))
 
 
 def _interval(iv: tuple[float, float] | None) -> str:
-    return "–" if iv is None else f"{iv[0]:.2f}–{iv[1]:.2f}"
+    return "–" if iv is None else f"{format_decimal(iv[0])}–{format_decimal(iv[1])}"
 
 
 def _with_interval(score: float | None, iv: tuple[float, float] | None) -> str:
-    return "not assessed" if score is None else f"{score_text(score)} ({_interval(iv)})"
+    return _("not assessed") if score is None else f"{_score(score)} ({_interval(iv)})"
 
 
 def _money(x: float | None) -> str:
-    return "no limit" if x is None else f"{x:,.0f}"
+    return _("no limit") if x is None else format_decimal(x, 0)
+
+
+def _continued(title: str, n: int) -> str:
+    """A slide's title, marked as continuing the slide before it after the first (``n`` > 0)."""
+    return _("%(title)s (continued)") % {"title": title} if n else title
+
+
+def _day(text: str) -> str:
+    """A day stored as ISO text (a commitment's "by when") as the locale writes it; other text as written."""
+    try:
+        return format_date(date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[tuple[int, Sequence[T]]]:
@@ -137,8 +179,9 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, built: Built | None = None) -> None:
         self.report = report
+        self.built = built
         self.deck: Deck = Presentation()
         self.deck.slide_width = WIDTH
         self.deck.slide_height = HEIGHT
@@ -146,15 +189,37 @@ class _Builder:
         props = self.deck.core_properties
         props.title = v.title
         props.author = report.organization
-        props.subject = f"Customer-experience maturity: {v.framework_name} {v.framework_version}"
-        props.keywords = "SYNTHETIC" if report.synthetic_label else ""
+        props.subject = _("CX maturity report: %(name)s %(version)s") % {
+            "name": v.framework_name,
+            "version": v.framework_version,
+        }
+        props.keywords = _("SYNTHETIC") if report.synthetic_label else ""
+        props.language = report.language
         props.created = report.generated_at.replace(tzinfo=None)
         props.last_modified_by = "cx-maturity"
+
+    @property
+    def synthetic_label(self) -> str | None:
+        """The SYNTHETIC label in the deck's language (it is a marked message; another label reads as written)."""
+        label = self.report.synthetic_label
+        return _(label) if label else None
+
+    def add_slide(self, layout: int) -> Slide:
+        """A new slide; the one before it is complete, and ``built`` hears of it."""
+        if self.built is not None and len(self.deck.slides):
+            self.built(len(self.deck.slides))
+        slide: Slide = self.deck.slides.add_slide(self.deck.slide_layouts[layout])
+        return slide
+
+    def finish(self) -> None:
+        """The last slide is complete too."""
+        if self.built is not None and len(self.deck.slides):
+            self.built(len(self.deck.slides))
 
     def slide(self, title: str, *, surveyed: bool = False) -> Slide:
         """A slide with ``title`` in its title placeholder and the deck's footer; ``surveyed``: it shows results
         and says which (as surveyed) when a workshop agreed other answers."""
-        slide: Slide = self.deck.slides.add_slide(self.deck.slide_layouts[_TITLE_ONLY_LAYOUT])
+        slide = self.add_slide(_TITLE_ONLY_LAYOUT)
         heading = slide.shapes.title
         assert heading is not None  # the title-only layout has one
         heading.left, heading.top, heading.width, heading.height = (
@@ -170,9 +235,9 @@ class _Builder:
         paragraph.runs[0].font.bold = True
         parts = [self.report.organization, self.report.view.title]
         if surveyed and self.report.workshop is not None:
-            parts.append(AS_SURVEYED)
-        if self.report.synthetic_label:
-            parts.append(self.report.synthetic_label)
+            parts.append(_(AS_SURVEYED))
+        if self.synthetic_label:
+            parts.append(self.synthetic_label)
         self.text(
             slide,
             " · ".join(p for p in parts if p),
@@ -272,19 +337,19 @@ class _Builder:
 
 def _cover(b: _Builder) -> None:
     r, v = b.report, b.report.view
-    slide = b.deck.slides.add_slide(b.deck.slide_layouts[_TITLE_LAYOUT])
+    slide = b.add_slide(_TITLE_LAYOUT)
     assert slide.shapes.title is not None
     slide.shapes.title.text = v.title
     subtitle = slide.placeholders[1]
+    framework = _("%(name)s (version %(version)s)") % {"name": v.framework_name, "version": v.framework_version}
     subtitle.text = (
-        f"{r.organization}\nCustomer-experience maturity · {v.framework_name} (version {v.framework_version}) · "
-        f"{r.generated_at.strftime('%Y-%m-%d')}"
+        f"{r.organization}\n{_('Customer-experience maturity report')} · {framework} · {format_date(r.generated_at)}"
     )
-    if r.synthetic_label:
+    if b.synthetic_label:
         b.text(
             slide,
-            f"{r.synthetic_label}. These answers are made up to show how a deck looks; they describe no real "
-            "organization.",
+            f"{b.synthetic_label}. "
+            + _("These answers are made up to show how a deck looks; they describe no real organization."),
             top=HEIGHT - Inches(1.3),
             height=Inches(0.8),
             size=14,
@@ -295,12 +360,13 @@ def _cover(b: _Builder) -> None:
 
 def _summary(b: _Builder) -> None:
     r, v = b.report, b.report.view
-    slide = b.slide("Executive summary", surveyed=True)
+    slide = b.slide(_("Executive summary"), surveyed=True)
     if not v.has_answers:
         b.text(
             slide,
-            "No usable answers yet: there is nothing to report. The deck fills in as soon as someone has "
-            "answered a question.",
+            _("No usable answers yet: there is nothing to report.")
+            + " "
+            + _("The deck fills in as soon as someone has answered a question."),
             top=Inches(1.5),
             height=Inches(1.5),
             size=20,
@@ -308,14 +374,22 @@ def _summary(b: _Builder) -> None:
         return
     o = v.overall
     assert o.stage is not None
+    level = format_percent(v.confidence)
+    coverage = _("coverage %(coverage)s") % {"coverage": _pct(v.coverage)}
     kpis = (
-        ("Overall stage", o.stage.name, f"stage {o.stage.number} of {len(v.stages)}"),
         (
-            "Overall score",
-            score_text(o.score, missing="–"),
-            f"{v.confidence:.0%} interval {_interval(o.interval)}" if o.interval else "no interval",
+            _("Overall stage"),
+            o.stage.name,
+            _("stage %(number)s of %(stages)s") % {"number": o.stage.number, "stages": len(v.stages)},
         ),
-        ("Respondents", str(v.respondents), f"coverage {_pct(v.coverage)}{' (low)' if v.low_coverage else ''}"),
+        (
+            _("Overall score"),
+            _score(o.score),
+            _("%(level)s interval %(interval)s") % {"level": level, "interval": _interval(o.interval)}
+            if o.interval
+            else _("no interval"),
+        ),
+        (_("Respondents"), str(v.respondents), coverage + (" " + _("(low)") if v.low_coverage else "")),
     )
     width = (WIDTH - 2 * MARGIN) // 3
     for n, (label, value, note) in enumerate(kpis):
@@ -326,26 +400,41 @@ def _summary(b: _Builder) -> None:
     b.text(slide, r.overall_sentence, top=Inches(3.4), height=Inches(1.6), size=18)
     cautions = [note for note in (v.not_assessed_note,) if note]
     if v.low_coverage:
-        cautions.append(f"Low coverage: only {_pct(v.coverage)} of the expected answers were given.")
+        cautions.append(
+            _("Low coverage: only %(coverage)s of the expected answers were given. Read the results with care.")
+            % {"coverage": _pct(v.coverage)}
+        )
     if cautions:
         b.text(slide, " ".join(cautions), top=Inches(5.2), height=Inches(1.0), size=16, color=_CAUTION)
 
-    slide = b.slide("Gaps to close first, items to discuss", surveyed=True)
+    slide = b.slide(_("Gaps to close first, items to discuss"), surveyed=True)
     half = (WIDTH - 2 * MARGIN) // 2
     gaps = [
-        f"{g.competency}{' (holds the overall stage back)' if g.holds_back else ''}: score {score_text(g.score)}, "
-        f"target {g.target.name}, gap {_num(g.gap)}"
+        g.competency
+        + (" " + _("(holds the overall stage back)") if g.holds_back else "")
+        + ": "
+        + _("score %(score)s, target %(target)s (%(number)s), gap %(gap)s, priority %(priority)s.")
+        % {
+            "score": _score(g.score),
+            "target": g.target.name,
+            "number": g.target.number,
+            "gap": _num(g.gap),
+            "priority": _num(g.priority),
+        }
         for g in r.top_gaps
-    ] or ["Every competency has reached its target."]
+    ] or [_("Every competency has reached its target.")]
     talks = [
-        f"{d.text} ({d.competency}, agreement rwg {_num(d.rwg)}{', polarised' if d.polarised else ''})"
+        f"{d.text} ({d.competency}, "
+        + _("agreement rwg %(rwg)s") % {"rwg": _num(d.rwg)}
+        + (", " + _("polarised") if d.polarised else "")
+        + ")"
         for d in r.top_discussion
-    ] or ["No discussion items: the team agrees on every statement."]
-    b.text(slide, "The gaps to close first", top=Inches(1.4), height=Inches(0.5), width=half, size=20, bold=True)
+    ] or [_("No discussion items: the team agrees on every statement.")]
+    b.text(slide, _("The gaps to close first"), top=Inches(1.4), height=Inches(0.5), width=half, size=20, bold=True)
     b.bullets(slide, gaps, top=Inches(2.0), height=Inches(4.5), width=half - Inches(0.3))
     b.text(
         slide,
-        "Items to discuss",
+        _("Items to discuss"),
         top=Inches(1.4),
         height=Inches(0.5),
         left=MARGIN + half,
@@ -360,26 +449,26 @@ def _competencies(b: _Builder) -> None:
     v = b.report.view
     if not v.has_answers:
         return
-    level = f"{v.confidence:.0%} interval"
-    header = ("Competency", "Stage", "Score", level, "Coverage", "rwg(j)", "Target")
+    level = _("%(level)s interval") % {"level": format_percent(v.confidence)}
+    header = (_("Competency"), _("Stage"), _("Score"), level, _("Coverage"), "rwg(j)", _("Target"))
     rows = [
         (
             c.name,
-            c.stage.name if c.stage else "not assessed",
-            score_text(c.score, missing="–"),
+            c.stage.name if c.stage else _("not assessed"),
+            _score(c.score),
             _interval(c.interval),
-            _pct(c.coverage) + (" low" if c.low_coverage else ""),
-            _num(c.rwg) + (" polarised" if c.polarised else ""),
+            _pct(c.coverage) + (" " + _("low") if c.low_coverage else ""),
+            _num(c.rwg) + (" " + _("polarised") if c.polarised else ""),
             f"{c.target.name} ({c.target.number})" if c.target else "–",
         )
         for c in v.competencies
     ]
     for n, chunk in _chunks(rows, TABLE_ROWS):
-        slide = b.slide("Competencies" + (" (continued)" if n else ""), surveyed=True)
+        slide = b.slide(_continued(_("Competencies"), n), surveyed=True)
         b.table(slide, header, chunk, (3.2, 2.2, 1.0, 1.6, 1.2, 1.2, 2.2))
     sentences = [s.sentence for s in b.report.sections]
     for n, lines in _chunks(sentences, LIST_ITEMS):
-        slide = b.slide("Where each competency stands" + (" (continued)" if n else ""), surveyed=True)
+        slide = b.slide(_continued(_("Where each competency stands"), n), surveyed=True)
         b.bullets(slide, lines, top=Inches(1.4), height=Inches(5.4), size=16)
 
 
@@ -393,26 +482,43 @@ def _charts(b: _Builder, images: Sequence[DrawnImage]) -> None:
 def _plan(b: _Builder, images: Sequence[DrawnImage]) -> None:
     p = b.report.plan
     if p is None:
-        slide = b.slide("Plan")
+        slide = b.slide(_("Plan"))
         b.text(
             slide,
-            "No plan has been saved for this assessment yet. A plan turns these results into initiatives, "
-            "period by period, within a budget and capacity.",
+            _(
+                "No plan has been saved for this assessment yet. A plan turns these results into initiatives, "
+                "period by period, within a budget and capacity."
+            ),
             top=Inches(1.5),
             height=Inches(1.5),
             size=20,
         )
         return
-    made = f", made {p.made_at.strftime('%Y-%m-%d')}" if p.made_at else ""
-    capacity = _money(p.capacity) if p.capacity is None else f"{p.capacity:.1f} person-months"
-    summary = (
-        f"{f'Plan version {p.version}' if p.version else 'The plan'}{made}: {p.summary}. {len(p.items)} "
-        f"initiative{'s' if len(p.items) != 1 else ''} over {p.horizon} periods (quarters); budget per period "
-        f"{_money(p.budget)}, capacity per period {capacity}. In all: cost {_money(p.total_cost)}, effort "
-        f"{p.total_effort:.1f} person-months."
+    # The report's sentence on the plan (report.html), clause by clause.
+    which = _("Plan version %(version)s") % {"version": p.version} if p.version else _("The plan")
+    made = ", " + _("made %(date)s") % {"date": format_date(p.made_at)} if p.made_at else ""
+    capacity = _money(p.capacity) if p.capacity is None else _("%(num)s person-months") % {"num": _num(p.capacity, 1)}
+    count = len(p.items)
+    summary = " ".join(
+        (
+            f"{which}{made}: {p.summary}.",
+            ngettext(
+                "%(count)s initiative over %(periods)s periods (quarters);",
+                "%(count)s initiatives over %(periods)s periods (quarters);",
+                count,
+            )
+            % {"count": count, "periods": p.horizon},
+            _("budget per period %(budget)s") % {"budget": _money(p.budget)}
+            + ", "
+            + _("capacity per period %(capacity)s") % {"capacity": capacity}
+            + ",",
+            _("at most %(num)s at once.") % {"num": p.max_concurrent},
+            _("In all: cost %(cost)s, effort %(effort)s person-months.")
+            % {"cost": _money(p.total_cost), "effort": _num(p.total_effort, 1)},
+        )
     )
     timeline = [i for i in images if i.chart.id == "chart-plan-timeline"]
-    slide = b.slide("Plan timeline" if timeline else "Plan")
+    slide = b.slide(_("Plan timeline") if timeline else _("Plan"))
     b.text(slide, summary, top=Inches(1.2), height=Inches(0.9), size=14)
     if timeline:
         b.picture(slide, timeline[0], top=Inches(2.1), height=Inches(4.8))
@@ -433,10 +539,10 @@ def _plan(b: _Builder, images: Sequence[DrawnImage]) -> None:
         for i in p.items
     ]
     for n, chunk in _chunks(rows, TABLE_ROWS):
-        slide = b.slide("Initiatives" + (" (continued)" if n else ""))
+        slide = b.slide(_continued(_("Initiatives"), n))
         b.table(
             slide,
-            ("Periods", "Initiative", "Competency", "Owner", "Cost", "Kind"),
+            (_("Periods"), _("Initiative"), _("Competency"), _("Owner"), _("Cost"), _("Kind")),
             chunk,
             (1.0, 4.0, 3.2, 1.6, 1.2, 1.3),
         )
@@ -450,16 +556,20 @@ def _units(b: _Builder) -> None:
         (
             "    " * row.depth + row.name,
             str(row.respondents),
-            row.stage or (row.withheld_reason or "not assessed"),
-            score_text(row.score, missing="–"),
+            row.stage or translated(row.withheld_reason) or _("not assessed"),
+            _score(row.score),
             _interval(row.interval),
         )
         for row in u.rows
     ]
+    level = format_percent(u.confidence)
+    header = (_("Unit"), _("Respondents"), _("Stage"), _("Score"), _("%(level)s interval") % {"level": level})
+    notes = [translated(note) for note in u.notes]
+    if u.names_hidden:
+        notes.append(_("Unit names are hidden in shared views."))
     for n, chunk in _chunks(rows, TABLE_ROWS):
-        slide = b.slide(f"Units: {u.campaign}" + (" (continued)" if n else ""), surveyed=True)
-        b.table(slide, ("Unit", "Respondents", "Stage", "Score", "Interval"), chunk, (4.0, 1.6, 3.0, 1.2, 1.8))
-        notes = [english(n) for n in u.notes] + (["Unit names are hidden in shared views."] if u.names_hidden else [])
+        slide = b.slide(_continued(_("Units: %(campaign)s") % {"campaign": u.campaign}, n), surveyed=True)
+        b.table(slide, header, chunk, (4.0, 1.6, 3.0, 1.2, 1.8))
         if notes:
             b.text(slide, " ".join(notes), top=HEIGHT - Inches(1.2), height=Inches(0.6), size=12, color=_MUTED)
     if not u.competencies or not u.rows:
@@ -468,24 +578,21 @@ def _units(b: _Builder) -> None:
     cells: list[tuple[str, ...]] = [
         (
             "    " * row.depth + row.name,
-            *(
-                "not assessed" if c.score is None else f"{score_text(c.score)} ({_interval(c.interval)})"
-                for c in row.competencies
-            ),
+            *(_with_interval(c.score, c.interval) for c in row.competencies),
         )
         for row in u.rows
     ]
     for m, part in _chunks(cells, TABLE_ROWS):
-        slide = b.slide(f"Units by competency: {u.campaign}" + (" (continued)" if m else ""), surveyed=True)
+        slide = b.slide(_continued(_("Units by competency: %(campaign)s") % {"campaign": u.campaign}, m), surveyed=True)
         b.table(
             slide,
-            ("Unit", *u.competencies),
+            (_("Unit"), *u.competencies),
             part,
             (3.0, *[9.3 / len(u.competencies)] * len(u.competencies)),
         )
         b.text(
             slide,
-            f"Each cell: the unit's score and its {u.confidence * 100:.0f}% interval.",
+            _("Each cell: the unit's score and its %(level)s interval.") % {"level": level},
             top=HEIGHT - Inches(1.2),
             height=Inches(0.6),
             size=12,
@@ -496,9 +603,30 @@ def _units(b: _Builder) -> None:
 def _outcomes(b: _Builder, images: Sequence[DrawnImage]) -> None:
     """Maturity over time beside the customer outcomes (the scorecard's charts), one chart per slide."""
     for image in images:
-        slide = b.slide(f"Customer outcomes: {image.chart.title}", surveyed=True)
+        slide = b.slide(_("Customer outcomes: %(title)s") % {"title": image.chart.title}, surveyed=True)
         b.text(slide, image.chart.description, top=Inches(1.2), height=Inches(0.8), size=14, color=_MUTED)
         b.picture(slide, image, top=Inches(2.0), height=Inches(4.9))
+
+
+def _kept_summary(b: _Builder) -> str | None:
+    """ "1 of 2 public commitments kept, 1 not kept" once any was reviewed (the record page's words); None before."""
+    r = b.report.workshop.record if b.report.workshop else None
+    if r is None:
+        return None
+    reviewed = [c for c in r.commitments if c.kept is not None]
+    if not reviewed:
+        return None
+    kept, total = sum(1 for c in reviewed if c.kept), len(r.commitments)
+    text = ngettext(
+        "%(kept)s of %(count)s public commitment kept", "%(kept)s of %(count)s public commitments kept", total
+    ) % {"kept": kept, "count": total}
+    if kept < len(reviewed):
+        text += ", " + _("%(count)s not kept") % {"count": len(reviewed) - kept}
+    if len(reviewed) < total:
+        text += ", " + _("%(count)s not reviewed yet") % {"count": total - len(reviewed)}
+    if r.reviewed_in:
+        text += ", " + _("as reviewed at %(workshop)s") % {"workshop": r.reviewed_in}
+    return text
 
 
 def _workshop(b: _Builder) -> None:
@@ -506,58 +634,100 @@ def _workshop(b: _Builder) -> None:
     if w is None:
         return
     r = w.record
-    slide = b.slide("Workshop: as surveyed and as agreed")
+    slide = b.slide(_("Workshop: as surveyed and as agreed"))
     b.text(
         slide,
-        f"The other slides show the results as surveyed. In workshop {r.workshop_id} ({r.participants} participants) "
-        f"the team agreed on {len(r.agreed)} answer{'s' if len(r.agreed) != 1 else ''}; scoring the survey's answers "
-        "with the agreed ones in place gives the result as agreed.",
+        ngettext(
+            "The other slides show the results as surveyed. In workshop %(workshop)s (%(participants)s participants) "
+            "the team agreed on %(count)s answer; scoring the survey's answers with the agreed one in place gives the "
+            "result as agreed.",
+            "The other slides show the results as surveyed. In workshop %(workshop)s (%(participants)s participants) "
+            "the team agreed on %(count)s answers; scoring the survey's answers with the agreed ones in place gives "
+            "the result as agreed.",
+            len(r.agreed),
+        )
+        % {"workshop": r.workshop_id, "participants": r.participants, "count": len(r.agreed)},
         top=Inches(1.2),
         height=Inches(0.9),
         size=14,
     )
+    # The stages are phrases (the workshop section's), written here in the deck's language as the PDF writes them.
     rows = [
-        (english(row.name), english(row.surveyed), english(row.agreed) + (" (changed)" if row.changed else ""))
+        (
+            str(translated(row.name)),
+            str(translated(row.surveyed)),
+            str(translated(row.agreed)) + (" (" + _("changed") + ")" if row.changed else ""),
+        )
         for row in w.rows
     ]
-    b.table(slide, ("Competency", "As surveyed", "As agreed"), rows[:TABLE_ROWS], (4.0, 3.0, 3.0), top=Inches(2.2))
-    commitments = [f"{c.who + ': ' if c.who else ''}{c.what} (by {c.by_when}): {c.outcome}" for c in r.commitments]
-    if r.kept_summary:
-        commitments.insert(0, r.kept_summary + (f", as reviewed at {r.reviewed_in}" if r.reviewed_in else ""))
-    steps = [f"{s.title} (owner: {s.owner})" for s in r.next_steps]
+    header = (_("Competency"), _("As surveyed"), _("As agreed"))
+    b.table(slide, header, rows[:TABLE_ROWS], (4.0, 3.0, 3.0), top=Inches(2.2))
+    commitments = [
+        (f"{c.who}: " if c.who else "")
+        + f"{c.what} ("
+        + _("by %(day)s") % {"day": _day(c.by_when)}
+        + f"): {_(_KEPT[c.kept])}"
+        for c in r.commitments
+    ]
+    kept = _kept_summary(b)
+    if kept:
+        commitments.insert(0, kept)
+    steps = [f"{s.title} (" + _("owner: %(owner)s") % {"owner": s.owner} + ")" for s in r.next_steps]
     if commitments or steps:
-        slide = b.slide("Workshop: commitments and next steps")
+        slide = b.slide(_("Workshop: commitments and next steps"))
         half = (WIDTH - 2 * MARGIN) // 2
-        b.text(slide, "Commitments", top=Inches(1.4), height=Inches(0.5), width=half, size=20, bold=True)
+        b.text(slide, _("Commitments"), top=Inches(1.4), height=Inches(0.5), width=half, size=20, bold=True)
         b.bullets(
             slide,
-            commitments[:LIST_ITEMS] or ["No public commitments."],
+            commitments[:LIST_ITEMS] or [_("No public commitments.")],
             top=Inches(2.0),
             height=Inches(4.5),
             width=half - Inches(0.3),
         )
         b.text(
-            slide, "Next steps", top=Inches(1.4), height=Inches(0.5), left=MARGIN + half, width=half, size=20, bold=True
+            slide,
+            _("Next steps"),
+            top=Inches(1.4),
+            height=Inches(0.5),
+            left=MARGIN + half,
+            width=half,
+            size=20,
+            bold=True,
         )
         b.bullets(
-            slide, steps[:LIST_ITEMS] or ["None."], top=Inches(2.0), height=Inches(4.5), left=MARGIN + half, width=half
+            slide,
+            steps[:LIST_ITEMS] or [_("None.")],
+            top=Inches(2.0),
+            height=Inches(4.5),
+            left=MARGIN + half,
+            width=half,
         )
 
 
-def render_pptx(report: Report, images: DeckImages | None = None) -> bytes:
-    """Return the report as a PPTX deck (16:9): cover, executive summary, competencies, charts, plan, units (when
-    the report has them), customer outcomes (when the organization holds any) and the workshop's agreed result (when
-    one was run)."""
+def render_pptx(
+    report: Report,
+    images: DeckImages | None = None,
+    built: Built | None = None,
+    writing: Callable[[], None] | None = None,
+) -> bytes:
+    """Return the report as a PPTX deck (16:9) in the report's language: cover, executive summary, competencies,
+    charts, plan, units (when the report has them), customer outcomes (when the organization holds any) and the
+    workshop's agreed result (when one was run). ``built(n)`` as slide n is complete, ``writing()`` when the deck is
+    written into the file (a report job's progress)."""
     images = images or draw(report)
-    b = _Builder(report)
-    _cover(b)
-    _summary(b)
-    _competencies(b)
-    _charts(b, images.results)
-    _plan(b, images.plan)
-    _units(b)
-    _outcomes(b, images.outcomes)
-    _workshop(b)
+    with use_locale(report.language):
+        b = _Builder(report, built)
+        _cover(b)
+        _summary(b)
+        _competencies(b)
+        _charts(b, images.results)
+        _plan(b, images.plan)
+        _units(b)
+        _outcomes(b, images.outcomes)
+        _workshop(b)
+        b.finish()
+    if writing is not None:
+        writing()
     out = io.BytesIO()
     b.deck.save(out)
     return out.getvalue()

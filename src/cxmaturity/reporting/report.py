@@ -42,6 +42,7 @@ from cxmaturity.reporting.view import (
     StageGuide,
 )
 from cxmaturity.reporting.workshop_view import WorkshopSection
+from cxmaturity.reporting.workshop_view import localized as workshop_localized
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.result import Result
 
@@ -456,6 +457,10 @@ def _build(
         plan = in_framework_language(plan, fw)
     if progress is not None:
         progress = progress_localized(progress, fw)
+    if workshop is not None:
+        # Built in the framework's own language (the agenda with the words of the day it started): named again in
+        # the report's.
+        workshop = workshop_localized(workshop, fw)
     opts = result.options
     methodology = Methodology(
         framework_id=fw.id,

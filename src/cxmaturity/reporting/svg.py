@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from xml.etree import ElementTree
 
 from markupsafe import Markup, escape
@@ -122,17 +122,27 @@ def draw_all(charts: tuple[Chart, ...]) -> tuple[DrawnChart, ...]:
     return tuple(draw(chart) for chart in charts)
 
 
-def draw_png(chart: Chart, scale: float = 2.0) -> bytes:
+#: The d3 locales (vl-convert's names) that write a chart's numbers and month names as each catalog's language does.
+D3Locale = Literal["en-US", "de-DE", "fr-FR", "es-ES"]
+D3_LOCALES: dict[str, D3Locale] = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
+
+
+def draw_png(chart: Chart, scale: float = 2.0, language: str | None = None) -> bytes:
     """Return ``chart`` as a PNG image, ``scale`` times its natural size: for documents that cannot hold SVG (slides).
 
     The same spec as the SVG, so a slide's chart is the report's; a PNG cannot carry markup, so no check is needed
-    beyond vl-convert's own. The text alternative travels beside the image (``chart.spec["description"]``).
+    beyond vl-convert's own. The text alternative travels beside the image (``chart.spec["description"]``). The
+    chart's texts are the spec's, written in its language when it was made; ``language`` makes the numbers Vega
+    formats itself (axis ticks, legends: ``2,5`` in German) and month names follow it too (d3's locale).
     """
     import vl_convert
 
     warm()
+    d3 = D3_LOCALES.get(language or "", D3_LOCALES["en"])
     try:
-        png: bytes = vl_convert.vegalite_to_png(chart.spec, scale=scale, allowed_base_urls=[])
+        png: bytes = vl_convert.vegalite_to_png(
+            chart.spec, scale=scale, allowed_base_urls=[], format_locale=d3, time_format_locale=d3
+        )
     except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
         raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
     return png

@@ -1,18 +1,34 @@
 """The workshop's section of the report (and the record's comparison): the record, and each competency's stage and
 score as surveyed beside the same as agreed (docs/workshops.md); and the live screens' state in their reader's
-language (the agenda's titles and reasons are stored as phrases)."""
+language (the agenda's titles and reasons are stored as phrases).
+
+The section names competencies, stages and statements by key (``Ref``), with the words they had when it was built
+or, for the agenda, when the workshop started; the report names them again in its own language (``localized``), so
+that a German report reads the framework's German names, and a key the framework no longer knows keeps its words."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.i18n import N_, use_locale
-from cxmaturity.i18n.phrase import Namer, Phrase, Score, Text, phrase, phrase_from_data, render
+from cxmaturity.i18n.phrase import (
+    Items,
+    Namer,
+    Param,
+    Phrase,
+    Ref,
+    Score,
+    Text,
+    named,
+    phrase,
+    phrase_from_data,
+    render,
+)
 from cxmaturity.reporting.phrases import namer
 from cxmaturity.scoring.result import Result
-from cxmaturity.workshops.record import Record
+from cxmaturity.workshops.record import Record, RecordAgreed, RecordItem
 from cxmaturity.workshops.rules import vote_options
 
 
@@ -51,9 +67,15 @@ def _stage(fw: Framework, stage: str | None, score: float | None) -> Phrase:
         return phrase(N_("not assessed"))
     return phrase(
         N_("%(stage)s (%(score)s)"),
-        stage=fw.text(fw.stages[fw.stage_keys.index(stage)].name),
+        stage=Ref("stage", stage, fw.text(fw.stages[fw.stage_keys.index(stage)].name)),
         score=Score(f"{score:.2f}"),
     )
+
+
+def _rounds(fw: Framework, item: RecordItem) -> tuple[str, ...]:
+    """Each revealed round as "label n · label n", the options labelled as ``fw`` (in its language) labels them."""
+    labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}
+    return tuple(" · ".join(f"{labels.get(key, key)} {n}" for key, n in counts.items()) for counts in item.rounds)
 
 
 def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None) -> WorkshopSection:
@@ -66,16 +88,66 @@ def build(record: Record, fw: Framework, surveyed: Result, agreed: Result | None
         other = by_key[comp.key]
         before_text = _stage(fw, comp.stage, comp.score)
         after_text = _stage(fw, other.stage, other.score)
-        rows.append(StageRow(names.get(comp.key, comp.key), before_text, after_text, before_text != after_text))
+        name = named(Ref("competency", comp.key, names.get(comp.key, comp.key)))
+        rows.append(StageRow(name, before_text, after_text, before_text != after_text))
     overall_before = _stage(fw, surveyed.overall.stage, surveyed.overall.score)
     overall_after = _stage(fw, after.overall.stage, after.overall.score)
     rows.append(StageRow(phrase(N_("Overall")), overall_before, overall_after, overall_before != overall_after))
-    items = []
-    for item in record.items:
-        labels = dict(vote_options(fw, item.indicator)) if item.indicator in fw.indicator_keys else {}
-        rounds = tuple(" · ".join(f"{labels.get(key, key)} {n}" for key, n in counts.items()) for counts in item.rounds)
-        items.append(RoundRow(item.shown_title, item.skipped, rounds))
+    items = [RoundRow(item.shown_title, item.skipped, _rounds(fw, item)) for item in record.items]
     return WorkshopSection(record, tuple(rows), tuple(items), agreed is not None)
+
+
+def _renamed(value: Param, name: Namer) -> Param:
+    """``value`` with every framework thing in it carrying the name ``name`` gives it (its words when unknown)."""
+    if isinstance(value, Ref):
+        return replace(value, text=name(value))
+    if isinstance(value, Phrase):
+        return _renamed_phrase(value, name)
+    if isinstance(value, Items):
+        return replace(value, items=tuple(_renamed(v, name) for v in value.items))
+    return value
+
+
+def _renamed_phrase(value: Phrase, name: Namer) -> Phrase:
+    return replace(value, params=tuple((k, _renamed(v, name)) for k, v in value.params))
+
+
+def _renamed_text(value: Text, name: Namer) -> Text:
+    """A phrase renamed; a text someone typed (an item the facilitator added) as written."""
+    return value if isinstance(value, str) else _renamed_phrase(value, name)
+
+
+def _agreed_in(fw: Framework, agreed: RecordAgreed) -> RecordAgreed:
+    """An agreed answer's statement and option as ``fw`` writes them; as recorded for a key it no longer knows."""
+    if agreed.indicator not in fw.indicator_keys:
+        return agreed
+    labels = dict(vote_options(fw, agreed.indicator))
+    question = fw.text(fw.indicator(agreed.indicator).text)
+    return replace(agreed, question=question, label=labels.get(agreed.option, agreed.label))
+
+
+def localized(section: WorkshopSection, fw: Framework) -> WorkshopSection:
+    """Return ``section`` with its competencies, stages and statements named as ``fw`` names them (the report's
+    framework, in the report's language: ``Framework.in_language``), the agenda's titles too (stored with the words
+    of the day the workshop started), the votes' options and the agreed answers as ``fw`` labels them. A key ``fw``
+    no longer knows keeps the words it was stored with. Phrases stay phrases: the report writes them in its locale,
+    the slides in English."""
+    name = namer(fw)
+    rows = tuple(
+        replace(
+            row,
+            name=_renamed_text(row.name, name),
+            surveyed=_renamed_phrase(row.surveyed, name),
+            agreed=_renamed_phrase(row.agreed, name),
+        )
+        for row in section.rows
+    )
+    items = tuple(
+        replace(shown, title=_renamed_text(shown.title, name), rounds=_rounds(fw, item))
+        for shown, item in zip(section.items, section.record.items, strict=True)
+    )
+    record = replace(section.record, agreed=tuple(_agreed_in(fw, a) for a in section.record.agreed))
+    return replace(section, record=record, rows=rows, items=items)
 
 
 # --------------------------------------------------------------------------------------------------------------------

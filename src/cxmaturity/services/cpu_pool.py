@@ -27,6 +27,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -58,6 +59,12 @@ _task: str | None = None
 _working: dict[str, int] = {}
 #: The first message of each task: its child's pid (kept by the parent, not handed to ``progress``).
 _STARTED = "cpu-pool:started"
+#: The last message of each task, after everything it told: the parent hands the task's result back only once it has
+#: passed on every message before this one. The result and the messages travel by different pipes, so a message told
+#: just before the end (a deck's "writing", a few milliseconds before its file is ready) could arrive after the result.
+_FINISHED = "cpu-pool:finished"
+#: How long the parent waits for a finished task's last messages (they are normally there in microseconds).
+_LAST_MESSAGES_SECONDS = 5.0
 
 
 def working() -> list[int]:
@@ -78,6 +85,7 @@ def _tracked(token: str, fn: Callable[..., T], args: tuple[object, ...]) -> T:
     try:
         return fn(*args)
     finally:
+        tell(_FINISHED)
         _task = None
 
 
@@ -115,6 +123,20 @@ class _Listener:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def _last_messages(inbox: queue.SimpleQueue[tuple[Any, ...]], progress: Callable[..., None]) -> None:
+    """Pass on what a finished task told before its end (up to its ``_FINISHED``), however the pipes raced."""
+    deadline = time.monotonic() + _LAST_MESSAGES_SECONDS
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = inbox.get(timeout=left)
+        except queue.Empty:
+            break
+        if message and message[0] == _FINISHED:
+            return
+        progress(*message)
+    log.warning("a task's last progress messages did not arrive within %.0f s", _LAST_MESSAGES_SECONDS)
 
 
 class Stopped(ServiceError):
@@ -160,12 +182,18 @@ class CpuPool:
         try:
             future: Future[T] = executor.submit(_tracked, token, fn, args)
             if progress is not None:
+                finished = False
                 while not future.done():
                     try:
                         message = inbox.get(timeout=0.2)
                     except queue.Empty:
                         continue
+                    if message and message[0] == _FINISHED:
+                        finished = True
+                        break
                     progress(*message)
+                if not finished and not isinstance(future.exception(), BrokenProcessPool):
+                    _last_messages(inbox, progress)
             return future.result()
         except BrokenProcessPool:
             log.error("a child process of the CPU pool stopped during %s; starting fresh ones", fn.__name__)

@@ -40,7 +40,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from cxmaturity.services import mail, member_invitations, sealing
@@ -214,7 +214,8 @@ class Deliverer:
                     MailRecipient.bounced_at,
                     Assessment.status,
                     Invitation.completed_at,
-                    Invitation.language,
+                    # The respondent's language, or the invitation to join's (a message has one or the other).
+                    func.coalesce(Invitation.language, MemberInvitation.language),
                     MemberInvitation.role,
                     MemberInvitation.expires_at,
                     Organization.name,
@@ -348,7 +349,7 @@ class Deliverer:
         return mail.member_invitation_message(
             self.settings,
             row.address,
-            member_invitations.join_link(self.settings, token),
+            member_invitations.join_link(self.settings, token, row.language),
             inviter=joining.inviter,
             organization=joining.organization,
             role=joining.role,
@@ -469,7 +470,7 @@ WITH taken AS (
     WHERE id = %(id)s AND status IN ('queued', 'retrying') AND due_at <= %(now)s
     RETURNING kind, assessment_id, attempts, message_id, recipient_id
 )
-SELECT t.kind, t.assessment_id, t.attempts, t.message_id, r.address, r.sealed_token, i.language,
+SELECT t.kind, t.assessment_id, t.attempts, t.message_id, r.address, r.sealed_token, COALESCE(i.language, m.language),
        r.bounced_at, a.status, i.completed_at, m.role, m.expires_at, o.name, u.name, u.email
 FROM taken t
 JOIN mail_recipient r ON r.id = t.recipient_id

@@ -17,10 +17,11 @@ visible, so an import is complete once, or not at all.
   respondents written; when it fails, nothing was imported and the error names the file, row and column.
 - A report is read from the database as the member who asked sees it (a short read-only transaction), then completed,
   drawn and written in a child process (services/cpu_pool.py), which tells the job's thread how far it got: each unit
-  of a campaign scored (its intervals: a scoring per unit, most of the time of a report over many units), the charts,
-  each page laid out, the file written. That thread writes the progress (``done``/``total`` and the ``stage``) in
-  short transactions of its own, at most every ``PROGRESS_SECONDS``, so no transaction is open while the child works
-  and the job's lease is kept alive by a long report. Its file is kept on the job for download.
+  of a campaign scored (its intervals: a scoring per unit, most of the time of a report over many units), the charts
+  (a deck's one by one), each page laid out (a deck: each slide built), the file written. That thread writes the
+  progress (``done``/``total`` and the ``stage``) in short transactions of its own, at most every
+  ``PROGRESS_SECONDS``, so no transaction is open while the child works and the job's lease is kept alive by a long
+  report. Its file is kept on the job for download.
 
 Only members of the job's organization see it: a report job as any member may see the report (viewer and up), an
 import job as facilitators (who may import). Anyone else gets 404, as for any id of another organization.
@@ -56,8 +57,8 @@ IMPORT = "answers.import"
 REPORT = "report"
 #: The role a kind of job needs, to start it and to see it.
 ROLE = {IMPORT: "facilitator", REPORT: "viewer"}
-#: A report's steps besides one per unit of a campaign: the results read, the charts drawn, the pages laid out, the
-#: file written.
+#: A report's steps besides one per unit of a campaign: the results read, the charts drawn, the pages laid out (a
+#: deck's slides built), the file written.
 REPORT_STEPS = 4
 #: A report's progress is written at most this often (a step to the next stage always is).
 PROGRESS_SECONDS = 0.5
@@ -102,8 +103,12 @@ class JobView:
         step = stage.get("step")
         if step == "unit":
             return phrase(N_("Scoring unit %(n)d of %(of)d"), n=int(stage["n"]), of=int(stage["of"]))
+        if step == "chart":
+            return phrase(N_("Drawing chart %(n)d of %(of)d"), n=int(stage["n"]), of=int(stage["of"]))
         if step == "page":
             return phrase(N_("Laying out page %(n)d"), n=int(stage["n"]))
+        if step == "slide":
+            return phrase(N_("Building slide %(n)d"), n=int(stage["n"]))
         if step in STEPS:
             return phrase(STEPS[step])
         return None
@@ -325,13 +330,16 @@ def _report(
             done, where = 1 + n, {"step": "unit", "n": n, "of": of}
         elif stage == "charts":
             done, where = 1 + units, {"step": "charts"}
-        elif stage == "page":
-            done, where = 2 + units, {"step": "page", "n": n}
+        elif stage == "chart":  # a deck draws its charts one by one: the same step, told chart by chart
+            done, where = 1 + units, {"step": "chart", "n": n, "of": of}
+        elif stage in ("page", "slide"):  # a PDF's pages laid out, a deck's slides built: the same step
+            done, where = 2 + units, {"step": stage, "n": n}
         else:
             done, where = 3 + units, {"step": "writing"}
         now = time.monotonic()
         # Every step to a new stage is written; within one (units, pages) at most every PROGRESS_SECONDS.
-        if where["step"] == last_step and now - last_at < PROGRESS_SECONDS and not (stage == "unit" and n == of):
+        last_of_many = stage in ("unit", "chart") and n == of
+        if where["step"] == last_step and now - last_at < PROGRESS_SECONDS and not last_of_many:
             return
         last_step, last_at = str(where["step"]), now
         _progress(sessions, job, done, job.total, where)

@@ -18,8 +18,8 @@ from email.utils import formatdate, make_msgid
 
 from babel import dates
 
+from cxmaturity.i18n import N_, ngettext, use_locale
 from cxmaturity.i18n import gettext as _
-from cxmaturity.i18n import ngettext, use_locale
 from cxmaturity.i18n.catalogs import active_locale
 from cxmaturity.settings import Settings
 
@@ -185,6 +185,10 @@ def _with_language(link: str, language: str) -> str:
     return f"{link}{'&' if '?' in link else '?'}lang={language}"
 
 
+#: The roles as an invitation to join names them (the English words are the roles' keys; storage/tables.py ROLES).
+ROLE_NAMES = {"owner": N_("owner"), "facilitator": N_("facilitator"), "viewer": N_("viewer")}
+
+
 def member_invitation_message(
     settings: Settings,
     address: str,
@@ -196,7 +200,11 @@ def member_invitation_message(
     days: int,
     language: str | None = None,
 ) -> EmailMessage:
-    """Return the invitation to join an organization: who invites, as what, the link, and when it expires."""
+    """Return the invitation to join an organization: who invites, as what, the link, and when it expires.
+
+    ``language``: the invitation's (English without a catalog for it), the role named in it too; ``link`` comes from
+    ``member_invitations.join_link``, which carries the language for the pages it opens.
+    """
     with use_locale(language) as chosen:
         who = _one_line(inviter) or _("A colleague")
         org = _one_line(organization)
@@ -205,7 +213,7 @@ def member_invitation_message(
             _("Hello,"),
             "",
             _("%(who)s invites you to join %(org)s on cx-maturity as %(role)s.")
-            % {"who": who, "org": org, "role": _one_line(role)},
+            % {"who": who, "org": org, "role": _(ROLE_NAMES[role]) if role in ROLE_NAMES else _one_line(role)},
             "",
             _("Open this link, sign in (or create an account with any address), and accept or decline:"),
             "",

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from cxmaturity.i18n import N_
+from cxmaturity.i18n.catalogs import DEFAULT_LOCALE, LOCALES
 from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import audit, mail, sealing, throttle
 from cxmaturity.services.access import Actor, require_role
@@ -61,6 +62,8 @@ class Invited:
     role: str
     expires_at: datetime
     message_id: int | None
+    #: The language of the e-mail and of the link's pages (a code of ``LOCALES``).
+    language: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Pending:
     created_at: datetime
     expires_at: datetime
     delivery: Delivery | None
+    language: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class Offer:
     inviter: str
     email: str
     expires_at: datetime
+    #: The invitation's language: the join page's, unless the visitor picked or the browser asks for another.
+    language: str = DEFAULT_LOCALE
 
 
 def _now() -> datetime:
@@ -113,13 +119,25 @@ def _who(user: User | None) -> str:
     return f"{user.name} ({user.email})" if user.name else user.email
 
 
-def join_link(settings: Settings, token: str) -> str:
-    """The link an invitation's token opens."""
-    return f"{settings.base_url.rstrip('/')}/join/{token}"
+def join_link(settings: Settings, token: str, language: str | None = None) -> str:
+    """The link an invitation's token opens; for an invitation in another language than English, ``?lang=`` opens
+    the sign-in and join pages in it (an English link stays as it always was, and the visitor's browser decides)."""
+    link = f"{settings.base_url.rstrip('/')}/join/{token}"
+    return f"{link}?lang={language}" if language in LOCALES and language != DEFAULT_LOCALE else link
 
 
-def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, email: str, role: str) -> Invited:
+def invite(
+    db: Session,
+    actor: Actor,
+    settings: Settings,
+    organization_id: int,
+    email: str,
+    role: str,
+    language: str = DEFAULT_LOCALE,
+) -> Invited:
     """Invite an address to join with a role (owners only); the same answer whether or not it has an account.
+
+    ``language`` (one of ``LOCALES``) is the e-mail's, written by the worker when it sends it, and the join page's.
 
     Where the server sends e-mail, the message is queued in the outbox in this same transaction (the caller then
     nudges the queue with ``message_id``); the queue's worker sends it. Inviting an address again replaces its
@@ -131,6 +149,8 @@ def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, 
         raise Invalid(N_("enter a valid e-mail address"), field="email")
     if role not in ROLES:
         raise Invalid(phrase(N_("role must be one of %(value)s"), value=", ".join(ROLES)), field="role")
+    if language not in LOCALES:
+        raise Invalid(phrase(N_("language must be one of %(value)s"), value=", ".join(LOCALES)), field="language")
     blocked, _ = throttle.reserve(db, SENDER_LIMIT, str(actor.user_id))
     if blocked:
         raise TooMany(
@@ -175,14 +195,21 @@ def invite(db: Session, actor: Actor, settings: Settings, organization_id: int, 
         token_hash=digest(token),
         invited_by=actor.user_id,
         expires_at=_now() + timedelta(days=VALID_DAYS),
+        language=language,
     )
     db.add(invitation)
     db.flush()
     message_id = _queue(db, settings, invitation.id, address, token) if mail.configured(settings) else None
     audit.record(
-        db, "membership.invite", organization_id=organization_id, user_id=actor.user_id, target=address, role=role
+        db,
+        "membership.invite",
+        organization_id=organization_id,
+        user_id=actor.user_id,
+        target=address,
+        role=role,
+        language=language,
     )
-    return Invited(token, invitation.id, address, role, _aware(invitation.expires_at), message_id)
+    return Invited(token, invitation.id, address, role, _aware(invitation.expires_at), message_id, language)
 
 
 def _queue(db: Session, settings: Settings, invitation_id: int, address: str, token: str) -> int:
@@ -226,6 +253,7 @@ def pending(db: Session, actor: Actor, organization_id: int) -> list[Pending]:
                 _aware(message.sent_at) if message.sent_at else None,
                 message.last_error,
             ),
+            invitation.language,
         )
         for invitation, message in rows
     ]
@@ -259,7 +287,7 @@ def offer(db: Session, actor: Actor, token: str) -> Offer:
     if org is None:
         raise NotFound(NOT_VALID)
     inviter = db.get(User, found.invited_by) if found.invited_by is not None else None
-    return Offer(org.id, org.name, found.role, _who(inviter), found.email, _aware(found.expires_at))
+    return Offer(org.id, org.name, found.role, _who(inviter), found.email, _aware(found.expires_at), found.language)
 
 
 def _use(db: Session, token: str) -> MemberInvitation:

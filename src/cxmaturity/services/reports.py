@@ -257,8 +257,9 @@ def render_in(pool: CpuPool, model: Report, fmt: ReportFormat, paper: PaperName 
 
 
 #: What a child tells while it completes and renders a draft (``Progress``): a unit scored (done, total), then the
-#: charts being drawn, a page laid out (its number), the file being written.
-Stage = Literal["unit", "charts", "page", "writing"]
+#: charts being drawn (a deck's: each chart drawn, n of total), a page laid out (its number) or a deck's slide built
+#: (its number), the file being written.
+Stage = Literal["unit", "charts", "chart", "page", "slide", "writing"]
 Progress = Callable[[Stage, int, int], None]
 
 
@@ -276,24 +277,25 @@ def _complete_and_render(draft: Draft, fmt: ReportFormat, paper: PaperName) -> R
     from cxmaturity.services.cpu_pool import tell
 
     model = draft.complete(lambda done, total: tell("unit", done, total))
-    return render(model, fmt, paper, lambda stage, done: tell(stage, done, 0))
+    return render(model, fmt, paper, lambda stage, n, of: tell(stage, n, of))
 
 
-def render(
-    model: Report, fmt: ReportFormat, paper: PaperName = "a4", progress: Callable[[Stage, int], None] | None = None
-) -> ReportFile:
+def render(model: Report, fmt: ReportFormat, paper: PaperName = "a4", progress: Progress | None = None) -> ReportFile:
     """Draw the charts and write the report as HTML, as a PDF on ``paper`` or as slides (PPTX, 16:9: no paper);
-    ``progress(stage, n)`` on the way: "charts", each "page" laid out (a PDF's; n its number), "writing"."""
+    ``progress(stage, n, of)`` on the way: "charts" (a deck: each "chart" drawn, n of ``of``), each "page" laid out
+    (a PDF's; n its number) or each "slide" built (a deck's), "writing"."""
 
-    def step(stage: Stage, n: int = 0) -> None:
+    def step(stage: Stage, n: int = 0, of: int = 0) -> None:
         if progress is not None:
-            progress(stage, n)
+            progress(stage, n, of)
 
-    step("charts")
     if fmt == "pptx":
-        from cxmaturity.reporting.render_pptx import render_pptx  # python-pptx is only loaded for a deck
+        from cxmaturity.reporting import render_pptx  # python-pptx is only loaded for a deck
 
-        return ReportFile(render_pptx(model), MEDIA_TYPES["pptx"], f"{model.filename}.pptx")
+        images = render_pptx.draw(model, drawn=lambda n, of: step("chart", n, of))
+        deck = render_pptx.render_pptx(model, images, built=lambda n: step("slide", n), writing=lambda: step("writing"))
+        return ReportFile(deck, MEDIA_TYPES["pptx"], f"{model.filename}.pptx")
+    step("charts")
     drawn = draw(model)
     if fmt == "pdf":
         from cxmaturity.reporting.render_pdf import PdfUnavailable, render_pdf

@@ -106,6 +106,9 @@ class MemberInvitation(Base):
     invited_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+    #: The language the owner chose for the e-mail (a code of ``LOCALES``); the join page falls back to it too.
+    #: Invitations made before it was stored are English, as their e-mails were.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
 
 
 class UserSession(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalErr
 from starlette.exceptions import HTTPException
 
 from cxmaturity.i18n import N_, gettext, use_locale
+from cxmaturity.i18n.catalogs import LOCALES
 from cxmaturity.i18n.phrase import Phrase, Text, render
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
@@ -66,7 +67,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _exc: SignInRequired) -> Response:
-        return redirect(f"/signin?next={request.url.path}")
+        # A language picked in the link (an invitation to join in German carries ``?lang=de``) goes with it.
+        picked = request.query_params.get("lang")
+        return redirect(f"/signin?next={request.url.path}" + (f"&lang={picked}" if picked in LOCALES else ""))
 
     @app.exception_handler(CsrfFailed)
     async def csrf(request: Request, _exc: CsrfFailed) -> Response:

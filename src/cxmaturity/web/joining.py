@@ -26,13 +26,16 @@ class Sent:
     expires_at: datetime
     #: The link, when the server has no e-mail set up and the owner must hand it over; None when it is e-mailed.
     link: str | None
+    #: The language of the e-mail and of the pages the link opens.
+    language: str
 
 
-def invite(request: Request, actor: Actor, organization_id: int, email: str, role: str) -> Sent:
+def invite(request: Request, actor: Actor, organization_id: int, email: str, role: str, language: str) -> Sent:
     settings = settings_of(request)
     with unit_of_work(request) as db:
-        invited = member_invitations.invite(db, actor, settings, organization_id, email, role)
+        invited = member_invitations.invite(db, actor, settings, organization_id, email, role, language)
     if invited.message_id is not None:
         jobs_of(request).enqueue([invited.message_id])
-        return Sent(invited.email, invited.role, invited.expires_at, None)
-    return Sent(invited.email, invited.role, invited.expires_at, member_invitations.join_link(settings, invited.token))
+        return Sent(invited.email, invited.role, invited.expires_at, None, invited.language)
+    link = member_invitations.join_link(settings, invited.token, invited.language)
+    return Sent(invited.email, invited.role, invited.expires_at, link, invited.language)

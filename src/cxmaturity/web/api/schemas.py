@@ -60,6 +60,10 @@ class OrganizationCreate(_In):
 class MemberInvitationCreate(_In):
     email: Annotated[str, StringConstraints(min_length=3, max_length=320)]
     role: Literal["viewer", "facilitator", "owner"] = Field(description="The role the person gets on accepting.")
+    language: Annotated[str, StringConstraints(max_length=16)] = Field(
+        "en",
+        description="The language of the e-mail and of the pages its link opens: en, de, fr or es (default en).",
+    )
 
 
 class MemberInvitationSent(_Out):
@@ -67,6 +71,7 @@ class MemberInvitationSent(_Out):
 
     email: str
     role: str
+    language: str = Field(description="The language of the e-mail and of the pages the link opens.")
     expires_at: Utc
     delivery: Literal["email", "link"] = Field(
         description="`email`: the link is queued to be e-mailed to the address by the queue's worker (its state is "
@@ -92,6 +97,7 @@ class MemberInvitationPublic(_Out):
     id: int
     email: str
     role: str
+    language: str = Field(description="The language of its e-mail: en, de, fr or es.")
     created_at: Utc
     expires_at: Utc
     mail: MemberInvitationMail | None = Field(
@@ -308,11 +314,14 @@ class JobErrorPublic(_Out):
 
 
 class JobStagePublic(_Out):
-    """Where a report job is: a unit of the campaign scored, a page laid out (docs/reports.md)."""
+    """Where a report job is: a unit of the campaign scored, a chart drawn, a page laid out or a slide built
+    (docs/reports.md)."""
 
-    step: Literal["reading", "unit", "charts", "page", "writing"]
-    n: int | None = Field(description="The unit scored (of `of`), or the page laid out.")
-    of: int | None = Field(description="The units to score, for step `unit`.")
+    step: Literal["reading", "unit", "charts", "chart", "page", "slide", "writing"]
+    n: int | None = Field(
+        description="The unit scored or the chart drawn (of `of`), the page laid out, the slide built."
+    )
+    of: int | None = Field(description="The units to score (step `unit`) or the charts to draw (step `chart`).")
     label: str = Field(description="The stage in words, in the request's language (Accept-Language).")
 
 

@@ -132,6 +132,7 @@ def _pending(db: Session, actor: access.Actor, organization_id: int) -> list[sch
             id=p.id,
             email=p.email,
             role=p.role,
+            language=p.language,
             created_at=p.created_at,
             expires_at=p.expires_at,
             mail=None
@@ -160,10 +161,11 @@ def invite_member(
 ) -> schemas.MemberInvitationSent:
     with acting(request, token) as (_db, actor):
         pass
-    sent = joining.invite(request, actor, organization_id, body.email, body.role)
+    sent = joining.invite(request, actor, organization_id, body.email, body.role, body.language)
     return schemas.MemberInvitationSent(
         email=sent.email,
         role=sent.role,
+        language=sent.language,
         expires_at=sent.expires_at,
         delivery="link" if sent.link else "email",
         link=sent.link,

@@ -6,11 +6,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from cxmaturity.i18n.catalogs import LOCALES
+from cxmaturity.i18n.names import language_choices
 from cxmaturity.services import access, assessments, audit, branding, member_invitations, organizations, sso
 from cxmaturity.services.errors import ServiceError, TooMany
 from cxmaturity.storage.tables import ROLES
 from cxmaturity.web import joining
-from cxmaturity.web.context import check_csrf, redirect, refusal, render, require_signed_in, unit_of_work
+from cxmaturity.web.context import (
+    check_csrf,
+    page_language,
+    redirect,
+    refusal,
+    render,
+    require_signed_in,
+    unit_of_work,
+)
 
 router = APIRouter()
 #: Events per page of the audit log.
@@ -50,6 +60,7 @@ def _page(request: Request, organization_id: int, status_code: int = 200, **extr
             logo=branding.logo(db, organization_id) if role in branding.EDITORS else None,
             pending=member_invitations.pending(db, who.actor, organization_id) if role == "owner" else [],
             roles=ROLES,
+            languages=language_choices(LOCALES),
             valid_days=member_invitations.VALID_DAYS,
             sso_connect=sso.has_own_provider(db, organization_id),
             **extra,
@@ -83,15 +94,17 @@ def invite_member(
     organization_id: int,
     email: Annotated[str, Form(max_length=320)],
     role: Annotated[str, Form(max_length=20)],
+    language: Annotated[str, Form(max_length=16)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    """Invite an address; the answer is the same whether or not it has an account (services/member_invitations.py)."""
+    """Invite an address; the answer is the same whether or not it has an account (services/member_invitations.py).
+    The e-mail's language is the one chosen on the form, else the page's (the inviter's own)."""
     try:
         with unit_of_work(request) as db:
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             actor = who.actor
-        sent = joining.invite(request, actor, organization_id, email, role)
+        sent = joining.invite(request, actor, organization_id, email, role, language or page_language(request))
     except ServiceError as exc:
         if exc.status in (403, 404) and exc.field is None:
             raise

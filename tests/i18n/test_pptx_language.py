@@ -1,0 +1,246 @@
+"""The executive slides (PPTX) written in German, French and Spanish, read back with python-pptx: no sentence of the
+English deck left (apart from what people typed, which reads alike in every language), no number with an English
+decimal point, dates as the locale writes them, and the charts' own numbers drawn in the locale. The deck has every
+optional part (plan, units, customer outcomes, workshop) so that every slide is compared. SYNTHETIC demo answers."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from pptx import Presentation
+
+from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
+from cxmaturity.frameworks import Framework, load_builtin
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
+from cxmaturity.planning import PlanRequest
+from cxmaturity.planning.optimizer import make_plan
+from cxmaturity.reporting import report as reporting
+from cxmaturity.reporting import svg, workshop_view
+from cxmaturity.reporting.charts import Chart
+from cxmaturity.reporting.render_pptx import render_pptx
+from cxmaturity.reporting.report import Report
+from cxmaturity.reporting.scorecard import MaturityPoint, MetricLine, MetricPoint, Scorecard
+from cxmaturity.reporting.scorecard import build as scorecard
+from cxmaturity.reporting.units_summary import UnitCompetency, UnitRow, UnitsSummary
+from cxmaturity.reporting.units_view import withheld_text
+from cxmaturity.scoring import ScoringOptions, score
+from cxmaturity.services.results import Comment
+from cxmaturity.units.suppression import TOO_FEW
+from cxmaturity.workshops.record import Record, RecordAgreed, RecordCommitment, RecordItem, RecordStep
+from tests.reporting import pptx_tools
+from tests.reporting.pptx_tools import SlideContent
+
+NOW = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+#: A decimal written the English way (2.45), not part of a date (03.12.2026), a longer number or a version ("Version
+#: 1.0", "versión 1.0").
+ENGLISH_DECIMAL = re.compile(r"(?<![\d.])(?<![Vv]ersion )(?<![Vv]ersión )\d\.\d{1,2}(?![\d.])")
+#: What people typed or the data carry: the organization, the assessment's and the campaign's titles, unit names, a
+#: metric's label, the workshop's commitments and steps. They read alike in every language, by design.
+TYPED = {
+    "Example Retail Co.",
+    "Spring store survey",
+    "North region",
+    "Repeat purchase rate",
+    "Call five unhappy customers a week",
+    "Map the returns journey",
+}
+
+FW = load_builtin("four-competencies")  # translated into en, de, fr and es
+
+
+def _card() -> Scorecard:
+    """Outcome metrics by quarter beside maturity (SYNTHETIC), as the scorecard service hands them over."""
+    maturity = [
+        MaturityPoint(1, "Spring check", date(2026, 2, 1), "2026-Q1", "4C", 12, "defined", 2.345, (2.1, 2.6), ()),
+        MaturityPoint(2, "Autumn check", date(2026, 9, 1), "2026-Q3", "4C", 14, "managed", 3.02, (2.8, 3.2), ()),
+    ]
+    nps = MetricLine(
+        "nps",
+        "NPS",
+        "points",
+        True,
+        (MetricPoint("2026-Q1", 12.04, (3.0, 21.0), 80), MetricPoint("2026-Q2", 18.5, (10.25, 26.0), 90)),
+        "improved",
+    )
+    repeat = MetricLine("operational:repeat_rate", "Repeat purchase rate", "%", True, (MetricPoint("2026-Q3", 41.5),))
+    return scorecard("Example Retail Co.", maturity, [nps, repeat], None)
+
+
+def _units(fw: Framework) -> UnitsSummary:
+    """A campaign's roll-up as the units service hands it over: names typed, stage names in the report's language."""
+    local = fw  # already in the report's language (``_report``)
+    stage = local.text(local.stages[1].name)
+    comps = tuple(
+        UnitCompetency(local.text(c.name), stage, 1.54 + n / 10, (1.2, 1.87)) for n, c in enumerate(local.competencies)
+    )
+    comps = (*comps[:-1], UnitCompetency(local.text(local.competencies[-1].name), None, None))
+    return UnitsSummary(
+        "Spring store survey",
+        (
+            UnitRow("Example Retail Co.", 0, 40, stage, 1.5432, (1.2, 1.8), competencies=comps),
+            UnitRow("North region", 1, 22, stage, 2.0, (1.7, 2.31), competencies=comps),
+        ),
+        competencies=tuple(local.text(c.name) for c in local.competencies),
+        names_hidden=True,
+        notes=(
+            phrase(N_("1 unit not listed, %(reason)s."), reason=withheld_text(TOO_FEW, 5)),
+            phrase(N_("The minimum group size is %(size)d respondents."), size=5),
+        ),
+    )
+
+
+def _report(language: str) -> Report:
+    result = score(demo_responses(FW), ScoringOptions(bootstrap=100))
+    agreed = score(demo_responses(FW, seed=11), ScoringOptions(bootstrap=0))
+    first = FW.competencies[0]
+    # The workshop section as built in the report's language (its stages are phrases, rendered by the deck).
+    local = FW.in_language(language)
+    record = Record(
+        workshop_id=3,
+        status="finished",
+        started_at="2026-11-20",
+        finished_at="2026-11-20",
+        participants=7,
+        items=(RecordItem(first.indicators[0].key, "indicator", first.indicators[0].key, False, ()),),
+        agreed=(RecordAgreed(first.indicators[0].key, "Q", "3", "3", "We checked", "Minutes"),),
+        definition="",
+        commitments=(
+            RecordCommitment("Sam", "Call five unhappy customers a week", "2027-01-15", True),
+            RecordCommitment("", "Map the returns journey", "2027-02-01", None),
+        ),
+        private_commitments=1,
+        next_steps=(RecordStep("Map the returns journey", first.key, "Alex", True),),
+        reviewed_in="Spring 2027 check",
+    )
+    return reporting.build(
+        result,
+        FW,
+        title="Demo",
+        organization="Example Retail Co.",
+        generated_at=NOW,
+        synthetic_label=SYNTHETIC_LABEL,
+        comments=[Comment(first.indicators[0].key, first.key, "Front line", "SYNTHETIC comment.")],
+        plan=make_plan(FW, result, PlanRequest()),
+        plan_version=2,
+        plan_made_at=NOW,
+        scorecard=_card(),
+        workshop=workshop_view.build(record, local, result, agreed),
+        units=_units(local),
+        language=language,
+    )
+
+
+def _texts(slides: tuple[SlideContent, ...]) -> list[str]:
+    """Every text a reader meets, paragraph by paragraph: titles, text boxes, table cells and the charts' text
+    alternatives."""
+    found: list[str] = []
+    for s in slides:
+        cells = [c for t in s.tables for row in t for c in row]
+        for block in (s.title, *s.texts, *cells, *(p.alt for p in s.pictures)):
+            found.extend(" ".join(line.split()) for line in block.split("\n"))
+    return [t for t in found if t]
+
+
+def _sentences(texts: list[str]) -> set[str]:
+    """Texts of at least two words: single words (names, "Plan", "Workshop") may read alike in two languages."""
+    return {t for t in texts if len(re.findall(r"[^\W\d_]{2,}", t)) >= 2}
+
+
+@pytest.fixture(scope="module")
+def decks() -> dict[str, tuple[bytes, tuple[SlideContent, ...]]]:
+    made = {}
+    for language in ("en", "de", "fr", "es"):
+        data = render_pptx(_report(language))
+        made[language] = (data, pptx_tools.read(data))
+    return made
+
+
+def test_the_deck_has_every_part_to_compare(decks: dict[str, tuple[bytes, tuple[SlideContent, ...]]]) -> None:
+    titles = pptx_tools.titles(decks["en"][1])
+    for wanted in ("Executive summary", "Competencies", "Plan timeline", "Initiatives", "Units: Spring store survey"):
+        assert wanted in titles, titles
+    assert "Units by competency: Spring store survey" in titles
+    assert any(t.startswith("Customer outcomes: ") for t in titles)
+    assert "Workshop: as surveyed and as agreed" in titles
+    assert "Workshop: commitments and next steps" in titles
+    # German has as many slides, in the same order (only the words differ).
+    assert len(decks["de"][1]) == len(decks["en"][1])
+    assert len(_sentences(_texts(decks["en"][1]))) > 60
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es"])
+def test_no_english_sentence_is_left_in_the_translated_deck(
+    decks: dict[str, tuple[bytes, tuple[SlideContent, ...]]], language: str
+) -> None:
+    english, translated = _sentences(_texts(decks["en"][1])), _sentences(_texts(decks[language][1]))
+    assert sorted(english & translated - TYPED) == []
+
+
+def test_the_german_deck_speaks_german(decks: dict[str, tuple[bytes, tuple[SlideContent, ...]]]) -> None:
+    slides = decks["de"][1]
+    titles = pptx_tools.titles(slides)
+    assert "Zusammenfassung für die Geschäftsleitung" in titles, titles
+    assert "Einheiten: Spring store survey" in titles
+    assert "Workshop: laut Umfrage und laut Einigung" in titles
+    text = "\n".join(_texts(slides))
+    # The framework's own German names: the competencies and stages of four-competencies.
+    local = FW.in_language("de")
+    for c in local.competencies:
+        assert local.text(c.name) in text
+        assert FW.text(c.name) not in text  # the English name (the framework translates every one)
+    assert "Ergebnisse laut Umfrage (vor den im Workshop vereinbarten Antworten)" in text
+    assert "1 Einheit nicht aufgeführt, zurückgehalten" in text
+    assert "Die Namen der Einheiten sind in geteilten Ansichten verborgen." in text
+    # The document properties too.
+    props = Presentation(io.BytesIO(decks["de"][0])).core_properties
+    assert props.language == "de"
+    assert props.keywords == "SYNTHETISCH"
+    assert props.subject.startswith("CX-Reifegradbericht: ")
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "decimal"), [("de", "03.12.2026", ","), ("fr", "3 déc. 2026", ","), ("es", "3 dic 2026", ",")]
+)
+def test_numbers_and_dates_are_written_the_locales_way(
+    decks: dict[str, tuple[bytes, tuple[SlideContent, ...]]], language: str, day: str, decimal: str
+) -> None:
+    english = "\n".join(_texts(decks["en"][1]))
+    text = "\n".join(_texts(decks[language][1]))
+    # The English deck has English decimals and dates, so the comparison is not empty.
+    assert ENGLISH_DECIMAL.search(english)
+    assert "Dec 3, 2026" in english
+    assert ENGLISH_DECIMAL.findall(text) == []
+    assert re.search(rf"\d{re.escape(decimal)}\d\d", text)
+    assert day in decks[language][1][0].all_text  # the cover's date
+    assert day in text
+    assert "2026-12-03" not in text
+    assert "Dec 3, 2026" not in text
+    # A commitment's "by when" (ISO in the record) as the locale writes a day.
+    by_when = {"de": "15.01.2027", "fr": "15 janv. 2027", "es": "15 ene 2027"}[language]
+    assert by_when in text
+
+
+def test_the_charts_numbers_are_drawn_in_the_decks_locale() -> None:
+    """The PNG of a chart whose only texts are numbers differs between English and German (vl-convert formats them
+    with the locale's decimal sign), and the d3 locale the slides ask for writes a German decimal comma."""
+    import vl_convert
+
+    spec = {
+        "data": {"values": [{"x": 0.5, "y": 1.25}, {"x": 2.75, "y": 3.5}]},
+        "mark": "point",
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": None},
+            "y": {"field": "y", "type": "quantitative", "title": None, "axis": {"format": ".2f"}},
+        },
+    }
+    chart = Chart("chart-numbers", "Numbers", "Only numbers.", spec)
+    english, german = svg.draw_png(chart, language="en"), svg.draw_png(chart, language="de")
+    assert english == svg.draw_png(chart)  # English is the default
+    assert german != english
+    drawn = vl_convert.vegalite_to_svg(spec, format_locale=svg.D3_LOCALES["de"])
+    assert ">1,50<" in drawn
+    assert ">1.50<" not in drawn
