@@ -11,7 +11,7 @@ from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
 from cxmaturity.frameworks import Framework, builtin_ids, load_builtin
 from cxmaturity.planning import PlanRequest
 from cxmaturity.planning.optimizer import make_plan
-from cxmaturity.reporting import charts, report, view
+from cxmaturity.reporting import charts, plan_view, report, view
 from cxmaturity.reporting.report import Logo
 from cxmaturity.scoring import Result, ScoringOptions, score
 from cxmaturity.scoring.display import score_text
@@ -118,7 +118,9 @@ def test_it_lists_the_plan_in_start_order_with_reasons(demo: Result, xm: Framewo
     assert plan.initiatives
     r = _report(demo, xm, plan=plan, plan_version=3, plan_made_at=NOW)
     assert r.plan is not None
-    assert (r.plan.version, r.plan.made_at, r.plan.summary) == (3, NOW, plan.summary)
+    # The status as the plan page names it ("Within 0.5% of optimal"): the domain's summary, as a heading reads.
+    assert (r.plan.version, r.plan.made_at, r.plan.summary) == (3, NOW, plan_view.status_text(plan))
+    assert r.plan.summary.lower() == plan.summary
     assert [i.start for i in r.plan.items] == sorted(i.start for i in plan.initiatives)
     assert {i.key: i.reason for i in r.plan.items} == {i.key: i.reason for i in plan.initiatives}
     assert r.plan.total_cost == pytest.approx(sum(i.cost for i in plan.initiatives))

@@ -8,6 +8,7 @@ from typing import Any
 import jinja2
 import jinja2.runtime
 
+from cxmaturity.i18n import words
 from cxmaturity.i18n.catalogs import active_locale, gettext, ngettext
 from cxmaturity.i18n.formats import (
     format_date,
@@ -37,6 +38,11 @@ def install(env: jinja2.Environment) -> None:
     env.filters["localized_score"] = _per_render(localized_number_text)
     # A sentence a service wrote before the language was known (i18n/phrase.py), written in the page's language.
     env.filters["tr"] = _per_render(translated)
+    # Stored keys in the page's words (i18n/words.py): a role, an assessment's status, an e-mail's state.
+    env.filters["role_name"] = _per_render(words.role)
+    env.filters["status_name"] = _per_render(words.assessment_status)
+    env.filters["mail_state"] = _per_render(words.mail_state)
+    env.filters["initiative_status"] = _per_render(words.initiative_status)
 
 
 def _per_render(format: Callable[..., str]) -> Callable[..., str]:

@@ -22,6 +22,7 @@ from cxmaturity.planning.wording import competency_name, stage_name
 from cxmaturity.reporting import charts, phrases
 from cxmaturity.scoring.display import NOT_ASSESSED
 from cxmaturity.scoring.result import Result
+from cxmaturity.workshops.rules import NEXT_STEP_DESCRIPTION
 
 #: How an initiative is going, as the progress page records it (services/progress.py), in words for its tag.
 STATUS_WORDS = {
@@ -120,7 +121,8 @@ def _row(
         effort=months(i.effort),
         reason=phrases.reason(i, fw),
         measure=i.measure,
-        description=i.description,
+        # The product's own description of a workshop's next step reads in the page's language; a typed one as typed.
+        description=_(i.description) if i.description == NEXT_STEP_DESCRIPTION else i.description,
         quick_win=i.quick_win,
         locked=i.locked or i.key in locks,
         owner=i.owner or owners.get(i.key, ""),
@@ -145,13 +147,23 @@ def _status_word(status: str) -> str:
 
 def status_text(plan: Plan) -> str:
     """The plan's status in the active locale: "Optimal", "Within 1.0% of optimal", "Infeasible"..."""
-    if plan.status == "optimal":
+    return status_word(plan.status, plan.gap)
+
+
+def status_word(status: str, gap: float | None = None) -> str:
+    """A plan's status (``Plan.status``, as a saved version stores it) in the active locale: the one place that names
+    it, for the plan page, its list of versions and the report. A status this does not know reads as stored."""
+    if status == "optimal":
         return _("Optimal")
-    if plan.status == "feasible":
-        if plan.gap is None:
+    if status == "feasible":
+        if gap is None:
             return _("Feasible")
-        return _("Within %(gap)s of optimal") % {"gap": format_percent(plan.gap, 1)}
-    return _("Infeasible") if plan.status == "infeasible" else _("Nothing to plan")
+        return _("Within %(gap)s of optimal") % {"gap": format_percent(gap, 1)}
+    if status == "infeasible":
+        return _("Infeasible")
+    if status == "empty":
+        return _("Nothing to plan")
+    return status
 
 
 def build(

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n import N_, format_date, format_decimal, use_locale
+from cxmaturity.i18n import N_, format_date, format_decimal, use_locale, words
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.phrase import Phrase, render
 from cxmaturity.progress.change import DECISIVE
@@ -419,13 +419,8 @@ VERDICT_WORDS = {
 }
 
 
-#: How an initiative is going, in lower-case words for sentences and lists ("3 planned, 1 done").
-STATUS_WORDS = {
-    "planned": N_("planned"),
-    "in progress": N_("in progress"),
-    "done": N_("done"),
-    "dropped": N_("dropped"),
-}
+#: How an initiative is going, in lower-case words for sentences and lists ("3 planned, 1 done"): the one table.
+STATUS_WORDS = words.INITIATIVE_STATUSES
 
 #: Whether a target was reached, in words (``_(status)`` in the compare page).
 TARGET_WORDS = {"reached": N_("reached"), "missed": N_("missed")}

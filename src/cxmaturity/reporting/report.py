@@ -24,7 +24,7 @@ from cxmaturity.i18n.formats import format_decimal, format_percent, localized_nu
 from cxmaturity.planning.model import Initiative, Plan
 from cxmaturity.planning.wording import stage_name
 from cxmaturity.reporting import charts as chart_specs
-from cxmaturity.reporting import phrases, scorecard_charts, view
+from cxmaturity.reporting import phrases, plan_view, scorecard_charts, view
 from cxmaturity.reporting.benchmark_view import PeersSection
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.progress_view import ProgressView
@@ -183,8 +183,13 @@ class Report:
 
     @property
     def outcome_charts(self) -> tuple[Chart, ...]:
-        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes."""
-        return () if self.scorecard is None else scorecard_charts.charts(self.scorecard)
+        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes. Made
+        when asked for (drawn for the HTML, the PDF and the slides), in the report's language: their titles, axes and
+        descriptions are written as they are made."""
+        if self.scorecard is None:
+            return ()
+        with use_locale(self.language):
+            return scorecard_charts.charts(self.scorecard)
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
@@ -285,15 +290,6 @@ def _periods(item: Initiative) -> str:
     return str(item.start) if item.end - item.start <= 1 else f"{item.start}–{item.end - 1}"
 
 
-def _plan_summary(plan: Plan) -> str:
-    """``Plan.summary`` in the active locale: "optimal", "within 1.0% of optimal", "infeasible", "nothing to plan"."""
-    if plan.status == "optimal":
-        return _("optimal")
-    if plan.status == "feasible" and plan.gap is not None:
-        return _("within %(gap)s of optimal") % {"gap": format_percent(plan.gap, 1)}
-    return _("infeasible") if plan.status == "infeasible" else _("nothing to plan")
-
-
 def in_framework_language(plan: Plan, fw: Framework) -> Plan:
     """Return ``plan`` with the title and measure of each initiative taken from the framework's catalog written in
     the framework's (the report's) language, where the initiative still carries the catalog's words in one of the
@@ -342,7 +338,7 @@ def plan_section(plan: Plan, fw: Framework, version: int | None = None, made_at:
     return PlanSection(
         version=version,
         made_at=made_at,
-        summary=_plan_summary(plan),
+        summary=plan_view.status_text(plan),
         horizon=req.horizon,
         budget=req.budget,
         capacity=req.capacity,

@@ -185,8 +185,10 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
 
-def campaign_view(found: CampaignRollUp) -> CampaignView:
-    fw = found.framework
+def campaign_view(found: CampaignRollUp, language: str | None = None) -> CampaignView:
+    """The campaign's roll-up, its stages and competencies named in ``language`` where the framework offers it (a
+    page's language), else in the framework's own (the JSON API)."""
+    fw = found.framework.in_language(language)
     stage_names = {s.key: fw.text(s.name) for s in fw.stages}
     min_size = found.rollup.release.min_size
     rows = []

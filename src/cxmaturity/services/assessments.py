@@ -41,13 +41,18 @@ class FrameworkChoice:
     uploaded: bool
 
 
-def framework_choices(db: Session, actor: Actor, organization_id: int) -> list[FrameworkChoice]:
-    """Return the built-in frameworks and those uploaded to the organization."""
+def framework_choices(
+    db: Session, actor: Actor, organization_id: int, language: str | None = None
+) -> list[FrameworkChoice]:
+    """Return the built-in frameworks and those uploaded to the organization; a built-in framework named in
+    ``language`` where it offers it (a page's; the API keeps the framework's own)."""
     access.require_role(db, actor, organization_id, "viewer")
     choices = []
     for fid in builtin_ids():
         fw = load_builtin(fid)
-        choices.append(FrameworkChoice(f"builtin:{fid}", fid, fw.text(fw.name), fw.version, False))
+        choices.append(
+            FrameworkChoice(f"builtin:{fid}", fid, fw.in_language(language).text(fw.name), fw.version, False)
+        )
     rows = db.scalars(
         select(UploadedFramework)
         .where(UploadedFramework.organization_id == organization_id)

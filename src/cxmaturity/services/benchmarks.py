@@ -271,8 +271,11 @@ def export_pool(
         )
     if len(candidates) > 1:
         raise Invalid(
-            f"framework {framework_id} has results of several versions or variants: "
-            + ", ".join(p.key for p in candidates),
+            phrase(
+                N_("framework %(framework_id)s has results of several versions or variants: %(keys)s"),
+                framework_id=framework_id,
+                keys=", ".join(p.key for p in candidates),
+            ),
             field="version",
         )
     pool = candidates[0]

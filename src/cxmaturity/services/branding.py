@@ -40,7 +40,12 @@ def set_logo(db: Session, actor: Actor, organization_id: int, data: bytes, filen
     org = access.organization(db, actor, organization_id, EDITOR)
     name = f"{filename}: " if filename else ""
     if not data:
-        raise Invalid(f"{name}the file is empty" if filename else "choose a PNG or JPEG image to upload", field="logo")
+        raise Invalid(
+            phrase(N_("%(name)sthe file is empty"), name=name)
+            if filename
+            else N_("choose a PNG or JPEG image to upload"),
+            field="logo",
+        )
     if len(data) > MAX_LOGO_BYTES:
         limit = MAX_LOGO_BYTES // 1024
         raise Invalid(

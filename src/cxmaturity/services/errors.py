@@ -8,20 +8,25 @@ keep.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cxmaturity.i18n.phrase import Phrase, Text, english
 
 
 class ServiceError(Exception):
     status = 400
 
-    def __init__(self, message: Text, field: str | None = None, details: list[str] | None = None) -> None:
+    def __init__(self, message: Text, field: str | None = None, details: Sequence[Text] | None = None) -> None:
         self.message = english(message)
         super().__init__(self.message)
         #: The sentence to render in a reader's language: a plain string is taken as a message id, so a sentence
         #: marked with ``N_`` is translated and any other reads as written.
         self.phrase = message if isinstance(message, Phrase) else Phrase(message)
         self.field = field
-        self.details = details or []
+        #: Line-level problems as given: phrases where the raiser made them (a page renders them in its language).
+        self.detail_texts: list[Text] = list(details or [])
+        #: The same in English: the JSON API's ``problems``, the command line, the log.
+        self.details = [english(d) for d in self.detail_texts]
 
 
 class Invalid(ServiceError):

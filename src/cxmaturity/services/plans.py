@@ -32,7 +32,19 @@ from sqlalchemy.orm import Session
 
 from cxmaturity.frameworks import Framework
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import Items, Num, Param, Phrase, Ref, english, phrase, phrase_from_data, to_data
+from cxmaturity.i18n.phrase import (
+    Items,
+    Num,
+    Param,
+    Phrase,
+    Ref,
+    Text,
+    english,
+    literal,
+    phrase,
+    phrase_from_data,
+    to_data,
+)
 from cxmaturity.planning.model import Candidate, Lock, Plan, PlanRequest
 from cxmaturity.planning.optimizer import Window
 from cxmaturity.planning.serialize import (
@@ -640,11 +652,21 @@ def _save(
     request, plan = _solve(db, actor, assessment, current, locks, owners)
     if plan.status == "infeasible":
         # A failed plan never becomes the plan: the caller's unit of work rolls back whatever this change wrote.
-        kept = "the current plan stays as it is" if previous is not None else "no plan was saved"
+        # Why, as phrases where the optimizer made them (a page shows them in its language), else as written.
+        why: tuple[Text, ...] = (
+            plan.explanation_phrases
+            if len(plan.explanation_phrases) == len(plan.explanation)
+            else tuple(plan.explanation)
+        )
+        message = (
+            N_("No plan satisfies this change, so nothing was saved and the current plan stays as it is. %(why)s")
+            if previous is not None
+            else N_("No plan satisfies this change, so nothing was saved and no plan was saved. %(why)s")
+        )
         raise Invalid(
-            f"No plan satisfies this change, so nothing was saved and {kept}. " + " ".join(plan.explanation),
+            phrase(message, why=Items(tuple(w if isinstance(w, Phrase) else literal(w) for w in why), "space")),
             field="plan",
-            details=list(plan.explanation),
+            details=list(why),
         )
     start = current.start_date or next_quarter(datetime.now(UTC).date())
     stored_request = request_to_dict(request, start)

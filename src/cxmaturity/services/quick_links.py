@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE
 from cxmaturity.frameworks.quick import QuickForm
 from cxmaturity.i18n import N_
-from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.scoring import validate_targets
 from cxmaturity.services import access, assessments, audit, quick, revisions
@@ -177,9 +176,9 @@ def visit(db: Session, token: str) -> Visit:
     """Return the quick evaluation behind a public link; NotFound for an unknown or withdrawn one."""
     link = db.scalar(select(QuickLink).where(QuickLink.token == token)) if 0 < len(token) <= MAX_TOKEN else None
     if link is None:
-        raise NotFound(_(NOT_FOUND_MESSAGE))
+        raise NotFound(NOT_FOUND_MESSAGE)
     if link.withdrawn_at is not None:
-        raise NotFound(_(WITHDRAWN_MESSAGE))
+        raise NotFound(WITHDRAWN_MESSAGE)
     assessment = db.get(Assessment, link.assessment_id)
     assert assessment is not None  # the link's row goes with its assessment (ON DELETE CASCADE)
     organization = db.get(Organization, assessment.organization_id)
@@ -193,7 +192,7 @@ def answer(db: Session, token: str, answers: dict[str, str]) -> QuickResult:
     found = visit(db, token)
     if found.assessment.status != "open":
         raise Conflict(
-            _(CLOSED_MESSAGE) if found.assessment.status == "closed" else _("this quick evaluation is not open yet")
+            CLOSED_MESSAGE if found.assessment.status == "closed" else N_("this quick evaluation is not open yet")
         )
     scored = quick.evaluate_form(found.form, answers)
     now = datetime.now(UTC)

@@ -102,14 +102,14 @@ def _workshop(db: Session, assessment: Assessment, surveyed: Result) -> Workshop
     return workshop_view.build(record, framework_of(assessment), surveyed, agreed)
 
 
-def _scorecard(db: Session, actor: Actor, assessment: Assessment) -> Scorecard | None:
+def _scorecard(db: Session, actor: Actor, assessment: Assessment, language: str | None) -> Scorecard | None:
     """The organization's scorecard for the report's outcomes section, when it holds outcome data (as a viewer sees
     it: the command line's operator reads as a viewer too)."""
     from cxmaturity.services import outcomes, scorecard
 
     if not outcomes.has_data(db, assessment.organization_id):
         return None
-    return scorecard.scorecard(db, actor, assessment.organization_id)
+    return scorecard.scorecard(db, actor, assessment.organization_id, language=language)
 
 
 def _peers(db: Session, assessment: Assessment, min_cohort: int, language: str | None) -> PeersSection | None:
@@ -187,7 +187,7 @@ def _build(
         plan_made_at=saved.info.created_at if saved else None,
         logo=branding.logo(db, assessment.organization_id),
         progress=_progress(db, assessment),
-        scorecard=_scorecard(db, actor, assessment),
+        scorecard=_scorecard(db, actor, assessment, language),
         workshop=_workshop(db, assessment, scored.result),
         peers=_peers(db, assessment, min_cohort, language),
         units=None if units is None else units.summary,

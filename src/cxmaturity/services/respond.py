@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, defer
 
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE, Competency, Framework
 from cxmaturity.i18n import N_
-from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import revisions
 from cxmaturity.services.assessments import framework_from_snapshot
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
@@ -233,12 +233,14 @@ def _check(v: Visit, competency: Competency, data: PageInput) -> list[tuple[str,
         answer = data.answers.get(ind.key, "").strip()
         allowed = {*v.framework.answer_keys(ind), DONT_KNOW, NOT_APPLICABLE}
         if answer and answer not in allowed:
-            raise Invalid(_("'%(answer)s' is not an answer to this question") % {"answer": answer[:40]}, field=ind.key)
+            raise Invalid(
+                phrase(N_("'%(answer)s' is not an answer to this question"), answer=answer[:40]), field=ind.key
+            )
         raw_importance = data.importance.get(ind.key, "").strip()
         importance = None
         if raw_importance:
             if raw_importance not in {"1", "2", "3", "4", "5"}:
-                raise Invalid(_("importance is a number from 1 to 5"), field=f"{ind.key}:importance")
+                raise Invalid(N_("importance is a number from 1 to 5"), field=f"{ind.key}:importance")
             importance = int(raw_importance)
         comment = data.comments.get(ind.key, "").strip()[:MAX_COMMENT] or None
         if answer or importance is not None or comment:

@@ -35,8 +35,9 @@ from cxmaturity.storage.tables import Assessment, OutcomeSource
 ASSET_QUARTERS = 8
 
 
-def _maturity(db: Session, organization_id: int) -> list[MaturityPoint]:
-    """Every assessment of the organization with usable answers, scored (stored results are reused)."""
+def _maturity(db: Session, organization_id: int, language: str | None) -> list[MaturityPoint]:
+    """Every assessment of the organization with usable answers, scored (stored results are reused); competencies
+    named in ``language`` where the framework offers it."""
     points = []
     for assessment in db.scalars(
         select(Assessment).where(Assessment.organization_id == organization_id, Assessment.status != "draft")
@@ -51,7 +52,7 @@ def _maturity(db: Session, organization_id: int) -> list[MaturityPoint]:
                 assessment.id,
                 assessment.title,
                 day_of(db, assessment),
-                framework_of(assessment),
+                framework_of(assessment).in_language(language),
                 found.result,
                 assessment.synthetic,
             )
@@ -130,12 +131,15 @@ def _higher_is_better(key: str, summary: OutcomeSummary) -> bool:
     return not (found is not None and isinstance(found.overall, CesResult) and not found.overall.high_is_easy)
 
 
-def scorecard(db: Session, actor: Actor, organization_id: int, today: date | None = None) -> Scorecard:
+def scorecard(
+    db: Session, actor: Actor, organization_id: int, today: date | None = None, language: str | None = None
+) -> Scorecard:
     """The organization's scorecard: maturity per competency with its interval, the watched metrics by quarter
-    (NPS, CSAT and CES with theirs, and a verdict on the last change), the customer asset over the last year."""
+    (NPS, CSAT and CES with theirs, and a verdict on the last change), the customer asset over the last year.
+    Frameworks' names and competencies read in ``language`` where offered (a page's, a report's); else their own."""
     org = access.organization(db, actor, organization_id, "viewer")
     today = today or date.today()
-    maturity = _maturity(db, organization_id)
+    maturity = _maturity(db, organization_id, language)
     summary = outcomes.summary(db, actor, organization_id, "quarter")
     asset_series = _asset_series(db, organization_id, today)
     has_customers = any(asset_series.values())

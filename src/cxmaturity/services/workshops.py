@@ -54,6 +54,7 @@ from cxmaturity.workshops import (
     vote_options,
 )
 from cxmaturity.workshops.agenda import ADDED
+from cxmaturity.workshops.rules import NEXT_STEP_DESCRIPTION
 
 #: How long a workshop (and its join code) lasts unless the facilitator ends it first.
 DURATION = timedelta(hours=12)
@@ -700,7 +701,7 @@ def steps_to_plan(db: Session, actor: Actor, workshop_id: int) -> plans.SavedPla
                 from_stage=stage_of.get(step.competency) or fw.stage_keys[0],
                 effort=float(step.duration),
                 duration=step.duration,
-                description="A next step agreed in the workshop.",
+                description=NEXT_STEP_DESCRIPTION,
                 custom=True,
             )
         )

@@ -14,9 +14,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, gettext, negotiate, use_locale
+from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, N_, gettext, negotiate, use_locale
 from cxmaturity.i18n import jinja as i18n_jinja
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.i18n.phrase import render as render_phrase
+from cxmaturity.reporting.scorecard import METRIC_NAMES
 from cxmaturity.scoring.display import score_text
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
@@ -33,6 +35,9 @@ SESSION_COOKIE = "cxm_session"
 LANGUAGE_COOKIE = "cxm_lang"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["score_text"] = score_text
+# The built-in outcome metrics by name (phrases: ``|tr`` writes them in the page's language), for the forms that list
+# them by key.
+templates.env.globals["metric_names"] = METRIC_NAMES
 i18n_jinja.install(templates.env)
 
 
@@ -208,19 +213,26 @@ class TooLarge(ServiceError):
 
 
 def read_upload(upload: UploadFile | None, limit: int, what: str) -> tuple[str, str]:
-    """Return the uploaded file's name and text; refuse a missing, too large or non-UTF-8 file."""
+    """Return the uploaded file's name and text; refuse a missing, too large or non-UTF-8 file. ``what`` names the
+    kind of file, marked with ``N_`` by the caller (the refusal reads in the page's language)."""
     if upload is None or not upload.filename:
-        raise Invalid(f"choose a {what} file to upload", field="file")
+        raise Invalid(phrase(N_("choose a %(what)s file to upload"), what=Phrase(what)), field="file")
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(
-            f"{upload.filename} is larger than the limit of {size_text(limit)}; nothing was stored", field="file"
+            phrase(
+                N_("%(file)s is larger than the limit of %(limit)s; nothing was stored"),
+                file=upload.filename,
+                limit=size_text(limit),
+            ),
+            field="file",
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid(
-            f"{upload.filename} is not UTF-8 text; save it as UTF-8 and upload it again", field="file"
+            phrase(N_("%(file)s is not UTF-8 text; save it as UTF-8 and upload it again"), file=upload.filename),
+            field="file",
         ) from None
     return upload.filename, text
 

@@ -10,6 +10,8 @@ from datetime import timedelta
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import plural_phrase
 from cxmaturity.services import throttle
 from cxmaturity.services.accounts import normalize_email
 from cxmaturity.services.errors import NotFound, TooMany
@@ -119,10 +121,19 @@ def retry_after(blocked: Blocked) -> dict[str, str]:
 
 def too_many_guesses(blocked: Blocked) -> TooMany:
     """The refusal for a client address that tried too many unknown links or tokens."""
-    unit = "minute" if blocked.minutes == 1 else "minutes"
     return TooMany(
-        f"too many links or tokens that do not exist were tried from your network; try again in {blocked.minutes} "
-        f"{unit}, and check that you copied the whole link",
+        plural_phrase(
+            N_(
+                "too many links or tokens that do not exist were tried from your network; try again in %(num)s "
+                "minute, and check that you copied the whole link"
+            ),
+            N_(
+                "too many links or tokens that do not exist were tried from your network; try again in %(num)s "
+                "minutes, and check that you copied the whole link"
+            ),
+            "num",
+            num=blocked.minutes,
+        ),
         retry_after=blocked.seconds,
     )
 

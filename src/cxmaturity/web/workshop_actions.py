@@ -1,7 +1,8 @@
 """One place that turns a workshop action (a page's form or the API's JSON) into a call of the workshop service.
 
 Fields arrive as text (form fields) or JSON values; each is checked here for its type and named when it is wrong,
-then the service checks the rest. Pages and the API accept exactly the same actions.
+then the service checks the rest. Pages and the API accept exactly the same actions. The refusals are phrases: the
+API answers them in English, the workshop's pages (and their live script) in the page's language.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import Phrase, phrase
 from cxmaturity.services import workshops
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid
@@ -34,12 +37,16 @@ FACILITATOR_ACTIONS = (
 PARTICIPANT_ACTIONS = ("vote", "commit", "define")
 
 
+def _unknown(action: str, known: tuple[str, ...]) -> Phrase:
+    return phrase(N_("unknown action '%(action)s'; one of: %(known)s"), action=action[:100], known=", ".join(known))
+
+
 def _text(fields: Mapping[str, Any], name: str, default: str = "") -> str:
     value = fields.get(name, default)
     if value is None:
         return default
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise Invalid(f"{name} must be text", field=name)
+        raise Invalid(phrase(N_("%(name)s must be text"), name=name), field=name)
     return str(value)[:10_000]
 
 
@@ -48,13 +55,16 @@ def _int(fields: Mapping[str, Any], name: str, default: int | None = None) -> in
     if isinstance(value, bool) or value is None or value == "":
         if default is not None:
             return default
-        raise Invalid(f"{name} is missing: give a whole number", field=name)
+        raise Invalid(phrase(N_("%(name)s is missing: give a whole number"), name=name), field=name)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise Invalid(f"{name} must be a whole number, not '{value}'", field=name) from None
+        raise Invalid(
+            phrase(N_("%(name)s must be a whole number, not '%(value)s'"), name=name, value=str(value)[:100]),
+            field=name,
+        ) from None
     if not -(2**31) < number < 2**31:
-        raise Invalid(f"{name} is out of range", field=name)
+        raise Invalid(phrase(N_("%(name)s is out of range"), name=name), field=name)
     return number
 
 
@@ -115,7 +125,7 @@ def facilitate(db: Session, actor: Actor, workshop_id: int, action: str, fields:
         case "finish":
             workshops.finish(db, actor, workshop_id)
         case _:
-            raise Invalid(f"unknown action '{action}'; one of: {', '.join(FACILITATOR_ACTIONS)}", field="action")
+            raise Invalid(_unknown(action, FACILITATOR_ACTIONS), field="action")
 
 
 def participate(db: Session, token: str | None, action: str, fields: Mapping[str, Any]) -> None:
@@ -138,4 +148,4 @@ def participate(db: Session, token: str | None, action: str, fields: Mapping[str
                 db, token, _text(fields, "text"), None if base is None else _text(fields, "base")
             )
         case _:
-            raise Invalid(f"unknown action '{action}'; one of: {', '.join(PARTICIPANT_ACTIONS)}", field="action")
+            raise Invalid(_unknown(action, PARTICIPANT_ACTIONS), field="action")

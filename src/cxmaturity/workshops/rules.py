@@ -14,6 +14,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from cxmaturity.frameworks.model import Framework, Statement
+from cxmaturity.i18n.catalogs import N_
 
 #: Join codes use letters and digits that cannot be mistaken for one another when read off a projector (no 0/O,
 #: 1/I/L): 30 symbols, so six of them give 30^6 ≈ 729 million codes; guessing is rate limited on top.
@@ -30,6 +31,9 @@ MAX_DEFINITION = 4000
 MAX_DURATION = 40
 
 VISIBILITIES = ("public", "private")
+#: What a next step made an initiative of the plan is described as (services/workshops.py ``steps_to_plan``). Stored
+#: in English with the plan's settings; the plan page shows it in its reader's language (reporting/plan_view.py).
+NEXT_STEP_DESCRIPTION = N_("A next step agreed in the workshop.")
 
 
 class WorkshopError(ValueError):

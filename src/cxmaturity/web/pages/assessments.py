@@ -181,7 +181,7 @@ def _new_page(
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         org = access.organization(db, who.actor, organization_id, "facilitator")
-        choices = assessments.framework_choices(db, who.actor, organization_id)
+        choices = assessments.framework_choices(db, who.actor, organization_id, page_language(request))
         values = {
             "title": "",
             "framework": choices[0].ref if choices else "",
@@ -276,7 +276,7 @@ def upload_framework(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
-        name, text = read_upload(file, settings_of(request).max_upload_bytes, "framework (YAML)")
+        name, text = read_upload(file, settings_of(request).max_upload_bytes, N_("framework (YAML)"))
         # Parsed in a child process, holding no transaction: a large file is seconds of an interpreter.
         fw = heavy.in_child(
             request, assessments.check_framework, name, text, settings_of(request).max_framework_indicators
@@ -492,7 +492,7 @@ def import_answers(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
-        name, text = read_upload(file, settings_of(request).max_upload_bytes, "answers (CSV)")
+        name, text = read_upload(file, settings_of(request).max_upload_bytes, N_("answers (CSV)"))
         if len(text.encode()) > settings_of(request).import_job_bytes:
             # A large file: the job queue imports it, the page shows its progress (services/long_jobs.py).
             with unit_of_work(request) as db:

@@ -177,7 +177,7 @@ def import_dataset(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "owner")
-            name, text = read_upload(file, settings_of(request).max_upload_bytes, "dataset (JSON)")
+            name, text = read_upload(file, settings_of(request).max_upload_bytes, N_("dataset (JSON)"))
             benchmarks.import_dataset(db, who.actor, organization_id, name, text)
     except ServiceError as exc:
         if _reraise(exc):

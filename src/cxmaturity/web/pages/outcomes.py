@@ -18,6 +18,7 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from cxmaturity.exports.scorecard import FORMATS, write_scorecard
 from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.outcomes import ColumnMapping, MappingError
 from cxmaturity.outcomes.records import preview
 from cxmaturity.outcomes.serialize import drivers_to_dict
@@ -384,7 +385,7 @@ def drivers_page(request: Request, organization_id: int) -> Response:
 def scorecard_page(request: Request, organization_id: int) -> Response:
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
-        card = scorecard.scorecard(db, who.actor, organization_id)
+        card = scorecard.scorecard(db, who.actor, organization_id, language=page_language(request))
         org = access.organization(db, who.actor, organization_id)
         # Drawn on the server, like the report's: images with their numbers in words, no script needed to see them;
         # their titles, descriptions and axes in the page's language.
@@ -412,6 +413,13 @@ def scorecard_download(request: Request, organization_id: int, fmt: str) -> Resp
     )
 
 
+#: The success measure's numbers, refused by name when they are not numbers (phrases: the page shows them translated).
+NOT_A_NUMBER = {
+    "target": N_("the target must be a number, not '%(text)s'"),
+    "baseline": N_("the baseline must be a number, not '%(text)s'"),
+}
+
+
 @router.post("/assessments/{assessment_id}/plan/metrics")
 def set_plan_metric(request: Request, assessment_id: int, form: PostedForm) -> Response:
     """Tie a plan initiative's success measure to a metric with a target (and a baseline)."""
@@ -424,7 +432,10 @@ def set_plan_metric(request: Request, assessment_id: int, form: PostedForm) -> R
         try:
             return float(text)
         except ValueError:
-            raise Invalid(f"the {name} must be a number, not '{text}'", field=name) from None
+            raise Invalid(
+                phrase(NOT_A_NUMBER[name], text=text),
+                field=name,
+            ) from None
 
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)

@@ -140,8 +140,11 @@ def _page(
             # Who changed what, in the page's language (a catalog's initiative by its title in that language); a
             # version saved before notes were phrases shows its note as written.
             notes = {v.number: phrases.text(v.note_phrase, v.note, fw) for v in versions}
+            # Each version's status in the page's language; the one shown with its gap, which only its plan keeps.
+            version_statuses = {v.number: plan_view.status_word(v.status) for v in versions}
             if saved is not None:
                 notes[saved.number] = phrases.text(saved.info.note_phrase, saved.info.note, fw)
+                version_statuses[saved.number] = plan_view.status_text(saved.plan)
         response = render(
             request,
             "plan.html",
@@ -157,6 +160,7 @@ def _page(
             view=view,
             versions=versions,
             notes=notes,
+            version_statuses=version_statuses,
             settings=current,
             limits_text=limits_text,
             form={**_settings_form(current), **(form or {})},
@@ -340,7 +344,7 @@ def _change(
             exc.status,
             failed=section,
             error=refusal(request, exc),
-            details=exc.details,
+            details=exc.detail_texts,
             **on_error,
         )
     return redirect(f"/assessments/{assessment_id}/plan?done={done}#{section}")

@@ -24,6 +24,7 @@ from cxmaturity.frameworks.model import Rubric
 from cxmaturity.i18n import DEFAULT_LOCALE, LOCALES, N_, negotiate, ngettext, use_locale
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.names import language_choices
+from cxmaturity.i18n.phrase import render as render_phrase
 from cxmaturity.services import respond
 from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.respond import MAX_COMMENT, PageInput, Visit
@@ -71,7 +72,8 @@ def _questions(
     for number, ind in enumerate(competency.indicators, start=1):
         message = error_on = None
         if error is not None and error.field is not None and error.field.split(":")[0] == ind.key:
-            message = error.message
+            with use_locale(lang):
+                message = render_phrase(error.phrase)
             error_on = error.field.split(":")[1] if ":" in error.field else "answer"
         questions.append(
             Question(
@@ -282,7 +284,7 @@ def _summary(competency: Competency, error: Invalid) -> str:
     keys = [i.key for i in competency.indicators]
     key = (error.field or "").split(":")[0]
     message = _("%(problem)s. Nothing on this page was saved yet; please correct it and try again.") % {
-        "problem": error.message
+        "problem": render_phrase(error.phrase)
     }
     if key not in keys:
         return message

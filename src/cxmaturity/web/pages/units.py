@@ -17,6 +17,7 @@ from cxmaturity.services.errors import Invalid, ServiceError
 from cxmaturity.web.context import (
     check_csrf,
     is_access_error,
+    page_language,
     page_text,
     read_upload,
     redirect,
@@ -101,7 +102,7 @@ def import_units(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.require_role(db, who.actor, organization_id, "facilitator")
-            filename, text = read_upload(file, settings_of(request).max_upload_bytes, "CSV")
+            filename, text = read_upload(file, settings_of(request).max_upload_bytes, N_("CSV"))
             done = units.import_tree(db, who.actor, organization_id, text, filename)
     except ServiceError as exc:
         return _refused(request, organization_id, exc, "import")
@@ -191,7 +192,7 @@ def unit_page(request: Request, unit_id: int) -> Response:
             who,
             unit=found.unit,
             path=found.path,
-            views=[campaign_view(c) for c in found.campaigns],
+            views=[campaign_view(c, page_language(request)) for c in found.campaigns],
         )
 
 
@@ -208,7 +209,7 @@ def _campaign_page(
         role = access.require_role(db, who.actor, assessment.organization_id)
         chosen = campaigns.units_of(db, assessment.id)
         found = campaigns.campaign(db, who.actor, assessment_id, preview_hidden=preview)
-        view = campaign_view(found) if found is not None else None
+        view = campaign_view(found, page_language(request)) if found is not None else None
         # The preview shows exactly what viewers see: no settings form naming the units.
         editing = role != "viewer" and not preview
         choices = tree_view(units.overview(db, who.actor, assessment.organization_id)) if editing else None
