@@ -202,6 +202,8 @@ def test_the_outcome_charts_are_drawn_in_german(rendered: dict[str, Rendered]) -
     assert nps.title == "NPS nach Quartal"
     assert "NPS (Punkte)" in _drawn_texts(nps)
     assert "Letzte Veränderung: verbessert." in nps.chart.spec["description"]
+    repeat = german["chart-scorecard-operational-repeat-rate"]
+    assert "2026-Q3 41,5\xa0%." in repeat.chart.spec["description"]
 
 
 @pytest.mark.parametrize("language", ["de", "fr", "es"])
@@ -212,6 +214,10 @@ def test_the_numbers_drawn_on_the_charts_follow_the_locale(rendered: dict[str, R
     assert any(ENGLISH_DECIMAL.fullmatch(t) for t in english)  # the comparison is not empty
     assert [t for t in translated if ENGLISH_DECIMAL.search(t)] == []
     assert any(re.fullmatch(r"\d,\d", t) for t in translated)
+    # Percentages as the locale writes them ("89 %", with a no-break space), in the drawn texts as in the tables.
+    assert any(re.search(r"\d%", t) for t in english)
+    assert [t for t in translated if re.search(r"\d%", t)] == []
+    assert any(re.search(r"\d\xa0%", t) for t in translated)
     # The text alternatives too (written by the chart's own code, with the locale's decimal sign).
     alternatives = " ".join(str(c.chart.spec.get("description", "")) for c in rendered[language].charts)
     assert ENGLISH_DECIMAL.findall(alternatives) == []
