@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
 from babel import Locale, dates, numbers
 
@@ -51,3 +53,25 @@ def format_percent(value: float | None, digits: int = 0) -> str:
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
     return numbers.format_percent(value, format=pattern, locale=locale)
+
+
+@cache
+def d3_number_locale(language: str) -> dict[str, Any]:
+    """The d3-format locale that makes Vega (charts drawn by vl-convert) write numbers as ``format_decimal`` and
+    ``format_percent`` do in ``language``: Babel's decimal and grouping signs and its percent sign with its spacing
+    (``2,5``, ``1.234``, ``42 %`` in German), so a chart's axis and the table beside it agree."""
+    locale = Locale.parse(language)
+    return {
+        "decimal": numbers.get_decimal_symbol(locale),
+        "thousands": numbers.get_group_symbol(locale),
+        "grouping": [3],
+        "currency": ["", ""],
+        "percent": percent_suffix(language),
+    }
+
+
+def percent_suffix(language: str | None = None) -> str:
+    """What follows a number of percent in ``language`` (the active locale's when None), as ``format_percent`` writes
+    it: ``%`` in English, a no-break space and ``%`` in German, French and Spanish."""
+    pattern = Locale.parse(language or active_locale()).percent_formats[None].pattern
+    return pattern.rsplit("0", 1)[-1] or "%"

@@ -327,7 +327,7 @@ def fulfilment_data(result: Result, fw: Framework) -> list[dict[str, Any]]:
                     "stage": fw.text(stage.name),
                     "stage_number": fw.stage_number(stage.key),
                     "fulfilment": None if value is None else _r(value),
-                    "label": empty if value is None else ("✓ " if value >= threshold else "") + f"{value:.0%}",
+                    "label": empty if value is None else ("✓ " if value >= threshold else "") + format_percent(value),
                     "met": value is not None and value >= threshold,
                 }
             )

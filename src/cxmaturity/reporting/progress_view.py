@@ -470,6 +470,18 @@ def localized(view: ProgressView, fw: Framework) -> ProgressView:
         )
         for t in view.targets
     )
+    actions = {a.key: a for a in fw.actions}
+
+    def initiative(i: InitiativeView) -> InitiativeView:
+        # The earlier plan's initiatives carry the catalog's words in the language the plan was made in: a catalog
+        # initiative is named (and its competency too) in ``fw``'s language; one the team renamed keeps its words.
+        action = actions.get(i.key)
+        if action is None:
+            return i
+        wordings = {action.title} if isinstance(action.title, str) else set(action.title.values())
+        title = fw.text(action.title) if i.title in wordings else i.title
+        return replace(i, title=title, competency=renamed(action.competency, i.competency))
+
     charts = view.charts
     if view.comparison is not None:
         charts = (Chart("chart-change", _("Earlier and later score"), _(_CHANGE_ABOUT), change(view.comparison, fw)),)
@@ -477,6 +489,7 @@ def localized(view: ProgressView, fw: Framework) -> ProgressView:
         view,
         charts=charts,
         targets=targets,
+        initiatives=tuple(initiative(i) for i in view.initiatives),
         overall=changed(view.overall),
         competencies=tuple(changed(c) for c in view.competencies),
         notes=texts(view.note_phrases, view.notes),

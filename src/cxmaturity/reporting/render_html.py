@@ -6,12 +6,15 @@ print stylesheet (``render_pdf``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
 import jinja2
+from markupsafe import Markup
 
+from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n import jinja as i18n_jinja
 from cxmaturity.i18n import use_locale
 from cxmaturity.reporting import svg
@@ -48,13 +51,42 @@ class DrawnCharts:
 
 
 def draw(report: Report) -> DrawnCharts:
+    """Draw every chart of ``report``: their texts were written in the report's language when the model was built
+    (``report.build``); the numbers Vega formats itself (axis ticks, legends) follow that language here."""
+    language = report.language
     return DrawnCharts(
-        svg.draw_all(report.charts),
-        svg.draw_all(report.plan_charts),
-        svg.draw_all(report.progress_charts),
-        svg.draw_all(report.peers_charts),
-        svg.draw_all(report.outcome_charts),
+        svg.draw_all(report.charts, language),
+        svg.draw_all(report.plan_charts, language),
+        svg.draw_all(report.progress_charts, language),
+        svg.draw_all(report.peers_charts, language),
+        svg.draw_all(report.outcome_charts, language),
     )
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def css_content(text: str, **values: str) -> Markup:
+    """``text`` as the value of a CSS ``content`` property: its words as quoted CSS strings, each ``%(name)s`` replaced
+    by the CSS in ``values`` (``counter(page)``). Markup: it goes into the ``<style>`` element, where HTML escaping
+    would show; a quote, a backslash, a line break or ``<`` (``</style>``) in a translation is escaped the CSS way."""
+
+    def quoted(words: str) -> str:
+        escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>\n' else ch for ch in words)
+        return f'"{escaped}"'
+
+    parts = _PLACEHOLDER.split(text)
+    # split() alternates words and placeholder names: words at even places, names at odd ones.
+    css = [values[part] if n % 2 else quoted(part) for n, part in enumerate(parts)]
+    return Markup(" ".join(c for c in css if c != '""'))
+
+
+def _page_texts() -> dict[str, Markup]:
+    """The PDF's running texts (print stylesheet), in the active locale: the page number and the SYNTHETIC header."""
+    return {
+        "page_number": css_content(_("Page %(n)s of %(pages)s"), n="counter(page)", pages="counter(pages)"),
+        "synthetic_header": css_content(_("SYNTHETIC DATA")),
+    }
 
 
 @cache
@@ -86,5 +118,7 @@ def render_html(report: Report, drawn: DrawnCharts | None = None, paper: Paper |
                 peers_charts=drawn.peers,
                 outcome_charts=drawn.outcomes,
                 paper=paper,
+                page_texts=_page_texts(),
+                # An earlier plan's initiative's status is a key ("in progress"): the template says it in words.
             )
         )

@@ -101,10 +101,9 @@ def deck_charts(report: Report) -> tuple[tuple[Chart, ...], tuple[Chart, ...]]:
 def draw(report: Report, drawn: Drawn | None = None) -> DeckImages:
     """Draw the deck's charts as PNG images (the slow part: tens of milliseconds per chart), their numbers in the
     report's locale; ``drawn(n, of)`` after each."""
-    # The outcome charts are made when asked for (``Report.outcome_charts``): in the report's language, here.
-    with use_locale(report.language):
-        results, plan = deck_charts(report)
-        outcomes = report.outcome_charts
+    # Every chart was made with the report, in its language (``report.build``); only the numbers are drawn here.
+    results, plan = deck_charts(report)
+    outcomes = report.outcome_charts
     charts = (*results, *plan, *outcomes)
     images = []
     for n, chart in enumerate(charts, start=1):

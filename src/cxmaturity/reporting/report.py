@@ -172,6 +172,9 @@ class Report:
     #: Published reference distributions (and the installation's cohort) with "you are here"; None when the framework
     #: has no reference distribution and no cohort is shown.
     peers: PeersSection | None = None
+    #: Maturity over time beside each watched outcome metric (the scorecard's charts), made with the rest of the
+    #: report in its language (``build``); none without outcomes.
+    outcome_charts: tuple[Chart, ...] = ()
 
     @property
     def peers_charts(self) -> tuple[Chart, ...]:
@@ -180,16 +183,6 @@ class Report:
     @property
     def progress_charts(self) -> tuple[Chart, ...]:
         return () if self.progress is None else self.progress.charts
-
-    @property
-    def outcome_charts(self) -> tuple[Chart, ...]:
-        """Maturity over time beside each watched outcome metric (the scorecard's charts); none without outcomes. Made
-        when asked for (drawn for the HTML, the PDF and the slides), in the report's language: their titles, axes and
-        descriptions are written as they are made."""
-        if self.scorecard is None:
-            return ()
-        with use_locale(self.language):
-            return scorecard_charts.charts(self.scorecard)
 
     @property
     def headings(self) -> tuple[tuple[str, str], ...]:
@@ -501,4 +494,7 @@ def _build(
         workshop=workshop,
         peers=peers,
         units=units,
+        # Made here, in the report's locale (``build``), like every other chart: made later, when a renderer asks,
+        # they would be written in whatever locale is active then (English in a report job's child process).
+        outcome_charts=() if scorecard is None else scorecard_charts.charts(scorecard),
     )

@@ -16,6 +16,7 @@ from babel import numbers
 
 from cxmaturity.i18n import active_locale, format_percent
 from cxmaturity.i18n import gettext as _
+from cxmaturity.i18n.formats import percent_suffix
 from cxmaturity.i18n.phrase import translated
 from cxmaturity.reporting.charts import CURRENT_COLOR, SCHEMA, TARGET_COLOR, Chart, Spec, _config
 from cxmaturity.reporting.scorecard import MetricLine, Scorecard
@@ -132,7 +133,8 @@ def metric_data(line: MetricLine) -> list[dict[str, Any]]:
 
 
 def _unit_suffix(unit: str) -> str:
-    return "%" if unit == "%" else ""
+    # A share is written as the locale writes a percentage ("41,5 %" in German), as the report's tables do.
+    return percent_suffix() if unit == "%" else ""
 
 
 def metric_chart(card: Scorecard, line: MetricLine) -> Chart | None:

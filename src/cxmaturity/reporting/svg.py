@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 from markupsafe import Markup, escape
 
+from cxmaturity.i18n.formats import d3_number_locale
 from cxmaturity.reporting.charts import Chart
 
 #: Ids inside one SVG (gradients of legends, clip paths) are made unique per chart: several SVGs share a document.
@@ -56,11 +57,25 @@ class DrawnChart:
         return self.chart.description
 
 
-def _convert(spec: dict[str, Any]) -> str:
+#: The d3 time locales (vl-convert's names) that write a chart's month names as each catalog's language does (its
+#: numbers follow Babel's symbols: ``_locale_options``).
+D3Locale = Literal["en-US", "de-DE", "fr-FR", "es-ES"]
+D3_LOCALES: dict[str, D3Locale] = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
+
+
+def _locale_options(language: str | None) -> dict[str, Any]:
+    """vl-convert's options that make Vega write the numbers it formats itself (axis ticks, legends: ``2,5`` in
+    German) as the report's own numbers are written (``formats.d3_number_locale``: Babel's signs), and month names, in
+    ``language`` (English when None or unknown): one place for the SVG and the PNG."""
+    chosen = language if language and language in D3_LOCALES else "en"
+    return {"format_locale": d3_number_locale(chosen), "time_format_locale": D3_LOCALES[chosen]}
+
+
+def _convert(spec: dict[str, Any], language: str | None = None) -> str:
     import vl_convert
 
     # No base URL is allowed: the specs carry their data inline, and a report must never fetch anything.
-    svg: str = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    svg: str = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[], **_locale_options(language))
     return svg
 
 
@@ -99,11 +114,14 @@ def _scoped(svg: str, prefix: str) -> str:
     return _REFERENCE.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
 
 
-def draw(chart: Chart) -> DrawnChart:
-    """Return ``chart`` drawn as inline SVG, labelled for screen readers with its numbers in words."""
+def draw(chart: Chart, language: str | None = None) -> DrawnChart:
+    """Return ``chart`` drawn as inline SVG, labelled for screen readers with its numbers in words.
+
+    The chart's texts are the spec's, written in its language when it was made; ``language`` makes the numbers Vega
+    formats itself (axis ticks, legends) and month names follow it too, as ``draw_png`` does (English when None)."""
     warm()
     try:
-        svg = _convert(chart.spec)
+        svg = _convert(chart.spec, language)
     except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
         raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
     try:
@@ -118,13 +136,8 @@ def draw(chart: Chart) -> DrawnChart:
     return DrawnChart(chart, Markup(svg))
 
 
-def draw_all(charts: tuple[Chart, ...]) -> tuple[DrawnChart, ...]:
-    return tuple(draw(chart) for chart in charts)
-
-
-#: The d3 locales (vl-convert's names) that write a chart's numbers and month names as each catalog's language does.
-D3Locale = Literal["en-US", "de-DE", "fr-FR", "es-ES"]
-D3_LOCALES: dict[str, D3Locale] = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
+def draw_all(charts: tuple[Chart, ...], language: str | None = None) -> tuple[DrawnChart, ...]:
+    return tuple(draw(chart, language) for chart in charts)
 
 
 def draw_png(chart: Chart, scale: float = 2.0, language: str | None = None) -> bytes:
@@ -138,11 +151,9 @@ def draw_png(chart: Chart, scale: float = 2.0, language: str | None = None) -> b
     import vl_convert
 
     warm()
-    d3 = D3_LOCALES.get(language or "", D3_LOCALES["en"])
     try:
-        png: bytes = vl_convert.vegalite_to_png(
-            chart.spec, scale=scale, allowed_base_urls=[], format_locale=d3, time_format_locale=d3
-        )
+        options = _locale_options(language)
+        png: bytes = vl_convert.vegalite_to_png(chart.spec, scale=scale, allowed_base_urls=[], **options)
     except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
         raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
     return png

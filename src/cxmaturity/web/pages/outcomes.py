@@ -388,9 +388,9 @@ def scorecard_page(request: Request, organization_id: int) -> Response:
         card = scorecard.scorecard(db, who.actor, organization_id, language=page_language(request))
         org = access.organization(db, who.actor, organization_id)
         # Drawn on the server, like the report's: images with their numbers in words, no script needed to see them;
-        # their titles, descriptions and axes in the page's language.
-        with use_locale(page_language(request)):
-            charts = svg.draw_all(scorecard_charts.charts(card))
+        # their titles, descriptions and axes in the page's language, the numbers on the axes too.
+        with use_locale(page_language(request)) as language:
+            charts = svg.draw_all(scorecard_charts.charts(card), language)
         return render(request, "scorecard.html", who, org=org, card=card, formats=FORMATS, charts=charts)
 
 
