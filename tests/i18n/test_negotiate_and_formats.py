@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from cxmaturity.i18n import format_date, format_decimal, format_percent, negotiate, use_locale
-from cxmaturity.i18n.formats import localized_number_text
+from cxmaturity.i18n.formats import format_day_time, localized_number_text
 from cxmaturity.i18n.names import language_choices
 
 OFFERED = ("en", "de", "fr", "es")
@@ -58,6 +58,23 @@ def test_dates_and_numbers_follow_the_locale(locale: str, day: str, number: str,
         assert format_percent(0.42) == share
         assert localized_number_text("2.99") == ("2.99" if locale == "en" else "2,99")
         assert localized_number_text("–") == "–"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "Dec 1, 2026, 9:05 AM"),
+        ("de", "01.12.2026, 09:05"),
+        ("fr", "1 déc. 2026, 09:05"),
+        ("es", "1 dic 2026, 9:05"),
+    ],
+)
+def test_a_day_and_time_reads_to_the_minute_in_the_locale(locale: str, expected: str) -> None:
+    with use_locale(locale):
+        # Babel writes a narrow no-break space before "AM": compared as a plain space.
+        shown = " ".join(format_day_time(datetime(2026, 12, 1, 9, 5, 30, tzinfo=UTC)).split())
+        assert shown == expected
+        assert format_day_time(None) == ""
 
 
 def test_languages_are_named_in_their_own_words() -> None:

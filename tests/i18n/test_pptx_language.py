@@ -195,6 +195,10 @@ def test_the_german_deck_speaks_german(decks: dict[str, tuple[bytes, tuple[Slide
     assert "Ergebnisse laut Umfrage (vor den im Workshop vereinbarten Antworten)" in text
     assert "1 Einheit nicht aufgeführt, zurückgehalten" in text
     assert "Die Namen der Einheiten sind in geteilten Ansichten verborgen." in text
+    # The workshop's commitments: the summary counted from their stored outcomes, and each one's outcome.
+    summary = "1 von 2 öffentlichen Zusagen eingehalten, 1 noch nicht überprüft, wie überprüft in Spring 2027 check"
+    assert summary in text
+    assert "Map the returns journey (bis 01.02.2027): noch nicht überprüft" in text
     # The document properties too.
     props = Presentation(io.BytesIO(decks["de"][0])).core_properties
     assert props.language == "de"

@@ -20,7 +20,7 @@ from cxmaturity.reporting.report import Report
 from cxmaturity.scoring import ScoringOptions, score
 from cxmaturity.scoring.result import Result
 from cxmaturity.workshops.agenda import build_agenda
-from cxmaturity.workshops.record import Record, RecordAgreed, RecordItem
+from cxmaturity.workshops.record import Record, RecordAgreed, RecordCommitment, RecordItem
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 #: A competency the framework had when the workshop started and has no longer, named as it was then.
@@ -57,9 +57,14 @@ def _record(fw: Framework, result: Result) -> Record:
         items=tuple(items),
         agreed=(agreed,),
         definition="SYNTHETIC definition.",
-        commitments=(),
+        # One kept, one not reviewed yet: the summary counts both, and each line says its outcome.
+        commitments=(
+            RecordCommitment("SYNTHETIC lead", "SYNTHETIC: call five customers", "2027-01-15", True),
+            RecordCommitment("", "SYNTHETIC: map the returns journey", "2027-02-01", None),
+        ),
         private_commitments=0,
         next_steps=(),
+        reviewed_in="SYNTHETIC spring check",
     )
 
 
@@ -132,3 +137,24 @@ def test_the_english_report_reads_as_before(sections: dict[str, tuple[Report, st
     fw = load_builtin("four-competencies")
     assert names == [*(fw.text(fw.competency(c.key).name) for c in report.view.competencies), "Overall"]
     assert "Agree 3 · Disagree 1" in text
+
+
+def test_the_german_workshop_section_dates_and_counts_in_german(sections: dict[str, tuple[Report, str]]) -> None:
+    """The start (ISO in the record) as the locale writes a day and a time, the commitments' days and outcomes, and
+    the summary counted from the stored outcomes, all in the report's language."""
+    _, german = sections["de"]
+    _, english_text = sections["en"]
+    # English first, so that the German assertions compare against something the section really shows.
+    assert "(Dec 1, 2026, 9:00 AM UTC, 6 participants)" in english_text
+    assert "1 of 2 public commitments kept, 1 not reviewed yet, as reviewed at SYNTHETIC spring check." in english_text
+    assert "SYNTHETIC: call five customers (by Jan 15, 2027): kept" in english_text
+    assert "(01.12.2026, 09:00 UTC, 6 Teilnehmende)" in german
+    assert "2026-12-01" not in german
+    assert (
+        "1 von 2 öffentlichen Zusagen eingehalten, 1 noch nicht überprüft, wie überprüft in SYNTHETIC spring check."
+        in german
+    )
+    assert "SYNTHETIC: call five customers (bis 15.01.2027): eingehalten" in german
+    assert "SYNTHETIC: map the returns journey (bis 01.02.2027): noch nicht überprüft" in german
+    for words in ("public commitment", "not reviewed yet", "kept", "as reviewed at", "2027-01-15"):
+        assert words not in german, words

@@ -24,6 +24,19 @@ def format_datetime(value: datetime | None, format: str = "medium") -> str:
     return dates.format_datetime(value, format=format, locale=active_locale())
 
 
+def format_day_time(value: datetime | None) -> str:
+    """``Dec 1, 2026, 9:00 AM`` in English, ``01.12.2026, 09:00`` in German: the day as ``format_date`` writes it
+    and the time to the minute (a moment people set, a workshop's start, has no seconds worth reading), joined as
+    the locale joins a day and a time. Naive values are taken as UTC, as Babel takes them."""
+    if value is None:
+        return ""
+    locale = Locale.parse(active_locale())
+    time = dates.format_time(value, format="short", locale=locale)
+    day = dates.format_date(value, format="medium", locale=locale)
+    # CLDR's pattern ("{1}, {0}") may quote literal words; Babel's own format_datetime drops the quotes alike.
+    return str(locale.datetime_formats["medium"]).replace("'", "").replace("{0}", time).replace("{1}", day)
+
+
 def format_decimal(value: float | int | None, digits: int = 2) -> str:
     """``1,234.50`` in English, ``1.234,50`` in German: exactly ``digits`` decimals, so that columns line up."""
     if value is None:

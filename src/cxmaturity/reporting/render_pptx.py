@@ -22,7 +22,6 @@ import io
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar, cast
 
 from pptx import Presentation
@@ -63,8 +62,6 @@ _MUTED = RGBColor(0x57, 0x60, 0x6A)  # type: ignore[no-untyped-call]
 _CAUTION = RGBColor(0xB3, 0x59, 0x00)  # type: ignore[no-untyped-call]
 #: The label of every results slide when a workshop changed answers (issue 14: say which result a page shows).
 AS_SURVEYED = N_("Results as surveyed (before the workshop's agreed answers)")
-#: Whether a workshop commitment was kept, as the workshop's record page words it (``workshops.record.KEPT_WORDS``).
-_KEPT = {True: N_("kept"), False: N_("not kept"), None: N_("not reviewed yet")}
 #: ``drawn(n, of)`` after each chart drawn; ``built(n)`` after each slide; ``writing()`` before the file is written.
 Drawn = Callable[[int, int], None]
 Built = Callable[[int], None]
@@ -148,14 +145,6 @@ def _money(x: float | None) -> str:
 def _continued(title: str, n: int) -> str:
     """A slide's title, marked as continuing the slide before it after the first (``n`` > 0)."""
     return _("%(title)s (continued)") % {"title": title} if n else title
-
-
-def _day(text: str) -> str:
-    """A day stored as ISO text (a commitment's "by when") as the locale writes it; other text as written."""
-    try:
-        return format_date(date.fromisoformat(text))
-    except ValueError:
-        return text
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[tuple[int, Sequence[T]]]:
@@ -607,27 +596,6 @@ def _outcomes(b: _Builder, images: Sequence[DrawnImage]) -> None:
         b.picture(slide, image, top=Inches(2.0), height=Inches(4.9))
 
 
-def _kept_summary(b: _Builder) -> str | None:
-    """ "1 of 2 public commitments kept, 1 not kept" once any was reviewed (the record page's words); None before."""
-    r = b.report.workshop.record if b.report.workshop else None
-    if r is None:
-        return None
-    reviewed = [c for c in r.commitments if c.kept is not None]
-    if not reviewed:
-        return None
-    kept, total = sum(1 for c in reviewed if c.kept), len(r.commitments)
-    text = ngettext(
-        "%(kept)s of %(count)s public commitment kept", "%(kept)s of %(count)s public commitments kept", total
-    ) % {"kept": kept, "count": total}
-    if kept < len(reviewed):
-        text += ", " + _("%(count)s not kept") % {"count": len(reviewed) - kept}
-    if len(reviewed) < total:
-        text += ", " + _("%(count)s not reviewed yet") % {"count": total - len(reviewed)}
-    if r.reviewed_in:
-        text += ", " + _("as reviewed at %(workshop)s") % {"workshop": r.reviewed_in}
-    return text
-
-
 def _workshop(b: _Builder) -> None:
     w = b.report.workshop
     if w is None:
@@ -661,14 +629,12 @@ def _workshop(b: _Builder) -> None:
     ]
     header = (_("Competency"), _("As surveyed"), _("As agreed"))
     b.table(slide, header, rows[:TABLE_ROWS], (4.0, 3.0, 3.0), top=Inches(2.2))
+    # The commitments' days, outcomes and summary as the report's workshop section words them (workshop_view.py).
     commitments = [
-        (f"{c.who}: " if c.who else "")
-        + f"{c.what} ("
-        + _("by %(day)s") % {"day": _day(c.by_when)}
-        + f"): {_(_KEPT[c.kept])}"
+        (f"{c.who}: " if c.who else "") + f"{c.what} (" + _("by %(day)s") % {"day": w.by_day(c)} + f"): {w.outcome(c)}"
         for c in r.commitments
     ]
-    kept = _kept_summary(b)
+    kept = w.kept_summary()
     if kept:
         commitments.insert(0, kept)
     steps = [f"{s.title} (" + _("owner: %(owner)s") % {"owner": s.owner} + ")" for s in r.next_steps]

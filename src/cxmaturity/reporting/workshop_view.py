@@ -9,10 +9,12 @@ that a German report reads the framework's German names, and a key the framework
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework
-from cxmaturity.i18n import N_, use_locale
+from cxmaturity.i18n import N_, gettext, ngettext, use_locale
+from cxmaturity.i18n.formats import format_date, format_day_time
 from cxmaturity.i18n.phrase import (
     Items,
     Namer,
@@ -28,7 +30,7 @@ from cxmaturity.i18n.phrase import (
 )
 from cxmaturity.reporting.phrases import namer
 from cxmaturity.scoring.result import Result
-from cxmaturity.workshops.record import Record, RecordAgreed, RecordItem
+from cxmaturity.workshops.record import Record, RecordAgreed, RecordCommitment, RecordItem
 from cxmaturity.workshops.rules import vote_options
 
 
@@ -51,6 +53,11 @@ class RoundRow:
     rounds: tuple[str, ...]
 
 
+#: Whether a commitment was kept, as the record page words it (``workshops.record.KEPT_WORDS``), marked here so that
+#: the report and the slides write it in their language.
+KEPT = {True: N_("kept"), False: N_("not kept"), None: N_("not reviewed yet")}
+
+
 @dataclass(frozen=True)
 class WorkshopSection:
     record: Record
@@ -58,6 +65,46 @@ class WorkshopSection:
     items: tuple[RoundRow, ...]
     #: Whether any agreed answer changes the result (else "as agreed" is "as surveyed").
     any_agreed: bool
+
+    # The record keeps plain values (ISO text, booleans): the report words them when it is written, in the active
+    # locale (``use_locale``), so that a German report reads German dates and sentences.
+
+    def started(self) -> str:
+        """When the workshop started, as the locale writes a day and a time (the record's ISO text, in UTC)."""
+        return format_day_time(datetime.fromisoformat(self.record.started_at))
+
+    @staticmethod
+    def by_day(commitment: RecordCommitment) -> str:
+        """A commitment's "by when" (ISO text in the record) as the locale writes a day; other text as written."""
+        try:
+            return format_date(date.fromisoformat(commitment.by_when))
+        except ValueError:
+            return commitment.by_when
+
+    @staticmethod
+    def outcome(commitment: RecordCommitment) -> str:
+        """ "kept", "not kept" or "not reviewed yet" in the active locale."""
+        return gettext(KEPT[commitment.kept])
+
+    def kept_summary(self) -> str | None:
+        """ "1 of 2 public commitments kept, 1 not kept, as reviewed at Spring check" in the active locale once any
+        was reviewed; None before. Counted from the commitments' stored outcomes, so every language reads the same
+        numbers."""
+        r = self.record
+        reviewed = [c for c in r.commitments if c.kept is not None]
+        if not reviewed:
+            return None
+        kept, total = sum(1 for c in reviewed if c.kept), len(r.commitments)
+        text = ngettext(
+            "%(kept)s of %(count)s public commitment kept", "%(kept)s of %(count)s public commitments kept", total
+        ) % {"kept": kept, "count": total}
+        if kept < len(reviewed):
+            text += ", " + gettext("%(count)s not kept") % {"count": len(reviewed) - kept}
+        if len(reviewed) < total:
+            text += ", " + gettext("%(count)s not reviewed yet") % {"count": total - len(reviewed)}
+        if r.reviewed_in:
+            text += ", " + gettext("as reviewed at %(workshop)s") % {"workshop": r.reviewed_in}
+        return text
 
 
 def _stage(fw: Framework, stage: str | None, score: float | None) -> Phrase:
@@ -130,8 +177,8 @@ def localized(section: WorkshopSection, fw: Framework) -> WorkshopSection:
     """Return ``section`` with its competencies, stages and statements named as ``fw`` names them (the report's
     framework, in the report's language: ``Framework.in_language``), the agenda's titles too (stored with the words
     of the day the workshop started), the votes' options and the agreed answers as ``fw`` labels them. A key ``fw``
-    no longer knows keeps the words it was stored with. Phrases stay phrases: the report writes them in its locale,
-    the slides in English."""
+    no longer knows keeps the words it was stored with. Phrases stay phrases: the report and the slides write them in
+    the report's locale."""
     name = namer(fw)
     rows = tuple(
         replace(

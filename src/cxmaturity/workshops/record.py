@@ -79,18 +79,3 @@ class Record:
     next_steps: tuple[RecordStep, ...]
     #: The re-assessment at which the commitments are reviewed (kept or not), by title; None before there is one.
     reviewed_in: str | None = None
-
-    @property
-    def kept_summary(self) -> str | None:
-        """ "1 of 2 public commitments kept, 1 not kept" once any was reviewed; None before."""
-        reviewed = [c for c in self.commitments if c.kept is not None]
-        if not reviewed:
-            return None
-        kept = sum(1 for c in reviewed if c.kept)
-        total = len(self.commitments)
-        text = f"{kept} of {total} public commitment{'s' if total != 1 else ''} kept"
-        if kept < len(reviewed):
-            text += f", {len(reviewed) - kept} not kept"
-        if len(reviewed) < total:
-            text += f", {total - len(reviewed)} not reviewed yet"
-        return text
