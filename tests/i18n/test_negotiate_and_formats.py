@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cxmaturity.i18n import format_date, format_decimal, format_percent, negotiate, use_locale
-from cxmaturity.i18n.formats import format_day_time, localized_number_text
+from cxmaturity.i18n.formats import format_day_time, format_iso_date, localized_number_text
 from cxmaturity.i18n.names import language_choices
 
 OFFERED = ("en", "de", "fr", "es")
@@ -75,6 +75,16 @@ def test_a_day_and_time_reads_to_the_minute_in_the_locale(locale: str, expected:
         shown = " ".join(format_day_time(datetime(2026, 12, 1, 9, 5, 30, tzinfo=UTC)).split())
         assert shown == expected
         assert format_day_time(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"), [("en", "Jan 31, 2099"), ("de", "31.01.2099"), ("fr", "31 janv. 2099")]
+)
+def test_a_day_kept_as_iso_text_reads_in_the_locale_and_other_text_as_typed(locale: str, expected: str) -> None:
+    with use_locale(locale):
+        assert format_iso_date("2099-01-31") == expected
+        assert format_iso_date(date(2099, 1, 31)) == expected
+        assert format_iso_date("after the summer") == "after the summer"
 
 
 def test_languages_are_named_in_their_own_words() -> None:

@@ -35,10 +35,12 @@ def test_the_record_shows_which_commitments_were_kept(site: Site, cast: Cast, te
     viewer = site.client(cast.viewer)
     record_page = f"/assessments/{team.assessment}/workshop/record"
     before = viewer.get(record_page).text
-    assert (
-        'Visit five stores (by 2099-01-31) · <strong class="kept-not-reviewed-yet">not reviewed yet</strong>' in before
-    )
+    not_reviewed = '<strong class="kept-not-reviewed-yet">not reviewed yet</strong>'
+    assert f"Visit five stores (by Jan 31, 2099) · {not_reviewed}" in before
     assert "To be reviewed at <em>Kept team, a year on</em>" in before
+    # The day a commitment is due reads as the page's language writes a day, not as the record keeps it (ISO).
+    assert "Visit five stores (bis 31.01.2099)" in viewer.get(f"{record_page}?lang=de").text
+    viewer.get(f"{record_page}?lang=en")  # the choice is kept in a cookie: back to English for what follows
 
     with transaction(site.sessions) as db:
         review = {r.what: r.id for r in to_review(db, team.facilitator, later_id)}
@@ -47,7 +49,7 @@ def test_the_record_shows_which_commitments_were_kept(site: Site, cast: Cast, te
         )
 
     after = viewer.get(record_page).text
-    assert 'Visit five stores (by 2099-01-31) · <strong class="kept-kept">kept</strong>' in after
+    assert 'Visit five stores (by Jan 31, 2099) · <strong class="kept-kept">kept</strong>' in after
     assert "1 of 1 public commitment kept, as reviewed at <em>Kept team, a year on</em>." in after
     assert "Read every complaint" not in after  # private: counted, never shown, its outcome neither
     assert "And 1 private commitment" in after

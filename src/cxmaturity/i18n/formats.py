@@ -18,6 +18,17 @@ def format_date(value: date | datetime | None, format: str = "medium") -> str:
     return dates.format_date(value, format=format, locale=active_locale())
 
 
+def format_iso_date(text: str | date) -> str:
+    """A day kept as ISO text (``2099-01-31``, as workshop records store a commitment's "by when") written as
+    ``format_date`` writes it; any other text is shown as it was typed rather than refused on a page."""
+    if isinstance(text, date):
+        return format_date(text)
+    try:
+        return format_date(date.fromisoformat(text.strip()))
+    except ValueError:
+        return text
+
+
 def format_datetime(value: datetime | None, format: str = "medium") -> str:
     if value is None:
         return ""

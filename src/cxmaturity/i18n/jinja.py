@@ -14,6 +14,7 @@ from cxmaturity.i18n.formats import (
     format_date,
     format_datetime,
     format_decimal,
+    format_iso_date,
     format_percent,
     localized_number_text,
 )
@@ -32,6 +33,7 @@ def install(env: jinja2.Environment) -> None:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = active_locale
     env.filters["date"] = _per_render(format_date)
+    env.filters["iso_date"] = _per_render(format_iso_date)
     env.filters["datetime"] = _per_render(format_datetime)
     env.filters["number"] = _per_render(format_decimal)
     env.filters["percent"] = _per_render(format_percent)

@@ -9,12 +9,12 @@ that a German report reads the framework's German names, and a key the framework
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.i18n import N_, gettext, ngettext, use_locale
-from cxmaturity.i18n.formats import format_date, format_day_time
+from cxmaturity.i18n.formats import format_day_time, format_iso_date
 from cxmaturity.i18n.phrase import (
     Items,
     Namer,
@@ -76,10 +76,7 @@ class WorkshopSection:
     @staticmethod
     def by_day(commitment: RecordCommitment) -> str:
         """A commitment's "by when" (ISO text in the record) as the locale writes a day; other text as written."""
-        try:
-            return format_date(date.fromisoformat(commitment.by_when))
-        except ValueError:
-            return commitment.by_when
+        return format_iso_date(commitment.by_when)
 
     @staticmethod
     def outcome(commitment: RecordCommitment) -> str:
