@@ -21,18 +21,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.demo_site import DemoSite
-from cxmaturity.services import accounts, assessments, member_invitations, quick_links, respond, workshops
+from cxmaturity.services import assessments, quick_links, respond
 from cxmaturity.services.access import Actor
 from cxmaturity.services.tokens import digest
-from cxmaturity.settings import Settings
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction
-from cxmaturity.storage.tables import Answer, Assessment, CampaignUnit, Invitation, Unit, User
+from cxmaturity.storage.tables import Answer, Invitation
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
 from cxmaturity.web.pages.workshops import PARTICIPANT_COOKIE
 from tests.e2e import axe
 from tests.e2e.conftest import screenshot, serve
-from tests.support.demo import copy_demo
+from tests.support.demo import copy_demo, demo_scene, demo_settings
 from tests.support.routes import app_routes
 
 pytestmark = pytest.mark.browser
@@ -87,46 +86,13 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
     url, site = copy_demo(seeded_demo, data / "demo.db")
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    settings = Settings(
-        database_url=url,
-        secret_key="a11y-test-" + "x" * 40,
-        base_url="http://127.0.0.1",
-        data_dir=data,
-        cookie_secure=False,
-        signin_max_failures=100_000,
-        link_max_failures=100_000,
-        quick_max_per_address=100_000,
-    )
+    settings = demo_settings(url, data, secret="a11y-test", base_url="http://127.0.0.1", cookie_secure=False)
     with transaction(sessions) as db:
-        user = db.scalar(select(User).where(User.email == site.email))
-        assert user is not None
-        session, _ = accounts.start_session(db, user, 1)
-        user_id = user.id
-        actor = Actor(user.id)
+        scene = demo_scene(db, site, settings)
+        actor = Actor(scene.user_id)
         group = assessments.groups(db, site.open_assessment_id)[0]
         done_link = assessments.create_invitations(db, actor, site.open_assessment_id, group.id, 1)[0]
         respond.finish(db, done_link)
-        joining = member_invitations.invite(
-            db, actor, settings, site.organization_id, "new-member@example.com", "viewer"
-        )
-        # A second, live workshop on the demo's closed assessment (its first one is finished), a vote open on its
-        # first agenda item, and one participant on a phone.
-        live = workshops.start(db, actor, site.closed_assessment_id)
-        assert live.join_code is not None
-        participant, _ = workshops.join(db, live.join_code)
-        first = workshops.items(db, live.id)[0]
-        workshops.show_item(db, actor, live.id, first.id)
-        workshops.open_vote(db, actor, live.id, first.id)
-        campaign = db.scalar(
-            select(Assessment.id)
-            .join(CampaignUnit, CampaignUnit.assessment_id == Assessment.id)
-            .where(Assessment.organization_id == site.organization_id)
-            .order_by(Assessment.id.desc())
-            .limit(1)
-        )
-        unit = db.scalar(select(Unit.id).where(Unit.organization_id == site.organization_id).order_by(Unit.id))
-        assert campaign is not None
-        assert unit is not None
         quick = assessments.create(db, actor, site.organization_id, "Quick look", "quick:four-competencies")
         db.flush()
         published = quick_links.publish(db, actor, quick.id).link
@@ -142,14 +108,14 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
             opened=site.open_assessment_id,
             fresh_link=site.respondent_token,
             done_link=done_link,
-            join_token=joining.token,
-            session=session,
-            participant=participant,
+            join_token=scene.join_token,
+            session=scene.session,
+            participant=scene.participant,
             files=data,
             sessions=sessions,
-            facilitator=user_id,
-            campaign=campaign,
-            unit=unit,
+            facilitator=scene.user_id,
+            campaign=scene.campaign,
+            unit=scene.unit,
             quick_link=quick_link,
         )
     engine.dispose()

@@ -42,16 +42,15 @@ from cxmaturity.services import (
 )
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Invalid
-from cxmaturity.settings import Settings
 from cxmaturity.storage.database import make_engine, make_sessionmaker, transaction
-from cxmaturity.storage.tables import Assessment, CampaignUnit, LongJob, Organization, Unit, User
+from cxmaturity.storage.tables import LongJob, Organization
 from cxmaturity.web.app import create_app
 from cxmaturity.web.context import SESSION_COOKIE
 from cxmaturity.web.pages.workshops import PARTICIPANT_COOKIE
 from cxmaturity.web.workshop_actions import facilitate
 from cxmaturity.workshops import vote_options
 from tests.e2e.test_accessibility_browser import PAGES, Demo, Page
-from tests.support.demo import copy_demo
+from tests.support.demo import copy_demo, demo_scene, demo_settings
 from tests.web.client import Portal, WebClient
 
 TRANSLATED = "four-competencies"
@@ -187,38 +186,12 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
     url, site = copy_demo(seeded_demo, data_dir / "demo.db")
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    settings = Settings(
-        database_url=url,
-        secret_key="sweep-test-" + "x" * 40,
-        base_url="https://testserver",
-        data_dir=data_dir,
-        signin_max_failures=100_000,
-        link_max_failures=100_000,
-        quick_max_per_address=100_000,
-    )
+    settings = demo_settings(url, data_dir, secret="sweep-test", base_url="https://testserver")
     with transaction(sessions) as db:
-        user = db.scalar(select(User).where(User.email == site.email))
-        assert user is not None
-        session, _ = accounts.start_session(db, user, 1)
-        actor = Actor(user.id)
+        scene = demo_scene(db, site, settings)
+        session, participant, campaign, unit = scene.session, scene.participant, scene.campaign, scene.unit
+        actor = Actor(scene.user_id)
         org = site.organization_id
-        joining = member_invitations.invite(db, actor, settings, org, "new-member@example.com", "viewer")
-        live = workshops.start(db, actor, site.closed_assessment_id)
-        assert live.join_code is not None
-        participant, _ = workshops.join(db, live.join_code)
-        first = workshops.items(db, live.id)[0]
-        workshops.show_item(db, actor, live.id, first.id)
-        workshops.open_vote(db, actor, live.id, first.id)
-        campaign = db.scalar(
-            select(Assessment.id)
-            .join(CampaignUnit, CampaignUnit.assessment_id == Assessment.id)
-            .where(Assessment.organization_id == org)
-            .order_by(Assessment.id.desc())
-            .limit(1)
-        )
-        unit = db.scalar(select(Unit.id).where(Unit.organization_id == org).order_by(Unit.id))
-        assert campaign is not None
-        assert unit is not None
         # The respondent's and the quick evaluation's pages on a framework written in German too.
         translated = assessments.create(db, actor, org, "Leitungskreis", f"builtin:{TRANSLATED}", groups=["Team A"])
         db.flush()
@@ -288,12 +261,12 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         opened=translated.id,
         fresh_link=fresh,
         done_link=done,
-        join_token=joining.token,
+        join_token=scene.join_token,
         session=session,
         participant=participant,
         files=data_dir,
         sessions=sessions,
-        facilitator=user.id,
+        facilitator=scene.user_id,
         campaign=campaign,
         unit=unit,
         quick_link=published.token,
@@ -306,7 +279,7 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         ("respond-unknown", "anonymous", "/r/no-such-link-at-all"),
         ("quick-link-withdrawn", "anonymous", f"/q/{gone.token}"),
         ("quick-link-unknown", "anonymous", "/q/no-such-token"),
-        ("workshop-join-code", "anonymous", f"/join?code={live.join_code}"),
+        ("workshop-join-code", "anonymous", f"/join?code={scene.join_code}"),
         ("forbidden", "facilitator", "/assessments/2147483000/plan"),
         ("leader-home", "leader", "/"),
         ("leader-unit", "leader", f"/units/{unit}"),
@@ -314,7 +287,7 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         ("report", "facilitator", f"/assessments/{site.closed_assessment_id}/report.html"),
         ("campaign-report", "facilitator", f"/assessments/{campaign}/report.html"),
     )
-    data = frozenset(known | _untranslated_framework_texts() | {live.join_code})
+    data = frozenset(known | _untranslated_framework_texts() | {scene.join_code})
     yield Sweep(demo, client, data, more)
     for made in clients:
         made.close()

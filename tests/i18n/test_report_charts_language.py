@@ -8,108 +8,23 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from cxmaturity.benchmarks.model import OVERALL, Aggregate
-from cxmaturity.demo import SYNTHETIC_LABEL, demo_responses
-from cxmaturity.planning import PlanRequest
-from cxmaturity.planning.optimizer import make_plan
-from cxmaturity.reporting import report as reporting
-from cxmaturity.reporting import workshop_view
-from cxmaturity.reporting.benchmark_view import peers_section
 from cxmaturity.reporting.render_html import DrawnCharts, draw, render_html
 from cxmaturity.reporting.report import Report
-from cxmaturity.reporting.scorecard import (
-    METRIC_NAMES,
-    VERDICT_NAMES,
-    MaturityPoint,
-    MetricLine,
-    MetricPoint,
-    Scorecard,
-)
-from cxmaturity.reporting.scorecard import build as scorecard
 from cxmaturity.reporting.svg import DrawnChart
-from cxmaturity.scoring import ScoringOptions, score
-from cxmaturity.services.results import Comment
-from cxmaturity.workshops.record import Record, RecordAgreed, RecordCommitment, RecordItem, RecordStep
-from tests.i18n.test_benchmark_words import _Shown
-from tests.i18n.test_pptx_language import FW, NOW, TYPED, _units
-from tests.i18n.test_report_language import _progress
+from tests.i18n.full_report import ENGLISH_DECIMAL, TYPED, full_report
 from tests.reporting import pdf_tools
 
 LANGUAGES = ("en", "de", "fr", "es")
-#: A decimal written the English way (2.45), not part of a date, a longer number or a version ("Version 1.0").
-ENGLISH_DECIMAL = re.compile(r"(?<![\d.])(?<![Vv]ersion )(?<![Vv]ersión )\d\.\d{1,2}(?![\d.])")
 #: The typed or data texts of this report beyond the deck's (``TYPED``): a comment, a group, the framework's id.
 DATA = TYPED | {"Front line", "Leadership team", "SYNTHETIC comment.", "four-competencies", "We checked"}
 #: A custom metric's axis: its typed label with its unit sign, alike in every language.
 DATA |= {"Repeat purchase rate (%)"}
 #: Words that are the same in English and the language: the French for NPS points is "points".
 ALIKE = {"de": set(), "fr": {"NPS (points)"}, "es": set()}
-
-
-def _card() -> Scorecard:
-    """Outcome metrics by quarter beside maturity (SYNTHETIC), as the scorecard service hands them over: built-in
-    metrics named by phrases, verdicts as phrases, a custom metric with the label its facilitator typed."""
-    maturity = [
-        MaturityPoint(1, "Spring check", date(2026, 2, 1), "2026-Q1", "4C", 12, "defined", 2.345, (2.1, 2.6), ()),
-        MaturityPoint(2, "Autumn check", date(2026, 9, 1), "2026-Q3", "4C", 14, "managed", 3.02, (2.8, 3.2), ()),
-    ]
-    nps = MetricLine(
-        "nps",
-        METRIC_NAMES["nps"],
-        "points",
-        True,
-        (MetricPoint("2026-Q1", 12.04, (3.0, 21.0), 80), MetricPoint("2026-Q2", 18.5, (10.25, 26.0), 90)),
-        VERDICT_NAMES["improved"],
-    )
-    repeat = MetricLine("operational:repeat_rate", "Repeat purchase rate", "%", True, (MetricPoint("2026-Q3", 41.5),))
-    return scorecard("Example Retail Co.", maturity, [nps, repeat], None)
-
-
-def _report(language: str) -> Report:
-    """Every optional part, each built as the reports service builds it: the progress view in English (the report
-    renders it in its language), the peers section and the units in the report's language, the outcomes as data."""
-    result = score(demo_responses(FW), ScoringOptions(bootstrap=100))
-    agreed = score(demo_responses(FW, seed=11), ScoringOptions(bootstrap=0))
-    first = FW.competencies[0]
-    local = FW.in_language(language)
-    record = Record(
-        workshop_id=3,
-        status="finished",
-        started_at="2026-11-20",
-        finished_at="2026-11-20",
-        participants=7,
-        items=(RecordItem(first.indicators[0].key, "indicator", first.indicators[0].key, False, ()),),
-        agreed=(RecordAgreed(first.indicators[0].key, "Q", "3", "3", "We checked", "Minutes"),),
-        definition="",
-        commitments=(RecordCommitment("Sam", "Call five unhappy customers a week", "2027-01-15", True),),
-        private_commitments=1,
-        next_steps=(RecordStep("Map the returns journey", first.key, "Alex", True),),
-        reviewed_in="Spring 2027 check",
-    )
-    cohort = Aggregate(OVERALL, 12, 1.75, 2.25, 3.0, {1: 2, 2: 6, 3: 4})
-    return reporting.build(
-        result,
-        FW,
-        title="Demo",
-        organization="Example Retail Co.",
-        generated_at=NOW,
-        synthetic_label=SYNTHETIC_LABEL,
-        comments=[Comment(first.indicators[0].key, first.key, "Front line", "SYNTHETIC comment.")],
-        plan=make_plan(FW, result, PlanRequest()),
-        plan_version=2,
-        plan_made_at=NOW,
-        progress=_progress(FW),
-        scorecard=_card(),
-        workshop=workshop_view.build(record, local, result, agreed),
-        peers=peers_section(_Shown(FW, result, (cohort,)), language),
-        units=_units(local),
-        language=language,
-    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +45,7 @@ def rendered() -> dict[str, Rendered]:
     for language in LANGUAGES:
         # Drawn and rendered with English active, as a report job's child process does: nothing may depend on the
         # locale active when the report is drawn, only on the report's own language.
-        model = _report(language)
+        model = full_report(language)
         drawn = draw(model)
         made[language] = Rendered(model, drawn, render_html(model, drawn))
     return made

@@ -19,11 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.demo_site import DemoSite, seed
+from cxmaturity.services import accounts, member_invitations, workshops
+from cxmaturity.services.access import Actor
+from cxmaturity.settings import Settings
 from cxmaturity.storage.database import make_engine, make_sessionmaker, upgrade
+from cxmaturity.storage.tables import Assessment, CampaignUnit, Unit, User
 
 
 @dataclass(frozen=True)
@@ -87,3 +91,60 @@ def demo_database(seeded_demo: tuple[Path, DemoSite], tmp_path: Path) -> Iterato
         yield DemoDatabase(tmp_path / "demo.db", url, engine, make_sessionmaker(engine), site)
     finally:
         engine.dispose()
+
+
+def demo_settings(url: str, data_dir: Path, *, secret: str, base_url: str, cookie_secure: bool = True) -> Settings:
+    """Settings for serving a copy of the demo to tests that visit every page: no sign-in, link or quick-form
+    throttle can trip, however many pages one client opens."""
+    return Settings(
+        database_url=url,
+        secret_key=f"{secret}-" + "x" * 40,
+        base_url=base_url,
+        data_dir=data_dir,
+        cookie_secure=cookie_secure,
+        signin_max_failures=100_000,
+        link_max_failures=100_000,
+        quick_max_per_address=100_000,
+    )
+
+
+@dataclass(frozen=True)
+class DemoScene:
+    """The demo in the states its pages are visited in: the facilitator signed in, a member invited, a second live
+    workshop on the closed assessment with one participant and a vote open on its first item, and the demo's store
+    campaign with one of its units."""
+
+    user_id: int
+    session: str
+    join_token: str
+    workshop: int
+    join_code: str
+    participant: str
+    campaign: int
+    unit: int
+
+
+def demo_scene(db: Session, site: DemoSite, settings: Settings) -> DemoScene:
+    user = db.scalar(select(User).where(User.email == site.email))
+    assert user is not None
+    session, _ = accounts.start_session(db, user, 1)
+    actor = Actor(user.id)
+    org = site.organization_id
+    joining = member_invitations.invite(db, actor, settings, org, "new-member@example.com", "viewer")
+    live = workshops.start(db, actor, site.closed_assessment_id)
+    assert live.join_code is not None
+    participant, _ = workshops.join(db, live.join_code)
+    first = workshops.items(db, live.id)[0]
+    workshops.show_item(db, actor, live.id, first.id)
+    workshops.open_vote(db, actor, live.id, first.id)
+    campaign = db.scalar(
+        select(Assessment.id)
+        .join(CampaignUnit, CampaignUnit.assessment_id == Assessment.id)
+        .where(Assessment.organization_id == org)
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    )
+    unit = db.scalar(select(Unit.id).where(Unit.organization_id == org).order_by(Unit.id))
+    assert campaign is not None
+    assert unit is not None
+    return DemoScene(user.id, session, joining.token, live.id, live.join_code, participant, campaign, unit)
