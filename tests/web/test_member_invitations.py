@@ -261,7 +261,7 @@ def test_it_accepts_and_declines_through_the_api(site: Site, cast: Cast) -> None
     assert join is not None
     token = join.group(1)
     offer = api.get(f"/api/v1/member-invitations/{token}", headers=user).json()
-    assert (offer["organization_id"], offer["role"], offer["email"]) == (org, "viewer", email)
+    assert (offer["organization_id"], offer["role"], offer["email"], offer["language"]) == (org, "viewer", email, "en")
     joined = api.post(f"/api/v1/member-invitations/{token}/accept", headers=user)
     assert joined.status_code == 200
     assert joined.json()["role"] == "viewer"

@@ -113,6 +113,7 @@ class MemberInvitationOffer(_Out):
     role: str
     invited_by: str = Field(description="The owner who invited (name and e-mail).")
     email: str = Field(description="The address invited.")
+    language: str = Field(description="The invitation's language (en, de, fr or es): its e-mail's and its pages'.")
     expires_at: Utc
 
 

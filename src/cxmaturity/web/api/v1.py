@@ -205,6 +205,7 @@ def _offer(offer: member_invitations.Offer) -> schemas.MemberInvitationOffer:
         role=offer.role,
         invited_by=offer.inviter,
         email=offer.email,
+        language=offer.language,
         expires_at=offer.expires_at,
     )
 
