@@ -280,6 +280,15 @@ class _Builder:
             run.font.size = Pt(size)
             run.font.color.rgb = _INK
 
+    def two_lists(self, slide: Slide, left: tuple[str, Sequence[str]], right: tuple[str, Sequence[str]]) -> None:
+        """Two headed bullet lists side by side (gaps and discussion items; commitments and next steps)."""
+        half = (WIDTH - 2 * MARGIN) // 2
+        for n, (heading, lines) in enumerate((left, right)):
+            x = MARGIN + n * half
+            self.text(slide, heading, top=Inches(1.4), height=Inches(0.5), left=x, width=half, size=20, bold=True)
+            gutter = Inches(0.3) if n == 0 else 0  # the left list keeps clear of the right one's heading and bullets
+            self.bullets(slide, lines, top=Inches(2.0), height=Inches(4.5), left=x, width=half - gutter)
+
     def table(
         self,
         slide: Slide,
@@ -396,7 +405,6 @@ def _summary(b: _Builder) -> None:
         b.text(slide, " ".join(cautions), top=Inches(5.2), height=Inches(1.0), size=16, color=_CAUTION)
 
     slide = b.slide(_("Gaps to close first, items to discuss"), surveyed=True)
-    half = (WIDTH - 2 * MARGIN) // 2
     gaps = [
         g.competency
         + (" " + _("(holds the overall stage back)") if g.holds_back else "")
@@ -418,19 +426,7 @@ def _summary(b: _Builder) -> None:
         + ")"
         for d in r.top_discussion
     ] or [_("No discussion items: the team agrees on every statement.")]
-    b.text(slide, _("The gaps to close first"), top=Inches(1.4), height=Inches(0.5), width=half, size=20, bold=True)
-    b.bullets(slide, gaps, top=Inches(2.0), height=Inches(4.5), width=half - Inches(0.3))
-    b.text(
-        slide,
-        _("Items to discuss"),
-        top=Inches(1.4),
-        height=Inches(0.5),
-        left=MARGIN + half,
-        width=half,
-        size=20,
-        bold=True,
-    )
-    b.bullets(slide, talks, top=Inches(2.0), height=Inches(4.5), left=MARGIN + half, width=half)
+    b.two_lists(slide, (_("The gaps to close first"), gaps), (_("Items to discuss"), talks))
 
 
 def _competencies(b: _Builder) -> None:
@@ -640,32 +636,10 @@ def _workshop(b: _Builder) -> None:
     steps = [f"{s.title} (" + _("owner: %(owner)s") % {"owner": s.owner} + ")" for s in r.next_steps]
     if commitments or steps:
         slide = b.slide(_("Workshop: commitments and next steps"))
-        half = (WIDTH - 2 * MARGIN) // 2
-        b.text(slide, _("Commitments"), top=Inches(1.4), height=Inches(0.5), width=half, size=20, bold=True)
-        b.bullets(
+        b.two_lists(
             slide,
-            commitments[:LIST_ITEMS] or [_("No public commitments.")],
-            top=Inches(2.0),
-            height=Inches(4.5),
-            width=half - Inches(0.3),
-        )
-        b.text(
-            slide,
-            _("Next steps"),
-            top=Inches(1.4),
-            height=Inches(0.5),
-            left=MARGIN + half,
-            width=half,
-            size=20,
-            bold=True,
-        )
-        b.bullets(
-            slide,
-            steps[:LIST_ITEMS] or [_("None.")],
-            top=Inches(2.0),
-            height=Inches(4.5),
-            left=MARGIN + half,
-            width=half,
+            (_("Commitments"), commitments[:LIST_ITEMS] or [_("No public commitments.")]),
+            (_("Next steps"), steps[:LIST_ITEMS] or [_("None.")]),
         )
 
 
