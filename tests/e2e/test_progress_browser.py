@@ -112,5 +112,13 @@ def test_it_reassesses_and_draws_the_trend_in_the_browser(browser: Any, live_url
     assert len(verdicts) == 6
     assert verdicts.count("improved") >= 5
     screenshot(page, "progress-compare")
+    # In German the charts' own numbers (axis ticks, legends) are written as the tables beside them: charts.js takes
+    # the number locale the server wrote into the page from Babel's signs (a no-break space before "%").
+    page.goto(f"{live_url}/assessments/{new_id}/results?lang=de")
+    page.wait_for_selector("[data-chart].chart-rendered svg", timeout=15_000)
+    drawn = " ".join(page.locator("[data-chart] svg text").all_text_contents())
+    assert re.search("\\b100\u00a0%", drawn), drawn  # the fulfilment legend, drawn by Vega
+    assert not re.search(r"\d%", drawn), drawn
+    page.goto(f"{live_url}/assessments/{new_id}/results?lang=en")
     assert problems == []
     context.close()

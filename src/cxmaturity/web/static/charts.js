@@ -20,13 +20,12 @@
     defaultStyle: false,
     tooltip: { disableDefaultStyle: true, theme: "light" }
   };
-  // Axis labels and tooltips write numbers the way the page's language does (0,75 and 42 % in German), as the
-  // server writes them in the tables (i18n/formats.py); d3-format's locale definitions, for the catalogs' languages.
-  var NUMBER_FORMATS = {
-    de: { decimal: ",", thousands: ".", grouping: [3], currency: ["", " €"], percent: "\u00a0%" },
-    fr: { decimal: ",", thousands: "\u202f", grouping: [3], currency: ["", " €"], percent: "\u202f%" },
-    es: { decimal: ",", thousands: ".", grouping: [3], currency: ["", " €"], percent: "\u00a0%" }
-  };
+  // Axis labels and tooltips write numbers the way the page's language does (0,75 and 42 % in German): the server
+  // writes d3-format's locale for it from the same Babel signs as its tables (i18n/formats.py, base.html).
+  var numberLocale = document.getElementById("number-locale");
+  if (numberLocale) {
+    options.formatLocale = JSON.parse(numberLocale.textContent);
+  }
   // Month and day names on time axes (the progress page's trends: "Dez. 2026", not "Dec 2026"); d3-time-format's
   // locale definitions of the same languages.
   var TIME_FORMATS = {
@@ -56,9 +55,6 @@
     }
   };
   var language = (document.documentElement.lang || "en").slice(0, 2);
-  if (NUMBER_FORMATS[language]) {
-    options.formatLocale = NUMBER_FORMATS[language];
-  }
   if (TIME_FORMATS[language]) {
     options.timeFormatLocale = TIME_FORMATS[language];
   }
