@@ -116,9 +116,9 @@ def test_it_reassesses_and_draws_the_trend_in_the_browser(browser: Any, live_url
     # the number locale the server wrote into the page from Babel's signs (a no-break space before "%").
     page.goto(f"{live_url}/assessments/{new_id}/results?lang=de")
     page.wait_for_selector("[data-chart].chart-rendered svg", timeout=15_000)
-    drawn = " ".join(page.locator("[data-chart] svg text").all_text_contents())
-    assert re.search("\\b100\u00a0%", drawn), drawn  # the fulfilment legend, drawn by Vega
-    assert not re.search(r"\d%", drawn), drawn
+    chart_texts = " ".join(page.locator("[data-chart] svg text").all_text_contents())
+    assert re.search("\\b100\u00a0%", chart_texts), chart_texts  # the fulfilment legend, drawn by Vega
+    assert not re.search(r"\d%", chart_texts), chart_texts
     page.goto(f"{live_url}/assessments/{new_id}/results?lang=en")
     assert problems == []
     context.close()
