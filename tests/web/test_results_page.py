@@ -271,6 +271,11 @@ def test_it_lets_members_read_results_and_hides_them_from_outsiders(site: Site, 
     assert site.client(cast.viewer).get("/assessments/999999999/results").status_code == 404
 
 
+#: The only script tags a page may hold under the CSP: files, and JSON data (the charts' specs, the number locale).
+SCRIPT_FILE = r'<script src="/static/[a-z/.-]+\.js"( defer)?>'
+DATA_SCRIPT = r'<script type="application/json" id="(chart-[a-z]+|number-locale)">'
+
+
 def test_it_embeds_the_chart_specs_as_json_data_blocks_under_the_csp(site: Site, cast: Cast) -> None:
     filled = fill(site, cast, {"North": (3, 0.8), "South": (3, 0.3)})
     scored = _scored(site, cast, filled.id)
@@ -286,9 +291,7 @@ def test_it_embeds_the_chart_specs_as_json_data_blocks_under_the_csp(site: Site,
     assert page.count('<details class="chart-data" open>') == len(blocks)
     # Nothing the CSP would block: scripts are files or JSON data, no inline styles or event handlers.
     for tag in re.findall(r"<script\b[^>]*>", page):
-        assert re.fullmatch(
-            r'<script src="/static/[a-z/.-]+\.js"( defer)?>|<script type="application/json" id="chart-[a-z]+">', tag
-        )
+        assert re.fullmatch(SCRIPT_FILE, tag) or re.fullmatch(DATA_SCRIPT, tag), tag
     assert not re.search(r"\sstyle=|\son[a-z]+=", page)
     csp = response.headers["content-security-policy"]
     assert "script-src 'self';" in csp
