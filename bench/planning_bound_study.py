@@ -1,7 +1,7 @@
 """Where the bound of the large planning instances comes from: the measurements of docs/planning.md, section 10.
 
-Usage: ``python -m bench.planning_bound_study [SEED ...] [--root]`` (default seed 1). For each SYNTHETIC instance of
-``bench_planning`` it prints
+Usage: ``python -m bench.planning_bound_study [SEED ...] [--root] [--prices K] [--mps DIR]`` (default seed 1). For each
+SYNTHETIC instance of ``bench_planning`` it prints
 
 - the linear relaxation's bound, how full each period's limits are in its solution, and how its fractional starts
   meet the "no skipping stages" rule (``gate`` rows: ``z[a, t] <= sum of z[b, t - dur(b)]`` over the step below);
@@ -13,7 +13,12 @@ Usage: ``python -m bench.planning_bound_study [SEED ...] [--root]`` (default see
   inequality valid for those other rules alone can tighten it;
 - with ``--root``: HiGHS's bound after presolve and the root node's cuts (heuristics off, one node) for the program
   as the optimizer built it before and with the start columns in the per-period limits (``_build``'s
-  ``start_columns``), with the CPU seconds each took.
+  ``start_columns``), with the CPU seconds each took;
+- with ``--prices K``: the same Lagrangian at K prices drawn around the duals (each within 50% of it, seed 0), its
+  rest solved once as a linear program and once exactly. Where the two agree, the rest has no integrality gap at
+  those prices, and no choice of prices can make the Lagrangian bound much tighter than the relaxation's;
+- with ``--mps DIR``: the whole program as the optimizer builds it (start columns included) written to
+  ``DIR/instance-SEED.mps``, so that other solvers can be measured on exactly the same program.
 
 Bounds are deterministic for the linear programs; the root bounds vary by about 0.05% with HiGHS's random seed.
 """
@@ -171,7 +176,7 @@ def _variant(p: _Problem, b: _Program, a_csr: csr_array, gates: list[tuple[int, 
     return _value(h)
 
 
-def study(seed: int, root: bool) -> None:
+def study(seed: int, root: bool, prices: int = 0, mps: str | None = None) -> None:
     p = _problem(seed)
     b = _program(p, relaxed=True)
     a_csr = _matrix(b)
@@ -215,22 +220,37 @@ def study(seed: int, root: bool) -> None:
     rest = _program(p, relax=frozenset({"budget", "capacity"}))
     m_rest = len(rest.lo)
     limit_rows = np.arange(m_rest - p.horizon, m_rest + p.horizon)  # budget, then capacity (concurrency is last)
-    prices = -duals[limit_rows]
-    objective = b.objective + a_csr[limit_rows].T @ prices
-    constant = -float(prices @ hi[limit_rows])
-    h, cpu = _highs(
-        objective,
-        rest.lb,
-        rest.ub,
-        _matrix(rest),
-        np.array(rest.lo),
-        np.array(rest.hi),
-        rest.integrality,
-        mip_rel_gap=1e-9,
-        time_limit=120.0,
+    duals_at_limits = -duals[limit_rows]
+
+    def lagrangian(prices: npt.NDArray[np.float64], exact: bool) -> float:
+        objective = b.objective + a_csr[limit_rows].T @ prices
+        constant = -float(prices @ hi[limit_rows])
+        args = (objective, rest.lb, rest.ub, _matrix(rest), np.array(rest.lo), np.array(rest.hi))
+        if exact:
+            h, _ = _highs(*args, rest.integrality, mip_rel_gap=1e-9, time_limit=120.0)
+        else:
+            h, _ = _highs(*args)
+        return -(float(h.getInfo().objective_function_value) + constant)
+
+    print(
+        "  Lagrangian at the relaxation's duals (budget, capacity priced; the rest exact): "
+        f"{lagrangian(duals_at_limits, exact=True):.4f}"
     )
-    lagrangian = -(float(h.getInfo().objective_function_value) + constant)
-    print(f"  Lagrangian at the relaxation's duals (budget, capacity priced; the rest exact): {lagrangian:.4f}")
+    rng = np.random.default_rng(0)
+    for _ in range(prices):
+        drawn = duals_at_limits * (1.0 + 0.5 * rng.uniform(-1.0, 1.0, duals_at_limits.size))
+        relaxed_rest, exact_rest = lagrangian(drawn, exact=False), lagrangian(drawn, exact=True)
+        print(
+            f"  Lagrangian at prices drawn around the duals: rest relaxed {relaxed_rest:.4f}, rest exact "
+            f"{exact_rest:.4f} ({(relaxed_rest - exact_rest) / relaxed_rest:.2%} apart)"
+        )
+    if mps is not None:
+        w = _program(p, start_columns=True)
+        h, _ = _highs(
+            w.objective, w.lb, w.ub, _matrix(w), np.array(w.lo), np.array(w.hi), w.integrality, time_limit=1e-3
+        )
+        h.writeModel(f"{mps}/instance-{seed}.mps")
+        print(f"  whole program written to {mps}/instance-{seed}.mps")
     if root:
         for columns in (False, True):
             w = _program(p, start_columns=columns)
@@ -250,7 +270,21 @@ def study(seed: int, root: bool) -> None:
             print(f"  HiGHS root bound, {what}: {-float(h.getInfo().mip_dual_bound):.4f} ({cpu:.1f} CPU s)")
 
 
+def main(args: list[str]) -> None:
+    root, prices, mps, seeds = False, 0, None, []
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--root":
+            root = True
+        elif arg == "--prices":
+            prices = int(next(rest))
+        elif arg == "--mps":
+            mps = next(rest)
+        else:
+            seeds.append(int(arg))
+    for seed in seeds or [1]:
+        study(seed, root, prices, mps)
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    for seed in [int(a) for a in args if a != "--root"] or [1]:
-        study(seed, "--root" in args)
+    main(sys.argv[1:])
