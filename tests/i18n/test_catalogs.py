@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from cxmaturity.cli import Language, app
 from cxmaturity.i18n import LOCALES, gettext, ngettext, use_locale
 from cxmaturity.i18n.catalogs import LOCALE_DIR, translations_for
-from cxmaturity.i18n.check import COMPLETE_SOURCES, check_all, check_catalog, placeholders
+from cxmaturity.i18n.check import COMPLETE_SOURCES, check_all, check_catalog, french_typography, placeholders
 
 ROOT = Path(__file__).parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -104,7 +104,7 @@ def test_a_translation_with_a_different_placeholder_is_refused(tmp_path: Path) -
 def test_a_translation_that_drops_a_placeholder_or_changes_its_type_is_refused(tmp_path: Path) -> None:
     locale = _copy_catalogs(tmp_path)
     po = locale / "fr" / "LC_MESSAGES" / "messages.po"
-    _edit(po, "Question %(number)d : %(message)s", "Question : %(message)s")
+    _edit(po, "Question %(number)d\u00a0: %(message)s", "Question\u00a0: %(message)s")
     _edit(po, "Logo de %(organization)s", "Logo de %(organization)d")
     problems = [p.message for p in check_catalog(po, "fr", complete=True)]
     assert problems == [
@@ -147,3 +147,47 @@ def test_placeholders_are_read_as_python_formats_them() -> None:
 def test_every_catalog_compiles_to_the_file_the_app_reads() -> None:
     for language in LOCALES[1:]:
         assert translations_for(language).gettext("Back") != "Back"
+
+
+def test_french_signs_take_a_no_break_space_before_them_and_inside_guillemets() -> None:
+    assert french_typography("Début\u00a0: %(title)s\u202f; coût %(cost)s. Tenu\u202f? Merci\u202f!") == []
+    assert french_typography("«\u00a0%(text)s\u00a0»") == []
+    assert french_typography("Début : %(title)s") == ["an ordinary space before ':'"]
+    assert french_typography("Tenu?") == ["no space before '?'"]
+    assert french_typography("Merci ! Fin ; suite") == ["an ordinary space before '!'", "an ordinary space before ';'"]
+    assert french_typography("« %(text)s »") == ["no no-break space after «", "no no-break space before »"]
+    # Signs inside a value, a URL, markup or a placeholder's neighbourhood are not punctuation.
+    assert french_typography("une heure comme 2027-03-31T17:00 ou operational:NOM") == []
+    assert french_typography('voir https://example.org/a?b=c;d <a href="?lang=fr">ici</a>') == []
+    assert french_typography("%(name)s\u00a0: <strong>%(value)s</strong>\u00a0;") == []
+
+
+def test_a_french_translation_with_an_ordinary_space_before_a_colon_is_refused(tmp_path: Path) -> None:
+    locale = _copy_catalogs(tmp_path)
+    po = locale / "fr" / "LC_MESSAGES" / "messages.po"
+    line = _edit(po, "Question %(number)d\u00a0: %(message)s", "Question %(number)d : %(message)s")
+    _edit(po, "Merci\u202f!", "Merci!")
+    _edit(po, "Tenu\u202f?", "Tenu\u202f?")  # a narrow no-break space is as good as a no-break space
+    problems = [str(p) for p in check_catalog(po, "fr", complete=True)]
+    assert (
+        f"{po}:{line}: [fr] an ordinary space before ':' (French spacing: U+00A0 or U+202F): "
+        "'Question %(number)d: %(message)s'" in problems
+    )
+    assert len(problems) == 2, problems
+    assert "no space before '!'" in problems[1] or "no space before '!'" in problems[0]
+    # German and Spanish put no space there: the rule is French only.
+    assert check_catalog(locale / "de" / "LC_MESSAGES" / "messages.po", "de", complete=True) == []
+
+
+def test_the_product_joins_texts_with_the_locale_s_spacing() -> None:
+    from cxmaturity.i18n.phrase import Items, joint, labelled, phrase, render, semicolons
+
+    with use_locale("fr"):
+        assert labelled("Étapes", "5") == "Étapes\u00a0: 5"
+        assert semicolons(["a", "b", "c"]) == "a\u202f; b\u202f; c"
+        assert joint(":") == "\u00a0: "
+        assert joint(";") == "\u202f; "
+        assert render(phrase("%(x)s", x=Items(("un", "deux"), "semicolon"))) == "un\u202f; deux"
+    with use_locale("de"):
+        assert labelled("Stufen", "5") == "Stufen: 5"
+        assert semicolons(["a", "b"]) == "a; b"

@@ -132,9 +132,9 @@ def test_trend_charts_are_written_in_the_active_locale() -> None:
     assert overall.title == "Global"
     assert lead.description.startswith("Le score de chaque évaluation à sa date")
     spec = lead.spec
-    assert spec["description"].startswith(f"Évolution du score « {FW.text(FW.competency('lead').name)} »")
+    assert spec["description"].startswith(f"Évolution du score «\u00a0{FW.text(FW.competency('lead').name)}\u00a0»")
     assert "1 mars 2024" in spec["description"]
-    assert "Objectif : étape 4." in spec["description"]
+    assert "Objectif\u00a0: étape 4." in spec["description"]
     assert not re.search(r"\d\.\d\d \(", spec["description"])
     assert spec["data"]["values"][0]["day"] == "2024-03-01"
     titles = {t["field"]: t["title"] for t in spec["layer"][2]["encoding"]["tooltip"]}

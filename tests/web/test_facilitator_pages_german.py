@@ -360,3 +360,28 @@ def _both_status(pages: Pages, path: str, status: int) -> tuple[str, str]:
     assert (english.status_code, german.status_code) == (status, status), (path, german.text[:300])
     assert '<html lang="de">' in german.text
     return english.text, german.text
+
+
+def test_a_change_no_plan_satisfies_is_explained_with_the_frameworks_names_in_the_pages_language(
+    stored: Stored,
+) -> None:
+    # A must-do initiative the budget cannot pay for: the refusal and each line of why name the initiative (and the
+    # framework) as the framework names them in the page's language, not in the words of the plan's making.
+    client = stored.pages.site.client(stored.pages.user)
+    url = f"/assessments/{stored.assessment_id}/plan"
+    settings = {"horizon": "8", "budget": "0", "capacity": "", "max_concurrent": "3", "must": "und-a1", "must_not": ""}
+    pages = {}
+    for language in ("en", "de"):
+        assert client.get(f"{url}?lang={language}").status_code == 200
+        response = client.submit(url, f"{url}/settings", settings)
+        assert response.status_code == 422, response.text[:500]
+        pages[language] = html.unescape(response.text)
+    client.get(f"{url}?lang=en")
+    english, german = pages["en"], pages["de"]
+    problems = re.search(r'<ul class="problems">(.*?)</ul>', german, re.S)
+    assert problems is not None, german
+    details = problems.group(1)
+    assert "„Eine Beziehungs-NPS-Umfrage starten“" in details, details
+    assert "Start a relationship NPS survey" not in german
+    assert "Start a relationship NPS survey" in english
+    assert "Kein Plan erfüllt diese Änderung" in german

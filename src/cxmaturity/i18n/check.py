@@ -1,5 +1,5 @@
-"""Checks of the gettext catalogs: placeholders that match their msgid, complete catalogs where they must be, and
-compiled ``.mo`` files that match their ``.po`` source.
+"""Checks of the gettext catalogs: placeholders that match their msgid, complete catalogs where they must be, French
+typography, and compiled ``.mo`` files that match their ``.po`` source.
 
 A translation whose ``%(name)s`` placeholders differ from the English text's would fail (a placeholder the code does
 not supply raises when the text is formatted) or silently drop a value (one left out); both are refused here, by the
@@ -95,6 +95,14 @@ _PLACEHOLDER = re.compile(
 )
 
 
+#: French puts a no-break space before ":" (U+00A0) and a narrow one (U+202F) before ";", "?" and "!", and a no-break
+#: space inside « »; either no-break space is accepted. An ordinary space would let a line break before the sign.
+NO_BREAK_SPACES = "\u00a0\u202f"
+_FRENCH_SIGNS = re.compile(r"[:;?!]")
+_TAG = re.compile(r"<[^>]*>")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class CatalogProblem:
     file: Path
@@ -110,6 +118,35 @@ def placeholders(text: str) -> list[str]:
     """Return the conversions in ``text`` (``%(name)s`` as ``name:s``, ``%d`` as ``:d``), ``%%`` left out, sorted."""
     found = [f"{m['name'] or ''}:{m['type']}" for m in _PLACEHOLDER.finditer(text) if m["type"] != "%"]
     return sorted(found)
+
+
+def french_typography(text: str) -> list[str]:
+    """Return what ``text`` (a French translation) spaces wrongly: an ordinary space, or none, before ":", ";", "?"
+    or "!" used as punctuation, and no no-break space inside « ». Markup, URLs and signs inside a word or a value
+    (``17:00``, ``operational:NAME``, ``?lang=``) are left alone: a sign counts as punctuation when a space or the
+    text's end follows it."""
+    text = _URL.sub("", _TAG.sub("", text))
+    found: list[str] = []
+    for m in _FRENCH_SIGNS.finditer(text):
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end() : m.end() + 1]
+        if before and before in NO_BREAK_SPACES:
+            continue
+        if before.isspace():
+            found.append(f"an ordinary space before {m.group()!r}")
+        elif before and (not after or after.isspace()):
+            found.append(f"no space before {m.group()!r}")
+    found += [
+        "no no-break space after «"
+        for m in re.finditer("«", text)
+        if text[m.end() : m.end() + 1] == "" or text[m.end()] not in NO_BREAK_SPACES
+    ]
+    found += [
+        "no no-break space before »"
+        for m in re.finditer("»", text)
+        if not m.start() or text[m.start() - 1] not in NO_BREAK_SPACES
+    ]
+    return found
 
 
 def _is_format(message: Message) -> bool:
@@ -138,8 +175,8 @@ def _needs_completion(message: Message) -> bool:
 
 
 def check_catalog(path: Path, language: str, *, complete: bool) -> list[CatalogProblem]:
-    """Return the problems of one ``.po`` file: wrong placeholders; with ``complete``, texts left untranslated that
-    must not be."""
+    """Return the problems of one ``.po`` file: wrong placeholders, French spacing (``french_typography``); with
+    ``complete``, texts left untranslated that must not be."""
     with path.open("rb") as fp:
         catalog = read_po(fp, locale=language)
     problems: list[CatalogProblem] = []
@@ -151,6 +188,17 @@ def check_catalog(path: Path, language: str, *, complete: bool) -> list[CatalogP
                 what = "fuzzy" if "fuzzy" in message.flags else "untranslated"
                 problems.append(CatalogProblem(path, message.lineno or 1, language, f"{what}: {_short(message)}"))
             continue
+        if language == "fr":
+            for _, translation in _forms(message):
+                for problem in dict.fromkeys(french_typography(translation)):
+                    problems.append(
+                        CatalogProblem(
+                            path,
+                            message.lineno or 1,
+                            language,
+                            f"{problem} (French spacing: U+00A0 or U+202F): {_short(message)}",
+                        )
+                    )
         for source, translation in _forms(message):
             if not (_is_format(message) or "%" in source):
                 continue

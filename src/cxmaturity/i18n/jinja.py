@@ -19,7 +19,7 @@ from cxmaturity.i18n.formats import (
     format_percent,
     localized_number_text,
 )
-from cxmaturity.i18n.phrase import translated
+from cxmaturity.i18n.phrase import joint, translated
 
 
 def install(env: jinja2.Environment) -> None:
@@ -34,6 +34,8 @@ def install(env: jinja2.Environment) -> None:
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = active_locale
     env.globals["d3_number_locale"] = d3_number_locale
+    # ":" and ";" between two texts with the locale's spacing (a no-break space before them in French).
+    env.globals["joint"] = joint
     env.filters["date"] = _per_render(format_date)
     env.filters["iso_date"] = _per_render(format_iso_date)
     env.filters["datetime"] = _per_render(format_datetime)

@@ -43,6 +43,10 @@ TEXT_LIMIT = 90
 # Marked here so that the extractor collects them: how lists and quotations read in each language.
 _AND = N_("%(head)s and %(last)s")
 _QUOTED = N_("“%(text)s”")
+# French writes a narrow no-break space before ";" (" ; "), so the joint is the catalog's too.
+_SEMICOLON = N_("%(before)s; %(after)s")
+# The same for a label before its value ("Stages: 5", "Étapes : 5").
+_LABELLED = N_("%(label)s: %(value)s")
 _DOUBLE_STOP = re.compile(r"(\.)(\s?[”“»\"])\.$")
 
 
@@ -149,6 +153,31 @@ def listing(items: list[str]) -> str:
     return gettext(_AND) % {"head": ", ".join(items[:-1]), "last": items[-1]}
 
 
+def semicolons(items: list[str]) -> str:
+    """Return "a; b; c" in the active locale ("a ; b ; c" in French)."""
+    if not items:
+        return ""
+    joint = gettext(_SEMICOLON)
+    text = items[0]
+    for item in items[1:]:
+        text = joint % {"before": text, "after": item}
+    return text
+
+
+def labelled(label: str, value: str) -> str:
+    """Return "label: value" in the active locale ("label : value" in French)."""
+    return gettext(_LABELLED) % {"label": label, "value": value}
+
+
+def joint(sign: Literal[":", ";"]) -> str:
+    """The sign with the active locale's spacing, to write between two texts: ": " in English, a no-break space and
+    ": " in French (where a template puts markup around the texts, which ``labelled`` and ``semicolons`` would
+    escape)."""
+    if sign == ":":
+        return labelled("", "")
+    return gettext(_SEMICOLON) % {"before": "", "after": ""}
+
+
 def _is_one(n: int) -> bool:
     try:
         return Locale.parse(active_locale()).plural_form(n) == "one"
@@ -174,8 +203,10 @@ def _value(value: Param, name: Namer) -> str | int:
         shown = [str(_value(v, name)) for v in value.items]
         if value.join == "and":
             text = listing(shown)
+        elif value.join == "semicolon":
+            text = semicolons(shown)
         else:
-            text = {"comma": ", ", "semicolon": "; ", "space": " "}[value.join].join(shown)
+            text = {"comma": ", ", "space": " "}[value.join].join(shown)
         return text + (" …" if value.more else "")
     return value
 

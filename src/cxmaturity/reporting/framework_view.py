@@ -17,6 +17,7 @@ from cxmaturity.frameworks.model import Framework, Rubric, Statement
 from cxmaturity.i18n import N_, ngettext
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.formats import format_percent
+from cxmaturity.i18n.phrase import labelled, semicolons
 
 #: How the overall rule reads in a sentence, for a track and for the whole framework alike (translated where used).
 RULE_WORDS = {
@@ -214,12 +215,12 @@ class FrameworkComparison:
 
 def _facts(view: FrameworkView) -> dict[str, str]:
     """The facts compared, labelled in the active locale."""
-    tracks = "; ".join(f"{t.name} ({', '.join(t.competencies)})" for t in view.tracks)
+    tracks = semicolons([f"{t.name} ({', '.join(t.competencies)})" for t in view.tracks])
     return {
         _("Version"): view.version,
         _("Source"): view.source,
-        _("Stages"): f"{len(view.stages)}: " + ", ".join(s.name for s in view.stages),
-        _("Competencies"): f"{len(view.competencies)}: " + ", ".join(c.name for c in view.competencies),
+        _("Stages"): labelled(str(len(view.stages)), ", ".join(s.name for s in view.stages)),
+        _("Competencies"): labelled(str(len(view.competencies)), ", ".join(c.name for c in view.competencies)),
         _("Tracks"): tracks or _("none"),
         _("Questions"): _("%(questions)s (%(statements)s statements, %(rubrics)s rubrics)")
         % {"questions": view.questions, "statements": view.statements, "rubrics": view.rubrics},

@@ -34,7 +34,7 @@ from pptx.util import Emu, Inches, Length, Pt
 from cxmaturity.i18n import N_, ngettext, use_locale
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.formats import format_date, format_decimal, format_percent, localized_number_text
-from cxmaturity.i18n.phrase import translated
+from cxmaturity.i18n.phrase import labelled, translated
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.report import Report
@@ -406,17 +406,17 @@ def _summary(b: _Builder) -> None:
 
     slide = b.slide(_("Gaps to close first, items to discuss"), surveyed=True)
     gaps = [
-        g.competency
-        + (" " + _("(holds the overall stage back)") if g.holds_back else "")
-        + ": "
-        + _("score %(score)s, target %(target)s (%(number)s), gap %(gap)s, priority %(priority)s.")
-        % {
-            "score": _score(g.score),
-            "target": g.target.name,
-            "number": g.target.number,
-            "gap": _num(g.gap),
-            "priority": _num(g.priority),
-        }
+        labelled(
+            g.competency + (" " + _("(holds the overall stage back)") if g.holds_back else ""),
+            _("score %(score)s, target %(target)s (%(number)s), gap %(gap)s, priority %(priority)s.")
+            % {
+                "score": _score(g.score),
+                "target": g.target.name,
+                "number": g.target.number,
+                "gap": _num(g.gap),
+                "priority": _num(g.priority),
+            },
+        )
         for g in r.top_gaps
     ] or [_("Every competency has reached its target.")]
     talks = [
@@ -485,7 +485,7 @@ def _plan(b: _Builder, images: Sequence[DrawnImage]) -> None:
     count = len(p.items)
     summary = " ".join(
         (
-            f"{which}{made}: {p.summary}.",
+            labelled(f"{which}{made}", f"{p.summary}."),
             ngettext(
                 "%(count)s initiative over %(periods)s periods (quarters);",
                 "%(count)s initiatives over %(periods)s periods (quarters);",
@@ -627,8 +627,9 @@ def _workshop(b: _Builder) -> None:
     b.table(slide, header, rows[:TABLE_ROWS], (4.0, 3.0, 3.0), top=Inches(2.2))
     # The commitments' days, outcomes and summary as the report's workshop section words them (workshop_view.py).
     commitments = [
-        (f"{c.who}: " if c.who else "") + f"{c.what} (" + _("by %(day)s") % {"day": w.by_day(c)} + f"): {w.outcome(c)}"
+        labelled(labelled(c.who, promised) if c.who else promised, w.outcome(c))
         for c in r.commitments
+        for promised in [f"{c.what} (" + _("by %(day)s") % {"day": w.by_day(c)} + ")"]
     ]
     kept = w.kept_summary()
     if kept:

@@ -17,7 +17,7 @@ from babel import numbers
 from cxmaturity.i18n import active_locale, format_percent
 from cxmaturity.i18n import gettext as _
 from cxmaturity.i18n.formats import percent_suffix
-from cxmaturity.i18n.phrase import translated
+from cxmaturity.i18n.phrase import labelled, semicolons, translated
 from cxmaturity.reporting.charts import CURRENT_COLOR, SCHEMA, TARGET_COLOR, Chart, Spec, _config
 from cxmaturity.reporting.scorecard import MetricLine, Scorecard
 
@@ -61,7 +61,7 @@ def maturity_data(card: Scorecard) -> list[dict[str, Any]]:
 def _maturity_description(data: list[dict[str, Any]]) -> str:
     parts = []
     for d in data:
-        text = f"{d['period']} {d['title']}: {_num(d['score'], 2)}"
+        text = labelled(f"{d['period']} {d['title']}", _num(d["score"], 2))
         if d["lower"] is not None:
             text += " " + _("(%(level)s interval %(lower)s to %(upper)s)") % {
                 "level": format_percent(0.9),
@@ -69,7 +69,7 @@ def _maturity_description(data: list[dict[str, Any]]) -> str:
                 "upper": _num(d["upper"], 2),
             }
         parts.append(text)
-    return _("Overall maturity score by quarter: %(points)s.") % {"points": "; ".join(parts)}
+    return _("Overall maturity score by quarter: %(points)s.") % {"points": semicolons(parts)}
 
 
 def maturity_chart(card: Scorecard) -> Chart | None:

@@ -38,7 +38,6 @@ from cxmaturity.web.context import (
     page_language,
     page_text,
     redirect,
-    refusal,
     render,
     require_signed_in,
     unit_of_work,
@@ -106,6 +105,7 @@ def _page(
     number: int | None = None,
     form: Mapping[str, str] | None = None,
     custom_form: Mapping[str, str] | None = None,
+    refused: ServiceError | None = None,
     **extra: Any,
 ) -> Response:
     with unit_of_work(request) as db:
@@ -145,6 +145,12 @@ def _page(
             if saved is not None:
                 notes[saved.number] = phrases.text(saved.info.note_phrase, saved.info.note, fw)
                 version_statuses[saved.number] = plan_view.status_text(saved.plan)
+            if refused is not None:
+                # Why a change has no plan: the refusal and its lines, with the framework's names (an initiative,
+                # a competency, the framework) in the page's language rather than as the plan was worded.
+                name = phrases.namer(fw)
+                extra["error"] = phrases.shown(refused.phrase, name)
+                extra["details"] = [phrases.shown(d, name) for d in refused.detail_texts]
         response = render(
             request,
             "plan.html",
@@ -343,8 +349,7 @@ def _change(
             assessment_id,
             exc.status,
             failed=section,
-            error=refusal(request, exc),
-            details=exc.detail_texts,
+            refused=exc,
             **on_error,
         )
     return redirect(f"/assessments/{assessment_id}/plan?done={done}#{section}")
