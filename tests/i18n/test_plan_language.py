@@ -91,3 +91,19 @@ def test_an_infeasible_plan_explains_itself_in_german() -> None:
     english = set(unknown.explanation) | set(blocked.explanation)
     assert not english & set(said)
     assert all("must-do" not in s for s in said)
+
+
+def test_the_time_limit_in_an_explanation_is_a_number_written_in_the_readers_language() -> None:
+    # The explanation of a plan the solver could not finish names the time limit; it is kept as a number (stored with
+    # the plan as one), so that a German reader reads "0,5 s" and an English one "0.5 s".
+    from cxmaturity.i18n.phrase import Num, from_data, phrase, render, to_data
+    from cxmaturity.planning.optimizer import _seconds
+
+    message = "Raise the time limit (now %(seconds)s s) or simplify the request (fewer must-do or locked initiatives)."
+    for limit, english, german in ((0.5, "0.5 s", "0,5 s"), (2.0, "2 s", "2 s"), (0.25, "0.25 s", "0,25 s")):
+        stored = from_data(to_data(phrase(message, seconds=_seconds(limit))))
+        assert isinstance(stored, type(phrase(message)))
+        assert isinstance(dict(stored.params)["seconds"], Num)
+        with use_locale("de"):
+            assert f"(jetzt {german})" in render(stored)
+        assert f"(now {english})" in render(stored)

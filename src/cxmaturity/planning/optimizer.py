@@ -1409,6 +1409,12 @@ def _amount(x: float) -> Num:
     return Num(x, 0 if abs(x - round(x)) < 1e-9 or abs(x) >= 100 else 2)
 
 
+def _seconds(x: float) -> Num:
+    """A time limit as ``:g`` writes it (``2``, ``0.5``), with the reader's decimal sign (``0,5`` in German)."""
+    decimals = f"{x:f}".rstrip("0").partition(".")[2]
+    return Num(x, min(len(decimals), 3))
+
+
 def _fw_name(p: _Problem) -> str:
     return p.fw.text(p.fw.name)
 
@@ -1941,7 +1947,7 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
                                 "No initiative was placed within the time limit, which does not prove that none "
                                 "fits: raise the time limit (now %(seconds)s s)."
                             ),
-                            seconds=f"{request.time_limit:g}",
+                            seconds=_seconds(request.time_limit),
                         ),
                     ]
                 ),
@@ -1960,7 +1966,7 @@ def make_plan(fw: Framework, result: Result, request: PlanRequest) -> Plan:
                     "Raise the time limit (now %(seconds)s s) or simplify the request (fewer must-do or locked "
                     "initiatives)."
                 ),
-                seconds=f"{request.time_limit:g}",
+                seconds=_seconds(request.time_limit),
             ),
         ],
     )
