@@ -130,6 +130,6 @@ def test_the_charts_numbers_are_drawn_in_the_decks_locale() -> None:
     english, german = svg.draw_png(chart, language="en"), svg.draw_png(chart, language="de")
     assert english == svg.draw_png(chart)  # English is the default
     assert german != english
-    drawn = vl_convert.vegalite_to_svg(spec, format_locale=svg.D3_LOCALES["de"])
+    drawn = vl_convert.vegalite_to_svg(spec, format_locale="de-DE")
     assert ">1,50<" in drawn
     assert ">1.50<" not in drawn

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
 from typing import Any
@@ -92,6 +93,62 @@ def d3_number_locale(language: str) -> dict[str, Any]:
         "currency": ["", ""],
         "percent": percent_suffix(language),
     }
+
+
+#: CLDR date-pattern fields (runs of one letter) as d3-time-format writes them; a field not listed is left out.
+_D3_FIELDS = {
+    "y": "%Y", "yyyy": "%Y", "yy": "%y",
+    "M": "%-m", "MM": "%m", "MMM": "%b", "MMMM": "%B",
+    "L": "%-m", "LL": "%m", "LLL": "%b", "LLLL": "%B",
+    "d": "%-d", "dd": "%d",
+    "E": "%a", "EE": "%a", "EEE": "%a", "EEEE": "%A",
+    "H": "%-H", "HH": "%H", "h": "%-I", "hh": "%I",
+    "m": "%-M", "mm": "%M", "s": "%-S", "ss": "%S",
+    "a": "%p",
+}  # fmt: skip
+_CLDR_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^'A-Za-z]+")
+
+
+def _d3_pattern(pattern: str) -> str:
+    """A CLDR date or time pattern (``dd.MM.y``, ``h:mm:ss a``) as a d3-time-format specifier (``%d.%m.%Y``)."""
+    out = []
+    for m in _CLDR_TOKEN.finditer(pattern):
+        token = m.group(0)
+        if token.startswith("'"):
+            out.append(token[1:-1].replace("''", "'").replace("%", "%%") if len(token) > 2 else "'")
+        elif token[0].isalpha():
+            out.append(_D3_FIELDS.get(token, ""))
+        else:
+            out.append(token.replace("%", "%%"))
+    return "".join(out).strip()
+
+
+@cache
+def d3_time_locale(language: str) -> dict[str, Any]:
+    """The d3-time-format locale that makes Vega write dates (a time axis's months and days: ``Dez. 2026``) as
+    Babel writes them in ``language`` (``format_date``): the names of months, days and day periods and the medium
+    date and time patterns, from the same CLDR data as the tables, so a chart needs no tables of its own."""
+    locale = Locale.parse(language)
+    sunday_first = (6, 0, 1, 2, 3, 4, 5)  # Babel counts days from Monday, d3 from Sunday
+    day_periods = locale.day_periods["format"]["abbreviated"]
+    day = _d3_pattern(locale.date_formats["medium"].pattern)
+    time = _d3_pattern(locale.time_formats["medium"].pattern)
+    return {
+        "dateTime": str(locale.datetime_formats["medium"]).replace("'", "").replace("{1}", day).replace("{0}", time),
+        "date": day,
+        "time": time,
+        "periods": [day_periods["am"], day_periods["pm"]],
+        "days": [locale.days["format"]["wide"][i] for i in sunday_first],
+        "shortDays": [locale.days["format"]["abbreviated"][i] for i in sunday_first],
+        "months": [locale.months["format"]["wide"][i] for i in range(1, 13)],
+        "shortMonths": [locale.months["format"]["abbreviated"][i] for i in range(1, 13)],
+    }
+
+
+def d3_locale(language: str) -> dict[str, Any]:
+    """What a page hands its live charts (``static/charts.js``, the ``#number-locale`` block): how ``language``
+    writes numbers (``d3_number_locale``) and dates (``d3_time_locale``)."""
+    return {"number": d3_number_locale(language), "time": d3_time_locale(language)}
 
 
 def percent_suffix(language: str | None = None) -> str:

@@ -11,7 +11,7 @@ import jinja2.runtime
 from cxmaturity.i18n import words
 from cxmaturity.i18n.catalogs import active_locale, gettext, ngettext
 from cxmaturity.i18n.formats import (
-    d3_number_locale,
+    d3_locale,
     format_date,
     format_datetime,
     format_decimal,
@@ -33,7 +33,7 @@ def install(env: jinja2.Environment) -> None:
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["locale"] = active_locale
-    env.globals["d3_number_locale"] = d3_number_locale
+    env.globals["d3_locale"] = d3_locale
     # ":" and ";" between two texts with the locale's spacing (a no-break space before them in French).
     env.globals["joint"] = joint
     env.filters["date"] = _per_render(format_date)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from xml.etree import ElementTree
 
 from markupsafe import Markup, escape
 
-from cxmaturity.i18n.formats import d3_number_locale
+from cxmaturity.i18n.catalogs import LOCALES
+from cxmaturity.i18n.formats import d3_number_locale, d3_time_locale
 from cxmaturity.reporting.charts import Chart
 
 #: Ids inside one SVG (gradients of legends, clip paths) are made unique per chart: several SVGs share a document.
@@ -57,18 +58,13 @@ class DrawnChart:
         return self.chart.description
 
 
-#: The d3 time locales (vl-convert's names) that write a chart's month names as each catalog's language does (its
-#: numbers follow Babel's symbols: ``_locale_options``).
-D3Locale = Literal["en-US", "de-DE", "fr-FR", "es-ES"]
-D3_LOCALES: dict[str, D3Locale] = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
-
-
 def _locale_options(language: str | None) -> dict[str, Any]:
     """vl-convert's options that make Vega write the numbers it formats itself (axis ticks, legends: ``2,5`` in
-    German) as the report's own numbers are written (``formats.d3_number_locale``: Babel's signs), and month names, in
+    German) and its dates (a time axis's months: ``Dez. 2026``) as the report's own numbers and dates are written
+    (``formats.d3_number_locale``, ``formats.d3_time_locale``: Babel's data, as the live charts' too), in
     ``language`` (English when None or unknown): one place for the SVG and the PNG."""
-    chosen = language if language and language in D3_LOCALES else "en"
-    return {"format_locale": d3_number_locale(chosen), "time_format_locale": D3_LOCALES[chosen]}
+    chosen = language if language and language in LOCALES else "en"
+    return {"format_locale": d3_number_locale(chosen), "time_format_locale": d3_time_locale(chosen)}
 
 
 def _convert(spec: dict[str, Any], language: str | None = None) -> str:

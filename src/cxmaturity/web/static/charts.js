@@ -20,43 +20,14 @@
     defaultStyle: false,
     tooltip: { disableDefaultStyle: true, theme: "light" }
   };
-  // Axis labels and tooltips write numbers the way the page's language does (0,75 and 42 % in German): the server
-  // writes d3-format's locale for it from the same Babel signs as its tables (i18n/formats.py, base.html).
-  var numberLocale = document.getElementById("number-locale");
-  if (numberLocale) {
-    options.formatLocale = JSON.parse(numberLocale.textContent);
-  }
-  // Month and day names on time axes (the progress page's trends: "Dez. 2026", not "Dec 2026"); d3-time-format's
-  // locale definitions of the same languages.
-  var TIME_FORMATS = {
-    de: {
-      dateTime: "%A, der %e. %B %Y, %X", date: "%d.%m.%Y", time: "%H:%M:%S", periods: ["AM", "PM"],
-      days: ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
-      shortDays: ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
-      months: ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-        "November", "Dezember"],
-      shortMonths: ["Jan", "Feb", "Mrz", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
-    },
-    fr: {
-      dateTime: "%A %e %B %Y à %X", date: "%d/%m/%Y", time: "%H:%M:%S", periods: ["AM", "PM"],
-      days: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
-      shortDays: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
-      months: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-        "novembre", "décembre"],
-      shortMonths: ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
-    },
-    es: {
-      dateTime: "%A, %e de %B de %Y, %X", date: "%d/%m/%Y", time: "%H:%M:%S", periods: ["AM", "PM"],
-      days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
-      shortDays: ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
-      months: ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-        "noviembre", "diciembre"],
-      shortMonths: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"]
-    }
-  };
-  var language = (document.documentElement.lang || "en").slice(0, 2);
-  if (TIME_FORMATS[language]) {
-    options.timeFormatLocale = TIME_FORMATS[language];
+  // Axis labels and tooltips write numbers and dates the way the page's language does (0,75 and 42 % in German; a
+  // time axis's "Dez. 2026"): the server writes d3's number and time locales for it from the same Babel data as its
+  // tables (i18n/formats.py: d3_locale, base.html), so this script keeps no tables of month or day names.
+  var localeBlock = document.getElementById("number-locale");
+  if (localeBlock) {
+    var locales = JSON.parse(localeBlock.textContent);
+    options.formatLocale = locales.number;
+    options.timeFormatLocale = locales.time;
   }
 
   // A screen reader meets the chart as one image, named by the spec's description (the chart's numbers in words),
