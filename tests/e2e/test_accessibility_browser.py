@@ -513,6 +513,35 @@ def test_respondent_pages_need_no_sideways_scroll_on_a_phone_at_200_percent_zoom
     assert not wide, wide
 
 
+#: The narrowest phone the pages are made for.
+NARROW_PHONE = {"width": 375, "height": 812}
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_no_page_scrolls_sideways_on_a_phone_or_a_desktop(browser: Any, demo: Demo, tmp_path: Path) -> None:
+    """A wide table scrolls inside its own box (``.table-wrap``), never the whole page: on a 375 px phone the units,
+    audit, outcomes, benchmark and workshop pages were up to 700 px too wide, and the unit page's roll-up pushed even
+    a 1280 px desktop sideways."""
+    wide = {}
+    for target in PAGES:
+        if target.download:
+            continue
+        context = _context(browser, demo, target.who, DESKTOP)
+        page = context.new_page()
+        try:
+            _open(page, demo, target, tmp_path)
+            for name, viewport in (("desktop", DESKTOP), ("phone", NARROW_PHONE)):
+                page.set_viewport_size(viewport)
+                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                extra = page.evaluate(SIDEWAYS)
+                if extra > 0:
+                    wide[f"{target.name} ({name})"] = f"{extra} px too wide"
+                    screenshot(page, f"sideways-{target.name}-{name}")
+        finally:
+            context.close()
+    assert not wide, wide
+
+
 # --- what axe cannot judge alone -----------------------------------------------------------------------------------
 
 
