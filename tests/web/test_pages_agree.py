@@ -80,6 +80,11 @@ def test_the_benchmark_shows_your_scores_as_the_results_page_does(site: Site) ->
     table = _text(page.split('class="results-table"', 1)[1].split("</table>", 1)[0])
     for name, score in scores.items():
         assert re.search(rf" {re.escape(name)} {re.escape(score)} \(", table), (name, score, table)
+    # "You are here" names the same interval as the table's overall row (it floored the ends: 1.95 beside 1.96).
+    overall = re.search(r" Overall [0-9.]+ \(([0-9.]+)–([0-9.]+)\)", table)
+    assert overall, table
+    sentence = _text(page.split('id="you-are-here"', 1)[1].split("</p>", 1)[0])
+    assert f"interval of your overall score is {overall.group(1)} to {overall.group(2)}" in sentence, sentence
 
 
 def test_a_german_page_labels_synthetic_data_in_german(site: Site, cast: Cast) -> None:
