@@ -542,6 +542,29 @@ def test_no_page_scrolls_sideways_on_a_phone_or_a_desktop(browser: Any, demo: De
     assert not wide, wide
 
 
+def test_a_page_asks_the_server_for_nothing_it_lacks(browser: Any, demo: Demo) -> None:
+    """Without an icon of its own a browser asks for /favicon.ico, and every page's console showed the 404."""
+    context = _context(browser, demo, "facilitator", DESKTOP)
+    page = context.new_page()
+    missing: list[str] = []
+    icons: list[int] = []
+    page.on("response", lambda r: missing.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    # The browser fetches /favicon.ico on its own, unseen by "response": its 404 shows only in the console.
+    page.on("console", lambda m: missing.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: icons.append(r.status) if r.url.endswith("/static/favicon.svg") else None)
+    try:
+        for path in ("/", f"/assessments/{demo.closed}/results", f"/r/{demo.fresh_link}"):
+            page.goto(demo.url + path)
+            page.wait_for_load_state("load")
+        page.wait_for_function("() => document.readyState === 'complete'")
+        page.wait_for_timeout(300)  # the icon is fetched after the load event
+    finally:
+        context.close()
+    assert not missing, missing
+    assert icons, "the page links no icon"
+    assert set(icons) <= {200, 304}, icons
+
+
 # --- what axe cannot judge alone -----------------------------------------------------------------------------------
 
 
