@@ -513,6 +513,58 @@ def test_respondent_pages_need_no_sideways_scroll_on_a_phone_at_200_percent_zoom
     assert not wide, wide
 
 
+#: The narrowest phone the pages are made for.
+NARROW_PHONE = {"width": 375, "height": 812}
+SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_no_page_scrolls_sideways_on_a_phone_or_a_desktop(browser: Any, demo: Demo, tmp_path: Path) -> None:
+    """A wide table scrolls inside its own box (``.table-wrap``), never the whole page: on a 375 px phone the units,
+    audit, outcomes, benchmark and workshop pages were up to 700 px too wide, and the unit page's roll-up pushed even
+    a 1280 px desktop sideways."""
+    wide = {}
+    for target in PAGES:
+        if target.download:
+            continue
+        context = _context(browser, demo, target.who, DESKTOP)
+        page = context.new_page()
+        try:
+            _open(page, demo, target, tmp_path)
+            for name, viewport in (("desktop", DESKTOP), ("phone", NARROW_PHONE)):
+                page.set_viewport_size(viewport)
+                page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+                extra = page.evaluate(SIDEWAYS)
+                if extra > 0:
+                    wide[f"{target.name} ({name})"] = f"{extra} px too wide"
+                    screenshot(page, f"sideways-{target.name}-{name}")
+        finally:
+            context.close()
+    assert not wide, wide
+
+
+def test_a_page_asks_the_server_for_nothing_it_lacks(browser: Any, demo: Demo) -> None:
+    """Without an icon of its own a browser asks for /favicon.ico, and every page's console showed the 404."""
+    context = _context(browser, demo, "facilitator", DESKTOP)
+    page = context.new_page()
+    missing: list[str] = []
+    icons: list[int] = []
+    page.on("response", lambda r: missing.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    # The browser fetches /favicon.ico on its own, unseen by "response": its 404 shows only in the console.
+    page.on("console", lambda m: missing.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: icons.append(r.status) if r.url.endswith("/static/favicon.svg") else None)
+    try:
+        for path in ("/", f"/assessments/{demo.closed}/results", f"/r/{demo.fresh_link}"):
+            page.goto(demo.url + path)
+            page.wait_for_load_state("load")
+        page.wait_for_function("() => document.readyState === 'complete'")
+        page.wait_for_timeout(300)  # the icon is fetched after the load event
+    finally:
+        context.close()
+    assert not missing, missing
+    assert icons, "the page links no icon"
+    assert set(icons) <= {200, 304}, icons
+
+
 # --- what axe cannot judge alone -----------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from tests.e2e.test_results_browser import _watch
 from tests.progress.support import team
 from tests.web.conftest import PASSWORD, Cast, Site
 from tests.web.progress_support import answered, series_org
+from tests.workshops.support import answered_assessment, reassessed_after_commitments
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +128,21 @@ def test_it_reassesses_and_draws_the_trend_in_the_browser(browser: Any, live_url
     page.goto(f"{live_url}/assessments/{new_id}/results?lang=en")
     assert problems == []
     context.close()
+
+
+def test_the_commitments_of_a_re_assessment_fit_a_german_phone(
+    browser: Any, live_url: str, site: Site, cast: Cast
+) -> None:
+    """German headers and the "kept?" choices are wider than the English: the commitments table pushed a 375 px
+    phone sideways until it scrolled in its own region, as every wide table does."""
+    first = answered_assessment(site, cast, "Commitments on a phone")
+    later = reassessed_after_commitments(site, cast, first, "Commitments on a phone, again")
+    context = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    _sign_in(page, live_url, cast.emails["facilitator"])
+    page.goto(f"{live_url}/assessments/{later}/progress?lang=de")
+    page.wait_for_selector("#commitments-table")
+    extra = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    page.goto(f"{live_url}/?lang=en")
+    context.close()
+    assert extra <= 0, f"{extra} px too wide"

@@ -171,3 +171,42 @@ def run_workshop(
     for phone in phones:
         phone.context.close()
     return spread
+
+
+def test_a_phone_shows_a_discussion_statement_once_when_it_arrives_live(
+    browser: Any, live_url: str, site: Site, cast: Cast
+) -> None:
+    """The phone redraws the item from the event stream (static/workshop.js): a discussion item's statement is its
+    title, so it is not repeated underneath as the question; a competency item still shows the question."""
+    team = answered_assessment(site, cast, "Browser statement once")
+    base = f"{live_url}/assessments/{team.assessment}/workshop"
+    desk = browser.new_context(viewport={"width": 1280, "height": 900})
+    control = desk.new_page()
+    _sign_in(control, live_url, cast.emails["facilitator"])
+    control.goto(base)
+    control.get_by_role("button", name="Start a workshop").click()
+    control.wait_for_selector("[data-live=connected]")
+    code = control.locator("#ws-code").inner_text()
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+    problems = _watch(phone)
+    phone.goto(f"{live_url}/join")
+    phone.get_by_label("Code").fill(code)
+    phone.get_by_role("button", name="Join").click()
+    phone.wait_for_url(f"{live_url}/workshop/room")
+    phone.wait_for_selector("[data-live=connected]")
+
+    control.wait_for_selector("#ws-agenda .ws-agenda-title")  # the agenda as the script draws it
+    discussion = control.locator("#ws-agenda li", has=control.locator(".badge", has_text="discussion")).first
+    statement = discussion.locator(".ws-agenda-title").inner_text().strip()
+    discussion.get_by_role("button", name="Show").click()
+    phone.wait_for_function("text => document.getElementById('ws-item-title')?.textContent === text", arg=statement)
+    assert phone.locator("#ws-item .ws-question").count() == 0
+    assert phone.locator(f"#ws-item >> text={statement}").count() == 1
+
+    control.locator("#ws-agenda li", has=control.locator(".badge", has_text="holds back")).first.get_by_role(
+        "button", name="Show"
+    ).click()
+    phone.wait_for_selector("#ws-item .ws-question")
+    assert problems == []
+    desk.close()
+    phone.context.close()

@@ -382,6 +382,28 @@ def test_it_shows_links_once_on_a_page(site: Site, cast: Cast) -> None:
     ]
 
 
+def test_it_warns_that_links_of_a_draft_or_closed_assessment_do_not_work_yet(site: Site, cast: Cast) -> None:
+    """A closed assessment still offers links (reopening it makes them work), but a facilitator who made them after
+    closing handed out links that only said "closed": the overview and the links page now say so first."""
+    assessment_id = _new(site, cast, open_it=True)
+    client = site.client(cast.facilitator)
+    page = f"/assessments/{assessment_id}"
+    shown = client.submit(page, f"{page}/invitations", {"group": "", "count": "1", "delivery": "show"}).text
+    assert 'id="links-closed"' not in shown
+    assert 'id="links-draft"' not in shown
+    assert 'id="invite-closed"' not in client.get(page).text
+    with transaction(site.sessions) as db:
+        assessments.set_status(db, Actor(cast.facilitator), assessment_id, "closed")
+    assert "The assessment is closed: new links say so" in client.get(page).text
+    shown = client.submit(page, f"{page}/invitations", {"group": "", "count": "1", "delivery": "show"}).text
+    assert "The assessment is closed: these links say so to whoever opens them until you reopen it." in shown
+    (link,) = re.findall(r"<li><code>https://testserver(/r/[^<]+)</code></li>", shown)
+    assert "This assessment is closed" in site.client().get(link).text
+    draft = f"/assessments/{_new(site, cast)}"
+    shown = client.submit(draft, f"{draft}/invitations", {"group": "", "count": "1", "delivery": "show"}).text
+    assert "The assessment is a draft: these links work once you open it." in shown
+
+
 def test_it_checks_the_invitation_form(site: Site, cast: Cast) -> None:
     assessment_id = _new(site, cast)
     other = _new(site, cast)

@@ -340,6 +340,19 @@ def test_it_says_so_before_anyone_answered(site: Site, cast: Cast) -> None:
     )
 
 
+def test_it_does_not_call_the_same_competencies_weakest_and_strongest(site: Site, cast: Cast) -> None:
+    """Everyone answers every question with its highest option: all competencies score alike, and the summary says
+    so instead of "Weakest: Lead, Realize, … Strongest: Lead, Realize, …"."""
+    filled = fill(site, cast, {"Team": (3, 2.0)})
+    scored = _scored(site, cast, filled.id)
+    assert set(scored.result.weakest) == set(scored.result.strongest) == {c.key for c in FW.competencies}
+    page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text
+    assert "Every competency scores the same: none is weaker or stronger than the others." in page
+    assert "Weakest:" not in page
+    uneven = site.client(cast.viewer).get(f"/assessments/{fill(site, cast, {'Team': (3, 0.6)}).id}/results").text
+    assert "Weakest: <strong>" in uneven
+
+
 def test_it_shows_no_stage_when_everyone_answered_dont_know(site: Site, cast: Cast) -> None:
     filled = fill(site, cast, {"Team": (0, 0.5)}, know_nothing={"Team": 3})
     page = site.client(cast.viewer).get(f"/assessments/{filled.id}/results").text

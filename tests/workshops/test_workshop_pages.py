@@ -208,3 +208,30 @@ def test_the_next_assessments_progress_page_shows_which_commitments_were_kept(
     assert "kept" in viewer.split("Visit five stores", 1)[1][:400]
     bad = facilitator.submit(page, f"/assessments/{later_id}/commitments", {"kept:999999": "yes"})
     assert bad.status_code == 422
+
+
+def test_a_discussion_item_shows_its_statement_once(site: Site, cast: Cast) -> None:
+    """A discussion item's title is its statement: the screens do not repeat it underneath as the question (a phone
+    showed the same sentence twice), while an item about a competency still shows the question it votes on."""
+    team = answered_assessment(site, cast, "Workshop statement once")
+    facilitator = site.client(cast.facilitator)
+    page = f"/assessments/{team.assessment}/workshop"
+    assert facilitator.submit(page, page).status_code == 303
+    control = facilitator.get(page).text
+    csrf = facilitator.csrf(page)
+    code = re.search(r'id="ws-code" class="ws-code">([A-Z0-9]{6})<', control)
+    assert code, control
+    entries = re.findall(r'data-item="(\d+)">\s*<span class="badge">([^<]+)</span>', control)
+    discussion = next(int(i) for i, kind in entries if kind == "discussion")
+    competency = next(int(i) for i, kind in entries if kind != "discussion")
+    phone, _ = _phone(site, code.group(1))
+
+    assert _act(facilitator, team, csrf, "show", item_id=discussion)["status"] == 200
+    for html in (phone.get("/workshop/room").text, facilitator.get(page).text, facilitator.get(f"{page}/present").text):
+        title = re.search(r'<h2 id="ws-item-title">([^<]+)</h2>', html)
+        assert title, html
+        assert 'class="ws-question"' not in html
+
+    assert _act(facilitator, team, csrf, "show", item_id=competency)["status"] == 200
+    room = phone.get("/workshop/room").text
+    assert re.search(r'<p class="ws-question">[^<]+</p>', room)

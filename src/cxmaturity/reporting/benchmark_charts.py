@@ -24,7 +24,7 @@ from cxmaturity.benchmarks.statistics import BANDS, stage_shares
 from cxmaturity.frameworks.model import Framework
 from cxmaturity.i18n import N_
 from cxmaturity.i18n import gettext as _
-from cxmaturity.i18n.formats import format_percent, localized_number_text
+from cxmaturity.i18n.formats import format_decimal, format_percent, localized_number_text
 from cxmaturity.reporting.charts import LABEL_COLOR, SCHEMA, Chart
 from cxmaturity.scoring.display import score_text
 from cxmaturity.scoring.result import Result
@@ -93,10 +93,12 @@ class YouAreHere:
         if self.interval is None:
             return text + _(" (no interval: the result was scored without posterior draws).")
         low, high = self.interval
+        # The interval's ends rounded, as the table beside it and the results page write them (only a score is
+        # floored, so that it never reads as the next stage).
         text += _("; the %(level)s interval of your overall score is %(low)s to %(high)s") % {
             "level": format_percent(self.confidence),
-            "low": _score(low),
-            "high": _score(high),
+            "low": format_decimal(low),
+            "high": format_decimal(high),
         }
         if len(self.spanned) > 1:
             return text + _(", which spans %(first)s to %(last)s.") % {

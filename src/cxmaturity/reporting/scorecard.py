@@ -62,6 +62,8 @@ class CompetencyPoint:
     stage: str | None
     score: float | None
     interval: tuple[float, float] | None
+    #: The stage as the framework names it (in the scorecard's language); ``stage`` is its key.
+    stage_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class MaturityPoint:
     interval: tuple[float, float] | None
     competencies: tuple[CompetencyPoint, ...]
     synthetic: bool = False
+    #: The overall stage as the framework names it (in the scorecard's language); ``stage`` is its key.
+    stage_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,8 +147,11 @@ def maturity_point(
     assessment_id: int, title: str, day: date, fw: Framework, result: Result, synthetic: bool = False
 ) -> MaturityPoint:
     """A scored assessment as a point of the scorecard (scores are the result's own 0-1 scale)."""
+    stage_names = {s.key: fw.text(s.name) for s in fw.stages}
     competencies = tuple(
-        CompetencyPoint(c.key, fw.text(fw.competency(c.key).name), c.stage, c.score, c.interval)
+        CompetencyPoint(
+            c.key, fw.text(fw.competency(c.key).name), c.stage, c.score, c.interval, stage_names.get(c.stage or "")
+        )
         for c in result.competencies
     )
     return MaturityPoint(
@@ -159,6 +166,7 @@ def maturity_point(
         result.overall.interval,
         competencies,
         synthetic,
+        stage_names.get(result.overall.stage or ""),
     )
 
 

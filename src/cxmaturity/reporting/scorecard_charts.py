@@ -16,10 +16,11 @@ from babel import numbers
 
 from cxmaturity.i18n import active_locale, format_percent
 from cxmaturity.i18n import gettext as _
-from cxmaturity.i18n.formats import percent_suffix
+from cxmaturity.i18n.formats import localized_number_text, percent_suffix
 from cxmaturity.i18n.phrase import labelled, semicolons, translated
 from cxmaturity.reporting.charts import CURRENT_COLOR, SCHEMA, TARGET_COLOR, Chart, Spec, _config
 from cxmaturity.reporting.scorecard import MetricLine, Scorecard
+from cxmaturity.scoring.display import score_text
 
 WIDTH = 520
 HEIGHT = 160
@@ -49,9 +50,11 @@ def maturity_data(card: Scorecard) -> list[dict[str, Any]]:
             "period": m.period,
             "title": m.title,
             "score": round(m.score, 4),
+            # As every page shows a score: floored (scoring/display.py), never rounded up into the next stage.
+            "score_text": localized_number_text(score_text(m.score)),
             "lower": round(m.interval[0], 4) if m.interval else None,
             "upper": round(m.interval[1], 4) if m.interval else None,
-            "stage": m.stage or "",
+            "stage": m.stage_name or m.stage or "",
         }
         for m in card.maturity
         if m.score is not None
@@ -61,7 +64,7 @@ def maturity_data(card: Scorecard) -> list[dict[str, Any]]:
 def _maturity_description(data: list[dict[str, Any]]) -> str:
     parts = []
     for d in data:
-        text = labelled(f"{d['period']} {d['title']}", _num(d["score"], 2))
+        text = labelled(f"{d['period']} {d['title']}", d["score_text"])
         if d["lower"] is not None:
             text += " " + _("(%(level)s interval %(lower)s to %(upper)s)") % {
                 "level": format_percent(0.9),
@@ -101,7 +104,11 @@ def maturity_chart(card: Scorecard) -> Chart | None:
                         "title": _("Overall score"),
                         "scale": {"zero": False},
                     },
-                    "tooltip": [{"field": "title"}, {"field": "stage"}, {"field": "score", "format": ".2f"}],
+                    "tooltip": [
+                        {"field": "title"},
+                        {"field": "stage"},
+                        {"field": "score_text", "title": _("Overall score")},
+                    ],
                 },
             },
         ],

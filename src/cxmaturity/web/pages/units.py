@@ -259,9 +259,10 @@ def _goal(request: Request, value: str, name: str) -> int | None:
 def set_campaign_units(
     request: Request,
     assessment_id: int,
-    unit: Annotated[list[str] | None, Form(max_length=20)] = None,
-    goal_unit: Annotated[list[str] | None, Form(max_length=20)] = None,
-    goal: Annotated[list[str] | None, Form(max_length=10)] = None,
+    # One checkbox, and one goal beside it, per unit of the organization (max_length bounds a list's length here).
+    unit: Annotated[list[str] | None, Form(max_length=units.MAX_UNITS)] = None,
+    goal_unit: Annotated[list[str] | None, Form(max_length=units.MAX_UNITS)] = None,
+    goal: Annotated[list[str] | None, Form(max_length=units.MAX_UNITS)] = None,
     hide_names: Annotated[str, Form(max_length=10)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:

@@ -108,7 +108,8 @@
     if (view !== "room" && item.reason) {
       nodes.push(el("p", { class: "muted" }, item.reason));
     }
-    if (item.question) {
+    // A discussion item's title is its statement already: the question is not repeated under it.
+    if (item.question && item.question !== item.title) {
       nodes.push(el("p", { class: "ws-question" }, item.question));
     }
     if (item.surveyed) {
