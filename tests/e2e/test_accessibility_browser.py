@@ -62,6 +62,8 @@ class Demo:
     campaign: int
     unit: int
     quick_link: str
+    #: A full assessment made from the quick one, whose summary page says what was carried over.
+    from_quick: int
 
     def new_link(self) -> str:
         """A new survey link to the demo's open assessment."""
@@ -98,6 +100,7 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
         published = quick_links.publish(db, actor, quick.id).link
         assert published is not None
         quick_link = published.token
+        from_quick = quick_links.to_full_assessment(db, actor, quick.id, title="Full look").assessment.id
     app = create_app(settings, engine)
     with serve(app) as base:
         yield Demo(
@@ -117,6 +120,7 @@ def demo(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathFa
             campaign=scene.campaign,
             unit=scene.unit,
             quick_link=quick_link,
+            from_quick=from_quick,
         )
     engine.dispose()
 
@@ -238,6 +242,7 @@ PAGES: tuple[Page, ...] = (
     Page("assessment-closed", "/assessments/{assessment_id}", lambda d: f"/assessments/{d.closed}"),
     Page("mail", "/assessments/{assessment_id}/mail", lambda d: f"/assessments/{d.opened}/mail"),
     Page("campaign-units", "/assessments/{assessment_id}/units", lambda d: f"/assessments/{d.campaign}/units"),
+    Page("from-quick", "/assessments/{assessment_id}/from-quick", lambda d: f"/assessments/{d.from_quick}/from-quick"),
     Page("results", "/assessments/{assessment_id}/results", lambda d: f"/assessments/{d.closed}/results"),
     Page("plan", "/assessments/{assessment_id}/plan", lambda d: f"/assessments/{d.closed}/plan"),
     Page(

@@ -209,6 +209,7 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         db.flush()
         published = quick_links.publish(db, actor, quick.id).link
         assert published is not None
+        from_quick = quick_links.to_full_assessment(db, actor, quick.id, title="Voller Blick").assessment.id
         withdrawn = assessments.create(db, actor, org, "Zurückgezogen", f"quick:{TRANSLATED}")
         db.flush()
         gone = quick_links.publish(db, actor, withdrawn.id).link
@@ -226,6 +227,7 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
             "Leitungskreis",
             "Geschlossen",
             "Kurzer Blick",
+            "Voller Blick",
             "Zurückgezogen",
             "Team A",
             "Team B",
@@ -270,6 +272,7 @@ def sweep(seeded_demo: tuple[Path, DemoSite], tmp_path_factory: pytest.TempPathF
         campaign=campaign,
         unit=unit,
         quick_link=published.token,
+        from_quick=from_quick,
     )
     more = (
         ("job-running", "facilitator", f"/jobs/{jobs[0]}"),

@@ -181,13 +181,22 @@ def test_a_pooled_quick_evaluation_becomes_a_full_assessment_saying_what_was_car
     full_fw = load_builtin(FRAMEWORK)
     if through == "page":
         page = f"/assessments/{assessment_id}"
-        made = site.client(cast.facilitator).submit(
-            page, f"{page}/full-assessment", {"title": "Full look", "carry_answers": "yes"}
-        )
+        client = site.client(cast.facilitator)
+        posted = client.submit(page, f"{page}/full-assessment", {"title": "Full look", "carry_answers": "yes"})
+        # Post, then redirect: the summary is a page of its own, so reloading it makes no second assessment.
+        assert posted.status_code == 303, posted.text
+        summary = posted.headers["location"]
+        made = client.get(summary)
         assert made.status_code == 200, made.text
+        assert client.get(summary).text == made.text
+        with site.sessions() as db:
+            mine = assessments.list_for_organization(db, Actor(cast.facilitator), cast.org_a)
+            fulls = [a for a in mine if a.title == "Full look"]
+        assert len(fulls) == 1
         text = " ".join(html.unescape(made.text).split())
         carried = text[text.index('id="carried"') : text.index('id="not-carried"')]
         new_id = int(text.split('href="/assessments/')[-1].split('"', 1)[0])
+        assert summary == f"/assessments/{new_id}/from-quick"
     else:
         body = ok(
             api(site, cast.facilitator).post(f"/assessments/{assessment_id}/full-assessment", {"title": "Full look"}),

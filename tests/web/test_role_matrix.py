@@ -102,6 +102,8 @@ class World:
     quick_link: str = ""
     #: A finished report job of the organization (its file can be downloaded).
     job: int = 0
+    #: A full assessment made from the quick one (its summary page reads the conversion back).
+    from_quick: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +129,7 @@ def world(site: Site, cast: Cast) -> World:
         db.flush()
         link = quick_links.publish(db, owner, quick.id).link
         assert link is not None
+        from_quick = quick_links.to_full_assessment(db, owner, quick.id).assessment.id
         leaders = {
             member: accounts.sign_up(db, f"{member}-{secrets.token_hex(4)}@example.com", "a long enough phrase here").id
             for member in ("leader", "sibling")
@@ -168,6 +171,7 @@ def world(site: Site, cast: Cast) -> World:
         join_tokens,
         link.token,
         job_id,
+        from_quick,
     )
 
 
@@ -192,7 +196,7 @@ def _join_tokens(site: Site, each: int = 6) -> dict[str, list[str]]:
 def _url(path: str, world: World, member: str, used: Iterator[str]) -> str:
     values = {
         "organization_id": str(world.organization),
-        "assessment_id": str(world.assessment),
+        "assessment_id": str(world.from_quick if path.endswith("/from-quick") else world.assessment),
         "other_id": str(world.other),
         "number": "1",
         # The most sensitive export: viewers may download it (docs/security.md, "Viewers and the anonymized answers

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from cxmaturity.frameworks import DONT_KNOW, NOT_APPLICABLE
 from cxmaturity.frameworks.quick import QuickForm
 from cxmaturity.i18n import N_
-from cxmaturity.i18n.phrase import Phrase, phrase
+from cxmaturity.i18n.phrase import Phrase, phrase, phrase_from_data, to_data
 from cxmaturity.scoring import validate_targets
 from cxmaturity.services import access, assessments, audit, quick, revisions
 from cxmaturity.services.access import Actor
@@ -32,6 +32,7 @@ from cxmaturity.storage.tables import (
     PUBLIC_LINK,
     Answer,
     Assessment,
+    AuditEvent,
     Invitation,
     Organization,
     QuickLink,
@@ -342,8 +343,37 @@ def to_full_assessment(
         target=str(full.id),
         quick_assessment=source.id,
         respondents=moved,
+        # Kept so that the page can show what was carried after a redirect (a reload then creates nothing).
+        carried=[to_data(p) for p in carried],
+        not_carried=[to_data(p) for p in not_carried],
     )
     return Conversion(full, source, tuple(carried), tuple(not_carried), moved)
+
+
+def conversion(db: Session, actor: Actor, assessment_id: int) -> Conversion:
+    """What ``to_full_assessment`` made of a quick assessment, read back from its record: ``assessment_id`` is the
+    full assessment's. NotFound when it was not made from a quick one."""
+    full = access.assessment(db, actor, assessment_id, "facilitator")
+    event = db.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.organization_id == full.organization_id,
+            AuditEvent.action == "assessment.from_quick",
+            AuditEvent.target == str(full.id),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        raise NotFound(N_("no such assessment"))
+    detail = event.detail or {}
+    source = access.assessment(db, actor, int(detail.get("quick_assessment", 0)), "facilitator")
+
+    def phrases(key: str) -> tuple[Phrase, ...]:
+        read = (phrase_from_data(item) for item in detail.get(key) or ())
+        return tuple(p for p in read if p is not None)
+
+    return Conversion(full, source, phrases("carried"), phrases("not_carried"), int(detail.get("respondents", 0)))
 
 
 def _carry_answers(db: Session, source: Assessment, full: Assessment, keys: tuple[str, ...]) -> tuple[int, int]:

@@ -274,7 +274,16 @@ def full_assessment(
         made = quick_links.to_full_assessment(
             db, who.actor, assessment_id, title=title, carry_answers=carry_answers == "yes"
         )
-        response = render(
-            request, "quick_to_full.html", who, made=made, source_id=assessment_id, source_title=made.source.title
+    # Post, then redirect: reloading the summary (or pressing back and forward) must not make another assessment.
+    return redirect(f"/assessments/{made.assessment.id}/from-quick")
+
+
+@router.get("/assessments/{assessment_id}/from-quick")
+def from_quick(request: Request, assessment_id: int) -> Response:
+    """What the full assessment ``assessment_id`` carried over from the quick evaluation it was made from."""
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        made = quick_links.conversion(db, who.actor, assessment_id)
+        return render(
+            request, "quick_to_full.html", who, made=made, source_id=made.source.id, source_title=made.source.title
         )
-    return response
