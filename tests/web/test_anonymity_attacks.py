@@ -4,17 +4,19 @@ PostgreSQL (docs/security.md, "Respondents' anonymity"; docs/units.md, "What is 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from cxmaturity.services import assessments, campaigns, organizations
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Membership, RespondentGroup
+from cxmaturity.storage.tables import Membership, RespondentGroup, Unit
 from tests.units.support import company
 from tests.web.conftest import Cast, Site
 from tests.web.test_api import answers_csv
 from tests.web.test_exports import Api
+from tests.web.test_plans_api import Api as ApiCalls
 
 
 def _org(site: Site, cast: Cast) -> int:
@@ -47,3 +49,77 @@ def test_an_answers_import_cannot_give_a_campaign_respondent_groups(site: Site, 
     # A file without groups is still imported into the campaign.
     plain = "\n".join(",".join(line.split(",")[:1] + line.split(",")[2:]) for line in answers_csv().splitlines())
     assert facilitator.post(f"/assessments/{created.id}/answers/import", {"text": plain}).status_code == 201
+
+
+def test_ids_in_a_body_or_query_never_reach_another_organization(site: Site, cast: Cast) -> None:
+    """A facilitator of one organization names another's framework, group, unit and assessment in request bodies and
+    queries (the path's id being his own): each is refused as if it did not exist, and nothing of it is shown."""
+    mine, theirs = _org(site, cast), _org(site, cast)
+    other = Actor(cast.owner)
+    text = (Path(__file__).resolve().parents[1] / "data" / "example.yaml").read_text(encoding="utf-8")
+    with transaction(site.sessions) as db:
+        framework = assessments.upload_framework(db, other, theirs, "theirs.yaml", text)
+        their_unit = company(db, other, theirs).n1
+        their_assessment = assessments.create(db, other, theirs, "Theirs", "builtin:four-competencies", groups=["X"])
+        db.flush()
+        their_group = assessments.groups(db, their_assessment.id)[0].id
+        my_units = company(db, Actor(cast.facilitator), mine)
+        my_assessment = assessments.create(db, Actor(cast.facilitator), mine, "Mine", "builtin:four-competencies")
+    with transaction(site.sessions) as db:  # only the owner of "theirs" is a member of it from here on
+        db.query(Membership).filter(Membership.organization_id == theirs, Membership.user_id != cast.owner).delete()
+    api = Api(site, cast.facilitator)
+    body = {"title": "Stolen", "framework": f"uploaded:{framework.id}"}
+    assert api.post(f"/organizations/{mine}/assessments", body).status_code == 422
+    listed = api.get(f"/frameworks?organization_id={theirs}")
+    assert listed.status_code == 404, listed.text
+    assert api.post(f"/assessments/{my_assessment.id}/invitations", {"group_id": their_group}).status_code == 422
+    assert api.post(f"/assessments/{my_assessment.id}/invitations", {"unit_id": their_unit}).status_code == 422
+    moved = api.client.request(
+        "PATCH", f"/api/v1/units/{my_units.n1}", headers=api.headers, json={"parent_id": their_unit}
+    )
+    assert moved.status_code in (404, 422), moved.text
+    added = api.post(f"/organizations/{mine}/units", {"name": "Under theirs", "parent_id": their_unit})
+    assert added.status_code in (404, 422), added.text
+    units = {"units": [{"unit_id": their_unit}]}
+    units_put = api.client.request(
+        "PUT", f"/api/v1/assessments/{my_assessment.id}/units", headers=api.headers, json=units
+    )
+    assert units_put.status_code == 422, units_put.text
+    assert api.get(f"/assessments/{my_assessment.id}/compare/{their_assessment.id}").status_code == 404
+    with transaction(site.sessions) as db:
+        unit = db.get(Unit, my_units.n1)
+        assert unit is not None
+        assert unit.parent_id == my_units.north
+
+
+def _survey(rows: list[tuple[int, str, int]]) -> str:
+    """A Google Forms export: (month of 2026, branch, NPS answer) per response."""
+    question = "How likely are you to recommend Contoso Bank to a friend or colleague?"
+    lines = [f"Timestamp,{question},Which branch do you usually visit?"]
+    lines += [
+        f"{month}/{1 + n % 27}/2026 9:{n % 60:02d}:00,{score},{branch}" for n, (month, branch, score) in enumerate(rows)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_segment_cannot_be_narrowed_to_one_month_by_subtracting_its_shown_months(site: Site, cast: Cast) -> None:
+    """The outcomes summary shows each segment overall and per month. South answered 5 times in January and once in
+    February: February's South cell is withheld (1 < 3), but South overall minus South in January is that one
+    answer, unless another South month is withheld with it (the rule of groups along the months too)."""
+    org = _org(site, cast)
+    rows = [(1, "South", 10)] * 5 + [(2, "South", 0)] + [(1, "North", 8)] * 5 + [(2, "North", 9)] * 5
+    api = ApiCalls(site, cast.facilitator)
+    file = {"text": _survey(rows), "filename": "g.csv"}
+    mapping = api("POST", f"/organizations/{org}/outcomes/suggestions", file).json()["mapping"]
+    mapping["segment"] = "Which branch do you usually visit?"
+    imported = api("POST", f"/organizations/{org}/outcomes/imports", {**file, "mapping": mapping})
+    assert imported.status_code == 201, imported.text
+    nps = api("GET", f"/organizations/{org}/outcomes/summary").json()["nps"]
+    south = next(c for c in nps["by_segment"] if c["segment"] == "South")
+    assert not south.get("withheld"), south  # 6 answers: shown
+    months = [c for c in nps["by_period_segment"] if c["segment"] == "South"]
+    assert [(c["period"], c["n"]) for c in months] == [("2026-01", 5), ("2026-02", 1)]
+    hidden = sum(c["n"] for c in months if c.get("withheld"))
+    # What South overall minus its shown months leaves: none, or at least the minimum.
+    assert hidden == 0 or hidden >= 3, months
+    assert all(c.get("withheld") for c in months)
