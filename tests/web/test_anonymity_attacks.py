@@ -3,7 +3,9 @@ PostgreSQL (docs/security.md, "Respondents' anonymity"; docs/units.md, "What is 
 
 from __future__ import annotations
 
+import io
 import secrets
+import zipfile
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,7 +18,16 @@ from tests.units.support import company
 from tests.web.conftest import Cast, Site
 from tests.web.test_api import answers_csv
 from tests.web.test_exports import Api
+from tests.web.test_no_padding import Board, _answer_all, _emailed, _held_csv, _import_into, _staff_and_ceo
 from tests.web.test_plans_api import Api as ApiCalls
+
+
+def _unpacked(content: bytes) -> str:
+    """The text of a file, or of every member of a zip (XLSX, PPTX and the zip export are zips)."""
+    if not content.startswith(b"PK"):
+        return content.decode("utf-8", errors="replace")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "\n".join(archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist())
 
 
 def _org(site: Site, cast: Cast) -> int:
@@ -124,3 +135,46 @@ def test_a_segment_cannot_be_narrowed_to_one_month_by_subtracting_its_shown_mont
     # What South overall minus its shown months leaves: none, or at least the minimum.
     assert hidden == 0 or hidden >= 3, months
     assert all(c.get("withheld") for c in months)
+
+
+def _views(site: Site, cast: Cast, target: Board, *, workshop: bool = True) -> dict[str, str]:
+    """What a viewer (and the facilitator, for the workshop) reads of the assessment beyond the results and exports
+    tests/web/test_no_padding.py checks: reports, slides, workbooks, results files and the workshop's agenda."""
+    viewer = site.client(cast.viewer)
+    texts = {
+        "report.html": viewer.get(f"/assessments/{target.id}/report.html").text,
+        "results.json": viewer.get(f"/assessments/{target.id}/results.json").text,
+        "api report": Api(site, cast.viewer).get(f"/assessments/{target.id}/report?format=html").text,
+    }
+    deck = viewer.get(f"/assessments/{target.id}/report.pptx")
+    assert deck.status_code == 200
+    texts["report.pptx"] = _unpacked(deck.content)
+    for name in ("results.xlsx", "all.zip", "all.json"):
+        got = viewer.get(f"/assessments/{target.id}/export/{name}")
+        assert got.status_code == 200, (name, got.text[:200])
+        texts[name] = _unpacked(got.content)
+    if not workshop:
+        return texts
+    facilitator = site.client(cast.facilitator)
+    page = f"/assessments/{target.id}/workshop"
+    started = facilitator.submit(page, page, {})
+    assert started.status_code in (200, 303), started.text
+    texts["workshop"] = facilitator.get(page).text
+    texts["workshop api"] = Api(site, cast.facilitator).get(f"/assessments/{target.id}/workshop").text
+    return texts
+
+
+def test_a_facilitator_who_fills_the_ceos_group_reads_it_in_no_other_view(site: Site, cast: Cast) -> None:
+    """The CEO alone in Board (invited by e-mail, k = 3); the facilitator answers two links he downloaded for Board
+    and imports two invented Board rows. No report, slide deck, workbook, results file or workshop agenda scores
+    Board or names the group of the CEO's comment; with two more Board members invited by e-mail, they do."""
+    target = _staff_and_ceo(site, cast)
+    for token in _held_csv(site, cast, target, target.board, 2):
+        _answer_all(site, token, 0.5)
+    _import_into(site, cast, target, target.board, 2)
+    texts = _views(site, cast, target)
+    assert {view for view, text in texts.items() if target.board in text} == set()
+    for token in _emailed(site, cast, target, target.board, 2):
+        _answer_all(site, token, 0.8)
+    texts = _views(site, cast, target, workshop=False)
+    assert {view for view, text in texts.items() if target.board not in text} == set()
