@@ -54,6 +54,13 @@ def test_an_answers_import_cannot_give_a_campaign_respondent_groups(site: Site, 
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "group"
     assert "campaign" in response.json()["detail"]
+    # The page's form says so beside the form, in the page's language.
+    client = site.client(cast.facilitator)
+    page = f"/assessments/{created.id}"
+    upload = {"file": ("answers.csv", answers_csv().encode(), "text/csv")}
+    refused = client.submit(page, f"{page}/import", files=upload)
+    assert refused.status_code == 422
+    assert "campaign across units has no respondent groups" in refused.text
     with transaction(site.sessions) as db:
         groups = db.scalar(select(func.count()).where(RespondentGroup.assessment_id == created.id))
     assert groups == 0
