@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from cxmaturity.services import assessments, campaigns, organizations
+from cxmaturity.services import accounts, assessments, campaigns, organizations, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Membership, RespondentGroup, Unit
 from tests.units.support import company
-from tests.web.conftest import Cast, Site
+from tests.web.conftest import PASSWORD, Cast, Site
 from tests.web.test_api import answers_csv
 from tests.web.test_exports import Api
 from tests.web.test_no_padding import Board, _answer_all, _emailed, _held_csv, _import_into, _staff_and_ceo
@@ -185,3 +185,30 @@ def test_a_facilitator_who_fills_the_ceos_group_reads_it_in_no_other_view(site: 
         _answer_all(site, token, 0.8)
     texts = _views(site, cast, target, workshop=False)
     assert {view for view, text in texts.items() if target.board not in text} == set()
+
+
+def test_naming_unit_leaders_cannot_look_up_accounts_without_end(site: Site, cast: Cast) -> None:
+    """Anyone may sign up and own an organization of their own, and naming a unit's leader answered, without limit,
+    whether an address has an account (and showed its name on the units page). Each attempt now counts against the
+    owner's hourly limit, found or not, so the answer cannot be asked for address after address."""
+    with transaction(site.sessions) as db:
+        prober = accounts.sign_up(db, f"prober-{secrets.token_hex(3)}@example.com", PASSWORD)
+        db.flush()
+        org = organizations.create(db, Actor(prober.id), f"Probe {secrets.token_hex(3)}")
+        db.flush()
+        unit = units.create(db, Actor(prober.id), org.id, "Anything")
+    api = Api(site, prober.id)
+    answers = [
+        api.post(f"/units/{unit.id}/leaders", {"email": f"guess-{n}-{secrets.token_hex(3)}@example.com"}).status_code
+        for n in range(units.LEADER_LIMIT.failures)
+    ]
+    assert set(answers) == {422}
+    # Past the limit, even an address that has an account gets no answer about it.
+    refused = api.post(f"/units/{unit.id}/leaders", {"email": cast.emails["viewer"]})
+    assert refused.status_code == 429, refused.text
+    assert "try again in" in refused.json()["detail"]
+    page = site.client(prober.id)
+    tree = f"/orgs/{org.id}/units"
+    form = page.submit(tree, f"/units/{unit.id}/leaders", {"email": cast.emails["viewer"]})
+    assert form.status_code == 429
+    assert cast.emails["viewer"] not in page.get(tree).text
