@@ -19,6 +19,7 @@ sentences come already written in that language from the report model, as the PD
 from __future__ import annotations
 
 import io
+import re
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,15 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
+#: Characters XML 1.0 does not allow in text (C0 controls but tab, line feed and carriage return; U+FFFE, U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    """Return ``text`` with the characters XML cannot hold replaced by spaces."""
+    return _NOT_XML.sub(" ", text)
+
+
 # --- slide building blocks --------------------------------------------------------------------------------------
 
 
@@ -175,12 +185,13 @@ class _Builder:
         self.deck.slide_height = HEIGHT
         v = report.view
         props = self.deck.core_properties
-        props.title = v.title
-        props.author = report.organization
-        props.subject = _("CX maturity report: %(name)s %(version)s") % {
-            "name": v.framework_name,
-            "version": v.framework_version,
-        }
+        # XML text cannot hold control characters: a title pasted with a vertical tab failed every viewer's deck
+        # here, and python-pptx writes them on slides as "_x000B_". Every text goes through _xml_text.
+        props.title = _xml_text(v.title)
+        props.author = _xml_text(report.organization)
+        props.subject = _xml_text(
+            _("CX maturity report: %(name)s %(version)s") % {"name": v.framework_name, "version": v.framework_version}
+        )
         props.keywords = _("SYNTHETIC") if report.synthetic_label else ""
         props.language = report.language
         props.created = report.generated_at.replace(tzinfo=None)
@@ -216,7 +227,7 @@ class _Builder:
             _emu(WIDTH - 2 * MARGIN),
             Inches(0.9),
         )
-        heading.text = title
+        heading.text = _xml_text(title)
         paragraph = heading.text_frame.paragraphs[0]
         paragraph.alignment = PP_ALIGN.LEFT
         paragraph.runs[0].font.size = Pt(30)
@@ -253,7 +264,7 @@ class _Builder:
         frame = box.text_frame
         frame.word_wrap = True
         run = frame.paragraphs[0].add_run()
-        run.text = text
+        run.text = _xml_text(text)
         run.font.size = Pt(size)
         run.font.bold = bold
         run.font.color.rgb = color
@@ -276,7 +287,7 @@ class _Builder:
             paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
             paragraph.space_after = Pt(6)
             run = paragraph.add_run()
-            run.text = f"• {line}"
+            run.text = _xml_text(f"• {line}")
             run.font.size = Pt(size)
             run.font.color.rgb = _INK
 
@@ -310,7 +321,7 @@ class _Builder:
         for r, cells in enumerate([header, *rows]):
             for c, value in enumerate(cells):
                 cell = grid.cell(r, c)
-                cell.text = value
+                cell.text = _xml_text(value)
                 for paragraph in cell.text_frame.paragraphs:
                     for run in paragraph.runs:
                         run.font.size = Pt(14 if r == 0 else 13)
@@ -336,10 +347,10 @@ def _cover(b: _Builder) -> None:
     r, v = b.report, b.report.view
     slide = b.add_slide(_TITLE_LAYOUT)
     assert slide.shapes.title is not None
-    slide.shapes.title.text = v.title
+    slide.shapes.title.text = _xml_text(v.title)
     subtitle = slide.placeholders[1]
     framework = _("%(name)s (version %(version)s)") % {"name": v.framework_name, "version": v.framework_version}
-    subtitle.text = (
+    subtitle.text = _xml_text(
         f"{r.organization}\n{_('Customer-experience maturity report')} · {framework} · {format_date(r.generated_at)}"
     )
     if b.synthetic_label:
