@@ -104,8 +104,11 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
 
 
-def serve(database_url: str, workers: int, log: Path, env: dict[str, str] | None = None) -> Server:
-    """Start ``cxm serve`` on a free port and wait until every worker serves."""
+def serve(
+    database_url: str, workers: int, log: Path, env: dict[str, str] | None = None, *, access_log: bool = False
+) -> Server:
+    """Start ``cxm serve`` on a free port and wait until every worker serves (``access_log``: keep uvicorn's access
+    log, one line per request, in ``log`` too)."""
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as sink:
@@ -115,7 +118,7 @@ def serve(database_url: str, workers: int, log: Path, env: dict[str, str] | None
             # link that does not exist (a database outage is not counted as one).
             env={**os.environ, "CXM_SECRET_KEY": SECRET, **(env or {})},
             cwd=ROOT,
-            stdout=subprocess.DEVNULL,  # one access-log line per request
+            stdout=sink if access_log else subprocess.DEVNULL,  # one access-log line per request
             stderr=sink,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log, workers)

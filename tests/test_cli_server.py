@@ -110,6 +110,26 @@ def test_served_limits_ignore_a_forwarded_address_from_an_untrusted_peer(tmp_pat
     assert statuses == [404, 404, 429, 429, 429]
 
 
+def test_the_server_log_never_holds_a_respondents_link_or_a_sign_in_code(tmp_path: Path) -> None:
+    # An invitation's token is its respondent's only key and the database keeps only its digest; uvicorn's access
+    # log wrote every respondent's link in full, one line per page they opened (and sign-in codes from the provider).
+    db = tmp_path / "logged.db"
+    assert runner.invoke(cli.app, ["db", "upgrade", "--db", str(db)]).exit_code == 0
+    server = serve(str(db), 1, tmp_path / "serve.log", {"CXM_COOKIE_SECURE": "false"}, access_log=True)
+    secrets_sent = [secrets.token_urlsafe(16) for _ in range(4)]
+    try:
+        httpx.get(f"{server.url}/r/{secrets_sent[0]}/p/1")
+        httpx.get(f"{server.url}/api/v1/respond/{secrets_sent[1]}")
+        httpx.get(f"{server.url}/join/{secrets_sent[2]}")
+        httpx.get(f"{server.url}/sso/callback?state=x&code={secrets_sent[3]}")
+    finally:
+        server.stop()
+    log = server.log_text()
+    assert '"GET /r/…/p/1 HTTP/1.1" 404' in log  # the access log is there, without the token
+    assert "/api/v1/respond/…" in log
+    assert [s for s in secrets_sent if s in log] == []
+
+
 def test_serve_holds_more_idle_connections_than_the_usual_soft_limit_of_open_files(tmp_path: Path) -> None:
     # Issue 12: many more slow clients than 200. Under a soft limit of 1,024 open files, 1,100 idle connections took
     # every descriptor and /healthz failed; `cxm serve` now raises its soft limit to the hard one.

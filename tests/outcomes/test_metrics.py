@@ -187,6 +187,22 @@ def test_shown_segments_follow_the_group_rule() -> None:
     assert shown_segments({"a": 10, "b": 10}, 3, 3) == {"a", "b"}
 
 
+def test_a_segment_withheld_overall_is_withheld_in_every_month_too() -> None:
+    """A (6 answers) is withheld overall to protect C (2); shown in January and February, its months would add up
+    to A overall, and the overall NPS minus A and B would then be C's two answers."""
+    plan = [(1, "A", 3), (2, "A", 3), (1, "B", 5), (2, "B", 5), (3, "B", 5), (3, "C", 2)]
+    responses = [
+        _response(len(plan) * 10 + n, month, segment, n % 11) for month, segment, count in plan for n in range(count)
+    ]
+    metric = summarize(responses, options=SummaryOptions(min_segment_size=3)).metrics["nps"]
+    totals = {c.segment: c.withheld for c in metric.by_segment}
+    assert totals == {"A": True, "B": False, "C": True}
+    months = {(c.period, c.segment): c.withheld for c in metric.by_period_segment}
+    assert months[("2026-01", "A")]
+    assert months[("2026-02", "A")]
+    assert months[("2026-01", "B")] is False  # January still leaves out A's 3, enough
+
+
 def test_tallies_from_counts_equal_tallies_from_responses() -> None:
     responses = [_response(i, 1, "North", i % 11) for i in range(33)]
     counted = Tallies()

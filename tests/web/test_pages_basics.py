@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from cxmaturity.web.security import loggable
 from tests.web.conftest import PASSWORD, Cast, Site
 
 
@@ -66,3 +68,20 @@ def test_it_sends_hsts_only_over_tls(site: Site) -> None:
 async def _get_over_http(site: Site) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://testserver") as client:
         return await client.get("/signin")
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/r/Abc-123_x/p/2", "/r/…/p/2"),
+        ("/api/v1/respond/Abc-123_x/pages/lead", "/api/v1/respond/…/pages/lead"),
+        ("/join/Abc-123_x/accept", "/join/…/accept"),
+        ("/api/v1/member-invitations/Abc-123_x", "/api/v1/member-invitations/…"),
+        ("/sso/callback?code=Abc&state=Def", "/sso/callback?code=…&state=…"),
+        ("/sso/start?next=/orgs/1&connect=Abc", "/sso/start?next=/orgs/1&connect=…"),
+        ("/join", "/join"),
+        ("/assessments/12/results?lang=de", "/assessments/12/results?lang=de"),
+    ],
+)
+def test_paths_are_logged_without_their_secrets(path: str, logged: str) -> None:
+    assert loggable(path) == logged

@@ -301,3 +301,46 @@ def test_each_member_is_allowed_exactly_what_the_table_says(site: Site, world: W
             elif SECRET in response.text:
                 wrong.append(f"{member} {method} {path}: turned away, but the answer names the organization")
     assert not wrong, "\n".join(wrong)
+
+
+#: The member who may send each kind of change, so that only the form's token can decide (docs/security.md).
+ACTOR_FOR = {
+    "anyone": "anonymous",
+    "signed in": "owner",
+    "invitation": "respondent",
+    "join link": "owner",
+    "unit leader": "owner",
+    "viewer": "owner",
+    "facilitator": "owner",
+    "owner": "owner",
+}
+
+
+def test_every_form_needs_the_token_of_the_page_that_showed_it(site: Site, cast: Cast, world: World) -> None:
+    """Cross-site request forgery: a change sent with a browser's cookies but a wrong form token is refused (403)
+    by every page route, even for a member allowed to make it; the API ignores browser cookies altogether (401). The
+    API's routes for respondents, quick links and workshop participants take their token in the path or a header,
+    which another site cannot know."""
+    tokens = iter(world.invitations)
+    # Clients of their own: the test above ends the cast's sessions with its last route (signing out).
+    clients = {"owner": site.client(cast.owner), "respondent": site.client(), "anonymous": site.client()}
+    wrong: list[str] = []
+    for (method, path), access in sorted(documented().items()):
+        if method == "GET":
+            continue
+        member = ACTOR_FOR[access]
+        client = clients[member]
+        # The links to join were used up by the test above; a forged form is refused before its link is looked up.
+        url = _url(path, world, "anonymous" if "join_token" in path else member, tokens)
+        if path.startswith("/api/"):
+            if access in ("anyone", "invitation"):
+                continue
+            response = client.request(method, url, json={})  # the session cookie only, no Bearer token
+            if response.status_code != 401:
+                wrong.append(f"{method} {path}: a request with cookies only answered {response.status_code}")
+            continue
+        forged = {**FORM, "metric": "nps", "password": "a long enough phrase here", "csrf_token": "forged-token"}
+        response = client.request(method, url, data=forged)
+        if response.status_code != 403:
+            wrong.append(f"{method} {path} as {member}: a forged form token answered {response.status_code}")
+    assert not wrong, "\n".join(wrong)

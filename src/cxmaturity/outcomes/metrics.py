@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 
 from scipy import stats
@@ -481,6 +481,7 @@ def summarize_tallies(tallies: Tallies, options: SummaryOptions = SummaryOptions
         for period in sorted(by_period, key=lambda p: (p is None, p or "")):
             in_period = {k[1]: t for k, t in cells.items() if k[0] == period}
             crossed.extend(_segment_cells(in_period, period, options.min_segment_size, result))
+        crossed = _along_periods(crossed, segment_cells, options.min_segment_size)
         withheld |= {(c.period, c.segment or "") for c in (*segment_cells, *crossed) if c.withheld}
         changes = tuple(
             change(by_period[a], by_period[b], options.confidence, high_is_easy, (a, b))
@@ -541,6 +542,24 @@ def _segment_cells(
         Cell(period, s, named[s], result(tallies[s]) if s in shown else None, s not in shown) for s in sorted(named)
     )
     return cells
+
+
+def _along_periods(crossed: Sequence[Cell], totals: Sequence[Cell], min_size: int) -> list[Cell]:
+    """Return the period x segment cells with more of them withheld, so that a segment's figure over every period
+    minus its shown periods never describes 1 to ``min_size - 1`` respondents (the rule of groups applied along the
+    periods too; withholding a cell of at least ``min_size`` never breaks the rule within its period).
+
+    A segment withheld over every period has every period's cell withheld: its shown periods would add up to it.
+    """
+    out = list(crossed)
+    withheld_totals = {c.segment for c in totals if c.withheld}
+    for segment in sorted({c.segment or "" for c in out}):
+        cells = [i for i, c in enumerate(out) if (c.segment or "") == segment]
+        shown = sorted((i for i in cells if not out[i].withheld), key=lambda i: (out[i].n, out[i].period or ""))
+        while shown and (segment in withheld_totals or 0 < sum(out[i].n for i in cells if out[i].withheld) < min_size):
+            hide = shown.pop(0)
+            out[hide] = replace(out[hide], result=None, withheld=True)
+    return out
 
 
 def values_of(tally: Tally) -> Sequence[float]:

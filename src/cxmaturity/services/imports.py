@@ -41,7 +41,7 @@ from cxmaturity.scoring.responses import DONT_KNOW_CODE, MISSING, NOT_APPLICABLE
 from cxmaturity.scoring.result import NotScorable, require_scorable
 from cxmaturity.services import access, audit, revisions
 from cxmaturity.services.access import Actor
-from cxmaturity.services.assessments import MAX_IMPORT_VALUES, framework_of, groups
+from cxmaturity.services.assessments import MAX_IMPORT_VALUES, campaign_units, framework_of, groups
 from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.storage.database import reading, transaction
@@ -208,6 +208,13 @@ def _groups(
         assessment = access.assessment(db, actor, assessment_id, "facilitator")
         if assessment.status == "closed":
             raise Conflict(N_("the assessment is closed; reopen it to import answers"))
+        if any(responses.groups) and campaign_units(db, assessment.id):
+            # Groups and units cutting the same respondents two ways could be subtracted from each other
+            # (docs/units.md): a file's groups would give the campaign the groups that add_groups refuses it.
+            raise Invalid(
+                N_("a campaign across units has no respondent groups: its units group the respondents"),
+                field="group",
+            )
         group_ids = {g.name: g.id for g in groups(db, assessment.id)}
         for name in sorted({g for g in responses.groups if g} - set(group_ids)):
             group = RespondentGroup(assessment_id=assessment.id, name=name[:100])

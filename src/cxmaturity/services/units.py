@@ -8,16 +8,19 @@ The tree's rules (no cycles, distinct names among siblings, a file's problems by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cxmaturity.i18n import N_
 from cxmaturity.i18n.phrase import phrase
-from cxmaturity.services import access, audit
+from cxmaturity.services import access, audit, throttle
 from cxmaturity.services.access import Actor
 from cxmaturity.services.accounts import normalize_email
-from cxmaturity.services.errors import Conflict, Invalid, NotFound
+from cxmaturity.services.errors import Conflict, Invalid, NotFound, TooMany
+from cxmaturity.services.throttle import Limit
+from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import CampaignUnit, Invitation, Unit, UnitLeader, User
 from cxmaturity.units.tree import Tree, TreeError, UnitNode, check_name
 from cxmaturity.units.treefile import TreeFileError, check_tree_rows, read_tree_csv
@@ -26,6 +29,9 @@ from cxmaturity.units.treefile import TreeFileError, check_tree_rows, read_tree_
 MAX_UNITS = 5000
 #: Passed as ``parent_id`` to leave a unit where it is.
 KEEP = -1
+#: Naming a leader answers whether an account has the address (and anyone may own an organization of their own):
+#: one account names at most this many an hour, found or not, as it sends at most so many invitations to join.
+LEADER_LIMIT = Limit("unit-leader", 50, timedelta(hours=1))
 
 
 def tree_of(db: Session, organization_id: int) -> Tree:
@@ -314,6 +320,26 @@ def add_leader(db: Session, actor: Actor, unit_id: int, email: str) -> Leader:
             leader=user.id,
         )
     return Leader(user.id, user.email, user.name)
+
+
+def name_leader(sessions: sessionmaker[Session], actor: Actor, unit_id: int, email: str) -> Leader:
+    """Make the account with this e-mail a leader of the unit, as ``add_leader`` does, counting each attempt against
+    the owner's hourly limit first (``LEADER_LIMIT``; then TooMany): the count is committed on its own, so that an
+    address without an account counts as much as one with, and the answer cannot be asked for without end."""
+    with transaction(sessions) as db:
+        access.unit(db, actor, unit_id, "owner")
+        blocked, _ = throttle.reserve(db, LEADER_LIMIT, str(actor.user_id))
+        if blocked:
+            raise TooMany(
+                phrase(
+                    N_("you named %(failures)s unit leaders within an hour; try again in %(minutes)s minutes"),
+                    failures=LEADER_LIMIT.failures,
+                    minutes=blocked.minutes,
+                ),
+                retry_after=blocked.seconds,
+            )
+    with transaction(sessions) as db:
+        return add_leader(db, actor, unit_id, email)
 
 
 def remove_leader(db: Session, actor: Actor, unit_id: int, user_id: int) -> None:

@@ -17,6 +17,7 @@ from cxmaturity.i18n.phrase import Phrase, Text, render
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
 from cxmaturity.web.context import CsrfFailed, SignInRequired, page_language, redirect, templates
+from cxmaturity.web.security import loggable
 
 log = logging.getLogger("cxmaturity.web")
 
@@ -111,7 +112,9 @@ def install(app: FastAPI) -> None:
         # The database went away (restarting, unreachable), gave up on a lock, or could not commit (a full disk, a
         # read-only file, an I/O error): nothing was committed by this request. The pool checks connections before
         # use, so the app recovers as soon as the database is back. Logged here once, with the driver's own words.
-        log.warning("database unavailable on %s %s, nothing saved: %s", request.method, request.url.path, exc.orig)
+        log.warning(
+            "database unavailable on %s %s, nothing saved: %s", request.method, loggable(request.url.path), exc.orig
+        )
         message = N_(
             "The database is not available right now. Nothing was saved by this request; try again in a moment."
         )
@@ -126,7 +129,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s", request.method, loggable(request.url.path))
         if _wants_json(request):
             return JSONResponse({"detail": "internal error; the server log has the details"}, status_code=500)
         return _error_page(

@@ -1,6 +1,9 @@
-"""Security headers and CSRF tokens for forms."""
+"""Security headers, CSRF tokens for forms, and paths with their secrets taken out for logs."""
 
 from __future__ import annotations
+
+import logging
+import re
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -103,9 +106,43 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+#: Paths whose next segment is a secret: an invitation's token (a respondent's only key, stored as a digest), a link
+#: to join an organization, a published quick link.
+_SECRET_SEGMENT = re.compile(
+    r"^(/r/|/q/|/join/|/api/v1/respond/|/api/v1/member-invitations/|/api/v1/quick-links/)[^/?#]+"
+)
+#: Query parameters that carry secrets: a provider's sign-in code and state, the connect token of /sso/start.
+_SECRET_PARAMETER = re.compile(r"([?&](?:code|state|connect|token)=)[^&#]*")
+HIDDEN = "…"
+
+
+def loggable(path: str) -> str:
+    """Return a request's path (and query) with its secrets replaced by an ellipsis, for logs."""
+    return _SECRET_PARAMETER.sub(r"\1" + HIDDEN, _SECRET_SEGMENT.sub(r"\1" + HIDDEN, path))
+
+
+class HideSecrets(logging.Filter):
+    """Takes the secrets out of uvicorn's access log lines (``client - "METHOD PATH HTTP/x" status``), which would
+    otherwise keep every respondent's link in full: its args are (client, method, path with query, version,
+    status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], loggable(args[2]), args[3], args[4])
+        return True
+
+
+def _hide_secrets_in_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, HideSecrets) for f in access.filters):
+        access.addFilter(HideSecrets())
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
+    _hide_secrets_in_access_log()
 
 
 def anonymous_csrf(request: Request) -> tuple[str, bool]:

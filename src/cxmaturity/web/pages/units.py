@@ -147,15 +147,24 @@ def add_leader(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Add a leader by e-mail, or remove one (``remove``: the leader's user id)."""
+    if remove:
 
-    def act(db: Session, actor: access.Actor) -> None:
-        leader = _id(request, remove, "remove", N_("choose a leader to remove"))
-        if leader is not None:
-            units.remove_leader(db, actor, unit_id, leader)
-        else:
-            units.add_leader(db, actor, unit_id, email)
+        def act(db: Session, actor: access.Actor) -> None:
+            leader = _id(request, remove, "remove", N_("choose a leader to remove"))
+            if leader is not None:
+                units.remove_leader(db, actor, unit_id, leader)
 
-    return _on_unit(request, unit_id, "owner", csrf_token, act)
+        return _on_unit(request, unit_id, "owner", csrf_token, act)
+    with unit_of_work(request) as db:
+        who = require_signed_in(request, db)
+        organization_id = access.unit(db, who.actor, unit_id, "owner").organization_id
+        check_csrf(request, who, csrf_token)
+    try:
+        # Each attempt is counted in a transaction of its own, found or not (services/units.py, LEADER_LIMIT).
+        units.name_leader(request.app.state.sessions, who.actor, unit_id, email)
+    except ServiceError as exc:
+        return _refused(request, organization_id, exc, f"unit-{unit_id}")
+    return redirect(f"/orgs/{organization_id}/units")
 
 
 def _on_unit(
