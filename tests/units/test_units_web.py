@@ -6,12 +6,15 @@ from __future__ import annotations
 import secrets
 
 import httpx
+from sqlalchemy import select
 
 from cxmaturity.services import accounts, campaigns, organizations, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
-from cxmaturity.storage.tables import Membership
+from cxmaturity.storage.tables import Invitation, MailRecipient, Membership
+from tests.support.queue import mail_settings
 from tests.support.site import PASSWORD, Cast, Site
+from tests.support.smtp import smtp_server
 from tests.units.support import campaign, company
 
 
@@ -159,3 +162,35 @@ def test_the_invitation_form_of_a_campaign_asks_for_the_unit(site: Site, cast: C
         assert found is not None
         assert found.rates[c.n1].invited == 2
         assert found.rates[c.north].invited == 2
+
+
+def test_the_api_e_mails_a_campaigns_invitations_for_a_unit_in_a_language(site: Site, cast: Cast) -> None:
+    """The API's e-mail invitations take the unit (a campaign's invitations each carry one) and the language, as the
+    page's form does; a language the framework is not offered in is refused naming the field."""
+    org = _org(site, cast)
+    actor = Actor(cast.facilitator)
+    with transaction(site.sessions) as db:
+        c = company(db, actor, org)
+        created = campaign(db, actor, c, {})
+    url = f"/api/v1/assessments/{created.id}/invitations/email"
+    headers = _api(site, cast.facilitator)
+    tag = secrets.token_hex(3)
+    address = f"store-{tag}@example.com"
+    with smtp_server() as (_, port), mail_settings(site, port):
+        client = site.client(None)
+        missing = client.post(url, json={"emails": [address]}, headers=headers)
+        assert missing.status_code == 422
+        assert "choose the campaign unit" in missing.text
+        foreign = client.post(url, json={"emails": [address], "unit_id": c.n1, "language": "ja"}, headers=headers)
+        assert foreign.status_code == 422
+        assert foreign.json()["field"] == "language"
+        queued = client.post(url, json={"emails": [address], "unit_id": c.n1, "language": "de"}, headers=headers)
+        assert queued.status_code == 202, queued.text
+        assert queued.json() == {"queued": 1, "skipped": []}
+    with site.sessions() as db:
+        invitation = db.scalars(
+            select(Invitation)
+            .join(MailRecipient, MailRecipient.invitation_id == Invitation.id)
+            .where(MailRecipient.address == address)
+        ).one()
+        assert (invitation.unit_id, invitation.language) == (c.n1, "de")

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cxmaturity.i18n import N_
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, assessments, audit, sealing
 from cxmaturity.services.access import Actor
 from cxmaturity.services.errors import Conflict, Invalid
@@ -58,8 +59,13 @@ def invite_by_email(
     """Create one invitation per new address and queue its e-mail; the worker sends it (when the assessment opens,
     if it opens later). An address already invited to this assessment by e-mail is skipped, not invited twice.
 
-    ``language``: the e-mail's language, kept on the invitation so that its pages open in it too."""
+    ``language``: the e-mail's language, kept on the invitation so that its pages open in it too; one the framework
+    is offered in (None: the framework's own)."""
     assessment = access.assessment(db, actor, assessment_id, "facilitator")
+    if language:
+        offered = assessments.framework_of(assessment).offered_languages
+        if language not in offered:
+            raise Invalid(phrase(N_("language must be one of %(value)s"), value=", ".join(offered)), field="language")
     if assessment.status == "closed":
         raise Conflict(N_("this assessment is closed: open it again before inviting anyone"), field="emails")
     if not addresses:

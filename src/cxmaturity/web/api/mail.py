@@ -34,6 +34,13 @@ class _Out(BaseModel):
 
 class EmailInvitationsCreate(_In):
     group_id: int | None = Field(default=None, description="A group of this assessment, or null for no group.")
+    unit_id: int | None = Field(default=None, description="In a campaign, the unit these invitations are for.")
+    language: str | None = Field(
+        default=None,
+        max_length=10,
+        description="The e-mail's language, and the first language of the pages its link opens: one the framework is "
+        "offered in (left out: the framework's own).",
+    )
     emails: list[Annotated[str, StringConstraints(min_length=3, max_length=254)]] = Field(
         min_length=1,
         max_length=100_000,
@@ -123,7 +130,15 @@ def invite_by_email(
         raise Invalid(f"invite at most {settings.max_invitations_per_request} addresses at a time", field="emails")
     with acting(request, token) as (db, actor):
         invited = outbox.invite_by_email(
-            db, actor, settings, assessment_id, body.group_id, addresses, settings.max_invitations_per_request
+            db,
+            actor,
+            settings,
+            assessment_id,
+            body.group_id,
+            addresses,
+            settings.max_invitations_per_request,
+            language=body.language,
+            unit_id=body.unit_id,
         )
     jobs_of(request).enqueue(invited.message_ids)
     return EmailInvitationsPublic(queued=len(invited.message_ids), skipped=invited.skipped)
