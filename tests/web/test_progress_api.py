@@ -52,6 +52,17 @@ def test_it_compares_two_assessments_as_the_cli_does(site: Site, cast: Cast) -> 
     assert data["span"]["years"] > 0.99
 
 
+def test_a_pair_given_the_wrong_way_round_is_refused_naming_the_order(site: Site, cast: Cast) -> None:
+    """Read from the later to the earlier assessment every rise would read as a decline: the API refuses it."""
+    org = series_org(site, cast)
+    first = answered(site, cast, org, 0.3, day=JAN_2025, seed=1)
+    second = answered(site, cast, org, 0.8, day=JAN_2026, seed=2)
+    response = _call(site, cast.viewer, "GET", f"/api/v1/assessments/{second}/compare/{first}")
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "other_id"
+    assert f"assessment {first} was surveyed before assessment {second}" in response.text
+
+
 def test_it_lists_the_series_earliest_first(site: Site, cast: Cast) -> None:
     org = series_org(site, cast)
     later = answered(site, cast, org, 0.5, day=JAN_2026)

@@ -163,6 +163,10 @@ def test_it_compares_two_assessments_with_honest_verdicts(site: Site, cast: Cast
     assert client.get(f"/assessments/{second}/compare?before={first}&after={second}").headers["location"] == (
         f"/assessments/{first}/compare/{second}"
     )
+    # An address the other way round leads to the page read from the earlier to the later.
+    backwards = client.get(f"/assessments/{second}/compare/{first}")
+    assert backwards.status_code == 303
+    assert backwards.headers["location"] == f"/assessments/{first}/compare/{second}"
     response = client.get(f"/assessments/{first}/compare/{second}")
     assert response.status_code == 200, response.text
     page = response.text

@@ -240,10 +240,34 @@ def _check_same_series(before: Assessment, after: Assessment) -> None:
 
 
 def compare(db: Session, actor: Actor, before_id: int, after_id: int) -> Progress:
-    """Compare assessment ``before_id`` with the later ``after_id`` (viewer and up on both; 404 otherwise)."""
+    """Compare assessment ``before_id`` with the later ``after_id`` (viewer and up on both; 404 otherwise). A pair
+    given the wrong way round is refused: read backwards, every rise would read as a decline."""
     before = access.assessment(db, actor, before_id, "viewer")
     after = access.assessment(db, actor, after_id, "viewer")
+    _check_same_series(before, after)
+    if in_order(db, actor, before.id, after.id) != (before.id, after.id):
+        raise Invalid(
+            phrase(
+                N_(
+                    "assessment %(after)s was surveyed before assessment %(before)s: compare %(after)s with "
+                    "%(before)s, the earlier first"
+                ),
+                before=before.id,
+                after=after.id,
+            ),
+            field="other_id",
+        )
     return compare_stored(db, before, after)
+
+
+def in_order(db: Session, actor: Actor, first_id: int, second_id: int) -> tuple[int, int]:
+    """The two assessments' ids, the earlier first, as their series orders them (by day, then by id)."""
+    first = access.assessment(db, actor, first_id, "viewer")
+    second = access.assessment(db, actor, second_id, "viewer")
+    days = _days(db, [first, second])
+    if (days[second.id], second.id) < (days[first.id], first.id):
+        return second.id, first.id
+    return first.id, second.id
 
 
 def previous_of(db: Session, assessment: Assessment) -> Assessment | None:

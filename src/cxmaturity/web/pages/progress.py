@@ -136,6 +136,10 @@ def compare_page(request: Request, assessment_id: int, other_id: int) -> Respons
     with unit_of_work(request) as db:
         who = require_signed_in(request, db)
         before = access.assessment(db, who.actor, assessment_id, "viewer")
+        earlier, later = series_service.in_order(db, who.actor, before.id, other_id)
+        if earlier != before.id:
+            # An address typed or kept the other way round: the page always reads from the earlier to the later.
+            return redirect(f"/assessments/{earlier}/compare/{later}")
         found = series_service.compare(db, who.actor, before.id, other_id)
         lang = page_language(request)
         # Reasons, notes and names in the page's language (the framework's names where it offers that language).
