@@ -66,6 +66,8 @@ def test_the_workshop_record_shows_each_score_as_the_results_page_does(site: Sit
     _, assessment = _closed_demo(site, cast)
     scores = _scores(site, assessment)
     page = site.client(cast.facilitator).get(f"/assessments/{assessment}/workshop/record").text
+    # Its start time names its zone, as every other time the pages show.
+    assert re.search(r"started \d+/\d+/\d+, \d+:\d+\s[AP]M UTC", html.unescape(page)), page
     table = _text(page.split('id="as-agreed"', 1)[1].split("</table>", 1)[0])
     for name, score in scores.items():
         if name != "Overall":  # the record names the overall stage only
