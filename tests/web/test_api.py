@@ -199,6 +199,27 @@ def test_it_reports_a_badly_shaped_request_with_its_fields(site: Site, cast: Cas
     }
 
 
+def test_it_reports_a_body_that_is_not_utf8_or_too_deep_as_malformed_json(site: Site, cast: Cast) -> None:
+    # The framework answers these with a bare 400 "There was an error parsing the body": neither the shape of every
+    # other error nor a word about what is wrong.
+    facilitator = api(site, cast.facilitator)
+    headers = {**facilitator.headers, "Content-Type": "application/json"}
+    body = '{"name": "Café"}'.encode("latin-1")
+    latin1 = facilitator.client.post(f"{V1}/organizations", headers=headers, content=body)
+    assert latin1.status_code == 422
+    assert latin1.json() == {
+        "detail": "the request is not valid",
+        "problems": ["body: not valid JSON (byte 0xE9 at offset 13 is not UTF-8; send the JSON as UTF-8)"],
+    }
+    deep = facilitator.client.post(
+        f"{V1}/organizations", headers=headers, content=b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
+    assert deep.status_code == 422
+    assert deep.json()["problems"] == ["body: not valid JSON (nested too deeply)"]
+    names = [o["name"] for o in ok(facilitator.get("/organizations"))]
+    assert "Café" not in names
+
+
 # --- frameworks -------------------------------------------------------------------------------------------------
 
 
