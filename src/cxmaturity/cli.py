@@ -17,6 +17,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from cxmaturity.storage import ID_MAX
+
 app = typer.Typer(
     help="cx-maturity: assess and grow an organization's customer-experience maturity.",
     no_args_is_help=True,
@@ -56,6 +58,15 @@ def _fail(lines: list[str] | str, code: int = 1) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
     raise typer.Exit(code)
+
+
+def _stored_id(digits: str, name: str) -> int:
+    """Return a stored assessment's id given as digits; refuse one the database cannot hold (as typer refuses an id
+    argument out of its range), rather than fail in the driver."""
+    number = int(digits)
+    if not 1 <= number <= ID_MAX:
+        _fail(f"{name}: {digits} is not an assessment id (ids run from 1 to {ID_MAX})")
+    return number
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -518,7 +529,7 @@ def _compare_side(arg: str, name: str, framework: str, db: str | None, engines: 
         engines["engine"] = engine
     with make_sessionmaker(engines["engine"])() as session:
         try:
-            snapshot, _ = stored_snapshot(session, int(arg))
+            snapshot, _ = stored_snapshot(session, _stored_id(arg, name))
         except ServiceError as exc:
             _fail(f"{name}: {exc.message}")
     wanted = _framework(framework).id if framework in builtin_ids() or Path(framework).exists() else framework
@@ -800,7 +811,7 @@ class ExportFormat(StrEnum):
 
 @app.command("export")
 def export_command(
-    assessment_id: Annotated[int, typer.Argument(help="The assessment's id (in its web address).")],
+    assessment_id: Annotated[int, typer.Argument(min=1, max=ID_MAX, help="The assessment's id (in its web address).")],
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     table: Annotated[ExportName, typer.Option("--table", help="What to export.")] = ExportName.all,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (one table), zip, xlsx or json.")] = (
@@ -1076,7 +1087,7 @@ def report_command(
     elif source.isdigit():
         if framework or targets or column_map or title or organization:
             _fail("cxm report: --framework, --targets, --map, --title and --organization are for an answers file")
-        model = _report_of_assessment(int(source), db, lang)
+        model = _report_of_assessment(_stored_id(source, "ASSESSMENT_OR_ANSWERS"), db, lang)
     else:
         _fail(f"{source}: no such file, and not an assessment id")
     try:
@@ -1184,7 +1195,7 @@ def _operator(db: str | None, command: str) -> Iterator[tuple[Any, int]]:
 
 @benchmark_app.command("show")
 def benchmark_show(
-    assessment_id: Annotated[int, typer.Argument(help="The assessment's id (in its web address).")],
+    assessment_id: Annotated[int, typer.Argument(min=1, max=ID_MAX, help="The assessment's id (in its web address).")],
     industry: IndustryOption = "",
     size_band: SizeBandOption = "",
     region: RegionOption = "",
@@ -1300,7 +1311,10 @@ def benchmark_export(
 def benchmark_import(
     file: Annotated[Path, typer.Argument(help="A dataset file (JSON) exported by another installation.")],
     organization: Annotated[
-        int | None, typer.Option("--organization", help="Import for this organization only (default: everyone).")
+        int | None,
+        typer.Option(
+            "--organization", min=1, max=ID_MAX, help="Import for this organization only (default: everyone)."
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -1695,7 +1709,7 @@ def _iso_day(text: str, option: str):  # type: ignore[no-untyped-def]  # returns
 @outcomes_app.command("import")
 def outcomes_import(
     file: Annotated[Path, typer.Argument(help="A survey export, a customer list or an O-data file (CSV or XLSX).")],
-    organization: Annotated[int, typer.Option("--organization", help="The organization's id.")],
+    organization: Annotated[int, typer.Option("--organization", min=1, max=ID_MAX, help="The organization's id.")],
     email: Annotated[str, typer.Option("--email", help="The account that imports (a facilitator or owner).")],
     kind: Annotated[
         str, typer.Option("--kind", help="What the file holds: survey, customers or operational.")
