@@ -329,9 +329,16 @@ def test_it_reads_targets_from_a_plain_yaml_mapping_and_from_csv(tmp_path: Path)
             "competency,target\nvision,learning\ninsight\n",
             ["{path}:3: expected two cells: competency,target"],
         ),
+        (
+            "targets.yaml",
+            "vision: learning\ninsight: committing # Stufe für Einsicht\n".encode("latin-1"),
+            ["{path}: file is not UTF-8: byte 0xFC on line 2 cannot be read; save the file as UTF-8"],
+        ),
     ],
 )
-def test_it_names_the_line_of_a_bad_target(tmp_path: Path, name: str, content: str, expected: list[str]) -> None:
+def test_it_names_the_line_of_a_bad_target(
+    tmp_path: Path, name: str, content: str | bytes, expected: list[str]
+) -> None:
     path = write(tmp_path, name, content)
     lines = input_error(cxm("score", "-f", EXAMPLE, WORKED, "--bootstrap", "0", "--targets", path))
     assert lines == [line.format(path=path) for line in expected]

@@ -60,6 +60,19 @@ def _fail(lines: list[str] | str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _read_text(path: Path) -> str:
+    """Return a small input file's text (a column map, a dataset); refuse one that cannot be read or is not UTF-8,
+    naming the file and the first unreadable byte's line."""
+    from cxmaturity.answers.csv_reader import decode_utf8, not_utf8
+
+    try:
+        return decode_utf8(path.read_bytes())
+    except OSError as exc:
+        _fail(f"{path}: cannot read: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        _fail(f"{path}: {not_utf8(exc)}")
+
+
 def _stored_id(digits: str, name: str) -> int:
     """Return a stored assessment's id given as digits; refuse one the database cannot hold (as typer refuses an id
     argument out of its range), rather than fail in the driver."""
@@ -1319,10 +1332,7 @@ def benchmark_import(
     db: DbOption = None,
 ) -> None:
     """Import a benchmark dataset; it is shown beside benchmarks of its framework, labelled with source and date."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    text = _read_text(file)
     from cxmaturity.services import benchmarks
 
     with _operator(db, "benchmark import") as (session, _k):
@@ -1355,10 +1365,7 @@ def benchmark_reference(
     db: DbOption = None,
 ) -> None:
     """Attach a published stage distribution to a framework, shown beside its benchmarks with the citation."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    text = _read_text(file)
     from cxmaturity.services import benchmarks
 
     with _operator(db, "benchmark reference") as (session, _k):
@@ -1440,9 +1447,7 @@ def _survey_mapping(  # type: ignore[no-untyped-def]  # returns (Suggestion, Col
         base = suggestion.mapping
         if mapping_file is not None:
             try:
-                base = ColumnMapping.from_json(mapping_file.read_text(encoding="utf-8-sig"))
-            except OSError as exc:
-                _fail(f"{mapping_file}: cannot read: {exc.strerror}")
+                base = ColumnMapping.from_json(_read_text(mapping_file))
             except MappingError as exc:
                 _fail(f"{mapping_file}: {exc}")
         if overrides.get("submitted_at") and not overrides.get("date_format"):

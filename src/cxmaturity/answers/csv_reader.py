@@ -538,15 +538,24 @@ def _too_large() -> str:
 
 def _decode(data: bytes, file: str) -> str:
     """Decode UTF-8 (with or without the BOM that Excel writes); other encodings are refused, not guessed."""
-    data = data.removeprefix(_BOM)
     try:
-        return data.decode("utf-8")
+        return decode_utf8(data)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        _fail(
-            Where(file),
-            f"file is not UTF-8: byte 0x{data[exc.start]:02X} on line {line} cannot be read; save the file as UTF-8",
-        )
+        _fail(Where(file), not_utf8(exc))
+
+
+def decode_utf8(data: bytes) -> str:
+    """Return the text of UTF-8 bytes, with or without the BOM that Excel writes; raise ``UnicodeDecodeError`` (for
+    :func:`not_utf8`) otherwise."""
+    return data.removeprefix(_BOM).decode("utf-8")
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Return the problem of a file that is not UTF-8, naming its first unreadable byte and that byte's line: the
+    words every file the command line reads uses (answers, targets, column maps, datasets)."""
+    data = bytes(exc.object)
+    line = data.count(b"\n", 0, exc.start) + 1
+    return f"file is not UTF-8: byte 0x{data[exc.start]:02X} on line {line} cannot be read; save the file as UTF-8"
 
 
 def _delimiter(text: str) -> str:
