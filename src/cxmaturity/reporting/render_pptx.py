@@ -38,6 +38,7 @@ from cxmaturity.i18n.phrase import translated
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.report import Report
+from cxmaturity.reporting.xml_text import xml_text
 from cxmaturity.scoring.display import score_text
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -175,12 +176,11 @@ class _Builder:
         self.deck.slide_height = HEIGHT
         v = report.view
         props = self.deck.core_properties
-        props.title = v.title
-        props.author = report.organization
-        props.subject = _("CX maturity report: %(name)s %(version)s") % {
-            "name": v.framework_name,
-            "version": v.framework_version,
-        }
+        props.title = xml_text(v.title)
+        props.author = xml_text(report.organization)
+        props.subject = xml_text(
+            _("CX maturity report: %(name)s %(version)s") % {"name": v.framework_name, "version": v.framework_version}
+        )
         props.keywords = _("SYNTHETIC") if report.synthetic_label else ""
         props.language = report.language
         props.created = report.generated_at.replace(tzinfo=None)
@@ -216,7 +216,7 @@ class _Builder:
             _emu(WIDTH - 2 * MARGIN),
             Inches(0.9),
         )
-        heading.text = title
+        heading.text = xml_text(title)
         paragraph = heading.text_frame.paragraphs[0]
         paragraph.alignment = PP_ALIGN.LEFT
         paragraph.runs[0].font.size = Pt(30)
@@ -253,7 +253,7 @@ class _Builder:
         frame = box.text_frame
         frame.word_wrap = True
         run = frame.paragraphs[0].add_run()
-        run.text = text
+        run.text = xml_text(text)
         run.font.size = Pt(size)
         run.font.bold = bold
         run.font.color.rgb = color
@@ -276,7 +276,7 @@ class _Builder:
             paragraph = frame.paragraphs[0] if n == 0 else frame.add_paragraph()
             paragraph.space_after = Pt(6)
             run = paragraph.add_run()
-            run.text = f"• {line}"
+            run.text = xml_text(f"• {line}")
             run.font.size = Pt(size)
             run.font.color.rgb = _INK
 
@@ -310,7 +310,7 @@ class _Builder:
         for r, cells in enumerate([header, *rows]):
             for c, value in enumerate(cells):
                 cell = grid.cell(r, c)
-                cell.text = value
+                cell.text = xml_text(value)
                 for paragraph in cell.text_frame.paragraphs:
                     for run in paragraph.runs:
                         run.font.size = Pt(14 if r == 0 else 13)
@@ -326,7 +326,7 @@ class _Builder:
         picture = slide.shapes.add_picture(io.BytesIO(image.png), _emu(left), _emu(top), _emu(width), _emu(tall))
         picture.name = image.chart.id
         # python-pptx has no setter for the alternative text: it is the descr attribute of the picture's cNvPr.
-        cast(Any, picture._element).nvPicPr.cNvPr.set("descr", image.alt)
+        cast(Any, picture._element).nvPicPr.cNvPr.set("descr", xml_text(image.alt))
 
 
 # --- the slides -------------------------------------------------------------------------------------------------
@@ -336,10 +336,10 @@ def _cover(b: _Builder) -> None:
     r, v = b.report, b.report.view
     slide = b.add_slide(_TITLE_LAYOUT)
     assert slide.shapes.title is not None
-    slide.shapes.title.text = v.title
+    slide.shapes.title.text = xml_text(v.title)
     subtitle = slide.placeholders[1]
     framework = _("%(name)s (version %(version)s)") % {"name": v.framework_name, "version": v.framework_version}
-    subtitle.text = (
+    subtitle.text = xml_text(
         f"{r.organization}\n{_('Customer-experience maturity report')} · {framework} · {format_date(r.generated_at)}"
     )
     if b.synthetic_label:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from cxmaturity.i18n.formats import d3_number_locale
 from cxmaturity.reporting.charts import Chart
+from cxmaturity.reporting.xml_text import xml_safe
 
 #: Ids inside one SVG (gradients of legends, clip paths) are made unique per chart: several SVGs share a document.
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -74,8 +75,9 @@ def _locale_options(language: str | None) -> dict[str, Any]:
 def _convert(spec: dict[str, Any], language: str | None = None) -> str:
     import vl_convert
 
-    # No base URL is allowed: the specs carry their data inline, and a report must never fetch anything.
-    svg: str = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[], **_locale_options(language))
+    # No base URL is allowed: the specs carry their data inline, and a report must never fetch anything. A control
+    # character in a text (a group or segment name) makes vl-convert abort the whole process: xml_safe replaces it.
+    svg: str = vl_convert.vegalite_to_svg(xml_safe(spec), allowed_base_urls=[], **_locale_options(language))
     return svg
 
 
@@ -153,7 +155,7 @@ def draw_png(chart: Chart, scale: float = 2.0, language: str | None = None) -> b
     warm()
     try:
         options = _locale_options(language)
-        png: bytes = vl_convert.vegalite_to_png(chart.spec, scale=scale, allowed_base_urls=[], **options)
+        png: bytes = vl_convert.vegalite_to_png(xml_safe(chart.spec), scale=scale, allowed_base_urls=[], **options)
     except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
         raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
     return png
