@@ -273,6 +273,20 @@ def test_it_lists_the_problems_of_a_framework_with_errors(site: Site, cast: Cast
     assert all(p.startswith("mine.yaml:") for p in body["problems"])
 
 
+def test_it_refuses_a_framework_whose_texts_hold_control_characters_and_stores_nothing(site: Site, cast: Cast) -> None:
+    example = (Path(__file__).parents[1] / "data" / "example.yaml").read_text(encoding="utf-8")
+    text = example.replace("id: example-model", "id: bell-model").replace("name: Learning", 'name: "Learn\\aing"')
+    facilitator = api(site, cast.facilitator)
+    response = facilitator.post(f"/organizations/{cast.org_a}/frameworks", {"text": text, "filename": "bell.yaml"})
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == [
+        "bell.yaml:13:11 stages[1].name: contains the control character U+0007; a framework's texts hold printable "
+        "characters only"
+    ]
+    choices = ok(facilitator.get(f"/frameworks?organization_id={cast.org_a}"))
+    assert "bell-model" not in {c["id"] for c in choices}
+
+
 # --- assessments ------------------------------------------------------------------------------------------------
 
 
