@@ -239,7 +239,7 @@ def test_it_asks_for_a_file_and_for_utf8(site: Site, cast: Cast) -> None:
     new = f"/orgs/{cast.org_a}/assessments/new"
     empty = client.submit(new, f"/orgs/{cast.org_a}/frameworks", files={"file": ("", b"", "application/octet-stream")})
     assert empty.status_code == 422
-    assert "choose a framework (YAML) file to upload" in empty.text
+    assert "choose the framework (YAML) file to upload" in empty.text
     latin = client.submit(
         new,
         f"/orgs/{cast.org_a}/frameworks",
