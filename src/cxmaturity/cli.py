@@ -505,8 +505,13 @@ DbOption = Annotated[
 def _database(db: str | None) -> str:
     """Return the database URL and make it the environment's, so that server workers use the same one."""
     from cxmaturity.settings import database_url_for, get_settings
+    from cxmaturity.storage.database import UnsupportedDatabase, check_url
 
     url = database_url_for(db) or get_settings().sqlalchemy_url()
+    try:
+        check_url(url)
+    except UnsupportedDatabase as exc:
+        _fail(f"{'--db' if db else 'CXM_DATABASE_URL'}: {exc}")
     os.environ["CXM_DATABASE_URL"] = url
     get_settings.cache_clear()
     return url
