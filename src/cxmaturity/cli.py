@@ -337,10 +337,13 @@ def plan_command(
 ) -> None:
     """Plan initiatives over the coming periods: the most gap closure within budget, capacity and order."""
     from cxmaturity.planning import PlanRequest
+    from cxmaturity.planning.export import fits_calendar
     from cxmaturity.planning.optimizer import make_plan
     from cxmaturity.scoring import ScoringOptions
 
     first_day = _start_date(start)
+    if not fits_calendar(first_day, horizon):
+        _fail(f"--start: a plan of {horizon} periods starting on {first_day} would end after the year 9999")
     fw = _framework(framework)
     responses, wanted = _read_answers(fw, answers, column_map, targets)
     result = _score_file(responses, ScoringOptions(bootstrap=0, targets=wanted), answers)
