@@ -251,6 +251,10 @@ def test_a_mapping_round_trips_through_json_and_refuses_what_it_cannot_be() -> N
         ColumnMapping(csat_scale=10)
     with pytest.raises(MappingError, match="not valid JSON"):
         ColumnMapping.from_json("{")
+    with pytest.raises(MappingError, match=r"^not valid JSON: nested too deeply$"):
+        ColumnMapping.from_json("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(MappingError, match=r"^not valid JSON: a number has more than 4300 digits$"):
+        ColumnMapping.from_json('{"csat_scale": ' + "5" * 5000 + "}")
 
 
 @pytest.mark.parametrize(

@@ -216,6 +216,11 @@ def test_it_reports_a_body_that_is_not_utf8_or_too_deep_as_malformed_json(site: 
     )
     assert deep.status_code == 422
     assert deep.json()["problems"] == ["body: not valid JSON (nested too deeply)"]
+    long_number = facilitator.client.post(
+        f"{V1}/organizations", headers=headers, content=b'{"name": "x", "industry": ' + b"7" * 5000 + b"}"
+    )
+    assert long_number.status_code == 422
+    assert long_number.json()["problems"] == ["body: not valid JSON (a number has more than 4300 digits)"]
     names = [o["name"] for o in ok(facilitator.get("/organizations"))]
     assert "Café" not in names
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from cxmaturity.i18n import N_, gettext, use_locale
 from cxmaturity.i18n.catalogs import LOCALES
 from cxmaturity.i18n.phrase import Phrase, Text, render
+from cxmaturity.json_text import refusal
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
 from cxmaturity.web.context import CsrfFailed, SignInRequired, page_language, redirect, templates
@@ -77,16 +78,10 @@ def validation_problems(errors: Any) -> tuple[list[str], str | None]:
 
 def unreadable_body(exc: HTTPException) -> RequestValidationError | None:
     """The request-shape error for a JSON body the framework could not even decode (it answers a bare 400 "There
-    was an error parsing the body"): bytes that are not UTF-8, or nesting too deep for the parser. None for any
-    other HTTP error."""
+    was an error parsing the body"): bytes that are not UTF-8, nesting too deep for the parser, a number of thousands
+    of digits (``json_text.refusal``). None for any other HTTP error."""
     cause = exc.__cause__
-    if exc.status_code != 400:
-        return None
-    if isinstance(cause, UnicodeDecodeError):
-        reason = f"byte 0x{cause.object[cause.start]:02X} at offset {cause.start} is not UTF-8; send the JSON as UTF-8"
-    elif isinstance(cause, RecursionError):
-        reason = "nested too deeply"
-    else:
+    if exc.status_code != 400 or cause is None or (reason := refusal(cause)) is None:
         return None
     return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "ctx": {"error": reason}}])
 
