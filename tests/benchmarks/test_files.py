@@ -112,3 +112,6 @@ shares: {a: 0.5, b: 0.1}
         parse_reference(text, "ref.yaml")
     with pytest.raises(BenchmarkFileError, match=r"ref.yaml: line 2, column 2: not valid YAML"):
         parse_reference("a: [\nb", "ref.yaml")
+    # A RecursionError from the YAML reader: "cxm: unexpected error" (exit 70) from `cxm benchmark reference`.
+    with pytest.raises(BenchmarkFileError, match=r"^ref.yaml: not valid YAML \(nested too deeply\)$"):
+        parse_reference("[" * 100_000 + "]" * 100_000, "ref.yaml")
