@@ -344,6 +344,13 @@ def test_it_names_the_line_of_a_bad_target(
     assert lines == [line.format(path=path) for line in expected]
 
 
+def test_it_names_a_column_map_with_a_number_of_thousands_of_digits(tmp_path: Path) -> None:
+    # The YAML reader's int conversion refused it: "cxm: unexpected error: ValueError" (exit 70).
+    path = write(tmp_path, "map.yaml", "columns: {Q1: vs-1}\nvalues: {Q1: {agree: " + "4" * 5000 + "}}\n")
+    lines = input_error(cxm("score", "-f", EXAMPLE, WORKED, "--bootstrap", "0", "--map", path))
+    assert lines == [f"{path}: not valid YAML: a number has more than 4300 digits"]
+
+
 def test_it_refuses_a_targets_csv_the_csv_module_cannot_read(tmp_path: Path) -> None:
     path = write(tmp_path, "targets.csv", "competency,target\nvision," + "x" * 200_000 + "\n")
     lines = input_error(cxm("score", "-f", EXAMPLE, WORKED, "--bootstrap", "0", "--targets", path))

@@ -1,5 +1,5 @@
 """JSON that people send (a dataset file, a column mapping, a request body): every way the parser can refuse it, in
-words to show them.
+words to show them. The YAML readers (frameworks, column maps) use :func:`refusal` for the same limits.
 
 ``json.loads`` refuses more than syntax: nesting deeper than Python's recursion limit (``RecursionError``, which is
 no ``ValueError``) and a whole number of more than 4,300 digits (CPython's guard against slow conversions, a plain

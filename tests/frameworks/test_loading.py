@@ -451,6 +451,13 @@ def test_it_refuses_a_control_character_written_as_an_escape() -> None:
     assert fw.stages[0].name == "Emer\tgingé"  # a tab and any printable character are text
 
 
+def test_it_names_a_number_of_thousands_of_digits() -> None:
+    # The interpreter refuses to convert it (a ValueError about sys.set_int_max_str_digits): an unexpected error.
+    assert errors(mutate(("    effort: 6\n", "    effort: " + "6" * 5000 + "\n"))) == [
+        "model.yaml:91:13 a number has more than 4300 digits",
+    ]
+
+
 def test_it_accepts_a_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + TEXT.encode("utf-8"))

@@ -278,7 +278,9 @@ def test_it_lists_the_problems_of_a_framework_with_errors(site: Site, cast: Cast
     assert all(p.startswith("mine.yaml:") for p in body["problems"])
 
 
-def test_it_refuses_a_framework_whose_texts_hold_control_characters_and_stores_nothing(site: Site, cast: Cast) -> None:
+def test_it_refuses_control_characters_or_a_huge_number_in_a_framework_and_stores_nothing(
+    site: Site, cast: Cast
+) -> None:
     example = (Path(__file__).parents[1] / "data" / "example.yaml").read_text(encoding="utf-8")
     text = example.replace("id: example-model", "id: bell-model").replace("name: Learning", 'name: "Learn\\aing"')
     facilitator = api(site, cast.facilitator)
@@ -290,6 +292,14 @@ def test_it_refuses_a_framework_whose_texts_hold_control_characters_and_stores_n
     ]
     choices = ok(facilitator.get(f"/frameworks?organization_id={cast.org_a}"))
     assert "bell-model" not in {c["id"] for c in choices}
+    # A number of thousands of digits: the upload's child process failed, a 500.
+    huge = example.replace("id: example-model", "id: huge-model")
+    huge = huge.replace("    effort: 6\n", "    effort: " + "6" * 5000 + "\n")
+    response = facilitator.post(f"/organizations/{cast.org_a}/frameworks", {"text": huge, "filename": "huge.yaml"})
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == ["huge.yaml:91:13 a number has more than 4300 digits"]
+    choices = ok(facilitator.get(f"/frameworks?organization_id={cast.org_a}"))
+    assert "huge-model" not in {c["id"] for c in choices}
 
 
 # --- assessments ------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuil
 from cxmaturity.answers.formulas import QUOTE, unguard
 from cxmaturity.answers.headings import column_name
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.json_text import refusal
 from cxmaturity.scoring.responses import ResponseMatrix
 
 #: Guards against files that would take minutes and gigabytes to read; larger surveys can be split.
@@ -118,6 +119,10 @@ def _yaml_column_map(text: str, file: str) -> ColumnMap:
         _fail(Where(file, mark.line + 1 if mark else None), f"not valid YAML: {exc.problem or exc.context}")
     except yaml.YAMLError as exc:
         _fail(Where(file), f"not valid YAML: {exc}")
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits; nesting the reader cannot follow
+        if (reason := refusal(exc)) is None:
+            raise
+        _fail(Where(file), f"not valid YAML: {reason}")
     if data is None:
         _fail(Where(file), "the column map is empty")
     if not isinstance(data, dict):

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 import yaml
 
 from cxmaturity.frameworks.problems import FrameworkError, Loc, Position, Problem
+from cxmaturity.json_text import refusal
 
 #: Guards against oversized input and alias bombs ("billion laughs"): aliases are expanded while copying.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -175,6 +176,10 @@ class _Builder:
             raise FrameworkError(
                 [Problem((), f"unsupported YAML tag '{node.tag}'", position=_pos(self.file, node.start_mark))]
             ) from None
+        except ValueError as exc:  # a whole number of thousands of digits (the interpreter refuses to convert it)
+            if (reason := refusal(exc)) is None:
+                raise
+            raise FrameworkError([Problem((), reason, position=_pos(self.file, node.start_mark))]) from None
         if value is None or isinstance(value, bool | int | float | str):
             return value
         return str(node.value)  # dates and other YAML types stay as written
