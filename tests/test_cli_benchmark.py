@@ -116,6 +116,17 @@ def test_an_import_names_each_problem_and_keeps_nothing(tmp_path: Path) -> None:
     )
 
 
+def test_a_dataset_that_is_not_utf8_is_named_with_its_byte_and_line(tmp_path: Path) -> None:
+    # Saved as "Unicode" by a Windows editor (UTF-16): it was refused with Python's codec message.
+    bad = tmp_path / "peers.json"
+    bad.write_bytes('{"format": "cx-maturity/benchmark-dataset@1"}'.encode("utf-16"))
+    refused = cxm("benchmark", "import", bad, "--db", tmp_path / "cx.db")
+    assert refused.exit_code == 1
+    assert refused.output.splitlines() == [
+        f"{bad}: file is not UTF-8: byte 0xFF on line 1 cannot be read; save the file as UTF-8"
+    ]
+
+
 def test_refresh_stores_results_again_and_reference_distributions_attach_with_their_citation(tmp_path: Path) -> None:
     db = tmp_path / "cx.db"
     text = framework_text()

@@ -100,6 +100,17 @@ def test_it_names_file_row_and_column_of_bad_input(tmp_path: Path) -> None:
     assert missing.stderr.strip() == f"{tmp_path / 'nope.csv'}: no such file"
 
 
+def test_it_names_a_saved_mapping_that_is_not_utf8(tmp_path: Path) -> None:
+    # Saved from an editor in Latin-1: it ended in "cxm: unexpected error: UnicodeDecodeError" (exit 70).
+    mapping = tmp_path / "mapping.json"
+    mapping.write_bytes('{"nps": "Q1", "segment": "Région"}'.encode("latin-1"))
+    result = _run("outcomes", "summary", str(DATA / "qualtrics.csv"), "--mapping", str(mapping))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{mapping}: file is not UTF-8: byte 0xE9 on line 1 cannot be read; save the file as UTF-8"
+    ]
+
+
 def _drivers_file(tmp_path: Path, n: int = 400) -> Path:
     """SYNTHETIC survey: an NPS question driven mostly by billing, then support."""
     rng = np.random.default_rng(4)

@@ -160,6 +160,11 @@ def test_nothing_to_plan_is_not_an_error(tmp_path: Path) -> None:
     [
         (("--must-not", "nope"), "cannot plan: must-not initiative 'nope'"),
         (("--start", "next week", "--format", "ical"), "--start: 'next week' is not a date"),
+        # The calendar's last milestone past the year 9999: "cxm: unexpected error: ValueError" (exit 70).
+        (
+            ("--start", "9999-06-01", "--format", "ical"),
+            "--start: a plan of 8 periods starting on 9999-06-01 would end after the year 9999",
+        ),
     ],
 )
 def test_bad_input_is_one_line_on_stderr(args: tuple[str, ...], message: str) -> None:

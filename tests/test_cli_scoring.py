@@ -329,12 +329,26 @@ def test_it_reads_targets_from_a_plain_yaml_mapping_and_from_csv(tmp_path: Path)
             "competency,target\nvision,learning\ninsight\n",
             ["{path}:3: expected two cells: competency,target"],
         ),
+        (
+            "targets.yaml",
+            "vision: learning\ninsight: committing # Stufe für Einsicht\n".encode("latin-1"),
+            ["{path}: file is not UTF-8: byte 0xFC on line 2 cannot be read; save the file as UTF-8"],
+        ),
     ],
 )
-def test_it_names_the_line_of_a_bad_target(tmp_path: Path, name: str, content: str, expected: list[str]) -> None:
+def test_it_names_the_line_of_a_bad_target(
+    tmp_path: Path, name: str, content: str | bytes, expected: list[str]
+) -> None:
     path = write(tmp_path, name, content)
     lines = input_error(cxm("score", "-f", EXAMPLE, WORKED, "--bootstrap", "0", "--targets", path))
     assert lines == [line.format(path=path) for line in expected]
+
+
+def test_it_names_a_column_map_with_a_number_of_thousands_of_digits(tmp_path: Path) -> None:
+    # The YAML reader's int conversion refused it: "cxm: unexpected error: ValueError" (exit 70).
+    path = write(tmp_path, "map.yaml", "columns: {Q1: vs-1}\nvalues: {Q1: {agree: " + "4" * 5000 + "}}\n")
+    lines = input_error(cxm("score", "-f", EXAMPLE, WORKED, "--bootstrap", "0", "--map", path))
+    assert lines == [f"{path}: not valid YAML: a number has more than 4300 digits"]
 
 
 def test_it_refuses_a_targets_csv_the_csv_module_cannot_read(tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 from cxmaturity import cli
 from cxmaturity.services import accounts
 from cxmaturity.settings import get_settings
-from cxmaturity.storage.database import head_revision, make_engine, make_sessionmaker, transaction
+from cxmaturity.storage.database import (
+    UnsupportedDatabase,
+    head_revision,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+)
 
 runner = CliRunner()
 
@@ -39,6 +45,34 @@ def test_it_migrates_and_reports_the_revision(tmp_path: Path) -> None:
     again = runner.invoke(cli.app, ["db", "status", "--db", str(db)])
     assert again.exit_code == 0
     assert f"revision {head} (code needs {head})" in again.output
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        (
+            "mysql://cx:hunter2@db/cx",
+            "mysql://cx:***@db/cx: cx-maturity runs on SQLite (a file path, or sqlite:///PATH) "
+            "and PostgreSQL (postgresql://USER@HOST/NAME), not on mysql through mysqldb",
+        ),
+        ("postgresql+psycopg2://db/cx", "not on postgresql through psycopg2"),
+        ("http://db/cx", "not a database URL; cx-maturity runs on SQLite"),
+    ],
+)
+def test_it_names_a_database_it_cannot_run_on(url: str, said: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each ended in "cxm: unexpected error: ModuleNotFoundError: No module named 'MySQLdb'" (or the like), exit 70.
+    for command in (["db", "upgrade", "--db", url], ["db", "status", "--db", url], ["serve", "--db", url]):
+        result = runner.invoke(cli.app, command, catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("--db: ")
+        assert said in result.output
+    monkeypatch.setenv("CXM_DATABASE_URL", url)
+    get_settings.cache_clear()
+    result = runner.invoke(cli.app, ["db", "status"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("CXM_DATABASE_URL: ")
+    with pytest.raises(UnsupportedDatabase):
+        make_engine(url)  # the web app and the worker refuse it as well, before looking for a driver
 
 
 def test_it_refuses_to_serve_an_unmigrated_database(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from cxmaturity.storage import ID_MAX
+
 app = typer.Typer(
     help="cx-maturity: assess and grow an organization's customer-experience maturity.",
     no_args_is_help=True,
@@ -56,6 +58,28 @@ def _fail(lines: list[str] | str, code: int = 1) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
     raise typer.Exit(code)
+
+
+def _read_text(path: Path) -> str:
+    """Return a small input file's text (a column map, a dataset); refuse one that cannot be read or is not UTF-8,
+    naming the file and the first unreadable byte's line."""
+    from cxmaturity.answers.csv_reader import decode_utf8, not_utf8
+
+    try:
+        return decode_utf8(path.read_bytes())
+    except OSError as exc:
+        _fail(f"{path}: cannot read: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        _fail(f"{path}: {not_utf8(exc)}")
+
+
+def _stored_id(digits: str, name: str) -> int:
+    """Return a stored assessment's id given as digits; refuse one the database cannot hold (as typer refuses an id
+    argument out of its range), rather than fail in the driver."""
+    number = int(digits)
+    if not 1 <= number <= ID_MAX:
+        _fail(f"{name}: {digits} is not an assessment id (ids run from 1 to {ID_MAX})")
+    return number
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -313,10 +337,13 @@ def plan_command(
 ) -> None:
     """Plan initiatives over the coming periods: the most gap closure within budget, capacity and order."""
     from cxmaturity.planning import PlanRequest
+    from cxmaturity.planning.export import fits_calendar
     from cxmaturity.planning.optimizer import make_plan
     from cxmaturity.scoring import ScoringOptions
 
     first_day = _start_date(start)
+    if not fits_calendar(first_day, horizon):
+        _fail(f"--start: a plan of {horizon} periods starting on {first_day} would end after the year 9999")
     fw = _framework(framework)
     responses, wanted = _read_answers(fw, answers, column_map, targets)
     result = _score_file(responses, ScoringOptions(bootstrap=0, targets=wanted), answers)
@@ -481,8 +508,13 @@ DbOption = Annotated[
 def _database(db: str | None) -> str:
     """Return the database URL and make it the environment's, so that server workers use the same one."""
     from cxmaturity.settings import database_url_for, get_settings
+    from cxmaturity.storage.database import UnsupportedDatabase, check_url
 
     url = database_url_for(db) or get_settings().sqlalchemy_url()
+    try:
+        check_url(url)
+    except UnsupportedDatabase as exc:
+        _fail(f"{'--db' if db else 'CXM_DATABASE_URL'}: {exc}")
     os.environ["CXM_DATABASE_URL"] = url
     get_settings.cache_clear()
     return url
@@ -518,7 +550,7 @@ def _compare_side(arg: str, name: str, framework: str, db: str | None, engines: 
         engines["engine"] = engine
     with make_sessionmaker(engines["engine"])() as session:
         try:
-            snapshot, _ = stored_snapshot(session, int(arg))
+            snapshot, _ = stored_snapshot(session, _stored_id(arg, name))
         except ServiceError as exc:
             _fail(f"{name}: {exc.message}")
     wanted = _framework(framework).id if framework in builtin_ids() or Path(framework).exists() else framework
@@ -800,7 +832,7 @@ class ExportFormat(StrEnum):
 
 @app.command("export")
 def export_command(
-    assessment_id: Annotated[int, typer.Argument(help="The assessment's id (in its web address).")],
+    assessment_id: Annotated[int, typer.Argument(min=1, max=ID_MAX, help="The assessment's id (in its web address).")],
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     table: Annotated[ExportName, typer.Option("--table", help="What to export.")] = ExportName.all,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv (one table), zip, xlsx or json.")] = (
@@ -1076,7 +1108,7 @@ def report_command(
     elif source.isdigit():
         if framework or targets or column_map or title or organization:
             _fail("cxm report: --framework, --targets, --map, --title and --organization are for an answers file")
-        model = _report_of_assessment(int(source), db, lang)
+        model = _report_of_assessment(_stored_id(source, "ASSESSMENT_OR_ANSWERS"), db, lang)
     else:
         _fail(f"{source}: no such file, and not an assessment id")
     try:
@@ -1184,7 +1216,7 @@ def _operator(db: str | None, command: str) -> Iterator[tuple[Any, int]]:
 
 @benchmark_app.command("show")
 def benchmark_show(
-    assessment_id: Annotated[int, typer.Argument(help="The assessment's id (in its web address).")],
+    assessment_id: Annotated[int, typer.Argument(min=1, max=ID_MAX, help="The assessment's id (in its web address).")],
     industry: IndustryOption = "",
     size_band: SizeBandOption = "",
     region: RegionOption = "",
@@ -1300,15 +1332,15 @@ def benchmark_export(
 def benchmark_import(
     file: Annotated[Path, typer.Argument(help="A dataset file (JSON) exported by another installation.")],
     organization: Annotated[
-        int | None, typer.Option("--organization", help="Import for this organization only (default: everyone).")
+        int | None,
+        typer.Option(
+            "--organization", min=1, max=ID_MAX, help="Import for this organization only (default: everyone)."
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
     """Import a benchmark dataset; it is shown beside benchmarks of its framework, labelled with source and date."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    text = _read_text(file)
     from cxmaturity.services import benchmarks
 
     with _operator(db, "benchmark import") as (session, _k):
@@ -1341,10 +1373,7 @@ def benchmark_reference(
     db: DbOption = None,
 ) -> None:
     """Attach a published stage distribution to a framework, shown beside its benchmarks with the citation."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+    text = _read_text(file)
     from cxmaturity.services import benchmarks
 
     with _operator(db, "benchmark reference") as (session, _k):
@@ -1426,9 +1455,7 @@ def _survey_mapping(  # type: ignore[no-untyped-def]  # returns (Suggestion, Col
         base = suggestion.mapping
         if mapping_file is not None:
             try:
-                base = ColumnMapping.from_json(mapping_file.read_text(encoding="utf-8-sig"))
-            except OSError as exc:
-                _fail(f"{mapping_file}: cannot read: {exc.strerror}")
+                base = ColumnMapping.from_json(_read_text(mapping_file))
             except MappingError as exc:
                 _fail(f"{mapping_file}: {exc}")
         if overrides.get("submitted_at") and not overrides.get("date_format"):
@@ -1695,7 +1722,7 @@ def _iso_day(text: str, option: str):  # type: ignore[no-untyped-def]  # returns
 @outcomes_app.command("import")
 def outcomes_import(
     file: Annotated[Path, typer.Argument(help="A survey export, a customer list or an O-data file (CSV or XLSX).")],
-    organization: Annotated[int, typer.Option("--organization", help="The organization's id.")],
+    organization: Annotated[int, typer.Option("--organization", min=1, max=ID_MAX, help="The organization's id.")],
     email: Annotated[str, typer.Option("--email", help="The account that imports (a facilitator or owner).")],
     kind: Annotated[
         str, typer.Option("--kind", help="What the file holds: survey, customers or operational.")

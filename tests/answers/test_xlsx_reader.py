@@ -4,6 +4,7 @@ file, the sheet, the row and the column."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -102,6 +103,32 @@ def test_errors_name_the_file_sheet_row_and_column(framework: Framework) -> None
         "team.xlsx[answers]:4 column 'vs-1:importance': importance must be a number from 1 to 5, got '7'",
         "team.xlsx[answers]:5 column 'respondent': respondent id is empty",
     ]
+
+
+def with_saved_value(data: bytes, formula: str, value: str) -> bytes:
+    """The workbook as a spreadsheet saves it: the formula's last calculated value beside it (openpyxl writes none)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                unsaved, saved = f"<f>{formula}</f><v></v>", f"<f>{formula}</f><v>{value}</v>"
+                content = content.replace(unsaved.encode(), saved.encode())
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_formula_without_a_saved_value_is_named_not_read_as_an_empty_answer(framework: Framework) -> None:
+    # Written by a script (or a spreadsheet with calculation off): the cell read as empty, and r1's answer to vs-2
+    # was lost without a word.
+    rows = [WIDE[0], ("r1", "leadership", 4, "=2+1", "learning", 4, 5), *WIDE[2:]]
+    data = workbook({"answers": rows})
+    assert problems_of(lambda: read_answers_workbook(data, framework, "team.xlsx")) == [
+        "team.xlsx[answers]:2 column 'vs-2': the formula =2+1 has no saved value (the file was written by a program "
+        "that does not calculate); open and save it in a spreadsheet, or type the value"
+    ]
+    saved = read_answers_workbook(with_saved_value(data, "2+1", "3"), framework, "team.xlsx")
+    assert saved.answers[0, 1] == 2  # the saved 3 is the key "3": option index 2
 
 
 def test_a_row_wider_than_its_header_is_reported(framework: Framework) -> None:

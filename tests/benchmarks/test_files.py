@@ -76,6 +76,21 @@ def test_it_says_where_json_breaks() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        # The parser's own limits, beyond syntax: a RecursionError and a ValueError about sys.set_int_max_str_digits,
+        # each a 500 on the settings page and "cxm: unexpected error" on the command line.
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"organizations": ' + "9" * 5000 + "}", "a number has more than 4300 digits"),
+    ],
+)
+def test_it_names_json_the_parser_cannot_take(text: str, reason: str) -> None:
+    with pytest.raises(BenchmarkFileError) as caught:
+        parse_dataset(text, "peers.json")
+    assert caught.value.problems == [f"peers.json: not valid JSON ({reason})"]
+
+
 def test_the_builtin_reference_is_cited_and_fits_its_framework() -> None:
     (xm,) = [r for r in builtin_references() if r.framework == "xm-six-competencies"]
     assert "XM Institute" in xm.citation
@@ -97,3 +112,6 @@ shares: {a: 0.5, b: 0.1}
         parse_reference(text, "ref.yaml")
     with pytest.raises(BenchmarkFileError, match=r"ref.yaml: line 2, column 2: not valid YAML"):
         parse_reference("a: [\nb", "ref.yaml")
+    # A RecursionError from the YAML reader: "cxm: unexpected error" (exit 70) from `cxm benchmark reference`.
+    with pytest.raises(BenchmarkFileError, match=r"^ref.yaml: not valid YAML \(nested too deeply\)$"):
+        parse_reference("[" * 100_000 + "]" * 100_000, "ref.yaml")

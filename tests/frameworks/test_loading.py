@@ -440,6 +440,24 @@ def test_it_reports_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     assert str(caught.value) == f"{path}:8:1 not UTF-8 text (byte {offset})"
 
 
+def test_it_refuses_a_control_character_written_as_an_escape() -> None:
+    # YAML refuses a raw control character but takes one written as an escape in a double-quoted string: a name
+    # with "\e[31m" in it drove the terminal that `cxm score` printed it on, and broke the slides that wrote it.
+    assert errors(mutate(("name: Emerging\n", 'name: "Emer\\e[31mging"\n'))) == [
+        "model.yaml:8:11 stages[0].name: contains the control character U+001B; a framework's texts hold printable "
+        "characters only",
+    ]
+    fw = load_framework_text(mutate(("name: Emerging\n", 'name: "Emer\\tging\\u00e9"\n')), "model.yaml")
+    assert fw.stages[0].name == "Emer\tgingé"  # a tab and any printable character are text
+
+
+def test_it_names_a_number_of_thousands_of_digits() -> None:
+    # The interpreter refuses to convert it (a ValueError about sys.set_int_max_str_digits): an unexpected error.
+    assert errors(mutate(("    effort: 6\n", "    effort: " + "6" * 5000 + "\n"))) == [
+        "model.yaml:91:13 a number has more than 4300 digits",
+    ]
+
+
 def test_it_accepts_a_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + TEXT.encode("utf-8"))

@@ -157,6 +157,26 @@ def test_it_reads_a_qualtrics_xlsx_export_with_numeric_finished(tmp_path: Path) 
     assert responses[0].submitted_at == datetime(2026, 3, 1, 9, 5)
 
 
+def test_a_rating_written_as_a_formula_without_a_saved_value_is_named_not_skipped(tmp_path: Path) -> None:
+    # A workbook made by a script: the cell read as empty, and R_2's NPS answer was left out without a word.
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in (["ResponseId", "NPS"], ["R_1", 9], ["R_2", "=4+5"], ["R_3", 6]):
+        sheet.append(row)
+    path = tmp_path / "ratings.xlsx"
+    workbook.save(path)
+    mapping = ColumnMapping(response_id="ResponseId", nps="NPS")
+    with pytest.raises(OutcomesError) as caught:
+        read_survey(path, mapping)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3 column 'NPS': the formula =4+5 has no saved value (the file was written by a program that does "
+        "not calculate); open and save it in a spreadsheet, or type the value"
+    ]
+
+
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -231,6 +251,10 @@ def test_a_mapping_round_trips_through_json_and_refuses_what_it_cannot_be() -> N
         ColumnMapping(csat_scale=10)
     with pytest.raises(MappingError, match="not valid JSON"):
         ColumnMapping.from_json("{")
+    with pytest.raises(MappingError, match=r"^not valid JSON: nested too deeply$"):
+        ColumnMapping.from_json("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(MappingError, match=r"^not valid JSON: a number has more than 4300 digits$"):
+        ColumnMapping.from_json('{"csat_scale": ' + "5" * 5000 + "}")
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -37,6 +39,29 @@ def test_it_escapes_text_it_draws(demo: Result, xm: Framework) -> None:
     assert "<script" not in drawn.svg
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in drawn.svg
     assert 'aria-label="&lt;b&gt;described&lt;/b&gt;"' in drawn.svg
+
+
+#: Draws a bar named with a bell character as SVG and as PNG, then prints what the SVG holds in its place.
+_CONTROL_CHARACTER_CHART = """
+from cxmaturity.reporting import svg
+from cxmaturity.reporting.charts import Chart
+spec = {
+    "data": {"values": [{"group": "Front\\x07line", "x": 1}]},
+    "mark": "bar",
+    "encoding": {"y": {"field": "group", "type": "nominal"}, "x": {"field": "x", "type": "quantitative"}},
+}
+chart = Chart("chart-bell", "Bell", "Front\\x07line: 1", spec)
+assert svg.draw_png(chart)
+print("Front\\ufffdline" in svg.draw(chart).svg)
+"""
+
+
+def test_a_control_character_in_a_label_is_drawn_as_a_replacement_character() -> None:
+    # vl-convert aborts the whole process (a Rust panic) on a control character in a text: the web server itself
+    # when it draws the scorecard page. Run in a process of its own, so that the failure shows as a failed test.
+    done = subprocess.run([sys.executable, "-c", _CONTROL_CHARACTER_CHART], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "True"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -126,6 +126,65 @@ def test_a_damaged_backup_restores_nothing(site: Site, cast: Cast, empty: tuple[
     with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0, table.name
+
+
+def _rewritten(good: Path, out: Path, member: str, change: Callable[[bytes], bytes]) -> Path:
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, change(data) if name == member else data)
+    return out
+
+
+def _duplicate_first_row(data: bytes) -> bytes:
+    return data.splitlines()[0] + b"\n" + data
+
+
+def _null_first_name(data: bytes) -> bytes:
+    row = json.loads(data.splitlines()[0])
+    return json.dumps({**row, "name": None}).encode() + b"\n"
+
+
+def _tables_not_a_mapping(data: bytes) -> bytes:
+    return json.dumps({**json.loads(data), "tables": "all of them"}).encode()
+
+
+@pytest.mark.parametrize(
+    ("member", "change", "message"),
+    [
+        # Refused by the database: these ended in "cxm: unexpected error" with the SQL statement (exit 70).
+        ("organization.jsonl", _duplicate_first_row, r"organization\.jsonl lines 1-\d+: the database refuses a row \("),
+        ("organization.jsonl", _null_first_name, r"organization\.jsonl line 1: the database refuses a row \("),
+        # Not even rows: an AttributeError from the reader.
+        ("organization.jsonl", lambda _: b"[1, 2]\n", r"organization\.jsonl line 1: not a row \(a JSON object\)"),
+        (MANIFEST, _tables_not_a_mapping, r"manifest's tables are not a mapping of names to counts"),
+    ],
+)
+def test_a_backup_the_database_cannot_take_is_named_and_restores_nothing(
+    site: Site,
+    cast: Cast,
+    empty: tuple[str, Engine],
+    tmp_path: Path,
+    member: str,
+    change: Callable[[bytes], bytes],
+    message: str,
+) -> None:
+    _with_answers(site, cast)
+    good = tmp_path / "good.zip"
+    backup(site.engine, good)
+    damaged = _rewritten(good, tmp_path / "damaged.zip", member, change)
+    _, engine = empty
+    with pytest.raises(BackupError, match=message):
+        restore(engine, damaged)
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0, table.name
+
+
+def test_cli_names_a_backup_that_is_a_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["restore", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'new.db'}"])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"cannot restore: {tmp_path}: cannot read: Is a directory"
 
 
 def test_it_refuses_a_backup_of_another_revision(site: Site, empty: tuple[str, Engine], tmp_path: Path) -> None:

@@ -199,6 +199,32 @@ def test_it_reports_a_badly_shaped_request_with_its_fields(site: Site, cast: Cas
     }
 
 
+def test_it_reports_a_body_that_is_not_utf8_or_too_deep_as_malformed_json(site: Site, cast: Cast) -> None:
+    # The framework answers these with a bare 400 "There was an error parsing the body": neither the shape of every
+    # other error nor a word about what is wrong.
+    facilitator = api(site, cast.facilitator)
+    headers = {**facilitator.headers, "Content-Type": "application/json"}
+    body = '{"name": "Café"}'.encode("latin-1")
+    latin1 = facilitator.client.post(f"{V1}/organizations", headers=headers, content=body)
+    assert latin1.status_code == 422
+    assert latin1.json() == {
+        "detail": "the request is not valid",
+        "problems": ["body: not valid JSON (byte 0xE9 at offset 13 is not UTF-8; send the JSON as UTF-8)"],
+    }
+    deep = facilitator.client.post(
+        f"{V1}/organizations", headers=headers, content=b'{"name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    )
+    assert deep.status_code == 422
+    assert deep.json()["problems"] == ["body: not valid JSON (nested too deeply)"]
+    long_number = facilitator.client.post(
+        f"{V1}/organizations", headers=headers, content=b'{"name": "x", "industry": ' + b"7" * 5000 + b"}"
+    )
+    assert long_number.status_code == 422
+    assert long_number.json()["problems"] == ["body: not valid JSON (a number has more than 4300 digits)"]
+    names = [o["name"] for o in ok(facilitator.get("/organizations"))]
+    assert "Café" not in names
+
+
 # --- frameworks -------------------------------------------------------------------------------------------------
 
 
@@ -250,6 +276,30 @@ def test_it_lists_the_problems_of_a_framework_with_errors(site: Site, cast: Cast
     assert body["field"] == "file"
     assert body["problems"]
     assert all(p.startswith("mine.yaml:") for p in body["problems"])
+
+
+def test_it_refuses_control_characters_or_a_huge_number_in_a_framework_and_stores_nothing(
+    site: Site, cast: Cast
+) -> None:
+    example = (Path(__file__).parents[1] / "data" / "example.yaml").read_text(encoding="utf-8")
+    text = example.replace("id: example-model", "id: bell-model").replace("name: Learning", 'name: "Learn\\aing"')
+    facilitator = api(site, cast.facilitator)
+    response = facilitator.post(f"/organizations/{cast.org_a}/frameworks", {"text": text, "filename": "bell.yaml"})
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == [
+        "bell.yaml:13:11 stages[1].name: contains the control character U+0007; a framework's texts hold printable "
+        "characters only"
+    ]
+    choices = ok(facilitator.get(f"/frameworks?organization_id={cast.org_a}"))
+    assert "bell-model" not in {c["id"] for c in choices}
+    # A number of thousands of digits: the upload's child process failed, a 500.
+    huge = example.replace("id: example-model", "id: huge-model")
+    huge = huge.replace("    effort: 6\n", "    effort: " + "6" * 5000 + "\n")
+    response = facilitator.post(f"/organizations/{cast.org_a}/frameworks", {"text": huge, "filename": "huge.yaml"})
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"] == ["huge.yaml:91:13 a number has more than 4300 digits"]
+    choices = ok(facilitator.get(f"/frameworks?organization_id={cast.org_a}"))
+    assert "huge-model" not in {c["id"] for c in choices}
 
 
 # --- assessments ------------------------------------------------------------------------------------------------

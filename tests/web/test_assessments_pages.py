@@ -239,7 +239,7 @@ def test_it_asks_for_a_file_and_for_utf8(site: Site, cast: Cast) -> None:
     new = f"/orgs/{cast.org_a}/assessments/new"
     empty = client.submit(new, f"/orgs/{cast.org_a}/frameworks", files={"file": ("", b"", "application/octet-stream")})
     assert empty.status_code == 422
-    assert "choose a framework (YAML) file to upload" in empty.text
+    assert "choose the framework (YAML) file to upload" in empty.text
     latin = client.submit(
         new,
         f"/orgs/{cast.org_a}/frameworks",
@@ -458,6 +458,30 @@ def test_it_imports_answers_from_a_csv_file(site: Site, cast: Cast) -> None:
     assert "Imported the answers of 4 respondents." in client.get(response.headers["location"]).text
     assert _respondents(site, cast, assessment_id) == 4
     assert {"North", "South", "leadership", "front line"} == set(_group_ids(site, assessment_id))
+
+
+def test_a_workbook_chosen_for_the_csv_import_is_named_as_one_and_imports_nothing(site: Site, cast: Cast) -> None:
+    # It was refused as "answers.xlsx is not UTF-8 text; save it as UTF-8", which sends people to the wrong setting.
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in WORKED_CSV.splitlines():
+        sheet.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    assessment_id = _new(site, cast, framework=_uploaded(site, cast), open_it=True)
+    client = site.client(cast.facilitator)
+    page = f"/assessments/{assessment_id}"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = client.submit(page, f"{page}/import", files={"file": ("answers.xlsx", out.getvalue(), kind)})
+    assert response.status_code == 422
+    assert (
+        "answers.xlsx is a spreadsheet workbook; this import reads CSV: save its answers sheet as CSV UTF-8"
+        in response.text
+    )
+    assert _respondents(site, cast, assessment_id) == 0
 
 
 def test_it_lists_the_rows_of_a_broken_answers_file_and_imports_nothing(site: Site, cast: Cast) -> None:

@@ -138,3 +138,19 @@ def test_an_import_with_problems_names_each_and_keeps_nothing(site: Site) -> Non
     assert "bad.json is not a benchmark dataset; nothing was imported" in response.text
     assert "bad.json: answers: unknown field (benchmark files hold aggregates and citations only)" in response.text
     assert "No datasets imported." in owner.get(url).text
+
+
+def test_a_file_nested_too_deeply_or_with_a_huge_number_is_named_and_keeps_nothing(site: Site) -> None:
+    # The parser's own limits: each was a 500 ("Something went wrong") on this page.
+    peer = _peers(site, 1)[0]
+    owner = site.client(peer.owner.user_id)
+    url = f"/orgs/{peer.organization_id}/benchmarks"
+    for content, reason in (
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"organizations": ' + b"9" * 5000 + b"}", "a number has more than 4300 digits"),
+    ):
+        files = {"file": ("odd.json", content, "application/json")}
+        response = owner.submit(url, f"{url}/datasets", files=files)
+        assert response.status_code == 422, response.text[:300]
+        assert f"odd.json: not valid JSON ({reason})" in response.text
+    assert "No datasets imported." in owner.get(url).text

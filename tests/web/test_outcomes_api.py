@@ -3,6 +3,8 @@ column with nothing stored, summaries with intervals, customer asset, key driver
 
 from __future__ import annotations
 
+import base64
+import io
 import secrets
 from pathlib import Path
 
@@ -138,3 +140,26 @@ def test_it_names_what_is_wrong_with_an_uploaded_file(site: Site, cast: Cast) ->
     assert both.status_code == 422
     assert "not both or neither" in str(both.json())
     assert api("GET", f"/organizations/{org}/outcomes/imports").json() == []
+
+
+def test_a_workbook_with_an_unsaved_formula_is_refused_by_row_and_column_and_stores_nothing(
+    site: Site, cast: Cast
+) -> None:
+    from openpyxl import Workbook
+
+    api, org = Api(site, cast.facilitator), _org(site, cast)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["ResponseId", "NPS", "CSAT"], ["R_1", 9, 5], ["R_2", 7, "=2*2"], ["R_3", 3, 2]):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    body = {"content_base64": base64.b64encode(out.getvalue()).decode(), "filename": "scripted.xlsx"}
+    refused = api("POST", f"/organizations/{org}/outcomes/imports", body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["problems"] == [
+        "scripted.xlsx:3 column 'CSAT': the formula =2*2 has no saved value (the file was written by a program that "
+        "does not calculate); open and save it in a spreadsheet, or type the value"
+    ]
+    assert api("GET", f"/organizations/{org}/outcomes/summary").json()["responses"] == 0

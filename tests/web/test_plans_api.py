@@ -114,6 +114,13 @@ def test_it_refuses_settings_it_cannot_use(site: Site, cast: Cast) -> None:
     )
     assert response.status_code == 422
     assert response.json()["detail"] == "a-ld-1a is already an action of the framework; choose another key"
+    # Saved, this made the calendar and the plan's XLSX export fail with a 500 (its last day is past 9999-12-31).
+    response = api("PUT", url, {"horizon": 8, "start_date": "9998-06-01"})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "a plan of 8 periods starting on 9998-06-01 would end after the year 9999",
+        "field": "start_date",
+    }
     response = api("PUT", url, {"horizon": 8, "colour": "blue"})
     assert response.status_code == 422
     assert "colour: Extra inputs are not permitted" in response.json()["problems"]

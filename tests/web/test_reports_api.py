@@ -6,11 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from cxmaturity.services import accounts
+from cxmaturity.demo import demo_responses
+from cxmaturity.services import accounts, assessments, organizations
+from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from tests.reporting import pdf_tools, pptx_tools
 from tests.web.conftest import Cast, Site
 from tests.web.test_reports_pages import demo_assessment
+from tests.web.test_results_page import FW
 
 
 def _headers(site: Site, user_id: int) -> dict[str, str]:
@@ -48,6 +51,29 @@ def test_it_serves_executive_slides(site: Site, cast: Cast) -> None:
     assert "Executive summary" in pptx_tools.titles(slides)
     assert "Plan timeline" in pptx_tools.titles(slides)
     assert "API Report Co" in slides[0].all_text
+
+
+def test_control_characters_in_names_still_make_every_report(site: Site, cast: Cast) -> None:
+    # Text pasted from another program may hold control characters; they are stored as given. The slides failed
+    # (python-pptx: "All strings must be XML compatible", a 500), and the charts of the HTML and PDF report made
+    # vl-convert abort its process (a 503 "the work stopped midway"). Each is now written as U+FFFD.
+    actor = Actor(cast.facilitator)
+    with transaction(site.sessions) as db:
+        org = organizations.create(db, actor, "Bell\x07 Co")
+        created = assessments.create(
+            db, actor, org.id, "Pasted\x0b title", "builtin:xm-six-competencies", groups=["Front\x08line", "Back"]
+        )
+        db.flush()
+        group_ids = {g.name: g.id for g in assessments.groups(db, created.id)}
+        responses = demo_responses(FW, groups=(("Front\x08line", 0.2, 5), ("Back", -0.2, 5)))
+        assessments.store_responses(db, created, responses, group_ids, source="link", held=False)
+    client, headers = site.client(), _headers(site, cast.facilitator)
+    for fmt in ("html", "pdf", "pptx"):
+        response = client.get(f"/api/v1/assessments/{created.id}/report?format={fmt}", headers=headers)
+        assert response.status_code == 200, (fmt, response.text[:300])
+    slides = pptx_tools.read(response.content)
+    assert "Bell\ufffd Co" in slides[0].all_text
+    assert "Pasted\ufffd title" in slides[0].all_text
 
 
 def test_it_names_what_is_wrong_with_the_query(site: Site, cast: Cast) -> None:

@@ -26,6 +26,7 @@ from cxmaturity.answers.builder import AnswerProblem, AnswersError, ResponseBuil
 from cxmaturity.answers.formulas import QUOTE, unguard
 from cxmaturity.answers.headings import column_name
 from cxmaturity.frameworks.model import Framework
+from cxmaturity.json_text import refusal
 from cxmaturity.scoring.responses import ResponseMatrix
 
 #: Guards against files that would take minutes and gigabytes to read; larger surveys can be split.
@@ -118,6 +119,10 @@ def _yaml_column_map(text: str, file: str) -> ColumnMap:
         _fail(Where(file, mark.line + 1 if mark else None), f"not valid YAML: {exc.problem or exc.context}")
     except yaml.YAMLError as exc:
         _fail(Where(file), f"not valid YAML: {exc}")
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits; nesting the reader cannot follow
+        if (reason := refusal(exc)) is None:
+            raise
+        _fail(Where(file), f"not valid YAML: {reason}")
     if data is None:
         _fail(Where(file), "the column map is empty")
     if not isinstance(data, dict):
@@ -538,15 +543,24 @@ def _too_large() -> str:
 
 def _decode(data: bytes, file: str) -> str:
     """Decode UTF-8 (with or without the BOM that Excel writes); other encodings are refused, not guessed."""
-    data = data.removeprefix(_BOM)
     try:
-        return data.decode("utf-8")
+        return decode_utf8(data)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        _fail(
-            Where(file),
-            f"file is not UTF-8: byte 0x{data[exc.start]:02X} on line {line} cannot be read; save the file as UTF-8",
-        )
+        _fail(Where(file), not_utf8(exc))
+
+
+def decode_utf8(data: bytes) -> str:
+    """Return the text of UTF-8 bytes, with or without the BOM that Excel writes; raise ``UnicodeDecodeError`` (for
+    :func:`not_utf8`) otherwise."""
+    return data.removeprefix(_BOM).decode("utf-8")
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Return the problem of a file that is not UTF-8, naming its first unreadable byte and that byte's line: the
+    words every file the command line reads uses (answers, targets, column maps, datasets)."""
+    data = bytes(exc.object)
+    line = data.count(b"\n", 0, exc.start) + 1
+    return f"file is not UTF-8: byte 0x{data[exc.start]:02X} on line {line} cannot be read; save the file as UTF-8"
 
 
 def _delimiter(text: str) -> str:

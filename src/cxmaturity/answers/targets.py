@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from cxmaturity.answers.builder import AnswerProblem, AnswersError, Where
+from cxmaturity.answers.csv_reader import decode_utf8, not_utf8
 from cxmaturity.frameworks.model import Framework
 
 
@@ -16,9 +17,11 @@ def read_targets(path: Path, framework: Framework) -> dict[str, str]:
     """Return ``{competency key: stage key}``; raise :class:`AnswersError` naming the line of each bad entry."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnswersError([AnswerProblem(Where(file), f"cannot read targets: {exc}")]) from None
+        text = decode_utf8(path.read_bytes())
+    except OSError as exc:
+        raise AnswersError([AnswerProblem(Where(file), f"cannot read targets: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise AnswersError([AnswerProblem(Where(file), not_utf8(exc))]) from None
     entries = _csv_entries(text, file) if path.suffix.lower() == ".csv" else _yaml_entries(text, file)
     problems: list[AnswerProblem] = []
     competencies = [c.key for c in framework.competencies]

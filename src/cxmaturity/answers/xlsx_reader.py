@@ -3,18 +3,21 @@
 Each row becomes text cells and goes through the same checks as a CSV row (``csv_reader.read_records``), so every
 problem names the file and sheet (``answers.xlsx[answers]``), the row and the column. Typed cells are turned back
 into the text a CSV file would hold: a whole number ``3`` is ``3`` (not ``3.0``), a date is ``2026-01-31``. Formula
-cells are read as the value the spreadsheet last saved for them.
+cells are read as the value the spreadsheet last saved for them; one without a saved value is a problem
+(:func:`unsaved_formulas`), never an empty cell.
 """
 
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NoReturn
 
-from cxmaturity.answers.builder import AnswerProblem, AnswersError, Where
+from cxmaturity.answers.builder import MAX_PROBLEMS, AnswerProblem, AnswersError, Where
 from cxmaturity.answers.csv_reader import MAX_BYTES, ColumnMap, read_records
 from cxmaturity.answers.headings import sheet_name
 from cxmaturity.frameworks.model import Framework
@@ -59,6 +62,8 @@ def read_answers_workbook(
     try:
         name = _sheet_name(list(workbook.sheetnames), sheet, file)
         label = f"{file}[{name}]"
+        if unsaved := unsaved_formulas(data, name, label):
+            raise AnswersError(unsaved)
         try:
             return read_records(_records(workbook[name].iter_rows(values_only=True)), framework, label, column_map)
         except AnswersError:
@@ -67,6 +72,88 @@ def read_answers_workbook(
             _fail(Where(label), f"the sheet cannot be read ({type(exc).__name__}: {exc})")
     finally:
         workbook.close()
+
+
+#: A formula element in a sheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``): a workbook without one needs no
+#: second look for formulas.
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def unsaved_formulas(data: bytes | Path, sheet: str, label: str) -> list[AnswerProblem]:
+    """Return a problem for each formula cell of ``sheet`` whose value the spreadsheet never saved (up to
+    ``MAX_PROBLEMS``), each naming its row and column.
+
+    Cells are read as the value last saved for them; a workbook written by a program that does not calculate
+    (a script, a spreadsheet with calculation off) holds formulas without one, which would read as empty cells, and
+    the answers (or ratings) in them would be lost without a word. Read only when the workbook holds a formula.
+    """
+    if not _has_formula(data):
+        return []
+    from openpyxl import load_workbook
+
+    values = load_workbook(_source(data), read_only=True, data_only=True)
+    formulas = load_workbook(_source(data), read_only=True, data_only=False)
+    problems: list[AnswerProblem] = []
+    header: list[str] = []
+    try:
+        pairs = zip(
+            values[sheet].iter_rows(values_only=True), formulas[sheet].iter_rows(values_only=True), strict=False
+        )
+        for number, (saved, written) in enumerate(pairs, start=1):
+            if number == 1:
+                header = [_text(v).strip() for v in saved]
+            for index, (value, formula) in enumerate(zip(saved, written, strict=False)):
+                if value is None and formula is not None and _formula_text(formula):
+                    column = header[index] if index < len(header) and header[index] else _letter(index)
+                    problems.append(
+                        AnswerProblem(
+                            Where(label, number, column),
+                            f"the formula {_formula_text(formula)} has no saved value (the file was written by a "
+                            "program that does not calculate); open and save it in a spreadsheet, or type the value",
+                        )
+                    )
+                    if len(problems) >= MAX_PROBLEMS:
+                        return problems
+    finally:
+        values.close()
+        formulas.close()
+    return problems
+
+
+def _source(data: bytes | Path) -> io.BytesIO | Path:
+    return io.BytesIO(data) if isinstance(data, bytes) else data
+
+
+def _has_formula(data: bytes | Path) -> bool:
+    """Return whether any sheet of the workbook holds a formula element (streamed, never the whole sheet at once)."""
+    try:
+        with zipfile.ZipFile(_source(data)) as archive:
+            for member in archive.namelist():
+                if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                    continue
+                with archive.open(member) as stream:
+                    tail = b""
+                    while chunk := stream.read(1 << 20):
+                        if _FORMULA_TAG.search(tail + chunk):
+                            return True
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, EOFError):  # already opened by openpyxl; a damaged member fails there too
+        return False
+    return False
+
+
+def _formula_text(formula: object) -> str:
+    """The formula of a cell read with ``data_only=False`` (a string ``=…``, or an array formula's text)."""
+    if isinstance(formula, str):
+        return formula if formula.startswith("=") else ""
+    text = getattr(formula, "text", None)
+    return text if isinstance(text, str) and text.startswith("=") else ""
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(index + 1))
 
 
 def _sheet_name(names: list[str], wanted: str | None, file: str) -> str:

@@ -8,7 +8,6 @@ refused, so a file that carries them is not imported. docs/benchmarks.md describ
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any, Literal, Self
 
@@ -19,6 +18,7 @@ from cxmaturity.benchmarks.model import Aggregate
 from cxmaturity.benchmarks.privacy import CohortFilter
 from cxmaturity.benchmarks.problems import BenchmarkFileError, field_problem
 from cxmaturity.benchmarks.statistics import coarse_score
+from cxmaturity.json_text import JsonTextError, loads
 
 FORMAT = "cx-maturity/benchmark-dataset@1"
 MAX_COMPETENCIES = 100
@@ -140,10 +140,10 @@ def figures(aggregate: Aggregate, stage_keys: list[str]) -> dict[str, Any]:
 def parse_dataset(text: str, file: str = "dataset.json") -> Dataset:
     """Return the dataset in ``text``; every problem names the file and the field path."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise BenchmarkFileError([f"{file}: {where}: not valid JSON ({exc.msg})"]) from None
+        data = loads(text)
+    except JsonTextError as exc:
+        where = f"line {exc.line}, column {exc.column}: " if exc.line is not None else ""
+        raise BenchmarkFileError([f"{file}: {where}not valid JSON ({exc.reason})"]) from None
     if not isinstance(data, dict):
         raise BenchmarkFileError([f"{file}: a dataset is a JSON object with the fields of {FORMAT}"])
     if data.get("format") != FORMAT:

@@ -64,6 +64,8 @@ def parse_reference(text: str, file: str = "reference.yaml") -> Reference:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise BenchmarkFileError([f"{file}: {where}not valid YAML"]) from None
+    except RecursionError:  # deeper than the YAML reader goes (lists in lists, thousands deep)
+        raise BenchmarkFileError([f"{file}: not valid YAML (nested too deeply)"]) from None
     if not isinstance(data, dict):
         raise BenchmarkFileError([f"{file}: a reference distribution is a mapping with the fields of {FORMAT}"])
     if data.get("format") != FORMAT:

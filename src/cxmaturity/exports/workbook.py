@@ -25,13 +25,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from cxmaturity.answers.formulas import guard
 from cxmaturity.exports.model import Cell, Export, Kind, Table
+from cxmaturity.reporting.xml_text import ILLEGAL, xml_text
 
 #: Excel's limit on a cell's text.
 MAX_TEXT = 32_767
 #: Excel's limit on a sheet name's length.
 MAX_SHEET_NAME = 31
-#: Characters XML 1.0 (and so XLSX) cannot hold: control characters other than tab, line feed and carriage return.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _WHOLE = re.compile(r"0|-?[1-9][0-9]{0,14}")
 _WIDTH = (8, 60)
 #: Rows written to the zip at a time: the sheet is streamed, never held whole as one text.
@@ -67,7 +66,7 @@ _STYLES = (
 
 
 def _text(value: str) -> str:
-    clean = _ILLEGAL.sub("\ufffd", value)
+    clean = xml_text(value)
     if len(clean) > MAX_TEXT:
         clean = clean[: MAX_TEXT - 1] + "…"
     return guard(clean)
@@ -194,7 +193,7 @@ def _sheet_names(tables: Iterable[Table]) -> list[str]:
     """Sheet names as Excel allows them: at most 31 characters, none of ``[]:*?/\\``, each once."""
     names: list[str] = []
     for table in tables:
-        base = re.sub(r"[\[\]:*?/\\]", "_", _ILLEGAL.sub("_", table.name))[:MAX_SHEET_NAME] or "sheet"
+        base = re.sub(r"[\[\]:*?/\\]", "_", ILLEGAL.sub("_", table.name))[:MAX_SHEET_NAME] or "sheet"
         name, n = base, 1
         while name.casefold() in (m.casefold() for m in names):
             n += 1

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 import yaml
 
 from cxmaturity.frameworks.problems import FrameworkError, Loc, Position, Problem
+from cxmaturity.json_text import refusal
 
 #: Guards against oversized input and alias bombs ("billion laughs"): aliases are expanded while copying.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -27,6 +28,10 @@ MAX_DEPTH = 64
 #: so input that could be nested deeper than this is first checked with the flat event stream.
 _DEPTH_SCAN_ABOVE = 2000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+#: What YAML itself does not count as printable (C0 controls but tab, line feed and carriage return; DEL; C1 controls
+#: but NEL): a file may still write them as escapes ("\x07", "\e") in a double-quoted string. Refused: a name with an
+#: escape sequence in it would drive the terminal that prints it, or break a document (XML) that writes it.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 # Top-level keys whose lists several files of a folder may each contribute to.
 _LIST_KEYS = ("stages", "competencies", "tracks", "actions")
@@ -150,7 +155,19 @@ class _Builder:
                 self.map.values[(*loc, i)] = _pos(self.file, item.start_mark)
                 items.append(self.build(item, (*loc, i)))
             return items
-        return self.scalar(node)
+        value = self.scalar(node)
+        if isinstance(value, str) and (found := _UNPRINTABLE.search(value)):
+            raise FrameworkError(
+                [
+                    Problem(
+                        loc,
+                        f"contains the control character U+{ord(found.group()):04X}; a framework's texts hold "
+                        "printable characters only",
+                        position=_pos(self.file, node.start_mark),
+                    )
+                ]
+            )
+        return value
 
     def scalar(self, node: yaml.Node) -> Any:
         try:
@@ -159,6 +176,10 @@ class _Builder:
             raise FrameworkError(
                 [Problem((), f"unsupported YAML tag '{node.tag}'", position=_pos(self.file, node.start_mark))]
             ) from None
+        except ValueError as exc:  # a whole number of thousands of digits (the interpreter refuses to convert it)
+            if (reason := refusal(exc)) is None:
+                raise
+            raise FrameworkError([Problem((), reason, position=_pos(self.file, node.start_mark))]) from None
         if value is None or isinstance(value, bool | int | float | str):
             return value
         return str(node.value)  # dates and other YAML types stay as written

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, Literal
 
+from cxmaturity.json_text import JsonTextError, loads
+
 Metric = Literal["nps", "csat", "ces"]
 METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
 
@@ -132,9 +134,10 @@ class ColumnMapping:
     def from_json(cls, text: str) -> ColumnMapping:
         """Return the mapping a JSON text describes; raise :class:`MappingError` when it is not one."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise MappingError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+            data = loads(text)
+        except JsonTextError as exc:
+            where = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
+            raise MappingError(f"not valid JSON: {exc.reason}{where}") from None
         if not isinstance(data, dict):
             raise MappingError("a column mapping is a JSON object")
         return cls.from_dict(data)

@@ -79,6 +79,16 @@ def period_start(start_date: date, period: int) -> date:
     return add_months(start_date, PERIOD_MONTHS * (period - 1))
 
 
+def fits_calendar(start_date: date, horizon: int) -> bool:
+    """Return whether ``horizon`` periods from ``start_date`` end within the calendar (before the year 10000): the
+    calendar and the exports write the last day of the last period."""
+    try:
+        period_start(start_date, horizon + 1)
+    except ValueError:
+        return False
+    return True
+
+
 #: The calendar's words, marked for the catalogs; ``plan_to_ical`` writes them through its ``translate``.
 MEASURE = N_("Measure of success: %(measure)s")
 OWNER = N_("Owner: %(owner)s")

@@ -38,7 +38,7 @@ from cxmaturity.i18n.phrase import labelled, translated
 from cxmaturity.reporting import svg
 from cxmaturity.reporting.charts import Chart
 from cxmaturity.reporting.report import Report
-from cxmaturity.reporting.svg import xml_text
+from cxmaturity.reporting.xml_text import xml_text
 from cxmaturity.scoring.display import score_text
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from cxmaturity.i18n.catalogs import LOCALES
 from cxmaturity.i18n.formats import d3_number_locale, d3_time_locale
 from cxmaturity.reporting.charts import Chart
+from cxmaturity.reporting.xml_text import xml_safe
 
 #: Ids inside one SVG (gradients of legends, clip paths) are made unique per chart: several SVGs share a document.
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -67,33 +68,12 @@ def _locale_options(language: str | None) -> dict[str, Any]:
     return {"format_locale": d3_number_locale(chosen), "time_format_locale": d3_time_locale(chosen)}
 
 
-#: Characters XML 1.0 does not allow in text (C0 controls but tab, line feed and carriage return; U+FFFE, U+FFFF).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """Return ``text`` with the characters XML cannot hold replaced by spaces (a name pasted with a vertical tab)."""
-    return _NOT_XML.sub(" ", text)
-
-
-def _xml_safe(value: Any) -> Any:
-    """Return a chart spec with ``xml_text`` applied to every string in it: vl-convert writes them into SVG, and a
-    group or competency name with a control character made its engine panic and every report of the assessment
-    fail."""
-    if isinstance(value, str):
-        return xml_text(value)
-    if isinstance(value, dict):
-        return {xml_text(k): _xml_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_xml_safe(v) for v in value]
-    return value
-
-
 def _convert(spec: dict[str, Any], language: str | None = None) -> str:
     import vl_convert
 
-    # No base URL is allowed: the specs carry their data inline, and a report must never fetch anything.
-    svg: str = vl_convert.vegalite_to_svg(_xml_safe(spec), allowed_base_urls=[], **_locale_options(language))
+    # No base URL is allowed: the specs carry their data inline, and a report must never fetch anything. A control
+    # character in a text (a group or segment name) makes vl-convert abort the whole process: xml_safe replaces it.
+    svg: str = vl_convert.vegalite_to_svg(xml_safe(spec), allowed_base_urls=[], **_locale_options(language))
     return svg
 
 
@@ -171,7 +151,7 @@ def draw_png(chart: Chart, scale: float = 2.0, language: str | None = None) -> b
     warm()
     try:
         options = _locale_options(language)
-        png: bytes = vl_convert.vegalite_to_png(_xml_safe(chart.spec), scale=scale, allowed_base_urls=[], **options)
+        png: bytes = vl_convert.vegalite_to_png(xml_safe(chart.spec), scale=scale, allowed_base_urls=[], **options)
     except Exception as exc:  # vl-convert raises plain ValueErrors with the JavaScript message
         raise ChartRenderError(f"{chart.id}: the chart could not be drawn: {exc}") from exc
     return png

@@ -45,6 +45,7 @@ from cxmaturity.i18n.phrase import (
     phrase_from_data,
     to_data,
 )
+from cxmaturity.planning.export import fits_calendar
 from cxmaturity.planning.model import Candidate, Lock, Plan, PlanRequest
 from cxmaturity.planning.optimizer import Window
 from cxmaturity.planning.serialize import (
@@ -238,6 +239,15 @@ def validate(fw: Framework, new: Settings) -> None:
                 max_concurrent=MAX_CONCURRENT,
             ),
             field="max_concurrent",
+        )
+    if new.start_date is not None and not fits_calendar(new.start_date, new.horizon):
+        raise Invalid(
+            phrase(
+                N_("a plan of %(horizon)s periods starting on %(date)s would end after the year 9999"),
+                horizon=new.horizon,
+                date=new.start_date.isoformat(),
+            ),
+            field="start_date",
         )
     _check_custom(fw, new.custom)
     known = set(action_keys(fw)) | {c.key for c in new.custom}

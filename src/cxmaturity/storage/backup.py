@@ -35,9 +35,11 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import Date, DateTime
 
-from cxmaturity.storage.database import current_revision
+from cxmaturity.storage.database import NulInText, current_revision
 from cxmaturity.storage.tables import Base
 
 FORMAT = "cx-maturity backup"
@@ -144,10 +146,14 @@ def read_manifest(path: Path) -> dict[str, Any]:
             manifest = json.loads(archive.read(MANIFEST))
     except FileNotFoundError:
         raise BackupError(f"{path}: no such file") from None
+    except OSError as exc:  # a folder, a file without read permission
+        raise BackupError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise BackupError(f"{path}: not a cx-maturity backup ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path}: not a cx-maturity backup (its manifest does not say '{FORMAT}')")
+    if not isinstance(manifest.get("tables", {}), dict):
+        raise BackupError(f"{path}: its manifest's tables are not a mapping of names to counts; the file is damaged")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BackupError(
             f"{path}: backup format version {manifest.get('format_version')}; this version of cx-maturity reads "
@@ -201,6 +207,10 @@ def _restore_table(conn: Connection, table: Table, archive: zipfile.ZipFile, pat
         for number, line in enumerate(member, start=1):
             try:
                 raw = json.loads(line)
+                if not isinstance(raw, dict):
+                    raise BackupError(f"{path}: {name} line {number}: not a row (a JSON object); the file is damaged")
+                if unknown := sorted(set(raw) - set(columns)):
+                    raise BackupError(f"{path}: {name} line {number}: no column '{unknown[0]}' in {table.name}")
                 row = {key: _decode(columns[key], value) for key, value in raw.items()}
             except (ValueError, KeyError, TypeError) as exc:
                 raise BackupError(f"{path}: {name} line {number}: {exc.__class__.__name__}: {exc}") from None
@@ -209,18 +219,30 @@ def _restore_table(conn: Connection, table: Table, archive: zipfile.ZipFile, pat
                 row = {**row, **dict.fromkeys(own)}
             batch.append(row)
             if len(batch) >= BATCH:
-                conn.execute(insert(table), batch)
+                _insert(conn, insert(table), batch, f"{path}: {name} {_lines(number - len(batch) + 1, number)}")
                 count += len(batch)
                 batch = []
     if batch:
-        conn.execute(insert(table), batch)
+        _insert(conn, insert(table), batch, f"{path}: {name} {_lines(count + 1, count + len(batch))}")
         count += len(batch)
     if links:
-        conn.execute(
-            update(table).where(table.c.id == bindparam("row_id")).values({c: bindparam(f"new_{c}") for c in own}),
-            links,
-        )
+        statement = update(table).where(table.c.id == bindparam("row_id"))
+        _insert(conn, statement.values({c: bindparam(f"new_{c}") for c in own}), links, f"{path}: {name}")
     return count
+
+
+def _insert(conn: Connection, statement: Executable, rows: list[dict[str, Any]], where: str) -> None:
+    """Write a batch of rows; a row the database refuses (a duplicate id, a missing link, a value out of range, a
+    NUL character) is the file's fault: BackupError naming the lines, and the restore's transaction rolls back."""
+    try:
+        conn.execute(statement, rows)
+    except (IntegrityError, DataError, NulInText) as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # PostgreSQL's DETAIL on the same line
+        raise BackupError(f"{where}: the database refuses a row ({reason}); the file is damaged") from None
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"
 
 
 def _advance_sequences(conn: Connection, tables: list[Table]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 if sys.platform != "win32":
@@ -80,9 +80,32 @@ def _refuse_writes(conn: Any, _cursor: Any, statement: str, _parameters: Any, co
         raise WriteInReadTransaction(f"a write in a transaction opened for reading: {statement[:80]}")
 
 
+class UnsupportedDatabase(ValueError):
+    """A database URL cx-maturity cannot use: it runs on SQLite and on PostgreSQL (through psycopg) only."""
+
+
+#: The databases and drivers cx-maturity is built and tested for (its dependencies install no other driver).
+SUPPORTED_DATABASES = (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
+
+
+def check_url(url: str) -> URL:
+    """Return the parsed URL of a database cx-maturity can use; UnsupportedDatabase saying which ones it can."""
+    usable = "SQLite (a file path, or sqlite:///PATH) and PostgreSQL (postgresql://USER@HOST/NAME)"
+    try:
+        parsed = make_url(url)
+        kind = (parsed.get_backend_name(), parsed.get_driver_name())
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise UnsupportedDatabase(f"not a database URL; cx-maturity runs on {usable}") from None
+    if kind not in SUPPORTED_DATABASES:
+        shown = parsed.render_as_string(hide_password=True)
+        raise UnsupportedDatabase(f"{shown}: cx-maturity runs on {usable}, not on {kind[0]} through {kind[1]}")
+    return parsed
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Return an engine; SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE write transactions."""
-    parsed = make_url(url)
+    """Return an engine; SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE write transactions. A URL of
+    another database or driver is refused (:func:`check_url`) before any driver is looked for."""
+    parsed = check_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
         event.listen(engine, "before_cursor_execute", _refuse_nul)

@@ -216,7 +216,7 @@ def read_upload(upload: UploadFile | None, limit: int, what: str) -> tuple[str, 
     """Return the uploaded file's name and text; refuse a missing, too large or non-UTF-8 file. ``what`` names the
     kind of file, marked with ``N_`` by the caller (the refusal reads in the page's language)."""
     if upload is None or not upload.filename:
-        raise Invalid(phrase(N_("choose a %(what)s file to upload"), what=Phrase(what)), field="file")
+        raise Invalid(phrase(N_("choose the %(what)s file to upload"), what=Phrase(what)), field="file")
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise TooLarge(

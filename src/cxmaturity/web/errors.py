@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
@@ -14,6 +16,7 @@ from starlette.exceptions import HTTPException
 from cxmaturity.i18n import N_, gettext, use_locale
 from cxmaturity.i18n.catalogs import LOCALES
 from cxmaturity.i18n.phrase import Phrase, Text, render
+from cxmaturity.json_text import refusal
 from cxmaturity.services.errors import Invalid, ServiceError, TooMany
 from cxmaturity.storage.database import NotMigratedError, NulInText
 from cxmaturity.web.context import CsrfFailed, SignInRequired, page_language, redirect, templates
@@ -34,7 +37,54 @@ HTTP_PAGES = {
         N_("There is no page at this address. Check the link, or start again from the home page."),
     ),
     405: (N_("This address does not take that request"), N_("Open the page from its link instead.")),
+    # A form body that cannot be parsed (a broken upload, a wrong encoding): the framework's own 400.
+    400: (
+        N_("This request cannot be read"),
+        N_("The browser sent something the server cannot read. Go back, reload the page and try again."),
+    ),
 }
+
+
+def validation_body(errors: Any) -> dict[str, object]:
+    """Request-shape errors in the shape of every other error: detail, field and a list of problems."""
+    problems, first_field = validation_problems(errors)
+    body: dict[str, object] = {"detail": "the request is not valid", "problems": problems}
+    if first_field:
+        body["field"] = first_field
+    return body
+
+
+def validation_problems(errors: Any) -> tuple[list[str], str | None]:
+    """One line per request-shape error, naming its field (``title: String should have at most …``), and the
+    first field named."""
+    problems = []
+    first_field: str | None = None
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "")
+            at = f" at character {loc[-1]}" if len(loc) > 1 else ""
+            problems.append(f"body: not valid JSON{at}" + (f" ({reason})" if reason else ""))
+            continue
+        if loc and loc[0] == "body":
+            where = ".".join(loc[1:]) or "body"
+        elif len(loc) >= 2:
+            where = f"{loc[-1]} ({loc[0]})"
+        else:
+            where = ".".join(loc) or "request"
+        first_field = first_field or (loc[-1] if len(loc) > 1 else None)
+        problems.append(f"{where}: {error.get('msg', 'not valid')}")
+    return problems, first_field
+
+
+def unreadable_body(exc: HTTPException) -> RequestValidationError | None:
+    """The request-shape error for a JSON body the framework could not even decode (it answers a bare 400 "There
+    was an error parsing the body"): bytes that are not UTF-8, nesting too deep for the parser, a number of thousands
+    of digits (``json_text.refusal``). None for any other HTTP error."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None or (reason := refusal(cause)) is None:
+        return None
+    return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "ctx": {"error": reason}}])
 
 
 def _error_page(
@@ -65,6 +115,21 @@ def install(app: FastAPI) -> None:
             return await http_exception_handler(request, exc)
         title, message = HTTP_PAGES[exc.status_code]
         return _error_page(request, title, message, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_shape(request: Request, exc: RequestValidationError) -> Response:
+        # The API's routes answer these themselves (deps.ApiRoute); this is for pages: a path or query value that
+        # is not a number, a form field too long or missing. A page, not the framework's JSON, with each field named.
+        if _wants_json(request):
+            return JSONResponse(validation_body(exc.errors()), status_code=422)
+        problems, _field = validation_problems(exc.errors())
+        return _error_page(
+            request,
+            N_("That did not work"),
+            N_("Part of this request cannot be used; the lines below name each field and what is wrong with it."),
+            422,
+            problems,
+        )
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _exc: SignInRequired) -> Response:

@@ -17,12 +17,14 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxmaturity.services import accounts
 from cxmaturity.services.access import Actor
 from cxmaturity.settings import Settings
 from cxmaturity.web import throttling
 from cxmaturity.web.context import SESSION_COOKIE, TooLarge, unit_of_work
+from cxmaturity.web.errors import unreadable_body, validation_body
 
 TOKEN_PREFIX = "cxm_"
 MAX_TOKEN_LENGTH = 200
@@ -98,30 +100,6 @@ def check_text_size(settings: Settings, text: str, field: str = "text") -> None:
         raise TooLarge(f"the text has {size} bytes; at most {settings.max_upload_bytes} bytes are allowed", field=field)
 
 
-def validation_body(errors: Any) -> dict[str, object]:
-    """Request-shape errors in the shape of every other error: detail, field and a list of problems."""
-    problems = []
-    first_field: str | None = None
-    for error in errors:
-        loc = [str(part) for part in error.get("loc", ())]
-        if error.get("type") == "json_invalid":
-            reason = error.get("ctx", {}).get("error", "")
-            problems.append(f"body: not valid JSON at character {loc[-1]}" + (f" ({reason})" if reason else ""))
-            continue
-        if loc and loc[0] == "body":
-            where = ".".join(loc[1:]) or "body"
-        elif len(loc) >= 2:
-            where = f"{loc[-1]} ({loc[0]})"
-        else:
-            where = ".".join(loc) or "request"
-        first_field = first_field or (loc[-1] if len(loc) > 1 else None)
-        problems.append(f"{where}: {error.get('msg', 'not valid')}")
-    body: dict[str, object] = {"detail": "the request is not valid", "problems": problems}
-    if first_field:
-        body["field"] = first_field
-    return body
-
-
 class ApiRoute(APIRoute):
     """Reports request-shape errors like every other error, and marks responses as not cacheable (bodies above the
     size limit never get this far: security.BodyLimit refuses them for every route)."""
@@ -134,6 +112,11 @@ class ApiRoute(APIRoute):
                 response = await handler(request)
             except RequestValidationError as exc:
                 return JSONResponse(validation_body(exc.errors()), status_code=422)
+            except StarletteHTTPException as exc:
+                # A body the framework could not decode (not UTF-8, nested too deeply) is malformed JSON too.
+                if (unreadable := unreadable_body(exc)) is None:
+                    raise
+                return JSONResponse(validation_body(unreadable.errors()), status_code=422)
             # Responses may hold secrets (invitation tokens) or personal data: never keep them in a cache.
             response.headers.setdefault("Cache-Control", "no-store")
             return response

@@ -17,6 +17,7 @@ from cxmaturity.i18n import use_locale
 from cxmaturity.i18n.phrase import translated
 from cxmaturity.services import long_jobs
 from cxmaturity.services.long_jobs import JobView
+from cxmaturity.storage import ID_MAX
 from cxmaturity.web.api import schemas
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
 from cxmaturity.web.api.v1 import ERRORS, REPORT_CONTENT
@@ -25,8 +26,8 @@ from cxmaturity.web.pages.reports import download
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["jobs"])
 
-JobId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A job's id.")]
-AssessmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="An assessment's id.")]
+JobId = Annotated[int, Path(ge=1, le=ID_MAX, description="A job's id.")]
+AssessmentId = Annotated[int, Path(ge=1, le=ID_MAX, description="An assessment's id.")]
 
 
 def _stage(request: Request, job: JobView) -> schemas.JobStagePublic | None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cxmaturity.services import mail, outbox, schedule
 from cxmaturity.services.errors import Conflict, Invalid
+from cxmaturity.storage import ID_MAX
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
 from cxmaturity.web.api.schemas import Utc
 from cxmaturity.web.api.v1 import CONFLICT, ERRORS
@@ -20,7 +21,7 @@ from cxmaturity.web.context import jobs_of, settings_of
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["invitations"])
 
-AssessmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="An assessment's id.")]
+AssessmentId = Annotated[int, Path(ge=1, le=ID_MAX, description="An assessment's id.")]
 Status = Literal["queued", "sending", "handed", "retrying", "sent", "bounced", "failed", "cancelled"]
 
 

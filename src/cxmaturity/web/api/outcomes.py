@@ -25,9 +25,10 @@ from cxmaturity.services import initiative_metrics, outcomes, scorecard
 from cxmaturity.services.errors import Invalid
 from cxmaturity.services.outcomes_import import ImportSummary
 from cxmaturity.settings import Settings
+from cxmaturity.storage import ID_MAX
 from cxmaturity.web.api.deps import ApiRoute, Token, acting, check_text_size
 from cxmaturity.web.api.schemas import Document
-from cxmaturity.web.api.v1 import ERRORS, ID_MAX, AssessmentId, InitiativeKey, OrgId
+from cxmaturity.web.api.v1 import ERRORS, AssessmentId, InitiativeKey, OrgId
 from cxmaturity.web.context import TooLarge, settings_of
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["outcomes"])

@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cxmaturity.reporting.units_view import campaign_view, tree_view
 from cxmaturity.services import campaigns, units
 from cxmaturity.services.errors import Invalid
+from cxmaturity.storage import ID_MAX
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
 from cxmaturity.web.api.schemas import Document
-from cxmaturity.web.api.v1 import CONFLICT, ERRORS, ID_MAX, AssessmentId, OrgId
+from cxmaturity.web.api.v1 import CONFLICT, ERRORS, AssessmentId, OrgId
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["units"])
 

@@ -44,6 +44,7 @@ from cxmaturity.services.benchmarks import (
     set_opt_out,
 )
 from cxmaturity.services.errors import Invalid, NotFound
+from cxmaturity.storage import ID_MAX
 from cxmaturity.storage.tables import Assessment
 from cxmaturity.web import heavy, joining
 from cxmaturity.web.api import deps, schemas
@@ -65,8 +66,6 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS)
 
-#: Ids are 32-bit integers in the database.
-ID_MAX = 2**31 - 1
 OrgId = Annotated[int, Path(ge=1, le=ID_MAX, description="An organization's id.")]
 AssessmentId = Annotated[int, Path(ge=1, le=ID_MAX, description="An assessment's id.")]
 InvitationToken = Annotated[str, Path(min_length=1, max_length=100, description="The invitation's token.")]

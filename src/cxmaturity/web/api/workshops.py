@@ -19,6 +19,7 @@ from cxmaturity.reporting.workshop_view import state_in_english
 from cxmaturity.scoring import result_to_dict
 from cxmaturity.services import access, workshop_state, workshops
 from cxmaturity.services.errors import NotFound
+from cxmaturity.storage import ID_MAX
 from cxmaturity.storage.tables import Workshop
 from cxmaturity.web import live, throttling
 from cxmaturity.web.api.deps import ApiRoute, Token, acting
@@ -29,7 +30,7 @@ from cxmaturity.web.workshop_actions import FACILITATOR_ACTIONS, PARTICIPANT_ACT
 
 router = APIRouter(prefix="/api/v1", route_class=ApiRoute, responses=ERRORS, tags=["workshops"])
 
-AssessmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="An assessment's id.")]
+AssessmentId = Annotated[int, Path(ge=1, le=ID_MAX, description="An assessment's id.")]
 ParticipantToken = Annotated[
     str | None, Header(alias="X-Participant-Token", max_length=100, description="The token `POST /join` returned.")
 ]

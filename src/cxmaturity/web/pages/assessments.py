@@ -21,6 +21,7 @@ from cxmaturity.answers.formulas import guard
 from cxmaturity.i18n import N_, gettext, ngettext, use_locale
 from cxmaturity.i18n.formats import format_percent
 from cxmaturity.i18n.names import language_choices
+from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, assessments, imports, long_jobs, mail, outbox, quick_links, results, units
 from cxmaturity.services.assessments import GroupRate
 from cxmaturity.services.errors import Conflict, Invalid, ServiceError
@@ -492,6 +493,7 @@ def import_answers(
             who = require_signed_in(request, db)
             check_csrf(request, who, csrf_token)
             access.assessment(db, who.actor, assessment_id, "facilitator")
+        _refuse_workbook(file)
         name, text = read_upload(file, settings_of(request).max_upload_bytes, N_("answers (CSV)"))
         if len(text.encode()) > settings_of(request).import_job_bytes:
             # A large file: the job queue imports it, the page shows its progress (services/long_jobs.py).
@@ -520,6 +522,27 @@ def import_answers(
             details=exc.details,
         )
     return redirect(f"/assessments/{assessment_id}?imported={count}#import")
+
+
+#: The first bytes of a spreadsheet workbook: XLSX (a zip archive) and the older XLS (an OLE2 compound file).
+_WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def _refuse_workbook(upload: UploadFile | None) -> None:
+    """Refuse a spreadsheet workbook chosen for the CSV import by what it is (it would be refused as "not UTF-8
+    text"): the page imports CSV; ``cxm score`` reads XLSX."""
+    if upload is None or not upload.filename:
+        return
+    start = upload.file.read(4)
+    upload.file.seek(0)
+    if start in _WORKBOOK_SIGNATURES:
+        raise Invalid(
+            phrase(
+                N_("%(file)s is a spreadsheet workbook; this import reads CSV: save its answers sheet as CSV UTF-8"),
+                file=upload.filename,
+            ),
+            field="file",
+        )
 
 
 # --------------------------------------------------------------------------------------------------------------------
