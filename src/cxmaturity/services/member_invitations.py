@@ -25,7 +25,7 @@ from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import audit, mail, sealing, throttle
 from cxmaturity.services.access import Actor, require_role
 from cxmaturity.services.accounts import normalize_email
-from cxmaturity.services.errors import Conflict, Invalid, NotFound, TooMany
+from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.throttle import Limit
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.settings import Settings
@@ -151,16 +151,12 @@ def invite(
         raise Invalid(phrase(N_("role must be one of %(value)s"), value=", ".join(ROLES)), field="role")
     if language not in LOCALES:
         raise Invalid(phrase(N_("language must be one of %(value)s"), value=", ".join(LOCALES)), field="language")
-    blocked, _ = throttle.reserve(db, SENDER_LIMIT, str(actor.user_id))
-    if blocked:
-        raise TooMany(
-            phrase(
-                N_("you sent %(failures)s invitations within an hour; try again in %(minutes)s minutes"),
-                failures=SENDER_LIMIT.failures,
-                minutes=blocked.minutes,
-            ),
-            retry_after=blocked.seconds,
-        )
+    throttle.reserve_or_refuse(
+        db,
+        SENDER_LIMIT,
+        str(actor.user_id),
+        N_("you sent %(failures)s invitations within an hour; try again in %(minutes)s minutes"),
+    )
     member = db.scalar(
         select(User.id)
         .join(Membership, Membership.user_id == User.id)

@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from cxmaturity.i18n.phrase import phrase
+from cxmaturity.services.errors import TooMany
 from cxmaturity.services.tokens import digest
 from cxmaturity.storage.tables import ThrottleEvent
 
@@ -137,6 +139,15 @@ def reserve(db: Session, limit: Limit, key: str) -> tuple[Blocked | None, int | 
     db.flush()
     db.execute(delete(ThrottleEvent).where(ThrottleEvent.at < now - timedelta(days=1)))
     return None, event.id
+
+
+def reserve_or_refuse(db: Session, limit: Limit, key: str, message: str) -> int | None:
+    """``reserve``, refusing with TooMany when ``key`` is blocked: ``message`` is a sentence marked with ``N_`` that
+    names ``%(failures)s`` (the limit's count) and ``%(minutes)s`` (the wait). Return the attempt's id."""
+    blocked, attempt = reserve(db, limit, key)
+    if blocked:
+        raise TooMany(phrase(message, failures=limit.failures, minutes=blocked.minutes), retry_after=blocked.seconds)
+    return attempt
 
 
 def release(db: Session, attempt: int) -> None:

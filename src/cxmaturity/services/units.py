@@ -18,7 +18,7 @@ from cxmaturity.i18n.phrase import phrase
 from cxmaturity.services import access, audit, throttle
 from cxmaturity.services.access import Actor
 from cxmaturity.services.accounts import normalize_email
-from cxmaturity.services.errors import Conflict, Invalid, NotFound, TooMany
+from cxmaturity.services.errors import Conflict, Invalid, NotFound
 from cxmaturity.services.throttle import Limit
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import CampaignUnit, Invitation, Unit, UnitLeader, User
@@ -328,16 +328,12 @@ def name_leader(sessions: sessionmaker[Session], actor: Actor, unit_id: int, ema
     address without an account counts as much as one with, and the answer cannot be asked for without end."""
     with transaction(sessions) as db:
         access.unit(db, actor, unit_id, "owner")
-        blocked, _ = throttle.reserve(db, LEADER_LIMIT, str(actor.user_id))
-        if blocked:
-            raise TooMany(
-                phrase(
-                    N_("you named %(failures)s unit leaders within an hour; try again in %(minutes)s minutes"),
-                    failures=LEADER_LIMIT.failures,
-                    minutes=blocked.minutes,
-                ),
-                retry_after=blocked.seconds,
-            )
+        throttle.reserve_or_refuse(
+            db,
+            LEADER_LIMIT,
+            str(actor.user_id),
+            N_("you named %(failures)s unit leaders within an hour; try again in %(minutes)s minutes"),
+        )
     with transaction(sessions) as db:
         return add_leader(db, actor, unit_id, email)
 
