@@ -101,6 +101,7 @@ def _record() -> Record:
     first = FW.competencies[0]
     return Record(
         workshop_id=3,
+        number=1,
         status="finished",
         started_at="2026-11-20",
         finished_at="2026-11-20",

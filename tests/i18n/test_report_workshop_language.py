@@ -50,6 +50,7 @@ def _record(fw: Framework, result: Result) -> Record:
     )
     return Record(
         workshop_id=7,
+        number=1,
         status="finished",
         started_at="2026-12-01T09:00",
         finished_at="2026-12-01T11:00",

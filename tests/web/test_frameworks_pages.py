@@ -126,6 +126,16 @@ def test_it_compares_two_frameworks_side_by_side(site: Site, cast: Cast) -> None
     assert first.status_code == 200
     a, b = (load_builtin(fid) for fid in builtin_ids()[:2])
     assert f"{a.text(a.name)} and {b.text(b.name)}" in _text(first)
+    assert "choose two different frameworks" not in _text(first)
+
+
+def test_comparing_a_framework_with_itself_asks_for_two_different_ones(site: Site, cast: Cast) -> None:
+    core = load_builtin("cx-core-competency")
+    client = site.client(cast.viewer)
+    same = "builtin:cx-core-competency"
+    page = client.get(f"/orgs/{cast.org_a}/frameworks/compare?a={same}&b={same}")
+    assert page.status_code == 200  # the page still works: both columns are shown
+    assert f"Both sides show {core.text(core.name)}: choose two different frameworks to compare them." in _text(page)
 
 
 def test_an_outsider_cannot_browse_the_organizations_frameworks(site: Site, cast: Cast) -> None:

@@ -109,3 +109,24 @@ def test_every_page_and_file_with_results_says_which_result_it_shows(site: Site,
     # The record is the one place with the result as agreed, and says so.
     record = viewer.get(f"{base}/workshop/record").text
     assert "As surveyed and as agreed" in record
+
+
+def test_the_record_numbers_a_workshop_among_its_assessments_workshops(site: Site, cast: Cast) -> None:
+    # Another assessment's workshop first: the database id of this assessment's first one is then at least 2.
+    other, team = answered_assessment(site, cast, "Numbered elsewhere"), answered_assessment(site, cast, "Numbered")
+    viewer = site.client(cast.viewer)
+    base = f"/assessments/{team.assessment}"
+    ids = []
+    for number, owner in ((1, other), (1, team), (2, team)):
+        with transaction(site.sessions) as db:
+            workshop = workshops.start(db, owner.facilitator, owner.assessment)
+            db.flush()
+            workshops.finish(db, owner.facilitator, workshop.id)
+            ids.append(workshop.id)
+        if owner is not team:
+            continue
+        assert ids[-1] != number  # the id is not the number shown
+        assert f"Workshop {number}, started" in viewer.get(f"{base}/workshop/record").text
+        assert f"In workshop {number} (" in viewer.get(f"{base}/report.html").text
+        slides = pptx_tools.read(viewer.get(f"{base}/report.pptx").content)
+        assert any(f"In workshop {number} (" in s.all_text for s in slides)

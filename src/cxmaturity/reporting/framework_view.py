@@ -212,6 +212,11 @@ class FrameworkComparison:
     right: FrameworkView
     rows: tuple[ComparisonRow, ...]
 
+    @property
+    def same(self) -> bool:
+        """Whether both sides are the same framework (two identical columns compare nothing)."""
+        return self.left.ref == self.right.ref
+
 
 def _facts(view: FrameworkView) -> dict[str, str]:
     """The facts compared, labelled in the active locale."""

@@ -611,7 +611,7 @@ def _workshop(b: _Builder) -> None:
             "the result as agreed.",
             len(r.agreed),
         )
-        % {"workshop": r.workshop_id, "participants": r.participants, "count": len(r.agreed)},
+        % {"workshop": r.number, "participants": r.participants, "count": len(r.agreed)},
         top=Inches(1.2),
         height=Inches(0.9),
         size=14,

@@ -312,6 +312,7 @@ def record_of(db: Session, assessment: Assessment) -> Record | None:
     everything = workshops.commitments(db, workshop.id, private=True)
     return Record(
         workshop_id=workshop.id,
+        number=workshops.ordinal(db, workshop),
         status=_status(workshop),
         started_at=workshops.utc(workshop.started_at).isoformat(timespec="minutes"),
         finished_at=workshops.utc(workshop.finished_at).isoformat(timespec="minutes") if workshop.finished_at else None,

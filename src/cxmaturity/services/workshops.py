@@ -124,6 +124,16 @@ def latest_of(db: Session, assessment_id: int) -> Workshop | None:
     )
 
 
+def ordinal(db: Session, workshop: Workshop) -> int:
+    """Which of its assessment's workshops ``workshop`` is, counted in the order they were started (1 for the first)."""
+    earlier = db.scalar(
+        select(func.count())
+        .select_from(Workshop)
+        .where(Workshop.assessment_id == workshop.assessment_id, Workshop.id < workshop.id)
+    )
+    return int(earlier or 0) + 1
+
+
 def _changed(db: Session, workshop: Workshop) -> int:
     """Raise the workshop's version (atomically, whichever worker writes) and announce it at commit."""
     db.flush()

@@ -67,6 +67,8 @@ class Record:
     """A workshop as the report and the exports show it. Private commitments are counted, never shown."""
 
     workshop_id: int
+    #: Which of the assessment's workshops it is (1 for the first): what pages, the report and slides call it.
+    number: int
     status: str
     started_at: str
     finished_at: str | None
