@@ -169,3 +169,27 @@ def test_files_that_are_not_workbooks_are_refused(framework: Framework, tmp_path
     assert problems_of(lambda: read_answers_workbook(workbook({"answers": []}), framework, "e.xlsx")) == [
         "e.xlsx[answers]: file is empty"
     ]
+
+
+def test_merged_cells_are_named_rather_than_read_as_empty(framework: Framework, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "answers"
+    for row in WIDE[:4]:
+        sheet.append(list(row))
+    sheet.merge_cells("B2:B4")  # one group written once for three respondents
+    sheet["J3"] = "note"
+    sheet.merge_cells("J3:K3")  # beside the table: nothing of it is lost
+    out = io.BytesIO()
+    book.save(out)
+    assert problems_of(lambda: read_answers_workbook(out.getvalue(), framework, "team.xlsx")) == [
+        "team.xlsx[answers]:2 column 'group': cells B2:B4 are merged: unmerge them so every row has its own value"
+    ]
+    # Outcome files are read by the same check.
+    from cxmaturity.outcomes.files import rows
+    from cxmaturity.outcomes.problems import OutcomesError
+
+    path = tmp_path / "ratings.xlsx"
+    path.write_bytes(out.getvalue())
+    with pytest.raises(OutcomesError, match=r"ratings\.xlsx:2 column 'group': cells B2:B4 are merged"):
+        list(rows(path))

@@ -62,8 +62,8 @@ def read_answers_workbook(
     try:
         name = _sheet_name(list(workbook.sheetnames), sheet, file)
         label = f"{file}[{name}]"
-        if unsaved := unsaved_formulas(data, name, label):
-            raise AnswersError(unsaved)
+        if problems := unsaved_formulas(data, name, label) + merged_cells(data, name, label):
+            raise AnswersError(problems)
         try:
             return read_records(_records(workbook[name].iter_rows(values_only=True)), framework, label, column_map)
         except AnswersError:
@@ -87,7 +87,7 @@ def unsaved_formulas(data: bytes | Path, sheet: str, label: str) -> list[AnswerP
     (a script, a spreadsheet with calculation off) holds formulas without one, which would read as empty cells, and
     the answers (or ratings) in them would be lost without a word. Read only when the workbook holds a formula.
     """
-    if not _has_formula(data):
+    if not _has_tag(data, _FORMULA_TAG):
         return []
     from openpyxl import load_workbook
 
@@ -120,12 +120,54 @@ def unsaved_formulas(data: bytes | Path, sheet: str, label: str) -> list[AnswerP
     return problems
 
 
+#: A merged range in a sheet's XML (``<mergeCell ref="B2:B5"/>``): a workbook without one needs no second look.
+_MERGE_TAG = re.compile(rb"<(?:\w+:)?mergeCell[\s>/]")
+
+
+def merged_cells(data: bytes | Path, sheet: str, label: str) -> list[AnswerProblem]:
+    """Return a problem for each merged range of ``sheet`` that covers cells of its table (up to ``MAX_PROBLEMS``),
+    naming the range.
+
+    A merged range keeps its value in its first cell only: the other rows (or columns) it covers read as empty, so a
+    group written once for several respondents would be lost for all but the first. Read only when the workbook holds
+    a merged range (the read-only reader the rows are streamed with does not see them).
+    """
+    if not _has_tag(data, _MERGE_TAG):
+        return []
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(_source(data), data_only=True)
+    problems: list[AnswerProblem] = []
+    try:
+        worksheet = workbook[sheet]
+        header = [_text(cell.value).strip() for cell in next(worksheet.iter_rows(max_row=1), ())]
+        width = len(header)
+        while width and not header[width - 1]:
+            width -= 1
+        for merged in sorted(worksheet.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+            if merged.min_col > max(width, 1):
+                continue  # beside the table (a note, a title): no cell of the table is lost
+            index = merged.min_col - 1
+            column = header[index] if index < width and header[index] else _letter(index)
+            problems.append(
+                AnswerProblem(
+                    Where(label, merged.min_row, column),
+                    f"cells {merged.coord} are merged: unmerge them so every row has its own value",
+                )
+            )
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    finally:
+        workbook.close()
+    return problems
+
+
 def _source(data: bytes | Path) -> io.BytesIO | Path:
     return io.BytesIO(data) if isinstance(data, bytes) else data
 
 
-def _has_formula(data: bytes | Path) -> bool:
-    """Return whether any sheet of the workbook holds a formula element (streamed, never the whole sheet at once)."""
+def _has_tag(data: bytes | Path, tag: re.Pattern[bytes]) -> bool:
+    """Return whether any sheet of the workbook holds an element ``tag`` finds (streamed, never the whole sheet)."""
     try:
         with zipfile.ZipFile(_source(data)) as archive:
             for member in archive.namelist():
@@ -134,7 +176,7 @@ def _has_formula(data: bytes | Path) -> bool:
                 with archive.open(member) as stream:
                     tail = b""
                     while chunk := stream.read(1 << 20):
-                        if _FORMULA_TAG.search(tail + chunk):
+                        if tag.search(tail + chunk):
                             return True
                         tail = chunk[-16:]
     except (zipfile.BadZipFile, OSError, EOFError):  # already opened by openpyxl; a damaged member fails there too

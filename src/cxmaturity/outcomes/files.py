@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from cxmaturity.answers.builder import Where
-from cxmaturity.answers.xlsx_reader import unsaved_formulas
+from cxmaturity.answers.xlsx_reader import merged_cells, unsaved_formulas
 from cxmaturity.outcomes.model import ISO
 from cxmaturity.outcomes.problems import OutcomesError, Problem
 
@@ -107,8 +107,8 @@ def _xlsx_rows(path: Path) -> Iterator[Row]:
         raise FileError(file, "not an XLSX workbook; save the file as .xlsx (Excel 2007 or later) or as CSV") from None
     try:
         sheet = workbook.worksheets[0]
-        if unsaved := unsaved_formulas(path, sheet.title, file):
-            raise OutcomesError([Problem(p.where, p.message) for p in unsaved])
+        if found := unsaved_formulas(path, sheet.title, file) + merged_cells(path, sheet.title, file):
+            raise OutcomesError([Problem(p.where, p.message) for p in found])
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells: list[CellValue] = list(values)
             if any(c is not None and str(c).strip() for c in cells):
