@@ -179,3 +179,15 @@ def test_it_refuses_a_bad_period_and_a_bad_list(tmp_path: Path) -> None:
     bad = _run("outcomes", "asset", str(path), "--from", "2026-01-01", "--to", "2026-03-31")
     assert bad.exit_code == 1
     assert bad.stderr.strip() == f"{path}:2 column 'end': the end date 2026-01-01 is before the start date 2026-02-01"
+
+
+def test_inspect_says_which_sheet_of_a_workbook_it_read(tmp_path: Path) -> None:
+    from tests.outcomes.test_sources import survey_workbook
+
+    path = survey_workbook(tmp_path / "export.xlsx", 3)
+    text = _run("outcomes", "inspect", str(path))
+    assert text.exit_code == 0, text.output
+    assert "(read the sheet 'Responses', the first of 3)" in text.stdout.splitlines()[0]
+    data = json.loads(_run("outcomes", "inspect", str(path), "--format", "json").stdout)
+    assert (data["sheet"], data["sheets"]) == ("Responses", 3)
+    assert data["sheet_read"] == "read the sheet 'Responses', the first of 3"

@@ -1492,13 +1492,17 @@ def outcomes_inspect(
             "source": str(file),
             "tool": layout.tool,
             "header_rows": layout.header_rows,
+            "sheet": layout.sheet,
+            "sheets": layout.sheets,
+            "sheet_read": layout.sheet_read,
             "columns": columns,
             "mapping": suggestion.mapping.to_dict(),
             "reasons": suggestion.reasons,
         }
         _json_out(data, None)
         return
-    typer.echo(f"{file}: {layout.tool} export, {layout.header_rows} header row(s), {len(layout.columns)} columns")
+    read = f" ({layout.sheet_read})" if layout.sheet_read else ""
+    typer.echo(f"{file}: {layout.tool} export, {layout.header_rows} header row(s), {len(layout.columns)} columns{read}")
     for role, reason in suggestion.reasons.items():
         typer.echo(f"  {role:<13} {reason}")
     typer.echo("Save the mapping with --format json and pass it back with --mapping.")

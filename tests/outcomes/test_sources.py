@@ -312,3 +312,32 @@ def test_a_file_without_ids_counts_a_repeated_row_once(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{path}:4: repeats row 2 cell for cell (the file has no response id column): counted once"
     )
+
+
+def survey_workbook(path: Path, sheets: int) -> Path:
+    """The Google Forms export as the first sheet ("Responses") of a workbook of ``sheets`` sheets."""
+    import csv
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Responses"
+    with (DATA / "google-forms.csv").open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            first.append([int(cell) if cell.isdigit() else cell for cell in row])
+    for n in range(2, sheets + 1):
+        book.create_sheet(f"Notes {n}").append(["not imported"])
+    book.save(path)
+    return path
+
+
+def test_the_layout_says_which_sheet_of_several_was_read(tmp_path: Path) -> None:
+    three = inspect_survey(survey_workbook(tmp_path / "three.xlsx", 3))
+    assert (three.sheet, three.sheets, three.tool) == ("Responses", 3, "google-forms")
+    assert three.sheet_read == "read the sheet 'Responses', the first of 3"
+    one = inspect_survey(survey_workbook(tmp_path / "one.xlsx", 1))
+    assert (one.sheet, one.sheets, one.sheet_read) == ("Responses", 1, None)
+    plain = inspect_survey(DATA / "google-forms.csv")
+    assert (plain.sheet, plain.sheets, plain.sheet_read) == (None, 0, None)

@@ -163,3 +163,16 @@ def test_a_workbook_with_an_unsaved_formula_is_refused_by_row_and_column_and_sto
         "does not calculate); open and save it in a spreadsheet, or type the value"
     ]
     assert api("GET", f"/organizations/{org}/outcomes/summary").json()["responses"] == 0
+
+
+def test_the_suggestion_says_which_sheet_of_a_workbook_it_read(site: Site, cast: Cast, tmp_path: Path) -> None:
+    from tests.outcomes.test_sources import survey_workbook
+
+    api, org = Api(site, cast.facilitator), _org(site, cast)
+    workbook = base64.b64encode(survey_workbook(tmp_path / "export.xlsx", 3).read_bytes()).decode("ascii")
+    body = {"content_base64": workbook, "filename": "export.xlsx"}
+    suggested = api("POST", f"/organizations/{org}/outcomes/suggestions", body)
+    assert suggested.status_code == 200, suggested.text
+    found = suggested.json()
+    assert (found["sheet"], found["sheets"]) == ("Responses", 3)
+    assert found["sheet_read"] == "read the sheet 'Responses', the first of 3"

@@ -287,3 +287,22 @@ def test_maturity_and_outcomes_are_charted_with_their_numbers_in_words(site: Sit
     (picture,) = charted.pictures
     assert picture.content_type == "image/png"
     assert nps_words in picture.alt
+
+
+def test_the_preview_says_which_sheet_of_a_workbook_it_read(site: Site, cast: Cast, tmp_path: Path) -> None:
+    from tests.outcomes.test_sources import survey_workbook
+
+    org = _org(site, cast)
+    client = site.client(cast.facilitator)
+    csrf = _csrf(client.get(f"/orgs/{org}/outcomes").text)
+    for sheets, shown in ((3, True), (1, False)):
+        content = survey_workbook(tmp_path / f"export-{sheets}.xlsx", sheets).read_bytes()
+        preview = client.post(
+            f"/orgs/{org}/outcomes/upload",
+            data={"csrf_token": csrf, "kind": "survey"},
+            files={"file": ("export.xlsx", content, "application/octet-stream")},
+        )
+        assert preview.status_code == 200, preview.text
+        said = "Read the sheet “Responses”, the first of 3: the other sheets are not imported."
+        assert (said in preview.text) is shown
+        assert ('id="sheet-read"' in preview.text) is shown

@@ -2,8 +2,9 @@
 
 CSV files are read as UTF-8 (a byte-order mark is dropped) with the delimiter of the first line (comma, semicolon or
 tab); quoted cells may hold line breaks, so a row is numbered by the line it starts on. XLSX workbooks are read with
-openpyxl in read-only mode (constant memory) from their first sheet; their rows are numbered as the spreadsheet
-numbers them. Nothing is held beyond the current row.
+openpyxl in read-only mode (constant memory) from their first sheet (:func:`first_sheet` names it, for previews to
+say which sheet of several was read); their rows are numbered as the spreadsheet numbers them. Nothing is held beyond
+the current row.
 """
 
 from __future__ import annotations
@@ -51,6 +52,24 @@ def is_workbook(path: Path) -> bool:
             return stream.read(4) == b"PK\x03\x04"
     except OSError:
         return False
+
+
+def first_sheet(path: Path) -> tuple[str, int] | None:
+    """Return the name of the sheet a workbook is read from (its first) and how many sheets it has; None for a CSV
+    file (or a file that is not a readable workbook: reading its rows says why)."""
+    if not is_workbook(path):
+        return None
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True)
+    except Exception:  # openpyxl raises zip, XML and key errors alike for a file that is not a workbook
+        return None
+    try:
+        names = list(workbook.sheetnames)
+    finally:
+        workbook.close()
+    return (names[0], len(names)) if names else None
 
 
 def rows(path: Path) -> Iterator[Row]:

@@ -28,7 +28,19 @@ from pathlib import Path
 from typing import Literal
 
 from cxmaturity.answers.builder import Where
-from cxmaturity.outcomes.files import CellValue, FileError, Row, flag, is_workbook, moment, number, rows, text, whole
+from cxmaturity.outcomes.files import (
+    CellValue,
+    FileError,
+    Row,
+    first_sheet,
+    flag,
+    is_workbook,
+    moment,
+    number,
+    rows,
+    text,
+    whole,
+)
 from cxmaturity.outcomes.model import ISO, ColumnMapping, SurveyResponse, Tool
 from cxmaturity.outcomes.problems import MAX_PROBLEMS, ProblemLog
 
@@ -74,6 +86,14 @@ class SurveyLayout:
     format: Literal["csv", "xlsx"]
     columns: tuple[SurveyColumn, ...]
     header_rows: int
+    #: A workbook's sheet that was read (its first) and how many sheets it has; None and 0 for a CSV file.
+    sheet: str | None = None
+    sheets: int = 0
+
+    @property
+    def sheet_read(self) -> str | None:
+        """Which sheet of several was read (``read the sheet 'Responses', the first of 3``); None for one or none."""
+        return f"read the sheet '{self.sheet}', the first of {self.sheets}" if self.sheets > 1 else None
 
     def find(self, reference: str) -> SurveyColumn | None:
         """Return the column a mapping's reference names (name, label or ImportId, ignoring case and spacing)."""
@@ -95,7 +115,10 @@ def inspect_survey(path: Path) -> SurveyLayout:
     head = list(islice(rows(path), 3))
     if not head:
         raise FileError(str(path), "is empty: expected a header row and one row per response")
-    return layout_of(str(path), [[text(c) for c in r.cells] for r in head], "xlsx" if is_workbook(path) else "csv")
+    layout = layout_of(str(path), [[text(c) for c in r.cells] for r in head], "xlsx" if is_workbook(path) else "csv")
+    if (found := first_sheet(path)) is None:
+        return layout
+    return replace(layout, sheet=found[0], sheets=found[1])
 
 
 def layout_of(file: str, head: Sequence[Sequence[str]], fmt: Literal["csv", "xlsx"] = "csv") -> SurveyLayout:

@@ -190,6 +190,9 @@ def suggest(request: Request, token: Token, organization_id: OrgId, body: Outcom
     return {
         "tool": found.layout.tool,
         "header_rows": found.layout.header_rows,
+        "sheet": found.layout.sheet,
+        "sheets": found.layout.sheets,
+        "sheet_read": found.layout.sheet_read,
         "columns": [{"name": c.name, "label": c.label} for c in found.layout.columns],
         "mapping": found.mapping.to_dict(),
         "reasons": found.reasons,
