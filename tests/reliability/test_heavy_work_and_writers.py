@@ -241,6 +241,43 @@ def test_the_same_file_imported_twice_at_once_is_imported_once(site: Site, cast:
     assert _counts(site, team.id)[0] == before[0] + 8
 
 
+def test_the_same_file_sent_twice_in_parallel_is_imported_once(site: Site, cast: Cast, team: Filled) -> None:
+    """The second import reaches its last transaction while the first's is still open (its event written, not yet
+    committed): it waits for the first to commit and is refused, instead of passing the check before that commit."""
+    text = answers_csv(8)
+    before = _counts(site, team.id)
+    first_finishing = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def hold(db: Any, count: int) -> None:
+        first_finishing.set()
+        time.sleep(1)  # the second import meanwhile enters its last transaction
+
+    def after_first(done: int, total: int) -> None:
+        if done == total:
+            assert first_finishing.wait(60)
+
+    def send(name: str, **hooks: Any) -> None:
+        try:
+            outcomes[name] = imports.import_answers(
+                site.sessions, Actor(cast.facilitator), team.id, name, text, **hooks
+            )
+        except Conflict as exc:
+            outcomes[name] = exc
+
+    threads = [
+        threading.Thread(target=send, args=("a.csv",), kwargs={"finishing": hold}),
+        threading.Thread(target=send, args=("b.csv",), kwargs={"progress": after_first}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert outcomes["a.csv"] == 8
+    assert isinstance(outcomes["b.csv"], Conflict), outcomes
+    assert _counts(site, team.id)[0] == before[0] + 8
+
+
 def test_an_import_stores_exactly_what_the_file_says(site: Site, cast: Cast, team: Filled) -> None:
     """The bulk writers (COPY's text format on PostgreSQL, plain rows on SQLite) keep every value as written: comments
     with a backslash, a tab, line breaks and quotes, option keys, importance, groups and skipped cells."""

@@ -143,13 +143,15 @@ def import_answers(
             assessment = access.assessment(db, actor, assessment_id, "facilitator")
             if assessment.status == "closed":
                 raise Conflict(N_("the assessment was closed during the import; nothing was imported"))
+            # The revision row first: a concurrent import into the assessment waits here until the other commits
+            # (PostgreSQL's row lock; SQLite's writer lock is held already), so the check below sees its event and
+            # the same file sent twice at once is imported once.
+            revisions.bump(db, assessment_id)
             if not allow_duplicate:
-                # Again here, where the import becomes visible: the same file sent twice at once is imported once.
                 refuse_repeat(db, assessment.organization_id, assessment_id, name, content)
             connection = db.connection()
             for chunk in _chunks(written.invitations):
                 connection.execute(update(_INVITATION).where(_INVITATION.c.id.in_(chunk)).values(source=IMPORTED))
-            revisions.bump(db, assessment_id)
             audit.record(
                 db,
                 "answers.import",
