@@ -73,6 +73,24 @@ def test_a_large_import_runs_as_a_job_with_progress(site: Site, cast: Cast) -> N
         assert db.scalar(select(LongJob.input).where(LongJob.id == job["id"])) is None
 
 
+def test_a_file_imported_by_a_job_is_refused_before_it_is_queued_again(site: Site, cast: Cast) -> None:
+    facilitator = api(site, cast.facilitator)
+    aid = new_assessment(facilitator, cast)["id"]
+    text = answers_csv(12)
+    with queued_imports(site):
+        job = ok(facilitator.post(f"/assessments/{aid}/answers/import", {"text": text}), 202)
+        assert finished(site, facilitator, job["id"])["state"] == "done"
+        refused = facilitator.post(f"/assessments/{aid}/answers/import", {"text": text})
+        assert refused.status_code == 409
+        assert "holds the same answers as a file imported into" in refused.json()["detail"]
+        with site.sessions() as db:
+            assert db.scalar(select(func.count()).select_from(LongJob).where(LongJob.assessment_id == aid)) == 1
+        body = {"text": text, "allow_duplicate": True}
+        again = ok(facilitator.post(f"/assessments/{aid}/answers/import", body), 202)
+        assert finished(site, facilitator, again["id"])["result"] == {"imported": 12}
+    assert respondents(site, aid) == 24
+
+
 def test_a_failed_import_job_names_the_row_and_column_and_imports_nothing(site: Site, cast: Cast) -> None:
     facilitator = api(site, cast.facilitator)
     aid = new_assessment(facilitator, cast)["id"]

@@ -22,6 +22,7 @@ from cxmaturity.scoring import ResponseMatrix
 from cxmaturity.services import access, imports, respond, results, revisions
 from cxmaturity.services.access import Actor
 from cxmaturity.services.assessments import create_invitations
+from cxmaturity.services.errors import Conflict
 from cxmaturity.services.respond import PageInput
 from cxmaturity.storage.database import reading, transaction
 from cxmaturity.storage.tables import Answer, Invitation, RespondentGroup
@@ -216,6 +217,65 @@ def test_an_import_failing_midway_stores_nothing(
         monkeypatch.setattr(revisions, "bump", real_bump)
     assert written == (2 if fail_at == "batch" else 4)
     assert _counts(site, team.id) == before  # no invitation, answer, group or revision left behind
+    # A failed import does not count as imported: the same file is taken afterwards, once.
+    monkeypatch.setattr(imports, "_write", real_write)
+    same = answers_csv(8).replace("North", "West").replace("South", "East")
+    assert imports.import_answers(site.sessions, Actor(cast.facilitator), team.id, "a.csv", same) == 8
+    with pytest.raises(Conflict, match="holds the same answers as a file imported into"):
+        imports.import_answers(site.sessions, Actor(cast.facilitator), team.id, "a.csv", same)
+
+
+def test_the_same_file_imported_twice_at_once_is_imported_once(site: Site, cast: Cast, team: Filled) -> None:
+    """Both imports pass the first check while neither is finished; the last step of the later one refuses it."""
+    text = answers_csv(8)
+    before = _counts(site, team.id)
+    inner: list[int] = []
+
+    def meanwhile(done: int, total: int) -> None:
+        if not inner:  # the same file, sent again, finishes while the first is writing
+            inner.append(imports.import_answers(site.sessions, Actor(cast.facilitator), team.id, "b.csv", text))
+
+    with pytest.raises(Conflict, match=r"^a\.csv holds the same answers"):
+        imports.import_answers(site.sessions, Actor(cast.facilitator), team.id, "a.csv", text, progress=meanwhile)
+    assert inner == [8]
+    assert _counts(site, team.id)[0] == before[0] + 8
+
+
+def test_the_same_file_sent_twice_in_parallel_is_imported_once(site: Site, cast: Cast, team: Filled) -> None:
+    """The second import reaches its last transaction while the first's is still open (its event written, not yet
+    committed): it waits for the first to commit and is refused, instead of passing the check before that commit."""
+    text = answers_csv(8)
+    before = _counts(site, team.id)
+    first_finishing = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def hold(db: Any, count: int) -> None:
+        first_finishing.set()
+        time.sleep(1)  # the second import meanwhile enters its last transaction
+
+    def after_first(done: int, total: int) -> None:
+        if done == total:
+            assert first_finishing.wait(60)
+
+    def send(name: str, **hooks: Any) -> None:
+        try:
+            outcomes[name] = imports.import_answers(
+                site.sessions, Actor(cast.facilitator), team.id, name, text, **hooks
+            )
+        except Conflict as exc:
+            outcomes[name] = exc
+
+    threads = [
+        threading.Thread(target=send, args=("a.csv",), kwargs={"finishing": hold}),
+        threading.Thread(target=send, args=("b.csv",), kwargs={"progress": after_first}),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert outcomes["a.csv"] == 8
+    assert isinstance(outcomes["b.csv"], Conflict), outcomes
+    assert _counts(site, team.id)[0] == before[0] + 8
 
 
 def test_an_import_stores_exactly_what_the_file_says(site: Site, cast: Cast, team: Filled) -> None:

@@ -419,6 +419,33 @@ def test_it_imports_nothing_from_a_file_with_errors(site: Site, cast: Cast) -> N
     assert ok(facilitator.get(f"/assessments/{aid}"))["groups"] == []
 
 
+def test_the_same_file_imported_twice_is_refused_unless_allow_duplicate(site: Site, cast: Cast) -> None:
+    # A second import of the same file added its respondents again: every result weighed them twice.
+    facilitator = api(site, cast.facilitator)
+    created = new_assessment(facilitator, cast)
+    aid = created["id"]
+    text = answers_csv(6)
+    assert ok(facilitator.post(f"/assessments/{aid}/answers/import", {"text": text}), 201) == {"imported": 6}
+    refused = facilitator.post(f"/assessments/{aid}/answers/import", {"text": text, "filename": "again.csv"})
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["field"] == "file"
+    assert re.fullmatch(
+        rf"again\.csv holds the same answers as a file imported into \u201c{re.escape(created['title'])}\u201d on "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC; importing it again would count its respondents twice, so nothing was "
+        r"imported \(to import it anyway, allow a duplicate import\)",
+        body["detail"],
+    ), body
+    with site.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Invitation).where(Invitation.assessment_id == aid)) == 6
+    body = {"text": text, "allow_duplicate": True}
+    assert ok(facilitator.post(f"/assessments/{aid}/answers/import", body), 201) == {"imported": 6}
+    # A different file is no repeat.
+    assert ok(facilitator.post(f"/assessments/{aid}/answers/import", {"text": answers_csv(7)}), 201) == {"imported": 7}
+    with site.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Invitation).where(Invitation.assessment_id == aid)) == 19
+
+
 def test_it_refuses_text_above_the_upload_limit(site: Site, cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(site.settings, "max_upload_bytes", 1000)
     facilitator = api(site, cast.facilitator)

@@ -460,6 +460,41 @@ def test_it_imports_answers_from_a_csv_file(site: Site, cast: Cast) -> None:
     assert {"North", "South", "leadership", "front line"} == set(_group_ids(site, assessment_id))
 
 
+def test_the_same_answers_file_imported_twice_is_refused_unless_the_box_is_ticked(site: Site, cast: Cast) -> None:
+    # The second import of a file added its respondents again, doubling their weight in every result.
+    assessment_id = _new(site, cast, framework=_uploaded(site, cast), open_it=True)
+    title = _assessment_row(site, assessment_id).title
+    client = site.client(cast.facilitator)
+    page = f"/assessments/{assessment_id}"
+    first = client.submit(page, f"{page}/import", files={"file": ("answers.csv", WORKED_CSV.encode(), "text/csv")})
+    assert first.status_code == 303
+    # The same content saved elsewhere (another name, CRLF line ends, a byte order mark) is the same file.
+    again = ("\ufeff" + WORKED_CSV.replace("\n", "\r\n")).encode()
+    refused = client.submit(page, f"{page}/import", files={"file": ("copy.csv", again, "text/csv")})
+    assert refused.status_code == 409
+    text = _text(refused)
+    assert re.search(
+        rf"copy\.csv holds the same answers as a file imported into \u201c{re.escape(title)}\u201d on "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC; importing it again would count its respondents twice",
+        text,
+    ), text
+    assert 'name="allow_duplicate"' in refused.text
+    assert _respondents(site, cast, assessment_id) == 4
+    anyway = client.submit(
+        page, f"{page}/import", {"allow_duplicate": "yes"}, files={"file": ("copy.csv", again, "text/csv")}
+    )
+    assert anyway.status_code == 303
+    assert _respondents(site, cast, assessment_id) == 8
+    # Another assessment may take the same file.
+    other = _new(site, cast, framework=_uploaded(site, cast), open_it=True)
+    elsewhere = client.submit(
+        f"/assessments/{other}",
+        f"/assessments/{other}/import",
+        files={"file": ("answers.csv", WORKED_CSV.encode(), "text/csv")},
+    )
+    assert elsewhere.status_code == 303
+
+
 def test_a_workbook_chosen_for_the_csv_import_is_named_as_one_and_imports_nothing(site: Site, cast: Cast) -> None:
     # It was refused as "answers.xlsx is not UTF-8 text; save it as UTF-8", which sends people to the wrong setting.
     from openpyxl import Workbook

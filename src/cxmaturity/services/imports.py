@@ -16,6 +16,12 @@ would wait for all of it. So:
 Should anything fail after the first batch (a full disk, a lost connection, a closed assessment), the rows written so
 far are deleted again, in batches as well. A process killed midway leaves pending rows no reader sees; the next
 import into the same assessment deletes those older than ``STALE_AFTER``.
+
+A file holds no respondent key the database could match, so importing the same file twice would add its respondents
+twice and double their weight in every result. The ``answers.import`` audit event, written in the transaction that
+makes an import visible, keeps the SHA-256 of the file's normalized text (``fingerprint``); an import whose content
+that assessment already holds is refused (``Conflict``) before anything is written and again in that last transaction,
+unless the caller passes ``allow_duplicate``. A failed import writes no event, so it never counts as imported.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -45,7 +52,7 @@ from cxmaturity.services.assessments import MAX_IMPORT_VALUES, campaign_units, f
 from cxmaturity.services.errors import Conflict, Invalid
 from cxmaturity.services.tokens import digest, new_token
 from cxmaturity.storage.database import reading, transaction
-from cxmaturity.storage.tables import PENDING_IMPORT, Answer, Invitation, RespondentGroup
+from cxmaturity.storage.tables import PENDING_IMPORT, Answer, Assessment, AuditEvent, Invitation, RespondentGroup
 
 PENDING = PENDING_IMPORT
 IMPORTED = "import"
@@ -91,6 +98,7 @@ def import_answers(
     progress: Callable[[int, int], None] | None = None,
     journal: Callable[[Session, list[int]], None] | None = None,
     finishing: Callable[[Session, int], None] | None = None,
+    allow_duplicate: bool = False,
 ) -> int:
     """Add the answers of a CSV (the CLI's formats) as new respondents; all or nothing. Return how many.
 
@@ -102,12 +110,18 @@ def import_answers(
     with the invitation ids it wrote (the job records them there, so that a later attempt can delete exactly them
     should this process die), and ``finishing(db, count)`` in the transaction that makes the import visible (the
     job is marked done in it, so the import and the job's end are one commit); either may raise to abandon it.
+
+    A file whose content was imported into the assessment before is refused (``Conflict``) unless
+    ``allow_duplicate``: its respondents would count twice.
     """
     name = Path(filename or "answers.csv").name
+    content = fingerprint(text)
     with reading(sessions) as db:
         assessment = access.assessment(db, actor, assessment_id, "facilitator")
         if assessment.status == "closed":
             raise Conflict(N_("the assessment is closed; reopen it to import answers"))
+        if not allow_duplicate:
+            refuse_repeat(db, assessment.organization_id, assessment_id, name, content)
         fw = framework_of(assessment)
         organization_id = assessment.organization_id
     responses = _checked(fw, name, text, max_values)
@@ -129,10 +143,15 @@ def import_answers(
             assessment = access.assessment(db, actor, assessment_id, "facilitator")
             if assessment.status == "closed":
                 raise Conflict(N_("the assessment was closed during the import; nothing was imported"))
+            # The revision row first: a concurrent import into the assessment waits here until the other commits
+            # (PostgreSQL's row lock; SQLite's writer lock is held already), so the check below sees its event and
+            # the same file sent twice at once is imported once.
+            revisions.bump(db, assessment_id)
+            if not allow_duplicate:
+                refuse_repeat(db, assessment.organization_id, assessment_id, name, content)
             connection = db.connection()
             for chunk in _chunks(written.invitations):
                 connection.execute(update(_INVITATION).where(_INVITATION.c.id.in_(chunk)).values(source=IMPORTED))
-            revisions.bump(db, assessment_id)
             audit.record(
                 db,
                 "answers.import",
@@ -140,6 +159,9 @@ def import_answers(
                 user_id=actor.user_id,
                 target=str(assessment_id),
                 respondents=responses.size,
+                filename=name,
+                sha256=content,
+                **({"duplicate": True} if allow_duplicate else {}),
             )
             if finishing:
                 finishing(db, responses.size)
@@ -150,6 +172,47 @@ def import_answers(
             _discard(sessions, written)
         raise
     return responses.size
+
+
+def fingerprint(text: str) -> str:
+    """The SHA-256 (hex) of a file's normalized text: without a byte order mark, with LF line ends and no trailing
+    blank lines, so that the same answers saved on another system are recognized as the same file."""
+    normalized = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    return sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def refuse_repeat(db: Session, organization_id: int, assessment_id: int, name: str, content: str) -> None:
+    """Raise ``Conflict`` naming when the content (a ``fingerprint``) was imported into the assessment before.
+
+    Only completed imports count: their ``answers.import`` event is written in the transaction that made them
+    visible, so a failed or rolled-back one left none."""
+    events = db.execute(
+        select(AuditEvent.at, AuditEvent.detail)
+        .where(
+            AuditEvent.organization_id == organization_id,
+            AuditEvent.action == "answers.import",
+            AuditEvent.target == str(assessment_id),
+        )
+        .order_by(AuditEvent.id)
+    )
+    for at, detail in events:
+        if (detail or {}).get("sha256") != content:
+            continue
+        title = db.scalar(select(Assessment.title).where(Assessment.id == assessment_id)) or str(assessment_id)
+        when = (at if at.tzinfo else at.replace(tzinfo=UTC)).strftime("%Y-%m-%d %H:%M UTC")
+        raise Conflict(
+            phrase(
+                N_(
+                    "%(name)s holds the same answers as a file imported into %(assessment)s on %(when)s; "
+                    "importing it again would count its respondents twice, so nothing was imported "
+                    "(to import it anyway, allow a duplicate import)"
+                ),
+                name=name,
+                assessment=f"\u201c{title}\u201d",
+                when=when,
+            ),
+            field="file",
+        )
 
 
 def _checked(fw: Framework, name: str, text: str, max_values: int) -> ResponseMatrix:

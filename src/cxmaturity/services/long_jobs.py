@@ -136,16 +136,23 @@ class JobView:
         )
 
 
-def start_import(db: Session, actor: Actor, assessment_id: int, filename: str, text: str) -> int:
-    """Record an import of ``text`` into the assessment (facilitator and up) as a queued job; return its id."""
+def start_import(
+    db: Session, actor: Actor, assessment_id: int, filename: str, text: str, *, allow_duplicate: bool = False
+) -> int:
+    """Record an import of ``text`` into the assessment (facilitator and up) as a queued job; return its id.
+
+    A file the assessment already holds is refused here, before it is queued (and again when the job runs)."""
     assessment = access.assessment(db, actor, assessment_id, ROLE[IMPORT])
     if assessment.status == "closed":
         raise Conflict(N_("the assessment is closed; reopen it to import answers"))
+    name = Path(filename or "answers.csv").name
+    if not allow_duplicate:
+        imports.refuse_repeat(db, assessment.organization_id, assessment_id, name, imports.fingerprint(text))
     job = LongJob(
         organization_id=assessment.organization_id,
         assessment_id=assessment_id,
         kind=IMPORT,
-        params={"filename": Path(filename or "answers.csv").name},
+        params={"filename": name, **({"allow_duplicate": True} if allow_duplicate else {})},
         input=text,
         created_by=actor.user_id,
     )
@@ -284,6 +291,7 @@ def run(sessions: sessionmaker[Session], settings: Settings, pool: CpuPool, job_
                 progress=lambda done, total: _progress(sessions, held, done, total),
                 journal=journal,
                 finishing=lambda db, count: _finish(sessions, held, db, state="done", result={"imported": count}),
+                allow_duplicate=bool(job.params.get("allow_duplicate")),
             )
         else:
             file = _report(sessions, settings, pool, actor, job)

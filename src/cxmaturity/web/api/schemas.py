@@ -302,6 +302,11 @@ class AnswersImport(_In):
         str, Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The CSV: long or wide form, as for cxm score.")
     ]
     filename: Annotated[str, Field(max_length=255, description="Named in error messages.")] = "answers.csv"
+    allow_duplicate: bool = Field(
+        default=False,
+        description="Import even a file the assessment already holds (refused with 409 otherwise): its respondents "
+        "then count twice.",
+    )
 
 
 class ImportPublic(_Out):

@@ -399,7 +399,9 @@ def import_answers(
         from cxmaturity.web.api.long_jobs import accepted  # that module builds on this one's errors
 
         with acting(request, token) as (db, actor):
-            job_id = long_jobs.start_import(db, actor, assessment_id, body.filename, body.text)
+            job_id = long_jobs.start_import(
+                db, actor, assessment_id, body.filename, body.text, allow_duplicate=body.allow_duplicate
+            )
         return accepted(request, token, job_id)
     with acting(request, token, write=False) as (_db, actor):
         pass
@@ -411,6 +413,7 @@ def import_answers(
         body.filename,
         body.text,
         max_values=settings_of(request).max_import_values,
+        allow_duplicate=body.allow_duplicate,
     )
     return schemas.ImportPublic(imported=count)
 

@@ -486,8 +486,10 @@ def import_answers(
     request: Request,
     assessment_id: int,
     file: Annotated[UploadFile | None, File()] = None,
+    allow_duplicate: Annotated[str, Form(max_length=10)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    duplicate = bool(allow_duplicate)
     try:
         with unit_of_work(request, write=False) as db:
             who = require_signed_in(request, db)
@@ -498,7 +500,7 @@ def import_answers(
         if len(text.encode()) > settings_of(request).import_job_bytes:
             # A large file: the job queue imports it, the page shows its progress (services/long_jobs.py).
             with unit_of_work(request) as db:
-                job_id = long_jobs.start_import(db, who.actor, assessment_id, name, text)
+                job_id = long_jobs.start_import(db, who.actor, assessment_id, name, text, allow_duplicate=duplicate)
             jobs_of(request).run_long(job_id)
             return redirect(f"/jobs/{job_id}")
         # The import opens its own transactions: it reads and checks the file holding none, then writes in batches.
@@ -509,6 +511,7 @@ def import_answers(
             name,
             text,
             max_values=settings_of(request).max_import_values,
+            allow_duplicate=duplicate,
         )
     except ServiceError as exc:
         if is_access_error(exc):
