@@ -186,6 +186,15 @@ def test_it_compares_stored_assessments(stored: dict[str, Any], files: dict[str,
     assert mixed.exit_code == 0, mixed.output
 
 
+def test_it_refuses_two_stored_assessments_given_the_wrong_way_round(stored: dict[str, Any]) -> None:
+    """As the API does: read from the later to the earlier, every rise would read as a decline."""
+    first, second = (str(i) for i in stored["ids"])
+    backwards = _run("compare", "-f", "xm-six-competencies", "--db", stored["db"], second, first)
+    assert backwards.exit_code == 1
+    assert f"AFTER ({first}, 2025-03-01) is earlier than BEFORE ({second}, 2026-03-01)" in backwards.stderr
+    assert "give the earlier assessment first" in backwards.stderr
+
+
 def test_it_refuses_an_unknown_id_or_another_framework(stored: dict[str, Any], files: dict[str, Path]) -> None:
     first = str(stored["ids"][0])
     unknown = _run("compare", "-f", "xm-six-competencies", "--db", stored["db"], first, "999999")

@@ -586,6 +586,12 @@ def compare_command(
     finally:
         if "engine" in engines:
             engines["engine"].dispose()
+    if old.day is not None and new.day is not None and old.day > new.day:
+        # As the API refuses a pair the wrong way round: read backwards, every rise would read as a decline.
+        _fail(
+            f"cxm compare: AFTER ({after}, {new.day.isoformat()}) is earlier than BEFORE ({before}, "
+            f"{old.day.isoformat()}): give the earlier assessment first"
+        )
     try:
         comparison = compare(old, new)
     except ComparisonError as exc:
