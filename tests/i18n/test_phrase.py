@@ -69,3 +69,24 @@ def test_a_stored_note_reads_back_and_names_things_in_the_readers_language() -> 
     assert render(title, lambda ref: "Wir kartieren die Customer Journeys.") == "Wir kartieren die Customer Journeys."
     # Anything that is not a stored phrase is shown as written.
     assert phrase_from_data({"unknown": 1}) is None
+
+
+def test_the_duplicate_import_refusal_quotes_the_title_as_each_language_does() -> None:
+    """The title is quoted by the catalog, not by code in English quotes: „…“ in German, « … » in French."""
+    refusal = phrase(
+        "%(name)s holds the same answers as a file imported into \u201c%(assessment)s\u201d on %(when)s; importing it "
+        "again would count its respondents twice, so nothing was imported (to import it anyway, allow a duplicate "
+        "import)",
+        name="copy.csv",
+        assessment="Q3 survey",
+        when="2026-12-04 08:40 UTC",
+    )
+    quoted = {
+        "en": "\u201cQ3 survey\u201d",
+        "de": "\u201eQ3 survey\u201c",
+        "fr": "\u00ab\u00a0Q3 survey\u00a0\u00bb",
+        "es": "\u00abQ3 survey\u00bb",
+    }
+    for language, title in quoted.items():
+        with use_locale(language):
+            assert title in render(refusal), language

@@ -203,12 +203,12 @@ def refuse_repeat(db: Session, organization_id: int, assessment_id: int, name: s
         raise Conflict(
             phrase(
                 N_(
-                    "%(name)s holds the same answers as a file imported into %(assessment)s on %(when)s; "
+                    "%(name)s holds the same answers as a file imported into “%(assessment)s” on %(when)s; "
                     "importing it again would count its respondents twice, so nothing was imported "
                     "(to import it anyway, allow a duplicate import)"
                 ),
                 name=name,
-                assessment=f"\u201c{title}\u201d",
+                assessment=title,
                 when=when,
             ),
             field="file",
