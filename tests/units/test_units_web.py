@@ -12,7 +12,7 @@ from cxmaturity.services import accounts, campaigns, organizations, units
 from cxmaturity.services.access import Actor
 from cxmaturity.storage.database import transaction
 from cxmaturity.storage.tables import Invitation, MailRecipient, Membership
-from tests.support.queue import mail_settings
+from tests.support.queue import drain, mail_settings
 from tests.support.site import PASSWORD, Cast, Site
 from tests.support.smtp import smtp_server
 from tests.units.support import campaign, company
@@ -176,7 +176,7 @@ def test_the_api_e_mails_a_campaigns_invitations_for_a_unit_in_a_language(site: 
     headers = _api(site, cast.facilitator)
     tag = secrets.token_hex(3)
     address = f"store-{tag}@example.com"
-    with smtp_server() as (_, port), mail_settings(site, port):
+    with smtp_server() as (inbox, port), mail_settings(site, port):
         client = site.client(None)
         missing = client.post(url, json={"emails": [address]}, headers=headers)
         assert missing.status_code == 422
@@ -187,6 +187,9 @@ def test_the_api_e_mails_a_campaigns_invitations_for_a_unit_in_a_language(site: 
         queued = client.post(url, json={"emails": [address], "unit_id": c.n1, "language": "de"}, headers=headers)
         assert queued.status_code == 202, queued.text
         assert queued.json() == {"queued": 1, "skipped": []}
+        # Sent here, to this test's server: a message left queued would reach the next test that drains the queue.
+        drain(site)
+        assert [to for to, _ in inbox.messages] == [[address]]
     with site.sessions() as db:
         invitation = db.scalars(
             select(Invitation)
